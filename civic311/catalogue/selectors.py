@@ -1,0 +1,230 @@
+"""Reads of the catalogue, and the catalogue's rules for a report: answers, routing, SLA.
+
+Every way in (public form, Open311, console, imports) asks these same functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.jurisdictions.selectors import business_calendar
+
+from .models import Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+
+ATTRIBUTE_STRING_MAX = 500
+ATTRIBUTE_TEXT_MAX = 4000
+
+Answer = str | list[str]
+
+
+def offered_services(jurisdiction: Jurisdiction) -> QuerySet[Service]:
+    """Services a resident can report, with what a form or a listing needs in one query each."""
+    return (
+        Service.objects.filter(jurisdiction=jurisdiction, is_active=True, kind=Service.Kind.REQUEST)
+        .select_related("group", "department")
+        .order_by("group__order", "group__name", "order", "name")
+    )
+
+
+def services_in_groups(jurisdiction: Jurisdiction) -> list[tuple[ServiceGroup, list[Service]]]:
+    grouped: dict[int, tuple[ServiceGroup, list[Service]]] = {}
+    for service in offered_services(jurisdiction):
+        grouped.setdefault(service.group_id, (service.group, []))[1].append(service)
+    return list(grouped.values())
+
+
+def search_services(jurisdiction: Jurisdiction, query: str, limit: int = 20) -> list[Service]:
+    """Services whose name, code, keywords or description mention every word of the query.
+
+    A small catalogue (tens of services) is matched in Python, so translated names count too; the
+    knowledge base brings full-text search with typo tolerance.
+    """
+    words = [word for word in query.casefold().split() if word][:10]
+    services = list(offered_services(jurisdiction))
+    if not words:
+        return services[:limit]
+
+    def score(service: Service) -> int:
+        title = f"{service.name} {service.localized('name')} {service.code}".casefold()
+        keywords = service.keywords.casefold()
+        body = f"{service.description} {service.localized('description')} {service.group.name}".casefold()
+        total = 0
+        for word in words:
+            if word in title:
+                total += 3
+            elif word in keywords:
+                total += 2
+            elif word in body:
+                total += 1
+            else:
+                return 0
+        return total
+
+    scored = [(score(service), service) for service in services]
+    scored = [pair for pair in scored if pair[0] > 0]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].typical_volume, pair[1].name))
+    return [service for _, service in scored[:limit]]
+
+
+def service_for_report(jurisdiction: Jurisdiction, code: str) -> Service:
+    """The service a report is for, with its questions and rules; a clear error if it takes no reports."""
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError({"service_code": _("Choose the kind of problem you are reporting.")})
+    service = (
+        Service.objects.filter(jurisdiction=jurisdiction, code=code)
+        .select_related("department", "group", "jurisdiction")
+        .prefetch_related(
+            Prefetch("attributes", queryset=ServiceAttribute.objects.prefetch_related("values")),
+            Prefetch("routing_rules", queryset=RoutingRule.objects.select_related("department")),
+        )
+        .first()
+    )
+    if service is None or not service.accepts_requests:
+        raise ValidationError(
+            {"service_code": _("There is no service with the code “%(code)s”.") % {"code": code[:60]}}
+        )
+    return service
+
+
+def _clean_answer(attribute: ServiceAttribute, raw: Answer) -> Answer | None:
+    """One answer, checked against its datatype; None when left empty. Raises ValidationError."""
+    datatype = attribute.datatype
+    label = attribute.localized("description")
+    values = raw if isinstance(raw, list) else [raw]
+    values = [str(value).strip() for value in values if str(value).strip()]
+    if not values:
+        return None
+    if datatype != ServiceAttribute.Datatype.MULTIVALUELIST and len(values) > 1:
+        raise ValidationError(_("“%(label)s” takes one answer.") % {"label": label})
+    value = values[0]
+    if datatype == ServiceAttribute.Datatype.STRING:
+        if "\n" in value or "\r" in value:
+            raise ValidationError(_("“%(label)s” takes one line of text.") % {"label": label})
+        if len(value) > ATTRIBUTE_STRING_MAX:
+            raise ValidationError(
+                _("“%(label)s” can be at most %(max)d characters.") % {"label": label, "max": ATTRIBUTE_STRING_MAX}
+            )
+        return value
+    if datatype == ServiceAttribute.Datatype.TEXT:
+        if len(value) > ATTRIBUTE_TEXT_MAX:
+            raise ValidationError(
+                _("“%(label)s” can be at most %(max)d characters.") % {"label": label, "max": ATTRIBUTE_TEXT_MAX}
+            )
+        return value
+    if datatype == ServiceAttribute.Datatype.NUMBER:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or len(value) > 40:
+            raise ValidationError(_("“%(label)s” must be a number.") % {"label": label})
+        return value
+    if datatype == ServiceAttribute.Datatype.DATETIME:
+        try:
+            parsed = parse_datetime(value.replace("Z", "+00:00")) if len(value) <= 40 else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValidationError(
+                _("“%(label)s” must be a date and time, like 2024-01-31T14:30.") % {"label": label}
+            )
+        return value
+    allowed = {choice.key for choice in attribute.values.all()}
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise ValidationError(
+            _("“%(value)s” is not one of the choices for “%(label)s”.") % {"value": unknown[0][:60], "label": label}
+        )
+    if datatype == ServiceAttribute.Datatype.MULTIVALUELIST:
+        return list(dict.fromkeys(values))
+    return value
+
+
+def validate_answers(service: Service, raw_answers: Mapping[str, Answer]) -> tuple[dict[str, Answer], dict]:
+    """Answers checked against the service definition: (clean answers, errors keyed `attribute[CODE]`)."""
+    attributes = {attribute.code: attribute for attribute in service.attributes.all() if attribute.variable}
+    cleaned: dict[str, Answer] = {}
+    errors: dict[str, list[str]] = {}
+    for code in raw_answers:
+        if code not in attributes:
+            errors[f"attribute[{code[:60]}]"] = [
+                _("“%(code)s” is not a question of this service.") % {"code": code[:60]}
+            ]
+    for code, attribute in attributes.items():
+        try:
+            answer = _clean_answer(attribute, raw_answers.get(code, ""))
+        except ValidationError as exc:
+            errors[f"attribute[{code}]"] = exc.messages
+            continue
+        if answer is None:
+            if attribute.required:
+                errors[f"attribute[{code}]"] = [
+                    _("“%(label)s” is required (attribute %(code)s).")
+                    % {"label": attribute.localized("description"), "code": code}
+                ]
+            continue
+        cleaned[code] = answer
+    return cleaned, errors
+
+
+@dataclass
+class Routing:
+    department: Department
+    hazard_alerts: list[str] = field(default_factory=list)
+
+
+def canned_answer(service: Service, raw_answers: Mapping[str, Answer]) -> RoutingRule | None:
+    """The rule that stops this report with an answer instead of a request ("gas escaping → call 911")."""
+    answers = {code: (value if isinstance(value, list) else str(value).strip())
+               for code, value in raw_answers.items()}
+    for rule in service.routing_rules.all():
+        if rule.kind == RoutingRule.Kind.CANNED_ANSWER and rule.matches_answer(answers):
+            return rule
+    return None
+
+
+def route(service: Service, neighborhood_id: int | None, answers: Mapping[str, Answer]) -> Routing:
+    routing = Routing(department=service.department)
+    for rule in service.routing_rules.all():
+        if rule.kind == RoutingRule.Kind.NEIGHBORHOOD and neighborhood_id and rule.neighborhood_id == neighborhood_id:
+            routing.department = rule.department  # type: ignore[assignment]
+        elif rule.kind == RoutingRule.Kind.HAZARD_ALERT and rule.matches_answer(dict(answers)):
+            routing.hazard_alerts.append(rule.localized("message"))
+    return routing
+
+
+def sla_due_at(service: Service, received_at: dt.datetime) -> dt.datetime | None:
+    if service.sla_unit == Service.SlaUnit.NONE or not service.sla_value:
+        return None
+    if service.sla_unit == Service.SlaUnit.HOURS:
+        return business_calendar(service.jurisdiction).due_after_hours(received_at, service.sla_value)
+    return business_calendar(service.jurisdiction).due_after_business_days(received_at, service.sla_value)
+
+
+def parse_coordinate(value: object, low: float, high: float) -> float | None:
+    """A latitude or longitude from user input, or None if it is not a finite number in range."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    if not math.isfinite(number) or not low <= number <= high:
+        return None
+    return number
+
+
+def departments(jurisdiction: Jurisdiction) -> QuerySet[Department]:
+    return Department.objects.filter(jurisdiction=jurisdiction)
+

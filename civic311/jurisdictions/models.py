@@ -1,0 +1,152 @@
+"""Jurisdictions (a city, its county), their calendar and their neighborhoods.
+
+Everything else (catalogue, departments, requests) belongs to one jurisdiction, so that one deployment
+can serve a city and its county side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except Exception as exc:
+        raise ValidationError(_("%(zone)s is not a known time zone."), params={"zone": value}) from exc
+
+
+def validate_geojson_polygon(value: object) -> None:
+    if value in (None, "", {}):
+        return
+    try:
+        geometry = shape(value)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise ValidationError(_("The boundary is not valid GeoJSON.")) from exc
+    if geometry.geom_type not in {"Polygon", "MultiPolygon"} or not geometry.is_valid:
+        raise ValidationError(_("The boundary must be a valid Polygon or MultiPolygon."))
+
+
+class Jurisdiction(models.Model):
+    """A city or county served by this deployment; its Open311 `jurisdiction_id` is its domain."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    jurisdiction_id = models.CharField(
+        _("Open311 jurisdiction id"), max_length=200, unique=True, help_text=_("The city's domain, e.g. phila.gov.")
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York",
+                                 validators=[validate_time_zone])
+    # Bounds reject reports from outside the city before any polygon test.
+    min_lat = models.FloatField(_("southern bound"))
+    max_lat = models.FloatField(_("northern bound"))
+    min_long = models.FloatField(_("western bound"))
+    max_long = models.FloatField(_("eastern bound"))
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True,
+                                validators=[validate_geojson_polygon],
+                                help_text=_("Optional; when set, a point must also lie inside it."))
+    # The business calendar that business-day SLAs are counted in.
+    business_day_start = models.TimeField(_("business day starts"), default=dt.time(8, 30))
+    business_day_end = models.TimeField(_("business day ends"), default=dt.time(17, 0))
+    intake_cutoff = models.TimeField(
+        _("daily intake cut-off"), default=dt.time(14, 0),
+        help_text=_("Requests received after this time start their SLA clock on the next business day."),
+    )
+    working_weekdays = models.CharField(
+        _("working weekdays"), max_length=13, default="0,1,2,3,4",
+        help_text=_("Comma list of ISO weekday numbers less one: 0 is Monday, 6 is Sunday."),
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    host = models.CharField(_("web host"), max_length=200, blank=True,
+                            help_text=_("The host name the public site answers on for this jurisdiction."))
+    is_default = models.BooleanField(_("default jurisdiction"), default=False)
+    next_tracking_number = models.BigIntegerField(_("next tracking number"), default=10_000_001)
+
+    class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.min_lat >= self.max_lat or self.min_long >= self.max_long:
+            raise ValidationError(_("Each bound must be smaller than its opposite."))
+        try:
+            self.weekday_numbers
+        except ValueError as exc:
+            raise ValidationError({"working_weekdays": _("Use numbers from 0 to 6.")}) from exc
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def weekday_numbers(self) -> frozenset[int]:
+        days = frozenset(int(part) for part in self.working_weekdays.split(",") if part.strip())
+        if not days or not days <= set(range(7)):
+            raise ValueError(self.working_weekdays)
+        return days
+
+    @cached_property
+    def boundary_shape(self) -> BaseGeometry | None:
+        return shape(self.boundary) if self.boundary else None
+
+    def contains(self, lat: float, long: float) -> bool:
+        if not (self.min_lat <= lat <= self.max_lat and self.min_long <= long <= self.max_long):
+            return False
+        boundary = self.boundary_shape
+        return boundary is None or boundary.covers(Point(long, lat))
+
+
+class Holiday(models.Model):
+    """A day the city's departments are closed: it never counts as a business day."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "date"], name="one_holiday_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class Neighborhood(models.Model):
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="neighborhoods")
+    slug = models.SlugField(_("slug"))
+    name = models.CharField(_("name"), max_length=120)
+    boundary = models.JSONField(_("boundary (GeoJSON)"), validators=[validate_geojson_polygon])
+
+    class Meta:
+        verbose_name = _("neighborhood")
+        verbose_name_plural = _("neighborhoods")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "slug"], name="unique_neighborhood_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def boundary_shape(self) -> BaseGeometry:
+        return shape(self.boundary)
+
+    def boundary_json(self) -> str:
+        return json.dumps(self.boundary)

@@ -1,0 +1,207 @@
+"""Service requests, their photos and history, and the contacts residents make with the city.
+
+Write to these only through `civic311.requests.services`; the rules live there.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civic311.catalogue.models import Department, Service
+from civic311.jurisdictions.models import Jurisdiction, Neighborhood
+from civic311.people.models import Requester
+
+from .lifecycle import FINAL_STATES, Status, open311_status
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    EMAIL = "email", _("E-mail")
+    WEB = "web", _("Web")
+    MOBILE = "mobile", _("Mobile app")
+    SOCIAL = "social", _("Social media")
+    LIAISON = "liaison", _("Neighborhood liaison")
+    OPEN311 = "open311", _("Open311 client")
+    IMPORT = "import", _("Import")
+
+
+class ServiceRequest(models.Model):
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="service_requests")
+    tracking_number = models.CharField(_("tracking number"), max_length=32)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="service_requests",
+                                verbose_name=_("service"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="service_requests",
+                                   verbose_name=_("responsible department"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    zipcode = models.CharField(_("ZIP code"), max_length=10, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    long = models.FloatField(_("longitude"), null=True, blank=True)
+    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="service_requests", verbose_name=_("neighborhood"))
+    h3_cell = models.CharField(_("H3 cell"), max_length=16, blank=True)
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    requester = models.ForeignKey(Requester, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="service_requests", verbose_name=_("requester"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="assigned_requests", verbose_name=_("assigned to"))
+    is_private = models.BooleanField(_("private"), default=False,
+                                     help_text=_("Private requests never appear in public output."))
+    hazard = models.BooleanField(_("hazard"), default=False)
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="duplicates", verbose_name=_("duplicate of"))
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="children", verbose_name=_("parent request"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested"), db_index=False)
+    updated_at = models.DateTimeField(_("updated"))
+    expected_at = models.DateTimeField(_("expected by"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    status_notes = models.TextField(
+        _("public status note"), blank=True,
+        help_text=_("The latest public note while open; the close reason once closed."),
+    )
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "tracking_number"], name="unique_tracking_number"),
+            models.UniqueConstraint(fields=["jurisdiction", "idempotency_key"], name="unique_idempotency_key"),
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction", "requested_at"], name="request_requested_idx"),
+            models.Index(fields=["jurisdiction", "updated_at"], name="request_updated_idx"),
+            models.Index(fields=["service", "requested_at"], name="request_service_idx"),
+            models.Index(fields=["department", "status", "expected_at"], name="request_queue_idx"),
+            models.Index(fields=["h3_cell"], name="request_h3_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.tracking_number} {self.service.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATES
+
+    @property
+    def open311_status(self) -> str:
+        return open311_status(self.status)
+
+    def is_overdue(self, now) -> bool:
+        return self.is_open and self.expected_at is not None and self.expected_at < now
+
+
+def photo_path(instance: Photo, filename: str) -> str:
+    # The name is ours, never the uploader's: it carries no personal data and cannot traverse paths.
+    return f"photos/{instance.service_request.jurisdiction_id}/{instance.service_request_id}/{filename}"
+
+
+class Photo(models.Model):
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("Before")
+        AFTER = "after", _("After")
+
+    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("image"), upload_to=photo_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.BEFORE)
+    is_public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+# Who acted, when it was not a member of staff; stored in English, shown in the reader's language.
+ACTOR_LABELS = {"Resident": _("Resident"), "System": _("System")}
+
+
+class HistoryEntry(models.Model):
+    """One thing that happened to a request: who, when, what, and whether the resident may see it."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        STATUS = "status", _("Status changed")
+        NOTE = "note", _("Note")
+        ASSIGNED = "assigned", _("Assigned")
+        TRANSFERRED = "transferred", _("Transferred")
+        HAZARD = "hazard", _("Hazard alert")
+        PHOTO = "photo", _("Photo added")
+
+    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    is_public = models.BooleanField(_("public"), default=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("by"))
+    # Who acted when it was not staff ("Resident", "System", an Open311 client's name).
+    actor_label = models.CharField(_("by (not staff)"), max_length=100, blank=True)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["service_request", "created_at"], name="history_request_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def who(self) -> str:
+        if self.actor_id:
+            return str(self.actor)
+        return str(ACTOR_LABELS.get(self.actor_label, self.actor_label))
+
+
+class Contact(models.Model):
+    """One time a resident reached the city, whatever came of it.
+
+    Most contacts (about 60 % in Philadelphia) need only an answer: those are information requests,
+    recorded here with no service request. A contact that filed a request points at it.
+    """
+
+    class Outcome(models.TextChoices):
+        SERVICE_REQUEST = "service_request", _("Service request filed")
+        INFORMATION = "information", _("Information given")
+        DIRECTORY = "directory", _("Directory assistance")
+        CANNED_ANSWER = "canned_answer", _("Answered by a safety rule")
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="contacts")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="contacts", verbose_name=_("service"))
+    service_request = models.ForeignKey(ServiceRequest, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="contacts", verbose_name=_("service request"))
+    requester = models.ForeignKey(Requester, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="contacts")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="contacts_handled", verbose_name=_("agent"))
+    summary = models.TextField(_("answer given"), blank=True)
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["jurisdiction", "started_at"], name="contact_started_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_outcome_display()}"

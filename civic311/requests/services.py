@@ -1,0 +1,421 @@
+"""Writes to service requests. Every way in (the public form, the admin, Open311, the console,
+imports and tasks) goes through these functions, so a rule lives in exactly one place.
+
+Each function checks everything first and writes nothing when any check fails; the writes of one
+call happen in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic311.catalogue import selectors as catalogue
+from civic311.catalogue.models import Service
+from civic311.jurisdictions import selectors as places
+from civic311.jurisdictions.models import Jurisdiction, Neighborhood
+from civic311.people.models import Requester, User
+
+from . import tasks
+from .lifecycle import FINAL_STATES, NEEDS_PUBLIC_REASON, Status, allowed_next, can_move
+from .models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
+from .photos import ProcessedPhoto, process_photo
+
+logger = logging.getLogger(__name__)
+
+RESIDENT = "Resident"
+SYSTEM = "System"
+
+
+class CannedAnswer(Exception):  # noqa: N818  (an outcome, not a failure)
+    """The report was answered by a safety rule ("gas escaping → call 911") and no request was made."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Report:
+    """What someone reports, as it arrives from any channel (raw strings; checked by `submit`)."""
+
+    service_code: str
+    description: str = ""
+    address: str = ""
+    zipcode: str = ""
+    lat: object = None
+    long: object = None
+    neighborhood: str = ""  # a neighborhood slug the resident picked, when there is no point
+    answers: Mapping[str, catalogue.Answer] = field(default_factory=dict)
+    photos: Sequence[UploadedFile] = ()
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    channel: str = Channel.WEB
+    idempotency_key: str = ""
+    is_private: bool = False
+
+
+@dataclass(frozen=True)
+class Submission:
+    service_request: ServiceRequest
+    created: bool
+
+
+def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = None,
+           now: dt.datetime | None = None) -> Submission:
+    """File a service request. Returns the first request again when the idempotency key was seen.
+
+    Raises ValidationError (a dict keyed by field) for bad input and CannedAnswer when a safety rule
+    answers the report instead.
+    """
+    now = now or timezone.now()
+    key = (report.idempotency_key or "").strip()[:100] or None
+    if key:
+        existing = _by_idempotency_key(jurisdiction, key)
+        if existing is not None:
+            return Submission(existing, created=False)
+
+    service = catalogue.service_for_report(jurisdiction, report.service_code)
+    rule = catalogue.canned_answer(service, report.answers)
+    if rule is not None:
+        Contact.objects.create(
+            jurisdiction=jurisdiction, channel=_channel(report.channel), outcome=Contact.Outcome.CANNED_ANSWER,
+            service=service, agent=actor, summary=rule.message, started_at=now, ended_at=now,
+        )
+        raise CannedAnswer(rule.localized("message"))
+
+    errors: dict[str, list[str]] = {}
+    answers, answer_errors = catalogue.validate_answers(service, report.answers)
+    errors.update(answer_errors)
+
+    description = (report.description or "").strip()
+    max_chars = settings.CIVIC311_DESCRIPTION_MAX_CHARS
+    if len(description) > max_chars:
+        errors["description"] = [
+            _("The description can be at most %(max)d characters; it has %(count)d.")
+            % {"max": max_chars, "count": len(description)}
+        ]
+
+    location = _check_location(jurisdiction, report, errors)
+    processed = _check_photos(report.photos, errors)
+    requester_fields = _check_requester(report, errors)
+    channel = _channel(report.channel)
+    if errors:
+        raise ValidationError(errors)
+
+    neighborhood_id = location.neighborhood_id
+    routing = catalogue.route(service, neighborhood_id, answers)
+    try:
+        with transaction.atomic():
+            requester = Requester.objects.create(**requester_fields) if any(requester_fields.values()) else None
+            service_request = ServiceRequest.objects.create(
+                jurisdiction=jurisdiction,
+                tracking_number=str(allocate_tracking_numbers(jurisdiction, 1)),
+                service=service,
+                department=routing.department,
+                channel=channel,
+                status=Status.NEW,
+                description=description,
+                address=location.address,
+                zipcode=location.zipcode,
+                lat=location.lat,
+                long=location.long,
+                neighborhood_id=neighborhood_id,
+                h3_cell=places.h3_cell(location.lat, location.long) if location.lat is not None else "",
+                attributes=answers,
+                requester=requester,
+                is_private=report.is_private,
+                hazard=bool(routing.hazard_alerts),
+                idempotency_key=key,
+                requested_at=now,
+                updated_at=now,
+                expected_at=catalogue.sla_due_at(service, now),
+            )
+            _record(service_request, HistoryEntry.Kind.OPENED, actor=actor, public=True, now=now,
+                    to_status=Status.NEW)
+            for message in routing.hazard_alerts:
+                _record(service_request, HistoryEntry.Kind.HAZARD, actor=None, public=False, now=now, text=message)
+            for photo in processed:
+                _store_photo(service_request, photo)
+            Contact.objects.create(
+                jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.SERVICE_REQUEST,
+                service=service, service_request=service_request, requester=requester, agent=actor,
+                started_at=now, ended_at=now,
+            )
+            if routing.hazard_alerts:
+                tasks.alert_department_of_hazard.enqueue(service_request.pk)
+    except IntegrityError:
+        # Two retries of the same submission raced; the loser returns the winner's request.
+        if key:
+            existing = _by_idempotency_key(jurisdiction, key)
+            if existing is not None:
+                return Submission(existing, created=False)
+        raise
+    logger.info("service request %s filed (%s, %s)", service_request.tracking_number, service.code, channel)
+    return Submission(service_request, created=True)
+
+
+def allocate_tracking_numbers(jurisdiction: Jurisdiction, count: int) -> int:
+    """Reserve `count` consecutive tracking numbers and return the first.
+
+    The UPDATE takes the jurisdiction's row lock, so concurrent submissions never share a number.
+    """
+    with transaction.atomic():
+        Jurisdiction.objects.filter(pk=jurisdiction.pk).update(next_tracking_number=F("next_tracking_number") + count)
+        after = Jurisdiction.objects.values_list("next_tracking_number", flat=True).get(pk=jurisdiction.pk)
+    return after - count
+
+
+def change_status(service_request: ServiceRequest, to_status: str, *, actor: User | None,
+                  public_reason: str = "", internal_note: str = "", assignee: User | None = None,
+                  duplicate_of: ServiceRequest | None = None, actor_label: str = "",
+                  now: dt.datetime | None = None) -> ServiceRequest:
+    """Move a request along its lifecycle, or refuse with a clear error and change nothing."""
+    now = now or timezone.now()
+    try:
+        target = Status(to_status)
+    except ValueError:
+        raise ValidationError({"status": _("“%(status)s” is not a status.") % {"status": str(to_status)[:40]}}) from None
+    public_reason = (public_reason or "").strip()
+    internal_note = (internal_note or "").strip()
+
+    with transaction.atomic():
+        current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        if not can_move(current.status, target):
+            allowed = ", ".join(str(Status(s).label) for s in sorted(allowed_next(current.status)))
+            raise ValidationError({"status": _(
+                "A request that is “%(current)s” cannot become “%(target)s”. It can become: %(allowed)s."
+            ) % {"current": Status(current.status).label, "target": target.label, "allowed": allowed or _("nothing")}})
+        errors: dict[str, list[str]] = {}
+        if target in NEEDS_PUBLIC_REASON and not public_reason:
+            errors["public_reason"] = [_("Give the reason the resident will see.")]
+        if target == Status.ASSIGNED and assignee is None:
+            errors["assignee"] = [_("Choose who the request is assigned to.")]
+        if assignee is not None and not (assignee.is_active and assignee.is_staff):
+            errors["assignee"] = [_("Requests can only be assigned to active staff.")]
+        if target == Status.DUPLICATE:
+            duplicate_of = _check_duplicate_target(current, duplicate_of, errors)
+            if duplicate_of is not None and not public_reason:
+                public_reason = _("Duplicate of request %(number)s.") % {"number": duplicate_of.tracking_number}
+        if len(public_reason) > settings.CIVIC311_DESCRIPTION_MAX_CHARS:
+            errors["public_reason"] = [_("The reason is too long.")]
+        if errors:
+            raise ValidationError(errors)
+
+        from_status = current.status
+        current.status = target
+        current.updated_at = now
+        if target in FINAL_STATES:
+            current.closed_at = now
+            current.status_notes = public_reason
+        elif public_reason:
+            current.status_notes = public_reason
+        if target == Status.REOPENED:
+            current.closed_at = None
+            current.expected_at = catalogue.sla_due_at(current.service, now)
+        if target == Status.DUPLICATE:
+            current.duplicate_of = duplicate_of
+        if assignee is not None:
+            current.assignee = assignee
+        current.save()
+        _record(current, HistoryEntry.Kind.STATUS, actor=actor, actor_label=actor_label, public=True, now=now,
+                from_status=from_status, to_status=target, text=public_reason)
+        if assignee is not None:
+            _record(current, HistoryEntry.Kind.ASSIGNED, actor=actor, actor_label=actor_label, public=False,
+                    now=now, text=_("Assigned to %(name)s.") % {"name": assignee})
+        if internal_note:
+            _record(current, HistoryEntry.Kind.NOTE, actor=actor, actor_label=actor_label, public=False, now=now,
+                    text=internal_note)
+    return current
+
+
+def add_note(service_request: ServiceRequest, text: str, *, actor: User | None, public: bool,
+             actor_label: str = "", now: dt.datetime | None = None) -> HistoryEntry:
+    """A note on a request; a public note on an open request becomes its public status note."""
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the note.")})
+    if len(text) > settings.CIVIC311_DESCRIPTION_MAX_CHARS:
+        raise ValidationError({"text": _("A note can be at most %(max)d characters.")
+                               % {"max": settings.CIVIC311_DESCRIPTION_MAX_CHARS}})
+    with transaction.atomic():
+        current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        current.updated_at = now
+        fields = ["updated_at"]
+        if public and current.is_open:
+            current.status_notes = text
+            fields.append("status_notes")
+        current.save(update_fields=fields)
+        return _record(current, HistoryEntry.Kind.NOTE, actor=actor, actor_label=actor_label, public=public,
+                       now=now, text=text)
+
+
+def log_information_request(jurisdiction: Jurisdiction, *, channel: str, summary: str,
+                            service: Service | None = None, agent: User | None = None,
+                            outcome: str = Contact.Outcome.INFORMATION,
+                            started_at: dt.datetime | None = None, ended_at: dt.datetime | None = None) -> Contact:
+    """Record a contact that needed only an answer (most of them)."""
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError({"summary": _("Write down the answer that was given.")})
+    if service is not None and service.jurisdiction_id != jurisdiction.pk:
+        raise ValidationError({"service": _("That service belongs to another jurisdiction.")})
+    now = timezone.now()
+    return Contact.objects.create(
+        jurisdiction=jurisdiction, channel=_channel(channel), outcome=outcome, service=service, agent=agent,
+        summary=summary[: settings.CIVIC311_DESCRIPTION_MAX_CHARS], started_at=started_at or now,
+        ended_at=ended_at or now,
+    )
+
+
+# --- the checks ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Location:
+    address: str = ""
+    zipcode: str = ""
+    lat: float | None = None
+    long: float | None = None
+    neighborhood_id: int | None = None
+
+
+def _check_location(jurisdiction: Jurisdiction, report: Report, errors: dict) -> _Location:
+    address = " ".join((report.address or "").split())
+    zipcode = (report.zipcode or "").strip()
+    has_lat = report.lat not in (None, "")
+    has_long = report.long not in (None, "")
+    if len(address) > 300:
+        errors["address"] = [_("The address can be at most 300 characters.")]
+    if zipcode and (len(zipcode) > 10 or not zipcode.replace("-", "").isdigit()):
+        errors["zipcode"] = [_("Enter a ZIP code like 19107.")]
+    neighborhood_id = None
+    if report.neighborhood:
+        neighborhood_id = (
+            Neighborhood.objects.filter(jurisdiction=jurisdiction, slug=str(report.neighborhood)[:50])
+            .values_list("pk", flat=True).first()
+        )
+        if neighborhood_id is None:
+            errors["neighborhood"] = [_("Choose a neighborhood from the list.")]
+
+    if has_lat != has_long:
+        errors["lat" if not has_lat else "long"] = [_("Give both the latitude and the longitude.")]
+        return _Location(address, zipcode)
+    if not has_lat:
+        if not address:
+            errors["location"] = [_("Tell us where the problem is: an address, or a point on the map.")]
+        return _Location(address, zipcode, neighborhood_id=neighborhood_id)
+
+    lat = catalogue.parse_coordinate(report.lat, -90, 90)
+    long = catalogue.parse_coordinate(report.long, -180, 180)
+    if lat is None:
+        errors["lat"] = [_("The latitude must be a number between -90 and 90.")]
+    if long is None:
+        errors["long"] = [_("The longitude must be a number between -180 and 180.")]
+    if lat is None or long is None:
+        return _Location(address, zipcode)
+    if not jurisdiction.contains(lat, long):
+        errors["location"] = [
+            _("That point is outside %(city)s. We can only take reports within the city.")
+            % {"city": jurisdiction.name}
+        ]
+        return _Location(address, zipcode)
+    # A point wins over a picked neighborhood: it is where the problem is.
+    located = places.neighborhood_id_at(jurisdiction, lat, long)
+    return _Location(address, zipcode, lat, long, located or neighborhood_id)
+
+
+def _check_photos(photos: Sequence[UploadedFile], errors: dict) -> list[ProcessedPhoto]:
+    photos = [photo for photo in photos if photo]
+    limit = settings.CIVIC311_PHOTOS_PER_REQUEST
+    if len(photos) > limit:
+        errors["photos"] = [_("Send at most %(max)d photos.") % {"max": limit}]
+        return []
+    processed, messages = [], []
+    for photo in photos:
+        try:
+            processed.append(process_photo(photo))
+        except ValidationError as exc:
+            messages.extend(exc.messages)
+    if messages:
+        errors["photos"] = messages
+    return processed
+
+
+def _check_requester(report: Report, errors: dict) -> dict[str, str]:
+    from django.core.validators import validate_email
+
+    fields = {
+        "first_name": " ".join((report.first_name or "").split())[:100],
+        "last_name": " ".join((report.last_name or "").split())[:100],
+        "email": (report.email or "").strip(),
+        "phone": (report.phone or "").strip(),
+    }
+    if fields["email"]:
+        try:
+            validate_email(fields["email"])
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address, or leave it empty.")]
+    phone_digits = "".join(ch for ch in fields["phone"] if ch.isdigit())
+    if fields["phone"] and (len(fields["phone"]) > 40 or not 7 <= len(phone_digits) <= 15):
+        errors["phone"] = [_("Enter a phone number with 7 to 15 digits, or leave it empty.")]
+    return fields
+
+
+def _check_duplicate_target(current: ServiceRequest, target: ServiceRequest | None,
+                            errors: dict) -> ServiceRequest | None:
+    if target is None:
+        errors["duplicate_of"] = [_("Say which request this one duplicates.")]
+        return None
+    # Point at the original, never at another duplicate, so chains cannot form.
+    seen = {current.pk}
+    while target.duplicate_of_id is not None and target.pk not in seen:
+        seen.add(target.pk)
+        target = target.duplicate_of  # type: ignore[assignment]
+    if target.pk == current.pk:
+        errors["duplicate_of"] = [_("A request cannot duplicate itself.")]
+        return None
+    if target.jurisdiction_id != current.jurisdiction_id:
+        errors["duplicate_of"] = [_("That request belongs to another jurisdiction.")]
+        return None
+    return target
+
+
+def _channel(value: str) -> str:
+    return value if value in Channel.values else Channel.WEB
+
+
+def _by_idempotency_key(jurisdiction: Jurisdiction, key: str) -> ServiceRequest | None:
+    return ServiceRequest.objects.filter(jurisdiction=jurisdiction, idempotency_key=key).first()
+
+
+def _store_photo(service_request: ServiceRequest, photo: ProcessedPhoto) -> Photo:
+    stored = Photo(service_request=service_request, width=photo.width, height=photo.height)
+    stored.image.save(f"{uuid.uuid4().hex}.{photo.extension}", ContentFile(photo.content), save=False)
+    stored.save()
+    return stored
+
+
+def _record(service_request: ServiceRequest, kind: str, *, actor: User | None, public: bool, now: dt.datetime,
+            text: str = "", from_status: str = "", to_status: str = "", actor_label: str = "") -> HistoryEntry:
+    if not actor and not actor_label:
+        actor_label = RESIDENT if kind == HistoryEntry.Kind.OPENED else SYSTEM
+    return HistoryEntry.objects.create(
+        service_request=service_request, kind=kind, is_public=public, actor=actor, actor_label=actor_label,
+        from_status=from_status, to_status=to_status, text=text, created_at=now,
+    )
