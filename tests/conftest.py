@@ -1,0 +1,38 @@
+import pytest
+
+from civic311.jurisdictions.selectors import forget_cached_geography
+
+from .factories import DepartmentFactory, JurisdictionFactory, NeighborhoodFactory, ServiceFactory, StaffFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_geography_cache():
+    # Each test builds its own neighborhoods and holidays; the per-process cache must not leak them.
+    forget_cached_geography()
+    yield
+    forget_cached_geography()
+
+
+@pytest.fixture
+def jurisdiction(db):
+    return JurisdictionFactory()
+
+
+@pytest.fixture
+def center_city(jurisdiction):
+    return NeighborhoodFactory(jurisdiction=jurisdiction, slug="center-city", name="Center City")
+
+
+@pytest.fixture
+def department(jurisdiction):
+    return DepartmentFactory(jurisdiction=jurisdiction, slug="streets", name="Streets Department")
+
+
+@pytest.fixture
+def service(jurisdiction, department):
+    return ServiceFactory(jurisdiction=jurisdiction, department=department, code="SR-ST02", name="Illegal Dumping")
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory(username="dana")

@@ -1,0 +1,165 @@
+"""factory-boy factories for the domain. A default `JurisdictionFactory` is Philadelphia-shaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from civic311.catalogue.models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
+from civic311.people.models import Requester
+from civic311.requests.models import ServiceRequest
+
+
+def box(min_long: float, min_lat: float, max_long: float, max_lat: float) -> dict:
+    """A GeoJSON polygon for a rectangle."""
+    return {
+        "type": "Polygon",
+        "coordinates": [[[min_long, min_lat], [max_long, min_lat], [max_long, max_lat],
+                         [min_long, max_lat], [min_long, min_lat]]],
+    }
+
+
+class JurisdictionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Jurisdiction
+        django_get_or_create = ("slug",)
+
+    slug = "philadelphia"
+    name = "Philadelphia"
+    jurisdiction_id = "phila.gov"
+    time_zone = "America/New_York"
+    min_lat, max_lat = 39.87, 40.14
+    min_long, max_long = -75.28, -74.96
+    intake_cutoff = dt.time(14, 0)
+    business_day_end = dt.time(17, 0)
+    is_default = True
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Holiday
+
+    jurisdiction = factory.SubFactory(JurisdictionFactory)
+    name = "Holiday"
+
+
+class NeighborhoodFactory(factory.django.DjangoModelFactory):
+    """Center City by default: a box around City Hall (39.9526 N, 75.1635 W)."""
+
+    class Meta:
+        model = Neighborhood
+
+    jurisdiction = factory.SubFactory(JurisdictionFactory)
+    slug = factory.Sequence(lambda n: f"neighborhood-{n}")
+    name = factory.Sequence(lambda n: f"Neighborhood {n}")
+    boundary = factory.LazyFunction(lambda: box(-75.18, 39.94, -75.14, 39.96))
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    jurisdiction = factory.SubFactory(JurisdictionFactory)
+    slug = factory.Sequence(lambda n: f"department-{n}")
+    name = factory.Sequence(lambda n: f"Department {n}")
+    contact_email = factory.LazyAttribute(lambda o: f"{o.slug}@example.org")
+
+
+class ServiceGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceGroup
+
+    jurisdiction = factory.SubFactory(JurisdictionFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    """Illegal Dumping-like: 5 business days, no questions unless added."""
+
+    class Meta:
+        model = Service
+
+    jurisdiction = factory.SubFactory(JurisdictionFactory)
+    code = factory.Sequence(lambda n: f"SR-T{n:02d}")
+    name = factory.Sequence(lambda n: f"Service {n}")
+    description = "A problem the city fixes."
+    group = factory.SubFactory(ServiceGroupFactory, jurisdiction=factory.SelfAttribute("..jurisdiction"))
+    department = factory.SubFactory(DepartmentFactory, jurisdiction=factory.SelfAttribute("..jurisdiction"))
+    sla_unit = Service.SlaUnit.BUSINESS_DAYS
+    sla_value = 5
+    service_notice = "5 Business Days"
+
+
+class ServiceAttributeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceAttribute
+
+    service = factory.SubFactory(ServiceFactory)
+    code = factory.Sequence(lambda n: f"question_{n}")
+    datatype = ServiceAttribute.Datatype.STRING
+    description = factory.Sequence(lambda n: f"Question {n}")
+    required = False
+
+
+class AttributeValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AttributeValue
+
+    attribute = factory.SubFactory(ServiceAttributeFactory)
+    key = factory.Sequence(lambda n: f"value_{n}")
+    name = factory.Sequence(lambda n: f"Value {n}")
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutingRule
+
+    service = factory.SubFactory(ServiceFactory)
+    kind = RoutingRule.Kind.HAZARD_ALERT
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    first_name = "Sam"
+    last_name = factory.Sequence(lambda n: f"Staff{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+
+class RequesterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requester
+
+    first_name = "Pat"
+    last_name = "Resident"
+    email = "pat@example.org"
+
+
+def select_attribute(service: Service, code: str, keys: list[str], *, required: bool = False,
+                     multi: bool = False) -> ServiceAttribute:
+    """A single- or multi-value list question with the given keys (names are the keys capitalised)."""
+    attribute = ServiceAttributeFactory(
+        service=service, code=code, required=required,
+        datatype=ServiceAttribute.Datatype.MULTIVALUELIST if multi else ServiceAttribute.Datatype.SINGLEVALUELIST,
+    )
+    for order, key in enumerate(keys):
+        AttributeValueFactory(attribute=attribute, key=key, name=key.capitalize(), order=order)
+    return attribute
+
+
+def filed_request(service: Service | None = None, **report_fields) -> ServiceRequest:
+    """A request filed through the real intake rule (no shortcuts), at City Hall unless told otherwise."""
+    from civic311.requests import services as requests
+
+    service = service or ServiceFactory()
+    fields = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}
+    fields.update(report_fields)
+    return requests.submit(service.jurisdiction, requests.Report(service_code=service.code, **fields)).service_request

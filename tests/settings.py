@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings, with fast hashing, an in-process job queue and a
+throw-away media folder. DATABASE_URL still picks the database (SQLite by default, PostgreSQL in CI)."""
+
+import os
+import tempfile
+
+os.environ.setdefault("HUEY_IMMEDIATE", "1")
+os.environ.setdefault("CIVIC311_VAR_DIR", tempfile.mkdtemp(prefix="civic311-test-var-"))
+
+from civic311.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="civic311-test-media-"))  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+HUEY["immediate"] = True  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
