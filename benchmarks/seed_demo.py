@@ -1,0 +1,106 @@
+"""Time the demo city's history generator on the configured database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/civic311_bench python benchmarks/seed_demo.py --requests 200000
+
+Uses DATABASE_URL like the app (SQLite in ./var by default); migrate that database first. It builds the
+demo city's catalogue if needed, then times `generate_history` alone and prints rows/s, the seconds it
+took, the size of the data it made and the machine it ran on. A demo city that already has a history is
+left alone unless --reset is given (which deletes it first: use a throw-away database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=311)
+    parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--reset", action="store_true", help="Delete an existing demo city first.")
+    options = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from civic311.demo import services as demo
+    from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+
+    city = demo.demo_city()
+    if city is not None and ServiceRequest.objects.filter(jurisdiction=city).exists():
+        if not options.reset:
+            print("The demo city already has a history here; use --reset on a throw-away database.",
+                  file=sys.stderr)
+            return 1
+        demo.delete_demo_city(city)
+    city = demo.create_jurisdiction()
+    demo.load_neighborhoods(city)
+    demo.load_catalogue(city)
+    demo.create_staff(city)
+
+    stats = demo.generate_history(
+        city, requests=options.requests, days=options.days, seed=options.seed, batch_size=options.batch_size,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+
+    print(f"machine:   {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"database:  {database_description(connection)}")
+    print(f"made:      {stats.requests:,} requests, {stats.contacts:,} contacts, "
+          f"{stats.history_entries:,} history entries, {stats.requesters:,} requesters = {stats.rows:,} rows")
+    print(f"time:      {stats.seconds:,.1f} s, {stats.rows_per_second:,.0f} rows/s, "
+          f"{stats.requests / stats.seconds:,.0f} requests/s")
+    print(f"data size: {data_size(connection, [ServiceRequest, HistoryEntry, Contact])}")
+    return 0
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def database_description(connection) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sqlite_version()")
+            return f"SQLite {cursor.fetchone()[0]} ({connection.settings_dict['NAME']})"
+    return connection.vendor
+
+
+def data_size(connection, models) -> str:
+    megabyte = 1024 * 1024
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            parts = []
+            for model in models:
+                cursor.execute("SELECT pg_total_relation_size(%s)", [model._meta.db_table])
+                parts.append(f"{model._meta.db_table} {cursor.fetchone()[0] / megabyte:,.0f} MB")
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return f"database {cursor.fetchone()[0] / megabyte:,.0f} MB (with indexes: {', '.join(parts)})"
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            name = Path(connection.settings_dict["NAME"])
+            return f"database file {name.stat().st_size / megabyte:,.0f} MB"
+    return "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

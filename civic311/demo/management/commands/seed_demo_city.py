@@ -1,0 +1,73 @@
+"""`manage.py seed_demo_city`: bring up Philadelphia, the demo city, with a year of history."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from civic311.demo import services as demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo city (Philadelphia): calendar, neighborhoods, catalogue, staff and a year of "
+        "service requests, contacts and history. Safe to run again: an existing demo city is kept "
+        "unless --reset is given."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--requests", type=int, default=15_000,
+                            help="How many service requests to make (default 15,000).")
+        parser.add_argument("--days", type=int, default=365, help="Over how many days, ending now (default 365).")
+        parser.add_argument("--seed", type=int, default=311, help="Random seed, for a repeatable city.")
+        parser.add_argument("--reset", action="store_true",
+                            help="Delete the demo city and everything in it, then build it again.")
+        parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive",
+                            help="Do not ask before --reset deletes the city.")
+
+    def handle(self, *args, requests: int, days: int, seed: int, reset: bool, interactive: bool,
+               **options) -> None:
+        if requests < 0 or days < 1:
+            raise CommandError("--requests must be 0 or more and --days at least 1.")
+        started = time.monotonic()
+        city = demo.demo_city()
+        if city is not None and reset:
+            self._confirm_reset(city, interactive)
+            self.stdout.write(f"Deleting {city.name} ({city.jurisdiction_id})…")
+            demo.delete_demo_city(city)
+            city = None
+
+        city = demo.create_jurisdiction()
+        demo.load_neighborhoods(city)
+        demo.load_catalogue(city)
+        demo.create_staff(city)
+        if city.service_requests.exists():
+            self.stdout.write(
+                f"The demo city {city.name} is already there; its catalogue and staff are up to date. "
+                "Use --reset to rebuild it."
+            )
+            return
+
+        self.stdout.write(f"Making {requests:,} service requests over {days} days for {city.name}…")
+        stats = demo.generate_history(
+            city, requests=requests, days=days, seed=seed,
+            progress=lambda line: self.stderr.write(line, style_func=str),
+        )
+        self.stdout.write(self.style.SUCCESS(
+            f"{city.name} is ready in {time.monotonic() - started:.1f} s: {stats.requests:,} service requests, "
+            f"{stats.contacts:,} contacts, {stats.history_entries:,} history entries "
+            f"({stats.rows_per_second:,.0f} rows/s)."
+        ))
+        self.stdout.write("Sign in to the admin with: python manage.py demo_login")
+
+    def _confirm_reset(self, city, interactive: bool) -> None:
+        if not (interactive and sys.stdin.isatty()):
+            return
+        answer = input(
+            f"This deletes {city.name} ({city.jurisdiction_id}) with every request, contact and service in it.\n"
+            "Type 'yes' to continue: "
+        )
+        if answer.strip().lower() != "yes":
+            raise CommandError("Nothing was deleted.")

@@ -1,0 +1,299 @@
+"""Build the demo city: Philadelphia with its calendar, neighborhoods, catalogue, staff and a year of history.
+
+Each loader is idempotent (it updates what is there and adds what is missing, matching on natural keys),
+so `seed_demo_city` can run again safely. Call them in this order:
+
+    city = create_jurisdiction()
+    load_neighborhoods(city)      # before the catalogue: a routing rule names a neighborhood
+    load_catalogue(city)
+    create_staff(city)            # after the catalogue: staff belong to departments
+    generate_history(city, requests=15_000)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import secrets
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from civic311.catalogue.models import (
+    AttributeValue,
+    Department,
+    RoutingRule,
+    Service,
+    ServiceAttribute,
+    ServiceGroup,
+)
+from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
+from civic311.jurisdictions.selectors import forget_cached_geography
+from civic311.people.models import Requester, User
+from civic311.requests.models import Contact, HistoryEntry, Photo, ServiceRequest
+
+from . import catalogue_extra as extra
+from .history import DemoHistoryExists, HistoryStats, generate_history
+from .places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG
+
+__all__ = [
+    "DemoHistoryExists",
+    "HistoryStats",
+    "create_jurisdiction",
+    "create_staff",
+    "delete_demo_city",
+    "demo_city",
+    "generate_history",
+    "load_catalogue",
+    "load_holidays",
+    "load_neighborhoods",
+    "reset_admin_password",
+]
+
+DATA = Path(__file__).resolve().parent / "data"
+JURISDICTION_ID = "phila.gov"
+ADMIN_USERNAME = "admin"
+
+# Staff by department (invented people). The first of each department is its point person; the
+# contact center's staff are the agents.
+STAFF: dict[str, tuple[tuple[str, str], ...]] = {
+    extra.CONTACT_CENTER: (("Rosa", "Delgado"), ("Kevin", "Tran"), ("Aaliyah", "Brooks"), ("Miguel", "Santos"),
+                           ("Erin", "Walsh"), ("Jamal", "Peterson"), ("Grace", "Kim")),
+    "Licenses & Inspections": (("Marcus", "Whitfield"), ("Priya", "Patel"), ("Tom", "Reilly")),
+    "Streets Department": (("Theresa", "Kowalski"), ("Dwayne", "Carter"), ("Nicole", "Russo"),
+                           ("Frank", "DiNardo")),
+    "Police Department": (("Andre", "Jefferson"), ("Maureen", "Fitzgerald")),
+    "Community Life Improvement Program": (("Keisha", "Morgan"), ("Victor", "Alvarez")),
+    "Parks & Recreation": (("Daniel", "O'Brien"), ("Hannah", "Lindqvist")),
+    "Fire Department": (("Luis", "Ortega"), ("Samantha", "Greene")),
+    extra.PARTNER_DEPARTMENT_NAME: (("Jamie", "Kowal"),),
+}
+
+
+def demo_city() -> Jurisdiction | None:
+    return Jurisdiction.objects.filter(jurisdiction_id=JURISDICTION_ID).first()
+
+
+@transaction.atomic
+def create_jurisdiction() -> Jurisdiction:
+    """Philadelphia, with its business calendar and holidays."""
+    city, _ = Jurisdiction.objects.update_or_create(
+        jurisdiction_id=JURISDICTION_ID,
+        defaults={
+            "slug": "philadelphia",
+            "name": "Philadelphia",
+            "time_zone": "America/New_York",
+            "min_lat": MIN_LAT, "max_lat": MAX_LAT, "min_long": MIN_LONG, "max_long": MAX_LONG,
+            # "Reported by 2 pm" starts the clock that day; due dates fall at close of business.
+            "intake_cutoff": dt.time(14, 0),
+            "business_day_end": dt.time(17, 0),
+            "contact_email": "philly311@example.org",
+            "contact_phone": "311 or 215-686-8686",
+            "host": "",
+            "is_default": True,
+        },
+    )
+    load_holidays(city)
+    return city
+
+
+def load_holidays(jurisdiction: Jurisdiction) -> int:
+    """The City's holidays (observed dates when they fall on a weekend) from `data/holidays.csv`."""
+    with (DATA / "holidays.csv").open(encoding="utf-8") as rows:
+        holidays = [(dt.date.fromisoformat(row["date"]), row["name"]) for row in csv.DictReader(rows)]
+    for date, name in holidays:
+        Holiday.objects.update_or_create(jurisdiction=jurisdiction, date=date, defaults={"name": name})
+    forget_cached_geography(jurisdiction.pk)
+    return len(holidays)
+
+
+@transaction.atomic
+def load_neighborhoods(jurisdiction: Jurisdiction) -> int:
+    """Neighborhood boundaries from `data/neighborhoods.geojson` (see `make_neighborhoods.py`)."""
+    collection = json.loads((DATA / "neighborhoods.geojson").read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        properties = feature["properties"]
+        Neighborhood.objects.update_or_create(
+            jurisdiction=jurisdiction, slug=properties["slug"],
+            defaults={"name": properties["name"], "boundary": feature["geometry"]},
+        )
+    forget_cached_geography(jurisdiction.pk)
+    return len(collection["features"])
+
+
+def _catalogue_rows() -> list[dict[str, str]]:
+    with (DATA / "philly_services.csv").open(encoding="utf-8") as rows:
+        return list(csv.DictReader(rows))
+
+
+def _sla(code: str, notice: str) -> tuple[str, int | None, str]:
+    """(unit, value, public notice) from the CSV's notice, e.g. "5 Business Days"."""
+    if code in extra.HOURLY_SLAS:
+        hours = extra.HOURLY_SLAS[code]
+        return Service.SlaUnit.HOURS, hours, f"{hours} Hours"
+    match = re.fullmatch(r"(\d+) Business Days?", notice.strip())
+    if not match:
+        return Service.SlaUnit.NONE, None, ""
+    return Service.SlaUnit.BUSINESS_DAYS, int(match.group(1)), notice.strip()
+
+
+@transaction.atomic
+def load_catalogue(jurisdiction: Jurisdiction) -> int:
+    """Departments, groups, services, questions and routing rules from the CSV and `catalogue_extra`."""
+    rows = _catalogue_rows()
+    departments = {}
+    for name in dict.fromkeys([row["department"] for row in rows] + [extra.PARTNER_DEPARTMENT_NAME]):
+        about = extra.DEPARTMENTS.get(name, extra.PARTNER_DEPARTMENT)
+        departments[name], _ = Department.objects.update_or_create(
+            jurisdiction=jurisdiction, slug=slugify(name),
+            defaults={
+                "name": name, "point_person": about.point_person,
+                "contact_email": f"{about.email_alias}@example.org", "contact_phone": about.phone,
+                "opens_at": about.opens_at, "closes_at": about.closes_at,
+                "open_weekdays": about.open_weekdays, "translations": {"es": {"name": about.spanish_name}},
+            },
+        )
+    groups = {}
+    for order, (name, spanish) in enumerate(extra.GROUPS.items(), start=1):
+        groups[name], _ = ServiceGroup.objects.update_or_create(
+            jurisdiction=jurisdiction, name=name, defaults={"order": order, "translations": {"es": {"name": spanish}}},
+        )
+
+    for order, row in enumerate(rows, start=1):
+        code = row["service_code"] or extra.DIRECTORY_ASSISTANCE_CODE
+        details = extra.SERVICES[code]
+        is_information = row["service_name"] in extra.INFORMATION_SERVICE_NAMES
+        sla_unit, sla_value, notice = _sla(code, row["service_notice"])
+        service, _ = Service.objects.update_or_create(
+            jurisdiction=jurisdiction, code=code,
+            defaults={
+                "name": row["service_name"], "description": details.description, "group": groups[row["group"]],
+                "keywords": details.keywords, "department": departments[row["department"]],
+                "kind": Service.Kind.INFORMATION if is_information else Service.Kind.REQUEST,
+                "sla_unit": Service.SlaUnit.NONE if is_information else sla_unit,
+                "sla_value": None if is_information else sla_value,
+                "service_notice": "" if is_information else notice,
+                "order": order * 10,
+                "typical_volume": int(row["requests_2014_12_to_2016_08"] or 0),
+                "translations": {"es": {"name": details.spanish_name, "description": details.spanish_description}},
+            },
+        )
+        _load_questions(service, details)
+        _load_rules(jurisdiction, service, details, departments)
+    return len(rows)
+
+
+def _load_questions(service: Service, details: extra.ServiceExtra) -> None:
+    for order, spec in enumerate(details.attributes, start=1):
+        spanish = {"description": spec.spanish}
+        if spec.help_spanish:
+            spanish["datatype_description"] = spec.help_spanish
+        attribute, _ = ServiceAttribute.objects.update_or_create(
+            service=service, code=spec.code,
+            defaults={
+                "datatype": spec.datatype, "description": spec.question, "datatype_description": spec.help,
+                "required": spec.required, "variable": spec.variable, "order": order,
+                "translations": {"es": spanish},
+            },
+        )
+        for value_order, value in enumerate(spec.values, start=1):
+            AttributeValue.objects.update_or_create(
+                attribute=attribute, key=value.key,
+                defaults={"name": value.name, "order": value_order, "translations": {"es": {"name": value.spanish}}},
+            )
+
+
+def _load_rules(jurisdiction: Jurisdiction, service: Service, details: extra.ServiceExtra,
+                departments: dict[str, Department]) -> None:
+    for order, rule in enumerate(details.rules, start=1):
+        if isinstance(rule, extra.NeighborhoodRule):
+            neighborhood = Neighborhood.objects.filter(jurisdiction=jurisdiction, slug=rule.neighborhood).first()
+            if neighborhood is None:
+                continue  # neighborhoods not loaded yet; the next load_catalogue adds the rule
+            RoutingRule.objects.update_or_create(
+                service=service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=neighborhood,
+                defaults={"department": departments[rule.department], "order": order},
+            )
+        else:
+            RoutingRule.objects.update_or_create(
+                service=service, kind=rule.kind, attribute_code=rule.attribute, attribute_value=rule.value,
+                defaults={"message": rule.message, "order": order, "translations": {"es": {"message": rule.spanish}}},
+            )
+
+
+@transaction.atomic
+def create_staff(jurisdiction: Jurisdiction) -> list[User]:
+    """The `admin` superuser and each department's staff. Nobody can sign in until `demo_login`."""
+    admin, created = User.objects.get_or_create(
+        username=ADMIN_USERNAME,
+        defaults={"is_superuser": True, "is_staff": True, "email": "admin@example.org",
+                  "first_name": "Demo", "last_name": "Administrator"},
+    )
+    if created:
+        admin.set_unusable_password()
+        admin.save(update_fields=["password"])
+    staff = [admin]
+    departments = {department.name: department for department in Department.objects.filter(jurisdiction=jurisdiction)}
+    for department_name, people in STAFF.items():
+        department = departments.get(department_name)
+        if department is None:
+            continue
+        for first, last in people:
+            username = re.sub(r"[^a-z]", "", f"{first[0]}{last}".lower())
+            user, created = User.objects.update_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org",
+                          "is_staff": True, "is_active": True, "department": department},
+            )
+            if created:
+                # Demo staff exist to own work; nobody signs in as them.
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            staff.append(user)
+    return staff
+
+
+def reset_admin_password() -> str:
+    """Give `admin` a fresh random password (creating the superuser if missing) and return it."""
+    admin, _ = User.objects.get_or_create(
+        username=ADMIN_USERNAME,
+        defaults={"is_superuser": True, "is_staff": True, "email": "admin@example.org"},
+    )
+    password = secrets.token_urlsafe(12)
+    admin.set_password(password)
+    admin.is_active = admin.is_staff = admin.is_superuser = True
+    admin.save()
+    return password
+
+
+def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
+    """Delete the demo city and everything in it: requests, contacts, history, catalogue, calendar.
+
+    Requests go in chunks, so that a city of millions never loads into memory at once. Requesters who
+    contacted only this city go with it. Staff accounts are kept, without their department.
+    """
+    jurisdiction_pk = jurisdiction.pk
+    HistoryEntry.objects.filter(service_request__jurisdiction=jurisdiction).delete()
+    Contact.objects.filter(jurisdiction=jurisdiction).delete()
+    for photo in Photo.objects.filter(service_request__jurisdiction=jurisdiction).iterator():
+        photo.image.delete(save=False)
+        photo.delete()
+    requests = ServiceRequest.objects.filter(jurisdiction=jurisdiction)
+    requests.exclude(duplicate_of=None, parent=None).update(duplicate_of=None, parent=None)
+    while True:
+        rows = list(requests.values_list("pk", "requester_id")[:chunk])
+        if not rows:
+            break
+        with transaction.atomic():
+            ServiceRequest.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+            requester_ids = {requester for _, requester in rows if requester}
+            Requester.objects.filter(pk__in=requester_ids, service_requests=None, contacts=None).delete()
+    with transaction.atomic():
+        RoutingRule.objects.filter(service__jurisdiction=jurisdiction).delete()
+        Service.objects.filter(jurisdiction=jurisdiction).delete()
+        User.objects.filter(department__jurisdiction=jurisdiction).update(department=None)
+        jurisdiction.delete()
+    forget_cached_geography(jurisdiction_pk)

@@ -1,0 +1,262 @@
+"""The demo city: a small seed must look like something `submit()` and `change_status()` made."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+import shapely
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.utils import timezone
+from shapely.geometry import box
+
+from civic311.catalogue import selectors as catalogue
+from civic311.catalogue.models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from civic311.demo import services as demo
+from civic311.demo.places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG, NEIGHBORHOODS
+from civic311.jurisdictions import selectors as places
+from civic311.jurisdictions.models import Neighborhood
+from civic311.people.models import User
+from civic311.requests.lifecycle import FINAL_STATES, can_move
+from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+
+REQUESTS = 300
+FINAL = {str(status) for status in FINAL_STATES}
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo_city", stdout=out, stderr=io.StringIO(), interactive=False, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def city(db):
+    seed(requests=REQUESTS, seed=7)
+    return demo.demo_city()
+
+
+def requests_of(city):
+    return (
+        ServiceRequest.objects.filter(jurisdiction=city)
+        .select_related("service__jurisdiction", "service__department")
+        .prefetch_related("service__attributes__values", "service__routing_rules", "history")
+        .order_by("requested_at", "pk")
+    )
+
+
+def test_every_request_is_one_intake_could_have_made(city):
+    now = timezone.now()
+    zipcodes = {zipcode for place in NEIGHBORHOODS for zipcode in place.zipcodes}
+    requests = list(requests_of(city))
+    assert len(requests) == REQUESTS
+    for request in requests:
+        service = request.service
+        assert service.accepts_requests
+        assert city.contains(request.lat, request.long)
+        assert request.neighborhood_id is not None
+        assert request.neighborhood_id == places.neighborhood_id_at(city, request.lat, request.long)
+        assert request.h3_cell == places.h3_cell(request.lat, request.long)
+        assert request.zipcode in zipcodes and request.address
+        answers, errors = catalogue.validate_answers(service, request.attributes)
+        assert errors == {}, (service.code, request.attributes)
+        assert answers == request.attributes
+        routing = catalogue.route(service, request.neighborhood_id, request.attributes)
+        assert request.department_id == routing.department.pk
+        assert request.hazard == bool(routing.hazard_alerts)
+        assert catalogue.canned_answer(service, request.attributes) is None
+        assert request.requested_at <= now
+        # Reopening restarts the SLA clock, as change_status does.
+        reopenings = [entry.created_at for entry in request.history.all() if entry.to_status == "reopened"]
+        clock_started = reopenings[-1] if reopenings else request.requested_at
+        assert request.expected_at == catalogue.sla_due_at(service, clock_started)
+
+
+def test_about_sixty_percent_of_contacts_need_only_an_answer(city):
+    contacts = Contact.objects.filter(jurisdiction=city)
+    information = contacts.filter(outcome__in=[Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY])
+    assert 0.57 <= information.count() / contacts.count() <= 0.63
+    assert not information.filter(service__kind=Service.Kind.REQUEST).exists()
+    filed = contacts.filter(outcome=Contact.Outcome.SERVICE_REQUEST)
+    assert filed.count() == REQUESTS
+    assert filed.values("service_request").distinct().count() == REQUESTS
+    phone = contacts.filter(channel="phone").count() / contacts.count()
+    assert 0.35 <= phone <= 0.55
+
+
+def test_statuses_and_history_tell_one_consistent_story(city):
+    now = timezone.now()
+    for request in requests_of(city):
+        history = list(request.history.all())
+        assert history[0].kind == HistoryEntry.Kind.OPENED and history[0].to_status == "new"
+        assert history[0].created_at == request.requested_at and history[0].is_public
+        times = [entry.created_at for entry in history]
+        assert times == sorted(times) and times[-1] <= now
+        assert request.updated_at == times[-1]
+
+        status = "new"
+        for entry in history[1:]:
+            if entry.kind == HistoryEntry.Kind.STATUS:
+                assert entry.from_status == status and can_move(status, entry.to_status)
+                assert entry.is_public and (entry.actor_id or entry.actor_label)
+                status = entry.to_status
+            else:
+                assert entry.kind in {"assigned", "note", "hazard"} and not entry.is_public
+        assert request.status == status
+
+        if request.status in FINAL:
+            assert request.closed_at == times[-1]
+            assert request.status_notes, f"{request.tracking_number} ended without a public reason"
+        else:
+            assert request.closed_at is None
+        if request.status in {"assigned", "in_progress", "on_hold"}:
+            assert request.assignee and request.assignee.is_staff
+            assert request.assignee.department_id == request.department_id
+        if request.status == "duplicate":
+            original = request.duplicate_of
+            assert original.service_id == request.service_id and original.duplicate_of_id is None
+            assert original.requested_at <= request.requested_at
+        else:
+            assert request.duplicate_of_id is None
+
+
+def test_history_is_shaped_like_philly311(city):
+    requests = ServiceRequest.objects.filter(jurisdiction=city)
+    closed = requests.filter(status="closed")
+    on_time = sum(1 for closed_at, due in closed.values_list("closed_at", "expected_at") if closed_at <= due)
+    assert 0.65 <= on_time / closed.count() <= 0.92
+    assert requests.filter(status__in=FINAL).count() / REQUESTS > 0.85
+    local_hours = [moment.astimezone(city.zone).hour for moment in requests.values_list("requested_at", flat=True)]
+    assert 0.7 <= sum(8 <= hour < 17 for hour in local_hours) / REQUESTS <= 0.9
+    reasons = set(closed.values_list("status_notes", flat=True))
+    assert {"Issue Resolved", "Unable to find issue at location"} <= reasons
+
+
+def test_tracking_numbers_are_consecutive_in_order_of_arrival(city):
+    numbers = [int(number) for number in ServiceRequest.objects.filter(jurisdiction=city)
+               .order_by("requested_at", "pk").values_list("tracking_number", flat=True)]
+    assert numbers == list(range(numbers[0], numbers[0] + REQUESTS))
+    city.refresh_from_db()
+    assert city.next_tracking_number == numbers[-1] + 1
+
+
+def test_seeding_again_without_reset_changes_nothing(city):
+    counts = (ServiceRequest.objects.count(), Contact.objects.count(), HistoryEntry.objects.count(),
+              Service.objects.count(), User.objects.count(), Neighborhood.objects.count())
+    output = seed(requests=REQUESTS)
+    assert "already there" in output
+    assert counts == (ServiceRequest.objects.count(), Contact.objects.count(), HistoryEntry.objects.count(),
+                      Service.objects.count(), User.objects.count(), Neighborhood.objects.count())
+    with pytest.raises(demo.DemoHistoryExists):
+        demo.generate_history(city, requests=10)
+
+
+def test_reset_rebuilds_the_city(city):
+    old_pks = set(ServiceRequest.objects.values_list("pk", flat=True))
+    seed(requests=40, reset=True)
+    rebuilt = demo.demo_city()
+    assert rebuilt.pk != city.pk
+    assert ServiceRequest.objects.count() == 40
+    assert not old_pks & set(ServiceRequest.objects.values_list("pk", flat=True))
+    assert Contact.objects.filter(jurisdiction=rebuilt).count() == Contact.objects.count()
+
+
+@pytest.fixture
+def bare_city(db):
+    city = demo.create_jurisdiction()
+    demo.load_neighborhoods(city)
+    demo.load_catalogue(city)
+    demo.create_staff(city)
+    return city
+
+
+def test_the_neighborhoods_tile_the_city_box(bare_city):
+    neighborhoods = list(Neighborhood.objects.filter(jurisdiction=bare_city))
+    assert len(neighborhoods) >= 20
+    assert {"Center City", "Fishtown", "Chestnut Hill", "Northeast / Bustleton"} <= {n.name for n in neighborhoods}
+    shapes = [neighborhood.boundary_shape for neighborhood in neighborhoods]
+    for neighborhood in neighborhoods:
+        neighborhood.full_clean()
+    assert sum(a.intersection(b).area for i, a in enumerate(shapes) for b in shapes[i + 1:]) < 1e-12
+    city_box = box(MIN_LONG, MIN_LAT, MAX_LONG, MAX_LAT)
+    assert city_box.symmetric_difference(shapely.union_all(shapes)).area < 1e-12
+
+
+def test_the_catalogue_is_philadelphias_with_every_open311_datatype(bare_city):
+    with (demo.DATA / "philly_services.csv").open(encoding="utf-8") as rows:
+        published = list(csv.DictReader(rows))
+    services = {service.code: service for service in Service.objects.filter(jurisdiction=bare_city)}
+    assert len(services) == len(published)
+    for row in published:
+        service = services[row["service_code"] or "INFO-DIRECTORY"]
+        service.full_clean()
+        assert service.name == row["service_name"] and service.department.name == row["department"]
+        assert service.typical_volume == int(row["requests_2014_12_to_2016_08"] or 0)
+        assert service.translations["es"]["name"] and service.translations["es"]["description"]
+        if row["group"] == "Information":
+            assert service.kind == Service.Kind.INFORMATION and service.sla_unit == Service.SlaUnit.NONE
+        else:
+            assert service.keywords and service.description and service.sla_value
+    assert services["SR-ST02"].sla_unit == "business_days" and services["SR-ST02"].sla_value == 5
+    assert services["SR-ST25"].sla_unit == "hours" and services["SR-ST25"].service_notice == "4 Hours"
+
+    attributes = ServiceAttribute.objects.filter(service__jurisdiction=bare_city)
+    assert set(attributes.values_list("datatype", flat=True)) == set(ServiceAttribute.Datatype.values)
+    assert attributes.filter(variable=False).exists()
+    assert all(attribute.translations["es"]["description"] for attribute in attributes)
+    values = AttributeValue.objects.filter(attribute__service__jurisdiction=bare_city)
+    assert all(value.translations["es"]["name"] for value in values)
+    assert all(group.translations["es"]["name"] for group in ServiceGroup.objects.filter(jurisdiction=bare_city))
+    for department in Department.objects.filter(jurisdiction=bare_city):
+        department.full_clean()
+        assert department.contact_email.endswith("@example.org") and department.translations["es"]["name"]
+    rules = RoutingRule.objects.filter(service__jurisdiction=bare_city)
+    for rule in rules:
+        rule.full_clean()
+    assert set(rules.values_list("kind", flat=True)) == set(RoutingRule.Kind.values)
+    gas = rules.get(kind=RoutingRule.Kind.CANNED_ANSWER)
+    assert catalogue.canned_answer(gas.service, {"gas_smell": "yes"}) == gas
+    assert "911" in gas.localized("message", "es")
+
+
+def test_the_demo_carries_its_own_copy_of_the_city_catalogue():
+    shared = Path(demo.__file__).resolve().parents[3] / "shared" / "data" / "philly_services.csv"
+    if not shared.exists():
+        pytest.skip("the shared reference data is not checked out here")
+    assert (demo.DATA / "philly_services.csv").read_bytes() == shared.read_bytes()
+
+
+def test_holidays_are_weekdays_with_observed_dates(bare_city):
+    holidays = {holiday.date: holiday.name for holiday in bare_city.holidays.all()}
+    assert all(day.weekday() < 5 for day in holidays)
+    assert len([day for day in holidays if day.year == 2026]) == 13
+    assert "observed" in holidays[dt.date(2026, 7, 3)]
+
+
+def test_loaders_are_idempotent(bare_city):
+    counts = (Service.objects.count(), ServiceAttribute.objects.count(), AttributeValue.objects.count(),
+              RoutingRule.objects.count(), Department.objects.count(), User.objects.count())
+    demo.create_jurisdiction()
+    demo.load_neighborhoods(bare_city)
+    demo.load_catalogue(bare_city)
+    demo.create_staff(bare_city)
+    assert counts == (Service.objects.count(), ServiceAttribute.objects.count(), AttributeValue.objects.count(),
+                      RoutingRule.objects.count(), Department.objects.count(), User.objects.count())
+
+
+def test_demo_staff_cannot_sign_in_until_demo_login(bare_city):
+    staff = User.objects.filter(is_staff=True)
+    assert staff.filter(username="admin", is_superuser=True).exists()
+    assert not any(user.has_usable_password() for user in staff)
+    assert User.objects.filter(department__name="Philly311 Contact Center").count() >= 3
+
+    out = io.StringIO()
+    call_command("demo_login", stdout=out)
+    line = out.getvalue().strip()
+    assert line.startswith("Admin: http://127.0.0.1:8000/admin/  user: admin  password: ")
+    password = line.rsplit(" ", 1)[-1]
+    assert authenticate(username="admin", password=password) is not None
