@@ -1,0 +1,175 @@
+"""The public site: residents find a service, report a problem and track it.
+
+The views are thin: they read through the selectors, write through `civic311.requests.services`, and
+turn what those answer into pages. Every page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from civic311.catalogue import selectors as catalogue
+from civic311.jurisdictions import selectors as places
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.requests import selectors as requests_selectors
+from civic311.requests import services as requests_services
+from civic311.requests.models import ServiceRequest
+
+from .forms import ReportForm, TrackForm
+
+SEARCH_MAX_CHARS = 200
+
+
+def _path_value(value: str) -> str:
+    """A code or number from the URL; one no city could have (a NUL, say) is simply not found."""
+    if "\x00" in value or len(value) > 100:
+        raise Http404(_("There is no such page."))
+    return value
+
+
+def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+    jurisdiction = getattr(request, "jurisdiction", None)
+    if jurisdiction is None:
+        raise Http404(_("This site has no city set up yet."))
+    return jurisdiction
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    jurisdiction = getattr(request, "jurisdiction", None)
+    groups = catalogue.services_in_groups(jurisdiction) if jurisdiction else []
+    return render(request, "public/home.html", {"groups": groups, "track_form": TrackForm()})
+
+
+@require_GET
+def choose_service(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_CHARS]
+    context: dict = {"query": query}
+    if query:
+        context["results"] = catalogue.search_services(jurisdiction, query)
+    else:
+        context["groups"] = catalogue.services_in_groups(jurisdiction)
+    return render(request, "public/choose_service.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, service_code: str) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    try:
+        service = catalogue.service_for_report(jurisdiction, _path_value(service_code))
+    except ValidationError:
+        raise Http404(_("There is no service with that code.")) from None
+
+    if request.method != "POST":
+        return _render_report_form(request, ReportForm(service, jurisdiction))
+
+    form = ReportForm(service, jurisdiction, data=request.POST, files=request.FILES)
+    try:
+        submission = requests_services.submit(jurisdiction, form.to_report())
+    except requests_services.CannedAnswer as answer:
+        return render(request, "public/canned_answer.html", {"service": service, "message": answer.message})
+    except ValidationError as error:
+        form.add_errors(error)
+        return _render_report_form(request, form, status=400)
+    return redirect("public:confirmation", tracking_number=submission.service_request.tracking_number)
+
+
+def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
+    jurisdiction = form.jurisdiction
+    map_config = {
+        "bounds": [[jurisdiction.min_lat, jurisdiction.min_long], [jurisdiction.max_lat, jurisdiction.max_long]],
+        "neighborhoodsUrl": reverse("public:neighborhoods"),
+        # Leaflet guesses its marker images from its script's URL, which breaks once static files are
+        # renamed with content hashes in production; give it the real URLs.
+        "markerIcons": {
+            "iconUrl": static("vendor/leaflet/images/marker-icon.png"),
+            "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
+            "shadowUrl": static("vendor/leaflet/images/marker-shadow.png"),
+        },
+        "messages": {
+            "mapLabel": _("Map of the city. Tap where the problem is to place a pin."),
+            "pinPlaced": _("Pin placed. The latitude and longitude are filled in."),
+            "locating": _("Finding your location…"),
+            "located": _("We placed the pin at your location. Check that it is right."),
+            "locationFailed": _("We could not get your location. Tap the map or type the address instead."),
+            "outsideCity": _("That point is outside the city. Tap a point inside the city."),
+            "tilesFailed": _("The map pictures could not load. You can still tap to place the pin, "
+                             "or type the address."),
+            "charactersLeft": _("Characters left: {count}"),
+            "charactersOver": _("Characters over the limit: {count}"),
+        },
+    }
+    return render(request, "public/report_form.html",
+                  {"form": form, "service": form.service, "map_config": map_config,
+                   "description_max": settings.CIVIC311_DESCRIPTION_MAX_CHARS,
+                   "photos_max": settings.CIVIC311_PHOTOS_PER_REQUEST,
+                   "photo_max_mb": settings.CIVIC311_PHOTO_MAX_BYTES // (1024 * 1024)}, status=status)
+
+
+@require_GET
+def confirmation(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    service_request = _request_or_404(request, tracking_number)
+    return render(request, "public/confirmation.html", {"service_request": service_request})
+
+
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    if "number" not in request.GET:
+        return render(request, "public/track.html", {"track_form": TrackForm()})
+    form = TrackForm(request.GET)
+    if not form.is_valid():
+        return render(request, "public/track.html", {"track_form": form}, status=400)
+    number = form.cleaned_data["number"]
+    service_request = requests_selectors.request_for_tracking(_jurisdiction(request), number)
+    if service_request is None:
+        return _not_found(request, number, form)
+    return redirect("public:track_request", tracking_number=service_request.tracking_number)
+
+
+@require_GET
+def track_request(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    service_request = requests_selectors.request_for_tracking(_jurisdiction(request), _path_value(tracking_number))
+    if service_request is None:
+        return _not_found(request, tracking_number, TrackForm(initial={"number": tracking_number[:40]}))
+    context = {
+        "service_request": service_request,
+        "is_overdue": service_request.is_overdue(timezone.now()),
+        "history": requests_selectors.public_history(service_request),
+        "photos": requests_selectors.public_photos(service_request),
+        "answers": requests_selectors.public_answers(service_request),
+    }
+    return render(request, "public/track_request.html", context)
+
+
+def _not_found(request: HttpRequest, number: str, form: TrackForm) -> HttpResponse:
+    return render(request, "public/track.html", {"track_form": form, "not_found": number[:40]}, status=404)
+
+
+def _request_or_404(request: HttpRequest, tracking_number: str) -> ServiceRequest:
+    service_request = requests_selectors.request_for_tracking(_jurisdiction(request), _path_value(tracking_number))
+    if service_request is None:
+        raise Http404(_("There is no request with that tracking number."))
+    return service_request
+
+
+@require_GET
+def neighborhoods_geojson(request: HttpRequest) -> HttpResponse:
+    """The city's neighborhoods for the report map, so it is useful even when map tiles cannot load."""
+    jurisdiction = _jurisdiction(request)
+    features = [
+        {"type": "Feature", "properties": {"slug": slug, "name": name}, "geometry": boundary}
+        for slug, name, boundary in places.neighborhoods(jurisdiction).values_list("slug", "name", "boundary")
+    ]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    patch_cache_control(response, public=True, max_age=300)
+    return response

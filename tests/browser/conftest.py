@@ -1,0 +1,63 @@
+"""Drive Debian's Chromium through Playwright's sync API against pytest-django's live server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test's thread; Django would otherwise refuse the
+# database calls the test makes between page actions.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (bin/test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(chromium):
+    """A phone-sized page that records what the content security policy blocked."""
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.csp_violations = []
+    page.on("console", lambda message: (
+        page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+    ))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(phone_page, tmp_path):
+    """Save a full-page screenshot; to CIVIC311_SCREENSHOTS when set, so that a person can look at it."""
+    folder = Path(os.environ.get("CIVIC311_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = folder / f"{name}.png"
+        phone_page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
