@@ -1,0 +1,390 @@
+"""Staff admin for service requests, until the agent console arrives.
+
+The admin never writes a request's lifecycle fields itself: status changes and notes go through
+`civic311.requests.services`, exactly as every other way in does, and the service's messages are shown
+on the form. The change form edits only a few descriptive fields, and records that it did.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors, services
+from .forms import NoteForm, ServiceRequestDetailsForm, StatusChangeForm, apply_service_errors
+from .lifecycle import OPEN_STATES, Status
+from .models import Contact, HistoryEntry, Photo, ServiceRequest
+
+# A bulk action walks its requests one by one through the service; more than this is a job, not a click.
+BULK_ACTION_LIMIT = 500
+# Above this many rows an unfiltered list shows PostgreSQL's estimate instead of counting every row.
+ESTIMATE_COUNT_ABOVE = 100_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator that does not count millions of rows to draw an unfiltered list.
+
+    On PostgreSQL, when the list is not filtered, the planner's row estimate is used once the table is
+    large; filtered lists, and every list on other databases, are counted exactly.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if isinstance(queryset, QuerySet) and not queryset.query.where:
+            connection = connections[queryset.db]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                                   [queryset.model._meta.db_table])
+                    row = cursor.fetchone()
+                if row and row[0] and row[0] > ESTIMATE_COUNT_ABOVE:
+                    return int(row[0])
+        return super().count
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("On time or closed"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        overdue = {"status__in": [status.value for status in OPEN_STATES], "expected_at__lt": now}
+        if self.value() == "yes":
+            return queryset.filter(**overdue)
+        if self.value() == "no":
+            return queryset.exclude(**overdue)
+        return queryset
+
+
+def _may_see_requests(request) -> bool:
+    opts = ServiceRequest._meta
+    return any(request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+               for action in ("view", "change"))
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """What happened to a request: shown to whoever may see the request, never edited here."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _may_see_requests(request)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class HistoryInline(ReadOnlyInline):
+    model = HistoryEntry
+    fields = ("created_at", "kind", "who", "is_public", "status_change", "text")
+    readonly_fields = fields
+    verbose_name_plural = _("history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("by"))
+    def who(self, entry: HistoryEntry) -> str:
+        return entry.who
+
+    @admin.display(description=_("status"))
+    def status_change(self, entry: HistoryEntry) -> str:
+        if not (entry.from_status or entry.to_status):
+            return ""
+        if not entry.from_status:
+            return entry.get_to_status_display()
+        return f"{entry.get_from_status_display()} → {entry.get_to_status_display()}"
+
+
+class PhotoInline(ReadOnlyInline):
+    model = Photo
+    fields = ("thumbnail", "stage", "is_public", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("photo"))
+    def thumbnail(self, photo: Photo) -> str:
+        if not photo.image:
+            return ""
+        return format_html(
+            '<a href="{url}"><img src="{url}" alt="{alt}" style="max-width:160px;max-height:120px"></a>',
+            url=photo.image.url, alt=gettext("Photo (%(stage)s)") % {"stage": photo.get_stage_display()},
+        )
+
+
+class ContactInline(ReadOnlyInline):
+    """The contacts that led to the request. The requester is deliberately not shown."""
+
+    model = Contact
+    fields = ("started_at", "channel", "outcome", "agent", "summary")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agent")
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    list_display = ("tracking_number", "service", "department", "status", "channel", "requested",
+                    "expected", "overdue", "neighborhood")
+    list_display_links = ("tracking_number",)
+    list_filter = ("status", OverdueFilter, "department", "service__group", "channel", "hazard", "is_private")
+    list_select_related = ("service", "department", "neighborhood", "jurisdiction")
+    search_fields = ("=tracking_number", "address")
+    search_help_text = _("A tracking number, or part of an address.")
+    date_hierarchy = "requested_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    actions = ["acknowledge"]
+    inlines = [HistoryInline, PhotoInline, ContactInline]
+
+    # The only fields the change form writes, through services.update_details; everything else moves
+    # through the other services.
+    editable_fields = services.EDITABLE_DETAILS
+    form = ServiceRequestDetailsForm
+
+    base_fieldsets = (
+        (None, {"fields": ("tracking_number", "service", "department", "status", "status_notes",
+                           "assignee", "duplicate_of", "parent")}),
+        (_("Report"), {"fields": ("channel", "description", "answers", "is_private", "hazard")}),
+        (_("Location"), {"fields": ("address", "zipcode", ("lat", "long"), "neighborhood", "h3_cell")}),
+        (_("Dates"), {"fields": ("requested_at", "updated_at", "expected_at", "closed_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    # --- permissions --------------------------------------------------------------------------
+
+    def has_add_permission(self, request) -> bool:
+        # Residents and agents file through the intake rule (the public form, Open311, the console).
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    # --- the change form -------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(self.base_fieldsets)
+        if request.user.is_superuser:
+            # Contact details are personal data: only superusers see who asked.
+            fieldsets.append((_("Requester"), {"fields": ("requester",)}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        shown: list[str] = []
+        for _name, options in self.get_fieldsets(request, obj):
+            for entry in options["fields"]:
+                shown.extend(entry if isinstance(entry, tuple) else [entry])
+        return [name for name in shown if name not in self.editable_fields]
+
+    @admin.display(description=_("answers"))
+    def answers(self, obj: ServiceRequest):
+        rows = selectors.public_answers(obj)
+        if not rows:
+            return self.get_empty_value_display()
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change or not form.changed_data:
+            return
+        # Only what the form changed, so a status change made meanwhile is never overwritten.
+        services.update_details(obj, {name: form.cleaned_data[name] for name in form.changed_data},
+                                actor=request.user)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and self.has_change_permission(request, obj):
+            context.setdefault("status_form", StatusChangeForm(service_request=obj))
+            context.setdefault("note_form", NoteForm())
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    # --- the list ----------------------------------------------------------------------------------
+
+    def _local(self, obj: ServiceRequest, value):
+        if value is None:
+            return self.get_empty_value_display()
+        return date_format(timezone.localtime(value, obj.jurisdiction.zone), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("requested"), ordering="requested_at")
+    def requested(self, obj: ServiceRequest) -> str:
+        return self._local(obj, obj.requested_at)
+
+    @admin.display(description=_("expected by"), ordering="expected_at")
+    def expected(self, obj: ServiceRequest) -> str:
+        return self._local(obj, obj.expected_at)
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue(self, obj: ServiceRequest) -> bool:
+        return obj.is_overdue(timezone.now())
+
+    def get_search_results(self, request, queryset, search_term):
+        # "#10000001" is how tracking numbers are written to residents.
+        search_term = re.sub(r"(^|\s)#+(?=\d)", r"\1", search_term)
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.action(description=_("Acknowledge the selected requests"), permissions=["change"])
+    def acknowledge(self, request, queryset) -> None:
+        chosen = list(queryset.order_by("pk")[: BULK_ACTION_LIMIT + 1])
+        if len(chosen) > BULK_ACTION_LIMIT:
+            self.message_user(request, gettext("Choose at most %(max)d requests at a time.")
+                              % {"max": BULK_ACTION_LIMIT}, messages.ERROR)
+            return
+        done, refused = 0, []
+        for service_request in chosen:
+            try:
+                services.change_status(service_request, Status.ACKNOWLEDGED, actor=request.user)
+            except ValidationError as exc:
+                refused.append(f"#{service_request.tracking_number}: {' '.join(exc.messages)}")
+            else:
+                done += 1
+                self.log_change(request, service_request, gettext("Acknowledged."))
+        if done:
+            self.message_user(request, ngettext("Acknowledged %(count)d request.",
+                                                "Acknowledged %(count)d requests.", done) % {"count": done},
+                              messages.SUCCESS)
+        if refused:
+            self.message_user(request, ngettext("%(count)d request was not acknowledged: %(reasons)s",
+                                                "%(count)d requests were not acknowledged: %(reasons)s",
+                                                len(refused)) % {"count": len(refused), "reasons": " · ".join(refused)},
+                              messages.WARNING)
+
+    # --- status changes and notes ----------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("<path:object_id>/status/", self.admin_site.admin_view(self.status_view),
+                 name="{}_{}_status".format(*info)),
+            path("<path:object_id>/note/", self.admin_site.admin_view(self.note_view),
+                 name="{}_{}_note".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def _request_to_work_on(self, request, object_id: str) -> ServiceRequest:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(gettext("There is no such service request."))
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def _change_page(self, obj: ServiceRequest) -> HttpResponseRedirect:
+        info = self.opts.app_label, self.opts.model_name
+        return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[obj.pk],
+                                            current_app=self.admin_site.name))
+
+    def _render_workflow(self, request, obj: ServiceRequest, title: str, **forms) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": obj,
+            "title": title,
+            "subtitle": str(obj),
+            "has_view_permission": self.has_view_permission(request, obj),
+            **forms,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/requests/servicerequest/workflow.html", context)
+
+    def status_view(self, request, object_id: str):
+        obj = self._request_to_work_on(request, object_id)
+        form = StatusChangeForm(request.POST if request.method == "POST" else None, service_request=obj)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            from_status = obj.get_status_display()
+            try:
+                updated = services.change_status(
+                    obj, data["to_status"], actor=request.user, public_reason=data["public_reason"],
+                    internal_note=data["internal_note"], assignee=data["assignee"],
+                    duplicate_of=data["duplicate_of"],
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                change = gettext("Status changed from “%(from)s” to “%(to)s”.") % {
+                    "from": from_status, "to": updated.get_status_display()}
+                self.log_change(request, updated, change)
+                messages.success(request, gettext("Request #%(number)s: %(change)s")
+                                 % {"number": updated.tracking_number, "change": change})
+                return self._change_page(updated)
+        return self._render_workflow(request, obj, gettext("Change status"), status_form=form)
+
+    def note_view(self, request, object_id: str):
+        obj = self._request_to_work_on(request, object_id)
+        form = NoteForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                services.add_note(obj, form.cleaned_data["text"], actor=request.user, public=form.is_public)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                note = gettext("Public note added.") if form.is_public else gettext("Internal note added.")
+                self.log_change(request, obj, note)
+                messages.success(request, gettext("Request #%(number)s: %(change)s")
+                                 % {"number": obj.tracking_number, "change": note})
+                return self._change_page(obj)
+        return self._render_workflow(request, obj, gettext("Add note"), note_form=form)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    """Contacts are a record of what happened: read-only. The requester is shown to superusers only."""
+
+    list_display = ("started_at", "channel", "outcome", "service", "service_request")
+    list_filter = ("channel", "outcome")
+    list_select_related = ("service", "service_request__service")
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    base_fields = ("jurisdiction", "channel", "outcome", "service", "service_request", "agent", "summary",
+                   "started_at", "ended_at")
+
+    def get_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return [*self.base_fields, "requester"]
+        return list(self.base_fields)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("service", "service_request__service")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
