@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from civic311.jurisdictions.selectors import forget_cached_geography
 
@@ -11,6 +12,14 @@ def _fresh_geography_cache():
     forget_cached_geography()
     yield
     forget_cached_geography()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    # LocaleMiddleware leaves the last request's language active in the thread; start each test in English.
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import tempfile
 os.environ.setdefault("HUEY_IMMEDIATE", "1")
 os.environ.setdefault("CIVIC311_VAR_DIR", tempfile.mkdtemp(prefix="civic311-test-var-"))
 
-from civic311.settings import *  # noqa: E402,F403
+from civic311.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="civic311-test-media-"))  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HUEY["immediate"] = True  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns on every request otherwise)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -12,6 +13,29 @@ from django.utils.translation import gettext_lazy as _
 
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", re.IGNORECASE)
+
+
+def check_translations(value: object, fields: tuple[str, ...]) -> None:
+    """`{"es": {"name": "…"}}`: language codes to texts, naming only fields that can be translated."""
+    if value in (None, ""):
+        return
+    if not isinstance(value, dict):
+        raise ValidationError(_('Write an object keyed by language code, like {"es": {"name": "…"}}.'))
+    for language, texts in value.items():
+        if not LANGUAGE_CODE.match(language):
+            raise ValidationError(_("“%(code)s” is not a language code such as es or zh-hans."),
+                                  params={"code": language[:20]})
+        if not isinstance(texts, dict) or not all(isinstance(text, str) for text in texts.values()):
+            raise ValidationError(_("The translations for “%(code)s” must map field names to text."),
+                                  params={"code": language})
+        unknown = sorted(set(texts) - set(fields))
+        if unknown:
+            raise ValidationError(
+                _("“%(field)s” cannot be translated here; use %(fields)s."),
+                params={"field": unknown[0][:40], "fields": ", ".join(fields)},
+            )
+
 
 class Translatable(models.Model):
     """Catalogue text in other languages: `translations = {"es": {"name": "…", "description": "…"}}`.
@@ -19,18 +43,30 @@ class Translatable(models.Model):
     English is the source; a missing translation falls back to it.
     """
 
+    translatable_fields: tuple[str, ...] = ("name",)
+
     translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         abstract = True
 
+    def clean_fields(self, exclude=None) -> None:
+        super().clean_fields(exclude=exclude)
+        if exclude is None or "translations" not in exclude:
+            try:
+                check_translations(self.translations, self.translatable_fields)
+            except ValidationError as error:
+                raise ValidationError({"translations": error.messages}) from error
+
     def localized(self, field: str, language: str | None = None) -> str:
         language = (language or get_language() or "en").split("-")[0]
-        translated = (self.translations or {}).get(language, {}).get(field)
-        return translated or getattr(self, field)
+        texts = self.translations.get(language) if isinstance(self.translations, dict) else None
+        translated = texts.get(field) if isinstance(texts, dict) else None
+        return translated if isinstance(translated, str) and translated else getattr(self, field)
 
 
 class Department(Translatable):
+    translatable_fields = ("name",)
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="departments")
     slug = models.SlugField(_("slug"))
     name = models.CharField(_("name"), max_length=200)
@@ -72,6 +108,7 @@ class ServiceGroup(Translatable):
 
 
 class Service(Translatable):
+    translatable_fields = ("name", "description")
     class Kind(models.TextChoices):
         REQUEST = "request", _("Service request")
         INFORMATION = "information", _("Information only")
@@ -141,6 +178,8 @@ class Service(Translatable):
 class ServiceAttribute(Translatable):
     """A question asked when reporting, with one of Open311's six datatypes."""
 
+    translatable_fields = ("description", "datatype_description")
+
     class Datatype(models.TextChoices):
         STRING = "string", _("Text, one line")
         NUMBER = "number", _("Number")
@@ -199,6 +238,8 @@ class RoutingRule(Translatable):
     - HAZARD_ALERT: an attribute answer marks the request hazardous and alerts the department at once.
     - CANNED_ANSWER: an attribute answer stops the report with a canned reply ("call 911") and no request.
     """
+
+    translatable_fields = ("message",)
 
     class Kind(models.TextChoices):
         NEIGHBORHOOD = "neighborhood", _("Send a neighborhood's requests to another department")

@@ -186,8 +186,11 @@ class Routing:
 
 def canned_answer(service: Service, raw_answers: Mapping[str, Answer]) -> RoutingRule | None:
     """The rule that stops this report with an answer instead of a request ("gas escaping → call 911")."""
-    answers = {code: (value if isinstance(value, list) else str(value).strip())
-               for code, value in raw_answers.items()}
+    # Compared as the answers are cleaned (stripped), so stray spaces cannot slip a report past the rule.
+    answers: dict[str, object] = {
+        code: ([str(item).strip() for item in value] if isinstance(value, list) else str(value).strip())
+        for code, value in raw_answers.items()
+    }
     for rule in service.routing_rules.all():
         if rule.kind == RoutingRule.Kind.CANNED_ANSWER and rule.matches_answer(answers):
             return rule

@@ -29,11 +29,19 @@ def validate_geojson_polygon(value: object) -> None:
     if value in (None, "", {}):
         return
     try:
-        geometry = shape(value)  # type: ignore[arg-type]
+        geometry = shape(value)
     except Exception as exc:
         raise ValidationError(_("The boundary is not valid GeoJSON.")) from exc
     if geometry.geom_type not in {"Polygon", "MultiPolygon"} or not geometry.is_valid:
         raise ValidationError(_("The boundary must be a valid Polygon or MultiPolygon."))
+
+
+def parse_weekdays(value: str) -> frozenset[int]:
+    """ "0,1,2,3,4" → the weekdays Monday to Friday; ValueError for anything else."""
+    days = frozenset(int(part) for part in value.split(",") if part.strip())
+    if not days or not days <= set(range(7)):
+        raise ValueError(value)
+    return days
 
 
 class Jurisdiction(models.Model):
@@ -81,12 +89,21 @@ class Jurisdiction(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.min_lat >= self.max_lat or self.min_long >= self.max_long:
+        bounds = (self.min_lat, self.max_lat, self.min_long, self.max_long)
+        # A missing bound already has its own field error; compare only what is there.
+        if None not in bounds and (self.min_lat >= self.max_lat or self.min_long >= self.max_long):
             raise ValidationError(_("Each bound must be smaller than its opposite."))
         try:
-            self.weekday_numbers
+            parse_weekdays(self.working_weekdays)
         except ValueError as exc:
             raise ValidationError({"working_weekdays": _("Use numbers from 0 to 6.")}) from exc
+        if self.business_day_start >= self.business_day_end:
+            raise ValidationError({"business_day_end": _("The business day must end after it starts.")})
+        if not self.business_day_start <= self.intake_cutoff <= self.business_day_end:
+            raise ValidationError({"intake_cutoff": _("The cut-off must fall within the business day.")})
+        if None not in bounds and not (-90 <= self.min_lat <= 90 and -90 <= self.max_lat <= 90
+                and -180 <= self.min_long <= 180 and -180 <= self.max_long <= 180):
+            raise ValidationError(_("Latitudes lie between -90 and 90, longitudes between -180 and 180."))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -94,10 +111,7 @@ class Jurisdiction(models.Model):
 
     @property
     def weekday_numbers(self) -> frozenset[int]:
-        days = frozenset(int(part) for part in self.working_weekdays.split(",") if part.strip())
-        if not days or not days <= set(range(7)):
-            raise ValueError(self.working_weekdays)
-        return days
+        return parse_weekdays(self.working_weekdays)
 
     @cached_property
     def boundary_shape(self) -> BaseGeometry | None:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 import h3
+from django.db.models import QuerySet
 from shapely.geometry import Point
 from shapely.strtree import STRtree
 
@@ -54,6 +55,10 @@ def jurisdiction_by_open311_id(jurisdiction_id: str) -> Jurisdiction | None:
     return Jurisdiction.objects.filter(jurisdiction_id__iexact=jurisdiction_id.strip()).first()
 
 
+def neighborhoods(jurisdiction: Jurisdiction) -> QuerySet[Neighborhood]:
+    return Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("name")
+
+
 def _index_for(jurisdiction: Jurisdiction) -> _NeighborhoodIndex:
     now = time.monotonic()
     with _lock:
@@ -71,7 +76,9 @@ def _index_for(jurisdiction: Jurisdiction) -> _NeighborhoodIndex:
 def neighborhood_id_at(jurisdiction: Jurisdiction, lat: float, long: float) -> int | None:
     index = _index_for(jurisdiction)
     point = Point(long, lat)
-    for position in index.tree.query(point):
+    # The tree returns candidates in no useful order; in pk order, a point on an edge two neighborhoods share
+    # always goes to the older one, and adding a neighborhood elsewhere cannot move it.
+    for position in sorted(index.tree.query(point)):
         if index.shapes[position].covers(point):
             return index.neighborhood_ids[position]
     return None

@@ -32,8 +32,8 @@ OPEN_STATES = frozenset(set(Status) - FINAL_STATES)
 _ENDINGS = {Status.CLOSED, Status.DUPLICATE, Status.REFERRED, Status.CANCELLED}
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.NEW: frozenset({Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS, *_ENDINGS}),
-    Status.ACKNOWLEDGED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, *_ENDINGS}),
+    Status.NEW: frozenset({Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD, *_ENDINGS}),
+    Status.ACKNOWLEDGED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD, *_ENDINGS}),
     Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.ON_HOLD, *_ENDINGS}),
     Status.IN_PROGRESS: frozenset({Status.ON_HOLD, *_ENDINGS}),
     Status.ON_HOLD: frozenset({Status.IN_PROGRESS, *_ENDINGS}),

@@ -122,7 +122,7 @@ class Photo(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 # Who acted, when it was not a member of staff; stored in English, shown in the reader's language.
@@ -166,7 +166,8 @@ class HistoryEntry(models.Model):
     def who(self) -> str:
         if self.actor_id:
             return str(self.actor)
-        return str(ACTOR_LABELS.get(self.actor_label, self.actor_label))
+        label = ACTOR_LABELS.get(self.actor_label)
+        return str(label) if label is not None else self.actor_label
 
 
 class Contact(models.Model):

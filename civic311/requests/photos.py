@@ -58,8 +58,9 @@ def process_photo(upload: UploadedFile) -> ProcessedPhoto:
                 upright = _flatten(upright)
             upright.thumbnail((MAX_EDGE, MAX_EDGE))
             out = io.BytesIO()
-            # A fresh save without exif= writes no EXIF, ICC-only metadata at most.
-            upright.save(out, format="JPEG", quality=85, optimize=True)
+            # A fresh save without exif= writes no EXIF, ICC-only metadata at most; an empty comment keeps the
+            # original's comment (a JPEG COM, or a PNG or GIF comment, which Pillow would copy) out too.
+            upright.save(out, format="JPEG", quality=85, optimize=True, comment=b"")
             return ProcessedPhoto(content=out.getvalue(), width=upright.width, height=upright.height)
     except ValidationError:
         raise

@@ -12,7 +12,7 @@ from .models import HistoryEntry, Photo, ServiceRequest
 def request_for_tracking(jurisdiction: Jurisdiction, tracking_number: str) -> ServiceRequest | None:
     """The request a tracking number names, as the public may see it (None if there is none)."""
     number = "".join((tracking_number or "").split()).lstrip("#")
-    if not number or len(number) > 32:
+    if not number or len(number) > 32 or "\x00" in number:
         return None
     return (
         ServiceRequest.objects.filter(jurisdiction=jurisdiction, tracking_number=number)
@@ -33,6 +33,8 @@ def public_photos(service_request: ServiceRequest) -> QuerySet[Photo]:
 
 def public_answers(service_request: ServiceRequest) -> list[tuple[str, str]]:
     """The resident's answers as (question, answer) in the reader's language, list values by name."""
+    if service_request.is_private:
+        return []
     answers = service_request.attributes or {}
     rows = []
     for attribute in service_request.service.attributes.prefetch_related("values"):

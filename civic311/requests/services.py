@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,9 +38,12 @@ logger = logging.getLogger(__name__)
 
 RESIDENT = "Resident"
 SYSTEM = "System"
+IDEMPOTENCY_KEY_MAX = 100
+US_ZIPCODE = re.compile(r"[0-9]{5}(-[0-9]{4})?")
+ASCII_DIGITS = frozenset("0123456789")
 
 
-class CannedAnswer(Exception):  # noqa: N818  (an outcome, not a failure)
+class CannedAnswer(Exception):
     """The report was answered by a safety rule ("gas escaping → call 911") and no request was made."""
 
     def __init__(self, message: str) -> None:
@@ -83,7 +87,14 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
     answers the report instead.
     """
     now = now or timezone.now()
-    key = (report.idempotency_key or "").strip()[:100] or None
+    nul_errors = _nul_errors(report)
+    if nul_errors:
+        raise ValidationError(nul_errors)
+    key = (report.idempotency_key or "").strip() or None
+    if key and len(key) > IDEMPOTENCY_KEY_MAX:
+        # Cutting it short could make two different submissions share a key, and lose the second.
+        raise ValidationError({"idempotency_key": _("An idempotency key can be at most %(max)d characters.")
+                               % {"max": IDEMPOTENCY_KEY_MAX}})
     if key:
         existing = _by_idempotency_key(jurisdiction, key)
         if existing is not None:
@@ -102,14 +113,7 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
     answers, answer_errors = catalogue.validate_answers(service, report.answers)
     errors.update(answer_errors)
 
-    description = (report.description or "").strip()
-    max_chars = settings.CIVIC311_DESCRIPTION_MAX_CHARS
-    if len(description) > max_chars:
-        errors["description"] = [
-            _("The description can be at most %(max)d characters; it has %(count)d.")
-            % {"max": max_chars, "count": len(description)}
-        ]
-
+    description = _check_description(report.description, errors)
     location = _check_location(jurisdiction, report, errors)
     processed = _check_photos(report.photos, errors)
     requester_fields = _check_requester(report, errors)
@@ -119,6 +123,7 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
 
     neighborhood_id = location.neighborhood_id
     routing = catalogue.route(service, neighborhood_id, answers)
+    stored_photos: list[Photo] = []
     try:
         with transaction.atomic():
             requester = Requester.objects.create(**requester_fields) if any(requester_fields.values()) else None
@@ -135,7 +140,8 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
                 lat=location.lat,
                 long=location.long,
                 neighborhood_id=neighborhood_id,
-                h3_cell=places.h3_cell(location.lat, location.long) if location.lat is not None else "",
+                h3_cell=(places.h3_cell(location.lat, location.long)
+                         if location.lat is not None and location.long is not None else ""),
                 attributes=answers,
                 requester=requester,
                 is_private=report.is_private,
@@ -150,7 +156,7 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
             for message in routing.hazard_alerts:
                 _record(service_request, HistoryEntry.Kind.HAZARD, actor=None, public=False, now=now, text=message)
             for photo in processed:
-                _store_photo(service_request, photo)
+                stored_photos.append(_store_photo(service_request, photo))
             Contact.objects.create(
                 jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.SERVICE_REQUEST,
                 service=service, service_request=service_request, requester=requester, agent=actor,
@@ -158,7 +164,12 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
             )
             if routing.hazard_alerts:
                 tasks.alert_department_of_hazard.enqueue(service_request.pk)
-    except IntegrityError:
+    except BaseException as failure:
+        # The rows are rolled back; the files written for them must go too.
+        for stored in stored_photos:
+            stored.image.delete(save=False)
+        if not isinstance(failure, IntegrityError):
+            raise
         # Two retries of the same submission raced; the loser returns the winner's request.
         if key:
             existing = _by_idempotency_key(jurisdiction, key)
@@ -189,7 +200,8 @@ def change_status(service_request: ServiceRequest, to_status: str, *, actor: Use
     try:
         target = Status(to_status)
     except ValueError:
-        raise ValidationError({"status": _("“%(status)s” is not a status.") % {"status": str(to_status)[:40]}}) from None
+        message = _("“%(status)s” is not a status.") % {"status": str(to_status)[:40]}
+        raise ValidationError({"status": message}) from None
     public_reason = (public_reason or "").strip()
     internal_note = (internal_note or "").strip()
 
@@ -213,6 +225,10 @@ def change_status(service_request: ServiceRequest, to_status: str, *, actor: Use
                 public_reason = _("Duplicate of request %(number)s.") % {"number": duplicate_of.tracking_number}
         if len(public_reason) > settings.CIVIC311_DESCRIPTION_MAX_CHARS:
             errors["public_reason"] = [_("The reason is too long.")]
+        if _has_nul(public_reason):
+            errors["public_reason"] = [_nul_message()]
+        if _has_nul(internal_note):
+            errors["internal_note"] = [_nul_message()]
         if errors:
             raise ValidationError(errors)
 
@@ -225,6 +241,8 @@ def change_status(service_request: ServiceRequest, to_status: str, *, actor: Use
         elif public_reason:
             current.status_notes = public_reason
         if target == Status.REOPENED:
+            # The old close reason would mislead on an open request.
+            current.status_notes = public_reason
             current.closed_at = None
             current.expected_at = catalogue.sla_due_at(current.service, now)
         if target == Status.DUPLICATE:
@@ -253,6 +271,8 @@ def add_note(service_request: ServiceRequest, text: str, *, actor: User | None, 
     if len(text) > settings.CIVIC311_DESCRIPTION_MAX_CHARS:
         raise ValidationError({"text": _("A note can be at most %(max)d characters.")
                                % {"max": settings.CIVIC311_DESCRIPTION_MAX_CHARS}})
+    if _has_nul(text):
+        raise ValidationError({"text": [_nul_message()]})
     with transaction.atomic():
         current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
         current.updated_at = now
@@ -265,6 +285,55 @@ def add_note(service_request: ServiceRequest, text: str, *, actor: User | None, 
                        now=now, text=text)
 
 
+EDITABLE_DETAILS = ("description", "address", "zipcode", "is_private", "hazard")
+
+
+def check_details(changes: Mapping[str, object]) -> dict[str, object]:
+    """Staff corrections to a request's details, checked by the intake's own rules; raises ValidationError."""
+    unknown = set(changes) - set(EDITABLE_DETAILS)
+    if unknown:
+        raise ValidationError(_("These details cannot be edited: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(changes)
+    if "description" in changes:
+        cleaned["description"] = _check_description(str(changes["description"] or ""), errors)
+    if "address" in changes or "zipcode" in changes:
+        address, zipcode = _check_address(str(changes.get("address") or ""), str(changes.get("zipcode") or ""),
+                                          errors)
+        cleaned.update({key: value for key, value in (("address", address), ("zipcode", zipcode)) if key in changes})
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def update_details(service_request: ServiceRequest, changes: Mapping[str, object], *, actor: User | None,
+                   now: dt.datetime | None = None) -> ServiceRequest:
+    """Correct what a request says (description, address, privacy, hazard), leaving an internal note.
+
+    Marking a request hazardous alerts its department, as at intake.
+    """
+    now = now or timezone.now()
+    cleaned = check_details(changes)
+    with transaction.atomic():
+        current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
+        if not changed:
+            return current
+        became_hazardous = "hazard" in changed and bool(cleaned["hazard"])
+        for name in changed:
+            setattr(current, name, cleaned[name])
+        current.updated_at = now
+        current.save(update_fields=[*changed, "updated_at"])
+        labels = ", ".join(str(getattr(ServiceRequest._meta.get_field(name), "verbose_name", name)) for name in changed)
+        _record(current, HistoryEntry.Kind.NOTE, actor=actor, public=False, now=now,
+                text=_("Details changed: %(fields)s.") % {"fields": labels})
+        if became_hazardous:
+            _record(current, HistoryEntry.Kind.HAZARD, actor=actor, public=False, now=now,
+                    text=_("Marked as a hazard by staff."))
+            tasks.alert_department_of_hazard.enqueue(current.pk)
+    return current
+
+
 def log_information_request(jurisdiction: Jurisdiction, *, channel: str, summary: str,
                             service: Service | None = None, agent: User | None = None,
                             outcome: str = Contact.Outcome.INFORMATION,
@@ -273,6 +342,11 @@ def log_information_request(jurisdiction: Jurisdiction, *, channel: str, summary
     summary = (summary or "").strip()
     if not summary:
         raise ValidationError({"summary": _("Write down the answer that was given.")})
+    if _has_nul(summary):
+        raise ValidationError({"summary": [_nul_message()]})
+    if outcome not in (Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY):
+        raise ValidationError({"outcome": _("An information request is answered with information or directory "
+                                            "assistance.")})
     if service is not None and service.jurisdiction_id != jurisdiction.pk:
         raise ValidationError({"service": _("That service belongs to another jurisdiction.")})
     now = timezone.now()
@@ -295,19 +369,36 @@ class _Location:
     neighborhood_id: int | None = None
 
 
-def _check_location(jurisdiction: Jurisdiction, report: Report, errors: dict) -> _Location:
-    address = " ".join((report.address or "").split())
-    zipcode = (report.zipcode or "").strip()
-    has_lat = report.lat not in (None, "")
-    has_long = report.long not in (None, "")
+def _check_description(description: str, errors: dict) -> str:
+    description = (description or "").strip()
+    max_chars = settings.CIVIC311_DESCRIPTION_MAX_CHARS
+    if len(description) > max_chars:
+        errors["description"] = [
+            _("The description can be at most %(max)d characters; it has %(count)d.")
+            % {"max": max_chars, "count": len(description)}
+        ]
+    return description
+
+
+def _check_address(address: str, zipcode: str, errors: dict) -> tuple[str, str]:
+    address = " ".join((address or "").split())
+    zipcode = (zipcode or "").strip()
     if len(address) > 300:
         errors["address"] = [_("The address can be at most 300 characters.")]
-    if zipcode and (len(zipcode) > 10 or not zipcode.replace("-", "").isdigit()):
+    if zipcode and not US_ZIPCODE.fullmatch(zipcode):
         errors["zipcode"] = [_("Enter a ZIP code like 19107.")]
+    return address, zipcode
+
+
+def _check_location(jurisdiction: Jurisdiction, report: Report, errors: dict) -> _Location:
+    address, zipcode = _check_address(report.address, report.zipcode, errors)
+    has_lat = report.lat not in (None, "")
+    has_long = report.long not in (None, "")
     neighborhood_id = None
     if report.neighborhood:
+        # Never cut the slug short: a longer one must not match a neighborhood whose slug is its beginning.
         neighborhood_id = (
-            Neighborhood.objects.filter(jurisdiction=jurisdiction, slug=str(report.neighborhood)[:50])
+            Neighborhood.objects.filter(jurisdiction=jurisdiction, slug=str(report.neighborhood))
             .values_list("pk", flat=True).first()
         )
         if neighborhood_id is None:
@@ -371,7 +462,10 @@ def _check_requester(report: Report, errors: dict) -> dict[str, str]:
             validate_email(fields["email"])
         except ValidationError:
             errors["email"] = [_("Enter a valid e-mail address, or leave it empty.")]
-    phone_digits = "".join(ch for ch in fields["phone"] if ch.isdigit())
+        # The validator allows 320 characters; the column holds 254 (the longest address SMTP can deliver to).
+        if len(fields["email"]) > (Requester._meta.get_field("email").max_length or 254):
+            errors["email"] = [_("Enter a valid e-mail address, or leave it empty.")]
+    phone_digits = "".join(ch for ch in fields["phone"] if ch in ASCII_DIGITS)
     if fields["phone"] and (len(fields["phone"]) > 40 or not 7 <= len(phone_digits) <= 15):
         errors["phone"] = [_("Enter a phone number with 7 to 15 digits, or leave it empty.")]
     return fields
@@ -384,16 +478,40 @@ def _check_duplicate_target(current: ServiceRequest, target: ServiceRequest | No
         return None
     # Point at the original, never at another duplicate, so chains cannot form.
     seen = {current.pk}
-    while target.duplicate_of_id is not None and target.pk not in seen:
-        seen.add(target.pk)
-        target = target.duplicate_of  # type: ignore[assignment]
-    if target.pk == current.pk:
+    original: ServiceRequest = target
+    while original.duplicate_of_id is not None and original.pk not in seen:
+        seen.add(original.pk)
+        original = original.duplicate_of  # type: ignore[assignment]  # not None: duplicate_of_id is set
+    if original.pk == current.pk:
         errors["duplicate_of"] = [_("A request cannot duplicate itself.")]
         return None
-    if target.jurisdiction_id != current.jurisdiction_id:
+    if original.jurisdiction_id != current.jurisdiction_id:
         errors["duplicate_of"] = [_("That request belongs to another jurisdiction.")]
         return None
-    return target
+    return original
+
+
+def _nul_message() -> str:
+    return _("This contains an invisible NUL character, which cannot be stored. Remove it.")
+
+
+_REPORT_TEXT_FIELDS = ("service_code", "description", "address", "zipcode", "lat", "long", "neighborhood",
+                       "first_name", "last_name", "email", "phone", "channel", "idempotency_key")
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return value is not None and "\x00" in str(value)
+
+
+def _nul_errors(report: Report) -> dict[str, list[str]]:
+    """PostgreSQL can neither store nor look up text with a NUL character: refuse it before anything else."""
+    errors = {name: [_nul_message()] for name in _REPORT_TEXT_FIELDS if _has_nul(getattr(report, name))}
+    for code, answer in (report.answers or {}).items():
+        if _has_nul(code) or _has_nul(answer):
+            errors[f"attribute[{str(code).replace(chr(0), '')[:60]}]"] = [_nul_message()]
+    return errors
 
 
 def _channel(value: str) -> str:
@@ -406,7 +524,10 @@ def _by_idempotency_key(jurisdiction: Jurisdiction, key: str) -> ServiceRequest 
 
 def _store_photo(service_request: ServiceRequest, photo: ProcessedPhoto) -> Photo:
     stored = Photo(service_request=service_request, width=photo.width, height=photo.height)
-    stored.image.save(f"{uuid.uuid4().hex}.{photo.extension}", ContentFile(photo.content), save=False)
+    name = f"{uuid.uuid4().hex}.{photo.extension}"
+    # The content must carry a name: ImageField reads width and height from it, and a nameless file
+    # counts as no file, which would set both to None.
+    stored.image.save(name, ContentFile(photo.content, name=name), save=False)
     stored.save()
     return stored
 

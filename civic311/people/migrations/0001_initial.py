@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('last_name', models.CharField(blank=True, max_length=100, verbose_name='last name')),
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
                 ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
             ],
             options={
                 'verbose_name': 'requester',
