@@ -468,3 +468,42 @@ def test_a_routing_rule_cannot_send_requests_to_another_citys_department(client,
     rule_department = re.search(r'<select name="routing_rules-__prefix__-department".*?</select>', page, re.S)
     assert rule_department and service.department.name in rule_department.group(0)
     assert elsewhere.name not in rule_department.group(0)
+
+
+# --- information requests ---------------------------------------------------------------------------
+
+CONTACT_ADD = reverse("admin:requests_contact_add")
+
+
+def test_staff_with_the_permission_log_an_information_request_through_the_service(client, jurisdiction):
+    from civic311.requests.models import Contact
+
+    clerk = grant(StaffFactory(username="clerk"), "requests.add_contact", "requests.view_contact")
+    client.force_login(clerk)
+    info = ServiceFactory(jurisdiction=jurisdiction, code="SR-IR01", name="Information Request", kind="information")
+    response = client.post(CONTACT_ADD, {"jurisdiction": jurisdiction.pk, "channel": "phone",
+                                         "outcome": "information", "service": info.pk,
+                                         "summary": "  Trash goes out by 7 a.m. on Tuesdays.  "})
+    assert response.status_code == 302
+    contact = Contact.objects.get()
+    assert (contact.outcome, contact.channel, contact.agent, contact.service, contact.summary) == (
+        "information", "phone", clerk, info, "Trash goes out by 7 a.m. on Tuesdays.")
+    assert contact.service_request is None and contact.started_at is not None
+
+
+def test_an_information_request_needs_the_answer_and_an_information_outcome(client, jurisdiction):
+    from civic311.requests.models import Contact
+
+    client.force_login(grant(StaffFactory(username="clerk"), "requests.add_contact", "requests.view_contact"))
+    response = client.post(CONTACT_ADD, {"jurisdiction": jurisdiction.pk, "channel": "phone",
+                                         "outcome": "information", "summary": "   "})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    response = client.post(CONTACT_ADD, {"jurisdiction": jurisdiction.pk, "channel": "phone",
+                                         "outcome": "service_request", "summary": "Filed it"})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not Contact.objects.exists()
+
+
+def test_staff_without_the_permission_cannot_log_contacts(agent_client):
+    assert agent_client.get(CONTACT_ADD).status_code == 403

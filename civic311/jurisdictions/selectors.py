@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import h3
 from django.db.models import QuerySet
@@ -20,6 +22,7 @@ H3_RESOLUTION = 9
 # Boundaries and holidays change rarely; each process keeps them for a few minutes, and saving one
 # in this process (the admin, the demo seeder) forgets them at once.
 _CACHE_SECONDS = 300
+T = TypeVar("T")
 _lock = threading.Lock()
 _neighborhood_index: dict[int, tuple[float, _NeighborhoodIndex]] = {}
 _calendars: dict[int, tuple[float, BusinessCalendar]] = {}
@@ -59,22 +62,26 @@ def neighborhoods(jurisdiction: Jurisdiction) -> QuerySet[Neighborhood]:
     return Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("name")
 
 
-def _index_for(jurisdiction: Jurisdiction) -> _NeighborhoodIndex:
+def _cached(store: dict[int, tuple[float, T]], jurisdiction: Jurisdiction, build: Callable[[], T]) -> T:
     now = time.monotonic()
     with _lock:
-        cached = _neighborhood_index.get(jurisdiction.pk)
+        cached = store.get(jurisdiction.pk)
         if cached and now - cached[0] < _CACHE_SECONDS:
             return cached[1]
+    value = build()
+    with _lock:
+        store[jurisdiction.pk] = (now, value)
+    return value
+
+
+def _build_index(jurisdiction: Jurisdiction) -> _NeighborhoodIndex:
     rows = list(Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("pk"))
     shapes = [row.boundary_shape for row in rows]
-    index = _NeighborhoodIndex(STRtree(shapes), [row.pk for row in rows], shapes)
-    with _lock:
-        _neighborhood_index[jurisdiction.pk] = (now, index)
-    return index
+    return _NeighborhoodIndex(STRtree(shapes), [row.pk for row in rows], shapes)
 
 
 def neighborhood_id_at(jurisdiction: Jurisdiction, lat: float, long: float) -> int | None:
-    index = _index_for(jurisdiction)
+    index = _cached(_neighborhood_index, jurisdiction, lambda: _build_index(jurisdiction))
     point = Point(long, lat)
     # The tree returns candidates in no useful order; in pk order, a point on an edge two neighborhoods share
     # always goes to the older one, and adding a neighborhood elsewhere cannot move it.
@@ -89,12 +96,4 @@ def h3_cell(lat: float, long: float) -> str:
 
 
 def business_calendar(jurisdiction: Jurisdiction) -> BusinessCalendar:
-    now = time.monotonic()
-    with _lock:
-        cached = _calendars.get(jurisdiction.pk)
-        if cached and now - cached[0] < _CACHE_SECONDS:
-            return cached[1]
-    calendar = BusinessCalendar.for_jurisdiction(jurisdiction)
-    with _lock:
-        _calendars[jurisdiction.pk] = (now, calendar)
-    return calendar
+    return _cached(_calendars, jurisdiction, lambda: BusinessCalendar.for_jurisdiction(jurisdiction))

@@ -28,7 +28,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
-from .forms import NoteForm, ServiceRequestDetailsForm, StatusChangeForm, apply_service_errors
+from .forms import InformationRequestForm, NoteForm, ServiceRequestDetailsForm, StatusChangeForm, apply_service_errors
 from .lifecycle import OPEN_STATES, Status
 from .models import Contact, HistoryEntry, Photo, ServiceRequest
 
@@ -361,7 +361,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    """Contacts are a record of what happened: read-only. The requester is shown to superusers only."""
+    """Contacts are a record of what happened: read-only once made. Staff with the permission log
+    information requests here until the agent console arrives. The requester is shown to superusers only."""
 
     list_display = ("started_at", "channel", "outcome", "service", "service_request")
     list_filter = ("channel", "outcome")
@@ -373,15 +374,27 @@ class ContactAdmin(admin.ModelAdmin):
                    "started_at", "ended_at")
 
     def get_fields(self, request, obj=None):
+        if obj is None:
+            return list(InformationRequestForm.Meta.fields)
         if request.user.is_superuser:
             return [*self.base_fields, "requester"]
         return list(self.base_fields)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = InformationRequestForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("service", "service_request__service")
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        saved = services.log_information_request(
+            data["jurisdiction"], channel=data["channel"], summary=data["summary"], service=data.get("service"),
+            outcome=data["outcome"], agent=request.user,
+        )
+        obj.pk = saved.pk  # so the admin's "added" message and log entry point at the saved contact
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
 from .lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
-from .models import ServiceRequest
+from .models import Contact, ServiceRequest
 
 
 class SuggestionsInput(forms.TextInput):
@@ -146,6 +146,34 @@ class ServiceRequestDetailsForm(forms.ModelForm):
         changes = {name: cleaned[name] for name in self.changed_data if name in services.EDITABLE_DETAILS}
         try:
             cleaned.update(services.check_details(changes))
+        except ValidationError as error:
+            apply_service_errors(self, error)
+        return cleaned
+
+
+class InformationRequestForm(forms.ModelForm):
+    """Log a contact that needed only an answer, checked by the same rule the console will use."""
+
+    class Meta:
+        model = Contact
+        fields = ["jurisdiction", "channel", "outcome", "service", "summary"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        outcome = cast(forms.ChoiceField, self.fields["outcome"])
+        outcome.choices = [(value, label) for value, label in Contact.Outcome.choices
+                           if value in (Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY)]
+        self.fields["summary"].required = True
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        try:
+            cleaned["summary"] = services.check_information_request(
+                cleaned["jurisdiction"], summary=cleaned.get("summary", ""), outcome=cleaned.get("outcome", ""),
+                service=cleaned.get("service"),
+            )
         except ValidationError as error:
             apply_service_errors(self, error)
         return cleaned

@@ -334,26 +334,34 @@ def update_details(service_request: ServiceRequest, changes: Mapping[str, object
     return current
 
 
+def check_information_request(jurisdiction: Jurisdiction, *, summary: str, outcome: str,
+                              service: Service | None) -> str:
+    """The rules for logging an information request; returns the cleaned summary or raises ValidationError."""
+    summary = (summary or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not summary:
+        errors["summary"] = [_("Write down the answer that was given.")]
+    elif _has_nul(summary):
+        errors["summary"] = [_nul_message()]
+    if outcome not in (Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY):
+        errors["outcome"] = [_("An information request is answered with information or directory assistance.")]
+    if service is not None and service.jurisdiction_id != jurisdiction.pk:
+        errors["service"] = [_("That service belongs to another jurisdiction.")]
+    if errors:
+        raise ValidationError(errors)
+    return summary[: settings.CIVIC311_DESCRIPTION_MAX_CHARS]
+
+
 def log_information_request(jurisdiction: Jurisdiction, *, channel: str, summary: str,
                             service: Service | None = None, agent: User | None = None,
                             outcome: str = Contact.Outcome.INFORMATION,
                             started_at: dt.datetime | None = None, ended_at: dt.datetime | None = None) -> Contact:
     """Record a contact that needed only an answer (most of them)."""
-    summary = (summary or "").strip()
-    if not summary:
-        raise ValidationError({"summary": _("Write down the answer that was given.")})
-    if _has_nul(summary):
-        raise ValidationError({"summary": [_nul_message()]})
-    if outcome not in (Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY):
-        raise ValidationError({"outcome": _("An information request is answered with information or directory "
-                                            "assistance.")})
-    if service is not None and service.jurisdiction_id != jurisdiction.pk:
-        raise ValidationError({"service": _("That service belongs to another jurisdiction.")})
+    summary = check_information_request(jurisdiction, summary=summary, outcome=outcome, service=service)
     now = timezone.now()
     return Contact.objects.create(
         jurisdiction=jurisdiction, channel=_channel(channel), outcome=outcome, service=service, agent=agent,
-        summary=summary[: settings.CIVIC311_DESCRIPTION_MAX_CHARS], started_at=started_at or now,
-        ended_at=ended_at or now,
+        summary=summary, started_at=started_at or now, ended_at=ended_at or now,
     )
 
 
