@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "civic311.jurisdictions",
     "civic311.catalogue",
     "civic311.requests",
+    "civic311.open311",
     "civic311.public",
     "civic311.demo",
 ]

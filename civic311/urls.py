@@ -6,6 +6,7 @@ from django.views.static import serve
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("open311/", include("civic311.open311.urls")),
     path("", include("civic311.public.urls")),
 ]
 
