@@ -527,3 +527,42 @@ def test_only_ascii_digits_count_in_zip_codes_and_phone_numbers(service, center_
         submit(service.jurisdiction, Report(service_code=service.code, lat="39.9526", long="-75.1635",
                                             **{field: value}))
     assert field in caught.value.message_dict
+
+
+def test_a_media_url_is_linked_as_given_and_a_client_name_is_recorded(jurisdiction, service):
+    url = "https://photos.example.org/abc.jpg"
+    filed = submit(jurisdiction, report(service, media_url=url), actor_label="FixMyStreet", now=NOW).service_request
+    assert filed.media_url == url
+    assert filed.history.get(kind=HistoryEntry.Kind.OPENED).who == "FixMyStreet"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/a.jpg", "not a url",
+                                 "https://example.org/" + "a" * 600])
+def test_a_media_url_must_be_a_short_web_address(jurisdiction, service, url):
+    with pytest.raises(ValidationError) as caught:
+        submit(jurisdiction, report(service, media_url=url), now=NOW)
+    assert "media_url" in caught.value.message_dict
+    assert not ServiceRequest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listeners_hear_of_a_filed_request_only_once_it_is_committed(jurisdiction, service):
+    from civic311.requests.signals import service_request_filed
+
+    heard: list[tuple[int, bool]] = []
+
+    def listener(sender, service_request, **kwargs):
+        heard.append((service_request.pk, ServiceRequest.objects.filter(pk=service_request.pk).exists()))
+
+    service_request_filed.connect(listener)
+    try:
+        with transaction.atomic():
+            filed = submit(jurisdiction, report(service), now=NOW).service_request
+            assert heard == []
+        assert heard == [(filed.pk, True)]
+        with pytest.raises(RuntimeError), transaction.atomic():
+            submit(jurisdiction, report(service, idempotency_key="rolled-back"), now=NOW)
+            raise RuntimeError
+        assert len(heard) == 1
+    finally:
+        service_request_filed.disconnect(listener)

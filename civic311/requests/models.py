@@ -58,6 +58,8 @@ class ServiceRequest(models.Model):
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="children", verbose_name=_("parent request"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)
+    media_url = models.URLField(_("photo link"), max_length=500, blank=True,
+                                help_text=_("A photo an Open311 client hosts itself; linked, never fetched."))
     requested_at = models.DateTimeField(_("requested"), db_index=False)
     updated_at = models.DateTimeField(_("updated"))
     expected_at = models.DateTimeField(_("expected by"), null=True, blank=True)

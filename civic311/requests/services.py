@@ -29,7 +29,7 @@ from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people.models import Requester, User
 
-from . import tasks
+from . import signals, tasks
 from .lifecycle import FINAL_STATES, NEEDS_PUBLIC_REASON, Status, allowed_next, can_move
 from .models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
 from .photos import ProcessedPhoto, process_photo
@@ -71,6 +71,7 @@ class Report:
     channel: str = Channel.WEB
     idempotency_key: str = ""
     is_private: bool = False
+    media_url: str = ""  # a photo the client already hosts (Open311 `media_url`); we link, never fetch
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ class Submission:
     created: bool
 
 
-def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = None,
+def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = None, actor_label: str = "",
            now: dt.datetime | None = None) -> Submission:
     """File a service request. Returns the first request again when the idempotency key was seen.
 
     Raises ValidationError (a dict keyed by field) for bad input and CannedAnswer when a safety rule
-    answers the report instead.
+    answers the report instead. `actor_label` names a filer who is not staff (an Open311 client).
     """
     now = now or timezone.now()
     nul_errors = _nul_errors(report)
@@ -117,6 +118,7 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
     location = _check_location(jurisdiction, report, errors)
     processed = _check_photos(report.photos, errors)
     requester_fields = _check_requester(report, errors)
+    media_url = _check_media_url(report.media_url, errors)
     channel = _channel(report.channel)
     if errors:
         raise ValidationError(errors)
@@ -147,12 +149,13 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
                 is_private=report.is_private,
                 hazard=bool(routing.hazard_alerts),
                 idempotency_key=key,
+                media_url=media_url,
                 requested_at=now,
                 updated_at=now,
                 expected_at=catalogue.sla_due_at(service, now),
             )
-            _record(service_request, HistoryEntry.Kind.OPENED, actor=actor, public=True, now=now,
-                    to_status=Status.NEW)
+            _record(service_request, HistoryEntry.Kind.OPENED, actor=actor, actor_label=actor_label[:100],
+                    public=True, now=now, to_status=Status.NEW)
             for message in routing.hazard_alerts:
                 _record(service_request, HistoryEntry.Kind.HAZARD, actor=None, public=False, now=now, text=message)
             for photo in processed:
@@ -164,6 +167,9 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
             )
             if routing.hazard_alerts:
                 tasks.alert_department_of_hazard.enqueue(service_request.pk)
+            # Listeners (forwarding to a work-order system, notifications) act once the request is durable.
+            filed = service_request
+            transaction.on_commit(lambda: signals.service_request_filed.send(ServiceRequest, service_request=filed))
     except BaseException as failure:
         # The rows are rolled back; the files written for them must go too.
         for stored in stored_photos:
@@ -456,6 +462,26 @@ def _check_photos(photos: Sequence[UploadedFile], errors: dict) -> list[Processe
     return processed
 
 
+MEDIA_URL_MAX = 500
+
+
+def _check_media_url(value: str, errors: dict) -> str:
+    from django.core.validators import URLValidator
+
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        errors["media_url"] = [_("The media URL must be an http or https address.")]
+        return ""
+    if len(value) > MEDIA_URL_MAX:
+        errors["media_url"] = [_("The media URL can be at most %(max)d characters.") % {"max": MEDIA_URL_MAX}]
+        return ""
+    return value
+
+
 def _check_requester(report: Report, errors: dict) -> dict[str, str]:
     from django.core.validators import validate_email
 
@@ -504,7 +530,7 @@ def _nul_message() -> str:
 
 
 _REPORT_TEXT_FIELDS = ("service_code", "description", "address", "zipcode", "lat", "long", "neighborhood",
-                       "first_name", "last_name", "email", "phone", "channel", "idempotency_key")
+                       "first_name", "last_name", "email", "phone", "channel", "idempotency_key", "media_url")
 
 
 def _has_nul(value: object) -> bool:

@@ -1,0 +1,6 @@
+"""Signals other domains listen to, so requests need not know who acts on them."""
+
+from django.dispatch import Signal
+
+# Sent after the transaction that filed a request commits; keyword argument: service_request.
+service_request_filed = Signal()
