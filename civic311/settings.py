@@ -61,7 +61,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "huey.contrib.djhuey",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     # civic311's own apps, one per domain
     "civic311.people",
     "civic311.jurisdictions",
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "civic311.requests",
     "civic311.open311",
     "civic311.public",
+    "civic311.staff_api",
     "civic311.demo",
 ]
 
@@ -215,11 +218,28 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "civic311 <no-reply@localhost>")
 
+# The staff API (civic311.staff_api, docs/staff-api.md): a token first, so an anonymous call is a 401.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
 }
-SPECTACULAR_SETTINGS = {"TITLE": "civic311 staff API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "civic311 staff API",
+    "DESCRIPTION": "For staff tools: departments, services, service requests and their history. "
+                   "See docs/staff-api.md.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "civic311.requests.lifecycle.Status"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the installed drf-spectacular-sidecar package: no CDN at run time.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Security headers. HTTPS-only cookies and HSTS are on whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

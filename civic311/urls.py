@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("open311/", include("civic311.open311.urls")),
+    path("api/", include("civic311.staff_api.urls")),
     path("", include("civic311.public.urls")),
 ]
 

@@ -1,0 +1,104 @@
+"""Fuzz the staff API from its own OpenAPI schema with schemathesis, in-process through the WSGI app.
+
+Every operation gets a small, derandomized budget of generated requests (valid ones, and invalid ones
+that the API must refuse) signed with a staff token that holds every permission, against a small
+seeded city. No response may be a 5xx, and every response must be one the schema documents, with the
+documented content type and body. FUZZ_EXAMPLES raises the budget for a longer local run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from rest_framework.authtoken.models import Token
+
+from civic311.requests import services
+from civic311.requests.lifecycle import Status
+from civic311.wsgi import application
+
+from .factories import RoutingRuleFactory, StaffFactory, filed_request, select_attribute
+
+schemathesis = pytest.importorskip("schemathesis")
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.generation import GenerationMode  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Path parameters that name the seeded data, so that the operations on one object get past the 404.
+KNOWN = {"tracking_number": "10000001", "code": "SR-ST02", "slug": "streets"}
+
+
+@pytest.fixture
+def in_process_wsgi():
+    """Keep Django's WSGI handler from closing the test's database connection after each request,
+    as Django's own test client does; so the calls see, and are rolled back with, the test's data."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield application
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded_city(service, department, center_city):
+    """A small city: a service with questions and a canned answer, requests in several states."""
+    select_attribute(service, "size", ["small", "large"])
+    select_attribute(service, "gas", ["yes", "no"])
+    RoutingRuleFactory(service=service, kind="canned_answer", attribute_code="gas", attribute_value="yes",
+                       message="Leave the area and call 911.")
+    first = filed_request(service, first_name="Pat", email="pat@example.org")
+    second = filed_request(service, address="1 Main St")
+    services.change_status(second, Status.CLOSED, actor=None, public_reason="Issue Resolved")
+    services.add_note(first, "Internal.", actor=None, public=False)
+    return first
+
+
+@pytest.fixture
+def fuzz_token(db):
+    user = StaffFactory(username="fuzzer")
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["requests", "catalogue",
+                                                                                        "people"]))
+    return Token.objects.create(user=user).key
+
+
+def test_the_staff_api_survives_fuzzing_from_its_own_schema(in_process_wsgi, seeded_city, fuzz_token):
+    started = time.monotonic()
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", in_process_wsgi)
+    headers = {"Authorization": f"Token {fuzz_token}"}
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 11
+
+    for operation in operations:
+        known = {name: value for name, value in KNOWN.items() if f"{{{name}}}" in operation.path}
+        runs = [(mode, {}) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+        if known:
+            runs.append((GenerationMode.POSITIVE, known))
+        for mode, path_parameters in runs:
+            strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters or None)
+
+            @given(case=strategy)
+            @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                      suppress_health_check=list(HealthCheck))
+            def run(case) -> None:
+                case.call_and_validate(headers=headers, checks=CHECKS)
+
+            try:
+                run()
+            except Unsatisfiable:
+                # Nothing in this operation can be made invalid (no parameters, or free-form strings only).
+                assert mode == GenerationMode.NEGATIVE, operation.label
+
+    elapsed = time.monotonic() - started
+    assert elapsed < 120, f"the fuzz budget is meant for CI: it took {elapsed:.0f} s"
