@@ -4,13 +4,24 @@ and errors in the caller's format, never a 500 page and never HTML.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, ValidationError
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -22,6 +33,59 @@ logger = logging.getLogger(__name__)
 
 # Longer parameter values are refused rather than searched for; the longest real one is a description.
 MAX_PARAMETER_CHARS = 10_000
+MAX_TIMESTAMP_CHARS = 40
+
+# `+05:00` sent unencoded in a query string arrives as ` 05:00`; put the plus sign back.
+_PLUS_READ_AS_SPACE = re.compile(r"^(.*\d) (\d{2}(?::?\d{2})?)$")
+_DATE_ONLY = re.compile(r"^[0-9W-]+$")
+_TIME_PART = re.compile(r"[T ](\d{2})(?::?(\d{2})(?::?(\d{2})([.,]\d+)?)?)?")
+
+
+def _parse_timestamp(value: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.timedelta | None]:
+    """(the instant, how long the period the text names lasts), or ValueError. None for a whole day."""
+    text = value.strip()
+    if not text or len(text) > MAX_TIMESTAMP_CHARS:
+        raise ValueError(value)
+    text = _PLUS_READ_AS_SPACE.sub(r"\1+\2", text) if "T" in text.upper() else text
+    if text[-1:] == "z":
+        text = text[:-1] + "Z"
+    parsed = dt.datetime.fromisoformat(text)
+    if _DATE_ONLY.match(text):
+        return parsed.replace(tzinfo=zone), None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    # Reject instants that cannot be expressed in UTC (year 1 with a negative offset and the like).
+    parsed.astimezone(dt.UTC)
+    time_part = _TIME_PART.search(text)
+    if time_part is None or time_part.group(2) is None:
+        step = dt.timedelta(hours=1)
+    elif time_part.group(3) is None:
+        step = dt.timedelta(minutes=1)
+    elif time_part.group(4) is None:
+        step = dt.timedelta(seconds=1)
+    else:
+        step = dt.timedelta(microseconds=1)
+    return parsed, step
+
+
+def parse_timestamp(value: str, zone: ZoneInfo, *, end: bool = False) -> dt.datetime:
+    """A W3C / ISO 8601 timestamp from a client; ValueError when it is not one.
+
+    Accepts an offset or `Z`, fractional seconds, and a date alone (midnight). A timestamp without a
+    zone is taken in `zone` (the jurisdiction's). With `end=True` the result is the first instant
+    *after* the period the text names, for use as an exclusive upper bound: `2024-01-31` ends at the
+    next midnight, `…T10:00:00` at 10:00:01, so that `end_date` includes everything it names.
+    """
+    try:
+        parsed, step = _parse_timestamp(value, zone)
+        if not end:
+            return parsed
+        if step is None:
+            next_day = parsed.date() + dt.timedelta(days=1)
+            return dt.datetime.combine(next_day, dt.time(0), tzinfo=zone)
+        return parsed + step
+    except (OverflowError, TypeError) as error:
+        raise ValueError(value) from error
 
 
 class Open311Error(Exception):
@@ -63,7 +127,54 @@ class Call:
                 values.extend(part.strip() for part in raw.split(",") if part.strip())
         if sum(len(value) for value in values) > MAX_PARAMETER_CHARS:
             raise Open311Error(400, _("The parameter %(name)s is too long.") % {"name": name[:60]})
+        if any("\x00" in value for value in values):
+            raise Open311Error(400, _("The parameter %(name)s contains a NUL character.") % {"name": name[:60]})
         return values
+
+    def datetime_param(self, name: str, *, end: bool = False) -> dt.datetime | None:
+        """A timestamp parameter (see `parse_timestamp`), None when not sent; 400 naming it when malformed."""
+        value = self.param(name)
+        if not value:
+            return None
+        try:
+            return parse_timestamp(value, self.jurisdiction.zone, end=end)
+        except ValueError:
+            raise Open311Error(400, _(
+                "%(name)s must be a W3C date and time with a zone, like 2024-01-31T14:30:00-05:00."
+            ) % {"name": name[:60]}) from None
+
+    def int_param(self, name: str, *, default: int, low: int, high: int) -> int:
+        """A whole number parameter between low and high; 400 naming it otherwise."""
+        value = self.param(name)
+        if not value:
+            return default
+        if not (value.isascii() and value.isdigit() and len(value) <= 12 and low <= int(value) <= high):
+            raise Open311Error(400, _("%(name)s must be a whole number from %(low)d to %(high)d.")
+                               % {"name": name[:60], "low": low, "high": high})
+        return int(value)
+
+    def float_param(self, name: str, *, low: float, high: float) -> float | None:
+        """A number parameter between low and high, None when not sent; 400 naming it otherwise."""
+        value = self.param(name)
+        if not value:
+            return None
+        try:
+            number = float(value) if len(value) <= 40 else math.nan
+        except ValueError:
+            number = math.nan
+        if not (math.isfinite(number) and low <= number <= high):
+            raise Open311Error(400, _("%(name)s must be a number from %(low)s to %(high)s.")
+                               % {"name": name[:60], "low": f"{low:g}", "high": f"{high:g}"})
+        return number
+
+    def bool_param(self, name: str) -> bool:
+        """`true`/`false` (also 1/0, yes/no, any case); not sent is false; 400 naming it otherwise."""
+        value = self.param(name).lower()
+        if value in ("", "false", "0", "no"):
+            return False
+        if value in ("true", "1", "yes"):
+            return True
+        raise Open311Error(400, _("%(name)s must be true or false.") % {"name": name[:60]})
 
     def render(self, root: str, value: object, *, status: int = 200) -> HttpResponse:
         return formats.render(root, value, self.fmt, status=status)
@@ -137,7 +248,8 @@ def endpoint(*, methods: tuple[str, ...] = ("GET",), needs_jurisdiction: bool = 
                 response = formats.errors(response_format, 404, [_("Not found.")])
             except (RequestDataTooBig, TooManyFieldsSent):
                 response = formats.errors(response_format, 400, [_("The request is too large.")])
-            except SuspiciousOperation:
+            except (SuspiciousOperation, BadRequest, MultiPartParserError):
+                # A body Django cannot parse: not UTF-8 form data, multipart without a boundary…
                 response = formats.errors(response_format, 400, [_("The request could not be read.")])
             except UnicodeDecodeError:
                 response = formats.errors(response_format, 400, [_("The request is not valid UTF-8.")])

@@ -98,6 +98,10 @@ class ReceivedUpdate(models.Model):
     service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
     history_entry = models.ForeignKey(HistoryEntry, on_delete=models.SET_NULL, null=True, blank=True,
                                       related_name="+")
+    # What the client said (FIXED, INVESTIGATING…) and the photo it linked: `servicerequestupdates` GET
+    # gives them back as sent, so a client reads its own updates the way it wrote them.
+    status = models.CharField(_("status sent"), max_length=40, blank=True)
+    media_url = models.URLField(_("photo link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,228 @@
+"""The queries behind Open311's GET methods: the public catalogue and the public requests.
+
+Nothing here returns a private request, and every page is read with a fixed number of queries
+whatever its size (one COUNT, one SELECT for the page, one per prefetched relation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Cos, Power, Radians, Sin
+
+from civic311.catalogue import selectors as catalogue
+from civic311.catalogue.models import Service, ServiceAttribute
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.requests.lifecycle import FINAL_STATES
+from civic311.requests.models import HistoryEntry, Photo, ServiceRequest
+
+EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG), the one haversine distances are usually quoted in
+TRACKING_NUMBER_MAX = 32
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+def catalogue_changeset() -> dt.datetime | None:
+    """When the deployed code last changed the schema: the newest applied migration.
+
+    The catalogue rows carry no timestamps, so discovery's `changeset` is the deploy time.
+    """
+    return MigrationRecorder.Migration.objects.order_by("-applied").values_list("applied", flat=True).first()
+
+
+def services_at(jurisdiction: Jurisdiction, lat: float | None = None, long: float | None = None,
+                ) -> QuerySet[Service]:
+    """The services offered at a point (every offered service when no point is given).
+
+    Each carries `has_attributes`, for `metadata`. Every service of a jurisdiction is offered in all of
+    it, so a point only has to lie inside the jurisdiction; the caller checks that with
+    `Jurisdiction.contains` and reports a point outside as an error.
+    """
+    services = catalogue.offered_services(jurisdiction).annotate(
+        has_attributes=Exists(ServiceAttribute.objects.filter(service=OuterRef("pk")))
+    )
+    if lat is not None and long is not None and not jurisdiction.contains(lat, long):
+        return services.none()
+    return services
+
+
+def service_definition(jurisdiction: Jurisdiction, code: str) -> Service | None:
+    """An offered service with its questions and their choices; None for an unknown or inactive code."""
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        return None
+    return (
+        catalogue.offered_services(jurisdiction).filter(code=code)
+        .prefetch_related(Prefetch("attributes",
+                                   queryset=ServiceAttribute.objects.order_by("order", "pk")
+                                   .prefetch_related("values")))
+        .first()
+    )
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Circle:
+    lat: float
+    long: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
+class Box:
+    min_long: float
+    min_lat: float
+    max_long: float
+    max_lat: float
+
+
+@dataclass
+class RequestFilter:
+    """What a GET requests call asks for, already checked. Lower bounds are inclusive, upper exclusive."""
+
+    tracking_numbers: list[str] = field(default_factory=list)  # when given, every other filter is ignored
+    service_codes: list[str] = field(default_factory=list)
+    requested_from: dt.datetime | None = None
+    requested_before: dt.datetime | None = None
+    updated_from: dt.datetime | None = None
+    updated_before: dt.datetime | None = None
+    statuses: set[str] = field(default_factory=set)  # Open311's: "open", "closed"
+    box: Box | None = None
+    circle: Circle | None = None
+
+    @property
+    def ordering(self) -> tuple[str, str]:
+        """Oldest filed first; but by last change when harvesting with updated_after/updated_before, so
+        a client resuming from the newest updated_datetime it saw never passes over a change."""
+        harvesting = not self.tracking_numbers and (self.updated_from is not None or self.updated_before is not None)
+        return ("updated_at", "pk") if harvesting else ("requested_at", "pk")
+
+
+@dataclass
+class Page:
+    requests: list[ServiceRequest]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.size) if self.size else 0
+
+
+def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
+    """Every request the public may see: the jurisdiction's, never a private one."""
+    return ServiceRequest.objects.filter(jurisdiction=jurisdiction, is_private=False)
+
+
+def filtered_requests(jurisdiction: Jurisdiction, wanted: RequestFilter) -> QuerySet[ServiceRequest]:
+    requests = public_requests(jurisdiction)
+    if wanted.tracking_numbers:
+        return requests.filter(tracking_number__in=[normalize_tracking_number(n) for n in wanted.tracking_numbers])
+    if wanted.service_codes:
+        requests = requests.filter(service__code__in=wanted.service_codes)
+    if wanted.requested_from is not None:
+        requests = requests.filter(requested_at__gte=wanted.requested_from)
+    if wanted.requested_before is not None:
+        requests = requests.filter(requested_at__lt=wanted.requested_before)
+    if wanted.updated_from is not None:
+        requests = requests.filter(updated_at__gte=wanted.updated_from)
+    if wanted.updated_before is not None:
+        requests = requests.filter(updated_at__lt=wanted.updated_before)
+    if wanted.statuses and wanted.statuses != {"open", "closed"}:
+        closed = Q(status__in=[str(status) for status in FINAL_STATES])
+        requests = requests.filter(closed if "closed" in wanted.statuses else ~closed)
+    if wanted.box is not None:
+        box = wanted.box
+        requests = requests.filter(lat__gte=box.min_lat, lat__lte=box.max_lat,
+                                   long__gte=box.min_long, long__lte=box.max_long)
+    if wanted.circle is not None:
+        requests = within(requests, wanted.circle)
+    return requests
+
+
+def within(requests: QuerySet[ServiceRequest], circle: Circle) -> QuerySet[ServiceRequest]:
+    """Requests no further than `radius_m` metres (great-circle, haversine) from the centre.
+
+    A bounding box a little larger than the circle narrows the rows first; the exact test is the
+    haversine inequality hav(d/R) <= hav(r/R), computed by the database (Django supplies the
+    trigonometry to SQLite), so counting and paging stay in SQL.
+    """
+    angle = circle.radius_m / EARTH_RADIUS_M  # radians
+    if angle >= math.pi:
+        return requests.exclude(lat=None).exclude(long=None)
+    margin = 1.000001
+    dlat = math.degrees(angle) * margin
+    requests = requests.filter(lat__gte=circle.lat - dlat, lat__lte=circle.lat + dlat)
+    nearest_pole = min(90.0, abs(circle.lat) + dlat)
+    if nearest_pole < 89.9:
+        dlong = math.degrees(angle) / math.cos(math.radians(nearest_pole)) * margin
+        if dlong < 180:
+            low, high = circle.long - dlong, circle.long + dlong
+            if low < -180:  # the circle crosses the antimeridian: keep both sides
+                requests = requests.filter(Q(long__gte=low + 360) | Q(long__lte=high))
+            elif high > 180:
+                requests = requests.filter(Q(long__gte=low) | Q(long__lte=high - 360))
+            else:
+                requests = requests.filter(long__gte=low, long__lte=high)
+    centre_lat = math.radians(circle.lat)
+    hav = (
+        Power(Sin((Radians(F("lat")) - Value(centre_lat)) / Value(2.0)), 2)
+        + Value(math.cos(centre_lat)) * Cos(Radians(F("lat")))
+        * Power(Sin((Radians(F("long")) - Value(math.radians(circle.long))) / Value(2.0)), 2)
+    )
+    limit = math.sin(angle / 2) ** 2
+    return requests.alias(hav=ExpressionWrapper(hav, output_field=FloatField())).filter(hav__lte=limit)
+
+
+def page_of_requests(jurisdiction: Jurisdiction, wanted: RequestFilter, *, page: int, size: int,
+                     extensions: bool) -> Page:
+    """One page in a stable order (`RequestFilter.ordering`, then id): pages neither repeat nor skip a request."""
+    requests = filtered_requests(jurisdiction, wanted)
+    total = requests.count()
+    start = (page - 1) * size
+    rows: list[ServiceRequest] = []
+    if start < total:
+        rows = list(for_output(requests.order_by(*wanted.ordering), extensions=extensions)[start:start + size])
+    return Page(rows, total, page, size)
+
+
+def request_by_tracking_number(jurisdiction: Jurisdiction, tracking_number: str, *,
+                               extensions: bool) -> ServiceRequest | None:
+    number = normalize_tracking_number(tracking_number)
+    if not number or len(number) > TRACKING_NUMBER_MAX or "\x00" in number:
+        return None
+    return for_output(public_requests(jurisdiction).filter(tracking_number=number), extensions=extensions).first()
+
+
+def normalize_tracking_number(value: str) -> str:
+    return "".join((value or "").split()).lstrip("#")
+
+
+def for_output(requests: QuerySet[ServiceRequest], *, extensions: bool) -> QuerySet[ServiceRequest]:
+    """What the serializer reads, joined or prefetched: a page costs the same few queries at any size.
+
+    Sets `public_photos` on each request, and with extensions `public_history`, `follow_ons` (public
+    child requests) and the service's attributes in their order.
+    """
+    requests = requests.select_related("service", "service__group", "department", "jurisdiction").prefetch_related(
+        Prefetch("photos", queryset=Photo.objects.filter(is_public=True).order_by("created_at", "pk"),
+                 to_attr="public_photos"),
+    )
+    if not extensions:
+        return requests
+    return requests.select_related("neighborhood", "duplicate_of", "parent").prefetch_related(
+        Prefetch("history", queryset=HistoryEntry.objects.filter(is_public=True).order_by("created_at", "pk"),
+                 to_attr="public_history"),
+        Prefetch("children", queryset=ServiceRequest.objects.filter(is_private=False)
+                 .select_related("service").order_by("requested_at", "pk"), to_attr="follow_ons"),
+        Prefetch("service__attributes", queryset=ServiceAttribute.objects.order_by("order", "pk"),
+                 to_attr="ordered_attributes"),
+    )

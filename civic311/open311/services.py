@@ -1,0 +1,444 @@
+"""The Open311 server's rules, in one place: API keys (issued, revoked, checked, rate-limited and
+audited), a POST turned into an intake `Report`, batch tokens, and FixMyStreet updates mapped onto
+the request lifecycle.
+
+Requests are only ever filed through `civic311.requests.services.submit`, and updates only applied
+through `change_status` and `add_note`: the Open311 server adds the client's identity and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civic311.catalogue.models import Service
+from civic311.catalogue.selectors import Answer
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.people.models import User
+from civic311.requests import services as requests
+from civic311.requests.lifecycle import Status, can_move
+from civic311.requests.models import Channel, HistoryEntry, ServiceRequest
+
+from .models import ApiKey, ApiKeyActivity, BatchToken, ReceivedUpdate
+from .selectors import normalize_tracking_number, public_requests
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# --- API keys ---------------------------------------------------------------------------------------
+
+KEY_BYTES = 32
+PREFIX_CHARS = 8
+# Anything longer than a key we issue is not one of ours; it is not even hashed.
+PRESENTED_KEY_MAX = 200
+RATE_WINDOW = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key: the saved row (hash and prefix only) and the key itself, to be shown once and forgotten."""
+
+    api_key: ApiKey
+    key: str
+
+
+class KeyRefused(Exception):
+    """The key cannot post: missing, unknown, revoked or of another jurisdiction (HTTP 403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RateLimited(Exception):
+    """The key used up its requests for this minute (HTTP 429, `Retry-After: seconds`)."""
+
+    def __init__(self, api_key: ApiKey, retry_after: int) -> None:
+        super().__init__(f"rate limited for {retry_after}s")
+        self.api_key = api_key
+        self.retry_after = retry_after
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key_secret() -> tuple[str, str, str]:
+    """(key, prefix, sha256 hex) for a fresh random key."""
+    key = secrets.token_urlsafe(KEY_BYTES)
+    return key, key[:PREFIX_CHARS], hash_key(key)
+
+
+def issue_api_key(jurisdiction: Jurisdiction, name: str, *, contact_email: str = "", requests_per_minute: int = 60,
+              created_by: User | None = None) -> IssuedKey:
+    """Issue a key to a client. Only its hash and prefix are stored; `IssuedKey.key` is the only copy."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _("Name the client the key is for.")})
+    key, prefix, key_hash = new_key_secret()
+    api_key = ApiKey.objects.create(
+        jurisdiction=jurisdiction, name=name[:200], prefix=prefix, key_hash=key_hash,
+        contact_email=(contact_email or "").strip(), requests_per_minute=requests_per_minute, created_by=created_by,
+    )
+    return IssuedKey(api_key, key)
+
+
+def revoke_key(api_key: ApiKey, *, now: dt.datetime | None = None) -> bool:
+    """Revoke a key for good; True if it was active. Its audit stays."""
+    now = now or timezone.now()
+    revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if revoked:
+        api_key.revoked_at = now
+    return bool(revoked)
+
+
+def authenticate(jurisdiction: Jurisdiction, presented: str, *, now: dt.datetime | None = None) -> ApiKey:
+    """The active key of this jurisdiction that was presented, with this call counted against its rate limit.
+
+    Raises KeyRefused (→ 403) or RateLimited (→ 429, recorded in the key's audit).
+    """
+    presented = (presented or "").strip()
+    if not presented:
+        raise KeyRefused(_("An api_key is required to post."))
+    api_key = None
+    if len(presented) <= PRESENTED_KEY_MAX:
+        api_key = ApiKey.objects.filter(key_hash=hash_key(presented)).first()
+    if api_key is None:
+        raise KeyRefused(_("The api_key is not valid."))
+    if not api_key.is_active:
+        raise KeyRefused(_("The api_key has been revoked."))
+    if api_key.jurisdiction_id != jurisdiction.pk:
+        raise KeyRefused(_("The api_key is not valid for this jurisdiction."))
+    take_turn(api_key, now=now)
+    return api_key
+
+
+def take_turn(api_key: ApiKey, *, now: dt.datetime | None = None) -> None:
+    """Count one call in the key's one-minute window, or raise RateLimited.
+
+    One conditional UPDATE both starts a new window (when the last one is over) and counts the call
+    (when the window has room), so workers on several machines share the count without a lock: on
+    PostgreSQL a concurrent UPDATE re-checks the condition against the row it waited for.
+    """
+    now = now or timezone.now()
+    expired = Q(window_started_at__isnull=True) | Q(window_started_at__lte=now - RATE_WINDOW)
+    counted = (
+        ApiKey.objects.filter(pk=api_key.pk, requests_per_minute__gt=0)  # a limit of 0 pauses the key
+        .filter(expired | Q(window_count__lt=F("requests_per_minute")))
+        .update(
+            window_started_at=Case(When(expired, then=Value(now)), default=F("window_started_at")),
+            window_count=Case(When(expired, then=Value(1)), default=F("window_count") + 1),
+            last_used_at=now,
+        )
+    )
+    if counted:
+        api_key.last_used_at = now
+        return
+    started = ApiKey.objects.filter(pk=api_key.pk).values_list("window_started_at", flat=True).first()
+    wait = ((started + RATE_WINDOW) - now).total_seconds() if started else RATE_WINDOW.total_seconds()
+    if api_key.requests_per_minute == 0 or wait <= 0:
+        wait = RATE_WINDOW.total_seconds()
+    ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.REFUSED)
+    raise RateLimited(api_key, max(1, math.ceil(wait)))
+
+
+# --- POST requests ----------------------------------------------------------------------------------
+
+_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]*)\](\[\])?$")
+# The idempotency key is stored namespaced by the API key ("open311:<key id>:<client's id>"), so one
+# client's ids can never return another client's request; what is left of the column is the client's.
+CLIENT_REQUEST_ID_MAX = 80
+# Intake's field names, as an Open311 client knows them.
+_FIELD_NAMES = {"address": "address_string", "photos": "media", "idempotency_key": "client_request_id",
+                "public_reason": "description", "text": "description"}
+
+
+@dataclass(frozen=True)
+class PostedRequest:
+    service_request: ServiceRequest
+    created: bool
+    token: str | None  # for a `batch` service: what the client gets instead of the id
+
+
+def attributes_from(*sources: QueryDict) -> dict[str, Answer]:
+    """`attribute[CODE]=v` and `attribute[CODE][]=v` from the query string and the body.
+
+    The `[]` form (or a code sent more than once) gives a list; a single plain value stays a string.
+    """
+    collected: dict[str, list[str]] = {}
+    as_list: set[str] = set()
+    for source in sources:
+        for name in source:
+            match = _ATTRIBUTE.match(name)
+            if match is None:
+                continue
+            code = match.group(1)
+            collected.setdefault(code, []).extend(source.getlist(name))
+            if match.group(2):
+                as_list.add(code)
+    return {code: (values if code in as_list or len(values) > 1 else values[0])
+            for code, values in collected.items()}
+
+
+def idempotency_key(api_key: ApiKey, client_request_id: str) -> str:
+    client_request_id = (client_request_id or "").strip()
+    if not client_request_id:
+        return ""
+    if len(client_request_id) > CLIENT_REQUEST_ID_MAX:
+        raise ValidationError({"client_request_id": _("A client_request_id can be at most %(max)d characters.")
+                               % {"max": CLIENT_REQUEST_ID_MAX}})
+    return f"open311:{api_key.pk}:{client_request_id}"
+
+
+def renamed(error: ValidationError) -> ValidationError:
+    """Intake's errors with the field names an Open311 client sent."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({_FIELD_NAMES.get(field, field): messages
+                            for field, messages in error.message_dict.items()})
+
+
+def post_request(jurisdiction: Jurisdiction, report: requests.Report, api_key: ApiKey, *,
+                 now: dt.datetime | None = None) -> PostedRequest:
+    """File a request for a client through intake, audit it and, for a batch service, issue its token.
+
+    All in one transaction. Raises ValidationError (client field names) or CannedAnswer; a canned
+    answer still records the contact, as intake does for every channel.
+    """
+    report.channel = Channel.OPEN311
+    canned: requests.CannedAnswer | None = None
+    with transaction.atomic():
+        try:
+            submission = requests.submit(jurisdiction, report, actor=None, actor_label=api_key.name[:100], now=now)
+        except requests.CannedAnswer as answer:
+            canned = answer
+        except ValidationError as error:
+            raise renamed(error) from None
+        else:
+            service_request = submission.service_request
+            if submission.created:
+                ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.CREATED_REQUEST,
+                                              service_request=service_request)
+            token = None
+            if service_request.service.open311_type == Service.Open311Type.BATCH:
+                token = _batch_token(service_request)
+    if canned is not None:
+        raise canned
+    return PostedRequest(service_request, submission.created, token)
+
+
+def _batch_token(service_request: ServiceRequest) -> str:
+    existing = BatchToken.objects.filter(service_request=service_request).values_list("token", flat=True).first()
+    if existing:
+        return existing
+    return BatchToken.objects.create(jurisdiction_id=service_request.jurisdiction_id, token=secrets.token_urlsafe(16),
+                                     service_request=service_request).token
+
+
+def resolve_token(jurisdiction: Jurisdiction, token: str) -> ServiceRequest | None:
+    """The request a batch token stands for; None when unknown, not filed yet, or private."""
+    found = (BatchToken.objects.filter(jurisdiction=jurisdiction, token=token[:64])
+             .select_related("service_request").first())
+    if found is None or found.service_request is None or found.service_request.is_private:
+        return None
+    return found.service_request
+
+
+# --- FixMyStreet updates ----------------------------------------------------------------------------
+
+# What each FixMyStreet status does here: (the status to move to, or None for a public note only;
+# whether it is only "where the lifecycle allows", falling back to a note; the text used when the
+# client sends no description).
+@dataclass(frozen=True)
+class UpdateRule:
+    target: Status | None
+    soft: bool
+    label: StrOrPromise
+
+
+UPDATE_RULES: dict[str, UpdateRule] = {
+    "OPEN": UpdateRule(None, False, gettext_lazy("Open.")),
+    "INVESTIGATING": UpdateRule(Status.IN_PROGRESS, True, gettext_lazy("Investigating.")),
+    "IN_PROGRESS": UpdateRule(Status.IN_PROGRESS, True, gettext_lazy("In progress.")),
+    "ACTION_SCHEDULED": UpdateRule(Status.IN_PROGRESS, True, gettext_lazy("Action scheduled.")),
+    "FIXED": UpdateRule(Status.CLOSED, False, gettext_lazy("Issue Resolved")),
+    "CLOSED": UpdateRule(Status.CLOSED, False, gettext_lazy("Closed.")),
+    "NO_FURTHER_ACTION": UpdateRule(Status.CLOSED, False, gettext_lazy("No further action.")),
+    "DUPLICATE": UpdateRule(None, False, gettext_lazy("Reported as a duplicate.")),
+    "NOT_COUNCILS_RESPONSIBILITY": UpdateRule(Status.REFERRED, False, gettext_lazy("Referred to another agency")),
+    "INTERNAL_REFERRAL": UpdateRule(Status.REFERRED, False, gettext_lazy("Referred within the city.")),
+    "CANCELLED": UpdateRule(Status.CANCELLED, False, gettext_lazy("Cancelled.")),
+    "REOPEN": UpdateRule(Status.REOPENED, False, gettext_lazy("Reopened.")),
+}
+FIXMYSTREET_STATUSES = tuple(UPDATE_RULES)
+
+# Our statuses as FixMyStreet's, for the updates we list.
+OUTGOING_STATUS = {
+    Status.NEW: "OPEN",
+    Status.ACKNOWLEDGED: "INVESTIGATING",
+    Status.ASSIGNED: "ACTION_SCHEDULED",
+    Status.IN_PROGRESS: "IN_PROGRESS",
+    Status.ON_HOLD: "ACTION_SCHEDULED",
+    Status.CLOSED: "CLOSED",
+    Status.DUPLICATE: "DUPLICATE",
+    Status.REFERRED: "NOT_COUNCILS_RESPONSIBILITY",
+    Status.CANCELLED: "CANCELLED",
+    Status.REOPENED: "REOPEN",
+}
+UPDATE_ID_MAX = 100
+MEDIA_URL_MAX = 500
+
+
+@dataclass(frozen=True)
+class IncomingUpdate:
+    service_request_id: str
+    update_id: str
+    status: str
+    description: str = ""
+    media_url: str = ""
+    updated_datetime: dt.datetime | None = None  # checked, not used: the update is recorded when received
+
+
+def public_updates(jurisdiction: Jurisdiction):
+    """Updates clients may read: status changes and public notes of requests that are not private,
+    each annotated with the status the request had then (`status_then`) and what a client sent with it."""
+    status_then = (
+        HistoryEntry.objects.filter(service_request=OuterRef("service_request"))
+        .exclude(to_status="")
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lte=OuterRef("pk")))
+        .order_by("-created_at", "-pk")
+        .values("to_status")[:1]
+    )
+    received = ReceivedUpdate.objects.filter(history_entry=OuterRef("pk"))
+    return (
+        HistoryEntry.objects.filter(
+            service_request__jurisdiction=jurisdiction, service_request__is_private=False, is_public=True,
+            kind__in=[HistoryEntry.Kind.STATUS, HistoryEntry.Kind.NOTE],
+        )
+        .select_related("service_request")
+        .annotate(
+            status_then=Coalesce(Subquery(status_then), Value(Status.NEW.value)),
+            sent_status=Subquery(received.values("status")[:1]),
+            sent_media_url=Subquery(received.values("media_url")[:1]),
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def update_item(entry: HistoryEntry, zone) -> dict[str, object]:
+    """One `request_update`, from an entry of `public_updates`."""
+    from . import formats
+
+    ours = getattr(entry, "status_then", "") or entry.to_status or Status.NEW
+    sent_status = getattr(entry, "sent_status", None)
+    return {
+        "update_id": str(entry.pk),
+        "service_request_id": entry.service_request.tracking_number,
+        "status": sent_status or OUTGOING_STATUS.get(Status(ours), "OPEN"),
+        "updated_datetime": formats.timestamp(entry.created_at, zone),
+        "description": entry.text,
+        "media_url": getattr(entry, "sent_media_url", None) or "",
+        "external_status_code": str(ours),
+    }
+
+
+def check_update(jurisdiction: Jurisdiction, update: IncomingUpdate) -> tuple[ServiceRequest, UpdateRule]:
+    """Everything about an incoming update that can be checked before writing; ValidationError otherwise."""
+    errors: dict[str, list[str]] = {}
+    if not update.update_id:
+        errors["update_id"] = [_("Send the update_id.")]
+    elif len(update.update_id) > UPDATE_ID_MAX:
+        errors["update_id"] = [_("An update_id can be at most %(max)d characters.") % {"max": UPDATE_ID_MAX}]
+    rule = UPDATE_RULES.get(update.status.upper())
+    if rule is None:
+        errors["status"] = [_("The status must be one of %(statuses)s.") % {"statuses": ", ".join(UPDATE_RULES)}]
+    service_request = None
+    if not update.service_request_id:
+        errors["service_request_id"] = [_("Send the service_request_id.")]
+    else:
+        number = normalize_tracking_number(update.service_request_id)
+        service_request = (public_requests(jurisdiction).filter(tracking_number=number[:32])
+                           .select_related("service").first())
+        if service_request is None:
+            errors["service_request_id"] = [_("There is no request %(id)s.") % {"id": update.service_request_id[:60]}]
+    if len(update.description) > settings.CIVIC311_DESCRIPTION_MAX_CHARS:
+        errors["description"] = [_("The description can be at most %(max)d characters.")
+                                 % {"max": settings.CIVIC311_DESCRIPTION_MAX_CHARS}]
+    if update.media_url:
+        try:
+            URLValidator(schemes=["http", "https"])(update.media_url)
+            if len(update.media_url) > MEDIA_URL_MAX:
+                raise ValidationError("too long")
+        except ValidationError:
+            errors["media_url"] = [_("The media URL must be an http or https address of at most %(max)d characters.")
+                                   % {"max": MEDIA_URL_MAX}]
+    if not errors and _already_received(jurisdiction, update.update_id):
+        errors["update_id"] = [_already_exists(update.update_id)]
+    if errors:
+        raise ValidationError(errors)
+    assert service_request is not None and rule is not None
+    return service_request, rule
+
+
+def post_update(jurisdiction: Jurisdiction, api_key: ApiKey, update: IncomingUpdate, *,
+                now: dt.datetime | None = None) -> HistoryEntry:
+    """Apply a client's update through the lifecycle services, as the client, in one transaction.
+
+    Returns the history entry it made, annotated as `public_updates` annotates. Raises ValidationError
+    (an illegal transition, a repeated update_id…) with nothing written.
+    """
+    now = now or timezone.now()
+    service_request, rule = check_update(jurisdiction, update)
+    status = update.status.upper()
+    text = update.description or str(rule.label)
+    label = api_key.name[:100]
+    try:
+        with transaction.atomic():
+            current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+            target = rule.target
+            if target is not None and rule.soft and not can_move(current.status, target):
+                target = None
+            if target is None:
+                entry = requests.add_note(current, text, actor=None, public=True, actor_label=label, now=now)
+            else:
+                requests.change_status(current, target, actor=None, public_reason=text, actor_label=label, now=now)
+                entry = (HistoryEntry.objects.filter(service_request=current, kind=HistoryEntry.Kind.STATUS)
+                         .latest("created_at", "pk"))
+            ReceivedUpdate.objects.create(jurisdiction=jurisdiction, api_key=api_key, update_id=update.update_id,
+                                          service_request=current, history_entry=entry, status=status,
+                                          media_url=update.media_url)
+            ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.POSTED_UPDATE,
+                                          service_request=current)
+    except ValidationError as error:
+        raise renamed(error) from None
+    except IntegrityError:
+        # The same update_id arrived twice at once; the other one won.
+        if _already_received(jurisdiction, update.update_id):
+            raise ValidationError({"update_id": [_already_exists(update.update_id)]}) from None
+        raise
+    return public_updates(jurisdiction).get(pk=entry.pk)
+
+
+def _already_received(jurisdiction: Jurisdiction, update_id: str) -> bool:
+    return ReceivedUpdate.objects.filter(jurisdiction=jurisdiction, update_id=update_id).exists()
+
+
+def _already_exists(update_id: str) -> str:
+    return _("An update with the update_id “%(id)s” already exists.") % {"id": update_id[:60]}
+
