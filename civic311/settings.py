@@ -13,6 +13,8 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   DEFAULT_FROM_EMAIL    sender of outbound mail
   MEDIA_ROOT            where uploaded photos are kept       (default: ./var/media)
   MAP_TILE_URL          Leaflet tile template; empty for no base layer
+  CIVIC311_PUBLIC_URL   the site's public address, e.g. https://311.example.gov (links in forwarded requests)
+  CIVIC311_OPEN311_TEST_URL  the Open311 test endpoint listed in discovery (default: the production one)
 """
 
 from __future__ import annotations
@@ -174,6 +176,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CIVIC311_PHOTO_MAX_BYTES = int(os.environ.get("CIVIC311_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
 CIVIC311_PHOTOS_PER_REQUEST = 5
 CIVIC311_DESCRIPTION_MAX_CHARS = 4000
+CIVIC311_PUBLIC_URL = os.environ.get("CIVIC311_PUBLIC_URL", "").rstrip("/")
+CIVIC311_OPEN311_TEST_URL = os.environ.get("CIVIC311_OPEN311_TEST_URL", "")
 
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")

@@ -59,7 +59,7 @@ def discovery(call: Call) -> HttpResponse:
     changeset = min(selectors.catalogue_changeset() or now, now)
     return call.render("discovery", serializers.discovery(
         changeset=changeset, contact=contact, key_service=key_service, base_url=url,
-        test_url=getattr(settings, "CIVIC311_OPEN311_TEST_URL", "") or url, zone=zone,
+        test_url=settings.CIVIC311_OPEN311_TEST_URL or url, zone=zone,
     ))
 
 
