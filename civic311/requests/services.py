@@ -126,12 +126,16 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
     neighborhood_id = location.neighborhood_id
     routing = catalogue.route(service, neighborhood_id, answers)
     stored_photos: list[Photo] = []
+    # The number is taken in its own short transaction: holding the jurisdiction's row lock until the
+    # whole request is written would make every intake of a city wait for the one before it. A request
+    # that then fails leaves a gap in the numbers, never a shared number.
+    tracking_number = str(allocate_tracking_numbers(jurisdiction, 1))
     try:
         with transaction.atomic():
             requester = Requester.objects.create(**requester_fields) if any(requester_fields.values()) else None
             service_request = ServiceRequest.objects.create(
                 jurisdiction=jurisdiction,
-                tracking_number=str(allocate_tracking_numbers(jurisdiction, 1)),
+                tracking_number=tracking_number,
                 service=service,
                 department=routing.department,
                 channel=channel,
