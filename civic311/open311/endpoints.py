@@ -200,9 +200,12 @@ def resolve_jurisdiction(request: HttpRequest) -> Jurisdiction:
     wanted = (request.GET.get("jurisdiction_id") or
               (request.POST.get("jurisdiction_id") if request.method == "POST" else None) or "").strip()
     if wanted:
-        found = Jurisdiction.objects.filter(jurisdiction_id__iexact=wanted[:200]).first()
+        # A NUL cannot be in an id, and PostgreSQL refuses to even compare text holding one.
+        found = (Jurisdiction.objects.filter(jurisdiction_id__iexact=wanted[:200]).first()
+                 if "\x00" not in wanted else None)
         if found is None:
-            raise Open311Error(404, _("There is no jurisdiction “%(id)s” here.") % {"id": wanted[:100]})
+            raise Open311Error(404, _("There is no jurisdiction “%(id)s” here.")
+                               % {"id": wanted[:100].replace("\x00", "")})
         return found
     only = list(Jurisdiction.objects.order_by("pk")[:2])
     if len(only) == 1:
@@ -234,6 +237,9 @@ def endpoint(*, methods: tuple[str, ...] = ("GET",), needs_jurisdiction: bool = 
             response_format = format_of(fmt)
             try:
                 check_format(fmt)
+                if any("\x00" in str(value) for value in kwargs.values()):
+                    # No code, id or token holds a NUL, and PostgreSQL cannot even look one up.
+                    raise Open311Error(404, _("Not found."))
                 if request.method not in methods:
                     # The contract knows 400, 403 and 404 only; the Allow header still says what works.
                     raise Open311Error(400, _("Use %(methods)s here.") % {"methods": " or ".join(methods)})
