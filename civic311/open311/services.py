@@ -218,28 +218,29 @@ def post_request(jurisdiction: Jurisdiction, report: requests.Report, api_key: A
                  now: dt.datetime | None = None) -> PostedRequest:
     """File a request for a client through intake, audit it and, for a batch service, issue its token.
 
-    All in one transaction. Raises ValidationError (client field names) or CannedAnswer; a canned
-    answer still records the contact, as intake does for every channel.
+    The request, its audit row and its token are written in one transaction. Raises ValidationError
+    (client field names) or CannedAnswer; a canned answer still records the contact, as intake does for
+    every channel.
     """
     report.channel = Channel.OPEN311
-    canned: requests.CannedAnswer | None = None
-    with transaction.atomic():
-        try:
-            submission = requests.submit(jurisdiction, report, actor=None, actor_label=api_key.name[:100], now=now)
-        except requests.CannedAnswer as answer:
-            canned = answer
-        except ValidationError as error:
-            raise renamed(error) from None
-        else:
-            service_request = submission.service_request
-            if submission.created:
-                ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.CREATED_REQUEST,
-                                              service_request=service_request)
-            token = None
-            if service_request.service.open311_type == Service.Open311Type.BATCH:
-                token = _batch_token(service_request)
-    if canned is not None:
-        raise canned
+
+    def audit(service_request: ServiceRequest) -> None:
+        ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.CREATED_REQUEST,
+                                      service_request=service_request)
+        if service_request.service.open311_type == Service.Open311Type.BATCH:
+            _batch_token(service_request)
+
+    # Not inside a transaction of ours: intake takes the tracking number in its own short one, and the
+    # audit and token are written in intake's transaction through `also`.
+    try:
+        submission = requests.submit(jurisdiction, report, actor=None, actor_label=api_key.name[:100], also=audit,
+                                     now=now)
+    except ValidationError as error:
+        raise renamed(error) from None
+    service_request = submission.service_request
+    token = None
+    if service_request.service.open311_type == Service.Open311Type.BATCH:
+        token = _batch_token(service_request)  # the one written with the request, or an older request's
     return PostedRequest(service_request, submission.created, token)
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -81,11 +81,14 @@ class Submission:
 
 
 def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = None, actor_label: str = "",
-           now: dt.datetime | None = None) -> Submission:
+           also: Callable[[ServiceRequest], object] | None = None, now: dt.datetime | None = None) -> Submission:
     """File a service request. Returns the first request again when the idempotency key was seen.
 
     Raises ValidationError (a dict keyed by field) for bad input and CannedAnswer when a safety rule
     answers the report instead. `actor_label` names a filer who is not staff (an Open311 client).
+    `also(service_request)` runs inside the filing transaction, for a caller's own rows (an audit) that
+    must stand or fall with the request; call `submit` outside any transaction of your own, or the
+    tracking number's row lock is held until yours ends.
     """
     now = now or timezone.now()
     nul_errors = _nul_errors(report)
@@ -171,6 +174,8 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
             )
             if routing.hazard_alerts:
                 tasks.alert_department_of_hazard.enqueue(service_request.pk)
+            if also is not None:
+                also(service_request)
             # Listeners (forwarding to a work-order system, notifications) act once the request is durable.
             filed = service_request
             transaction.on_commit(lambda: signals.service_request_filed.send(ServiceRequest, service_request=filed))
