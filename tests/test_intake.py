@@ -566,3 +566,17 @@ def test_listeners_hear_of_a_filed_request_only_once_it_is_committed(jurisdictio
         assert len(heard) == 1
     finally:
         service_request_filed.disconnect(listener)
+
+
+def test_what_a_caller_writes_with_the_request_stands_or_falls_with_it(jurisdiction, service):
+    def audit_that_fails(service_request):
+        assert ServiceRequest.objects.filter(pk=service_request.pk).exists()
+        raise RuntimeError("the audit could not be written")
+
+    with pytest.raises(RuntimeError):
+        submit(jurisdiction, report(service), also=audit_that_fails, now=NOW)
+    assert not ServiceRequest.objects.exists()
+    assert not HistoryEntry.objects.exists()
+    assert not Contact.objects.exists()
+    # The number was taken: a failed filing leaves a gap, never a shared number.
+    assert submit(jurisdiction, report(service), now=NOW).service_request.tracking_number == "10000002"
