@@ -237,9 +237,10 @@ def endpoint(*, methods: tuple[str, ...] = ("GET",), needs_jurisdiction: bool = 
             response_format = format_of(fmt)
             try:
                 check_format(fmt)
-                if any("\x00" in str(value) for value in kwargs.values()):
-                    # No code, id or token holds a NUL, and PostgreSQL cannot even look one up.
-                    raise Open311Error(404, _("Not found."))
+                # No code, id or token holds a NUL, and PostgreSQL cannot even look one up: a replacement
+                # character keeps the lookup (which then finds nothing) and each method's own 404 message.
+                kwargs = {name: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+                          for name, value in kwargs.items()}
                 if request.method not in methods:
                     # The contract knows 400, 403 and 404 only; the Allow header still says what works.
                     raise Open311Error(400, _("Use %(methods)s here.") % {"methods": " or ".join(methods)})
