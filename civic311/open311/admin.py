@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from civic311.requests.admin import RecordInline
+
 from . import forwarding_admin  # noqa: F401  (registers the forwarding client's models)
 from . import services as open311
 from .models import ApiKey, ApiKeyActivity, BatchToken, ReceivedUpdate
@@ -35,29 +37,17 @@ class RecentActivityFormSet(BaseInlineFormSet):
         return self._recent
 
 
-class ApiKeyActivityInline(admin.TabularInline):
-    """The key's latest audit rows: read-only, never edited here."""
+class ApiKeyActivityInline(RecordInline):
+    """The key's latest audit rows."""
 
     model = ApiKeyActivity
     formset = RecentActivityFormSet
     fields = ("created_at", "action", "request_link")
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     verbose_name_plural = _("latest activity")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("service_request")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("service request"))
     def request_link(self, activity: ApiKeyActivity) -> str:

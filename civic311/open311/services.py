@@ -16,9 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -303,7 +301,6 @@ OUTGOING_STATUS = {
     Status.REOPENED: "REOPEN",
 }
 UPDATE_ID_MAX = 100
-MEDIA_URL_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -378,17 +375,9 @@ def check_update(jurisdiction: Jurisdiction, update: IncomingUpdate) -> tuple[Se
                            .select_related("service").first())
         if service_request is None:
             errors["service_request_id"] = [_("There is no request %(id)s.") % {"id": update.service_request_id[:60]}]
-    if len(update.description) > settings.CIVIC311_DESCRIPTION_MAX_CHARS:
-        errors["description"] = [_("The description can be at most %(max)d characters.")
-                                 % {"max": settings.CIVIC311_DESCRIPTION_MAX_CHARS}]
-    if update.media_url:
-        try:
-            URLValidator(schemes=["http", "https"])(update.media_url)
-            if len(update.media_url) > MEDIA_URL_MAX:
-                raise ValidationError("too long")
-        except ValidationError:
-            errors["media_url"] = [_("The media URL must be an http or https address of at most %(max)d characters.")
-                                   % {"max": MEDIA_URL_MAX}]
+    # The intake's own rules for the same fields.
+    requests.check_description(update.description, errors)
+    requests.check_media_url(update.media_url, errors)
     if not errors and _already_received(jurisdiction, update.update_id):
         errors["update_id"] = [_already_exists(update.update_id)]
     if errors:

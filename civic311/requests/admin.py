@@ -83,15 +83,12 @@ def _may_see_requests(request) -> bool:
                for action in ("view", "change"))
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """What happened to a request: shown to whoever may see the request, never edited here."""
+class RecordInline(admin.TabularInline):
+    """Rows that record what happened (history, an audit): shown, never added, edited or deleted here."""
 
     extra = 0
     max_num = 0
     can_delete = False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return _may_see_requests(request)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -101,6 +98,13 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyInline(RecordInline):
+    """What happened to a request: shown to whoever may see the request."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _may_see_requests(request)
 
 
 class HistoryInline(ReadOnlyInline):

@@ -117,11 +117,11 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
     answers, answer_errors = catalogue.validate_answers(service, report.answers)
     errors.update(answer_errors)
 
-    description = _check_description(report.description, errors)
+    description = check_description(report.description, errors)
     location = _check_location(jurisdiction, report, errors)
     processed = _check_photos(report.photos, errors)
     requester_fields = _check_requester(report, errors)
-    media_url = _check_media_url(report.media_url, errors)
+    media_url = check_media_url(report.media_url, errors)
     channel = _channel(report.channel)
     if errors:
         raise ValidationError(errors)
@@ -311,7 +311,7 @@ def check_details(changes: Mapping[str, object]) -> dict[str, object]:
     errors: dict[str, list[str]] = {}
     cleaned = dict(changes)
     if "description" in changes:
-        cleaned["description"] = _check_description(str(changes["description"] or ""), errors)
+        cleaned["description"] = check_description(str(changes["description"] or ""), errors)
     if "address" in changes or "zipcode" in changes:
         address, zipcode = _check_address(str(changes.get("address") or ""), str(changes.get("zipcode") or ""),
                                           errors)
@@ -392,7 +392,7 @@ class _Location:
     neighborhood_id: int | None = None
 
 
-def _check_description(description: str, errors: dict) -> str:
+def check_description(description: str, errors: dict) -> str:
     description = (description or "").strip()
     max_chars = settings.CIVIC311_DESCRIPTION_MAX_CHARS
     if len(description) > max_chars:
@@ -474,7 +474,8 @@ def _check_photos(photos: Sequence[UploadedFile], errors: dict) -> list[Processe
 MEDIA_URL_MAX = 500
 
 
-def _check_media_url(value: str, errors: dict) -> str:
+def check_media_url(value: str, errors: dict) -> str:
+    """A link to a photo someone else hosts: http(s) only, so no other scheme ever reaches a page."""
     from django.core.validators import URLValidator
 
     value = (value or "").strip()
