@@ -1,0 +1,50 @@
+"""A developer of a staff tool signs in and tries the staff API on its interactive page, under the site's
+content security policy (everything served from our own origin: no CDN, no inline script)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_developer_tries_the_staff_api_on_its_interactive_page(live_server, transactional_db, department, staff,
+                                                                   chromium):
+    staff.user_permissions.add(Permission.objects.get(codename="view_department"))
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    blocked: list[str] = []
+    page.on("console", lambda message: (
+        blocked.append(message.text) if "Content Security Policy" in message.text else None
+    ))
+    fetched_elsewhere: list[str] = []
+    page.on("request", lambda request: (
+        fetched_elsewhere.append(request.url) if not request.url.startswith(live_server.url) else None
+    ))
+    try:
+        page.goto(f"{live_server.url}/admin/login/?next=/api/docs/")
+        page.get_by_label("Username").fill(staff.username)
+        page.get_by_label("Password").fill("correct horse battery staple")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(re.compile(r"/api/docs/$"))
+
+        page.locator(".swagger-ui .info .title").wait_for()
+        assert "civic311 staff API" in page.locator(".swagger-ui .info .title").inner_text()
+        assert page.locator(".opblock").count() >= 8
+
+        departments = page.locator(".opblock", has=page.locator("[data-path='/api/v1/departments/']")).first
+        departments.locator(".opblock-summary").click()
+        departments.get_by_role("button", name="Try it out").click()
+        departments.get_by_role("button", name="Execute").click()
+        response = departments.locator(".live-responses-table .response .response-col_status").first
+        response.wait_for()
+        assert response.inner_text().strip().startswith("200")
+        assert "Streets Department" in departments.locator(".live-responses-table .microlight").first.inner_text()
+    finally:
+        context.close()
+    assert blocked == []
+    assert fetched_elsewhere == []
