@@ -159,7 +159,11 @@ class HistoryEntry(models.Model):
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["service_request", "created_at"], name="history_request_idx")]
+        indexes = [
+            models.Index(fields=["service_request", "created_at"], name="history_request_idx"),
+            # FixMyStreet's servicerequestupdates lists every public update of a period.
+            models.Index(fields=["created_at"], name="history_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
