@@ -3,9 +3,15 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.static import serve
 
+from civic311.people import views as people_views
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin's login is the two-step sign-in (password, then a code for staff with an authenticator).
+    path("admin/login/", people_views.AdminSignInView.as_view(), name="admin_sign_in"),
+    path("admin/login/code/", people_views.admin_sign_in_code, name="admin_sign_in_code"),
     path("admin/", admin.site.urls),
+    path("account/", include("civic311.people.urls")),
     path("open311/", include("civic311.open311.urls")),
     path("api/", include("civic311.staff_api.urls")),
     path("", include("civic311.public.urls")),

@@ -37,6 +37,9 @@ class Requester(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     # A default rather than auto_now_add, so imports and the demo can give the real date.
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The CRM record this person is, when the contact centre knows them (see Customer).
+    customer = models.ForeignKey("Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="requesters", verbose_name=_("customer"))
 
     class Meta:
         verbose_name = _("requester")
@@ -50,3 +53,139 @@ class Requester(models.Model):
     @property
     def is_empty(self) -> bool:
         return not (self.first_name or self.last_name or self.email or self.phone)
+
+
+class Customer(models.Model):
+    """A resident the contact centre knows: the CRM record behind their contacts and requests.
+
+    Several phones, e-mails and addresses; consent to be contacted and to be surveyed; merged into
+    another record when two turn out to be the same person (the duplicate keeps pointing at the survivor).
+    """
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.PROTECT,
+                                     related_name="customers")
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
+    consent_contact = models.BooleanField(_("may be contacted"), default=False,
+                                          help_text=_("Agreed to hear back about their requests."))
+    consent_survey = models.BooleanField(_("may be surveyed"), default=False,
+                                         help_text=_("Agreed to a satisfaction survey call."))
+    consent_updated_at = models.DateTimeField(_("consent last changed"), null=True, blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="merged", verbose_name=_("merged into"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["last_name", "first_name", "pk"]
+        indexes = [models.Index(fields=["jurisdiction", "last_name", "first_name"], name="customer_name_idx")]
+
+    def __str__(self) -> str:
+        # Shown to staff allowed to see customers; never used in logs or public output.
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or str(_("Customer %(id)s") % {"id": self.pk})
+
+
+class CustomerPhone(models.Model):
+    class Label(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        HOME = "home", _("Home")
+        WORK = "work", _("Work")
+        OTHER = "other", _("Other")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("phone"), max_length=40)
+    # Digits only, for finding a caller whatever way the number was written.
+    digits = models.CharField(max_length=20, editable=False, db_index=True)
+    label = models.CharField(_("label"), max_length=10, choices=Label.choices, default=Label.MOBILE)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("phone")
+        verbose_name_plural = _("phones")
+        constraints = [models.UniqueConstraint(fields=["customer", "digits"], name="unique_customer_phone")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CustomerEmail(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails")
+    email = models.EmailField(_("e-mail"))
+    # Lower case, for finding a customer whatever way the address was written.
+    normalized = models.CharField(max_length=254, editable=False, db_index=True)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
+        constraints = [models.UniqueConstraint(fields=["customer", "normalized"], name="unique_customer_email")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class CustomerAddress(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    address = models.CharField(_("address"), max_length=300)
+    zipcode = models.CharField(_("ZIP code"), max_length=10, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    long = models.FloatField(_("longitude"), null=True, blank=True)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class PersonalDataAccess(models.Model):
+    """The audit of staff looking at a resident's personal data: who, whose, why and when."""
+
+    class Purpose(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        SEARCH = "search", _("Searched")
+        EDIT = "edit", _("Changed")
+        MERGE = "merge", _("Merged")
+        EXPORT = "export", _("Exported")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="personal_data_accesses")
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    requester = models.ForeignKey(Requester, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    # Where it happened ("admin", "console", "staff API"); never the data itself.
+    where = models.CharField(_("where"), max_length=40, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "at"], name="pd_access_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_purpose_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class StaffTOTPDevice(models.Model):
+    """A staff member's authenticator app (RFC 6238 TOTP), the optional second factor at sign-in."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    # Base32; the server must read it to check codes.
+    secret = models.CharField(max_length=64, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # The last 30-second step a code was accepted for: a code is never accepted twice.
+    last_used_step = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    def __str__(self) -> str:
+        return str(self.user)
