@@ -8,6 +8,7 @@ so `seed_demo_city` can run again safely. Call them in this order:
     load_catalogue(city)
     create_staff(city)            # after the catalogue: staff belong to departments
     generate_history(city, requests=15_000)
+    create_demo_customers(city)   # after the history: customers are made from its requesters
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ from civic311.people.models import Requester, User
 from civic311.requests.models import Contact, HistoryEntry, Photo, ServiceRequest
 
 from . import catalogue_extra as extra
+from .customers import create_demo_customers, delete_customers
 from .history import DemoHistoryExists, HistoryStats, generate_history
 from .places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG
 
 __all__ = [
     "DemoHistoryExists",
     "HistoryStats",
+    "create_demo_customers",
     "create_jurisdiction",
     "create_staff",
     "delete_demo_city",
@@ -270,7 +273,7 @@ def reset_admin_password() -> str:
 
 
 def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
-    """Delete the demo city and everything in it: requests, contacts, history, catalogue, calendar.
+    """Delete the demo city and everything in it: requests, contacts, history, customers, catalogue, calendar.
 
     Requests go in chunks, so that a city of millions never loads into memory at once. Requesters who
     contacted only this city go with it. Staff accounts are kept, without their department.
@@ -292,6 +295,7 @@ def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
             requester_ids = {requester for _, requester in rows if requester}
             Requester.objects.filter(pk__in=requester_ids, service_requests=None, contacts=None).delete()
     with transaction.atomic():
+        delete_customers(jurisdiction)
         RoutingRule.objects.filter(service__jurisdiction=jurisdiction).delete()
         Service.objects.filter(jurisdiction=jurisdiction).delete()
         User.objects.filter(department__jurisdiction=jurisdiction).update(department=None)

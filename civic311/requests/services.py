@@ -493,24 +493,15 @@ def check_media_url(value: str, errors: dict) -> str:
 
 
 def _check_requester(report: Report, errors: dict) -> dict[str, str]:
-    from django.core.validators import validate_email
-
     fields = {
         "first_name": " ".join((report.first_name or "").split())[:100],
         "last_name": " ".join((report.last_name or "").split())[:100],
         "email": (report.email or "").strip(),
         "phone": (report.phone or "").strip(),
     }
-    if fields["email"]:
-        try:
-            validate_email(fields["email"])
-        except ValidationError:
-            errors["email"] = [_("Enter a valid e-mail address, or leave it empty.")]
-        # The validator allows 320 characters; the column holds 254 (the longest address SMTP can deliver to).
-        if len(fields["email"]) > (Requester._meta.get_field("email").max_length or 254):
-            errors["email"] = [_("Enter a valid e-mail address, or leave it empty.")]
-    phone_digits = "".join(ch for ch in fields["phone"] if ch in ASCII_DIGITS)
-    if fields["phone"] and (len(fields["phone"]) > 40 or not 7 <= len(phone_digits) <= 15):
+    if fields["email"] and not is_valid_email(fields["email"]):
+        errors["email"] = [_("Enter a valid e-mail address, or leave it empty.")]
+    if fields["phone"] and not is_valid_phone(fields["phone"]):
         errors["phone"] = [_("Enter a phone number with 7 to 15 digits, or leave it empty.")]
     return fields
 
@@ -584,3 +575,40 @@ def _record(service_request: ServiceRequest, kind: str, *, actor: User | None, p
         service_request=service_request, kind=kind, is_public=public, actor=actor, actor_label=actor_label,
         from_status=from_status, to_status=to_status, text=text, created_at=now,
     )
+
+
+# --- what a valid phone number and e-mail address are (the intake's rules, shared with the CRM) ----
+
+
+PHONE_MAX_CHARS = 40
+
+
+def phone_digits(value: str) -> str:
+    """The ASCII digits of a phone number as written ("(215) 686-8686" → "2156868686")."""
+    return "".join(ch for ch in (value or "") if ch in ASCII_DIGITS)
+
+
+def is_valid_phone(value: str) -> bool:
+    """A phone number as the intake takes it: at most 40 characters holding 7 to 15 digits."""
+    value = (value or "").strip()
+    return len(value) <= PHONE_MAX_CHARS and 7 <= len(phone_digits(value)) <= 15
+
+
+def is_valid_email(value: str) -> bool:
+    """An e-mail address as the intake takes it: Django's validator, and at most 254 characters."""
+    from django.core.validators import validate_email
+
+    value = (value or "").strip()
+    # The validator allows 320 characters; the column holds 254 (the longest address SMTP can deliver to).
+    if not value or len(value) > (Requester._meta.get_field("email").max_length or 254):
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def check_address(address: str, zipcode: str, errors: dict) -> tuple[str, str]:
+    """An address and ZIP code as the intake takes them; errors keyed "address" and "zipcode"."""
+    return _check_address(address, zipcode, errors)

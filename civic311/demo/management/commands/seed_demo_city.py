@@ -12,9 +12,9 @@ from civic311.demo import services as demo
 
 class Command(BaseCommand):
     help = (
-        "Build the demo city (Philadelphia): calendar, neighborhoods, catalogue, staff and a year of "
-        "service requests, contacts and history. Safe to run again: an existing demo city is kept "
-        "unless --reset is given."
+        "Build the demo city (Philadelphia): calendar, neighborhoods, catalogue, staff, a year of "
+        "service requests, contacts and history, and a few hundred CRM customers. Safe to run again: an "
+        "existing demo city is kept unless --reset is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -55,10 +55,11 @@ class Command(BaseCommand):
             city, requests=requests, days=days, seed=seed,
             progress=lambda line: self.stderr.write(line, style_func=str),
         )
+        customers = demo.create_demo_customers(city, seed=seed)
         self.stdout.write(self.style.SUCCESS(
             f"{city.name} is ready in {time.monotonic() - started:.1f} s: {stats.requests:,} service requests, "
             f"{stats.contacts:,} contacts, {stats.history_entries:,} history entries "
-            f"({stats.rows_per_second:,.0f} rows/s)."
+            f"({stats.rows_per_second:,.0f} rows/s), {customers:,} customers."
         ))
         self.stdout.write("Sign in to the admin with: python manage.py demo_login")
 

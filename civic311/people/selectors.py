@@ -1,0 +1,210 @@
+"""Reads of the CRM's customer records, and who may see a resident's contact details.
+
+Contact details are personal data: only superusers and staff holding `people.view_customer` (agents and
+supervisors, through their roles) see them, and every look by staff leaves a `PersonalDataAccess` row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic311.jurisdictions.models import Jurisdiction
+
+from .models import Customer, PersonalDataAccess, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from civic311.requests.models import ServiceRequest
+
+MAX_RESULTS = 25
+MIN_PHONE_DIGITS = 7
+PHONE_PUNCTUATION = frozenset("0123456789 +-().")
+
+
+# --- who may see -----------------------------------------------------------------------------------------
+
+
+def may_see_contact_details(user: User | AnonymousUser | None, *,
+                            service_request: ServiceRequest | None = None) -> bool:
+    """Whether `user` may see residents' contact details.
+
+    Active superusers and active staff holding `people.view_customer` may; so may the member of staff a
+    request is assigned to, for that request's own requester (it is their request). Nobody else.
+    """
+    if user is None or not user.is_active or not (user.is_staff or user.is_superuser):
+        return False
+    if user.is_superuser or user.has_perm("people.view_customer"):
+        return True
+    return service_request is not None and service_request.assignee_id is not None \
+        and service_request.assignee_id == user.pk
+
+
+def customer_details_for(user: User, customer: Customer, *, where: str) -> Customer:
+    """The customer record with its phones, e-mails and addresses, for a user allowed to see them.
+
+    Writes a VIEW row in the audit; raises PermissionDenied (and writes nothing) otherwise.
+    """
+    if not may_see_contact_details(user):
+        raise PermissionDenied(_("You may not see customers' contact details."))
+    PersonalDataAccess.objects.create(user=user, customer=customer, purpose=PersonalDataAccess.Purpose.VIEW,
+                                      where=where[:40], at=timezone.now())
+    return (Customer.objects.prefetch_related("phones", "emails", "addresses")
+            .select_related("merged_into").get(pk=customer.pk))
+
+
+def survivor_of(customer: Customer) -> Customer:
+    """The record a merged customer now lives in (itself when it was never merged)."""
+    seen = {customer.pk}
+    while customer.merged_into_id is not None:
+        customer = customer.merged_into  # type: ignore[assignment]  # not None: merged_into_id is set
+        if customer.pk in seen:  # a loop cannot be written by merge_customers; never follow one forever
+            break
+        seen.add(customer.pk)
+    return customer
+
+
+# --- finding ------------------------------------------------------------------------------------------------
+
+
+def find_customers(jurisdiction: Jurisdiction | None, query: str, *, actor: User, where: str = "",
+                   limit: int = MAX_RESULTS) -> list[Customer]:
+    """Customers matching what a caller says: a phone number in any format (the last 7 digits or more
+    are enough), an e-mail address in any case, or name words (each the start of a first or last name).
+
+    Merged records resolve to their survivor. At most `limit` customers, by name. `jurisdiction` None
+    searches every jurisdiction (the admin). Writes a SEARCH row in the audit per customer found (one
+    without a customer when nothing was found); raises PermissionDenied for staff who may not search.
+    """
+    from .services import normalize_email, normalize_phone
+
+    if not may_see_contact_details(actor):
+        raise PermissionDenied(_("You may not search customers' records."))
+    query = " ".join((query or "").replace("\x00", "").split())[:200]
+    customers = Customer.objects.all()
+    if jurisdiction is not None:
+        customers = customers.filter(jurisdiction=jurisdiction)
+    digits = normalize_phone(query)
+    if not query:
+        matches = customers.none()
+    elif "@" in query:
+        matches = customers.filter(emails__normalized=normalize_email(query))
+    elif set(query) <= PHONE_PUNCTUATION:
+        matches = (customers.filter(phones__digits__endswith=digits) if len(digits) >= MIN_PHONE_DIGITS
+                   else customers.none())
+    else:
+        condition = Q()
+        for word in query.split()[:5]:
+            condition &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+        matches = customers.filter(condition)
+    found: dict[int, Customer] = {}
+    for customer in matches.select_related("merged_into").distinct().order_by("last_name", "first_name", "pk")[
+            : limit * 2]:
+        survivor = survivor_of(customer)
+        found.setdefault(survivor.pk, survivor)
+        if len(found) >= limit:
+            break
+    results = sorted(found.values(), key=lambda c: (c.last_name.lower(), c.first_name.lower(), c.pk))
+    now = timezone.now()
+    PersonalDataAccess.objects.bulk_create(
+        [PersonalDataAccess(user=actor, customer=c, purpose=PersonalDataAccess.Purpose.SEARCH, where=where[:40],
+                            at=now) for c in results]
+        or [PersonalDataAccess(user=actor, purpose=PersonalDataAccess.Purpose.SEARCH, where=where[:40], at=now)]
+    )
+    return results
+
+
+def customer_for_contact_details(jurisdiction: Jurisdiction, *, email: str = "", phone: str = "") -> Customer | None:
+    """The one customer whose e-mail or phone is exactly this (in any format), or None.
+
+    When both are given and one customer has both, that one; when the details point at different
+    customers (families share a phone), None: the agent decides. No audit row: the caller (the agent
+    console) shows the record through `customer_details_for`, which writes one.
+    """
+    from .services import normalize_email, normalize_phone
+
+    normalized, digits = normalize_email(email), normalize_phone(phone)
+    by_email = Customer.objects.filter(jurisdiction=jurisdiction, emails__normalized=normalized) if normalized \
+        else Customer.objects.none()
+    by_phone = Customer.objects.filter(jurisdiction=jurisdiction, phones__digits=digits) if digits \
+        else Customer.objects.none()
+    email_matches = {survivor_of(c).pk: survivor_of(c) for c in by_email.select_related("merged_into")[:10]}
+    phone_matches = {survivor_of(c).pk: survivor_of(c) for c in by_phone.select_related("merged_into")[:10]}
+    both = set(email_matches) & set(phone_matches)
+    if len(both) == 1:
+        return email_matches[both.pop()]
+    candidates = {**email_matches, **phone_matches}
+    if len(candidates) == 1:
+        return next(iter(candidates.values()))
+    return None
+
+
+# --- history ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One thing in a customer's history: a contact with the city, or a request with no contact recorded."""
+
+    at: dt.datetime
+    kind: str  # "contact" or "request"
+    channel: str
+    channel_label: str
+    outcome: str
+    outcome_label: str
+    service: str
+    tracking_number: str
+    status: str
+    status_label: str
+
+
+def customer_history(customer: Customer, *, limit: int | None = None) -> list[HistoryItem]:
+    """Every contact and request, on every channel, whose requester is this customer (or a record merged
+    into it), newest first."""
+    from civic311.requests.lifecycle import Status
+    from civic311.requests.models import Channel, Contact, ServiceRequest
+
+    customer = survivor_of(customer)
+    mine = Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
+    contacts = list(Contact.objects.filter(mine).select_related("service", "service_request").order_by("-started_at"))
+    with_contact = {contact.service_request_id for contact in contacts if contact.service_request_id}
+    requests = (ServiceRequest.objects.filter(mine).exclude(pk__in=with_contact).select_related("service")
+                .order_by("-requested_at"))
+    channels = dict(Channel.choices)
+    statuses = dict(Status.choices)
+    items = []
+    for contact in contacts:
+        filed = contact.service_request
+        service = filed.service if filed is not None else contact.service
+        items.append(HistoryItem(
+            at=contact.started_at, kind="contact", channel=contact.channel,
+            channel_label=str(channels.get(contact.channel, contact.channel)), outcome=contact.outcome,
+            outcome_label=str(contact.get_outcome_display()), service=service.name if service else "",
+            tracking_number=filed.tracking_number if filed else "", status=filed.status if filed else "",
+            status_label=str(statuses.get(filed.status, filed.status)) if filed else "",
+        ))
+    for request in requests:
+        items.append(HistoryItem(
+            at=request.requested_at, kind="request", channel=request.channel,
+            channel_label=str(channels.get(request.channel, request.channel)),
+            outcome=Contact.Outcome.SERVICE_REQUEST, outcome_label=str(Contact.Outcome.SERVICE_REQUEST.label),
+            service=request.service.name, tracking_number=request.tracking_number, status=request.status,
+            status_label=str(statuses.get(request.status, request.status)),
+        ))
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit] if limit is not None else items
+
+
+def request_count(customer: Customer) -> int:
+    from civic311.requests.models import ServiceRequest
+
+    customer = survivor_of(customer)
+    return ServiceRequest.objects.filter(Q(requester__customer=customer)
+                                         | Q(requester__customer__merged_into=customer)).count()
