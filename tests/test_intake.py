@@ -580,3 +580,26 @@ def test_what_a_caller_writes_with_the_request_stands_or_falls_with_it(jurisdict
     assert not Contact.objects.exists()
     # The number was taken: a failed filing leaves a gap, never a shared number.
     assert submit(jurisdiction, report(service), now=NOW).service_request.tracking_number == "10000002"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listeners_hear_of_each_history_entry_once_it_is_committed(jurisdiction, service, staff):
+    from civic311.requests.services import change_status
+    from civic311.requests.signals import history_recorded
+
+    heard: list[tuple[str, bool]] = []
+
+    def listener(sender, history_entry, **kwargs):
+        heard.append((history_entry.kind, history_entry.is_public))
+
+    history_recorded.connect(listener)
+    try:
+        filed = submit(jurisdiction, report(service), now=NOW).service_request
+        assert heard == [(HistoryEntry.Kind.OPENED, True)]
+        change_status(filed, Status.IN_PROGRESS, actor=staff, internal_note="Crew on the way.")
+        assert heard[1:] == [(HistoryEntry.Kind.STATUS, True), (HistoryEntry.Kind.NOTE, False)]
+        with pytest.raises(ValidationError):
+            change_status(filed, Status.NEW, actor=staff)
+        assert len(heard) == 3
+    finally:
+        history_recorded.disconnect(listener)

@@ -571,10 +571,12 @@ def _record(service_request: ServiceRequest, kind: str, *, actor: User | None, p
             text: str = "", from_status: str = "", to_status: str = "", actor_label: str = "") -> HistoryEntry:
     if not actor and not actor_label:
         actor_label = RESIDENT if kind == HistoryEntry.Kind.OPENED else SYSTEM
-    return HistoryEntry.objects.create(
+    entry = HistoryEntry.objects.create(
         service_request=service_request, kind=kind, is_public=public, actor=actor, actor_label=actor_label,
         from_status=from_status, to_status=to_status, text=text, created_at=now,
     )
+    transaction.on_commit(lambda: signals.history_recorded.send(HistoryEntry, history_entry=entry))
+    return entry
 
 
 # --- what a valid phone number and e-mail address are (the intake's rules, shared with the CRM) ----
