@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -92,7 +93,7 @@ class Customer(models.Model):
 class CustomerPhone(models.Model):
     class Label(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("phone type", "Home")
         WORK = "work", _("Work")
         OTHER = "other", _("Other")
 
