@@ -13,6 +13,8 @@ from django.contrib import admin
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from civic311.requests.models import EscalationStep
+
 from .models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
 
 if TYPE_CHECKING:
@@ -37,6 +39,18 @@ class TranslationsMixin(_AdminBase):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class EscalationStepInline(admin.TabularInline):
+    """The department's escalation ladder (run by `civic311.requests.escalation`)."""
+
+    model = EscalationStep
+    fields = ("order", "label", "offset_business_days", "notify_user", "notify_email")
+    raw_id_fields = ("notify_user",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("notify_user")
+
+
 @admin.register(Department)
 class DepartmentAdmin(TranslationsMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "jurisdiction", "point_person", "contact_email", "contact_phone")
@@ -49,6 +63,7 @@ class DepartmentAdmin(TranslationsMixin, admin.ModelAdmin):
         (_("Business hours"), {"fields": ("opens_at", "closes_at", "open_weekdays")}),
         (_("Translations"), {"fields": ("translations",)}),
     )
+    inlines = [EscalationStepInline]
 
 
 @admin.register(ServiceGroup)

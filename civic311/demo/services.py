@@ -34,7 +34,7 @@ from civic311.catalogue.models import (
 from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
 from civic311.jurisdictions.selectors import forget_cached_geography
 from civic311.people.models import Requester, User
-from civic311.requests.models import Contact, HistoryEntry, Photo, ServiceRequest
+from civic311.requests.models import Contact, Escalation, EscalationStep, HistoryEntry, Photo, ServiceRequest
 
 from . import catalogue_extra as extra
 from .customers import create_demo_customers, delete_customers
@@ -143,6 +143,19 @@ def _sla(code: str, notice: str) -> tuple[str, int | None, str]:
     return Service.SlaUnit.BUSINESS_DAYS, int(match.group(1)), notice.strip()
 
 
+# Every demo department's ladder: (order, label, business days from the due date, e-mail suffix).
+ESCALATION_LADDER = ((1, "point person", -1, ""), (2, "supervisor", 0, "-supervisor"), (3, "director", 2, "-director"))
+
+
+def _escalation_ladder(department: Department, about: extra.DepartmentExtra) -> None:
+    for order, label, offset, suffix in ESCALATION_LADDER:
+        EscalationStep.objects.update_or_create(
+            department=department, order=order,
+            defaults={"label": label, "offset_business_days": offset,
+                      "notify_email": f"{about.email_alias}{suffix}@example.org"},
+        )
+
+
 @transaction.atomic
 def load_catalogue(jurisdiction: Jurisdiction) -> int:
     """Departments, groups, services, questions and routing rules from the CSV and `catalogue_extra`."""
@@ -159,6 +172,7 @@ def load_catalogue(jurisdiction: Jurisdiction) -> int:
                 "open_weekdays": about.open_weekdays, "translations": {"es": {"name": about.spanish_name}},
             },
         )
+        _escalation_ladder(departments[name], about)
     groups = {}
     for order, (name, spanish) in enumerate(extra.GROUPS.items(), start=1):
         groups[name], _ = ServiceGroup.objects.update_or_create(
@@ -280,6 +294,7 @@ def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
     """
     jurisdiction_pk = jurisdiction.pk
     HistoryEntry.objects.filter(service_request__jurisdiction=jurisdiction).delete()
+    Escalation.objects.filter(service_request__jurisdiction=jurisdiction).delete()
     Contact.objects.filter(jurisdiction=jurisdiction).delete()
     for photo in Photo.objects.filter(service_request__jurisdiction=jurisdiction).iterator():
         photo.image.delete(save=False)

@@ -16,7 +16,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors, services
 from .forms import InformationRequestForm, NoteForm, ServiceRequestDetailsForm, StatusChangeForm, apply_service_errors
 from .lifecycle import OPEN_STATES, Status
-from .models import Contact, HistoryEntry, Photo, ServiceRequest
+from .models import Contact, Escalation, HistoryEntry, Photo, ServiceRequest
 
 # A bulk action walks its requests one by one through the service; more than this is a job, not a click.
 BULK_ACTION_LIMIT = 500
@@ -74,6 +74,27 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset.filter(**overdue)
         if self.value() == "no":
             return queryset.exclude(**overdue)
+        return queryset
+
+
+def _escalated_for_current_date():
+    return Exists(Escalation.objects.filter(service_request=OuterRef("pk"), due_at=OuterRef("expected_at")))
+
+
+class EscalatedFilter(admin.SimpleListFilter):
+    """Requests the escalation ladder has climbed for their current due date."""
+
+    title = _("escalated")
+    parameter_name = "escalated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Escalated")), ("no", _("Not escalated"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(_escalated_for_current_date())
+        if self.value() == "no":
+            return queryset.exclude(_escalated_for_current_date())
         return queryset
 
 
@@ -160,7 +181,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     list_display = ("tracking_number", "service", "department", "status", "channel", "requested",
                     "expected", "overdue", "neighborhood")
     list_display_links = ("tracking_number",)
-    list_filter = ("status", OverdueFilter, "department", "service__group", "channel", "hazard", "is_private")
+    list_filter = ("status", OverdueFilter, EscalatedFilter, "department", "service__group", "channel", "hazard",
+                   "is_private")
     list_select_related = ("service", "department", "neighborhood", "jurisdiction")
     search_fields = ("=tracking_number", "address")
     search_help_text = _("A tracking number, or part of an address.")
@@ -182,6 +204,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         (_("Report"), {"fields": ("channel", "description", "answers", "is_private", "hazard")}),
         (_("Location"), {"fields": ("address", "zipcode", ("lat", "long"), "neighborhood", "h3_cell")}),
         (_("Dates"), {"fields": ("requested_at", "updated_at", "expected_at", "closed_at")}),
+        # Shown, not edited: escalations are a record, and a field (not an inline) posts no formset.
+        (_("Escalation"), {"fields": ("is_priority", "redress_due_at", "escalations")}),
     )
 
     def get_queryset(self, request):
@@ -211,6 +235,16 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             for entry in options["fields"]:
                 shown.extend(entry if isinstance(entry, tuple) else [entry])
         return [name for name in shown if name not in self.editable_fields]
+
+    @admin.display(description=_("escalations"))
+    def escalations(self, obj: ServiceRequest):
+        rows = [(step_label, self._local(obj, escalated_at), self._local(obj, due_at))
+                for step_label, escalated_at, due_at in obj.escalations.order_by("escalated_at", "pk")
+                .values_list("step__label", "escalated_at", "due_at")]
+        if not rows:
+            return self.get_empty_value_display()
+        return format_html_join(mark_safe("<br>"), "{} · {} ({})", [
+            (label, when, gettext("due %(date)s") % {"date": due}) for label, when, due in rows])
 
     @admin.display(description=_("answers"))
     def answers(self, obj: ServiceRequest):
@@ -287,12 +321,59 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            path("overdue/", self.admin_site.admin_view(self.overdue_view), name="{}_{}_overdue".format(*info)),
             path("<path:object_id>/status/", self.admin_site.admin_view(self.status_view),
                  name="{}_{}_status".format(*info)),
             path("<path:object_id>/note/", self.admin_site.admin_view(self.note_view),
                  name="{}_{}_note".format(*info)),
             *super().get_urls(),
         ]
+
+    # --- the supervisors' view: overdue and escalated --------------------------------------------------
+
+    OVERDUE_PER_PAGE = 100
+
+    def overdue_view(self, request):
+        """Open requests past their due date or escalated for it, the longest overdue first."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        now = timezone.now()
+        latest = (Escalation.objects.filter(service_request=OuterRef("pk"), due_at=OuterRef("expected_at"))
+                  .order_by("-step__order", "-escalated_at"))
+        rows = (
+            self.get_queryset(request)
+            .filter(status__in=[status.value for status in OPEN_STATES], expected_at__isnull=False)
+            .filter(Q(expected_at__lt=now) | _escalated_for_current_date())
+        )
+        counts = rows.aggregate(
+            total=Count("pk"), overdue=Count("pk", filter=Q(expected_at__lt=now)),
+            priority=Count("pk", filter=Q(is_priority=True)),
+        )
+        rows = (rows.select_related("assignee")
+                .annotate(latest_step=Subquery(latest.values("step__label")[:1]),
+                          latest_escalated_at=Subquery(latest.values("escalated_at")[:1]))
+                .order_by("expected_at", "pk"))
+        page = Paginator(rows, self.OVERDUE_PER_PAGE).get_page(request.GET.get("p"))
+        info = self.opts.app_label, self.opts.model_name
+        lines = [{
+            "obj": obj,
+            "url": reverse("admin:{}_{}_change".format(*info), args=[obj.pk], current_app=self.admin_site.name),
+            "due": self._local(obj, obj.expected_at),
+            "days_overdue": (now - obj.expected_at).days if obj.expected_at and obj.expected_at < now else None,
+            "escalated": self._local(obj, obj.latest_escalated_at) if obj.latest_escalated_at else "",
+        } for obj in page.object_list]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": gettext("Overdue and escalated requests"),
+            "counts": counts,
+            "page": page,
+            "lines": lines,
+            "has_view_permission": True,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/requests/servicerequest/overdue.html", context)
 
     def _request_to_work_on(self, request, object_id: str) -> ServiceRequest:
         if not self.has_change_permission(request):

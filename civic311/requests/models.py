@@ -6,6 +6,7 @@ Write to these only through `civic311.requests.services`; the rules live there.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,13 @@ class ServiceRequest(models.Model):
         _("public status note"), blank=True,
         help_text=_("The latest public note while open; the close reason once closed."),
     )
+    # Set once the request misses its date (the redress follow-up, `civic311.requests.escalation`).
+    is_priority = models.BooleanField(
+        _("priority"), default=False,
+        help_text=_("Missed the date the resident was given; a supervisor follows it up."),
+    )
+    # The missed due date the redress follow-up was made for: at most one follow-up per due date.
+    redress_due_at = models.DateTimeField(_("missed date followed up"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service request")
@@ -142,6 +150,8 @@ class HistoryEntry(models.Model):
         TRANSFERRED = "transferred", _("Transferred")
         HAZARD = "hazard", _("Hazard alert")
         PHOTO = "photo", _("Photo added")
+        ESCALATED = "escalated", _("Escalated")
+        REDRESS = "redress", _("Redress follow-up")
 
     service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -212,3 +222,58 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_outcome_display()}"
+
+
+class EscalationStep(models.Model):
+    """One rung of a department's escalation ladder: whom to tell, some business days from the due date."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="escalation_steps",
+                                   verbose_name=_("department"))
+    order = models.PositiveIntegerField(_("order"), default=0)
+    label = models.CharField(_("label"), max_length=100, help_text=_("e.g. point person, supervisor, director"))
+    offset_business_days = models.IntegerField(
+        _("business days from the due date"), default=0,
+        help_text=_("Negative: before the due date; 0: at the due date; positive: after it."),
+    )
+    notify_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("tell (staff)"))
+    notify_email = models.EmailField(_("tell (e-mail)"), blank=True)
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation ladder")
+        ordering = ["department", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["department", "order"], name="unique_escalation_step_order")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.offset_business_days:+d})"
+
+    def clean(self) -> None:
+        if not self.notify_user_id and not self.notify_email:
+            raise ValidationError(_("Say whom to tell: a member of staff, an e-mail address, or both."))
+
+
+class Escalation(models.Model):
+    """A step of the ladder that fired for a request, for one due date.
+
+    The unique constraint is the guarantee against double escalations: whoever inserts the row first
+    escalates; every other sweep gets an IntegrityError and leaves it. A reopened request has a new due
+    date, so its ladder runs again.
+    """
+
+    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="escalations")
+    step = models.ForeignKey(EscalationStep, on_delete=models.CASCADE, related_name="escalations",
+                             verbose_name=_("step"))
+    due_at = models.DateTimeField(_("for the due date"))
+    escalated_at = models.DateTimeField(_("escalated"))
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["escalated_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_request", "step", "due_at"], name="unique_escalation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step.label} {self.escalated_at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,8 @@ from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +34,11 @@ def alert_department_of_hazard(service_request_id: int) -> bool:
     send_mail(subject, body.strip(), None, [service_request.department.contact_email])
     logger.info("hazard alert sent for request %s", service_request.tracking_number)
     return True
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def sweep_escalations() -> dict[str, int]:
+    """Climb each department's escalation ladder and follow up missed dates (safe to run twice at once)."""
+    from . import escalation
+
+    return escalation.sweep()

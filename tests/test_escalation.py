@@ -1,0 +1,393 @@
+"""SLA escalation: the ladder in business days, the sweep's guarantees, the missed-date redress, the views."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import OperationalError, connection
+from django.urls import reverse
+
+from civic311.jurisdictions.selectors import business_calendar
+from civic311.requests import escalation
+from civic311.requests import services as requests
+from civic311.requests.lifecycle import Status
+from civic311.requests.models import Escalation, EscalationStep, HistoryEntry, ServiceRequest
+
+from .factories import (
+    DepartmentFactory,
+    HolidayFactory,
+    JurisdictionFactory,
+    ServiceFactory,
+    StaffFactory,
+    filed_request,
+)
+
+EASTERN = ZoneInfo("America/New_York")
+THANKSGIVING = dt.date(2026, 11, 26)
+
+
+def local(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=EASTERN)
+
+
+# Filed Friday 20 November 2026 at 10:00, before the 2 pm cut-off: 3 business days → due Wednesday
+# 25 November at 5 pm. Point person (-1): Tuesday 24 at 5 pm. Supervisor (0): Wednesday 25 at 5 pm.
+# Director (+2): Thursday 26 is Thanksgiving and then comes a weekend, so Monday 30 at 5 pm.
+FILED = local(2026, 11, 20, 10)
+DUE = local(2026, 11, 25, 17)
+POINT_PERSON_AT = local(2026, 11, 24, 17)
+DIRECTOR_AT = local(2026, 11, 30, 17)
+
+
+@pytest.fixture
+def ladder(db):
+    jurisdiction = JurisdictionFactory()
+    HolidayFactory(jurisdiction=jurisdiction, date=THANKSGIVING, name="Thanksgiving")
+    department = DepartmentFactory(jurisdiction=jurisdiction, slug="streets", name="Streets Department")
+    supervisor = StaffFactory(username="supervisor")
+    steps = [
+        EscalationStep.objects.create(department=department, order=1, label="point person",
+                                      offset_business_days=-1, notify_email="point@example.org"),
+        EscalationStep.objects.create(department=department, order=2, label="supervisor",
+                                      offset_business_days=0, notify_user=supervisor),
+        EscalationStep.objects.create(department=department, order=3, label="director",
+                                      offset_business_days=2, notify_email="director@example.org"),
+    ]
+    service = ServiceFactory(jurisdiction=jurisdiction, department=department, sla_value=3)
+    return service, steps
+
+
+@pytest.fixture
+def told(monkeypatch, django_capture_on_commit_callbacks):
+    """Stands in for notifications.notify_staff, whether or not that module exists yet.
+
+    People are told once the escalation commits; the test's callbacks run at its end of each sweep."""
+    calls: list[tuple[str, str, str]] = []
+    lock = threading.Lock()
+
+    def notify_staff(recipient, subject, body, *, dedup_key):
+        with lock:
+            calls.append((getattr(recipient, "email", recipient), subject, dedup_key))
+
+    monkeypatch.setattr(escalation, "_notify_staff_function", lambda: notify_staff)
+    monkeypatch.setattr(escalation, "sweep", _committing(escalation.sweep, django_capture_on_commit_callbacks))
+    return calls
+
+
+def _committing(sweep, capture):
+    def run(*args, **kwargs):
+        if connection.in_atomic_block:  # a test in a transaction: run what would run on commit
+            with capture(execute=True):
+                return sweep(*args, **kwargs)
+        return sweep(*args, **kwargs)
+    return run
+
+
+def file_request(service) -> ServiceRequest:
+    with time_machine.travel(FILED, tick=False):
+        return filed_request(service)
+
+
+def sweep_at(moment: dt.datetime) -> dict[str, int]:
+    with time_machine.travel(moment, tick=False):
+        return escalation.sweep()
+
+
+def fired(service_request) -> list[str]:
+    return list(Escalation.objects.filter(service_request=service_request)
+                .order_by("step__order").values_list("step__label", flat=True))
+
+
+def test_offsets_count_business_days_across_weekends_and_holidays(ladder):
+    service, steps = ladder
+    service_request = file_request(service)
+    assert service_request.expected_at == DUE
+    assert [escalation.escalation_due_at(service_request, step) for step in steps] == [
+        POINT_PERSON_AT, DUE, DIRECTOR_AT]
+    calendar = business_calendar(service.jurisdiction)
+    # Backwards from Monday 30: Friday 27, then Wednesday 25 (Thanksgiving is not a business day).
+    assert escalation.step_due_at(calendar, DIRECTOR_AT, -1) == local(2026, 11, 27, 17)
+    assert escalation.step_due_at(calendar, DIRECTOR_AT, -2) == local(2026, 11, 25, 17)
+
+
+def test_each_step_fires_at_its_offset_and_not_before(ladder, told):
+    service, _steps = ladder
+    service_request = file_request(service)
+    minute = dt.timedelta(minutes=1)
+
+    sweep_at(POINT_PERSON_AT - minute)
+    assert fired(service_request) == []
+    sweep_at(POINT_PERSON_AT)
+    assert fired(service_request) == ["point person"]
+    sweep_at(DUE - minute)
+    assert fired(service_request) == ["point person"]
+    sweep_at(DUE + minute)
+    assert fired(service_request) == ["point person", "supervisor"]
+    # Thanksgiving, Friday and the weekend go by: the director is not told before Monday at 5 pm.
+    for moment in (local(2026, 11, 26, 17), local(2026, 11, 27, 17), local(2026, 11, 29, 12), DIRECTOR_AT - minute):
+        sweep_at(moment)
+        assert fired(service_request) == ["point person", "supervisor"]
+    sweep_at(DIRECTOR_AT)
+    assert fired(service_request) == ["point person", "supervisor", "director"]
+
+    entries = service_request.history.filter(kind=HistoryEntry.Kind.ESCALATED)
+    assert entries.count() == 3
+    assert not entries.filter(is_public=True).exists()
+    assert [email for email, _subject, _key in told] == [
+        "point@example.org", "supervisor@example.org", "director@example.org"]
+    assert all(service_request.tracking_number in subject for _email, subject, _key in told)
+
+
+def test_a_closed_request_is_never_escalated(ladder, told):
+    service, _steps = ladder
+    service_request = file_request(service)
+    with time_machine.travel(local(2026, 11, 23, 9), tick=False):
+        requests.change_status(service_request, Status.CLOSED, actor=None, public_reason="Issue Resolved")
+    for moment in (POINT_PERSON_AT, DUE, DIRECTOR_AT, local(2026, 12, 31, 12)):
+        assert sweep_at(moment) == {"escalated": 0, "redressed": 0}
+    assert not Escalation.objects.exists()
+    assert not service_request.history.filter(kind__in=[HistoryEntry.Kind.ESCALATED,
+                                                        HistoryEntry.Kind.REDRESS]).exists()
+    assert told == []
+
+
+def test_running_the_sweep_twice_escalates_nothing_twice(ladder, told):
+    service, _steps = ladder
+    service_request = file_request(service)
+    later = DIRECTOR_AT + dt.timedelta(hours=1)
+    assert sweep_at(later) == {"escalated": 3, "redressed": 1}
+    assert sweep_at(later) == {"escalated": 0, "redressed": 0}
+    assert sweep_at(later + dt.timedelta(days=3)) == {"escalated": 0, "redressed": 0}
+    assert Escalation.objects.filter(service_request=service_request).count() == 3
+    assert service_request.history.filter(kind=HistoryEntry.Kind.ESCALATED).count() == 3
+    assert service_request.history.filter(kind=HistoryEntry.Kind.REDRESS).count() == 1
+    assert len(told) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_sweeps_on_several_workers_make_one_escalation_per_step(ladder, told):
+    service, steps = ladder
+    service_requests = [file_request(service) for _ in range(3)]
+    later = DIRECTOR_AT + dt.timedelta(hours=1)
+    workers = 4
+    barrier, results, errors = threading.Barrier(workers), [], []
+
+    def run():
+        try:
+            barrier.wait()
+            for _attempt in range(50):
+                try:
+                    results.append(escalation.sweep(later))
+                    break
+                except OperationalError as exc:
+                    # SQLite's shared-cache in-memory test database reports a table lock at once
+                    # instead of waiting as the real file database does (timeout 20 s): run it again,
+                    # which is itself "the sweep run twice".
+                    if "locked" not in str(exc):
+                        raise
+                    time.sleep(0.01)
+            else:  # pragma: no cover
+                errors.append("never got the lock")
+        except Exception as exc:  # pragma: no cover - shown by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(results) == workers
+    for service_request in service_requests:
+        assert fired(service_request) == ["point person", "supervisor", "director"]
+        assert service_request.history.filter(kind=HistoryEntry.Kind.ESCALATED).count() == 3
+        assert service_request.history.filter(kind=HistoryEntry.Kind.REDRESS).count() == 1
+    assert len(told) == 3 * len(steps)
+    assert len({key for _email, _subject, key in told}) == 3 * len(steps)
+
+
+def test_a_missed_date_makes_one_public_redress_follow_up(ladder, told):
+    service, _steps = ladder
+    service_request = file_request(service)
+    on_time = file_request(service)
+    with time_machine.travel(local(2026, 11, 25, 12), tick=False):
+        requests.change_status(on_time, Status.CLOSED, actor=None, public_reason="Repair Completed")
+
+    assert sweep_at(DUE - dt.timedelta(minutes=1))["redressed"] == 0
+    assert sweep_at(DUE + dt.timedelta(minutes=1))["redressed"] == 1
+    assert sweep_at(DUE + dt.timedelta(days=1))["redressed"] == 0
+
+    entry = service_request.history.get(kind=HistoryEntry.Kind.REDRESS)
+    assert entry.is_public
+    assert entry.actor_label == "System"
+    assert entry.text == ("We missed the date we gave you (Nov. 25, 2026); your request is now a priority and "
+                          "a supervisor is following it up.")
+    service_request.refresh_from_db()
+    assert service_request.is_priority
+    assert service_request.redress_due_at == DUE
+    assert not on_time.history.filter(kind=HistoryEntry.Kind.REDRESS).exists()
+    on_time.refresh_from_db()
+    assert not on_time.is_priority
+
+
+def test_the_person_is_told_by_mail_when_there_is_no_notifications_module(ladder, monkeypatch,
+                                                                           django_capture_on_commit_callbacks):
+    monkeypatch.setattr(escalation, "_notify_staff_function", lambda: None)
+    service, _steps = ladder
+    service_request = file_request(service)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_at(DUE + dt.timedelta(minutes=1))
+    assert sorted(message.to[0] for message in mail.outbox) == ["point@example.org", "supervisor@example.org"]
+    message = next(m for m in mail.outbox if m.to == ["supervisor@example.org"])
+    assert f"request {service_request.tracking_number}" in message.subject
+    assert "supervisor" in message.body
+
+
+def test_the_notifications_path_is_taken_when_it_exists(ladder, told):
+    service, _steps = ladder
+    service_request = file_request(service)
+    mail.outbox.clear()
+    sweep_at(POINT_PERSON_AT)
+    assert mail.outbox == []
+    assert len(told) == 1
+    email, _subject, key = told[0]
+    escalation_pk = Escalation.objects.get(service_request=service_request).pk
+    assert (email, key) == ("point@example.org", f"escalation:{escalation_pk}:point@example.org")
+
+
+def test_a_reopened_request_climbs_the_ladder_again_for_its_new_date(ladder, told):
+    service, _steps = ladder
+    service_request = file_request(service)
+    sweep_at(DIRECTOR_AT)
+    assert len(fired(service_request)) == 3
+    with time_machine.travel(local(2026, 12, 1, 9), tick=False):
+        requests.change_status(service_request, Status.CLOSED, actor=None, public_reason="Issue Resolved")
+        requests.change_status(service_request, Status.REOPENED, actor=None)
+    service_request.refresh_from_db()
+    # Reopened Tuesday 1 December at 9 am: 3 business days → Friday 4 December at 5 pm.
+    assert service_request.expected_at == local(2026, 12, 4, 17)
+    assert sweep_at(local(2026, 12, 3, 16))["escalated"] == 0
+    assert sweep_at(local(2026, 12, 3, 17))["escalated"] == 1
+    new = Escalation.objects.filter(service_request=service_request, due_at=service_request.expected_at)
+    assert list(new.values_list("step__label", flat=True)) == ["point person"]
+    # The old escalations stay, for the old date.
+    assert Escalation.objects.filter(service_request=service_request, due_at=DUE).count() == 3
+    assert sweep_at(local(2026, 12, 4, 18))["redressed"] == 1
+    assert service_request.history.filter(kind=HistoryEntry.Kind.REDRESS).count() == 2
+
+
+def test_requests_without_a_ladder_or_a_due_date_are_left_alone(db, told):
+    service = ServiceFactory(sla_unit="none", sla_value=None)
+    with time_machine.travel(FILED, tick=False):
+        no_date = filed_request(service)
+    assert no_date.expected_at is None
+    assert sweep_at(local(2027, 1, 1, 12)) == {"escalated": 0, "redressed": 0}
+
+
+# --- the admin ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser(db):
+    user = StaffFactory(username="boss")
+    user.is_superuser = True
+    user.save()
+    return user
+
+
+def test_the_supervisors_view_lists_overdue_and_escalated_requests_oldest_due_first(
+        ladder, told, superuser, client, django_assert_max_num_queries):
+    service, _steps = ladder
+    first = file_request(service)
+    with time_machine.travel(local(2026, 11, 23, 10), tick=False):
+        second = filed_request(service)  # due Friday 27 at 5 pm (Thanksgiving skipped)
+    sweep_at(local(2026, 11, 26, 12))
+    with time_machine.travel(local(2026, 11, 25, 9), tick=False):
+        third = filed_request(service)
+        requests.change_status(third, Status.CLOSED, actor=None, public_reason="Issue Resolved")
+    client.force_login(superuser)
+    url = reverse("admin:requests_servicerequest_overdue")
+    with time_machine.travel(local(2026, 11, 26, 12), tick=False), django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    # The first is overdue (supervisor told); the second only escalated to its point person so far.
+    assert "2 open requests overdue or escalated: 1 past their due date, 1 made a priority" in page
+    assert page.index(f"#{first.tracking_number}") < page.index(f"#{second.tracking_number}")
+    assert f"#{third.tracking_number}" not in page
+    assert "supervisor (" in page and "point person (" in page
+
+
+def test_the_supervisors_view_keeps_its_queries_bounded(ladder, told, superuser, client,
+                                                        django_assert_max_num_queries):
+    service, _steps = ladder
+    for _ in range(8):
+        file_request(service)
+    sweep_at(DIRECTOR_AT)
+    client.force_login(superuser)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("admin:requests_servicerequest_overdue"))
+    assert response.content.decode().count("director (") == 8
+
+
+def test_the_escalated_filter_and_the_inlines_render(ladder, told, superuser, client,
+                                                     django_assert_max_num_queries):
+    service, _steps = ladder
+    escalated = file_request(service)
+    sweep_at(POINT_PERSON_AT)
+    with time_machine.travel(POINT_PERSON_AT, tick=False):
+        calm = filed_request(service)
+    client.force_login(superuser)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("admin:requests_servicerequest_changelist") + "?escalated=yes")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f">{escalated.tracking_number}<" in page and f">{calm.tracking_number}<" not in page
+    assert reverse("admin:requests_servicerequest_overdue") in page
+    response = client.get(reverse("admin:requests_servicerequest_change", args=[escalated.pk]))
+    assert response.status_code == 200 and "point person" in response.content.decode()
+    response = client.get(reverse("admin:catalogue_department_change", args=[service.department.pk]))
+    assert response.status_code == 200 and "director@example.org" in response.content.decode()
+
+
+# --- the demo city ------------------------------------------------------------------------------------
+
+
+def test_every_demo_department_has_a_three_step_ladder_and_goes_with_the_city(db, told):
+    import io
+
+    from django.core.management import call_command
+
+    from civic311.catalogue.models import Department
+    from civic311.demo import services as demo
+
+    call_command("seed_demo_city", stdout=io.StringIO(), stderr=io.StringIO(), interactive=False,
+                 requests=60, seed=7)
+    city = demo.demo_city()
+    departments = Department.objects.filter(jurisdiction=city)
+    assert departments.exists()
+    for department in departments:
+        assert list(department.escalation_steps.values_list("label", "offset_business_days")) == [
+            ("point person", -1), ("supervisor", 0), ("director", 2)]
+        assert all(step.notify_email for step in department.escalation_steps.all())
+    from civic311.catalogue.models import Service, ServiceAttribute
+
+    asks = ServiceAttribute.objects.filter(required=True).values("service")
+    simple = (Service.objects.filter(jurisdiction=city, sla_unit="business_days").exclude(pk__in=asks)
+              .order_by("code").first())
+    filed = filed_request(simple)
+    assert filed.expected_at is not None
+    escalation.sweep(filed.expected_at + dt.timedelta(days=30))
+    assert fired(filed) == ["point person", "supervisor", "director"]
+    demo.delete_demo_city(city)
+    assert not Escalation.objects.exists() and not EscalationStep.objects.exists()
