@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "civic311.catalogue",
     "civic311.requests",
     "civic311.open311",
+    "civic311.notifications",
     "civic311.public",
     "civic311.staff_api",
     "civic311.demo",
@@ -221,6 +222,17 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "civic311 <no-reply@localhost>")
+
+# Notifications (civic311.notifications, docs/notifications.md): the outbox, SMS and webhooks.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "civic311.notifications.channels.FileSmsBackend")
+SMS_FILE_DIR = Path(os.environ.get("SMS_FILE_DIR", VAR_DIR / "sms"))
+NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
+NOTIFICATIONS_BACKOFF_BASE_SECONDS = int(os.environ.get("NOTIFICATIONS_BACKOFF_BASE_SECONDS", "60"))
+NOTIFICATIONS_BACKOFF_CAP_SECONDS = int(os.environ.get("NOTIFICATIONS_BACKOFF_CAP_SECONDS", "7200"))
+NOTIFICATIONS_SMTP_TIMEOUT = int(os.environ.get("NOTIFICATIONS_SMTP_TIMEOUT", "30"))
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "civic311.localhost")
+NOTIFICATIONS_FALLBACK_URL = os.environ.get("NOTIFICATIONS_FALLBACK_URL", "http://localhost:8000")
+NOTIFICATIONS_SUBSCRIBE_PER_HOUR = int(os.environ.get("NOTIFICATIONS_SUBSCRIBE_PER_HOUR", "20"))
 
 # The staff API (civic311.staff_api, docs/staff-api.md): a token first, so an anonymous call is a 401.
 REST_FRAMEWORK = {

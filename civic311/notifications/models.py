@@ -1,0 +1,106 @@
+"""The outbox (one row per message to send), resident subscriptions and department webhooks."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Subscription(models.Model):
+    """A resident following a request by e-mail: pending until the confirmation link is opened."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        ACTIVE = "active", _("Active")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+    service_request = models.ForeignKey("requests.ServiceRequest", on_delete=models.CASCADE,
+                                        related_name="subscriptions")
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["service_request", "email"], name="subscription_unique_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.state})"
+
+
+class DepartmentWebhook(models.Model):
+    """Another system told about a department's requests by a signed POST."""
+
+    department = models.ForeignKey("catalogue.Department", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("secret"), max_length=200,
+                              help_text=_("Signs each body: X-Civic311-Signature is sha256=HMAC-SHA256(secret, body)."))
+    is_active = models.BooleanField(_("active"), default=True)
+    events = models.JSONField(_("events"), default=list, blank=True,
+                              help_text=_('Event names to send, e.g. ["request.status"]; empty for all.'))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event: str) -> bool:
+        return not self.events or event in self.events
+
+
+class OutboundMessage(models.Model):
+    """One message to one recipient on one channel. The dedup key makes the same event never two rows."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=500)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    payload = models.JSONField(_("payload"), null=True, blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    webhook = models.ForeignKey(DepartmentWebhook, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="messages")
+    service_request = models.ForeignKey("requests.ServiceRequest", on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="+")
+    dedup_key = models.CharField(_("dedup key"), max_length=255, unique=True)
+    # Stable for the row's life: the Message-ID, the webhook's Idempotency-Key, the SMS client reference.
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.reference} ({self.state})"

@@ -1,0 +1,463 @@
+"""Notifications: who is told what, the outbox that sends it, and resident subscriptions.
+
+The outbox: every message is one `OutboundMessage` row, made with a unique dedup key (history entry,
+channel, recipient), so an event processed twice makes one message. A send job is queued when the row's
+transaction commits; a sweep every minute queues every row that is due again (a retry whose time has come,
+or a claim whose worker died), so a message is never lost with a worker.
+
+Exactly once, as far as it can be: a worker claims a row with a conditional UPDATE (pending, or sending
+with an expired claim → sending until now + LEASE) before it sends, and marks it sent right after. Only
+one worker can hold a claim. If a worker dies after the send and before the mark, the row is sent again
+once the claim expires; that resend carries the same Message-ID (e-mail), Idempotency-Key (webhook) and
+client reference (SMS), all derived from the row, so the receiving side can drop the duplicate. SMTP
+itself has no such guarantee: a mail server may deliver both copies (most mail clients then show one
+thread entry, some show two). That window is the few milliseconds between the server's 250 and our UPDATE.
+
+No personal data in logs: log lines carry the row's reference, channel and tracking number only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from civic311.requests.models import HistoryEntry, ServiceRequest
+
+from . import channels
+from .models import DepartmentWebhook, OutboundMessage, Subscription
+
+logger = logging.getLogger(__name__)
+
+State = OutboundMessage.State
+Channel = OutboundMessage.Channel
+Kind = HistoryEntry.Kind
+
+# Kinds of public history entry the requester and subscribers hear about.
+RESIDENT_KINDS = frozenset({Kind.OPENED, Kind.STATUS, Kind.NOTE})
+# Non-public kinds a webhook hears about as well ("escalated" is recorded by the SLA escalation).
+INTERNAL_WEBHOOK_KINDS = frozenset({"assigned", "transferred", "escalated"})
+# A claimed row is not claimed again for this long: longer than any send may take (timeouts are shorter).
+LEASE = dt.timedelta(minutes=5)
+JITTER = 0.2
+SWEEP_LIMIT = 500
+TOKEN_SALT = "civic311.notifications.subscription"  # noqa: S105 (a signing salt, not a secret)
+CONFIRM_MAX_AGE = dt.timedelta(days=7)
+
+
+# --- the outbox --------------------------------------------------------------------------------
+
+
+def reference_for(dedup_key: str) -> str:
+    """The row's stable reference: Message-ID local part, webhook Idempotency-Key, SMS client reference."""
+    return hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()[:32]
+
+
+def queue(*, channel: str, recipient: str, dedup_key: str, subject: str = "", body: str = "",
+          payload: Any = None, headers: dict[str, str] | None = None, webhook: DepartmentWebhook | None = None,
+          service_request: ServiceRequest | None = None) -> OutboundMessage | None:
+    """Put one message in the outbox and queue its send once this transaction commits.
+
+    Returns None when a message with this dedup key exists already (the event was processed before)."""
+    dedup_key = dedup_key[:255]
+    try:
+        with transaction.atomic():
+            message = OutboundMessage.objects.create(
+                channel=channel, recipient=recipient, dedup_key=dedup_key, reference=reference_for(dedup_key),
+                subject=subject[:300], body=body, payload=payload, headers=headers or {}, webhook=webhook,
+                service_request=service_request, next_attempt_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _enqueue(message_id: int, *, run_after: dt.datetime | None = None) -> None:
+    from . import tasks
+
+    task = tasks.send_message.using(run_after=run_after) if run_after else tasks.send_message
+    task.enqueue(message_id)
+
+
+def _claimable(now: dt.datetime) -> Q:
+    due = Q(state=State.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    return due | Q(state=State.SENDING, claimed_until__lt=now)
+
+
+def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
+    """How long to wait after the `attempts`-th failed attempt: doubling from the base, capped, ±20%."""
+    base = dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_BASE_SECONDS)
+    cap = dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_CAP_SECONDS)
+    delay = min(base * (2 ** max(attempts - 1, 0)), cap)
+    return delay * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+
+
+def deliver(message_id: int, *, now: dt.datetime | None = None) -> str:
+    """Send one message if it is due and nobody else holds it. Returns what happened."""
+    now = now or timezone.now()
+    claimed = OutboundMessage.objects.filter(_claimable(now), pk=message_id).update(
+        state=State.SENDING, claimed_until=now + LEASE, attempts=F("attempts") + 1)
+    if not claimed:
+        return "not due"
+    message = OutboundMessage.objects.select_related("webhook", "service_request").get(pk=message_id)
+    sender = channels.SENDERS[Channel(message.channel)]
+    try:
+        provider_id = sender(message)
+    except channels.Transient as error:
+        return _failed(message, str(error), now, retry=True)
+    except channels.Permanent as error:
+        return _failed(message, str(error), now, retry=False)
+    except Exception as error:  # a bug or an unexpected library error: retried, but never silently lost
+        logger.exception("message %s: unexpected error while sending", message.reference)
+        return _failed(message, type(error).__name__, now, retry=True)
+    return _mark_sent(message, provider_id)
+
+
+def _mark_sent(message: OutboundMessage, provider_id: str) -> str:
+    marked = OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+        state=State.SENT, sent_at=timezone.now(), claimed_until=None, provider_id=provider_id[:200],
+        last_error="")
+    logger.info("message %s (%s) sent%s", message.reference, message.channel, _about(message))
+    return "sent" if marked else "already marked"
+
+
+def _failed(message: OutboundMessage, reason: str, now: dt.datetime, *, retry: bool) -> str:
+    rows = OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING)
+    if retry and message.attempts < settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        next_attempt_at = now + backoff_delay(message.attempts)
+        rows.update(state=State.PENDING, claimed_until=None, next_attempt_at=next_attempt_at,
+                    last_error=reason[:500])
+        logger.warning("message %s (%s): attempt %d failed (%s); next at %s%s", message.reference,
+                       message.channel, message.attempts, reason, next_attempt_at.isoformat(timespec="seconds"),
+                       _about(message))
+        _enqueue(message.pk, run_after=next_attempt_at)
+        return "retry"
+    rows.update(state=State.FAILED, claimed_until=None, next_attempt_at=None, last_error=reason[:500])
+    logger.warning("message %s (%s): gave up after %d attempts (%s)%s", message.reference, message.channel,
+                   message.attempts, reason, _about(message))
+    return "failed"
+
+
+def _about(message: OutboundMessage) -> str:
+    return f" for request {message.service_request.tracking_number}" if message.service_request else ""
+
+
+def sweep_due(*, now: dt.datetime | None = None) -> int:
+    """Every minute: queue every message whose retry is due or whose worker's claim expired."""
+    now = now or timezone.now()
+    due = list(OutboundMessage.objects.filter(_claimable(now)).order_by("next_attempt_at", "pk")
+               .values_list("pk", flat=True)[:SWEEP_LIMIT])
+    for message_id in due:
+        _enqueue(message_id)
+    return len(due)
+
+
+def retry_now(message: OutboundMessage) -> bool:
+    """Staff asked for another try of a failed message: it starts the backoff schedule again."""
+    changed = OutboundMessage.objects.filter(pk=message.pk, state=State.FAILED).update(
+        state=State.PENDING, attempts=0, next_attempt_at=timezone.now())
+    if changed:
+        _enqueue(message.pk)
+    return bool(changed)
+
+
+# --- links and rendering -----------------------------------------------------------------------
+
+
+def site_url(service_request: ServiceRequest | None = None) -> str:
+    if settings.CIVIC311_PUBLIC_URL:
+        return settings.CIVIC311_PUBLIC_URL
+    host = service_request.jurisdiction.host if service_request is not None else ""
+    return f"https://{host}" if host else settings.NOTIFICATIONS_FALLBACK_URL.rstrip("/")
+
+
+def absolute(path: str, service_request: ServiceRequest | None = None) -> str:
+    return site_url(service_request) + path
+
+
+def track_url(service_request: ServiceRequest) -> str:
+    return absolute(reverse("public:track_request", args=[service_request.tracking_number]), service_request)
+
+
+def make_token(action: str, **values: int) -> str:
+    return signing.dumps({"a": action, **values}, salt=TOKEN_SALT, compress=True)
+
+
+def read_token(token: str, action: str, *, max_age: dt.timedelta | None = None) -> dict[str, Any] | None:
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=max_age)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    return data if isinstance(data, dict) and data.get("a") == action else None
+
+
+def unsubscribe_url(service_request: ServiceRequest, subscription: Subscription | None) -> str:
+    """A one-click link: a subscriber's names the subscription; the requester's names the request."""
+    token = make_token("unsub", s=subscription.pk) if subscription else make_token("unsub", r=service_request.pk)
+    return absolute(reverse("notifications:unsubscribe", args=[token]), service_request)
+
+
+def render(template: str, context: dict[str, Any], language: str) -> tuple[str, str]:
+    """(subject, body) of templates/notifications/<template>_subject.txt and _body.txt in a language."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"notifications/{template}_subject.txt", context).split())
+        body = render_to_string(f"notifications/{template}_body.txt", context).strip() + "\n"
+    return subject, body
+
+
+def _language(value: str) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return value if value in codes else settings.LANGUAGE_CODE
+
+
+# --- who gets what -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Resident:
+    email: str
+    language: str
+    subscription: Subscription | None
+
+
+def history_recorded(history_entry: HistoryEntry) -> list[OutboundMessage]:
+    """Make every message a history entry calls for (a no-op the second time for the same entry)."""
+    entry = (HistoryEntry.objects.select_related("service_request__requester", "service_request__assignee",
+                                                 "service_request__jurisdiction", "service_request__service",
+                                                 "service_request__department")
+             .filter(pk=history_entry.pk).first())
+    if entry is None:
+        return []
+    made: list[OutboundMessage | None] = []
+    if entry.is_public and entry.kind in RESIDENT_KINDS:
+        made += _tell_residents(entry)
+    if entry.kind == Kind.ASSIGNED:
+        made.append(_tell_assignee(entry))
+    if entry.is_public or entry.kind in INTERNAL_WEBHOOK_KINDS:
+        made += _tell_webhooks(entry)
+    return [message for message in made if message is not None]
+
+
+def _unsubscribed(service_request: ServiceRequest) -> set[str]:
+    return {email.lower() for email in Subscription.objects.filter(
+        service_request=service_request, state=Subscription.State.UNSUBSCRIBED).values_list("email", flat=True)}
+
+
+def _tell_residents(entry: HistoryEntry) -> list[OutboundMessage | None]:
+    service_request = entry.service_request
+    made: list[OutboundMessage | None] = []
+    residents: list[_Resident] = []
+    opted_out = _unsubscribed(service_request)
+    requester = service_request.requester
+    requester_email = (requester.email or "").strip().lower() if requester else ""
+    if requester_email:
+        if requester_email not in opted_out:
+            residents.append(_Resident(requester.email, settings.LANGUAGE_CODE, None))  # type: ignore[union-attr]
+    elif requester is not None and requester.phone.strip():
+        made.append(_sms_requester(entry, requester.phone.strip()))
+    if not service_request.is_private:
+        for subscription in Subscription.objects.filter(service_request=service_request,
+                                                        state=Subscription.State.ACTIVE).order_by("pk"):
+            if subscription.email.lower() != requester_email:
+                residents.append(_Resident(subscription.email, _language(subscription.language), subscription))
+    for resident in residents:
+        link = unsubscribe_url(service_request, resident.subscription)
+        context = {"entry": entry, "service_request": service_request, "track_url": track_url(service_request),
+                   "unsubscribe_url": link, "is_requester": resident.subscription is None}
+        subject, body = render("update", context, resident.language)
+        made.append(queue(
+            channel=Channel.EMAIL, recipient=resident.email, subject=subject, body=body,
+            dedup_key=f"h{entry.pk}:email:{resident.email.lower()}", service_request=service_request,
+            headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        ))
+    return made
+
+
+def _sms_requester(entry: HistoryEntry, phone: str) -> OutboundMessage | None:
+    service_request = entry.service_request
+    with translation.override(settings.LANGUAGE_CODE):
+        text = " ".join(render_to_string("notifications/update_sms.txt", {
+            "entry": entry, "service_request": service_request, "track_url": track_url(service_request),
+        }).split())
+    return queue(channel=Channel.SMS, recipient=phone, body=text, dedup_key=f"h{entry.pk}:sms:{phone}",
+                 service_request=service_request)
+
+
+def _tell_assignee(entry: HistoryEntry) -> OutboundMessage | None:
+    service_request = entry.service_request
+    assignee = service_request.assignee
+    if assignee is None or not assignee.email:
+        return None
+    context = {"entry": entry, "service_request": service_request, "assignee": assignee,
+               "admin_url": absolute(reverse("admin:requests_servicerequest_change", args=[service_request.pk]),
+                                     service_request)}
+    subject, body = render("assigned", context, settings.LANGUAGE_CODE)
+    return queue(channel=Channel.EMAIL, recipient=assignee.email, subject=subject, body=body,
+                 dedup_key=f"h{entry.pk}:email:{assignee.email.lower()}", service_request=service_request)
+
+
+def webhook_payload(entry: HistoryEntry) -> dict[str, Any]:
+    """What a webhook is told: no personal data, and the text only when the resident may see it."""
+    service_request = entry.service_request
+    return {
+        "event": f"request.{entry.kind}",
+        "id": reference_for(f"h{entry.pk}:event"),
+        "tracking_number": service_request.tracking_number,
+        "service_code": service_request.service.code,
+        "status": service_request.status,
+        "open311_status": service_request.open311_status,
+        "from_status": entry.from_status,
+        "to_status": entry.to_status,
+        "public": entry.is_public,
+        "text": entry.text if entry.is_public else "",
+        "at": entry.created_at.isoformat(),
+    }
+
+
+def _tell_webhooks(entry: HistoryEntry) -> list[OutboundMessage | None]:
+    service_request = entry.service_request
+    event = f"request.{entry.kind}"
+    made: list[OutboundMessage | None] = []
+    for webhook in DepartmentWebhook.objects.filter(department_id=service_request.department_id, is_active=True):
+        if webhook.wants(event):
+            made.append(queue(channel=Channel.WEBHOOK, recipient=webhook.url[:500], payload=webhook_payload(entry),
+                              webhook=webhook, dedup_key=f"h{entry.pk}:webhook:{webhook.pk}",
+                              service_request=service_request))
+    return made
+
+
+def notify_staff(user_or_email: Any, subject: str, body: str, *, dedup_key: str,
+                 service_request: ServiceRequest | None = None) -> OutboundMessage | None:
+    """E-mail a member of staff through the outbox (for escalations and the like).
+
+    `user_or_email` is a User (its e-mail is used) or an address. `dedup_key` names the event, e.g.
+    f"escalation:{request.pk}:{level}": calling again with the same key and recipient sends nothing more.
+    Returns the queued message, or None if there is no address or it was queued before."""
+    email = getattr(user_or_email, "email", user_or_email)
+    if not isinstance(email, str) or not email.strip():
+        return None
+    email = email.strip()
+    return queue(channel=Channel.EMAIL, recipient=email, subject=subject, body=body,
+                 dedup_key=f"staff:{dedup_key}:{email.lower()}", service_request=service_request)
+
+
+# --- subscriptions -----------------------------------------------------------------------------
+
+
+class SubscriptionError(Exception):
+    pass
+
+
+def subscribe(service_request: ServiceRequest, email: str, *, language: str = "",
+              now: dt.datetime | None = None) -> Subscription:
+    """Ask to follow a request: a confirmation link goes to the address (double opt-in).
+
+    Asking again re-sends the link at most once an hour; an active subscription stays as it is (and the
+    answer on screen is the same either way, so nobody learns who follows what)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.utils.translation import gettext as _
+
+    now = now or timezone.now()
+    if service_request.is_private:
+        raise SubscriptionError(_("This request cannot be followed."))
+    email = (email or "").strip()
+    try:
+        if len(email) > 254:
+            raise ValidationError("too long")
+        validate_email(email)
+    except ValidationError:
+        raise SubscriptionError(_("Enter a valid e-mail address.")) from None
+    language = _language(language)
+    with transaction.atomic():
+        subscription = (Subscription.objects.select_for_update()
+                        .filter(service_request=service_request, email__iexact=email).first())
+        if subscription is None:
+            try:
+                with transaction.atomic():
+                    subscription = Subscription.objects.create(service_request=service_request, email=email,
+                                                               language=language, created_at=now)
+            except IntegrityError:
+                subscription = Subscription.objects.get(service_request=service_request, email=email)
+        if subscription.state == Subscription.State.ACTIVE:
+            return subscription
+        if subscription.state == Subscription.State.UNSUBSCRIBED:
+            subscription.state = Subscription.State.PENDING
+        subscription.language = language
+        subscription.save(update_fields=["state", "language"])
+        link = absolute(reverse("notifications:confirm", args=[make_token("confirm", s=subscription.pk)]),
+                        service_request)
+        context = {"service_request": service_request, "confirm_url": link,
+                   "track_url": track_url(service_request)}
+        subject, body = render("confirm", context, subscription.language)
+        queue(channel=Channel.EMAIL, recipient=subscription.email, subject=subject, body=body,
+              dedup_key=f"sub{subscription.pk}:confirm:{now:%Y%m%d%H}", service_request=service_request)
+    return subscription
+
+
+def confirm(token: str, *, now: dt.datetime | None = None) -> Subscription | None:
+    data = read_token(token, "confirm", max_age=CONFIRM_MAX_AGE)
+    pk = data.get("s") if data else None
+    if not isinstance(pk, int):
+        return None
+    subscription = Subscription.objects.select_related("service_request").filter(pk=pk).first()
+    if subscription is None or subscription.service_request.is_private:
+        return None
+    Subscription.objects.filter(pk=subscription.pk, state=Subscription.State.PENDING).update(
+        state=Subscription.State.ACTIVE, confirmed_at=now or timezone.now())
+    subscription.refresh_from_db()
+    return subscription if subscription.state == Subscription.State.ACTIVE else None
+
+
+def unsubscribe(token: str, *, now: dt.datetime | None = None) -> ServiceRequest | None:
+    """One click: stop the e-mails a link names. Returns the request, or None for a bad link."""
+    now = now or timezone.now()
+    data = read_token(token, "unsub")
+    if data is None:
+        return None
+    if "s" in data:
+        subscription = Subscription.objects.select_related("service_request").filter(pk=data["s"]).first()
+        if subscription is None:
+            return None
+        Subscription.objects.filter(pk=subscription.pk).exclude(state=Subscription.State.UNSUBSCRIBED).update(
+            state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now)
+        return subscription.service_request
+    pk = data.get("r")
+    if not isinstance(pk, int):
+        return None
+    service_request = ServiceRequest.objects.select_related("requester").filter(pk=pk).first()
+    if service_request is None:
+        return None
+    email = (service_request.requester.email or "").strip() if service_request.requester else ""
+    if email:
+        _opt_out(service_request, email, now)
+    return service_request
+
+
+def _opt_out(service_request: ServiceRequest, email: str, now: dt.datetime) -> None:
+    updated = Subscription.objects.filter(service_request=service_request, email__iexact=email).update(
+        state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now)
+    if not updated:
+        try:
+            with transaction.atomic():
+                Subscription.objects.create(service_request=service_request, email=email, created_at=now,
+                                            state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now)
+        except IntegrityError:
+            pass
+
+
+def active_subscribers(service_request: ServiceRequest) -> Iterable[Subscription]:
+    return Subscription.objects.filter(service_request=service_request, state=Subscription.State.ACTIVE)
