@@ -34,6 +34,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from civic311 import backoff
 from civic311.requests.models import HistoryEntry, ServiceRequest
 
 from . import channels
@@ -51,7 +52,6 @@ RESIDENT_KINDS = frozenset({Kind.OPENED, Kind.STATUS, Kind.NOTE})
 INTERNAL_WEBHOOK_KINDS = frozenset({"assigned", "transferred", "escalated"})
 # A claimed row is not claimed again for this long: longer than any send may take (timeouts are shorter).
 LEASE = dt.timedelta(minutes=5)
-JITTER = 0.2
 SWEEP_LIMIT = 500
 TOKEN_SALT = "civic311.notifications.subscription"  # noqa: S105 (a signing salt, not a secret)
 CONFIRM_MAX_AGE = dt.timedelta(days=7)
@@ -98,11 +98,9 @@ def _claimable(now: dt.datetime) -> Q:
 
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
-    """How long to wait after the `attempts`-th failed attempt: doubling from the base, capped, ±20%."""
-    base = dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_BASE_SECONDS)
-    cap = dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_CAP_SECONDS)
-    delay = min(base * (2 ** max(attempts - 1, 0)), cap)
-    return delay * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+    """How long to wait after the `attempts`-th failed attempt."""
+    return backoff.backoff_delay(attempts, base=dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_BASE_SECONDS),
+                                 cap=dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_CAP_SECONDS), rng=rng)
 
 
 def deliver(message_id: int, *, now: dt.datetime | None = None) -> str:

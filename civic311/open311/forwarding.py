@@ -35,6 +35,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civic311 import backoff
 from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import OPEN_STATES, STANDARD_CLOSE_REASONS, Status, can_move
 from civic311.requests.models import ServiceRequest
@@ -47,12 +48,11 @@ logger = logging.getLogger(__name__)
 State = ForwardedRequest.State
 
 # Sending: attempt n (1-based) that fails for a passing reason waits BACKOFF_BASE * 2**(n-1), at most
-# BACKOFF_CAP, give or take JITTER; the MAX_ATTEMPTS-th failure gives up. With these values the attempts
-# come after about 0, 2, 6, 14, 30, 62, 126 and 254 minutes: a little over four hours in all.
+# BACKOFF_CAP, give or take 20 % (civic311.backoff); the MAX_ATTEMPTS-th failure gives up. With these
+# values the attempts come after about 0, 2, 6, 14, 30, 62, 126 and 254 minutes: a little over four hours in all.
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = dt.timedelta(minutes=2)
 BACKOFF_CAP = dt.timedelta(hours=3)
-JITTER = 0.2
 # A claimed row is not claimed again for this long, in case the worker that holds it dies mid-call.
 LEASE = dt.timedelta(minutes=5)
 # Resolving a token: check again after a tenth of its age, between these bounds.
@@ -176,9 +176,7 @@ def process(forwarded_id: int, *, now: dt.datetime | None = None) -> str:
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
     """How long to wait after the `attempts`-th failed attempt."""
-    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
-    factor = (rng or random).uniform(1 - JITTER, 1 + JITTER)
-    return base * factor
+    return backoff.backoff_delay(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=rng)
 
 
 def _due(now: dt.datetime) -> Q:
