@@ -11,5 +11,6 @@ urlpatterns = [
     path("report/<str:service_code>/", views.report, name="report"),
     path("track/", views.track, name="track"),
     path("track/<str:tracking_number>/", views.track_request, name="track_request"),
+    path("track/<str:tracking_number>/follow-up/", views.resident_followup, name="resident_followup"),
     path("map/neighborhoods.geojson", views.neighborhoods_geojson, name="neighborhoods"),
 ]

@@ -6,7 +6,10 @@ turn what those answer into pages. Every page works without JavaScript.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -148,7 +151,48 @@ def track_request(request: HttpRequest, tracking_number: str) -> HttpResponse:
         "photos": requests_selectors.public_photos(service_request),
         "answers": requests_selectors.public_answers(service_request),
     }
+    token = request.GET.get("t", "")
+    if token and requests_services.resident_token_is_valid(service_request, token):
+        context["followup_url"] = _followup_url(service_request, token)
     return render(request, "public/track_request.html", context)
+
+
+def _followup_url(service_request: ServiceRequest, token: str) -> str:
+    return reverse("public:resident_followup", args=[service_request.tracking_number]) + "?" + urlencode({"t": token})
+
+
+@require_http_methods(["GET", "POST"])
+def resident_followup(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    """The requester, holding the signed link from our e-mails, comments on or reopens their request."""
+    service_request = _request_or_404(request, tracking_number)
+    token = (request.POST if request.method == "POST" else request.GET).get("t", "")
+    context = {"service_request": service_request, "token": token,
+               "reopen_days": settings.CIVIC311_RESIDENT_REOPEN_DAYS}
+    if not requests_services.resident_token_is_valid(service_request, token):
+        context["bad_link"] = True
+        return render(request, "public/resident_followup.html", context, status=403)
+    now = timezone.now()
+    context.update({
+        "window_open": requests_services.resident_window_open(service_request, now),
+        "can_reopen": service_request.status == "closed",
+    })
+    if request.method != "POST":
+        return render(request, "public/resident_followup.html", context)
+    comment = request.POST.get("comment", "")
+    context["comment"] = comment[: settings.CIVIC311_DESCRIPTION_MAX_CHARS]
+    try:
+        if request.POST.get("action") == "reopen":
+            requests_services.resident_reopen(service_request, token=token, comment=comment)
+            done = _("Your request is open again. We will look at it.")
+        else:
+            requests_services.resident_comment(service_request, token=token, comment=comment)
+            done = _("Thank you. Your comment was sent to the city.")
+    except ValidationError as error:
+        context["errors"] = [message for messages_ in error.message_dict.values() for message in messages_]
+        return render(request, "public/resident_followup.html", context, status=400)
+    messages.success(request, done)
+    track = reverse("public:track_request", args=[service_request.tracking_number])
+    return redirect(f"{track}?{urlencode({'t': token})}")
 
 
 def _not_found(request: HttpRequest, number: str, form: TrackForm) -> HttpResponse:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
@@ -26,6 +27,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from civic311.catalogue.models import Department, Service
 
 from . import selectors, services
 from .forms import InformationRequestForm, NoteForm, ServiceRequestDetailsForm, StatusChangeForm, apply_service_errors
@@ -264,6 +267,11 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         if change and obj is not None and self.has_change_permission(request, obj):
             context.setdefault("status_form", StatusChangeForm(service_request=obj))
             context.setdefault("note_form", NoteForm())
+            info = self.opts.app_label, self.opts.model_name
+            context.setdefault("operation_links", [
+                (reverse("admin:{}_{}_{}".format(*info, name), args=[obj.pk], current_app=self.admin_site.name),
+                 title) for name, title in OPERATIONS.items()
+            ])
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     # --- the list ----------------------------------------------------------------------------------
@@ -326,6 +334,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                  name="{}_{}_status".format(*info)),
             path("<path:object_id>/note/", self.admin_site.admin_view(self.note_view),
                  name="{}_{}_note".format(*info)),
+            *[path(f"<path:object_id>/{name}/", self.admin_site.admin_view(getattr(self, f"{name}_view")),
+                   name="{}_{}_{}".format(*info, name)) for name in OPERATIONS],
             *super().get_urls(),
         ]
 
@@ -442,6 +452,107 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                                  % {"number": obj.tracking_number, "change": note})
                 return self._change_page(obj)
         return self._render_workflow(request, obj, gettext("Add note"), note_form=form)
+
+    # --- department work: transfer, follow-on, merge (services.transfer and friends) ------------------
+
+    def _render_operation(self, request, obj: ServiceRequest, name: str, form) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "app_label": self.opts.app_label, "original": obj,
+            "title": OPERATIONS[name], "subtitle": str(obj), "form": form, "operation": name,
+            "has_view_permission": self.has_view_permission(request, obj),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/requests/servicerequest/operation.html", context)
+
+    def _operation_done(self, request, obj: ServiceRequest, change: str) -> HttpResponseRedirect:
+        self.log_change(request, obj, change)
+        messages.success(request, gettext("Request #%(number)s: %(change)s")
+                         % {"number": obj.tracking_number, "change": change})
+        return self._change_page(obj)
+
+    def transfer_view(self, request, object_id: str):
+        obj = self._request_to_work_on(request, object_id)
+        form = TransferForm(request.POST if request.method == "POST" else None, service_request=obj)
+        if form.is_bound and form.is_valid():
+            try:
+                services.transfer(obj, form.cleaned_data["department"], actor=request.user,
+                                  reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                return self._operation_done(request, obj, gettext("Transferred to %(department)s.")
+                                            % {"department": form.cleaned_data["department"]})
+        return self._render_operation(request, obj, "transfer", form)
+
+    def follow_on_view(self, request, object_id: str):
+        obj = self._request_to_work_on(request, object_id)
+        form = FollowOnForm(request.POST if request.method == "POST" else None, service_request=obj)
+        if form.is_bound and form.is_valid():
+            try:
+                child = services.create_follow_on(
+                    obj, service_code=form.cleaned_data["service"].code,
+                    description=form.cleaned_data["description"], actor=request.user,
+                    department=form.cleaned_data["department"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                return self._operation_done(request, obj, gettext("Follow-on request #%(number)s filed.")
+                                            % {"number": child.tracking_number})
+        return self._render_operation(request, obj, "follow_on", form)
+
+    def merge_view(self, request, object_id: str):
+        obj = self._request_to_work_on(request, object_id)
+        form = MergeForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            original = selectors.request_for_tracking(obj.jurisdiction, form.cleaned_data["original"])
+            if original is None:
+                form.add_error("original", gettext("There is no request with that tracking number."))
+            else:
+                try:
+                    services.merge_duplicate(obj, original, actor=request.user,
+                                             public_reason=form.cleaned_data["public_reason"])
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                else:
+                    return self._operation_done(request, obj, gettext("Merged into request #%(number)s.")
+                                                % {"number": original.tracking_number})
+        return self._render_operation(request, obj, "merge", form)
+
+
+OPERATIONS = {"transfer": _("Transfer"), "follow_on": _("Follow-on request"), "merge": _("Merge into")}
+
+
+class TransferForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Transfer to"))
+    reason = forms.CharField(label=_("Reason (internal)"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = (  # type: ignore[attr-defined]
+            Department.objects.filter(jurisdiction_id=service_request.jurisdiction_id)
+            .exclude(pk=service_request.department_id))
+
+
+class FollowOnForm(forms.Form):
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Service"))
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Department"), required=False,
+                                        help_text=_("Leave empty to route it as the service says."))
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
+            jurisdiction_id=service_request.jurisdiction_id)
+        self.fields["department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
+            jurisdiction_id=service_request.jurisdiction_id)
+
+
+class MergeForm(forms.Form):
+    original = forms.CharField(label=_("Original request (tracking number)"), max_length=40)
+    public_reason = forms.CharField(label=_("Reason the resident sees"), required=False,
+                                    help_text=_("Empty: “Duplicate of request N.”"))
 
 
 @admin.register(Contact)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -25,7 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from civic311.catalogue import selectors as catalogue
-from civic311.catalogue.models import Service
+from civic311.catalogue.models import Department, Service
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people.models import Requester, User
@@ -73,6 +74,7 @@ class Report:
     idempotency_key: str = ""
     is_private: bool = False
     media_url: str = ""  # a photo the client already hosts (Open311 `media_url`); we link, never fetch
+    parent: ServiceRequest | None = None  # the request this one follows on from (`create_follow_on`)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
                          if location.lat is not None and location.long is not None else ""),
                 attributes=answers,
                 requester=requester,
+                parent=report.parent,
                 is_private=report.is_private,
                 hazard=bool(routing.hazard_alerts),
                 idempotency_key=key,
@@ -168,11 +171,12 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
                 _record(service_request, HistoryEntry.Kind.HAZARD, actor=None, public=False, now=now, text=message)
             for photo in processed:
                 stored_photos.append(_store_photo(service_request, photo))
-            Contact.objects.create(
-                jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.SERVICE_REQUEST,
-                service=service, service_request=service_request, requester=requester, agent=actor,
-                started_at=now, ended_at=now,
-            )
+            if report.parent is None:  # a follow-on is staff's own work, not a resident's contact
+                Contact.objects.create(
+                    jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.SERVICE_REQUEST,
+                    service=service, service_request=service_request, requester=requester, agent=actor,
+                    started_at=now, ended_at=now,
+                )
             if routing.hazard_alerts:
                 tasks.alert_department_of_hazard.enqueue(service_request.pk)
             if also is not None:
@@ -653,3 +657,219 @@ def record_redress(service_request: ServiceRequest, *, now: dt.datetime | None =
         text = _("We missed the date we gave you (%(date)s); your request is now a priority and a supervisor "
                  "is following it up.") % {"date": missed}
         return _record(current, HistoryEntry.Kind.REDRESS, actor=None, public=True, now=now, text=text)
+
+
+# --- department work: transfers, follow-ons, merged duplicates (docs/request-operations.md) ----------
+
+
+def _check_text(value: str, name: str, errors: dict, *, required_message: str = "") -> str:
+    value = (value or "").strip()
+    if not value and required_message:
+        errors[name] = [required_message]
+    elif len(value) > settings.CIVIC311_DESCRIPTION_MAX_CHARS:
+        errors[name] = [_("This can be at most %(max)d characters.") % {"max": settings.CIVIC311_DESCRIPTION_MAX_CHARS}]
+    elif _has_nul(value):
+        errors[name] = [_nul_message()]
+    return value
+
+
+def transfer(service_request: ServiceRequest, to_department: Department, *, actor: User | None, reason: str,
+             now: dt.datetime | None = None) -> ServiceRequest:
+    """Hand an open request to another department of its city.
+
+    The assignee is cleared (they belong to the old department); the status and the due date stay: the
+    resident was given a date, and a transfer between departments must not push it back. Two history
+    entries: an internal one with the reason, and a public one naming the new department.
+    """
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    reason = _check_text(reason, "reason", errors, required_message=_("Say why the request is transferred."))
+    with transaction.atomic():
+        current = (ServiceRequest.objects.select_for_update().select_related("department")
+                   .get(pk=service_request.pk))
+        if to_department is None:
+            errors["department"] = [_("Choose the department to transfer the request to.")]
+        elif to_department.jurisdiction_id != current.jurisdiction_id:
+            errors["department"] = [_("That department belongs to another jurisdiction.")]
+        elif to_department.pk == current.department_id:
+            errors["department"] = [_("The request is already with that department.")]
+        if not current.is_open:
+            errors["status"] = [_("A closed request cannot be transferred; reopen it first.")]
+        if errors:
+            raise ValidationError(errors)
+        from_department = current.department
+        current.department = to_department
+        current.assignee = None
+        current.updated_at = now
+        current.save(update_fields=["department", "assignee", "updated_at"])
+        _record(current, HistoryEntry.Kind.TRANSFERRED, actor=actor, public=False, now=now,
+                text=_("Transferred from %(from)s to %(to)s: %(reason)s")
+                % {"from": from_department.name, "to": to_department.name, "reason": reason})
+        _record(current, HistoryEntry.Kind.TRANSFERRED, actor=actor, public=True, now=now,
+                text=_("Transferred to %(department)s.") % {"department": to_department.name})
+    return current
+
+
+def create_follow_on(parent: ServiceRequest, *, service_code: str, description: str, actor: User | None,
+                     department: Department | None = None, now: dt.datetime | None = None) -> ServiceRequest:
+    """File a child request at the parent's place for another department's service.
+
+    It goes through `submit`, so every intake rule applies (questions, the city's bounds, safety rules);
+    it is not a resident's contact and copies no personal data: no requester, no contact row. `department`
+    overrides the routing. Call it outside any transaction of your own (as `submit`).
+    """
+    now = now or timezone.now()
+    jurisdiction = parent.jurisdiction
+    if department is not None and department.jurisdiction_id != parent.jurisdiction_id:
+        raise ValidationError({"department": _("That department belongs to another jurisdiction.")})
+
+    def link(child: ServiceRequest) -> None:
+        locked = ServiceRequest.objects.select_for_update().get(pk=parent.pk)
+        if department is not None and child.department_id != department.pk:
+            child.department = department
+            child.save(update_fields=["department"])
+        if child.department_id == locked.department_id:
+            raise ValidationError({"service_code": _(
+                "A follow-on is for another department; this service goes to the same department.")})
+        _record(locked, HistoryEntry.Kind.NOTE, actor=actor, public=False, now=now,
+                text=_("Follow-on request #%(number)s filed for %(service)s.")
+                % {"number": child.tracking_number, "service": child.service.name})
+
+    report = Report(
+        service_code=service_code, description=description, address=parent.address, zipcode=parent.zipcode,
+        lat=parent.lat, long=parent.long,
+        neighborhood=parent.neighborhood.slug if parent.neighborhood_id and parent.lat is None else "",  # type: ignore[union-attr]
+        channel=parent.channel, is_private=parent.is_private, parent=parent,
+    )
+    return submit(jurisdiction, report, actor=actor, also=link, now=now).service_request
+
+
+def merge_duplicate(duplicate: ServiceRequest, original: ServiceRequest, *, actor: User | None,
+                    public_reason: str = "", now: dt.datetime | None = None) -> ServiceRequest:
+    """Mark `duplicate` a duplicate of `original` and bring its followers over, in one transaction.
+
+    The duplicate's confirmed followers are moved to the original (kept confirmed: they asked to follow
+    this problem), unless that address has a subscription there already (whatever its state: someone
+    who unsubscribed from the original stays unsubscribed). The duplicate's requester, when they gave an
+    e-mail, is asked to follow the original (`notifications.subscribe`: double opt-in). A private
+    original takes no followers. Returns the duplicate.
+    """
+    from civic311.notifications import services as notifications
+    from civic311.notifications.models import Subscription
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Both rows, in a fixed order, so two merges of the same pair cannot deadlock.
+        list(ServiceRequest.objects.select_for_update().filter(pk__in=[duplicate.pk, original.pk]).order_by("pk"))
+        marked = change_status(duplicate, Status.DUPLICATE, actor=actor, public_reason=public_reason,
+                               duplicate_of=original, now=now)
+        assert marked.duplicate_of_id is not None  # change_status sets it for a duplicate
+        target = ServiceRequest.objects.select_related("requester").get(pk=marked.duplicate_of_id)
+        moved = 0
+        if not target.is_private:
+            taken = {email.lower() for email in
+                     Subscription.objects.filter(service_request=target).values_list("email", flat=True)}
+            if target.requester and target.requester.email:
+                taken.add(target.requester.email.strip().lower())
+            for subscription in Subscription.objects.filter(service_request=marked,
+                                                            state=Subscription.State.ACTIVE).order_by("pk"):
+                if subscription.email.lower() in taken:
+                    continue
+                Subscription.objects.filter(pk=subscription.pk).update(service_request=target)
+                taken.add(subscription.email.lower())
+                moved += 1
+            requester = Requester.objects.filter(pk=marked.requester_id).first() if marked.requester_id else None
+            email = (requester.email or "").strip() if requester else ""
+            if email and email.lower() not in taken:
+                notifications.subscribe(target, email, now=now)
+        text = _("Merged request #%(number)s: %(description)s") % {
+            "number": marked.tracking_number, "description": marked.description}
+        ServiceRequest.objects.filter(pk=target.pk).update(updated_at=now)
+        _record(target, HistoryEntry.Kind.NOTE, actor=actor, public=False, now=now, text=text)
+        logger.info("request %s merged into %s (%d followers moved)", marked.tracking_number,
+                    target.tracking_number, moved)
+    return marked
+
+
+# --- residents following up their own request ----------------------------------------------------------
+
+RESIDENT_SALT = "civic311.requests.resident"
+
+
+def resident_link_token(service_request: ServiceRequest) -> str:
+    """The signed proof, for the requester's e-mails, that its holder filed this request."""
+    return signing.dumps({"r": service_request.pk, "q": service_request.requester_id}, salt=RESIDENT_SALT,
+                         compress=True)
+
+
+def resident_token_is_valid(service_request: ServiceRequest, token: str) -> bool:
+    if not token or service_request.requester_id is None or len(token) > 500:
+        return False
+    try:
+        data = signing.loads(token, salt=RESIDENT_SALT)
+    except signing.BadSignature:
+        return False
+    return (isinstance(data, dict) and data.get("r") == service_request.pk
+            and data.get("q") == service_request.requester_id)
+
+
+def resident_window_open(service_request: ServiceRequest, now: dt.datetime) -> bool:
+    """Open requests always; a finished one until CIVIC311_RESIDENT_REOPEN_DAYS after it closed (inclusive)."""
+    if service_request.is_open:
+        return True
+    if service_request.closed_at is None:
+        return False
+    return now <= service_request.closed_at + dt.timedelta(days=settings.CIVIC311_RESIDENT_REOPEN_DAYS)
+
+
+def _resident_checks(service_request: ServiceRequest, token: str, comment: str,
+                     errors: dict) -> str:
+    if not resident_token_is_valid(service_request, token):
+        errors["token"] = [_("This link is not valid for this request. Use the link from our e-mail.")]
+    return _check_text(comment, "comment", errors, required_message=_("Write your comment."))
+
+
+def _window_message() -> str:
+    return _("Requests can be followed up here only within %(days)d days after they were closed. "
+             "Please report the problem again.") % {"days": settings.CIVIC311_RESIDENT_REOPEN_DAYS}
+
+
+def resident_comment(service_request: ServiceRequest, *, token: str, comment: str,
+                     now: dt.datetime | None = None) -> HistoryEntry:
+    """The requester comments on their request (open, or closed within the window); staff see it."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    comment = _resident_checks(service_request, token, comment, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        if not resident_window_open(current, now):
+            raise ValidationError({"comment": [_window_message()]})
+        current.updated_at = now
+        current.save(update_fields=["updated_at"])
+        # Internal: a resident's words may carry personal data and are never published.
+        return _record(current, HistoryEntry.Kind.NOTE, actor=None, actor_label=RESIDENT, public=False, now=now,
+                       text=_("Comment from the resident: %(comment)s") % {"comment": comment})
+
+
+def resident_reopen(service_request: ServiceRequest, *, token: str, comment: str,
+                    now: dt.datetime | None = None) -> ServiceRequest:
+    """The requester reopens their closed request, with a comment, within the window after it closed.
+
+    Only from "closed": a duplicate, referred or cancelled request is not the resident's to reopen.
+    """
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    comment = _resident_checks(service_request, token, comment, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        if current.status != Status.CLOSED:
+            raise ValidationError({"status": [_("Only a closed request can be reopened.")]})
+        if not resident_window_open(current, now):
+            raise ValidationError({"comment": [_window_message()]})
+        return change_status(current, Status.REOPENED, actor=None, actor_label=RESIDENT, now=now,
+                             public_reason=_("Reopened by the resident."),
+                             internal_note=_("Comment from the resident: %(comment)s") % {"comment": comment})
