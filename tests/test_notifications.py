@@ -414,3 +414,19 @@ def test_a_spanish_subscriber_gets_spanish_text(smtp, service, staff):
     assert "Solicitud" in spanish["Subject"]
     assert "Hay novedades" in body(spanish)
     assert "There is news" in body(english)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_requester_gets_the_link_to_comment_or_reopen(smtp, service, staff, client):
+    service_request = filed_request(service, email="pat@example.org", first_name="Pat")
+    active_subscriber(service_request, "fan@example.org")
+    smtp.inbox.messages.clear()
+    requests_services.change_status(service_request, Status.CLOSED, actor=staff, public_reason="Repair Completed")
+
+    [to_requester] = smtp.inbox.to("pat@example.org")
+    [to_fan] = smtp.inbox.to("fan@example.org")
+    assert "/follow-up/?t=" not in body(to_fan)
+    link = next(line for line in body(to_requester).splitlines() if "/follow-up/?t=" in line).strip()
+    page = client.get(link[link.index("/track/"):])
+    assert page.status_code == 200
+    assert b'name="comment"' in page.content and b'value="reopen"' in page.content

@@ -25,6 +25,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
@@ -190,6 +191,14 @@ def track_url(service_request: ServiceRequest) -> str:
     return absolute(reverse("public:track_request", args=[service_request.tracking_number]), service_request)
 
 
+def followup_url(service_request: ServiceRequest) -> str:
+    """The requester's signed link to comment on, or reopen, their request (civic311.requests.services)."""
+    from civic311.requests.services import resident_link_token
+
+    path = reverse("public:resident_followup", args=[service_request.tracking_number])
+    return absolute(f"{path}?{urlencode({'t': resident_link_token(service_request)})}", service_request)
+
+
 def make_token(action: str, **values: int) -> str:
     return signing.dumps({"a": action, **values}, salt=TOKEN_SALT, compress=True)
 
@@ -273,8 +282,11 @@ def _tell_residents(entry: HistoryEntry) -> list[OutboundMessage | None]:
                 residents.append(_Resident(subscription.email, _language(subscription.language), subscription))
     for resident in residents:
         link = unsubscribe_url(service_request, resident.subscription)
+        is_requester = resident.subscription is None
         context = {"entry": entry, "service_request": service_request, "track_url": track_url(service_request),
-                   "unsubscribe_url": link, "is_requester": resident.subscription is None}
+                   "unsubscribe_url": link, "is_requester": is_requester,
+                   # Only the requester's own e-mail carries the signed link to comment on or reopen it.
+                   "followup_url": followup_url(service_request) if is_requester else ""}
         subject, body = render("update", context, resident.language)
         made.append(queue(
             channel=Channel.EMAIL, recipient=resident.email, subject=subject, body=body,
