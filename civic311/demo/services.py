@@ -33,7 +33,8 @@ from civic311.catalogue.models import (
 )
 from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
 from civic311.jurisdictions.selectors import forget_cached_geography
-from civic311.people.models import Requester, User
+from civic311.people.models import Requester, RoleAssignment, StaffRole, User
+from civic311.people.services import grant_role
 from civic311.requests.models import Contact, Escalation, EscalationStep, HistoryEntry, Photo, ServiceRequest
 
 from . import catalogue_extra as extra
@@ -252,13 +253,14 @@ def create_staff(jurisdiction: Jurisdiction) -> list[User]:
     if created:
         admin.set_unusable_password()
         admin.save(update_fields=["password"])
+    _give_role(admin, StaffRole.ADMIN)
     staff = [admin]
     departments = {department.name: department for department in Department.objects.filter(jurisdiction=jurisdiction)}
     for department_name, people in STAFF.items():
         department = departments.get(department_name)
         if department is None:
             continue
-        for first, last in people:
+        for index, (first, last) in enumerate(people):
             username = re.sub(r"[^a-z]", "", f"{first[0]}{last}".lower())
             user, created = User.objects.update_or_create(
                 username=username,
@@ -269,8 +271,28 @@ def create_staff(jurisdiction: Jurisdiction) -> list[User]:
                 # Demo staff exist to own work; nobody signs in as them.
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
+            _give_demo_role(user, department, index)
             staff.append(user)
     return staff
+
+
+# The contact centre's people by their place in STAFF: the first a supervisor, the second a surveyor, the
+# last in community engagement, the rest agents. In every other department the first is its manager.
+CONTACT_CENTER_ROLES = {0: StaffRole.SUPERVISOR, 1: StaffRole.SURVEYOR, 6: StaffRole.COMMUNITY_STAFF}
+
+
+def _give_demo_role(user: User, department: Department, index: int) -> None:
+    if department.name == extra.CONTACT_CENTER:
+        _give_role(user, CONTACT_CENTER_ROLES.get(index, StaffRole.AGENT))
+    else:
+        _give_role(user, StaffRole.DEPARTMENT_MANAGER if index == 0 else StaffRole.DEPARTMENT_STAFF,
+                   department=department)
+
+
+def _give_role(user: User, role: str, department: Department | None = None) -> None:
+    """Grant once: running the demo again leaves the roles as they are."""
+    if not RoleAssignment.objects.filter(user=user, role=role, department=department).exists():
+        grant_role(user, role, department=department, actor=None)
 
 
 def reset_admin_password() -> str:

@@ -17,9 +17,41 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import roles, selectors
 from . import services as customer_services
-from .models import Customer, CustomerAddress, CustomerEmail, CustomerPhone, PersonalDataAccess, Requester, User
+from .models import (
+    Customer,
+    CustomerAddress,
+    CustomerEmail,
+    CustomerPhone,
+    PersonalDataAccess,
+    Requester,
+    RoleAssignment,
+    User,
+)
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    """A staff member's roles. Only admins (superusers or the admin role) grant and revoke, and every
+    change goes through `services.grant_role` / `revoke_role` (checks, audit, groups)."""
+
+    model = RoleAssignment
+    fk_name = "user"
+    extra = 0
+    fields = ("role", "department", "granted_by", "granted_at")
+    readonly_fields = ("granted_by", "granted_at")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.is_admin(request.user) or request.user.has_perm("people.view_user")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return roles.is_admin(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return roles.is_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return roles.is_admin(request.user)
 
 
 @admin.register(User)
@@ -27,8 +59,38 @@ class StaffAdmin(UserAdmin):
     fieldsets = (*(UserAdmin.fieldsets or ()), (_("Department"), {"fields": ("department",)}))
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("Department"), {"fields": ("department",)}))
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "department")
-    list_filter = (*UserAdmin.list_filter, "department")
+    list_filter = (*UserAdmin.list_filter, "department", "role_assignments__role")
     list_select_related = ("department",)
+    inlines = (RoleAssignmentInline,)
+
+    def get_inlines(self, request, obj):
+        # Roles are granted once the account exists (and is staff): not on the add page.
+        return self.inlines if obj is not None else ()
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not RoleAssignment:
+            super().save_formset(request, form, formset, change)
+            return
+        user = form.instance
+        try:
+            with transaction.atomic():
+                for item_form in formset.forms:
+                    data = getattr(item_form, "cleaned_data", None)
+                    if not data:
+                        continue
+                    stored = item_form.instance if item_form.instance.pk else None
+                    if stored is not None and (data.get("DELETE") or item_form.has_changed()):
+                        stored = RoleAssignment.objects.get(pk=stored.pk)
+                        customer_services.revoke_role(user, stored.role, department=stored.department,
+                                                      actor=request.user)
+                    if not data.get("DELETE") and item_form.has_changed():
+                        customer_services.grant_role(user, data["role"], department=data.get("department"),
+                                                     actor=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            messages.error(request, text)
+        # The admin's change message is written by the services' own log entries.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 def _is_superuser(request) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -190,3 +192,74 @@ class StaffTOTPDevice(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class StaffRole(models.TextChoices):
+    """What a member of staff does here; what each may see and change is in `civic311.people.roles`."""
+
+    AGENT = "agent", _("Contact-centre agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DEPARTMENT_STAFF = "department_staff", _("Department staff")
+    DEPARTMENT_MANAGER = "department_manager", _("Department manager")
+    SURVEYOR = "surveyor", _("Surveyor")
+    COMMUNITY_STAFF = "community_staff", _("Community engagement staff")
+    ADMIN = "admin", _("Administrator")
+
+
+# The roles held in one department: for these a department is required, for every other role forbidden.
+DEPARTMENT_ROLES = (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER)
+
+
+class RoleAssignment(models.Model):
+    """One role held by one member of staff (in one department, for the department roles).
+
+    Written only through `civic311.people.services.grant_role` / `revoke_role`; the user's Django groups
+    follow their assignments (one group per role, see `sync_role_groups`).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments",
+                             verbose_name=_("staff member"))
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+    # A department going (the demo city deleted) takes its roles with it.
+    department = models.ForeignKey("catalogue.Department", on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="role_assignments", verbose_name=_("department"))
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("granted by"))
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["user", "role", "department", "pk"]
+        constraints = [
+            # NULLs are distinct in a unique index: the role without a department needs its own constraint.
+            models.UniqueConstraint(fields=["user", "role", "department"],
+                                    condition=models.Q(department__isnull=False), name="unique_role_in_department"),
+            models.UniqueConstraint(fields=["user", "role"], condition=models.Q(department__isnull=True),
+                                    name="unique_role_without_department"),
+            models.CheckConstraint(
+                condition=(models.Q(role__in=[role.value for role in DEPARTMENT_ROLES], department__isnull=False)
+                           | (~models.Q(role__in=[role.value for role in DEPARTMENT_ROLES])
+                              & models.Q(department__isnull=True))),
+                name="department_exactly_for_department_roles",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        role = self.get_role_display()
+        return f"{self.user}: {role} ({self.department})" if self.department_id else f"{self.user}: {role}"
+
+
+# --- a user's groups follow their role assignments, however the rows change (grant, revoke, a cascade) ------
+
+
+@receiver(post_save, sender=RoleAssignment, dispatch_uid="people.role_assignment_saved")
+@receiver(post_delete, sender=RoleAssignment, dispatch_uid="people.role_assignment_deleted")
+def _role_assignment_changed(sender, instance: RoleAssignment, origin=None, **kwargs) -> None:
+    if isinstance(origin, User):
+        return  # the user is being deleted: their group rows go with them
+    user = User.objects.filter(pk=instance.user_id).first()
+    if user is not None:
+        from .services import sync_role_groups_of
+
+        sync_role_groups_of(user)

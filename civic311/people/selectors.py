@@ -36,15 +36,17 @@ def may_see_contact_details(user: User | AnonymousUser | None, *,
                             service_request: ServiceRequest | None = None) -> bool:
     """Whether `user` may see residents' contact details.
 
-    Active superusers and active staff holding `people.view_customer` may; so may the member of staff a
-    request is assigned to, for that request's own requester (it is their request). Nobody else.
+    The rule is `civic311.people.roles.may_see_contact_details` (agents, supervisors and admins; any other
+    active member of staff only for a request assigned to them). Active staff holding `people.view_customer`
+    directly (not through a role) may too, as before roles existed.
     """
+    from . import roles
+
     if user is None or not user.is_active or not (user.is_staff or user.is_superuser):
         return False
     if user.is_superuser or user.has_perm("people.view_customer"):
         return True
-    return service_request is not None and service_request.assignee_id is not None \
-        and service_request.assignee_id == user.pk
+    return roles.may_see_contact_details(user, service_request)
 
 
 def customer_details_for(user: User, customer: Customer, *, where: str) -> Customer:

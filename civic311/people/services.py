@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.models import ADDITION, CHANGE
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -25,7 +27,18 @@ from django.utils.translation import gettext as _
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.requests import services as intake
 
-from .models import Customer, CustomerAddress, CustomerEmail, CustomerPhone, PersonalDataAccess, Requester, User
+from .models import (
+    DEPARTMENT_ROLES,
+    Customer,
+    CustomerAddress,
+    CustomerEmail,
+    CustomerPhone,
+    PersonalDataAccess,
+    Requester,
+    RoleAssignment,
+    StaffRole,
+    User,
+)
 from .selectors import may_see_contact_details, survivor_of
 
 logger = logging.getLogger(__name__)
@@ -540,6 +553,111 @@ def _later(one: dt.datetime | None, other: dt.datetime | None) -> bool:
     return one is not None and (other is None or one > other)
 
 
+# --- staff roles -----------------------------------------------------------------------------------------
+
+
+def _department_label(department) -> str:
+    return f" ({department})" if department is not None else ""
+
+
+def grant_role(user: User, role: str, *, department=None, actor: User | None) -> RoleAssignment:
+    """Give `user` a role (in `department`, for the department roles). Only admins grant; `actor` None is
+    the system (the demo, imports). Refuses (ValidationError, writing nothing) a non-staff account, a
+    department missing for a department role or given for another role, and a role already held. The
+    user's groups follow (see `sync_role_groups_of`); an admin grant is also written to the admin's log.
+    """
+    from . import roles
+
+    if actor is not None and not roles.is_admin(actor):
+        raise PermissionDenied(_("Only administrators may grant roles."))
+    errors: dict[str, list[str]] = {}
+    if role not in StaffRole.values:
+        errors["role"] = [_("Choose one of the roles.")]
+    if not user.is_staff:
+        errors["user"] = [_("Only staff accounts can hold a role.")]
+    if role in DEPARTMENT_ROLES and department is None:
+        errors["department"] = [_("Choose the department this role is held in.")]
+    elif role in StaffRole.values and role not in DEPARTMENT_ROLES and department is not None:
+        errors["department"] = [_("This role is not held in a department; leave the department empty.")]
+    if not errors and RoleAssignment.objects.filter(user=user, role=role, department=department).exists():
+        errors["role"] = [_("This staff member already holds this role.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        assignment = RoleAssignment.objects.create(user=user, role=role, department=department, granted_by=actor,
+                                                   granted_at=timezone.now())
+        _log_role_change(actor, user, ADDITION, f"Granted {role}{_department_label(department)}")
+    roles.forget_roles(user)
+    logger.info("role %s granted to user %s", role, user.pk)
+    return assignment
+
+
+def revoke_role(user: User, role: str, *, department=None, actor: User | None) -> None:
+    """Take a role (in `department`) from `user`. Only admins revoke; ValidationError when not held."""
+    from . import roles
+
+    if actor is not None and not roles.is_admin(actor):
+        raise PermissionDenied(_("Only administrators may revoke roles."))
+    with transaction.atomic():
+        deleted, _rows = RoleAssignment.objects.filter(user=user, role=role, department=department).delete()
+        if not deleted:
+            raise ValidationError({"role": [_("This staff member does not hold this role.")]})
+        _log_role_change(actor, user, CHANGE, f"Revoked {role}{_department_label(department)}")
+    roles.forget_roles(user)
+    logger.info("role %s revoked from user %s", role, user.pk)
+
+
+def _log_role_change(actor: User | None, user: User, flag: int, message: str) -> None:
+    """The history of grants and revokes by staff, in the admin's log (the user's "History" page)."""
+    if actor is None:
+        return
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.create(user_id=actor.pk, content_type=ContentType.objects.get_for_model(User),
+                            object_id=str(user.pk), object_repr=str(user)[:200], action_flag=flag,
+                            change_message=message)
+
+
+def ensure_role_groups() -> dict[str, Group]:
+    """One Django group per role carrying exactly `ROLE_PERMISSIONS[role]`; idempotent."""
+    from .roles import ROLE_PERMISSIONS, group_name
+
+    groups = {}
+    for role in StaffRole.values:
+        group, _created = Group.objects.get_or_create(name=group_name(role))
+        wanted = ROLE_PERMISSIONS[role]
+        permissions = [permission for permission in Permission.objects.select_related("content_type")
+                       if f"{permission.content_type.app_label}.{permission.codename}" in wanted]
+        missing = wanted - {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+        if missing:
+            raise ImproperlyConfigured(f"Unknown permissions for role {role}: {sorted(missing)}")
+        group.permissions.set(permissions)
+        groups[role] = group
+    return groups
+
+
+def sync_role_groups_of(user: User) -> None:
+    """Put `user` in the groups of the roles they hold, and out of the other roles' groups. Groups that
+    are not role groups are left alone."""
+    from .roles import GROUP_PREFIX, group_name
+
+    held = {group_name(role) for role in RoleAssignment.objects.filter(user=user).values_list("role", flat=True)}
+    current = {group.name: group for group in user.groups.filter(name__startswith=GROUP_PREFIX)}
+    stale = [group for name, group in current.items() if name not in held]
+    if stale:
+        user.groups.remove(*stale)
+    missing = held - set(current)
+    if missing:
+        groups = {group.name: group for group in Group.objects.filter(name__in=missing)}
+        if len(groups) < len(missing):
+            groups = {group_name(role): group for role, group in ensure_role_groups().items()}
+        user.groups.add(*(groups[name] for name in missing))
+    # Django caches permissions per user object.
+    for cache in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
 __all__ = [
     "AddressIn",
     "PhoneIn",
@@ -549,6 +667,8 @@ __all__ = [
     "check_email",
     "check_phone",
     "create_customer",
+    "ensure_role_groups",
+    "grant_role",
     "link_requester",
     "merge_customers",
     "normalize_email",
@@ -557,8 +677,10 @@ __all__ = [
     "remove_address",
     "remove_email",
     "remove_phone",
+    "revoke_role",
     "set_primary_address",
     "set_primary_email",
     "set_primary_phone",
+    "sync_role_groups_of",
     "update_customer",
 ]

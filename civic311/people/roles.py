@@ -1,0 +1,247 @@
+"""Who may do what: the staff roles' rules, as plain functions the services call.
+
+Least privilege, enforced here and called by the service functions (not only by templates):
+
+* a department sees and changes only its own requests (department staff and managers, of one or more
+  departments, through their `RoleAssignment` rows);
+* agents, supervisors and admins see every request of their jurisdiction (the jurisdiction of their home
+  department, `User.department`; staff without one are not limited, as in a one-city installation);
+* nobody but agents, supervisors and admins sees a resident's contact details, unless it is their request
+  (the request is assigned to them);
+* only active staff hold anything: a non-staff or inactive account with role rows still may do nothing.
+
+Superusers are admins whatever rows they have. Each rule is one call for a service:
+`require(may_change_request(actor, request), _("…"))`.
+
+`ROLE_PERMISSIONS` maps each role to the Django model permissions its group carries, so that the admin
+and the staff API (which check model permissions) follow the roles; `sync_role_groups` writes the groups,
+`civic311.people.services.grant_role` / `revoke_role` keep each user's groups in step with their roles.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from .models import DEPARTMENT_ROLES, StaffRole
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from civic311.catalogue.models import Department
+    from civic311.requests.models import ServiceRequest
+
+    from .models import User
+
+    Someone = User | AnonymousUser | None
+
+# --- the roles' model permissions (data-free: the command and the tests share it) -------------------------
+
+_CATALOGUE_READ = frozenset({"catalogue.view_service", "catalogue.view_department", "catalogue.view_servicegroup"})
+_AGENT = _CATALOGUE_READ | {
+    "requests.add_servicerequest", "requests.view_servicerequest",
+    "requests.add_contact", "requests.view_contact", "requests.change_contact",
+    "people.view_customer", "people.add_customer", "people.change_customer",
+}
+_DEPARTMENT_STAFF = _CATALOGUE_READ | {
+    # Works the queue: assigns, updates, closes, transfers; spawns follow-on requests.
+    "requests.add_servicerequest", "requests.view_servicerequest", "requests.change_servicerequest",
+    "requests.view_historyentry", "requests.add_photo", "requests.view_photo",
+}
+_ESCALATIONS = frozenset({"requests.view_escalation", "requests.change_escalation", "requests.view_escalationstep"})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    StaffRole.AGENT: frozenset(_AGENT),
+    StaffRole.SUPERVISOR: frozenset(_AGENT | {"requests.change_servicerequest", "requests.view_historyentry",
+                                              "requests.view_photo"} | _ESCALATIONS),
+    StaffRole.DEPARTMENT_STAFF: frozenset(_DEPARTMENT_STAFF),
+    StaffRole.DEPARTMENT_MANAGER: frozenset(_DEPARTMENT_STAFF | _ESCALATIONS | {
+        "requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep"}),
+    # Surveys and community programmes have their own rules (`may_survey`, `may_run_community_programmes`);
+    # neither role sees requests or contact details through the admin.
+    StaffRole.SURVEYOR: _CATALOGUE_READ,
+    StaffRole.COMMUNITY_STAFF: _CATALOGUE_READ | {"jurisdictions.view_neighborhood"},
+    StaffRole.ADMIN: frozenset(_AGENT | _DEPARTMENT_STAFF | _ESCALATIONS | {
+        "requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep",
+        "people.view_user", "people.add_user", "people.change_user",
+        "people.view_roleassignment", "people.add_roleassignment", "people.change_roleassignment",
+        "people.delete_roleassignment", "people.view_personaldataaccess",
+        "catalogue.add_service", "catalogue.change_service", "catalogue.change_department",
+        "catalogue.add_department", "catalogue.add_servicegroup", "catalogue.change_servicegroup",
+        "jurisdictions.view_neighborhood", "jurisdictions.view_holiday", "jurisdictions.add_holiday",
+        "jurisdictions.change_holiday", "jurisdictions.delete_holiday",
+    }),
+}
+
+GROUP_PREFIX = "Role: "
+
+
+def group_name(role: str) -> str:
+    """The Django group that carries `role`'s permissions ("Role: agent")."""
+    return f"{GROUP_PREFIX}{StaffRole(role).value}"
+
+
+# --- who holds what -----------------------------------------------------------------------------------
+
+_CACHE = "_civic311_role_assignments"
+
+
+def _is_staff(user: Someone) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active
+                and (user.is_staff or user.is_superuser))
+
+
+def _assignments(user: Someone) -> tuple[tuple[str, int | None], ...]:
+    """(role, department id) rows of an active member of staff, read once per user object."""
+    if not _is_staff(user):
+        return ()
+    cached = getattr(user, _CACHE, None)
+    if cached is None:
+        from .models import RoleAssignment
+
+        cached = tuple(RoleAssignment.objects.filter(user_id=user.pk)  # type: ignore[union-attr,misc]
+                       .values_list("role", "department_id"))
+        setattr(user, _CACHE, cached)
+    return cached
+
+
+def forget_roles(user: Any) -> None:
+    """Drop the roles read for this user object (after a grant or a revoke)."""
+    if user is not None and hasattr(user, _CACHE):
+        delattr(user, _CACHE)
+
+
+def roles_of(user: Someone) -> frozenset[str]:
+    """The roles an active member of staff holds; a superuser always holds `admin`."""
+    if not _is_staff(user):
+        return frozenset()
+    roles = {role for role, _department in _assignments(user)}
+    if user.is_superuser:  # type: ignore[union-attr]  # _is_staff: not None
+        roles.add(StaffRole.ADMIN)
+    return frozenset(roles)
+
+
+def departments_of(user: Someone, *, roles: tuple[str, ...] = DEPARTMENT_ROLES) -> frozenset[int]:
+    """The ids of the departments whose requests the user works (department staff or manager there)."""
+    return frozenset(department for role, department in _assignments(user)
+                     if role in roles and department is not None)
+
+
+def is_admin(user: Someone) -> bool:
+    return StaffRole.ADMIN in roles_of(user)
+
+
+def _sees_jurisdiction(user: Someone, jurisdiction_id: int | None) -> bool:
+    home = _home_jurisdiction(user)
+    return home is None or home == jurisdiction_id
+
+
+def _home_jurisdiction(user: Someone) -> int | None:
+    department_id = getattr(user, "department_id", None)
+    if department_id is None:
+        return None
+    return user.department.jurisdiction_id  # type: ignore[union-attr]
+
+
+def _all_of_jurisdiction(user: Someone) -> bool:
+    return bool(roles_of(user) & {StaffRole.AGENT, StaffRole.SUPERVISOR})
+
+
+# --- requests ----------------------------------------------------------------------------------------------
+
+
+def may_view_request(user: Someone, service_request: ServiceRequest) -> bool:
+    """Admins: any request. Agents and supervisors: their jurisdiction's. Department staff and managers:
+    their departments'. Everyone else: none."""
+    if is_admin(user):
+        return True
+    if _all_of_jurisdiction(user) and _sees_jurisdiction(user, service_request.jurisdiction_id):
+        return True
+    return service_request.department_id in departments_of(user)
+
+
+def may_change_request(user: Someone, service_request: ServiceRequest) -> bool:
+    """Admins: any request. Supervisors: their jurisdiction's. Department staff and managers: their
+    departments'. Agents file and read requests but do not work them; nobody else changes any."""
+    if is_admin(user):
+        return True
+    if StaffRole.SUPERVISOR in roles_of(user) and _sees_jurisdiction(user, service_request.jurisdiction_id):
+        return True
+    return service_request.department_id in departments_of(user)
+
+
+def visible_requests(user: Someone, queryset: QuerySet) -> QuerySet:
+    """`queryset` (of ServiceRequest) narrowed to what `user` may see: the filter form of `may_view_request`."""
+    if is_admin(user):
+        return queryset
+    if _all_of_jurisdiction(user):
+        home = _home_jurisdiction(user)
+        return queryset if home is None else queryset.filter(jurisdiction_id=home)
+    departments = departments_of(user)
+    if departments:
+        return queryset.filter(department_id__in=departments)
+    return queryset.none()
+
+
+# --- personal data -------------------------------------------------------------------------------------
+
+
+def may_see_contact_details(user: Someone, service_request: ServiceRequest | None = None) -> bool:
+    """Agents, supervisors and admins see residents' contact details; any other active member of staff
+    only the requester of a request assigned to them ("unless it is their request")."""
+    if is_admin(user) or _all_of_jurisdiction(user):
+        return True
+    return bool(_is_staff(user) and service_request is not None and service_request.assignee_id is not None
+                and service_request.assignee_id == user.pk)  # type: ignore[union-attr]  # _is_staff: not None
+
+
+# --- the other work ------------------------------------------------------------------------------------
+
+
+def may_survey(user: Someone) -> bool:
+    """Calls consenting customers for the satisfaction survey: surveyors, supervisors, admins."""
+    return bool(roles_of(user) & {StaffRole.SURVEYOR, StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_run_community_programmes(user: Someone) -> bool:
+    """Neighborhood Liaison, Youth Engagement, pilot assessments: community engagement staff, admins."""
+    return bool(roles_of(user) & {StaffRole.COMMUNITY_STAFF, StaffRole.ADMIN})
+
+
+def may_manage_escalations(user: Someone, department: Department | int | None = None) -> bool:
+    """Supervisors and admins: every department's escalations. Department managers: their departments'
+    (with no department given: whether they manage any)."""
+    if roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN}:
+        return True
+    managed = departments_of(user, roles=(StaffRole.DEPARTMENT_MANAGER,))
+    if department is None:
+        return bool(managed)
+    department_id = department if isinstance(department, int) else department.pk
+    return department_id in managed
+
+
+def require(rule_result: bool, message: str) -> None:
+    """Raise PermissionDenied(message) unless the rule allowed it: `require(may_x(actor, thing), _("…"))`."""
+    if not rule_result:
+        raise PermissionDenied(message)
+
+
+__all__ = [
+    "GROUP_PREFIX",
+    "ROLE_PERMISSIONS",
+    "departments_of",
+    "forget_roles",
+    "group_name",
+    "is_admin",
+    "may_change_request",
+    "may_manage_escalations",
+    "may_run_community_programmes",
+    "may_see_contact_details",
+    "may_survey",
+    "may_view_request",
+    "require",
+    "roles_of",
+    "visible_requests",
+]
