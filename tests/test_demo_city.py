@@ -254,7 +254,8 @@ def test_loaders_are_idempotent(bare_city):
                       RoutingRule.objects.count(), Department.objects.count(), User.objects.count())
 
 
-def test_demo_staff_cannot_sign_in_until_demo_login(bare_city):
+def test_demo_staff_cannot_sign_in_until_demo_login(bare_city, monkeypatch):
+    monkeypatch.delenv("PORT", raising=False)
     staff = User.objects.filter(is_staff=True)
     assert staff.filter(username="admin", is_superuser=True).exists()
     assert not any(user.has_usable_password() for user in staff)
@@ -266,3 +267,10 @@ def test_demo_staff_cannot_sign_in_until_demo_login(bare_city):
     assert line.startswith("Admin: http://127.0.0.1:8000/admin/  user: admin  password: ")
     password = line.rsplit(" ", 1)[-1]
     assert authenticate(username="admin", password=password) is not None
+
+
+def test_demo_login_names_the_port_the_demo_runs_on(bare_city, monkeypatch):
+    monkeypatch.setenv("PORT", "8080")
+    out = io.StringIO()
+    call_command("demo_login", stdout=out)
+    assert out.getvalue().startswith("Admin: http://127.0.0.1:8080/admin/  user: admin  password: ")

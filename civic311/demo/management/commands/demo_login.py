@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.core.management.base import BaseCommand
 
 from civic311.demo.services import ADMIN_USERNAME, reset_admin_password
@@ -12,4 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         password = reset_admin_password()
-        self.stdout.write(f"Admin: http://127.0.0.1:8000/admin/  user: {ADMIN_USERNAME}  password: {password}")
+        # bin/demo passes its PORT on; the server listens there.
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(f"Admin: http://127.0.0.1:{port}/admin/  user: {ADMIN_USERNAME}  password: {password}")
