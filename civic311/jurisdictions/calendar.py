@@ -53,6 +53,14 @@ class BusinessCalendar:
                 return day
         raise ValueError("the calendar has no business day within a year")
 
+    def previous_business_day(self, day: dt.date) -> dt.date:
+        """The last business day strictly before `day`."""
+        for _ in range(_MAX_CLOSED_DAYS_IN_A_ROW):
+            day -= dt.timedelta(days=1)
+            if self.is_business_day(day):
+                return day
+        raise ValueError("the calendar has no business day within a year")
+
     def clock_start_day(self, received_at: dt.datetime) -> dt.date:
         local = received_at.astimezone(self.zone)
         if self.is_business_day(local.date()) and local.time() < self.intake_cutoff:
@@ -62,6 +70,14 @@ class BusinessCalendar:
     def add_business_days(self, day: dt.date, count: int) -> dt.date:
         for _ in range(count):
             day = self.next_business_day(day)
+        return day
+
+    def shift_business_days(self, day: dt.date, count: int) -> dt.date:
+        """`day` moved by `count` business days (backwards when negative); 0 leaves it as it is."""
+        if count >= 0:
+            return self.add_business_days(day, count)
+        for _ in range(-count):
+            day = self.previous_business_day(day)
         return day
 
     def due_after_business_days(self, received_at: dt.datetime, count: int) -> dt.datetime:

@@ -47,28 +47,11 @@ _CALENDAR_DAYS_PER_BUSINESS_DAY = 3
 _SLACK_DAYS = 14
 
 
-def _previous_business_day(calendar: BusinessCalendar, day: dt.date) -> dt.date:
-    for _step in range(366):
-        day -= dt.timedelta(days=1)
-        if calendar.is_business_day(day):
-            return day
-    raise ValueError("the calendar has no business day within a year")
-
-
-def shift_business_days(calendar: BusinessCalendar, day: dt.date, count: int) -> dt.date:
-    """`day` moved by `count` business days (backwards when negative); 0 leaves it as it is."""
-    if count >= 0:
-        return calendar.add_business_days(day, count)
-    for _step in range(-count):
-        day = _previous_business_day(calendar, day)
-    return day
-
-
 def step_due_at(calendar: BusinessCalendar, expected_at: dt.datetime, offset_business_days: int) -> dt.datetime:
     if offset_business_days == 0:
         return expected_at
     local = expected_at.astimezone(calendar.zone)
-    day = shift_business_days(calendar, local.date(), offset_business_days)
+    day = calendar.shift_business_days(local.date(), offset_business_days)
     return dt.datetime.combine(day, local.time(), tzinfo=calendar.zone).astimezone(dt.UTC)
 
 
