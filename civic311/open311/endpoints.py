@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.jurisdictions.selectors import jurisdiction_by_open311_id
 
 from . import formats
 
@@ -201,8 +202,7 @@ def resolve_jurisdiction(request: HttpRequest) -> Jurisdiction:
               (request.POST.get("jurisdiction_id") if request.method == "POST" else None) or "").strip()
     if wanted:
         # A NUL cannot be in an id, and PostgreSQL refuses to even compare text holding one.
-        found = (Jurisdiction.objects.filter(jurisdiction_id__iexact=wanted[:200]).first()
-                 if "\x00" not in wanted else None)
+        found = jurisdiction_by_open311_id(wanted[:200]) if "\x00" not in wanted else None
         if found is None:
             raise Open311Error(404, _("There is no jurisdiction “%(id)s” here.")
                                % {"id": wanted[:100].replace("\x00", "")})
