@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "civic311.open311",
     "civic311.notifications",
     "civic311.public",
+    "civic311.console",
+    "civic311.work",
     "civic311.staff_api",
     "civic311.demo",
 ]
@@ -107,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civic311.jurisdictions.context_processors.jurisdiction",
+                "civic311.people.staff_pages.staff_navigation",
             ],
         },
     },

@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/", include("civic311.people.urls")),
     path("open311/", include("civic311.open311.urls")),
     path("api/", include("civic311.staff_api.urls")),
+    path("console/", include("civic311.console.urls")),
+    path("work/", include("civic311.work.urls")),
     path("notifications/", include("civic311.notifications.urls")),
     path("", include("civic311.public.urls")),
 ]

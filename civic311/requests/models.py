@@ -198,6 +198,7 @@ class Contact(models.Model):
         INFORMATION = "information", _("Information given")
         DIRECTORY = "directory", _("Directory assistance")
         CANNED_ANSWER = "canned_answer", _("Answered by a safety rule")
+        EXISTING_REQUEST = "existing_request", _("Added to an existing request")
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="contacts")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
@@ -210,7 +211,12 @@ class Contact(models.Model):
                                   related_name="contacts")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="contacts_handled", verbose_name=_("agent"))
+    customer = models.ForeignKey("people.Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="contacts", verbose_name=_("customer"))
     summary = models.TextField(_("answer given"), blank=True)
+    # Recorded at the end of a call: the number the survey team may call back, and whether they may.
+    callback_phone = models.CharField(_("callback number"), max_length=40, blank=True)
+    survey_consent = models.BooleanField(_("agreed to a survey call"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"))
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
 
@@ -222,6 +228,13 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_outcome_display()}"
+
+    @property
+    def handle_seconds(self) -> int | None:
+        """How long the contact took, from the agent opening it to closing it (handle time)."""
+        if self.ended_at is None:
+            return None
+        return max(0, int((self.ended_at - self.started_at).total_seconds()))
 
 
 class EscalationStep(models.Model):

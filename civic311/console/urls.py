@@ -1,0 +1,9 @@
+from django.urls import URLPattern, path
+
+from . import views
+
+app_name = "console"
+
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+]

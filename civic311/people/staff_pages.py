@@ -1,0 +1,65 @@
+"""The gate in front of every staff page outside the admin (the agent console, the department queues).
+
+A page is for active staff only; anyone else is sent to the staff sign-in (the admin's two-step login),
+and a signed-in account that is not active staff, or lacks the page's role, gets 403. The roles' rules
+(`civic311.people.roles`) still decide, inside the services, what each person may see and change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from . import roles
+
+View = Callable[..., HttpResponseBase]
+
+
+def staff_page(view: View | None = None, *, any_role: Iterable[str] = ()) -> Any:
+    """Decorate a staff view: `@staff_page` or `@staff_page(any_role=(StaffRole.AGENT, ...))`."""
+    wanted = frozenset(any_role)
+
+    def decorate(function: View) -> View:
+        @wraps(function)
+        @never_cache
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user = request.user
+            if not user.is_authenticated:
+                query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
+                return redirect(f"{reverse('admin:login')}?{query}")
+            if not roles.roles_of(user):
+                raise PermissionDenied(_("This page is for staff with a role; ask an administrator for one."))
+            if wanted and not (roles.roles_of(user) & wanted):
+                raise PermissionDenied(_("Your roles do not include this page."))
+            return function(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
+
+
+def staff_navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the staff pages a signed-in member of staff may open (for the staff menu)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not (user.is_staff or user.is_superuser):
+        return {}
+    held = roles.roles_of(user)
+    from .models import StaffRole
+
+    return {
+        "staff_roles": held,
+        "staff_may_use_console": bool(held & {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN}),
+        "staff_may_work_queues": bool(held & {StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER,
+                                              StaffRole.SUPERVISOR, StaffRole.ADMIN}),
+        "staff_may_see_overdue": roles.may_manage_escalations(user),
+    }

@@ -1,0 +1,4 @@
+/* civic311 staff pages: shared small behaviour. Every page works without this file. */
+(function () {
+  "use strict";
+})();
