@@ -44,4 +44,10 @@ def service(jurisdiction, department):
 
 @pytest.fixture
 def staff(db):
-    return StaffFactory(username="dana")
+    """A contact-centre supervisor: works any request of the city (most tests act as one)."""
+    from civic311.people.models import StaffRole
+    from civic311.people.services import grant_role
+
+    user = StaffFactory(username="dana")
+    grant_role(user, StaffRole.SUPERVISOR, actor=None)
+    return user

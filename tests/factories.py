@@ -163,3 +163,17 @@ def filed_request(service: Service | None = None, **report_fields) -> ServiceReq
     fields = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}
     fields.update(report_fields)
     return requests.submit(service.jurisdiction, requests.Report(service_code=service.code, **fields)).service_request
+
+
+def with_role(user, role: str, department=None, *, with_group: bool = True):
+    """Give a member of staff a role, as an administrator would; returns the user.
+
+    `with_group=False` leaves out the role's group, so that a test controls the model permissions
+    (what the admin and the staff API let in) apart from the role (which rows the rules let them see).
+    """
+    from civic311.people.services import grant_role
+
+    grant_role(user, role, department=department, actor=None)
+    if not with_group:
+        user.groups.clear()
+    return user

@@ -9,6 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from civic311.people.models import StaffRole
 from civic311.requests import services
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import HistoryEntry, ServiceRequest
@@ -20,6 +21,7 @@ from .factories import (
     box,
     filed_request,
     select_attribute,
+    with_role,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +35,22 @@ def grant(user, *codenames: str):
 
 
 @pytest.fixture
-def agent(db):
-    """Department staff who may see and work requests, and nothing more."""
-    return grant(StaffFactory(username="agent"), "requests.view_servicerequest", "requests.change_servicerequest",
+def agent(department):
+    """Department staff who may see and work their department's requests, and nothing more."""
+    from civic311.people.models import StaffRole
+    from civic311.people.services import grant_role
+
+    user = grant(StaffFactory(username="agent"), "requests.view_servicerequest", "requests.change_servicerequest",
                  "requests.delete_servicerequest")
+    grant_role(user, StaffRole.DEPARTMENT_STAFF, department=department, actor=None)
+    return user
 
 
 @pytest.fixture
 def viewer(db):
-    return grant(StaffFactory(username="viewer"), "requests.view_servicerequest")
+    """An agent holding only the view permission: sees every request, works none."""
+    return grant(with_role(StaffFactory(username="viewer"), StaffRole.AGENT, with_group=False),
+                 "requests.view_servicerequest")
 
 
 @pytest.fixture
@@ -127,7 +136,7 @@ def test_the_changelist_filters_search_and_overdue_column(agent_client, filed, s
 
 def test_the_changelist_does_a_bounded_number_of_queries(agent_client, service, center_city,
                                                          django_assert_max_num_queries):
-    other_service = ServiceFactory(jurisdiction=service.jurisdiction)
+    other_service = ServiceFactory(jurisdiction=service.jurisdiction, department=service.department)
     NeighborhoodFactory(jurisdiction=service.jurisdiction, boundary=box(-75.14, 39.96, -75.10, 39.99))
     for number in range(50):
         filed_request(service if number % 2 else other_service,
@@ -204,7 +213,7 @@ def test_closing_with_a_standard_reason(agent_client, filed):
 
 
 def test_assigning_needs_an_assignee(agent_client, filed):
-    crew = StaffFactory(username="crew")
+    crew = with_role(StaffFactory(username="crew"), StaffRole.DEPARTMENT_STAFF, filed.department)
     response = agent_client.post(status_url(filed), {"to_status": "assigned"})
     assert "Choose who the request is assigned to." in response.content.decode()
     filed.refresh_from_db()

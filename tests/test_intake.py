@@ -19,7 +19,7 @@ from PIL import Image
 
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.catalogue.selectors import sla_due_at
-from civic311.people.models import Requester
+from civic311.people.models import Requester, StaffRole
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
 from civic311.requests.services import CannedAnswer, Report, submit
@@ -33,6 +33,7 @@ from .factories import (
     StaffFactory,
     box,
     select_attribute,
+    with_role,
 )
 
 UTC = dt.UTC
@@ -137,7 +138,7 @@ def test_tracking_numbers_are_counted_per_jurisdiction(jurisdiction, service, ce
 
 
 def test_an_agent_filing_for_a_caller_is_recorded(jurisdiction, service, center_city):
-    agent = StaffFactory(username="agent")
+    agent = with_role(StaffFactory(username="agent"), StaffRole.AGENT)
     request = submit(jurisdiction, report(service, channel=Channel.PHONE), actor=agent, now=NOW).service_request
     entry = request.history.get()
     assert entry.actor == agent

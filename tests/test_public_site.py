@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
-from civic311.people.models import Requester
+from civic311.people.models import Requester, StaffRole
 from civic311.requests import services
 from civic311.requests.models import Contact, Photo, ServiceRequest
 
@@ -26,6 +26,7 @@ from .factories import (
     StaffFactory,
     filed_request,
     select_attribute,
+    with_role,
 )
 
 CITY_HALL = {"lat": "39.9526", "long": "-75.1635"}
@@ -483,7 +484,8 @@ def test_the_track_page_shows_the_public_story_only(client, form_service, staff)
         answers={"what": "Tires", "size": "large", "kinds": ["tires"]},
         photos=[_photo("a.jpg", jpeg_bytes())],
     )
-    worker = StaffFactory(username="crew", first_name="Casey", last_name="Crewmember")
+    worker = with_role(StaffFactory(username="crew", first_name="Casey", last_name="Crewmember"),
+                       StaffRole.DEPARTMENT_STAFF, service_request.department)
     services.change_status(service_request, "assigned", actor=staff, assignee=worker,
                            internal_note="Gate code 4411, ask for Bob.")
     services.add_note(service_request, "Crew scheduled for Tuesday.", actor=staff, public=True)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from civic311.catalogue.models import RoutingRule
-from civic311.people.models import Requester
+from civic311.people.models import Requester, StaffRole
 from civic311.requests.models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
 from civic311.requests.services import CannedAnswer, Report, log_information_request, submit
 
@@ -25,6 +25,7 @@ from .factories import (
     StaffFactory,
     box,
     select_attribute,
+    with_role,
 )
 
 NOW = dt.datetime(2026, 1, 7, 15, 0, tzinfo=dt.UTC)
@@ -187,7 +188,7 @@ def test_a_multivalue_answer_containing_the_trigger_raises_the_alert(jurisdictio
 
 
 def test_a_canned_answer_stops_the_report_and_logs_a_contact(jurisdiction, gas_service, center_city):
-    agent = StaffFactory(username="agent")
+    agent = with_role(StaffFactory(username="agent"), StaffRole.AGENT)
     before = counts()
     with pytest.raises(CannedAnswer) as caught:
         submit(jurisdiction, Report(service_code="SR-GAS", answers={"escaping": "yes"}, channel=Channel.PHONE,

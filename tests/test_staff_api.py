@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from civic311.catalogue.models import RoutingRule, Service
+from civic311.people.models import PersonalDataAccess, StaffRole
 from civic311.requests import services
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import Channel, Contact, HistoryEntry, ServiceRequest
@@ -29,6 +30,7 @@ from .factories import (
     StaffFactory,
     filed_request,
     select_attribute,
+    with_role,
 )
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +62,13 @@ def token_client(user) -> APIClient:
 
 @pytest.fixture
 def agent(db):
-    return grant(StaffFactory(username="agent", first_name="Alex", last_name="Agent"), *WORK)
+    """A supervisor: files for callers and works any request of the city."""
+    from civic311.people.models import PersonalDataAccess, StaffRole
+    from civic311.people.services import grant_role
+
+    user = grant(StaffFactory(username="agent", first_name="Alex", last_name="Agent"), *WORK)
+    grant_role(user, StaffRole.SUPERVISOR, actor=None)
+    return user
 
 
 @pytest.fixture
@@ -151,7 +159,7 @@ def test_staff_without_the_permission_gets_403(method, url, body, filed):
 
 
 def test_seeing_requests_does_not_let_you_change_or_file_them(filed):
-    viewer = token_client(grant(StaffFactory(username="viewer"), *READ))
+    viewer = token_client(grant(with_role(StaffFactory(username="viewer"), StaffRole.AGENT, with_group=False), *READ))
     assert viewer.get(f"{API}/requests/{filed.tracking_number}/").status_code == 200
     assert viewer.post(f"{API}/requests/{filed.tracking_number}/status/", {"status": "acknowledged"},
                        format="json").status_code == 403
@@ -163,17 +171,23 @@ def test_seeing_requests_does_not_let_you_change_or_file_them(filed):
 
 
 def test_like_the_admin_the_change_permission_also_lets_you_read(filed):
-    worker = token_client(grant(StaffFactory(username="worker"), "requests.change_servicerequest"))
+    worker = token_client(with_role(grant(StaffFactory(username="worker"), "requests.change_servicerequest"),
+                                    StaffRole.DEPARTMENT_STAFF, filed.department))
     assert worker.get(f"{API}/requests/{filed.tracking_number}/").status_code == 200
     assert worker.post(f"{API}/requests/{filed.tracking_number}/status/", {"status": "acknowledged"},
                        format="json").status_code == 200
 
 
-def test_filing_needs_only_the_add_permission(service, center_city):
-    filer = token_client(grant(StaffFactory(username="filer"), "requests.add_servicerequest"))
-    response = filer.post(f"{API}/requests/", {"service_code": service.code, "address": "1 Main St"},
-                          format="json")
-    assert response.status_code == 201
+def test_filing_needs_only_the_add_permission_and_a_role_that_files(service, center_city):
+    user = grant(StaffFactory(username="filer"), "requests.add_servicerequest")
+    filer = token_client(user)
+    body = {"service_code": service.code, "address": "1 Main St"}
+    refused = filer.post(f"{API}/requests/", body, format="json")
+    assert refused.status_code == 403 and "roles" in refused.json()["detail"]
+    assert not ServiceRequest.objects.exists()
+    with_role(user, StaffRole.DEPARTMENT_STAFF, service.department, with_group=False)
+    user = grant(user, "requests.add_servicerequest")
+    assert filer.post(f"{API}/requests/", body, format="json").status_code == 201
     assert filer.get(f"{API}/requests/").status_code == 403
 
 
@@ -257,17 +271,28 @@ def test_a_request_is_read_by_its_tracking_number(api, filed, center_city):
     assert dt.datetime.fromisoformat(body["requested_at"]) == filed.requested_at
 
 
-def test_personal_data_is_hidden_without_the_view_requester_permission(api, filed):
-    body = api.get(f"{API}/requests/{filed.tracking_number}/").json()
+def test_personal_data_is_hidden_from_department_staff_unless_the_request_is_theirs(filed):
+    worker = with_role(StaffFactory(username="worker"), StaffRole.DEPARTMENT_STAFF, filed.department)
+    crew = token_client(worker)
+    body = crew.get(f"{API}/requests/{filed.tracking_number}/").json()
     assert body["requester"] is None
-    text = str(api.get(f"{API}/requests/").json())
+    text = str(crew.get(f"{API}/requests/").json())
     for private in ("Pat", "pat@example.org", "215-555-0100"):
         assert private not in text
+    assert not PersonalDataAccess.objects.exists()
 
-    privileged = token_client(grant(StaffFactory(username="supervisor"), *READ, "people.view_requester"))
-    body = privileged.get(f"{API}/requests/{filed.tracking_number}/").json()
+    services.change_status(filed, Status.ASSIGNED, actor=worker, assignee=worker)
+    body = crew.get(f"{API}/requests/{filed.tracking_number}/").json()
+    assert body["requester"]["email"] == "pat@example.org"  # their own request now
+
+
+def test_agents_and_supervisors_see_the_requester_and_every_look_is_audited(api, agent, filed):
+    body = api.get(f"{API}/requests/{filed.tracking_number}/").json()
     assert body["requester"] == {"first_name": "Pat", "last_name": "Resident", "email": "pat@example.org",
                                  "phone": "215-555-0100"}
+    api.get(f"{API}/requests/")
+    audit = list(PersonalDataAccess.objects.values_list("user__username", "requester_id", "purpose", "where"))
+    assert audit == [("agent", filed.requester_id, "view", "staff API")] * 2
 
 
 def test_a_request_of_another_jurisdiction_is_not_found(api, service, camden):
@@ -422,7 +447,7 @@ def test_the_services_field_errors_come_back_as_drf_field_errors(api, filed):
 
 
 def test_assigning_and_marking_a_duplicate(api, filed, service, camden):
-    crew = StaffFactory(username="crew")
+    crew = with_role(StaffFactory(username="crew"), StaffRole.DEPARTMENT_STAFF, filed.department)
     response = status_change(api, filed, status="assigned", assignee="crew")
     assert response.status_code == 200
     assert response.json()["assignee"] == "crew"
@@ -486,7 +511,8 @@ def test_staff_file_a_request_on_the_channel_they_took_it(api, agent, service, c
     body = response.json()
     assert body["tracking_number"] == "10000001"
     assert body["channel"] == "walk_in" and body["attributes"] == {"size": "large"}
-    assert body["requester"] is None  # the agent may file contact details, not read them back
+    assert body["requester"]["first_name"] == "Pat"  # a supervisor: sees them, and it is audited
+    assert PersonalDataAccess.objects.filter(user=agent, purpose="view").count() == 1
     service_request = ServiceRequest.objects.get()
     assert service_request.requester.first_name == "Pat"
     opened = service_request.history.get()

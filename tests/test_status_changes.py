@@ -9,11 +9,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from civic311.catalogue.selectors import sla_due_at
+from civic311.people.models import StaffRole
 from civic311.requests import services
 from civic311.requests.lifecycle import FINAL_STATES, NEEDS_PUBLIC_REASON, TRANSITIONS, Status
 from civic311.requests.models import HistoryEntry, ServiceRequest
 
-from .factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, StaffFactory
+from .factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, StaffFactory, with_role
 
 UTC = dt.UTC
 FILED_AT = dt.datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # Monday 10:00 in Philadelphia
@@ -219,7 +220,8 @@ def test_assigning_to_someone_who_is_not_active_staff_is_refused(service_request
 
 
 def test_assigning_records_the_assignee_and_an_internal_entry(service_request, staff):
-    crew = StaffFactory(username="crew", first_name="Jo", last_name="Crew")
+    crew = with_role(StaffFactory(username="crew", first_name="Jo", last_name="Crew"), StaffRole.DEPARTMENT_STAFF,
+                     service_request.department)
     services.change_status(service_request, Status.ASSIGNED, actor=staff, assignee=crew, now=NOW)
     stored = ServiceRequest.objects.get(pk=service_request.pk)
     assert stored.assignee == crew

@@ -172,6 +172,15 @@ def may_change_request(user: Someone, service_request: ServiceRequest) -> bool:
     return service_request.department_id in departments_of(user)
 
 
+def may_file_request(user: Someone, jurisdiction_id: int | None) -> bool:
+    """Filing for someone else (a caller, a follow-on): agents, supervisors, admins, and department staff
+    and managers, within their home jurisdiction. Surveyors and community staff file as residents do."""
+    held = roles_of(user) - {StaffRole.SURVEYOR, StaffRole.COMMUNITY_STAFF}
+    if StaffRole.ADMIN in held:
+        return True
+    return bool(held) and _sees_jurisdiction(user, jurisdiction_id)
+
+
 def visible_requests(user: Someone, queryset: QuerySet) -> QuerySet:
     """`queryset` (of ServiceRequest) narrowed to what `user` may see: the filter form of `may_view_request`."""
     if is_admin(user):
@@ -236,6 +245,7 @@ __all__ = [
     "group_name",
     "is_admin",
     "may_change_request",
+    "may_file_request",
     "may_manage_escalations",
     "may_run_community_programmes",
     "may_see_contact_details",

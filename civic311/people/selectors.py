@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 
-from .models import Customer, PersonalDataAccess, User
+from .models import Customer, PersonalDataAccess, Requester, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -60,6 +60,21 @@ def customer_details_for(user: User, customer: Customer, *, where: str) -> Custo
                                       where=where[:40], at=timezone.now())
     return (Customer.objects.prefetch_related("phones", "emails", "addresses")
             .select_related("merged_into").get(pk=customer.pk))
+
+
+def requester_details_for(user: User, service_request: ServiceRequest, *, where: str) -> Requester | None:
+    """The requester of a request, for a user allowed to see them (a VIEW row in the audit), else None.
+
+    None too when the resident gave no details: nothing was seen, so nothing is audited.
+    """
+    requester = service_request.requester
+    if requester is None or requester.is_empty:
+        return None
+    if not may_see_contact_details(user, service_request=service_request):
+        return None
+    PersonalDataAccess.objects.create(user=user, requester=requester, customer_id=requester.customer_id,
+                                      purpose=PersonalDataAccess.Purpose.VIEW, where=where[:40], at=timezone.now())
+    return requester
 
 
 def survivor_of(customer: Customer) -> Customer:
@@ -175,7 +190,10 @@ def customer_history(customer: Customer, *, limit: int | None = None) -> list[Hi
 
     customer = survivor_of(customer)
     mine = Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
-    contacts = list(Contact.objects.filter(mine).select_related("service", "service_request").order_by("-started_at"))
+    # A console contact names its customer itself (an answer given has no requester); one still open is not past.
+    contacts = list(Contact.objects.filter(mine | Q(customer=customer) | Q(customer__merged_into=customer))
+                    .exclude(ended_at__isnull=True).distinct()
+                    .select_related("service", "service_request").order_by("-started_at"))
     with_contact = {contact.service_request_id for contact in contacts if contact.service_request_id}
     requests = (ServiceRequest.objects.filter(mine).exclude(pk__in=with_contact).select_related("service")
                 .order_by("-requested_at"))

@@ -29,6 +29,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Department, Service
+from civic311.people import roles
+from civic311.people import selectors as people
 
 from . import selectors, services
 from .forms import InformationRequestForm, NoteForm, ServiceRequestDetailsForm, StatusChangeForm, apply_service_errors
@@ -212,7 +214,16 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*self.list_select_related)
+        # Least privilege: a department's staff see (and so can open and work) only its requests.
+        return roles.visible_requests(request.user,
+                                      super().get_queryset(request).select_related(*self.list_select_related))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            shown = self.get_object(request, object_id)
+            if shown is not None and "requester" in self._fields_shown(request, shown):
+                people.requester_details_for(request.user, shown, where="admin")  # writes the audit row
+        return super().change_view(request, object_id, form_url, extra_context)
 
     # --- permissions --------------------------------------------------------------------------
 
@@ -227,17 +238,20 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(self.base_fieldsets)
-        if request.user.is_superuser:
-            # Contact details are personal data: only superusers see who asked.
+        if obj is not None and people.may_see_contact_details(request.user, service_request=obj):
+            # Contact details are personal data: shown by the roles' rule, each showing audited.
             fieldsets.append((_("Requester"), {"fields": ("requester",)}))
         return fieldsets
 
-    def get_readonly_fields(self, request, obj=None):
+    def _fields_shown(self, request, obj=None) -> list[str]:
         shown: list[str] = []
         for _name, options in self.get_fieldsets(request, obj):
             for entry in options["fields"]:
                 shown.extend(entry if isinstance(entry, tuple) else [entry])
-        return [name for name in shown if name not in self.editable_fields]
+        return shown
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in self._fields_shown(request, obj) if name not in self.editable_fields]
 
     @admin.display(description=_("escalations"))
     def escalations(self, obj: ServiceRequest):

@@ -29,6 +29,7 @@ from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department, Service
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
+from civic311.people import roles
 from civic311.people.models import Requester, User
 
 from . import signals, tasks
@@ -94,6 +95,9 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
     tracking number's row lock is held until yours ends.
     """
     now = now or timezone.now()
+    if actor is not None:
+        roles.require(roles.may_file_request(actor, jurisdiction.pk),
+                      _("Your roles do not let you file requests for this city."))
     nul_errors = _nul_errors(report)
     if nul_errors:
         raise ValidationError(nul_errors)
@@ -227,6 +231,7 @@ def change_status(service_request: ServiceRequest, to_status: str, *, actor: Use
 
     with transaction.atomic():
         current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        _check_may_change(actor, current)
         if not can_move(current.status, target):
             allowed = ", ".join(str(Status(s).label) for s in sorted(allowed_next(current.status)))
             raise ValidationError({"status": _(
@@ -237,8 +242,8 @@ def change_status(service_request: ServiceRequest, to_status: str, *, actor: Use
             errors["public_reason"] = [_("Give the reason the resident will see.")]
         if target == Status.ASSIGNED and assignee is None:
             errors["assignee"] = [_("Choose who the request is assigned to.")]
-        if assignee is not None and not (assignee.is_active and assignee.is_staff):
-            errors["assignee"] = [_("Requests can only be assigned to active staff.")]
+        if assignee is not None:
+            _check_assignee(assignee, current, errors)
         if target == Status.DUPLICATE:
             duplicate_of = _check_duplicate_target(current, duplicate_of, errors)
             if duplicate_of is not None and not public_reason:
@@ -295,6 +300,7 @@ def add_note(service_request: ServiceRequest, text: str, *, actor: User | None, 
         raise ValidationError({"text": [_nul_message()]})
     with transaction.atomic():
         current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        _check_may_change(actor, current)
         current.updated_at = now
         fields = ["updated_at"]
         if public and current.is_open:
@@ -336,6 +342,7 @@ def update_details(service_request: ServiceRequest, changes: Mapping[str, object
     cleaned = check_details(changes)
     with transaction.atomic():
         current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        _check_may_change(actor, current)
         changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
         if not changed:
             return current
@@ -386,6 +393,21 @@ def log_information_request(jurisdiction: Jurisdiction, *, channel: str, summary
 
 
 # --- the checks ---------------------------------------------------------------------------------
+
+
+def _check_may_change(actor: User | None, service_request: ServiceRequest) -> None:
+    """Staff work only the requests their roles give them. No actor is the system, a resident with a
+    signed link, or an Open311 client: their own checks apply before they reach here."""
+    if actor is not None:
+        roles.require(roles.may_change_request(actor, service_request),
+                      _("You may not change request %(number)s.") % {"number": service_request.tracking_number})
+
+
+def _check_assignee(assignee: User, service_request: ServiceRequest, errors: dict) -> None:
+    if not (assignee.is_active and assignee.is_staff):
+        errors["assignee"] = [_("Requests can only be assigned to active staff.")]
+    elif not roles.may_change_request(assignee, service_request):
+        errors["assignee"] = [_("%(name)s does not work this department's requests.") % {"name": assignee}]
 
 
 @dataclass(frozen=True)
@@ -687,6 +709,7 @@ def transfer(service_request: ServiceRequest, to_department: Department, *, acto
     with transaction.atomic():
         current = (ServiceRequest.objects.select_for_update().select_related("department")
                    .get(pk=service_request.pk))
+        _check_may_change(actor, current)
         if to_department is None:
             errors["department"] = [_("Choose the department to transfer the request to.")]
         elif to_department.jurisdiction_id != current.jurisdiction_id:
@@ -720,6 +743,7 @@ def create_follow_on(parent: ServiceRequest, *, service_code: str, description: 
     """
     now = now or timezone.now()
     jurisdiction = parent.jurisdiction
+    _check_may_change(actor, parent)
     if department is not None and department.jurisdiction_id != parent.jurisdiction_id:
         raise ValidationError({"department": _("That department belongs to another jurisdiction.")})
 
@@ -761,6 +785,10 @@ def merge_duplicate(duplicate: ServiceRequest, original: ServiceRequest, *, acto
     with transaction.atomic():
         # Both rows, in a fixed order, so two merges of the same pair cannot deadlock.
         list(ServiceRequest.objects.select_for_update().filter(pk__in=[duplicate.pk, original.pk]).order_by("pk"))
+        if actor is not None:
+            # The original gains followers and a note, so it must be theirs to see.
+            roles.require(roles.may_view_request(actor, original),
+                          _("You may not see request %(number)s.") % {"number": original.tracking_number})
         marked = change_status(duplicate, Status.DUPLICATE, actor=actor, public_reason=public_reason,
                                duplicate_of=original, now=now)
         assert marked.duplicate_of_id is not None  # change_status sets it for a duplicate
@@ -873,3 +901,79 @@ def resident_reopen(service_request: ServiceRequest, *, token: str, comment: str
         return change_status(current, Status.REOPENED, actor=None, actor_label=RESIDENT, now=now,
                              public_reason=_("Reopened by the resident."),
                              internal_note=_("Comment from the resident: %(comment)s") % {"comment": comment})
+
+
+# --- department work: assignment and staff photos (civic311/work, docs/department-work.md) -------------
+
+
+def assign(service_request: ServiceRequest, assignee: User | None, *, actor: User | None,
+           now: dt.datetime | None = None) -> ServiceRequest:
+    """Give an open request to a person of its department (or take it from them, with None).
+
+    A request that may still become "assigned" (new, acknowledged, reopened) moves there through
+    `change_status`; one already being worked keeps its status and only changes hands.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+        _check_may_change(actor, current)
+        if assignee is not None and Status.ASSIGNED in allowed_next(current.status):
+            return change_status(current, Status.ASSIGNED, actor=actor, assignee=assignee, now=now)
+        errors: dict[str, list[str]] = {}
+        if not current.is_open:
+            errors["status"] = [_("A closed request cannot be assigned; reopen it first.")]
+        elif assignee is not None:
+            _check_assignee(assignee, current, errors)
+            if not errors and assignee.pk == current.assignee_id:
+                return current  # already theirs: nothing to record (a bulk assignment may include it)
+        elif current.assignee_id is None:
+            errors["assignee"] = [_("The request is not assigned to anyone.")]
+        if errors:
+            raise ValidationError(errors)
+        current.assignee = assignee
+        current.updated_at = now
+        current.save(update_fields=["assignee", "updated_at"])
+        text = (_("Assigned to %(name)s.") % {"name": assignee}) if assignee is not None else _("Unassigned.")
+        _record(current, HistoryEntry.Kind.ASSIGNED, actor=actor, public=False, now=now, text=text)
+    return current
+
+
+def add_photo(service_request: ServiceRequest, upload: UploadedFile | None, *, actor: User | None, stage: str,
+              public: bool, now: dt.datetime | None = None) -> Photo:
+    """Staff add a photo (before or after the work) to a request: checked and re-encoded as at intake.
+
+    A public photo of a request that is not private gets a public history entry; otherwise internal.
+    """
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if stage not in Photo.Stage.values:
+        errors["stage"] = [_("Choose whether the photo is from before or after the work.")]
+    if not upload:
+        errors["photo"] = [_("Choose a photo.")]
+        processed: list[ProcessedPhoto] = []
+    else:
+        processed = _check_photos([upload], errors)
+        if "photos" in errors:
+            errors["photo"] = errors.pop("photos")
+    if errors:
+        raise ValidationError(errors)
+    stored: Photo | None = None
+    try:
+        with transaction.atomic():
+            current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+            _check_may_change(actor, current)
+            stored = _store_photo(current, processed[0])
+            stored.stage = stage
+            stored.is_public = bool(public)
+            stored.save(update_fields=["stage", "is_public"])
+            current.updated_at = now
+            current.save(update_fields=["updated_at"])
+            label = Photo.Stage(stage).label
+            _record(current, HistoryEntry.Kind.PHOTO, actor=actor, public=bool(public) and not current.is_private,
+                    now=now, text=_("Photo added (%(stage)s).") % {"stage": label})
+    except BaseException:
+        # The row is rolled back; the file written for it must go too.
+        if stored is not None:
+            stored.image.delete(save=False)
+        raise
+    return stored

@@ -9,12 +9,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from civic311.catalogue.models import AttributeValue, Department, Service, ServiceAttribute
+from civic311.people import selectors as people
 from civic311.people.models import Requester
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import Channel, HistoryEntry, Photo, ServiceRequest
 from civic311.requests.services import EDITABLE_DETAILS
-
-REQUESTER_PERMISSION = "people.view_requester"
 
 ANSWER_SCHEMA = {
     "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
@@ -168,8 +167,9 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
     requester = serializers.SerializerMethodField(
-        help_text=_("The resident's contact details: null unless you hold the “view requester” permission, "
-                    "or when none were given."))
+        help_text=_("The resident's contact details: null unless your role lets you see them (agents, "
+                    "supervisors, admins, or the request's assignee), or when none were given. Every "
+                    "time they are shown is recorded in the personal-data audit."))
 
     class Meta:
         model = ServiceRequest
@@ -188,11 +188,10 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     @extend_schema_field(RequesterSerializer(allow_null=True))
     def get_requester(self, service_request: ServiceRequest) -> dict | None:
         request = self.context.get("request")
-        if request is None or not request.user.has_perm(REQUESTER_PERMISSION):
+        if request is None:
             return None
-        if service_request.requester is None or service_request.requester.is_empty:
-            return None
-        return RequesterSerializer(service_request.requester).data
+        requester = people.requester_details_for(request.user, service_request, where="staff API")
+        return None if requester is None else RequesterSerializer(requester).data
 
 
 class HistoryEntrySerializer(serializers.ModelSerializer):

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from civic311.catalogue.models import Department, Service
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.people import roles
 from civic311.requests import services
 from civic311.requests.models import ServiceRequest
 
@@ -204,11 +205,11 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, St
         filters = RequestFilterSerializer(data=self._filter_params())
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
-        return selectors.service_requests(
+        return roles.visible_requests(self.request.user, selectors.service_requests(
             self.jurisdiction, statuses=data.get("status") or (), department_slug=data.get("department", ""),
             service_code=data.get("service_code", ""), updated_after=data.get("updated_after"),
             overdue=data.get("overdue"),
-        )
+        ))
 
     def _filter_params(self) -> dict:
         # A plain dict, not the QueryDict: DRF reads a missing boolean in form data as false.
@@ -220,7 +221,11 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, St
         return data
 
     def get_object(self):
-        return self.found(selectors.service_request(self.jurisdiction, self.kwargs["tracking_number"]))
+        found = selectors.service_request(self.jurisdiction, self.kwargs["tracking_number"])
+        # Another department's request is "not found", so its number says nothing about it.
+        if found is not None and not roles.may_view_request(self.request.user, found):
+            found = None
+        return self.found(found)
 
     def _show(self, service_request: ServiceRequest, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.service_request(self.jurisdiction, service_request.tracking_number)
