@@ -263,10 +263,19 @@ def test_demo_staff_cannot_sign_in_until_demo_login(bare_city, monkeypatch):
 
     out = io.StringIO()
     call_command("demo_login", stdout=out)
-    line = out.getvalue().strip()
-    assert line.startswith("Admin: http://127.0.0.1:8000/admin/  user: admin  password: ")
-    password = line.rsplit(" ", 1)[-1]
-    assert authenticate(username="admin", password=password) is not None
+    lines = out.getvalue().strip().splitlines()
+    assert lines[0].startswith("Admin: http://127.0.0.1:8000/admin/  user: admin  password: ")
+    assert authenticate(username="admin", password=lines[0].rsplit(" ", 1)[-1]) is not None
+    # Then one person per working role, each able to sign in, each where their work starts.
+    assert [line.split(":", 1)[0] for line in lines[1:]] == [
+        "Supervisor", "Contact-centre agent", "Department manager", "Department staff"]
+    for line in lines[1:]:
+        username, password = line.split("user: ")[1].split("  password: ")
+        user = authenticate(username=username, password=password)
+        assert user is not None and not user.is_superuser
+    assert "127.0.0.1:8000/console/" in lines[1] and "127.0.0.1:8000/work/" in lines[4]
+    # Everyone else still cannot sign in.
+    assert staff.filter(password__startswith="!").count() == staff.count() - 5
 
 
 def test_demo_login_names_the_port_the_demo_runs_on(bare_city, monkeypatch):

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
@@ -293,6 +294,41 @@ def _give_role(user: User, role: str, department: Department | None = None) -> N
     """Grant once: running the demo again leaves the roles as they are."""
     if not RoleAssignment.objects.filter(user=user, role=role, department=department).exists():
         grant_role(user, role, department=department, actor=None)
+
+
+# One demo person per role a visitor will want to try, with the page they start on. Looked up by role
+# (not by name) so the list follows STAFF.
+DEMO_SIGN_INS: tuple[tuple[str, str, str], ...] = (
+    (StaffRole.SUPERVISOR, "", "/console/"),
+    (StaffRole.AGENT, "", "/console/"),
+    (StaffRole.DEPARTMENT_MANAGER, "streets", "/work/"),
+    (StaffRole.DEPARTMENT_STAFF, "streets", "/work/"),
+)
+
+
+@dataclass(frozen=True)
+class DemoSignIn:
+    role: str
+    username: str
+    password: str
+    path: str
+
+
+def reset_demo_passwords() -> list[DemoSignIn]:
+    """Fresh random passwords for one demo person of each role in DEMO_SIGN_INS (first by username)."""
+    sign_ins = []
+    for role, department_slug, path in DEMO_SIGN_INS:
+        assignments = RoleAssignment.objects.filter(role=role, user__is_active=True, user__is_superuser=False)
+        if department_slug:
+            assignments = assignments.filter(department__slug__startswith=department_slug)
+        assignment = assignments.select_related("user").order_by("user__username").first()
+        if assignment is None:
+            continue
+        password = secrets.token_urlsafe(12)
+        assignment.user.set_password(password)
+        assignment.user.save(update_fields=["password"])
+        sign_ins.append(DemoSignIn(StaffRole(role).label, assignment.user.username, password, path))
+    return sign_ins
 
 
 def reset_admin_password() -> str:
