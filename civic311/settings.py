@@ -13,7 +13,8 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   DEFAULT_FROM_EMAIL    sender of outbound mail
   MEDIA_ROOT            where uploaded photos are kept       (default: ./var/media)
   MAP_TILE_URL          Leaflet tile template; empty for no base layer
-  CIVIC311_PUBLIC_URL   the site's public address, e.g. https://311.example.gov (links in forwarded requests)
+  CIVIC311_PUBLIC_URL   the site's public address, e.g. https://311.example.gov (links in e-mails and forwarded
+                        requests; default: https://<the jurisdiction's host>)
   CIVIC311_OPEN311_TEST_URL  the Open311 test endpoint listed in discovery (default: the production one)
 """
 

@@ -14,6 +14,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from civic311.jurisdictions.selectors import business_calendar
+from civic311.notifications.models import OutboundMessage
 from civic311.requests import escalation
 from civic311.requests import services as requests
 from civic311.requests.lifecycle import Status
@@ -65,19 +66,17 @@ def ladder(db):
 
 @pytest.fixture
 def told(monkeypatch, django_capture_on_commit_callbacks):
-    """Stands in for notifications.notify_staff, whether or not that module exists yet.
+    """What the escalations put in the notifications outbox: (address, subject, dedup key), oldest first.
 
-    People are told once the escalation commits; the test's callbacks run at its end of each sweep."""
-    calls: list[tuple[str, str, str]] = []
-    lock = threading.Lock()
-
-    def notify_staff(recipient, subject, body, *, dedup_key):
-        with lock:
-            calls.append((getattr(recipient, "email", recipient), subject, dedup_key))
-
-    monkeypatch.setattr(escalation, "_notify_staff_function", lambda: notify_staff)
+    The outbox sends once the escalation commits; in a test's transaction those callbacks run at the end of
+    each sweep."""
     monkeypatch.setattr(escalation, "sweep", _committing(escalation.sweep, django_capture_on_commit_callbacks))
-    return calls
+
+    def read() -> list[tuple[str, str, str]]:
+        return list(OutboundMessage.objects.filter(dedup_key__startswith="staff:escalation:").order_by("pk")
+                    .values_list("recipient", "subject", "dedup_key"))
+
+    return read
 
 
 def _committing(sweep, capture):
@@ -139,9 +138,9 @@ def test_each_step_fires_at_its_offset_and_not_before(ladder, told):
     entries = service_request.history.filter(kind=HistoryEntry.Kind.ESCALATED)
     assert entries.count() == 3
     assert not entries.filter(is_public=True).exists()
-    assert [email for email, _subject, _key in told] == [
+    assert [email for email, _subject, _key in told()] == [
         "point@example.org", "supervisor@example.org", "director@example.org"]
-    assert all(service_request.tracking_number in subject for _email, subject, _key in told)
+    assert all(service_request.tracking_number in subject for _email, subject, _key in told())
 
 
 def test_a_closed_request_is_never_escalated(ladder, told):
@@ -154,7 +153,7 @@ def test_a_closed_request_is_never_escalated(ladder, told):
     assert not Escalation.objects.exists()
     assert not service_request.history.filter(kind__in=[HistoryEntry.Kind.ESCALATED,
                                                         HistoryEntry.Kind.REDRESS]).exists()
-    assert told == []
+    assert told() == []
 
 
 def test_running_the_sweep_twice_escalates_nothing_twice(ladder, told):
@@ -167,7 +166,7 @@ def test_running_the_sweep_twice_escalates_nothing_twice(ladder, told):
     assert Escalation.objects.filter(service_request=service_request).count() == 3
     assert service_request.history.filter(kind=HistoryEntry.Kind.ESCALATED).count() == 3
     assert service_request.history.filter(kind=HistoryEntry.Kind.REDRESS).count() == 1
-    assert len(told) == 3
+    assert len(told()) == 3
 
 
 @pytest.mark.django_db(transaction=True)
@@ -211,8 +210,8 @@ def test_simultaneous_sweeps_on_several_workers_make_one_escalation_per_step(lad
         assert fired(service_request) == ["point person", "supervisor", "director"]
         assert service_request.history.filter(kind=HistoryEntry.Kind.ESCALATED).count() == 3
         assert service_request.history.filter(kind=HistoryEntry.Kind.REDRESS).count() == 1
-    assert len(told) == 3 * len(steps)
-    assert len({key for _email, _subject, key in told}) == 3 * len(steps)
+    assert len(told()) == 3 * len(steps)
+    assert len({key for _email, _subject, key in told()}) == 3 * len(steps)
 
 
 def test_a_missed_date_makes_one_public_redress_follow_up(ladder, told):
@@ -239,30 +238,57 @@ def test_a_missed_date_makes_one_public_redress_follow_up(ladder, told):
     assert not on_time.is_priority
 
 
-def test_the_person_is_told_by_mail_when_there_is_no_notifications_module(ladder, monkeypatch,
-                                                                           django_capture_on_commit_callbacks):
-    monkeypatch.setattr(escalation, "_notify_staff_function", lambda: None)
+def test_the_people_of_a_step_are_emailed_through_the_outbox(ladder, told):
     service, _steps = ladder
     service_request = file_request(service)
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        sweep_at(DUE + dt.timedelta(minutes=1))
+
+    sweep_at(POINT_PERSON_AT)
+    escalation_pk = Escalation.objects.get(service_request=service_request).pk
+    [(email, _subject, key)] = told()
+    assert email == "point@example.org"
+    assert key == f"staff:escalation:{escalation_pk}:point@example.org:point@example.org"
+
+    sweep_at(DUE + dt.timedelta(minutes=1))
     assert sorted(message.to[0] for message in mail.outbox) == ["point@example.org", "supervisor@example.org"]
     message = next(m for m in mail.outbox if m.to == ["supervisor@example.org"])
     assert f"request {service_request.tracking_number}" in message.subject
     assert "supervisor" in message.body
+    # Sent by the outbox (its Message-ID names the row), and linked to the request.
+    sent = OutboundMessage.objects.get(recipient="supervisor@example.org")
+    assert sent.state == OutboundMessage.State.SENT
+    assert sent.service_request_id == service_request.pk
+    assert message.extra_headers["Message-ID"].startswith(f"<{sent.reference}@")
+    # Running the sweep again tells nobody twice.
+    sweep_at(DUE + dt.timedelta(minutes=10))
+    assert len(mail.outbox) == 2
 
 
-def test_the_notifications_path_is_taken_when_it_exists(ladder, told):
+def test_an_escalation_rolled_back_leaves_nothing_in_the_outbox(ladder, told, monkeypatch):
     service, _steps = ladder
     service_request = file_request(service)
-    mail.outbox.clear()
-    sweep_at(POINT_PERSON_AT)
+    record = escalation.services.record_escalation
+    calls = []
+
+    def fails_the_second_time(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database gone")
+        return record(*args, **kwargs)
+
+    # Two steps are due: the first is recorded and its e-mail queued, then the second fails. The sweep's
+    # transaction takes the first step's e-mail with it...
+    with monkeypatch.context() as patch:
+        patch.setattr(escalation.services, "record_escalation", fails_the_second_time)
+        with pytest.raises(RuntimeError):
+            sweep_at(DUE + dt.timedelta(minutes=1))
+    assert len(calls) == 2
+    assert told() == [] and not Escalation.objects.exists()
     assert mail.outbox == []
-    assert len(told) == 1
-    email, _subject, key = told[0]
-    escalation_pk = Escalation.objects.get(service_request=service_request).pk
-    assert (email, key) == ("point@example.org", f"escalation:{escalation_pk}:point@example.org")
+    # ...and the next sweep does it all, once.
+    sweep_at(DUE + dt.timedelta(minutes=5))
+    assert fired(service_request) == ["point person", "supervisor"]
+    assert [email for email, _subject, _key in told()] == ["point@example.org", "supervisor@example.org"]
 
 
 def test_a_reopened_request_climbs_the_ladder_again_for_its_new_date(ladder, told):

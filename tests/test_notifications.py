@@ -20,7 +20,9 @@ from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from civic311.notifications import services
-from civic311.notifications.models import DepartmentWebhook, OutboundMessage, Subscription
+from civic311.notifications.models import OutboundMessage, Subscription, Webhook
+from civic311.people.models import StaffRole
+from civic311.people.services import grant_role
 from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import HistoryEntry
@@ -163,6 +165,7 @@ def test_public_note_reaches_the_requester(smtp, service, staff):
 def test_assignment_reaches_the_assignee(smtp, service, staff):
     service_request = filed_request(service)  # no requester: nothing for residents
     assignee = StaffFactory(username="lee", email="lee@example.org")
+    grant_role(assignee, StaffRole.DEPARTMENT_STAFF, department=service.department, actor=None)
 
     requests_services.change_status(service_request, Status.ASSIGNED, actor=staff, assignee=assignee)
 
@@ -361,7 +364,7 @@ def hook():
 
 @pytest.mark.django_db(transaction=True)
 def test_webhook_is_signed_and_retried(hook, service, staff):
-    webhook = DepartmentWebhook.objects.create(department=service.department, url=hook.url, secret="s3cret",
+    webhook = Webhook.objects.create(department=service.department, url=hook.url, secret="s3cret",
                                                events=["request.status"])
     service_request = filed_request(service)  # "request.opened" is not among its events
     assert hook.received == []
@@ -389,7 +392,7 @@ def test_webhook_is_signed_and_retried(hook, service, staff):
 
 @pytest.mark.django_db(transaction=True)
 def test_webhook_4xx_is_not_retried(hook, service, staff):
-    DepartmentWebhook.objects.create(department=service.department, url=hook.url + "/missing", secret="x")
+    Webhook.objects.create(department=service.department, url=hook.url + "/missing", secret="x")
     hook.fail_next = 0
     hook.server.RequestHandlerClass.do_POST = lambda self: (self.send_response(404), self.end_headers())  # type: ignore[method-assign]
     filed_request(service)
@@ -430,3 +433,255 @@ def test_only_the_requester_gets_the_link_to_comment_or_reopen(smtp, service, st
     page = client.get(link[link.index("/track/"):])
     assert page.status_code == 200
     assert b'name="comment"' in page.content and b'value="reopen"' in page.content
+
+
+# --- webhooks of Open311 API clients ------------------------------------------------------------
+
+
+def signed_by(secret: str, headers: dict[str, str], data: bytes) -> bool:
+    expected = "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(headers["X-Civic311-Signature"], expected)
+
+
+def filed_by_client(service, api_key, **fields):
+    from civic311.open311 import services as open311
+    from civic311.requests.services import Report
+
+    report = Report(service_code=service.code, lat="39.9526", long="-75.1635",
+                    description=fields.pop("description", "Tires in the alley."), **fields)
+    return open311.post_request(service.jurisdiction, report, api_key).service_request
+
+
+@pytest.fixture
+def clients(service):
+    """Two Open311 clients of the city, each with a webhook (a secret of its own) on one local server."""
+    from civic311.open311 import services as open311
+
+    fix = open311.issue_api_key(service.jurisdiction, "FixMyStreet").api_key
+    app = open311.issue_api_key(service.jurisdiction, "City app").api_key
+    return fix, app
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_client_hears_signed_events_about_the_requests_it_filed_and_no_others(hook, service, staff,
+                                                                                      clients):
+    fix, app = clients
+    fix_hook = Webhook.objects.create(api_key=fix, url=hook.url + "/fix", secret="fix-secret")
+    app_hook = Webhook.objects.create(api_key=app, url=hook.url + "/app", secret="app-secret")
+
+    ours = filed_by_client(service, fix, email="pat@example.org")
+    theirs = filed_by_client(service, app)
+    by_resident = filed_request(service)  # filed on the web: no client hears about it
+    for service_request in (ours, theirs, by_resident):
+        requests_services.change_status(service_request, Status.IN_PROGRESS, actor=staff,
+                                        public_reason="A crew is on the way.")
+    requests_services.add_note(ours, "We found them.", actor=staff, public=True)
+    # Internal steps stay inside the city: a client hears only what the public may see.
+    requests_services.add_note(ours, "Crew foreman is Bob.", actor=staff, public=False)
+
+    to_fix = [(json.loads(data), headers, data) for headers, data in hook.received
+              if signed_by("fix-secret", headers, data)]
+    to_app = [json.loads(data) for headers, data in hook.received if signed_by("app-secret", headers, data)]
+    assert len(to_fix) + len(to_app) == len(hook.received)  # every POST is signed with its webhook's secret
+    assert [(payload["event"], payload["tracking_number"]) for payload, _h, _d in to_fix] == [
+        ("request.opened", ours.tracking_number), ("request.status", ours.tracking_number),
+        ("request.note", ours.tracking_number)]
+    assert [(payload["event"], payload["tracking_number"]) for payload in to_app] == [
+        ("request.opened", theirs.tracking_number), ("request.status", theirs.tracking_number)]
+    # The same payload and headers as a department's webhook; nothing about the requester.
+    payload, headers, data = to_fix[1]
+    assert payload["text"] == "A crew is on the way." and payload["status"] == Status.IN_PROGRESS
+    assert headers["Idempotency-Key"] == OutboundMessage.objects.get(
+        webhook=fix_hook, payload__event="request.status").reference
+    assert "pat@example.org" not in data.decode() and "Bob" not in data.decode()
+    assert not OutboundMessage.objects.filter(webhook=app_hook, service_request__in=[ours, by_resident]).exists()
+    assert set(OutboundMessage.objects.filter(channel=OutboundMessage.Channel.WEBHOOK)
+               .values_list("state", flat=True)) == {State.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_clients_webhook_sends_only_the_events_it_asked_for(hook, service, staff, clients):
+    fix, _app = clients
+    Webhook.objects.create(api_key=fix, url=hook.url, secret="s", events=["request.status"])
+    service_request = filed_by_client(service, fix)
+    requests_services.add_note(service_request, "We found them.", actor=staff, public=True)
+    requests_services.change_status(service_request, Status.CLOSED, actor=staff, public_reason="Repair Completed")
+
+    assert [json.loads(data)["event"] for _headers, data in hook.received] == ["request.status"]
+    assert json.loads(hook.received[0][1])["to_status"] == Status.CLOSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_keys_webhook_is_not_sent_any_more(hook, service, staff, clients):
+    from civic311.open311 import services as open311
+
+    fix, _app = clients
+    webhook = Webhook.objects.create(api_key=fix, url=hook.url, secret="s")
+    service_request = filed_by_client(service, fix)
+    assert len(hook.received) == 1
+    hook.fail_next = 1
+    requests_services.change_status(service_request, Status.IN_PROGRESS, actor=staff, public_reason="On it.")
+    waiting = OutboundMessage.objects.get(webhook=webhook, state=State.PENDING)
+
+    assert open311.revoke_key(fix)
+    # What was waiting for a retry is dropped for good, and nothing new is queued.
+    sweep_at(waiting.next_attempt_at + dt.timedelta(seconds=1))
+    waiting.refresh_from_db()
+    assert waiting.state == State.FAILED and "revoked" in waiting.last_error
+    requests_services.add_note(service_request, "Done soon.", actor=staff, public=True)
+    assert OutboundMessage.objects.filter(webhook=webhook).count() == 2
+    assert len(hook.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_department_and_a_client_webhook_both_hear_a_client_request(hook, service, staff, clients):
+    fix, _app = clients
+    department_hook = Webhook.objects.create(department=service.department, url=hook.url + "/city", secret="c")
+    client_hook = Webhook.objects.create(api_key=fix, url=hook.url + "/fix", secret="f")
+    service_request = filed_by_client(service, fix)
+    requests_services.change_status(service_request, Status.ASSIGNED, actor=staff, assignee=staff)
+
+    # "assigned" is internal: the department hears it, the client does not.
+    assert list(OutboundMessage.objects.filter(webhook=department_hook).order_by("pk")
+                .values_list("payload__event", flat=True)) == ["request.opened", "request.status", "request.assigned"]
+    assert list(OutboundMessage.objects.filter(webhook=client_hook).order_by("pk")
+                .values_list("payload__event", flat=True)) == ["request.opened", "request.status"]
+    assert len(hook.received) == 5
+
+
+@pytest.mark.django_db
+def test_a_webhook_belongs_to_a_department_or_an_api_client_not_both_nor_neither(service, clients):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    fix, _app = clients
+    for owner in ({}, {"department": service.department, "api_key": fix}):
+        with pytest.raises(ValidationError, match="either a department or an API client"):
+            Webhook(url="https://example.org/h", secret="s", **owner).full_clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Webhook.objects.create(url="https://example.org/h", secret="s", **owner)
+    with pytest.raises(ValidationError, match="list of event names"):
+        Webhook(api_key=fix, url="https://example.org/h", secret="s", events="request.status").full_clean()
+    Webhook(api_key=fix, url="https://example.org/h", secret="s", events=["request.status"]).full_clean()
+
+
+@pytest.mark.django_db
+def test_a_client_registers_its_webhook_on_its_api_key_page(admin_client, service, clients):
+    fix, _app = clients
+    url = f"/admin/open311/apikey/{fix.pk}/change/"
+    assert 'name="webhooks-TOTAL_FORMS"' in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {
+        "name": fix.name, "contact_email": "", "requests_per_minute": "60",
+        "activity-TOTAL_FORMS": "0", "activity-INITIAL_FORMS": "0", "activity-MIN_NUM_FORMS": "0",
+        "activity-MAX_NUM_FORMS": "0",
+        "webhooks-TOTAL_FORMS": "1", "webhooks-INITIAL_FORMS": "0", "webhooks-MIN_NUM_FORMS": "0",
+        "webhooks-MAX_NUM_FORMS": "1000", "webhooks-0-url": "https://fix.example.org/civic311",
+        "webhooks-0-secret": "t0ps3cret", "webhooks-0-events": '["request.status"]', "webhooks-0-is_active": "on",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    webhook = Webhook.objects.get()
+    assert (webhook.api_key, webhook.department, webhook.events) == (fix, None, ["request.status"])
+    assert admin_client.get("/admin/notifications/webhook/").status_code == 200
+
+
+def test_the_migration_keeps_existing_department_webhooks(transactional_db):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("notifications", "0001_initial")], [("notifications", "0002_webhooks_for_api_clients")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    department = old_apps.get_model("catalogue", "Department").objects.create(
+        jurisdiction=old_apps.get_model("jurisdictions", "Jurisdiction").objects.create(
+            slug="x", name="X", jurisdiction_id="x.gov", min_lat=0, max_lat=1, min_long=0, max_long=1),
+        slug="streets", name="Streets")
+    old = old_apps.get_model("notifications", "DepartmentWebhook").objects.create(
+        department=department, url="https://city.example.org/h", secret="s", events=["request.status"])
+    old_apps.get_model("notifications", "OutboundMessage").objects.create(
+        channel="webhook", recipient=old.url, dedup_key="k", reference="r", webhook=old)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new_apps = executor.loader.project_state(after).apps
+    webhook = new_apps.get_model("notifications", "Webhook").objects.get()
+    assert (webhook.pk, webhook.department_id, webhook.api_key_id, webhook.url, webhook.events) == (
+        old.pk, department.pk, None, "https://city.example.org/h", ["request.status"])
+    assert new_apps.get_model("notifications", "OutboundMessage").objects.get().webhook_id == old.pk
+    # Back to the latest state of every app, for the tests that follow.
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# --- every public change reaches the requester and subscribers ----------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transfers_public_entry_reaches_the_requester_and_subscribers_not_its_reason(smtp, service, staff):
+    from .factories import DepartmentFactory
+
+    parks = DepartmentFactory(jurisdiction=service.jurisdiction, slug="parks", name="Parks and Recreation")
+    service_request = filed_request(service, email="pat@example.org")
+    active_subscriber(service_request, "fan@example.org")
+    smtp.inbox.messages.clear()
+
+    requests_services.transfer(service_request, parks, actor=staff, reason="Kim in Streets says it's a park.")
+
+    assert smtp.inbox.recipients() == ["fan@example.org", "pat@example.org"]
+    for message in (smtp.inbox.to("fan@example.org")[0], smtp.inbox.to("pat@example.org")[0]):
+        assert "Transferred to Parks and Recreation." in body(message)
+        assert "Kim" not in body(message) and "Kim" not in message["Subject"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_missed_date_reaches_the_requester(smtp, service):
+    service_request = filed_request(service, email="pat@example.org")
+    smtp.inbox.messages.clear()
+    assert service_request.expected_at is not None
+
+    requests_services.record_redress(service_request, now=service_request.expected_at + dt.timedelta(hours=1))
+
+    [message] = smtp.inbox.to("pat@example.org")
+    assert "We missed the date we gave you" in body(message)
+
+
+# --- the site's public address ------------------------------------------------------------------
+
+
+def jpeg():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 80, 40)).save(buffer, format="JPEG")
+    return SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("public_url", "host", "site", "photo_base"), [
+    ("https://311.example.gov/", "311.phila.gov", "https://311.example.gov", "https://311.example.gov"),
+    ("", "311.phila.gov", "https://311.phila.gov", "https://311.phila.gov"),
+    ("", "", "http://localhost:8000", None),
+])
+def test_one_public_address_serves_message_links_and_forwarded_photo_links(settings, service, public_url, host,
+                                                                        site, photo_base):
+    from civic311.jurisdictions.selectors import public_site_url
+    from civic311.open311 import forwarding
+
+    settings.CIVIC311_PUBLIC_URL = public_url
+    settings.NOTIFICATIONS_FALLBACK_URL = "http://localhost:8000/"
+    service.jurisdiction.host = host
+    service.jurisdiction.save()
+    service_request = filed_request(service, photos=[jpeg()])
+
+    assert public_site_url(service_request.jurisdiction) == (photo_base or "")
+    assert services.track_url(service_request) == f"{site}/track/{service_request.tracking_number}/"
+    photo = forwarding.public_photo_url(service_request)
+    if photo_base is None:
+        assert photo == ""  # nowhere a work-order system could open it: no link at all
+    else:
+        assert photo.startswith(f"{photo_base}/media/") and photo.endswith(".jpg")

@@ -492,10 +492,10 @@ def test_a_close_without_their_note_uses_a_standard_reason(system, service, remo
     assert request.status_notes == "Issue Resolved"
 
 
-def test_their_close_of_a_request_we_already_ended_is_an_internal_note(system, service, remote):
+def test_their_close_of_a_request_we_already_ended_is_an_internal_note(system, service, remote, staff):
     request = filed_request(service)
     their_id = forwarded_for(request).external_id
-    requests_services.change_status(request, Status.CANCELLED, actor=StaffFactory(), public_reason="Withdrawn.")
+    requests_services.change_status(request, Status.CANCELLED, actor=staff, public_reason="Withdrawn.")
     forwarded = forwarded_for(request)
     from civic311.open311.georeport_client import RemoteRequest
 

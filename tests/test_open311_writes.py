@@ -579,6 +579,8 @@ def test_admin_revokes_with_the_field(admin_client, service, issued, jurisdictio
         "activity-TOTAL_FORMS": "1", "activity-INITIAL_FORMS": "1", "activity-MIN_NUM_FORMS": "0",
         "activity-MAX_NUM_FORMS": "0", "activity-0-id": str(ApiKeyActivity.objects.get().pk),
         "activity-0-api_key": str(issued.api_key.pk),
+        "webhooks-TOTAL_FORMS": "0", "webhooks-INITIAL_FORMS": "0", "webhooks-MIN_NUM_FORMS": "0",
+        "webhooks-MAX_NUM_FORMS": "1000",
     })
     assert response.status_code == 302, response.content.decode()[:3000]
     stored = ApiKey.objects.get()

@@ -327,7 +327,7 @@ def reset_demo_passwords() -> list[DemoSignIn]:
         password = secrets.token_urlsafe(12)
         assignment.user.set_password(password)
         assignment.user.save(update_fields=["password"])
-        sign_ins.append(DemoSignIn(StaffRole(role).label, assignment.user.username, password, path))
+        sign_ins.append(DemoSignIn(str(StaffRole(role).label), assignment.user.username, password, path))
     return sign_ins
 
 

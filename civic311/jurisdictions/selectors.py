@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import h3
+from django.conf import settings
 from django.db.models import QuerySet
 from shapely.geometry import Point
 from shapely.strtree import STRtree
@@ -52,6 +53,16 @@ def default_jurisdiction() -> Jurisdiction | None:
 def jurisdiction_for_host(host: str) -> Jurisdiction | None:
     hostname = host.split(":")[0].lower()
     return Jurisdiction.objects.filter(host__iexact=hostname).first() or default_jurisdiction()
+
+
+def public_site_url(jurisdiction: Jurisdiction | None) -> str:
+    """The public site's address, with no trailing slash, for links that leave the site (e-mails, photos
+    sent to work-order systems): `CIVIC311_PUBLIC_URL` when set, else https:// and the jurisdiction's host.
+    Empty when neither is known; each caller decides what to do then."""
+    if settings.CIVIC311_PUBLIC_URL:
+        return settings.CIVIC311_PUBLIC_URL.rstrip("/")
+    host = jurisdiction.host.strip().rstrip("/") if jurisdiction is not None else ""
+    return f"https://{host}" if host else ""
 
 
 def jurisdiction_by_open311_id(jurisdiction_id: str) -> Jurisdiction | None:

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import DepartmentWebhook, OutboundMessage, Subscription
+from .models import OutboundMessage, Subscription, Webhook
 
 
 @admin.register(OutboundMessage)
@@ -32,7 +32,12 @@ class SubscriptionAdmin(admin.ModelAdmin):
     raw_id_fields = ["service_request"]
 
 
-@admin.register(DepartmentWebhook)
-class DepartmentWebhookAdmin(admin.ModelAdmin):
-    list_display = ["url", "department", "is_active", "created_at"]
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Departments' and API clients' webhooks; a client's can also be added on its API key's page."""
+
+    list_display = ["url", "department", "api_key", "is_active", "created_at"]
     list_filter = ["is_active", "department"]
+    list_select_related = ["department", "api_key"]
+    raw_id_fields = ["api_key"]
+    search_fields = ["url", "api_key__name", "department__name"]

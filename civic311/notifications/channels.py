@@ -125,8 +125,8 @@ def signature(secret: str, body: bytes) -> str:
 
 def send_webhook(message: OutboundMessage) -> str:
     webhook = message.webhook
-    if webhook is None or not webhook.is_active:
-        raise Permanent("webhook removed or inactive")
+    if webhook is None or not webhook.may_send:
+        raise Permanent("webhook removed, inactive or its API key revoked")
     body = webhook_body(message.payload)
     headers = {
         "Content-Type": "application/json",

@@ -1,8 +1,11 @@
-"""The outbox (one row per message to send), resident subscriptions and department webhooks."""
+"""The outbox (one row per message to send), resident subscriptions, and the webhooks of departments and
+Open311 API clients."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,10 +38,14 @@ class Subscription(models.Model):
         return f"{self.pk} ({self.state})"
 
 
-class DepartmentWebhook(models.Model):
-    """Another system told about a department's requests by a signed POST."""
+class Webhook(models.Model):
+    """Another system told about requests by a signed POST: a department's (its requests, public and some
+    internal events) or an Open311 API client's (the requests filed with its key, public events only)."""
 
-    department = models.ForeignKey("catalogue.Department", on_delete=models.CASCADE, related_name="webhooks")
+    department = models.ForeignKey("catalogue.Department", on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="webhooks", verbose_name=_("department"))
+    api_key = models.ForeignKey("open311.ApiKey", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="webhooks", verbose_name=_("API client"))
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("secret"), max_length=200,
                               help_text=_("Signs each body: X-Civic311-Signature is sha256=HMAC-SHA256(secret, body)."))
@@ -50,12 +57,31 @@ class DepartmentWebhook(models.Model):
     class Meta:
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(department__isnull=False, api_key__isnull=True)
+                           | Q(department__isnull=True, api_key__isnull=False)),
+                name="webhook_department_or_api_key",
+                violation_error_message=_("A webhook belongs to either a department or an API client."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.url
 
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.events, list) or not all(isinstance(event, str) and event.strip()
+                                                        for event in self.events):
+            raise ValidationError({"events": _('Give a list of event names, e.g. ["request.status"].')})
+
     def wants(self, event: str) -> bool:
         return not self.events or event in self.events
+
+    @property
+    def may_send(self) -> bool:
+        """Switched on, and its API key (if it is a client's) not revoked."""
+        return self.is_active and (self.api_key is None or self.api_key.revoked_at is None)
 
 
 class OutboundMessage(models.Model):
@@ -78,7 +104,7 @@ class OutboundMessage(models.Model):
     body = models.TextField(_("body"), blank=True)
     payload = models.JSONField(_("payload"), null=True, blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
-    webhook = models.ForeignKey(DepartmentWebhook, on_delete=models.SET_NULL, null=True, blank=True,
+    webhook = models.ForeignKey(Webhook, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="messages")
     service_request = models.ForeignKey("requests.ServiceRequest", on_delete=models.SET_NULL, null=True,
                                         blank=True, related_name="+")

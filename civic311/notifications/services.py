@@ -5,8 +5,8 @@ channel, recipient), so an event processed twice makes one message. A send job i
 transaction commits; a sweep every minute queues every row that is due again (a retry whose time has come,
 or a claim whose worker died), so a message is never lost with a worker.
 
-Exactly once, as far as it can be: a worker claims a row with a conditional UPDATE (pending, or sending
-with an expired claim → sending until now + LEASE) before it sends, and marks it sent right after. Only
+Exactly once, as far as it can be: a worker claims a row with a conditional UPDATE (`civic311.leases`: pending,
+or sending with an expired claim → sending until now + LEASE) before it sends, and marks it sent right after. Only
 one worker can hold a claim. If a worker dies after the send and before the mark, the row is sent again
 once the claim expires; that resend carries the same Message-ID (e-mail), Idempotency-Key (webhook) and
 client reference (SMS), all derived from the row, so the receiving side can drop the duplicate. SMTP
@@ -30,16 +30,17 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from civic311 import backoff
+from civic311 import backoff, leases
+from civic311.jurisdictions.selectors import public_site_url
 from civic311.requests.models import HistoryEntry, ServiceRequest
 
-from . import channels
-from .models import DepartmentWebhook, OutboundMessage, Subscription
+from . import channels, selectors
+from .models import OutboundMessage, Subscription, Webhook
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +48,9 @@ State = OutboundMessage.State
 Channel = OutboundMessage.Channel
 Kind = HistoryEntry.Kind
 
-# Kinds of public history entry the requester and subscribers hear about.
-RESIDENT_KINDS = frozenset({Kind.OPENED, Kind.STATUS, Kind.NOTE})
 # Non-public kinds a webhook hears about as well ("escalated" is recorded by the SLA escalation).
 INTERNAL_WEBHOOK_KINDS = frozenset({"assigned", "transferred", "escalated"})
-# A claimed row is not claimed again for this long: longer than any send may take (timeouts are shorter).
-LEASE = dt.timedelta(minutes=5)
+LEASE = leases.LEASE  # how long a claimed row is held (civic311.leases)
 SWEEP_LIMIT = 500
 TOKEN_SALT = "civic311.notifications.subscription"  # noqa: S105 (a signing salt, not a secret)
 CONFIRM_MAX_AGE = dt.timedelta(days=7)
@@ -67,7 +65,7 @@ def reference_for(dedup_key: str) -> str:
 
 
 def queue(*, channel: str, recipient: str, dedup_key: str, subject: str = "", body: str = "",
-          payload: Any = None, headers: dict[str, str] | None = None, webhook: DepartmentWebhook | None = None,
+          payload: Any = None, headers: dict[str, str] | None = None, webhook: Webhook | None = None,
           service_request: ServiceRequest | None = None) -> OutboundMessage | None:
     """Put one message in the outbox and queue its send once this transaction commits.
 
@@ -94,7 +92,7 @@ def _enqueue(message_id: int, *, run_after: dt.datetime | None = None) -> None:
 
 
 def _claimable(now: dt.datetime) -> Q:
-    due = Q(state=State.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    due = Q(state=State.PENDING) & leases.due("next_attempt_at", now)
     return due | Q(state=State.SENDING, claimed_until__lt=now)
 
 
@@ -107,11 +105,10 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedel
 def deliver(message_id: int, *, now: dt.datetime | None = None) -> str:
     """Send one message if it is due and nobody else holds it. Returns what happened."""
     now = now or timezone.now()
-    claimed = OutboundMessage.objects.filter(_claimable(now), pk=message_id).update(
-        state=State.SENDING, claimed_until=now + LEASE, attempts=F("attempts") + 1)
-    if not claimed:
+    if not leases.claim(OutboundMessage.objects.filter(_claimable(now), pk=message_id),
+                        lease_field="claimed_until", until=now + LEASE, state=State.SENDING):
         return "not due"
-    message = OutboundMessage.objects.select_related("webhook", "service_request").get(pk=message_id)
+    message = OutboundMessage.objects.select_related("webhook__api_key", "service_request").get(pk=message_id)
     sender = channels.SENDERS[Channel(message.channel)]
     try:
         provider_id = sender(message)
@@ -177,10 +174,9 @@ def retry_now(message: OutboundMessage) -> bool:
 
 
 def site_url(service_request: ServiceRequest | None = None) -> str:
-    if settings.CIVIC311_PUBLIC_URL:
-        return settings.CIVIC311_PUBLIC_URL
-    host = service_request.jurisdiction.host if service_request is not None else ""
-    return f"https://{host}" if host else settings.NOTIFICATIONS_FALLBACK_URL.rstrip("/")
+    """Where links in messages point: the public address (`public_site_url`), else the fallback setting."""
+    jurisdiction = service_request.jurisdiction if service_request is not None else None
+    return public_site_url(jurisdiction) or settings.NOTIFICATIONS_FALLBACK_URL.rstrip("/")
 
 
 def absolute(path: str, service_request: ServiceRequest | None = None) -> str:
@@ -249,7 +245,7 @@ def history_recorded(history_entry: HistoryEntry) -> list[OutboundMessage]:
     if entry is None:
         return []
     made: list[OutboundMessage | None] = []
-    if entry.is_public and entry.kind in RESIDENT_KINDS:
+    if entry.is_public:  # every public change, whatever its kind (a transfer, a missed-date redress too)
         made += _tell_residents(entry)
     if entry.kind == Kind.ASSIGNED:
         made.append(_tell_assignee(entry))
@@ -341,7 +337,7 @@ def _tell_webhooks(entry: HistoryEntry) -> list[OutboundMessage | None]:
     service_request = entry.service_request
     event = f"request.{entry.kind}"
     made: list[OutboundMessage | None] = []
-    for webhook in DepartmentWebhook.objects.filter(department_id=service_request.department_id, is_active=True):
+    for webhook in selectors.webhooks_for(service_request, public=entry.is_public):
         if webhook.wants(event):
             made.append(queue(channel=Channel.WEBHOOK, recipient=webhook.url[:500], payload=webhook_payload(entry),
                               webhook=webhook, dedup_key=f"h{entry.pk}:webhook:{webhook.pk}",

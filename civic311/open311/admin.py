@@ -1,4 +1,5 @@
-"""Admin for Open311: API keys (issued and revoked here), their audit, tokens and received updates."""
+"""Admin for Open311: API keys (issued and revoked here), their webhooks, their audit, tokens and received
+updates."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from civic311.notifications.models import Webhook
 from civic311.requests.admin import RecordInline
 
 from . import forwarding_admin  # noqa: F401  (registers the forwarding client's models)
@@ -58,6 +60,23 @@ class ApiKeyActivityInline(RecordInline):
                            found.tracking_number)
 
 
+class ApiKeyWebhookInline(admin.TabularInline):
+    """Where the client is told about the requests it filed (docs/notifications.md, "Webhooks")."""
+
+    model = Webhook
+    fk_name = "api_key"
+    fields = ("url", "secret", "events", "is_active")
+    extra = 0
+    verbose_name_plural = _("webhooks (events about the requests this client filed)")
+
+    # A revoked key's webhooks are never sent again: kept as they were, for the record.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and not (obj and obj.revoked_at)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not (obj and obj.revoked_at)
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     """Issue a key by adding one: the key is shown once, on the next page, and only its hash is kept."""
@@ -70,6 +89,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_select_related = ("jurisdiction",)
     actions = ["revoke_keys"]
     inlines = [ApiKeyActivityInline]
+
+    def get_inlines(self, request, obj=None):
+        # The key is made when the form is saved, so its webhooks are added once it exists.
+        return [ApiKeyWebhookInline, ApiKeyActivityInline] if obj is not None else [ApiKeyActivityInline]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

@@ -35,7 +35,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from civic311 import backoff
+from civic311 import backoff, leases
+from civic311.jurisdictions.selectors import public_site_url
 from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import OPEN_STATES, STANDARD_CLOSE_REASONS, Status, can_move
 from civic311.requests.models import ServiceRequest
@@ -54,7 +55,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = dt.timedelta(minutes=2)
 BACKOFF_CAP = dt.timedelta(hours=3)
 # A claimed row is not claimed again for this long, in case the worker that holds it dies mid-call.
-LEASE = dt.timedelta(minutes=5)
+LEASE = leases.LEASE
 # Resolving a token: check again after a tenth of its age, between these bounds.
 TOKEN_CHECK_MIN = dt.timedelta(minutes=1)
 TOKEN_CHECK_MAX = dt.timedelta(hours=1)
@@ -119,7 +120,8 @@ def their_service_code(system: WorkOrderSystem, code: str) -> str:
 
 def public_photo_url(service_request: ServiceRequest) -> str:
     """A photo link the work-order system can open: the client-hosted `media_url`, or our first public photo
-    when its URL is absolute (a cloud storage) or `CIVIC311_PUBLIC_URL` says where the site is."""
+    when its URL is absolute (a cloud storage) or the site's public address is known (`CIVIC311_PUBLIC_URL`,
+    else the jurisdiction's host)."""
     if service_request.media_url:
         return service_request.media_url
     photo = service_request.photos.filter(is_public=True).order_by("created_at", "pk").first()
@@ -128,7 +130,7 @@ def public_photo_url(service_request: ServiceRequest) -> str:
     url = photo.image.url
     if url.startswith(("http://", "https://")):
         return url
-    base = settings.CIVIC311_PUBLIC_URL
+    base = public_site_url(service_request.jurisdiction)
     return urljoin(base, url) if base else ""
 
 
@@ -180,7 +182,7 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedel
 
 
 def _due(now: dt.datetime) -> Q:
-    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return leases.due("next_attempt_at", now)
 
 
 def _reason(error: GeoReportError) -> str:
@@ -200,13 +202,13 @@ def send(forwarded_id: int, *, now: dt.datetime | None = None) -> str:
     if not system_active:
         return "forwarding off" if system_active is False else "gone"
     # The claim: only one worker wins, and the attempt counts even if the worker dies during the call.
-    claimed = ForwardedRequest.objects.filter(_due(now), pk=forwarded_id, state=State.PENDING).update(
-        next_attempt_at=now + LEASE, attempts=F("attempts") + 1,
-        first_sent_at=Coalesce(F("first_sent_at"), Value(now)),
-    )
+    claimed = leases.claim(ForwardedRequest.objects.filter(_due(now), pk=forwarded_id, state=State.PENDING),
+                           lease_field="next_attempt_at", until=now + LEASE,
+                           first_sent_at=Coalesce(F("first_sent_at"), Value(now)))
     if not claimed:
         return "not due"
-    forwarded = ForwardedRequest.objects.select_related("system", "service_request__service").get(pk=forwarded_id)
+    forwarded = ForwardedRequest.objects.select_related("system", "service_request__service",
+                                                         "service_request__jurisdiction").get(pk=forwarded_id)
     service_request = forwarded.service_request
     if not service_request.is_open:
         with translation.override("en"):
@@ -293,8 +295,9 @@ def resolve_token(forwarded_id: int, *, now: dt.datetime | None = None) -> str:
         return "not awaiting"
     if not forwarded.system.is_active:
         return "forwarding off"
-    claimed = ForwardedRequest.objects.filter(_due(now), pk=forwarded_id, state=State.AWAITING_ID).update(
-        next_attempt_at=now + _token_check_interval(forwarded, now))
+    claimed = leases.claim(ForwardedRequest.objects.filter(_due(now), pk=forwarded_id, state=State.AWAITING_ID),
+                           lease_field="next_attempt_at", until=now + _token_check_interval(forwarded, now),
+                           attempts_field=None)
     if not claimed:
         return "not due"
     try:

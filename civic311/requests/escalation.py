@@ -8,6 +8,8 @@ Plain functions; `civic311.requests.tasks.sweep_escalations` runs `sweep` every 
 - Only open requests with a due date escalate. A step fires at most once per request and due date: the
   `Escalation` row is inserted in a savepoint, and the unique constraint turns a second insert (another
   worker, or the same sweep run twice) into an IntegrityError that means "someone else did it".
+- The people of a step are e-mailed through the notifications outbox (`notify_staff`), queued in the
+  transaction that records the escalation, so both are kept or neither is.
 - Once an open request passes its due date, one public REDRESS history entry tells the resident, and the
   request becomes a priority. The claim is a conditional UPDATE of `redress_due_at`, so it happens once
   per due date, however many sweeps run.
@@ -18,11 +20,9 @@ Plain functions; `civic311.requests.tasks.sweep_escalations` runs `sweep` every 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Iterable
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.calendar import BusinessCalendar
+from civic311.notifications import services as notifications
 
 from . import services
 from .lifecycle import OPEN_STATES
@@ -66,27 +67,6 @@ def escalation_due_at(service_request: ServiceRequest, step: EscalationStep) -> 
 # --- telling people ----------------------------------------------------------------------------------
 
 
-def _notify_staff_function():
-    """`civic311.notifications.services.notify_staff` if that module exists, else None."""
-    try:
-        module = importlib.import_module("civic311.notifications.services")
-    except (ImportError, RuntimeError):  # not written yet, or its app not installed
-        return None
-    return getattr(module, "notify_staff", None)
-
-
-def tell(recipient, subject: str, body: str, *, dedup_key: str) -> str:
-    """Tell a member of staff or an e-mail address; returns the path taken ("notifications" or "mail")."""
-    notify_staff = _notify_staff_function()
-    if notify_staff is not None:
-        notify_staff(recipient, subject, body, dedup_key=dedup_key)
-        return "notifications"
-    address = recipient if isinstance(recipient, str) else getattr(recipient, "email", "")
-    if address:
-        send_mail(subject, body, None, [address])
-    return "mail"
-
-
 def _recipients(step: EscalationStep) -> list:
     found: list = []
     if step.notify_user is not None and step.notify_user.is_active:
@@ -116,18 +96,14 @@ def _message(service_request: ServiceRequest, step: EscalationStep, due_at: dt.d
     return subject, body
 
 
-def _send_after_commit(escalation: Escalation, service_request: ServiceRequest, step: EscalationStep) -> None:
+def _tell(escalation: Escalation, service_request: ServiceRequest, step: EscalationStep) -> None:
+    """Put the step's e-mails in the notifications outbox, in the escalation's own transaction: the
+    escalation and its messages are kept together or not at all, and the outbox sends them once it commits
+    (retrying while the mail server is down). The dedup key names the escalation and the person."""
     subject, body = _message(service_request, step, escalation.due_at)
     for recipient in _recipients(step):
-        key = f"escalation:{escalation.pk}:{getattr(recipient, 'pk', recipient)}"
-
-        def send(recipient=recipient, key=key) -> None:
-            try:
-                tell(recipient, subject, body, dedup_key=key)
-            except Exception:  # a mail server down must not undo an escalation already recorded
-                logger.exception("could not tell %s about escalation %s", recipient, escalation.pk)
-
-        transaction.on_commit(send)
+        notifications.notify_staff(recipient, subject, body, service_request=service_request,
+                                   dedup_key=f"escalation:{escalation.pk}:{getattr(recipient, 'pk', recipient)}")
 
 
 # --- the sweep ---------------------------------------------------------------------------------------
@@ -159,7 +135,7 @@ def escalate(service_request: ServiceRequest, steps: Iterable[EscalationStep], n
             except IntegrityError:
                 continue  # someone else did it
             services.record_escalation(service_request, escalation, now=now)
-            _send_after_commit(escalation, service_request, step)
+            _tell(escalation, service_request, step)
             fired += 1
     return fired
 
