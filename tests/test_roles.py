@@ -40,6 +40,9 @@ RULES = {
     "community programmes": lambda u, w: roles.may_run_community_programmes(u),
     "escalations of ours": lambda u, w: roles.may_manage_escalations(u, w.ours.department),
     "escalations of theirs": lambda u, w: roles.may_manage_escalations(u, w.theirs.department_id),
+    "response templates of ours": lambda u, w: roles.may_manage_response_templates(u, w.streets),
+    "response templates of theirs": lambda u, w: roles.may_manage_response_templates(u, w.water.pk),
+    "city-wide response templates": lambda u, w: roles.may_manage_response_templates(u, None),
 }
 EVERYTHING = frozenset(RULES)
 ASSIGNED = {"contact details of ours, assigned", "contact details of theirs, assigned"}
@@ -50,9 +53,11 @@ CONTACT_ALL = {"contact details", "contact details of ours"} | ASSIGNED
 ALLOWED: dict[str, set[str]] = {
     "agent": VIEW_ALL | CONTACT_ALL,
     "supervisor": VIEW_ALL | CONTACT_ALL | {"change ours", "change theirs", "survey", "escalations of ours",
-                                            "escalations of theirs"},
+                                            "escalations of theirs", "response templates of ours",
+                                            "response templates of theirs", "city-wide response templates"},
     "department staff": {"view ours", "list ours", "change ours"} | ASSIGNED,
-    "department manager": {"view ours", "list ours", "change ours", "escalations of ours"} | ASSIGNED,
+    "department manager": {"view ours", "list ours", "change ours", "escalations of ours",
+                           "response templates of ours"} | ASSIGNED,
     "surveyor": {"survey"} | ASSIGNED,
     "community staff": {"community programmes"} | ASSIGNED,
     "admin": set(EVERYTHING),

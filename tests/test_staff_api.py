@@ -63,7 +63,7 @@ def token_client(user) -> APIClient:
 @pytest.fixture
 def agent(db):
     """A supervisor: files for callers and works any request of the city."""
-    from civic311.people.models import PersonalDataAccess, StaffRole
+    from civic311.people.models import StaffRole
     from civic311.people.services import grant_role
 
     user = grant(StaffFactory(username="agent", first_name="Alex", last_name="Agent"), *WORK)

@@ -6,4 +6,15 @@ app_name = "console"
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
+    path("contact/<int:pk>/", views.contact_page, name="contact"),
+    path("contact/<int:pk>/callers/", views.callers, name="callers"),
+    path("contact/<int:pk>/answers/", views.answers, name="answers"),
+    path("contact/<int:pk>/duplicates/", views.duplicates, name="duplicates"),
+    path("contact/<int:pk>/customer/", views.choose_customer, name="choose_customer"),
+    path("contact/<int:pk>/customer/new/", views.new_customer, name="new_customer"),
+    path("contact/<int:pk>/report/", views.file_request, name="file_request"),
+    path("contact/<int:pk>/attach/", views.attach, name="attach"),
+    path("contact/<int:pk>/answer/", views.answer, name="answer"),
+    path("contact/<int:pk>/finish/", views.finish, name="finish"),
 ]

@@ -1,9 +1,403 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The agent console: thin views over `console.services` and `console.selectors`.
 
+Every page works without JavaScript (plain forms, full reloads); htmx only swaps the live search
+results and the duplicate suggestions in place. Writes are POSTs that redirect back to the contact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from civic311.catalogue import selectors as catalogue
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.people import roles
+from civic311.people.models import Customer, User
+from civic311.people.selectors import customer_details_for, customer_history, find_customers
 from civic311.people.staff_pages import staff_page
+from civic311.requests.models import Channel, Contact
+from civic311.requests.services import CannedAnswer
+
+from . import selectors, services
+from .forms import (
+    AttachForm,
+    CallerSearchForm,
+    ChooseCustomerForm,
+    ConsoleReportForm,
+    InformationForm,
+    NewCustomerForm,
+    WrapUpForm,
+    show_errors,
+)
+
+console_page = staff_page(any_role=selectors.CONSOLE_ROLES)
+HISTORY_ITEMS = 15
 
 
-@staff_page
+def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+    jurisdiction = getattr(request, "jurisdiction", None)
+    if jurisdiction is None:
+        raise Http404(_("This site has no city set up yet."))
+    return jurisdiction
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]  # staff_page: signed in
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _query(request: HttpRequest, name: str) -> str:
+    return " ".join(request.GET.get(name, "").replace("\x00", "").split())[:200]
+
+
+# --- home ------------------------------------------------------------------------------------------------
+
+
+@console_page
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/home.html", {})
+    jurisdiction = _jurisdiction(request)
+    user = _user(request)
+    channels = [(value, label) for value, label in Channel.choices if value in selectors.CONSOLE_CHANNELS]
+    context: dict[str, Any] = {
+        "channels": channels,
+        "day": selectors.agent_contacts_today(user, jurisdiction),
+    }
+    if selectors.OVERSEERS & roles.roles_of(user):
+        context["team"] = selectors.team_today(jurisdiction)
+    return render(request, "console/home.html", context)
+
+
+@console_page
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    try:
+        contact = services.start_contact(_jurisdiction(request), _user(request), request.POST.get("channel", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("console:home")
+    return redirect("console:contact", pk=contact.pk)
+
+
+# --- the one screen --------------------------------------------------------------------------------------
+
+
+def _customer_view(user: User, contact: Contact) -> dict[str, Any]:
+    """The caller's record (an audited look) and their history."""
+    if contact.customer is None:
+        return {}
+    customer = customer_details_for(user, contact.customer, where=services.WHERE)
+    phones, emails, addresses = list(customer.phones.all()), list(customer.emails.all()), list(customer.addresses.all())
+    return {
+        "customer": customer, "phones": phones, "emails": emails, "addresses": addresses,
+        "primary_phone": selectors.primary(phones), "primary_email": selectors.primary(emails),
+        "primary_address": selectors.primary(addresses),
+        "history": customer_history(customer, limit=HISTORY_ITEMS),
+    }
+
+
+def _report_initial(caller: dict[str, Any]) -> dict[str, str]:
+    customer: Customer | None = caller.get("customer")
+    if customer is None:
+        return {}
+    initial = {"first_name": customer.first_name, "last_name": customer.last_name}
+    if caller.get("primary_email"):
+        initial["email"] = caller["primary_email"].email
+    if caller.get("primary_phone"):
+        initial["phone"] = caller["primary_phone"].number
+    address = caller.get("primary_address")
+    if address is not None:
+        initial.update(address=address.address, zipcode=address.zipcode)
+        if address.lat is not None and address.long is not None:
+            initial.update(lat=str(address.lat), long=str(address.long))
+    return initial
+
+
+def _duplicates(request: HttpRequest, contact: Contact, service, values: dict[str, str]) -> list:
+    if service is None:
+        return []
+    lat, long = selectors.parse_point(contact.jurisdiction, values.get("lat"), values.get("long"))
+    return selectors.duplicate_suggestions(service, lat, long, address=values.get("address", ""),
+                                           user=_user(request))
+
+
+def _render_contact(request: HttpRequest, contact: Contact, *, status: int = 200,
+                    report_form: ConsoleReportForm | None = None, show_duplicates: bool = False,
+                    **forms: Any) -> HttpResponse:
+    user = _user(request)
+    jurisdiction = contact.jurisdiction
+    may_work = selectors.may_work_contact(user, contact) and contact.ended_at is None
+    caller = _customer_view(user, contact)
+    context: dict[str, Any] = {"contact": contact, "may_work": may_work, **caller}
+    if may_work:
+        caller_query = _query(request, "q")
+        answer_query = _query(request, "s")
+        context.update(
+            caller_form=CallerSearchForm(initial={"q": caller_query}),
+            caller_query=caller_query,
+            callers=(find_customers(jurisdiction, caller_query, actor=user, where=services.WHERE)
+                     if caller_query else None),
+            new_customer_form=forms.get("new_customer_form") or NewCustomerForm(),
+            answer_query=answer_query,
+            answers=selectors.search_answers(jurisdiction, answer_query, get_language()) if answer_query else None,
+        )
+        if contact.outcome == services.NO_OUTCOME:
+            service = report_form.service if report_form is not None else None
+            if service is None:
+                service = selectors.service_by_code(jurisdiction, request.GET.get("service", ""))
+                if service is not None and not service.accepts_requests:
+                    service = None
+            if report_form is None and service is not None:
+                report_form = ConsoleReportForm(catalogue.service_for_report(jurisdiction, service.code),
+                                                jurisdiction, contact, initial=_report_initial(caller))
+            info_service = selectors.service_by_code(jurisdiction, request.GET.get("info", ""))
+            information_form = forms.get("information_form") or InformationForm(initial={
+                "service": info_service.code if info_service else "",
+                "summary": info_service.localized("description") if info_service else "",
+            })
+            context.update(
+                report_form=report_form, service=report_form.service if report_form else None,
+                information_form=information_form, info_service=info_service,
+                attach_form=forms.get("attach_form"),
+            )
+            if report_form is not None:
+                context["duplicates"] = _duplicates(request, contact, report_form.service, report_form.values)
+                context["show_duplicates"] = show_duplicates or any(
+                    report_form.values.get(name) for name in ("lat", "long", "address"))
+        else:
+            primary_phone = caller.get("primary_phone")
+            context["wrap_up_form"] = forms.get("wrap_up_form") or WrapUpForm(initial={
+                "callback_phone": primary_phone.number if primary_phone else "",
+            })
+    return render(request, "console/contact.html", context, status=status)
+
+
+@console_page
+@require_GET
+def contact_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_contact(request, selectors.contact_for(_user(request), pk))
+
+
+def _working(request: HttpRequest, pk: int) -> Contact:
+    """The contact a POST records on: only the agent's own, open one."""
+    contact = selectors.contact_for(_user(request), pk)
+    if not selectors.may_work_contact(_user(request), contact):
+        raise PermissionDenied(_("Only the agent who took this contact can record it."))
+    return contact
+
+
+def _back(contact: Contact, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("console:contact", args=[contact.pk]) + (f"#{anchor}" if anchor else ""))
+
+
+def _finished(request: HttpRequest, contact: Contact) -> HttpResponse | None:
+    if contact.ended_at is None:
+        return None
+    messages.error(request, _("This contact is finished; start a new one."))
+    return _back(contact)
+
+
+# --- live fragments (htmx); the same results come with the full page without JavaScript ------------------------
+
+
+@console_page
+@require_GET
+def callers(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if not _is_htmx(request):
+        return redirect(reverse("console:contact", args=[pk]) + "?" + request.GET.urlencode() + "#caller")
+    query = _query(request, "q")
+    found = (find_customers(contact.jurisdiction, query, actor=_user(request), where=services.WHERE)
+             if len(query) >= 2 else None)
+    return render(request, "console/_caller_results.html", {"contact": contact, "callers": found,
+                                                             "caller_query": query})
+
+
+@console_page
+@require_GET
+def answers(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if not _is_htmx(request):
+        return redirect(reverse("console:contact", args=[pk]) + "?" + request.GET.urlencode() + "#answers")
+    query = _query(request, "s")
+    found = selectors.search_answers(contact.jurisdiction, query, get_language()) if query else None
+    return render(request, "console/_answers.html", {"contact": contact, "answers": found, "answer_query": query})
+
+
+@console_page
+@require_GET
+def duplicates(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    service = selectors.service_by_code(contact.jurisdiction, request.GET.get("service", ""))
+    values = {name: request.GET.get(name, "") for name in ("lat", "long", "address")}
+    context = {"contact": contact, "duplicates": _duplicates(request, contact, service, values),
+               "service": service, "show_duplicates": any(values.values())}
+    if contact.customer is not None:
+        customer = customer_details_for(_user(request), contact.customer, where=services.WHERE)
+        context["primary_email"] = selectors.primary(list(customer.emails.all()))
+    return render(request, "console/_duplicates.html", context)
+
+
+# --- the caller --------------------------------------------------------------------------------------------------
+
+
+@console_page
+@require_POST
+def choose_customer(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if (response := _finished(request, contact)) is not None:
+        return response
+    form = ChooseCustomerForm(request.POST)
+    customer = (Customer.objects.filter(pk=form.cleaned_data["customer"], jurisdiction=contact.jurisdiction).first()
+                if form.is_valid() else None)
+    if customer is None:
+        messages.error(request, _("Choose the caller from the search results."))
+        return _back(contact, "caller")
+    try:
+        services.attach_customer(contact, customer, agent=_user(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back(contact, "answers")
+
+
+@console_page
+@require_POST
+def new_customer(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if (response := _finished(request, contact)) is not None:
+        return response
+    form = NewCustomerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.create_customer_for_contact(contact, agent=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("New customer record created for the caller."))
+            return _back(contact, "answers")
+    return _render_contact(request, contact, status=400, new_customer_form=form)
+
+
+# --- the outcome ----------------------------------------------------------------------------------------------------
+
+
+@console_page
+@require_POST
+def file_request(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if (response := _finished(request, contact)) is not None:
+        return response
+    jurisdiction = contact.jurisdiction
+    try:
+        service = catalogue.service_for_report(jurisdiction, request.POST.get("service", "")[:60])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(contact, "answers")
+    form = ConsoleReportForm(service, jurisdiction, contact, data=request.POST)
+    if request.POST.get("action") == "check":
+        # "Check for duplicates" without JavaScript: show the suggestions, file nothing.
+        return _render_contact(request, contact, report_form=form, show_duplicates=True)
+    try:
+        submission = services.file_request_for_contact(contact, form.to_report(), agent=_user(request))
+    except CannedAnswer as answer:
+        messages.warning(request, answer.message)
+        return _back(contact, "wrap-up")
+    except ValidationError as error:
+        if "contact" in getattr(error, "error_dict", {}):  # finished, or already has an outcome
+            messages.error(request, " ".join(error.message_dict["contact"]))
+            return _back(contact)
+        form.add_errors(error)
+        return _render_contact(request, contact, report_form=form, status=400)
+    messages.success(request, _("Request %(number)s filed. Give the caller this tracking number.")
+                     % {"number": submission.service_request.tracking_number})
+    return _back(contact, "wrap-up")
+
+
+@console_page
+@require_POST
+def attach(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if (response := _finished(request, contact)) is not None:
+        return response
+    form = AttachForm(request.POST)
+    service_request = None
+    if form.is_valid():
+        service_request = selectors.request_for_console(_user(request), contact.jurisdiction,
+                                                        form.cleaned_data["service_request"])
+        if service_request is None:
+            form.add_error("service_request", _("There is no such request to add the caller to."))
+    if service_request is not None and form.is_valid():
+        email = form.cleaned_data["subscribe_email"] if form.cleaned_data["subscribe"] else ""
+        try:
+            services.attach_to_existing(contact, service_request, agent=_user(request), subscribe_email=email)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("The caller was added to request %(number)s.")
+                             % {"number": service_request.tracking_number})
+            return _back(contact, "wrap-up")
+    for field_messages in form.errors.values():
+        for message in field_messages:
+            messages.error(request, str(message))
+    return _back(contact, "report")
+
+
+@console_page
+@require_POST
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if (response := _finished(request, contact)) is not None:
+        return response
+    form = InformationForm(request.POST)
+    if form.is_valid():
+        service = selectors.service_by_code(contact.jurisdiction, form.cleaned_data["service"])
+        try:
+            services.answer_information(contact, summary=form.cleaned_data["summary"], agent=_user(request),
+                                        service=service, outcome=form.cleaned_data["outcome"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("The answer was recorded."))
+            return _back(contact, "wrap-up")
+    return _render_contact(request, contact, status=400, information_form=form)
+
+
+# --- the wrap-up ----------------------------------------------------------------------------------------------------
+
+
+@console_page
+@require_POST
+def finish(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if (response := _finished(request, contact)) is not None:
+        return response
+    form = WrapUpForm(request.POST)
+    if form.is_valid():
+        try:
+            finished = services.finish_contact(contact, agent=_user(request),
+                                               survey_consent=form.cleaned_data["survey_consent"],
+                                               callback_phone=form.cleaned_data["callback_phone"],
+                                               now=timezone.now())
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Contact finished. Handle time: %(time)s.")
+                             % {"time": selectors.format_duration(finished.handle_seconds)})
+            return _back(contact)
+    return _render_contact(request, contact, status=400, wrap_up_form=form)
+
+
+__all__ = ["answer", "answers", "attach", "callers", "choose_customer", "contact_page", "duplicates", "file_request",
+           "finish", "home", "new_customer", "start"]

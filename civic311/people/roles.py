@@ -51,19 +51,21 @@ _DEPARTMENT_STAFF = _CATALOGUE_READ | {
     "requests.view_historyentry", "requests.add_photo", "requests.view_photo",
 }
 _ESCALATIONS = frozenset({"requests.view_escalation", "requests.change_escalation", "requests.view_escalationstep"})
+_RESPONSE_TEMPLATES = frozenset({"work.view_responsetemplate", "work.add_responsetemplate",
+                                 "work.change_responsetemplate", "work.delete_responsetemplate"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     StaffRole.AGENT: frozenset(_AGENT),
     StaffRole.SUPERVISOR: frozenset(_AGENT | {"requests.change_servicerequest", "requests.view_historyentry",
-                                              "requests.view_photo"} | _ESCALATIONS),
+                                              "requests.view_photo"} | _ESCALATIONS | _RESPONSE_TEMPLATES),
     StaffRole.DEPARTMENT_STAFF: frozenset(_DEPARTMENT_STAFF),
-    StaffRole.DEPARTMENT_MANAGER: frozenset(_DEPARTMENT_STAFF | _ESCALATIONS | {
+    StaffRole.DEPARTMENT_MANAGER: frozenset(_DEPARTMENT_STAFF | _ESCALATIONS | _RESPONSE_TEMPLATES | {
         "requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep"}),
     # Surveys and community programmes have their own rules (`may_survey`, `may_run_community_programmes`);
     # neither role sees requests or contact details through the admin.
     StaffRole.SURVEYOR: _CATALOGUE_READ,
     StaffRole.COMMUNITY_STAFF: _CATALOGUE_READ | {"jurisdictions.view_neighborhood"},
-    StaffRole.ADMIN: frozenset(_AGENT | _DEPARTMENT_STAFF | _ESCALATIONS | {
+    StaffRole.ADMIN: frozenset(_AGENT | _DEPARTMENT_STAFF | _ESCALATIONS | _RESPONSE_TEMPLATES | {
         "requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep",
         "people.view_user", "people.add_user", "people.change_user",
         "people.view_roleassignment", "people.add_roleassignment", "people.change_roleassignment",
@@ -131,6 +133,11 @@ def departments_of(user: Someone, *, roles: tuple[str, ...] = DEPARTMENT_ROLES) 
 
 def is_admin(user: Someone) -> bool:
     return StaffRole.ADMIN in roles_of(user)
+
+
+def sees_jurisdiction(user: Someone, jurisdiction_id: int | None) -> bool:
+    """Whether `jurisdiction_id` is the user's home city (always, for staff without a home department)."""
+    return _sees_jurisdiction(user, jurisdiction_id)
 
 
 def _sees_jurisdiction(user: Someone, jurisdiction_id: int | None) -> bool:
@@ -231,6 +238,17 @@ def may_manage_escalations(user: Someone, department: Department | int | None = 
     return department_id in managed
 
 
+def may_manage_response_templates(user: Someone, department: Department | int | None) -> bool:
+    """Writing the replies staff start notes from: supervisors and admins, any (a city-wide one has no
+    department); department managers, their departments' only."""
+    if roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN}:
+        return True
+    if department is None:
+        return False
+    department_id = department if isinstance(department, int) else department.pk
+    return department_id in departments_of(user, roles=(StaffRole.DEPARTMENT_MANAGER,))
+
+
 def require(rule_result: bool, message: str) -> None:
     """Raise PermissionDenied(message) unless the rule allowed it: `require(may_x(actor, thing), _("…"))`."""
     if not rule_result:
@@ -247,11 +265,13 @@ __all__ = [
     "may_change_request",
     "may_file_request",
     "may_manage_escalations",
+    "may_manage_response_templates",
     "may_run_community_programmes",
     "may_see_contact_details",
     "may_survey",
     "may_view_request",
     "require",
     "roles_of",
+    "sees_jurisdiction",
     "visible_requests",
 ]

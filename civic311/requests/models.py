@@ -194,6 +194,7 @@ class Contact(models.Model):
     """
 
     class Outcome(models.TextChoices):
+        PENDING = "pending", _("In progress")  # an open contact in the agent console, nothing decided yet
         SERVICE_REQUEST = "service_request", _("Service request filed")
         INFORMATION = "information", _("Information given")
         DIRECTORY = "directory", _("Directory assistance")
@@ -228,6 +229,10 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_outcome_display()}"
+
+    @property
+    def has_outcome(self) -> bool:
+        return self.outcome != self.Outcome.PENDING
 
     @property
     def handle_seconds(self) -> int | None:

@@ -8,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civic311.demo import services as demo
+from civic311.demo.console_contacts import give_agents_console_contacts
 
 
 class Command(BaseCommand):
@@ -44,8 +45,11 @@ class Command(BaseCommand):
         demo.load_catalogue(city)
         demo.create_staff(city)
         if city.service_requests.exists():
+            # The agents' day in the console is "today": a demo started again on another day gets its own.
+            today = give_agents_console_contacts(city)
             self.stdout.write(
-                f"The demo city {city.name} is already there; its catalogue and staff are up to date. "
+                f"The demo city {city.name} is already there; its catalogue and staff are up to date"
+                f"{f', and {today} console contacts were made for today' if today else ''}. "
                 "Use --reset to rebuild it."
             )
             return
@@ -56,12 +60,13 @@ class Command(BaseCommand):
             progress=lambda line: self.stderr.write(line, style_func=str),
         )
         customers = demo.create_demo_customers(city, seed=seed)
+        give_agents_console_contacts(city, seed=seed)
         self.stdout.write(self.style.SUCCESS(
             f"{city.name} is ready in {time.monotonic() - started:.1f} s: {stats.requests:,} service requests, "
             f"{stats.contacts:,} contacts, {stats.history_entries:,} history entries "
             f"({stats.rows_per_second:,.0f} rows/s), {customers:,} customers."
         ))
-        self.stdout.write("Sign in to the admin with: python manage.py demo_login")
+        self.stdout.write("Sign in with: python manage.py demo_login")
 
     def _confirm_reset(self, city, interactive: bool) -> None:
         if not (interactive and sys.stdin.isatty()):

@@ -1,0 +1,262 @@
+"""Reads for the agent console: who may open a contact, the answers an agent can give, duplicate
+suggestions, and an agent's day.
+
+`search_answers` is the interface the knowledge base will fill: today it is a stub over the service
+catalogue (names, descriptions, keywords); the console only ever sees `AnswerItem`s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import h3
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic311.catalogue import selectors as catalogue
+from civic311.catalogue.models import Service
+from civic311.jurisdictions import selectors as places
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.people import roles
+from civic311.people.models import StaffRole, User
+from civic311.requests.lifecycle import FINAL_STATES
+from civic311.requests.models import Contact, ServiceRequest
+
+# Who uses the console: agents take contacts; supervisors and admins take them too, and look at others'.
+CONSOLE_ROLES = (StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN)
+OVERSEERS = frozenset({StaffRole.SUPERVISOR, StaffRole.ADMIN})
+# The channels a contact-centre agent takes contacts on (web, mobile and Open311 file for themselves).
+CONSOLE_CHANNELS = ("phone", "walk_in", "email", "social")
+ANSWERS_MAX = 10
+DUPLICATES_MAX = 10
+# Ring 1 around a resolution-9 H3 cell reaches roughly 200-350 m: "the same block or the next".
+DUPLICATE_RING = 1
+
+
+# --- who may -------------------------------------------------------------------------------------------
+
+
+def may_use_console(user: User) -> bool:
+    return bool(roles.roles_of(user) & set(CONSOLE_ROLES))
+
+
+def may_view_contact(user: User, contact: Contact) -> bool:
+    """The agent who took it; supervisors and admins of the contact's city (an admin: any city)."""
+    if contact.agent_id is not None and contact.agent_id == user.pk and may_use_console(user):
+        return True
+    held = roles.roles_of(user)
+    if StaffRole.ADMIN in held:
+        return True
+    return StaffRole.SUPERVISOR in held and roles.sees_jurisdiction(user, contact.jurisdiction_id)
+
+
+def may_work_contact(user: User, contact: Contact) -> bool:
+    """Only the agent who took the contact records what came of it (a supervisor looks, does not type)."""
+    return contact.agent_id is not None and contact.agent_id == user.pk and may_use_console(user)
+
+
+def contact_for(user: User, contact_id: int) -> Contact:
+    """The contact `user` may open, or 404 when there is none, PermissionDenied when it is not theirs."""
+    contact = get_object_or_404(
+        Contact.objects.select_related("jurisdiction", "agent", "customer", "service", "service_request"),
+        pk=contact_id,
+    )
+    if not may_view_contact(user, contact):
+        raise PermissionDenied(_("This contact belongs to another agent."))
+    return contact
+
+
+# --- answers (the knowledge base's interface) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerItem:
+    """Something an agent can tell a caller: a title, the answer, and the service it is about, if any."""
+
+    title: str
+    body: str
+    service: Service | None = None
+    service_notice: str = ""
+
+    @property
+    def files_requests(self) -> bool:
+        return self.service is not None and self.service.accepts_requests
+
+
+def search_answers(jurisdiction: Jurisdiction, query: str, language: str | None = None,
+                   limit: int = ANSWERS_MAX) -> list[AnswerItem]:
+    """Answers for what the caller asks, best first.
+
+    A stub until the knowledge base lands: the catalogue's own search over service names, descriptions
+    and keywords, each service's description being the answer. The knowledge base replaces the body of
+    this function and keeps its signature.
+    """
+    query = " ".join((query or "").replace("\x00", "").split())[:200]
+    if not query:
+        return []
+    return [
+        AnswerItem(title=service.localized("name", language), body=service.localized("description", language),
+                   service=service, service_notice=service.service_notice)
+        for service in catalogue.search_services(jurisdiction, query, limit=limit)
+    ]
+
+
+# --- duplicate suggestions -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateSuggestion:
+    service_request: ServiceRequest
+    metres: int | None  # from the point given; None when matched by address
+
+    @property
+    def tracking_number(self) -> str:
+        return self.service_request.tracking_number
+
+
+def _metres(lat1: float, long1: float, lat2: float, long2: float) -> int:
+    earth = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(long2 - long1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return round(2 * earth * math.asin(math.sqrt(a)))
+
+
+def open_requests_of(service: Service) -> QuerySet[ServiceRequest]:
+    return (ServiceRequest.objects.filter(service=service)
+            .exclude(status__in=[status.value for status in FINAL_STATES]))
+
+
+def duplicate_suggestions(service: Service, lat: float | None, long: float | None, *, address: str = "",
+                          user: User | None = None, ring: int = DUPLICATE_RING,
+                          limit: int = DUPLICATES_MAX) -> list[DuplicateSuggestion]:
+    """Open requests of the same service near where the caller's problem is, newest first.
+
+    Near: in the H3 cell of the point or one of its neighbours (`ring` rings out). Without a point, the
+    same address (ignoring case and spacing). Only requests `user` may see.
+    """
+    candidates = open_requests_of(service)
+    if user is not None:
+        candidates = roles.visible_requests(user, candidates)
+    if lat is not None and long is not None:
+        cells = list(h3.grid_disk(places.h3_cell(lat, long), ring))
+        found = candidates.filter(h3_cell__in=cells)
+    else:
+        address = " ".join((address or "").split())
+        if not address:
+            return []
+        found = candidates.filter(address__iexact=address)
+    suggestions = []
+    for service_request in found.select_related("service").order_by("-requested_at", "-pk")[:limit]:
+        metres = None
+        if lat is not None and long is not None and None not in (service_request.lat, service_request.long):
+            metres = _metres(lat, long, service_request.lat, service_request.long)  # type: ignore[arg-type]
+        suggestions.append(DuplicateSuggestion(service_request, metres))
+    return suggestions
+
+
+def parse_point(jurisdiction: Jurisdiction, lat: object, long: object) -> tuple[float | None, float | None]:
+    """A point typed into the console, or (None, None) when it is missing, not a number or out of the city."""
+    parsed_lat = catalogue.parse_coordinate(lat, -90, 90) if lat not in (None, "") else None
+    parsed_long = catalogue.parse_coordinate(long, -180, 180) if long not in (None, "") else None
+    if parsed_lat is None or parsed_long is None or not jurisdiction.contains(parsed_lat, parsed_long):
+        return None, None
+    return parsed_lat, parsed_long
+
+
+# --- an agent's day -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Day:
+    contacts: list[Contact]
+    finished: int
+    average_handle_seconds: int | None
+
+    @property
+    def open_contacts(self) -> list[Contact]:
+        return [contact for contact in self.contacts if contact.ended_at is None]
+
+
+def _start_of_day(jurisdiction: Jurisdiction, now: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(now, jurisdiction.zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _average(contacts: list[Contact]) -> int | None:
+    times = [contact.handle_seconds for contact in contacts if contact.handle_seconds is not None]
+    return round(sum(times) / len(times)) if times else None
+
+
+def agent_contacts_today(agent: User, jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> Day:
+    """The contacts `agent` took today (the city's day), newest first, with their average handle time."""
+    now = now or timezone.now()
+    contacts = list(
+        Contact.objects.filter(agent=agent, jurisdiction=jurisdiction, started_at__gte=_start_of_day(jurisdiction, now))
+        .select_related("service", "service_request", "customer").order_by("-started_at", "-pk")
+    )
+    finished = [contact for contact in contacts if contact.ended_at is not None]
+    return Day(contacts, len(finished), _average(finished))
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    agent: User
+    contacts: int
+    open: int
+    average_handle_seconds: int | None
+
+
+def team_today(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> list[AgentResult]:
+    """Per agent, today's contacts taken in the console and their average handle time (for supervisors)."""
+    now = now or timezone.now()
+    by_agent: dict[int, list[Contact]] = {}
+    agents: dict[int, User] = {}
+    for contact in (Contact.objects.filter(jurisdiction=jurisdiction, agent__isnull=False,
+                                           started_at__gte=_start_of_day(jurisdiction, now))
+                    .select_related("agent").only("agent", "started_at", "ended_at")):
+        assert contact.agent is not None  # filtered above
+        by_agent.setdefault(contact.agent.pk, []).append(contact)
+        agents[contact.agent.pk] = contact.agent
+    results = [
+        AgentResult(agents[pk], len(contacts), sum(1 for c in contacts if c.ended_at is None),
+                    _average([c for c in contacts if c.ended_at is not None]))
+        for pk, contacts in by_agent.items()
+    ]
+    results.sort(key=lambda result: str(result.agent).casefold())
+    return results
+
+
+# --- small look-ups for the console's forms ----------------------------------------------------------------
+
+
+def service_by_code(jurisdiction: Jurisdiction, code: str) -> Service | None:
+    code = (code or "").strip()
+    if not code or "\x00" in code or len(code) > 60:
+        return None
+    return Service.objects.filter(jurisdiction=jurisdiction, code=code).first()
+
+
+def request_for_console(user: User, jurisdiction: Jurisdiction, pk: int) -> ServiceRequest | None:
+    """A request of the city `user` may see, by id (for adding a caller to it)."""
+    return (roles.visible_requests(user, ServiceRequest.objects.filter(jurisdiction=jurisdiction, pk=pk))
+            .select_related("service").first())
+
+
+def primary(items: list) -> object | None:
+    """The primary phone, e-mail or address of a customer's prefetched list (else the first)."""
+    return next((item for item in items if item.is_primary), items[0] if items else None)
+
+
+def format_duration(seconds: int | None) -> str:
+    """A handle time as the contact centre reads it: "4:05", "1:02:30"; "-" when unknown."""
+    if seconds is None:
+        return "-"
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,0 +1,259 @@
+"""Writes of the agent console: one contact (a call, a walk-in, an e-mail, a social post) from opening
+to wrap-up.
+
+A contact is opened with no outcome (`Contact.Outcome.PENDING`, `ended_at` None); exactly one outcome is then
+recorded (a request filed, an answer given, the caller added to an existing request, or a safety rule's
+canned answer); the wrap-up records survey consent and the callback number and closes it, which fixes
+its handle time. Every function refuses (PermissionDenied) anyone but the agent who opened the contact,
+and (ValidationError) a contact already finished; each writes in one transaction. The rules of what is
+filed or logged are the requests' and people's own services, called here with `actor=agent`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic311.catalogue.models import Service
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.notifications import services as notifications
+from civic311.people import roles
+from civic311.people import services as people
+from civic311.people.models import Customer, User
+from civic311.people.selectors import may_see_contact_details, survivor_of
+from civic311.requests import services as requests
+from civic311.requests.models import Contact, ServiceRequest
+
+from .selectors import CONSOLE_CHANNELS, may_use_console, may_work_contact
+
+logger = logging.getLogger(__name__)
+
+WHERE = "console"
+NO_OUTCOME = Contact.Outcome.PENDING
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _lock(contact: Contact, agent: User) -> Contact:
+    """The contact's row, locked for this call; refused unless it is the agent's and still open."""
+    if not may_work_contact(agent, contact):
+        raise PermissionDenied(_("Only the agent who took this contact can record it."))
+    current = Contact.objects.select_for_update().select_related("customer", "jurisdiction").get(pk=contact.pk)
+    if current.ended_at is not None:
+        raise ValidationError({"contact": _("This contact is finished; start a new one.")})
+    return current
+
+
+def _check_no_outcome(contact: Contact) -> None:
+    if contact.outcome != NO_OUTCOME:
+        raise ValidationError({"contact": _(
+            "This contact already has an outcome (%(outcome)s). Finish it and start a new contact for the "
+            "caller's next issue.") % {"outcome": contact.get_outcome_display()}})
+
+
+# --- opening and the caller --------------------------------------------------------------------------------
+
+
+def start_contact(jurisdiction: Jurisdiction, agent: User, channel: str, *, now: dt.datetime | None = None) -> Contact:
+    """Open a contact on a channel; its handle time runs from now."""
+    if not may_use_console(agent):
+        raise PermissionDenied(_("Only agents, supervisors and administrators take contacts."))
+    if channel not in CONSOLE_CHANNELS:
+        raise ValidationError({"channel": _("Choose phone, walk-in, e-mail or social media.")})
+    contact = Contact.objects.create(jurisdiction=jurisdiction, channel=channel, outcome=NO_OUTCOME, agent=agent,
+                                     started_at=_now(now))
+    logger.info("contact %s started (%s)", contact.pk, channel)
+    return contact
+
+
+def attach_customer(contact: Contact, customer: Customer, *, agent: User) -> Contact:
+    """Say who the caller is (a merged record is followed to its survivor)."""
+    customer = survivor_of(customer)
+    if not may_see_contact_details(agent):
+        raise PermissionDenied(_("You may not see customers' records."))
+    with transaction.atomic():
+        current = _lock(contact, agent)
+        if customer.jurisdiction_id != current.jurisdiction_id:
+            raise ValidationError({"customer": _("That customer belongs to another jurisdiction.")})
+        current.customer = customer
+        current.save(update_fields=["customer"])
+        # A request filed earlier in this contact belongs to the caller too.
+        requester = current.service_request.requester if current.service_request_id else None  # type: ignore[union-attr]
+        if requester is not None and requester.customer_id is None:
+            people.link_requester(requester, customer, actor=agent, where=WHERE)
+    return current
+
+
+def create_customer_for_contact(contact: Contact, *, agent: User, first_name: str = "", last_name: str = "",
+                                phone: str = "", email: str = "", address: str = "", zipcode: str = "",
+                                now: dt.datetime | None = None) -> Customer:
+    """A new customer record for the caller, attached to the contact (both or neither)."""
+    with transaction.atomic():
+        current = _lock(contact, agent)
+        customer = people.create_customer(
+            current.jurisdiction, first_name=first_name, last_name=last_name,
+            phones=[phone] if (phone or "").strip() else [], emails=[email] if (email or "").strip() else [],
+            addresses=[people.AddressIn(address, zipcode)] if (address or "").strip() or (zipcode or "").strip()
+            else [],
+            actor=agent, where=WHERE, now=_now(now),
+        )
+        attach_customer(current, customer, agent=agent)
+    return customer
+
+
+# --- the outcome -----------------------------------------------------------------------------------------------
+
+
+def file_request_for_contact(contact: Contact, report: requests.Report, *, agent: User,
+                             now: dt.datetime | None = None) -> requests.Submission:
+    """File a request for the caller through every intake rule (`requests.services.submit`).
+
+    The contact becomes the request's contact (submit's own contact row for it is folded into this one,
+    in the filing transaction), and the requester snapshot is linked to the caller's customer record.
+    A safety rule's canned answer (CannedAnswer is re-raised) becomes this contact's outcome instead.
+    """
+    now = _now(now)
+    # Checked before filing; checked again, under the row lock, inside the filing transaction.
+    if not may_work_contact(agent, contact):
+        raise PermissionDenied(_("Only the agent who took this contact can record it."))
+    if contact.ended_at is not None:
+        raise ValidationError({"contact": _("This contact is finished; start a new one.")})
+    _check_no_outcome(contact)
+    report = replace(report, channel=contact.channel, parent=None)
+
+    def take_over(service_request: ServiceRequest) -> None:
+        current = _lock(contact, agent)
+        _check_no_outcome(current)
+        Contact.objects.filter(service_request=service_request).exclude(pk=current.pk).delete()
+        current.outcome = Contact.Outcome.SERVICE_REQUEST
+        current.service = service_request.service
+        current.service_request = service_request
+        current.requester = service_request.requester
+        current.save(update_fields=["outcome", "service", "service_request", "requester"])
+        if service_request.requester is not None and current.customer is not None:
+            people.link_requester(service_request.requester, current.customer, actor=agent, where=WHERE, now=now)
+
+    try:
+        submission = requests.submit(contact.jurisdiction, report, actor=agent, also=take_over, now=now)
+    except requests.CannedAnswer:
+        _take_over_canned_answer(contact, agent, report.service_code, now)
+        contact.refresh_from_db()
+        raise
+    contact.refresh_from_db()
+    # A retry of a form already filed (same idempotency key) is fine for this contact's own request only.
+    if not submission.created and contact.service_request_id != submission.service_request.pk:
+        raise ValidationError({"contact": _("This form was already used to file request %(number)s.")
+                               % {"number": submission.service_request.tracking_number}})
+    return submission
+
+
+def _take_over_canned_answer(contact: Contact, agent: User, service_code: str, now: dt.datetime) -> None:
+    """`submit` logs a safety rule's answer as a contact of its own; make it this contact's outcome."""
+    with transaction.atomic():
+        current = _lock(contact, agent)
+        logged = (Contact.objects.select_for_update()
+                  .filter(jurisdiction=current.jurisdiction, agent=agent, outcome=Contact.Outcome.CANNED_ANSWER,
+                          started_at=now, service__code=service_code, service_request=None)
+                  .exclude(pk=current.pk).first())
+        if logged is None:
+            return
+        if current.outcome == NO_OUTCOME:
+            current.outcome = Contact.Outcome.CANNED_ANSWER
+            current.service_id = logged.service_id
+            current.summary = logged.summary
+            current.save(update_fields=["outcome", "service", "summary"])
+        logged.delete()
+
+
+def answer_information(contact: Contact, *, summary: str, agent: User, service: Service | None = None,
+                       outcome: str = Contact.Outcome.INFORMATION) -> Contact:
+    """The caller needed only an answer (information or directory assistance): record the answer given."""
+    with transaction.atomic():
+        current = _lock(contact, agent)
+        _check_no_outcome(current)
+        summary = requests.check_information_request(current.jurisdiction, summary=summary, outcome=outcome,
+                                                     service=service)
+        current.outcome = outcome
+        current.summary = summary
+        current.service = service
+        current.save(update_fields=["outcome", "summary", "service"])
+    return current
+
+
+def attach_to_existing(contact: Contact, service_request: ServiceRequest, *, agent: User, subscribe_email: str = "",
+                       now: dt.datetime | None = None) -> Contact:
+    """The caller reports a problem someone already reported: add them to that request instead of filing.
+
+    Leaves an internal note on the request and, when the caller gives an e-mail and agrees, asks them to
+    follow it (double opt-in: they confirm from the e-mail).
+    """
+    now = _now(now)
+    roles.require(roles.may_view_request(agent, service_request),
+                  _("You may not see request %(number)s.") % {"number": service_request.tracking_number})
+    subscribe_email = (subscribe_email or "").strip()
+    with transaction.atomic():
+        current = _lock(contact, agent)
+        _check_no_outcome(current)
+        target = ServiceRequest.objects.select_related("service").get(pk=service_request.pk)
+        if target.jurisdiction_id != current.jurisdiction_id:
+            raise ValidationError({"service_request": _("That request belongs to another jurisdiction.")})
+        if not target.is_open:
+            raise ValidationError({"service_request": _(
+                "Request %(number)s is closed; file a new request instead.") % {"number": target.tracking_number}})
+        if subscribe_email:
+            try:
+                notifications.subscribe(target, subscribe_email, now=now,
+                                        language=current.customer.preferred_language if current.customer else "")
+            except notifications.SubscriptionError as error:
+                raise ValidationError({"subscribe_email": str(error)}) from None
+        current.outcome = Contact.Outcome.EXISTING_REQUEST
+        current.service = target.service
+        current.service_request = target
+        current.save(update_fields=["outcome", "service", "service_request"])
+        # Recorded as the system's note: adding a caller is not working the request (agents may not), and
+        # the contact row says which agent took it.
+        requests.add_note(target, _("Another caller reported this (%(channel)s contact, taken by %(agent)s).")
+                          % {"channel": current.get_channel_display(), "agent": agent}, actor=None, public=False,
+                          now=now)
+    return current
+
+
+# --- the wrap-up -------------------------------------------------------------------------------------------------
+
+
+def finish_contact(contact: Contact, *, agent: User, survey_consent: bool | None, callback_phone: str = "",
+                   now: dt.datetime | None = None) -> Contact:
+    """End the contact: whether the caller agreed to a survey call, the number to call back, and the
+    handle time (from opening to now). The consent is recorded on the caller's customer record too."""
+    now = _now(now)
+    errors: dict[str, list[str]] = {}
+    if survey_consent is None:
+        errors["survey_consent"] = [_("Ask the caller whether they agree to a short survey call, and record it.")]
+    number = " ".join((callback_phone or "").split())
+    if number:
+        people.check_phone(number, errors, "callback_phone")
+    elif survey_consent:
+        errors["callback_phone"] = [_("Give the number the survey team may call.")]
+    with transaction.atomic():
+        current = _lock(contact, agent)
+        if current.outcome == NO_OUTCOME:
+            errors["contact"] = [_("Record what came of the contact first: file a request, log the answer given, "
+                                   "or add the caller to an existing request.")]
+        if errors:
+            raise ValidationError(errors)
+        current.survey_consent = survey_consent
+        current.callback_phone = number
+        current.ended_at = max(now, current.started_at)
+        current.save(update_fields=["survey_consent", "callback_phone", "ended_at"])
+        if current.customer is not None and current.customer.merged_into_id is None:
+            people.record_consent(current.customer, survey=survey_consent, actor=agent, where=WHERE, now=now)
+    logger.info("contact %s finished in %ss", current.pk, current.handle_seconds)
+    return current
