@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,18 +36,28 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def phone_page(chromium):
-    """A phone-sized page that records what the content security policy blocked."""
-    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US")
+@contextmanager
+def recording_page(chromium, **options):
+    """A page in a fresh context (closed afterwards) that records what the content security policy
+    blocked, in `page.csp_violations`."""
+    context = chromium.new_context(**{"locale": "en-US", **options})
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.csp_violations = []
     page.on("console", lambda message: (
         page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
     ))
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(chromium):
+    """A phone-sized page that records what the content security policy blocked."""
+    with recording_page(chromium, viewport=PHONE, is_mobile=True, has_touch=True) as page:
+        yield page
 
 
 @pytest.fixture

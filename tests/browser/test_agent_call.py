@@ -15,6 +15,7 @@ from civic311.people.models import PersonalDataAccess, StaffRole
 from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
 
 from ..factories import StaffFactory, filed_request
+from .conftest import recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -37,14 +38,7 @@ def call_centre(transactional_db, jurisdiction, center_city, service):
 
 def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre, chromium):
     agent, caller, earlier, reported = call_centre
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    blocked: list[str] = []
-    page.on("console", lambda message: (
-        blocked.append(message.text) if "Content Security Policy" in message.text else None
-    ))
-    try:
+    with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
         page.get_by_label("Username").fill(agent.username)
         page.get_by_label("Password").fill(PASSWORD)
@@ -104,9 +98,7 @@ def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre,
         page.keyboard.press("Enter")
         page.locator("#handle-time").wait_for()
         assert page.get_by_text("Agreed to a survey call.").is_visible()
-    finally:
-        context.close()
-    assert blocked == []
+    assert page.csp_violations == []
 
     contact = Contact.objects.get(agent=agent)
     assert contact.ended_at is not None and contact.handle_seconds is not None

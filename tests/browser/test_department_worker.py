@@ -16,6 +16,7 @@ from civic311.requests.models import HistoryEntry, ServiceRequest
 from civic311.work.models import ResponseTemplate
 
 from ..test_work_world import PASSWORD, build_world
+from .conftest import recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -38,14 +39,7 @@ def test_a_department_worker_works_the_queue(live_server, transactional_db, chro
                                     title="Crew scheduled", body="A crew is scheduled for #{tracking_number}.")
     worker = world.streets_worker
 
-    context = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    blocked: list[str] = []
-    page.on("console", lambda message: (
-        blocked.append(message.text) if "Content Security Policy" in message.text else None
-    ))
-    try:
+    with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
         page.goto(f"{live_server.url}/work/")
         page.wait_for_url(re.compile(r"/admin/login/"))
         page.get_by_label("Username").fill(worker.username)
@@ -106,6 +100,4 @@ def test_a_department_worker_works_the_queue(live_server, transactional_db, chro
             "number => document.querySelector(`tr[data-request='${number}'] .work-status`).textContent === 'On hold'",
             arg=dumping.tracking_number, timeout=25_000)
         assert page.locator(f"tr[data-request='{first.tracking_number}']").count() == 0  # closed: not open work
-    finally:
-        context.close()
-    assert blocked == []
+    assert page.csp_violations == []

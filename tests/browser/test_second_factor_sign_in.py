@@ -11,20 +11,15 @@ import pytest
 from civic311.people import totp
 from civic311.people.models import StaffTOTPDevice
 
+from .conftest import recording_page
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
 
 
 def test_a_staff_member_enrols_signs_out_and_signs_in_with_a_code(live_server, transactional_db, staff, chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    blocked: list[str] = []
-    page.on("console", lambda message: (
-        blocked.append(message.text) if "Content Security Policy" in message.text else None
-    ))
-    try:
+    with recording_page(chromium, viewport={"width": 1280, "height": 900}) as page:
         # Password only, as today.
         page.goto(f"{live_server.url}/admin/login/?next=/account/second-factor/")
         page.get_by_label("Username").fill(staff.username)
@@ -55,6 +50,4 @@ def test_a_staff_member_enrols_signs_out_and_signs_in_with_a_code(live_server, t
         page.get_by_role("button", name="Verify").click()
         page.wait_for_url(re.compile(r"/admin/$"))
         assert page.get_by_role("button", name="Log out").is_visible()
-    finally:
-        context.close()
-    assert blocked == []
+    assert page.csp_violations == []

@@ -8,24 +8,19 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 
+from .conftest import recording_page
+
 pytestmark = pytest.mark.browser
 
 
 def test_a_developer_tries_the_staff_api_on_its_interactive_page(live_server, transactional_db, department, staff,
                                                                    chromium):
     staff.user_permissions.add(Permission.objects.get(codename="view_department"))
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    blocked: list[str] = []
-    page.on("console", lambda message: (
-        blocked.append(message.text) if "Content Security Policy" in message.text else None
-    ))
     fetched_elsewhere: list[str] = []
-    page.on("request", lambda request: (
-        fetched_elsewhere.append(request.url) if not request.url.startswith(live_server.url) else None
-    ))
-    try:
+    with recording_page(chromium, viewport={"width": 1280, "height": 900}) as page:
+        page.on("request", lambda request: (
+            fetched_elsewhere.append(request.url) if not request.url.startswith(live_server.url) else None
+        ))
         page.goto(f"{live_server.url}/admin/login/?next=/api/docs/")
         page.get_by_label("Username").fill(staff.username)
         page.get_by_label("Password").fill("correct horse battery staple")
@@ -44,7 +39,5 @@ def test_a_developer_tries_the_staff_api_on_its_interactive_page(live_server, tr
         response.wait_for()
         assert response.inner_text().strip().startswith("200")
         assert "Streets Department" in departments.locator(".live-responses-table .microlight").first.inner_text()
-    finally:
-        context.close()
-    assert blocked == []
+    assert page.csp_violations == []
     assert fetched_elsewhere == []
