@@ -231,6 +231,7 @@ def test_the_caller_is_added_to_an_existing_request(contact, agent, service):
     assert (contact.outcome, contact.service_request) == (Contact.Outcome.EXISTING_REQUEST, existing)
     note = existing.history.get(kind=HistoryEntry.Kind.NOTE)
     assert "Another caller reported this" in note.text and not note.is_public
+    assert note.actor == agent  # in the agent's name, though agents do not work requests
     assert Subscription.objects.get(service_request=existing).state == Subscription.State.PENDING
 
 

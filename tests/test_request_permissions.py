@@ -182,3 +182,18 @@ def test_the_admin_audits_showing_a_requester_and_hides_them_from_department_sta
     assert "Pat" in page
     assert list(PersonalDataAccess.objects.values_list("user", "requester", "where")) == [
         (supervisor.pk, mine.requester_id, "admin")]
+
+
+@pytest.mark.parametrize("kind", list(ALLOWED))
+def test_who_may_record_that_another_caller_reported_a_request(db, kind):
+    world = Places()
+    user = world.subject(kind)
+    before = world.theirs.history.count()
+    if "view theirs" in ALLOWED[kind]:
+        entry = services.record_another_report(world.theirs, actor=user, channel="phone")
+        assert (entry.actor, entry.is_public, entry.kind) == (user, False, HistoryEntry.Kind.NOTE)
+        assert "Phone" in entry.text
+    else:
+        with pytest.raises(PermissionDenied):
+            services.record_another_report(world.theirs, actor=user, channel="phone")
+        assert world.theirs.history.count() == before

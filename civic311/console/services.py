@@ -218,11 +218,7 @@ def attach_to_existing(contact: Contact, service_request: ServiceRequest, *, age
         current.service = target.service
         current.service_request = target
         current.save(update_fields=["outcome", "service", "service_request"])
-        # Recorded as the system's note: adding a caller is not working the request (agents may not), and
-        # the contact row says which agent took it.
-        requests.add_note(target, _("Another caller reported this (%(channel)s contact, taken by %(agent)s).")
-                          % {"channel": current.get_channel_display(), "agent": agent}, actor=None, public=False,
-                          now=now)
+        requests.record_another_report(target, actor=agent, channel=current.channel, now=now)
     return current
 
 

@@ -298,9 +298,27 @@ def add_note(service_request: ServiceRequest, text: str, *, actor: User | None, 
                                % {"max": settings.CIVIC311_DESCRIPTION_MAX_CHARS}})
     if _has_nul(text):
         raise ValidationError({"text": [_nul_message()]})
+    return _write_note(service_request, text, actor=actor, public=public, actor_label=actor_label, now=now,
+                       check=_check_may_change)
+
+
+def record_another_report(service_request: ServiceRequest, *, actor: User, channel: str,
+                          now: dt.datetime | None = None) -> HistoryEntry:
+    """An agent adds a caller to an open request someone already reported: an internal note in the
+    agent's name. Anyone who may see the request may record this; it is not working the request."""
+    def may_view(user: User | None, current: ServiceRequest) -> None:
+        roles.require(roles.may_view_request(user, current),
+                      _("You may not see request %(number)s.") % {"number": current.tracking_number})
+
+    text = _("Another caller reported this (%(channel)s contact).") % {"channel": Channel(_channel(channel)).label}
+    return _write_note(service_request, text, actor=actor, public=False, now=now or timezone.now(), check=may_view)
+
+
+def _write_note(service_request: ServiceRequest, text: str, *, actor: User | None, public: bool, now: dt.datetime,
+                check: Callable[[User | None, ServiceRequest], None], actor_label: str = "") -> HistoryEntry:
     with transaction.atomic():
         current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
-        _check_may_change(actor, current)
+        check(actor, current)
         current.updated_at = now
         fields = ["updated_at"]
         if public and current.is_open:
