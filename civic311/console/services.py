@@ -46,7 +46,8 @@ def _lock(contact: Contact, agent: User) -> Contact:
     """The contact's row, locked for this call; refused unless it is the agent's and still open."""
     if not may_work_contact(agent, contact):
         raise PermissionDenied(_("Only the agent who took this contact can record it."))
-    current = Contact.objects.select_for_update(of=("self",)).select_related("customer", "jurisdiction").get(pk=contact.pk)
+    current = (Contact.objects.select_for_update(of=("self",)).select_related("customer", "jurisdiction")
+               .get(pk=contact.pk))
     if current.ended_at is not None:
         raise ValidationError({"contact": _("This contact is finished; start a new one.")})
     return current
