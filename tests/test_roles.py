@@ -43,6 +43,9 @@ RULES = {
     "response templates of ours": lambda u, w: roles.may_manage_response_templates(u, w.streets),
     "response templates of theirs": lambda u, w: roles.may_manage_response_templates(u, w.water.pk),
     "city-wide response templates": lambda u, w: roles.may_manage_response_templates(u, None),
+    "edit knowledge": lambda u, w: roles.may_edit_knowledge(u),
+    "search analytics": lambda u, w: roles.may_see_search_analytics(u),
+    "declare emergency": lambda u, w: roles.may_declare_emergency(u),
 }
 EVERYTHING = frozenset(RULES)
 ASSIGNED = {"contact details of ours, assigned", "contact details of theirs, assigned"}
@@ -54,10 +57,11 @@ ALLOWED: dict[str, set[str]] = {
     "agent": VIEW_ALL | CONTACT_ALL,
     "supervisor": VIEW_ALL | CONTACT_ALL | {"change ours", "change theirs", "survey", "escalations of ours",
                                             "escalations of theirs", "response templates of ours",
-                                            "response templates of theirs", "city-wide response templates"},
+                                            "response templates of theirs", "city-wide response templates",
+                                            "edit knowledge", "search analytics", "declare emergency"},
     "department staff": {"view ours", "list ours", "change ours"} | ASSIGNED,
     "department manager": {"view ours", "list ours", "change ours", "escalations of ours",
-                           "response templates of ours"} | ASSIGNED,
+                           "response templates of ours", "search analytics"} | ASSIGNED,
     "surveyor": {"survey"} | ASSIGNED,
     "community staff": {"community programmes"} | ASSIGNED,
     "admin": set(EVERYTHING),

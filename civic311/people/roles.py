@@ -249,6 +249,21 @@ def may_manage_response_templates(user: Someone, department: Department | int | 
     return department_id in departments_of(user, roles=(StaffRole.DEPARTMENT_MANAGER,))
 
 
+def may_edit_knowledge(user: Someone) -> bool:
+    """Writing, reviewing and publishing knowledge-base articles: supervisors and admins."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_see_search_analytics(user: Someone) -> bool:
+    """What residents and agents search for and read: supervisors, department managers, admins."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.DEPARTMENT_MANAGER, StaffRole.ADMIN})
+
+
+def may_declare_emergency(user: Someone) -> bool:
+    """Declaring (and ending) an emergency such as a snow emergency: supervisors and admins."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
 def require(rule_result: bool, message: str) -> None:
     """Raise PermissionDenied(message) unless the rule allowed it: `require(may_x(actor, thing), _("…"))`."""
     if not rule_result:
@@ -263,11 +278,14 @@ __all__ = [
     "group_name",
     "is_admin",
     "may_change_request",
+    "may_declare_emergency",
+    "may_edit_knowledge",
     "may_file_request",
     "may_manage_escalations",
     "may_manage_response_templates",
     "may_run_community_programmes",
     "may_see_contact_details",
+    "may_see_search_analytics",
     "may_survey",
     "may_view_request",
     "require",
