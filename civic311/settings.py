@@ -77,6 +77,10 @@ INSTALLED_APPS = [
     "civic311.public",
     "civic311.console",
     "civic311.work",
+    "civic311.knowledge",
+    "civic311.insights",
+    "civic311.emergencies",
+    "civic311.social",
     "civic311.staff_api",
     "civic311.demo",
 ]
