@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "civic311.jurisdictions.middleware.JurisdictionMiddleware",
     "civic311.public.middleware.ContentSecurityPolicyMiddleware",
+    "civic311.insights.middleware.VisitorMiddleware",
 ]
 
 ROOT_URLCONF = "civic311.urls"
