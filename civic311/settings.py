@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "civic311.jurisdictions.context_processors.jurisdiction",
                 "civic311.people.staff_pages.staff_navigation",
+                "civic311.emergencies.context_processors.emergency",
             ],
         },
     },
@@ -189,6 +190,12 @@ CIVIC311_DESCRIPTION_MAX_CHARS = 4000
 CIVIC311_RESIDENT_REOPEN_DAYS = int(os.environ.get("CIVIC311_RESIDENT_REOPEN_DAYS", "14"))
 CIVIC311_PUBLIC_URL = os.environ.get("CIVIC311_PUBLIC_URL", "").rstrip("/")
 CIVIC311_OPEN311_TEST_URL = os.environ.get("CIVIC311_OPEN311_TEST_URL", "")
+# Emergency mode's one coordinated message: e-mail addresses (comma-separated) and social accounts
+# ("x=@phl311,facebook=Philly311"; unset: the demo's accounts, written to var/social-outbox.jsonl; empty: none).
+CIVIC311_EMERGENCY_BROADCAST_EMAILS = os.environ.get("CIVIC311_EMERGENCY_BROADCAST_EMAILS", "")
+if "CIVIC311_SOCIAL_ACCOUNTS" in os.environ:
+    CIVIC311_SOCIAL_ACCOUNTS = os.environ["CIVIC311_SOCIAL_ACCOUNTS"]
+CIVIC311_SOCIAL_BACKEND = os.environ.get("CIVIC311_SOCIAL_BACKEND", "")
 
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")

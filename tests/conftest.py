@@ -1,6 +1,7 @@
 import pytest
 from django.utils import translation
 
+from civic311.emergencies.selectors import forget_cached_emergencies
 from civic311.jurisdictions.selectors import forget_cached_geography
 
 from .factories import DepartmentFactory, JurisdictionFactory, NeighborhoodFactory, ServiceFactory, StaffFactory
@@ -10,8 +11,10 @@ from .factories import DepartmentFactory, JurisdictionFactory, NeighborhoodFacto
 def _fresh_geography_cache():
     # Each test builds its own neighborhoods and holidays; the per-process cache must not leak them.
     forget_cached_geography()
+    forget_cached_emergencies()
     yield
     forget_cached_geography()
+    forget_cached_emergencies()
 
 
 @pytest.fixture(autouse=True)

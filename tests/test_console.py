@@ -545,3 +545,14 @@ def test_the_demo_gives_each_agent_a_few_finished_contacts_today(jurisdiction, a
     day = selectors.agent_contacts_today(agent, jurisdiction, now=NOW)
     assert day.finished == 3 and day.average_handle_seconds is not None
     assert give_agents_console_contacts(jurisdiction, now=NOW) == 0  # once a day
+
+
+def test_answers_shown_while_typing_are_not_logged_but_an_asked_search_is(client, contact, agent, service):
+    from civic311.insights.models import SearchLog
+
+    client.force_login(agent)
+    for prefix in ("dum", "dump", "dumping"):
+        assert client.get(reverse("console:answers", args=[contact.pk]) + f"?s={prefix}", **HTMX).status_code == 200
+    assert not SearchLog.objects.exists()
+    assert client.get(reverse("console:contact", args=[contact.pk]) + "?s=dumping").status_code == 200
+    assert list(SearchLog.objects.values_list("query", "channel")) == [("dumping", "console")]

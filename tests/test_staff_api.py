@@ -610,6 +610,7 @@ def test_the_schema_is_served_at_a_stable_url_and_describes_every_endpoint(db):
         "/api/v1/departments/", "/api/v1/departments/{slug}/", "/api/v1/services/", "/api/v1/services/{code}/",
         "/api/v1/requests/", "/api/v1/requests/{tracking_number}/", "/api/v1/requests/{tracking_number}/history/",
         "/api/v1/requests/{tracking_number}/status/", "/api/v1/requests/{tracking_number}/notes/",
+        "/api/v1/knowledge/search/", "/api/v1/knowledge/articles/{slug}/",
     }
     assert set(schema["paths"]["/api/v1/requests/"]) == {"get", "post"}
     assert set(schema["paths"]["/api/v1/requests/{tracking_number}/"]) == {"get", "patch"}

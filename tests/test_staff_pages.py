@@ -67,18 +67,20 @@ def test_a_page_for_some_roles_refuses_the_others():
 
 @pytest.mark.parametrize(("role", "menu"), [
     (StaffRole.AGENT, {"console"}),
-    (StaffRole.SUPERVISOR, {"console", "queues", "overdue"}),
+    (StaffRole.SUPERVISOR, {"console", "queues", "overdue", "analytics", "emergencies"}),
     (StaffRole.DEPARTMENT_STAFF, {"queues"}),
-    (StaffRole.DEPARTMENT_MANAGER, {"queues", "overdue"}),
+    (StaffRole.DEPARTMENT_MANAGER, {"queues", "overdue", "analytics"}),
     (StaffRole.SURVEYOR, set()),
     (StaffRole.COMMUNITY_STAFF, set()),
-    (StaffRole.ADMIN, {"console", "queues", "overdue"}),
+    (StaffRole.ADMIN, {"console", "queues", "overdue", "analytics", "emergencies"}),
 ])
 def test_the_staff_menu_follows_the_roles(role, menu):
     department = DepartmentFactory() if role in (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER) else None
     context = staff_navigation(_get(with_role(StaffFactory(), role, department)))
     shown = {name for name, key in (("console", "staff_may_use_console"), ("queues", "staff_may_work_queues"),
-                                    ("overdue", "staff_may_see_overdue")) if context[key]}
+                                    ("overdue", "staff_may_see_overdue"),
+                                    ("analytics", "staff_may_see_search_analytics"),
+                                    ("emergencies", "staff_may_declare_emergency")) if context[key]}
     assert shown == menu
 
 

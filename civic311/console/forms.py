@@ -68,6 +68,9 @@ class InformationForm(forms.Form):
                  (Contact.Outcome.DIRECTORY, Contact.Outcome.DIRECTORY.label)],
     )
     service = forms.CharField(widget=forms.HiddenInput, required=False, max_length=60)
+    # The help article the answer came from and the console search that found it (for the analytics).
+    article = forms.CharField(widget=forms.HiddenInput, required=False, max_length=120)
+    search = forms.CharField(widget=forms.HiddenInput, required=False, max_length=18)
 
 
 class AttachForm(forms.Form):

@@ -1,8 +1,8 @@
 """Reads for the agent console: who may open a contact, the answers an agent can give, duplicate
 suggestions, and an agent's day.
 
-`search_answers` is the interface the knowledge base will fill: today it is a stub over the service
-catalogue (names, descriptions, keywords); the console only ever sees `AnswerItem`s.
+`search_answers` is the knowledge base's search (articles and services); the console only ever sees
+`AnswerItem`s.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge.models import Article
 from civic311.people import roles
 from civic311.people.models import StaffRole, User
 from civic311.requests.lifecycle import FINAL_STATES
@@ -76,12 +77,18 @@ def contact_for(user: User, contact_id: int) -> Contact:
 
 @dataclass(frozen=True)
 class AnswerItem:
-    """Something an agent can tell a caller: a title, the answer, and the service it is about, if any."""
+    """Something an agent can tell a caller: a title, the answer, and the service it is about, if any.
+
+    From the knowledge base: `article` is the help article (its summary is `body`, `url` its page), or
+    None for a service of the catalogue matched by its name, keywords or description.
+    """
 
     title: str
     body: str
     service: Service | None = None
     service_notice: str = ""
+    url: str = ""
+    article: Article | None = None
 
     @property
     def files_requests(self) -> bool:
@@ -90,20 +97,22 @@ class AnswerItem:
 
 def search_answers(jurisdiction: Jurisdiction, query: str, language: str | None = None,
                    limit: int = ANSWERS_MAX) -> list[AnswerItem]:
-    """Answers for what the caller asks, best first.
+    """Answers for what the caller asks, best first: the knowledge base's search (articles and services,
+    the same search residents use on /help/)."""
+    from civic311.knowledge import search
 
-    A stub until the knowledge base lands: the catalogue's own search over service names, descriptions
-    and keywords, each service's description being the answer. The knowledge base replaces the body of
-    this function and keeps its signature.
-    """
-    query = " ".join((query or "").replace("\x00", "").split())[:200]
-    if not query:
-        return []
-    return [
-        AnswerItem(title=service.localized("name", language), body=service.localized("description", language),
-                   service=service, service_notice=service.service_notice)
-        for service in catalogue.search_services(jurisdiction, query, limit=limit)
-    ]
+    items = []
+    for hit in search.search(jurisdiction, query, language=language, limit=limit).hits:
+        if hit.article is not None:
+            # The article's first offered service, so the agent can file straight from the answer.
+            service = next((service for service in hit.article.services.all() if service.is_active), None)
+            items.append(AnswerItem(title=hit.title, body=hit.snippet, service=service,
+                                    service_notice=service.service_notice if service else "", url=hit.url,
+                                    article=hit.article))
+        elif hit.service is not None:
+            items.append(AnswerItem(title=hit.title, body=hit.snippet, service=hit.service,
+                                    service_notice=hit.service.service_notice, url=hit.url))
+    return items
 
 
 # --- duplicate suggestions -----------------------------------------------------------------------------------

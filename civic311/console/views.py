@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civic311.catalogue import selectors as catalogue
+from civic311.insights import services as insights
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge import selectors as knowledge
 from civic311.people import roles
 from civic311.people.models import Customer, User
 from civic311.people.selectors import customer_details_for, customer_history, find_customers
@@ -125,6 +127,27 @@ def _report_initial(caller: dict[str, Any]) -> dict[str, str]:
     return initial
 
 
+def _found_answers(request: HttpRequest, jurisdiction: Jurisdiction, query: str, *,
+                   log: bool = True) -> tuple[list | None, int | None]:
+    """The answers for the agent's query, the search logged (channel "console") when the agent asked for it.
+
+    The results shown while the agent types are not logged: one question would count as every prefix of it.
+    """
+    if not query:
+        return None, None
+    found = selectors.search_answers(jurisdiction, query, get_language())
+    search_id = None
+    if log and request.method == "GET":
+        search_id = insights.log_search(jurisdiction, query, language=get_language() or "en", channel="console",
+                                        result_count=len(found))
+    return found, search_id
+
+
+def _used_article(request: HttpRequest, jurisdiction: Jurisdiction, values: Any) -> Any:
+    """The help article the agent is answering from (`?article=` or the form's hidden field), if any."""
+    return knowledge.article_by_slug(jurisdiction, (values.get("article") or "")[:120])
+
+
 def _duplicates(request: HttpRequest, contact: Contact, service, values: dict[str, str]) -> list:
     if service is None:
         return []
@@ -144,14 +167,14 @@ def _render_contact(request: HttpRequest, contact: Contact, *, status: int = 200
     if may_work:
         caller_query = _query(request, "q")
         answer_query = _query(request, "s")
+        answers, answer_search_id = _found_answers(request, jurisdiction, answer_query)
         context.update(
             caller_form=CallerSearchForm(initial={"q": caller_query}),
             caller_query=caller_query,
             callers=(find_customers(jurisdiction, caller_query, actor=user, where=services.WHERE)
                      if caller_query else None),
             new_customer_form=forms.get("new_customer_form") or NewCustomerForm(),
-            answer_query=answer_query,
-            answers=selectors.search_answers(jurisdiction, answer_query, get_language()) if answer_query else None,
+            answer_query=answer_query, answers=answers, answer_search_id=answer_search_id,
         )
         if contact.outcome == services.NO_OUTCOME:
             service = report_form.service if report_form is not None else None
@@ -163,9 +186,14 @@ def _render_contact(request: HttpRequest, contact: Contact, *, status: int = 200
                 report_form = ConsoleReportForm(catalogue.service_for_report(jurisdiction, service.code),
                                                 jurisdiction, contact, initial=_report_initial(caller))
             info_service = selectors.service_by_code(jurisdiction, request.GET.get("info", ""))
+            info_article = _used_article(request, jurisdiction, request.GET)
+            summary = info_service.localized("description") if info_service else ""
+            if info_article is not None:
+                summary = knowledge.localized(info_article, get_language()).summary
             information_form = forms.get("information_form") or InformationForm(initial={
-                "service": info_service.code if info_service else "",
-                "summary": info_service.localized("description") if info_service else "",
+                "service": info_service.code if info_service else "", "summary": summary,
+                "article": info_article.slug if info_article else "",
+                "search": request.GET.get("search", "")[:18],
             })
             context.update(
                 report_form=report_form, service=report_form.service if report_form else None,
@@ -232,8 +260,9 @@ def answers(request: HttpRequest, pk: int) -> HttpResponse:
     if not _is_htmx(request):
         return redirect(reverse("console:contact", args=[pk]) + "?" + request.GET.urlencode() + "#answers")
     query = _query(request, "s")
-    found = selectors.search_answers(contact.jurisdiction, query, get_language()) if query else None
-    return render(request, "console/_answers.html", {"contact": contact, "answers": found, "answer_query": query})
+    found, search_id = _found_answers(request, contact.jurisdiction, query, log=False)
+    return render(request, "console/_answers.html", {"contact": contact, "answers": found, "answer_query": query,
+                                                     "answer_search_id": search_id})
 
 
 @console_page
@@ -369,6 +398,11 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             show_errors(form, error)
         else:
+            article = _used_article(request, contact.jurisdiction, form.cleaned_data)
+            if article is not None:  # the agent answered from a help article: count the read (and the click)
+                insights.log_article_view(article, language=get_language() or "en", channel="console")
+                if form.cleaned_data["search"].isdigit():
+                    insights.log_click(int(form.cleaned_data["search"]), article)
             messages.success(request, _("The answer was recorded."))
             return _back(contact, "wrap-up")
     return _render_contact(request, contact, status=400, information_form=form)

@@ -8,3 +8,6 @@ class EmergenciesConfig(AppConfig):
     name = "civic311.emergencies"
     label = "emergencies"
     verbose_name = _("Emergencies")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the signal receivers)

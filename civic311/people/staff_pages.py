@@ -62,4 +62,6 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
         "staff_may_work_queues": bool(held & {StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER,
                                               StaffRole.SUPERVISOR, StaffRole.ADMIN}),
         "staff_may_see_overdue": roles.may_manage_escalations(user),
+        "staff_may_declare_emergency": roles.may_declare_emergency(user),
+        "staff_may_see_search_analytics": roles.may_see_search_analytics(user),
     }

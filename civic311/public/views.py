@@ -17,12 +17,16 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civic311.catalogue import selectors as catalogue
+from civic311.insights import services as insights
+from civic311.insights.middleware import visitor_of
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge import selectors as knowledge
 from civic311.requests import selectors as requests_selectors
 from civic311.requests import services as requests_services
 from civic311.requests.models import ServiceRequest
@@ -84,6 +88,7 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
     except ValidationError as error:
         form.add_errors(error)
         return _render_report_form(request, form, status=400)
+    insights.note_request_filed(jurisdiction, visitor=visitor_of(request))
     return redirect("public:confirmation", tracking_number=submission.service_request.tracking_number)
 
 
@@ -114,6 +119,8 @@ def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 20
     }
     return render(request, "public/report_form.html",
                   {"form": form, "service": form.service, "map_config": map_config,
+                   "articles": [knowledge.localized(article, get_language())
+                                for article in knowledge.articles_for_service(form.service)],
                    "description_max": settings.CIVIC311_DESCRIPTION_MAX_CHARS,
                    "photos_max": settings.CIVIC311_PHOTOS_PER_REQUEST,
                    "photo_max_mb": settings.CIVIC311_PHOTO_MAX_BYTES // (1024 * 1024)}, status=status)

@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
+from civic311.knowledge.api import KnowledgeViewSet
+
 from . import views
 
 app_name = "staff_api"
@@ -13,6 +15,7 @@ router = SimpleRouter()
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("services", views.ServiceViewSet, basename="service")
 router.register("requests", views.ServiceRequestViewSet, basename="request")
+router.register("knowledge", KnowledgeViewSet, basename="knowledge")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

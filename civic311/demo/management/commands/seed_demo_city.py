@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civic311.demo import services as demo
 from civic311.demo.console_contacts import give_agents_console_contacts
+from civic311.demo.knowledge import load_articles
 
 
 class Command(BaseCommand):
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         demo.load_neighborhoods(city)
         demo.load_catalogue(city)
         demo.create_staff(city)
+        load_articles(city)  # the knowledge base follows its data file on every run, like the catalogue
         if city.service_requests.exists():
             # The agents' day in the console is "today": a demo started again on another day gets its own.
             today = give_agents_console_contacts(city)

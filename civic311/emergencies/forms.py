@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from civic311.jurisdictions.models import Jurisdiction
+
+from . import services
+from .models import BASE_LANGUAGE, Emergency
+
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+TEXTS = ("title", "banner", "script")
+# The service's error keys → the form's fields (the English text carries a text's error).
+SERVICE_FIELDS = {"title": f"title_{BASE_LANGUAGE}", "banner": f"banner_{BASE_LANGUAGE}",
+                  "agent_script": f"script_{BASE_LANGUAGE}"}
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format=LOCAL_MINUTE, **kwargs)
+
+
+class ArticleChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        from civic311.knowledge.selectors import localized
+
+        return localized(obj, translation.get_language()).title
+
+
+class DeclareForm(forms.Form):
+    """Declaring an emergency. Times are entered in the city's zone (the active one on staff pages)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Emergency.Kind.choices)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=LocalDateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=LocalDateTimeInput())
+    surge = forms.BooleanField(label=_("Surge: show the surge flag on the reader board"), required=False)
+    pinned_articles = ArticleChoices(label=_("Pinned answers"), queryset=None, required=False,
+                                     widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
+        from civic311.knowledge.selectors import published_articles
+
+        super().__init__(*args, **kwargs)
+        # As long as the shortest configured network allows (280 characters for X).
+        self.fields["message"] = forms.CharField(
+            label=_("Coordinated message"), max_length=services.message_limit(),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("Sent once to every channel: social accounts, webhooks, the broadcast e-mail list."))
+        articles = self.fields["pinned_articles"]
+        articles.queryset = published_articles(jurisdiction).order_by("slug")  # type: ignore[attr-defined]
+        for code, name in settings.LANGUAGES:
+            english = code == BASE_LANGUAGE
+            self.fields[f"title_{code}"] = forms.CharField(
+                label=_("Title (%(language)s)") % {"language": name}, required=english,
+                max_length=services.TITLE_MAX)
+            self.fields[f"banner_{code}"] = forms.CharField(
+                label=_("Banner text (%(language)s)") % {"language": name}, required=english,
+                max_length=services.BANNER_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+            self.fields[f"script_{code}"] = forms.CharField(
+                label=_("Agent script (%(language)s)") % {"language": name}, required=False,
+                max_length=services.SCRIPT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
+        for field in self.fields.values():
+            if not isinstance(field.widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple)):
+                field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select)
+                                              else "form-control")
+
+    def language_fields(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """(language name, its fields) for the template."""
+        return [(str(name), [self[f"{text}_{code}"] for text in TEXTS]) for code, name in settings.LANGUAGES]
+
+    def texts(self, text: str) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"{text}_{code}") or "" for code, _name in settings.LANGUAGES}
+
+    def declaration(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"kind": data["kind"], "title": self.texts("title"), "banner": self.texts("banner"),
+                "agent_script": self.texts("script"), "starts_at": data["starts_at"], "ends_at": data["ends_at"],
+                "message": data["message"], "surge": data["surge"], "pinned_articles": list(data["pinned_articles"])}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for name, errors in error.message_dict.items():
+                field = SERVICE_FIELDS.get(name, name)
+                for message in errors:
+                    self.add_error(field if field in self.fields else None, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)

@@ -1,0 +1,202 @@
+"""The search analytics: a log row per search, click, article view and "did this help?" answer, and the daily
+rollups the staff page reads (updated in the same transaction as each log row, never rebuilt from the log).
+
+Nothing personal is stored: no IP address, no user agent, no account. `visitor` is a keyed hash of the
+random `civic311_visitor` cookie (see `civic311.insights.middleware`), only good for telling one browser's
+searches, reads and filings apart.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+QUERY_LENGTH = 200
+VISITOR_LENGTH = 32
+# A reading session ends a day after its first article view: deflected unless the visitor filed meanwhile.
+SESSION_HOURS = 24
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Public web site")
+    CONSOLE = "console", _("Agent console")
+    API = "api", _("API")
+
+
+class SearchLog(models.Model):
+    """One search as typed (trimmed), with the normalized form the rollups group by."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
+                                     related_name="+", verbose_name=_("jurisdiction"))
+    query = models.CharField(_("query"), max_length=QUERY_LENGTH)
+    normalized = models.CharField(_("normalized query"), max_length=QUERY_LENGTH)
+    language = models.CharField(_("language"), max_length=12)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    result_count = models.PositiveIntegerField(_("results"))
+    visitor = models.CharField(_("visitor"), max_length=VISITOR_LENGTH, blank=True)
+    at = models.DateTimeField(_("searched at"))
+    # The day in the city's zone: the rollup row this search (and its clicks) counts in.
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class SearchClick(models.Model):
+    """The searcher opened an article from the results (once per search and article)."""
+
+    search = models.ForeignKey(SearchLog, on_delete=models.CASCADE, related_name="clicks",
+                               verbose_name=_("search"))
+    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("article"))
+    at = models.DateTimeField(_("clicked at"))
+
+    class Meta:
+        verbose_name = _("search click")
+        verbose_name_plural = _("search clicks")
+        constraints = [models.UniqueConstraint(fields=["search", "article"], name="insights_click_once")]
+
+    def __str__(self) -> str:
+        return f"{self.search_id} → {self.article_id}"
+
+
+class ArticleView(models.Model):
+    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("article"))
+    language = models.CharField(_("language"), max_length=12)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    visitor = models.CharField(_("visitor"), max_length=VISITOR_LENGTH, blank=True)
+    at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("article view")
+        verbose_name_plural = _("article views")
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ArticleFeedback(models.Model):
+    """A "did this help?" answer. A visitor's first answer of the day on an article counts; repeats do not."""
+
+    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("article"))
+    helpful = models.BooleanField(_("helpful"))
+    language = models.CharField(_("language"), max_length=12)
+    visitor = models.CharField(_("visitor"), max_length=VISITOR_LENGTH, blank=True)
+    at = models.DateTimeField(_("answered at"))
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("article feedback")
+        verbose_name_plural = _("article feedback")
+        constraints = [models.UniqueConstraint(fields=["article", "visitor", "day"], condition=~Q(visitor=""),
+                                               name="insights_feedback_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {'yes' if self.helpful else 'no'} {self.day}"
+
+
+class ReadingSession(models.Model):
+    """A visitor's first article view and what followed within a day: a filed request, or nothing
+    (deflected). One open session per visitor; the hourly sweep closes the ones older than a day."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        FILED = "filed", _("Filed a request")
+        DEFLECTED = "deflected", _("Deflected")
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
+                                     related_name="+", verbose_name=_("jurisdiction"))
+    visitor = models.CharField(_("visitor"), max_length=VISITOR_LENGTH)
+    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("first article read"))
+    started_at = models.DateTimeField(_("started at"))
+    day = models.DateField(_("day"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reading session")
+        verbose_name_plural = _("reading sessions")
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "visitor"], condition=Q(state="open"),
+                                               name="insights_one_open_session")]
+        indexes = [models.Index(fields=["started_at"], condition=Q(state="open"),
+                                name="insights_open_sessions")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.state}"
+
+
+# --- the rollups the staff page reads -----------------------------------------------------------------------
+
+
+class DailyQueryStat(models.Model):
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
+                                     related_name="+", verbose_name=_("jurisdiction"))
+    day = models.DateField(_("day"))
+    query = models.CharField(_("normalized query"), max_length=QUERY_LENGTH)
+    language = models.CharField(_("language"), max_length=12)
+    searches = models.PositiveIntegerField(_("searches"), default=0)
+    zero_results = models.PositiveIntegerField(_("searches with no result"), default=0)
+    clicks = models.PositiveIntegerField(_("clicks"), default=0)
+
+    class Meta:
+        verbose_name = _("daily query statistic")
+        verbose_name_plural = _("daily query statistics")
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "day", "query", "language"],
+                                               name="insights_query_day_unique")]
+        # The editors' work list reads only the days' rows that found nothing.
+        indexes = [models.Index(fields=["jurisdiction", "day"], condition=Q(zero_results__gt=0),
+                                name="insights_query_zero_days")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.query} ({self.language})"
+
+
+class DailySearchTotal(models.Model):
+    """Per city and day: all searches (the page's totals read one row a day, not every query's)."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
+                                     related_name="+", verbose_name=_("jurisdiction"))
+    day = models.DateField(_("day"))
+    searches = models.PositiveIntegerField(_("searches"), default=0)
+    zero_results = models.PositiveIntegerField(_("searches with no result"), default=0)
+    clicks = models.PositiveIntegerField(_("clicks"), default=0)
+
+    class Meta:
+        verbose_name = _("daily search total")
+        verbose_name_plural = _("daily search totals")
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "day"], name="insights_total_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.searches}"
+
+
+class DailyArticleStat(models.Model):
+    """Per article and day: views, answers, and the reading sessions it started (counted when they end)."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
+                                     related_name="+", verbose_name=_("jurisdiction"))
+    day = models.DateField(_("day"))
+    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("article"))
+    views = models.PositiveIntegerField(_("views"), default=0)
+    helpful_yes = models.PositiveIntegerField(_("helpful: yes"), default=0)
+    helpful_no = models.PositiveIntegerField(_("helpful: no"), default=0)
+    sessions = models.PositiveIntegerField(_("ended reading sessions"), default=0)
+    deflected_sessions = models.PositiveIntegerField(_("deflected sessions"), default=0)
+
+    class Meta:
+        verbose_name = _("daily article statistic")
+        verbose_name_plural = _("daily article statistics")
+        constraints = [models.UniqueConstraint(fields=["article", "day"], name="insights_article_day_unique")]
+        indexes = [models.Index(fields=["jurisdiction", "day"], name="insights_article_days")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.article_id}"

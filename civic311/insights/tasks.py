@@ -1,0 +1,15 @@
+"""Background work of the search analytics: the hourly sweep that ends reading sessions a day old and counts
+the deflected ones. Needs the Huey consumer (`manage.py run_huey`); safe to run twice and on several
+workers at once (each session is claimed by a conditional UPDATE before it is counted)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+
+@db_periodic_task(crontab(minute="7"))
+def close_reading_sessions() -> int:
+    from . import services
+
+    return services.close_reading_sessions()

@@ -1,0 +1,75 @@
+"""The search analytics page for supervisors, department managers and admins. Thin: the period comes from a
+GET form, every figure from `selectors` (the daily rollups)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.people import roles
+from civic311.people.models import StaffRole
+from civic311.people.staff_pages import staff_page
+
+from . import selectors
+from .forms import PeriodForm
+
+ANALYTICS_ROLES = (StaffRole.SUPERVISOR, StaffRole.DEPARTMENT_MANAGER, StaffRole.ADMIN)
+analytics_page = staff_page(any_role=ANALYTICS_ROLES)
+
+
+def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+    jurisdiction = getattr(request, "jurisdiction", None)
+    if jurisdiction is None:
+        raise Http404(_("This site has no city set up yet."))
+    roles.require(roles.may_see_search_analytics(request.user)
+                  and (roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk)),
+                  _("You may not see this city's search analytics."))
+    return jurisdiction
+
+
+@require_GET
+@analytics_page
+def search_analytics(request: HttpRequest) -> HttpResponse:
+    """Top queries, searches that found nothing, articles that do not help, most read, deflection."""
+    jurisdiction = _jurisdiction(request)
+    form = PeriodForm(request.GET)
+    days = form.days_or_default()
+    language = (get_language() or "en").split("-")[0]
+    analytics = selectors.search_analytics(jurisdiction, days, language=language)
+    return render(request, "insights/search.html", {
+        "form": form, "days": days, "analytics": analytics, "periods": selectors.PERIODS,
+        "min_answers": selectors.MIN_ANSWERS,
+    }, status=200 if not form.errors else 400)
+
+
+@require_GET
+@analytics_page
+def zero_results_csv(request: HttpRequest) -> HttpResponse:
+    """The editors' work list as CSV: every query that found nothing in the period."""
+    jurisdiction = _jurisdiction(request)
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse("\n".join(str(message) for message in form.errors.get("days", [])) + "\n",
+                            status=400, content_type="text/plain; charset=utf-8")
+    span = selectors.period(jurisdiction, form.days_or_default())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="zero-result-searches-{span.first.isoformat()}-{span.last.isoformat()}.csv"')
+    writer = csv.writer(response)
+    writer.writerow(["query", "language", "searches_with_no_result", "last_seen"])
+    with selectors.roomy_reads():
+        rows = selectors.zero_result_queries(jurisdiction, span, limit=None)
+    for row in rows:
+        writer.writerow([_csv_safe(row["query"]), row["language"], row["zero"], row["last_seen"].isoformat()])
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    # A query typed as "=HYPERLINK(…)" must not become a formula in the editor's spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

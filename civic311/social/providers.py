@@ -1,0 +1,70 @@
+"""The social networks behind one interface, like the SMS providers (civic311.notifications.channels).
+
+`CIVIC311_SOCIAL_BACKEND` names the class: `FileSocialBackend` (default: JSON lines in
+var/social-outbox.jsonl, for development, tests and demos) or `ConsoleSocialBackend`; a city adds an
+adapter per network with the same `post(...)`. Errors carry a short reason, never the text."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+DEFAULT_BACKEND = "civic311.social.providers.FileSocialBackend"
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class Transient(DeliveryError):
+    """Worth another try later (timeouts, rate limits, the network's 5xx)."""
+
+
+class Permanent(DeliveryError):
+    """Will fail again the same way (the account is suspended, the text is refused)."""
+
+
+class SocialBackend(Protocol):
+    """Post one text to one network's account; return the network's id for the post.
+
+    `reference` is stable for the outbox row: an adapter whose network deduplicates on a client
+    reference passes it on, so a resend after a worker died is dropped there."""
+
+    def post(self, network: str, account: str, text: str, reference: str) -> str: ...
+
+
+def outbox_file() -> Path:
+    return Path(getattr(settings, "CIVIC311_SOCIAL_FILE", None) or Path(settings.VAR_DIR) / "social-outbox.jsonl")
+
+
+class FileSocialBackend:
+    """Writes one JSON line per post to var/social-outbox.jsonl (CIVIC311_SOCIAL_FILE)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else outbox_file()
+
+    def post(self, network: str, account: str, text: str, reference: str) -> str:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        provider_id = f"file-{uuid.uuid4().hex[:12]}"
+        line = json.dumps({"id": provider_id, "network": network, "account": account, "text": text,
+                           "reference": reference}, ensure_ascii=False)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        return provider_id
+
+
+class ConsoleSocialBackend:
+    """Prints each post to standard output."""
+
+    def post(self, network: str, account: str, text: str, reference: str) -> str:
+        print(f"Post to {network} {account} (ref {reference}):\n{text}\n", flush=True)
+        return f"console-{reference}"
+
+
+def backend() -> SocialBackend:
+    return import_string(getattr(settings, "CIVIC311_SOCIAL_BACKEND", None) or DEFAULT_BACKEND)()
