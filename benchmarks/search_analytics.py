@@ -34,6 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
 
+from seed_demo import cpu_model, database_description
+
 SLUG = "bench-analytics"
 ARTICLES = 500
 WORDS = ("trash", "recycling", "pickup", "pothole", "street", "light", "graffiti", "dumping", "illegal", "snow",
@@ -282,27 +284,6 @@ def time_page(city, runs: int) -> None:
 
 
 # --- the machine ----------------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def database_description(connection) -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            return f"PostgreSQL {cursor.fetchone()[0]}"
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT sqlite_version()")
-            return f"SQLite {cursor.fetchone()[0]} ({connection.settings_dict['NAME']})"
-    return connection.vendor
 
 
 def data_size(connection) -> str:
