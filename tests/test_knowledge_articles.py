@@ -251,3 +251,18 @@ def test_the_real_demo_file_loads(jurisdiction):
     loaded = load_articles(jurisdiction)
     assert loaded.articles >= 40 and loaded.translations >= 2 * 40
     assert Article.objects.filter(status=Article.Status.PUBLISHED).count() == loaded.articles
+
+
+def test_the_admin_actions_go_through_the_services_and_say_how_many_moved(client, draft, dana):
+    from django.contrib.messages import get_messages
+
+    client.force_login(dana)
+    url = "/admin/knowledge/article/"
+    response = client.post(url, {"action": "submit_for_review", "_selected_action": [draft.pk]}, follow=True)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 article submitted for review."]
+    response = client.post(url, {"action": "publish", "_selected_action": [draft.pk]}, follow=True)
+    draft.refresh_from_db()
+    assert draft.status == Article.Status.PUBLISHED
+    response = client.post(url, {"action": "submit_for_review", "_selected_action": [draft.pk]}, follow=True)
+    refused = [str(m) for m in get_messages(response.wsgi_request)]
+    assert len(refused) == 1 and refused[0].startswith(f"{draft.slug}: ")

@@ -4,14 +4,15 @@ unpublish), and every save refreshes the article's search index."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from civic311.catalogue.admin import TranslationsMixin
 from civic311.people import roles
@@ -88,7 +89,8 @@ class ArticleAdmin(EditorsOnly, admin.ModelAdmin):
         # The texts and services are saved now: bring the search index up to date in the same transaction.
         services.article_changed(form.instance, actor=request.user)  # type: ignore[arg-type]
 
-    def _move(self, request: HttpRequest, queryset: QuerySet[Article], move: Any, done: str) -> None:
+    def _move(self, request: HttpRequest, queryset: QuerySet[Article], move: Any,
+              done: Callable[[int], str]) -> None:
         moved = 0
         for article in queryset:
             try:
@@ -99,17 +101,19 @@ class ArticleAdmin(EditorsOnly, admin.ModelAdmin):
             else:
                 moved += 1
         if moved:
-            self.message_user(request, ngettext("%(count)d article %(done)s.", "%(count)d articles %(done)s.", moved)
-                              % {"count": moved, "done": done}, messages.SUCCESS)
+            self.message_user(request, done(moved) % {"count": moved}, messages.SUCCESS)
 
     @admin.action(description=_("Submit for review"))
     def submit_for_review(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._move(request, queryset, services.submit_for_review, gettext("submitted for review"))
+        self._move(request, queryset, services.submit_for_review, lambda n: ngettext(
+            "%(count)d article submitted for review.", "%(count)d articles submitted for review.", n))
 
     @admin.action(description=_("Publish"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._move(request, queryset, services.publish, gettext("published"))
+        self._move(request, queryset, services.publish, lambda n: ngettext(
+            "%(count)d article published.", "%(count)d articles published.", n))
 
     @admin.action(description=_("Unpublish (back to draft)"))
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._move(request, queryset, services.unpublish, gettext("unpublished"))
+        self._move(request, queryset, services.unpublish, lambda n: ngettext(
+            "%(count)d article unpublished.", "%(count)d articles unpublished.", n))
