@@ -192,6 +192,8 @@ CIVIC311_PUBLIC_URL = os.environ.get("CIVIC311_PUBLIC_URL", "").rstrip("/")
 CIVIC311_OPEN311_TEST_URL = os.environ.get("CIVIC311_OPEN311_TEST_URL", "")
 # Emergency mode's one coordinated message: e-mail addresses (comma-separated) and social accounts
 # ("x=@phl311,facebook=Philly311"; unset: the demo's accounts, written to var/social-outbox.jsonl; empty: none).
+# The raw search log (queries as typed may hold an address) is pruned after this many days; rollups stay.
+CIVIC311_SEARCH_LOG_RETENTION_DAYS = int(os.environ.get("CIVIC311_SEARCH_LOG_RETENTION_DAYS", "90"))
 CIVIC311_EMERGENCY_BROADCAST_EMAILS = os.environ.get("CIVIC311_EMERGENCY_BROADCAST_EMAILS", "")
 if "CIVIC311_SOCIAL_ACCOUNTS" in os.environ:
     CIVIC311_SOCIAL_ACCOUNTS = os.environ["CIVIC311_SOCIAL_ACCOUNTS"]

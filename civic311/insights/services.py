@@ -297,3 +297,23 @@ def close_reading_sessions(*, now: dt.datetime | None = None, batch_size: int = 
             with transaction.atomic():
                 counted += _close(session, moment)
         last_pk = due[-1].pk
+
+
+def prune_logs(*, older_than_days: int | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete log rows (searches as typed, clicks, views, answers, ended reading sessions) older than the
+    retention period; the daily rollups stay. A query as typed may hold an address or a phone number, so
+    the raw log is kept only as long as the city's retention schedule says. Returns rows deleted per kind."""
+    days = settings.CIVIC311_SEARCH_LOG_RETENTION_DAYS if older_than_days is None else older_than_days
+    if days < 2:
+        # Reading sessions stay open for a day; pruning sooner would lose deflection counts.
+        raise ValueError("Keep the search log for at least 2 days.")
+    cutoff = _now(now) - dt.timedelta(days=days)
+    deleted = {}
+    with transaction.atomic():
+        deleted["clicks"] = SearchClick.objects.filter(search__at__lt=cutoff).delete()[0]
+        deleted["searches"] = SearchLog.objects.filter(at__lt=cutoff).delete()[0]
+        deleted["article views"] = ArticleView.objects.filter(at__lt=cutoff).delete()[0]
+        deleted["answers"] = ArticleFeedback.objects.filter(at__lt=cutoff).delete()[0]
+        deleted["reading sessions"] = (ReadingSession.objects.exclude(state=ReadingSession.State.OPEN)
+                                       .filter(started_at__lt=cutoff).delete()[0])
+    return deleted

@@ -13,3 +13,11 @@ def close_reading_sessions() -> int:
     from . import services
 
     return services.close_reading_sessions()
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def prune_search_log() -> dict[str, int]:
+    """Daily: the raw log older than CIVIC311_SEARCH_LOG_RETENTION_DAYS goes; the rollups stay."""
+    from . import services
+
+    return services.prune_logs()
