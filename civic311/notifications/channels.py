@@ -17,22 +17,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.module_loading import import_string
 
+from civic311.outbox import DeliveryError, Permanent, Transient  # the shared ones, under the old names
+
 from .models import OutboundMessage
 
 SIGNATURE_HEADER = "X-Civic311-Signature"
 WEBHOOK_TIMEOUT = (5.0, 15.0)
-
-
-class DeliveryError(Exception):
-    pass
-
-
-class Transient(DeliveryError):
-    """Worth another try later (connection refused, SMTP 4xx, HTTP 5xx or 429, timeouts)."""
-
-
-class Permanent(DeliveryError):
-    """Will fail again the same way (SMTP 5xx for the recipient, HTTP 4xx)."""
 
 
 def message_id(message: OutboundMessage) -> str:

@@ -13,13 +13,14 @@ client reference (SMS), all derived from the row, so the receiving side can drop
 itself has no such guarantee: a mail server may deliver both copies (most mail clients then show one
 thread entry, some show two). That window is the few milliseconds between the server's 250 and our UPDATE.
 
+Claim, send, retry and sweep are the shared civic311.outbox; this module configures it for messages.
+
 No personal data in logs: log lines carry the row's reference, channel and tracking number only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import random
 from collections.abc import Iterable
@@ -30,12 +31,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from civic311 import backoff, leases
+from civic311 import backoff, leases, outbox
 from civic311.jurisdictions.selectors import public_site_url
 from civic311.requests.models import HistoryEntry, ServiceRequest
 
@@ -61,7 +61,7 @@ CONFIRM_MAX_AGE = dt.timedelta(days=7)
 
 def reference_for(dedup_key: str) -> str:
     """The row's stable reference: Message-ID local part, webhook Idempotency-Key, SMS client reference."""
-    return hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()[:32]
+    return outbox.reference_for(dedup_key)
 
 
 def queue(*, channel: str, recipient: str, dedup_key: str, subject: str = "", body: str = "",
@@ -71,29 +71,17 @@ def queue(*, channel: str, recipient: str, dedup_key: str, subject: str = "", bo
 
     Returns None when a message with this dedup key exists already (the event was processed before)."""
     dedup_key = dedup_key[:255]
-    try:
-        with transaction.atomic():
-            message = OutboundMessage.objects.create(
-                channel=channel, recipient=recipient, dedup_key=dedup_key, reference=reference_for(dedup_key),
-                subject=subject[:300], body=body, payload=payload, headers=headers or {}, webhook=webhook,
-                service_request=service_request, next_attempt_at=timezone.now(),
-            )
-    except IntegrityError:
-        return None
-    transaction.on_commit(lambda: _enqueue(message.pk))
-    return message
+    return OUTBOX.add(OutboundMessage(
+        channel=channel, recipient=recipient, dedup_key=dedup_key, reference=reference_for(dedup_key),
+        subject=subject[:300], body=body, payload=payload, headers=headers or {}, webhook=webhook,
+        service_request=service_request, next_attempt_at=timezone.now(),
+    ))
 
 
 def _enqueue(message_id: int, *, run_after: dt.datetime | None = None) -> None:
     from . import tasks
 
-    task = tasks.send_message.using(run_after=run_after) if run_after else tasks.send_message
-    task.enqueue(message_id)
-
-
-def _claimable(now: dt.datetime) -> Q:
-    due = Q(state=State.PENDING) & leases.due("next_attempt_at", now)
-    return due | Q(state=State.SENDING, claimed_until__lt=now)
+    outbox.enqueue_task(tasks.send_message, message_id, run_after)
 
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
@@ -102,72 +90,40 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedel
                                  cap=dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_CAP_SECONDS), rng=rng)
 
 
+def _send(message: OutboundMessage) -> str:
+    return channels.SENDERS[Channel(message.channel)](message)
+
+
+def _describe(message: OutboundMessage) -> str:
+    about = f" for request {message.service_request.tracking_number}" if message.service_request else ""
+    return f"message {message.reference} ({message.channel}){about}"
+
+
+OUTBOX = outbox.Outbox(
+    model=OutboundMessage, waiting=State.PENDING, sending=State.SENDING, enqueue=_enqueue, send=_send,
+    max_attempts=lambda: settings.NOTIFICATIONS_MAX_ATTEMPTS, backoff=backoff_delay, describe=_describe,
+    logger=logger, select_related=("webhook__api_key", "service_request"), lease=LEASE,
+    sent=State.SENT, failed=State.FAILED,
+)
+
+
 def deliver(message_id: int, *, now: dt.datetime | None = None) -> str:
     """Send one message if it is due and nobody else holds it. Returns what happened."""
-    now = now or timezone.now()
-    if not leases.claim(OutboundMessage.objects.filter(_claimable(now), pk=message_id),
-                        lease_field="claimed_until", until=now + LEASE, state=State.SENDING):
-        return "not due"
-    message = OutboundMessage.objects.select_related("webhook__api_key", "service_request").get(pk=message_id)
-    sender = channels.SENDERS[Channel(message.channel)]
-    try:
-        provider_id = sender(message)
-    except channels.Transient as error:
-        return _failed(message, str(error), now, retry=True)
-    except channels.Permanent as error:
-        return _failed(message, str(error), now, retry=False)
-    except Exception as error:  # a bug or an unexpected library error: retried, but never silently lost
-        logger.exception("message %s: unexpected error while sending", message.reference)
-        return _failed(message, type(error).__name__, now, retry=True)
-    return _mark_sent(message, provider_id)
+    return OUTBOX.deliver(message_id, now=now, mark_sent=_mark_sent)  # looked up here: tests stop a worker in it
 
 
 def _mark_sent(message: OutboundMessage, provider_id: str) -> str:
-    marked = OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
-        state=State.SENT, sent_at=timezone.now(), claimed_until=None, provider_id=provider_id[:200],
-        last_error="")
-    logger.info("message %s (%s) sent%s", message.reference, message.channel, _about(message))
-    return "sent" if marked else "already marked"
-
-
-def _failed(message: OutboundMessage, reason: str, now: dt.datetime, *, retry: bool) -> str:
-    rows = OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING)
-    if retry and message.attempts < settings.NOTIFICATIONS_MAX_ATTEMPTS:
-        next_attempt_at = now + backoff_delay(message.attempts)
-        rows.update(state=State.PENDING, claimed_until=None, next_attempt_at=next_attempt_at,
-                    last_error=reason[:500])
-        logger.warning("message %s (%s): attempt %d failed (%s); next at %s%s", message.reference,
-                       message.channel, message.attempts, reason, next_attempt_at.isoformat(timespec="seconds"),
-                       _about(message))
-        _enqueue(message.pk, run_after=next_attempt_at)
-        return "retry"
-    rows.update(state=State.FAILED, claimed_until=None, next_attempt_at=None, last_error=reason[:500])
-    logger.warning("message %s (%s): gave up after %d attempts (%s)%s", message.reference, message.channel,
-                   message.attempts, reason, _about(message))
-    return "failed"
-
-
-def _about(message: OutboundMessage) -> str:
-    return f" for request {message.service_request.tracking_number}" if message.service_request else ""
+    return OUTBOX.mark_sent(message, provider_id)
 
 
 def sweep_due(*, now: dt.datetime | None = None) -> int:
     """Every minute: queue every message whose retry is due or whose worker's claim expired."""
-    now = now or timezone.now()
-    due = list(OutboundMessage.objects.filter(_claimable(now)).order_by("next_attempt_at", "pk")
-               .values_list("pk", flat=True)[:SWEEP_LIMIT])
-    for message_id in due:
-        _enqueue(message_id)
-    return len(due)
+    return OUTBOX.sweep_due(now=now, limit=SWEEP_LIMIT)
 
 
 def retry_now(message: OutboundMessage) -> bool:
     """Staff asked for another try of a failed message: it starts the backoff schedule again."""
-    changed = OutboundMessage.objects.filter(pk=message.pk, state=State.FAILED).update(
-        state=State.PENDING, attempts=0, next_attempt_at=timezone.now())
-    if changed:
-        _enqueue(message.pk)
-    return bool(changed)
+    return OUTBOX.retry_now(message)
 
 
 # --- links and rendering -----------------------------------------------------------------------

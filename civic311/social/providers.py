@@ -14,19 +14,9 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from civic311.outbox import DeliveryError, Permanent, Transient  # noqa: F401 (re-exported: providers raise these)
+
 DEFAULT_BACKEND = "civic311.social.providers.FileSocialBackend"
-
-
-class DeliveryError(Exception):
-    pass
-
-
-class Transient(DeliveryError):
-    """Worth another try later (timeouts, rate limits, the network's 5xx)."""
-
-
-class Permanent(DeliveryError):
-    """Will fail again the same way (the account is suspended, the text is refused)."""
 
 
 class SocialBackend(Protocol):
