@@ -72,3 +72,10 @@ def screenshot(phone_page, tmp_path):
         return path
 
     return take
+
+
+def fill_sign_in(page, username: str, password: str) -> None:
+    """On the staff sign-in page: the username and the password, then Enter."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.keyboard.press("Enter")

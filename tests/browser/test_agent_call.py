@@ -15,7 +15,7 @@ from civic311.people.models import PersonalDataAccess, StaffRole
 from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
 
 from ..factories import StaffFactory, filed_request
-from .conftest import recording_page
+from .conftest import fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -40,9 +40,7 @@ def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre,
     agent, caller, earlier, reported = call_centre
     with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
-        page.get_by_label("Username").fill(agent.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.keyboard.press("Enter")
+        fill_sign_in(page, agent.username, PASSWORD)
         page.wait_for_url(re.compile(r"/console/$"), wait_until="load")
 
         # The phone button has the focus: Enter starts the call.

@@ -16,7 +16,7 @@ from civic311.requests.models import HistoryEntry, ServiceRequest
 from civic311.work.models import ResponseTemplate
 
 from ..test_work_world import PASSWORD, build_world
-from .conftest import recording_page
+from .conftest import fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +42,7 @@ def test_a_department_worker_works_the_queue(live_server, transactional_db, chro
     with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
         page.goto(f"{live_server.url}/work/")
         page.wait_for_url(re.compile(r"/admin/login/"))
-        page.get_by_label("Username").fill(worker.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        fill_sign_in(page, worker.username, PASSWORD)
         page.wait_for_url(re.compile(r"/work/$"))
         assert page.get_by_role("heading", name="Department queues").is_visible()
         rows = page.locator("#queue-results tbody tr")

@@ -14,7 +14,7 @@ from civic311.social.models import OutboundPost
 
 from ..emergency_helpers import article, emergency_context, fresh_emergency_cache  # noqa: F401
 from ..factories import StaffFactory
-from .conftest import recording_page
+from .conftest import fill_sign_in, recording_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_emergency_cache", "emergency_context")]
 
@@ -35,9 +35,7 @@ def city(transactional_db, jurisdiction, settings, tmp_path):
 def test_a_supervisor_declares_a_snow_emergency_and_residents_see_it(live_server, city, chromium):
     with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/emergencies/")
-        page.get_by_label("Username").fill(city.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.keyboard.press("Enter")
+        fill_sign_in(page, city.username, PASSWORD)
         page.wait_for_url(re.compile(r"^http://[^/]+/emergencies/$"), wait_until="load")
         assert page.get_by_text("No emergency is running or coming.").is_visible()
 

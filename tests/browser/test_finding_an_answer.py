@@ -15,7 +15,7 @@ from civic311.requests.models import Contact
 
 from ..factories import StaffFactory
 from ..knowledge_helpers import editor, write_article
-from .conftest import recording_page
+from .conftest import fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -53,9 +53,7 @@ def test_an_agent_uses_the_same_answer_in_a_call(live_server, answer, chromium):
     people.grant_role(agent, StaffRole.AGENT, actor=None)
     with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
-        page.get_by_label("Username").fill(agent.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.keyboard.press("Enter")
+        fill_sign_in(page, agent.username, PASSWORD)
         page.wait_for_url(re.compile(r"/console/$"), wait_until="load")
         page.get_by_role("button", name=re.compile("^Phone")).click()
         page.wait_for_url(re.compile(r"/console/contact/\d+/"), wait_until="load")

@@ -11,7 +11,7 @@ import pytest
 from civic311.people import totp
 from civic311.people.models import StaffTOTPDevice
 
-from .conftest import recording_page
+from .conftest import fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +22,7 @@ def test_a_staff_member_enrols_signs_out_and_signs_in_with_a_code(live_server, t
     with recording_page(chromium, viewport={"width": 1280, "height": 900}) as page:
         # Password only, as today.
         page.goto(f"{live_server.url}/admin/login/?next=/account/second-factor/")
-        page.get_by_label("Username").fill(staff.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        fill_sign_in(page, staff.username, PASSWORD)
         page.wait_for_url(re.compile(r"/account/second-factor/$"))
 
         page.get_by_role("button", name="Set up an authenticator").click()
@@ -41,9 +39,7 @@ def test_a_staff_member_enrols_signs_out_and_signs_in_with_a_code(live_server, t
         page.get_by_text("Logged out").first.wait_for()
 
         page.goto(f"{live_server.url}/admin/login/")
-        page.get_by_label("Username").fill(staff.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        fill_sign_in(page, staff.username, PASSWORD)
         page.wait_for_url(re.compile(r"/admin/login/code/$"))
         # The code of the next step: the current one was used to confirm, and is never accepted twice.
         page.get_by_label("Code").fill(totp.code_at(secret, time.time() + 30))

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 
-from .conftest import recording_page
+from .conftest import fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +22,7 @@ def test_a_developer_tries_the_staff_api_on_its_interactive_page(live_server, tr
             fetched_elsewhere.append(request.url) if not request.url.startswith(live_server.url) else None
         ))
         page.goto(f"{live_server.url}/admin/login/?next=/api/docs/")
-        page.get_by_label("Username").fill(staff.username)
-        page.get_by_label("Password").fill("correct horse battery staple")
-        page.get_by_role("button", name="Log in").click()
+        fill_sign_in(page, staff.username, "correct horse battery staple")
         page.wait_for_url(re.compile(r"/api/docs/$"))
 
         page.locator(".swagger-ui .info .title").wait_for()
