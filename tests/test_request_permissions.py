@@ -197,3 +197,21 @@ def test_who_may_record_that_another_caller_reported_a_request(db, kind):
         with pytest.raises(PermissionDenied):
             services.record_another_report(world.theirs, actor=user, channel="phone")
         assert world.theirs.history.count() == before
+
+
+def test_even_a_superusers_looks_at_requesters_in_the_admin_are_audited(client, db):
+    from civic311.people.models import PersonalDataAccess
+    from civic311.requests.models import Contact
+
+    world = Places()
+    mine = filed_request(world.streets_service, first_name="Pat", email="pat@example.org")
+    root = world.subject("superuser")
+    client.force_login(root)
+    assert client.get("/admin/people/requester/").status_code == 200
+    assert client.get("/admin/people/requester/?q=pat").status_code == 200
+    assert client.get(f"/admin/people/requester/{mine.requester_id}/change/").status_code == 200
+    contact = Contact.objects.get(service_request=mine)
+    assert client.get(f"/admin/requests/contact/{contact.pk}/change/").status_code == 200
+    audit = list(PersonalDataAccess.objects.order_by("pk").values_list("purpose", "requester", "where"))
+    assert audit == [("view", None, "admin: requesters"), ("search", None, "admin: requesters"),
+                     ("view", mine.requester_id, "admin"), ("view", mine.requester_id, "admin: contacts")]

@@ -120,6 +120,21 @@ class RequesterAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    # Even a superuser's looks are audited: the list (many residents at once), a search, one requester.
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and _is_superuser(request):
+            searched = bool(request.GET.get("q"))
+            selectors.audit_look(request.user, where="admin: requesters",
+                                 purpose=PersonalDataAccess.Purpose.SEARCH if searched
+                                 else PersonalDataAccess.Purpose.VIEW)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        requester = self.get_object(request, object_id)
+        if requester is not None and request.method == "GET":
+            selectors.audit_look(request.user, requester=requester, where=ADMIN)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_change_permission(self, request, obj=None) -> bool:
         return _is_superuser(request)
 

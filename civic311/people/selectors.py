@@ -77,6 +77,15 @@ def requester_details_for(user: User, service_request: ServiceRequest, *, where:
     return requester
 
 
+def audit_look(user: User, *, requester: Requester | None = None, customer: Customer | None = None,
+               purpose: str = PersonalDataAccess.Purpose.VIEW, where: str) -> None:
+    """Record that `user` looked at personal data (a list with neither subject is a look at many)."""
+    if customer is None and requester is not None:
+        customer = requester.customer
+    PersonalDataAccess.objects.create(user=user, requester=requester, customer=customer, purpose=purpose,
+                                      where=where[:40], at=timezone.now())
+
+
 def survivor_of(customer: Customer) -> Customer:
     """The record a merged customer now lives in (itself when it was never merged)."""
     seen = {customer.pk}

@@ -571,8 +571,8 @@ class MergeForm(forms.Form):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    """Contacts are a record of what happened: read-only once made. Staff with the permission log
-    information requests here until the agent console arrives. The requester is shown to superusers only."""
+    """Contacts are a record of what happened: read-only once made. Staff with the permission may log an
+    information request here (agents use the console). The requester is shown to superusers only, audited."""
 
     list_display = ("started_at", "channel", "outcome", "service", "service_request")
     list_filter = ("channel", "outcome")
@@ -589,6 +589,13 @@ class ContactAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return [*self.base_fields, "requester"]
         return list(self.base_fields)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        shown = self.get_object(request, object_id)
+        if (shown is not None and request.method == "GET" and shown.requester_id is not None
+                and "requester" in self.get_fields(request, shown)):
+            people.audit_look(request.user, requester=shown.requester, where="admin: contacts")
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
