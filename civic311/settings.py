@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "civic311.insights",
     "civic311.emergencies",
     "civic311.social",
+    "civic311.surveys",
     "civic311.staff_api",
     "civic311.demo",
 ]

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("help/", include("civic311.knowledge.urls")),
     path("insights/", include("civic311.insights.urls")),
     path("emergencies/", include("civic311.emergencies.urls")),
+    path("surveys/", include("civic311.surveys.urls")),
     path("notifications/", include("civic311.notifications.urls")),
     path("", include("civic311.public.urls")),
 ]
