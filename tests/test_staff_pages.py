@@ -66,13 +66,13 @@ def test_a_page_for_some_roles_refuses_the_others():
 
 
 @pytest.mark.parametrize(("role", "menu"), [
-    (StaffRole.AGENT, {"console"}),
-    (StaffRole.SUPERVISOR, {"console", "queues", "overdue", "analytics", "emergencies"}),
+    (StaffRole.AGENT, {"console", "board"}),
+    (StaffRole.SUPERVISOR, {"console", "queues", "overdue", "analytics", "emergencies", "board", "surveys"}),
     (StaffRole.DEPARTMENT_STAFF, {"queues"}),
-    (StaffRole.DEPARTMENT_MANAGER, {"queues", "overdue", "analytics"}),
-    (StaffRole.SURVEYOR, set()),
+    (StaffRole.DEPARTMENT_MANAGER, {"queues", "overdue", "analytics", "board"}),
+    (StaffRole.SURVEYOR, {"board", "surveys"}),
     (StaffRole.COMMUNITY_STAFF, set()),
-    (StaffRole.ADMIN, {"console", "queues", "overdue", "analytics", "emergencies"}),
+    (StaffRole.ADMIN, {"console", "queues", "overdue", "analytics", "emergencies", "board", "surveys"}),
 ])
 def test_the_staff_menu_follows_the_roles(role, menu):
     department = DepartmentFactory() if role in (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER) else None
@@ -80,7 +80,9 @@ def test_the_staff_menu_follows_the_roles(role, menu):
     shown = {name for name, key in (("console", "staff_may_use_console"), ("queues", "staff_may_work_queues"),
                                     ("overdue", "staff_may_see_overdue"),
                                     ("analytics", "staff_may_see_search_analytics"),
-                                    ("emergencies", "staff_may_declare_emergency")) if context[key]}
+                                    ("emergencies", "staff_may_declare_emergency"),
+                                    ("board", "staff_may_see_reader_board"),
+                                    ("surveys", "staff_may_survey")) if context[key]}
     assert shown == menu
 
 

@@ -303,6 +303,7 @@ DEMO_SIGN_INS: tuple[tuple[str, str, str], ...] = (
     (StaffRole.AGENT, "", "/console/"),
     (StaffRole.DEPARTMENT_MANAGER, "streets", "/work/"),
     (StaffRole.DEPARTMENT_STAFF, "streets", "/work/"),
+    (StaffRole.SURVEYOR, "", "/surveys/"),
 )
 
 
@@ -350,7 +351,14 @@ def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
     Requests go in chunks, so that a city of millions never loads into memory at once. Requesters who
     contacted only this city go with it. Staff accounts are kept, without their department.
     """
+    from civic311.surveys.models import Answer, FollowUpTask, Response
+
     jurisdiction_pk = jurisdiction.pk
+    # Survey answers are kept from casual deletion (PROTECT); a whole demo city goes with its surveys.
+    with transaction.atomic():
+        FollowUpTask.objects.filter(jurisdiction=jurisdiction).delete()
+        Answer.objects.filter(response__jurisdiction=jurisdiction).delete()
+        Response.objects.filter(jurisdiction=jurisdiction).delete()
     HistoryEntry.objects.filter(service_request__jurisdiction=jurisdiction).delete()
     Escalation.objects.filter(service_request__jurisdiction=jurisdiction).delete()
     Contact.objects.filter(jurisdiction=jurisdiction).delete()

@@ -8,6 +8,7 @@ searches, reads and filings apart.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -200,3 +201,35 @@ class DailyArticleStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.article_id}"
+
+
+# --- the reader board's wall screens ------------------------------------------------------------------------
+
+
+class DisplayScreen(models.Model):
+    """A wall screen that shows the reader board without signing in, through its own display link.
+
+    Only a SHA-256 hash of the link's random token is kept: the link is shown once, when the screen is
+    created, and a leaked database gives no working link. Revoking ends the link for good."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
+                                     related_name="+", verbose_name=_("jurisdiction"))
+    name = models.CharField(_("name"), max_length=100, help_text=_('Where it hangs, e.g. "Call floor, north wall".'))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("created by"), editable=False)
+    created_at = models.DateTimeField(_("created at"), editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("display screen")
+        verbose_name_plural = _("display screens")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

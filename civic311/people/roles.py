@@ -259,6 +259,11 @@ def may_see_search_analytics(user: Someone) -> bool:
     return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.DEPARTMENT_MANAGER, StaffRole.ADMIN})
 
 
+# The contact centre's wall figures: for the people who answer, survey and manage the work.
+READER_BOARD_ROLES = (StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.SURVEYOR, StaffRole.DEPARTMENT_MANAGER,
+                      StaffRole.ADMIN)
+
+
 def may_declare_emergency(user: Someone) -> bool:
     """Declaring (and ending) an emergency such as a snow emergency: supervisors and admins."""
     return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
@@ -272,6 +277,7 @@ def require(rule_result: bool, message: str) -> None:
 
 __all__ = [
     "GROUP_PREFIX",
+    "READER_BOARD_ROLES",
     "ROLE_PERMISSIONS",
     "departments_of",
     "forget_roles",

@@ -114,6 +114,7 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffA
     queryset = Department.objects.none()  # the schema's model; the data comes from the selectors
     pagination_class = None
     lookup_field = "slug"
+    lookup_value_regex = "[^/]+"  # any text: an unknown slug is a JSON 404, not an unmatched URL
     action_permissions = {"*": ("catalogue.view_department", "catalogue.change_department")}
 
     def get_queryset(self):

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from civic311.demo import services as demo
 from civic311.demo.console_contacts import give_agents_console_contacts
 from civic311.demo.knowledge import load_articles
+from civic311.demo.surveys import create_survey_history
 
 
 class Command(BaseCommand):
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         if city.service_requests.exists():
             # The agents' day in the console is "today": a demo started again on another day gets its own.
             today = give_agents_console_contacts(city)
+            create_survey_history(city)  # days already surveyed are left alone
             self.stdout.write(
                 f"The demo city {city.name} is already there; its catalogue and staff are up to date"
                 f"{f', and {today} console contacts were made for today' if today else ''}. "
@@ -66,6 +68,7 @@ class Command(BaseCommand):
         )
         customers = demo.create_demo_customers(city, seed=seed)
         give_agents_console_contacts(city, seed=seed)
+        create_survey_history(city, seed=seed)
         self.stdout.write(self.style.SUCCESS(
             f"{city.name} is ready in {time.monotonic() - started:.1f} s: {stats.requests:,} service requests, "
             f"{stats.contacts:,} contacts, {stats.history_entries:,} history entries "

@@ -1,0 +1,123 @@
+"""The surveyors' forms. They only collect input; the rules (answers by kind, who may transfer to whom)
+live in `services`, whose ValidationErrors are shown on the form with `add_service_errors`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from civic311.jurisdictions.models import Jurisdiction
+
+from . import selectors
+from .models import InstrumentVersion, Question, Response
+
+CONTACT_PARTS = (("name", _("Name")), ("phone", _("Phone number")), ("email", _("E-mail address")))
+YES_NO = (("yes", _("Yes")), ("no", _("No")))
+SCALE = tuple((str(number), str(number)) for number in range(1, 6))
+
+
+class ServiceErrors:
+    """Show a service's ValidationError on the form: keyed messages on their field, the rest on top."""
+
+    def add_service_errors(self, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+        form: Any = self
+        if hasattr(error, "error_dict"):
+            for name, messages in error.message_dict.items():
+                field = (aliases or {}).get(name, name)
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            for message in error.messages:
+                form.add_error(None, message)
+
+
+class AnswersForm(ServiceErrors, forms.Form):
+    """One field per question of the version (three for contact details), rendered by kind."""
+
+    def __init__(self, *args: Any, version: InstrumentVersion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = list(version.questions.all())
+        self.aliases: dict[str, str] = {}
+        for question in self.questions:
+            label = question.localized()
+            field: forms.Field
+            if question.kind == Question.Kind.CONTACT_DETAILS:
+                for part, part_label in CONTACT_PARTS:
+                    self.fields[f"{question.code}_{part}"] = forms.CharField(
+                        label=part_label, required=False, max_length=254,
+                        widget=forms.TextInput(attrs={"class": "form-control"}))
+                self.aliases[question.code] = f"{question.code}_name"
+                continue
+            if question.kind == Question.Kind.YES_NO:
+                field = forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect)
+            elif question.kind == Question.Kind.SCALE_1_5:
+                field = forms.ChoiceField(choices=SCALE, widget=forms.RadioSelect)
+            elif question.kind == Question.Kind.SINGLE_CHOICE:
+                field = forms.ChoiceField(choices=question.localized_choices(), widget=forms.RadioSelect)
+            elif question.kind == Question.Kind.MULTIPLE_CHOICE:
+                field = forms.MultipleChoiceField(choices=question.localized_choices(),
+                                                  widget=forms.CheckboxSelectMultiple)
+            else:
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+                                        max_length=2000)
+            field.label = label
+            field.required = False  # the service decides what is required, with its own message
+            self.fields[question.code] = field
+
+    def grouped(self) -> list[tuple[Question, list[forms.BoundField]]]:
+        """Each question with its bound fields, in order, for the template."""
+        rows = []
+        for question in self.questions:
+            if question.kind == Question.Kind.CONTACT_DETAILS:
+                rows.append((question, [self[f"{question.code}_{part}"] for part, _label in CONTACT_PARTS]))
+            else:
+                rows.append((question, [self[question.code]]))
+        return rows
+
+    def answers(self) -> dict[str, object]:
+        raw: dict[str, object] = {}
+        for question in self.questions:
+            if question.kind == Question.Kind.CONTACT_DETAILS:
+                raw[question.code] = {part: self.cleaned_data.get(f"{question.code}_{part}", "")
+                                      for part, _label in CONTACT_PARTS}
+            else:
+                raw[question.code] = self.cleaned_data.get(question.code)
+        return raw
+
+
+class OutcomeForm(ServiceErrors, forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("No survey"), widget=forms.RadioSelect,
+        choices=[(value, label) for value, label in Response.Outcome.choices if value != Response.Outcome.COMPLETED],
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """Staff by username, as the rest of the survey pages name them."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_username())
+
+
+class TransferForm(ServiceErrors, forms.Form):
+    owner: StaffChoiceField = StaffChoiceField(
+        label=_("Supervisor"), queryset=get_user_model().objects.none(),  # the city's supervisors: see __init__
+        widget=forms.Select(attrs={"class": "form-select"}))
+    deadline = forms.DateTimeField(label=_("Deadline"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"))
+    words = forms.CharField(label=_("The customer's words"), max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+
+    def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner: Any = self.fields["owner"]
+        owner.queryset = selectors.supervisors(jurisdiction)
+
+
+class ResolveForm(ServiceErrors, forms.Form):
+    resolution = forms.CharField(label=_("How it was resolved"), max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))

@@ -1,0 +1,135 @@
+"""Reads of the survey engine and the phone satisfaction programme (the reader board uses `satisfaction`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.people import roles
+from civic311.people.models import StaffRole
+
+from .models import Answer, FollowUpTask, InstrumentVersion, Response, SurveyorTraining, WorkListEntry
+
+if TYPE_CHECKING:
+    from civic311.people.models import User
+    from civic311.people.roles import Someone
+
+SATISFACTION_SLUG = "customer-satisfaction"
+SATISFIED_CODE = "satisfied"  # baseline question 4: "Were you satisfied with the service you received…?"
+LIST_WINDOW = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    responses: int
+    satisfied: int
+    percent: float | None
+
+
+def _local_day(jurisdiction: Jurisdiction, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = jurisdiction.zone
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return start, end
+
+
+def satisfaction(jurisdiction: Jurisdiction, day: dt.date) -> Satisfaction:
+    """Completed phone surveys finished on `day` (the city's local day) that answered baseline question 4;
+    `percent` is the share answering yes, or None with no such response."""
+    start, end = _local_day(jurisdiction, day)
+    answers = Answer.objects.filter(
+        response__jurisdiction=jurisdiction, response__channel="phone",
+        response__outcome=Response.Outcome.COMPLETED, response__finished_at__gte=start,
+        response__finished_at__lt=end, question__code=SATISFIED_CODE,
+        question__version__instrument__slug=SATISFACTION_SLUG,
+    ).values_list("value", flat=True)
+    values = list(answers)
+    responses = len(values)
+    satisfied = sum(1 for value in values if value is True)
+    return Satisfaction(responses=responses, satisfied=satisfied,
+                        percent=(satisfied / responses * 100) if responses else None)
+
+
+def current_version(jurisdiction: Jurisdiction) -> InstrumentVersion | None:
+    """The newest published version of the satisfaction survey, if there is one."""
+    return (InstrumentVersion.objects.filter(instrument__jurisdiction=jurisdiction,
+                                             instrument__slug=SATISFACTION_SLUG, published_at__isnull=False)
+            .order_by("-number").first())
+
+
+# --- who may claim and resolve ----------------------------------------------------------------------------
+
+
+def has_current_training(user: Someone, today: dt.date) -> bool:
+    """A completed survey training course that has not expired by `today`."""
+    if user is None or not user.is_authenticated:
+        return False
+    return SurveyorTraining.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today), user_id=user.pk, completed_on__lte=today,
+    ).exists()
+
+
+def may_claim_calls(user: Someone, today: dt.date) -> bool:
+    """Surveyors with current training; supervisors and administrators need no training record."""
+    if not roles.may_survey(user):
+        return False
+    if roles.roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN}:
+        return True
+    return has_current_training(user, today)
+
+
+def may_see_follow_ups(user: Someone) -> bool:
+    return bool(roles.roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_resolve(user: Someone, task: FollowUpTask) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if task.owner_id == user.pk and roles.may_survey(user):
+        return True
+    return may_see_follow_ups(user) and roles.sees_jurisdiction(user, task.jurisdiction_id)
+
+
+# --- the pages ---------------------------------------------------------------------------------------------
+
+
+def work_list(jurisdiction: Jurisdiction, viewer: User, now: dt.datetime | None = None) -> QuerySet[WorkListEntry]:
+    """Calls still to make from the last day's contacts, plus any the viewer holds: only what a surveyor
+    may see (the pages show the number, the channel, the service, the agent — never a name or address)."""
+    now = now or timezone.now()
+    return (WorkListEntry.objects.filter(jurisdiction=jurisdiction).exclude(state=WorkListEntry.State.DONE)
+            .filter(Q(contacted_at__gt=now - LIST_WINDOW) | Q(claimed_by=viewer))
+            .select_related("service", "agent", "claimed_by").order_by("contacted_at", "pk"))
+
+
+def is_free(entry: WorkListEntry, viewer: Someone, now: dt.datetime) -> bool:
+    """Whether `viewer` could claim it now (open, an expired claim, or already theirs)."""
+    if entry.state == WorkListEntry.State.DONE:
+        return False
+    return (entry.state == WorkListEntry.State.OPEN or entry.claimed_by_id == getattr(viewer, "pk", None)
+            or entry.claimed_until is None or entry.claimed_until < now)
+
+
+def follow_ups(jurisdiction: Jurisdiction, viewer: User, now: dt.datetime | None = None
+               ) -> tuple[list[FollowUpTask], list[FollowUpTask]]:
+    """(the viewer's open tasks, every open task past its deadline) of the city."""
+    now = now or timezone.now()
+    open_tasks = (FollowUpTask.objects.filter(jurisdiction=jurisdiction, state=FollowUpTask.State.OPEN)
+                  .select_related("owner", "entry", "entry__service").order_by("deadline", "pk"))
+    mine = [task for task in open_tasks if task.owner_id == viewer.pk]
+    overdue = [task for task in open_tasks if task.deadline < now]
+    return mine, overdue
+
+
+def supervisors(jurisdiction: Jurisdiction) -> QuerySet[User]:
+    """Who a surveyor may hand a customer to: active supervisors (of this city, or of none)."""
+    users = get_user_model().objects.filter(
+        is_active=True, is_staff=True, role_assignments__role=StaffRole.SUPERVISOR,
+    ).filter(Q(department__isnull=True) | Q(department__jurisdiction=jurisdiction)).distinct()
+    return users.order_by("username")
