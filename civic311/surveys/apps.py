@@ -8,3 +8,6 @@ class SurveysConfig(AppConfig):
     name = "civic311.surveys"
     label = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 (connects the "was it fixed?" survey to request closes)

@@ -122,12 +122,20 @@ class Response(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The "was it fixed?" e-mail survey: the request and the close it asks about (one response per close).
+    service_request = models.ForeignKey("requests.ServiceRequest", on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="survey_responses",
+                                        verbose_name=_("service request"))
+    request_closed_at = models.DateTimeField(_("request closed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
         ordering = ["-finished_at", "-pk"]
         indexes = [models.Index(fields=["jurisdiction", "finished_at"], name="survey_response_finished_idx")]
+        constraints = [models.UniqueConstraint(
+            fields=["version", "service_request", "request_closed_at"], name="one_survey_response_per_close",
+            condition=models.Q(service_request__isnull=False, request_closed_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.version} {self.get_outcome_display()}"

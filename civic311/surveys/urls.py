@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import fixed_views, views
 
 app_name = "surveys"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("call/<int:pk>/release/", views.release, name="release"),
     path("follow-ups/", views.follow_ups, name="follow_ups"),
     path("follow-ups/<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("fixed/<str:token>/", fixed_views.fixed, name="fixed"),
 ]
