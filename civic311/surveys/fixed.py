@@ -27,8 +27,8 @@ from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import ServiceRequest
 
-from .models import Answer, Instrument, InstrumentVersion, Question, Response
-from .services import validate_answers
+from .models import Answer, InstrumentVersion, Question, Response
+from .services import ensure_instrument, validate_answers
 
 if TYPE_CHECKING:
     from civic311.jurisdictions.models import Jurisdiction
@@ -51,20 +51,9 @@ QUESTIONS: tuple[tuple[str, str, bool, str, str], ...] = (
 
 def ensure_fixed_survey(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> InstrumentVersion:
     """The city's "was it fixed?" survey, version 1 (made once, published)."""
-    with transaction.atomic():
-        instrument, _created = Instrument.objects.get_or_create(
-            jurisdiction=jurisdiction, slug=SLUG,
-            defaults={"name": "Was it fixed?",
-                      "purpose": "E-mailed to the requester after a request closes; “no” reopens it."},
-        )
-        version, created = InstrumentVersion.objects.get_or_create(instrument=instrument, number=1)
-        if created:
-            for order, (code, kind, required, english, spanish) in enumerate(QUESTIONS, start=1):
-                Question.objects.create(version=version, code=code, order=order, kind=kind, text=english,
-                                        translations={"es": {"text": spanish}}, required=required)
-            version.published_at = now or timezone.now()
-            version.save(update_fields=["published_at"])
-    return version
+    return ensure_instrument(
+        jurisdiction, SLUG, name="Was it fixed?",
+        purpose="E-mailed to the requester after a request closes; “no” reopens it.", questions=QUESTIONS, now=now)
 
 
 # --- the signed link ---------------------------------------------------------------------------------------

@@ -77,22 +77,30 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 # --- the engine ----------------------------------------------------------------------------------------
 
 
-def ensure_baseline(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> InstrumentVersion:
-    """The customer satisfaction survey's version 1 with the six baseline questions (made once, published)."""
+def ensure_instrument(jurisdiction: Jurisdiction, slug: str, *, name: str, purpose: str,
+                      questions: tuple[tuple[str, str, bool, str, str], ...],
+                      now: dt.datetime | None = None) -> InstrumentVersion:
+    """A city's built-in survey, version 1 with `questions` (code, kind, required, English, Spanish), made
+    once and published; later calls return it unchanged."""
     with transaction.atomic():
         instrument, _created = Instrument.objects.get_or_create(
-            jurisdiction=jurisdiction, slug=SATISFACTION,
-            defaults={"name": "Customer satisfaction survey",
-                      "purpose": "The contact centre's phone survey of consenting customers (SPEC section 6)."},
-        )
+            jurisdiction=jurisdiction, slug=slug, defaults={"name": name, "purpose": purpose})
         version, created = InstrumentVersion.objects.get_or_create(instrument=instrument, number=1)
         if created:
-            for order, (code, kind, required, english, spanish) in enumerate(BASELINE, start=1):
+            for order, (code, kind, required, english, spanish) in enumerate(questions, start=1):
                 Question.objects.create(version=version, code=code, order=order, kind=kind, text=english,
                                         translations={"es": {"text": spanish}}, required=required)
             version.published_at = _now(now)
             version.save(update_fields=["published_at"])
     return version
+
+
+def ensure_baseline(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> InstrumentVersion:
+    """The customer satisfaction survey's version 1 with the six baseline questions (made once, published)."""
+    return ensure_instrument(
+        jurisdiction, SATISFACTION, name="Customer satisfaction survey",
+        purpose="The contact centre's phone survey of consenting customers (SPEC section 6).",
+        questions=BASELINE, now=now)
 
 
 def current_version(jurisdiction: Jurisdiction) -> InstrumentVersion:
