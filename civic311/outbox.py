@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from civic311 import leases
 
@@ -34,6 +35,24 @@ class Transient(DeliveryError):
 
 class Permanent(DeliveryError):
     """Will fail again the same way (the recipient or the text is refused, HTTP 4xx)."""
+
+
+class OutboxRow(models.Model):
+    """What every outbox row carries for its delivery (each outbox adds its content and its states)."""
+
+    dedup_key = models.CharField(_("dedup key"), max_length=255, unique=True)
+    # Stable for the row's life and passed to the provider, so a resend after a lost claim can be dropped.
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        abstract = True
 
 
 class Enqueue(Protocol):

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civic311.outbox import OutboxRow
+
 
 class Subscription(models.Model):
     """A resident following a request by e-mail: pending until the confirmation link is opened."""
@@ -84,7 +86,7 @@ class Webhook(models.Model):
         return self.is_active and (self.api_key is None or self.api_key.revoked_at is None)
 
 
-class OutboundMessage(models.Model):
+class OutboundMessage(OutboxRow):
     """One message to one recipient on one channel. The dedup key makes the same event never two rows."""
 
     class Channel(models.TextChoices):
@@ -108,17 +110,7 @@ class OutboundMessage(models.Model):
                                 related_name="messages")
     service_request = models.ForeignKey("requests.ServiceRequest", on_delete=models.SET_NULL, null=True,
                                         blank=True, related_name="+")
-    dedup_key = models.CharField(_("dedup key"), max_length=255, unique=True)
-    # Stable for the row's life: the Message-ID, the webhook's Idempotency-Key, the SMS client reference.
-    reference = models.CharField(_("reference"), max_length=64, unique=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("outbound message")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from civic311.outbox import OutboxRow
 
 
 class Network(models.TextChoices):
@@ -30,7 +31,7 @@ def text_limit(network: str) -> int:
     return TEXT_LIMITS.get(network, 280)
 
 
-class OutboundPost(models.Model):
+class OutboundPost(OutboxRow):
     """One post to one network. The dedup key makes the same event never two posts."""
 
     class State(models.TextChoices):
@@ -43,17 +44,7 @@ class OutboundPost(models.Model):
     network = models.CharField(_("network"), max_length=20, choices=Network.choices)
     account = models.CharField(_("account"), max_length=200, blank=True)
     text = models.TextField(_("text"))
-    dedup_key = models.CharField(_("dedup key"), max_length=255, unique=True)
-    # Stable for the row's life: passed to the provider, so a resend after a lost claim can be dropped.
-    reference = models.CharField(_("reference"), max_length=64, unique=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("social post")
