@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civic311.catalogue import selectors as catalogue
 from civic311.insights import services as insights
+from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge import selectors as knowledge
 from civic311.people import roles
@@ -46,10 +47,7 @@ HISTORY_ITEMS = 15
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    if jurisdiction is None:
-        raise Http404(_("This site has no city set up yet."))
-    return jurisdiction
+    return site_jurisdiction(request)
 
 
 def _user(request: HttpRequest) -> User:

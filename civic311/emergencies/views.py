@@ -10,13 +10,14 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.models import StaffRole, User
@@ -30,9 +31,7 @@ emergency_page = staff_page(any_role=(StaffRole.SUPERVISOR, StaffRole.ADMIN))
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    if jurisdiction is None:
-        raise Http404(_("No city is set up yet."))
+    jurisdiction = site_jurisdiction(request)
     roles.require(roles.may_declare_emergency(request.user) and roles.sees_jurisdiction(request.user, jurisdiction.pk),
                   _("Only supervisors and administrators may declare or end an emergency."))
     return cast(Jurisdiction, jurisdiction)

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from civic311.emergencies.selectors import active_notice
+from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.staff_pages import staff_page
@@ -44,9 +45,7 @@ def _context(jurisdiction: Jurisdiction) -> dict[str, object]:
 @require_GET
 @staff_page(any_role=BOARD_ROLES)
 def reader_board(request: HttpRequest) -> HttpResponse:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    if jurisdiction is None:
-        raise Http404(_("This site has no city set up yet."))
+    jurisdiction = site_jurisdiction(request)
     roles.require(roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk),
                   _("You may not see this city's reader board."))
     return render(request, "insights/board.html", _context(jurisdiction))

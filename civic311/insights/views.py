@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.models import StaffRole
@@ -24,9 +25,7 @@ analytics_page = staff_page(any_role=ANALYTICS_ROLES)
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    if jurisdiction is None:
-        raise Http404(_("This site has no city set up yet."))
+    jurisdiction = site_jurisdiction(request)
     roles.require(roles.may_see_search_analytics(request.user)
                   and (roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk)),
                   _("You may not see this city's search analytics."))

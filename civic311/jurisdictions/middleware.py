@@ -1,8 +1,10 @@
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from .models import Jurisdiction
 from .selectors import jurisdiction_for_host
 
 
@@ -21,3 +23,11 @@ class JurisdictionMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+def site_jurisdiction(request: HttpRequest) -> Jurisdiction:
+    """The city this request is for (set by the middleware); 404 when the site has none set up yet."""
+    jurisdiction = getattr(request, "jurisdiction", None)
+    if jurisdiction is None:
+        raise Http404(_("This site has no city set up yet."))
+    return jurisdiction

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civic311.insights import services as insights
 from civic311.insights.middleware import visitor_of
+from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.models import StaffRole
@@ -26,10 +27,7 @@ WEB = "web"
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    if jurisdiction is None:
-        raise Http404(_("This site has no city set up yet."))
-    return jurisdiction
+    return site_jurisdiction(request)
 
 
 def _language() -> str:

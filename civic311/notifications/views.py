@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.requests import selectors as requests_selectors
 
 from . import services
@@ -38,9 +39,7 @@ def _rate_limited(request: HttpRequest) -> bool:
 
 @require_POST
 def subscribe(request: HttpRequest, tracking_number: str) -> HttpResponse:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    if jurisdiction is None:
-        raise Http404(_("This site has no city set up yet."))
+    jurisdiction = site_jurisdiction(request)
     service_request = requests_selectors.request_for_tracking(jurisdiction, tracking_number[:40])
     if service_request is None:
         raise Http404(_("There is no request with that tracking number."))

@@ -25,6 +25,7 @@ from civic311.catalogue import selectors as catalogue
 from civic311.insights import services as insights
 from civic311.insights.middleware import visitor_of
 from civic311.jurisdictions import selectors as places
+from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge import selectors as knowledge
 from civic311.requests import selectors as requests_selectors
@@ -44,10 +45,7 @@ def _path_value(value: str) -> str:
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    if jurisdiction is None:
-        raise Http404(_("This site has no city set up yet."))
-    return jurisdiction
+    return site_jurisdiction(request)
 
 
 @require_GET
