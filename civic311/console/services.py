@@ -35,7 +35,6 @@ from .selectors import CONSOLE_CHANNELS, may_use_console, may_work_contact
 logger = logging.getLogger(__name__)
 
 WHERE = "console"
-NO_OUTCOME = Contact.Outcome.PENDING
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -54,7 +53,7 @@ def _lock(contact: Contact, agent: User) -> Contact:
 
 
 def _check_no_outcome(contact: Contact) -> None:
-    if contact.outcome != NO_OUTCOME:
+    if contact.has_outcome:
         raise ValidationError({"contact": _(
             "This contact already has an outcome (%(outcome)s). Finish it and start a new contact for the "
             "caller's next issue.") % {"outcome": contact.get_outcome_display()}})
@@ -69,8 +68,8 @@ def start_contact(jurisdiction: Jurisdiction, agent: User, channel: str, *, now:
         raise PermissionDenied(_("Only agents, supervisors and administrators take contacts."))
     if channel not in CONSOLE_CHANNELS:
         raise ValidationError({"channel": _("Choose phone, walk-in, e-mail or social media.")})
-    contact = Contact.objects.create(jurisdiction=jurisdiction, channel=channel, outcome=NO_OUTCOME, agent=agent,
-                                     started_at=_now(now))
+    contact = Contact.objects.create(jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.PENDING,
+                                     agent=agent, started_at=_now(now))
     logger.info("contact %s started (%s)", contact.pk, channel)
     return contact
 
@@ -166,7 +165,7 @@ def _take_over_canned_answer(contact: Contact, agent: User, service_code: str, n
                   .exclude(pk=current.pk).first())
         if logged is None:
             return
-        if current.outcome == NO_OUTCOME:
+        if not current.has_outcome:
             current.outcome = Contact.Outcome.CANNED_ANSWER
             current.service_id = logged.service_id
             current.summary = logged.summary
@@ -241,7 +240,7 @@ def finish_contact(contact: Contact, *, agent: User, survey_consent: bool | None
         errors["callback_phone"] = [_("Give the number the survey team may call.")]
     with transaction.atomic():
         current = _lock(contact, agent)
-        if current.outcome == NO_OUTCOME:
+        if not current.has_outcome:
             errors["contact"] = [_("Record what came of the contact first: file a request, log the answer given, "
                                    "or add the caller to an existing request.")]
         if errors:

@@ -174,7 +174,7 @@ def _render_contact(request: HttpRequest, contact: Contact, *, status: int = 200
             new_customer_form=forms.get("new_customer_form") or NewCustomerForm(),
             answer_query=answer_query, answers=answers, answer_search_id=answer_search_id,
         )
-        if contact.outcome == services.NO_OUTCOME:
+        if not contact.has_outcome:
             service = report_form.service if report_form is not None else None
             if service is None:
                 service = selectors.service_by_code(jurisdiction, request.GET.get("service", ""))
