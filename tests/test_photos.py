@@ -211,6 +211,16 @@ def test_a_truncated_jpeg_is_refused():
         process_photo(upload(content[: len(content) // 2]))
 
 
+def test_a_truncated_jpeg_is_refused_after_a_pdf_was_made_in_the_process():
+    # WeasyPrint's import turns on Pillow's process-wide "load truncated images"; civic311.pdf turns it off.
+    from civic311.pdf import render_pdf
+
+    assert render_pdf("<p>Report</p>").startswith(b"%PDF-")
+    content = encode(noise((300, 300)), "JPEG", quality=90)
+    with pytest.raises(ValidationError):
+        process_photo(upload(content[: len(content) // 2]))
+
+
 def test_a_truncated_png_is_refused():
     content = encode(noise((100, 100)), "PNG")
     with pytest.raises(ValidationError):

@@ -29,7 +29,7 @@ PHILLY = ZoneInfo("America/New_York")
 NOW = dt.datetime(2027, 1, 15, 10, 0, tzinfo=PHILLY)
 BOARD = "/insights/board/"
 ALLOWED = {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.SURVEYOR, StaffRole.DEPARTMENT_MANAGER,
-           StaffRole.ADMIN}
+           StaffRole.LEADERSHIP, StaffRole.ADMIN}
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from civic311.demo import services as demo
 from civic311.people import roles, selectors
-from civic311.people.models import RoleAssignment, StaffRole, User
+from civic311.people.models import RoleAssignment, StaffRole, Team, User
 from civic311.people.services import grant_role, revoke_role
 from civic311.requests.models import ServiceRequest
 
@@ -46,6 +46,7 @@ RULES = {
     "edit knowledge": lambda u, w: roles.may_edit_knowledge(u),
     "search analytics": lambda u, w: roles.may_see_search_analytics(u),
     "declare emergency": lambda u, w: roles.may_declare_emergency(u),
+    "satisfaction reports": lambda u, w: roles.may_see_satisfaction_reports(u),
 }
 EVERYTHING = frozenset(RULES)
 ASSIGNED = {"contact details of ours, assigned", "contact details of theirs, assigned"}
@@ -58,12 +59,14 @@ ALLOWED: dict[str, set[str]] = {
     "supervisor": VIEW_ALL | CONTACT_ALL | {"change ours", "change theirs", "survey", "escalations of ours",
                                             "escalations of theirs", "response templates of ours",
                                             "response templates of theirs", "city-wide response templates",
-                                            "edit knowledge", "search analytics", "declare emergency"},
+                                            "edit knowledge", "search analytics", "declare emergency",
+                                            "satisfaction reports"},
     "department staff": {"view ours", "list ours", "change ours"} | ASSIGNED,
     "department manager": {"view ours", "list ours", "change ours", "escalations of ours",
                            "response templates of ours", "search analytics"} | ASSIGNED,
     "surveyor": {"survey"} | ASSIGNED,
     "community staff": {"community programmes"} | ASSIGNED,
+    "leadership": {"satisfaction reports"} | ASSIGNED,
     "admin": set(EVERYTHING),
     "superuser": set(EVERYTHING),
     "staff without a role": set(ASSIGNED),
@@ -95,7 +98,8 @@ class World:
         user = StaffFactory(username=kind.split()[0] + "-subject", is_superuser=kind == "superuser")
         role = {"agent": R.AGENT, "supervisor": R.SUPERVISOR, "department staff": R.DEPARTMENT_STAFF,
                 "department manager": R.DEPARTMENT_MANAGER, "surveyor": R.SURVEYOR,
-                "community staff": R.COMMUNITY_STAFF, "admin": R.ADMIN, "inactive agent": R.AGENT}.get(kind)
+                "community staff": R.COMMUNITY_STAFF, "leadership": R.LEADERSHIP, "admin": R.ADMIN,
+                "inactive agent": R.AGENT}.get(kind)
         if role is not None:
             grant_role(user, role, department=self.streets if role in (R.DEPARTMENT_STAFF, R.DEPARTMENT_MANAGER)
                        else None, actor=None)
@@ -122,7 +126,7 @@ def test_permission_matrix(world, kind, rule):
 def test_every_role_is_in_the_matrix():
     assert {role.label.lower() for role in R} >= set()  # labels are for people; the kinds below are the roles
     assert {"agent", "supervisor", "department staff", "department manager", "surveyor", "community staff",
-            "admin"} <= set(ALLOWED)
+            "leadership", "admin"} <= set(ALLOWED)
 
 
 def test_department_staff_of_two_departments_see_both(world):
@@ -347,6 +351,12 @@ def test_demo_staff_get_roles_matching_their_jobs(db):
     assert ("ktran", R.SURVEYOR, None) in held
     assert ("abrooks", R.AGENT, None) in held
     assert ("gkim", R.COMMUNITY_STAFF, None) in held
+    assert ("dhoward", R.LEADERSHIP, None) in held
+    assert ("ohaddad", R.SUPERVISOR, None) in held
+    teams = {team.name: (team.supervisor.username, sorted(team.members.values_list("username", flat=True)))
+             for team in Team.objects.select_related("supervisor")}
+    assert teams == {"Day team": ("rdelgado", ["abrooks", "msantos", "rdelgado"]),
+                     "Evening team": ("ohaddad", ["ewalsh", "jpeterson", "ohaddad"])}
     assert ("tkowalski", R.DEPARTMENT_MANAGER, "Streets Department") in held
     assert ("dcarter", R.DEPARTMENT_STAFF, "Streets Department") in held
     staff = User.objects.filter(is_staff=True, is_superuser=False)
@@ -354,5 +364,6 @@ def test_demo_staff_get_roles_matching_their_jobs(db):
     assert User.objects.get(username="dcarter").has_perm("requests.change_servicerequest")
     demo.delete_demo_city(city)
     assert set(RoleAssignment.objects.values_list("role", flat=True)) <= {R.ADMIN, R.AGENT, R.SUPERVISOR,
-                                                                          R.SURVEYOR, R.COMMUNITY_STAFF}
+                                                                          R.SURVEYOR, R.COMMUNITY_STAFF,
+                                                                          R.LEADERSHIP}
     assert not User.objects.get(username="dcarter").groups.exists()

@@ -76,6 +76,7 @@ def build_world() -> World:
     person("agent", StaffRole.AGENT, home=streets)
     person("surveyor", StaffRole.SURVEYOR)
     person("community", StaffRole.COMMUNITY_STAFF)
+    person("leadership", StaffRole.LEADERSHIP)
     person("no_role", None)
     both = person("both_worker", StaffRole.DEPARTMENT_STAFF, streets)
     grant_role(both, StaffRole.DEPARTMENT_STAFF, department=water, actor=None)
@@ -90,5 +91,6 @@ ROLE_USERS = {
     StaffRole.DEPARTMENT_MANAGER: ("streets_manager", True),
     StaffRole.SURVEYOR: ("surveyor", False),
     StaffRole.COMMUNITY_STAFF: ("community", False),
+    StaffRole.LEADERSHIP: ("leadership", False),
     StaffRole.ADMIN: ("admin", True),
 }

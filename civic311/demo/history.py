@@ -41,7 +41,7 @@ from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.calendar import BusinessCalendar
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.people.models import Requester, User
+from civic311.people.models import Requester, RoleAssignment, StaffRole, User
 from civic311.requests.lifecycle import FINAL_STATES, Status, can_move
 from civic311.requests.models import Channel, Contact, HistoryEntry, ServiceRequest
 from civic311.requests.services import RESIDENT, SYSTEM, allocate_tracking_numbers
@@ -240,7 +240,12 @@ class _City:
         by_department: dict[int, list[User]] = {}
         for user in staff:
             by_department.setdefault(user.department_id, []).append(user)  # type: ignore[arg-type]
-        agents = [user for user in staff if user.department and user.department.name == CONTACT_CENTER]
+        # Calls are answered by the contact centre's agents and supervisors (not its surveyor, community
+        # staff or leadership), so the satisfaction reports' teams have the calls.
+        answering = set(RoleAssignment.objects.filter(role__in=(StaffRole.AGENT, StaffRole.SUPERVISOR))
+                        .values_list("user_id", flat=True))
+        agents = [user for user in staff if user.department and user.department.name == CONTACT_CENTER
+                  and user.pk in answering]
         return cls(
             jurisdiction=jurisdiction, calendar=calendar, services=request_services,
             information_service_id=information_id, directory_service_id=directory,

@@ -34,8 +34,8 @@ from civic311.catalogue.models import (
 )
 from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
 from civic311.jurisdictions.selectors import forget_cached_geography
-from civic311.people.models import Requester, RoleAssignment, StaffRole, User
-from civic311.people.services import grant_role
+from civic311.people.models import Requester, RoleAssignment, StaffRole, Team, User
+from civic311.people.services import grant_role, move_to_team, save_team
 from civic311.requests.models import Contact, Escalation, EscalationStep, HistoryEntry, Photo, ServiceRequest
 
 from . import catalogue_extra as extra
@@ -66,7 +66,8 @@ ADMIN_USERNAME = "admin"
 # contact center's staff are the agents.
 STAFF: dict[str, tuple[tuple[str, str], ...]] = {
     extra.CONTACT_CENTER: (("Rosa", "Delgado"), ("Kevin", "Tran"), ("Aaliyah", "Brooks"), ("Miguel", "Santos"),
-                           ("Erin", "Walsh"), ("Jamal", "Peterson"), ("Grace", "Kim")),
+                           ("Erin", "Walsh"), ("Jamal", "Peterson"), ("Grace", "Kim"), ("Denise", "Howard"),
+                           ("Omar", "Haddad")),
     "Licenses & Inspections": (("Marcus", "Whitfield"), ("Priya", "Patel"), ("Tom", "Reilly")),
     "Streets Department": (("Theresa", "Kowalski"), ("Dwayne", "Carter"), ("Nicole", "Russo"),
                            ("Frank", "DiNardo")),
@@ -274,12 +275,31 @@ def create_staff(jurisdiction: Jurisdiction) -> list[User]:
                 user.save(update_fields=["password"])
             _give_demo_role(user, department, index)
             staff.append(user)
+    _make_demo_teams(jurisdiction, staff)
     return staff
 
 
-# The contact centre's people by their place in STAFF: the first a supervisor, the second a surveyor, the
-# last in community engagement, the rest agents. In every other department the first is its manager.
-CONTACT_CENTER_ROLES = {0: StaffRole.SUPERVISOR, 1: StaffRole.SURVEYOR, 6: StaffRole.COMMUNITY_STAFF}
+# The contact centre's people by their place in STAFF: the first and the last supervisors, the second a
+# surveyor, then agents, one in community engagement and one in leadership. In every other department the
+# first is its manager.
+CONTACT_CENTER_ROLES = {0: StaffRole.SUPERVISOR, 1: StaffRole.SURVEYOR, 6: StaffRole.COMMUNITY_STAFF,
+                        7: StaffRole.LEADERSHIP, 8: StaffRole.SUPERVISOR}
+# The contact centre's two teams, each led by a supervisor (by place in STAFF; who also takes calls), with its agents.
+DEMO_TEAMS = (("Day team", 0, (0, 2, 3)), ("Evening team", 8, (8, 4, 5)))
+
+
+def _make_demo_teams(jurisdiction: Jurisdiction, staff: list[User]) -> None:
+    """The teams the satisfaction reports break results down by (once; later runs leave them)."""
+    people = [user for user in staff if user.department and user.department.name == extra.CONTACT_CENTER]
+    for name, supervisor, members in DEMO_TEAMS:
+        if len(people) <= max(supervisor, *members):
+            continue
+        team = Team.objects.filter(jurisdiction=jurisdiction, name=name).first()
+        if team is None:
+            team = save_team(Team(jurisdiction=jurisdiction, name=name, supervisor=people[supervisor]), actor=None)
+        for index in members:
+            if people[index].team_id is None:
+                move_to_team(people[index], team, actor=None)
 
 
 def _give_demo_role(user: User, department: Department, index: int) -> None:
@@ -304,6 +324,7 @@ DEMO_SIGN_INS: tuple[tuple[str, str, str], ...] = (
     (StaffRole.DEPARTMENT_MANAGER, "streets", "/work/"),
     (StaffRole.DEPARTMENT_STAFF, "streets", "/work/"),
     (StaffRole.SURVEYOR, "", "/surveys/"),
+    (StaffRole.LEADERSHIP, "", "/surveys/reports/"),
 )
 
 

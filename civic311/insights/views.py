@@ -3,8 +3,6 @@ GET form, every figure from `selectors` (the daily rollups)."""
 
 from __future__ import annotations
 
-import csv
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -16,6 +14,7 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.models import StaffRole
 from civic311.people.staff_pages import staff_page
+from civic311.spreadsheets import csv_download
 
 from . import selectors
 from .forms import PeriodForm
@@ -57,18 +56,9 @@ def zero_results_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponse("\n".join(str(message) for message in form.errors.get("days", [])) + "\n",
                             status=400, content_type="text/plain; charset=utf-8")
     span = selectors.period(jurisdiction, form.days_or_default())
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="zero-result-searches-{span.first.isoformat()}-{span.last.isoformat()}.csv"')
-    writer = csv.writer(response)
-    writer.writerow(["query", "language", "searches_with_no_result", "last_seen"])
     with selectors.roomy_reads():
         rows = selectors.zero_result_queries(jurisdiction, span, limit=None)
-    for row in rows:
-        writer.writerow([_csv_safe(row["query"]), row["language"], row["zero"], row["last_seen"].isoformat()])
-    return response
-
-
-def _csv_safe(text: str) -> str:
-    # A query typed as "=HYPERLINK(…)" must not become a formula in the editor's spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return csv_download(
+        f"zero-result-searches-{span.first.isoformat()}-{span.last.isoformat()}.csv",
+        [["query", "language", "searches_with_no_result", "last_seen"],
+         *([row["query"], row["language"], row["zero"], row["last_seen"].isoformat()] for row in rows)])

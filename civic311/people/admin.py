@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,6 +28,7 @@ from .models import (
     PersonalDataAccess,
     Requester,
     RoleAssignment,
+    Team,
     User,
 )
 
@@ -56,7 +58,9 @@ class RoleAssignmentInline(admin.TabularInline):
 
 @admin.register(User)
 class StaffAdmin(UserAdmin):
-    fieldsets = (*(UserAdmin.fieldsets or ()), (_("Department"), {"fields": ("department",)}))
+    # The team is changed on the team's page (one path: `services.move_to_team`).
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("Department"), {"fields": ("department", "team")}))
+    readonly_fields = ("team",)
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("Department"), {"fields": ("department",)}))
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "department")
     list_filter = (*UserAdmin.list_filter, "department", "role_assignments__role")
@@ -91,6 +95,61 @@ class StaffAdmin(UserAdmin):
             messages.error(request, text)
         # The admin's change message is written by the services' own log entries.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+class TeamForm(forms.ModelForm):
+    members = forms.ModelMultipleChoiceField(
+        label=_("members"), required=False, queryset=User.objects.filter(is_staff=True, is_active=True),
+        widget=FilteredSelectMultiple(_("members"), is_stacked=False))
+
+    class Meta:
+        model = Team
+        fields = ("jurisdiction", "name", "supervisor")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["members"].initial = list(self.instance.members.values_list("pk", flat=True))
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("jurisdiction") is not None:
+            try:
+                customer_services.check_team(Team(jurisdiction=data["jurisdiction"], name=data.get("name", ""),
+                                                  supervisor=data.get("supervisor")))
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Contact-centre teams: their supervisor coaches their agents on survey results. Admins manage them,
+    through `services.save_team` / `move_to_team`."""
+
+    form = TeamForm
+    list_display = ("name", "jurisdiction", "supervisor", "member_count")
+    list_select_related = ("jurisdiction", "supervisor")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, obj: Team) -> int:
+        return getattr(obj, "member_total", 0)
+
+    def save_model(self, request, obj, form, change) -> None:
+        customer_services.save_team(obj, actor=request.user)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        team = form.instance
+        chosen = {user.pk: user for user in form.cleaned_data.get("members") or []}
+        for user in team.members.exclude(pk__in=chosen):
+            customer_services.move_to_team(user, None, actor=request.user)
+        for user in chosen.values():
+            if user.team_id != team.pk:
+                customer_services.move_to_team(user, team, actor=request.user)
 
 
 def _is_superuser(request) -> bool:

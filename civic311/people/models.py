@@ -22,6 +22,10 @@ class User(AbstractUser):
         "catalogue.Department", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="staff", verbose_name=_("department"),
     )
+    # The contact-centre team an agent works in now: its supervisor coaches them (see Team).
+    team = models.ForeignKey(
+        "Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("team"),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("staff member")  # type: ignore[assignment]
@@ -29,6 +33,26 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    """A contact-centre team: agents led by one supervisor, who holds the team's meetings and coaches its
+    agents on their survey results. The satisfaction reports break results down by team."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="teams",
+                                     verbose_name=_("jurisdiction"))
+    name = models.CharField(_("name"), max_length=100)
+    supervisor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="supervised_teams", verbose_name=_("supervisor"))
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "name"], name="unique_team_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Requester(models.Model):
@@ -203,6 +227,7 @@ class StaffRole(models.TextChoices):
     DEPARTMENT_MANAGER = "department_manager", _("Department manager")
     SURVEYOR = "surveyor", _("Surveyor")
     COMMUNITY_STAFF = "community_staff", _("Community engagement staff")
+    LEADERSHIP = "leadership", _("Leadership")
     ADMIN = "admin", _("Administrator")
 
 

@@ -65,11 +65,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # neither role sees requests or contact details through the admin.
     StaffRole.SURVEYOR: _CATALOGUE_READ,
     StaffRole.COMMUNITY_STAFF: _CATALOGUE_READ | {"jurisdictions.view_neighborhood"},
+    # Leadership reads the reports and the boards (`may_see_satisfaction_reports`); it changes nothing.
+    StaffRole.LEADERSHIP: _CATALOGUE_READ,
     StaffRole.ADMIN: frozenset(_AGENT | _DEPARTMENT_STAFF | _ESCALATIONS | _RESPONSE_TEMPLATES | {
         "requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep",
         "people.view_user", "people.add_user", "people.change_user",
         "people.view_roleassignment", "people.add_roleassignment", "people.change_roleassignment",
         "people.delete_roleassignment", "people.view_personaldataaccess",
+        "people.view_team", "people.add_team", "people.change_team", "people.delete_team",
         "catalogue.add_service", "catalogue.change_service", "catalogue.change_department",
         "catalogue.add_department", "catalogue.add_servicegroup", "catalogue.change_servicegroup",
         "jurisdictions.view_neighborhood", "jurisdictions.view_holiday", "jurisdictions.add_holiday",
@@ -181,11 +184,13 @@ def may_change_request(user: Someone, service_request: ServiceRequest) -> bool:
 
 def may_file_request(user: Someone, jurisdiction_id: int | None) -> bool:
     """Filing for someone else (a caller, a follow-on): agents, supervisors, admins, and department staff
-    and managers, within their home jurisdiction. Surveyors and community staff file as residents do."""
-    held = roles_of(user) - {StaffRole.SURVEYOR, StaffRole.COMMUNITY_STAFF}
+    and managers, within their home jurisdiction. Everyone else (surveyors, community staff, leadership)
+    files as residents do. A list of who may, so that a new role files nothing until it is added here."""
+    held = roles_of(user)
     if StaffRole.ADMIN in held:
         return True
-    return bool(held) and _sees_jurisdiction(user, jurisdiction_id)
+    filers = {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER}
+    return bool(held & filers) and _sees_jurisdiction(user, jurisdiction_id)
 
 
 def visible_requests(user: Someone, queryset: QuerySet) -> QuerySet:
@@ -259,9 +264,29 @@ def may_see_search_analytics(user: Someone) -> bool:
     return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.DEPARTMENT_MANAGER, StaffRole.ADMIN})
 
 
-# The contact centre's wall figures: for the people who answer, survey and manage the work.
+# The contact centre's wall figures: for the people who answer, survey and manage the work, and leadership.
 READER_BOARD_ROLES = (StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.SURVEYOR, StaffRole.DEPARTMENT_MANAGER,
-                      StaffRole.ADMIN)
+                      StaffRole.LEADERSHIP, StaffRole.ADMIN)
+
+
+def may_see_satisfaction_reports(user: Someone) -> bool:
+    """The monthly and quarterly satisfaction reports (by question, channel and team): leadership,
+    supervisors, admins. Per-agent results are `may_see_agent_results`'s, not theirs."""
+    return bool(roles_of(user) & {StaffRole.LEADERSHIP, StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_see_agent_results(user: Someone, agent: User) -> bool:
+    """An agent's own survey results are for coaching: the agent and the supervisor of the agent's team
+    only (not other supervisors, not leadership, not admins)."""
+    if not _is_staff(user):
+        return False
+    if agent.pk == user.pk:  # type: ignore[union-attr]  # _is_staff: not None
+        return True
+    if StaffRole.SUPERVISOR not in roles_of(user) or agent.team_id is None:
+        return False
+    from .models import Team
+
+    return Team.objects.filter(pk=agent.team_id, supervisor_id=user.pk).exists()  # type: ignore[union-attr]
 
 
 def may_declare_emergency(user: Someone) -> bool:
@@ -290,7 +315,9 @@ __all__ = [
     "may_manage_escalations",
     "may_manage_response_templates",
     "may_run_community_programmes",
+    "may_see_agent_results",
     "may_see_contact_details",
+    "may_see_satisfaction_reports",
     "may_see_search_analytics",
     "may_survey",
     "may_view_request",

@@ -37,6 +37,7 @@ from .models import (
     Requester,
     RoleAssignment,
     StaffRole,
+    Team,
     User,
 )
 from .selectors import may_see_contact_details, survivor_of
@@ -553,6 +554,47 @@ def _later(one: dt.datetime | None, other: dt.datetime | None) -> bool:
     return one is not None and (other is None or one > other)
 
 
+# --- contact-centre teams ---------------------------------------------------------------------------------
+
+
+def check_team(team: Team) -> None:
+    """A team's supervisor holds the supervisor role and works in the team's city (ValidationError if not)."""
+    from . import roles
+
+    supervisor = team.supervisor
+    if supervisor is None:
+        return
+    if StaffRole.SUPERVISOR not in roles.roles_of(supervisor):
+        raise ValidationError({"supervisor": [_("The team's supervisor must hold the supervisor role.")]})
+    if not roles.sees_jurisdiction(supervisor, team.jurisdiction_id):
+        raise ValidationError({"supervisor": [_("The team's supervisor works for another city.")]})
+
+
+def save_team(team: Team, *, actor: User | None) -> Team:
+    """Create or change a team (admins; `actor` None is the system: the demo, imports)."""
+    from . import roles
+
+    if actor is not None and not roles.is_admin(actor):
+        raise PermissionDenied(_("Only administrators manage teams."))
+    check_team(team)
+    team.full_clean()
+    team.save()
+    return team
+
+
+def move_to_team(user: User, team: Team | None, *, actor: User | None) -> User:
+    """Put a member of staff in `team` (or in none). Past survey results keep the team they were taken in."""
+    from . import roles
+
+    if actor is not None and not roles.is_admin(actor):
+        raise PermissionDenied(_("Only administrators manage teams."))
+    if team is not None and user.department_id is not None and not roles.sees_jurisdiction(user, team.jurisdiction_id):
+        raise ValidationError({"team": [_("This team belongs to another city.")]})
+    User.objects.filter(pk=user.pk).update(team=team)
+    user.team = team
+    return user
+
+
 # --- staff roles -----------------------------------------------------------------------------------------
 
 
@@ -666,11 +708,13 @@ __all__ = [
     "add_phone",
     "check_email",
     "check_phone",
+    "check_team",
     "create_customer",
     "ensure_role_groups",
     "grant_role",
     "link_requester",
     "merge_customers",
+    "move_to_team",
     "normalize_email",
     "normalize_phone",
     "record_consent",
@@ -678,6 +722,7 @@ __all__ = [
     "remove_email",
     "remove_phone",
     "revoke_role",
+    "save_team",
     "set_primary_address",
     "set_primary_email",
     "set_primary_phone",

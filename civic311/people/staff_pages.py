@@ -65,5 +65,7 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
         "staff_may_declare_emergency": roles.may_declare_emergency(user),
         "staff_may_see_search_analytics": roles.may_see_search_analytics(user),
         "staff_may_survey": roles.may_survey(user),
+        "staff_may_see_satisfaction_reports": roles.may_see_satisfaction_reports(user),
+        "staff_has_survey_results": StaffRole.AGENT in held,
         "staff_may_see_reader_board": bool(held & set(roles.READER_BOARD_ROLES)),
     }

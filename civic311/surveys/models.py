@@ -117,6 +117,9 @@ class Response(models.Model):
     contact_channel = models.CharField(_("contact channel"), max_length=20, choices=Channel.choices, blank=True)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="survey_results", verbose_name=_("agent"))
+    # The agent's team when the survey was taken: a later move does not rewrite past reports.
+    team = models.ForeignKey("people.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("team"))
     surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="surveys_taken", verbose_name=_("surveyor"))
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
-from civic311.people.models import StaffRole
+from civic311.people.models import StaffRole, User
 from civic311.people.services import check_email, check_phone, normalize_phone
 from civic311.requests.models import Contact
 
@@ -340,9 +340,11 @@ def _held(entry: WorkListEntry, surveyor: User) -> WorkListEntry:
 
 def _finish(entry: WorkListEntry, *, surveyor: User, outcome: str, now: dt.datetime,
             version: InstrumentVersion) -> Response:
+    team_id = (User.objects.filter(pk=entry.agent_id).values_list("team_id", flat=True).first()
+               if entry.agent_id else None)
     response = Response.objects.create(
         jurisdiction_id=entry.jurisdiction_id, version=version, channel="phone", contact_id=entry.contact_id,
-        contact_channel=entry.channel, agent_id=entry.agent_id, surveyor=surveyor, outcome=outcome,
+        contact_channel=entry.channel, agent_id=entry.agent_id, team_id=team_id, surveyor=surveyor, outcome=outcome,
         started_at=(entry.claimed_until - CLAIM_LEASE) if entry.claimed_until else now, finished_at=now,
     )
     entry.state = WorkListEntry.State.DONE

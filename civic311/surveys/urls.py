@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import fixed_views, views
+from . import fixed_views, report_views, views
 
 app_name = "surveys"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("follow-ups/", views.follow_ups, name="follow_ups"),
     path("follow-ups/<int:pk>/resolve/", views.resolve, name="resolve"),
     path("fixed/<str:token>/", fixed_views.fixed, name="fixed"),
+    path("reports/", report_views.index, name="reports"),
+    path("reports/<str:kind>/<str:slug>/", report_views.report, name="report"),
+    path("reports/<str:kind>/<str:slug>/report.pdf", report_views.report_pdf, name="report_pdf"),
+    path("reports/<str:kind>/<str:slug>/report.csv", report_views.report_csv, name="report_csv"),
+    path("results/", report_views.my_results, name="my_results"),
+    path("results/<int:agent_id>/", report_views.agent_results, name="agent_results"),
 ]

@@ -1,0 +1,124 @@
+"""The satisfaction reports' pages: the monthly and quarterly report for leadership (HTML, PDF, CSV) and
+an agent's own results for coaching. Thin: the figures come from `civic311.surveys.reports`, the rules
+from `civic311.people.roles`."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from civic311.jurisdictions.middleware import site_jurisdiction
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.pdf import render_pdf
+from civic311.people import roles
+from civic311.people.models import StaffRole, User
+from civic311.people.staff_pages import staff_page
+from civic311.spreadsheets import csv_download
+
+from . import reports
+from .reports import MONTH, QUARTER, Period
+
+report_page = staff_page(any_role=(StaffRole.LEADERSHIP, StaffRole.SUPERVISOR, StaffRole.ADMIN))
+MONTHS_LISTED, QUARTERS_LISTED = 12, 8
+
+
+def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+    jurisdiction = cast(Jurisdiction, site_jurisdiction(request))
+    roles.require(roles.sees_jurisdiction(request.user, jurisdiction.pk), _("These results belong to another city."))
+    return jurisdiction
+
+
+def _period(jurisdiction: Jurisdiction, kind: str, slug: str) -> Period:
+    """The period in the address, or 404: unknown, malformed or not begun yet."""
+    try:
+        period = Period.parse(kind, slug)
+    except ValueError:
+        raise Http404(_("There is no such report period.")) from None
+    if period.start > timezone.localdate(timezone=jurisdiction.zone):
+        raise Http404(_("This period has not begun."))
+    return period
+
+
+@require_GET
+@report_page
+def index(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    today = timezone.localdate(timezone=jurisdiction.zone)
+    return render(request, "surveys/reports/index.html", {
+        "this_month": Period.containing(MONTH, today), "this_quarter": Period.containing(QUARTER, today),
+        "months": reports.recent_periods(MONTH, today, MONTHS_LISTED),
+        "quarters": reports.recent_periods(QUARTER, today, QUARTERS_LISTED),
+        "coached": reports.coached_agents(jurisdiction, request.user),
+    })
+
+
+def _report(request: HttpRequest, kind: str, slug: str) -> reports.Report:
+    jurisdiction = _jurisdiction(request)
+    return reports.leadership_report(jurisdiction, _period(jurisdiction, kind, slug), request.user)
+
+
+def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
+    today = timezone.localdate(timezone=report.jurisdiction.zone)
+    following = report.period.following()
+    return {"report": report, "generated": timezone.now(), "previous": report.period.previous(),
+            "following": following if following.start <= today else None,
+            "is_partial": report.period.end > today}
+
+
+@require_GET
+@report_page
+def report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    found = _report(request, kind, slug)
+    return render(request, "surveys/reports/report.html", _context(request, found))
+
+
+@require_GET
+@report_page
+def report_pdf(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    found = _report(request, kind, slug)
+    html = render_to_string("surveys/reports/report_pdf.html", _context(request, found), request=request)
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="satisfaction-{found.period.slug}.pdf"'
+    return response
+
+
+@require_GET
+@report_page
+def report_csv(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    found = _report(request, kind, slug)
+    return csv_download(f"satisfaction-{found.period.slug}.csv", reports.csv_rows(found))
+
+
+# --- coaching --------------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_page
+def my_results(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(reverse("surveys:agent_results", args=[request.user.pk]))
+
+
+@require_GET
+@staff_page
+def agent_results(request: HttpRequest, agent_id: int) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    agent = get_object_or_404(get_user_model().objects.select_related("team"), pk=agent_id, is_staff=True)
+    roles.require(roles.may_see_agent_results(request.user, agent),
+                  _("An agent's survey results are shown only to the agent and their team's supervisor."))
+    today = timezone.localdate(timezone=jurisdiction.zone)
+    slug = request.GET.get("month")
+    period = _period(jurisdiction, MONTH, slug) if slug else Period.containing(MONTH, today)
+    following = period.following()
+    return render(request, "surveys/reports/agent.html", {
+        "results": reports.agent_results(jurisdiction, cast(User, agent), period),
+        "previous": period.previous(), "following": following if following.start <= today else None,
+        "is_partial": period.end > today, "is_self": agent.pk == request.user.pk,
+    })
