@@ -297,5 +297,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # WeasyPrint logs every step of every PDF at INFO; its warnings (a missing font) still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -405,3 +405,14 @@ def test_a_teams_supervisor_must_be_a_supervisor(jurisdiction):
     with pytest.raises(PermissionDenied):
         move_to_team(agent, None, actor=agent)
     assert not Team.objects.filter(name="Red").exists()
+
+
+def test_the_index_lists_the_periods_and_a_supervisors_agents(client, month, at_now):
+    client.force_login(month.sue)
+    text = client.get(reverse("surveys:reports")).content.decode()
+    assert reverse("surveys:report_pdf", args=["month", "2026-11"]) in text
+    assert reverse("surveys:report_csv", args=["quarter", "2026-Q3"]) in text
+    assert reverse("surveys:report", args=["month", "2026-12"]) in text  # this month, so far
+    assert reverse("surveys:report", args=["month", "2025-11"]) not in text  # twelve months back at most
+    assert reverse("surveys:agent_results", args=[month.ann.pk]) in text
+    assert reverse("surveys:agent_results", args=[month.cat.pk]) not in text

@@ -5,7 +5,8 @@ What is counted: completed phone surveys of the customer satisfaction instrument
 (the city's local calendar month or quarter). Every yes/no question is scored as the share of "yes" among
 those who answered it; questions are matched by code across versions, so a new version keeps its trend.
 The free-text answers are the comments; the contact-details answers are never shown. Counting happens in
-the database: one grouped query per breakdown, whatever the number of responses.
+the database: two grouped queries per period (by channel, team and agent; see `Tally`), whatever the
+number of responses, and every breakdown is summed from those few hundred rows.
 
 Who sees what (`civic311.people.roles`): the report by question, channel and team is for leadership,
 supervisors and admins; results by agent are for coaching and go only to the agent and their team's
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -229,46 +231,60 @@ def _on_answers(scope: dict[str, Any]) -> dict[str, Any]:
     return {f"response__{name}": value for name, value in scope.items()}
 
 
-def _rows(scope: dict[str, Any], group: str | None) -> dict[Any, tuple[int, dict[str, Score]]]:
-    """{group value: (completed surveys, {question code: score})}: two grouped queries."""
-    groups = [group] if group else []
-    result: dict[Any, tuple[int, dict[str, Score]]] = {}
-    if group:
-        for row in Response.objects.filter(**scope).values(group).annotate(total=Count("pk")).order_by():
-            result[row[group]] = (row["total"], {})
-    else:
-        total = Response.objects.filter(**scope).count()
-        if total:
-            result[None] = (total, {})
-    answers = (Answer.objects.filter(**_on_answers(scope), question__kind=Question.Kind.YES_NO)
-               .values(*[f"response__{name}" for name in groups], "question__code")
-               .annotate(answered=Count("pk"), yes=Count("pk", filter=Q(value=True))).order_by())
-    for row in answers:
-        key = row[f"response__{group}"] if group else None
-        result.setdefault(key, (0, {}))[1][row["question__code"]] = Score(row["answered"], row["yes"])
-    return result
+Counted = tuple[int, dict[str, Score]]  # (completed surveys, {question code: score}) of one group
+_GROUPS = ("contact_channel", "team", "agent")
 
 
-def _row(key: str, label: str, counted: tuple[int, dict[str, Score]] | None, codes: list[str]) -> Row:
+@dataclass(frozen=True)
+class Tally:
+    """A period's completed surveys and yes/no answers counted once, by (channel, team, agent): two grouped
+    queries, whatever the number of responses; every breakdown is summed from them."""
+
+    responses: list[dict[str, Any]]
+    answers: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, scope: dict[str, Any]) -> Tally:
+        responses = list(Response.objects.filter(**scope).values(*_GROUPS).annotate(total=Count("pk")).order_by())
+        answers = list(Answer.objects.filter(**_on_answers(scope), question__kind=Question.Kind.YES_NO)
+                       .values(*[f"response__{name}" for name in _GROUPS], "question__code")
+                       .annotate(answered=Count("pk"), yes=Count("pk", filter=Q(value=True))).order_by())
+        return cls(responses, answers)
+
+    def by(self, group: str | None) -> dict[Any, Counted]:
+        """{the group's value (None for everything): its counts}."""
+        totals: dict[Any, int] = defaultdict(int)
+        for row in self.responses:
+            totals[row[group] if group else None] += row["total"]
+        scores: dict[Any, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+        for row in self.answers:
+            counted = scores[row[f"response__{group}"] if group else None][row["question__code"]]
+            counted[0] += row["answered"]
+            counted[1] += row["yes"]
+        return {key: (totals.get(key, 0),
+                      {code: Score(answered, yes) for code, (answered, yes) in scores.get(key, {}).items()})
+                for key in set(totals) | set(scores)}
+
+
+def _row(key: str, label: str, counted: Counted | None, codes: list[str]) -> Row:
     responses, scores = counted or (0, {})
     return Row(key=key, label=label, responses=responses, scores=scores,
                cells=tuple(scores.get(code, Score()) for code in codes))
 
 
-def _overall(scope: dict[str, Any], label: str, codes: list[str]) -> Row:
-    return _row("all", label, _rows(scope, None).get(None), codes)
+def _overall(tally: Tally, label: str, codes: list[str]) -> Row:
+    return _row("all", label, tally.by(None).get(None), codes)
 
 
-def _by_channel(scope: dict[str, Any], codes: list[str]) -> list[Row]:
-    counted = _rows(scope, "contact_channel")
+def _by_channel(tally: Tally, codes: list[str]) -> list[Row]:
     labels = dict(Channel.choices)
     rows = [_row(channel or "", str(labels.get(channel, channel or _("Unknown"))), counts, codes)
-            for channel, counts in counted.items()]
+            for channel, counts in tally.by("contact_channel").items()]
     return sorted(rows, key=lambda row: row.label.lower())
 
 
-def _by_team(scope: dict[str, Any], codes: list[str]) -> list[Row]:
-    counted = _rows(scope, "team")
+def _by_team(tally: Tally, codes: list[str]) -> list[Row]:
+    counted = tally.by("team")
     names = dict(Team.objects.filter(pk__in=[pk for pk in counted if pk is not None]).values_list("pk", "name"))
     rows = [_row(str(pk), names.get(pk, _("Team %(id)s") % {"id": pk}), counts, codes)
             for pk, counts in counted.items() if pk is not None]
@@ -278,11 +294,13 @@ def _by_team(scope: dict[str, Any], codes: list[str]) -> list[Row]:
     return rows
 
 
-def _trend(jurisdiction: Jurisdiction, period: Period, codes: list[str], **extra: Any) -> list[Row]:
+def _trend(jurisdiction: Jurisdiction, period: Period, codes: list[str], this: Tally, **extra: Any) -> list[Row]:
+    """The last few periods ending with `period` (whose counts `this` already holds)."""
     periods = [period]
     while len(periods) < TREND_LENGTH[period.kind]:
         periods.insert(0, periods[0].previous())
-    return [_row(each.slug, each.label, _rows(_scope(jurisdiction, each, **extra), None).get(None), codes)
+    return [_row(each.slug, each.label,
+                 (this if each == period else Tally.of(_scope(jurisdiction, each, **extra))).by(None).get(None), codes)
             for each in periods]
 
 
@@ -341,16 +359,17 @@ def _fixed(jurisdiction: Jurisdiction, period: Period) -> Score:
 def leadership_report(jurisdiction: Jurisdiction, period: Period, viewer: Someone) -> Report:
     """The month's or quarter's results; the by-agent rows only for agents `viewer` may coach or is."""
     scope = _scope(jurisdiction, period)
+    tally = Tally.of(scope)
     questions = _questions(jurisdiction)
     codes = [code for code, _text in questions]
     report = Report(
         jurisdiction=jurisdiction, period=period, questions=questions,
-        overall=_overall(scope, _("All surveys"), codes), outcomes=_outcomes(jurisdiction, period),
-        by_channel=_by_channel(scope, codes), by_team=_by_team(scope, codes),
-        trend=_trend(jurisdiction, period, codes), comments=_comments(scope, jurisdiction),
+        overall=_overall(tally, _("All surveys"), codes), outcomes=_outcomes(jurisdiction, period),
+        by_channel=_by_channel(tally, codes), by_team=_by_team(tally, codes),
+        trend=_trend(jurisdiction, period, codes, tally), comments=_comments(scope, jurisdiction),
         follow_ups=_follow_ups(jurisdiction, period), fixed=_fixed(jurisdiction, period),
     )
-    counted = _rows(scope, "agent")
+    counted = tally.by("agent")
     agents = get_user_model().objects.filter(pk__in=[pk for pk in counted if pk is not None]).select_related("team")
     visible = [agent for agent in agents if roles.may_see_agent_results(viewer, agent)]
     report.agents = sorted((_row(str(agent.pk), str(agent), counted[agent.pk], codes) for agent in visible),
@@ -362,13 +381,14 @@ def leadership_report(jurisdiction: Jurisdiction, period: Period, viewer: Someon
 def agent_results(jurisdiction: Jurisdiction, agent: User, period: Period) -> AgentResults:
     """One agent's results (the caller checks `roles.may_see_agent_results` first)."""
     scope = _scope(jurisdiction, period, agent=agent)
+    tally = Tally.of(scope)
     questions = _questions(jurisdiction)
     codes = [code for code, _text in questions]
     return AgentResults(
-        agent=agent, period=period, questions=questions, overall=_overall(scope, str(agent), codes),
-        by_channel=_by_channel(scope, codes), trend=_trend(jurisdiction, period, codes, agent=agent),
+        agent=agent, period=period, questions=questions, overall=_overall(tally, str(agent), codes),
+        by_channel=_by_channel(tally, codes), trend=_trend(jurisdiction, period, codes, tally, agent=agent),
         comments=_comments(scope, jurisdiction),
-        centre=_overall(_scope(jurisdiction, period), _("Whole contact centre"), codes),
+        centre=_overall(Tally.of(_scope(jurisdiction, period)), _("Whole contact centre"), codes),
     )
 
 
