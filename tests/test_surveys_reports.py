@@ -416,3 +416,19 @@ def test_the_index_lists_the_periods_and_a_supervisors_agents(client, month, at_
     assert reverse("surveys:report", args=["month", "2025-11"]) not in text  # twelve months back at most
     assert reverse("surveys:agent_results", args=[month.ann.pk]) in text
     assert reverse("surveys:agent_results", args=[month.cat.pk]) not in text
+
+
+def test_the_report_makes_as_many_queries_whatever_the_number_of_agents(month):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            reports.leadership_report(month.jurisdiction, NOVEMBER, month.sue)
+        return len(captured)
+
+    before = queries()
+    at = dt.datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    for number in range(5):
+        month.survey(month.agent(f"extra{number}", month.blue), Channel.PHONE, (Y, Y, Y, Y), "", at)
+    assert queries() == before

@@ -282,11 +282,9 @@ def may_see_agent_results(user: Someone, agent: User) -> bool:
         return False
     if agent.pk == user.pk:  # type: ignore[union-attr]  # _is_staff: not None
         return True
-    if StaffRole.SUPERVISOR not in roles_of(user) or agent.team_id is None:
+    if StaffRole.SUPERVISOR not in roles_of(user) or agent.team is None:  # select_related("team") saves a query
         return False
-    from .models import Team
-
-    return Team.objects.filter(pk=agent.team_id, supervisor_id=user.pk).exists()  # type: ignore[union-attr]
+    return agent.team.supervisor_id == user.pk  # type: ignore[union-attr]
 
 
 def may_declare_emergency(user: Someone) -> bool:

@@ -588,7 +588,7 @@ def move_to_team(user: User, team: Team | None, *, actor: User | None) -> User:
 
     if actor is not None and not roles.is_admin(actor):
         raise PermissionDenied(_("Only administrators manage teams."))
-    if team is not None and user.department_id is not None and not roles.sees_jurisdiction(user, team.jurisdiction_id):
+    if team is not None and not roles.sees_jurisdiction(user, team.jurisdiction_id):
         raise ValidationError({"team": [_("This team belongs to another city.")]})
     User.objects.filter(pk=user.pk).update(team=team)
     user.team = team

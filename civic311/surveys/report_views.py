@@ -65,12 +65,16 @@ def _report(request: HttpRequest, kind: str, slug: str) -> reports.Report:
     return reports.leadership_report(jurisdiction, _period(jurisdiction, kind, slug), request.user)
 
 
+def _around(jurisdiction: Jurisdiction, period: Period) -> dict[str, object]:
+    """The previous and (once begun) the next period to link to, and whether this one is still running."""
+    today = timezone.localdate(timezone=jurisdiction.zone)
+    following = period.following()
+    return {"previous": period.previous(), "following": following if following.start <= today else None,
+            "is_partial": period.end > today}
+
+
 def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
-    today = timezone.localdate(timezone=report.jurisdiction.zone)
-    following = report.period.following()
-    return {"report": report, "generated": timezone.now(), "previous": report.period.previous(),
-            "following": following if following.start <= today else None,
-            "is_partial": report.period.end > today}
+    return {"report": report, "generated": timezone.now(), **_around(report.jurisdiction, report.period)}
 
 
 @require_GET
@@ -113,12 +117,10 @@ def agent_results(request: HttpRequest, agent_id: int) -> HttpResponse:
     agent = get_object_or_404(get_user_model().objects.select_related("team"), pk=agent_id, is_staff=True)
     roles.require(roles.may_see_agent_results(request.user, agent),
                   _("An agent's survey results are shown only to the agent and their team's supervisor."))
-    today = timezone.localdate(timezone=jurisdiction.zone)
     slug = request.GET.get("month")
-    period = _period(jurisdiction, MONTH, slug) if slug else Period.containing(MONTH, today)
-    following = period.following()
+    period = (_period(jurisdiction, MONTH, slug) if slug
+              else Period.containing(MONTH, timezone.localdate(timezone=jurisdiction.zone)))
     return render(request, "surveys/reports/agent.html", {
         "results": reports.agent_results(jurisdiction, cast(User, agent), period),
-        "previous": period.previous(), "following": following if following.start <= today else None,
-        "is_partial": period.end > today, "is_self": agent.pk == request.user.pk,
+        "is_self": agent.pk == request.user.pk, **_around(jurisdiction, period),
     })

@@ -33,7 +33,7 @@ from civic311.requests.models import Channel
 
 from . import fixed
 from .models import Answer, FollowUpTask, Question, Response
-from .selectors import SATISFACTION_SLUG, SATISFIED_CODE
+from .selectors import SATISFACTION_SLUG, SATISFIED_CODE, completed_surveys, on_answers
 
 if TYPE_CHECKING:
     from civic311.jurisdictions.models import Jurisdiction
@@ -98,6 +98,13 @@ class Period:
     def following(self) -> Period:
         return Period.containing(self.kind, self.end)
 
+    def ending_here(self, count: int) -> list[Period]:
+        """The `count` periods of this kind that end with this one, oldest first."""
+        periods = [self]
+        while len(periods) < count:
+            periods.insert(0, periods[0].previous())
+        return periods
+
     def bounds(self, jurisdiction: Jurisdiction) -> tuple[dt.datetime, dt.datetime]:
         zone = jurisdiction.zone
         return (dt.datetime.combine(self.start, dt.time.min, tzinfo=zone),
@@ -106,10 +113,7 @@ class Period:
 
 def recent_periods(kind: str, today: dt.date, count: int) -> list[Period]:
     """The last `count` finished periods of `kind` before the one `today` is in, newest first."""
-    periods = [Period.containing(kind, today).previous()]
-    while len(periods) < count:
-        periods.append(periods[-1].previous())
-    return periods
+    return Period.containing(kind, today).previous().ending_here(count)[::-1]
 
 
 # --- the figures -------------------------------------------------------------------------------------------
@@ -221,14 +225,7 @@ class AgentResults:
 
 def _scope(jurisdiction: Jurisdiction, period: Period, **extra: Any) -> dict[str, Any]:
     """Filters on Response for the period's completed satisfaction surveys (`extra`: agent=…)."""
-    start, end = period.bounds(jurisdiction)
-    return {"jurisdiction": jurisdiction, "channel": "phone", "outcome": Response.Outcome.COMPLETED,
-            "finished_at__gte": start, "finished_at__lt": end, "version__instrument__slug": SATISFACTION_SLUG,
-            **extra}
-
-
-def _on_answers(scope: dict[str, Any]) -> dict[str, Any]:
-    return {f"response__{name}": value for name, value in scope.items()}
+    return {**completed_surveys(jurisdiction, *period.bounds(jurisdiction)), **extra}
 
 
 Counted = tuple[int, dict[str, Score]]  # (completed surveys, {question code: score}) of one group
@@ -246,7 +243,7 @@ class Tally:
     @classmethod
     def of(cls, scope: dict[str, Any]) -> Tally:
         responses = list(Response.objects.filter(**scope).values(*_GROUPS).annotate(total=Count("pk")).order_by())
-        answers = list(Answer.objects.filter(**_on_answers(scope), question__kind=Question.Kind.YES_NO)
+        answers = list(Answer.objects.filter(**on_answers(scope), question__kind=Question.Kind.YES_NO)
                        .values(*[f"response__{name}" for name in _GROUPS], "question__code")
                        .annotate(answered=Count("pk"), yes=Count("pk", filter=Q(value=True))).order_by())
         return cls(responses, answers)
@@ -296,12 +293,9 @@ def _by_team(tally: Tally, codes: list[str]) -> list[Row]:
 
 def _trend(jurisdiction: Jurisdiction, period: Period, codes: list[str], this: Tally, **extra: Any) -> list[Row]:
     """The last few periods ending with `period` (whose counts `this` already holds)."""
-    periods = [period]
-    while len(periods) < TREND_LENGTH[period.kind]:
-        periods.insert(0, periods[0].previous())
     return [_row(each.slug, each.label,
                  (this if each == period else Tally.of(_scope(jurisdiction, each, **extra))).by(None).get(None), codes)
-            for each in periods]
+            for each in period.ending_here(TREND_LENGTH[period.kind])]
 
 
 def _questions(jurisdiction: Jurisdiction) -> list[tuple[str, str]]:
@@ -317,7 +311,7 @@ def _questions(jurisdiction: Jurisdiction) -> list[tuple[str, str]]:
 
 def _comments(scope: dict[str, Any], jurisdiction: Jurisdiction) -> list[Comment]:
     labels = dict(Channel.choices)
-    answers = (Answer.objects.filter(**_on_answers(scope), question__kind=Question.Kind.FREE_TEXT)
+    answers = (Answer.objects.filter(**on_answers(scope), question__kind=Question.Kind.FREE_TEXT)
                .values_list("value", "response__finished_at", "response__contact_channel", "response__team__name")
                .order_by("response__finished_at", "pk"))
     zone = jurisdiction.zone

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from civic311.jurisdictions.models import Jurisdiction
@@ -39,19 +39,25 @@ def _local_day(jurisdiction: Jurisdiction, day: dt.date) -> tuple[dt.datetime, d
     return start, end
 
 
+def completed_surveys(jurisdiction: Jurisdiction, start: dt.datetime, end: dt.datetime) -> dict[str, object]:
+    """Filters on Response for what every satisfaction figure counts: completed phone surveys of the
+    satisfaction instrument finished in [start, end) (the reader board's day, the reports' periods)."""
+    return {"jurisdiction": jurisdiction, "channel": "phone", "outcome": Response.Outcome.COMPLETED,
+            "finished_at__gte": start, "finished_at__lt": end, "version__instrument__slug": SATISFACTION_SLUG}
+
+
+def on_answers(scope: dict[str, object]) -> dict[str, object]:
+    """The same filters on Response, for a query of their answers."""
+    return {f"response__{name}": value for name, value in scope.items()}
+
+
 def satisfaction(jurisdiction: Jurisdiction, day: dt.date) -> Satisfaction:
     """Completed phone surveys finished on `day` (the city's local day) that answered baseline question 4;
     `percent` is the share answering yes, or None with no such response."""
-    start, end = _local_day(jurisdiction, day)
-    answers = Answer.objects.filter(
-        response__jurisdiction=jurisdiction, response__channel="phone",
-        response__outcome=Response.Outcome.COMPLETED, response__finished_at__gte=start,
-        response__finished_at__lt=end, question__code=SATISFIED_CODE,
-        question__version__instrument__slug=SATISFACTION_SLUG,
-    ).values_list("value", flat=True)
-    values = list(answers)
-    responses = len(values)
-    satisfied = sum(1 for value in values if value is True)
+    scope = completed_surveys(jurisdiction, *_local_day(jurisdiction, day))
+    counted = Answer.objects.filter(**on_answers(scope), question__code=SATISFIED_CODE).aggregate(
+        responses=Count("pk"), satisfied=Count("pk", filter=Q(value=True)))
+    responses, satisfied = counted["responses"], counted["satisfied"]
     return Satisfaction(responses=responses, satisfied=satisfied,
                         percent=(satisfied / responses * 100) if responses else None)
 
