@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
 
-from seed_demo import cpu_model, data_size, database_description
+from seed_demo import bench_city, cpu_model, data_size, database_description
 
 TOPICS = ["trash", "recycling", "pothole", "streetlight", "dumping", "graffiti", "abandoned", "vehicle", "snow",
           "parking", "permit", "water", "sewer", "tree", "sidewalk", "noise", "rodent", "vacant", "property",
@@ -78,9 +78,7 @@ def main() -> int:
     rng = random.Random(options.seed)
     filler = filler_words(rng)
     forget("bench-knowledge")
-    city = Jurisdiction.objects.create(
-        slug="bench-knowledge", name="Benchmark City", jurisdiction_id="bench-knowledge.example",
-        time_zone="America/New_York", min_lat=39.87, max_lat=40.14, min_long=-75.28, max_long=-74.96)
+    city = bench_city("bench-knowledge", "Benchmark City")
     started = time.perf_counter()
     with transaction.atomic():
         department = Department.objects.create(jurisdiction=city, slug="streets", name="Streets")

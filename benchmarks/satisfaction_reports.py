@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
 
-from seed_demo import cpu_model, database_description
+from seed_demo import bench_city, cpu_model, database_description, percentiles, timed
 
 SLUG = "bench-surveys"
 TEAMS, AGENTS_PER_TEAM = 4, 10
@@ -86,15 +86,7 @@ def main() -> int:
           f"last month {monthly.calls:,} calls, {monthly.overall.responses:,} completed, "
           f"{len(monthly.comments):,} comments")
     for name, run in timings.items():
-        run()  # warm-up
-        samples = []
-        for _ in range(options.runs):
-            started = time.perf_counter()
-            run()
-            samples.append((time.perf_counter() - started) * 1000)
-        samples.sort()
-        p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-        print(f"{name:<32} p50 {statistics.median(samples):8.1f} ms   p95 {p95:8.1f} ms   ({options.runs} runs)")
+        print(f"{name:<32} {percentiles(timed(run, options.runs))}   ({options.runs} runs)")
     pdf_samples = [_pdf_ms(monthly) for _ in range(options.pdf_runs)]
     print(f"{'month PDF (WeasyPrint)':<32} p50 {statistics.median(pdf_samples):8.1f} ms   "
           f"({options.pdf_runs} runs, {len(monthly.comments):,} comments in it)")
@@ -115,14 +107,11 @@ def _pdf_ms(report) -> float:
 
 
 def _city():
-    from civic311.jurisdictions.models import Jurisdiction
     from civic311.people.models import StaffRole, Team, User
     from civic311.people.services import grant_role, move_to_team, save_team
     from civic311.surveys import services
 
-    city, _created = Jurisdiction.objects.get_or_create(slug=SLUG, defaults={
-        "name": "Bench Surveys", "jurisdiction_id": "bench-surveys.example", "time_zone": "America/New_York",
-        "min_lat": 39.87, "max_lat": 40.14, "min_long": -75.28, "max_long": -74.96})
+    city = bench_city(SLUG, "Bench Surveys")
     services.ensure_baseline(city, now=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     agents = []
     supervisor = None

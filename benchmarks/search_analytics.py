@@ -26,7 +26,6 @@ import datetime as dt
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
 
-from seed_demo import cpu_model, database_description
+from seed_demo import bench_city as shared_bench_city
+from seed_demo import cpu_model, data_size, database_description, percentiles, timed
 
 SLUG = "bench-analytics"
 ARTICLES = 500
@@ -87,7 +87,7 @@ def main() -> int:
     print("machine:   " f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database:  {database_description(connection)}")
     print("rows:      " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
-    print(f"size:      {data_size(connection)}")
+    print(f"size:      {data_size(connection, [SearchLog, DailyQueryStat, DailyArticleStat])}")
     time_selectors(city, options.runs)
     time_page(city, options.runs)
     return 0
@@ -99,13 +99,9 @@ def main() -> int:
 def bench_city():
     from civic311.jurisdictions.models import Jurisdiction
 
-    city = Jurisdiction.objects.filter(slug=SLUG).first()
-    if city is None:
-        city = Jurisdiction.objects.create(
-            slug=SLUG, name="Analytics Bench City", jurisdiction_id="bench-analytics.example",
-            time_zone="America/New_York", min_lat=39.87, max_lat=40.14, min_long=-75.28, max_long=-74.96,
-            is_default=not Jurisdiction.objects.filter(is_default=True).exists())
-    return city
+    # The default city when none is, so that the page (which serves the site's city) finds it.
+    return shared_bench_city(SLUG, "Analytics Bench City",
+                             is_default=not Jurisdiction.objects.filter(is_default=True).exists())
 
 
 def bench_articles(city) -> list[int]:
@@ -229,22 +225,6 @@ def analyze(connection) -> None:
 # --- the timings ---------------------------------------------------------------------------------------
 
 
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms"
-
-
-def timed(function, runs: int) -> list[float]:
-    function()  # warm-up
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
 def time_selectors(city, runs: int) -> None:
     from civic311.insights import selectors
 
@@ -281,24 +261,6 @@ def time_page(city, runs: int) -> None:
             response = client.get("/insights/search/", {"days": days}, secure=True)
             assert response.status_code == 200, response.status_code
         print(f"  {days:>2} days  {'page':<14} {percentiles(timed(get, runs))}", flush=True)
-
-
-# --- the machine ----------------------------------------------------------------------------------------
-
-
-def data_size(connection) -> str:
-    megabyte = 1024 * 1024
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            parts = []
-            for table in ("insights_searchlog", "insights_dailyquerystat", "insights_dailyarticlestat"):
-                cursor.execute("SELECT pg_total_relation_size(%s)", [table])
-                parts.append(f"{table} {cursor.fetchone()[0] / megabyte:,.0f} MB")
-            return ", ".join(parts) + " (with indexes)"
-        if connection.vendor == "sqlite":
-            name = Path(connection.settings_dict["NAME"])
-            return f"database file {name.stat().st_size / megabyte:,.0f} MB"
-    return "unknown"
 
 
 if __name__ == "__main__":

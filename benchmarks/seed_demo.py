@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -83,6 +85,37 @@ def database_description(connection) -> str:
             cursor.execute("SELECT sqlite_version()")
             return f"SQLite {cursor.fetchone()[0]} ({connection.settings_dict['NAME']})"
     return connection.vendor
+
+
+def bench_city(slug: str, name: str, **fields):
+    """A throw-away city shaped like Philadelphia for a benchmark's own data (made once, then reused)."""
+    from civic311.jurisdictions.models import Jurisdiction
+
+    city, _created = Jurisdiction.objects.get_or_create(slug=slug, defaults={
+        "name": name, "jurisdiction_id": f"{slug}.example", "time_zone": "America/New_York",
+        "min_lat": 39.87, "max_lat": 40.14, "min_long": -75.28, "max_long": -74.96, **fields})
+    return city
+
+
+def timed(function, runs: int) -> list[float]:
+    """Milliseconds of `runs` calls of `function`, after one warm-up call."""
+    function()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p50_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def percentiles(samples: list[float]) -> str:
+    p50, p95 = p50_p95(samples)
+    return f"p50 {p50:8.1f} ms   p95 {p95:8.1f} ms"
 
 
 def data_size(connection, models) -> str:

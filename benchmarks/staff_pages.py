@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
 
-from seed_demo import cpu_model, database_description
+from seed_demo import cpu_model, database_description, p50_p95, timed
 
 
 def main() -> int:
@@ -76,19 +74,13 @@ def main() -> int:
     client = Client(HTTP_HOST=city.host or "testserver")
     for label, user, path in pages:
         client.force_login(user)
-        client.get(path)  # warm-up
-        timings = []
+        client.get(path)  # warm-up: count a warm request's queries
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
             query_count = len(queries.captured_queries)  # inside: the log is a bounded deque
         assert response.status_code == 200, (path, response.status_code)
-        for _ in range(options.repeat):
-            started = time.perf_counter()
-            client.get(path)
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        print(f"{label:34} {statistics.median(timings):8.1f} {p95:8.1f} {query_count:8d}")
+        p50, p95 = p50_p95(timed(lambda path=path: client.get(path), options.repeat))
+        print(f"{label:34} {p50:8.1f} {p95:8.1f} {query_count:8d}")
     contact.delete()
     return 0
 
