@@ -3,8 +3,18 @@ from django.utils import translation
 
 from civic311.emergencies.selectors import forget_cached_emergencies
 from civic311.jurisdictions.selectors import forget_cached_geography
+from civic311.people.models import StaffRole
 
-from .factories import DepartmentFactory, JurisdictionFactory, NeighborhoodFactory, ServiceFactory, StaffFactory
+from .factories import (
+    DepartmentFactory,
+    JurisdictionFactory,
+    NeighborhoodFactory,
+    ServiceFactory,
+    StaffFactory,
+    with_role,
+)
+from .knowledge_helpers import editor
+from .work_helpers import world  # noqa: F401  (the department work tests' small city, a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -48,9 +58,10 @@ def service(jurisdiction, department):
 @pytest.fixture
 def staff(db):
     """A contact-centre supervisor: works any request of the city (most tests act as one)."""
-    from civic311.people.models import StaffRole
-    from civic311.people.services import grant_role
+    return with_role(StaffFactory(username="dana"), StaffRole.SUPERVISOR)
 
-    user = StaffFactory(username="dana")
-    grant_role(user, StaffRole.SUPERVISOR, actor=None)
-    return user
+
+@pytest.fixture
+def dana(db):
+    """The knowledge-base tests' editor, who writes and publishes their articles."""
+    return editor("dana-editor")

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from civic311.catalogue.models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
 from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
-from civic311.people.models import Requester
+from civic311.people.models import DEPARTMENT_ROLES, Requester
 from civic311.requests.models import ServiceRequest
+
+# Every member of staff the factory makes signs in with this.
+PASSWORD = "correct horse battery staple"
 
 
 def box(min_long: float, min_lat: float, max_long: float, max_lat: float) -> dict:
@@ -131,7 +137,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Staff{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     is_staff = True
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(PASSWORD)
 
 
 class RequesterFactory(factory.django.DjangoModelFactory):
@@ -155,14 +161,17 @@ def select_attribute(service: Service, code: str, keys: list[str], *, required: 
     return attribute
 
 
-def filed_request(service: Service | None = None, **report_fields) -> ServiceRequest:
-    """A request filed through the real intake rule (no shortcuts), at City Hall unless told otherwise."""
+def filed_request(service: Service | None = None, *, now: dt.datetime | None = None,
+                  **report_fields) -> ServiceRequest:
+    """A request filed through the real intake rule (no shortcuts), at City Hall unless told otherwise;
+    filed `now` (default: the clock's now)."""
     from civic311.requests import services as requests
 
     service = service or ServiceFactory()
     fields = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}
     fields.update(report_fields)
-    return requests.submit(service.jurisdiction, requests.Report(service_code=service.code, **fields)).service_request
+    report = requests.Report(service_code=service.code, **fields)
+    return requests.submit(service.jurisdiction, report, now=now).service_request
 
 
 def with_role(user, role: str, department=None, *, with_group: bool = True):
@@ -177,3 +186,18 @@ def with_role(user, role: str, department=None, *, with_group: bool = True):
     if not with_group:
         user.groups.clear()
     return user
+
+
+def staff_in_role(role: str, department=None, **fields):
+    """A new member of staff (StaffFactory `fields`) holding `role`; a department role is held in
+    `department`, or in a new department when none is given; any other role ignores `department`."""
+    department = (department or DepartmentFactory()) if role in DEPARTMENT_ROLES else None
+    return with_role(StaffFactory(**fields), role, department)
+
+
+def jpeg(name: str = "photo.jpg", size: tuple[int, int] = (64, 48),
+         color: tuple[int, int, int] = (120, 80, 40)) -> SimpleUploadedFile:
+    """An upload of a real JPEG photo of one colour."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")

@@ -1,19 +1,21 @@
-"""Helpers shared by the knowledge-base tests: articles written and published through the services."""
+"""Helpers shared by the knowledge-base tests: articles written and published through the services, or
+made directly as rows (for the tests of what uses articles)."""
 
 from __future__ import annotations
 
-from civic311.knowledge import services
-from civic311.knowledge.models import Article, Category
-from civic311.people.models import StaffRole
-from civic311.people.services import grant_role
+import datetime as dt
 
-from .factories import StaffFactory
+from django.utils import timezone
+
+from civic311.knowledge import services
+from civic311.knowledge.models import Article, ArticleTranslation, Category
+from civic311.people.models import StaffRole
+
+from .factories import staff_in_role
 
 
 def editor(username: str = "editor"):
-    user = StaffFactory(username=username)
-    grant_role(user, StaffRole.SUPERVISOR, actor=None)
-    return user
+    return staff_in_role(StaffRole.SUPERVISOR, username=username)
 
 
 def write_article(jurisdiction, slug: str, *, title: str, summary: str = "", body: str = "", actor,
@@ -31,3 +33,17 @@ def write_article(jurisdiction, slug: str, *, title: str, summary: str = "", bod
         services.publish(article, actor=actor)
     article.refresh_from_db()
     return article
+
+
+def make_article(jurisdiction, slug: str, title_en: str, title_es: str | None = None, *, summary_en: str = "",
+                 status: str = Article.Status.PUBLISHED, published_at: dt.datetime | None = None) -> Article:
+    """An article row with its English (and Spanish) text, published at `published_at` (default now) unless
+    `status` says otherwise; no review, no search index."""
+    published = status == Article.Status.PUBLISHED
+    row = Article.objects.create(jurisdiction=jurisdiction, slug=slug, status=status,
+                                 published_at=(published_at or timezone.now()) if published else None)
+    ArticleTranslation.objects.create(article=row, language="en", title=title_en, summary=summary_en,
+                                      body=f"{title_en}.")
+    if title_es:
+        ArticleTranslation.objects.create(article=row, language="es", title=title_es, body=f"{title_es}.")
+    return row

@@ -37,13 +37,9 @@ def grant(user, *codenames: str):
 @pytest.fixture
 def agent(department):
     """Department staff who may see and work their department's requests, and nothing more."""
-    from civic311.people.models import StaffRole
-    from civic311.people.services import grant_role
-
     user = grant(StaffFactory(username="agent"), "requests.view_servicerequest", "requests.change_servicerequest",
                  "requests.delete_servicerequest")
-    grant_role(user, StaffRole.DEPARTMENT_STAFF, department=department, actor=None)
-    return user
+    return with_role(user, StaffRole.DEPARTMENT_STAFF, department)
 
 
 @pytest.fixture

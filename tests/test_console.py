@@ -24,9 +24,9 @@ from .factories import (
     JurisdictionFactory,
     RoutingRuleFactory,
     ServiceFactory,
-    StaffFactory,
     filed_request,
     select_attribute,
+    staff_in_role,
 )
 
 CITY_HALL = {"lat": "39.9526", "long": "-75.1635"}
@@ -35,25 +35,19 @@ FAR_AWAY = {"lat": "40.0500", "long": "-75.0500"}
 NOW = dt.datetime(2025, 3, 4, 15, 0, tzinfo=dt.UTC)  # 10:00 in Philadelphia, a Tuesday
 
 
-def staff_with(role: str, username: str, department=None):
-    user = StaffFactory(username=username)
-    people.grant_role(user, role, department=department, actor=None)
-    return user
-
-
 @pytest.fixture
 def agent(db):
-    return staff_with(StaffRole.AGENT, "alex")
+    return staff_in_role(StaffRole.AGENT, username="alex")
 
 
 @pytest.fixture
 def other_agent(db):
-    return staff_with(StaffRole.AGENT, "blair")
+    return staff_in_role(StaffRole.AGENT, username="blair")
 
 
 @pytest.fixture
 def supervisor(db):
-    return staff_with(StaffRole.SUPERVISOR, "sasha")
+    return staff_in_role(StaffRole.SUPERVISOR, username="sasha")
 
 
 @pytest.fixture
@@ -93,7 +87,7 @@ def test_only_the_contact_centre_channels_open_a_contact(jurisdiction, agent, ch
 @pytest.mark.parametrize("role", [StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER, StaffRole.SURVEYOR,
                                   StaffRole.COMMUNITY_STAFF])
 def test_staff_without_a_console_role_cannot_open_a_contact(jurisdiction, department, role):
-    user = staff_with(role, "someone", department=department if role.startswith("department") else None)
+    user = staff_in_role(role, department)
     with pytest.raises(PermissionDenied):
         services.start_contact(jurisdiction, user, "phone")
 
@@ -367,10 +361,6 @@ ALLOWED = {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN}
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def user_for(role: str, department):
-    return staff_with(role, f"user-{role}", department=department if role.startswith("department") else None)
-
-
 def get_urls(pk: int) -> list[str]:
     return [reverse("console:contact", args=[pk]), reverse("console:callers", args=[pk]) + "?q=Rosa",
             reverse("console:answers", args=[pk]) + "?s=dumping",
@@ -384,7 +374,7 @@ def post_urls(pk: int) -> list[str]:
 
 @pytest.mark.parametrize("role", list(StaffRole))
 def test_every_role_against_every_console_view(client, jurisdiction, department, service, agent, role):
-    user = user_for(role, department)
+    user = staff_in_role(role, department)
     client.force_login(user)
     if role in ALLOWED:
         assert client.get(reverse("console:home")).status_code == 200

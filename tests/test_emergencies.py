@@ -19,19 +19,14 @@ from civic311.open311.models import ApiKey
 from civic311.people.models import StaffRole
 from civic311.social.models import OutboundPost
 
-from .emergency_helpers import article, declare, emergency_context, fresh_emergency_cache  # noqa: F401
-from .factories import DepartmentFactory, JurisdictionFactory, StaffFactory, with_role
+from .emergency_helpers import declare
+from .factories import DepartmentFactory, JurisdictionFactory, StaffFactory, staff_in_role, with_role
+from .knowledge_helpers import make_article
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_emergency_cache", "emergency_context")]
+pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 1, 12, 17, 0, tzinfo=dt.UTC)  # noon in Philadelphia
 ALLOWED = {StaffRole.SUPERVISOR, StaffRole.ADMIN}
-
-
-def _user(role, department=None, **fields):
-    if role in (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER):
-        department = department or DepartmentFactory()
-    return with_role(StaffFactory(**fields), role, department)
 
 
 def _banner(client, language="en") -> str:
@@ -42,7 +37,7 @@ def _banner(client, language="en") -> str:
 
 @pytest.fixture
 def supervisor(jurisdiction):
-    return _user(StaffRole.SUPERVISOR)
+    return staff_in_role(StaffRole.SUPERVISOR)
 
 
 # --- who may declare ------------------------------------------------------------------------------------
@@ -50,7 +45,7 @@ def supervisor(jurisdiction):
 
 @pytest.mark.parametrize("role", list(StaffRole))
 def test_only_supervisors_and_admins_declare_and_end(jurisdiction, role):
-    user = _user(role)
+    user = staff_in_role(role)
     if role in ALLOWED:
         emergency = declare(jurisdiction, user)
         assert services.end_emergency(emergency, actor=user).ended_at is not None
@@ -58,7 +53,7 @@ def test_only_supervisors_and_admins_declare_and_end(jurisdiction, role):
         with pytest.raises(PermissionDenied):
             declare(jurisdiction, user)
         assert not Emergency.objects.exists()
-        emergency = declare(jurisdiction, _user(StaffRole.SUPERVISOR, username=f"boss-{role}"))
+        emergency = declare(jurisdiction, staff_in_role(StaffRole.SUPERVISOR, username=f"boss-{role}"))
         with pytest.raises(PermissionDenied):
             services.end_emergency(emergency, actor=user)
         emergency.refresh_from_db()
@@ -151,9 +146,9 @@ def test_ending_twice_or_after_the_end_is_refused(jurisdiction, supervisor):
 
 
 def test_only_published_articles_of_the_city_are_pinned(jurisdiction, supervisor):
-    draft = article(jurisdiction, "draft-parking", "Parking (draft)", status="draft")
+    draft = make_article(jurisdiction, "draft-parking", "Parking (draft)", status="draft")
     elsewhere = JurisdictionFactory(slug="camden", jurisdiction_id="camdennj.gov", is_default=False)
-    foreign = article(elsewhere, "camden-parking", "Camden parking")
+    foreign = make_article(elsewhere, "camden-parking", "Camden parking")
     for wrong in (draft, foreign):
         with pytest.raises(ValidationError) as refused:
             declare(jurisdiction, supervisor, pinned_articles=[wrong])
@@ -205,9 +200,9 @@ def test_banner_text_is_escaped(client, jurisdiction, supervisor):
 
 
 def test_pinned_answers_in_the_banner_and_for_agents(client, jurisdiction, supervisor):
-    parking = article(jurisdiction, "snow-emergency-parking", "Where to park in a snow emergency",
-                      "Dónde estacionar en una emergencia de nieve", summary_en="Off the snow routes.")
-    trash = article(jurisdiction, "trash-after-snow", "Trash collection after snow")
+    parking = make_article(jurisdiction, "snow-emergency-parking", "Where to park in a snow emergency",
+                           "Dónde estacionar en una emergencia de nieve", summary_en="Off the snow routes.")
+    trash = make_article(jurisdiction, "trash-after-snow", "Trash collection after snow")
     declare(jurisdiction, supervisor, pinned_articles=[parking, trash])
     english = _banner(client)
     assert f'href="{reverse("knowledge:article", args=["snow-emergency-parking"])}"' in english
@@ -220,7 +215,7 @@ def test_pinned_answers_in_the_banner_and_for_agents(client, jurisdiction, super
     selectors.forget_cached_emergencies()
     assert "Trash collection after snow" not in _banner(client)
 
-    agent = _user(StaffRole.AGENT)
+    agent = staff_in_role(StaffRole.AGENT)
     client.force_login(agent)
     console = client.get(reverse("console:home")).content.decode()
     assert 'id="emergency-script"' in console
@@ -229,7 +224,7 @@ def test_pinned_answers_in_the_banner_and_for_agents(client, jurisdiction, super
 
 
 def test_no_script_in_the_console_without_an_emergency(client, jurisdiction):
-    client.force_login(_user(StaffRole.AGENT))
+    client.force_login(staff_in_role(StaffRole.AGENT))
     assert 'id="emergency-script"' not in client.get(reverse("console:home")).content.decode()
 
 
@@ -342,7 +337,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, jurisdiction):
 
 @pytest.mark.parametrize("role", list(StaffRole))
 def test_the_page_per_role(client, jurisdiction, role):
-    client.force_login(_user(role))
+    client.force_login(staff_in_role(role))
     expected = 200 if role in ALLOWED else 403
     assert client.get(reverse("emergencies:home")).status_code == expected
     response = client.post(reverse("emergencies:declare"), _form())
@@ -362,7 +357,7 @@ def _form(**changes):
 
 
 def test_declaring_on_the_page_in_the_citys_time(client, jurisdiction, supervisor):
-    parking = article(jurisdiction, "snow-parking", "Snow parking")
+    parking = make_article(jurisdiction, "snow-parking", "Snow parking")
     client.force_login(supervisor)
     page = client.get(reverse("emergencies:home")).content.decode()
     assert 'type="datetime-local"' in page and "Snow parking" in page and 'name="title_es"' in page
@@ -414,7 +409,7 @@ def test_ending_early_on_the_page(client, jurisdiction, supervisor):
 @pytest.mark.parametrize("role", [r for r in StaffRole if r not in ALLOWED])
 def test_ending_on_the_page_is_refused_to_other_roles(client, jurisdiction, supervisor, role):
     emergency = declare(jurisdiction, supervisor)
-    client.force_login(_user(role))
+    client.force_login(staff_in_role(role))
     assert client.post(reverse("emergencies:end", args=[emergency.pk])).status_code == 403
     emergency.refresh_from_db()
     assert emergency.ended_at is None

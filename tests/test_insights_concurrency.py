@@ -12,7 +12,8 @@ from django.db import connection, connections
 from civic311.insights import services
 from civic311.insights.models import DailyArticleStat, DailyQueryStat, ReadingSession
 
-from .test_insights_counts import NOON, make_article
+from .knowledge_helpers import make_article
+from .test_insights_counts import NOON
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -55,7 +56,7 @@ def test_parallel_searches_for_a_new_query_all_count(jurisdiction):
 
 
 def test_parallel_sweeps_count_each_session_once(jurisdiction):
-    article = make_article(jurisdiction, "trash-day", "When is my trash day?")
+    article = make_article(jurisdiction, "trash-day", "When is my trash day?", published_at=NOON)
     for number in range(40):
         services.log_article_view(article, language="en", channel="web", visitor=f"{number:032x}", now=NOON)
     counted: list[int] = []

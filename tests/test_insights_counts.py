@@ -21,7 +21,8 @@ from civic311.insights.models import (
     SearchLog,
 )
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.knowledge.models import Article, ArticleTranslation
+
+from .knowledge_helpers import make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -33,21 +34,14 @@ VISITOR = "0123456789abcdef0123456789abcdef"
 OTHER_VISITOR = "fedcba9876543210fedcba9876543210"
 
 
-def make_article(jurisdiction: Jurisdiction, slug: str, title: str) -> Article:
-    article = Article.objects.create(jurisdiction=jurisdiction, slug=slug, status=Article.Status.PUBLISHED,
-                                     published_at=NOON)
-    ArticleTranslation.objects.create(article=article, language="en", title=title, summary="", body="")
-    return article
-
-
 @pytest.fixture
 def trash(jurisdiction):
-    return make_article(jurisdiction, "trash-day", "When is my trash day?")
+    return make_article(jurisdiction, "trash-day", "When is my trash day?", published_at=NOON)
 
 
 @pytest.fixture
 def dumping(jurisdiction):
-    return make_article(jurisdiction, "illegal-dumping", "Report illegal dumping")
+    return make_article(jurisdiction, "illegal-dumping", "Report illegal dumping", published_at=NOON)
 
 
 def query_stat(jurisdiction, query: str, language: str = "en", day: dt.date = DAY) -> DailyQueryStat:
@@ -137,7 +131,7 @@ def test_a_click_counts_on_the_day_and_query_of_its_search(jurisdiction, trash):
 def test_clicks_on_unknown_searches_or_another_citys_article_are_ignored(jurisdiction, trash):
     other_city = Jurisdiction.objects.create(slug="camden", name="Camden", jurisdiction_id="camden.gov",
                                              min_lat=39.9, max_lat=40.0, min_long=-75.2, max_long=-75.0)
-    elsewhere = make_article(other_city, "trash-day", "Camden trash day")
+    elsewhere = make_article(other_city, "trash-day", "Camden trash day", published_at=NOON)
     search_id = services.log_search(jurisdiction, "trash", language="en", channel="web", result_count=1, now=NOON)
     services.log_click(search_id + 1000, trash, now=NOON)
     services.log_click("not a number", trash, now=NOON)  # type: ignore[arg-type]

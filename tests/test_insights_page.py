@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from civic311.insights import services
 from civic311.people.models import StaffRole
-from civic311.people.services import grant_role
 
-from .factories import DepartmentFactory, StaffFactory
-from .test_insights_counts import NOON, VISITOR, make_article
+from .factories import StaffFactory, staff_in_role
+from .knowledge_helpers import make_article
+from .test_insights_counts import NOON, VISITOR
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ CSV = "/insights/search/zero-results.csv"
 @pytest.fixture
 def activity(jurisdiction):
     """A day of searching and reading, at 15:00 in Philadelphia."""
-    trash = make_article(jurisdiction, "trash-day", "When is my trash day?")
+    trash = make_article(jurisdiction, "trash-day", "When is my trash day?", published_at=NOON)
     with time_machine.travel(NOON, tick=False):
         first = services.log_search(jurisdiction, "Trash day", language="en", channel="web", result_count=3)
         services.log_click(first, trash)
@@ -42,15 +42,6 @@ def activity(jurisdiction):
     return trash
 
 
-def user_with(role: str, jurisdiction):
-    user = StaffFactory(username=f"user-{role}")
-    department = None
-    if role in (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER):
-        department = DepartmentFactory(jurisdiction=jurisdiction, slug=f"d-{role}", name=f"Department {role}")
-    grant_role(user, role, department=department, actor=None)
-    return user
-
-
 def test_the_urls():
     assert reverse("insights:search") == PAGE
     assert reverse("insights:zero_results_csv") == CSV
@@ -58,7 +49,7 @@ def test_the_urls():
 
 @pytest.mark.parametrize("role", list(StaffRole))
 def test_every_role_against_the_page_and_the_csv(client, jurisdiction, activity, role):
-    client.force_login(user_with(role, jurisdiction))
+    client.force_login(staff_in_role(role))
     with time_machine.travel(NOON + dt.timedelta(days=2), tick=False):
         for url in (PAGE, CSV):
             response = client.get(url)
@@ -158,7 +149,7 @@ def test_a_residents_visit_through_the_public_pages_is_counted(client, jurisdict
     from civic311.insights.middleware import COOKIE
     from civic311.insights.models import DailyArticleStat, DailyQueryStat, ReadingSession, SearchLog
 
-    trash = make_article(jurisdiction, "trash-day", "When is my trash day?")
+    trash = make_article(jurisdiction, "trash-day", "When is my trash day?", published_at=NOON)
     with time_machine.travel(NOON, tick=False):
         assert client.get(reverse("knowledge:search"), {"q": "zzqx wombat"}).status_code == 200
         assert COOKIE in client.cookies  # the page used the visitor id, so the browser keeps it

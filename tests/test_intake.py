@@ -4,7 +4,6 @@ with a ValidationError naming every bad field and writes nothing at all."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 import h3
@@ -15,7 +14,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.catalogue.selectors import sla_due_at
@@ -32,6 +30,7 @@ from .factories import (
     ServiceFactory,
     StaffFactory,
     box,
+    jpeg,
     select_attribute,
     with_role,
 )
@@ -67,12 +66,6 @@ def counts() -> dict[str, int]:
     photos = Path(django_settings.MEDIA_ROOT) / "photos"
     stored["files"] = sum(1 for path in photos.rglob("*") if path.is_file()) if photos.exists() else 0
     return stored
-
-
-def jpeg(name="photo.jpg", size=(64, 48)) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (120, 80, 40)).save(buffer, format="JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
 def refused(jurisdiction, bad_report: Report) -> dict[str, list[str]]:

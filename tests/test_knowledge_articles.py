@@ -16,10 +16,9 @@ from civic311.knowledge import search, selectors, services
 from civic311.knowledge.models import Article, ArticleTranslation
 from civic311.knowledge.rendering import render_markdown
 from civic311.people.models import StaffRole
-from civic311.people.services import grant_role
 
-from .factories import StaffFactory
-from .knowledge_helpers import editor, write_article
+from .factories import StaffFactory, staff_in_role, with_role
+from .knowledge_helpers import write_article
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +39,6 @@ def elements(html: str) -> list[tuple[str, list]]:
     parser = _Elements()
     parser.feed(html)
     return parser.found
-
-
-@pytest.fixture
-def dana(db):
-    return editor("dana-editor")
 
 
 @pytest.fixture
@@ -92,8 +86,7 @@ def test_a_translation_needs_a_title(draft, dana):
 
 @pytest.mark.parametrize("role", sorted(set(StaffRole) - EDITORS))
 def test_only_editors_move_articles(jurisdiction, draft, dana, department, role):
-    user = StaffFactory(username=f"user-{role}")
-    grant_role(user, role, department=department if role.startswith("department") else None, actor=None)
+    user = staff_in_role(role, department)
     for move in (services.submit_for_review, services.publish, services.unpublish):
         with pytest.raises(PermissionDenied):
             move(draft, actor=user)
@@ -109,8 +102,7 @@ def test_nobody_signed_in_moves_nothing(draft):
 
 @pytest.mark.parametrize("role", sorted(EDITORS))
 def test_editors_may(draft, role):
-    user = StaffFactory(username=f"editor-{role}")
-    grant_role(user, role, actor=None)
+    user = staff_in_role(role)
     services.submit_for_review(draft, actor=user)
     services.publish(draft, actor=user)
     assert Article.objects.get(pk=draft.pk).is_published
@@ -208,8 +200,7 @@ def test_the_admin_publish_action_uses_the_rule(jurisdiction, draft, dana, clien
 
 
 def test_the_admin_is_closed_to_non_editors(draft, client, department):
-    agent = StaffFactory(username="agent")
-    grant_role(agent, StaffRole.AGENT, actor=None)
+    agent = with_role(StaffFactory(username="agent"), StaffRole.AGENT)
     client.force_login(agent)
     assert client.get("/admin/knowledge/article/").status_code == 403
 

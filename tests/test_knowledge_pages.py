@@ -9,17 +9,11 @@ from django.urls import reverse
 from civic311.insights.models import ArticleFeedback, ArticleView, SearchClick, SearchLog
 from civic311.knowledge.models import Category
 from civic311.people.models import StaffRole
-from civic311.people.services import grant_role
 
-from .factories import StaffFactory
-from .knowledge_helpers import editor, write_article
+from .factories import StaffFactory, staff_in_role, with_role
+from .knowledge_helpers import write_article
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dana(db):
-    return editor("dana-editor")
 
 
 @pytest.fixture
@@ -128,9 +122,7 @@ ALLOWED = {StaffRole.SUPERVISOR, StaffRole.ADMIN}
 
 @pytest.mark.parametrize("role", sorted(StaffRole))
 def test_the_translations_page_is_for_editors(client, articles, department, role):
-    user = StaffFactory(username=f"user-{role}")
-    grant_role(user, role, department=department if role.startswith("department") else None, actor=None)
-    client.force_login(user)
+    client.force_login(staff_in_role(role, department))
     response = client.get("/help/translations/")
     assert response.status_code == (200 if role in ALLOWED else 403)
     if role in ALLOWED:
@@ -156,8 +148,7 @@ def test_the_console_finds_articles_and_logs_their_use(client, jurisdiction, art
     assert article_item.article == articles["dumping"] and article_item.url == "/help/illegal-dumping/"
     assert article_item.body == "Tell us where it was dumped." and article_item.files_requests
 
-    agent = StaffFactory(username="alex")
-    grant_role(agent, StaffRole.AGENT, actor=None)
+    agent = with_role(StaffFactory(username="alex"), StaffRole.AGENT)
     contact = console_services.start_contact(jurisdiction, agent=agent, channel="phone")
     client.force_login(agent)
     page = client.get(reverse("console:contact", args=[contact.pk]), {"s": "dumping"}).content.decode()

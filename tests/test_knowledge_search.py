@@ -12,14 +12,9 @@ from civic311.knowledge import search, services
 from civic311.knowledge.models import SearchDocument
 
 from .factories import ServiceFactory
-from .knowledge_helpers import editor, write_article
+from .knowledge_helpers import write_article
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dana(db):
-    return editor("dana-editor")
 
 
 @pytest.fixture

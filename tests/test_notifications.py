@@ -22,12 +22,11 @@ from django.utils import timezone
 from civic311.notifications import services
 from civic311.notifications.models import OutboundMessage, Subscription, Webhook
 from civic311.people.models import StaffRole
-from civic311.people.services import grant_role
 from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import HistoryEntry
 
-from .factories import StaffFactory, filed_request
+from .factories import StaffFactory, filed_request, jpeg, with_role
 
 State = OutboundMessage.State
 
@@ -164,8 +163,8 @@ def test_public_note_reaches_the_requester(smtp, service, staff):
 @pytest.mark.django_db(transaction=True)
 def test_assignment_reaches_the_assignee(smtp, service, staff):
     service_request = filed_request(service)  # no requester: nothing for residents
-    assignee = StaffFactory(username="lee", email="lee@example.org")
-    grant_role(assignee, StaffRole.DEPARTMENT_STAFF, department=service.department, actor=None)
+    assignee = with_role(StaffFactory(username="lee", email="lee@example.org"), StaffRole.DEPARTMENT_STAFF,
+                         service.department)
 
     requests_services.change_status(service_request, Status.ASSIGNED, actor=staff, assignee=assignee)
 
@@ -649,17 +648,6 @@ def test_a_missed_date_reaches_the_requester(smtp, service):
 
 
 # --- the site's public address ------------------------------------------------------------------
-
-
-def jpeg():
-    import io
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (120, 80, 40)).save(buffer, format="JPEG")
-    return SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
 @pytest.mark.django_db

@@ -5,7 +5,6 @@ constant query counts. Structures are checked field by field, in order, as stric
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import xml.etree.ElementTree as ET
@@ -13,15 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from PIL import Image
 
 from civic311.catalogue.models import Service, ServiceAttribute
 from civic311.open311 import endpoints, selectors
 from civic311.people.models import StaffRole
-from civic311.people.services import grant_role
 from civic311.requests import services as requests
 from civic311.requests.models import Photo, ServiceRequest
 
@@ -34,7 +30,9 @@ from .factories import (
     ServiceFactory,
     ServiceGroupFactory,
     StaffFactory,
+    jpeg,
     select_attribute,
+    with_role,
 )
 
 UTC = dt.UTC
@@ -76,12 +74,6 @@ def file(service: Service, *, at: dt.datetime = FILED_AT, lat: float | None = CI
     report.update(fields)
     return requests.submit(service.jurisdiction, requests.Report(service_code=service.code, **report),
                            now=at).service_request
-
-
-def jpeg() -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (32, 24), (200, 30, 30)).save(buffer, format="JPEG")
-    return SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
 def get(client, path: str, **params):
@@ -980,8 +972,8 @@ def test_parse_timestamp_as_an_end(jurisdiction):
 
 def test_staff_are_never_named(client, filed):
     StaffFactory(username="kim", first_name="Kim", last_name="Nguyen")
-    lee = StaffFactory(username="lee", first_name="Lee", last_name="Okafor")
-    grant_role(lee, StaffRole.DEPARTMENT_STAFF, department=filed.department, actor=None)
+    lee = with_role(StaffFactory(username="lee", first_name="Lee", last_name="Okafor"), StaffRole.DEPARTMENT_STAFF,
+                    filed.department)
     requests.change_status(filed, "acknowledged", actor=lee)
     content = get(client, "requests.xml", extensions="true").content.decode()
     assert "Okafor" not in content and "lee" not in content

@@ -4,7 +4,6 @@ batch tokens, the audit and the admin that issues and revokes keys, all through 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -12,7 +11,6 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
 
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.open311 import services as open311
@@ -26,6 +24,7 @@ from .factories import (
     ServiceAttributeFactory,
     ServiceFactory,
     StaffFactory,
+    jpeg,
     select_attribute,
 )
 
@@ -57,12 +56,6 @@ def xml(response):
     text = response.content.decode("utf-8")
     assert text.startswith('<?xml version="1.0" encoding="utf-8"?>')
     return ET.fromstring(text.split("?>", 1)[1])  # noqa: S314  (our own output)
-
-
-def jpeg(name="photo.jpg", size=(64, 48)) -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(out, format="JPEG")
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
 def report(key, service, **extra):

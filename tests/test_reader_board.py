@@ -15,12 +15,11 @@ from django.urls import reverse
 from civic311.insights import board, board_services
 from civic311.insights.models import DisplayScreen
 from civic311.people.models import StaffRole
-from civic311.people.services import grant_role
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import Channel, Contact, ServiceRequest
 
 from .emergency_helpers import declare
-from .factories import DepartmentFactory, StaffFactory, filed_request
+from .factories import DepartmentFactory, StaffFactory, filed_request, staff_in_role
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +36,6 @@ def _no_cached_figures():
     cache.clear()
     yield
     cache.clear()
-
-
-def user_with(role: str, jurisdiction, name: str | None = None):
-    user = StaffFactory(username=name or f"user-{role}")
-    department = None
-    if role in (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER):
-        department = DepartmentFactory(jurisdiction=jurisdiction, slug=f"d-{role}", name=f"Department {role}")
-    grant_role(user, role, department=department, actor=None)
-    return user
 
 
 def contact(jurisdiction, at: dt.datetime, channel: str = Channel.PHONE, **fields) -> Contact:
@@ -240,7 +230,7 @@ def test_the_urls():
 
 @pytest.mark.parametrize("role", list(StaffRole))
 def test_every_role_against_the_board(client, jurisdiction, role):
-    client.force_login(user_with(role, jurisdiction))
+    client.force_login(staff_in_role(role))
     assert client.get(BOARD).status_code == (200 if role in ALLOWED else 403), role
 
 
@@ -259,7 +249,7 @@ def test_staff_of_another_city_are_refused(client, jurisdiction):
     from .factories import JurisdictionFactory
 
     other = JurisdictionFactory(slug="pittsburgh", name="Pittsburgh", jurisdiction_id="pgh", is_default=False)
-    agent = user_with(StaffRole.AGENT, jurisdiction, "pgh-agent")
+    agent = staff_in_role(StaffRole.AGENT, username="pgh-agent")
     agent.department = DepartmentFactory(jurisdiction=other, slug="pgh-311", name="Pittsburgh 311")
     agent.save()
     client.force_login(agent)
@@ -276,7 +266,7 @@ def test_posting_is_refused(client, jurisdiction, staff):
 
 @pytest.fixture
 def admin_user(jurisdiction):
-    return user_with(StaffRole.ADMIN, jurisdiction, "ada")
+    return staff_in_role(StaffRole.ADMIN, username="ada")
 
 
 def test_a_display_link_shows_the_board_without_sign_in(client, jurisdiction, admin_user):
@@ -311,7 +301,7 @@ def test_only_admins_set_up_screens(jurisdiction):
 
     for role in set(StaffRole) - {StaffRole.ADMIN}:
         with pytest.raises(PermissionDenied):
-            board_services.create_display_screen(jurisdiction, "Wall", actor=user_with(role, jurisdiction))
+            board_services.create_display_screen(jurisdiction, "Wall", actor=staff_in_role(role))
     assert not DisplayScreen.objects.exists()
 
 
@@ -369,7 +359,7 @@ def test_the_admin_shows_the_link_once_and_revokes(client, jurisdiction, admin_u
 
 
 def test_the_admin_is_for_admins_only(client, jurisdiction):
-    client.force_login(user_with(StaffRole.SUPERVISOR, jurisdiction))
+    client.force_login(staff_in_role(StaffRole.SUPERVISOR))
     assert client.get(reverse("admin:insights_displayscreen_add")).status_code == 403
 
 

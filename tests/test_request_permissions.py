@@ -1,7 +1,8 @@
 """The request services enforce the roles' rules themselves: every role against every write, both ways.
 
 The views (admin, staff API, console, queues) only pass the signed-in user as `actor`; so a refusal here is
-a refusal everywhere. World and the kinds of account come from the rules' own matrix (test_roles).
+a refusal everywhere. The kinds of account and what each may do come from the rules' own matrix (test_roles);
+the world they act in from roles_helpers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from civic311.requests.lifecycle import Status
 from civic311.requests.models import HistoryEntry, ServiceRequest
 
 from .factories import StaffFactory, filed_request, with_role
-from .test_roles import ALLOWED, R, World
+from .roles_helpers import R, World
+from .test_roles import ALLOWED
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from civic311.people.models import RoleAssignment, StaffRole, Team, User
 from civic311.people.services import grant_role, revoke_role
 from civic311.requests.models import ServiceRequest
 
-from .factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, StaffFactory, filed_request
+from .factories import DepartmentFactory, JurisdictionFactory, StaffFactory
+from .roles_helpers import World
 
 pytestmark = pytest.mark.django_db
 R = StaffRole
@@ -74,41 +75,6 @@ ALLOWED: dict[str, set[str]] = {
     "not staff (holding an agent row)": set(),
     "nobody (anonymous)": set(),
 }
-
-
-class World:
-    def __init__(self):
-        jurisdiction = JurisdictionFactory()
-        self.streets = DepartmentFactory(jurisdiction=jurisdiction, slug="streets", name="Streets")
-        self.water = DepartmentFactory(jurisdiction=jurisdiction, slug="water", name="Water")
-        self.ours = filed_request(ServiceFactory(jurisdiction=jurisdiction, department=self.streets))
-        self.theirs = filed_request(ServiceFactory(jurisdiction=jurisdiction, department=self.water))
-        assert (self.ours.department, self.theirs.department) == (self.streets, self.water)
-
-    @staticmethod
-    def assigned(service_request, user):
-        service_request.assignee_id = getattr(user, "pk", None)
-        return service_request
-
-    def subject(self, kind: str):
-        from django.contrib.auth.models import AnonymousUser
-
-        if kind == "nobody (anonymous)":
-            return AnonymousUser()
-        user = StaffFactory(username=kind.split()[0] + "-subject", is_superuser=kind == "superuser")
-        role = {"agent": R.AGENT, "supervisor": R.SUPERVISOR, "department staff": R.DEPARTMENT_STAFF,
-                "department manager": R.DEPARTMENT_MANAGER, "surveyor": R.SURVEYOR,
-                "community staff": R.COMMUNITY_STAFF, "leadership": R.LEADERSHIP, "admin": R.ADMIN,
-                "inactive agent": R.AGENT}.get(kind)
-        if role is not None:
-            grant_role(user, role, department=self.streets if role in (R.DEPARTMENT_STAFF, R.DEPARTMENT_MANAGER)
-                       else None, actor=None)
-        if kind == "inactive agent":
-            User.objects.filter(pk=user.pk).update(is_active=False)
-        if kind.startswith("not staff"):
-            RoleAssignment.objects.create(user=user, role=R.AGENT)  # by hand: grant_role refuses non-staff
-            User.objects.filter(pk=user.pk).update(is_staff=False)
-        return User.objects.get(pk=user.pk)
 
 
 @pytest.fixture

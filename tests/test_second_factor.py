@@ -16,11 +16,10 @@ from django.urls import resolve, reverse
 from civic311.people import second_factor, totp, views
 from civic311.people.models import StaffTOTPDevice
 
-from .factories import StaffFactory
+from .factories import PASSWORD, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery staple"
 # RFC 6238 appendix B, SHA-1: the ASCII key "12345678901234567890".
 RFC_KEY = b"12345678901234567890"
 RFC_SECRET = base64.b32encode(RFC_KEY).decode()

@@ -63,12 +63,8 @@ def token_client(user) -> APIClient:
 @pytest.fixture
 def agent(db):
     """A supervisor: files for callers and works any request of the city."""
-    from civic311.people.models import StaffRole
-    from civic311.people.services import grant_role
-
-    user = grant(StaffFactory(username="agent", first_name="Alex", last_name="Agent"), *WORK)
-    grant_role(user, StaffRole.SUPERVISOR, actor=None)
-    return user
+    return with_role(grant(StaffFactory(username="agent", first_name="Alex", last_name="Agent"), *WORK),
+                     StaffRole.SUPERVISOR)
 
 
 @pytest.fixture
@@ -186,7 +182,6 @@ def test_filing_needs_only_the_add_permission_and_a_role_that_files(service, cen
     assert refused.status_code == 403 and "roles" in refused.json()["detail"]
     assert not ServiceRequest.objects.exists()
     with_role(user, StaffRole.DEPARTMENT_STAFF, service.department, with_group=False)
-    user = grant(user, "requests.add_servicerequest")
     assert filer.post(f"{API}/requests/", body, format="json").status_code == 201
     assert filer.get(f"{API}/requests/").status_code == 403
 

@@ -12,7 +12,7 @@ from civic311.people.models import StaffRole
 from civic311.surveys import services
 from civic311.surveys.models import FollowUpTask, Response, WorkListEntry
 
-from .factories import StaffFactory, with_role
+from .factories import staff_in_role
 from .survey_helpers import contact, customer, supervisor, surveyor
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +36,7 @@ def signed_in(client, user):
 def user_with(role, department):
     if role == StaffRole.SURVEYOR:
         return surveyor()  # trained
-    return with_role(StaffFactory(), role, department if role in (StaffRole.DEPARTMENT_STAFF,
-                                                                   StaffRole.DEPARTMENT_MANAGER) else None)
+    return staff_in_role(role, department)
 
 
 @pytest.mark.parametrize("role", list(StaffRole))

@@ -14,99 +14,20 @@ from django.urls import reverse
 from civic311.people.models import StaffRole, Team
 from civic311.people.services import move_to_team, save_team
 from civic311.requests.models import Channel
-from civic311.surveys import fixed, reports, services
-from civic311.surveys.models import Answer, FollowUpTask, Response, WorkListEntry
+from civic311.surveys import reports, services
+from civic311.surveys.models import WorkListEntry
 from civic311.surveys.reports import MONTH, QUARTER, Period
 
-from .factories import JurisdictionFactory, StaffFactory, with_role
-from .survey_helpers import contact, surveyor
+from .factories import staff_in_role
+from .survey_helpers import Month, Y, contact, surveyor
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 12, 10, 15, 0, tzinfo=UTC)
 NOVEMBER = Period.parse(MONTH, "2026-11")
-Y, N = True, False
 
-# The hand-worked month (Philadelphia time). Answers: explained, informed, timely, satisfied, feedback.
-#   1 ann  phone    Y Y Y Y  "Great help"
-#   2 ann  phone    Y Y N Y
-#   3 bob  e-mail   Y N N N  "=HYPERLINK(…)"   (a formula a spreadsheet must not run)
-#   4 cat  walk-in  Y Y Y Y
-#   5 cat  phone    N N Y N  "Too slow"
-#   6 dan  phone    Y Y Y Y  at 23:30 on 30 November local (04:30 UTC on 1 December): still November
-# and in October, at 23:30 on 31 October local (03:30 UTC on 1 November): ann, phone, Y Y Y N.
-# Teams: Blue (ann, bob; supervisor sue), Gold (cat; supervisor gus); dan has none.
-# Also in November: two calls without a survey (no answer, declined); another city's survey; two "was it
-# fixed?" answers (one yes); two follow-ups (one resolved in time).
-#
-#   explained 5/6 = 83.3 %  informed 4/6 = 66.7 %  timely 4/6 = 66.7 %  satisfied 4/6 = 66.7 %
-#   phone: 4 surveys, satisfied 3/4 = 75.0 %; e-mail 0/1 = 0.0 %; walk-in 1/1 = 100.0 %
-#   Blue: 3, satisfied 2/3 = 66.7 %, timely 1/3 = 33.3 %; Gold: 2, satisfied 1/2 = 50.0 %; no team 1/1
-#   calls 8, completion 6/8 = 75.0 %; October satisfied 0/1; Q4 so far: satisfied 4/7 = 57.1 %
-
-
-class Month:
-    def __init__(self, jurisdiction):
-        self.jurisdiction = jurisdiction
-        self.version = services.ensure_baseline(jurisdiction, now=dt.datetime(2026, 1, 1, tzinfo=UTC))
-        self.questions = {question.code: question for question in self.version.questions.all()}
-        self.sue = with_role(StaffFactory(username="sue", first_name="Sue", last_name="Blue"), StaffRole.SUPERVISOR)
-        self.gus = with_role(StaffFactory(username="gus", first_name="Gus", last_name="Gold"), StaffRole.SUPERVISOR)
-        self.blue = save_team(Team(jurisdiction=jurisdiction, name="Blue", supervisor=self.sue), actor=None)
-        self.gold = save_team(Team(jurisdiction=jurisdiction, name="Gold", supervisor=self.gus), actor=None)
-        self.ann = self.agent("ann", self.blue)
-        self.bob = self.agent("bob", self.blue)
-        self.cat = self.agent("cat", self.gold)
-        self.dan = self.agent("dan", None)
-        at = dt.datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
-        self.survey(self.ann, Channel.PHONE, (Y, Y, Y, Y), "Great help", at)
-        self.survey(self.ann, Channel.PHONE, (Y, Y, N, Y), "", at + dt.timedelta(hours=1))
-        self.survey(self.bob, Channel.EMAIL, (Y, N, N, N), "=HYPERLINK(\"http://x\")", at + dt.timedelta(days=1))
-        self.survey(self.cat, Channel.WALK_IN, (Y, Y, Y, Y), "", at + dt.timedelta(days=2))
-        self.survey(self.cat, Channel.PHONE, (N, N, Y, N), "Too slow", at + dt.timedelta(days=3))
-        self.survey(self.dan, Channel.PHONE, (Y, Y, Y, Y), "  ", dt.datetime(2026, 12, 1, 4, 30, tzinfo=UTC),
-                    contact_details={"name": "Zebediah Quux", "phone": "215-555-0199", "email": ""})
-        self.survey(self.ann, Channel.PHONE, (Y, Y, Y, N), "October words", dt.datetime(2026, 11, 1, 3, 30,
-                                                                                         tzinfo=UTC))
-        for outcome in (Response.Outcome.NO_ANSWER, Response.Outcome.DECLINED):
-            Response.objects.create(jurisdiction=jurisdiction, version=self.version, contact_channel=Channel.PHONE,
-                                    agent=self.ann, team=self.blue, outcome=outcome, finished_at=at)
-        elsewhere = JurisdictionFactory(slug="elsewhere", name="Elsewhere", jurisdiction_id="elsewhere.gov")
-        other_version = services.ensure_baseline(elsewhere)
-        other = Response.objects.create(jurisdiction=elsewhere, version=other_version, agent=self.ann,
-                                        outcome=Response.Outcome.COMPLETED, finished_at=at)
-        Answer.objects.create(response=other, question=other_version.questions.get(code="satisfied"), value=False)
-        fixed_version = fixed.ensure_fixed_survey(jurisdiction)
-        for answer in (True, False):
-            response = Response.objects.create(jurisdiction=jurisdiction, version=fixed_version, channel="email",
-                                               outcome=Response.Outcome.COMPLETED, finished_at=at)
-            Answer.objects.create(response=response, question=fixed_version.questions.get(code=fixed.FIXED),
-                                  value=answer)
-        deadline = at + dt.timedelta(days=2)
-        FollowUpTask.objects.create(jurisdiction=jurisdiction, owner=self.sue, deadline=deadline, words="Cold",
-                                    created_at=at, state=FollowUpTask.State.RESOLVED, resolution="Called back",
-                                    resolved_at=at + dt.timedelta(days=1))
-        FollowUpTask.objects.create(jurisdiction=jurisdiction, owner=self.sue, deadline=deadline, words="Angry",
-                                    created_at=at)
-
-    def agent(self, name, team):
-        user = with_role(StaffFactory(username=name, first_name=name.title(), last_name="Agent"), StaffRole.AGENT)
-        if team is not None:
-            move_to_team(user, team, actor=None)
-        return user
-
-    def survey(self, agent, channel, yes_no, feedback, finished_at, contact_details=None):
-        response = Response.objects.create(
-            jurisdiction=self.jurisdiction, version=self.version, contact_channel=channel, agent=agent,
-            team=agent.team, outcome=Response.Outcome.COMPLETED, started_at=finished_at, finished_at=finished_at)
-        values = dict(zip(("explained", "informed", "timely", "satisfied"), yes_no, strict=True))
-        values["feedback"] = feedback
-        if contact_details:
-            values["contact"] = contact_details
-        Answer.objects.bulk_create([Answer(response=response, question=self.questions[code], value=value)
-                                    for code, value in values.items()])
-        return response
+# The hand-worked month, its surveys and the figures they work out to: see survey_helpers.Month.
 
 
 @pytest.fixture
@@ -217,9 +138,9 @@ def test_each_supervisor_sees_only_their_teams_agents(month):
 
 @pytest.mark.parametrize("who", ["admin", "leadership", "other supervisor", "nobody"])
 def test_leadership_admins_and_other_supervisors_see_no_agent(month, who):
-    viewer = {"admin": lambda: with_role(StaffFactory(), StaffRole.ADMIN),
-              "leadership": lambda: with_role(StaffFactory(), StaffRole.LEADERSHIP),
-              "other supervisor": lambda: with_role(StaffFactory(), StaffRole.SUPERVISOR),
+    viewer = {"admin": lambda: staff_in_role(StaffRole.ADMIN),
+              "leadership": lambda: staff_in_role(StaffRole.LEADERSHIP),
+              "other supervisor": lambda: staff_in_role(StaffRole.SUPERVISOR),
               "nobody": lambda: None}[who]()
     report = reports.leadership_report(month.jurisdiction, NOVEMBER, viewer)
     assert report.agents == [] and report.hidden_agents == 4
@@ -256,9 +177,7 @@ def at_now():
 
 @pytest.mark.parametrize("role", list(StaffRole))
 def test_who_opens_the_reports(client, month, department, at_now, role):
-    user = with_role(StaffFactory(), role, department if role in (StaffRole.DEPARTMENT_STAFF,
-                                                                   StaffRole.DEPARTMENT_MANAGER) else None)
-    client.force_login(user)
+    client.force_login(staff_in_role(role, department))
     allowed = role in (StaffRole.LEADERSHIP, StaffRole.SUPERVISOR, StaffRole.ADMIN)
     for url in (reverse("surveys:reports"), REPORT, CSV):
         assert client.get(url).status_code == (200 if allowed else 403), url
@@ -363,8 +282,8 @@ def test_the_team_supervisor_sees_their_agent(client, month, at_now):
 @pytest.mark.parametrize("who", ["other supervisor", "colleague", "admin", "leadership"])
 def test_nobody_else_sees_an_agents_results(client, month, at_now, who):
     viewer = {"other supervisor": month.gus, "colleague": month.bob,
-              "admin": with_role(StaffFactory(), StaffRole.ADMIN),
-              "leadership": with_role(StaffFactory(), StaffRole.LEADERSHIP)}[who]
+              "admin": staff_in_role(StaffRole.ADMIN),
+              "leadership": staff_in_role(StaffRole.LEADERSHIP)}[who]
     page = agent_page(client, viewer, month.ann)
     assert page.status_code == 403
     assert "Great help" not in page.content.decode()
@@ -397,7 +316,7 @@ def test_periods():
 def test_a_teams_supervisor_must_be_a_supervisor(jurisdiction):
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    agent = with_role(StaffFactory(), StaffRole.AGENT)
+    agent = staff_in_role(StaffRole.AGENT)
     with pytest.raises(ValidationError):
         save_team(Team(jurisdiction=jurisdiction, name="Red", supervisor=agent), actor=None)
     with pytest.raises(PermissionDenied):

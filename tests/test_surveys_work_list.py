@@ -14,7 +14,7 @@ from civic311.surveys import selectors, services
 from civic311.surveys.models import Answer, Response, SurveyorTraining, WorkListEntry
 from civic311.surveys.tasks import build_survey_work_lists
 
-from .factories import StaffFactory, with_role
+from .factories import staff_in_role
 from .survey_helpers import SIX_ANSWERS, contact, customer, supervisor, surveyor
 
 pytestmark = pytest.mark.django_db
@@ -153,9 +153,8 @@ def test_surveyors_need_current_training_supervisors_do_not(jurisdiction, travel
 @pytest.mark.parametrize("role", [StaffRole.AGENT, StaffRole.DEPARTMENT_STAFF, StaffRole.COMMUNITY_STAFF])
 def test_other_roles_may_not_claim(jurisdiction, department, traveller, role):
     entry = an_entry(jurisdiction)
-    department_for = department if role == StaffRole.DEPARTMENT_STAFF else None
     with pytest.raises(PermissionDenied):
-        services.claim_entry(entry, with_role(StaffFactory(), role, department_for))
+        services.claim_entry(entry, staff_in_role(role, department))
 
 
 # --- recording --------------------------------------------------------------------------------------------

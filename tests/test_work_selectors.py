@@ -15,17 +15,10 @@ from civic311.requests.models import Escalation, EscalationStep, ServiceRequest
 from civic311.work import selectors, services
 from civic311.work.selectors import QueueFilters
 
-from .test_work_world import build_world
-
 pytestmark = pytest.mark.django_db
 
 # Monday 3 March 2025, 10:00 in Philadelphia.
 NOW = dt.datetime(2025, 3, 3, 15, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 def _due(service_request: ServiceRequest, moment: dt.datetime | None, *, priority: bool = False) -> ServiceRequest:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from civic311.requests import services as requests
 from civic311.requests.lifecycle import Status
@@ -15,26 +12,14 @@ from civic311.requests.models import HistoryEntry, Photo, ServiceRequest
 from civic311.work import services
 from civic311.work.models import ResponseTemplate, SavedView
 
-from .factories import DepartmentFactory, JurisdictionFactory
-from .test_work_world import build_world
+from .factories import DepartmentFactory, JurisdictionFactory, jpeg
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 def _state(*service_requests: ServiceRequest) -> list[tuple]:
     rows = ServiceRequest.objects.filter(pk__in=[r.pk for r in service_requests]).order_by("pk")
     return [(r.status, r.assignee_id, r.status_notes, r.updated_at, r.history.count()) for r in rows]
-
-
-def _jpeg() -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 10, 10)).save(out, format="JPEG")
-    return SimpleUploadedFile("after.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 # --- bulk actions ---------------------------------------------------------------------------------------
@@ -195,11 +180,12 @@ def test_assign_unassign_and_refusals(world):
 
 def test_add_photo_stores_a_re_encoded_photo_and_records_it(world):
     pothole = world.file(world.pothole)
-    photo = requests.add_photo(pothole, _jpeg(), actor=world.streets_worker, stage=Photo.Stage.AFTER, public=True)
+    photo = requests.add_photo(pothole, jpeg(size=(40, 30)), actor=world.streets_worker, stage=Photo.Stage.AFTER,
+                               public=True)
     assert (photo.stage, photo.is_public, photo.width, photo.height) == ("after", True, 40, 30)
     entry = pothole.history.get(kind=HistoryEntry.Kind.PHOTO)
     assert entry.is_public and entry.actor == world.streets_worker
-    internal = requests.add_photo(pothole, _jpeg(), actor=world.streets_worker, stage="before", public=False)
+    internal = requests.add_photo(pothole, jpeg(), actor=world.streets_worker, stage="before", public=False)
     assert not internal.is_public
     assert not pothole.history.filter(kind=HistoryEntry.Kind.PHOTO).order_by("-pk").first().is_public
 
@@ -214,7 +200,7 @@ def test_add_photo_refuses_bad_input_and_other_departments(world):
         requests.add_photo(pothole, not_a_photo, actor=world.streets_worker, stage="after", public=True)
     assert "photo" in error.value.message_dict
     with pytest.raises(PermissionDenied):
-        requests.add_photo(pothole, _jpeg(), actor=world.water_worker, stage="after", public=True)
+        requests.add_photo(pothole, jpeg(), actor=world.water_worker, stage="after", public=True)
     assert not Photo.objects.exists()
     assert not pothole.history.filter(kind=HistoryEntry.Kind.PHOTO).exists()
 

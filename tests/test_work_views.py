@@ -17,14 +17,9 @@ from civic311.requests.lifecycle import Status
 from civic311.requests.models import HistoryEntry, Photo, ServiceRequest
 from civic311.work.models import ResponseTemplate, SavedView
 
-from .test_work_world import ROLE_USERS, build_world
+from .work_helpers import ROLE_USERS
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 @pytest.fixture

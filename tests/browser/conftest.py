@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from ..factories import PASSWORD
 
 # Playwright's sync API runs an event loop in the test's thread; Django would otherwise refuse the
 # database calls the test makes between page actions.
@@ -74,8 +77,16 @@ def screenshot(phone_page, tmp_path):
     return take
 
 
-def fill_sign_in(page, username: str, password: str) -> None:
+def fill_sign_in(page, username: str, password: str = PASSWORD) -> None:
     """On the staff sign-in page: the username and the password, then Enter."""
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.keyboard.press("Enter")
+
+
+def sign_in(page, live_server, path: str, user) -> None:
+    """Open `path`, which sends a stranger to the sign-in page; sign in as `user` and land back on `path`."""
+    page.goto(f"{live_server.url}{path}")
+    page.wait_for_url(re.compile(r"/admin/login/"))
+    fill_sign_in(page, user.username)
+    page.wait_for_url(re.compile(re.escape(path) + "$"))

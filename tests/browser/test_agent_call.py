@@ -14,18 +14,15 @@ from civic311.people import services as people
 from civic311.people.models import PersonalDataAccess, StaffRole
 from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
 
-from ..factories import StaffFactory, filed_request
+from ..factories import StaffFactory, filed_request, with_role
 from .conftest import fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
-
 
 @pytest.fixture
 def call_centre(transactional_db, jurisdiction, center_city, service):
-    agent = StaffFactory(username="alex", first_name="Alex", last_name="Agent")
-    people.grant_role(agent, StaffRole.AGENT, actor=None)
+    agent = with_role(StaffFactory(username="alex", first_name="Alex", last_name="Agent"), StaffRole.AGENT)
     caller = people.create_customer(jurisdiction, first_name="Rosa", last_name="Marquez", phones=["215-555-0100"],
                                     emails=["rosa@example.org"], addresses=["1400 John F Kennedy Blvd"], actor=None)
     # Last month Rosa reported dumping elsewhere: her history.
@@ -40,7 +37,7 @@ def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre,
     agent, caller, earlier, reported = call_centre
     with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
-        fill_sign_in(page, agent.username, PASSWORD)
+        fill_sign_in(page, agent.username)
         page.wait_for_url(re.compile(r"/console/$"), wait_until="load")
 
         # The phone button has the focus: Enter starts the call.

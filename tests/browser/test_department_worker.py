@@ -15,8 +15,8 @@ from civic311.requests.lifecycle import Status
 from civic311.requests.models import HistoryEntry, ServiceRequest
 from civic311.work.models import ResponseTemplate
 
-from ..test_work_world import PASSWORD, build_world
-from .conftest import fill_sign_in, recording_page
+from ..work_helpers import build_world
+from .conftest import recording_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +40,7 @@ def test_a_department_worker_works_the_queue(live_server, transactional_db, chro
     worker = world.streets_worker
 
     with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
-        page.goto(f"{live_server.url}/work/")
-        page.wait_for_url(re.compile(r"/admin/login/"))
-        fill_sign_in(page, worker.username, PASSWORD)
-        page.wait_for_url(re.compile(r"/work/$"))
+        sign_in(page, live_server, "/work/", worker)
         assert page.get_by_role("heading", name="Department queues").is_visible()
         rows = page.locator("#queue-results tbody tr")
         assert rows.count() == 3  # the streets department's open requests, not the water leak

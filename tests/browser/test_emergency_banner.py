@@ -8,34 +8,31 @@ import re
 import pytest
 
 from civic311.emergencies.models import Emergency
-from civic311.people import services as people
 from civic311.people.models import StaffRole
 from civic311.social.models import OutboundPost
 
-from ..emergency_helpers import article, emergency_context, fresh_emergency_cache  # noqa: F401
-from ..factories import StaffFactory
-from .conftest import fill_sign_in, recording_page
+from ..factories import StaffFactory, with_role
+from ..knowledge_helpers import make_article
+from .conftest import PHONE, fill_sign_in, recording_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_emergency_cache", "emergency_context")]
-
-PASSWORD = "correct horse battery staple"
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def city(transactional_db, jurisdiction, settings, tmp_path):
     settings.CIVIC311_SOCIAL_FILE = str(tmp_path / "social-outbox.jsonl")
     settings.CIVIC311_SOCIAL_ACCOUNTS = {"x": "@philly311"}
-    supervisor = StaffFactory(username="sam", first_name="Sam", last_name="Supervisor")
-    people.grant_role(supervisor, StaffRole.SUPERVISOR, actor=None)
-    article(jurisdiction, "snow-emergency-parking", "Where to park in a snow emergency",
-            "Dónde estacionar en una emergencia de nieve")
+    supervisor = with_role(StaffFactory(username="sam", first_name="Sam", last_name="Supervisor"),
+                           StaffRole.SUPERVISOR)
+    make_article(jurisdiction, "snow-emergency-parking", "Where to park in a snow emergency",
+                 "Dónde estacionar en una emergencia de nieve")
     return supervisor
 
 
 def test_a_supervisor_declares_a_snow_emergency_and_residents_see_it(live_server, city, chromium):
     with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/emergencies/")
-        fill_sign_in(page, city.username, PASSWORD)
+        fill_sign_in(page, city.username)
         page.wait_for_url(re.compile(r"^http://[^/]+/emergencies/$"), wait_until="load")
         assert page.get_by_text("No emergency is running or coming.").is_visible()
 
@@ -58,7 +55,7 @@ def test_a_supervisor_declares_a_snow_emergency_and_residents_see_it(live_server
     assert emergency.surge and emergency.message_queued_at is not None
     assert OutboundPost.objects.filter(network="x").count() == 1
 
-    with recording_page(chromium, viewport={"width": 390, "height": 844}, is_mobile=True) as page:
+    with recording_page(chromium, viewport=PHONE, is_mobile=True) as page:
         page.goto(f"{live_server.url}/")
         banner = page.get_by_role("alert")
         assert "Move your car off snow emergency routes by 6 pm." in banner.inner_text()

@@ -9,17 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from civic311.insights.models import ArticleFeedback, ArticleView, SearchLog
-from civic311.people import services as people
 from civic311.people.models import StaffRole
 from civic311.requests.models import Contact
 
-from ..factories import StaffFactory
+from ..factories import StaffFactory, with_role
 from ..knowledge_helpers import editor, write_article
 from .conftest import fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -49,11 +46,10 @@ def test_a_resident_finds_an_answer_despite_a_typo(live_server, answer, phone_pa
 
 
 def test_an_agent_uses_the_same_answer_in_a_call(live_server, answer, chromium):
-    agent = StaffFactory(username="alex")
-    people.grant_role(agent, StaffRole.AGENT, actor=None)
+    agent = with_role(StaffFactory(username="alex"), StaffRole.AGENT)
     with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
-        fill_sign_in(page, agent.username, PASSWORD)
+        fill_sign_in(page, agent.username)
         page.wait_for_url(re.compile(r"/console/$"), wait_until="load")
         page.get_by_role("button", name=re.compile("^Phone")).click()
         page.wait_for_url(re.compile(r"/console/contact/\d+/"), wait_until="load")

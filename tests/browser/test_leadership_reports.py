@@ -11,20 +11,12 @@ import pytest
 from civic311.people.models import StaffRole
 
 from ..factories import StaffFactory, with_role
-from ..test_surveys_reports import Month
-from .conftest import fill_sign_in, recording_page
+from ..survey_helpers import Month
+from .conftest import recording_page, sign_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 NOVEMBER = "/surveys/reports/month/2026-11/"
-
-
-def sign_in(page, live_server, path, user):
-    page.goto(f"{live_server.url}{path}")
-    page.wait_for_url(re.compile(r"/admin/login/"))
-    fill_sign_in(page, user.username, PASSWORD)
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
 
 
 def test_leadership_reads_the_month_and_downloads_the_pdf(live_server, transactional_db, jurisdiction, chromium):

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from civic311.insights import board_services
 from civic311.people.models import StaffRole
-from civic311.people.services import grant_role
 from civic311.requests.models import Channel, Contact
 
-from ..factories import StaffFactory
+from ..factories import StaffFactory, with_role
 from .conftest import recording_page
 
 pytestmark = [pytest.mark.browser]
@@ -22,8 +21,7 @@ pytestmark = [pytest.mark.browser]
 
 def test_a_wall_screen_shows_and_refreshes_the_board(live_server, transactional_db, jurisdiction, chromium):
     cache.clear()
-    admin = StaffFactory(username="ada")
-    grant_role(admin, StaffRole.ADMIN, actor=None)
+    admin = with_role(StaffFactory(username="ada"), StaffRole.ADMIN)
     _screen, token = board_services.create_display_screen(jurisdiction, "Call floor", actor=admin)
     now = timezone.now()
     Contact.objects.create(jurisdiction=jurisdiction, channel=Channel.PHONE, outcome=Contact.Outcome.INFORMATION,

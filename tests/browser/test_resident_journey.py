@@ -12,6 +12,8 @@ from civic311.requests import services
 from civic311.requests.models import ServiceRequest
 from tests.factories import ServiceAttributeFactory, select_attribute
 
+from .conftest import PHONE
+
 pytestmark = pytest.mark.browser
 
 
@@ -98,7 +100,7 @@ def test_a_resident_reports_dumping_and_sees_it_closed(live_server, dumping, sta
 
 
 def test_the_report_form_works_without_javascript(live_server, dumping, chromium):
-    context = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    context = chromium.new_context(java_script_enabled=False, viewport=PHONE)
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/report/SR-ST02/")

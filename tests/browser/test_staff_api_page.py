@@ -22,7 +22,7 @@ def test_a_developer_tries_the_staff_api_on_its_interactive_page(live_server, tr
             fetched_elsewhere.append(request.url) if not request.url.startswith(live_server.url) else None
         ))
         page.goto(f"{live_server.url}/admin/login/?next=/api/docs/")
-        fill_sign_in(page, staff.username, "correct horse battery staple")
+        fill_sign_in(page, staff.username)
         page.wait_for_url(re.compile(r"/api/docs/$"))
 
         page.locator(".swagger-ui .info .title").wait_for()

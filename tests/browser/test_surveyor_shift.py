@@ -15,11 +15,9 @@ from civic311.surveys.models import Answer, FollowUpTask, Response, WorkListEntr
 
 from ..factories import JurisdictionFactory
 from ..survey_helpers import contact, customer, supervisor, surveyor
-from .conftest import fill_sign_in, recording_page
+from .conftest import recording_page, sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"
 
 
 def test_a_surveyors_shift(live_server, transactional_db, chromium):
@@ -33,10 +31,7 @@ def test_a_surveyors_shift(live_server, transactional_db, chromium):
     caller = surveyor(username="caller")
 
     with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
-        page.goto(f"{live_server.url}/surveys/")
-        page.wait_for_url(re.compile(r"/admin/login/"))
-        fill_sign_in(page, caller.username, PASSWORD)
-        page.wait_for_url(re.compile(r"/surveys/$"))
+        sign_in(page, live_server, "/surveys/", caller)
         assert page.get_by_role("heading", name="Survey calls").is_visible()
         assert page.locator("#survey-work-list tbody tr").count() == 3
         assert "Philomena" not in page.content() and "Zebrawood" not in page.content()

@@ -1,6 +1,7 @@
 """A small city for the department work tests: two departments, their staff in every role, requests.
 
-Not a test module of its own (it has no tests); the test_work_* modules build their world from it.
+The `world` fixture (offered to every test through conftest.py) serves the test_work_* modules; the
+browser test builds its own world in a transactional database.
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pytest
+
 from civic311.people.models import StaffRole, User
-from civic311.people.services import grant_role
-from civic311.requests import services as requests
 from civic311.requests.models import ServiceRequest
 
 from .factories import (
@@ -19,9 +20,9 @@ from .factories import (
     NeighborhoodFactory,
     ServiceFactory,
     StaffFactory,
+    filed_request,
+    with_role,
 )
-
-PASSWORD = "correct horse battery staple"
 
 
 @dataclass
@@ -42,9 +43,7 @@ class World:
         raise AttributeError(name)
 
     def file(self, service, *, when: dt.datetime | None = None, **fields) -> ServiceRequest:
-        values = {"lat": "39.9526", "long": "-75.1635", "description": "Something to fix.", **fields}
-        report = requests.Report(service_code=service.code, **values)
-        return requests.submit(self.jurisdiction, report, now=when).service_request
+        return filed_request(service, now=when, **{"description": "Something to fix.", **fields})
 
 
 def build_world() -> World:
@@ -63,7 +62,7 @@ def build_world() -> World:
         user = StaffFactory(username=key, first_name=key.replace("_", " ").title(), last_name="",
                             department=home or department)
         if role is not None:
-            grant_role(user, role, department=department, actor=None)
+            with_role(user, role, department)
         world.people[key] = user
         return user
 
@@ -79,8 +78,13 @@ def build_world() -> World:
     person("leadership", StaffRole.LEADERSHIP)
     person("no_role", None)
     both = person("both_worker", StaffRole.DEPARTMENT_STAFF, streets)
-    grant_role(both, StaffRole.DEPARTMENT_STAFF, department=water, actor=None)
+    with_role(both, StaffRole.DEPARTMENT_STAFF, water)
     return world
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
 
 
 # The users of each StaffRole in the world, and whether the work pages are theirs.
