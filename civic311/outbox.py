@@ -109,11 +109,8 @@ class Outbox:
             return due | Q(state=self.sending, claimed_until__lt=now)
         return due & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
-    def deliver(self, pk: int, *, now: dt.datetime | None = None,
-                mark_sent: Callable[[Any, str], str] | None = None) -> str:
-        """Send one row if it is due and nobody else holds it. Returns what happened.
-
-        `mark_sent` replaces `self.mark_sent` (a caller's module-level hook, so tests can stop a worker there)."""
+    def deliver(self, pk: int, *, now: dt.datetime | None = None) -> str:
+        """Send one row if it is due and nobody else holds it. Returns what happened."""
         now = now or timezone.now()
         changes = {"state": self.sending} if self.sending is not None else {}
         if not leases.claim(self.model._default_manager.filter(self.claimable(now), pk=pk),
@@ -131,7 +128,7 @@ class Outbox:
         except Exception as error:  # a bug or an unexpected library error: retried, but never silently lost
             self.logger.exception("%s: unexpected error while sending", self.describe(row))
             return self.failed_attempt(row, type(error).__name__, now, retry=True)
-        return (mark_sent or self.mark_sent)(row, provider_id)
+        return self.mark_sent(row, provider_id)
 
     def mark_sent(self, row: Any, provider_id: str) -> str:
         marked = self.model._default_manager.filter(pk=row.pk, state=self.held).update(

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from civic311.notifications import services
 from civic311.notifications.models import OutboundMessage, Subscription, Webhook
+from civic311.outbox import Outbox
 from civic311.people.models import StaffRole
 from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import Status
@@ -258,11 +259,11 @@ def test_backoff_doubles_with_jitter_and_a_cap(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_between_send_and_mark_resends_with_the_same_message_id(smtp, monkeypatch, staff):
-    def killed(message, provider_id):
+    def killed(outbox, message, provider_id):
         raise SystemExit("worker killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "_mark_sent", killed)
+        patch.setattr(Outbox, "mark_sent", killed)
         message = OutboundMessage.objects.create(
             channel=OutboundMessage.Channel.EMAIL, recipient=staff.email, subject="Once", body="Only once.",
             dedup_key="killed", reference=services.reference_for("killed"), next_attempt_at=timezone.now())

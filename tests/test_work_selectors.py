@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civic311.people.models import PersonalDataAccess
+from civic311.people.selectors import requester_details_for
 from civic311.requests import services as requests
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import Escalation, EscalationStep, ServiceRequest
@@ -262,18 +263,18 @@ def test_request_version_moves_with_a_change(world):
 
 def test_the_requester_is_shown_to_the_assignee_only_and_every_look_is_audited(world):
     pothole = world.file(world.pothole, first_name="Pat", email="pat@example.org")
-    assert selectors.requester_for(world.streets_worker, pothole) is None
+    assert requester_details_for(world.streets_worker, pothole, where=selectors.AUDIT_WHERE) is None
     assert not PersonalDataAccess.objects.exists()
     pothole = requests.assign(pothole, world.streets_worker, actor=world.streets_manager)
-    seen = selectors.requester_for(world.streets_worker, pothole)
+    seen = requester_details_for(world.streets_worker, pothole, where=selectors.AUDIT_WHERE)
     assert seen is not None and seen.email == "pat@example.org"
     access = PersonalDataAccess.objects.get()
     assert (access.user, access.requester, access.purpose, access.where) == (
         world.streets_worker, seen, PersonalDataAccess.Purpose.VIEW, "department work")
-    assert selectors.requester_for(world.supervisor, pothole) is not None
+    assert requester_details_for(world.supervisor, pothole, where=selectors.AUDIT_WHERE) is not None
     assert PersonalDataAccess.objects.count() == 2
     anonymous = world.file(world.pothole)
-    assert selectors.requester_for(world.supervisor, anonymous) is None
+    assert requester_details_for(world.supervisor, anonymous, where=selectors.AUDIT_WHERE) is None
 
 
 # --- saved views ---------------------------------------------------------------------------------------

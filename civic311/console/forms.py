@@ -1,12 +1,11 @@
 """The console's forms. They only read what was posted; the rules live in the services, whose
-ValidationErrors are put back on the form (`show_errors`)."""
+ValidationErrors are put back on the form (`show_service_errors`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -14,26 +13,19 @@ from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.public.forms import ReportForm
 from civic311.requests.models import Contact
-from civic311.requests.services import Report
 
 SEARCH_MAX = 200
 
 
 class ConsoleReportForm(ReportForm):
-    """The public report form of a service (its questions, location and requester details), filed on
-    the contact's channel and prefilled from the caller's customer record."""
+    """The public report form of a service (its questions, location and requester details), prefilled
+    from the caller's customer record (filed on the contact's channel by `services.file_request_for_contact`)."""
 
-    def __init__(self, service: Service, jurisdiction: Jurisdiction, contact: Contact,
+    def __init__(self, service: Service, jurisdiction: Jurisdiction,
                  data: QueryDict | None = None, initial: Mapping[str, str] | None = None) -> None:
         super().__init__(service, jurisdiction, data=data)
-        self.contact = contact
         if data is None and initial:
             self.values.update({name: value for name, value in initial.items() if name in self.values})
-
-    def to_report(self) -> Report:
-        report = super().to_report()
-        report.channel = self.contact.channel
-        return report
 
 
 class CallerSearchForm(forms.Form):
@@ -93,11 +85,3 @@ class WrapUpForm(forms.Form):
     )
     callback_phone = forms.CharField(label=_("Callback number"), max_length=60, required=False)
 
-
-def show_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's errors on the form: on their field when the form has it, else above the form."""
-    if hasattr(error, "error_dict"):
-        for key, messages in error.message_dict.items():
-            form.add_error(key if key in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 
 import h3
-from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +48,7 @@ def may_use_console(user: User) -> bool:
 
 def may_view_contact(user: User, contact: Contact) -> bool:
     """The agent who took it; supervisors and admins of the contact's city (an admin: any city)."""
-    if contact.agent_id is not None and contact.agent_id == user.pk and may_use_console(user):
+    if may_work_contact(user, contact):
         return True
     held = roles.roles_of(user)
     if StaffRole.ADMIN in held:
@@ -102,7 +102,9 @@ def search_answers(jurisdiction: Jurisdiction, query: str, language: str | None 
     from civic311.knowledge import search
 
     items = []
-    for hit in search.search(jurisdiction, query, language=language, limit=limit).hits:
+    hits = search.search(jurisdiction, query, language=language, limit=limit).hits
+    prefetch_related_objects([hit.article for hit in hits if hit.article is not None], "services")  # one query
+    for hit in hits:
         if hit.article is not None:
             # The article's first offered service, so the agent can file straight from the answer.
             service = next((service for service in hit.article.services.all() if service.is_active), None)
@@ -246,9 +248,24 @@ def team_today(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) ->
 
 def service_by_code(jurisdiction: Jurisdiction, code: str) -> Service | None:
     code = (code or "").strip()
-    if not code or "\x00" in code or len(code) > 60:
+    if not _plausible_code(code):
         return None
     return Service.objects.filter(jurisdiction=jurisdiction, code=code).first()
+
+
+def reportable_service(jurisdiction: Jurisdiction, code: str) -> Service | None:
+    """The service a report may be filed for (with its questions and rules), or None."""
+    code = (code or "").strip()
+    if not _plausible_code(code):
+        return None
+    try:
+        return catalogue.service_for_report(jurisdiction, code)
+    except ValidationError:
+        return None
+
+
+def _plausible_code(code: str) -> bool:
+    return bool(code) and "\x00" not in code and len(code) <= 60
 
 
 def request_for_console(user: User, jurisdiction: Jurisdiction, pk: int) -> ServiceRequest | None:

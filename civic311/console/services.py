@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.notifications import services as notifications
-from civic311.people import roles
 from civic311.people import services as people
 from civic311.people.models import Customer, User
 from civic311.people.selectors import may_see_contact_details, survivor_of
@@ -43,13 +42,18 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 def _lock(contact: Contact, agent: User) -> Contact:
     """The contact's row, locked for this call; refused unless it is the agent's and still open."""
-    if not may_work_contact(agent, contact):
-        raise PermissionDenied(_("Only the agent who took this contact can record it."))
+    _check_workable(contact, agent)
     current = (Contact.objects.select_for_update(of=("self",)).select_related("customer", "jurisdiction")
                .get(pk=contact.pk))
-    if current.ended_at is not None:
-        raise ValidationError({"contact": _("This contact is finished; start a new one.")})
+    _check_workable(current, agent)
     return current
+
+
+def _check_workable(contact: Contact, agent: User) -> None:
+    if not may_work_contact(agent, contact):
+        raise PermissionDenied(_("Only the agent who took this contact can record it."))
+    if contact.ended_at is not None:
+        raise ValidationError({"contact": _("This contact is finished; start a new one.")})
 
 
 def _check_no_outcome(contact: Contact) -> None:
@@ -116,23 +120,19 @@ def file_request_for_contact(contact: Contact, report: requests.Report, *, agent
                              now: dt.datetime | None = None) -> requests.Submission:
     """File a request for the caller through every intake rule (`requests.services.submit`).
 
-    The contact becomes the request's contact (submit's own contact row for it is folded into this one,
-    in the filing transaction), and the requester snapshot is linked to the caller's customer record.
-    A safety rule's canned answer (CannedAnswer is re-raised) becomes this contact's outcome instead.
+    The contact becomes the request's contact (in the filing transaction; `submit` writes no contact row
+    of its own), and the requester snapshot is linked to the caller's customer record. A safety rule's
+    canned answer (CannedAnswer is re-raised) becomes this contact's outcome instead.
     """
     now = _now(now)
     # Checked before filing; checked again, under the row lock, inside the filing transaction.
-    if not may_work_contact(agent, contact):
-        raise PermissionDenied(_("Only the agent who took this contact can record it."))
-    if contact.ended_at is not None:
-        raise ValidationError({"contact": _("This contact is finished; start a new one.")})
+    _check_workable(contact, agent)
     _check_no_outcome(contact)
     report = replace(report, channel=contact.channel, parent=None)
 
     def take_over(service_request: ServiceRequest) -> None:
         current = _lock(contact, agent)
         _check_no_outcome(current)
-        Contact.objects.filter(service_request=service_request).exclude(pk=current.pk).delete()
         current.outcome = Contact.Outcome.SERVICE_REQUEST
         current.service = service_request.service
         current.service_request = service_request
@@ -142,9 +142,10 @@ def file_request_for_contact(contact: Contact, report: requests.Report, *, agent
             people.link_requester(service_request.requester, current.customer, actor=agent, where=WHERE, now=now)
 
     try:
-        submission = requests.submit(contact.jurisdiction, report, actor=agent, also=take_over, now=now)
-    except requests.CannedAnswer:
-        _take_over_canned_answer(contact, agent, report.service_code, now)
+        submission = requests.submit(contact.jurisdiction, report, actor=agent, also=take_over,
+                                     record_contact=False, now=now)
+    except requests.CannedAnswer as answer:
+        _record_canned_answer(contact, agent, answer)
         contact.refresh_from_db()
         raise
     contact.refresh_from_db()
@@ -155,22 +156,15 @@ def file_request_for_contact(contact: Contact, report: requests.Report, *, agent
     return submission
 
 
-def _take_over_canned_answer(contact: Contact, agent: User, service_code: str, now: dt.datetime) -> None:
-    """`submit` logs a safety rule's answer as a contact of its own; make it this contact's outcome."""
+def _record_canned_answer(contact: Contact, agent: User, answer: requests.CannedAnswer) -> None:
+    """A safety rule answered the caller instead of a request: that is this contact's outcome."""
     with transaction.atomic():
         current = _lock(contact, agent)
-        logged = (Contact.objects.select_for_update()
-                  .filter(jurisdiction=current.jurisdiction, agent=agent, outcome=Contact.Outcome.CANNED_ANSWER,
-                          started_at=now, service__code=service_code, service_request=None)
-                  .exclude(pk=current.pk).first())
-        if logged is None:
-            return
         if not current.has_outcome:
             current.outcome = Contact.Outcome.CANNED_ANSWER
-            current.service_id = logged.service_id
-            current.summary = logged.summary
+            current.service = answer.service
+            current.summary = answer.summary
             current.save(update_fields=["outcome", "service", "summary"])
-        logged.delete()
 
 
 def answer_information(contact: Contact, *, summary: str, agent: User, service: Service | None = None,
@@ -196,8 +190,7 @@ def attach_to_existing(contact: Contact, service_request: ServiceRequest, *, age
     follow it (double opt-in: they confirm from the e-mail).
     """
     now = _now(now)
-    roles.require(roles.may_view_request(agent, service_request),
-                  _("You may not see request %(number)s.") % {"number": service_request.tracking_number})
+    requests.check_may_view(agent, service_request)
     subscribe_email = (subscribe_email or "").strip()
     with transaction.atomic():
         current = _lock(contact, agent)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civic311.catalogue import selectors as catalogue
+from civic311.form_errors import show_service_errors
 from civic311.insights import services as insights
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
@@ -39,7 +40,6 @@ from .forms import (
     InformationForm,
     NewCustomerForm,
     WrapUpForm,
-    show_errors,
 )
 
 console_page = staff_page(any_role=selectors.CONSOLE_ROLES)
@@ -175,14 +175,10 @@ def _render_contact(request: HttpRequest, contact: Contact, *, status: int = 200
             answer_query=answer_query, answers=answers, answer_search_id=answer_search_id,
         )
         if not contact.has_outcome:
-            service = report_form.service if report_form is not None else None
-            if service is None:
-                service = selectors.service_by_code(jurisdiction, request.GET.get("service", ""))
-                if service is not None and not service.accepts_requests:
-                    service = None
-            if report_form is None and service is not None:
-                report_form = ConsoleReportForm(catalogue.service_for_report(jurisdiction, service.code),
-                                                jurisdiction, contact, initial=_report_initial(caller))
+            if report_form is None:
+                service = selectors.reportable_service(jurisdiction, request.GET.get("service", ""))
+                if service is not None:
+                    report_form = ConsoleReportForm(service, jurisdiction, initial=_report_initial(caller))
             info_service = selectors.service_by_code(jurisdiction, request.GET.get("info", ""))
             info_article = _used_article(request, jurisdiction, request.GET)
             summary = info_service.localized("description") if info_service else ""
@@ -310,7 +306,7 @@ def new_customer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.create_customer_for_contact(contact, agent=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("New customer record created for the caller."))
             return _back(contact, "answers")
@@ -332,7 +328,7 @@ def file_request(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(contact, "answers")
-    form = ConsoleReportForm(service, jurisdiction, contact, data=request.POST)
+    form = ConsoleReportForm(service, jurisdiction, data=request.POST)
     if request.POST.get("action") == "check":
         # "Check for duplicates" without JavaScript: show the suggestions, file nothing.
         return _render_contact(request, contact, report_form=form, show_duplicates=True)
@@ -370,7 +366,7 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.attach_to_existing(contact, service_request, agent=_user(request), subscribe_email=email)
         except ValidationError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("The caller was added to request %(number)s.")
                              % {"number": service_request.tracking_number})
@@ -394,7 +390,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
             services.answer_information(contact, summary=form.cleaned_data["summary"], agent=_user(request),
                                         service=service, outcome=form.cleaned_data["outcome"])
         except ValidationError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
         else:
             article = _used_article(request, contact.jurisdiction, form.cleaned_data)
             if article is not None:  # the agent answered from a help article: count the read (and the click)
@@ -423,7 +419,7 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
                                                callback_phone=form.cleaned_data["callback_phone"],
                                                now=timezone.now())
         except ValidationError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("Contact finished. Handle time: %(time)s.")
                              % {"time": selectors.format_duration(finished.handle_seconds)})

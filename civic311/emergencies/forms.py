@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.models import Jurisdiction
 
 from . import services
@@ -85,11 +86,4 @@ class DeclareForm(forms.Form):
                 "message": data["message"], "surge": data["surge"], "pinned_articles": list(data["pinned_articles"])}
 
     def add_service_errors(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for name, errors in error.message_dict.items():
-                field = SERVICE_FIELDS.get(name, name)
-                for message in errors:
-                    self.add_error(field if field in self.fields else None, message)
-        else:
-            for message in error.messages:
-                self.add_error(None, message)
+        show_service_errors(self, error, SERVICE_FIELDS)

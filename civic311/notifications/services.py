@@ -109,11 +109,7 @@ OUTBOX = outbox.Outbox(
 
 def deliver(message_id: int, *, now: dt.datetime | None = None) -> str:
     """Send one message if it is due and nobody else holds it. Returns what happened."""
-    return OUTBOX.deliver(message_id, now=now, mark_sent=_mark_sent)  # looked up here: tests stop a worker in it
-
-
-def _mark_sent(message: OutboundMessage, provider_id: str) -> str:
-    return OUTBOX.mark_sent(message, provider_id)
+    return OUTBOX.deliver(message_id, now=now)
 
 
 def sweep_due(*, now: dt.datetime | None = None) -> int:

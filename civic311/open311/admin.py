@@ -92,7 +92,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request, obj=None):
         # The key is made when the form is saved, so its webhooks are added once it exists.
-        return [ApiKeyWebhookInline, ApiKeyActivityInline] if obj is not None else [ApiKeyActivityInline]
+        return [ApiKeyWebhookInline, *self.inlines] if obj is not None else self.inlines
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

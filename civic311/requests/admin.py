@@ -218,13 +218,6 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         return roles.visible_requests(request.user,
                                       super().get_queryset(request).select_related(*self.list_select_related))
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            shown = self.get_object(request, object_id)
-            if shown is not None and "requester" in self._fields_shown(request, shown):
-                people.requester_details_for(request.user, shown, where="admin")  # writes the audit row
-        return super().change_view(request, object_id, form_url, extra_context)
-
     # --- permissions --------------------------------------------------------------------------
 
     def has_add_permission(self, request) -> bool:
@@ -278,6 +271,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                                 actor=request.user)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if request.method == "GET" and obj is not None and "requester" in self._fields_shown(request, obj):
+            people.requester_details_for(request.user, obj, where="admin")  # the requester is shown: audit it
         if change and obj is not None and self.has_change_permission(request, obj):
             context.setdefault("status_form", StatusChangeForm(service_request=obj))
             context.setdefault("note_form", NoteForm())
@@ -414,7 +409,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[obj.pk],
                                             current_app=self.admin_site.name))
 
-    def _render_workflow(self, request, obj: ServiceRequest, title: str, **forms) -> TemplateResponse:
+    def _render_workflow(self, request, obj: ServiceRequest, title: str, *, template: str = "workflow.html",
+                         **forms) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -426,7 +422,17 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             **forms,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/requests/servicerequest/workflow.html", context)
+        return TemplateResponse(request, f"admin/requests/servicerequest/{template}", context)
+
+    def _render_operation(self, request, obj: ServiceRequest, name: str, form) -> TemplateResponse:
+        return self._render_workflow(request, obj, str(OPERATIONS[name]), template="operation.html", form=form,
+                                     operation=name)
+
+    def _operation_done(self, request, obj: ServiceRequest, change: str) -> HttpResponseRedirect:
+        self.log_change(request, obj, change)
+        messages.success(request, gettext("Request #%(number)s: %(change)s")
+                         % {"number": obj.tracking_number, "change": change})
+        return self._change_page(obj)
 
     def status_view(self, request, object_id: str):
         obj = self._request_to_work_on(request, object_id)
@@ -443,12 +449,9 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                change = gettext("Status changed from “%(from)s” to “%(to)s”.") % {
-                    "from": from_status, "to": updated.get_status_display()}
-                self.log_change(request, updated, change)
-                messages.success(request, gettext("Request #%(number)s: %(change)s")
-                                 % {"number": updated.tracking_number, "change": change})
-                return self._change_page(updated)
+                return self._operation_done(request, updated, gettext(
+                    "Status changed from “%(from)s” to “%(to)s”.") % {
+                    "from": from_status, "to": updated.get_status_display()})
         return self._render_workflow(request, obj, gettext("Change status"), status_form=form)
 
     def note_view(self, request, object_id: str):
@@ -460,30 +463,11 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                note = gettext("Public note added.") if form.is_public else gettext("Internal note added.")
-                self.log_change(request, obj, note)
-                messages.success(request, gettext("Request #%(number)s: %(change)s")
-                                 % {"number": obj.tracking_number, "change": note})
-                return self._change_page(obj)
+                return self._operation_done(request, obj, gettext("Public note added.") if form.is_public
+                                            else gettext("Internal note added."))
         return self._render_workflow(request, obj, gettext("Add note"), note_form=form)
 
     # --- department work: transfer, follow-on, merge (services.transfer and friends) ------------------
-
-    def _render_operation(self, request, obj: ServiceRequest, name: str, form) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts, "app_label": self.opts.app_label, "original": obj,
-            "title": OPERATIONS[name], "subtitle": str(obj), "form": form, "operation": name,
-            "has_view_permission": self.has_view_permission(request, obj),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/requests/servicerequest/operation.html", context)
-
-    def _operation_done(self, request, obj: ServiceRequest, change: str) -> HttpResponseRedirect:
-        self.log_change(request, obj, change)
-        messages.success(request, gettext("Request #%(number)s: %(change)s")
-                         % {"number": obj.tracking_number, "change": change})
-        return self._change_page(obj)
 
     def transfer_view(self, request, object_id: str):
         obj = self._request_to_work_on(request, object_id)
@@ -544,8 +528,7 @@ class TransferForm(forms.Form):
     def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = (  # type: ignore[attr-defined]
-            Department.objects.filter(jurisdiction_id=service_request.jurisdiction_id)
-            .exclude(pk=service_request.department_id))
+            selectors.transfer_departments(service_request))
 
 
 class FollowOnForm(forms.Form):

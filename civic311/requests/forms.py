@@ -16,6 +16,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from civic311.form_errors import show_service_errors
+
 from . import selectors, services
 from .lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
 from .models import Contact, ServiceRequest
@@ -125,13 +127,8 @@ _SERVICE_FIELD_NAMES = {"status": "to_status"}
 
 
 def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the matching field, else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, messages in error.message_dict.items():
-        field = _SERVICE_FIELD_NAMES.get(key, key)
-        form.add_error(field if field in form.fields else None, messages)
+    """Put a request service's ValidationError on the form: on the matching field, else above the form."""
+    show_service_errors(form, error, _SERVICE_FIELD_NAMES)
 
 
 class ServiceRequestDetailsForm(forms.ModelForm):

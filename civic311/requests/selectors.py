@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from civic311.catalogue.models import Department
 from civic311.jurisdictions.models import Jurisdiction
 
 from .models import HistoryEntry, Photo, ServiceRequest
@@ -45,3 +46,9 @@ def public_answers(service_request: ServiceRequest) -> list[tuple[str, str]]:
         values = raw if isinstance(raw, list) else [raw]
         rows.append((attribute.localized("description"), ", ".join(names.get(str(v), str(v)) for v in values)))
     return rows
+
+
+def transfer_departments(service_request: ServiceRequest) -> QuerySet[Department]:
+    """The departments a request may be transferred to: its city's others."""
+    return (Department.objects.filter(jurisdiction_id=service_request.jurisdiction_id)
+            .exclude(pk=service_request.department_id).order_by("name"))

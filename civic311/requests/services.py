@@ -49,9 +49,11 @@ ASCII_DIGITS = frozenset("0123456789")
 class CannedAnswer(Exception):
     """The report was answered by a safety rule ("gas escaping → call 911") and no request was made."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, service: Service | None = None, summary: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.service = service  # what the caller asked about, and the rule's own text (for the contact)
+        self.summary = summary
 
 
 @dataclass
@@ -85,14 +87,17 @@ class Submission:
 
 
 def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = None, actor_label: str = "",
-           also: Callable[[ServiceRequest], object] | None = None, now: dt.datetime | None = None) -> Submission:
+           also: Callable[[ServiceRequest], object] | None = None, record_contact: bool = True,
+           now: dt.datetime | None = None) -> Submission:
     """File a service request. Returns the first request again when the idempotency key was seen.
 
     Raises ValidationError (a dict keyed by field) for bad input and CannedAnswer when a safety rule
     answers the report instead. `actor_label` names a filer who is not staff (an Open311 client).
     `also(service_request)` runs inside the filing transaction, for a caller's own rows (an audit) that
     must stand or fall with the request; call `submit` outside any transaction of your own, or the
-    tracking number's row lock is held until yours ends.
+    tracking number's row lock is held until yours ends. `record_contact=False`: the caller records the
+    contact itself (the agent console's open contact), so no contact row is written here, for a filed
+    request or a safety rule's answer.
     """
     now = now or timezone.now()
     if actor is not None:
@@ -114,11 +119,12 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
     service = catalogue.service_for_report(jurisdiction, report.service_code)
     rule = catalogue.canned_answer(service, report.answers)
     if rule is not None:
-        Contact.objects.create(
-            jurisdiction=jurisdiction, channel=_channel(report.channel), outcome=Contact.Outcome.CANNED_ANSWER,
-            service=service, agent=actor, summary=rule.message, started_at=now, ended_at=now,
-        )
-        raise CannedAnswer(rule.localized("message"))
+        if record_contact:
+            Contact.objects.create(
+                jurisdiction=jurisdiction, channel=_channel(report.channel), outcome=Contact.Outcome.CANNED_ANSWER,
+                service=service, agent=actor, summary=rule.message, started_at=now, ended_at=now,
+            )
+        raise CannedAnswer(rule.localized("message"), service=service, summary=rule.message)
 
     errors: dict[str, list[str]] = {}
     answers, answer_errors = catalogue.validate_answers(service, report.answers)
@@ -175,7 +181,7 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
                 _record(service_request, HistoryEntry.Kind.HAZARD, actor=None, public=False, now=now, text=message)
             for photo in processed:
                 stored_photos.append(_store_photo(service_request, photo))
-            if report.parent is None:  # a follow-on is staff's own work, not a resident's contact
+            if record_contact and report.parent is None:  # a follow-on is staff's own work, not a contact
                 Contact.objects.create(
                     jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.SERVICE_REQUEST,
                     service=service, service_request=service_request, requester=requester, agent=actor,
@@ -306,12 +312,9 @@ def record_another_report(service_request: ServiceRequest, *, actor: User, chann
                           now: dt.datetime | None = None) -> HistoryEntry:
     """An agent adds a caller to an open request someone already reported: an internal note in the
     agent's name. Anyone who may see the request may record this; it is not working the request."""
-    def may_view(user: User | None, current: ServiceRequest) -> None:
-        roles.require(roles.may_view_request(user, current),
-                      _("You may not see request %(number)s.") % {"number": current.tracking_number})
-
     text = _("Another caller reported this (%(channel)s contact).") % {"channel": Channel(_channel(channel)).label}
-    return _write_note(service_request, text, actor=actor, public=False, now=now or timezone.now(), check=may_view)
+    return _write_note(service_request, text, actor=actor, public=False, now=now or timezone.now(),
+                       check=check_may_view)
 
 
 def _write_note(service_request: ServiceRequest, text: str, *, actor: User | None, public: bool, now: dt.datetime,
@@ -419,6 +422,13 @@ def _check_may_change(actor: User | None, service_request: ServiceRequest) -> No
     if actor is not None:
         roles.require(roles.may_change_request(actor, service_request),
                       _("You may not change request %(number)s.") % {"number": service_request.tracking_number})
+
+
+def check_may_view(actor: User | None, service_request: ServiceRequest) -> None:
+    """Staff see only the requests their roles give them (no actor: as in `_check_may_change`)."""
+    if actor is not None:
+        roles.require(roles.may_view_request(actor, service_request),
+                      _("You may not see request %(number)s.") % {"number": service_request.tracking_number})
 
 
 def _check_assignee(assignee: User, service_request: ServiceRequest, errors: dict) -> None:
@@ -803,10 +813,8 @@ def merge_duplicate(duplicate: ServiceRequest, original: ServiceRequest, *, acto
     with transaction.atomic():
         # Both rows, in a fixed order, so two merges of the same pair cannot deadlock.
         list(ServiceRequest.objects.select_for_update().filter(pk__in=[duplicate.pk, original.pk]).order_by("pk"))
-        if actor is not None:
-            # The original gains followers and a note, so it must be theirs to see.
-            roles.require(roles.may_view_request(actor, original),
-                          _("You may not see request %(number)s.") % {"number": original.tracking_number})
+        # The original gains followers and a note, so it must be theirs to see.
+        check_may_view(actor, original)
         marked = change_status(duplicate, Status.DUPLICATE, actor=actor, public_reason=public_reason,
                                duplicate_of=original, now=now)
         assert marked.duplicate_of_id is not None  # change_status sets it for a duplicate

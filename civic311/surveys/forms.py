@@ -3,13 +3,14 @@ live in `services`, whose ValidationErrors are shown on the form with `add_servi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.models import Jurisdiction
 
 from . import selectors
@@ -24,15 +25,7 @@ class ServiceErrors:
     """Show a service's ValidationError on the form: keyed messages on their field, the rest on top."""
 
     def add_service_errors(self, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-        form: Any = self
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                field = (aliases or {}).get(name, name)
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
-        else:
-            for message in error.messages:
-                form.add_error(None, message)
+        show_service_errors(cast(forms.BaseForm, self), error, aliases)
 
 
 class AnswersForm(ServiceErrors, forms.Form):

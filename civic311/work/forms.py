@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import cast
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Department, Service
 from civic311.people.models import User
+from civic311.requests import selectors as request_selectors
 from civic311.requests.forms import StaffChoiceField, SuggestionsInput, apply_service_errors
 from civic311.requests.lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
 from civic311.requests.models import Photo, ServiceRequest
@@ -59,18 +61,30 @@ class QueueFilterForm(StaffForm):
 
     def __init__(self, data, *, user: User, departments, jurisdiction) -> None:
         super().__init__(data)
+        self.departments = list(departments)
         department_ids = [department.pk for department in departments]
         self.fields["department"].choices = [("", _("All my departments")),  # type: ignore[attr-defined]
                                              *((d.pk, d.name) for d in departments)]
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             ("open", _("Open")), ("finished", _("Finished")), ("all", _("Any status")), *Status.choices]
-        self.fields["service"].choices = [("", _("Any service")),  # type: ignore[attr-defined]
-                                          *((s.pk, s.localized("name")) for s in selectors.services_of(department_ids))]
-        people = [(str(person.pk), str(person)) for person in selectors.assignable_staff_of(department_ids)]
-        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
-            ("", _("Anyone")), ("me", _("Me")), ("unassigned", _("Nobody (unassigned)")), *people]
-        self.fields["neighborhood"].choices = [  # type: ignore[attr-defined]
-            ("", _("Any neighborhood")), *((n.pk, n.name) for n in selectors.neighborhoods(jurisdiction))]
+        # Read (once) when the page draws the menus or a filter is set, not for the queue's 10-second poll.
+        @cache
+        def services() -> list[tuple[object, object]]:
+            return [("", _("Any service")),
+                    *((s.pk, s.localized("name")) for s in selectors.services_of(department_ids))]
+
+        @cache
+        def assignees() -> list[tuple[str, object]]:
+            return [("", _("Anyone")), ("me", _("Me")), ("unassigned", _("Nobody (unassigned)")),
+                    *((str(person.pk), str(person)) for person in selectors.assignable_staff_of(department_ids))]
+
+        @cache
+        def neighborhoods() -> list[tuple[object, object]]:
+            return [("", _("Any neighborhood")), *((n.pk, n.name) for n in selectors.neighborhoods(jurisdiction))]
+
+        self.fields["service"].choices = services  # type: ignore[attr-defined]
+        self.fields["assignee"].choices = assignees  # type: ignore[attr-defined]
+        self.fields["neighborhood"].choices = neighborhoods  # type: ignore[attr-defined]
 
     def filters(self) -> selectors.QueueFilters:
         """The filters, from valid fields only (an invalid one is left at its default and reported)."""
@@ -176,7 +190,7 @@ class TransferForm(StaffForm):
     def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["department"]).queryset = \
-            selectors.transfer_departments(service_request)
+            request_selectors.transfer_departments(service_request)
 
 
 class FollowOnServiceField(forms.ModelChoiceField):

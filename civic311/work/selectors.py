@@ -22,8 +22,7 @@ from civic311.catalogue.models import Department, Service
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people import roles
-from civic311.people.models import DEPARTMENT_ROLES, PersonalDataAccess, Requester, StaffRole, User
-from civic311.people.selectors import may_see_contact_details
+from civic311.people.models import DEPARTMENT_ROLES, StaffRole, User
 from civic311.requests.lifecycle import FINAL_STATES, OPEN_STATES, Status
 from civic311.requests.models import Escalation, HistoryEntry, Photo, ServiceRequest
 
@@ -116,8 +115,7 @@ def due_soon_until(jurisdiction: Jurisdiction, now: dt.datetime) -> dt.datetime:
     """'Due soon' ends at the close of business of the next business day (Friday afternoon: Monday's)."""
     calendar = places.business_calendar(jurisdiction)
     today = now.astimezone(calendar.zone).date()
-    next_day = calendar.next_business_day(today)
-    return dt.datetime.combine(next_day, calendar.close_of_business, tzinfo=calendar.zone).astimezone(dt.UTC)
+    return calendar.close_of(calendar.next_business_day(today))
 
 
 def risk_of(service_request: ServiceRequest, now: dt.datetime, soon: dt.datetime | None) -> str:
@@ -349,24 +347,9 @@ def children(service_request: ServiceRequest) -> QuerySet[ServiceRequest]:
     return service_request.children.select_related("service", "department").order_by("pk")
 
 
-def requester_for(user: User, service_request: ServiceRequest) -> Requester | None:
-    """The requester's contact details for a user allowed to see them, with an audit row; else None."""
-    if service_request.requester_id is None or not may_see_contact_details(user, service_request=service_request):
-        return None
-    requester = Requester.objects.filter(pk=service_request.requester_id).first()
-    if requester is None or requester.is_empty:
-        return None
-    PersonalDataAccess.objects.create(user=user, requester=requester, purpose=PersonalDataAccess.Purpose.VIEW,
-                                      where=AUDIT_WHERE, at=timezone.now())
-    return requester
-
-
 def assignable_staff(service_request: ServiceRequest) -> QuerySet[User]:
     """The people a request may be given to: active staff of its department."""
-    return (User.objects.filter(is_active=True, is_staff=True,
-                                role_assignments__role__in=[role.value for role in DEPARTMENT_ROLES],
-                                role_assignments__department_id=service_request.department_id)
-            .distinct().order_by("first_name", "last_name", "username"))
+    return assignable_staff_of([service_request.department_id] if service_request.department_id else [])
 
 
 def assignable_staff_of(departments: Iterable[int]) -> QuerySet[User]:
@@ -375,11 +358,6 @@ def assignable_staff_of(departments: Iterable[int]) -> QuerySet[User]:
                                 role_assignments__role__in=[role.value for role in DEPARTMENT_ROLES],
                                 role_assignments__department_id__in=list(departments))
             .distinct().order_by("first_name", "last_name", "username"))
-
-
-def transfer_departments(service_request: ServiceRequest) -> QuerySet[Department]:
-    return (Department.objects.filter(jurisdiction_id=service_request.jurisdiction_id)
-            .exclude(pk=service_request.department_id).order_by("name"))
 
 
 def follow_on_services(service_request: ServiceRequest) -> QuerySet[Service]:

@@ -19,14 +19,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from civic311.people.models import StaffRole, User
+from civic311.people.selectors import requester_details_for
 from civic311.people.staff_pages import staff_page
 from civic311.requests import selectors as request_selectors
 from civic311.requests import services as requests
-from civic311.requests.lifecycle import OPEN_STATES
 from civic311.requests.models import ServiceRequest
 
 from . import forms, selectors, services
-from .models import ResponseTemplate
 
 WORK_ROLES = (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER, StaffRole.SUPERVISOR, StaffRole.ADMIN)
 work_page = staff_page(any_role=WORK_ROLES)
@@ -44,13 +43,21 @@ def _jurisdiction(request: HttpRequest):
 # --- the queue --------------------------------------------------------------------------------------------
 
 
-def _queue_context(request: HttpRequest) -> dict[str, Any]:
-    user = _staff(request)
+def _filter_form(request: HttpRequest) -> forms.QueueFilterForm:
+    """The queue's filters as asked, over the departments the user works (`form.departments`)."""
     jurisdiction = _jurisdiction(request)
-    departments = list(selectors.work_departments(user, jurisdiction))
-    form = forms.QueueFilterForm(request.GET, user=user, departments=departments,
+    departments = list(selectors.work_departments(_staff(request), jurisdiction))
+    form = forms.QueueFilterForm(request.GET, user=_staff(request), departments=departments,
                                  jurisdiction=jurisdiction)
     form.is_valid()
+    return form
+
+
+def _queue_context(request: HttpRequest, form: forms.QueueFilterForm | None = None) -> dict[str, Any]:
+    user = _staff(request)
+    jurisdiction = _jurisdiction(request)
+    form = form or _filter_form(request)
+    departments = form.departments
     filters = form.filters()
     now = timezone.now()
     soon = selectors.due_soon_until(jurisdiction, now) if jurisdiction is not None else None
@@ -101,16 +108,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @work_page
 def queue_live(request: HttpRequest) -> HttpResponse:
     """Polled by the queue page: 204 when nothing in its departments changed since `version`."""
-    jurisdiction = _jurisdiction(request)
-    departments = list(selectors.work_departments(_staff(request), jurisdiction))
-    form = forms.QueueFilterForm(request.GET, user=_staff(request), departments=departments,
-                                 jurisdiction=jurisdiction)
-    form.is_valid()
+    form = _filter_form(request)
     changed = selectors.changes_since(_staff(request), form.filters(), request.GET.get("version", ""),
-                                      jurisdiction=jurisdiction)
+                                      jurisdiction=_jurisdiction(request))
     if not changed.exists():
         return HttpResponse(status=204)
-    context = _queue_context(request)
+    context = _queue_context(request, form)
     context["live_refresh"] = True
     return render(request, "work/_queue_results.html", context)
 
@@ -217,17 +220,17 @@ def _service_request(request: HttpRequest, number: str) -> ServiceRequest:
 def _request_page(request: HttpRequest, service_request: ServiceRequest, *, bound: dict[str, Any] | None = None,
                   status: int = 200) -> HttpResponse:
     bound = bound or {}
-    template_choice = _picked_template(request, service_request)
-    note_initial: dict[str, Any] = {}
-    if template_choice is not None:
-        note_initial = {"text": services.render_template(template_choice, service_request),
-                        "public": template_choice.is_public}
     templates = [(template, services.render_template(template, service_request))
                  for template in selectors.response_templates_for(service_request)]
+    picked = request.GET.get("template", "")
+    template_choice, note_initial = None, {}
+    for template, text in templates:
+        if str(template.pk) == picked:
+            template_choice, note_initial = template, {"text": text, "public": template.is_public}
     context = {
         "sr": service_request,
         "may_change": _may_change(request, service_request),
-        "requester": selectors.requester_for(_staff(request), service_request),
+        "requester": requester_details_for(_staff(request), service_request, where=selectors.AUDIT_WHERE),
         "assign_form": bound.get("assign") or forms.AssignForm(service_request=service_request),
         "status_form": bound.get("status") or forms.StatusForm(service_request=service_request),
         "note_form": bound.get("note") or forms.NoteForm(initial=note_initial),
@@ -254,7 +257,6 @@ def _live_context(service_request: ServiceRequest) -> dict[str, Any]:
         "photos": selectors.photos(service_request),
         "children": selectors.children(service_request),
         "version": selectors.request_version(service_request),
-        "is_open": service_request.status in OPEN_STATES,
     }
 
 
@@ -262,13 +264,6 @@ def _may_change(request: HttpRequest, service_request: ServiceRequest) -> bool:
     from civic311.people import roles
 
     return roles.may_change_request(_staff(request), service_request)
-
-
-def _picked_template(request: HttpRequest, service_request: ServiceRequest) -> ResponseTemplate | None:
-    raw = request.GET.get("template", "")
-    if not raw.isdigit():
-        return None
-    return selectors.response_templates_for(service_request).filter(pk=int(raw)).first()
 
 
 @require_GET
