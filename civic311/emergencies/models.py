@@ -82,6 +82,3 @@ class Emergency(models.Model):
 
     def is_active(self, now: dt.datetime) -> bool:
         return self.ended_at is None and self.starts_at <= now < self.ends_at
-
-    def is_upcoming(self, now: dt.datetime) -> bool:
-        return self.ended_at is None and now < self.starts_at

@@ -10,14 +10,13 @@ declaration or an early end is seen at once in this process and within CACHE_SEC
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.process_cache import ProcessCache
 
 from .models import BASE_LANGUAGE, Emergency
 
@@ -25,16 +24,11 @@ CACHE_SECONDS = 30
 # The current and the next few: with overlaps refused there is never more than one current.
 _CACHED_COUNT = 5
 
-_lock = threading.Lock()
-_cache: dict[int, tuple[float, list[Emergency]]] = {}
+_cache: ProcessCache[int, list[Emergency]] = ProcessCache(CACHE_SECONDS)
 
 
 def forget_cached_emergencies(jurisdiction_id: int | None = None) -> None:
-    with _lock:
-        if jurisdiction_id is None:
-            _cache.clear()
-        else:
-            _cache.pop(jurisdiction_id, None)
+    _cache.forget(jurisdiction_id)
 
 
 def _pinned_prefetch() -> Prefetch:
@@ -45,16 +39,9 @@ def _pinned_prefetch() -> Prefetch:
 
 
 def _current_and_coming(jurisdiction_id: int, now: dt.datetime) -> list[Emergency]:
-    started = time.monotonic()
-    with _lock:
-        cached = _cache.get(jurisdiction_id)
-        if cached and started - cached[0] < CACHE_SECONDS:
-            return cached[1]
-    rows = list(Emergency.objects.filter(jurisdiction_id=jurisdiction_id, ended_at__isnull=True, ends_at__gt=now)
-                .prefetch_related(_pinned_prefetch()).order_by("starts_at", "pk")[:_CACHED_COUNT])
-    with _lock:
-        _cache[jurisdiction_id] = (started, rows)
-    return rows
+    return _cache.get(jurisdiction_id, lambda: list(
+        Emergency.objects.filter(jurisdiction_id=jurisdiction_id, ended_at__isnull=True, ends_at__gt=now)
+        .prefetch_related(_pinned_prefetch()).order_by("starts_at", "pk")[:_CACHED_COUNT]))
 
 
 def active_emergency(jurisdiction: Jurisdiction | None, now: dt.datetime | None = None) -> Emergency | None:

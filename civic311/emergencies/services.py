@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +36,9 @@ from civic311.people.models import User
 
 from . import selectors
 from .models import BASE_LANGUAGE, Emergency
+
+if TYPE_CHECKING:
+    from civic311.people.roles import Someone
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,8 @@ def broadcast_emails() -> list[str]:
     return [address.strip() for address in configured if address and address.strip()]
 
 
-def _require_may_declare(actor: User | None, jurisdiction: Jurisdiction) -> None:
+def require_may_declare(actor: Someone, jurisdiction: Jurisdiction) -> None:
+    """Supervisors and admins of the city (PermissionDenied for anyone else)."""
     roles.require(roles.may_declare_emergency(actor) and roles.sees_jurisdiction(actor, jurisdiction.pk),
                   _("Only supervisors and administrators may declare or end an emergency."))
 
@@ -94,7 +98,7 @@ def declare_emergency(jurisdiction: Jurisdiction, *, actor: User | None, kind: s
                       surge: bool = False, now: dt.datetime | None = None) -> Emergency:
     """Declare an emergency. Refuses with PermissionDenied (not a supervisor or admin of the city) or
     ValidationError (every problem at once, keyed by field; nothing written)."""
-    _require_may_declare(actor, jurisdiction)
+    require_may_declare(actor, jurisdiction)
     now = now or timezone.now()
     title, banner, script = _texts(title), _texts(banner), _texts(agent_script)
     message = (message or "").strip()
@@ -145,7 +149,6 @@ def declare_emergency(jurisdiction: Jurisdiction, *, actor: User | None, kind: s
         emergency.pinned_articles.set(articles)
         if starts_at <= now:
             queue_coordinated_message(emergency, now=now)
-        _forget(jurisdiction.pk)
     logger.info("emergency %s declared for jurisdiction %s", emergency.pk, jurisdiction.slug)
     return emergency
 
@@ -162,7 +165,7 @@ def _local(moment: dt.datetime, jurisdiction: Jurisdiction) -> str:
 
 def end_emergency(emergency: Emergency, *, actor: User | None, now: dt.datetime | None = None) -> Emergency:
     """End an emergency early (or call off one that has not started). Refuses one already over."""
-    _require_may_declare(actor, emergency.jurisdiction)
+    require_may_declare(actor, emergency.jurisdiction)
     now = now or timezone.now()
     with transaction.atomic():
         current = Emergency.objects.select_for_update().get(pk=emergency.pk)
@@ -173,15 +176,8 @@ def end_emergency(emergency: Emergency, *, actor: User | None, now: dt.datetime 
         current.ended_at = now
         current.ended_by = actor
         current.save(update_fields=["ended_at", "ended_by"])
-        _forget(current.jurisdiction_id)
     logger.info("emergency %s ended early", current.pk)
     return current
-
-
-def _forget(jurisdiction_id: int) -> None:
-    # Now for this process's next read, and again once committed (a read in between may have cached the old).
-    selectors.forget_cached_emergencies(jurisdiction_id)
-    transaction.on_commit(lambda: selectors.forget_cached_emergencies(jurisdiction_id))
 
 
 # --- the coordinated message -------------------------------------------------------------------------------

@@ -20,21 +20,20 @@ from django.views.decorators.http import require_GET, require_POST
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
-from civic311.people.models import StaffRole, User
+from civic311.people.models import User
 from civic311.people.staff_pages import staff_page
 
 from . import selectors, services
 from .forms import DeclareForm
 from .models import Emergency
 
-emergency_page = staff_page(any_role=(StaffRole.SUPERVISOR, StaffRole.ADMIN))
+emergency_page = staff_page(rule=roles.may_declare_emergency)
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = site_jurisdiction(request)
-    roles.require(roles.may_declare_emergency(request.user) and roles.sees_jurisdiction(request.user, jurisdiction.pk),
-                  _("Only supervisors and administrators may declare or end an emergency."))
-    return cast(Jurisdiction, jurisdiction)
+    jurisdiction = cast(Jurisdiction, site_jurisdiction(request))
+    services.require_may_declare(request.user, jurisdiction)
+    return jurisdiction
 
 
 def _initial(now: dt.datetime) -> dict[str, Any]:
@@ -44,11 +43,12 @@ def _initial(now: dt.datetime) -> dict[str, Any]:
 
 def _page(request: HttpRequest, jurisdiction: Jurisdiction, form: DeclareForm, *, status: int = 200) -> HttpResponse:
     now = timezone.now()
+    current = selectors.current_and_upcoming(jurisdiction, now)
     return render(request, "emergencies/home.html", {
         "form": form,
         "now": now,
-        "running": selectors.active_emergency(jurisdiction, now),
-        "current": selectors.current_and_upcoming(jurisdiction, now),
+        "running": next((emergency for emergency in current if emergency.is_active(now)), None),
+        "current": current,
         "past": selectors.past(jurisdiction, now),
         "zone": timezone.get_current_timezone_name(),
         "max_days": services.max_duration().days,

@@ -55,17 +55,9 @@ class BoardFigures:
         return self.closed_on_time / self.closed_recently * 100
 
 
-def local_day_bounds(jurisdiction: Jurisdiction, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of a calendar day in the city's zone (23 or 25 hours long on DST days)."""
-    zone = jurisdiction.zone
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return start, end
-
-
 def contacts_by_channel(jurisdiction: Jurisdiction, day: dt.date) -> tuple[ChannelCount, ...]:
     """Contacts started on the city's `day`, per channel (most first): one GROUP BY query."""
-    start, end = local_day_bounds(jurisdiction, day)
+    start, end = jurisdiction.day_bounds(day)
     rows = (Contact.objects.filter(jurisdiction=jurisdiction, started_at__gte=start, started_at__lt=end)
             .order_by().values("channel").annotate(count=Count("id")))
     return tuple(sorted((ChannelCount(row["channel"], row["count"]) for row in rows),
@@ -73,7 +65,7 @@ def contacts_by_channel(jurisdiction: Jurisdiction, day: dt.date) -> tuple[Chann
 
 
 def requests_filed(jurisdiction: Jurisdiction, day: dt.date) -> int:
-    start, end = local_day_bounds(jurisdiction, day)
+    start, end = jurisdiction.day_bounds(day)
     return ServiceRequest.objects.filter(jurisdiction=jurisdiction, requested_at__gte=start,
                                          requested_at__lt=end).count()
 
@@ -128,6 +120,3 @@ def board_figures(jurisdiction: Jurisdiction, now: dt.datetime | None = None) ->
     cache.set(key, figures, BOARD_CACHE_SECONDS)
     return figures
 
-
-def forget_board_figures(jurisdiction: Jurisdiction) -> None:
-    cache.delete(_cache_key(jurisdiction))

@@ -114,7 +114,7 @@ def _article_rows(rows: list[dict[str, Any]], language: str) -> list[dict[str, A
             row.update(title="", url="")
             continue
         shown = knowledge.localized(article, language)
-        row.update(title=shown.title, url=shown.url, article_object=article)
+        row.update(title=shown.title, url=shown.url)
     return rows
 
 

@@ -12,15 +12,13 @@ from django.views.decorators.http import require_GET
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
-from civic311.people.models import StaffRole
 from civic311.people.staff_pages import staff_page
 from civic311.spreadsheets import csv_download
 
 from . import selectors
 from .forms import PeriodForm
 
-ANALYTICS_ROLES = (StaffRole.SUPERVISOR, StaffRole.DEPARTMENT_MANAGER, StaffRole.ADMIN)
-analytics_page = staff_page(any_role=ANALYTICS_ROLES)
+analytics_page = staff_page(rule=roles.may_see_search_analytics)
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:

@@ -81,8 +81,11 @@ class BusinessCalendar:
         return day
 
     def due_after_business_days(self, received_at: dt.datetime, count: int) -> dt.datetime:
-        due_day = self.add_business_days(self.clock_start_day(received_at), count)
-        return dt.datetime.combine(due_day, self.close_of_business, tzinfo=self.zone).astimezone(dt.UTC)
+        return self.close_of(self.add_business_days(self.clock_start_day(received_at), count))
+
+    def close_of(self, day: dt.date) -> dt.datetime:
+        """The close of business on `day`, in UTC."""
+        return dt.datetime.combine(day, self.close_of_business, tzinfo=self.zone).astimezone(dt.UTC)
 
     @staticmethod
     def due_after_hours(received_at: dt.datetime, hours: int) -> dt.datetime:

@@ -109,6 +109,14 @@ class Jurisdiction(models.Model):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    def midnight(self, day: dt.date) -> dt.datetime:
+        """The moment `day` begins in the city's zone."""
+        return dt.datetime.combine(day, dt.time.min, tzinfo=self.zone)
+
+    def day_bounds(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) of a calendar day in the city's zone (23 or 25 hours long on DST days)."""
+        return self.midnight(day), self.midnight(day + dt.timedelta(days=1))
+
     @property
     def weekday_numbers(self) -> frozenset[int]:
         return parse_weekdays(self.working_weekdays)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import h3
 from django.conf import settings
 from django.db.models import QuerySet
 from shapely.geometry import Point
 from shapely.strtree import STRtree
+
+from civic311.process_cache import ProcessCache
 
 from .calendar import BusinessCalendar
 from .models import Jurisdiction, Neighborhood
@@ -23,10 +21,8 @@ H3_RESOLUTION = 9
 # Boundaries and holidays change rarely; each process keeps them for a few minutes, and saving one
 # in this process (the admin, the demo seeder) forgets them at once.
 _CACHE_SECONDS = 300
-T = TypeVar("T")
-_lock = threading.Lock()
-_neighborhood_index: dict[int, tuple[float, _NeighborhoodIndex]] = {}
-_calendars: dict[int, tuple[float, BusinessCalendar]] = {}
+_neighborhood_index: ProcessCache[int, _NeighborhoodIndex] = ProcessCache(_CACHE_SECONDS)
+_calendars: ProcessCache[int, BusinessCalendar] = ProcessCache(_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -37,13 +33,8 @@ class _NeighborhoodIndex:
 
 
 def forget_cached_geography(jurisdiction_id: int | None = None) -> None:
-    with _lock:
-        if jurisdiction_id is None:
-            _neighborhood_index.clear()
-            _calendars.clear()
-        else:
-            _neighborhood_index.pop(jurisdiction_id, None)
-            _calendars.pop(jurisdiction_id, None)
+    _neighborhood_index.forget(jurisdiction_id)
+    _calendars.forget(jurisdiction_id)
 
 
 def default_jurisdiction() -> Jurisdiction | None:
@@ -73,18 +64,6 @@ def neighborhoods(jurisdiction: Jurisdiction) -> QuerySet[Neighborhood]:
     return Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("name")
 
 
-def _cached(store: dict[int, tuple[float, T]], jurisdiction: Jurisdiction, build: Callable[[], T]) -> T:
-    now = time.monotonic()
-    with _lock:
-        cached = store.get(jurisdiction.pk)
-        if cached and now - cached[0] < _CACHE_SECONDS:
-            return cached[1]
-    value = build()
-    with _lock:
-        store[jurisdiction.pk] = (now, value)
-    return value
-
-
 def _build_index(jurisdiction: Jurisdiction) -> _NeighborhoodIndex:
     rows = list(Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("pk"))
     shapes = [row.boundary_shape for row in rows]
@@ -92,7 +71,7 @@ def _build_index(jurisdiction: Jurisdiction) -> _NeighborhoodIndex:
 
 
 def neighborhood_id_at(jurisdiction: Jurisdiction, lat: float, long: float) -> int | None:
-    index = _cached(_neighborhood_index, jurisdiction, lambda: _build_index(jurisdiction))
+    index = _neighborhood_index.get(jurisdiction.pk, lambda: _build_index(jurisdiction))
     point = Point(long, lat)
     # The tree returns candidates in no useful order; in pk order, a point on an edge two neighborhoods share
     # always goes to the older one, and adding a neighborhood elsewhere cannot move it.
@@ -107,4 +86,4 @@ def h3_cell(lat: float, long: float) -> str:
 
 
 def business_calendar(jurisdiction: Jurisdiction) -> BusinessCalendar:
-    return _cached(_calendars, jurisdiction, lambda: BusinessCalendar.for_jurisdiction(jurisdiction))
+    return _calendars.get(jurisdiction.pk, lambda: BusinessCalendar.for_jurisdiction(jurisdiction))

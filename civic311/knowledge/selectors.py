@@ -4,6 +4,7 @@ it is not translated), the help pages' lists, and the translations editors still
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -22,10 +23,15 @@ POPULAR_MAX = 6
 class LocalizedArticle:
     title: str
     summary: str
-    body_html: str
+    body: str  # Markdown
     language: str  # the language the text is in
     is_fallback: bool  # asked for another language, shown in English
     url: str
+
+    @cached_property
+    def body_html(self) -> str:
+        """The body as cleaned HTML, made when a page shows it (lists and search show title and summary)."""
+        return render_markdown(self.body)
 
 
 def published_articles(jurisdiction: Jurisdiction) -> QuerySet[Article]:
@@ -58,7 +64,7 @@ def localized(article: Article, language: str | None) -> LocalizedArticle:
     if translation is None:
         return LocalizedArticle(article.slug, "", "", BASE_LANGUAGE, wanted != BASE_LANGUAGE, url)
     return LocalizedArticle(title=translation.title, summary=translation.summary,
-                            body_html=render_markdown(translation.body), language=translation.language,
+                            body=translation.body, language=translation.language,
                             is_fallback=translation.language != wanted, url=url)
 
 

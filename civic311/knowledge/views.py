@@ -16,7 +16,6 @@ from civic311.insights.middleware import visitor_of
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
-from civic311.people.models import StaffRole
 from civic311.people.staff_pages import staff_page
 
 from . import search, selectors, services
@@ -112,10 +111,9 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "knowledge/category.html", {"category": shelf, "articles": articles})
 
 
-@staff_page(any_role=(StaffRole.SUPERVISOR, StaffRole.ADMIN))
+@staff_page(rule=roles.may_edit_knowledge)
 @require_GET
 def translations_due(request: HttpRequest) -> HttpResponse:
     """Published articles missing a language, or translated before the English text last changed."""
-    roles.require(roles.may_edit_knowledge(request.user), _("Only knowledge-base editors see this list."))
     jurisdiction = _jurisdiction(request)
     return render(request, "knowledge/translations.html", {"due": selectors.needs_translation(jurisdiction)})

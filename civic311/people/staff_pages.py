@@ -25,8 +25,10 @@ from . import roles
 View = Callable[..., HttpResponseBase]
 
 
-def staff_page(view: View | None = None, *, any_role: Iterable[str] = ()) -> Any:
-    """Decorate a staff view: `@staff_page` or `@staff_page(any_role=(StaffRole.AGENT, ...))`."""
+def staff_page(view: View | None = None, *, any_role: Iterable[str] = (),
+               rule: Callable[[Any], bool] | None = None) -> Any:
+    """Decorate a staff view: `@staff_page`, `@staff_page(any_role=(StaffRole.AGENT, ...))`, or
+    `@staff_page(rule=roles.may_survey)` for a page that one of the roles' rules opens."""
     wanted = frozenset(any_role)
 
     def decorate(function: View) -> View:
@@ -39,7 +41,7 @@ def staff_page(view: View | None = None, *, any_role: Iterable[str] = ()) -> Any
                 return redirect(f"{reverse('admin:login')}?{query}")
             if not roles.roles_of(user):
                 raise PermissionDenied(_("This page is for staff with a role; ask an administrator for one."))
-            if wanted and not (roles.roles_of(user) & wanted):
+            if (wanted and not (roles.roles_of(user) & wanted)) or (rule is not None and not rule(user)):
                 raise PermissionDenied(_("Your roles do not include this page."))
             return function(request, *args, **kwargs)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 from typing import Any
 
 from django.conf import settings
@@ -21,8 +20,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civic311 import backoff, leases, outbox
+from civic311 import leases, outbox
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.notifications import services as notifications
 
 from . import providers
 from .models import Network, OutboundPost
@@ -49,10 +49,6 @@ def accounts() -> dict[str, str]:
         pairs = (item.partition("=") for item in configured.split(",") if item.strip())
         configured = {network.strip(): account.strip() for network, _sep, account in pairs}
     return {network: str(account) for network, account in dict(configured).items() if network in Network.values}
-
-
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
 
 
 def reference_for(dedup_key: str) -> str:
@@ -82,15 +78,8 @@ def _enqueue(post_id: int, *, run_after: dt.datetime | None = None) -> None:
     outbox.enqueue_task(tasks.send_post, post_id, run_after)
 
 
-def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
-    """How long to wait after the `attempts`-th failed attempt (the notification outbox's settings)."""
-    return backoff.backoff_delay(
-        attempts, base=dt.timedelta(seconds=_setting("NOTIFICATIONS_BACKOFF_BASE_SECONDS", 60)),
-        cap=dt.timedelta(seconds=_setting("NOTIFICATIONS_BACKOFF_CAP_SECONDS", 7200)), rng=rng)
-
-
 def max_attempts() -> int:
-    return _setting("CIVIC311_SOCIAL_MAX_ATTEMPTS", _setting("NOTIFICATIONS_MAX_ATTEMPTS", 8))
+    return int(getattr(settings, "CIVIC311_SOCIAL_MAX_ATTEMPTS", settings.NOTIFICATIONS_MAX_ATTEMPTS))
 
 
 def _post(post: OutboundPost) -> str:
@@ -101,10 +90,11 @@ def _describe(post: OutboundPost) -> str:
     return f"social post {post.reference} ({post.network})"
 
 
-# No SENDING state: a claimed post stays queued, held by claimed_until alone.
+# No SENDING state: a claimed post stays queued, held by claimed_until alone. Retries wait as the
+# notification outbox's do (its settings).
 OUTBOX = outbox.Outbox(
     model=OutboundPost, waiting=State.QUEUED, sending=None, enqueue=_enqueue, send=_post,
-    max_attempts=max_attempts, backoff=backoff_delay, describe=_describe, logger=logger,
+    max_attempts=max_attempts, backoff=notifications.backoff_delay, describe=_describe, logger=logger,
     quiet_errors=(OSError,), lease=LEASE, sent=State.SENT, failed=State.FAILED,
 )
 

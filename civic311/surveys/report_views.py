@@ -19,14 +19,14 @@ from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.pdf import render_pdf
 from civic311.people import roles
-from civic311.people.models import StaffRole, User
+from civic311.people.models import User
 from civic311.people.staff_pages import staff_page
 from civic311.spreadsheets import csv_download
 
 from . import reports
 from .reports import MONTH, QUARTER, Period
 
-report_page = staff_page(any_role=(StaffRole.LEADERSHIP, StaffRole.SUPERVISOR, StaffRole.ADMIN))
+report_page = staff_page(rule=roles.may_see_satisfaction_reports)
 MONTHS_LISTED, QUARTERS_LISTED = 12, 8
 
 

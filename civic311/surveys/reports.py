@@ -106,9 +106,7 @@ class Period:
         return periods
 
     def bounds(self, jurisdiction: Jurisdiction) -> tuple[dt.datetime, dt.datetime]:
-        zone = jurisdiction.zone
-        return (dt.datetime.combine(self.start, dt.time.min, tzinfo=zone),
-                dt.datetime.combine(self.end, dt.time.min, tzinfo=zone))
+        return jurisdiction.midnight(self.start), jurisdiction.midnight(self.end)
 
 
 def recent_periods(kind: str, today: dt.date, count: int) -> list[Period]:

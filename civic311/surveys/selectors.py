@@ -32,13 +32,6 @@ class Satisfaction:
     percent: float | None
 
 
-def _local_day(jurisdiction: Jurisdiction, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = jurisdiction.zone
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return start, end
-
-
 def completed_surveys(jurisdiction: Jurisdiction, start: dt.datetime, end: dt.datetime) -> dict[str, object]:
     """Filters on Response for what every satisfaction figure counts: completed phone surveys of the
     satisfaction instrument finished in [start, end) (the reader board's day, the reports' periods)."""
@@ -54,7 +47,7 @@ def on_answers(scope: dict[str, object]) -> dict[str, object]:
 def satisfaction(jurisdiction: Jurisdiction, day: dt.date) -> Satisfaction:
     """Completed phone surveys finished on `day` (the city's local day) that answered baseline question 4;
     `percent` is the share answering yes, or None with no such response."""
-    scope = completed_surveys(jurisdiction, *_local_day(jurisdiction, day))
+    scope = completed_surveys(jurisdiction, *jurisdiction.day_bounds(day))
     counted = Answer.objects.filter(**on_answers(scope), question__code=SATISFIED_CODE).aggregate(
         responses=Count("pk"), satisfied=Count("pk", filter=Q(value=True)))
     responses, satisfied = counted["responses"], counted["satisfied"]

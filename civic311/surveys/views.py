@@ -21,15 +21,15 @@ from django.views.decorators.http import require_GET, require_POST
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
-from civic311.people.models import StaffRole, User
+from civic311.people.models import User
 from civic311.people.staff_pages import staff_page
 
 from . import selectors, services
 from .forms import AnswersForm, OutcomeForm, ResolveForm, TransferForm
 from .models import FollowUpTask, WorkListEntry
 
-survey_page = staff_page(any_role=(StaffRole.SURVEYOR, StaffRole.SUPERVISOR, StaffRole.ADMIN))
-supervisor_page = staff_page(any_role=(StaffRole.SUPERVISOR, StaffRole.ADMIN))
+survey_page = staff_page(rule=roles.may_survey)
+supervisor_page = staff_page(rule=selectors.may_see_follow_ups)
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
