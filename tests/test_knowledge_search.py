@@ -185,3 +185,23 @@ def test_the_management_command_rebuilds(jurisdiction, library, capsys):
     call_command("rebuild_search_index")
     assert "6 documents" in capsys.readouterr().out
     assert slugs(search.search(jurisdiction, "potholes", language="en")) == ["potholes"]
+
+
+def _index_rows() -> int:
+    """Rows in the database's own index: the FTS5 table on SQLite, the documents' rows on PostgreSQL."""
+    if connection.vendor != "sqlite":
+        return SearchDocument.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM knowledge_search_fts")
+        return cursor.fetchone()[0]
+
+
+def test_deleting_a_service_or_an_article_takes_its_index_rows_with_it(jurisdiction, library, service):
+    assert _index_rows() == SearchDocument.objects.count() > 0
+    service_id = service.pk
+    library["potholes"].delete()
+    service.delete()  # a cascade: the documents go without the search services being asked
+    assert _index_rows() == SearchDocument.objects.count()
+    assert not SearchDocument.objects.filter(service_id=service_id).exists()
+    assert slugs(search.search(jurisdiction, "potholes", language="en")) == []
+    assert "illegal-dumping" in slugs(search.search(jurisdiction, "dumping", language="en"))

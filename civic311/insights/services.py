@@ -232,29 +232,30 @@ def note_request_filed(jurisdiction: Jurisdiction, *, visitor: str, now: dt.date
     if not who:
         return
     moment = _now(now)
-    since = moment - dt.timedelta(hours=SESSION_HOURS)
     with transaction.atomic():
-        session = (ReadingSession.objects
-                   .filter(jurisdiction=jurisdiction, visitor=who, state=ReadingSession.State.OPEN).first())
-        if session is None:
-            return
-        if session.started_at <= since:
-            _close(session, moment)
-            return
-        _end(session, ReadingSession.State.FILED, moment)
+        session = _live_session(jurisdiction, who, moment)
+        if session is not None:
+            _end(session, ReadingSession.State.FILED, moment)
 
 
 # --- reading sessions (deflection) ----------------------------------------------------------------------
 
 
+def _live_session(jurisdiction: Jurisdiction, visitor: str, moment: dt.datetime) -> ReadingSession | None:
+    """The visitor's open reading session if it began less than SESSION_HOURS ago. One older than that
+    ends here as deflected (the sweep had not reached it yet), and None is returned."""
+    session = (ReadingSession.objects
+               .filter(jurisdiction=jurisdiction, visitor=visitor, state=ReadingSession.State.OPEN).first())
+    if session is not None and session.started_at <= moment - dt.timedelta(hours=SESSION_HOURS):
+        _close(session, moment)
+        return None
+    return session
+
+
 def _start_session(jurisdiction: Jurisdiction, visitor: str, article: Article, moment: dt.datetime,
                    day: dt.date) -> None:
-    open_session = (ReadingSession.objects
-                    .filter(jurisdiction=jurisdiction, visitor=visitor, state=ReadingSession.State.OPEN).first())
-    if open_session is not None:
-        if open_session.started_at > moment - dt.timedelta(hours=SESSION_HOURS):
-            return  # still reading within the same session
-        _close(open_session, moment)  # a day has gone by unswept: it ends (deflected) before a new one starts
+    if _live_session(jurisdiction, visitor, moment) is not None:
+        return  # still reading within the same session
     try:
         with transaction.atomic():
             ReadingSession.objects.create(jurisdiction=jurisdiction, visitor=visitor, article=article,

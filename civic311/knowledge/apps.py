@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save, pre_delete
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,8 +14,7 @@ class KnowledgeConfig(AppConfig):
         from civic311.catalogue.models import Service
 
         from . import signals
-        from .models import Article
 
-        # The catalogue is edited in its own app; its services join the search as they change.
+        # The catalogue is edited in its own app; its services join the search as they change. (A deleted
+        # service or article takes its documents with it, and the database's index follows them.)
         post_save.connect(signals.service_saved, sender=Service, dispatch_uid="knowledge_service_saved")
-        pre_delete.connect(signals.article_deleted, sender=Article, dispatch_uid="knowledge_article_deleted")

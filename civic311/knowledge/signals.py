@@ -11,6 +11,3 @@ def service_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) 
     if not raw:
         search.index_service(instance)
 
-
-def article_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    search.remove_article(instance)

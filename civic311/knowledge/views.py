@@ -14,19 +14,23 @@ from django.views.decorators.http import require_GET, require_POST
 from civic311.insights import services as insights
 from civic311.insights.middleware import visitor_of
 from civic311.jurisdictions.middleware import site_jurisdiction
-from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.staff_pages import staff_page
 
 from . import search, selectors, services
 from .forms import FeedbackForm
+from .models import Article
 
 RESULTS_MAX = 20
 WEB = "web"
 
 
-def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    return site_jurisdiction(request)
+def _article(request: HttpRequest, slug: str) -> Article:
+    """The site's published article with this slug, or 404."""
+    found = selectors.article_by_slug(site_jurisdiction(request), slug)
+    if found is None:
+        raise Http404(_("There is no such help article."))
+    return found
 
 
 def _language() -> str:
@@ -35,7 +39,7 @@ def _language() -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = site_jurisdiction(request)
     language = _language()
     pinned = [(article, selectors.localized(article, language)) for article in selectors.pinned_articles(jurisdiction)]
     popular = [(article, selectors.localized(article, language))
@@ -47,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = site_jurisdiction(request)
     language = _language()
     results = search.search(jurisdiction, request.GET.get("q", ""), language=language, limit=RESULTS_MAX)
     search_id = None
@@ -65,10 +69,7 @@ def _search_id(request: HttpRequest) -> int | None:
 
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
-    found = selectors.article_by_slug(jurisdiction, slug)
-    if found is None:
-        raise Http404(_("There is no such help article."))
+    found = _article(request, slug)
     language = _language()
     visitor = visitor_of(request)
     search_id = _search_id(request)
@@ -87,10 +88,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def feedback(request: HttpRequest, slug: str) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
-    found = selectors.article_by_slug(jurisdiction, slug)
-    if found is None:
-        raise Http404(_("There is no such help article."))
+    found = _article(request, slug)
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose yes or no."))
@@ -102,7 +100,7 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = site_jurisdiction(request)
     shelf = selectors.category_by_slug(jurisdiction, slug)
     if shelf is None:
         raise Http404(_("There is no such help category."))
@@ -115,5 +113,5 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def translations_due(request: HttpRequest) -> HttpResponse:
     """Published articles missing a language, or translated before the English text last changed."""
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = site_jurisdiction(request)
     return render(request, "knowledge/translations.html", {"due": selectors.needs_translation(jurisdiction)})
