@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import math
+import multiprocessing
 import random
 import time
 from collections import deque
@@ -32,7 +34,7 @@ from statistics import NormalDist
 from typing import NamedTuple
 
 import shapely
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -46,8 +48,8 @@ from civic311.requests.lifecycle import FINAL_STATES, Status, can_move
 from civic311.requests.models import Channel, Contact, HistoryEntry, ServiceRequest
 from civic311.requests.services import RESIDENT, SYSTEM, allocate_tracking_numbers
 
-from . import texts
-from .bulk import insert_rows
+from . import scale, texts
+from .bulk import bulk_load, insert_rows, relaxed_for_bulk_load, reserve_ids
 from .catalogue_extra import CONTACT_CENTER, DIRECTORY_ASSISTANCE_CODE
 from .places import NEIGHBORHOODS_BY_SLUG, Place
 
@@ -106,6 +108,11 @@ RECENT_ORIGINALS = 25  # how far back a duplicate looks for its original, per se
 MINUTE, HOUR, DAY = 60, 3600, 86400
 
 # Column order of the plain rows written for history entries and contacts.
+REQUEST_FIELDS = ("id", "jurisdiction", "tracking_number", "service", "department", "channel", "status",
+                  "description", "address", "zipcode", "lat", "long", "neighborhood", "h3_cell", "attributes",
+                  "requester", "assignee", "is_private", "hazard", "duplicate_of", "requested_at", "updated_at",
+                  "expected_at", "closed_at", "status_notes")
+REQUESTER_FIELDS = ("id", "first_name", "last_name", "email", "phone", "created_at")
 HISTORY_FIELDS = ("service_request", "kind", "is_public", "actor", "actor_label", "from_status", "to_status",
                   "text", "created_at")
 CONTACT_FIELDS = ("jurisdiction", "channel", "outcome", "service", "service_request", "requester", "agent",
@@ -132,32 +139,114 @@ class HistoryStats:
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
 
+    def add(self, other: HistoryStats) -> None:
+        self.requests += other.requests
+        self.contacts += other.contacts
+        self.history_entries += other.history_entries
+        self.requesters += other.requesters
+
 
 def generate_history(jurisdiction: Jurisdiction, requests: int = 15_000, days: int = 365, seed: int = 311, *,
-                     now: dt.datetime | None = None, batch_size: int = 5_000,
+                     now: dt.datetime | None = None, batch_size: int = 5_000, workers: int = 1,
                      progress: Callable[[str], None] | None = None) -> HistoryStats:
     """Make `requests` service requests (and their contacts and history) over the `days` before `now`.
 
     Needs the catalogue, neighborhoods and staff loaded first. Refuses a jurisdiction that already has
     requests, so running it twice can never double the history.
+
+    On PostgreSQL, `workers` processes share the batches (each writes every n-th batch), a history of
+    BULK_LOAD_FROM requests or more is loaded the way PostgreSQL loads fastest (the tables' secondary
+    indexes are dropped first and built once at the end, always, even if the load fails; then analysed),
+    and beyond `scale.GENERATED_AT_MOST` requests a generated year is copied in SQL (`civic311.demo.scale`).
     """
     if ServiceRequest.objects.filter(jurisdiction=jurisdiction).exists():
         raise DemoHistoryExists(f"{jurisdiction.name} already has service requests.")
     started = time.monotonic()
     now = (now or timezone.now()).replace(microsecond=0)
-    rng = random.Random(seed)
-    city = _City.load(jurisdiction, rng)
-    writer = _Generator(city, rng, now)
-    stats = HistoryStats()
-    for arrivals, information_times in _arrivals(city, rng, requests, days, now, batch_size):
-        with transaction.atomic():
-            writer.write_batch(arrivals, information_times, stats)
-        stats.seconds = time.monotonic() - started
-        if progress:
-            progress(f"{stats.requests:,}/{requests:,} requests, {stats.rows:,} rows, "
-                     f"{stats.rows_per_second:,.0f} rows/s")
+    on_postgresql = connection.vendor == "postgresql"
+    workers = max(1, workers) if on_postgresql else 1
+    generated, copies = scale.copies_needed(requests) if on_postgresql else (requests, 1)
+    plan = _Share(jurisdiction.pk, generated, days, seed, now, batch_size, started, progress)
+    with bulk_load(BULK_TABLES, enabled=on_postgresql and requests >= BULK_LOAD_FROM, progress=progress):
+        if workers == 1:
+            stats = plan.write(0, 1)
+        else:
+            # Each child opens its own connection: none may be inherited across fork(). The children find
+            # the plan in a module global they inherit (the progress callback cannot be pickled).
+            global _forked_share
+            connections.close_all()
+            _forked_share = plan
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    parts = pool.starmap(_write_forked_share, [(share, workers) for share in range(workers)])
+            finally:
+                _forked_share = None
+            stats = HistoryStats()
+            for part in parts:
+                stats.add(part)
+        if copies > 1:
+            made_requests, made_history, made_contacts = scale.copy_history(jurisdiction, target=requests,
+                                                                             progress=progress)
+            stats.requests += made_requests
+            stats.history_entries += made_history
+            stats.contacts += made_contacts
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _write_forked_share(share: int, shares: int) -> HistoryStats:
+    assert _forked_share is not None
+    return _forked_share.write(share, shares)
+
+
+# From this many requests on PostgreSQL, indexes are built after the load instead of during it.
+BULK_LOAD_FROM = 300_000
+BULK_TABLES = (ServiceRequest, HistoryEntry, Contact, Requester)
+_forked_share: _Share | None = None
+
+
+@dataclass
+class _Share:
+    """What every worker needs to write its share of the batches (picklable, for the worker processes)."""
+
+    jurisdiction_id: int
+    requests: int
+    days: int
+    seed: int
+    now: dt.datetime
+    batch_size: int
+    started: float
+    progress: Callable[[str], None] | None
+
+    def write(self, share: int, shares: int) -> HistoryStats:
+        """Write batches share, share + shares, … of the whole arrival schedule."""
+        if shares == 1:
+            return self._write(share, shares)
+        with relaxed_for_bulk_load():  # a worker process's own connection
+            stats = self._write(share, shares)
+        connections.close_all()
+        return stats
+
+    def _write(self, share: int, shares: int) -> HistoryStats:
+        jurisdiction = Jurisdiction.objects.get(pk=self.jurisdiction_id)
+        # Every worker sees the same city and the same arrivals (same seeds); each plans its own batches.
+        city = _City.load(jurisdiction, random.Random(self.seed))
+        writer = _Generator(city, random.Random(self.seed * 1_000 + share), self.now)
+        stats = HistoryStats()
+        label = f"worker {share + 1}/{shares}: " if shares > 1 else ""
+        batches = _arrivals(city, random.Random(self.seed + 1), self.requests, self.days, self.now, self.batch_size)
+        for index, (arrivals, information_times) in enumerate(batches):
+            if index % shares != share:
+                continue
+            # Numbers are taken outside the batch's transaction, so workers never wait on each other's batch.
+            first = allocate_tracking_numbers(jurisdiction, len(arrivals)) if arrivals else 0
+            with transaction.atomic():
+                writer.write_batch(arrivals, information_times, stats, first)
+            stats.seconds = time.monotonic() - self.started
+            if self.progress:
+                self.progress(f"{label}{stats.requests:,} of about {self.requests // shares:,} requests, "
+                              f"{stats.rows:,} rows, {stats.rows_per_second:,.0f} rows/s")
+        return stats
 
 
 # --- what the generator knows about the city ------------------------------------------------------
@@ -425,10 +514,11 @@ class _Planned:
     hazard_alerts: list[str]
     description: str
     is_private: bool
-    requester: Requester | None
+    requester: tuple[str, str, str, str] | None  # first name, last name, e-mail, phone
     steps: list[_Step] = field(default_factory=list)
     original: _Planned | None = None
-    row: ServiceRequest | None = None
+    request_id: int = 0  # reserved before the batch is written, so duplicates can point at originals
+    requester_id: int | None = None
 
 
 class _Generator:
@@ -443,25 +533,26 @@ class _Generator:
     # The batch: plan every request, then write requesters, requests, history and contacts in bulk.
 
     def write_batch(self, arrivals: list[tuple[dt.datetime, _ServiceModel]],
-                    information_times: list[dt.datetime], stats: HistoryStats) -> None:
+                    information_times: list[dt.datetime], stats: HistoryStats, first_number: int) -> None:
         planned: list[_Planned] = []
         contacts: list[tuple] = []
         if arrivals:
-            first = allocate_tracking_numbers(self.city.jurisdiction, len(arrivals))
+            first = first_number
             for offset, (requested_at, model) in enumerate(arrivals):
                 planned.append(self._plan(model, requested_at, str(first + offset), contacts))
 
-        # Requesters and requests are model objects: later rows need their primary keys back.
-        requesters = [plan.requester for plan in planned if plan.requester is not None]
-        Requester.objects.bulk_create(requesters, batch_size=2_000)
-        # Originals first: a duplicate's row needs its original's primary key.
-        originals = [plan for plan in planned if plan.original is None]
-        duplicates = [plan for plan in planned if plan.original is not None]
-        steps: list[tuple[ServiceRequest, tuple]] = []
-        for group in (originals, duplicates):
-            rows = [self._row(plan, steps) for plan in group]
-            ServiceRequest.objects.bulk_create(rows, batch_size=2_000)
-        history = [(row.pk, *entry) for row, entry in steps]
+        # Every row is a plain tuple with its primary key reserved first, so a request can point at its
+        # requester and a duplicate at its original before either is written; then COPY (PostgreSQL).
+        with_requester = [plan for plan in planned if plan.requester is not None]
+        for plan, requester_id in zip(with_requester, reserve_ids(Requester, len(with_requester)), strict=True):
+            plan.requester_id = requester_id
+        for plan, request_id in zip(planned, reserve_ids(ServiceRequest, len(planned)), strict=True):
+            plan.request_id = request_id
+        insert_rows(Requester, REQUESTER_FIELDS,
+                    [(plan.requester_id, *plan.requester, plan.requested_at)  # type: ignore[misc]
+                     for plan in with_requester])
+        history: list[tuple] = []
+        insert_rows(ServiceRequest, REQUEST_FIELDS, [self._row(plan, history) for plan in planned])
         insert_rows(HistoryEntry, HISTORY_FIELDS, history)
 
         contacts.extend(self._request_contact(plan) for plan in planned)
@@ -469,7 +560,7 @@ class _Generator:
         insert_rows(Contact, CONTACT_FIELDS, contacts)
 
         stats.requests += len(planned)
-        stats.requesters += len(requesters)
+        stats.requesters += len(with_requester)
         stats.history_entries += len(history)
         stats.contacts += len(contacts)
 
@@ -606,22 +697,14 @@ class _Generator:
 
     # Writing the rows.
 
-    def _row(self, plan: _Planned, history: list[tuple[ServiceRequest, tuple]]) -> ServiceRequest:
-        """The request as it stands now, folding its steps up to now the way `change_status` would.
+    def _row(self, plan: _Planned, history: list[tuple]) -> tuple:
+        """The request as it stands now (REQUEST_FIELDS), folding its steps up to now as `change_status` would.
 
-        Appends (request, history columns after the first) for each step that has happened.
+        Appends the history columns (HISTORY_FIELDS) of each step that has happened.
         """
         service = plan.model.service
-        row = ServiceRequest(
-            jurisdiction_id=self.city.jurisdiction.pk, tracking_number=plan.tracking_number,
-            service_id=service.pk, department_id=plan.department_id, channel=plan.channel,
-            description=plan.description, address=plan.address, zipcode=plan.zipcode,
-            lat=plan.lat, long=plan.long, neighborhood_id=plan.area.pk, h3_cell=places.h3_cell(plan.lat, plan.long),
-            attributes=plan.answers, requester=plan.requester, is_private=plan.is_private,
-            hazard=bool(plan.hazard_alerts), requested_at=plan.requested_at,
-            expected_at=self.city.due_at(service, plan.requested_at),
-            duplicate_of_id=plan.original.row.pk if plan.original and plan.original.row else None,
-        )
+        request_id = plan.request_id
+        expected_at = self.city.due_at(service, plan.requested_at)
         status: str = Status.NEW
         notes, closed_at, assignee_id, updated_at = "", None, None, plan.requested_at
         for step in plan.steps:
@@ -638,28 +721,32 @@ class _Generator:
                     notes = step.text
                 if status == Status.REOPENED:
                     closed_at = None
-                    row.expected_at = self.city.due_at(service, step.at)
+                    expected_at = self.city.due_at(service, step.at)
             # As `_record` does: with no member of staff, the resident opened it and the system did the rest.
             label = "" if step.actor_id else step.actor_label or (
                 RESIDENT if step.kind == HistoryEntry.Kind.OPENED else SYSTEM)
-            history.append((row, (step.kind, step.public, step.actor_id, label, from_status, step.to_status,
-                                  step.text, step.at)))
+            history.append((request_id, step.kind, step.public, step.actor_id, label, from_status, step.to_status,
+                            step.text, step.at))
             if step.assignee_id:
                 assignee_id = step.assignee_id
-                history.append((row, (HistoryEntry.Kind.ASSIGNED, False, step.actor_id, "", "", "",
-                                      f"Assigned to {self.city.staff_names[assignee_id]}.", step.at)))
+                history.append((request_id, HistoryEntry.Kind.ASSIGNED, False, step.actor_id, "", "", "",
+                                f"Assigned to {self.city.staff_names[assignee_id]}.", step.at))
             updated_at = step.at
-        row.status, row.status_notes, row.closed_at = status, notes, closed_at
-        row.assignee_id, row.updated_at = assignee_id, updated_at
-        plan.row = row
-        return row
+        original = plan.original
+        return (
+            request_id, self.city.jurisdiction.pk, plan.tracking_number, service.pk, plan.department_id,
+            plan.channel, status, plan.description, plan.address, plan.zipcode, plan.lat, plan.long, plan.area.pk,
+            places.h3_cell(plan.lat, plan.long), json.dumps(plan.answers), plan.requester_id, assignee_id,
+            plan.is_private, bool(plan.hazard_alerts), original.request_id if original else None,
+            plan.requested_at, updated_at, expected_at, closed_at, notes,
+        )
 
     # Contacts, as rows in CONTACT_FIELDS order.
 
     def _request_contact(self, plan: _Planned) -> tuple:
         started, ended = self._call_around(plan.requested_at, plan.channel)
         return (self.city.jurisdiction.pk, plan.channel, Contact.Outcome.SERVICE_REQUEST, plan.model.service.pk,
-                plan.row.pk if plan.row else None, plan.requester.pk if plan.requester else None, plan.agent_id,
+                plan.request_id, plan.requester_id, plan.agent_id,
                 "", started, ended)
 
     def _information_contact(self, moment: dt.datetime) -> tuple:
@@ -720,7 +807,7 @@ class _Generator:
             return ""
         return self.rng.choice(variants)
 
-    def _requester(self) -> Requester:
+    def _requester(self) -> tuple[str, str, str, str]:
         rng = self.rng
         first, last = rng.choice(texts.FIRST_NAMES), rng.choice(texts.LAST_NAMES)
         email = ""
@@ -728,7 +815,7 @@ class _Generator:
             local = "".join(ch for ch in f"{first}.{last}".lower() if ch.isalnum() or ch == ".")
             email = f"{local}{rng.randrange(100)}@example.org"  # reserved domain: demo mail goes nowhere
         phone = f"215-555-{rng.randrange(100, 200):04d}" if rng.random() < 0.7 else ""
-        return Requester(first_name=first, last_name=last, email=email, phone=phone)
+        return first, last, email, phone
 
     def _answers(self, model: _ServiceModel, area: _Area, requested_at: dt.datetime) -> dict:
         """Answers to the service's own questions: required ones always, others often."""

@@ -70,7 +70,9 @@ def create_survey_history(jurisdiction: Jurisdiction, *, weeks: int = 13, per_da
                                    + dt.timedelta(hours=3)).exists():
             continue
         # The demo history records no consent; say some of the day's callers agreed and left a number.
+        # Bounded by the start too, so the (jurisdiction, started_at) index finds the day among millions.
         chosen = list(Contact.objects.filter(jurisdiction=jurisdiction, ended_at__gte=start, ended_at__lt=evening,
+                                             started_at__gte=start - dt.timedelta(days=1), started_at__lt=evening,
                                              survey_entry__isnull=True)
                       .exclude(outcome=Contact.Outcome.PENDING).order_by("pk")[:per_day * 3])
         for contact in rng.sample(chosen, min(len(chosen), per_day * 2)):
