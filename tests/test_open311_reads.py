@@ -747,6 +747,42 @@ def test_pages_to_the_last_one_neither_repeat_nor_skip(client, dumping):
     assert seen == expected
 
 
+def test_next_links_carry_a_cursor_so_a_request_filed_meanwhile_repeats_nothing(client, dumping):
+    made = [file(dumping, at=FILED_AT + dt.timedelta(minutes=n)).tracking_number for n in range(6)]
+    first = client.get(f"{BASE}/requests.json?page_size=3&service_code=SR-ST02")
+    assert ids(first) == made[:3]
+    next_url = dict(_links(first["Link"]))["next"]
+    assert parse_qs(urlsplit(next_url).query)["cursor"] and parse_qs(urlsplit(next_url).query)["page"] == ["2"]
+    # Filed between the two calls but dated earlier: page 2 by number would now repeat made[2].
+    file(dumping, at=FILED_AT - dt.timedelta(minutes=5))
+    second = client.get(next_url)
+    assert ids(second) == made[3:]
+    assert second["X-Total-Count"] == "7" and second["X-Page"] == "2"
+    assert ids(get(client, "requests.json", page_size="3", page="2", service_code="SR-ST02")) == made[2:5]
+
+
+def test_the_cursor_follows_the_harvesting_order(client, dumping, staff):
+    made = [file(dumping, at=FILED_AT + dt.timedelta(minutes=n)) for n in range(4)]
+    # Changed in the reverse order they were filed: harvesting lists them by last change.
+    for n, item in enumerate(reversed(made)):
+        requests.add_note(item, "Crew on the way.", actor=staff, public=True,
+                          now=FILED_AT + dt.timedelta(hours=1, minutes=n))
+    url = f"{BASE}/requests.json?page_size=2&updated_after=2026-01-12T00:00:00Z"
+    seen = []
+    while url:
+        response = client.get(url)
+        seen.extend(ids(response))
+        url = dict(_links(response["Link"])).get("next")
+    assert seen == [item.tracking_number for item in reversed(made)]
+
+
+@pytest.mark.parametrize("cursor", ["abc", "1.2.3", "12345", ".5", "9" * 50, "-99999999999999999999.1"])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_cursor_this_server_did_not_give_is_refused(client, dumping, cursor, fmt):
+    file(dumping)
+    assert error_of(get(client, f"requests.{fmt}", cursor=cursor), 400, fmt).startswith("cursor")
+
+
 def _links(header: str):
     for part in header.split(", "):
         target, rel = part.split("; ")
@@ -902,6 +938,7 @@ def test_a_page_costs_the_same_queries_at_any_size(client, dumping, center_city,
 
     first = file(dumping)
     make(2)
+    get(client, "requests.json")  # the first call fills the per-process caches (the jurisdiction's)
     small = _queries(client, "requests.json", extensions="true")
     small_plain = _queries(client, "requests.xml")
     make(15)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.jurisdictions.selectors import jurisdiction_by_open311_id
+from civic311.jurisdictions.selectors import jurisdiction_by_open311_id, only_jurisdictions
 
 from . import formats
 
@@ -207,7 +207,7 @@ def resolve_jurisdiction(request: HttpRequest) -> Jurisdiction:
             raise Open311Error(404, _("There is no jurisdiction “%(id)s” here.")
                                % {"id": wanted[:100].replace("\x00", "")})
         return found
-    only = list(Jurisdiction.objects.order_by("pk")[:2])
+    only = only_jurisdictions(2)
     if len(only) == 1:
         return only[0]
     if not only:

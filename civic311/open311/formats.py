@@ -56,7 +56,7 @@ def timestamp(value: dt.datetime | None, zone: ZoneInfo) -> str | None:
 def render(root: str, value: Any, fmt: str, *, status: int = 200) -> HttpResponse:
     """`root` names the XML root element (`services`, `service_definition`, `discovery`, `errors`…)."""
     if fmt == JSON:
-        body = json.dumps(_jsonable(value), ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
     else:
         parts = ['<?xml version="1.0" encoding="utf-8"?>']
         _xml(root, value, parts)
@@ -98,13 +98,11 @@ def _xml(name: str, value: Any, parts: list[str]) -> None:
         parts.append(f"<{name}>{_text(value)}</{name}>")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _jsonable(child) for key, child in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(child) for child in value]
+def _json_default(value: Any) -> Any:
+    # Called by the encoder only for what JSON has no type for; dicts, lists and tuples it walks itself
+    # (in C: a page of a thousand requests no longer makes ninety thousand Python calls first).
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic311.catalogue.selectors import parse_coordinate
+from civic311.db_routing import reads_from_replica
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.jurisdictions.selectors import default_jurisdiction
 
@@ -64,6 +65,7 @@ def discovery(call: Call) -> HttpResponse:
 
 
 @endpoint()
+@reads_from_replica
 def services(call: Call) -> HttpResponse:
     lat, long = _point(call)
     if lat is not None and long is not None and not call.jurisdiction.contains(lat, long):
@@ -74,6 +76,7 @@ def services(call: Call) -> HttpResponse:
 
 
 @endpoint()
+@reads_from_replica
 def service_definition(call: Call, code: str) -> HttpResponse:
     found = selectors.service_definition(call.jurisdiction, code)
     if found is None:
@@ -81,13 +84,20 @@ def service_definition(call: Call, code: str) -> HttpResponse:
     return call.render("service_definition", serializers.service_definition(found))
 
 
+@reads_from_replica
 def list_requests(call: Call) -> HttpResponse:
     """GET requests.{fmt}; called by `submissions.requests_collection`, which also takes the POST."""
     wanted = request_filter(call)
     size = call.int_param("page_size", default=MAX_PAGE_SIZE, low=1, high=MAX_PAGE_SIZE)
     number = call.int_param("page", default=1, low=1, high=MAX_PAGE)
     extensions = call.bool_param("extensions")
-    page = selectors.page_of_requests(call.jurisdiction, wanted, page=number, size=size, extensions=extensions)
+    cursor = call.param("cursor")
+    try:
+        page = selectors.page_of_requests(call.jurisdiction, wanted, page=number, size=size, extensions=extensions,
+                                          cursor=cursor)
+    except (ValueError, OverflowError):
+        raise Open311Error(400, _("cursor is not one this server gave; follow the Link header's next URL, "
+                                  "or page with page and page_size.")) from None
     response = call.render("service_requests", [
         serializers.service_request(item, absolute=call.request.build_absolute_uri, extensions=extensions)
         for item in page.requests
@@ -97,6 +107,7 @@ def list_requests(call: Call) -> HttpResponse:
 
 
 @endpoint()
+@reads_from_replica
 def request_detail(call: Call, request_id: str) -> HttpResponse:
     extensions = call.bool_param("extensions")
     found = selectors.request_by_tracking_number(call.jurisdiction, request_id, extensions=extensions)
@@ -212,14 +223,17 @@ def _pagination_headers(call: Call, response: HttpResponse, page: selectors.Page
     response["X-Total-Pages"] = str(page.pages)
     links = []
 
-    def link(number: int, rel: str) -> None:
+    def link(number: int, rel: str, cursor: str = "") -> None:
         query = call.request.GET.copy()
         query["page"] = str(number)
         query["page_size"] = str(page.size)
+        query.pop("cursor", None)
+        if cursor:
+            query["cursor"] = cursor  # the next page from the index, however deep (page stays for the headers)
         links.append(f'<{call.request.build_absolute_uri(call.request.path)}?{query.urlencode()}>; rel="{rel}"')
 
     if page.number < page.pages:
-        link(page.number + 1, "next")
+        link(page.number + 1, "next", page.next_cursor)
     if page.number > 1:
         link(min(page.number - 1, max(page.pages, 1)), "prev")
     link(1, "first")

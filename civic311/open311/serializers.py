@@ -87,7 +87,7 @@ def photo_urls(item: ServiceRequest, absolute: AbsoluteUrl) -> list[str]:
 
 
 def service_request(item: ServiceRequest, *, absolute: AbsoluteUrl, extensions: bool = False) -> dict:
-    """One request for the public. Its photos, history and children must be prefetched (`selectors.for_output`)."""
+    """One request for the public, as fetched by `selectors.fetch_for_output` (photos, history, children)."""
     if item.is_private:  # belt and braces: the selectors never return one
         raise ValueError("a private request cannot be published")
     zone = item.jurisdiction.zone

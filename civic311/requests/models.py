@@ -30,12 +30,15 @@ class Channel(models.TextChoices):
 
 
 class ServiceRequest(models.Model):
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="service_requests")
+    # No index of their own for jurisdiction and department: the composite indexes below start with them,
+    # and each index is one more write for every request filed or imported.
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="service_requests",
+                                     db_index=False)
     tracking_number = models.CharField(_("tracking number"), max_length=32)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="service_requests",
                                 verbose_name=_("service"))
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="service_requests",
-                                   verbose_name=_("responsible department"))
+                                   verbose_name=_("responsible department"), db_index=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     description = models.TextField(_("description"), blank=True)
@@ -88,7 +91,10 @@ class ServiceRequest(models.Model):
         indexes = [
             models.Index(fields=["jurisdiction", "requested_at"], name="request_requested_idx"),
             models.Index(fields=["jurisdiction", "updated_at"], name="request_updated_idx"),
-            models.Index(fields=["service", "requested_at"], name="request_service_idx"),
+            # Open311's and the open data's reads by service: public requests only, so counting a busy
+            # service's 90 days is an index-only scan.
+            models.Index(fields=["service", "requested_at"], condition=models.Q(is_private=False),
+                         name="request_public_service_idx"),
             models.Index(fields=["department", "status", "expected_at"], name="request_queue_idx"),
             models.Index(fields=["h3_cell"], name="request_h3_idx"),
         ]
@@ -153,7 +159,9 @@ class HistoryEntry(models.Model):
         ESCALATED = "escalated", _("Escalated")
         REDRESS = "redress", _("Redress follow-up")
 
-    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="history")
+    # Indexed by history_request_idx, which starts with it.
+    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="history",
+                                        db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     is_public = models.BooleanField(_("public"), default=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -201,7 +209,9 @@ class Contact(models.Model):
         CANNED_ANSWER = "canned_answer", _("Answered by a safety rule")
         EXISTING_REQUEST = "existing_request", _("Added to an existing request")
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="contacts")
+    # Indexed by contact_started_idx, which starts with it.
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="contacts",
+                                     db_index=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True,
@@ -225,7 +235,12 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["jurisdiction", "started_at"], name="contact_started_idx")]
+        indexes = [
+            models.Index(fields=["jurisdiction", "started_at"], name="contact_started_idx"),
+            # The survey work list's sweep: the few contacts that agreed to a call, by when they ended.
+            models.Index(fields=["jurisdiction", "ended_at"], condition=models.Q(survey_consent=True),
+                         name="contact_survey_consent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_outcome_display()}"

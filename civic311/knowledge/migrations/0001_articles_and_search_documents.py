@@ -8,8 +8,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("catalogue", "__latest__"),
-        ("jurisdictions", "__latest__"),
+        ("catalogue", "0001_initial"),
+        ("jurisdictions", "0001_initial"),
     ]
 
     operations = [
