@@ -1,6 +1,7 @@
 import pytest
 from django.utils import translation
 
+from civic311.catalogue.selectors import forget_cached_catalogue
 from civic311.emergencies.selectors import forget_cached_emergencies
 from civic311.jurisdictions.selectors import forget_cached_geography
 from civic311.people.models import StaffRole
@@ -22,9 +23,11 @@ def _fresh_geography_cache():
     # Each test builds its own neighborhoods and holidays; the per-process cache must not leak them.
     forget_cached_geography()
     forget_cached_emergencies()
+    forget_cached_catalogue()  # SQLite reuses ids after a rolled-back test: a kept catalogue would be another's
     yield
     forget_cached_geography()
     forget_cached_emergencies()
+    forget_cached_catalogue()
 
 
 @pytest.fixture(autouse=True)

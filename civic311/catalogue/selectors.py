@@ -5,6 +5,7 @@ Every way in (public form, Open311, console, imports) asks these same functions.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -18,11 +19,19 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.jurisdictions.selectors import business_calendar
+from civic311.process_cache import ProcessCache
 
+from . import signals  # noqa: F401  (forgets the kept catalogue below whenever it changes)
 from .models import Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
 
 ATTRIBUTE_STRING_MAX = 500
 ATTRIBUTE_TEXT_MAX = 4000
+
+# Every report is checked against its service's questions, choices and rules, which staff change rarely:
+# each process keeps a city's whole catalogue for a minute (the other processes see a change within
+# that), and a save or delete in this process forgets it at once (catalogue/signals.py).
+CATALOGUE_CACHE_SECONDS = 60
+_catalogues: ProcessCache[int, dict[str, Service]] = ProcessCache(CATALOGUE_CACHE_SECONDS)
 
 Answer = str | list[str]
 
@@ -76,20 +85,38 @@ def search_services(jurisdiction: Jurisdiction, query: str, limit: int = 20) -> 
     return [service for _, service in scored[:limit]]
 
 
-def service_for_report(jurisdiction: Jurisdiction, code: str) -> Service:
-    """The service a report is for, with its questions and rules; a clear error if it takes no reports."""
-    code = (code or "").strip()
-    if not code:
-        raise ValidationError({"service_code": _("Choose the kind of problem you are reporting.")})
-    service = (
-        Service.objects.filter(jurisdiction=jurisdiction, code=code)
-        .select_related("department", "group", "jurisdiction")
+def forget_cached_catalogue(jurisdiction_id: int | None = None) -> None:
+    """Forget the catalogue this process keeps for a jurisdiction (for every one with no id)."""
+    _catalogues.forget(jurisdiction_id)
+
+
+def _reportable_catalogue(jurisdiction: Jurisdiction) -> dict[str, Service]:
+    """Every service of the jurisdiction by code, with its questions, their choices and its routing rules."""
+    services = list(
+        Service.objects.filter(jurisdiction=jurisdiction)
+        .select_related("department", "group")
         .prefetch_related(
             Prefetch("attributes", queryset=ServiceAttribute.objects.prefetch_related("values")),
             Prefetch("routing_rules", queryset=RoutingRule.objects.select_related("department")),
         )
-        .first()
     )
+    kept = copy.copy(jurisdiction)  # the caller's own may be changed by its request; this one is shared
+    for service in services:
+        service.jurisdiction = kept  # for the SLA's calendar, without a query per report
+    return {service.code: service for service in services}
+
+
+def service_for_report(jurisdiction: Jurisdiction, code: str) -> Service:
+    """The service a report is for, with its questions and rules; a clear error if it takes no reports.
+
+    The service comes from the catalogue this process keeps and is shared with other requests: read it,
+    never change or save it.
+    """
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError({"service_code": _("Choose the kind of problem you are reporting.")})
+    catalogue = _catalogues.get(jurisdiction.pk, lambda: _reportable_catalogue(jurisdiction))
+    service = catalogue.get(code)
     if service is None or not service.accepts_requests:
         raise ValidationError(
             {"service_code": _("There is no service with the code “%(code)s”.") % {"code": code[:60]}}

@@ -19,7 +19,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -213,12 +213,19 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
 def allocate_tracking_numbers(jurisdiction: Jurisdiction, count: int) -> int:
     """Reserve `count` consecutive tracking numbers and return the first.
 
-    The UPDATE takes the jurisdiction's row lock, so concurrent submissions never share a number.
+    One `UPDATE … RETURNING` (SQLite 3.35+, PostgreSQL): it takes the jurisdiction's row lock, so concurrent
+    submissions never share a number; outside a transaction it is one round trip and holds the lock for
+    that statement only.
     """
-    with transaction.atomic():
-        Jurisdiction.objects.filter(pk=jurisdiction.pk).update(next_tracking_number=F("next_tracking_number") + count)
-        after = Jurisdiction.objects.values_list("next_tracking_number", flat=True).get(pk=jurisdiction.pk)
-    return after - count
+    connection = connections[router.db_for_write(Jurisdiction)]
+    table = connection.ops.quote_name(Jurisdiction._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET next_tracking_number = next_tracking_number + %s "  # noqa: S608
+                       "WHERE id = %s RETURNING next_tracking_number", [count, jurisdiction.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Jurisdiction.DoesNotExist(f"no jurisdiction {jurisdiction.pk}")
+    return int(row[0]) - count
 
 
 def change_status(service_request: ServiceRequest, to_status: str, *, actor: User | None,
@@ -609,7 +616,10 @@ def _channel(value: str) -> str:
 
 
 def _by_idempotency_key(jurisdiction: Jurisdiction, key: str) -> ServiceRequest | None:
-    return ServiceRequest.objects.filter(jurisdiction=jurisdiction, idempotency_key=key).first()
+    # Nearly every key is new: ask for the id alone (a much smaller query to build), the row only when found.
+    found = list(ServiceRequest.objects.filter(jurisdiction=jurisdiction, idempotency_key=key)
+                 .order_by().values_list("pk", flat=True)[:1])
+    return ServiceRequest.objects.select_related("service").get(pk=found[0]) if found else None
 
 
 def _store_photo(service_request: ServiceRequest, photo: ProcessedPhoto) -> Photo:
