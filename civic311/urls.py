@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("emergencies/", include("civic311.emergencies.urls")),
     path("surveys/", include("civic311.surveys.urls")),
     path("notifications/", include("civic311.notifications.urls")),
+    path("open-data/", include("civic311.opendata.urls")),
     path("", include("civic311.public.urls")),
 ]
 

@@ -54,6 +54,7 @@ class JurisdictionAdmin(BoundaryWidgetMixin, admin.ModelAdmin):
     fieldsets = (
         (_("Identity"), {"fields": ("name", "slug", "jurisdiction_id", "host", "is_default",
                                     "contact_email", "contact_phone", "next_tracking_number")}),
+        (_("Open data"), {"fields": ("publish_descriptions",)}),
         (_("Bounds and boundary"), {
             "description": _("Reports from outside the bounds, or outside the boundary when one is set, "
                              "are refused."),

@@ -79,6 +79,12 @@ class Jurisdiction(models.Model):
                             help_text=_("The host name the public site answers on for this jurisdiction."))
     is_default = models.BooleanField(_("default jurisdiction"), default=False)
     next_tracking_number = models.BigIntegerField(_("next tracking number"), default=10_000_001)
+    # Off by default: what residents write may name them or their neighbours, so the city decides.
+    publish_descriptions = models.BooleanField(
+        # db_default: rows written by code that predates the column (a rolling deploy) still insert.
+        _("publish descriptions in open data"), default=False, db_default=False,
+        help_text=_("Adds what residents wrote about the problem to the public open-data export."),
+    )
 
     class Meta:
         verbose_name = _("jurisdiction")
