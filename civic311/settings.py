@@ -3,7 +3,11 @@
 Everything a deployment changes comes from the environment (twelve-factor), with defaults that run the
 demo city on an embedded SQLite database and a SQLite-backed Huey queue, no servers to start:
 
-  DATABASE_URL          postgres://user@host:5432/civic311   (default: sqlite file in ./var/)
+  DATABASE_URL          postgres://user@host:5432/civic311   (default: sqlite file in ./var/); ?sslmode=… as needed
+  DATABASE_REPLICA_URL  a streaming read replica of it, for heavy reads (civic311/db_routing.py); default none
+  DATABASE_CONN_MAX_AGE, DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_PGBOUNCER,
+                        PostgreSQL connections (docs/running-in-production.md, "PostgreSQL")
+  DATABASE_JIT          1 to keep PostgreSQL's JIT on (default off: it slows civic311's short reads)
   REDIS_URL             redis://127.0.0.1:6379/0             (default: Huey on SQLite in ./var/)
   SECRET_KEY            required when DEBUG is off
   ALLOWED_HOSTS         comma list                           (default: localhost names)
@@ -12,6 +16,7 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   EMAIL_URL-style       EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
   DEFAULT_FROM_EMAIL    sender of outbound mail
   MEDIA_ROOT            where uploaded photos are kept       (default: ./var/media)
+  MEDIA_STORAGE, MEDIA_STORAGE_OPTIONS   another storage backend for them (a dotted class, its options as JSON)
   MAP_TILE_URL          Leaflet tile template; empty for no base layer
   CIVIC311_PUBLIC_URL   the site's public address, e.g. https://311.example.gov (links in e-mails and forwarded
                         requests; default: https://<the jurisdiction's host>)
@@ -20,8 +25,10 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +90,7 @@ INSTALLED_APPS = [
     "civic311.social",
     "civic311.surveys",
     "civic311.staff_api",
+    "civic311.opendata",
     "civic311.demo",
 ]
 
@@ -123,22 +131,50 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'civic311.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server read while the job worker writes; IMMEDIATE avoids lock upgrades;
-    # synchronous=FULL makes an accepted request durable before the reply, even across a power cut.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PgBouncer in transaction mode in front of PostgreSQL (docs/running-in-production.md, "PostgreSQL").
+PGBOUNCER = env_bool("DATABASE_PGBOUNCER", default=False)
+
+
+def database(url: str) -> dict[str, Any]:
+    """One database's settings from its URL; the primary and its replica get the same options."""
+    config: dict[str, Any] = dict(dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")), conn_health_checks=True,
+    ))
+    options: dict[str, Any] = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web server read while the job worker writes; IMMEDIATE avoids lock upgrades;
+        # synchronous=FULL makes an accepted request durable before the reply, even across a power cut.
+        options.update({
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        })
+        config["CONN_MAX_AGE"] = 0
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # A database host that does not answer fails the request in seconds, not after the TCP timeout.
+        options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")))
+        # PostgreSQL's JIT compiles any query its planner thinks costly, which for civic311's short index
+        # reads (a busy service's 90-day count) added ~150 ms of compiling to a 20 ms query. Off unless asked.
+        if not env_bool("DATABASE_JIT", default=False) and not PGBOUNCER:
+            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+        timeout_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "0"))
+        # Web requests only (deploy/gunicorn.conf.py marks the web server): migrations and jobs are never cut
+        # off. Behind PgBouncer the `options` start-up parameter is not passed on: set it on the role there.
+        if timeout_ms > 0 and os.environ.get("CIVIC311_WEB_SERVER") == "1" and not PGBOUNCER:
+            options["options"] = f"{options.get('options', '')} -c statement_timeout={timeout_ms}".strip()
+        if PGBOUNCER:
+            # Transaction pooling hands each transaction any server connection; a cursor declared in one
+            # would be gone in the next. Prepared statements are off already (Django's default).
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return config
+
+
+DATABASES = {"default": database(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'civic311.sqlite3'}")}
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # Heavy reads go there (civic311/db_routing.py). Tests read the primary under this name (MIRROR).
+    DATABASES["replica"] = {**database(os.environ["DATABASE_REPLICA_URL"]), "TEST": {"MIRROR": "default"}}
+# Harmless without a replica: every read and write then goes to "default".
+DATABASE_ROUTERS = ["civic311.db_routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
@@ -166,11 +202,22 @@ USE_TZ = True
 # Stored in UTC; shown in the jurisdiction's zone (JurisdictionMiddleware activates it per request).
 TIME_ZONE = "America/New_York"
 
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE") or "django.core.files.storage.FileSystemStorage"
+_MEDIA_OPTIONS_ERROR = 'MEDIA_STORAGE_OPTIONS must be a JSON object, e.g. {"bucket_name": "civic311-media"}'
+try:
+    MEDIA_STORAGE_OPTIONS: dict[str, Any] = json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS") or "{}")
+except ValueError as error:
+    raise RuntimeError(_MEDIA_OPTIONS_ERROR) from error
+if not isinstance(MEDIA_STORAGE_OPTIONS, dict):
+    raise RuntimeError(_MEDIA_OPTIONS_ERROR)
+
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "civic311" / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded photos: files under MEDIA_ROOT (shared by every host), or an object store's backend a city
+    # installs itself, e.g. MEDIA_STORAGE=storages.backends.s3.S3Storage with MEDIA_STORAGE_OPTIONS as JSON.
+    "default": {"BACKEND": MEDIA_STORAGE, "OPTIONS": MEDIA_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

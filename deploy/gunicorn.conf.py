@@ -10,6 +10,9 @@ Each value can be changed through the environment, so one file serves every host
   GUNICORN_THREADS     threads per worker process (default 4)
   GUNICORN_TIMEOUT     seconds before a stuck request's worker is restarted (default 30)
   FORWARDED_ALLOW_IPS  proxies trusted to set X-Forwarded-* (default: this host only)
+
+It also marks the processes it starts as the web server (CIVIC311_WEB_SERVER=1): settings.py applies
+DATABASE_STATEMENT_TIMEOUT_MS to their database connections only, never to migrations or job workers.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 from pathlib import Path
+
+# Read by civic311/settings.py in gunicorn's worker processes, which inherit this environment.
+os.environ["CIVIC311_WEB_SERVER"] = "1"
 
 _host, _port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
 bind = [os.environ.get("GUNICORN_BIND") or f"{_host}:{_port}"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from civic311.db_routing import reads_from_replica
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.pdf import render_pdf
@@ -79,6 +80,7 @@ def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
 
 @require_GET
 @report_page
+@reads_from_replica
 def report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     found = _report(request, kind, slug)
     return render(request, "surveys/reports/report.html", _context(request, found))
@@ -86,6 +88,7 @@ def report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
 
 @require_GET
 @report_page
+@reads_from_replica
 def report_pdf(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     found = _report(request, kind, slug)
     html = render_to_string("surveys/reports/report_pdf.html", _context(request, found), request=request)
@@ -96,6 +99,7 @@ def report_pdf(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
 
 @require_GET
 @report_page
+@reads_from_replica
 def report_csv(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     found = _report(request, kind, slug)
     return csv_download(f"satisfaction-{found.period.slug}.csv", reports.csv_rows(found))
@@ -112,6 +116,7 @@ def my_results(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_page
+@reads_from_replica
 def agent_results(request: HttpRequest, agent_id: int) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     agent = get_object_or_404(get_user_model().objects.select_related("team"), pk=agent_id, is_staff=True)
