@@ -196,7 +196,8 @@ class Server:
             **os.environ,
             "DATABASE_URL": database_url,
             "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
+            # The same key as this process, so the session it signs a staff member into is valid there.
+            "SECRET_KEY": os.environ["SECRET_KEY"],
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CIVIC311_VAR_DIR": str(self.var_dir),
             "HOST": "127.0.0.1",
@@ -353,8 +354,8 @@ def run_wrk(base_url: str, script: str, *, duration: int, connections: int, thre
     raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
-def wrk_get(base_url: str, paths: list[str], **options) -> dict:
-    script = "paths = {" + ", ".join(lua_string(p) for p in paths) + "}\n" + lua_headers() + LUA_GET
+def wrk_get(base_url: str, paths: list[str], headers: dict[str, str] | None = None, **options) -> dict:
+    script = "paths = {" + ", ".join(lua_string(p) for p in paths) + "}\n" + lua_headers(headers) + LUA_GET
     return run_wrk(base_url, script, **options)
 
 
@@ -430,6 +431,41 @@ def python_load(base_url: str, make_request, *, duration: int, connections: int)
 # The run
 # --------------------------------------------------------------------------------------------------
 
+def staff_session(fixture: Fixture) -> tuple[str, list[str]]:
+    """A signed-in session of the demo's Streets Department worker, and the queue pages to load with it."""
+    from django.conf import settings
+    from django.test import Client
+
+    from civic311.people.models import RoleAssignment, StaffRole
+
+    worker = (RoleAssignment.objects.filter(role=StaffRole.DEPARTMENT_STAFF, department__slug__startswith="streets")
+              .select_related("user").order_by("user__username").first())
+    if worker is None:
+        return "", []
+    client = Client()
+    client.force_login(worker.user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    # The default view (open work in SLA-risk order with the counts), overdue, mine, newest first.
+    return cookie, ["/work/", "/work/?sla=overdue", "/work/?assignee=me", "/work/?sort=newest&status=all"]
+
+
+def follow_next_links(base_url: str, path: str, pages: int) -> list[str]:
+    """The paths of up to `pages` pages after `path`, each found in the previous page's Link rel=next."""
+    found: list[str] = []
+    while len(found) < pages:
+        status, headers, _ = fetch(base_url + path)
+        if status != 200:
+            break
+        nexts = [part.split(";")[0].strip(" <>") for part in headers.get("Link", "").split(",")
+                 if 'rel="next"' in part]
+        if not nexts:
+            break
+        parsed = urllib.parse.urlsplit(nexts[0])
+        path = f"{parsed.path}?{parsed.query}"
+        found.append(path)
+    return found
+
+
 def probe_pages(base_url: str, path: str, page_size: int) -> tuple[int | None, str]:
     """How many pages the list has, from the server's headers (or None), and which header said so."""
     status, headers, body = fetch(base_url + path)
@@ -477,9 +513,12 @@ def main() -> int:
                         help="Job queue for the server (default $REDIS_URL, else Huey on SQLite in a temp dir).")
     parser.add_argument("--days", type=int, default=90, help="The list's window in days (default 90).")
     parser.add_argument("--pages", type=int, default=10, help="At most this many pages for 'list p2+' (default 10).")
+    parser.add_argument("--deep-pages", type=int, default=60,
+                        help="Pages to reach through next links for 'deep' (default 60).")
     parser.add_argument("--skip-post", action="store_true", help="Do not measure POST (leaves the data alone).")
     parser.add_argument("--only", default="",
-                        help="Comma list of scenarios to run: ceiling,django,list,one,post (default: all).")
+                        help="Comma list of scenarios to run: ceiling,django,list,deep,one,track,queue,post "
+                             "(default: all).")
     parser.add_argument("--python-client", action="store_true", help="Use the Python client even if wrk is there.")
     options = parser.parse_args()
     load_before = os.getloadavg()
@@ -492,7 +531,9 @@ def main() -> int:
               file=sys.stderr)
 
     print("Reading the data…", file=sys.stderr, flush=True)
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     fixture = load_fixture(options.days)
+    worker_cookie, worker_paths = staff_session(fixture)
     from django.db import connections
 
     from civic311.jurisdictions.models import Jurisdiction
@@ -517,8 +558,8 @@ def main() -> int:
     if api_key:
         refusals = []
         for code in fixture.post_candidates:
-            form = {"api_key": api_key, "service_code": code, "description": "Benchmark: a pothole in the right lane.",
-                    "email": "bench@example.org"}
+            form = {"api_key": api_key, "jurisdiction_id": fixture.jurisdiction_id, "service_code": code,
+                    "description": "Benchmark: a pothole in the right lane.", "email": "bench@example.org"}
             lat, long = fixture.points[0]
             status, _, body = fetch(base_url + "/open311/v2/requests.json",
                                     data=urllib.parse.urlencode({**form, "lat": lat, "long": long}).encode())
@@ -534,8 +575,8 @@ def main() -> int:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     start = (now - dt.timedelta(days=options.days)).isoformat().replace("+00:00", "Z")
     end = now.isoformat().replace("+00:00", "Z")
-    query = urllib.parse.urlencode({"service_code": fixture.busy_service, "start_date": start, "end_date": end,
-                                    "page_size": 1000})
+    query = urllib.parse.urlencode({"jurisdiction_id": fixture.jurisdiction_id, "service_code": fixture.busy_service,
+                                    "start_date": start, "end_date": end, "page_size": 1000})
     list_path = f"/open311/v2/requests.json?{query}"
     results: list[Result] = []
     notes: list[str] = []
@@ -543,30 +584,31 @@ def main() -> int:
     wanted = {name.strip() for name in options.only.split(",") if name.strip()}
 
     def measure(result: Result, *, paths: list[str] | None = None, post: dict | None = None,
-                errors_expected: bool = False) -> None:
+                errors_expected: bool = False, headers: dict[str, str] | None = None) -> None:
         if wanted and result.name.split()[0] not in wanted:
             return
         print(f"  {result.name}: {result.what}", file=sys.stderr, flush=True)
         if options.warmup:
             # Not counted: fills every worker's connections, caches and PostgreSQL's buffers for this call.
-            run_load(post, paths, options.warmup)
-        figures = run_load(post, paths, options.duration)
+            run_load(post, paths, options.warmup, headers)
+        figures = run_load(post, paths, options.duration, headers)
         results.append(from_wrk(result, figures, errors_expected=errors_expected))
 
-    def run_load(post: dict | None, paths: list[str] | None, duration: int) -> dict:
+    def run_load(post: dict | None, paths: list[str] | None, duration: int,
+                 headers: dict[str, str] | None = None) -> dict:
         load = {"duration": duration, "connections": options.connections}
         if use_wrk:
             if post is not None:
                 figures = wrk_post(base_url, "/open311/v2/requests.json", post, fixture.points,
                                    f"bench{secrets.token_hex(4)}", threads=threads, **load)
             else:
-                figures = wrk_get(base_url, paths, threads=threads, **load)
+                figures = wrk_get(base_url, paths, headers, threads=threads, **load)
         else:
             run = f"bench{secrets.token_hex(4)}"
 
             def make(number: int, count: int):
                 if post is None:
-                    return "GET", paths[(number * 7919 + count) % len(paths)], None, {}
+                    return "GET", paths[(number * 7919 + count) % len(paths)], None, headers or {}
                 lat, long = random.choice(fixture.points)
                 form = {**post, "lat": f"{lat + (random.random() - .5) * 4e-4:.6f}",
                         "long": f"{long + (random.random() - .5) * 4e-4:.6f}",
@@ -601,10 +643,25 @@ def main() -> int:
             notes.append(f"list: the last page ({total_pages}) alone takes "
                          f"{time_once(base_url, f'{list_path}&page={total_pages}'):.0f} ms (median of 3, no load)")
 
+        if not wanted or "deep" in wanted:
+            deep = follow_next_links(base_url, list_path + "&page=1", options.deep_pages)
+            if deep:
+                notes.append(f"deep: {len(deep)} pages reached by following each page's Link rel=next "
+                             f"(keyset cursor), from page 2 to page {len(deep) + 1}")
+                measure(Result("deep", f"the same list, pages 2..{len(deep) + 1} by their next links (cursor)"),
+                        paths=deep)
+
         ids = fixture.sample_ids
         if ids:
             measure(Result("one", f"GET requests/<id>.json, {len(ids)} random ids of the whole table in turn"),
-                    paths=[f"/open311/v2/requests/{urllib.parse.quote(str(i))}.json" for i in ids])
+                    paths=[f"/open311/v2/requests/{urllib.parse.quote(str(i))}.json?jurisdiction_id="
+                           f"{urllib.parse.quote(fixture.jurisdiction_id)}" for i in ids])
+            measure(Result("track", f"GET /track/<id>/ (the public track page), {len(ids)} random ids in turn"),
+                    paths=[f"/track/{urllib.parse.quote(str(i))}/" for i in ids])
+        if worker_cookie:
+            measure(Result("queue", "GET the department queue with its counts as a Streets worker: "
+                                    + ", ".join(worker_paths)), paths=worker_paths,
+                    headers={"Cookie": worker_cookie})
 
         if post_form:
             measure(Result("post", f"POST requests.json ({post_form['service_code']}, api_key, lat/long, "
@@ -642,7 +699,7 @@ def report(results: list[Result], fixture: Fixture, options, use_wrk: bool, thre
     ceiling = by_name.get("ceiling")
     if ceiling and ceiling.rate:
         print()
-        for name in ("django", "list p1", "list p2+", "one", "post"):
+        for name in ("django", "list p1", "list p2+", "deep", "one", "track", "queue", "post"):
             if name in by_name:
                 print(f"{name}/ceiling = {by_name[name].rate / ceiling.rate:.3f}")
     print()
