@@ -34,6 +34,7 @@ from statistics import NormalDist
 from typing import NamedTuple
 
 import shapely
+from asgiref.local import Local
 from django.db import connection, connections, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -196,7 +197,15 @@ def generate_history(jurisdiction: Jurisdiction, requests: int = 15_000, days: i
 
 def _write_forked_share(share: int, shares: int) -> HistoryStats:
     assert _forked_share is not None
+    # A forked child must never use a connection object it inherited (its socket, if the parent still had
+    # one open, is the parent's): start from fresh ones, and keep the inherited ones referenced so they are
+    # never finalized here, which would end the parent's session.
+    _inherited_connections.append(connections._connections)  # type: ignore[attr-defined]
+    connections._connections = Local(connections.thread_critical)  # type: ignore[attr-defined]
     return _forked_share.write(share, shares)
+
+
+_inherited_connections: list = []
 
 
 # From this many requests on PostgreSQL, indexes are built after the load instead of during it.
