@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet
 
 # A claimed row is not claimed again for this long: longer than any send may take (timeouts are shorter).
-LEASE = dt.timedelta(minutes=5)
+# It is also how long a row claimed by a worker that died waits before another worker takes it over.
+LEASE = dt.timedelta(seconds=settings.CIVIC311_LEASE_SECONDS)
 
 
 def due(field: str, now: dt.datetime) -> Q:

@@ -8,12 +8,21 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   DATABASE_CONN_MAX_AGE, DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_PGBOUNCER,
                         PostgreSQL connections (docs/running-in-production.md, "PostgreSQL")
   DATABASE_JIT          1 to keep PostgreSQL's JIT on (default off: it slows civic311's short reads)
-  REDIS_URL             redis://127.0.0.1:6379/0             (default: Huey on SQLite in ./var/)
+  REDIS_URL             redis://127.0.0.1:6379/0             (default: Huey on SQLite in ./var/, and the shared
+                        cache (rate limits) in the database table civic311_cache)
+  CIVIC311_TRUSTED_PROXIES  comma list of reverse-proxy addresses or CIDRs whose X-Forwarded-For names the client
+                        (default: 127.0.0.1,::1, as gunicorn's FORWARDED_ALLOW_IPS)
+  CIVIC311_REPORTS_PER_HOUR, CIVIC311_COMMENTS_PER_HOUR, NOTIFICATIONS_SUBSCRIBE_PER_HOUR   public writes allowed
+                        per client address an hour (default 20, 20, 20)
+  CIVIC311_SIGN_IN_FAILURES_PER_ACCOUNT, CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS, CIVIC311_SIGN_IN_LOCKOUT_MINUTES
+                        staff sign-in: wrong passwords or codes allowed per account and per address in a
+                        window of that many minutes (default 5, 20, 15)
   SECRET_KEY            required when DEBUG is off
   ALLOWED_HOSTS         comma list                           (default: localhost names)
   DEBUG                 1/0                                  (default: 1 only when no SECRET_KEY is set)
   CSRF_TRUSTED_ORIGINS  comma list of https://… origins behind a proxy
   EMAIL_URL-style       EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
+                        (without EMAIL_HOST, mail is written to .eml files in EMAIL_FILE_PATH, default ./var/mail/)
   DEFAULT_FROM_EMAIL    sender of outbound mail
   MEDIA_ROOT            where uploaded photos are kept       (default: ./var/media)
   MEDIA_STORAGE, MEDIA_STORAGE_OPTIONS   another storage backend for them (a dotted class, its options as JSON)
@@ -21,6 +30,16 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   CIVIC311_PUBLIC_URL   the site's public address, e.g. https://311.example.gov (links in e-mails and forwarded
                         requests; default: https://<the jurisdiction's host>)
   CIVIC311_OPEN311_TEST_URL  the Open311 test endpoint listed in discovery (default: the production one)
+  CIVIC311_LEASE_SECONDS     how long a worker's claim on an outbox row lasts before another may take it (300)
+  CIVIC311_DEFAULT_JURISDICTION  the jurisdiction_id (e.g. phila.gov) of the jurisdiction a call that names
+                        none and comes to no jurisdiction's host is for (default: the one marked default in
+                        the admin, else the only one); docs/open311.md, "jurisdiction_id"
+  CIVIC311_RETAIN_CONTACT_DAYS   days residents' contact details are kept after their last request closes
+                        (default 730); CIVIC311_RETAIN_SURVEY_CALLBACK_DAYS survey callback numbers (30, at
+                        least 7), CIVIC311_RETAIN_MESSAGE_DAYS sent e-mail/SMS addresses and texts (90),
+                        CIVIC311_RETAIN_AUDIT_DAYS the personal-data audit (1095); docs/privacy.md
+  CIVIC311_ESCALATION_STALE_DAYS  an escalation step or missed date older than this is never acted on (30);
+                        docs/escalation.md
 """
 
 from __future__ import annotations
@@ -74,6 +93,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "nested_admin",  # a service's questions and their choices on one admin page
     # civic311's own apps, one per domain
     "civic311.people",
     "civic311.jurisdictions",
@@ -91,6 +111,7 @@ INSTALLED_APPS = [
     "civic311.surveys",
     "civic311.staff_api",
     "civic311.opendata",
+    "civic311.privacy",  # above people, requests, notifications and surveys: it reaches into all of them
     "civic311.demo",
 ]
 
@@ -236,12 +257,22 @@ CIVIC311_PHOTO_MAX_BYTES = int(os.environ.get("CIVIC311_PHOTO_MAX_BYTES", str(10
 CIVIC311_PHOTOS_PER_REQUEST = 5
 CIVIC311_DESCRIPTION_MAX_CHARS = 4000
 CIVIC311_RESIDENT_REOPEN_DAYS = int(os.environ.get("CIVIC311_RESIDENT_REOPEN_DAYS", "14"))
+# An escalation step or a missed-date redress whose moment passed longer ago than this is history, never
+# fired late (docs/escalation.md, "History is history").
+CIVIC311_ESCALATION_STALE_DAYS = int(os.environ.get("CIVIC311_ESCALATION_STALE_DAYS", "30"))
 CIVIC311_PUBLIC_URL = os.environ.get("CIVIC311_PUBLIC_URL", "").rstrip("/")
 CIVIC311_OPEN311_TEST_URL = os.environ.get("CIVIC311_OPEN311_TEST_URL", "")
+CIVIC311_DEFAULT_JURISDICTION = os.environ.get("CIVIC311_DEFAULT_JURISDICTION", "").strip()
 # Emergency mode's one coordinated message: e-mail addresses (comma-separated) and social accounts
 # ("x=@phl311,facebook=Philly311"; unset: the demo's accounts, written to var/social-outbox.jsonl; empty: none).
 # The raw search log (queries as typed may hold an address) is pruned after this many days; rollups stay.
 CIVIC311_SEARCH_LOG_RETENTION_DAYS = int(os.environ.get("CIVIC311_SEARCH_LOG_RETENTION_DAYS", "90"))
+# Privacy over time (civic311.privacy.retention, docs/privacy.md): how long personal data is kept.
+CIVIC311_RETAIN_CONTACT_DAYS = int(os.environ.get("CIVIC311_RETAIN_CONTACT_DAYS", "730"))
+# At least the surveys' weekly "not called twice" rule, which matches callback numbers of the last 7 days.
+CIVIC311_RETAIN_SURVEY_CALLBACK_DAYS = max(7, int(os.environ.get("CIVIC311_RETAIN_SURVEY_CALLBACK_DAYS", "30")))
+CIVIC311_RETAIN_MESSAGE_DAYS = int(os.environ.get("CIVIC311_RETAIN_MESSAGE_DAYS", "90"))
+CIVIC311_RETAIN_AUDIT_DAYS = int(os.environ.get("CIVIC311_RETAIN_AUDIT_DAYS", "1095"))
 CIVIC311_EMERGENCY_BROADCAST_EMAILS = os.environ.get("CIVIC311_EMERGENCY_BROADCAST_EMAILS", "")
 if "CIVIC311_SOCIAL_ACCOUNTS" in os.environ:
     CIVIC311_SOCIAL_ACCOUNTS = os.environ["CIVIC311_SOCIAL_ACCOUNTS"]
@@ -252,6 +283,9 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap 
 
 # Background work: Django's tasks API, run by Huey. SQLite storage by default; Redis in production.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# How long a worker's claim on an outbox or forwarding row lasts (civic311/leases.py): longer than any send
+# takes; a row claimed by a worker that died is taken over after it.
+CIVIC311_LEASE_SECONDS = int(os.environ.get("CIVIC311_LEASE_SECONDS", "300"))
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", default=False)
 if REDIS_URL:
     HUEY = {
@@ -269,6 +303,24 @@ else:
         "immediate": HUEY_IMMEDIATE,
         "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
     }
+# The shared cache, one for every process and host: rate limits (civic311/rate_limits.py) and cached
+# figures. Redis when there is one; else a database table (created by migrations and bin/setup). TIMEOUT
+# outlasts the longest rate-limit window: the database cache's incr() resets an entry's expiry to it.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "civic311", "TIMEOUT": 7200}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "civic311_cache",
+                          "TIMEOUT": 7200, "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+# Reverse proxies whose X-Forwarded-For is believed (the same hosts as gunicorn's FORWARDED_ALLOW_IPS).
+CIVIC311_TRUSTED_PROXIES = env_list("CIVIC311_TRUSTED_PROXIES", "127.0.0.1,::1")
+# Public writes per client address an hour, and staff sign-in failures per window (docs/second-factor.md).
+CIVIC311_REPORTS_PER_HOUR = int(os.environ.get("CIVIC311_REPORTS_PER_HOUR", "20"))
+CIVIC311_COMMENTS_PER_HOUR = int(os.environ.get("CIVIC311_COMMENTS_PER_HOUR", "20"))
+CIVIC311_SIGN_IN_FAILURES_PER_ACCOUNT = int(os.environ.get("CIVIC311_SIGN_IN_FAILURES_PER_ACCOUNT", "5"))
+CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS", "20"))
+CIVIC311_SIGN_IN_LOCKOUT_MINUTES = int(os.environ.get("CIVIC311_SIGN_IN_LOCKOUT_MINUTES", "15"))
+
 TASKS = {
     "default": {
         "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
@@ -281,8 +333,11 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
+    # Without an SMTP host (the demo) each e-mail is a file, and the log says only where: never residents'
+    # addresses or messages on the console.
+    else "civic311.notifications.mail_files.EmailBackend",
 )
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -298,7 +353,10 @@ NOTIFICATIONS_BACKOFF_BASE_SECONDS = int(os.environ.get("NOTIFICATIONS_BACKOFF_B
 NOTIFICATIONS_BACKOFF_CAP_SECONDS = int(os.environ.get("NOTIFICATIONS_BACKOFF_CAP_SECONDS", "7200"))
 NOTIFICATIONS_SMTP_TIMEOUT = int(os.environ.get("NOTIFICATIONS_SMTP_TIMEOUT", "30"))
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "civic311.localhost")
-NOTIFICATIONS_FALLBACK_URL = os.environ.get("NOTIFICATIONS_FALLBACK_URL", "http://localhost:8000")
+# Links in messages when the site's public address is unknown: the local server on PORT (bin/demo's port),
+# so the worker's e-mails point where `runserver` actually listens.
+NOTIFICATIONS_FALLBACK_URL = (os.environ.get("NOTIFICATIONS_FALLBACK_URL")
+                              or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}")
 NOTIFICATIONS_SUBSCRIBE_PER_HOUR = int(os.environ.get("NOTIFICATIONS_SUBSCRIBE_PER_HOUR", "20"))
 
 # The staff API (civic311.staff_api, docs/staff-api.md): a token first, so an anonymous call is a 401.

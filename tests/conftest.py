@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from civic311.catalogue.selectors import forget_cached_catalogue
@@ -28,6 +29,14 @@ def _fresh_geography_cache():
     forget_cached_geography()
     forget_cached_emergencies()
     forget_cached_catalogue()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counts and cached figures of one test must not carry over to the next.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -512,3 +514,149 @@ def test_an_information_request_needs_the_answer_and_an_information_outcome(clie
 
 def test_staff_without_the_permission_cannot_log_contacts(agent_client):
     assert agent_client.get(CONTACT_ADD).status_code == 403
+
+
+# --- a second city in the admin ---------------------------------------------------------------------
+
+
+class _FormValues(HTMLParser):
+    """What a browser would post from an admin change page: inputs, checked boxes, text areas, selections."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.values: dict[str, list[str]] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._first_option: str | None = None
+        self._selected = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        name = attributes.get("name")
+        if tag == "input" and name and "__prefix__" not in name:
+            kind = attributes.get("type", "text")
+            if kind in {"checkbox", "radio"}:
+                if "checked" in attributes:
+                    self.values.setdefault(name, []).append(attributes.get("value") or "on")
+            elif kind not in {"submit", "button", "file"}:
+                self.values.setdefault(name, []).append(attributes.get("value") or "")
+        elif tag == "textarea" and name and "__prefix__" not in name:
+            self._textarea = name
+            self.values[name] = [""]
+        elif tag == "select" and name and "__prefix__" not in name:
+            self._select, self._selected = name, False
+        elif tag == "option" and self._select and "selected" in attributes:
+            self.values.setdefault(self._select, []).append(attributes.get("value") or "")
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea][0] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def form_values(html: str) -> dict[str, list[str]]:
+    parser = _FormValues()
+    parser.feed(html)
+    values = parser.values
+    values.pop("csrfmiddlewaretoken", None)
+    return {name: value[0] if len(value) == 1 else value for name, value in values.items()}
+
+
+def select_options(html: str, name: str) -> list[str]:
+    found = re.search(rf'<select name="{re.escape(name)}".*?</select>', html, re.S)
+    assert found, name
+    return [unescape(label).strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", found.group(0), re.S)]
+
+
+def test_a_questions_choices_are_edited_on_the_services_own_page(client, superuser, service):
+    attribute = select_attribute(service, "size", ["small", "large"])
+    client.force_login(superuser)
+    url = f"/admin/catalogue/service/{service.pk}/change/"
+    html = client.get(url).content.decode()
+    # The question and both its choices are on the service's page.
+    data = form_values(html)
+    assert data["attributes-0-code"] == "size"
+    assert data["attributes-0-values-TOTAL_FORMS"] == "2"
+    assert {data["attributes-0-values-0-key"], data["attributes-0-values-1-key"]} == {"small", "large"}
+    # Rename a choice, add a third, translate it, and save the page once.
+    names = {data[f"attributes-0-values-{index}-key"]: index for index in range(2)}
+    data[f"attributes-0-values-{names['large']}-name"] = "Large (bigger than a sofa)"
+    data.update({"attributes-0-values-TOTAL_FORMS": "3", "attributes-0-values-2-key": "huge",
+                 "attributes-0-values-2-name": "Huge", "attributes-0-values-2-order": "3",
+                 "attributes-0-values-2-translations": '{"es": {"name": "Enorme"}}',
+                 "attributes-0-values-2-attribute": str(attribute.pk)})
+    response = client.post(url, data)
+    assert response.status_code == 302, re.findall(r'class="errorlist[^"]*">(.*?)</ul>', response.content.decode())
+    values = {value.key: value for value in attribute.values.all()}
+    assert set(values) == {"small", "large", "huge"}
+    assert values["large"].name == "Large (bigger than a sofa)"
+    assert values["huge"].localized("name", "es") == "Enorme"
+
+
+def test_a_bad_choice_on_the_services_page_is_shown_there_and_nothing_is_saved(client, superuser, service):
+    attribute = select_attribute(service, "size", ["small", "large"])
+    client.force_login(superuser)
+    url = f"/admin/catalogue/service/{service.pk}/change/"
+    data = form_values(client.get(url).content.decode())
+    data.update({"name": "Renamed", "attributes-0-values-TOTAL_FORMS": "3", "attributes-0-values-2-key": "huge",
+                 "attributes-0-values-2-name": "Huge", "attributes-0-values-2-order": "3",
+                 "attributes-0-values-2-translations": '{"es": {"nmae": "Enorme"}}',
+                 "attributes-0-values-2-attribute": str(attribute.pk)})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "cannot be translated here" in response.content.decode()
+    service.refresh_from_db()
+    assert service.name == "Illegal Dumping" and attribute.values.count() == 2
+
+
+@pytest.fixture
+def camden(db):
+    from .factories import DepartmentFactory, JurisdictionFactory, ServiceGroupFactory
+
+    city = JurisdictionFactory(slug="camden", name="Camden", jurisdiction_id="camden.gov", is_default=False)
+    DepartmentFactory(jurisdiction=city, slug="streets", name="Streets Department")
+    ServiceGroupFactory(jurisdiction=city, name="Sanitation")
+    NeighborhoodFactory(jurisdiction=city, slug="center-city", name="Center City")
+    return city
+
+
+def test_pickers_name_the_jurisdiction_and_a_citys_page_offers_only_its_own(client, superuser, service, camden,
+                                                                            center_city):
+    from .factories import ServiceGroupFactory
+
+    ServiceGroupFactory(jurisdiction=service.jurisdiction, name="Sanitation")
+    client.force_login(superuser)
+    # Where the object has no city yet, the same-named departments are told apart by their jurisdiction.
+    staff_page = client.get("/admin/people/user/add/").content.decode()
+    assert {"Streets Department (phila.gov)", "Streets Department (camden.gov)"} <= set(
+        select_options(staff_page, "department"))
+    new_service = client.get("/admin/catalogue/service/add/").content.decode()
+    assert {"Sanitation (phila.gov)", "Sanitation (camden.gov)"} <= set(select_options(new_service, "group"))
+    # On Philadelphia's service, only Philadelphia's are offered, still named.
+    page = client.get(f"/admin/catalogue/service/{service.pk}/change/").content.decode()
+    assert [option for option in select_options(page, "department") if "Streets" in option] == [
+        "Streets Department (phila.gov)"]
+    assert "Sanitation (camden.gov)" not in select_options(page, "group")
+    assert "Center City (phila.gov)" in select_options(page, "routing_rules-__prefix__-neighborhood")
+    assert "Center City (camden.gov)" not in select_options(page, "routing_rules-__prefix__-neighborhood")
+    # A routing rule's own page names the service's city, and the question's page its service's.
+    rules = client.get("/admin/catalogue/routingrule/add/").content.decode()
+    assert f"{service} (phila.gov)" in select_options(rules, "service")
+    assert "Center City (camden.gov)" in select_options(rules, "neighborhood")
+
+
+def test_a_service_of_one_city_cannot_take_another_citys_group(client, superuser, service, camden):
+    client.force_login(superuser)
+    url = f"/admin/catalogue/service/{service.pk}/change/"
+    data = form_values(client.get(url).content.decode())
+    data["group"] = str(camden.service_groups.get().pk)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    service.refresh_from_db()
+    assert service.group.jurisdiction_id == service.jurisdiction_id

@@ -323,6 +323,84 @@ def test_the_agents_day_and_the_teams(jurisdiction, agent, other_agent):
         (agent, 3, 1, 180), (other_agent, 1, 0, 360)]
 
 
+# --- the caller hung up (issue 14) ------------------------------------------------------------------------------------
+
+
+def test_a_dropped_call_ends_with_caller_hung_up_and_no_made_up_outcome(jurisdiction, agent, caller):
+    people.record_consent(caller, survey=True, actor=None)
+    with time_machine.travel(NOW, tick=False):
+        contact = services.start_contact(jurisdiction, agent, "phone")
+        services.attach_customer(contact, caller, agent=agent)
+    with time_machine.travel(NOW + dt.timedelta(seconds=40), tick=False):
+        ended = services.caller_hung_up(contact, agent=agent)
+    contact.refresh_from_db()
+    assert (contact.outcome, contact.ended_at, contact.handle_seconds) == (
+        Contact.Outcome.HUNG_UP, NOW + dt.timedelta(seconds=40), 40)
+    assert (contact.survey_consent, contact.callback_phone, contact.summary) == (None, "", "")
+    assert contact.has_outcome and ended.get_outcome_display() == "Caller hung up"
+    caller.refresh_from_db()
+    assert caller.consent_survey is True  # not asked this time: what they said before stands
+    # Nobody calls back a caller who hung up to ask how the call went.
+    from civic311.surveys import services as surveys
+
+    assert surveys.build_work_list(jurisdiction, NOW + dt.timedelta(hours=1)) == 0
+
+
+def test_a_call_that_drops_after_its_request_was_filed_keeps_that_outcome(contact, agent, service):
+    submission = services.file_request_for_contact(contact, report(service), agent=agent)
+    services.caller_hung_up(contact, agent=agent)
+    contact.refresh_from_db()
+    assert (contact.outcome, contact.service_request) == (Contact.Outcome.SERVICE_REQUEST,
+                                                          submission.service_request)
+    assert contact.ended_at is not None and contact.survey_consent is None
+
+
+def test_hanging_up_is_refused_when_it_cannot_apply(jurisdiction, contact, agent, other_agent):
+    with pytest.raises(PermissionDenied):
+        services.caller_hung_up(contact, agent=other_agent)
+    walk_in = services.start_contact(jurisdiction, agent, "walk_in")
+    with pytest.raises(ValidationError) as refused:
+        services.caller_hung_up(walk_in, agent=agent)
+    assert "Only a phone call can be hung up" in refused.value.message_dict["contact"][0]
+    services.caller_hung_up(contact, agent=agent)
+    with pytest.raises(ValidationError):  # once ended, it is ended
+        services.caller_hung_up(contact, agent=agent)
+    walk_in.refresh_from_db()
+    assert (walk_in.outcome, walk_in.ended_at) == (Contact.Outcome.PENDING, None)
+
+
+def test_hung_up_calls_count_as_finished_not_open(jurisdiction, agent):
+    with time_machine.travel(NOW, tick=False):
+        answered = services.start_contact(jurisdiction, agent, "phone", now=NOW - dt.timedelta(minutes=4))
+        services.answer_information(answered, summary="An answer.", agent=agent)
+        services.finish_contact(answered, agent=agent, survey_consent=False, now=NOW)
+        dropped = services.start_contact(jurisdiction, agent, "phone", now=NOW - dt.timedelta(minutes=2))
+        services.caller_hung_up(dropped, agent=agent, now=NOW)
+        day = selectors.agent_contacts_today(agent, jurisdiction)
+        team = selectors.team_today(jurisdiction)
+    assert (day.finished, day.hung_up, day.open_contacts, day.average_handle_seconds) == (2, 1, [], 180)
+    assert [(r.contacts, r.open) for r in team] == [(2, 0)]
+
+
+def test_the_console_page_ends_a_dropped_call(client, contact, agent, jurisdiction):
+    client.force_login(agent)
+    page = client.get(reverse("console:contact", args=[contact.pk])).content.decode()
+    assert f'action="{reverse("console:hung_up", args=[contact.pk])}"' in page
+    response = client.post(reverse("console:hung_up", args=[contact.pk]), follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[0][0] == reverse("console:contact", args=[contact.pk])
+    assert "Contact ended: the caller hung up." in html and "Caller hung up</p>" in html
+    assert reverse("console:hung_up", args=[contact.pk]) not in html  # finished: no button
+    again = client.post(reverse("console:hung_up", args=[contact.pk]), follow=True)
+    assert "This contact is finished; start a new one." in again.content.decode()
+    home = client.get(reverse("console:home")).content.decode()
+    assert "Of these, 1 caller hung up." in home
+    # A walk-in has no such button.
+    walk_in = services.start_contact(jurisdiction, agent, "walk_in")
+    assert reverse("console:hung_up", args=[walk_in.pk]) not in client.get(
+        reverse("console:contact", args=[walk_in.pk])).content.decode()
+
+
 # --- duplicate suggestions and answers ------------------------------------------------------------------------------
 
 
@@ -369,7 +447,7 @@ def get_urls(pk: int) -> list[str]:
 
 def post_urls(pk: int) -> list[str]:
     return [reverse(f"console:{name}", args=[pk]) for name in
-            ("choose_customer", "new_customer", "file_request", "attach", "answer", "finish")]
+            ("choose_customer", "new_customer", "file_request", "attach", "answer", "finish", "hung_up")]
 
 
 @pytest.mark.parametrize("role", list(StaffRole))

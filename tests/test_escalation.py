@@ -413,7 +413,98 @@ def test_every_demo_department_has_a_three_step_ladder_and_goes_with_the_city(db
               .order_by("code").first())
     filed = filed_request(simple)
     assert filed.expected_at is not None
-    escalation.sweep(filed.expected_at + dt.timedelta(days=30))
+    escalation.sweep(filed.expected_at + dt.timedelta(days=7))
     assert fired(filed) == ["point person", "supervisor", "director"]
     demo.delete_demo_city(city)
     assert not Escalation.objects.exists() and not EscalationStep.objects.exists()
+
+
+# --- history is history: imports and windows long closed (issue 14) ------------------------------------------
+
+
+def _imported(service, **row):
+    """A request loaded by `import_requests` (Philadelphia's columns), as a city loads its past."""
+    import io
+
+    from civic311.opendata.services import import_requests
+
+    from .test_open_data_import import philly_csv
+
+    values = {"service_code": service.code, "service_name": service.name, **row}
+    import_requests(service.jurisdiction, io.BytesIO(philly_csv(values)), None, rejects=io.StringIO())
+    number = row.get("service_request_id", "9000001")
+    return ServiceRequest.objects.get(jurisdiction=service.jurisdiction, tracking_number=number)
+
+
+def _untouched(service_request: ServiceRequest, updated_at: dt.datetime) -> None:
+    service_request.refresh_from_db()
+    assert not Escalation.objects.filter(service_request=service_request).exists()
+    assert not service_request.history.exclude(kind=HistoryEntry.Kind.OPENED).exists()
+    assert service_request.updated_at == updated_at
+    assert not service_request.is_priority and service_request.redress_due_at is None
+
+
+def test_an_imported_overdue_request_from_2020_is_history_not_live_work(ladder, told):
+    service, _steps = ladder
+    imported = _imported(service, status="Open", requested_datetime="2020-03-02T10:00:00-05:00",
+                         updated_datetime="2020-03-03T09:00:00-05:00", expected_datetime="2020-03-09T17:00:00-04:00")
+    assert imported.is_imported and imported.is_open and imported.expected_at < FILED
+    updated_at = imported.updated_at
+    # Minutes after the import, and again years after its date: nothing happens to it.
+    for moment in (dt.datetime.now(dt.UTC), local(2020, 3, 12, 9)):
+        assert sweep_at(moment) == {"escalated": 0, "redressed": 0}
+    _untouched(imported, updated_at)
+    # Called directly (not through the sweep), the rules still hold.
+    assert escalation.escalate(imported, list(service.department.escalation_steps.all()), DIRECTOR_AT) == 0
+    assert escalation.redress(imported, DIRECTOR_AT) is False
+    _untouched(imported, updated_at)
+    assert told() == []
+
+
+def test_an_imported_request_due_yesterday_is_not_escalated_either(ladder, told):
+    service, _steps = ladder
+    imported = _imported(service, status="Open", requested_datetime="2026-11-20T10:00:00-05:00",
+                         expected_datetime="2026-11-25T17:00:00-05:00")
+    updated_at = imported.updated_at
+    assert sweep_at(DIRECTOR_AT + dt.timedelta(hours=1)) == {"escalated": 0, "redressed": 0}
+    _untouched(imported, updated_at)
+
+
+def test_a_request_filed_here_still_escalates_and_is_redressed(ladder, told):
+    service, _steps = ladder
+    live = file_request(service)
+    assert not live.is_imported
+    assert sweep_at(DIRECTOR_AT + dt.timedelta(hours=1)) == {"escalated": 3, "redressed": 1}
+
+
+def test_a_window_long_closed_is_not_acted_on(ladder, told, settings):
+    settings.CIVIC311_ESCALATION_STALE_DAYS = 30
+    service, _steps = ladder
+    live = file_request(service)
+    updated_at = live.updated_at
+    # Found by the sweep only 40 days after its due date (a sweep stopped for weeks, a ladder added late):
+    # a date missed that long ago is no news to tell the resident, and no step is due any more.
+    assert sweep_at(DUE + dt.timedelta(days=40)) == {"escalated": 0, "redressed": 0}
+    _untouched(live, updated_at)
+    # Within the limit, the late sweep catches up on every step whose time has come, and the redress.
+    assert sweep_at(DIRECTOR_AT + dt.timedelta(days=25)) == {"escalated": 2, "redressed": 1}
+    assert fired(live) == ["supervisor", "director"]  # the point person's moment is more than 30 days back
+
+
+def test_the_stale_limit_is_exact(ladder, told, settings):
+    settings.CIVIC311_ESCALATION_STALE_DAYS = 30
+    service, _steps = ladder
+    live = file_request(service)
+    limit = dt.timedelta(days=30)
+    assert escalation.redress(live, DUE + limit + dt.timedelta(seconds=1)) is False
+    assert escalation.redress(live, DUE + limit) is True
+
+
+def test_a_live_request_updated_by_an_import_stays_live(ladder, told):
+    service, _steps = ladder
+    live = file_request(service)
+    again = _imported(service, service_request_id=live.tracking_number, status="Open",
+                      requested_datetime="2026-11-20T10:00:00-05:00", expected_datetime="2026-11-25T17:00:00-05:00")
+    assert again.pk == live.pk and ServiceRequest.objects.count() == 1
+    assert not again.is_imported
+    assert sweep_at(DIRECTOR_AT + dt.timedelta(hours=1)) == {"escalated": 3, "redressed": 1}

@@ -283,10 +283,13 @@ def test_a_service_of_another_jurisdiction_is_unknown_here(jurisdiction, center_
 
 
 def test_a_missing_required_answer_names_the_attribute(jurisdiction, questions, center_city):
+    # The error is keyed by the attribute's code; its message names the question as residents read it.
+    label = questions.attributes.get(code="size").description
     errors = refused(jurisdiction, report(questions, answers={}))
     assert list(errors) == ["attribute[size]"]
-    assert "size" in errors["attribute[size]"][0]
-    assert "size" in refused(jurisdiction, report(questions, answers={"size": "  "}))["attribute[size]"][0]
+    assert errors["attribute[size]"] == [f"“{label}” is required."]
+    assert refused(jurisdiction, report(questions, answers={"size": "  "}))["attribute[size]"] == [
+        f"“{label}” is required."]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from civic311.notifications import services as notifications
+from civic311.notifications.models import OutboundMessage
 from civic311.open311 import forwarding
 from civic311.open311.georeport_client import GeoReportClient, GeoReportError
 from civic311.open311.models import ForwardedRequest, WorkOrderSystem
@@ -558,7 +560,7 @@ def test_a_request_without_their_id_an_hour_after_sending_raises_one_alert(syste
     assert note.actor_label == "System"
 
 
-def test_an_alert_whose_mail_fails_is_raised_by_the_next_sweep(system, service, remote, monkeypatch):
+def test_an_alert_whose_mail_fails_is_kept_in_the_outbox_and_retried(system, service, remote, monkeypatch):
     remote.failures = ["500"] * forwarding.MAX_ATTEMPTS
     start = timezone.now()
     request = filed_request(service)
@@ -566,14 +568,20 @@ def test_an_alert_whose_mail_fails_is_raised_by_the_next_sweep(system, service, 
     def broken_mail(*args, **kwargs):
         raise ConnectionRefusedError("no mail server")
 
-    monkeypatch.setattr(forwarding, "send_mail", broken_mail)
-    assert forwarding.raise_alerts(now=start + dt.timedelta(minutes=61)) == 0
-    assert forwarded_for(request).alerted_at is None
-    assert not any(note.text.startswith("Alert:") for note in internal_notes(request))
+    monkeypatch.setattr(mail.backends.locmem.EmailBackend, "send_messages", broken_mail)
+    # The alert is raised once, with its note, whatever the mail server does: the e-mail is an outbox row
+    # written in the same transaction, sent by the worker and retried with backoff until it goes.
+    assert forwarding.raise_alerts(now=start + dt.timedelta(minutes=61)) == 1
+    assert forwarded_for(request).alerted_at is not None
+    assert [n for n in internal_notes(request) if n.text.startswith("Alert:")]
+    [queued] = OutboundMessage.objects.filter(dedup_key__startswith="staff:forwarding-alert:")
+    assert (queued.state, queued.attempts, queued.last_error) == (
+        OutboundMessage.State.PENDING, 1, "ConnectionRefusedError")
+    assert mail.outbox == []
     monkeypatch.undo()
-    monkeypatch.setattr(forwarding, "TIMEOUT", (2.0, 0.5))
-    assert forwarding.raise_alerts(now=start + dt.timedelta(minutes=66)) == 1
+    assert notifications.deliver(queued.pk, now=queued.next_attempt_at + dt.timedelta(seconds=1)) == "sent"
     assert len(mail.outbox) == 1
+    assert forwarding.raise_alerts(now=start + dt.timedelta(minutes=66)) == 0  # raised once
 
 
 def test_a_token_that_never_resolves_raises_the_alert(system, service, remote):

@@ -16,6 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civic311.catalogue.models import Service, ServiceAttribute
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.jurisdictions.selectors import forget_cached_geography
 from civic311.open311 import endpoints, selectors
 from civic311.people.models import StaffRole
 from civic311.requests import services as requests
@@ -195,7 +197,7 @@ def test_discovery_in_xml(client, city):
     for item in endpoints_:
         assert names(item) == ["specification", "url", "changeset", "type", "formats"]
         assert item.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
-        assert item.findtext("url") == "http://testserver/open311/v2/"
+        assert item.findtext("url") == "http://testserver/open311/v2"
         assert item.findtext("changeset") == root.findtext("changeset")
         assert [f.tag for f in item.find("formats")] == ["format", "format"]
         assert [f.text for f in item.find("formats")] == ["text/xml", "application/json"]
@@ -205,7 +207,7 @@ def test_discovery_in_json_uses_the_host_called(client, city):
     body = as_json(get(client, "discovery.json", HTTP_HOST="311.phila.gov"))
     assert list(body) == ["changeset", "contact", "key_service", "endpoints"]
     assert body["changeset"][-6:] in ("-05:00", "-04:00")
-    assert [e["url"] for e in body["endpoints"]] == ["http://311.phila.gov/open311/v2/"] * 2
+    assert [e["url"] for e in body["endpoints"]] == ["http://311.phila.gov/open311/v2"] * 2
     assert body["endpoints"][0]["formats"] == ["text/xml", "application/json"]
 
 
@@ -368,7 +370,7 @@ def test_a_request_in_json(client, filed):
         "zipcode": "19107",
         "lat": 39.9526,
         "long": -75.1635,
-        "media_url": "",
+        "media_url": None,
     }
     assert isinstance(item["service_request_id"], str)
 
@@ -891,7 +893,11 @@ def camden(db):
     return county, service
 
 
-def test_with_several_jurisdictions_the_id_is_required(client, dumping, camden):
+def test_with_several_jurisdictions_the_id_is_required_only_without_a_default(client, dumping, camden):
+    # Philadelphia is the one marked default: its clients need not send jurisdiction_id (issue 14).
+    assert "SR-ST02" in [s["service_code"] for s in as_json(get(client, "services.json"))]
+    Jurisdiction.objects.update(is_default=False)
+    forget_cached_geography()
     for path in ("services.json", "services/SR-ST02.json", "requests.json", "requests/1.json"):
         assert "jurisdiction_id" in error_of(get(client, path), 400)
     assert "nowhere.gov" in error_of(get(client, "services.json", jurisdiction_id="nowhere.gov"), 404)

@@ -85,13 +85,13 @@ def test_get_lists_status_changes_and_public_notes(client, filed, staff, service
     entries = list(filed.history.filter(is_public=True).exclude(kind=HistoryEntry.Kind.OPENED).order_by("pk"))
     assert body(response) == [
         {"update_id": str(entries[0].pk), "service_request_id": filed.tracking_number, "status": "IN_PROGRESS",
-         "updated_datetime": stamp(entries[0].created_at), "description": "Crew on the way.", "media_url": "",
+         "updated_datetime": stamp(entries[0].created_at), "description": "Crew on the way.", "media_url": None,
          "external_status_code": "in_progress"},
         {"update_id": str(entries[1].pk), "service_request_id": filed.tracking_number, "status": "IN_PROGRESS",
-         "updated_datetime": stamp(entries[1].created_at), "description": "Still working on it.", "media_url": "",
+         "updated_datetime": stamp(entries[1].created_at), "description": "Still working on it.", "media_url": None,
          "external_status_code": "in_progress"},
         {"update_id": str(entries[2].pk), "service_request_id": filed.tracking_number, "status": "CLOSED",
-         "updated_datetime": stamp(entries[2].created_at), "description": "Repair Completed", "media_url": "",
+         "updated_datetime": stamp(entries[2].created_at), "description": "Repair Completed", "media_url": None,
          "external_status_code": "closed"},
     ]
     assert response["X-Total-Count"] == "3"
@@ -174,7 +174,7 @@ def test_post_maps_each_status(client, filed, key, issued, fms, status, note_onl
         assert filed.status_notes == "Said by the council."
     assert body(response) == [{
         "update_id": str(entry.pk), "service_request_id": filed.tracking_number, "status": fms,
-        "updated_datetime": stamp(entry.created_at), "description": "Said by the council.", "media_url": "",
+        "updated_datetime": stamp(entry.created_at), "description": "Said by the council.", "media_url": None,
         "external_status_code": status.value,
     }]
     received = ReceivedUpdate.objects.get()

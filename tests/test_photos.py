@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageFile, PngImagePlugin
 
 from civic311.requests.models import Photo
 from civic311.requests.photos import MAX_EDGE, process_photo
@@ -258,6 +258,73 @@ def test_a_gif_claiming_a_huge_canvas_is_refused():
     gif[6:10] = struct.pack("<HH", 65535, 65535)  # the logical screen: 4.3 gigapixels
     with pytest.raises(ValidationError):
         process_photo(upload(bytes(gif), "bomb.gif"))
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    """A real, valid 1-bit PNG of blank rows: the issue's 6 KB file that decodes to 7000 x 7000 pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * ((width + 7) // 8 + 1)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def decoded_sizes(monkeypatch):
+    """The sizes Pillow decodes images at (a spy: decoding still happens)."""
+    sizes: list[tuple[int, int]] = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(self):
+        if self.tile:  # not yet decoded
+            sizes.append(self.size)
+        return real_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return sizes
+
+
+def test_a_6_kb_png_of_7000_by_7000_pixels_is_refused_before_anything_is_decoded(decoded_sizes):
+    content = _blank_png(7000, 7000)
+    assert len(content) < 8_000
+    assert decoded(content).size == (7000, 7000)  # a real image, that Pillow would decode whole
+    decoded_sizes.clear()
+    with pytest.raises(ValidationError) as caught:
+        process_photo(upload(content, "blank.png"))
+    assert "too many pixels (at most 16 megapixels)" in caught.value.messages[0]
+    assert decoded_sizes == []
+
+
+@pytest.mark.parametrize(("fmt", "size", "refused"), [
+    ("PNG", (4096, 4096), False), ("PNG", (4097, 4096), True),
+    ("JPEG", (8000, 5000), False), ("JPEG", (8000, 5001), True),
+])
+def test_the_pixel_caps_are_16_megapixels_and_40_for_jpeg(fmt, size, refused):
+    # Headers that claim the size (a JPEG's SOF, a PNG's IHDR) on a tiny real image: refused or read on.
+    content = bytearray(encode(Image.new("L", (16, 16)), fmt))
+    if fmt == "PNG":
+        content = bytearray(_png_header_only(*size))
+    else:
+        sof = content.index(b"\xff\xc0")
+        content[sof + 5:sof + 9] = struct.pack(">HH", size[1], size[0])
+    try:
+        process_photo(upload(bytes(content), f"photo.{fmt.lower()}"))
+        message = ""
+    except ValidationError as error:  # under the cap, the (missing) pixels are what is wrong
+        message = error.messages[0]
+    assert ("too many pixels" in message) is refused
+
+
+def test_a_big_jpeg_is_decoded_at_a_reduced_size_not_whole(decoded_sizes):
+    content = encode(Image.new("RGB", (6000, 4000), (90, 120, 60)), "JPEG", quality=80)
+    processed = process_photo(upload(content, "big.jpg"))
+    assert (processed.width, processed.height) == (2048, 1365)
+    # draft(): the decoder shrank it by half as it decoded (3000 x 2000), never 24 megapixels in memory.
+    assert decoded_sizes[-1] == (3000, 2000)
 
 
 # --- where photos are stored ----------------------------------------------------------------------------

@@ -378,6 +378,15 @@ def test_bad_input_comes_back_next_to_its_field_and_writes_nothing(
     assert "<title>Error:" in response.content.decode()
 
 
+def test_a_missing_answer_names_the_question_never_its_internal_code(client, form_service, report_url):
+    response = client.post(report_url, valid_report(**{"attribute[what]": "", "attribute[size]": None}))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert text_of(response, "id_attribute_what-error") == "Error: “What was dumped?” is required."
+    assert text_of(response, "id_attribute_size-error") == "Error: “How big is the pile?” is required."
+    assert "(attribute" not in html and "attribute what" not in html and "attribute size" not in html
+
+
 def test_an_oversize_photo_is_refused(client, form_service, report_url, settings):
     settings.CIVIC311_PHOTO_MAX_BYTES = 1024 * 1024
     before = counts()
@@ -524,7 +533,7 @@ def test_a_private_request_hides_its_address(client, form_service):
                             answers={"what": "Secret answer", "size": "small"},
                             photos=[_photo("p.jpg", jpeg_bytes())])
     html = client.get(reverse("public:track_request", args=[private.tracking_number])).content.decode()
-    assert "Illegal Dumping" in html
+    assert "This request is private" in html and "Illegal Dumping" not in html  # only that it exists (issue 14)
     assert "1234 Hidden Lane" not in html and "Secret answer" not in html and "/media/" not in html
     public = dumping_request(form_service, address="1500 Market St")
     public_page = client.get(reverse("public:track_request", args=[public.tracking_number]))

@@ -3,13 +3,13 @@
 Every operation gets a small, derandomized budget of generated requests (valid ones, and invalid ones
 that the API must refuse) signed with a staff token that holds every permission, against a small
 seeded city. No response may be a 5xx, and every response must be one the schema documents, with the
-documented content type and body. FUZZ_EXAMPLES raises the budget for a longer local run.
+documented content type and body. FUZZ_EXAMPLES raises the budget for a longer local run. The run is
+bounded by that number of examples, never by the clock: a loaded machine is slow, not wrong.
 """
 
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -74,7 +74,6 @@ def fuzz_token(db):
 
 
 def test_the_staff_api_survives_fuzzing_from_its_own_schema(in_process_wsgi, seeded_city, fuzz_token):
-    started = time.monotonic()
     schema = schemathesis.openapi.from_wsgi("/api/schema/", in_process_wsgi)
     headers = {"Authorization": f"Token {fuzz_token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -99,6 +98,3 @@ def test_the_staff_api_survives_fuzzing_from_its_own_schema(in_process_wsgi, see
             except Unsatisfiable:
                 # Nothing in this operation can be made invalid (no parameters, or free-form strings only).
                 assert mode == GenerationMode.NEGATIVE, operation.label
-
-    elapsed = time.monotonic() - started
-    assert elapsed < 120, f"the fuzz budget is meant for CI: it took {elapsed:.0f} s"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import resolve
 
 from civic311.people.models import StaffRole
-from civic311.people.staff_pages import staff_navigation, staff_page
+from civic311.people.staff_pages import current_menu_item, staff_navigation, staff_page
 
 from .factories import DepartmentFactory, StaffFactory, staff_in_role, with_role
 
@@ -87,3 +90,88 @@ def test_the_staff_menu_follows_the_roles(role, menu):
 
 def test_residents_get_no_staff_menu():
     assert staff_navigation(_get(AnonymousUser())) == {}
+
+
+# --- the staff menu marks the page being shown, and only it -----------------------------------------------
+
+
+def _marked_menu_items(html: str) -> list[str]:
+    """The hrefs of the staff menu's links marked as the current page."""
+    menu = html.split('<ul class="navbar-nav me-auto">', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'<a class="nav-link active" aria-current="page" href="([^"]+)"', menu)
+
+
+@pytest.fixture
+def everything_user(jurisdiction):
+    """A member of staff every menu item is shown to: an administrator who also takes calls."""
+    return with_role(with_role(StaffFactory(username="morgan"), StaffRole.ADMIN), StaffRole.AGENT)
+
+
+@pytest.mark.parametrize(("path", "item"), [
+    ("/console/", "/console/"),
+    ("/work/", "/work/"),
+    ("/surveys/", "/surveys/"),
+    ("/surveys/follow-ups/", "/surveys/"),
+    ("/surveys/reports/", "/surveys/reports/"),
+    ("/surveys/reports/month/2026-01/", "/surveys/reports/"),
+    ("/surveys/results/{me}/", "/surveys/results/"),
+    ("/insights/board/", "/insights/board/"),
+    ("/insights/search/", "/insights/search/"),
+    ("/emergencies/", "/emergencies/"),
+])
+def test_the_staff_menu_marks_exactly_the_current_page(client, everything_user, path, item):
+    client.force_login(everything_user)
+    response = client.get(path.format(me=everything_user.pk))
+    assert response.status_code == 200, path
+    assert _marked_menu_items(response.content.decode()) == [item]
+
+
+def test_a_supervisor_coaching_an_agent_is_in_the_reports_not_in_their_own_results(client, jurisdiction):
+    from civic311.people.models import Team
+
+    supervisor = with_role(with_role(StaffFactory(username="rosa"), StaffRole.SUPERVISOR), StaffRole.AGENT)
+    agent = with_role(StaffFactory(username="alex"), StaffRole.AGENT)
+    agent.team = Team.objects.create(jurisdiction=jurisdiction, name="Day", supervisor=supervisor)
+    agent.save(update_fields=["team"])
+    client.force_login(supervisor)
+    response = client.get(f"/surveys/results/{agent.pk}/")
+    assert response.status_code == 200
+    assert _marked_menu_items(response.content.decode()) == ["/surveys/reports/"]
+
+
+def test_staff_outside_the_menu_see_nothing_marked(client, jurisdiction):
+    user = staff_in_role(StaffRole.SUPERVISOR)
+    request = RequestFactory().get("/account/second-factor/")
+    request.user = user
+    request.resolver_match = resolve("/account/second-factor/")
+    assert current_menu_item(request) == ""
+
+
+# --- staff sign in on civic311's own page ------------------------------------------------------------------
+
+
+def test_the_staff_sign_in_is_civic311s_own_page(client, jurisdiction):
+    response = client.get("/admin/login/?next=/console/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Django" not in html
+    assert "<title>Staff sign-in | civic311 staff</title>" in html
+    assert f"{jurisdiction.name} 311" in html
+    assert 'name="next" value="/console/"' in html and 'autocomplete="current-password"' in html
+    assert 'class="navbar-nav me-auto"' not in html  # no staff menu before signing in
+
+
+def test_a_wrong_password_is_said_on_the_same_page(client, jurisdiction):
+    StaffFactory(username="pat")
+    response = client.post("/admin/login/", {"username": "pat", "password": "wrong", "next": "/console/"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Django" not in html
+    assert 'id="sign-in-errors"' in html and "<title>Error: Staff sign-in" in html
+    assert 'value="pat"' in html
+
+
+def test_the_admin_pages_say_civic311_not_django(admin_client):
+    for path in ("/admin/", "/admin/password_change/"):
+        html = admin_client.get(path).content.decode()
+        assert "Django" not in html, path
+        assert "civic311 administration" in html, path

@@ -121,11 +121,12 @@ def test_transfer_to_a_supervisor_and_resolution(client, jurisdiction, entry):
     signed_in(client, caller)
     client.post(reverse("surveys:claim", args=[entry.pk]))
     bad = client.post(reverse("surveys:transfer", args=[entry.pk]), {
-        "owner": boss.pk, "deadline": "2001-01-01T09:00", "words": "Nobody came."})
+        "transfer-owner": boss.pk, "transfer-deadline": "2001-01-01T09:00", "transfer-words": "Nobody came."})
     assert bad.status_code == 400 and "deadline in the future" in bad.content.decode()
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=1), jurisdiction.zone)
     good = client.post(reverse("surveys:transfer", args=[entry.pk]), {
-        "owner": boss.pk, "deadline": deadline.strftime("%Y-%m-%dT%H:%M"), "words": "Nobody came, twice."})
+        "transfer-owner": boss.pk, "transfer-deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
+        "transfer-words": "Nobody came, twice."})
     assert good.status_code == 302
     task = FollowUpTask.objects.get()
     assert (task.owner, task.created_by, task.words, task.entry, task.state) == (

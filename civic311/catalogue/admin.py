@@ -6,13 +6,15 @@ group must belong to the service's city); ModelAdmin calls them on every save.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+import nested_admin
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from civic311.jurisdictions.admin import JurisdictionPickersMixin
 from civic311.requests.models import EscalationStep
 
 from .models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
@@ -52,7 +54,7 @@ class EscalationStepInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(TranslationsMixin, admin.ModelAdmin):
+class DepartmentAdmin(JurisdictionPickersMixin, TranslationsMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "jurisdiction", "point_person", "contact_email", "contact_phone")
     list_filter = ("jurisdiction",)
     list_select_related = ("jurisdiction",)
@@ -67,7 +69,7 @@ class DepartmentAdmin(TranslationsMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceGroup)
-class ServiceGroupAdmin(TranslationsMixin, admin.ModelAdmin):
+class ServiceGroupAdmin(JurisdictionPickersMixin, TranslationsMixin, admin.ModelAdmin):
     list_display = ("name", "order", "jurisdiction")
     list_editable = ("order",)
     list_filter = ("jurisdiction",)
@@ -96,34 +98,41 @@ class RoutingRuleForm(forms.ModelForm):
         return cleaned
 
 
-class ServiceAttributeInline(admin.TabularInline):
+class AttributeValueInline(TranslationsMixin, nested_admin.NestedTabularInline):
+    """A list question's choices, under the question: on the service's page and on the question's own."""
+
+    model = AttributeValue
+    extra = 0
+    fields = ("order", "key", "name", "translations")
+    verbose_name = _("choice")
+    verbose_name_plural = _("choices")
+
+    class Media:
+        css = {"all": ("catalogue/admin.css",)}  # the row of a choice fits inside its question
+
+
+class ServiceAttributeInline(TranslationsMixin, nested_admin.NestedStackedInline):
+    """The service's questions, each with its choices: the whole form is edited on one page."""
+
     model = ServiceAttribute
     extra = 0
-    fields = ("order", "code", "datatype", "description", "required", "variable")
-    # The choices of a list question and the translations are edited on the question's own page.
-    show_change_link = True
+    verbose_name = _("question")
+    verbose_name_plural = _("questions")
+    fields = (("order", "code", "datatype"), "description", "datatype_description", ("required", "variable"),
+              "translations")
+    inlines = [AttributeValueInline]
 
 
-class RoutingRuleInline(TranslationsMixin, admin.StackedInline):
+class RoutingRuleInline(JurisdictionPickersMixin, TranslationsMixin, nested_admin.NestedStackedInline):
     model = RoutingRule
     form = RoutingRuleForm
     extra = 0
     fields = ("order", "kind", ("neighborhood", "department"), ("attribute_code", "attribute_value"), "message",
               "translations")
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        if obj is not None:
-            # Offer only the service's own city's neighborhoods and departments.
-            for name in ("neighborhood", "department"):
-                field = cast(forms.ModelChoiceField, formset.form.base_fields[name])
-                if field.queryset is not None:
-                    field.queryset = field.queryset.filter(jurisdiction=obj.jurisdiction_id)
-        return formset
-
 
 @admin.register(Service)
-class ServiceAdmin(TranslationsMixin, admin.ModelAdmin):
+class ServiceAdmin(JurisdictionPickersMixin, TranslationsMixin, nested_admin.NestedModelAdmin):
     list_display = ("code", "name", "group", "department", "sla", "kind", "is_active")
     list_display_links = ("code", "name")
     list_filter = ("kind", "is_active", "sla_unit", "group", "department", "jurisdiction")
@@ -149,31 +158,23 @@ class ServiceAdmin(TranslationsMixin, admin.ModelAdmin):
         return ngettext("%(count)d business day", "%(count)d business days", count) % {"count": count}
 
 
-class AttributeValueInline(TranslationsMixin, admin.TabularInline):
-    model = AttributeValue
-    extra = 1
-    fields = ("order", "key", "name", "translations")
-
-
 @admin.register(ServiceAttribute)
-class ServiceAttributeAdmin(TranslationsMixin, admin.ModelAdmin):
+class ServiceAttributeAdmin(JurisdictionPickersMixin, TranslationsMixin, nested_admin.NestedModelAdmin):
     list_display = ("code", "service", "datatype", "required", "variable", "order")
     list_filter = ("datatype", "required")
     list_select_related = ("service",)
     search_fields = ("code", "description", "service__code", "service__name")
-    autocomplete_fields = ("service",)
     fields = ("service", "order", "code", "datatype", "description", "datatype_description", "required",
               "variable", "translations")
     inlines = [AttributeValueInline]
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(TranslationsMixin, admin.ModelAdmin):
+class RoutingRuleAdmin(JurisdictionPickersMixin, TranslationsMixin, admin.ModelAdmin):
     form = RoutingRuleForm
     list_display = ("service", "kind", "neighborhood", "department", "attribute_code", "attribute_value", "order")
     list_filter = ("kind",)
     list_select_related = ("service", "neighborhood", "department")
     search_fields = ("service__code", "service__name", "attribute_code", "attribute_value")
-    autocomplete_fields = ("service",)
     fields = ("service", "order", "kind", ("neighborhood", "department"), ("attribute_code", "attribute_value"),
               "message", "translations")

@@ -108,7 +108,7 @@ class ServiceGroup(Translatable):
 
 
 class Service(Translatable):
-    translatable_fields = ("name", "description")
+    translatable_fields = ("name", "description", "service_notice")
     class Kind(models.TextChoices):
         REQUEST = "request", _("Service request")
         INFORMATION = "information", _("Information only")

@@ -22,7 +22,17 @@ from civic311.jurisdictions.selectors import business_calendar
 from civic311.process_cache import ProcessCache
 
 from . import signals  # noqa: F401  (forgets the kept catalogue below whenever it changes)
-from .models import Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from .catalogue_file import (
+    CatalogueFile,
+    ChoiceSpec,
+    DepartmentSpec,
+    EscalationStepSpec,
+    GroupSpec,
+    QuestionSpec,
+    RuleSpec,
+    ServiceSpec,
+)
+from .models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
 
 ATTRIBUTE_STRING_MAX = 500
 ATTRIBUTE_TEXT_MAX = 4000
@@ -50,39 +60,6 @@ def services_in_groups(jurisdiction: Jurisdiction) -> list[tuple[ServiceGroup, l
     for service in offered_services(jurisdiction):
         grouped.setdefault(service.group_id, (service.group, []))[1].append(service)
     return list(grouped.values())
-
-
-def search_services(jurisdiction: Jurisdiction, query: str, limit: int = 20) -> list[Service]:
-    """Services whose name, code, keywords or description mention every word of the query.
-
-    A small catalogue (tens of services) is matched in Python, so translated names count too; the
-    knowledge base brings full-text search with typo tolerance.
-    """
-    words = [word for word in query.casefold().split() if word][:10]
-    services = list(offered_services(jurisdiction))
-    if not words:
-        return services[:limit]
-
-    def score(service: Service) -> int:
-        title = f"{service.name} {service.localized('name')} {service.code}".casefold()
-        keywords = service.keywords.casefold()
-        body = f"{service.description} {service.localized('description')} {service.group.name}".casefold()
-        total = 0
-        for word in words:
-            if word in title:
-                total += 3
-            elif word in keywords:
-                total += 2
-            elif word in body:
-                total += 1
-            else:
-                return 0
-        return total
-
-    scored = [(score(service), service) for service in services]
-    scored = [pair for pair in scored if pair[0] > 0]
-    scored.sort(key=lambda pair: (-pair[0], -pair[1].typical_volume, pair[1].name))
-    return [service for _, service in scored[:limit]]
 
 
 def forget_cached_catalogue(jurisdiction_id: int | None = None) -> None:
@@ -196,9 +173,10 @@ def validate_answers(service: Service, raw_answers: Mapping[str, Answer]) -> tup
             continue
         if answer is None:
             if attribute.required:
+                # The question's label only: residents see this message; Open311 errors name the code in
+                # their `attribute[CODE]: …` prefix (endpoints.validation_messages).
                 errors[f"attribute[{code}]"] = [
-                    _("“%(label)s” is required (attribute %(code)s).")
-                    % {"label": attribute.localized("description"), "code": code}
+                    _("“%(label)s” is required.") % {"label": attribute.localized("description")}
                 ]
             continue
         cleaned[code] = answer
@@ -258,3 +236,67 @@ def parse_coordinate(value: object, low: float, high: float) -> float | None:
 def departments(jurisdiction: Jurisdiction) -> QuerySet[Department]:
     return Department.objects.filter(jurisdiction=jurisdiction)
 
+
+
+def catalogue_file_of(jurisdiction: Jurisdiction) -> CatalogueFile:
+    """The city's whole catalogue as a catalogue file (`services.load_catalogue` reads it back unchanged)."""
+    from civic311.requests.models import EscalationStep
+
+    steps: dict[int, list[EscalationStepSpec]] = {}
+    for step in EscalationStep.objects.filter(department__jurisdiction=jurisdiction).order_by("order", "pk"):
+        steps.setdefault(step.department_id, []).append(EscalationStepSpec(
+            label=step.label, offset_business_days=step.offset_business_days, notify_email=step.notify_email,
+            order=step.order))
+    departments = tuple(
+        DepartmentSpec(
+            slug=department.slug, name=department.name, point_person=department.point_person,
+            contact_email=department.contact_email, contact_phone=department.contact_phone,
+            opens_at=department.opens_at, closes_at=department.closes_at,
+            open_weekdays=tuple(sorted(int(day) for day in department.open_weekdays.split(",") if day.strip())),
+            translations=department.translations or {}, escalation=tuple(steps.get(department.pk, ())),
+        )
+        # Sorted here, not by the database: its collation may order "a-b" and "ab" otherwise.
+        for department in sorted(Department.objects.filter(jurisdiction=jurisdiction), key=lambda d: d.slug)
+    )
+    groups = tuple(GroupSpec(name=group.name, order=group.order, translations=group.translations or {})
+                   for group in sorted(ServiceGroup.objects.filter(jurisdiction=jurisdiction),
+                                       key=lambda g: (g.order, g.name)))
+    services = (
+        Service.objects.filter(jurisdiction=jurisdiction).select_related("group", "department")
+        .prefetch_related(
+            Prefetch("attributes", ServiceAttribute.objects.order_by("order", "pk").prefetch_related(
+                Prefetch("values", AttributeValue.objects.order_by("order", "pk")))),
+            Prefetch("routing_rules", RoutingRule.objects.select_related("neighborhood", "department")
+                     .order_by("order", "pk")),
+        )
+    )
+    return CatalogueFile(departments=departments, groups=groups, services=tuple(
+        ServiceSpec(
+            code=service.code, name=service.name, group=service.group.name, department=service.department.slug,
+            description=service.description, keywords=service.keywords, kind=service.kind,
+            open311_type=service.open311_type, sla_unit=service.sla_unit, sla_value=service.sla_value,
+            service_notice=service.service_notice, active=service.is_active, order=service.order,
+            typical_volume=service.typical_volume, translations=service.translations or {},
+            questions=tuple(
+                QuestionSpec(
+                    code=attribute.code, datatype=attribute.datatype, description=attribute.description,
+                    datatype_description=attribute.datatype_description, required=attribute.required,
+                    variable=attribute.variable, order=attribute.order, translations=attribute.translations or {},
+                    choices=tuple(ChoiceSpec(key=value.key, name=value.name, order=value.order,
+                                             translations=value.translations or {})
+                                  for value in attribute.values.all()),
+                )
+                for attribute in service.attributes.all()
+            ),
+            rules=tuple(
+                RuleSpec(
+                    kind=rule.kind, neighborhood=rule.neighborhood.slug if rule.neighborhood else "",
+                    department=rule.department.slug if rule.department and rule.neighborhood else "",
+                    attribute_code=rule.attribute_code, attribute_value=rule.attribute_value, message=rule.message,
+                    order=rule.order, translations=rule.translations or {},
+                )
+                for rule in service.routing_rules.all()
+            ),
+        )
+        for service in sorted(services, key=lambda s: (s.order, s.code))
+    ))

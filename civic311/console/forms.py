@@ -4,15 +4,19 @@ ValidationErrors are put back on the form (`show_service_errors`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from django import forms
+from django.conf import settings
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.people.selectors import supported_language
 from civic311.public.forms import ReportForm
 from civic311.requests.models import Contact
+from civic311.requests.services import Report
 
 SEARCH_MAX = 200
 
@@ -24,8 +28,18 @@ class ConsoleReportForm(ReportForm):
     def __init__(self, service: Service, jurisdiction: Jurisdiction,
                  data: QueryDict | None = None, initial: Mapping[str, str] | None = None) -> None:
         super().__init__(service, jurisdiction, data=data)
+        # The language the caller speaks, when the agent asked (or their record says): their e-mails'.
+        self.values["caller_language"] = supported_language(self.data.get("caller_language", ""))
         if data is None and initial:
             self.values.update({name: value for name, value in initial.items() if name in self.values})
+
+    @property
+    def language_choices(self) -> list[tuple[str, str]]:
+        return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+    def to_report(self) -> Report:
+        # Never the agent's own page language: the caller's, or "" (their record's, when their e-mail is sent).
+        return replace(super().to_report(), language=self.values["caller_language"])
 
 
 class CallerSearchForm(forms.Form):

@@ -109,11 +109,12 @@ def search_answers(jurisdiction: Jurisdiction, query: str, language: str | None 
             # The article's first offered service, so the agent can file straight from the answer.
             service = next((service for service in hit.article.services.all() if service.is_active), None)
             items.append(AnswerItem(title=hit.title, body=hit.snippet, service=service,
-                                    service_notice=service.service_notice if service else "", url=hit.url,
+                                    service_notice=service.localized("service_notice", language) if service else "",
+                                    url=hit.url,
                                     article=hit.article))
         elif hit.service is not None:
             items.append(AnswerItem(title=hit.title, body=hit.snippet, service=hit.service,
-                                    service_notice=hit.service.service_notice, url=hit.url))
+                                    service_notice=hit.service.localized("service_notice", language), url=hit.url))
     return items
 
 
@@ -192,6 +193,11 @@ class Day:
     @property
     def open_contacts(self) -> list[Contact]:
         return [contact for contact in self.contacts if contact.ended_at is None]
+
+    @property
+    def hung_up(self) -> int:
+        """Finished contacts whose caller hung up before anything was decided (counted among `finished`)."""
+        return sum(1 for contact in self.contacts if contact.outcome == Contact.Outcome.HUNG_UP)
 
 
 def _start_of_day(jurisdiction: Jurisdiction, now: dt.datetime) -> dt.datetime:

@@ -4,7 +4,8 @@ to wrap-up.
 A contact is opened with no outcome (`Contact.Outcome.PENDING`, `ended_at` None); exactly one outcome is then
 recorded (a request filed, an answer given, the caller added to an existing request, or a safety rule's
 canned answer); the wrap-up records survey consent and the callback number and closes it, which fixes
-its handle time. Every function refuses (PermissionDenied) anyone but the agent who opened the contact,
+its handle time. A phone call that drops ends at once (`caller_hung_up`), with that as its outcome when
+nothing was decided yet. Every function refuses (PermissionDenied) anyone but the agent who opened the contact,
 and (ValidationError) a contact already finished; each writes in one transaction. The rules of what is
 filed or logged are the requests' and people's own services, called here with `actor=agent`.
 """
@@ -27,7 +28,7 @@ from civic311.people import services as people
 from civic311.people.models import Customer, User
 from civic311.people.selectors import may_see_contact_details, survivor_of
 from civic311.requests import services as requests
-from civic311.requests.models import Contact, ServiceRequest
+from civic311.requests.models import Channel, Contact, ServiceRequest
 
 from .selectors import CONSOLE_CHANNELS, may_use_console, may_work_contact
 
@@ -245,4 +246,28 @@ def finish_contact(contact: Contact, *, agent: User, survey_consent: bool | None
         if current.customer is not None and current.customer.merged_into_id is None:
             people.record_consent(current.customer, survey=survey_consent, actor=agent, where=WHERE, now=now)
     logger.info("contact %s finished in %ss", current.pk, current.handle_seconds)
+    return current
+
+
+def caller_hung_up(contact: Contact, *, agent: User, now: dt.datetime | None = None) -> Contact:
+    """The call dropped: end the contact now, without the wrap-up that can no longer be asked.
+
+    With nothing decided yet its outcome is "caller hung up" (not an answer that was never given); when
+    something was (a request filed before the line went dead), that outcome stays. Survey consent was not
+    asked, so none is recorded (the contact never reaches the survey list) and the customer's consent is
+    left as it was. Phone calls only: other channels do not hang up.
+    """
+    now = _now(now)
+    with transaction.atomic():
+        current = _lock(contact, agent)
+        if current.channel != Channel.PHONE:
+            raise ValidationError({"contact": _("Only a phone call can be hung up. Finish this contact with "
+                                                "the wrap-up.")})
+        if not current.has_outcome:
+            current.outcome = Contact.Outcome.HUNG_UP
+        current.survey_consent = None
+        current.callback_phone = ""
+        current.ended_at = max(now, current.started_at)
+        current.save(update_fields=["outcome", "survey_consent", "callback_phone", "ended_at"])
+    logger.info("contact %s ended: caller hung up after %ss", current.pk, current.handle_seconds)
     return current

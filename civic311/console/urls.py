@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern] = [
     path("contact/<int:pk>/attach/", views.attach, name="attach"),
     path("contact/<int:pk>/answer/", views.answer, name="answer"),
     path("contact/<int:pk>/finish/", views.finish, name="finish"),
+    path("contact/<int:pk>/hung-up/", views.hung_up, name="hung_up"),
 ]

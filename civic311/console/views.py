@@ -26,7 +26,7 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge import selectors as knowledge
 from civic311.people import roles
 from civic311.people.models import Customer, User
-from civic311.people.selectors import customer_details_for, customer_history, find_customers
+from civic311.people.selectors import customer_details_for, customer_history, find_customers, supported_language
 from civic311.people.staff_pages import staff_page
 from civic311.requests.models import Channel, Contact
 from civic311.requests.services import CannedAnswer
@@ -112,7 +112,8 @@ def _report_initial(caller: dict[str, Any]) -> dict[str, str]:
     customer: Customer | None = caller.get("customer")
     if customer is None:
         return {}
-    initial = {"first_name": customer.first_name, "last_name": customer.last_name}
+    initial = {"first_name": customer.first_name, "last_name": customer.last_name,
+               "caller_language": supported_language(customer.preferred_language)}
     if caller.get("primary_email"):
         initial["email"] = caller["primary_email"].email
     if caller.get("primary_phone"):
@@ -427,5 +428,22 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_contact(request, contact, status=400, wrap_up_form=form)
 
 
+@console_page
+@require_POST
+def hung_up(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _working(request, pk)
+    if (response := _finished(request, contact)) is not None:
+        return response
+    try:
+        ended = services.caller_hung_up(contact, agent=_user(request), now=timezone.now())
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return _back(contact)
+    messages.success(request, _("Contact ended: the caller hung up. Handle time: %(time)s.")
+                     % {"time": selectors.format_duration(ended.handle_seconds)})
+    return _back(contact)
+
+
 __all__ = ["answer", "answers", "attach", "callers", "choose_customer", "contact_page", "duplicates", "file_request",
-           "finish", "home", "new_customer", "start"]
+           "finish", "home", "hung_up", "new_customer", "start"]

@@ -623,7 +623,9 @@ class _Generator:
 
         if plan.original is not None:
             marked = opened_at + self._lognormal(DAY, 1.0, minimum=30 * MINUTE)
-            text = f"Duplicate of request {plan.original.tracking_number}."
+            # A private request's number is never published (requests.services.change_status says the same).
+            text = ("Duplicate of another request." if plan.original.is_private
+                    else f"Duplicate of request {plan.original.tracking_number}.")
             return [*steps, _Step(marked, HistoryEntry.Kind.STATUS, Status.DUPLICATE, True, text, worker_id)]
         roll = rng.random()
         referral, referral_share = model.referral

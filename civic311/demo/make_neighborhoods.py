@@ -1,4 +1,5 @@
-"""Write `data/neighborhoods.geojson`: demo boundaries for Philadelphia's neighborhoods.
+"""Write `data/city-boundary.geojson` and `data/neighborhoods.geojson`: the demo's Philadelphia and its
+neighborhoods, which `seed_demo_city` loads with `manage.py load_boundaries` as any city would.
 
 Real boundaries are a licensing and size question the demo does not need; instead each neighborhood is
 the Voronoi cell of its approximate real centre, clipped to the city's box, so together they tile the
@@ -6,7 +7,8 @@ whole box with no gaps or overlaps and every point of the city lies in exactly o
 
     .venv/bin/python -m civic311.demo.make_neighborhoods
 
-The output is committed; run this again only after changing `places.NEIGHBORHOODS`.
+The output is committed; run this again only after changing `places.NEIGHBORHOODS` or the city's box.
+The city's boundary is its box: the real outline is not needed to tell where reports come from.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shapely.geometry import MultiPoint, Point, box, mapping
 from civic311.demo.places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG, NEIGHBORHOODS
 
 OUTPUT = Path(__file__).resolve().parent / "data" / "neighborhoods.geojson"
+CITY_OUTPUT = OUTPUT.with_name("city-boundary.geojson")
 # Five decimals of a degree is about a metre: plenty for a demo, and a small file.
 PRECISION = 5
 GRID = 10 ** -PRECISION
@@ -67,7 +70,15 @@ def feature_collection(polygons: dict[str, shapely.Polygon]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def city_feature() -> dict:
+    geometry = mapping(shapely.orient_polygons(box(MIN_LONG, MIN_LAT, MAX_LONG, MAX_LAT)))
+    return {"type": "Feature", "properties": {"name": "Philadelphia"},
+            "geometry": {"type": "Polygon", "coordinates": [[list(point) for point in geometry["coordinates"][0]]]}}
+
+
 def main() -> None:
+    CITY_OUTPUT.write_text(json.dumps(city_feature(), separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"Wrote the city's boundary to {CITY_OUTPUT}")
     polygons = neighborhood_polygons()
     check_tiling(polygons)
     features = feature_collection(polygons)["features"]

@@ -5,7 +5,7 @@ so `seed_demo_city` can run again safely. Call them in this order:
 
     city = create_jurisdiction()
     load_neighborhoods(city)      # before the catalogue: a routing rule names a neighborhood
-    load_catalogue(city)
+    load_catalogue(city)          # data/philadelphia-catalogue.toml, a catalogue file
     create_staff(city)            # after the catalogue: staff belong to departments
     generate_history(city, requests=15_000)
     create_demo_customers(city)   # after the history: customers are made from its requesters
@@ -15,28 +15,23 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
+import io
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.management import call_command
 from django.db import transaction
-from django.utils.text import slugify
 
-from civic311.catalogue.models import (
-    AttributeValue,
-    Department,
-    RoutingRule,
-    Service,
-    ServiceAttribute,
-    ServiceGroup,
-)
+from civic311.catalogue import services as catalogue_services
+from civic311.catalogue.catalogue_file import parse_catalogue
+from civic311.catalogue.models import Department, RoutingRule, Service
 from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
 from civic311.jurisdictions.selectors import forget_cached_geography
 from civic311.people.models import Requester, RoleAssignment, StaffRole, Team, User
 from civic311.people.services import grant_role, move_to_team, save_team
-from civic311.requests.models import Contact, Escalation, EscalationStep, HistoryEntry, Photo, ServiceRequest
+from civic311.requests.models import Contact, Escalation, HistoryEntry, Photo, ServiceRequest
 
 from . import catalogue_extra as extra
 from .customers import create_demo_customers, delete_customers
@@ -97,7 +92,7 @@ def create_jurisdiction() -> Jurisdiction:
             "intake_cutoff": dt.time(14, 0),
             "business_day_end": dt.time(17, 0),
             "contact_email": "philly311@example.org",
-            "contact_phone": "311 or 215-686-8686",
+            "contact_phone": "311, 215-686-8686",  # the footer joins them with "or" in the reader's language
             "host": "",
             "is_default": True,
         },
@@ -118,130 +113,29 @@ def load_holidays(jurisdiction: Jurisdiction) -> int:
 
 @transaction.atomic
 def load_neighborhoods(jurisdiction: Jurisdiction) -> int:
-    """Neighborhood boundaries from `data/neighborhoods.geojson` (see `make_neighborhoods.py`)."""
-    collection = json.loads((DATA / "neighborhoods.geojson").read_text(encoding="utf-8"))
-    for feature in collection["features"]:
-        properties = feature["properties"]
-        Neighborhood.objects.update_or_create(
-            jurisdiction=jurisdiction, slug=properties["slug"],
-            defaults={"name": properties["name"], "boundary": feature["geometry"]},
-        )
-    forget_cached_geography(jurisdiction.pk)
-    return len(collection["features"])
+    """The city's boundary and its neighborhoods from `data/city-boundary.geojson` and
+    `data/neighborhoods.geojson` (see `make_neighborhoods.py`), through `load_boundaries` as any city's."""
+    quiet = io.StringIO()
+    call_command("load_boundaries", str(DATA / "city-boundary.geojson"), jurisdiction=jurisdiction.jurisdiction_id,
+                 city_boundary=True, stdout=quiet)
+    call_command("load_boundaries", str(DATA / "neighborhoods.geojson"), jurisdiction=jurisdiction.jurisdiction_id,
+                 neighborhoods=True, stdout=quiet)
+    jurisdiction.refresh_from_db()
+    jurisdiction.__dict__.pop("boundary_shape", None)
+    return Neighborhood.objects.filter(jurisdiction=jurisdiction).count()
 
 
-def _catalogue_rows() -> list[dict[str, str]]:
-    with (DATA / "philly_services.csv").open(encoding="utf-8") as rows:
-        return list(csv.DictReader(rows))
+CATALOGUE_FILE = DATA / "philadelphia-catalogue.toml"
 
 
-def _sla(code: str, notice: str) -> tuple[str, int | None, str]:
-    """(unit, value, public notice) from the CSV's notice, e.g. "5 Business Days"."""
-    if code in extra.HOURLY_SLAS:
-        hours = extra.HOURLY_SLAS[code]
-        return Service.SlaUnit.HOURS, hours, f"{hours} Hours"
-    match = re.fullmatch(r"(\d+) Business Days?", notice.strip())
-    if not match:
-        return Service.SlaUnit.NONE, None, ""
-    return Service.SlaUnit.BUSINESS_DAYS, int(match.group(1)), notice.strip()
-
-
-# Every demo department's ladder: (order, label, business days from the due date, e-mail suffix).
-ESCALATION_LADDER = ((1, "point person", -1, ""), (2, "supervisor", 0, "-supervisor"), (3, "director", 2, "-director"))
-
-
-def _escalation_ladder(department: Department, about: extra.DepartmentExtra) -> None:
-    for order, label, offset, suffix in ESCALATION_LADDER:
-        EscalationStep.objects.update_or_create(
-            department=department, order=order,
-            defaults={"label": label, "offset_business_days": offset,
-                      "notify_email": f"{about.email_alias}{suffix}@example.org"},
-        )
-
-
-@transaction.atomic
 def load_catalogue(jurisdiction: Jurisdiction) -> int:
-    """Departments, groups, services, questions and routing rules from the CSV and `catalogue_extra`."""
-    rows = _catalogue_rows()
-    departments = {}
-    for name in dict.fromkeys([row["department"] for row in rows] + [extra.PARTNER_DEPARTMENT_NAME]):
-        about = extra.DEPARTMENTS.get(name, extra.PARTNER_DEPARTMENT)
-        departments[name], _ = Department.objects.update_or_create(
-            jurisdiction=jurisdiction, slug=slugify(name),
-            defaults={
-                "name": name, "point_person": about.point_person,
-                "contact_email": f"{about.email_alias}@example.org", "contact_phone": about.phone,
-                "opens_at": about.opens_at, "closes_at": about.closes_at,
-                "open_weekdays": about.open_weekdays, "translations": {"es": {"name": about.spanish_name}},
-            },
-        )
-        _escalation_ladder(departments[name], about)
-    groups = {}
-    for order, (name, spanish) in enumerate(extra.GROUPS.items(), start=1):
-        groups[name], _ = ServiceGroup.objects.update_or_create(
-            jurisdiction=jurisdiction, name=name, defaults={"order": order, "translations": {"es": {"name": spanish}}},
-        )
-
-    for order, row in enumerate(rows, start=1):
-        code = row["service_code"] or extra.DIRECTORY_ASSISTANCE_CODE
-        details = extra.SERVICES[code]
-        is_information = row["service_name"] in extra.INFORMATION_SERVICE_NAMES
-        sla_unit, sla_value, notice = _sla(code, row["service_notice"])
-        service, _ = Service.objects.update_or_create(
-            jurisdiction=jurisdiction, code=code,
-            defaults={
-                "name": row["service_name"], "description": details.description, "group": groups[row["group"]],
-                "keywords": details.keywords, "department": departments[row["department"]],
-                "kind": Service.Kind.INFORMATION if is_information else Service.Kind.REQUEST,
-                "sla_unit": Service.SlaUnit.NONE if is_information else sla_unit,
-                "sla_value": None if is_information else sla_value,
-                "service_notice": "" if is_information else notice,
-                "order": order * 10,
-                "typical_volume": int(row["requests_2014_12_to_2016_08"] or 0),
-                "translations": {"es": {"name": details.spanish_name, "description": details.spanish_description}},
-            },
-        )
-        _load_questions(service, details)
-        _load_rules(jurisdiction, service, details, departments)
-    return len(rows)
-
-
-def _load_questions(service: Service, details: extra.ServiceExtra) -> None:
-    for order, spec in enumerate(details.attributes, start=1):
-        spanish = {"description": spec.spanish}
-        if spec.help_spanish:
-            spanish["datatype_description"] = spec.help_spanish
-        attribute, _ = ServiceAttribute.objects.update_or_create(
-            service=service, code=spec.code,
-            defaults={
-                "datatype": spec.datatype, "description": spec.question, "datatype_description": spec.help,
-                "required": spec.required, "variable": spec.variable, "order": order,
-                "translations": {"es": spanish},
-            },
-        )
-        for value_order, value in enumerate(spec.values, start=1):
-            AttributeValue.objects.update_or_create(
-                attribute=attribute, key=value.key,
-                defaults={"name": value.name, "order": value_order, "translations": {"es": {"name": value.spanish}}},
-            )
-
-
-def _load_rules(jurisdiction: Jurisdiction, service: Service, details: extra.ServiceExtra,
-                departments: dict[str, Department]) -> None:
-    for order, rule in enumerate(details.rules, start=1):
-        if isinstance(rule, extra.NeighborhoodRule):
-            neighborhood = Neighborhood.objects.filter(jurisdiction=jurisdiction, slug=rule.neighborhood).first()
-            if neighborhood is None:
-                continue  # neighborhoods not loaded yet; the next load_catalogue adds the rule
-            RoutingRule.objects.update_or_create(
-                service=service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=neighborhood,
-                defaults={"department": departments[rule.department], "order": order},
-            )
-        else:
-            RoutingRule.objects.update_or_create(
-                service=service, kind=rule.kind, attribute_code=rule.attribute, attribute_value=rule.value,
-                defaults={"message": rule.message, "order": order, "translations": {"es": {"message": rule.spanish}}},
-            )
+    """Departments, groups, services, questions, routing rules and escalation ladders from
+    `data/philadelphia-catalogue.toml`, through the same loader as `manage.py load_catalogue`."""
+    if not Neighborhood.objects.filter(jurisdiction=jurisdiction).exists():
+        load_neighborhoods(jurisdiction)  # a routing rule names a neighborhood
+    catalogue = parse_catalogue(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    catalogue_services.load_catalogue(jurisdiction, catalogue)
+    return len(catalogue.services)
 
 
 @transaction.atomic

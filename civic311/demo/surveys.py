@@ -15,7 +15,7 @@ from django.utils import timezone
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import StaffRole, User
 from civic311.requests.models import Contact
-from civic311.surveys import services
+from civic311.surveys import selectors, services
 from civic311.surveys.models import Response, SurveyorTraining, WorkListEntry
 
 FEEDBACK = (
@@ -98,6 +98,9 @@ def create_survey_history(jurisdiction: Jurisdiction, *, weeks: int = 13, per_da
                     "timely": rng.random() < (0.85 if happy else 0.4), "satisfied": happy,
                     "feedback": rng.choice(FEEDBACK),
                 }
+                if not selectors.asks_about_agent(entry.channel):  # a web or app report: nobody to ask about
+                    for code in services.AGENT_QUESTIONS:
+                        answers.pop(code, None)
                 response = services.record_phone_survey(entry, surveyor=surveyor, answers=answers, now=at)
                 if not happy and rng.random() < 0.4 and supervisor is not None:
                     _hand_to_supervisor(response, rng, surveyor=surveyor, supervisor=supervisor, at=at, now=now)

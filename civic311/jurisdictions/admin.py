@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,99 @@ BOUNDARY_HELP = _(
     '{"type": "Polygon", "coordinates": [[[-75.18, 39.94], [-75.14, 39.94], [-75.14, 39.96], '
     "[-75.18, 39.96], [-75.18, 39.94]]]}."
 )
+
+
+def _is_per_city(model: type[models.Model] | None) -> bool:
+    """Departments, groups, services, neighborhoods, teams…: rows that belong to one jurisdiction."""
+    if model is None or model is Jurisdiction:
+        return False
+    try:
+        field = model._meta.get_field("jurisdiction")
+    except FieldDoesNotExist:
+        return False
+    return getattr(field, "related_model", None) is Jurisdiction
+
+
+def _with_city(row: models.Model) -> str:
+    city = getattr(row, "jurisdiction", None)
+    return f"{row} ({city.jurisdiction_id})" if city is not None else str(row)
+
+
+class CityChoiceField(forms.ModelChoiceField):
+    """A picker that names each row's jurisdiction: two cities' "Streets Department" are told apart."""
+
+    def label_from_instance(self, obj: models.Model) -> str:
+        return _with_city(obj)
+
+
+class CityMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: models.Model) -> str:
+        return _with_city(obj)
+
+
+def jurisdiction_of(obj: object) -> int | None:
+    """The jurisdiction an object being edited belongs to, directly or through its service or department."""
+    if obj is None:
+        return None
+    if isinstance(obj, Jurisdiction):
+        return obj.pk
+    for path in ("jurisdiction_id", "service.jurisdiction_id", "department.jurisdiction_id",
+                 "attribute.service.jurisdiction_id"):
+        value: Any = obj
+        try:
+            for name in path.split("."):
+                value = getattr(value, name)
+        except (AttributeError, ObjectDoesNotExist):
+            continue
+        if value is not None:
+            return value
+    return None
+
+
+def limit_pickers_to_city(form_class: Any, jurisdiction_id: int | None) -> None:
+    """Offer only the jurisdiction's own rows in a form's per-city pickers (the form class is the admin's
+    own copy, made for this request)."""
+    if jurisdiction_id is None:
+        return
+    for field in form_class.base_fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None and _is_per_city(queryset.model):
+            field.queryset = queryset.filter(jurisdiction_id=jurisdiction_id)
+
+
+class JurisdictionPickersMixin(_AdminBase):
+    """Every picker of a department, group, service or neighborhood names its jurisdiction, and on an
+    object that belongs to a jurisdiction offers only that jurisdiction's rows."""
+
+    # False where the object may move between cities (a member of staff changing department).
+    pickers_limited_to_city = True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if _is_per_city(db_field.related_model) and "widget" not in kwargs \
+                and db_field.name not in (*self.raw_id_fields, *self.autocomplete_fields):
+            kwargs.setdefault("form_class", CityChoiceField)
+            kwargs.setdefault("queryset", db_field.related_model._default_manager.select_related("jurisdiction"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if _is_per_city(db_field.related_model) and db_field.name not in (*self.raw_id_fields,
+                                                                          *self.autocomplete_fields):
+            kwargs.setdefault("form_class", CityMultipleChoiceField)
+            kwargs.setdefault("queryset", db_field.related_model._default_manager.select_related("jurisdiction"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        if self.pickers_limited_to_city:
+            limit_pickers_to_city(form, jurisdiction_of(obj))
+        return form
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # An inline's pickers offer the rows of the city of the object the page is about.
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        if self.pickers_limited_to_city:
+            limit_pickers_to_city(formset.form, jurisdiction_of(obj))
+        return formset
 
 
 class BoundaryWidgetMixin(_AdminBase):

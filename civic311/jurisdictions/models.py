@@ -74,7 +74,8 @@ class Jurisdiction(models.Model):
         help_text=_("Comma list of ISO weekday numbers less one: 0 is Monday, 6 is Sunday."),
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True,
+                                     help_text=_("One number, or several separated by commas: 311, 215-686-8686."))
     host = models.CharField(_("web host"), max_length=200, blank=True,
                             help_text=_("The host name the public site answers on for this jurisdiction."))
     is_default = models.BooleanField(_("default jurisdiction"), default=False)
@@ -93,6 +94,11 @@ class Jurisdiction(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def contact_phones(self) -> list[str]:
+        """The contact numbers, each on its own, so pages join them with "or" in the reader's language."""
+        return [number.strip() for number in self.contact_phone.split(",") if number.strip()]
 
     def clean(self) -> None:
         bounds = (self.min_lat, self.max_lat, self.min_long, self.max_long)

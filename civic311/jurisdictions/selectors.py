@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 from dataclasses import dataclass
 
 import h3
@@ -16,6 +17,8 @@ from civic311.process_cache import ProcessCache
 
 from .calendar import BusinessCalendar
 from .models import Jurisdiction, Neighborhood
+
+logger = logging.getLogger(__name__)
 
 # H3 resolution 9 cells are about 0.1 km² (~175 m across): "the same block or two" for nearness.
 H3_RESOLUTION = 9
@@ -43,9 +46,20 @@ class _Jurisdictions:
     """The deployment's jurisdictions (a city, its county: a handful of rows), indexed as they are looked up."""
 
     in_pk_order: tuple[Jurisdiction, ...]
+    by_pk: dict[int, Jurisdiction]
     by_host: dict[str, Jurisdiction]
     by_open311_id: dict[str, Jurisdiction]
-    default: Jurisdiction | None
+    marked_default: Jurisdiction | None  # the one ticked "default jurisdiction" in the admin (the oldest of several)
+
+    def default(self) -> Jurisdiction | None:
+        """The deployment's configured default: the jurisdiction `CIVIC311_DEFAULT_JURISDICTION` names, else
+        the one marked default in the admin, else the only one. None with several and neither set."""
+        named = (getattr(settings, "CIVIC311_DEFAULT_JURISDICTION", "") or "").strip().lower()
+        if named:
+            return self.by_open311_id.get(named)
+        if self.marked_default is not None:
+            return self.marked_default
+        return self.in_pk_order[0] if len(self.in_pk_order) == 1 else None
 
 
 def forget_cached_geography(jurisdiction_id: int | None = None) -> None:
@@ -67,10 +81,15 @@ def _load_jurisdictions() -> _Jurisdictions:
     by_open311_id: dict[str, Jurisdiction] = {}
     # The first by name wins a shared host or id, as the model's ordering made `.first()` choose.
     for row in sorted(rows, key=lambda row: (row.name, row.pk)):
-        by_host.setdefault(row.host.lower(), row)
+        if row.host.strip():
+            by_host.setdefault(row.host.strip().lower(), row)
         by_open311_id.setdefault(row.jurisdiction_id.lower(), row)
-    default = min(rows, key=lambda row: (not row.is_default, row.pk), default=None)
-    return _Jurisdictions(tuple(rows), by_host, by_open311_id, default)
+    marked = next((row for row in rows if row.is_default), None)
+    named = (getattr(settings, "CIVIC311_DEFAULT_JURISDICTION", "") or "").strip().lower()
+    if named and rows and named not in by_open311_id:
+        # Said once a minute per process (when the rows are read again), not on every request.
+        logger.warning("CIVIC311_DEFAULT_JURISDICTION names no jurisdiction of this deployment; there is no default")
+    return _Jurisdictions(tuple(rows), {row.pk: row for row in rows}, by_host, by_open311_id, marked)
 
 
 def _own(jurisdiction: Jurisdiction | None) -> Jurisdiction | None:
@@ -79,14 +98,53 @@ def _own(jurisdiction: Jurisdiction | None) -> Jurisdiction | None:
     return copy.copy(jurisdiction) if jurisdiction is not None else None
 
 
+class UnknownJurisdiction(Exception):
+    """The caller named a `jurisdiction_id` this deployment does not serve."""
+
+    def __init__(self, jurisdiction_id: str) -> None:
+        super().__init__(jurisdiction_id)
+        self.jurisdiction_id = jurisdiction_id
+
+
+def resolve_jurisdiction(*, jurisdiction_id: str = "", api_key_jurisdiction: int | None = None,
+                         host: str = "") -> Jurisdiction | None:
+    """The jurisdiction a call is for: the one rule Open311, the open-data pages and the public site share.
+
+    In order: the `jurisdiction_id` the caller sent (UnknownJurisdiction when it names none: a client
+    that says which city it wants never silently gets another); the jurisdiction of the API key it
+    presented (a pk; the key's own check comes later); the jurisdiction whose web host the call came
+    to; the deployment's configured default (`_Jurisdictions.default`). None when none applies, so
+    that adding a second city never changes the answer for the first city's clients.
+    """
+    known = _jurisdictions.get("all", _load_jurisdictions)
+    wanted = (jurisdiction_id or "").strip().lower()
+    if wanted:
+        # A NUL cannot be in an id, and PostgreSQL refuses to even compare text holding one.
+        found = known.by_open311_id.get(wanted) if "\x00" not in wanted else None
+        if found is None:
+            raise UnknownJurisdiction(jurisdiction_id)
+        return _own(found)
+    if api_key_jurisdiction is not None and api_key_jurisdiction in known.by_pk:
+        return _own(known.by_pk[api_key_jurisdiction])
+    hostname = (host or "").split(":")[0].strip().lower()
+    if hostname and hostname in known.by_host:
+        return _own(known.by_host[hostname])
+    return _own(known.default())
+
+
+def several_jurisdictions() -> bool:
+    """Whether the deployment serves more than one jurisdiction (only then can an API key change the
+    rule's answer, so only then is the key looked up)."""
+    return len(_jurisdictions.get("all", _load_jurisdictions).in_pk_order) > 1
+
+
 def default_jurisdiction() -> Jurisdiction | None:
-    return _own(_jurisdictions.get("all", _load_jurisdictions).default)
+    return _own(_jurisdictions.get("all", _load_jurisdictions).default())
 
 
 def jurisdiction_for_host(host: str) -> Jurisdiction | None:
-    hostname = host.split(":")[0].lower()
-    known = _jurisdictions.get("all", _load_jurisdictions)
-    return _own(known.by_host.get(hostname) or known.default)
+    """The public site's jurisdiction: by host, else the default (`resolve_jurisdiction`)."""
+    return resolve_jurisdiction(host=host)
 
 
 def only_jurisdictions(limit: int = 2) -> list[Jurisdiction]:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from civic311.catalogue.admin import TranslationsMixin
+from civic311.jurisdictions.admin import JurisdictionPickersMixin
 from civic311.people import roles
 
 from . import selectors, services
@@ -73,7 +74,7 @@ class NeedsTranslationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(EditorsOnly, admin.ModelAdmin):
+class ArticleAdmin(EditorsOnly, JurisdictionPickersMixin, admin.ModelAdmin):
     list_display = ("slug", "kind", "category", "status", "pinned", "published_at", "updated_at")
     list_filter = ("status", "kind", "pinned", NeedsTranslationFilter, "jurisdiction")
     search_fields = ("slug", "translations__title")

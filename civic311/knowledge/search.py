@@ -182,15 +182,17 @@ class _SQLite:
         return (" AND " if every else " OR ").join(quoted)
 
     def find(self, jurisdiction_id: int, terms: Sequence[str], languages: Sequence[str], limit: int,
-             every: bool) -> list[Row]:
+             every: bool, kinds: Sequence[str]) -> list[Row]:
         marks = ", ".join(["%s"] * len(languages))
+        kind_marks = ", ".join(["%s"] * len(kinds))
         sql = (f"SELECT d.id, d.kind, d.article_id, d.service_id, d.language,"  # noqa: S608 (a constant table name and placeholders)
                f" -bm25({self.table}, 10.0, 4.0, 1.0) AS score"
                f" FROM {self.table} JOIN knowledge_searchdocument d ON d.id = {self.table}.rowid"
                f" WHERE {self.table} MATCH %s AND d.jurisdiction_id = %s AND d.language IN ({marks})"
+               f" AND d.kind IN ({kind_marks})"
                f" ORDER BY score DESC LIMIT %s")
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self._match(terms, every), jurisdiction_id, *languages, limit])
+            cursor.execute(sql, [self._match(terms, every), jurisdiction_id, *languages, *kinds, limit])
             return [tuple(row) for row in cursor.fetchall()]
 
 
@@ -201,16 +203,18 @@ class _PostgreSQL:
         return (" & " if every else " | ").join(quoted)
 
     def find(self, jurisdiction_id: int, terms: Sequence[str], languages: Sequence[str], limit: int,
-             every: bool) -> list[Row]:
+             every: bool, kinds: Sequence[str]) -> list[Row]:
         phrase = " ".join(terms)
         # The trigram match catches a misspelt title the vocabulary could not correct.
         sql = ("SELECT d.id, d.kind, d.article_id, d.service_id, d.language,"
                " ts_rank_cd(d.vector, q) + similarity(d.title, %s) AS score"
                " FROM knowledge_searchdocument d, to_tsquery('simple', %s) q"
-               " WHERE d.jurisdiction_id = %s AND d.language = ANY(%s) AND (d.vector @@ q OR d.title %% %s)"
+               " WHERE d.jurisdiction_id = %s AND d.language = ANY(%s) AND d.kind = ANY(%s)"
+               " AND (d.vector @@ q OR d.title %% %s)"
                " ORDER BY score DESC LIMIT %s")
         with connection.cursor() as cursor:
-            cursor.execute(sql, [phrase, self._tsquery(terms, every), jurisdiction_id, list(languages), phrase, limit])
+            cursor.execute(sql, [phrase, self._tsquery(terms, every), jurisdiction_id, list(languages), list(kinds),
+                                 phrase, limit])
             return [tuple(row) for row in cursor.fetchall()]
 
 
@@ -225,8 +229,10 @@ def _backend() -> _SQLite | _PostgreSQL:
 # --- searching ------------------------------------------------------------------------------------------------
 
 
-def search(jurisdiction: Jurisdiction, query: str, *, language: str | None, limit: int = 10) -> SearchResults:
+def search(jurisdiction: Jurisdiction, query: str, *, language: str | None, limit: int = 10,
+           kinds: Sequence[str] = (SearchDocument.Kind.ARTICLE, SearchDocument.Kind.SERVICE)) -> SearchResults:
     """Articles and services for `query`, best first, in `language` where written in it (else English).
+    `kinds` narrows it (the report form's service search asks for services only).
 
     Any input gives a clean answer: empty, huge, punctuation or SQL-shaped queries find nothing or find
     by their words; nothing the visitor types is passed to the database's query syntax as written.
@@ -242,12 +248,13 @@ def search(jurisdiction: Jurisdiction, query: str, *, language: str | None, limi
     corrected = " ".join(fixed) if fixed != terms else ""
     backend = _backend()
     wanted = limit * OVERFETCH
-    rows = backend.find(jurisdiction.pk, fixed, languages, wanted, every=True)
+    kinds = [str(kind) for kind in kinds]
+    rows = backend.find(jurisdiction.pk, fixed, languages, wanted, every=True, kinds=kinds)
     if len(rows) < wanted and len(fixed) > 1:
         # Too few documents hold every word: add those holding any, ranked after the ones holding all.
         matched = {row[0] for row in rows}
         rows = ([(*row[:5], row[5] + ALL_WORDS_BONUS) for row in rows]
-                + [row for row in backend.find(jurisdiction.pk, fixed, languages, wanted, every=False)
+                + [row for row in backend.find(jurisdiction.pk, fixed, languages, wanted, every=False, kinds=kinds)
                    if row[0] not in matched])
     return SearchResults(query=cleaned, hits=_hits(rows, language, limit), corrected=corrected)
 

@@ -3,6 +3,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from civic311.jurisdictions.admin import JurisdictionPickersMixin
+
 from . import services
 from .models import OutboundMessage, Subscription, Webhook
 
@@ -33,7 +35,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     """Departments' and API clients' webhooks; a client's can also be added on its API key's page."""
 
     list_display = ["url", "department", "api_key", "is_active", "created_at"]

@@ -34,9 +34,11 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from civic311 import backoff, leases, outbox
 from civic311.jurisdictions.selectors import public_site_url
+from civic311.people.selectors import language_for
 from civic311.requests.models import HistoryEntry, ServiceRequest
 
 from . import channels, selectors
@@ -203,7 +205,28 @@ def history_recorded(history_entry: HistoryEntry) -> list[OutboundMessage]:
         made.append(_tell_assignee(entry))
     if entry.is_public or entry.kind in INTERNAL_WEBHOOK_KINDS:
         made += _tell_webhooks(entry)
+    if entry.kind == Kind.HAZARD:
+        made.append(_alert_department_of_hazard(entry))
     return [message for message in made if message is not None]
+
+
+def _alert_department_of_hazard(entry: HistoryEntry) -> OutboundMessage | None:
+    """Tell the responsible department at once about a request an answer marked hazardous: one e-mail for
+    the hazard entries recorded together (a report can trip several rules), through the outbox like any
+    message, so it is retried until the mail server takes it."""
+    service_request = entry.service_request
+    department = service_request.department
+    if not department.contact_email:
+        return None
+    alerts = list(service_request.history.filter(kind=Kind.HAZARD, created_at=entry.created_at)
+                  .order_by("pk").values_list("text", flat=True))
+    with translation.override("en"):  # the department's working language, as the staff pages
+        subject = _("Hazard: %(service)s, request %(number)s") % {
+            "service": service_request.service.name, "number": service_request.tracking_number}
+    where = f"{service_request.lat}, {service_request.long}" if service_request.lat is not None else ""
+    body = "\n".join([*alerts, "", service_request.address or "", where]).strip() + "\n"
+    return notify_staff(department.contact_email, subject, body, service_request=service_request,
+                        dedup_key=f"hazard:{service_request.pk}:{entry.created_at.isoformat()}")
 
 
 def _unsubscribed(service_request: ServiceRequest) -> set[str]:
@@ -220,9 +243,9 @@ def _tell_residents(entry: HistoryEntry) -> list[OutboundMessage | None]:
     requester_email = (requester.email or "").strip().lower() if requester else ""
     if requester_email:
         if requester_email not in opted_out:
-            residents.append(_Resident(requester.email, settings.LANGUAGE_CODE, None))  # type: ignore[union-attr]
+            residents.append(_Resident(requester.email, language_for(requester), None))  # type: ignore[union-attr]
     elif requester is not None and requester.phone.strip():
-        made.append(_sms_requester(entry, requester.phone.strip()))
+        made.append(_sms_requester(entry, requester.phone.strip(), language_for(requester)))
     if not service_request.is_private:
         for subscription in Subscription.objects.filter(service_request=service_request,
                                                         state=Subscription.State.ACTIVE).order_by("pk"):
@@ -244,9 +267,9 @@ def _tell_residents(entry: HistoryEntry) -> list[OutboundMessage | None]:
     return made
 
 
-def _sms_requester(entry: HistoryEntry, phone: str) -> OutboundMessage | None:
+def _sms_requester(entry: HistoryEntry, phone: str, language: str) -> OutboundMessage | None:
     service_request = entry.service_request
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language):
         text = " ".join(render_to_string("notifications/update_sms.txt", {
             "entry": entry, "service_request": service_request, "track_url": track_url(service_request),
         }).split())
@@ -327,7 +350,6 @@ def subscribe(service_request: ServiceRequest, email: str, *, language: str = ""
     answer on screen is the same either way, so nobody learns who follows what)."""
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
-    from django.utils.translation import gettext as _
 
     now = now or timezone.now()
     if service_request.is_private:

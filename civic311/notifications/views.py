@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civic311 import rate_limits
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.requests import selectors as requests_selectors
 
@@ -21,20 +21,8 @@ from . import services
 FOLLOW_ANCHOR = "#follow"
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    key = f"notifications:subscribe:{_client_ip(request)}"
-    limit = settings.NOTIFICATIONS_SUBSCRIBE_PER_HOUR
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > limit
+def _subscribe_rate() -> rate_limits.Rate:
+    return rate_limits.Rate("subscribe", settings.NOTIFICATIONS_SUBSCRIBE_PER_HOUR, 3600)
 
 
 @require_POST
@@ -45,8 +33,12 @@ def subscribe(request: HttpRequest, tracking_number: str) -> HttpResponse:
         raise Http404(_("There is no request with that tracking number."))
     track = redirect("public:track_request", tracking_number=service_request.tracking_number)
     track["Location"] += FOLLOW_ANCHOR
-    if _rate_limited(request):
-        messages.error(request, _("Too many requests from your connection. Try again in an hour."))
+    verdict = rate_limits.hit(_subscribe_rate(), rate_limits.client_address(request))
+    if not verdict.allowed:
+        messages.error(request, ngettext(
+            "Too many requests from your connection. Try again in %(minutes)d minute.",
+            "Too many requests from your connection. Try again in %(minutes)d minutes.",
+            verdict.retry_after_minutes) % {"minutes": verdict.retry_after_minutes})
         return track
     try:
         services.subscribe(service_request, request.POST.get("email", ""), language=get_language() or "")

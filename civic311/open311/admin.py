@@ -11,6 +11,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civic311.notifications.models import Webhook
+from civic311.read_only_admin import ReadOnlyAdmin
 from civic311.requests.admin import RecordInline
 
 from . import forwarding_admin  # noqa: F401  (registers the forwarding client's models)
@@ -157,19 +158,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
         revoked = sum(1 for api_key in queryset if open311.revoke_key(api_key))
         self.message_user(request, ngettext("%(count)d key revoked.", "%(count)d keys revoked.", revoked)
                           % {"count": revoked}, messages.SUCCESS)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record of what happened: seen, filtered, never written here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ApiKeyActivity)

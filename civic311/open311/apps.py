@@ -9,4 +9,9 @@ class Open311Config(AppConfig):
 
     def ready(self) -> None:
         # The forwarding client listens for filed requests.
-        from . import signals  # noqa: F401
+        from civic311 import outage
+
+        from . import endpoints, signals  # noqa: F401
+
+        # A database outage under /open311/ is a 503 in XML or JSON, never an HTML page.
+        outage.register_responder("/open311/", endpoints.unavailable)

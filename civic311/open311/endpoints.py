@@ -22,19 +22,30 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from civic311 import outage
+from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.jurisdictions.selectors import jurisdiction_by_open311_id, only_jurisdictions
 
 from . import formats
+from .selectors import MAX_REQUEST_IDS, TRACKING_NUMBER_MAX, key_jurisdiction
 
 logger = logging.getLogger(__name__)
 
 # Longer parameter values are refused rather than searched for; the longest real one is a description.
 MAX_PARAMETER_CHARS = 10_000
 MAX_TIMESTAMP_CHARS = 40
+# service_request_id is the one longer list: the most ids a call may name, each of the longest length.
+MAX_ID_LIST_CHARS = MAX_REQUEST_IDS * (TRACKING_NUMBER_MAX + 1)
+# The longest query string served. It must hold a GET requests call naming the most ids of the longest
+# length as a comma list whose commas are percent-encoded (%2C, as most HTTP libraries send them):
+# 19 + 1,000 x 32 + 999 x 3 = 35,016 characters, with room left for every other parameter.
+# deploy/gunicorn.conf.py's limit_request_line lets a request line longer than this reach us, so that
+# a longer query is refused here, in the caller's format (tests/test_open311_long_queries.py checks both).
+MAX_QUERY_CHARS = 40_000
 
 # `+05:00` sent unencoded in a query string arrives as ` 05:00`; put the plus sign back.
 _PLUS_READ_AS_SPACE = re.compile(r"^(.*\d) (\d{2}(?::?\d{2})?)$")
@@ -118,7 +129,7 @@ class Call:
             raise Open311Error(400, _("The parameter %(name)s contains a NUL character.") % {"name": name[:60]})
         return value
 
-    def param_list(self, name: str) -> list[str]:
+    def param_list(self, name: str, *, max_chars: int = MAX_PARAMETER_CHARS) -> list[str]:
         """A comma list (`a,b,c`), or the parameter repeated; empty items dropped."""
         values: list[str] = []
         for source in (self.request.GET, self.request.POST if self.request.method == "POST" else None):
@@ -126,7 +137,7 @@ class Call:
                 continue
             for raw in source.getlist(name):
                 values.extend(part.strip() for part in raw.split(",") if part.strip())
-        if sum(len(value) for value in values) > MAX_PARAMETER_CHARS:
+        if sum(len(value) for value in values) > max_chars:
             raise Open311Error(400, _("The parameter %(name)s is too long.") % {"name": name[:60]})
         if any("\x00" in value for value in values):
             raise Open311Error(400, _("The parameter %(name)s contains a NUL character.") % {"name": name[:60]})
@@ -193,24 +204,29 @@ def check_format(fmt: str | None) -> None:
 
 
 def resolve_jurisdiction(request: HttpRequest) -> Jurisdiction:
-    """The jurisdiction a call is for.
+    """The jurisdiction a call is for, by the deployment's one rule (`jurisdictions.selectors.resolve_jurisdiction`):
+    `jurisdiction_id`, else the API key's jurisdiction, else the host called, else the configured default.
 
-    With one jurisdiction in the deployment `jurisdiction_id` may be left out; with several it is
-    required. An id that names no jurisdiction is a 404 either way.
+    An id that names no jurisdiction is a 404; a 400 only when nothing applies (several jurisdictions,
+    no default configured, and the call says nothing that picks one).
     """
-    wanted = (request.GET.get("jurisdiction_id") or
-              (request.POST.get("jurisdiction_id") if request.method == "POST" else None) or "").strip()
-    if wanted:
-        # A NUL cannot be in an id, and PostgreSQL refuses to even compare text holding one.
-        found = jurisdiction_by_open311_id(wanted[:200]) if "\x00" not in wanted else None
-        if found is None:
-            raise Open311Error(404, _("There is no jurisdiction “%(id)s” here.")
-                               % {"id": wanted[:100].replace("\x00", "")})
+    post = request.POST if request.method == "POST" else None
+    wanted = (request.GET.get("jurisdiction_id") or (post.get("jurisdiction_id") if post is not None else None)
+              or "").strip()
+    key_city = None
+    if not wanted and places.several_jurisdictions():
+        # Only with several can the key change the answer: one jurisdiction's calls cost no extra query.
+        key_city = key_jurisdiction(request.GET.get("api_key") or (post.get("api_key") if post is not None else "")
+                                    or "")
+    try:
+        found = places.resolve_jurisdiction(jurisdiction_id=wanted[:200], api_key_jurisdiction=key_city,
+                                            host=request.get_host())
+    except places.UnknownJurisdiction:
+        raise Open311Error(404, _("There is no jurisdiction “%(id)s” here.")
+                           % {"id": wanted[:100].replace("\x00", "")}) from None
+    if found is not None:
         return found
-    only = only_jurisdictions(2)
-    if len(only) == 1:
-        return only[0]
-    if not only:
+    if not places.only_jurisdictions(1):
         raise Open311Error(404, _("This server has no jurisdiction yet."))
     raise Open311Error(400, _("This server serves several jurisdictions: send jurisdiction_id."))
 
@@ -237,6 +253,7 @@ def endpoint(*, methods: tuple[str, ...] = ("GET",), needs_jurisdiction: bool = 
             response_format = format_of(fmt)
             try:
                 check_format(fmt)
+                check_query_length(request)
                 # No code, id or token holds a NUL, and PostgreSQL cannot even look one up: a replacement
                 # character keeps the lookup (which then finds nothing) and each method's own 404 message.
                 kwargs = {name: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
@@ -260,10 +277,13 @@ def endpoint(*, methods: tuple[str, ...] = ("GET",), needs_jurisdiction: bool = 
                 response = formats.errors(response_format, 400, [_("The request could not be read.")])
             except UnicodeDecodeError:
                 response = formats.errors(response_format, 400, [_("The request is not valid UTF-8.")])
-            except Exception:
-                # A bug of ours; the client still gets its own format, never a page of HTML.
-                logger.exception("Open311 %s failed", view.__name__)
-                response = formats.errors(response_format, 500, [_("Something went wrong on our side.")])
+            except Exception as error:
+                if outage.is_outage(error):  # the database is away: "try again", not "we are broken"
+                    response = outage.unavailable(request)
+                else:
+                    # A bug of ours; the client still gets its own format, never a page of HTML.
+                    logger.exception("Open311 %s failed", view.__name__)
+                    response = formats.errors(response_format, 500, [_("Something went wrong on our side.")])
             if request.method not in methods:
                 response["Allow"] = ", ".join(methods)
             response.headers.setdefault("Access-Control-Allow-Origin", "*")
@@ -274,7 +294,45 @@ def endpoint(*, methods: tuple[str, ...] = ("GET",), needs_jurisdiction: bool = 
     return decorate
 
 
+def format_of_path(path: str) -> str:
+    """The format a path's extension asks for (services.json → json), XML when it names none."""
+    return format_of(path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else None)
+
+
+def check_query_length(request: HttpRequest) -> None:
+    """A query string longer than any call needs is refused before it is parsed."""
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_CHARS:
+        raise Open311Error(400, _("The query is too long: at most %(max)d characters.") % {"max": MAX_QUERY_CHARS})
+
+
+_SLASHES = re.compile(r"/{2,}")
+
+
+@csrf_exempt  # a POST to a path that does not exist is answered by this 404, never by Django's CSRF page
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
-    """Any other path under /open311/: a 404 in the format its extension asks for."""
-    fmt = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else None
-    return formats.errors(format_of(fmt), 404, [_("There is no such Open311 method.")])
+    """Any other path under /open311/: a 404 in the format its extension asks for.
+
+    A path with doubled slashes is the method it names: a client that joins the discovery `url` (which
+    ends without a slash) or the older one (which ended with one) and `/services.xml` gets services.
+    """
+    collapsed = _SLASHES.sub("/", request.path_info)
+    if collapsed != request.path_info:
+        try:
+            match = resolve(collapsed)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            request.path_info = collapsed
+            request.path = _SLASHES.sub("/", request.path)
+            request.resolver_match = match
+            return match.func(request, *match.args, **match.kwargs)
+    response = formats.errors(format_of_path(path), 404, [_("There is no such Open311 method.")])
+    response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    return response
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """The database is away (civic311.outage): a 503 in the format the path asks for."""
+    response = formats.errors(format_of_path(request.path), 503, [outage.message()])
+    response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    return response

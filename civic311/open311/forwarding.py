@@ -27,7 +27,6 @@ from collections.abc import Iterator, Sequence
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
@@ -37,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from civic311 import backoff, leases
 from civic311.jurisdictions.selectors import public_site_url
+from civic311.notifications import services as notifications
 from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import OPEN_STATES, STANDARD_CLOSE_REASONS, Status, can_move
 from civic311.requests.models import ServiceRequest
@@ -500,14 +500,14 @@ def raise_alerts(*, now: dt.datetime | None = None) -> int:
         try:
             raised += alert(forwarded_id, now=now)
         except Exception:
-            # Rolled back (the mail server is down, say): the next sweep tries again.
+            # Rolled back (the database went away, say): the next sweep tries again.
             logger.exception("could not raise the alert for forwarded request %s", forwarded_id)
     return raised
 
 
 def alert(forwarded_id: int, *, now: dt.datetime | None = None) -> bool:
-    """E-mail the department and note it in the history, once: the claim and the mail share a transaction,
-    so a failed mail leaves the alert to the next sweep and a concurrent sweep finds it taken."""
+    """E-mail the department and note it in the history, once: the claim, the note and the mail's outbox row
+    share a transaction, so a concurrent sweep finds the alert taken and a crash loses none of the three."""
     now = now or timezone.now()
     with transaction.atomic():
         if not ForwardedRequest.objects.filter(pk=forwarded_id, alerted_at__isnull=True, external_id="").update(
@@ -539,9 +539,10 @@ def alert(forwarded_id: int, *, now: dt.datetime | None = None) -> bool:
                 lines += ["", _("Details: %(path)s") % {
                     "path": reverse("admin:open311_forwardedrequest_change", args=[forwarded.pk])}]
         requests_services.add_note(service_request, note, actor=None, public=False, actor_label=SYSTEM_LABEL, now=now)
-        # Last, so that nothing after it can roll the claim back once the mail is gone.
-        if department.contact_email:
-            send_mail(subject, "\n".join(lines), None, [department.contact_email])
+        # An outbox row in the claim's transaction: the mail is sent (and retried) by the worker, and exists
+        # exactly when the claim and the note do.
+        notifications.notify_staff(department.contact_email, subject, "\n".join(lines) + "\n",
+                                   dedup_key=f"forwarding-alert:{forwarded.pk}", service_request=service_request)
     logger.warning("request %s: no id from work-order system %s after an hour; alert raised",
                    service_request.tracking_number, forwarded.system_id)
     return True

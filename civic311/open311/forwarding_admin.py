@@ -16,6 +16,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from civic311.jurisdictions.admin import JurisdictionPickersMixin
+
 from . import forwarding
 from .models import ForwardedRequest, WorkOrderSystem
 
@@ -80,7 +82,7 @@ class WorkOrderSystemForm(forms.ModelForm):
 
 
 @admin.register(WorkOrderSystem)
-class WorkOrderSystemAdmin(admin.ModelAdmin):
+class WorkOrderSystemAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     form = WorkOrderSystemForm
     list_display = ("name", "department", "endpoint", "is_active", "waiting", "failed", "last_polled_at")
     list_filter = ("is_active", "department__jurisdiction")

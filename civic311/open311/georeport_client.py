@@ -154,6 +154,26 @@ class GeoReportClient:
             logger.warning("%s: skipped %d entries of requests.json that could not be read", self._host(), skipped)
         return found
 
+    def get_services(self) -> list[dict[str, Any]]:
+        """GET services.json: their service list, as it came (entries that are not objects dropped)."""
+        body = self._call("GET", "services.json", params=self._params())
+        if not isinstance(body, list):
+            raise GeoReportError("services.json did not answer with a list.", retryable=True)
+        return [item for item in body if isinstance(item, dict)]
+
+    def get_service_definition(self, service_code: str) -> dict[str, Any]:
+        """GET services/{code}.json: a service's attributes (`{"service_code": …, "attributes": […]}`)."""
+        code = _identifier(service_code, "service_code")
+        if not code:
+            raise GeoReportError("No service_code to look up.", retryable=False)
+        body = self._call("GET", f"services/{quote(code, safe='')}.json", params=self._params())
+        if isinstance(body, list) and len(body) == 1:
+            body = body[0]  # some servers wrap the definition in a list
+        if not isinstance(body, dict) or not isinstance(body.get("attributes", []), list):
+            raise GeoReportError("The service definition is not an object with a list of attributes.",
+                                 retryable=True)
+        return body
+
     # --- plumbing -------------------------------------------------------------------------------
 
     def _params(self) -> dict[str, str]:

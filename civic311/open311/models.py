@@ -31,9 +31,6 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    # A fixed one-minute window, counted with one atomic UPDATE so every worker shares it.
-    window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    window_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("API key")

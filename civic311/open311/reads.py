@@ -19,7 +19,7 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.jurisdictions.selectors import default_jurisdiction
 
 from . import selectors, serializers
-from .endpoints import Call, Open311Error, endpoint, resolve_jurisdiction
+from .endpoints import MAX_ID_LIST_CHARS, Call, Open311Error, endpoint, resolve_jurisdiction
 
 # The widest requested_datetime window one call may ask for, and the default window.
 MAX_WINDOW = dt.timedelta(days=90)
@@ -28,11 +28,16 @@ MAX_PAGE = 1_000_000_000
 MAX_RADIUS_M = 100_000
 OPEN311_STATUSES = ("open", "closed")
 PAGINATION_HEADERS = ("X-Total-Count", "X-Page", "X-Page-Size", "X-Total-Pages", "Link")
+MAX_LINK_HEADER_CHARS = 16_000
 
 
 def base_url(call: Call) -> str:
-    """The absolute base of the API on the host the client called, e.g. https://311.phila.gov/open311/v2/."""
-    path = reverse("open311:discovery", kwargs={"fmt": "xml"}).removesuffix("discovery.xml")
+    """The absolute base of the API on the host the client called, e.g. https://311.phila.gov/open311/v2.
+
+    Without a trailing slash, as in the specification's own example: clients append `/services.xml`
+    (and a doubled slash from the older form still resolves, see `endpoints.not_found`).
+    """
+    path = reverse("open311:discovery", kwargs={"fmt": "xml"}).removesuffix("/discovery.xml")
     return call.request.build_absolute_uri(path)
 
 
@@ -60,7 +65,7 @@ def discovery(call: Call) -> HttpResponse:
     changeset = min(selectors.catalogue_changeset() or now, now)
     return call.render("discovery", serializers.discovery(
         changeset=changeset, contact=contact, key_service=key_service, base_url=url,
-        test_url=settings.CIVIC311_OPEN311_TEST_URL or url, zone=zone,
+        test_url=settings.CIVIC311_OPEN311_TEST_URL.rstrip("/") or url, zone=zone,
     ))
 
 
@@ -123,12 +128,12 @@ def request_detail(call: Call, request_id: str) -> HttpResponse:
 
 def request_filter(call: Call) -> selectors.RequestFilter:
     """The filters of GET requests, checked; a 400 naming the parameter for anything malformed."""
-    numbers = call.param_list("service_request_id")
+    numbers = call.param_list("service_request_id", max_chars=MAX_ID_LIST_CHARS)
     if numbers:
         # The ids override every other filter (the specification says so); they are still checked for length.
-        if len(numbers) > MAX_PAGE_SIZE:
+        if len(numbers) > selectors.MAX_REQUEST_IDS:
             raise Open311Error(400, _("Ask for at most %(max)d service_request_id values at once.")
-                               % {"max": MAX_PAGE_SIZE})
+                               % {"max": selectors.MAX_REQUEST_IDS})
         return selectors.RequestFilter(tracking_numbers=numbers)
 
     wanted = selectors.RequestFilter(service_codes=call.param_list("service_code"))
@@ -238,6 +243,13 @@ def _pagination_headers(call: Call, response: HttpResponse, page: selectors.Page
         link(min(page.number - 1, max(page.pages, 1)), "prev")
     link(1, "first")
     link(max(page.pages, 1), "last")
-    response["Link"] = ", ".join(links)
+    header = ", ".join(links)
+    # Each link repeats the query: 1,000 ids would make a header line HTTP clients refuse (Python's
+    # http.client stops at 64 KiB). A long query keeps only its next link (the one a cursor needs) if that
+    # fits, else none: such a call is paged with page and page_size and the X- headers.
+    if len(header) > MAX_LINK_HEADER_CHARS:
+        header = next((one for one in links if one.endswith('rel="next"')), "")
+    if header and len(header) <= MAX_LINK_HEADER_CHARS:
+        response["Link"] = header
     # Browser clients may read these across origins.
     response["Access-Control-Expose-Headers"] = ", ".join(PAGINATION_HEADERS)

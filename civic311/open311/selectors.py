@@ -21,8 +21,30 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.requests.lifecycle import FINAL_STATES
 from civic311.requests.models import HistoryEntry, Photo, ServiceRequest
 
+from .models import ApiKey
+
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG), the one haversine distances are usually quoted in
 TRACKING_NUMBER_MAX = 32
+# The most service_request_id values one GET requests call may ask for (a page's worth).
+MAX_REQUEST_IDS = 1000
+
+
+# --- API keys -----------------------------------------------------------------------------------
+
+
+def key_jurisdiction(presented: str) -> int | None:
+    """The jurisdiction (pk) of the active API key presented, None for no key or not one of ours.
+
+    Only says which city a call is for (`jurisdictions.selectors.resolve_jurisdiction`); whether the
+    key may post is `services.authenticate`'s to decide.
+    """
+    from .services import PRESENTED_KEY_MAX, hash_key  # services reads this module: imported on use
+
+    presented = (presented or "").strip()
+    if not presented or len(presented) > PRESENTED_KEY_MAX:
+        return None
+    return (ApiKey.objects.filter(key_hash=hash_key(presented), revoked_at__isnull=True)
+            .values_list("jurisdiction_id", flat=True).first())
 
 
 # --- the catalogue ------------------------------------------------------------------------------

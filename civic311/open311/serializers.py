@@ -100,7 +100,7 @@ def service_request(item: ServiceRequest, *, absolute: AbsoluteUrl, extensions: 
         "service_code": item.service.code,
         "description": item.description,
         "agency_responsible": item.department.localized("name"),
-        "service_notice": item.service.service_notice,
+        "service_notice": item.service.localized("service_notice"),
         "requested_datetime": formats.timestamp(item.requested_at, zone),
         "updated_datetime": formats.timestamp(item.updated_at, zone),
         "expected_datetime": formats.timestamp(item.expected_at, zone),
@@ -109,7 +109,8 @@ def service_request(item: ServiceRequest, *, absolute: AbsoluteUrl, extensions: 
         "zipcode": item.zipcode,
         "lat": item.lat,
         "long": item.long,
-        "media_url": photos[0] if photos else "",
+        # A URI or null (the published JSON Schema's type), like lat and long; an empty element in XML.
+        "media_url": photos[0] if photos else None,
     }
     if extensions:
         data["extended_attributes"] = {

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 import re
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civic311 import rate_limits
 from civic311.catalogue.models import Service
 from civic311.catalogue.selectors import Answer
 from civic311.jurisdictions.models import Jurisdiction
@@ -117,66 +117,30 @@ def authenticate(jurisdiction: Jurisdiction, presented: str, *, now: dt.datetime
         raise KeyRefused(_("An api_key is required to post."))
     if len(presented) > PRESENTED_KEY_MAX:
         raise KeyRefused(_("The api_key is not valid."))
-    key_hash = hash_key(presented)
-    # Nearly every call is a good key with room in its window: one statement finds and counts it.
-    counted = _count_call(now, "key_hash = %s AND revoked_at IS NULL AND jurisdiction_id = %s",
-                          [key_hash, jurisdiction.pk])
-    if counted is not None:
-        return counted
-    # Not counted: the key as it is now says why.
-    api_key = ApiKey.objects.filter(key_hash=key_hash).first()
+    api_key = ApiKey.objects.filter(key_hash=hash_key(presented)).first()
     if api_key is None:
         raise KeyRefused(_("The api_key is not valid."))
     if not api_key.is_active:
         raise KeyRefused(_("The api_key has been revoked."))
     if api_key.jurisdiction_id != jurisdiction.pk:
         raise KeyRefused(_("The api_key is not valid for this jurisdiction."))
-    take_turn(api_key, now=now)  # over its limit (or its window ended just now)
+    take_turn(api_key, now=now)
     return api_key
 
 
 def take_turn(api_key: ApiKey, *, now: dt.datetime | None = None) -> None:
-    """Count one call in the key's one-minute window, or raise RateLimited."""
+    """Count one call in the key's one-minute window (the project's one rate limit, civic311/rate_limits.py,
+    shared by every worker), or raise RateLimited. A limit of 0 pauses the key."""
     now = now or timezone.now()
-    if _count_call(now, "id = %s", [api_key.pk]) is not None:
+    rate = rate_limits.Rate("open311-post", api_key.requests_per_minute, int(RATE_WINDOW.total_seconds()))
+    verdict = rate_limits.hit(rate, str(api_key.pk), now=now.timestamp())
+    if not verdict.allowed:
+        ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.REFUSED)
+        raise RateLimited(api_key, verdict.retry_after)
+    # "Last used" to the minute: a write at most once a minute per key, not one on every call.
+    if api_key.last_used_at is None or now - api_key.last_used_at >= RATE_WINDOW:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
-        return
-    started = ApiKey.objects.filter(pk=api_key.pk).values_list("window_started_at", flat=True).first()
-    wait = ((started + RATE_WINDOW) - now).total_seconds() if started else RATE_WINDOW.total_seconds()
-    if api_key.requests_per_minute == 0 or wait <= 0:
-        wait = RATE_WINDOW.total_seconds()
-    ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.REFUSED)
-    raise RateLimited(api_key, max(1, math.ceil(wait)))
-
-
-def _count_call(now: dt.datetime, which: str, params: list[str | int]) -> ApiKey | None:
-    """Count one call in the window of the key matching `which` (SQL over the key's own columns), if the
-    window has room; the key (its id, jurisdiction, name and limit; the rest loads when read), else None.
-
-    One conditional UPDATE both starts a new window (when the last one is over) and counts the call
-    (when the window has room), so workers on several machines share the count without a lock: on
-    PostgreSQL a concurrent UPDATE re-checks the condition against the row it waited for. It is written
-    in SQL for its RETURNING (SQLite 3.35+, PostgreSQL): the ORM would need a second query, and takes
-    longer to build this one than the database takes to run it.
-    """
-    connection = connections[router.db_for_write(ApiKey)]
-    at = connection.ops.adapt_datetimefield_value
-    expired = "(window_started_at IS NULL OR window_started_at <= %s)"
-    table = connection.ops.quote_name(ApiKey._meta.db_table)
-    sql = (
-        f"UPDATE {table} SET window_started_at = CASE WHEN {expired} THEN %s ELSE window_started_at END, "  # noqa: S608
-        f"window_count = CASE WHEN {expired} THEN 1 ELSE window_count + 1 END, last_used_at = %s "
-        f"WHERE {which} AND requests_per_minute > 0 "  # a limit of 0 pauses the key
-        f"AND ({expired} OR window_count < requests_per_minute) "
-        "RETURNING id, jurisdiction_id, name, requests_per_minute"
-    )
-    window_start = at(now - RATE_WINDOW)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [window_start, at(now), window_start, at(now), *params, window_start])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return ApiKey.from_db(connection.alias, ["id", "jurisdiction_id", "name", "requests_per_minute"], row)
 
 
 # --- POST requests ----------------------------------------------------------------------------------
@@ -379,7 +343,7 @@ def update_item(entry: HistoryEntry, zone) -> dict[str, object]:
         "status": sent_status or OUTGOING_STATUS.get(Status(ours), "OPEN"),
         "updated_datetime": formats.timestamp(entry.created_at, zone),
         "description": entry.text,
-        "media_url": getattr(entry, "sent_media_url", None) or "",
+        "media_url": getattr(entry, "sent_media_url", None) or None,  # a URI or null, as in requests
         "external_status_code": str(ours),
     }
 

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 from django.dispatch import receiver
 
 from civic311.requests.signals import service_request_filed
 
-logger = logging.getLogger(__name__)
-
 
 @receiver(service_request_filed, dispatch_uid="open311.forward_filed_request")
-def forward_filed_request(sender, service_request, **kwargs) -> None:
-    """A request was filed and committed: forward it if its department's work-order system takes it.
+def forward_filed_request(sender: Any, service_request: Any, **kwargs: Any) -> None:
+    """A request was filed: make its forwarding row if its department's work-order system takes it.
 
-    Never raises: the request is already filed, and the sweep and the admin can still forward it.
+    Called by the worker that announces the request's "opened" entry (civic311.requests.announcements), in
+    the transaction that marks it announced: an error rolls back and the announcement is retried later.
     """
     from . import forwarding
 
-    try:
-        forwarding.forward_if_chosen(service_request)
-    except Exception:
-        logger.exception("could not queue request %s for forwarding", getattr(service_request, "tracking_number", "?"))
+    forwarding.forward_if_chosen(service_request)

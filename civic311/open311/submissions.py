@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
+from civic311.people.selectors import supported_language
 from civic311.requests import services as requests
 
 from . import formats, reads
@@ -38,11 +40,11 @@ def post_request(call: Call) -> HttpResponse:
     item: dict[str, object]
     if posted.token is not None:
         # A batch service answers with a token only; tokens/{token} gives the id.
-        item = {"token": posted.token, "service_notice": service_request.service.service_notice,
+        item = {"token": posted.token, "service_notice": service_request.service.localized("service_notice"),
                 "account_id": account_id}
     else:
         item = {"service_request_id": service_request.tracking_number,
-                "service_notice": service_request.service.service_notice, "account_id": account_id}
+                "service_notice": service_request.service.localized("service_notice"), "account_id": account_id}
     response = call.render("service_requests", [item])
     if not posted.created:
         response["Idempotent-Replayed"] = "true"
@@ -95,7 +97,20 @@ def report_from(call: Call, api_key: ApiKey) -> requests.Report:
         phone=call.param("phone"),
         idempotency_key=open311.idempotency_key(api_key, client_request_id),
         media_url=call.param("media_url"),
+        language=_requester_language(call),
     )
+
+
+def _requester_language(call: Call) -> str:
+    """The language the resident used, for their e-mails: the POST's `locale` ("es", "es_MX"), else the
+    first language of the Accept-Language header that we speak; "" when the client says neither."""
+    named = supported_language(call.param("locale"))
+    if named:
+        return named
+    for code, _quality in parse_accept_lang_header(call.request.headers.get("Accept-Language", "")[:500]):
+        if supported_language(code):
+            return supported_language(code)
+    return ""
 
 
 @endpoint()

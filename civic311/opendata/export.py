@@ -24,6 +24,7 @@ from django.db import connections
 from django.utils.translation import gettext_lazy as _
 
 from civic311.db_routing import heavy_read_alias
+from civic311.jurisdictions.models import Jurisdiction
 from civic311.open311 import formats
 
 from . import selectors
@@ -189,28 +190,42 @@ COLUMN_MEANINGS = {
 }
 
 
+def example_times(jurisdiction: Jurisdiction) -> dict[str, str]:
+    """Example times for the page's text, with the city's own offset from UTC."""
+    zone = jurisdiction.zone
+    return {"requested": formats.timestamp(EXAMPLE_REQUESTED, zone) or "",
+            "filter": formats.timestamp(dt.datetime(2026, 1, 31, 14, 30, tzinfo=zone), zone) or ""}
+
+
+# The example request arrived at 10:00 in Philadelphia; each city's page shows the same moment in its zone.
+EXAMPLE_REQUESTED = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+
+
 def example_values(export: Export, *, photo_base: str) -> dict[str, str]:
-    """An example of each column as the CSV writes it (times in the city's zone)."""
+    """An example of each column as the CSV writes it, from the city's own data (its newest public request,
+    or its catalogue and its middle when it has none yet); times in the city's zone."""
     zone = export.jurisdiction.zone
-    requested = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+    requested = EXAMPLE_REQUESTED
+    row = selectors.example_row(export.jurisdiction)
+    service = row.service
     return {
-        "objectid": "1234567",
-        "service_request_id": "10012345",
-        "subject": "Illegal Dumping",
+        "objectid": row.objectid,
+        "service_request_id": row.service_request_id,
+        "subject": service.name if service is not None else "",
         "status": "Closed",
         "status_notes": "Issue Resolved",
-        "service_name": "Illegal Dumping",
-        "service_code": "SR-ST02",
-        "agency_responsible": "Streets Department",
-        "service_notice": "5 Business Days",
+        "service_name": service.name if service is not None else "",
+        "service_code": service.code if service is not None else "",
+        "agency_responsible": row.department_name,
+        "service_notice": service.service_notice if service is not None else "",
         "requested_datetime": formats.timestamp(requested, zone) or "",
         "updated_datetime": formats.timestamp(requested + dt.timedelta(days=2, hours=3), zone) or "",
         "expected_datetime": formats.timestamp(requested + dt.timedelta(days=7), zone) or "",
         "closed_datetime": formats.timestamp(requested + dt.timedelta(days=2, hours=3), zone) or "",
-        "address": "1400 JOHN F KENNEDY BLVD",
-        "zipcode": "19107",
-        "media_url": f"{photo_base}photos/1/1234567/3f2a9c.jpg",
-        "lat": "39.9526",
-        "lon": "-75.1635",
+        "address": row.address,
+        "zipcode": row.zipcode,
+        "media_url": f"{photo_base}photos/{export.jurisdiction.pk}/{row.objectid}/3f2a9c.jpg",
+        "lat": f"{row.lat:.4f}",
+        "lon": f"{row.lon:.4f}",
         DESCRIPTION_COLUMN: "Mattresses on the sidewalk.",
     }

@@ -584,8 +584,9 @@ class BatchWriter:
         self.quote = quote
         self.table = quote(ServiceRequest._meta.db_table)
         self.staged_columns = [_column(ServiceRequest, name) for name in STAGED_FIELDS]
-        # Columns the file does not give: the jurisdiction, not private, and every other column's default.
-        fixed = {"jurisdiction": self.jurisdiction_id, "is_private": False}
+        # Columns the file does not give: the jurisdiction, not private, imported (history: never escalated),
+        # and every other column's default. A re-run's update leaves `is_imported` as it was.
+        fixed = {"jurisdiction": self.jurisdiction_id, "is_private": False, "is_imported": True}
         self.extra = [
             (_column(ServiceRequest, name), str(ServiceRequest._meta.get_field(name).db_type(connection)), value)
             for name, value in fixed.items()

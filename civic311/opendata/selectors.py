@@ -125,6 +125,37 @@ def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.filter(jurisdiction=jurisdiction, is_private=False)
 
 
+@dataclass(frozen=True)
+class ExampleRow:
+    """What the dataset page shows as each column's example: the city's own, not another city's."""
+
+    objectid: str
+    service_request_id: str
+    service: Service | None
+    department_name: str
+    address: str
+    zipcode: str
+    lat: float
+    lon: float
+
+
+def example_row(jurisdiction: Jurisdiction) -> ExampleRow:
+    """The newest public request with an address (already in the dataset for anyone to read); for a
+    city with none yet, its first published service at the middle of the city."""
+    latest = (public_requests(jurisdiction).exclude(address="").exclude(lat=None)
+              .select_related("service", "department").order_by("-pk").first())
+    if latest is not None and latest.lat is not None and latest.long is not None:
+        return ExampleRow(str(latest.pk), latest.tracking_number, latest.service, latest.department.name,
+                          latest.address, latest.zipcode, latest.lat, latest.long)
+    service = published_services(jurisdiction).first()
+    middle = (jurisdiction.boundary_shape.representative_point() if jurisdiction.boundary_shape is not None
+              else None)
+    lat = middle.y if middle is not None else (jurisdiction.min_lat + jurisdiction.max_lat) / 2
+    lon = middle.x if middle is not None else (jurisdiction.min_long + jurisdiction.max_long) / 2
+    return ExampleRow("1", str(jurisdiction.next_tracking_number), service,
+                      service.department.name if service is not None else "", "", "", lat, lon)
+
+
 def _filtered(export: Export) -> QuerySet[ServiceRequest]:
     wanted = export.filter
     requests = public_requests(export.jurisdiction)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
-from civic311.jurisdictions.middleware import site_jurisdiction
+from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.open311.endpoints import parse_timestamp
 
@@ -39,6 +39,22 @@ def _param(request: HttpRequest, name: str) -> str:
     if len(value) > MAX_PARAMETER_CHARS or "\x00" in value:
         raise BadParameter(_("The parameter %(name)s is too long or not text.") % {"name": name})
     return value
+
+
+def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+    """Whose dataset: the deployment's one rule (`jurisdictions.selectors.resolve_jurisdiction`), as Open311
+    uses it: `jurisdiction_id`, else the host called, else the configured default. 404 for an id that
+    names no jurisdiction; BadParameter (400) when nothing applies."""
+    wanted = _param(request, "jurisdiction_id")
+    try:
+        found = places.resolve_jurisdiction(jurisdiction_id=wanted, host=request.get_host())
+    except places.UnknownJurisdiction:
+        raise Http404(_("There is no jurisdiction “%(id)s” here.") % {"id": wanted[:100]}) from None
+    if found is not None:
+        return found
+    if not places.only_jurisdictions(1):
+        raise Http404(_("This site has no city set up yet."))
+    raise BadParameter(_("This site serves several jurisdictions: send jurisdiction_id."))
 
 
 def _timestamp_param(request: HttpRequest, name: str, jurisdiction: Jurisdiction, *, end: bool = False):
@@ -83,9 +99,8 @@ def _export_for(request: HttpRequest, jurisdiction: Jurisdiction) -> Export:
 
 
 def _download(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    jurisdiction = site_jurisdiction(request)
     try:
-        chosen = _export_for(request, jurisdiction)
+        chosen = _export_for(request, _jurisdiction(request))
     except BadParameter as error:
         return HttpResponseBadRequest(f"{error}\n", content_type="text/plain; charset=utf-8")
     # HEAD answers the headers without running the export.
@@ -110,7 +125,12 @@ def service_requests_geojson(request: HttpRequest) -> HttpResponseBase:
 
 @require_safe
 def dataset(request: HttpRequest) -> HttpResponse:
-    jurisdiction = site_jurisdiction(request)
+    try:
+        jurisdiction = _jurisdiction(request)
+    except BadParameter as error:
+        return HttpResponseBadRequest(f"{error}\n", content_type="text/plain; charset=utf-8")
+    # A city chosen by jurisdiction_id keeps it in every link, so the downloads are that city's too.
+    chosen = {"jurisdiction_id": jurisdiction.jurisdiction_id} if _param(request, "jurisdiction_id") else {}
     photo_base = request.build_absolute_uri(settings.MEDIA_URL)
     described = Export(jurisdiction, photo_base=photo_base)
     examples = export.example_values(described, photo_base=photo_base)
@@ -119,16 +139,20 @@ def dataset(request: HttpRequest) -> HttpResponse:
          "example": examples[name]}
         for name in described.columns
     ]
+    query = f"?{urlencode(chosen)}" if chosen else ""
     csv_url = request.build_absolute_uri(reverse("opendata:service_requests_csv"))
-    geojson_url = request.build_absolute_uri(reverse("opendata:service_requests_geojson"))
+    geojson_url = request.build_absolute_uri(reverse("opendata:service_requests_geojson")) + query
     return render(request, "opendata/dataset.html", {
         "columns": columns,
         "summary": selectors.dataset_summary(jurisdiction),
         "services": selectors.published_services(jurisdiction),
-        "csv_url": csv_url,
+        "csv_url": csv_url + query,
         "geojson_url": geojson_url,
-        "example_filtered_url": f"{csv_url}?{urlencode({'start_date': '2026-01-01', 'end_date': '2026-01-31'})}",
-        "example_harvest_url": f"{csv_url}?{urlencode({'updated_after': examples['updated_datetime']})}",
+        "example_filtered_url":
+            f"{csv_url}?{urlencode({**chosen, 'start_date': '2026-01-01', 'end_date': '2026-01-31'})}",
+        "example_harvest_url": f"{csv_url}?{urlencode({**chosen, 'updated_after': examples['updated_datetime']})}",
+        "jurisdiction_id": chosen.get("jurisdiction_id", ""),
+        "example_times": export.example_times(jurisdiction),
         "licence": getattr(settings, "CIVIC311_OPEN_DATA_LICENCE", ""),
         "cache_minutes": CACHE_SECONDS // 60,
     })

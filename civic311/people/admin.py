@@ -18,6 +18,9 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from civic311.jurisdictions.admin import JurisdictionPickersMixin
+from civic311.read_only_admin import ReadOnlyAdmin
+
 from . import roles, selectors
 from . import services as customer_services
 from .models import (
@@ -28,18 +31,20 @@ from .models import (
     PersonalDataAccess,
     Requester,
     RoleAssignment,
+    SignInEvent,
     Team,
     User,
 )
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class RoleAssignmentInline(JurisdictionPickersMixin, admin.TabularInline):
     """A staff member's roles. Only admins (superusers or the admin role) grant and revoke, and every
     change goes through `services.grant_role` / `revoke_role` (checks, audit, groups)."""
 
     model = RoleAssignment
     fk_name = "user"
     extra = 0
+    pickers_limited_to_city = False
     fields = ("role", "department", "granted_by", "granted_at")
     readonly_fields = ("granted_by", "granted_at")
 
@@ -57,7 +62,8 @@ class RoleAssignmentInline(admin.TabularInline):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(JurisdictionPickersMixin, UserAdmin):
+    pickers_limited_to_city = False
     # The team is changed on the team's page (one path: `services.move_to_team`).
     fieldsets = (*(UserAdmin.fieldsets or ()), (_("Department"), {"fields": ("department", "team")}))
     readonly_fields = ("team",)
@@ -308,8 +314,8 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ("last_name",)
     search_help_text = _("A phone number in any format (7 digits or more), an e-mail address, or names.")
     fields = ("jurisdiction", "first_name", "last_name", "preferred_language", "consent_contact", "consent_survey",
-              "consent_updated_at", "merged_into", "created_at", "updated_at", "history")
-    readonly_fields = ("consent_updated_at", "merged_into", "created_at", "updated_at", "history")
+              "consent_updated_at", "merged_into", "created_at", "updated_at", "anonymised_at", "history")
+    readonly_fields = ("consent_updated_at", "merged_into", "created_at", "updated_at", "anonymised_at", "history")
     inlines = (PhoneInline, EmailInline, AddressInline)
     actions = ("merge_selected",)
     show_full_result_count = False
@@ -325,7 +331,8 @@ class CustomerAdmin(admin.ModelAdmin):
         return _may(request, "add_customer")
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return _may(request, "change_customer") and (obj is None or obj.merged_into_id is None)
+        return (_may(request, "change_customer")
+                and (obj is None or (obj.merged_into_id is None and obj.anonymised_at is None)))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return _is_superuser(request)
@@ -372,6 +379,14 @@ class CustomerAdmin(admin.ModelAdmin):
         customer = self.get_object(request, object_id)
         if customer is not None and request.method == "GET":
             selectors.customer_details_for(request.user, customer, where=ADMIN)
+        if customer is not None and customer.merged_into_id is None:
+            # The buttons to the privacy app's pages (civic311/privacy, docs/privacy.md), for those it lets in.
+            extra_context = {
+                **(extra_context or {}),
+                "may_export_personal_data": roles.may_export_personal_data(request.user, customer.jurisdiction_id),
+                "may_erase_personal_data": (customer.anonymised_at is None
+                                            and roles.may_erase_personal_data(request.user, customer.jurisdiction_id)),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj: Customer, form, change: bool) -> None:
@@ -489,13 +504,9 @@ class CustomerAdmin(admin.ModelAdmin):
         })
 
 
-@admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
-    """The audit of staff looking at residents' personal data: read-only, for superusers."""
+class AuditAdmin(ReadOnlyAdmin):
+    """An audit (rows with an `at`): read-only, and only superusers see it."""
 
-    list_display = ("at", "user", "purpose", "where", "customer")
-    list_filter = ("purpose", "where")
-    list_select_related = ("user", "customer")
     date_hierarchy = "at"
     show_full_result_count = False
 
@@ -505,11 +516,20 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return _is_superuser(request)
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(SignInEvent)
+class SignInEventAdmin(AuditAdmin):
+    """The audit of staff sign-in (civic311/people/sign_in.py)."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    list_display = ("at", "username", "outcome", "client_address")
+    list_filter = ("outcome",)
+    search_fields = ("username", "client_address")
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(AuditAdmin):
+    """The audit of staff looking at residents' personal data."""
+
+    list_display = ("at", "user", "purpose", "where", "customer")
+    list_filter = ("purpose", "where")
+    list_select_related = ("user", "customer")

@@ -6,3 +6,11 @@ class PeopleConfig(AppConfig):
     name = "civic311.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        # The admin's pages (the sign-in is people/sign_in.html) say civic311, never "Django administration".
+        from django.contrib import admin
+
+        admin.site.site_header = _("civic311 administration")
+        admin.site.site_title = _("civic311 staff")
+        admin.site.index_title = _("Administration")

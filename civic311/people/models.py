@@ -62,6 +62,9 @@ class Requester(models.Model):
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The language the resident used when filing (a code of settings.LANGUAGES; empty when unknown): their
+    # e-mails and text messages about the request are written in it (`people.selectors.language_for`).
+    language = models.CharField(_("language"), max_length=10, blank=True)
     # A default rather than auto_now_add, so imports and the demo can give the real date.
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # The CRM record this person is, when the contact centre knows them (see Customer).
@@ -103,6 +106,9 @@ class Customer(models.Model):
                                     related_name="merged", verbose_name=_("merged into"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # Set once the record's personal data is gone (retention or erasure, `civic311.privacy.retention`); the
+    # row stays so that the audit, merged records and the request counts still resolve.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -180,6 +186,7 @@ class PersonalDataAccess(models.Model):
         EDIT = "edit", _("Changed")
         MERGE = "merge", _("Merged")
         EXPORT = "export", _("Exported")
+        ERASE = "erase", _("Erased")
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="personal_data_accesses")
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -197,6 +204,33 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_purpose_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SignInEvent(models.Model):
+    """The audit of staff sign-in: wrong passwords and codes, refusals after too many, and sign-ins."""
+
+    class Outcome(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        WRONG_PASSWORD = "wrong_password", _("Wrong password")
+        WRONG_CODE = "wrong_code", _("Wrong authenticator code")
+        LOCKED_OUT = "locked_out", _("Refused: too many failures")
+
+    # The account tried, and its username (kept if the account is deleted); both empty for a name that is
+    # no account.
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    client_address = models.CharField(_("client address"), max_length=64, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-in event")
+        verbose_name_plural = _("sign-in events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["at"], name="sign_in_event_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.get_outcome_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class StaffTOTPDevice(models.Model):

@@ -218,6 +218,20 @@ def may_see_contact_details(user: Someone, service_request: ServiceRequest | Non
                 and service_request.assignee_id == user.pk)  # type: ignore[union-attr]  # _is_staff: not None
 
 
+def may_export_personal_data(user: Someone, jurisdiction_id: int | None = None) -> bool:
+    """Handing a resident everything held about them (a subject-access file): supervisors of the customer's
+    jurisdiction and admins. Agents see contact details on a call, but a whole record leaves the building
+    only through someone answerable for it."""
+    if is_admin(user):
+        return True
+    return StaffRole.SUPERVISOR in roles_of(user) and _sees_jurisdiction(user, jurisdiction_id)
+
+
+def may_erase_personal_data(user: Someone, jurisdiction_id: int | None = None) -> bool:
+    """Erasing a customer on their request (it cannot be undone): the same people as the export."""
+    return may_export_personal_data(user, jurisdiction_id)
+
+
 # --- the other work ------------------------------------------------------------------------------------
 
 
@@ -309,6 +323,8 @@ __all__ = [
     "may_change_request",
     "may_declare_emergency",
     "may_edit_knowledge",
+    "may_erase_personal_data",
+    "may_export_personal_data",
     "may_file_request",
     "may_manage_escalations",
     "may_manage_response_templates",

@@ -10,9 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
@@ -237,3 +239,29 @@ def request_count(customer: Customer) -> int:
     customer = survivor_of(customer)
     return ServiceRequest.objects.filter(Q(requester__customer=customer)
                                          | Q(requester__customer__merged_into=customer)).count()
+
+
+# --- the language to write to a resident in -------------------------------------------------------------
+
+
+def supported_language(value: str | None) -> str:
+    """The code in `settings.LANGUAGES` for a language a resident or a client named ("es", "es-MX", "es_mx"),
+    or "" when none of ours fits."""
+    text = (value or "").strip().replace("_", "-").lower()
+    if not text or len(text) > 35:
+        return ""
+    try:
+        return get_supported_language_variant(text)  # Django's own matching: "es-mx" is served by "es"
+    except LookupError:
+        return ""
+
+
+def language_for(requester: Requester | None) -> str:
+    """What a requester's e-mails and text messages are written in: the language they used when filing,
+    else their customer record's preferred language, else the site's default."""
+    if requester is None:
+        return settings.LANGUAGE_CODE
+    customer = requester.customer if requester.customer_id else None
+    return (supported_language(requester.language)
+            or supported_language(customer.preferred_language if customer else "")
+            or settings.LANGUAGE_CODE)

@@ -50,6 +50,26 @@ def staff_page(view: View | None = None, *, any_role: Iterable[str] = (),
     return decorate(view) if view is not None else decorate
 
 
+# The staff menu's item for each app's pages; the surveys app's reports and results are items of their own.
+_MENU_ITEM_OF_APP = {"console": "console", "work": "queues", "surveys": "surveys", "emergencies": "emergencies",
+                     "insights": "analytics"}
+_MENU_ITEM_OF_PAGE = {
+    ("surveys", "reports"): "reports", ("surveys", "report"): "reports", ("surveys", "report_pdf"): "reports",
+    ("surveys", "report_csv"): "reports", ("surveys", "my_results"): "results", ("insights", "board"): "board",
+}
+
+
+def current_menu_item(request: HttpRequest) -> str:
+    """The staff menu item of the page being shown ("" for a page outside the menu): exactly one is marked."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if (match.app_name, match.url_name) == ("surveys", "agent_results"):
+        # An agent's own results are "My survey results"; a supervisor coaching someone came from the reports.
+        return "results" if match.kwargs.get("agent_id") == getattr(request.user, "pk", None) else "reports"
+    return _MENU_ITEM_OF_PAGE.get((match.app_name, match.url_name)) or _MENU_ITEM_OF_APP.get(match.app_name, "")
+
+
 def staff_navigation(request: HttpRequest) -> dict[str, Any]:
     """Context processor: the staff pages a signed-in member of staff may open (for the staff menu)."""
     user = getattr(request, "user", None)
@@ -59,6 +79,7 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
     from .models import StaffRole
 
     return {
+        "staff_menu_current": current_menu_item(request),
         "staff_roles": held,
         "staff_may_use_console": bool(held & {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN}),
         "staff_may_work_queues": bool(held & {StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER,

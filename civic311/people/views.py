@@ -3,7 +3,8 @@
 The admin's login (/admin/login/) is this module's two-step sign-in: the password first (Django's
 AdminAuthenticationForm, argon2 hashes), then, only for staff with a confirmed authenticator, a code on a
 second page. Between the two steps nobody is logged in: the session holds the half-authenticated user's id
-and a fingerprint of their password hash, for five minutes and five wrong codes at most.
+and a fingerprint of their password hash, for five minutes at most. Wrong passwords and codes are counted
+per account and per client address outside the session, and audited (civic311/people/sign_in.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,12 +31,32 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from . import second_factor, totp
+from civic311 import rate_limits
+
+from . import second_factor, sign_in, totp
 from .models import StaffTOTPDevice, User
 
 PENDING_KEY = "civic311_second_factor_pending"
-MAX_ATTEMPTS = 5
 PENDING_SECONDS = 300
+
+
+class SignInForm(AdminAuthenticationForm):
+    """The password step: refused outright while the account or the address is locked out, and every
+    wrong password counted (before the password is even checked, so a locked account learns nothing)."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        address = rate_limits.client_address(self.request) if self.request else ""
+        locked = sign_in.refusal(username, address)
+        if locked is not None:
+            sign_in.record_refusal(username, address)
+            raise ValidationError(sign_in.refusal_message(locked), code="locked_out")
+        try:
+            return super().clean()
+        except ValidationError:
+            if username and self.cleaned_data.get("password"):
+                sign_in.record_failure(sign_in.Outcome.WRONG_PASSWORD, username, address)
+            raise
 
 
 def _admin_context(request: HttpRequest) -> dict[str, Any]:
@@ -51,8 +72,8 @@ def _admin_context(request: HttpRequest) -> dict[str, Any]:
 class AdminSignInView(LoginView):
     """The admin's login page, step one: the password. Logs in at once only without an authenticator."""
 
-    template_name = "admin/login.html"
-    authentication_form = AdminAuthenticationForm
+    template_name = "people/sign_in.html"  # civic311's own page, not the admin's "Django administration"
+    authentication_form = SignInForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "GET" and admin.site.has_permission(request):
@@ -72,6 +93,7 @@ class AdminSignInView(LoginView):
     def form_valid(self, form: AdminAuthenticationForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
         if not second_factor.is_required(user):
+            sign_in.record_sign_in(user, rate_limits.client_address(self.request))
             return super().form_valid(form)
         # Not logged in yet: remember who passed the password step, in a fresh session.
         self.request.session.cycle_key()
@@ -80,7 +102,6 @@ class AdminSignInView(LoginView):
             "backend": getattr(user, "backend", None),
             "hash": user.get_session_auth_hash(),
             "next": self.get_success_url(),
-            "attempts": 0,
             "since": int(time.time()),
         }
         return redirect("admin_sign_in_code")
@@ -105,7 +126,7 @@ def _pending_user(pending: Any) -> User | None:
 @csrf_protect
 @never_cache
 def admin_sign_in_code(request: HttpRequest) -> HttpResponse:
-    """Step two: the code from the authenticator app. Five wrong codes and it starts over."""
+    """Step two: the code from the authenticator app. Wrong codes count with wrong passwords (sign_in.py)."""
     pending = request.session.get(PENDING_KEY)
     user = _pending_user(pending)
     if user is None:
@@ -115,27 +136,35 @@ def admin_sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("admin:login")
     assert isinstance(pending, dict)
     error = ""
+    username, address = user.get_username(), rate_limits.client_address(request)
     if request.method == "POST":
+        locked = sign_in.refusal(username, address)
+        if locked is not None:
+            sign_in.record_refusal(username, address, user)
+            request.session.pop(PENDING_KEY, None)
+            messages.error(request, sign_in.refusal_message(locked))
+            return redirect("admin:login")
         if second_factor.verify(user, request.POST.get("code", "")):
             del request.session[PENDING_KEY]
+            sign_in.record_sign_in(user, address)
             auth_login(request, user, backend=pending.get("backend"))  # rotates the session key
             next_url = pending.get("next") or ""
             if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
                                                    require_https=request.is_secure()):
                 next_url = reverse("admin:index")
             return redirect(next_url)
-        pending["attempts"] = int(pending.get("attempts", 0)) + 1
-        if pending["attempts"] >= MAX_ATTEMPTS:
+        if sign_in.record_failure(sign_in.Outcome.WRONG_CODE, username, address, user):
             request.session.pop(PENDING_KEY, None)
-            messages.error(request, _("Too many wrong codes. Please sign in again."))
+            locked = sign_in.refusal(username, address)
+            messages.error(request, sign_in.refusal_message(locked) if locked else
+                           _("Too many wrong codes. Please sign in again."))
             return redirect("admin:login")
-        request.session[PENDING_KEY] = pending
         error = _("That code is not right, or it has already been used. Try the next one.")
     context = {
         **_admin_context(request),
         "title": _("Enter your authentication code"),
         "error": error,
-        "attempts_left": MAX_ATTEMPTS - int(pending.get("attempts", 0)),
+        "attempts_left": sign_in.tries_left(username, address),
         "pending_username": user.get_username(),
     }
     return render(request, "people/admin_sign_in_code.html", context, status=200 if not error else 400)

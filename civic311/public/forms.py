@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Service, ServiceAttribute
@@ -155,6 +156,7 @@ class ReportForm:
             last_name=values["last_name"],
             email=values["email"],
             phone=values["phone"],
+            language=get_language() or "",  # the site's language as the resident used it: their e-mails' too
             channel=Channel.WEB,
             idempotency_key=self.idempotency_key,
         )

@@ -17,17 +17,20 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from civic311 import rate_limits
 from civic311.catalogue import selectors as catalogue
 from civic311.insights import services as insights
 from civic311.insights.middleware import visitor_of
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge import search as knowledge_search
 from civic311.knowledge import selectors as knowledge
+from civic311.knowledge.models import SearchDocument
 from civic311.requests import selectors as requests_selectors
 from civic311.requests import services as requests_services
 from civic311.requests.models import ServiceRequest
@@ -35,6 +38,7 @@ from civic311.requests.models import ServiceRequest
 from .forms import ReportForm, TrackForm
 
 SEARCH_MAX_CHARS = 200
+SERVICE_RESULTS_MAX = 20
 
 
 def _path_value(value: str) -> str:
@@ -61,7 +65,11 @@ def choose_service(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_CHARS]
     context: dict = {"query": query}
     if query:
-        context["results"] = catalogue.search_services(jurisdiction, query)
+        # The one search (`/help/`'s, the console's): typos and accents forgiven, in the visitor's language.
+        found = knowledge_search.search(jurisdiction, query, language=get_language(), limit=SERVICE_RESULTS_MAX,
+                                        kinds=[SearchDocument.Kind.SERVICE])
+        context["results"] = [hit.service for hit in found if hit.service is not None and hit.service.accepts_requests]
+        context["corrected"] = found.corrected
     else:
         context["groups"] = catalogue.services_in_groups(jurisdiction)
     return render(request, "public/choose_service.html", context)
@@ -79,6 +87,10 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
         return _render_report_form(request, ReportForm(service, jurisdiction))
 
     form = ReportForm(service, jurisdiction, data=request.POST, files=request.FILES)
+    refused = _public_write_refused(request, "report", settings.CIVIC311_REPORTS_PER_HOUR)
+    if refused:
+        form.add_errors(ValidationError(refused))
+        return _render_report_form(request, form, status=429)
     try:
         submission = requests_services.submit(jurisdiction, form.to_report())
     except requests_services.CannedAnswer as answer:
@@ -88,6 +100,19 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
         return _render_report_form(request, form, status=400)
     insights.note_request_filed(jurisdiction, visitor=visitor_of(request))
     return redirect("public:confirmation", tracking_number=submission.service_request.tracking_number)
+
+
+def _public_write_refused(request: HttpRequest, scope: str, per_hour: int) -> str:
+    """Count one public write of the client's address; the message to show when it is one too many."""
+    verdict = rate_limits.hit(rate_limits.Rate(scope, per_hour, 3600), rate_limits.client_address(request))
+    if verdict.allowed:
+        return ""
+    return ngettext(
+        "Too much has been sent from your connection in the last hour. Nothing was sent: please try again "
+        "in %(minutes)d minute, or call 311.",
+        "Too much has been sent from your connection in the last hour. Nothing was sent: please try again "
+        "in %(minutes)d minutes, or call 311.",
+        verdict.retry_after_minutes) % {"minutes": verdict.retry_after_minutes}
 
 
 def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
@@ -149,6 +174,13 @@ def track_request(request: HttpRequest, tracking_number: str) -> HttpResponse:
     service_request = requests_selectors.request_for_tracking(_jurisdiction(request), _path_value(tracking_number))
     if service_request is None:
         return _not_found(request, tracking_number, TrackForm(initial={"number": tracking_number[:40]}))
+    if service_request.is_private:
+        # Only that it exists and is private: no service, status, dates or history to piece together.
+        private_context = {"tracking_number": service_request.tracking_number}
+        token = request.GET.get("t", "")
+        if token and requests_services.resident_token_is_valid(service_request, token):
+            private_context["followup_url"] = _followup_url(service_request, token)
+        return render(request, "public/track_private.html", private_context)
     context = {
         "service_request": service_request,
         "is_overdue": service_request.is_overdue(timezone.now()),
@@ -185,6 +217,10 @@ def resident_followup(request: HttpRequest, tracking_number: str) -> HttpRespons
         return render(request, "public/resident_followup.html", context)
     comment = request.POST.get("comment", "")
     context["comment"] = comment[: settings.CIVIC311_DESCRIPTION_MAX_CHARS]
+    refused = _public_write_refused(request, "comment", settings.CIVIC311_COMMENTS_PER_HOUR)
+    if refused:
+        context["errors"] = [refused]
+        return render(request, "public/resident_followup.html", context, status=429)
     try:
         if request.POST.get("action") == "reopen":
             requests_services.resident_reopen(service_request, token=token, comment=comment)

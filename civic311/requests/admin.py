@@ -29,13 +29,21 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Department, Service
+from civic311.jurisdictions.admin import JurisdictionPickersMixin
 from civic311.people import roles
 from civic311.people import selectors as people
 
 from . import selectors, services
-from .forms import InformationRequestForm, NoteForm, ServiceRequestDetailsForm, StatusChangeForm, apply_service_errors
+from .forms import (
+    InformationRequestForm,
+    NoteForm,
+    ServiceRequestDetailsForm,
+    StatusChangeForm,
+    TargetServiceQuestions,
+    apply_service_errors,
+)
 from .lifecycle import OPEN_STATES, Status
-from .models import Contact, Escalation, HistoryEntry, Photo, ServiceRequest
+from .models import Announcement, Contact, Escalation, HistoryEntry, Photo, ServiceRequest
 
 # A bulk action walks its requests one by one through the service; more than this is a job, not a click.
 BULK_ACTION_LIMIT = 500
@@ -165,7 +173,7 @@ class PhotoInline(ReadOnlyInline):
         if not photo.image:
             return ""
         return format_html(
-            '<a href="{url}"><img src="{url}" alt="{alt}" style="max-width:160px;max-height:120px"></a>',
+            '<a href="{url}"><img src="{url}" alt="{alt}" class="civic311-photo-thumbnail"></a>',
             url=photo.image.url, alt=gettext("Photo (%(stage)s)") % {"stage": photo.get_stage_display()},
         )
 
@@ -182,7 +190,7 @@ class ContactInline(ReadOnlyInline):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(admin.ModelAdmin):
+class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     list_display = ("tracking_number", "service", "department", "status", "channel", "requested",
                     "expected", "overdue", "neighborhood")
     list_display_links = ("tracking_number",)
@@ -486,14 +494,22 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     def follow_on_view(self, request, object_id: str):
         obj = self._request_to_work_on(request, object_id)
         form = FollowOnForm(request.POST if request.method == "POST" else None, service_request=obj)
-        if form.is_bound and form.is_valid():
+        if form.is_bound and request.POST.get("show"):
+            # "Show the service's questions": the form again with the picked service's questions, nothing filed.
+            form = FollowOnForm(service_request=obj, chosen=request.POST.get("service", ""),
+                                initial={"description": request.POST.get("description", "")[:4000],
+                                         "department": request.POST.get("department", "")})
+        elif form.is_bound and form.is_valid():
             try:
                 child = services.create_follow_on(
                     obj, service_code=form.cleaned_data["service"].code,
                     description=form.cleaned_data["description"], actor=request.user,
-                    department=form.cleaned_data["department"])
+                    department=form.cleaned_data["department"], answers=form.cleaned_data["answers"])
             except ValidationError as exc:
-                apply_service_errors(form, exc)
+                form.add_service_errors(exc)
+            except services.CannedAnswer as answer:
+                form.add_error(None, gettext("Nothing was filed: a safety rule answers this report instead. "
+                                             "%(message)s") % {"message": answer.message})
             else:
                 return self._operation_done(request, obj, gettext("Follow-on request #%(number)s filed.")
                                             % {"number": child.tracking_number})
@@ -531,19 +547,22 @@ class TransferForm(forms.Form):
             selectors.transfer_departments(service_request))
 
 
-class FollowOnForm(forms.Form):
+class FollowOnForm(TargetServiceQuestions, forms.Form):
     service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Service"))
     department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Department"), required=False,
                                         help_text=_("Leave empty to route it as the service says."))
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
+    def __init__(self, *args, service_request: ServiceRequest, chosen: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
             jurisdiction_id=service_request.jurisdiction_id)
         self.fields["department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
             jurisdiction_id=service_request.jurisdiction_id)
+        # The target service's questions (its required ones must be answered for the follow-on to file).
+        self.set_up_questions(self.fields["service"].queryset,  # type: ignore[attr-defined]
+                              service_request.jurisdiction, chosen)
 
 
 class MergeForm(forms.Form):
@@ -553,7 +572,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     """Contacts are a record of what happened: read-only once made. Staff with the permission may log an
     information request here (agents use the console). The requester is shown to superusers only, audited."""
 
@@ -601,3 +620,24 @@ class ContactAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    """History entries whose messages, webhooks and forwarding are still to be made (normally none for long):
+    a row that stays, with attempts and an error, is a listener failing; it is retried with backoff.
+    Never added or changed here; deleted only with its request (a superuser deleting a request deletes it)."""
+
+    list_display = ("history_entry_id", "request_number", "created_at", "attempts", "next_attempt_at", "last_error")
+    list_select_related = ("history_entry__service_request",)
+    ordering = ("created_at",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("request"))
+    def request_number(self, obj: Announcement) -> str:
+        return obj.history_entry.service_request.tracking_number

@@ -15,6 +15,10 @@ Plain functions; `civic311.requests.tasks.sweep_escalations` runs `sweep` every 
   per due date, however many sweeps run.
 - A reopened request has a new due date: its ladder and its redress start again for that date; the old
   escalations stay as history (they count for the old date only).
+- History is history: requests loaded by `import_requests` (`is_imported`) never escalate nor get a
+  redress, and neither does a step or a missed date whose moment passed more than
+  `CIVIC311_ESCALATION_STALE_DAYS` ago (a window long closed: a 2020 due date is not live work). Such a
+  request gets no history entry, no e-mail, and its `updated_at` is left alone.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -46,6 +51,11 @@ BATCH = 200
 # earliest step (plus slack for holidays); a generous bound, the exact time is computed per request.
 _CALENDAR_DAYS_PER_BUSINESS_DAY = 3
 _SLACK_DAYS = 14
+
+
+def stale_before(now: dt.datetime) -> dt.datetime:
+    """A step or a missed date whose moment is before this is a window long closed: never acted on."""
+    return now - dt.timedelta(days=settings.CIVIC311_ESCALATION_STALE_DAYS)
 
 
 def step_due_at(calendar: BusinessCalendar, expected_at: dt.datetime, offset_business_days: int) -> dt.datetime:
@@ -112,21 +122,23 @@ def _tell(escalation: Escalation, service_request: ServiceRequest, step: Escalat
 def escalate(service_request: ServiceRequest, steps: Iterable[EscalationStep], now: dt.datetime) -> int:
     """Fire every step of `steps` that is due for the request; one transaction. Returns how many fired."""
     due = service_request.expected_at
-    if due is None:
+    if due is None or service_request.is_imported:
         return 0
     calendar = places.business_calendar(service_request.jurisdiction)
+    too_old = stale_before(now)
     fired = 0
     with transaction.atomic():
         # Locks the request (PostgreSQL) so a status change cannot close it under us; gone or closed or
         # given a new date since it was read: nothing to do.
         current = (ServiceRequest.objects.select_for_update(of=("self",))
-                   .filter(pk=service_request.pk, status__in=[s.value for s in OPEN_STATES], expected_at=due)
+                   .filter(pk=service_request.pk, status__in=[s.value for s in OPEN_STATES], expected_at=due,
+                           is_imported=False)
                    .exists())
         if not current:
             return 0
         for step in steps:
             at = step_due_at(calendar, due, step.offset_business_days)
-            if at > now:
+            if at > now or at < too_old:  # not yet, or a window long closed
                 continue
             try:
                 with transaction.atomic():
@@ -141,7 +153,13 @@ def escalate(service_request: ServiceRequest, steps: Iterable[EscalationStep], n
 
 
 def redress(service_request: ServiceRequest, now: dt.datetime) -> bool:
-    """The missed-date follow-up, once per due date; True if this call made it."""
+    """The missed-date follow-up, once per due date; True if this call made it. Never for an imported
+    request nor a date missed longer ago than the stale limit: telling a resident today that we missed a
+    date years ago, as if it were news, is wrong."""
+    if service_request.is_imported or service_request.expected_at is None:
+        return False
+    if service_request.expected_at < stale_before(now):
+        return False
     return services.record_redress(service_request, now=now) is not None
 
 
@@ -150,13 +168,17 @@ def _candidates(now: dt.datetime):
     earliest = EscalationStep.objects.filter(offset_business_days__lt=0).order_by("offset_business_days").first()
     lead_days = -earliest.offset_business_days if earliest else 0
     horizon = now + dt.timedelta(days=lead_days * _CALENDAR_DAYS_PER_BUSINESS_DAY + _SLACK_DAYS)
+    # The latest step still inside the stale limit belongs to a due date at most this far back.
+    latest = EscalationStep.objects.filter(offset_business_days__gt=0).order_by("-offset_business_days").first()
+    lag_days = latest.offset_business_days if latest else 0
+    oldest = stale_before(now) - dt.timedelta(days=lag_days * _CALENDAR_DAYS_PER_BUSINESS_DAY + _SLACK_DAYS)
     steps = (EscalationStep.objects.filter(department=OuterRef("department")).order_by()
              .values("department").annotate(n=Count("pk")).values("n"))
     done = (Escalation.objects.filter(service_request=OuterRef("pk"), due_at=OuterRef("expected_at")).order_by()
             .values("service_request").annotate(n=Count("pk")).values("n"))
     return (
         ServiceRequest.objects
-        .filter(status__in=[status.value for status in OPEN_STATES], expected_at__isnull=False)
+        .filter(status__in=[status.value for status in OPEN_STATES], expected_at__gte=oldest, is_imported=False)
         .annotate(
             steps_total=Coalesce(Subquery(steps, output_field=IntegerField()), 0),
             steps_done=Coalesce(Subquery(done, output_field=IntegerField()), 0),

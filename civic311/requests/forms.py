@@ -12,11 +12,13 @@ from typing import cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civic311.form_errors import show_service_errors
+from civic311.public.forms import ReportForm
 
 from . import selectors, services
 from .lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
@@ -129,6 +131,54 @@ _SERVICE_FIELD_NAMES = {"status": "to_status"}
 def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a request service's ValidationError on the form: on the matching field, else above the form."""
     show_service_errors(form, error, _SERVICE_FIELD_NAMES)
+
+
+class TargetServiceQuestions:
+    """For a form that files a request for a service it picks (a follow-on): that service's questions.
+
+    The questions are the public report form's (`ReportForm`: all six datatypes, posted as
+    `attribute[CODE]`), for the service posted or, before anything is posted, the one picked (`chosen`, a
+    service id). They are checked by the intake's one rule (`catalogue.validate_answers`, through `submit`),
+    never here. Call `set_up_questions` at the end of the form's `__init__`; `cleaned_data["answers"]`
+    then holds the answers to the posted service's questions.
+    """
+
+    service_field = "service"
+
+    def set_up_questions(self, services, jurisdiction, chosen: str = "") -> None:
+        form = cast(forms.Form, self)
+        picked = str(form.data.get(form.add_prefix(self.service_field), "")) if form.is_bound else (chosen or "")
+        self.target = services.filter(pk=int(picked)).first() if picked.isdigit() and len(picked) < 19 else None
+        self.questions: ReportForm | None = None
+        if self.target is not None:
+            self.questions = ReportForm(self.target, jurisdiction,
+                                        data=cast(QueryDict, form.data) if form.is_bound else None)
+            if not form.is_bound:
+                form.initial[self.service_field] = self.target.pk
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}  # type: ignore[misc]
+        # The posted service's questions only: a page whose picker was changed without JavaScript still
+        # carries the previous service's answers, which must not be refused as "not a question" of this one.
+        # Missing and malformed answers are the intake's to refuse.
+        asked = {field.code for field in self.questions.attribute_fields} if self.questions is not None else set()
+        cleaned["answers"] = ({code: answer for code, answer in self.questions.answers().items() if code in asked}
+                              if self.questions is not None else {})
+        return cleaned
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """The intake's errors: each answer's next to its question, the service's on the picker, the rest above."""
+        form = cast(forms.Form, self)
+        if not hasattr(error, "error_dict"):
+            apply_service_errors(form, error)
+            return
+        shown = {field.name for field in self.questions.attribute_fields} if self.questions is not None else set()
+        answers = {key: messages for key, messages in error.message_dict.items() if key in shown}
+        rest = {key: messages for key, messages in error.message_dict.items() if key not in answers}
+        if answers and self.questions is not None:
+            self.questions.add_errors(ValidationError(answers))
+        if rest:
+            show_service_errors(form, ValidationError(rest), {"service_code": self.service_field})
 
 
 class ServiceRequestDetailsForm(forms.ModelForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Department, Service
@@ -79,6 +80,11 @@ class ServiceRequest(models.Model):
     )
     # The missed due date the redress follow-up was made for: at most one follow-up per due date.
     redress_due_at = models.DateTimeField(_("missed date followed up"), null=True, blank=True)
+    # Loaded by `import_requests` (whatever channel the source gave): history, never escalated or redressed.
+    is_imported = models.BooleanField(
+        _("imported"), default=False,
+        help_text=_("Loaded from another system's records; its due date is history and is never escalated."),
+    )
 
     class Meta:
         verbose_name = _("service request")
@@ -194,6 +200,31 @@ class HistoryEntry(models.Model):
         return str(label) if label is not None else self.actor_label
 
 
+class Announcement(models.Model):
+    """A history entry whose consequences are still to be made: the transactional outbox of requests.
+
+    Written in the same transaction as its entry, so a crash at any instant after the commit loses
+    nothing: the worker (`civic311.requests.announcements`) tells every listener about the entry (messages,
+    webhooks, forwarding, surveys) in one transaction with deleting this row, and retries with backoff
+    when a listener fails. Imports and the demo's bulk loads write history without announcements:
+    history that is only loaded tells nobody.
+    """
+
+    history_entry = models.OneToOneField(HistoryEntry, on_delete=models.CASCADE, primary_key=True,
+                                         related_name="announcement")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.attempts})"
+
+
 class Contact(models.Model):
     """One time a resident reached the city, whatever came of it.
 
@@ -208,6 +239,7 @@ class Contact(models.Model):
         DIRECTORY = "directory", _("Directory assistance")
         CANNED_ANSWER = "canned_answer", _("Answered by a safety rule")
         EXISTING_REQUEST = "existing_request", _("Added to an existing request")
+        HUNG_UP = "hung_up", _("Caller hung up")  # the call dropped before anything was decided
 
     # Indexed by contact_started_idx, which starts with it.
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="contacts",

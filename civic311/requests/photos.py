@@ -1,5 +1,11 @@
 """Photos residents send: checked by their content (never their name or declared type), re-encoded,
-stripped of EXIF (which carries the phone's GPS position and make), and shrunk to a sensible size."""
+stripped of EXIF (which carries the phone's GPS position and make), and shrunk to a sensible size.
+
+Anyone may upload, so a photo must be cheap to refuse: its dimensions are read from the file's header
+(Pillow decodes nothing until load()) and refused before a single pixel is decoded, and a JPEG is decoded
+at the reduced scale its decoder offers (draft: 1/2, 1/4 or 1/8), never at full size. A 6 KB PNG claiming
+7000 x 7000 pixels costs a millisecond, not 9 s and 500 MB (benchmarks/photo_upload.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,13 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_EDGE = 2048
-# Refuse decompression bombs: a small file that unpacks into a gigantic bitmap.
-MAX_PIXELS = 50_000_000
+# Decompression bombs (a small file that unpacks into a gigantic bitmap) are refused by these caps.
+# JPEG: 40 megapixels, above any phone's usual output (12 to 24 MP; the 48 and 200 MP modes save HEIF or
+# RAW, which we do not take); decoded through draft() at most 2x the stored size per side, about 12 MP
+# (36 MB) at worst. PNG, WebP and GIF have no reduced decoding, so every pixel is decoded: 16 MP
+# (4096 x 4096, 64 MB at most) takes screenshots of a 5K screen and 12 MP phone photos saved as PNG.
+MAX_PIXELS = {"JPEG": 40_000_000}
+MAX_PIXELS_OTHER = 4096 * 4096
 
 
 @dataclass(frozen=True)
@@ -47,13 +58,23 @@ def process_photo(upload: UploadedFile) -> ProcessedPhoto:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ACCEPTED_FORMATS:
                 raise not_an_image
-            if probe.width * probe.height > MAX_PIXELS:
-                raise ValidationError(_("The photo “%(name)s” has too many pixels.") % {"name": _short_name(upload)})
+            # The size comes from the header: nothing has been decoded yet.
+            limit = MAX_PIXELS.get(probe.format, MAX_PIXELS_OTHER)
+            if probe.width * probe.height > limit:
+                raise ValidationError(
+                    _("The photo “%(name)s” has too many pixels (at most %(megapixels)d megapixels). "
+                      "Send a smaller copy of it.")
+                    % {"name": _short_name(upload), "megapixels": limit // 1_000_000}
+                )
             probe.verify()
         # verify() leaves the image unusable; open it again to decode it for real.
         with Image.open(io.BytesIO(data)) as image:
+            # A JPEG's decoder shrinks by 1/2, 1/4 or 1/8 as it decodes: no bigger than the photo we keep needs.
+            image.draft(None, _stored_size(image.size))
             image.load()
-            upright = ImageOps.exif_transpose(image) or image
+            # In place: a copy of a 12-megapixel photo is another 48 MB.
+            ImageOps.exif_transpose(image, in_place=True)
+            upright: Image.Image = image
             if upright.mode not in ("RGB", "L"):
                 upright = _flatten(upright)
             upright.thumbnail((MAX_EDGE, MAX_EDGE))
@@ -66,6 +87,13 @@ def process_photo(upload: UploadedFile) -> ProcessedPhoto:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise not_an_image from exc
+
+
+def _stored_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size a photo of `size` is stored at: within MAX_EDGE x MAX_EDGE, its shape kept, never enlarged."""
+    width, height = size
+    scale = min(1.0, MAX_EDGE / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _flatten(image: Image.Image) -> Image.Image:

@@ -33,9 +33,15 @@ def public_photos(service_request: ServiceRequest) -> QuerySet[Photo]:
 
 
 def public_answers(service_request: ServiceRequest) -> list[tuple[str, str]]:
-    """The resident's answers as (question, answer) in the reader's language, list values by name."""
+    """The resident's answers as the public may see them: none for a private request."""
     if service_request.is_private:
         return []
+    return answers_of(service_request)
+
+
+def answers_of(service_request: ServiceRequest) -> list[tuple[str, str]]:
+    """The answers to the service's questions as (question, answer) in the reader's language, in the
+    questions' order, choices by their names (not their keys). For staff; the public see `public_answers`."""
     answers = service_request.attributes or {}
     rows = []
     for attribute in service_request.service.attributes.prefetch_related("values"):

@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -31,10 +32,11 @@ from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people import roles
 from civic311.people.models import Requester, User
+from civic311.people.selectors import supported_language
 
-from . import signals, tasks
+from . import tasks
 from .lifecycle import FINAL_STATES, NEEDS_PUBLIC_REASON, OPEN_STATES, Status, allowed_next, can_move
-from .models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
+from .models import Announcement, Channel, Contact, HistoryEntry, Photo, ServiceRequest
 from .photos import ProcessedPhoto, process_photo
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ class Report:
     last_name: str = ""
     email: str = ""
     phone: str = ""
+    language: str = ""  # the language the resident used ("es", "es-MX"); their e-mails are written in it
     channel: str = Channel.WEB
     idempotency_key: str = ""
     is_private: bool = False
@@ -148,7 +151,8 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
     tracking_number = str(allocate_tracking_numbers(jurisdiction, 1))
     try:
         with transaction.atomic():
-            requester = Requester.objects.create(**requester_fields) if any(requester_fields.values()) else None
+            requester = (Requester.objects.create(**requester_fields, language=supported_language(report.language))
+                         if any(requester_fields.values()) else None)
             service_request = ServiceRequest.objects.create(
                 jurisdiction=jurisdiction,
                 tracking_number=tracking_number,
@@ -187,13 +191,8 @@ def submit(jurisdiction: Jurisdiction, report: Report, *, actor: User | None = N
                     service=service, service_request=service_request, requester=requester, agent=actor,
                     started_at=now, ended_at=now,
                 )
-            if routing.hazard_alerts:
-                tasks.alert_department_of_hazard.enqueue(service_request.pk)
             if also is not None:
                 also(service_request)
-            # Listeners (forwarding to a work-order system, notifications) act once the request is durable.
-            filed = service_request
-            transaction.on_commit(lambda: signals.service_request_filed.send(ServiceRequest, service_request=filed))
     except BaseException as failure:
         # The rows are rolled back; the files written for them must go too.
         for stored in stored_photos:
@@ -260,7 +259,9 @@ def change_status(service_request: ServiceRequest, to_status: str, *, actor: Use
         if target == Status.DUPLICATE:
             duplicate_of = _check_duplicate_target(current, duplicate_of, errors)
             if duplicate_of is not None and not public_reason:
-                public_reason = _("Duplicate of request %(number)s.") % {"number": duplicate_of.tracking_number}
+                # A private request's number is never published: the note would tell the world it exists.
+                public_reason = (_("Duplicate of another request.") if duplicate_of.is_private else
+                                 _("Duplicate of request %(number)s.") % {"number": duplicate_of.tracking_number})
         if len(public_reason) > settings.CIVIC311_DESCRIPTION_MAX_CHARS:
             errors["public_reason"] = [_("The reason is too long.")]
         if _has_nul(public_reason):
@@ -383,9 +384,9 @@ def update_details(service_request: ServiceRequest, changes: Mapping[str, object
         _record(current, HistoryEntry.Kind.NOTE, actor=actor, public=False, now=now,
                 text=_("Details changed: %(fields)s.") % {"fields": labels})
         if became_hazardous:
+            # The entry's announcement e-mails the department (notifications), as at intake.
             _record(current, HistoryEntry.Kind.HAZARD, actor=actor, public=False, now=now,
                     text=_("Marked as a hazard by staff."))
-            tasks.alert_department_of_hazard.enqueue(current.pk)
     return current
 
 
@@ -640,7 +641,10 @@ def _record(service_request: ServiceRequest, kind: str, *, actor: User | None, p
         service_request=service_request, kind=kind, is_public=public, actor=actor, actor_label=actor_label,
         from_status=from_status, to_status=to_status, text=text, created_at=now,
     )
-    transaction.on_commit(lambda: signals.history_recorded.send(HistoryEntry, history_entry=entry))
+    # The transactional outbox: what this entry calls for (messages, webhooks, forwarding, the hazard
+    # alert) is made by the worker from this row, which commits or rolls back with the entry itself.
+    Announcement.objects.create(history_entry=entry, created_at=now)
+    transaction.on_commit(partial(tasks.wake_announcer, entry.pk), robust=True)
     return entry
 
 
@@ -772,10 +776,12 @@ def transfer(service_request: ServiceRequest, to_department: Department, *, acto
 
 
 def create_follow_on(parent: ServiceRequest, *, service_code: str, description: str, actor: User | None,
-                     department: Department | None = None, now: dt.datetime | None = None) -> ServiceRequest:
+                     department: Department | None = None, answers: Mapping[str, catalogue.Answer] | None = None,
+                     now: dt.datetime | None = None) -> ServiceRequest:
     """File a child request at the parent's place for another department's service.
 
-    It goes through `submit`, so every intake rule applies (questions, the city's bounds, safety rules);
+    It goes through `submit`, so every intake rule applies (the target service's questions, answered in
+    `answers` as the report form's `attribute[CODE]` values, the city's bounds, safety rules);
     it is not a resident's contact and copies no personal data: no requester, no contact row. `department`
     overrides the routing. Call it outside any transaction of your own (as `submit`).
     """
@@ -801,7 +807,7 @@ def create_follow_on(parent: ServiceRequest, *, service_code: str, description: 
         service_code=service_code, description=description, address=parent.address, zipcode=parent.zipcode,
         lat=parent.lat, long=parent.long,
         neighborhood=parent.neighborhood.slug if parent.neighborhood_id and parent.lat is None else "",  # type: ignore[union-attr]
-        channel=parent.channel, is_private=parent.is_private, parent=parent,
+        answers=dict(answers or {}), channel=parent.channel, is_private=parent.is_private, parent=parent,
     )
     return submit(jurisdiction, report, actor=actor, also=link, now=now).service_request
 

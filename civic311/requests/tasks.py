@@ -4,41 +4,39 @@ from __future__ import annotations
 
 import logging
 
-from django.core.mail import send_mail
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
+
+from . import announcements
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def alert_department_of_hazard(service_request_id: int) -> bool:
-    """Tell the responsible department at once about a request that an answer marked hazardous."""
-    from .models import HistoryEntry, ServiceRequest
+def announce_history_entry(history_entry_id: int) -> bool:
+    """Make what one history entry calls for (messages, webhooks, forwarding); a no-op once done."""
+    return announcements.announce(history_entry_id)
 
-    service_request = (
-        ServiceRequest.objects.select_related("department", "service").filter(pk=service_request_id).first()
-    )
-    if service_request is None or not service_request.department.contact_email:
-        return False
-    alerts = service_request.history.filter(kind=HistoryEntry.Kind.HAZARD).values_list("text", flat=True)
-    with translation.override("en"):
-        subject = _("Hazard: %(service)s, request %(number)s") % {
-            "service": service_request.service.name, "number": service_request.tracking_number,
-        }
-        body = "\n".join([*alerts, "", service_request.address or "",
-                          f"{service_request.lat}, {service_request.long}" if service_request.lat else ""])
-    send_mail(subject, body.strip(), None, [service_request.department.contact_email])
-    logger.info("hazard alert sent for request %s", service_request.tracking_number)
-    return True
+
+def wake_announcer(history_entry_id: int) -> None:
+    """Run on commit: ask a worker to announce the entry now. If the queue is down, the sweep does it later."""
+    try:
+        announce_history_entry.enqueue(history_entry_id)
+    except Exception:
+        logger.warning("history entry %s: could not queue its announcement; the sweep will", history_entry_id,
+                       exc_info=True)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_announcements() -> int:
+    """Announce every history entry still waiting (its wake-up was lost, or a listener failed and is due)."""
+    return announcements.sweep()
 
 
 @db_periodic_task(crontab(minute="*/5"))
 def sweep_escalations() -> dict[str, int]:
     """Climb each department's escalation ladder and follow up missed dates (safe to run twice at once)."""
-    from . import escalation
+    from . import escalation  # it files notes through services, which imports this module
 
     return escalation.sweep()

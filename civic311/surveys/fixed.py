@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civic311.people.selectors import language_for
 from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import Status
 from civic311.requests.models import ServiceRequest
@@ -127,10 +128,7 @@ def choose_message() -> str:
 
 
 def _language(service_request: ServiceRequest) -> str:
-    customer = service_request.requester.customer if service_request.requester else None
-    language = (customer.preferred_language if customer else "") or ""
-    codes = {code for code, _name in settings.LANGUAGES}
-    return language if language in codes else settings.LANGUAGE_CODE
+    return language_for(service_request.requester)  # the one the resident filed in, else their record's
 
 
 def _opted_out(service_request: ServiceRequest, email: str) -> bool:

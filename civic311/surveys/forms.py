@@ -29,11 +29,15 @@ class ServiceErrors:
 
 
 class AnswersForm(ServiceErrors, forms.Form):
-    """One field per question of the version (three for contact details), rendered by kind."""
+    """One field per question the survey asks about a contact on `channel` (three for contact details),
+    rendered by kind; `so_far` are answers already kept (as stored, by code), shown again."""
 
-    def __init__(self, *args: Any, version: InstrumentVersion, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, version: InstrumentVersion, channel: str | None = None,
+                 so_far: dict[str, object] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.questions = list(version.questions.all())
+        self.questions = (selectors.questions_for(version, channel) if channel is not None
+                          else list(version.questions.all()))
+        self.skips_agent_questions = len(self.questions) < version.questions.count()
         self.aliases: dict[str, str] = {}
         for question in self.questions:
             label = question.localized()
@@ -60,6 +64,26 @@ class AnswersForm(ServiceErrors, forms.Form):
             field.label = label
             field.required = False  # the service decides what is required, with its own message
             self.fields[question.code] = field
+        if not self.is_bound and so_far:
+            self.initial.update(self._initial_from(so_far))
+
+    def _initial_from(self, stored: dict[str, object]) -> dict[str, object]:
+        """Stored answers (`Answer.value` shapes) as this form's initial values."""
+        initial: dict[str, object] = {}
+        for question in self.questions:
+            if question.code not in stored:
+                continue
+            value = stored[question.code]
+            if question.kind == Question.Kind.CONTACT_DETAILS and isinstance(value, dict):
+                for part, _label in CONTACT_PARTS:
+                    initial[f"{question.code}_{part}"] = value.get(part, "")
+            elif question.kind == Question.Kind.YES_NO:
+                initial[question.code] = "yes" if value is True else "no" if value is False else ""
+            elif question.kind == Question.Kind.SCALE_1_5:
+                initial[question.code] = str(value)
+            else:
+                initial[question.code] = value
+        return initial
 
     def grouped(self) -> list[tuple[Question, list[forms.BoundField]]]:
         """Each question with its bound fields, in order, for the template."""

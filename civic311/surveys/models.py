@@ -74,6 +74,11 @@ class Question(models.Model):
     # [{"key": "a", "label": "…"}] for the choice kinds.
     choices = models.JSONField(_("choices"), default=list, blank=True)
     required = models.BooleanField(_("required"), default=False)
+    # Asked only about a contact an agent took (`selectors.asks_about_agent`): a web or app report had none,
+    # and a skipped question has no answer, so the reports count it neither as "yes" nor as "no".
+    about_agent = models.BooleanField(_("about the agent"), default=False,
+                                      help_text=_("Skipped for contacts that had no agent (web, mobile app, "
+                                                  "Open311)."))
 
     class Meta:
         verbose_name = _("survey question")
@@ -217,6 +222,11 @@ class FollowUpTask(models.Model):
                                    related_name="+", verbose_name=_("transferred by"))
     deadline = models.DateTimeField(_("deadline"))
     words = models.TextField(_("the customer's words"))
+    # The answers the surveyor had typed when they transferred the call ({question code: value as an Answer
+    # stores it}, of `answers_version`), so the supervisor sees them and the call page keeps them.
+    answers = models.JSONField(_("answers so far"), default=dict, blank=True)
+    answers_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("survey version"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     resolution = models.TextField(_("resolution"), blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)

@@ -218,6 +218,32 @@ class AgentResults:
         return [self.overall, self.centre]
 
 
+@dataclass(frozen=True)
+class ColumnGroup:
+    """Some of the report's questions as the columns of one table: an A4 page takes only so many, so the
+    PDF splits a breakdown into tables of a few questions each (the page shows them all in one)."""
+
+    questions: tuple[tuple[int, str, str], ...]  # (number in the survey, code, text)
+    start: int  # the first question's index in the report's questions (and in each Row's cells)
+
+    @property
+    def cells(self) -> str:
+        """The slice of a Row's cells for these questions, as the template's `slice` filter takes it."""
+        return f"{self.start}:{self.start + len(self.questions)}"
+
+    @property
+    def numbers(self) -> tuple[int, int]:
+        return self.questions[0][0], self.questions[-1][0]
+
+
+def column_groups(questions: list[tuple[str, str]], per_table: int | None = None) -> list[ColumnGroup]:
+    """The report's questions in tables of at most `per_table` columns (all in one without a limit)."""
+    numbered = [(number, code, text) for number, (code, text) in enumerate(questions, start=1)]
+    size = per_table if per_table and per_table > 0 else max(len(numbered), 1)
+    return [ColumnGroup(questions=tuple(numbered[start:start + size]), start=start)
+            for start in range(0, max(len(numbered), 1), size)]
+
+
 # --- counting --------------------------------------------------------------------------------------------
 
 

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.models import StaffRole
+from civic311.requests.models import Channel
 
-from .models import Answer, FollowUpTask, InstrumentVersion, Response, SurveyorTraining, WorkListEntry
+from .models import Answer, FollowUpTask, InstrumentVersion, Question, Response, SurveyorTraining, WorkListEntry
 
 if TYPE_CHECKING:
     from civic311.people.models import User
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
 SATISFACTION_SLUG = "customer-satisfaction"
 SATISFIED_CODE = "satisfied"  # baseline question 4: "Were you satisfied with the service you received…?"
 LIST_WINDOW = dt.timedelta(hours=24)
+# Channels where a person of the city took the contact. A web, mobile-app or Open311 report (or an imported
+# one, whose agent we do not know) had no agent to ask about.
+AGENT_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.EMAIL, Channel.SOCIAL, Channel.LIAISON})
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,25 @@ def satisfaction(jurisdiction: Jurisdiction, day: dt.date) -> Satisfaction:
     responses, satisfied = counted["responses"], counted["satisfied"]
     return Satisfaction(responses=responses, satisfied=satisfied,
                         percent=(satisfied / responses * 100) if responses else None)
+
+
+def asks_about_agent(channel: str | None) -> bool:
+    """Whether a survey about a contact on `channel` asks the questions about the agent."""
+    return channel in AGENT_CHANNELS
+
+
+def questions_for(version: InstrumentVersion, channel: str | None) -> list[Question]:
+    """The version's questions a survey about a contact on `channel` asks, in order: the questions about
+    the agent are skipped for a contact that had none."""
+    questions = list(version.questions.all())
+    return questions if asks_about_agent(channel) else [question for question in questions if not question.about_agent]
+
+
+def answers_so_far(entry: WorkListEntry) -> dict[str, object]:
+    """The answers typed before the call's latest transfer to a supervisor ({code: value as stored}), so
+    the call page shows them again; {} when nothing was typed or transferred."""
+    task = entry.follow_ups.exclude(answers={}).order_by("-pk").first()
+    return dict(task.answers) if task is not None and isinstance(task.answers, dict) else {}
 
 
 def current_version(jurisdiction: Jurisdiction) -> InstrumentVersion | None:
@@ -120,7 +144,8 @@ def follow_ups(jurisdiction: Jurisdiction, viewer: User, now: dt.datetime | None
     """(the viewer's open tasks, every open task past its deadline) of the city."""
     now = now or timezone.now()
     open_tasks = (FollowUpTask.objects.filter(jurisdiction=jurisdiction, state=FollowUpTask.State.OPEN)
-                  .select_related("owner", "entry", "entry__service").order_by("deadline", "pk"))
+                  .select_related("owner", "entry", "entry__service", "answers_version")
+                  .prefetch_related("answers_version__questions").order_by("deadline", "pk"))
     mine = [task for task in open_tasks if task.owner_id == viewer.pk]
     overdue = [task for task in open_tasks if task.deadline < now]
     return mine, overdue
@@ -132,3 +157,29 @@ def supervisors(jurisdiction: Jurisdiction) -> QuerySet[User]:
         is_active=True, is_staff=True, role_assignments__role=StaffRole.SUPERVISOR,
     ).filter(Q(department__isnull=True) | Q(department__jurisdiction=jurisdiction)).distinct()
     return users.order_by("username")
+
+
+def transferred_answers(task: FollowUpTask) -> list[tuple[str, str]]:
+    """What the customer had answered when the surveyor transferred them, for the supervisor: (question,
+    answer in words), in the survey's order. The contact-details answer is shown too: the supervisor may
+    need to call back."""
+    if not task.answers or task.answers_version is None:
+        return []
+    shown: list[tuple[str, str]] = []
+    for question in task.answers_version.questions.all():
+        if question.code in task.answers:
+            shown.append((question.localized(), answer_in_words(question, task.answers[question.code])))
+    return shown
+
+
+def answer_in_words(question: Question, value: object) -> str:
+    if question.kind == Question.Kind.YES_NO:
+        return str(_("Yes") if value is True else _("No"))
+    labels = dict(question.localized_choices())
+    if question.kind == Question.Kind.SINGLE_CHOICE:
+        return labels.get(str(value), str(value))
+    if question.kind == Question.Kind.MULTIPLE_CHOICE and isinstance(value, list):
+        return ", ".join(labels.get(str(item), str(item)) for item in value)
+    if question.kind == Question.Kind.CONTACT_DETAILS and isinstance(value, dict):
+        return " · ".join(str(value[part]) for part in ("name", "phone", "email") if value.get(part))
+    return str(value)

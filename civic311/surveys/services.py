@@ -70,6 +70,10 @@ BASELINE: tuple[tuple[str, str, bool, str, str], ...] = (
 )
 
 
+# The baseline's questions about the agent: skipped for a contact that had none (`selectors.asks_about_agent`).
+AGENT_QUESTIONS = frozenset({"explained", "informed"})
+
+
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
@@ -79,9 +83,9 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 def ensure_instrument(jurisdiction: Jurisdiction, slug: str, *, name: str, purpose: str,
                       questions: tuple[tuple[str, str, bool, str, str], ...],
-                      now: dt.datetime | None = None) -> InstrumentVersion:
-    """A city's built-in survey, version 1 with `questions` (code, kind, required, English, Spanish), made
-    once and published; later calls return it unchanged."""
+                      about_agent: frozenset[str] = frozenset(), now: dt.datetime | None = None) -> InstrumentVersion:
+    """A city's built-in survey, version 1 with `questions` (code, kind, required, English, Spanish; the
+    codes in `about_agent` are about the agent), made once and published; later calls return it unchanged."""
     with transaction.atomic():
         instrument, _created = Instrument.objects.get_or_create(
             jurisdiction=jurisdiction, slug=slug, defaults={"name": name, "purpose": purpose})
@@ -89,7 +93,8 @@ def ensure_instrument(jurisdiction: Jurisdiction, slug: str, *, name: str, purpo
         if created:
             for order, (code, kind, required, english, spanish) in enumerate(questions, start=1):
                 Question.objects.create(version=version, code=code, order=order, kind=kind, text=english,
-                                        translations={"es": {"text": spanish}}, required=required)
+                                        translations={"es": {"text": spanish}}, required=required,
+                                        about_agent=code in about_agent)
             version.published_at = _now(now)
             version.save(update_fields=["published_at"])
     return version
@@ -100,7 +105,7 @@ def ensure_baseline(jurisdiction: Jurisdiction, *, now: dt.datetime | None = Non
     return ensure_instrument(
         jurisdiction, SATISFACTION, name="Customer satisfaction survey",
         purpose="The contact centre's phone survey of consenting customers (SPEC section 6).",
-        questions=BASELINE, now=now)
+        questions=BASELINE, about_agent=AGENT_QUESTIONS, now=now)
 
 
 def current_version(jurisdiction: Jurisdiction) -> InstrumentVersion:
@@ -115,7 +120,7 @@ def _refuse_if_published(version: InstrumentVersion) -> None:
 
 def add_question(version: InstrumentVersion, *, code: str, kind: str, text: str, order: int = 0,
                  choices: list[dict[str, str]] | None = None, translations: dict | None = None,
-                 required: bool = False) -> Question:
+                 required: bool = False, about_agent: bool = False) -> Question:
     """Add a question to a draft version (a published one refuses)."""
     _refuse_if_published(version)
     if kind not in Question.Kind.values:
@@ -123,7 +128,7 @@ def add_question(version: InstrumentVersion, *, code: str, kind: str, text: str,
     if kind in (Question.Kind.SINGLE_CHOICE, Question.Kind.MULTIPLE_CHOICE) and not choices:
         raise ValidationError({"choices": [_("A choice question needs choices.")]})
     question = Question(version=version, code=code, kind=kind, text=text, order=order, choices=choices or [],
-                        translations=translations or {}, required=required)
+                        translations=translations or {}, required=required, about_agent=about_agent)
     question.full_clean(exclude=["version"])
     question.save()
     return question
@@ -132,7 +137,7 @@ def add_question(version: InstrumentVersion, *, code: str, kind: str, text: str,
 def change_question(question: Question, **fields: Any) -> Question:
     """Change a draft version's question; a published version's questions never change."""
     _refuse_if_published(question.version)
-    allowed = {"text", "translations", "choices", "required", "order"}
+    allowed = {"text", "translations", "choices", "required", "order", "about_agent"}
     unknown = sorted(set(fields) - allowed)
     if unknown:
         raise ValidationError(_("“%(field)s” cannot be changed here."), params={"field": unknown[0]})
@@ -228,25 +233,33 @@ def _clean_value(question: Question, value: object, errors: dict[str, list[str]]
     return {key: text for key, text in details.items() if text}
 
 
-def validate_answers(version: InstrumentVersion, raw: Mapping[str, object]) -> dict[Question, object]:
+def validate_answers(version: InstrumentVersion, raw: Mapping[str, object], *, channel: str | None = None,
+                     partial: bool = False) -> dict[Question, object]:
     """Answers keyed by question code, checked by each question's kind: {question: value to store}.
 
-    A blank answer is left out (an error for a required question); an unknown code is an error.
-    Raises ValidationError keyed by question code.
+    A blank answer is left out (an error for a required question, unless `partial`: the answers typed so
+    far, kept with a transfer); an unknown code is an error. With the `channel` of the contact surveyed
+    about, the questions about the agent of a contact that had none are not asked, and an answer to one is
+    an error. Raises ValidationError keyed by question code.
     """
     if not isinstance(raw, Mapping):
         raise ValidationError(_("Give the answers keyed by question code."))
-    questions = {question.code: question for question in version.questions.all()}
+    every = {question.code: question for question in version.questions.all()}
+    asked = every if channel is None else {question.code: question
+                                           for question in selectors.questions_for(version, channel)}
     errors: dict[str, list[str]] = {}
     for code in raw:
-        if code not in questions:
+        if code not in every:
             errors.setdefault("__all__", []).append(
                 _("“%(code)s” is not a question of this survey.") % {"code": str(code)[:40]})
+        elif code not in asked and not _is_blank(raw.get(code)):
+            errors.setdefault(str(code), []).append(
+                _("This question is about the agent; the contact had none, so it is not asked."))
     cleaned: dict[Question, object] = {}
-    for code, question in questions.items():
+    for code, question in asked.items():
         value = raw.get(code)
         if _is_blank(value):
-            if question.required:
+            if question.required and not partial:
                 errors.setdefault(code, []).append(_("This question needs an answer."))
             continue
         cleaned[question] = _clean_value(question, value, errors)
@@ -361,7 +374,7 @@ def record_phone_survey(entry: WorkListEntry, *, surveyor: User, answers: Mappin
     now = _now(now)
     _may_work(surveyor, entry)
     version = current_version(entry.jurisdiction)
-    cleaned = validate_answers(version, answers)
+    cleaned = validate_answers(version, answers, channel=entry.channel)
     with transaction.atomic():
         current = _held(entry, surveyor)
         response = _finish(current, surveyor=surveyor, outcome=Response.Outcome.COMPLETED, now=now, version=version)
@@ -406,9 +419,14 @@ def _sync(entry: WorkListEntry, current: WorkListEntry) -> None:
 
 
 def transfer_to_supervisor(source: WorkListEntry | Response, *, words: str, owner: User, deadline: dt.datetime,
-                           actor: User, now: dt.datetime | None = None) -> FollowUpTask:
+                           actor: User, answers: Mapping[str, object] | None = None,
+                           now: dt.datetime | None = None) -> FollowUpTask:
     """Hand a concerned or dissatisfied customer to a supervisor: a task with an owner, a deadline and the
-    customer's words. The call itself is still recorded (answers or an outcome) as usual."""
+    customer's words. The call itself is still recorded (answers or an outcome) as usual.
+
+    `answers` (by question code) are the answers typed so far on the call: checked by kind (none is
+    required yet) and kept with the task, for the supervisor to read and for the call page to show again,
+    so a transfer mid-call loses nothing."""
     now = _now(now)
     entry = source if isinstance(source, WorkListEntry) else getattr(source, "work_list_entry", None)
     response = source if isinstance(source, Response) else source.response
@@ -429,10 +447,22 @@ def transfer_to_supervisor(source: WorkListEntry | Response, *, words: str, owne
         errors["owner"] = [_("Choose a supervisor.")]
     if deadline is None or deadline <= now:
         errors["deadline"] = [_("Set a deadline in the future.")]
+    version: InstrumentVersion | None = None
+    kept: dict[str, object] = {}
+    if answers:
+        version = current_version(source.jurisdiction)
+        channel = entry.channel if entry is not None else getattr(response, "contact_channel", None)
+        try:
+            kept = {question.code: value for question, value in
+                    validate_answers(version, answers, channel=channel, partial=True).items()}
+        except ValidationError as error:
+            for key, messages in error.message_dict.items():
+                errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     task = FollowUpTask.objects.create(jurisdiction_id=jurisdiction_id, entry=entry, response=response, owner=owner,
-                                       created_by=actor, deadline=deadline, words=words, created_at=now)
+                                       created_by=actor, deadline=deadline, words=words, created_at=now,
+                                       answers=kept, answers_version=version if kept else None)
     logger.info("survey follow-up %s opened", task.pk)
     return task
 

@@ -29,6 +29,7 @@ from .forms import AnswersForm, OutcomeForm, ResolveForm, TransferForm
 from .models import FollowUpTask, WorkListEntry
 
 survey_page = staff_page(rule=roles.may_survey)
+TRANSFER = "transfer"  # the transfer's fields share the call's form with the answers: kept apart by a prefix
 supervisor_page = staff_page(rule=selectors.may_see_follow_ups)
 
 
@@ -93,9 +94,11 @@ def _call_page(request: HttpRequest, entry: WorkListEntry, *, answers: AnswersFo
     local_now = timezone.localtime(timezone.now())
     return render(request, "surveys/call.html", {
         "entry": entry,
-        "answers_form": answers or AnswersForm(version=version),
+        # Answers kept with a transfer come back: the surveyor carries on where they were.
+        "answers_form": answers or AnswersForm(version=version, channel=entry.channel,
+                                               so_far=selectors.answers_so_far(entry)),
         "outcome_form": outcome or OutcomeForm(),
-        "transfer_form": transfer or TransferForm(jurisdiction=jurisdiction, initial={
+        "transfer_form": transfer or TransferForm(jurisdiction=jurisdiction, prefix=TRANSFER, initial={
             "deadline": (local_now + dt.timedelta(days=2)).replace(second=0, microsecond=0)}),
         "transfers": entry.follow_ups.select_related("owner").order_by("pk"),
         "zone": timezone.get_current_timezone_name(),
@@ -127,7 +130,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _held_entry(request, pk)
     if entry is None:
         return _home()
-    form = AnswersForm(request.POST, version=services.current_version(entry.jurisdiction))
+    form = AnswersForm(request.POST, version=services.current_version(entry.jurisdiction), channel=entry.channel)
     if form.is_valid():
         try:
             services.record_phone_survey(entry, surveyor=_user(request), answers=form.answers())
@@ -164,18 +167,28 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _held_entry(request, pk)
     if entry is None:
         return _home()
-    form = TransferForm(request.POST, jurisdiction=entry.jurisdiction)
-    if form.is_valid():
+    form = TransferForm(request.POST, jurisdiction=entry.jurisdiction, prefix=TRANSFER)
+    # The answers typed so far come with the transfer (one form on the page): kept with the task.
+    answers = AnswersForm(request.POST, version=services.current_version(entry.jurisdiction), channel=entry.channel)
+    answers_valid = answers.is_valid()
+    if form.is_valid() and answers_valid:
         try:
             services.transfer_to_supervisor(entry, words=form.cleaned_data["words"], owner=form.cleaned_data["owner"],
-                                            deadline=form.cleaned_data["deadline"], actor=_user(request))
+                                            deadline=form.cleaned_data["deadline"], actor=_user(request),
+                                            answers=answers.answers())
         except ValidationError as error:
-            form.add_service_errors(error)
+            transfer_fields = {key: texts for key, texts in error.message_dict.items() if key in form.fields}
+            if transfer_fields:
+                form.add_service_errors(ValidationError(transfer_fields))
+            answer_fields = {key: texts for key, texts in error.message_dict.items() if key not in form.fields}
+            if answer_fields:
+                answers.add_service_errors(ValidationError(answer_fields), answers.aliases)
         else:
-            messages.success(request, _("Transferred to %(supervisor)s. Now record the call's answers or outcome.")
+            messages.success(request, _("Transferred to %(supervisor)s. Your answers so far are kept with it: "
+                                        "now finish recording the call's answers or outcome.")
                              % {"supervisor": form.cleaned_data["owner"].get_username()})
             return _call(entry)
-    return _call_page(request, entry, transfer=form, status=400)
+    return _call_page(request, entry, answers=answers, transfer=form, status=400)
 
 
 @require_POST
@@ -200,7 +213,8 @@ def _follow_up_page(request: HttpRequest, jurisdiction: Jurisdiction, *, forms: 
     mine, overdue = selectors.follow_ups(jurisdiction, _user(request))
     forms = forms or {}
     context: dict[str, Any] = {
-        "mine": [(task, forms.get(task.pk) or ResolveForm(prefix=f"task-{task.pk}")) for task in mine],
+        "mine": [(task, forms.get(task.pk) or ResolveForm(prefix=f"task-{task.pk}"),
+                  selectors.transferred_answers(task)) for task in mine],
         "overdue": overdue,
         "now": timezone.now(),
     }

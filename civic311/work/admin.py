@@ -1,13 +1,14 @@
 from django.contrib import admin
 
 from civic311.catalogue.models import Department
+from civic311.jurisdictions.admin import JurisdictionPickersMixin
 from civic311.people import roles
 
 from .models import ResponseTemplate
 
 
 @admin.register(ResponseTemplate)
-class ResponseTemplateAdmin(admin.ModelAdmin):
+class ResponseTemplateAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     """Supervisors and admins write any template; a department manager only their departments' (the rule
     is `roles.may_manage_response_templates`; the model permissions come with those roles)."""
 

@@ -6,12 +6,13 @@ from functools import cache
 from typing import cast
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Department, Service
 from civic311.people.models import User
 from civic311.requests import selectors as request_selectors
-from civic311.requests.forms import StaffChoiceField, SuggestionsInput, apply_service_errors
+from civic311.requests.forms import StaffChoiceField, SuggestionsInput, TargetServiceQuestions, apply_service_errors
 from civic311.requests.lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
 from civic311.requests.models import Photo, ServiceRequest
 
@@ -198,15 +199,25 @@ class FollowOnServiceField(forms.ModelChoiceField):
         return f"{obj.localized('name')} — {obj.department.name}"
 
 
-class FollowOnForm(StaffForm):
+class FollowOnForm(TargetServiceQuestions, StaffForm):
+    """A follow-on for another department's service, with that service's own questions (`questions`; the
+    picked service comes from the POST, or before that from `chosen`: the page's `?follow-service=` or the
+    htmx fragment)."""
     prefix = "follow"
     service = FollowOnServiceField(label=_("Service"), queryset=Service.objects.none())
     description = forms.CharField(label=_("What needs doing"), required=False, strip=True,
                                   widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
+    def __init__(self, *args, service_request: ServiceRequest, chosen: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["service"]).queryset = selectors.follow_on_services(service_request)
+        field = cast(forms.ModelChoiceField, self.fields["service"])
+        field.queryset = selectors.follow_on_services(service_request)
+        # With JavaScript, picking a service swaps its questions in (the page's button does it without).
+        field.widget.attrs.update({
+            "hx-get": reverse("work:follow_on_questions", args=[service_request.tracking_number]),
+            "hx-trigger": "change", "hx-target": "#follow-on-questions", "hx-swap": "outerHTML",
+        })
+        self.set_up_questions(field.queryset, service_request.jurisdiction, chosen)
 
 
 class MergeForm(StaffForm):

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("request/<str:number>/note/", views.add_note, name="add_note"),
     path("request/<str:number>/transfer/", views.transfer, name="transfer"),
     path("request/<str:number>/follow-on/", views.follow_on, name="follow_on"),
+    path("request/<str:number>/follow-on/questions/", views.follow_on_questions, name="follow_on_questions"),
     path("request/<str:number>/merge/", views.merge, name="merge"),
     path("request/<str:number>/photo/", views.add_photo, name="add_photo"),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -238,13 +238,28 @@ def _request_page(request: HttpRequest, service_request: ServiceRequest, *, boun
             initial={"template": template_choice.pk if template_choice else None}, service_request=service_request),
         "templates": templates,
         "transfer_form": bound.get("transfer") or forms.TransferForm(service_request=service_request),
-        "follow_on_form": bound.get("follow_on") or forms.FollowOnForm(service_request=service_request),
+        "follow_on_form": bound.get("follow_on") or _follow_on_form(request, service_request),
+        "follow_on_open": "follow_on" in bound or bool(request.GET.get("follow-service")),
         "merge_form": bound.get("merge") or forms.MergeForm(),
         "photo_form": bound.get("photo") or forms.PhotoForm(),
         "queue_query": selectors.clean_query(request.GET.get("from", "")),
+        "map_icons": _MAP_ICONS,
         **_live_context(service_request),
     }
     return render(request, "work/request.html", context, status=status)
+
+
+# Leaflet guesses its marker images from its script's URL, which breaks once static files are renamed
+# with content hashes in production (as on the public report form): the map is given the real URLs.
+_MAP_ICONS = {"icon": "vendor/leaflet/images/marker-icon.png", "icon2x": "vendor/leaflet/images/marker-icon-2x.png",
+              "shadow": "vendor/leaflet/images/marker-shadow.png"}
+
+
+def _follow_on_form(request: HttpRequest, service_request: ServiceRequest) -> forms.FollowOnForm:
+    """The follow-on form, with the questions of the service picked on the page (`?follow-service=`: the
+    "Show its questions" button without JavaScript, the htmx fragment with it)."""
+    return forms.FollowOnForm(service_request=service_request, chosen=request.GET.get("follow-service", ""),
+                              initial={"description": request.GET.get("follow-description", "")[:4000]})
 
 
 def _live_context(service_request: ServiceRequest) -> dict[str, Any]:
@@ -255,6 +270,7 @@ def _live_context(service_request: ServiceRequest) -> dict[str, Any]:
         "risk": selectors.risk_of(service_request, now, soon),
         "history": selectors.history(service_request),
         "photos": selectors.photos(service_request),
+        "answers": request_selectors.answers_of(service_request),
         "children": selectors.children(service_request),
         "version": selectors.request_version(service_request),
     }
@@ -302,7 +318,10 @@ def _act(request: HttpRequest, number: str, name: str, make_form, action, succes
         try:
             action(service_request, form.cleaned_data)
         except ValidationError as error:
-            forms.apply_service_errors(form, error)
+            if hasattr(form, "add_service_errors"):  # a form that places some errors itself (the follow-on's answers)
+                form.add_service_errors(error)
+            else:
+                forms.apply_service_errors(form, error)
         else:
             return _done(request, service_request, success)
     # Re-read: the page shows the request as it is now, with this form's input and errors.
@@ -354,11 +373,35 @@ def transfer(request: HttpRequest, number: str) -> HttpResponse:
 @work_page
 def follow_on(request: HttpRequest, number: str) -> HttpResponse:
     def file(sr: ServiceRequest, data: dict[str, Any]) -> None:
-        child = requests.create_follow_on(sr, service_code=data["service"].code, description=data["description"],
-                                          actor=_staff(request))
+        try:
+            child = requests.create_follow_on(sr, service_code=data["service"].code, description=data["description"],
+                                              actor=_staff(request), answers=data["answers"])
+        except requests.CannedAnswer as answer:
+            # A safety rule answers such a report instead of filing it ("gas escaping → call 911").
+            raise ValidationError(_("Nothing was filed: a safety rule answers this report instead. %(message)s")
+                                  % {"message": answer.message}) from None
         messages.info(request, _("Follow-on request #%(number)s filed.") % {"number": child.tracking_number})
 
+    if request.POST.get("follow-show"):
+        # "Show the service's questions" (no JavaScript): the page again with the picked service's questions.
+        service_request = _service_request(request, number)
+        if not _may_change(request, service_request):
+            raise PermissionDenied(_("You may read this request but not change it."))
+        form = forms.FollowOnForm(service_request=service_request, chosen=request.POST.get("follow-service", ""),
+                                  initial={"description": request.POST.get("follow-description", "")[:4000]})
+        return _request_page(request, service_request, bound={"follow_on": form})
     return _act(request, number, "follow_on", _bound(request, forms.FollowOnForm), file, _("Follow-on request filed."))
+
+
+@require_GET
+@work_page
+def follow_on_questions(request: HttpRequest, number: str) -> HttpResponse:
+    """The questions of the service picked in the follow-on form (htmx swaps them in on a change)."""
+    service_request = _service_request(request, number)
+    if not _may_change(request, service_request):
+        raise PermissionDenied(_("You may read this request but not change it."))
+    return render(request, "work/_follow_on_questions.html",
+                  {"follow_on_form": _follow_on_form(request, service_request)})
 
 
 @require_POST

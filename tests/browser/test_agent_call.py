@@ -106,3 +106,25 @@ def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre,
     caller.refresh_from_db()
     assert caller.consent_survey
     assert PersonalDataAccess.objects.filter(user=agent, customer=caller, purpose="view", where="console").exists()
+
+
+def test_a_call_that_drops_is_ended_as_hung_up(live_server, call_centre, chromium):
+    agent, _caller, _earlier, _reported = call_centre
+    with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
+        page.goto(f"{live_server.url}/admin/login/?next=/console/")
+        fill_sign_in(page, agent.username)
+        page.wait_for_url(re.compile(r"/console/$"), wait_until="domcontentloaded")
+        page.get_by_role("button", name=re.compile("^Phone")).click()
+        page.wait_for_url(re.compile(r"/console/contact/\d+/"), wait_until="domcontentloaded")
+        # The line goes dead before anything was decided: one click ends the contact, no fake outcome.
+        page.get_by_role("button", name="Caller hung up").click()
+        page.get_by_text("Contact ended: the caller hung up.").wait_for()
+        page.locator("#handle-time").wait_for()
+        expect(page.get_by_role("button", name="Caller hung up")).to_have_count(0)
+        page.get_by_role("link", name="Console home").click()
+        page.get_by_text("Of these, 1 caller hung up.").wait_for()
+        assert page.locator("table").get_by_text("Caller hung up").is_visible()
+    assert page.csp_violations == []
+    contact = Contact.objects.get(agent=agent)
+    assert (contact.outcome, contact.survey_consent) == (Contact.Outcome.HUNG_UP, None)
+    assert contact.ended_at is not None

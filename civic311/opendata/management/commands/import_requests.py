@@ -1,4 +1,4 @@
-"""`manage.py import_requests FILE [--mapping FILE] [--jurisdiction SLUG] [--batch-size N] [--rejects FILE]
+"""`manage.py import_requests FILE [--mapping FILE] [--jurisdiction CITY] [--batch-size N] [--rejects FILE]
 [--dry-run]`: load a 311 export (Philadelphia's `public_cases_fc` by default) into a city's requests.
 
 Exit codes: 0 every row loaded; 1 finished, but some rows were rejected (the rest are loaded; see the
@@ -17,13 +17,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from civic311.jurisdictions import selectors as places
-from civic311.jurisdictions.models import Jurisdiction
+from civic311.jurisdictions.management.arguments import USAGE, add_jurisdiction_argument, jurisdiction_named
 from civic311.opendata.importer import REASONS
 from civic311.opendata.mapping import PHILADELPHIA, MappingError, load_mapping
 from civic311.opendata.services import DEFAULT_BATCH_SIZE, ImportResult, Progress, SourceError, import_requests
 
-REJECTED, USAGE, BATCH_FAILED = 1, 2, 3
+# Its own exit codes; USAGE (2) is every set-up command's.
+REJECTED, BATCH_FAILED = 1, 3
 TTY_REFRESH_SECONDS = 0.2
 
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="The CSV file to import.")
         parser.add_argument("--mapping", help=f"A column-mapping file (default: {PHILADELPHIA.name}, "
                                               "Philadelphia's public_cases_fc).")
-        parser.add_argument("--jurisdiction", help="The city's slug (default: the default jurisdiction).")
+        add_jurisdiction_argument(parser, required=False)
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                             help=f"Rows per transaction (default {DEFAULT_BATCH_SIZE:,}).")
         parser.add_argument("--rejects", help="Where the rejected rows go (default: FILE.rejects.csv).")
@@ -58,7 +58,7 @@ class Command(BaseCommand):
         except MappingError as error:
             raise CommandError(_("The mapping cannot be used:\n  %(problems)s") % {
                 "problems": "\n  ".join(error.problems), }, returncode=USAGE) from None
-        city = self._jurisdiction(jurisdiction)
+        city = jurisdiction_named(jurisdiction)
         rejects_path = Path(rejects) if rejects else source.with_name(source.name + ".rejects.csv")
 
         self.tty = self.stdout.isatty()
@@ -96,19 +96,6 @@ class Command(BaseCommand):
         if result.rejected:
             raise CommandError(_("%(count)s rows were rejected; they are in %(file)s.") % {
                 "count": f"{result.rejected:,}", "file": rejects_path}, returncode=REJECTED)
-
-    def _jurisdiction(self, slug: str | None) -> Jurisdiction:
-        if slug:
-            city = Jurisdiction.objects.filter(slug=slug).first()
-            if city is None:
-                known = ", ".join(Jurisdiction.objects.order_by("slug").values_list("slug", flat=True)) or _("none")
-                raise CommandError(_("There is no jurisdiction “%(slug)s” (there are: %(known)s).") % {
-                    "slug": slug, "known": known}, returncode=USAGE)
-            return city
-        city = places.default_jurisdiction()
-        if city is None:
-            raise CommandError(_("There is no jurisdiction yet: create one first."), returncode=USAGE)
-        return city
 
     def _progress(self, progress: Progress) -> None:
         with self.printing:

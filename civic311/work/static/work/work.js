@@ -22,6 +22,40 @@
     });
   }
 
+  // The follow-on form: htmx swaps the picked service's questions in, so the button that does it with a
+  // page load is not needed.
+  function setUpFollowOn() {
+    var button = document.querySelector(".work-follow-on-show");
+    if (button && window.htmx) { button.classList.add("d-none"); }
+  }
+
+  // The request page's map: the request's point on the city's tiles. Without Leaflet (or JavaScript) the
+  // section stays hidden; the latitude, longitude and neighborhood are in the details anyway.
+  function setUpMap() {
+    var element = byId("request-map");
+    if (!element || !window.L) { return; }
+    var L = window.L;
+    var lat = parseFloat(element.getAttribute("data-lat"));
+    var lng = parseFloat(element.getAttribute("data-long"));
+    if (!isFinite(lat) || !isFinite(lng)) { return; }
+    element.closest("section").hidden = false;
+    element.setAttribute("aria-label", element.getAttribute("data-label") || "");
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: element.getAttribute("data-icon-url"),
+      iconRetinaUrl: element.getAttribute("data-icon-retina-url"),
+      shadowUrl: element.getAttribute("data-shadow-url")
+    });
+    var map = L.map(element, { scrollWheelZoom: false }).setView([lat, lng], 17);
+    var tiles = element.getAttribute("data-tile-url");
+    if (tiles) {
+      var span = document.createElement("span");
+      span.textContent = element.getAttribute("data-tile-attribution") || "";
+      L.tileLayer(tiles, { attribution: span.innerHTML, maxZoom: 19 }).addTo(map);
+    }
+    L.marker([lat, lng], { keyboard: false }).addTo(map);
+  }
+
   // The queue's bulk form: show the fields of the chosen action; a template fills the note's text.
   function setUpBulkForm() {
     var form = byId("bulk-form");
@@ -67,6 +101,8 @@
 
   function start() {
     setUpTemplatePicker();
+    setUpFollowOn();
+    setUpMap();
     setUpBulkForm();
     setUpLiveQueue();
   }

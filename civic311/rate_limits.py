@@ -1,0 +1,146 @@
+"""The one rate limit of civic311: how many times one client may do one thing in a window of time.
+
+Every limit in the project counts here (the public report form, following a request, residents'
+comments, staff sign-in failures, Open311 POSTs per API key), in the shared cache (settings.CACHES:
+Redis when REDIS_URL is set, else a table in the database), so every web process and every host counts
+together. Clients are told apart by `client_address()`: the real address behind the documented reverse
+proxy, never a header a client could set by itself.
+
+Written here rather than taken from django-ratelimit: its core is the same few lines (a fixed window,
+cache.add then cache.incr), but its system check refuses the database cache this project falls back to,
+and it does not say how long a refused client must wait, which our pages and Open311's Retry-After need.
+The count is exact on Redis (INCR is atomic); on the database cache two requests at the very same moment
+may count once, which lets at most a handful more through, never fewer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import time
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `limit` events per `seconds` for one key of `scope` (0 refuses every event)."""
+
+    scope: str
+    limit: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    count: int          # events counted in the current window, this one included when it was counted
+    retry_after: int    # seconds until the window ends (the whole window for a limit of 0)
+
+    @property
+    def retry_after_minutes(self) -> int:
+        return max(1, math.ceil(self.retry_after / 60))
+
+
+def hit(rate: Rate, key: str, *, now: float | None = None) -> Verdict:
+    """Count one event of `key` and say whether it is within the rate."""
+    if rate.limit <= 0:
+        return Verdict(False, 0, rate.seconds)
+    cache_key, retry_after = _window(rate, key, now)
+    # add() starts the window (it only writes when the key is absent); incr() is atomic on Redis.
+    if cache.add(cache_key, 1, timeout=rate.seconds + 60):
+        count = 1
+    else:
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # the window's entry expired between add() and incr()
+            cache.set(cache_key, 1, timeout=rate.seconds + 60)
+            count = 1
+    return Verdict(count <= rate.limit, count, retry_after)
+
+
+def peek(rate: Rate, key: str, *, now: float | None = None) -> Verdict:
+    """Whether one more event of `key` would be within the rate (and `key` is not locked), without counting it."""
+    if rate.limit <= 0:
+        return Verdict(False, 0, rate.seconds)
+    now = time.time() if now is None else now
+    cache_key, retry_after = _window(rate, key, now)
+    found = cache.get_many([cache_key, _lock_key(rate, key)])
+    count = int(found.get(cache_key) or 0)
+    locked_until = found.get(_lock_key(rate, key))
+    if locked_until is not None and locked_until > now:
+        return Verdict(False, count, max(1, math.ceil(locked_until - now)))
+    return Verdict(count < rate.limit, count, retry_after)
+
+
+def lock(rate: Rate, key: str, *, now: float | None = None) -> None:
+    """Refuse `key` for one whole period from now (peek says so). A lock-out must not end early because
+    the fixed window it was counted in happened to end a second later."""
+    now = time.time() if now is None else now
+    cache.set(_lock_key(rate, key), now + rate.seconds, timeout=rate.seconds)
+
+
+def forget(rate: Rate, key: str, *, now: float | None = None) -> None:
+    """Start `key`'s count over, and lift its lock (a staff member who finally signed in)."""
+    cache.delete_many([_window(rate, key, now)[0], _lock_key(rate, key)])
+
+
+def _lock_key(rate: Rate, key: str) -> str:
+    return f"rate:{rate.scope}:{_digest(rate, key)}:locked"
+
+
+def _digest(rate: Rate, key: str) -> str:
+    return hashlib.sha256(f"{rate.scope}\x00{key}".encode()).hexdigest()[:32]
+
+
+def _window(rate: Rate, key: str, now: float | None) -> tuple[str, int]:
+    """The cache key of `key`'s current window and the seconds until it ends.
+
+    Windows are fixed; each key's are shifted by a stable offset, so that all clients' windows do not
+    end at the same second. The key is hashed: no address or username is stored in the cache.
+    """
+    now = time.time() if now is None else now
+    digest = _digest(rate, key)
+    offset = zlib.crc32(digest.encode()) % rate.seconds
+    window = int((now - offset) // rate.seconds)
+    ends = (window + 1) * rate.seconds + offset
+    return f"rate:{rate.scope}:{digest}:{window}", max(1, math.ceil(ends - now))
+
+
+# --- who is asking -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(tuple(settings.CIVIC311_TRUSTED_PROXIES)))
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of the client behind the reverse proxy.
+
+    REMOTE_ADDR is the peer; only when it is one of CIVIC311_TRUSTED_PROXIES is X-Forwarded-For read,
+    from the right (each proxy appends the address it saw), skipping trusted proxies: the first
+    untrusted address is the client. Anything left of it was written by the client and is ignored.
+    """
+    peer = request.META.get("REMOTE_ADDR", "") or "unknown"
+    if not _trusted(peer):
+        return peer
+    forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(forwarded):
+        if not _trusted(hop):
+            return hop[:64]
+    return forwarded[0][:64] if forwarded else peer

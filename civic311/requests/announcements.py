@@ -1,0 +1,85 @@
+"""Telling the rest of civic311 what happened to a request: the worker's half of the transactional outbox.
+
+Every history entry is written together with an `Announcement` row, in the same transaction
+(`services._record`). Here the worker turns that row into its consequences: it sends `history_recorded`
+(and `service_request_filed` for an "opened" entry) to the listeners (notifications write their outbox
+rows, the Open311 client its forwarding row, surveys their "was it fixed?" e-mail) and deletes the row,
+all in one transaction. So:
+
+- a crash before the commit of the request loses the request and its announcement together;
+- a crash after it leaves the announcement, which a worker picks up (at once, woken on commit, or by the
+  sweep every minute);
+- a crash while announcing rolls the listeners' rows back with the row's deletion, and it is done again;
+- a listener that fails rolls back only its own savepoint: the row stays, with its attempt counted, and
+  is tried again with backoff. Listeners are idempotent (their rows have unique keys), so doing an
+  announcement twice makes nothing twice.
+
+Two workers may race for one row: the conditional UPDATE that claims it takes the row's lock in the
+transaction that deletes it, so the second waits and then finds nothing to claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from civic311 import backoff, leases
+
+from . import signals
+from .models import Announcement, HistoryEntry, ServiceRequest
+
+logger = logging.getLogger(__name__)
+
+SWEEP_LIMIT = 500
+RETRY_BASE = dt.timedelta(seconds=30)
+RETRY_CAP = dt.timedelta(hours=1)  # never given up: a message a request needs is retried until it is made
+
+
+def announce(history_entry_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Make the consequences of one history entry, if it is due and nobody else is. True when done."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The claim is the UPDATE's row lock, held until this transaction ends (a no-op change of attempts
+        # would do; counting it keeps "attempts" honest when a worker dies mid-way).
+        claimed = leases.claim(
+            Announcement.objects.filter(leases.due("next_attempt_at", now), pk=history_entry_id),
+            lease_field="next_attempt_at", until=now)
+        if not claimed:
+            return False
+        entry = HistoryEntry.objects.select_related(
+            "service_request__jurisdiction", "service_request__service", "service_request__department",
+            "service_request__requester", "service_request__assignee",
+        ).get(pk=history_entry_id)
+        try:
+            with transaction.atomic():
+                signals.history_recorded.send(HistoryEntry, history_entry=entry)
+                if entry.kind == HistoryEntry.Kind.OPENED:
+                    signals.service_request_filed.send(ServiceRequest, service_request=entry.service_request)
+                Announcement.objects.filter(pk=history_entry_id).delete()
+        except Exception as error:
+            attempts = Announcement.objects.filter(pk=history_entry_id).values_list("attempts", flat=True).first()
+            next_attempt_at = now + backoff.backoff_delay(attempts or 1, base=RETRY_BASE, cap=RETRY_CAP)
+            Announcement.objects.filter(pk=history_entry_id).update(
+                next_attempt_at=next_attempt_at, last_error=type(error).__name__[:200])
+            # The entry and its request by number only: no personal data in the log.
+            logger.exception("history entry %s of request %s: announcing failed (attempt %s); next at %s",
+                             entry.pk, entry.service_request.tracking_number, attempts,
+                             next_attempt_at.isoformat(timespec="seconds"))
+            return False
+    return True
+
+
+def sweep(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
+    """Every minute: announce every entry whose time has come (woken or not). Returns how many were done."""
+    now = now or timezone.now()
+    due = list(Announcement.objects.filter(leases.due("next_attempt_at", now))
+               .order_by(F("next_attempt_at").asc(nulls_first=True), "pk").values_list("pk", flat=True)[:limit])
+    return sum(announce(pk, now=now) for pk in due)
+
+
+def pending_count() -> int:
+    return Announcement.objects.count()

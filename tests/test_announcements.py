@@ -1,0 +1,207 @@
+"""The transactional outbox of requests: every history entry is written with its announcement row, and the
+worker turns that row into messages, webhooks and forwarding in one transaction with deleting it.
+
+And what clients see while the database is away: 503 with Retry-After, in their own format, never 500.
+(tests/test_crash_recovery.py kills real processes and a real PostgreSQL; these are the rules one by one.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from civic311 import outage
+from civic311.notifications.models import OutboundMessage
+from civic311.open311.models import ForwardedRequest, WorkOrderSystem
+from civic311.requests import announcements, tasks
+from civic311.requests import services as requests_services
+from civic311.requests.lifecycle import Status
+from civic311.requests.models import Announcement, HistoryEntry, ServiceRequest
+from civic311.requests.signals import history_recorded
+
+from .factories import filed_request
+
+NOW = dt.datetime(2026, 3, 4, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def forwarded_service(service, department):
+    system = WorkOrderSystem.objects.create(department=department, name="Streets Work Orders",
+                                            endpoint="http://127.0.0.1:9/georeport/v2/", api_key="k")
+    system.services.add(service)
+    return service
+
+
+def messages_for(service_request: ServiceRequest) -> list[str]:
+    return sorted(OutboundMessage.objects.filter(service_request=service_request).values_list("dedup_key", flat=True))
+
+
+def test_filing_writes_each_entrys_announcement_in_the_same_transaction(service, center_city,
+                                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        request = filed_request(service, email="pat@example.org")
+    [opened] = request.history.all()
+    assert Announcement.objects.filter(history_entry=opened).exists()
+    assert messages_for(request) == []  # nothing is made before the worker announces it
+
+
+def test_a_rolled_back_request_leaves_no_announcement(service, center_city):
+    def fail(service_request):
+        raise RuntimeError("the caller's own row could not be written")
+
+    with pytest.raises(RuntimeError):
+        requests_services.submit(service.jurisdiction, requests_services.Report(
+            service_code=service.code, lat="39.9526", long="-75.1635", email="pat@example.org"), also=fail)
+    assert not ServiceRequest.objects.exists()
+    assert not Announcement.objects.exists()
+
+
+def test_announcing_makes_the_messages_and_the_forwarding_once(forwarded_service, center_city,
+                                                               django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        request = filed_request(forwarded_service, email="pat@example.org")
+    opened = request.history.get()
+    assert announcements.announce(opened.pk) is True
+    assert messages_for(request) == [f"h{opened.pk}:email:pat@example.org"]
+    assert ForwardedRequest.objects.filter(service_request=request).count() == 1
+    assert not Announcement.objects.exists()
+    # A second worker, or a stale wake-up, finds nothing left to do and makes nothing twice.
+    assert announcements.announce(opened.pk) is False
+    assert announcements.sweep() == 0
+    assert len(messages_for(request)) == 1
+    assert ForwardedRequest.objects.filter(service_request=request).count() == 1
+
+
+def test_a_failing_listener_rolls_back_every_listener_and_the_announcement_is_retried_later(
+        forwarded_service, center_city, caplog, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        request = filed_request(forwarded_service, email="pat@example.org")
+    opened = request.history.get()
+
+    def broken(sender, history_entry, **kwargs):
+        raise ConnectionError("a listener's bug or a lost connection")
+
+    history_recorded.connect(broken, dispatch_uid="test-broken")
+    try:
+        with caplog.at_level(logging.ERROR, logger="civic311.requests.announcements"):
+            assert announcements.announce(opened.pk, now=NOW) is False
+    finally:
+        history_recorded.disconnect(dispatch_uid="test-broken")
+    waiting = Announcement.objects.get(pk=opened.pk)
+    assert (waiting.attempts, waiting.last_error) == (1, "ConnectionError")
+    assert waiting.next_attempt_at > NOW
+    # What the other listeners made in that attempt went with it: no half-announced entry.
+    assert messages_for(request) == []
+    assert not ForwardedRequest.objects.filter(service_request=request).exists()
+    # The log names the entry and the request's number, never the requester.
+    assert request.tracking_number in caplog.text and "pat@example.org" not in caplog.text
+
+    assert announcements.sweep(now=NOW) == 0  # not due yet: it backs off
+    assert announcements.sweep(now=waiting.next_attempt_at) == 1
+    assert messages_for(request) == [f"h{opened.pk}:email:pat@example.org"]
+    assert ForwardedRequest.objects.filter(service_request=request).count() == 1
+
+
+def test_every_kind_of_entry_is_announced_and_the_status_change_tells_the_requester(
+        service, center_city, staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = filed_request(service, email="pat@example.org")
+        requests_services.change_status(request, Status.CLOSED, actor=staff, public_reason="Cleaned up.")
+    assert not Announcement.objects.exists()
+    closed = request.history.get(kind=HistoryEntry.Kind.STATUS)
+    assert f"h{closed.pk}:email:pat@example.org" in messages_for(request)
+
+
+def test_a_lost_wake_up_only_delays_the_announcement_to_the_sweep(service, center_city, monkeypatch, caplog,
+                                                                   django_capture_on_commit_callbacks):
+    class QueueDown:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionRefusedError("the job queue is down")
+
+    monkeypatch.setattr(tasks, "announce_history_entry", QueueDown())
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        request = filed_request(service, email="pat@example.org")  # filed all the same: no error page
+    assert "the sweep will" in caplog.text
+    assert Announcement.objects.count() == 1
+    monkeypatch.undo()
+    assert tasks.sweep_announcements.call_local() == 1
+    assert len(messages_for(request)) == 1
+
+
+def test_the_sweep_takes_the_oldest_first_and_stops_at_its_limit(service, center_city,
+                                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        requests = [filed_request(service, email=f"r{n}@example.org") for n in range(3)]
+    assert announcements.sweep(limit=2) == 2
+    assert Announcement.objects.get().history_entry.service_request == requests[-1]
+
+
+def test_history_that_is_only_loaded_announces_nothing(service, center_city):
+    request = filed_request(service)
+    Announcement.objects.all().delete()
+    with transaction.atomic():
+        HistoryEntry.objects.create(service_request=request, kind=HistoryEntry.Kind.NOTE, is_public=True,
+                                    text="Imported.", created_at=timezone.now())
+    assert not Announcement.objects.exists()
+
+
+# --- the database away: 503, in the caller's format ------------------------------------------------------
+
+
+@pytest.fixture
+def database_away(monkeypatch):
+    """Every query of the request fails as it does while PostgreSQL restarts."""
+    from django.db.backends.utils import CursorWrapper
+
+    def refused(*args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    with monkeypatch.context() as away:  # undone before the test database is rolled back
+        away.setattr(CursorWrapper, "execute", refused)
+        away.setattr(CursorWrapper, "executemany", refused)
+        yield
+
+
+@pytest.mark.parametrize(("path", "content_type"), [
+    ("/open311/v2/services.json", "application/json"),
+    ("/open311/v2/services.xml", "text/xml"),
+    ("/open311/v2/requests.json", "application/json"),
+    ("/api/v1/service-requests/", "application/json"),
+    ("/", "text/html"),
+    ("/track/10000001/", "text/html"),
+])
+def test_clients_see_503_with_retry_after_in_their_format_while_the_database_is_away(
+        client, jurisdiction, database_away, path, content_type):
+    client.raise_request_exception = False
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response["Content-Type"].startswith(content_type)
+    assert b"briefly unavailable" in response.content
+
+
+def test_an_open311_post_while_the_database_is_away_is_503_in_json(client, jurisdiction, database_away):
+    client.raise_request_exception = False
+    response = client.post("/open311/v2/requests.json", {"api_key": "k", "service_code": "SR-ST02"})
+    assert response.status_code == 503
+    assert response.json() == [{"code": 503, "description":
+                                "The service is briefly unavailable. Please try again in a few seconds."}]
+
+
+def test_a_bug_is_still_a_500_and_a_wrapped_outage_is_503(rf):
+    request = rf.get("/")
+    try:
+        raise ZeroDivisionError
+    except ZeroDivisionError:
+        assert outage.server_error(request).status_code == 500
+    try:
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError as error:
+            raise RuntimeError("a library wrapped it") from error
+    except RuntimeError:
+        assert outage.server_error(request).status_code == 503

@@ -1,0 +1,186 @@
+"""The one rate limit (civic311/rate_limits.py): counted in the shared cache, per real client address
+behind the trusted reverse proxy, and what the public site answers when a write is one too many."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import RequestFactory, override_settings
+from django.urls import reverse
+
+from civic311 import rate_limits
+from civic311.requests import services as requests_services
+from civic311.requests.lifecycle import Status
+from civic311.requests.models import ServiceRequest
+
+from .factories import filed_request
+
+DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                              "LOCATION": "civic311_cache", "TIMEOUT": 7200}}
+
+
+# --- who is asking --------------------------------------------------------------------------------------
+
+
+def asking(remote: str, forwarded: str | None = None):
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().post("/", **extra)
+
+
+@pytest.mark.parametrize(("remote", "forwarded", "client"), [
+    # No proxy in front: the peer is the client, whatever header it sends.
+    ("203.0.113.7", None, "203.0.113.7"),
+    ("203.0.113.7", "198.51.100.1", "203.0.113.7"),
+    # Behind the proxy on this host: the address the proxy appended.
+    ("127.0.0.1", "198.51.100.1", "198.51.100.1"),
+    ("::1", "2001:db8::5", "2001:db8::5"),
+    # A client's own X-Forwarded-For is left of what the proxy appended, and ignored.
+    ("127.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+    # Two trusted proxies (10.0.0.0/8 in the setting below): the right-most untrusted hop.
+    ("10.0.0.2", "6.6.6.6, 198.51.100.1, 10.0.0.9", "198.51.100.1"),
+    # Only trusted hops: the first of them.
+    ("127.0.0.1", "10.1.2.3", "10.1.2.3"),
+    ("127.0.0.1", "", "127.0.0.1"),
+])
+def test_the_client_is_the_right_most_address_no_trusted_proxy_vouches_for(settings, remote, forwarded, client):
+    settings.CIVIC311_TRUSTED_PROXIES = ["127.0.0.1", "::1", "10.0.0.0/8"]
+    assert rate_limits.client_address(asking(remote, forwarded)) == client
+
+
+def test_with_no_trusted_proxy_the_header_is_never_read(settings):
+    settings.CIVIC311_TRUSTED_PROXIES = []
+    assert rate_limits.client_address(asking("127.0.0.1", "198.51.100.1")) == "127.0.0.1"
+
+
+# --- the mechanism, on the database cache every process shares -------------------------------------------
+
+
+@pytest.fixture
+def database_cache(db):
+    with override_settings(CACHES=DATABASE_CACHE):
+        call_command("createcachetable", verbosity=0)
+        cache.clear()
+        yield cache
+
+
+def test_a_window_allows_its_limit_then_refuses_until_it_ends(database_cache):
+    rate = rate_limits.Rate("test", 3, 60)
+    now = 1_750_000_000.0
+    verdicts = [rate_limits.hit(rate, "198.51.100.1", now=now) for _ in range(4)]
+    assert [verdict.allowed for verdict in verdicts] == [True, True, True, False]
+    assert [verdict.count for verdict in verdicts] == [1, 2, 3, 4]
+    assert 1 <= verdicts[-1].retry_after <= 60
+    assert not rate_limits.peek(rate, "198.51.100.1", now=now).allowed
+    # Another client, and another scope, count apart.
+    assert rate_limits.hit(rate, "198.51.100.2", now=now).allowed
+    assert rate_limits.hit(rate_limits.Rate("other", 3, 60), "198.51.100.1", now=now).allowed
+    # When the window ends, there is room again.
+    later = now + verdicts[-1].retry_after
+    assert rate_limits.hit(rate, "198.51.100.1", now=later).allowed
+
+
+def test_the_count_is_in_the_shared_cache_not_in_the_process(database_cache):
+    rate = rate_limits.Rate("test", 2, 3600)
+    rate_limits.hit(rate, "198.51.100.1")
+    rate_limits.hit(rate, "198.51.100.1")
+    # What another process sees: the cache's table, with no address in it.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM civic311_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert len(keys) == 1 and "198.51.100.1" not in keys[0]
+    assert not rate_limits.hit(rate, "198.51.100.1").allowed
+
+
+def test_a_limit_of_zero_refuses_everything(database_cache):
+    verdict = rate_limits.hit(rate_limits.Rate("paused", 0, 60), "anyone")
+    assert not verdict.allowed and verdict.retry_after == 60
+
+
+def test_forget_starts_a_count_over(database_cache):
+    rate = rate_limits.Rate("test", 1, 600)
+    rate_limits.hit(rate, "dana")
+    assert not rate_limits.peek(rate, "dana").allowed
+    rate_limits.forget(rate, "dana")
+    assert rate_limits.peek(rate, "dana").allowed
+
+
+# --- the public site's writes ----------------------------------------------------------------------------
+
+
+def report(client, service, **extra):
+    return client.post(reverse("public:report", args=[service.code]),
+                       {"description": "Mattresses on the sidewalk.", "lat": "39.9526", "long": "-75.1635",
+                        "idempotency_key": str(uuid.uuid4())}, **extra)
+
+
+def test_too_many_reports_from_one_address_get_the_form_back_with_a_429(client, settings, service, center_city):
+    settings.CIVIC311_REPORTS_PER_HOUR = 2
+    behind_proxy = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.1"}
+    assert report(client, service, **behind_proxy).status_code == 302
+    assert report(client, service, **behind_proxy).status_code == 302
+    refused = report(client, service, **behind_proxy)
+    html = refused.content.decode()
+    assert refused.status_code == 429
+    assert "Too much has been sent from your connection in the last hour" in html
+    assert "Mattresses on the sidewalk." in html  # what they typed is still there
+    assert ServiceRequest.objects.count() == 2
+    # Another resident behind the same proxy is not refused.
+    assert report(client, service, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 302
+
+
+def test_the_refusal_is_in_the_residents_language(client, settings, service, center_city):
+    settings.CIVIC311_REPORTS_PER_HOUR = 0
+    client.cookies["django_language"] = "es"
+    refused = report(client, service)
+    assert refused.status_code == 429
+    assert '<html lang="es"' in refused.content.decode()
+    assert ServiceRequest.objects.count() == 0
+
+
+def test_too_many_comments_from_one_address_are_refused_with_a_429(client, settings, service, staff):
+    settings.CIVIC311_COMMENTS_PER_HOUR = 1
+    closed_at = dt.datetime(2025, 3, 3, 15, tzinfo=dt.UTC)
+    filed = filed_request(service, now=closed_at - dt.timedelta(days=2), first_name="Pat", email="pat@example.org")
+    service_request = requests_services.change_status(filed, Status.CLOSED, actor=staff,
+                                                      public_reason="Issue Resolved", now=closed_at)
+    token = requests_services.resident_link_token(service_request)
+    url = reverse("public:resident_followup", args=[service_request.tracking_number])
+    with time_machine.travel(closed_at + dt.timedelta(days=1), tick=False):
+        assert client.post(url, {"t": token, "comment": "Thanks!"}).status_code == 302
+        refused = client.post(url, {"t": token, "comment": "Thanks again!"})
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert "Too much has been sent from your connection" in html and "Thanks again!" in html
+    assert service_request.history.filter(text__contains="Thanks again").count() == 0
+
+
+def test_following_counts_per_client_behind_the_proxy(client, settings, service):
+    settings.NOTIFICATIONS_SUBSCRIBE_PER_HOUR = 1
+    service_request = filed_request(service)
+    url = reverse("notifications:subscribe", args=[service_request.tracking_number])
+
+    def follow(address: str, email: str):
+        return client.post(url, {"email": email}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=address,
+                           follow=True).content.decode()
+
+    assert "Too many requests" not in follow("198.51.100.1", "one@example.org")
+    assert "Too many requests from your connection. Try again in" in follow("198.51.100.1", "two@example.org")
+    assert "Too many requests" not in follow("198.51.100.2", "three@example.org")
+
+
+def test_a_lock_refuses_for_a_whole_period_from_when_it_was_set(database_cache):
+    rate = rate_limits.Rate("test", 5, 900)
+    now = 1_750_000_000.0
+    rate_limits.lock(rate, "dana", now=now)
+    verdict = rate_limits.peek(rate, "dana", now=now + 60)
+    assert not verdict.allowed and verdict.retry_after == 840
+    assert rate_limits.peek(rate, "dana", now=now + 901).allowed
