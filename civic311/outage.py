@@ -11,6 +11,7 @@ without this module knowing about it.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -22,23 +23,42 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
-# OperationalError: refused, reset, "terminating connection due to administrator command", SQLite's
-# "database is locked"; InterfaceError: a connection that was already closed under us.
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+# PostgreSQL's SQLSTATEs for "the server is not there for us": class 08 (connection exceptions) and the
+# shutdowns of class 57 (admin or crash shutdown, "cannot connect now" while it starts). Not 57014, a
+# statement timeout or cancel: that is a slow query of ours, a 500 worth its traceback.
+UNREACHABLE_SQLSTATE_CLASSES = ("08",)
+UNREACHABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 
 Responder = Callable[[HttpRequest], HttpResponse]
 _responders: dict[str, Responder] = {}
 
 
 def is_outage(error: BaseException | None) -> bool:
-    """Is this error (or what caused it) the database being unreachable rather than a bug?"""
+    """Is this error (or what caused it) the database being unreachable rather than a bug of ours?
+
+    InterfaceError: a connection closed under us. OperationalError: only when the driver's own error says
+    the server is away (PostgreSQL: no SQLSTATE at all, as when the connection is refused, or one of the
+    SQLSTATEs above; SQLite: the file is locked by another writer). A missing table, a statement timeout
+    or any other OperationalError stays a 500, with its traceback in the log.
+    """
     seen = 0
     while error is not None and seen < 5:
-        if isinstance(error, OUTAGE_ERRORS):
+        if isinstance(error, InterfaceError):
             return True
+        if isinstance(error, OperationalError):
+            return _unreachable(error.__cause__ or error.__context__, str(error))
         error = error.__cause__ or error.__context__
         seen += 1
     return False
+
+
+def _unreachable(driver_error: BaseException | None, message: str) -> bool:
+    if isinstance(driver_error, sqlite3.Error):
+        return "database is locked" in message or "unable to open database" in message
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if sqlstate is None:
+        return driver_error is None or type(driver_error).__module__.startswith("psycopg")
+    return sqlstate.startswith(UNREACHABLE_SQLSTATE_CLASSES) or sqlstate in UNREACHABLE_SQLSTATES
 
 
 def register_responder(path_prefix: str, responder: Responder) -> None:

@@ -9,13 +9,16 @@ proxy, never a header a client could set by itself.
 Written here rather than taken from django-ratelimit: its core is the same few lines (a fixed window,
 cache.add then cache.incr), but its system check refuses the database cache this project falls back to,
 and it does not say how long a refused client must wait, which our pages and Open311's Retry-After need.
-The count is exact on Redis (INCR is atomic); on the database cache two requests at the very same moment
-may count once, which lets at most a handful more through, never fewer.
+The count is exact on Redis (INCR is atomic). The database cache's incr() is a read then a write, which
+lost three counts in four under eight clients at once (each was a limit multiplied by the clients a caller
+runs at once): there, the entry's row is locked for the read and the write (`_add_to`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import ipaddress
 import math
 import time
@@ -24,7 +27,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router, transaction
 from django.http import HttpRequest
 
 
@@ -58,7 +63,7 @@ def hit(rate: Rate, key: str, *, now: float | None = None) -> Verdict:
         count = 1
     else:
         try:
-            count = cache.incr(cache_key)
+            count = _add_to(cache_key, 1)
         except ValueError:  # the window's entry expired between add() and incr()
             cache.set(cache_key, 1, timeout=rate.seconds + 60)
             count = 1
@@ -91,12 +96,35 @@ def forget(rate: Rate, key: str, *, now: float | None = None) -> None:
     cache.delete_many([_window(rate, key, now)[0], _lock_key(rate, key)])
 
 
+def give_back(rate: Rate, key: str, *, now: float | None = None) -> None:
+    """Take back one event hit() counted that turned out not to count (a right password)."""
+    with contextlib.suppress(ValueError):  # its window ended, or was forgotten, meanwhile
+        _add_to(_window(rate, key, now)[0], -1)
+
+
+def _add_to(cache_key: str, delta: int) -> int:
+    """cache.incr(), made atomic on the database cache: its entry's row is locked (an UPDATE that changes
+    nothing) until the read and the write of incr() are committed, so a count made at the same moment waits
+    for it and reads what it wrote. Uses the backend's table name, which Django keeps in `_table`."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, DatabaseCache):
+        return backend.incr(cache_key, delta)
+    alias = router.db_for_write(backend.cache_model_class)
+    connection = connections[alias]
+    table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET expires = expires "  # noqa: S608
+                       "WHERE cache_key = %s", [backend.make_and_validate_key(cache_key)])
+        return backend.incr(cache_key, delta)
+
+
 def _lock_key(rate: Rate, key: str) -> str:
     return f"rate:{rate.scope}:{_digest(rate, key)}:locked"
 
 
 def _digest(rate: Rate, key: str) -> str:
-    return hashlib.sha256(f"{rate.scope}\x00{key}".encode()).hexdigest()[:32]
+    # Keyed with SECRET_KEY: a plain hash of an IPv4 address is undone by trying all 2**32 of them.
+    return hmac.new(settings.SECRET_KEY.encode(), f"{rate.scope}\x00{key}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _window(rate: Rate, key: str, now: float | None) -> tuple[str, int]:
@@ -121,12 +149,37 @@ def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddre
     return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
 
 
-def _trusted(address: str) -> bool:
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address in an X-Forwarded-For hop or REMOTE_ADDR, with any port some proxies add
+    ("203.0.113.7:51234", "[2001:db8::5]:443") left out, and an IPv4-mapped IPv6 address as IPv4."""
+    if address.startswith("["):
+        address = address[1:].partition("]")[0]
+    elif address.count(":") == 1:
+        address = address.partition(":")[0]
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return False
-    return any(ip in network for network in _networks(tuple(settings.CIVIC311_TRUSTED_PROXIES)))
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _trusted(address: str) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in _networks(tuple(settings.CIVIC311_TRUSTED_PROXIES)))
+
+
+def _client(address: str) -> str:
+    """One client's key. An IPv6 client is its /64: one home or phone is given a whole /64, and counting
+    each of its 2**64 addresses apart would let it write as often as it likes (django-ratelimit's default
+    too). A port is never part of it, or every new connection would count afresh."""
+    ip = _ip(address)
+    if ip is None:
+        return address[:64]
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -135,12 +188,13 @@ def client_address(request: HttpRequest) -> str:
     REMOTE_ADDR is the peer; only when it is one of CIVIC311_TRUSTED_PROXIES is X-Forwarded-For read,
     from the right (each proxy appends the address it saw), skipping trusted proxies: the first
     untrusted address is the client. Anything left of it was written by the client and is ignored.
+    An IPv6 client is named by its /64 (`_client`).
     """
     peer = request.META.get("REMOTE_ADDR", "") or "unknown"
     if not _trusted(peer):
-        return peer
+        return _client(peer)
     forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(forwarded):
         if not _trusted(hop):
-            return hop[:64]
-    return forwarded[0][:64] if forwarded else peer
+            return _client(hop)
+    return _client(forwarded[0] if forwarded else peer)

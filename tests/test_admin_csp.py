@@ -4,15 +4,17 @@ policy would block (a blocked script or style fails silently, so every admin pag
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
+from civic311.people import second_factor, totp
 from civic311.people.models import StaffRole
 from civic311.public.middleware import POLICY
 
-from .factories import StaffFactory, filed_request, jpeg, with_role
+from .factories import PASSWORD, StaffFactory, filed_request, jpeg, with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +59,16 @@ def test_a_requests_change_page_with_its_photos_and_workflow_has_nothing_inline(
     assert 'class="civic311-photo-thumbnail"' in html and "civic311-workflow" in html
     assert "civic311/css/admin" in html  # the workflow's styles, from a file
     assert_nothing_inline(response, url)
+
+
+def test_the_sign_in_pages_have_the_policy_and_nothing_inline(client, db):
+    # Signed in, /admin/login/ above is a redirect with no page to check: these are what a visitor gets.
+    assert_nothing_inline(client.get("/admin/login/"), "/admin/login/")
+    staff = StaffFactory(username="bea")
+    _device, secret = second_factor.start_enrolment(staff)
+    second_factor.confirm_enrolment(staff, totp.code_at(secret, time.time() - 30))
+    response = client.post("/admin/login/", {"username": "bea", "password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get(response.url)
+    assert page.status_code == 200 and 'name="code"' in page.content.decode()
+    assert_nothing_inline(page, response.url)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 
+import psycopg
 import pytest
-from django.db import OperationalError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from civic311 import outage
 from civic311.notifications.models import OutboundMessage
 from civic311.open311.models import ForwardedRequest, WorkOrderSystem
+from civic311.outage import is_outage
 from civic311.requests import announcements, tasks
 from civic311.requests import services as requests_services
 from civic311.requests.lifecycle import Status
@@ -205,3 +208,24 @@ def test_a_bug_is_still_a_500_and_a_wrapped_outage_is_503(rf):
             raise RuntimeError("a library wrapped it") from error
     except RuntimeError:
         assert outage.server_error(request).status_code == 503
+
+
+def _wrapped(driver_error: BaseException, message: str) -> OperationalError:
+    try:
+        raise OperationalError(message) from driver_error
+    except OperationalError as error:
+        return error
+
+
+@pytest.mark.parametrize(("driver_error", "message", "outage"), [
+    (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), "", True),
+    (psycopg.errors.CannotConnectNow("the database system is starting up"), "", True),
+    (psycopg.OperationalError("connection failed: Connection refused"), "", True),
+    (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), "", False),
+    (sqlite3.OperationalError("database is locked"), "database is locked", True),
+    (sqlite3.OperationalError("no such table: requests_announcement"), "no such table: requests_announcement", False),
+])
+def test_only_an_unreachable_database_is_an_outage(driver_error, message, outage):
+    # A statement timeout or a missing table is a bug of ours: a 500 with its traceback, not "try again".
+    assert is_outage(_wrapped(driver_error, message or str(driver_error))) is outage
+    assert is_outage(InterfaceError("connection already closed")) is True

@@ -252,11 +252,15 @@ def test_add_jurisdiction_adds_a_city_with_its_boundary_and_updates_it_on_a_seco
                  time_zone="America/Chicago", boundary=path, stdout=out)
     assert "Added Springfield (springfield.gov)." in out.getvalue()
     city = Jurisdiction.objects.get(jurisdiction_id="springfield.gov")
-    assert (city.min_long, city.max_lat, city.is_default) == (-89.70, 39.85, False)
+    # The first city of a deployment is its default: a second one added later changes nothing for it.
+    assert (city.min_long, city.max_lat, city.is_default) == (-89.70, 39.85, True)
     call_command("add_jurisdiction", "springfield.gov", host="311.springfield.example", stdout=out)
     city.refresh_from_db()
     assert (city.host, city.name, city.time_zone) == ("311.springfield.example", "Springfield", "America/Chicago")
     assert Jurisdiction.objects.count() == 1
+    call_command("add_jurisdiction", "shelbyville.gov", name="Shelbyville", slug="shelbyville",
+                 time_zone="America/Chicago", boundary=path, stdout=out)
+    assert list(Jurisdiction.objects.filter(is_default=True).values_list("slug", flat=True)) == ["springfield"]
 
 
 def test_add_jurisdiction_refuses_a_bad_zone_or_a_missing_boundary(tmp_path, db):

@@ -245,6 +245,28 @@ def test_removing_a_service_that_requests_use_is_refused(city, example):
     assert not Service.objects.get(code="POTHOLE").is_active
 
 
+def test_removing_a_question_or_choice_that_requests_answered_is_refused(city, example):
+    # Answers are kept by code in the request: removing the question (or the choice) would hide them.
+    load(example)
+    filed_request(Service.objects.get(code="POTHOLE"), answers={"size": "small"})
+    size = EXAMPLE.index('[[services.questions]]\ncode = "size"')
+    gas = EXAMPLE.index('[[services.questions]]\ncode = "gas"')
+    example.write_text(EXAMPLE[:size] + EXAMPLE[gas:], encoding="utf-8")
+    message = refused(example)
+    assert ("services[0].questions: question size of POTHOLE is not in the file, but 1 service request still "
+            "use it.") in message
+    small = next(line for line in EXAMPLE.splitlines(keepends=True) if '{key = "small"' in line)
+    example.write_text(EXAMPLE.replace(small, ""), encoding="utf-8")
+    message = refused(example)
+    assert ("services[0].questions[0].choices: choice small of question size of POTHOLE is not in the file, but 1 "
+            "service request still use it.") in message
+    assert AttributeValue.objects.filter(key="small", attribute__code="size").exists()
+    # A choice nobody chose still goes.
+    large = next(line for line in EXAMPLE.splitlines(keepends=True) if '{key = "large"' in line)
+    example.write_text(EXAMPLE.replace(large, ""), encoding="utf-8")
+    assert "remove choice large of question size of POTHOLE" in load(example)
+
+
 def test_a_service_nothing_uses_is_removed_with_its_questions(city, example):
     load(example)
     example.write_text(EXAMPLE[:EXAMPLE.index('[[services]]\ncode = "INFO"')], encoding="utf-8")

@@ -89,6 +89,19 @@ def test_the_rule_in_order(jurisdiction, camden, settings):
         places.resolve_jurisdiction(jurisdiction_id="phila.gov\x00")
 
 
+def test_a_host_is_matched_whatever_its_port_or_trailing_dot(client, jurisdiction, camden, camden_service):
+    # A fully qualified host ("311.camden.example.") passes ALLOWED_HOSTS, so it must find Camden, not the default.
+    assert places.resolve_jurisdiction(host="311.Camden.example.").pk == camden.pk
+    assert places.resolve_jurisdiction(host="311.camden.example.:8443").pk == camden.pk
+    assert codes(client.get("/open311/v2/services.json", HTTP_HOST="311.camden.example.")) == ["CAM-1"]
+    # A host saved with its port (so that e-mail links carry it) is still that city's host.
+    Jurisdiction.objects.filter(pk=camden.pk).update(host="311.Camden.example:8443")
+    places.forget_cached_geography()
+    assert places.resolve_jurisdiction(host="311.camden.example:8443").pk == camden.pk
+    assert places.resolve_jurisdiction(host="311.camden.example").pk == camden.pk
+    assert places.resolve_jurisdiction(host="elsewhere.example").pk == jurisdiction.pk
+
+
 def test_the_configured_default(jurisdiction, camden, settings):
     settings.CIVIC311_DEFAULT_JURISDICTION = "CamdenNJ.gov"  # the setting wins over the admin's mark
     assert places.default_jurisdiction().pk == camden.pk

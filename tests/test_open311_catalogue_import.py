@@ -186,6 +186,28 @@ def test_bad_answers_are_clear_failures(vendor, path, body, expected):
     assert fails(url).endswith(expected)
 
 
+def test_control_characters_in_their_answers_still_make_a_file_that_reads(vendor):
+    # The notes quote their codes in the file's opening comment, where TOML allows no control characters.
+    url, server = vendor
+    server.overrides["services.json"] = (200, json.dumps([
+        {"service_code": "BELL\u0007\u001b[2J", "service_name": "Bell\u0007", "metadata": False}]).encode(), 0.0)
+    out, err = run(url)
+    catalogue = parse_catalogue(out)
+    assert catalogue.services[0].code == "BELL-2J"
+    assert "BELL" in err
+
+
+def test_question_codes_made_unique_never_take_another_questions_code(vendor):
+    url, server = vendor
+    server.overrides["services/4fd3b167e750846744000005.json"] = (200, json.dumps({
+        "service_code": "4fd3b167e750846744000005", "attributes": [
+            {"code": code, "datatype": "string", "description": f"Question {order}", "order": order}
+            for order, code in enumerate(["a_3", "a", "a"], start=1)]}).encode(), 0.0)
+    out, _ = run(url)
+    service = next(s for s in parse_catalogue(out).services if s.code == "4fd3b167e750846744000005")
+    assert [question.code for question in service.questions] == ["a_3", "a", "a_4"]
+
+
 def test_an_http_error_names_the_call(vendor):
     url, server = vendor
     server.overrides["services/4fd3b656e750846c53000004.json"] = (

@@ -254,3 +254,5 @@ def test_tracking_a_private_request_in_spanish(client, service):
     private = filed_request(service, is_private=True)
     page = client.get(f"/track/{private.tracking_number}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert private.tracking_number in page
+    # The page itself in Spanish (the number alone would be there whatever the page said).
+    assert "Esta solicitud es privada" in page and "This request is private" not in page

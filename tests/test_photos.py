@@ -327,6 +327,43 @@ def test_a_big_jpeg_is_decoded_at_a_reduced_size_not_whole(decoded_sizes):
     assert decoded_sizes[-1] == (3000, 2000)
 
 
+def _progressive_jpeg(width: int, height: int, extra_scans: int = 0) -> bytes:
+    """A tiny progressive JPEG whose SOF claims width x height, with `extra_scans` empty scans appended:
+    libjpeg passes over the whole image once for each."""
+    content = encode(Image.new("RGB", (64, 64), (10, 200, 30)), "JPEG", progressive=True)
+    sof = content.index(b"\xff\xc2")
+    content = content[:sof + 5] + struct.pack(">HH", height, width) + content[sof + 9:]
+    sos = content.index(b"\xff\xda")
+    scan_header = content[sos:sos + 2 + struct.unpack(">H", content[sos + 2:sos + 4])[0]]
+    return content[:sos] + scan_header + (b"\x00\x00" + scan_header) * extra_scans + b"\xff\xd9"
+
+
+def test_a_jpeg_of_thousands_of_empty_scans_is_refused_before_anything_is_decoded(decoded_sizes):
+    # 32 KB that took seconds of CPU: each scan is another pass over 4 megapixels.
+    content = _progressive_jpeg(2000, 2000, extra_scans=2000)
+    with pytest.raises(ValidationError, match="not a photo we can read"):
+        process_photo(upload(content, "scans.jpg"))
+    assert decoded_sizes == []
+
+
+def test_a_progressive_jpeg_gets_the_16_megapixel_cap(decoded_sizes):
+    # Its decoder holds every coefficient at full size whatever draft() asks: 40 MP would be ~240 MB.
+    with pytest.raises(ValidationError, match=r"too many pixels \(at most 16 megapixels\)"):
+        process_photo(upload(_progressive_jpeg(6000, 6600), "progressive.jpg"))
+    assert decoded_sizes == []
+    assert process_photo(upload(_progressive_jpeg(4000, 4000), "progressive.jpg")).width == 2048
+
+
+def test_ordinary_jpegs_are_not_taken_for_scan_bombs():
+    # libjpeg's progression (10 scans), an EXIF thumbnail (a JPEG of its own, its own FF DA inside the APP1
+    # segment) and data after the end of the image (a motion photo's video) count no scans.
+    photo = Image.effect_mandelbrot((1200, 800), (-2, -1, 1, 1), 50).convert("RGB")
+    thumbnails = encode(Image.new("RGB", (160, 120)), "JPEG") * 40  # 40 scans' markers, inside the APP1
+    for options in ({}, {"progressive": True}, {"progressive": True, "optimize": True}):
+        content = encode(photo, "JPEG", exif=gps_exif().tobytes() + thumbnails, **options) + b"\xff\xda" * 200
+        assert process_photo(upload(content)).width == 1200, options
+
+
 # --- where photos are stored ----------------------------------------------------------------------------
 
 
@@ -366,3 +403,15 @@ def test_photo_files_are_removed_when_the_request_is_not_saved(jurisdiction, ser
                                            photos=[photo]))
     assert not Photo.objects.exists()
     assert not list(tmp_path.rglob("*.jpg"))
+
+
+def test_a_phones_mpo_photo_is_kept_as_its_first_image_without_its_gps():
+    first, second = Image.new("RGB", (640, 480), (255, 0, 0)), Image.new("RGB", (640, 480), (0, 0, 255))
+    buffer = io.BytesIO()
+    first.save(buffer, format="MPO", save_all=True, append_images=[second], exif=gps_exif())
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    photo = process_photo(upload(buffer.getvalue(), "PXL_20261206.jpg"))
+    kept = decoded(photo.content)
+    assert (kept.format, kept.size) == ("JPEG", (640, 480))
+    assert not kept.getexif()
+    assert close_to(kept.getpixel((320, 240)), (255, 0, 0))  # the first image, not the second

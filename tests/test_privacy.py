@@ -330,6 +330,48 @@ def test_survey_contact_answers_go_after_the_callback_window(jurisdiction):
     assert Answer.objects.get(question__code="satisfied").value is True  # the figures stay
 
 
+def test_contact_details_kept_with_a_follow_up_go_too(jurisdiction):
+    """A transfer keeps the answers typed so far with the follow-up: the contact details among them go with
+    the survey's own answer (after the window, once the follow-up is resolved), the rest stay."""
+    from civic311.surveys import services as surveys
+
+    version = surveys.current_version(jurisdiction)
+    now = dt.datetime(2025, 6, 1, 12, tzinfo=UTC)
+    given = {"contact": {"name": "Philippa", "phone": "215-555-0199", "email": ""}, "satisfied": False}
+    old = FollowUpTask.objects.create(
+        jurisdiction=jurisdiction, owner=StaffFactory(), deadline=now, words="Call me.", answers=given,
+        answers_version=version, state=FollowUpTask.State.RESOLVED, created_at=now - dt.timedelta(days=40),
+        resolved_at=now - dt.timedelta(days=35))
+    still_open = FollowUpTask.objects.create(
+        jurisdiction=jurisdiction, owner=StaffFactory(), deadline=now, words="Call me.", answers=given,
+        answers_version=version, created_at=now - dt.timedelta(days=40))
+
+    assert retention.anonymise_expired(now=now, dry_run=True)["survey_contact_answers"] == 1
+    assert retention.anonymise_expired(now=now)["survey_contact_answers"] == 1
+    assert FollowUpTask.objects.get(pk=old.pk).answers == {"satisfied": False}
+    assert FollowUpTask.objects.get(pk=still_open.pk).answers == given
+    assert retention.anonymise_expired(now=now)["survey_contact_answers"] == 0
+
+
+def test_erase_drops_the_contact_details_kept_with_a_follow_up(person, supervisor, jurisdiction):
+    from civic311.surveys import services as surveys
+
+    call = survey_helpers.contact(jurisdiction, customer=person, phone="215-555-0199")
+    entry = WorkListEntry.objects.create(jurisdiction=jurisdiction, contact=call, callback_phone=call.callback_phone,
+                                         callback_digits="2155550199", channel=call.channel,
+                                         contacted_at=call.ended_at, customer=person)
+    task = FollowUpTask.objects.create(
+        jurisdiction=jurisdiction, entry=entry, owner=StaffFactory(), deadline=call.ended_at, words="Call me.",
+        answers={"contact": {"name": "Quentin", "phone": "215-555-0199", "email": ""}, "satisfied": False},
+        answers_version=surveys.current_version(jurisdiction))
+    exported = export_customer(person, actor=supervisor)["survey_follow_ups"]
+    assert exported[0]["answers_before_the_transfer"]["contact"]["name"] == "Quentin"
+
+    retention.erase_customer(person, actor=supervisor)
+
+    assert FollowUpTask.objects.get(pk=task.pk).answers == {"satisfied": False}
+
+
 @override_settings(CIVIC311_RETAIN_AUDIT_DAYS=1095)
 def test_the_audit_is_kept_for_its_own_period(person):
     staff = StaffFactory()

@@ -576,3 +576,22 @@ def test_attribute_values_are_listed_in_the_readers_language(client, form_servic
     assert value.name in client.get(report_url).content.decode()
     client.cookies["django_language"] = "es"
     assert "Colchón" in client.get(report_url).content.decode()
+
+
+def test_the_confirmation_of_a_private_request_shows_only_that_it_is_private(client, service, center_city):
+    from django.core import signing
+
+    from civic311.public.views import CONFIRMATION_SALT
+
+    form_service = service
+    private = filed_request(service, is_private=True)
+    url = reverse("public:confirmation", args=[private.tracking_number])
+    html = client.get(url).content.decode()
+    # Tracking numbers are consecutive: nobody walking through them learns what a private request is about.
+    assert "This request is private" in html
+    assert form_service.name not in html and form_service.department.name not in html
+    forged = signing.dumps(str(int(private.tracking_number) + 1), salt=CONFIRMATION_SALT)
+    assert form_service.name not in client.get(f"{url}?t={forged}").content.decode()
+    # The browser that filed it holds the signed link the form redirected it to.
+    own = signing.dumps(private.tracking_number, salt=CONFIRMATION_SALT)
+    assert form_service.name in client.get(f"{url}?t={own}").content.decode()

@@ -323,3 +323,17 @@ def test_a_malformed_translation_falls_back_to_english_instead_of_crashing(servi
     assert service.localized("name", "es") == service.name
     service.translations = {"es": {"name": "Vertido ilegal"}}
     assert service.localized("name", "es") == "Vertido ilegal"
+
+
+def test_a_hazard_job_queued_by_the_previous_version_still_alerts_the_department_once(
+        jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks):
+    from civic311.requests import tasks
+
+    with django_capture_on_commit_callbacks(execute=False):
+        request = file(jurisdiction, hazard_service, answers={"blocking": "yes"})
+    Announcement.objects.all().delete()  # the old version wrote none: it queued this job instead
+    assert tasks.alert_department_of_hazard.call(request.pk) == 1
+    assert tasks.alert_department_of_hazard.call(request.pk) == 0  # a job run twice announces nothing more
+    with django_capture_on_commit_callbacks(execute=True):
+        announcements.sweep()
+    assert [message.to for message in mail.outbox] == [["streets@example.org"]]

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from civic311.people import second_factor, totp
@@ -131,3 +132,37 @@ def test_an_administrator_can_lift_a_lock_out(client, staff):
     assert LOCKED in password_step(client, staff.username).content.decode()
     sign_in.lift(staff.username)
     assert password_step(client, staff.username).status_code == 302
+
+
+def test_wrong_passwords_sent_all_at_once_are_not_all_checked(client, staff, monkeypatch):
+    # Tries in flight at the same moment: each one's password is being checked when the next one arrives.
+    # Checked first and counted after, all ten passed the check before any was counted: ten guesses, not five.
+    from django.contrib.auth import forms as auth_forms
+
+    real_authenticate = auth_forms.authenticate
+    checked: list[str] = []
+
+    def authenticate_while_others_arrive(request=None, **credentials):
+        checked.append(credentials["username"])
+        if len(checked) < 10:
+            password_step(Client(), staff.username, f"guess {len(checked)}")
+        return real_authenticate(request, **credentials)
+
+    monkeypatch.setattr(auth_forms, "authenticate", authenticate_while_others_arrive)
+    password_step(client, staff.username, "guess 0")
+    assert len(checked) == 5
+    monkeypatch.undo()
+    assert LOCKED in password_step(client, staff.username).content.decode()
+
+
+def test_a_right_password_is_not_counted_as_a_try(client, settings, staff, db):
+    # Counted before the check, a right password is given back: an office of many staff behind one address
+    # signing in is no run of failures, and neither is the password step before a right code.
+    settings.CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS = 3
+    colleagues = [StaffFactory(username=f"clerk{n}") for n in range(4)]
+    for colleague in colleagues:
+        assert password_step(Client(), colleague.username).status_code == 302
+    secret = enrolled(staff)
+    for _ in range(4):
+        assert password_step(client, staff.username).url == reverse("admin_sign_in_code")
+    assert code_step(client, totp.code_at(secret, time.time() + 30)).status_code == 302 and signed_in(client)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -533,7 +534,9 @@ def render_catalogue(catalogue: CatalogueFile, *, header: str = "") -> str:
     """
     document = tomlkit.document()
     for line in header.splitlines():
-        document.add(tomlkit.comment(line))
+        # A comment may hold no control character; the header quotes other servers' codes (open311_import).
+        document.add(tomlkit.comment("".join(f"\\u{ord(c):04x}" if c != "\t" and unicodedata.category(c) == "Cc"
+                                             else c for c in line)))
     if header:
         document.add(tomlkit.nl())
     document.add("version", FORMAT_VERSION)

@@ -131,8 +131,10 @@ class _Importer:
         for attribute in entries:
             their_code = _text(attribute.get("code"))
             code = NOT_IN_ATTRIBUTE_CODE.sub("_", their_code).strip("_")[:60] or f"question_{len(questions) + 1}"
-            if code in codes:
-                code = f"{code[:55]}_{len(questions) + 1}"
+            base, number = code, len(questions) + 1
+            while code in codes:  # "a", "a" after an "a_2" of theirs: never a code given twice
+                code = f"{base[:55]}_{number}"
+                number += 1
             codes.add(code)
             if code != their_code:
                 self.notes.append(_("%(service)s: question code “%(theirs)s” became “%(ours)s”.")

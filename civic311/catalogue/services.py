@@ -18,7 +18,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.requests.models import EscalationStep
+from civic311.requests.models import EscalationStep, ServiceRequest
 
 from .catalogue_file import (
     CatalogueFile,
@@ -248,6 +248,9 @@ class _Loader:
     def remove(self, instance: models.Model, path: str, advice: str) -> None:
         what = _named(instance)
         users = _users(instance)
+        answered = _answering_requests(instance)
+        if answered:
+            users = sorted({**dict(users), ServiceRequest._meta.label: answered}.items())
         if users:
             message = _("%(what)s is not in the file, but %(users)s still use it") % {
                 "what": what, "users": _counted(users)}
@@ -293,6 +296,26 @@ def _users(instance: models.Model) -> list[tuple[str, int]]:
             if count:
                 found[related._meta.label] = found.get(related._meta.label, 0) + count
     return sorted(found.items())
+
+
+def _answering_requests(instance: models.Model) -> int:
+    """How many requests hold an answer to the question, or chose the choice: answers are kept by code in
+    the request (JSON), not by foreign key, so removing either would hide residents' answers silently."""
+    if isinstance(instance, ServiceAttribute):
+        attribute, key = instance, None
+    elif isinstance(instance, AttributeValue):
+        attribute, key = instance.attribute, instance.key
+    else:
+        return 0
+    answers = (ServiceRequest.objects.filter(service_id=attribute.service_id, attributes__has_key=attribute.code)
+               .values_list("attributes", flat=True))
+    if key is None:
+        return answers.count()
+    found = 0
+    for answer in (answers_by_code.get(attribute.code) for answers_by_code in answers.iterator()):
+        chosen = answer if isinstance(answer, list) else [answer]
+        found += key in {str(value) for value in chosen}
+    return found
 
 
 def _counted(users: list[tuple[str, int]]) -> str:

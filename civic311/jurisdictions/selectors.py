@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import h3
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http.request import split_domain_port
 from shapely.geometry import Point
 from shapely.strtree import STRtree
 
@@ -81,8 +82,8 @@ def _load_jurisdictions() -> _Jurisdictions:
     by_open311_id: dict[str, Jurisdiction] = {}
     # The first by name wins a shared host or id, as the model's ordering made `.first()` choose.
     for row in sorted(rows, key=lambda row: (row.name, row.pk)):
-        if row.host.strip():
-            by_host.setdefault(row.host.strip().lower(), row)
+        if _hostname(row.host):
+            by_host.setdefault(_hostname(row.host), row)
         by_open311_id.setdefault(row.jurisdiction_id.lower(), row)
     marked = next((row for row in rows if row.is_default), None)
     named = (getattr(settings, "CIVIC311_DEFAULT_JURISDICTION", "") or "").strip().lower()
@@ -90,6 +91,12 @@ def _load_jurisdictions() -> _Jurisdictions:
         # Said once a minute per process (when the rows are read again), not on every request.
         logger.warning("CIVIC311_DEFAULT_JURISDICTION names no jurisdiction of this deployment; there is no default")
     return _Jurisdictions(tuple(rows), {row.pk: row for row in rows}, by_host, by_open311_id, marked)
+
+
+def _hostname(host: str) -> str:
+    """A host as the lookup key: lower case, without a port or the trailing dot of a fully qualified name
+    (Django's own parsing, as ALLOWED_HOSTS checks it), so "311.City.gov.:8443" is "311.city.gov"."""
+    return split_domain_port(host.strip())[0]
 
 
 def _own(jurisdiction: Jurisdiction | None) -> Jurisdiction | None:
@@ -126,7 +133,7 @@ def resolve_jurisdiction(*, jurisdiction_id: str = "", api_key_jurisdiction: int
         return _own(found)
     if api_key_jurisdiction is not None and api_key_jurisdiction in known.by_pk:
         return _own(known.by_pk[api_key_jurisdiction])
-    hostname = (host or "").split(":")[0].strip().lower()
+    hostname = _hostname(host or "")
     if hostname and hostname in known.by_host:
         return _own(known.by_host[hostname])
     return _own(known.default())

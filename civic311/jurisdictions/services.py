@@ -24,6 +24,9 @@ def save_jurisdiction(jurisdiction_id: str, *, boundary: list[dict[str, Any]] | 
         if boundary is None:
             raise ValidationError({"boundary": _("A new jurisdiction needs its boundary (--boundary FILE).")})
         city = Jurisdiction(jurisdiction_id=jurisdiction_id)
+        # The first city is the deployment's default, so that adding a second one later never changes the
+        # answer for the first one's clients (Open311 calls without jurisdiction_id, the public site).
+        city.is_default = not Jurisdiction.objects.filter(is_default=True).exists()
     for name, value in fields.items():
         setattr(city, name, value)
     if boundary is not None:

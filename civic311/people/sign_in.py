@@ -45,16 +45,38 @@ def tries_left(username: str, address: str) -> int:
                       address_rate.limit - rate_limits.peek(address_rate, address).count))
 
 
+def attempt(username: str, address: str) -> rate_limits.Verdict | None:
+    """Count a try against the account and the address *before* its password or code is checked; the
+    lock-out in force when it is refused. Counted first, tries sent at the same moment cannot all get past
+    a count none of them has added to yet (checked first and counted after, every try in flight at once was
+    checked). A try that turns out right is given back (`passed`)."""
+    locked = refusal(username, address)
+    if locked is not None:
+        return locked
+    refused = [verdict for rate, key in _keys(username, address) if not (verdict := rate_limits.hit(rate, key)).allowed]
+    return refused[0] if refused else None
+
+
+def passed(username: str, address: str) -> None:
+    """The try counted by attempt() was right: it is no failure."""
+    for rate, key in _keys(username, address):
+        rate_limits.give_back(rate, key)
+
+
 def record_failure(outcome: SignInEvent.Outcome, username: str, address: str, user: User | None = None) -> bool:
-    """Count a wrong password or code against the account and the address; True when that was the last try."""
-    account_rate, address_rate = _rates()
+    """A wrong password or code (counted by attempt()); True when that was the last try, and the lock starts."""
     last = False
-    for rate, key in ((account_rate, _account(username)), (address_rate, address)):
-        if rate_limits.hit(rate, key).count >= rate.limit:
+    for rate, key in _keys(username, address):
+        if rate_limits.peek(rate, key).count >= rate.limit:
             rate_limits.lock(rate, key)  # refused for the whole period from the last try
             last = True
     _audit(outcome, username, address, user)
     return last
+
+
+def _keys(username: str, address: str) -> tuple[tuple[rate_limits.Rate, str], ...]:
+    account_rate, address_rate = _rates()
+    return (account_rate, _account(username)), (address_rate, address)
 
 
 def record_refusal(username: str, address: str, user: User | None = None) -> None:

@@ -41,22 +41,26 @@ PENDING_SECONDS = 300
 
 
 class SignInForm(AdminAuthenticationForm):
-    """The password step: refused outright while the account or the address is locked out, and every
-    wrong password counted (before the password is even checked, so a locked account learns nothing)."""
+    """The password step: refused outright while the account or the address is locked out (before the
+    password is even checked, so a locked account learns nothing), and every wrong password counted."""
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         address = rate_limits.client_address(self.request) if self.request else ""
-        locked = sign_in.refusal(username, address)
+        tried = bool(username and self.cleaned_data.get("password"))
+        locked = sign_in.attempt(username, address) if tried else sign_in.refusal(username, address)
         if locked is not None:
             sign_in.record_refusal(username, address)
             raise ValidationError(sign_in.refusal_message(locked), code="locked_out")
         try:
-            return super().clean()
+            cleaned = super().clean()
         except ValidationError:
-            if username and self.cleaned_data.get("password"):
+            if tried:
                 sign_in.record_failure(sign_in.Outcome.WRONG_PASSWORD, username, address)
             raise
+        if tried:
+            sign_in.passed(username, address)
+        return cleaned
 
 
 def _admin_context(request: HttpRequest) -> dict[str, Any]:
@@ -138,7 +142,7 @@ def admin_sign_in_code(request: HttpRequest) -> HttpResponse:
     error = ""
     username, address = user.get_username(), rate_limits.client_address(request)
     if request.method == "POST":
-        locked = sign_in.refusal(username, address)
+        locked = sign_in.attempt(username, address)
         if locked is not None:
             sign_in.record_refusal(username, address, user)
             request.session.pop(PENDING_KEY, None)
@@ -146,6 +150,7 @@ def admin_sign_in_code(request: HttpRequest) -> HttpResponse:
             return redirect("admin:login")
         if second_factor.verify(user, request.POST.get("code", "")):
             del request.session[PENDING_KEY]
+            sign_in.passed(username, address)
             sign_in.record_sign_in(user, address)
             auth_login(request, user, backend=pending.get("backend"))  # rotates the session key
             next_url = pending.get("next") or ""

@@ -161,6 +161,7 @@ def _collect(customer: Customer, now: dt.datetime) -> dict[str, Any]:
         } for response in responses],
         "survey_follow_ups": [{
             "your_words": task.words,
+            "answers_before_the_transfer": task.answers,
             "state": task.state,
             "resolution": task.resolution,
             "created": at(task.created_at),

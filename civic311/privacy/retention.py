@@ -10,7 +10,8 @@
   closed loses its name, e-mail and phone (it is empty afterwards; empty snapshots are left alone);
 * the e-mail of a **subscription** to a request closed that long ago is replaced by a placeholder;
 * a **survey callback number** (on the contact and on the survey work list) and a contact-details answer of
-  a survey go `CIVIC311_RETAIN_SURVEY_CALLBACK_DAYS` after the contact, unless a follow-up is still open;
+  a survey (also the copy a follow-up keeps of the answers typed before a transfer) go
+  `CIVIC311_RETAIN_SURVEY_CALLBACK_DAYS` after the contact, unless a follow-up is still open;
 * an **e-mail or SMS** already sent (or given up) more than `CIVIC311_RETAIN_MESSAGE_DAYS` ago loses its
   recipient, body and headers (its dedup key becomes a keyed hash, so it still deduplicates);
 * the **personal-data audit** older than `CIVIC311_RETAIN_AUDIT_DAYS` is deleted.
@@ -165,6 +166,34 @@ def expired_survey_contact_answers(cutoff: dt.datetime) -> QuerySet:
             .filter(_at__lte=cutoff).exclude(Exists(open_follow_up)))
 
 
+def _contact_question_codes() -> list[str]:
+    return sorted(set(Question.objects.filter(kind=Question.Kind.CONTACT_DETAILS).values_list("code", flat=True)))
+
+
+def expired_follow_up_answers(cutoff: dt.datetime) -> QuerySet:
+    """Follow-ups resolved before `cutoff` whose answers typed before the transfer (kept with the task)
+    still hold the contact details the resident gave."""
+    codes = _contact_question_codes()
+    if not codes:
+        return FollowUpTask.objects.none()
+    return (FollowUpTask.objects.exclude(_open_follow_up()).filter(answers__has_any_keys=codes)
+            .annotate(_last=Coalesce("resolved_at", "created_at")).filter(_last__lte=cutoff))
+
+
+def _blank_follow_up_answers(tasks: QuerySet) -> int:
+    """Drop the contact-details answers from these follow-ups' answers so far; the other answers stay."""
+    codes = _contact_question_codes()
+    if not codes:
+        return 0
+    # Locked, and read again: of two runs at once only one counts a row.
+    rows = list(FollowUpTask.objects.select_for_update().filter(pk__in=tasks.values("pk"),
+                                                                answers__has_any_keys=codes).only("pk", "answers"))
+    for row in rows:
+        row.answers = {code: value for code, value in row.answers.items() if code not in codes}
+    FollowUpTask.objects.bulk_update(rows, ["answers"])
+    return len(rows)
+
+
 def _resident_messages() -> QuerySet:
     Channel = OutboundMessage.Channel
     return OutboundMessage.objects.filter(channel__in=[Channel.EMAIL, Channel.SMS]).exclude(recipient="")
@@ -227,6 +256,8 @@ def _anonymise_customers(ids: list[int], now: dt.datetime) -> int:
     WorkListEntry.objects.filter(Q(customer_id__in=family) | Q(contact__in=contacts.values("pk"))).update(
         callback_phone="", callback_digits="")
     _blank_contact_answers(_contact_answers().filter(response__contact__in=contacts.values("pk")))
+    _blank_follow_up_answers(FollowUpTask.objects.filter(Q(entry__contact__in=contacts.values("pk"))
+                                                         | Q(response__contact__in=contacts.values("pk"))))
     return done
 
 
@@ -286,8 +317,10 @@ def anonymise_expired(*, now: dt.datetime | None = None, dry_run: bool = False,
         "audit_rows": expired_audit_rows(audit_cutoff(now)),
         "sign_in_events": expired_sign_in_events(audit_cutoff(now)),
     }
+    follow_ups = expired_follow_up_answers(callbacks_until)
     if dry_run:
         counts = {stage: queryset.count() for stage, queryset in candidates.items()}
+        counts["survey_contact_answers"] += follow_ups.count()
     else:
         counts = {
             "customers": _in_batches(candidates["customers"], lambda ids: _anonymise_customers(ids, now), batch_size),
@@ -317,6 +350,9 @@ def anonymise_expired(*, now: dt.datetime | None = None, dry_run: bool = False,
                 candidates["sign_in_events"],
                 lambda ids: SignInEvent.objects.filter(pk__in=ids).delete()[0], batch_size),
         }
+        # The same details, copied into a follow-up with the answers typed before a transfer.
+        counts["survey_contact_answers"] += _in_batches(
+            follow_ups, lambda ids: _blank_follow_up_answers(FollowUpTask.objects.filter(pk__in=ids)), batch_size)
     # Counts only: never a name, a number or an address.
     logger.info("retention%s: %s", " (dry run)" if dry_run else "",
                 " ".join(f"{stage}={counts[stage]}" for stage in STAGES))

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -36,6 +37,9 @@ from civic311.requests import services as requests_services
 from civic311.requests.models import ServiceRequest
 
 from .forms import ReportForm, TrackForm
+
+CONFIRMATION_SALT = "civic311.public.confirmation"
+CONFIRMATION_MAX_AGE = 24 * 60 * 60  # the filer's own confirmation link, for a day
 
 SEARCH_MAX_CHARS = 200
 SERVICE_RESULTS_MAX = 20
@@ -99,7 +103,12 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
         form.add_errors(error)
         return _render_report_form(request, form, status=400)
     insights.note_request_filed(jurisdiction, visitor=visitor_of(request))
-    return redirect("public:confirmation", tracking_number=submission.service_request.tracking_number)
+    filed = submission.service_request
+    url = reverse("public:confirmation", args=[filed.tracking_number])
+    if filed.is_private:
+        # Only the browser that filed it sees what a private request is about (a signed, short-lived link).
+        url += "?" + urlencode({"t": signing.dumps(filed.tracking_number, salt=CONFIRMATION_SALT)})
+    return redirect(url)
 
 
 def _public_write_refused(request: HttpRequest, scope: str, per_hour: int) -> str:
@@ -152,7 +161,18 @@ def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 20
 @require_GET
 def confirmation(request: HttpRequest, tracking_number: str) -> HttpResponse:
     service_request = _request_or_404(request, tracking_number)
+    if service_request.is_private and not _filed_here(request, service_request):
+        # Tracking numbers are consecutive: anyone else sees only that it exists and is private.
+        return render(request, "public/track_private.html", {"tracking_number": service_request.tracking_number})
     return render(request, "public/confirmation.html", {"service_request": service_request})
+
+
+def _filed_here(request: HttpRequest, service_request: ServiceRequest) -> bool:
+    try:
+        number = signing.loads(request.GET.get("t", ""), salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return bool(number == service_request.tracking_number)
 
 
 @require_GET

@@ -81,5 +81,16 @@ def sweep(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
     return sum(announce(pk, now=now) for pk in due)
 
 
+def announce_again(service_request_id: int, *, kind: str) -> int:
+    """Write an announcement for each of the request's entries of this kind that has none (listeners are
+    idempotent, so announcing an entry twice makes nothing twice). Returns how many were written."""
+    with transaction.atomic():
+        entries = HistoryEntry.objects.filter(service_request_id=service_request_id, kind=kind,
+                                              announcement__isnull=True).values_list("pk", flat=True)
+        written = Announcement.objects.bulk_create([Announcement(history_entry_id=pk) for pk in entries],
+                                                   ignore_conflicts=True)
+    return len(written)
+
+
 def pending_count() -> int:
     return Announcement.objects.count()

@@ -27,6 +27,11 @@ MAX_EDGE = 2048
 # (4096 x 4096, 64 MB at most) takes screenshots of a 5K screen and 12 MP phone photos saved as PNG.
 MAX_PIXELS = {"JPEG": 40_000_000}
 MAX_PIXELS_OTHER = 4096 * 4096
+# A progressive JPEG is decoded into a buffer of every coefficient at full size, whatever draft() asks for
+# (6 bytes a pixel at worst: 240 MB for 40 MP from a 240-byte file), and each of its scans is another pass
+# over the whole image (80 KB of empty scans took 7 s). Progressive ones get the other formats' cap, and
+# no JPEG more scans than any encoder writes (libjpeg's progression has 10, mozjpeg's a few more).
+MAX_JPEG_SCANS = 64
 
 
 @dataclass(frozen=True)
@@ -56,16 +61,22 @@ def process_photo(upload: UploadedFile) -> ProcessedPhoto:
     )
     try:
         with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ACCEPTED_FORMATS:
+            # A phone's MPO (Android "Ultra HDR", 3D cameras) is a JPEG with more images after it: we keep
+            # the first, as any JPEG reader shows it.
+            kind = "JPEG" if probe.format == "MPO" else probe.format
+            if kind not in ACCEPTED_FORMATS:
                 raise not_an_image
             # The size comes from the header: nothing has been decoded yet.
-            limit = MAX_PIXELS.get(probe.format, MAX_PIXELS_OTHER)
+            progressive = kind == "JPEG" and probe.info.get("progressive")
+            limit = MAX_PIXELS_OTHER if progressive else MAX_PIXELS.get(kind, MAX_PIXELS_OTHER)
             if probe.width * probe.height > limit:
                 raise ValidationError(
                     _("The photo “%(name)s” has too many pixels (at most %(megapixels)d megapixels). "
                       "Send a smaller copy of it.")
                     % {"name": _short_name(upload), "megapixels": limit // 1_000_000}
                 )
+            if kind == "JPEG" and _jpeg_scans(data) > MAX_JPEG_SCANS:
+                raise not_an_image
             probe.verify()
         # verify() leaves the image unusable; open it again to decode it for real.
         with Image.open(io.BytesIO(data)) as image:
@@ -87,6 +98,44 @@ def process_photo(upload: UploadedFile) -> ProcessedPhoto:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise not_an_image from exc
+
+
+def _jpeg_scans(data: bytes) -> int:
+    """How many scans (SOS segments) a JPEG has, read from its markers before anything is decoded.
+
+    Segments are skipped by their length, so bytes inside an EXIF thumbnail or data after the end of the
+    image (a phone's motion-photo video) are never taken for a marker. Inside a scan every FF byte is
+    followed by 00 (stuffing), a restart marker (D0-D7) or more FF (fill): anything else is the next marker.
+    """
+    scans, position, end = 0, 2, len(data)
+    while position + 4 <= end:
+        if data[position] != 0xFF:  # libjpeg skips bytes that are no marker (with a warning): so do we
+            position = data.find(b"\xff", position)
+            if position == -1:
+                break
+            continue
+        marker = data[position + 1]
+        if marker in (0xFF, 0x00):  # a fill byte before a marker; FF 00 is skipped like other stray bytes
+            position += 1 if marker == 0xFF else 2
+            continue
+        if marker == 0xD9:  # end of image
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            position += 2
+            continue
+        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+        if marker != 0xDA:
+            continue
+        scans += 1
+        while (position := data.find(b"\xff", position)) != -1 and position + 1 < end:
+            following = data[position + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                position += 1 if following == 0xFF else 2
+                continue
+            break
+        else:
+            break
+    return scans
 
 
 def _stored_size(size: tuple[int, int]) -> tuple[int, int]:
