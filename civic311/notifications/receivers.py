@@ -1,20 +1,18 @@
 """Listens for recorded history entries and fills the outbox.
 
-Called by the worker that announces a history entry (civic311.requests.announcements), inside the
-transaction that marks the entry announced: an error here rolls back what was queued and the entry is
-announced again later, so nothing is swallowed.
+Called by the worker that announces a history entry (civic311.requests.announcements), in a savepoint of
+its own: an error here undoes what was queued and the entry is announced again later, so nothing is
+swallowed (and the other listeners' rows stay).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import receiver
-
-from civic311.requests.signals import history_recorded
+from civic311.requests.signals import history_recorded, listener
 
 
-@receiver(history_recorded, dispatch_uid="civic311.notifications.history_recorded")
+@listener(history_recorded, dispatch_uid="civic311.notifications.history_recorded")
 def on_history_recorded(sender: Any, history_entry: Any, **kwargs: Any) -> None:
     from . import services
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import receiver
-
-from civic311.requests.signals import service_request_filed
+from civic311.requests.signals import listener, service_request_filed
 
 
-@receiver(service_request_filed, dispatch_uid="open311.forward_filed_request")
+@listener(service_request_filed, dispatch_uid="open311.forward_filed_request")
 def forward_filed_request(sender: Any, service_request: Any, **kwargs: Any) -> None:
     """A request was filed: make its forwarding row if its department's work-order system takes it.
 
     Called by the worker that announces the request's "opened" entry (civic311.requests.announcements), in
-    the transaction that marks it announced: an error rolls back and the announcement is retried later.
+    the transaction that marks it announced, in a savepoint of its own: an error undoes only what this wrote, and
+    the announcement is retried later.
     """
     from . import forwarding
 

@@ -10,9 +10,9 @@ all in one transaction. So:
 - a crash after it leaves the announcement, which a worker picks up (at once, woken on commit, or by the
   sweep every minute);
 - a crash while announcing rolls the listeners' rows back with the row's deletion, and it is done again;
-- a listener that fails rolls back only its own savepoint: the row stays, with its attempt counted, and
-  is tried again with backoff. Listeners are idempotent (their rows have unique keys), so doing an
-  announcement twice makes nothing twice.
+- a listener that fails rolls back only its own savepoint (`signals.listener`): the other listeners' rows
+  stay, and the row stays, with its attempt counted, to be announced again with backoff. Listeners are
+  idempotent (their rows have unique keys), so announcing an entry twice makes nothing twice.
 
 Two workers may race for one row: the conditional UPDATE that claims it takes the row's lock in the
 transaction that deletes it, so the second waits and then finds nothing to claim.
@@ -54,23 +54,25 @@ def announce(history_entry_id: int, *, now: dt.datetime | None = None) -> bool:
             "service_request__jurisdiction", "service_request__service", "service_request__department",
             "service_request__requester", "service_request__assignee",
         ).get(pk=history_entry_id)
-        try:
-            with transaction.atomic():
-                signals.history_recorded.send(HistoryEntry, history_entry=entry)
-                if entry.kind == HistoryEntry.Kind.OPENED:
-                    signals.service_request_filed.send(ServiceRequest, service_request=entry.service_request)
-                Announcement.objects.filter(pk=history_entry_id).delete()
-        except Exception as error:
-            attempts = Announcement.objects.filter(pk=history_entry_id).values_list("attempts", flat=True).first()
-            next_attempt_at = now + backoff.backoff_delay(attempts or 1, base=RETRY_BASE, cap=RETRY_CAP)
-            Announcement.objects.filter(pk=history_entry_id).update(
-                next_attempt_at=next_attempt_at, last_error=type(error).__name__[:200])
+        # Each listener runs in its own savepoint (signals.listener): one that fails leaves the others' rows,
+        # so a bug in one never holds up the resident's e-mail or the forwarding.
+        results = signals.history_recorded.send_robust(HistoryEntry, history_entry=entry)
+        if entry.kind == HistoryEntry.Kind.OPENED:
+            results += signals.service_request_filed.send_robust(ServiceRequest, service_request=entry.service_request)
+        failures = [(receiver, result) for receiver, result in results if isinstance(result, Exception)]
+        if not failures:
+            Announcement.objects.filter(pk=history_entry_id).delete()
+            return True
+        attempts = Announcement.objects.filter(pk=history_entry_id).values_list("attempts", flat=True).first()
+        next_attempt_at = now + backoff.backoff_delay(attempts or 1, base=RETRY_BASE, cap=RETRY_CAP)
+        Announcement.objects.filter(pk=history_entry_id).update(
+            next_attempt_at=next_attempt_at, last_error=", ".join(type(error).__name__ for _r, error in failures)[:200])
+        for receiver, error in failures:
             # The entry and its request by number only: no personal data in the log.
-            logger.exception("history entry %s of request %s: announcing failed (attempt %s); next at %s",
-                             entry.pk, entry.service_request.tracking_number, attempts,
-                             next_attempt_at.isoformat(timespec="seconds"))
-            return False
-    return True
+            logger.error("history entry %s of request %s: %s failed (attempt %s); all listeners again at %s",
+                         entry.pk, entry.service_request.tracking_number, getattr(receiver, "__qualname__", receiver),
+                         attempts, next_attempt_at.isoformat(timespec="seconds"), exc_info=error)
+    return False
 
 
 def sweep(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:

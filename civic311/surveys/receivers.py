@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import receiver
-
 from civic311.requests.lifecycle import Status
-from civic311.requests.signals import history_recorded
+from civic311.requests.signals import history_recorded, listener
 
 
-@receiver(history_recorded, dispatch_uid="civic311.surveys.history_recorded")
+@listener(history_recorded, dispatch_uid="civic311.surveys.history_recorded")
 def on_history_recorded(sender: Any, history_entry: Any, **kwargs: Any) -> None:
     from civic311.requests.models import HistoryEntry
 
