@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,8 @@ import psycopg
 import pytest
 import requests as http
 from django.conf import settings
+
+from .servers import answers, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.crash
@@ -104,12 +105,6 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 # --- processes ---------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(*command: str, **options) -> subprocess.CompletedProcess:
@@ -214,16 +209,6 @@ def gunicorn_workers(master: subprocess.Popen) -> list[int]:
     return [int(pid) for pid in found.stdout.split()]
 
 
-def wait_until_up(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(http.RequestException):
-            if http.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not come up")
-
-
 # --- the clients -------------------------------------------------------------------------------------------
 
 
@@ -271,14 +256,16 @@ class Load:
             if retry:
                 time.sleep(0.2)
 
-    def finish(self, seconds: float) -> None:
+    def finish(self) -> None:
         """Retry everything still unanswered until it is answered (as a patient client would)."""
         session = http.Session()
-        deadline = time.monotonic() + seconds
-        while self.unanswered and time.monotonic() < deadline:
+
+        def all_answered() -> bool:
             for client_id in sorted(self.unanswered):
                 self.post(client_id, session)
-            time.sleep(0.5)
+            return not self.unanswered
+
+        wait_until(all_answered, what="the web server")
 
 
 # --- the test ----------------------------------------------------------------------------------------------
@@ -314,7 +301,8 @@ def test_nothing_a_request_needs_is_lost_when_processes_die_or_the_database_rest
     worker = start([sys.executable, "manage.py", "run_huey"], env, tmp_path / "worker-1.log")
     load = Load(f"http://127.0.0.1:{port}", api_key)
     try:
-        wait_until_up(f"{load.base}/open311/v2/discovery.json")
+        wait_until(answers(f"{load.base}/open311/v2/discovery.json"), process=web, log=tmp_path / "web.log",
+                   what="gunicorn")
         clients = [threading.Thread(target=load.client, daemon=True) for _ in range(4)]
         for each in clients:
             each.start()
@@ -335,14 +323,14 @@ def test_nothing_a_request_needs_is_lost_when_processes_die_or_the_database_rest
         load.stop.set()
         for each in clients:
             each.join(30)
-        load.finish(60)
+        load.finish()
 
         load_ended = time.monotonic()
-        deadline = load_ended + 180  # the sweeps run every minute; a dead worker's claims expire in 5 s
+        # The sweeps run every minute and a dead worker's claims expire in 5 s: wait for them, however long a
+        # loaded machine takes, as long as the job worker lives.
+        wait_until(lambda: not any(drained(cluster).values()), process=worker, log=tmp_path / "worker-2.log",
+                   what="the job worker")
         left = drained(cluster)
-        while any(left.values()) and time.monotonic() < deadline:
-            time.sleep(2)
-            left = drained(cluster)
         print(f"crash test: {len(load.accepted)} requests accepted; answers {dict(load.statuses)}; while the "
               f"database was down {dict(load.statuses_while_down)}; drained {time.monotonic() - load_ended:.0f} s "
               f"after the load ended")

@@ -7,7 +7,6 @@ import email
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from email import policy
 from email.message import EmailMessage
@@ -28,14 +27,9 @@ from civic311.requests.lifecycle import Status
 from civic311.requests.models import HistoryEntry
 
 from .factories import StaffFactory, filed_request, jpeg, with_role
+from .servers import free_port
 
 State = OutboundMessage.State
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:

@@ -9,14 +9,11 @@ setting to) the 1,000 ids were an HTML 414 page.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import runpy
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +23,8 @@ import requests as http
 from civic311.open311.endpoints import MAX_QUERY_CHARS
 from civic311.open311.georeport_client import GeoReportClient
 from civic311.open311.selectors import MAX_REQUEST_IDS, TRACKING_NUMBER_MAX
+
+from .servers import answers, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 # 1,000 ids of the longest length; three of them name real requests (the first, a middle one, the last).
@@ -40,12 +39,6 @@ for number in {FILED!r}:
     filed = filed_request(service)
     ServiceRequest.objects.filter(pk=filed.pk).update(tracking_number=number)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +71,7 @@ def gunicorn(tmp_path_factory) -> Iterator[str]:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None, log_path.read_text(errors="replace")[-3000:]
-                assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
-                with contextlib.suppress(http.RequestException):
-                    if http.get(f"{url}/open311/v2/discovery.json", timeout=5).status_code == 200:
-                        break
-                time.sleep(0.3)
+            wait_until(answers(f"{url}/open311/v2/discovery.json"), process=process, log=log_path, what="gunicorn")
             yield url
         finally:
             process.send_signal(signal.SIGTERM)

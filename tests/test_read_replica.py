@@ -12,7 +12,6 @@ import json
 import os
 import runpy
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from civic311.people.models import RoleAssignment, StaffRole
 from civic311.requests.models import ServiceRequest
 
 from .factories import filed_request, staff_in_role
+from .servers import free_ports
 from .survey_helpers import Month
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -525,17 +525,6 @@ def run(*command: str, **options) -> subprocess.CompletedProcess:
 
 def local_replica(action: str, **options) -> subprocess.CompletedProcess:
     return run(shutil.which("bash") or "/bin/bash", str(LOCAL_REPLICA), action, **options)
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for each in sockets:
-            each.bind(("127.0.0.1", 0))
-        return [each.getsockname()[1] for each in sockets]
-    finally:
-        for each in sockets:
-            each.close()
 
 
 @pytest.fixture
