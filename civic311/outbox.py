@@ -2,10 +2,11 @@
 
 Shared by the notification outbox (civic311.notifications.services) and the social outbox
 (civic311.social.services). A row is made once (a unique dedup key); its send job is queued when the row's
-transaction commits; a worker claims the row with one conditional UPDATE and a lease (civic311.leases)
-before it sends, so of several workers exactly one sends; a failure worth retrying waits with backoff
-(civic311.backoff); a sweep re-queues what is due (a retry whose time has come, a claim whose worker
-died), so nothing is lost with a worker. Log lines name a row only by what `describe` gives (no personal data).
+transaction commits (`wake_on_commit`, which the transactional outbox of requests uses too); a worker
+claims the row with one conditional UPDATE and a lease (civic311.leases) before it sends, so of several
+workers exactly one sends; a failure worth retrying waits with backoff (civic311.backoff); a sweep
+re-queues what is due (a retry whose time has come, a claim whose worker died), so nothing is lost with a
+worker. Log lines name a row only by what `describe` gives (no personal data).
 """
 
 from __future__ import annotations
@@ -64,6 +65,20 @@ def reference_for(dedup_key: str, *, namespace: str = "") -> str:
     return hashlib.sha256(f"{namespace}{dedup_key}".encode()).hexdigest()[:32]
 
 
+def wake_on_commit(enqueue: Callable[[int], object], pk: int, *, what: str, logger: logging.Logger) -> None:
+    """Once this transaction commits, queue the job that handles row `pk`. The row is what must not be lost:
+    if the job queue is down, the wake-up is logged and lost, the committed change is not turned into an
+    error page, and the sweep handles the row later."""
+
+    def wake() -> None:
+        try:
+            enqueue(pk)
+        except Exception:
+            logger.warning("%s %s: could not queue it; the sweep will", what, pk, exc_info=True)
+
+    transaction.on_commit(wake)
+
+
 def enqueue_task(task: Any, pk: int, run_after: dt.datetime | None = None) -> None:
     (task.using(run_after=run_after) if run_after else task).enqueue(pk)
 
@@ -100,7 +115,7 @@ class Outbox:
                 row.save(force_insert=True)
         except IntegrityError:
             return None
-        transaction.on_commit(lambda: self.enqueue(row.pk))
+        wake_on_commit(self.enqueue, row.pk, what=self.model._meta.model_name or "row", logger=self.logger)
         return row
 
     def claimable(self, now: dt.datetime) -> Q:

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from civic311 import backoff, leases, outbox
 from civic311.jurisdictions.selectors import public_site_url
 from civic311.people.selectors import language_for
+from civic311.requests.announcements import ANNOUNCED_WITH
 from civic311.requests.models import HistoryEntry, ServiceRequest
 
 from . import channels, selectors
@@ -191,11 +192,13 @@ class _Resident:
 
 
 def history_recorded(history_entry: HistoryEntry) -> list[OutboundMessage]:
-    """Make every message a history entry calls for (a no-op the second time for the same entry)."""
-    entry = (HistoryEntry.objects.select_related("service_request__requester", "service_request__assignee",
-                                                 "service_request__jurisdiction", "service_request__service",
-                                                 "service_request__department")
-             .filter(pk=history_entry.pk).first())
+    """Make every message a history entry calls for (a no-op the second time for the same entry).
+
+    The announcer passes the entry with its request, requester, assignee, city, service and department
+    already read; an entry without them (a caller of its own) is read again with them."""
+    entry: HistoryEntry | None = history_entry
+    if not HistoryEntry.service_request.is_cached(history_entry):
+        entry = HistoryEntry.objects.select_related(*ANNOUNCED_WITH).filter(pk=history_entry.pk).first()
     if entry is None:
         return []
     made: list[OutboundMessage | None] = []

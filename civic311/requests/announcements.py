@@ -35,6 +35,9 @@ from .models import Announcement, HistoryEntry, ServiceRequest
 logger = logging.getLogger(__name__)
 
 SWEEP_LIMIT = 500
+# What every listener reads of an entry, read once here for all of them.
+ANNOUNCED_WITH = ("service_request__jurisdiction", "service_request__service", "service_request__department",
+                  "service_request__requester", "service_request__assignee")
 RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_CAP = dt.timedelta(hours=1)  # never given up: a message a request needs is retried until it is made
 
@@ -50,10 +53,7 @@ def announce(history_entry_id: int, *, now: dt.datetime | None = None) -> bool:
             lease_field="next_attempt_at", until=now)
         if not claimed:
             return False
-        entry = HistoryEntry.objects.select_related(
-            "service_request__jurisdiction", "service_request__service", "service_request__department",
-            "service_request__requester", "service_request__assignee",
-        ).get(pk=history_entry_id)
+        entry = HistoryEntry.objects.select_related(*ANNOUNCED_WITH).get(pk=history_entry_id)
         # Each listener runs in its own savepoint (signals.listener): one that fails leaves the others' rows,
         # so a bug in one never holds up the resident's e-mail or the forwarding.
         results = signals.history_recorded.send_robust(HistoryEntry, history_entry=entry)
@@ -92,7 +92,3 @@ def announce_again(service_request_id: int, *, kind: str) -> int:
         written = Announcement.objects.bulk_create([Announcement(history_entry_id=pk) for pk in entries],
                                                    ignore_conflicts=True)
     return len(written)
-
-
-def pending_count() -> int:
-    return Announcement.objects.count()

@@ -13,7 +13,6 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from civic311 import outbox
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department, Service
 from civic311.jurisdictions import selectors as places
@@ -644,7 +644,7 @@ def _record(service_request: ServiceRequest, kind: str, *, actor: User | None, p
     # The transactional outbox: what this entry calls for (messages, webhooks, forwarding, the hazard
     # alert) is made by the worker from this row, which commits or rolls back with the entry itself.
     Announcement.objects.create(history_entry=entry, created_at=now)
-    transaction.on_commit(partial(tasks.wake_announcer, entry.pk), robust=True)
+    outbox.wake_on_commit(tasks.announce_history_entry.enqueue, entry.pk, what="history entry", logger=logger)
     return entry
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -11,22 +9,11 @@ from huey.contrib.djhuey import db_periodic_task
 from . import announcements
 from .models import HistoryEntry
 
-logger = logging.getLogger(__name__)
-
 
 @task()
 def announce_history_entry(history_entry_id: int) -> bool:
     """Make what one history entry calls for (messages, webhooks, forwarding); a no-op once done."""
     return announcements.announce(history_entry_id)
-
-
-def wake_announcer(history_entry_id: int) -> None:
-    """Run on commit: ask a worker to announce the entry now. If the queue is down, the sweep does it later."""
-    try:
-        announce_history_entry.enqueue(history_entry_id)
-    except Exception:
-        logger.warning("history entry %s: could not queue its announcement; the sweep will", history_entry_id,
-                       exc_info=True)
 
 
 @task()
