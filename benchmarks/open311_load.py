@@ -115,7 +115,7 @@ def load_fixture(days: int) -> Fixture:
 
     from civic311.catalogue import selectors as catalogue
     from civic311.demo import services as demo
-    from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+    from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
     city = demo.demo_city()
     if city is None:

@@ -63,7 +63,7 @@ def main() -> int:
     from civic311.jurisdictions.models import Jurisdiction
     from civic311.opendata import export, selectors, views
     from civic311.opendata.selectors import Export
-    from civic311.requests.models import Photo, ServiceRequest
+    from civic311.service_requests.models import Photo, ServiceRequest
 
     city = (Jurisdiction.objects.filter(slug=options.city).first() if options.city else demo.demo_city())
     if city is None:

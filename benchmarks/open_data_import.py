@@ -53,7 +53,7 @@ def main() -> int:
     from civic311.catalogue.models import Service
     from civic311.demo import services as demo
     from civic311.opendata.columns import PUBLIC_CASES_COLUMNS
-    from civic311.requests.models import HistoryEntry, ServiceRequest
+    from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
     city = bench_city("bench-import", "Import benchmark")
     if not Service.objects.filter(jurisdiction=city).exists():
@@ -87,7 +87,7 @@ def main() -> int:
 
 def forget(city, connection) -> None:
     """Delete the throw-away city's requests (and their history) so the first run inserts."""
-    from civic311.requests.models import HistoryEntry, ServiceRequest
+    from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
     requests, history = ServiceRequest._meta.db_table, HistoryEntry._meta.db_table
     with connection.cursor() as cursor:

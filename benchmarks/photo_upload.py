@@ -76,7 +76,7 @@ def measure_one(path: str, times: int) -> dict[str, object]:
     from django.core.exceptions import ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from civic311.requests.photos import process_photo
+    from civic311.service_requests.photos import process_photo
 
     content = Path(path).read_bytes()
     process_photo(SimpleUploadedFile("warm-up.png", bomb_png(8, 8)))  # Pillow's plugins loaded first

@@ -37,7 +37,7 @@ def main() -> int:
     from django.db import connection
 
     from civic311.demo import services as demo
-    from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+    from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
     city = demo.demo_city()
     if city is not None and ServiceRequest.objects.filter(jurisdiction=city).exists():

@@ -40,7 +40,7 @@ def main() -> int:
     from civic311.console import services as console
     from civic311.demo import services as demo
     from civic311.people.models import RoleAssignment, StaffRole
-    from civic311.requests.models import ServiceRequest
+    from civic311.service_requests.models import ServiceRequest
 
     settings.ALLOWED_HOSTS = ["*"]
     city = demo.demo_city()

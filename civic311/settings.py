@@ -98,7 +98,7 @@ INSTALLED_APPS = [
     "civic311.people",
     "civic311.jurisdictions",
     "civic311.catalogue",
-    "civic311.requests",
+    "civic311.service_requests",
     "civic311.open311",
     "civic311.notifications",
     "civic311.public",
@@ -250,7 +250,7 @@ STORAGES = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
-# Uploads: photos are checked and re-encoded by civic311.requests.photos; these stop abuse earlier.
+# Uploads: photos are checked and re-encoded by civic311.service_requests.photos; these stop abuse earlier.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CIVIC311_PHOTO_MAX_BYTES = int(os.environ.get("CIVIC311_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
@@ -374,7 +374,7 @@ SPECTACULAR_SETTINGS = {
                    "See docs/staff-api.md.",
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    "ENUM_NAME_OVERRIDES": {"StatusEnum": "civic311.requests.lifecycle.Status"},
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "civic311.service_requests.lifecycle.Status"},
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and Redoc from the installed drf-spectacular-sidecar package: no CDN at run time.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -13,7 +13,7 @@ from PIL import Image
 from civic311.catalogue.models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
 from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
 from civic311.people.models import DEPARTMENT_ROLES, Requester
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 # Every member of staff the factory makes signs in with this.
 PASSWORD = "correct horse battery staple"
@@ -165,7 +165,7 @@ def filed_request(service: Service | None = None, *, now: dt.datetime | None = N
                   **report_fields) -> ServiceRequest:
     """A request filed through the real intake rule (no shortcuts), at City Hall unless told otherwise;
     filed `now` (default: the clock's now)."""
-    from civic311.requests import services as requests
+    from civic311.service_requests import services as requests
 
     service = service or ServiceFactory()
     fields = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}

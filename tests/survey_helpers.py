@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from civic311.people.models import Customer, CustomerAddress, CustomerEmail, StaffRole, Team
 from civic311.people.services import move_to_team, save_team
-from civic311.requests.models import Channel, Contact
+from civic311.service_requests.models import Channel, Contact
 from civic311.surveys import fixed, services
 from civic311.surveys.models import Answer, FollowUpTask, Response, SurveyorTraining
 

@@ -12,9 +12,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from civic311.people.models import StaffRole
-from civic311.requests import services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests import services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from .factories import (
     NeighborhoodFactory,
@@ -483,7 +483,7 @@ CONTACT_ADD = reverse("admin:requests_contact_add")
 
 
 def test_staff_with_the_permission_log_an_information_request_through_the_service(client, jurisdiction):
-    from civic311.requests.models import Contact
+    from civic311.service_requests.models import Contact
 
     clerk = grant(StaffFactory(username="clerk"), "requests.add_contact", "requests.view_contact")
     client.force_login(clerk)
@@ -499,7 +499,7 @@ def test_staff_with_the_permission_log_an_information_request_through_the_servic
 
 
 def test_an_information_request_needs_the_answer_and_an_information_outcome(client, jurisdiction):
-    from civic311.requests.models import Contact
+    from civic311.service_requests.models import Contact
 
     client.force_login(grant(StaffFactory(username="clerk"), "requests.add_contact", "requests.view_contact"))
     response = client.post(CONTACT_ADD, {"jurisdiction": jurisdiction.pk, "channel": "phone",

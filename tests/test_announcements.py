@@ -20,11 +20,11 @@ from civic311 import outage
 from civic311.notifications.models import OutboundMessage
 from civic311.open311.models import ForwardedRequest, WorkOrderSystem
 from civic311.outage import is_outage
-from civic311.requests import announcements, tasks
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Announcement, HistoryEntry, ServiceRequest
-from civic311.requests.signals import history_recorded, listener
+from civic311.service_requests import announcements, tasks
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Announcement, HistoryEntry, ServiceRequest
+from civic311.service_requests.signals import history_recorded, listener
 
 from .factories import filed_request
 
@@ -95,7 +95,7 @@ def test_a_failing_listener_delays_only_itself_and_the_announcement_is_retried_l
             raise ConnectionError("a listener's bug or a lost connection")
 
     try:
-        with caplog.at_level(logging.ERROR, logger="civic311.requests.announcements"):
+        with caplog.at_level(logging.ERROR, logger="civic311.service_requests.announcements"):
             assert announcements.announce(opened.pk, now=NOW) is False
         waiting = Announcement.objects.get(pk=opened.pk)
         assert (waiting.attempts, waiting.last_error) == (1, "ConnectionError")

@@ -29,7 +29,7 @@ from civic311.catalogue.catalogue_file import (
 from civic311.catalogue.models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
 from civic311.catalogue.selectors import catalogue_file_of
 from civic311.demo import services as demo
-from civic311.requests.models import EscalationStep
+from civic311.service_requests.models import EscalationStep
 
 from .factories import JurisdictionFactory, NeighborhoodFactory, filed_request
 

@@ -15,7 +15,7 @@ from civic311.demo import bulk, history, scale
 from civic311.demo import services as demo
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import Requester
-from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
                                    reason="the bulk path, worker processes and SQL copies are PostgreSQL's")

@@ -15,9 +15,9 @@ from civic311.console import selectors, services
 from civic311.notifications.models import Subscription
 from civic311.people import services as people
 from civic311.people.models import Customer, PersonalDataAccess, StaffRole
-from civic311.requests import services as requests
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
 from .factories import (
     DepartmentFactory,

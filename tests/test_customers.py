@@ -15,8 +15,8 @@ from django.urls import reverse
 from civic311.demo import services as demo
 from civic311.people import selectors, services
 from civic311.people.models import Customer, CustomerAddress, CustomerEmail, CustomerPhone, PersonalDataAccess
-from civic311.requests import services as requests
-from civic311.requests.models import Channel, Contact
+from civic311.service_requests import services as requests
+from civic311.service_requests.models import Channel, Contact
 
 from .factories import JurisdictionFactory, StaffFactory, filed_request
 

@@ -22,8 +22,8 @@ from civic311.demo.places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG, NEIGHBORH
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Neighborhood
 from civic311.people.models import User
-from civic311.requests.lifecycle import FINAL_STATES, can_move
-from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests.lifecycle import FINAL_STATES, can_move
+from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
 REQUESTS = 300
 FINAL = {str(status) for status in FINAL_STATES}

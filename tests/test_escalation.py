@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from civic311.jurisdictions.selectors import business_calendar
 from civic311.notifications.models import OutboundMessage
-from civic311.requests import escalation
-from civic311.requests import services as requests
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Escalation, EscalationStep, HistoryEntry, ServiceRequest
+from civic311.service_requests import escalation
+from civic311.service_requests import services as requests
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Escalation, EscalationStep, HistoryEntry, ServiceRequest
 
 from .factories import (
     DepartmentFactory,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.demo import services as demo
 from civic311.people.models import StaffRole, User
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 from civic311.work import selectors as work_selectors
 
 from .factories import filed_request, with_role

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.catalogue.selectors import sla_due_at
 from civic311.people.models import Requester, StaffRole
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
-from civic311.requests.services import CannedAnswer, Report, submit
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests.services import CannedAnswer, Report, submit
 
 from .factories import (
     JurisdictionFactory,
@@ -544,7 +544,7 @@ def test_a_media_url_must_be_a_short_web_address(jurisdiction, service, url):
 
 @pytest.mark.django_db(transaction=True)
 def test_listeners_hear_of_a_filed_request_only_once_it_is_committed(jurisdiction, service):
-    from civic311.requests.signals import service_request_filed
+    from civic311.service_requests.signals import service_request_filed
 
     heard: list[tuple[int, bool]] = []
 
@@ -581,8 +581,8 @@ def test_what_a_caller_writes_with_the_request_stands_or_falls_with_it(jurisdict
 
 @pytest.mark.django_db(transaction=True)
 def test_listeners_hear_of_each_history_entry_once_it_is_committed(jurisdiction, service, staff):
-    from civic311.requests.services import change_status
-    from civic311.requests.signals import history_recorded
+    from civic311.service_requests.services import change_status
+    from civic311.service_requests.signals import history_recorded
 
     heard: list[tuple[str, bool]] = []
 

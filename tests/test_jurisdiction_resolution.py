@@ -18,7 +18,7 @@ import pytest
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.open311 import services as open311
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 from .factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, filed_request
 

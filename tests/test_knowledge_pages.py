@@ -141,7 +141,7 @@ def test_the_translations_page_sends_strangers_to_sign_in(client, articles):
 def test_the_console_finds_articles_and_logs_their_use(client, jurisdiction, articles):
     from civic311.console import selectors as console
     from civic311.console import services as console_services
-    from civic311.requests.models import Contact
+    from civic311.service_requests.models import Contact
 
     found = console.search_answers(jurisdiction, "ilegal dumpng", "en")
     article_item = next(item for item in found if item.article)

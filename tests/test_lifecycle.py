@@ -14,7 +14,7 @@ import itertools
 
 import pytest
 
-from civic311.requests.lifecycle import (
+from civic311.service_requests.lifecycle import (
     FINAL_STATES,
     NEEDS_PUBLIC_REASON,
     OPEN_STATES,

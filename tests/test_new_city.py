@@ -21,7 +21,7 @@ from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.opendata import export
 from civic311.people import roles
 from civic311.people.models import RoleAssignment, User
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 from .factories import ServiceFactory, filed_request
 

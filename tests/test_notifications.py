@@ -22,9 +22,9 @@ from civic311.notifications import services
 from civic311.notifications.models import OutboundMessage, Subscription, Webhook
 from civic311.outbox import Outbox
 from civic311.people.models import StaffRole
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry
 
 from .factories import StaffFactory, filed_request, jpeg, with_role
 from .servers import free_port
@@ -440,7 +440,7 @@ def signed_by(secret: str, headers: dict[str, str], data: bytes) -> bool:
 
 def filed_by_client(service, api_key, **fields):
     from civic311.open311 import services as open311
-    from civic311.requests.services import Report
+    from civic311.service_requests.services import Report
 
     report = Report(service_code=service.code, lat="39.9526", long="-75.1635",
                     description=fields.pop("description", "Tires in the alley."), **fields)

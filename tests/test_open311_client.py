@@ -27,9 +27,9 @@ from civic311.notifications.models import OutboundMessage
 from civic311.open311 import forwarding
 from civic311.open311.georeport_client import GeoReportClient, GeoReportError
 from civic311.open311.models import ForwardedRequest, WorkOrderSystem
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from .factories import ServiceFactory, StaffFactory, filed_request, select_attribute
 

@@ -19,9 +19,9 @@ from civic311.open311 import endpoints
 from civic311.open311 import services as open311
 from civic311.open311.georeport_client import GeoReportClient
 from civic311.open311.selectors import MAX_REQUEST_IDS, TRACKING_NUMBER_MAX
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from .factories import filed_request
 

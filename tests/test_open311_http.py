@@ -17,9 +17,9 @@ from django.utils import timezone
 from civic311.catalogue.models import Service
 from civic311.open311 import formats
 from civic311.open311 import services as open311
-from civic311.requests import services as intake
-from civic311.requests.lifecycle import Status, open311_status
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import services as intake
+from civic311.service_requests.lifecycle import Status, open311_status
+from civic311.service_requests.models import ServiceRequest
 
 from .factories import JurisdictionFactory, ServiceFactory
 

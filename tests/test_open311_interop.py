@@ -12,9 +12,9 @@ import pytest
 from civic311.open311 import forwarding
 from civic311.open311.models import ForwardedRequest, WorkOrderSystem
 from civic311.open311.services import issue_api_key
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Channel, HistoryEntry, ServiceRequest
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Channel, HistoryEntry, ServiceRequest
 
 from .factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, filed_request, select_attribute
 

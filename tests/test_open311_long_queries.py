@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NUMBERS = [f"{n:0{TRACKING_NUMBER_MAX}d}" for n in range(1, MAX_REQUEST_IDS + 1)]
 FILED = [NUMBERS[0], NUMBERS[499], NUMBERS[-1]]
 SEED = f"""
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 from tests.factories import JurisdictionFactory, ServiceFactory, filed_request
 
 service = ServiceFactory(jurisdiction=JurisdictionFactory(), code="SR-ST02", name="Illegal Dumping")

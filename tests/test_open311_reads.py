@@ -20,8 +20,8 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.jurisdictions.selectors import forget_cached_geography
 from civic311.open311 import endpoints, selectors
 from civic311.people.models import StaffRole
-from civic311.requests import services as requests
-from civic311.requests.models import Photo, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.models import Photo, ServiceRequest
 
 from .factories import (
     AttributeValueFactory,

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from civic311.open311 import services as open311
 from civic311.open311.models import ApiKeyActivity, ReceivedUpdate
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from .factories import filed_request
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.open311 import services as open311
 from civic311.open311.models import ApiKey, ApiKeyActivity, BatchToken
-from civic311.requests import services as requests_services
-from civic311.requests.models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
 
 from .factories import (
     JurisdictionFactory,

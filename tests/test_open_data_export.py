@@ -24,8 +24,8 @@ from civic311.open311 import formats
 from civic311.opendata import export, selectors
 from civic311.opendata.columns import PUBLIC_CASES_COLUMNS
 from civic311.opendata.selectors import Export, ExportFilter
-from civic311.requests import services as requests
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.models import ServiceRequest
 
 from .factories import (
     DepartmentFactory,

@@ -26,8 +26,8 @@ from civic311.opendata.columns import PUBLIC_CASES_COLUMNS
 from civic311.opendata.importer import SourceError
 from civic311.opendata.mapping import MAPPINGS_DIR, MappingError, load_mapping, mapping_from_data
 from civic311.opendata.services import import_requests
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Channel, HistoryEntry, ServiceRequest
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Channel, HistoryEntry, ServiceRequest
 
 from .factories import (
     DepartmentFactory,
@@ -622,7 +622,7 @@ def test_the_command_on_a_terminal_updates_one_line(jurisdiction, streets, tmp_p
 def test_a_citys_export_imports_into_another_city_as_it_was(jurisdiction, streets, center_city):
     from civic311.opendata.export import stream
     from civic311.opendata.selectors import Export
-    from civic311.requests import services as requests
+    from civic311.service_requests import services as requests
 
     opened = filed_request(streets, now=dt.datetime(2025, 3, 4, 14, 5, 6, tzinfo=UTC), address="1 S PENN SQ",
                            zipcode="19107")

@@ -17,9 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import Image, ImageFile, PngImagePlugin
 
-from civic311.requests.models import Photo
-from civic311.requests.photos import MAX_EDGE, process_photo
-from civic311.requests.services import Report, submit
+from civic311.service_requests.models import Photo
+from civic311.service_requests.photos import MAX_EDGE, process_photo
+from civic311.service_requests.services import Report, submit
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -390,8 +390,8 @@ def test_stored_photos_live_under_the_jurisdiction_and_request_with_a_random_nam
 def test_photo_files_are_removed_when_the_request_is_not_saved(jurisdiction, service, center_city, monkeypatch,
                                                                settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    from civic311.requests import services as intake
-    from civic311.requests.models import Contact
+    from civic311.service_requests import services as intake
+    from civic311.service_requests.models import Contact
 
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away")

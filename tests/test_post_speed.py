@@ -20,8 +20,8 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.open311 import services as open311
 from civic311.open311.models import ApiKey, ApiKeyActivity, BatchToken
 from civic311.process_cache import ProcessCache
-from civic311.requests.models import HistoryEntry, ServiceRequest
-from civic311.requests.services import allocate_tracking_numbers
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests.services import allocate_tracking_numbers
 
 from .factories import (
     AttributeValueFactory,

@@ -37,8 +37,8 @@ from civic311.people.models import (
 from civic311.privacy import retention
 from civic311.privacy.export import export_customer, export_filename
 from civic311.privacy.tasks import apply_retention
-from civic311.requests import services as requests
-from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 from civic311.surveys.models import Answer, FollowUpTask, Response, WorkListEntry
 
 from . import survey_helpers

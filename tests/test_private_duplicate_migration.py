@@ -6,12 +6,12 @@ import importlib
 
 from django.apps import apps
 
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from .factories import filed_request
 
-migration = importlib.import_module("civic311.requests.migrations.0010_hide_private_duplicate_numbers")
+migration = importlib.import_module("civic311.service_requests.migrations.0010_hide_private_duplicate_numbers")
 
 
 def test_older_duplicate_notes_stop_naming_a_private_request(service, center_city):

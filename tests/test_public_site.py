@@ -15,8 +15,8 @@ from PIL import Image
 
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.people.models import Requester, StaffRole
-from civic311.requests import services
-from civic311.requests.models import Contact, Photo, ServiceRequest
+from civic311.service_requests import services
+from civic311.service_requests.models import Contact, Photo, ServiceRequest
 
 from .factories import (
     AttributeValueFactory,

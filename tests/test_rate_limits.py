@@ -17,9 +17,9 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from civic311 import rate_limits
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import ServiceRequest
 
 from .factories import filed_request
 

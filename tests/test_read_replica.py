@@ -40,7 +40,7 @@ from civic311.db_routing import (
 from civic311.open311 import services as open311
 from civic311.open311.models import ApiKey, ApiKeyActivity
 from civic311.people.models import RoleAssignment, StaffRole
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 from .factories import filed_request, staff_in_role
 from .servers import free_ports
@@ -432,7 +432,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from civic311.db_routing import REPLICA, heavy_reads
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 from tests.factories import ServiceFactory, filed_request
 
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from civic311.insights import board, board_services
 from civic311.insights.models import DisplayScreen
 from civic311.people.models import StaffRole
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Channel, Contact, ServiceRequest
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Channel, Contact, ServiceRequest
 
 from .emergency_helpers import declare
 from .factories import DepartmentFactory, StaffFactory, filed_request, staff_in_role

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from civic311.notifications import services as notifications
 from civic311.notifications.models import Subscription
-from civic311.requests import services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests import services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
 from .factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, StaffFactory, filed_request
 

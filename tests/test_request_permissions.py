@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from civic311.requests import services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests import services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from .factories import StaffFactory, filed_request, with_role
 from .roles_helpers import R, World
@@ -203,7 +203,7 @@ def test_who_may_record_that_another_caller_reported_a_request(db, kind):
 
 def test_even_a_superusers_looks_at_requesters_in_the_admin_are_audited(client, db):
     from civic311.people.models import PersonalDataAccess
-    from civic311.requests.models import Contact
+    from civic311.service_requests.models import Contact
 
     world = Places()
     mine = filed_request(world.streets_service, first_name="Pat", email="pat@example.org")

@@ -16,9 +16,9 @@ from civic311.notifications.models import OutboundMessage
 from civic311.open311 import services as open311
 from civic311.people.models import Customer, Requester, StaffRole
 from civic311.people.selectors import language_for, supported_language
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Channel, Contact
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Channel, Contact
 
 from .factories import StaffFactory, filed_request, with_role
 

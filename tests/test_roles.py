@@ -13,7 +13,7 @@ from civic311.demo import services as demo
 from civic311.people import roles, selectors
 from civic311.people.models import RoleAssignment, StaffRole, Team, User
 from civic311.people.services import grant_role, revoke_role
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 from .factories import DepartmentFactory, JurisdictionFactory, StaffFactory
 from .roles_helpers import World

@@ -14,9 +14,9 @@ from django.utils import translation
 from civic311.catalogue.models import RoutingRule
 from civic311.notifications.models import OutboundMessage
 from civic311.people.models import Requester, StaffRole
-from civic311.requests import announcements
-from civic311.requests.models import Announcement, Channel, Contact, HistoryEntry, Photo, ServiceRequest
-from civic311.requests.services import CannedAnswer, Report, log_information_request, submit
+from civic311.service_requests import announcements
+from civic311.service_requests.models import Announcement, Channel, Contact, HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests.services import CannedAnswer, Report, log_information_request, submit
 
 from .factories import (
     DepartmentFactory,
@@ -327,7 +327,7 @@ def test_a_malformed_translation_falls_back_to_english_instead_of_crashing(servi
 
 def test_a_hazard_job_queued_by_the_previous_version_still_alerts_the_department_once(
         jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks):
-    from civic311.requests import tasks
+    from civic311.service_requests import tasks
 
     with django_capture_on_commit_callbacks(execute=False):
         request = file(jurisdiction, hazard_service, answers={"blocking": "yes"})

@@ -18,9 +18,9 @@ from rest_framework.test import APIClient
 
 from civic311.catalogue.models import RoutingRule, Service
 from civic311.people.models import PersonalDataAccess, StaffRole
-from civic311.requests import services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Channel, Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests import services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Channel, Contact, HistoryEntry, ServiceRequest
 
 from .factories import (
     DepartmentFactory,

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 
-from civic311.requests import services
-from civic311.requests.lifecycle import Status
+from civic311.service_requests import services
+from civic311.service_requests.lifecycle import Status
 from civic311.wsgi import application
 
 from .factories import RoutingRuleFactory, StaffFactory, filed_request, select_attribute

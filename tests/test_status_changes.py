@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 
 from civic311.catalogue.selectors import sla_due_at
 from civic311.people.models import StaffRole
-from civic311.requests import services
-from civic311.requests.lifecycle import FINAL_STATES, NEEDS_PUBLIC_REASON, TRANSITIONS, Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests import services
+from civic311.service_requests.lifecycle import FINAL_STATES, NEEDS_PUBLIC_REASON, TRANSITIONS, Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from .factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, StaffFactory, with_role
 

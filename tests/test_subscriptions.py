@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from civic311.notifications import services
 from civic311.notifications.models import Subscription
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
 
 from .factories import filed_request
 from .test_notifications import body, smtp  # noqa: F401  (the SMTP server fixture)

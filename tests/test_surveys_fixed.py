@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 
 from civic311.notifications.models import OutboundMessage
 from civic311.people.models import Customer, StaffRole
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry
 from civic311.surveys import fixed
 from civic311.surveys.models import Answer, Response
 

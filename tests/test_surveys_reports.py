@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from civic311.people.models import StaffRole, Team
 from civic311.people.services import move_to_team, save_team
-from civic311.requests.models import Channel
+from civic311.service_requests.models import Channel
 from civic311.surveys import reports, services
 from civic311.surveys.models import WorkListEntry
 from civic311.surveys.reports import MONTH, QUARTER, Period

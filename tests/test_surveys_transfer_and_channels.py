@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic311.people.models import StaffRole
-from civic311.requests.models import Channel
+from civic311.service_requests.models import Channel
 from civic311.surveys import reports, selectors, services
 from civic311.surveys.models import Answer, FollowUpTask, Question, Response, WorkListEntry
 from civic311.surveys.reports import MONTH, Period

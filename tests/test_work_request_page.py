@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from civic311.catalogue.models import ServiceAttribute
-from civic311.requests import services as requests
-from civic311.requests.models import Photo
+from civic311.service_requests import services as requests
+from civic311.service_requests.models import Photo
 
 from .factories import ServiceAttributeFactory, jpeg, select_attribute
 

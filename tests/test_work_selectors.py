@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from civic311.people.models import PersonalDataAccess
 from civic311.people.selectors import requester_details_for
-from civic311.requests import services as requests
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Escalation, EscalationStep, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Escalation, EscalationStep, ServiceRequest
 from civic311.work import selectors, services
 from civic311.work.selectors import QueueFilters
 

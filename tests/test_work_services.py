@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from civic311.requests import services as requests
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, Photo, ServiceRequest
 from civic311.work import services
 from civic311.work.models import ResponseTemplate, SavedView
 
@@ -158,7 +158,7 @@ def test_a_bulk_note_from_a_template_for_another_department_is_refused(world):
     assert leak.history.get(kind=HistoryEntry.Kind.NOTE).text == "Leak fixed at 5 Oak Ave."
 
 
-# --- assignment and photos (civic311.requests.services) ---------------------------------------------
+# --- assignment and photos (civic311.service_requests.services) ---------------------------------------------
 
 
 def test_assign_unassign_and_refusals(world):

@@ -12,9 +12,9 @@ from django.urls import reverse
 from PIL import Image
 
 from civic311.people.models import StaffRole
-from civic311.requests import services as requests
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, Photo, ServiceRequest
 from civic311.work.models import ResponseTemplate, SavedView
 
 from .work_helpers import ROLE_USERS

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from civic311.people.models import StaffRole, User
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 from .factories import (
     DepartmentFactory,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civic311.jurisdictions.admin import JurisdictionPickersMixin
-from civic311.requests.models import EscalationStep
+from civic311.service_requests.models import EscalationStep
 
 from .models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
 
@@ -42,7 +42,7 @@ class TranslationsMixin(_AdminBase):
 
 
 class EscalationStepInline(admin.TabularInline):
-    """The department's escalation ladder (run by `civic311.requests.escalation`)."""
+    """The department's escalation ladder (run by `civic311.service_requests.escalation`)."""
 
     model = EscalationStep
     fields = ("order", "label", "offset_business_days", "notify_user", "notify_email")

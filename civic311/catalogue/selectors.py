@@ -240,7 +240,7 @@ def departments(jurisdiction: Jurisdiction) -> QuerySet[Department]:
 
 def catalogue_file_of(jurisdiction: Jurisdiction) -> CatalogueFile:
     """The city's whole catalogue as a catalogue file (`services.load_catalogue` reads it back unchanged)."""
-    from civic311.requests.models import EscalationStep
+    from civic311.service_requests.models import EscalationStep
 
     steps: dict[int, list[EscalationStepSpec]] = {}
     for step in EscalationStep.objects.filter(department__jurisdiction=jurisdiction).order_by("order", "pk"):

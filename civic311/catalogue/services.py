@@ -18,7 +18,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.requests.models import EscalationStep, ServiceRequest
+from civic311.service_requests.models import EscalationStep, ServiceRequest
 
 from .catalogue_file import (
     CatalogueFile,

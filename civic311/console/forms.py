@@ -15,8 +15,8 @@ from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.selectors import supported_language
 from civic311.public.forms import ReportForm
-from civic311.requests.models import Contact
-from civic311.requests.services import Report
+from civic311.service_requests.models import Contact
+from civic311.service_requests.services import Report
 
 SEARCH_MAX = 200
 

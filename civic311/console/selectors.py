@@ -25,8 +25,8 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge.models import Article
 from civic311.people import roles
 from civic311.people.models import StaffRole, User
-from civic311.requests.lifecycle import FINAL_STATES
-from civic311.requests.models import Contact, ServiceRequest
+from civic311.service_requests.lifecycle import FINAL_STATES
+from civic311.service_requests.models import Contact, ServiceRequest
 
 # Who uses the console: agents take contacts; supervisors and admins take them too, and look at others'.
 CONSOLE_ROLES = (StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN)

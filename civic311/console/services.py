@@ -27,8 +27,8 @@ from civic311.notifications import services as notifications
 from civic311.people import services as people
 from civic311.people.models import Customer, User
 from civic311.people.selectors import may_see_contact_details, survivor_of
-from civic311.requests import services as requests
-from civic311.requests.models import Channel, Contact, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.models import Channel, Contact, ServiceRequest
 
 from .selectors import CONSOLE_CHANNELS, may_use_console, may_work_contact
 

@@ -28,8 +28,8 @@ from civic311.people import roles
 from civic311.people.models import Customer, User
 from civic311.people.selectors import customer_details_for, customer_history, find_customers, supported_language
 from civic311.people.staff_pages import staff_page
-from civic311.requests.models import Channel, Contact
-from civic311.requests.services import CannedAnswer
+from civic311.service_requests.models import Channel, Contact
+from civic311.service_requests.services import CannedAnswer
 
 from . import selectors, services
 from .forms import (

@@ -17,7 +17,7 @@ from civic311.catalogue.selectors import offered_services
 from civic311.console import selectors, services
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import Customer, StaffRole, User
-from civic311.requests.models import Contact
+from civic311.service_requests.models import Contact
 
 ANSWERS = (
     "Trash and recycling are collected on the same day; put them out by 7 a.m.",

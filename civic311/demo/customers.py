@@ -11,7 +11,7 @@ from django.db import transaction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import Customer, CustomerAddress, CustomerEmail, CustomerPhone, Requester
 from civic311.people.services import normalize_email, normalize_phone
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 CONSENT_CONTACT, CONSENT_SURVEY = 0.7, 0.4
 LANGUAGES = ("", "", "", "", "es", "zh-hans", "vi")

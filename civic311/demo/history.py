@@ -45,9 +45,9 @@ from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.calendar import BusinessCalendar
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people.models import Requester, RoleAssignment, StaffRole, User
-from civic311.requests.lifecycle import FINAL_STATES, Status, can_move
-from civic311.requests.models import Channel, Contact, HistoryEntry, ServiceRequest
-from civic311.requests.services import RESIDENT, SYSTEM, allocate_tracking_numbers
+from civic311.service_requests.lifecycle import FINAL_STATES, Status, can_move
+from civic311.service_requests.models import Channel, Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests.services import RESIDENT, SYSTEM, allocate_tracking_numbers
 
 from . import scale, texts
 from .bulk import bulk_load, insert_rows, relaxed_for_bulk_load, reserve_ids

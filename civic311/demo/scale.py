@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import DateTimeField, ForeignKey, Model
 
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
 from .bulk import relaxed_for_bulk_load
 

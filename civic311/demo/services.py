@@ -31,7 +31,7 @@ from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
 from civic311.jurisdictions.selectors import forget_cached_geography
 from civic311.people.models import Requester, RoleAssignment, StaffRole, Team, User
 from civic311.people.services import grant_role, move_to_team, save_team
-from civic311.requests.models import Contact, Escalation, HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests.models import Contact, Escalation, HistoryEntry, Photo, ServiceRequest
 
 from . import catalogue_extra as extra
 from .customers import create_demo_customers, delete_customers

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import StaffRole, User
-from civic311.requests.models import Contact
+from civic311.service_requests.models import Contact
 from civic311.surveys import selectors, services
 from civic311.surveys.models import Response, SurveyorTraining, WorkListEntry
 

@@ -15,8 +15,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests.lifecycle import OPEN_STATES, Status
-from civic311.requests.models import Channel, Contact, ServiceRequest
+from civic311.service_requests.lifecycle import OPEN_STATES, Status
+from civic311.service_requests.models import Channel, Contact, ServiceRequest
 from civic311.surveys.selectors import Satisfaction, satisfaction
 
 # Several wall screens and staff pages ask every minute; the figures may be this old.

@@ -1,6 +1,6 @@
 """Listens for recorded history entries and fills the outbox.
 
-Called by the worker that announces a history entry (civic311.requests.announcements), in a savepoint of
+Called by the worker that announces a history entry (civic311.service_requests.announcements), in a savepoint of
 its own: an error here undoes what was queued and the entry is announced again later, so nothing is
 swallowed (and the other listeners' rows stay).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from civic311.requests.signals import history_recorded, listener
+from civic311.service_requests.signals import history_recorded, listener
 
 
 @listener(history_recorded, dispatch_uid="civic311.notifications.history_recorded")

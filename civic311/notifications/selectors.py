@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from civic311.open311.models import ApiKeyActivity
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 from .models import OutboundMessage, Subscription, Webhook
 

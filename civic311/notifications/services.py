@@ -39,8 +39,8 @@ from django.utils.translation import gettext as _
 from civic311 import backoff, leases, outbox
 from civic311.jurisdictions.selectors import public_site_url
 from civic311.people.selectors import language_for
-from civic311.requests.announcements import ANNOUNCED_WITH
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests.announcements import ANNOUNCED_WITH
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from . import channels, selectors
 from .models import OutboundMessage, Subscription, Webhook
@@ -143,8 +143,8 @@ def track_url(service_request: ServiceRequest) -> str:
 
 
 def followup_url(service_request: ServiceRequest) -> str:
-    """The requester's signed link to comment on, or reopen, their request (civic311.requests.services)."""
-    from civic311.requests.services import resident_link_token
+    """The requester's signed link to comment on, or reopen, their request (civic311.service_requests.services)."""
+    from civic311.service_requests.services import resident_link_token
 
     path = reverse("public:resident_followup", args=[service_request.tracking_number])
     return absolute(f"{path}?{urlencode({'t': resident_link_token(service_request)})}", service_request)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civic311 import rate_limits
 from civic311.jurisdictions.middleware import site_jurisdiction
-from civic311.requests import selectors as requests_selectors
+from civic311.service_requests import selectors as requests_selectors
 
 from . import services
 

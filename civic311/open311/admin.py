@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic311.notifications.models import Webhook
 from civic311.read_only_admin import ReadOnlyAdmin
-from civic311.requests.admin import RecordInline
+from civic311.service_requests.admin import RecordInline
 
 from . import forwarding_admin  # noqa: F401  (registers the forwarding client's models)
 from . import services as open311

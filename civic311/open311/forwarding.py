@@ -37,9 +37,9 @@ from django.utils.translation import gettext as _
 from civic311 import backoff, leases
 from civic311.jurisdictions.selectors import public_site_url
 from civic311.notifications import services as notifications
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import OPEN_STATES, STANDARD_CLOSE_REASONS, Status, can_move
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import OPEN_STATES, STANDARD_CLOSE_REASONS, Status, can_move
+from civic311.service_requests.models import ServiceRequest
 
 from .georeport_client import DEFAULT_TIMEOUT, GeoReportClient, GeoReportError, PostResult, RemoteRequest
 from .models import ForwardedRequest, WorkOrderSystem

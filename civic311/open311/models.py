@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Department, Service
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 
 class ApiKey(models.Model):

@@ -18,8 +18,8 @@ from django.db.models.functions import Cos, Power, Radians, Sin
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department, Service, ServiceAttribute
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests.lifecycle import FINAL_STATES
-from civic311.requests.models import HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests.lifecycle import FINAL_STATES
+from civic311.service_requests.models import HistoryEntry, Photo, ServiceRequest
 
 from .models import ApiKey
 

@@ -14,8 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from civic311.catalogue.models import Service, ServiceAttribute
-from civic311.requests.lifecycle import FINAL_STATES, Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests.lifecycle import FINAL_STATES, Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 from . import formats
 

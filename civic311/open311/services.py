@@ -2,7 +2,7 @@
 audited), a POST turned into an intake `Report`, batch tokens, and FixMyStreet updates mapped onto
 the request lifecycle.
 
-Requests are only ever filed through `civic311.requests.services.submit`, and updates only applied
+Requests are only ever filed through `civic311.service_requests.services.submit`, and updates only applied
 through `change_status` and `add_note`: the Open311 server adds the client's identity and nothing else.
 """
 
@@ -29,9 +29,9 @@ from civic311.catalogue.models import Service
 from civic311.catalogue.selectors import Answer
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import User
-from civic311.requests import services as requests
-from civic311.requests.lifecycle import Status, can_move
-from civic311.requests.models import Channel, HistoryEntry, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.lifecycle import Status, can_move
+from civic311.service_requests.models import Channel, HistoryEntry, ServiceRequest
 
 from .models import ApiKey, ApiKeyActivity, BatchToken, ReceivedUpdate
 from .selectors import normalize_tracking_number, public_requests

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from civic311.requests.signals import listener, service_request_filed
+from civic311.service_requests.signals import listener, service_request_filed
 
 
 @listener(service_request_filed, dispatch_uid="open311.forward_filed_request")
 def forward_filed_request(sender: Any, service_request: Any, **kwargs: Any) -> None:
     """A request was filed: make its forwarding row if its department's work-order system takes it.
 
-    Called by the worker that announces the request's "opened" entry (civic311.requests.announcements), in
+    Called by the worker that announces the request's "opened" entry (civic311.service_requests.announcements), in
     the transaction that marks it announced, in a savepoint of its own: an error undoes only what this wrote, and
     the announcement is retried later.
     """

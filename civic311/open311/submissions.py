@@ -1,6 +1,6 @@
 """POST requests (with API keys, attributes, media, idempotency, batch tokens) and GET tokens/{token}.
 
-The rules live in `civic311.open311.services` (keys, tokens) and `civic311.requests.services.submit`
+The rules live in `civic311.open311.services` (keys, tokens) and `civic311.service_requests.services.submit`
 (intake); this module only reads the call and writes the answer. docs/open311.md documents it for clients.
 """
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from civic311.people.selectors import supported_language
-from civic311.requests import services as requests
+from civic311.service_requests import services as requests
 
 from . import formats, reads
 from . import services as open311

@@ -31,8 +31,8 @@ from shapely.strtree import STRtree
 from civic311.catalogue.models import Service
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.requests.lifecycle import FINAL_STATES, Status
-from civic311.requests.models import Channel, HistoryEntry, ServiceRequest
+from civic311.service_requests.lifecycle import FINAL_STATES, Status
+from civic311.service_requests.models import Channel, HistoryEntry, ServiceRequest
 
 from .mapping import ISO, ColumnMapping, normalized
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Channel
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Channel
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 PHILADELPHIA = MAPPINGS_DIR / "philadelphia.toml"

@@ -39,8 +39,8 @@ from django.db.models.functions import Coalesce, Concat
 from civic311.catalogue.models import Service
 from civic311.db_routing import heavy_read_alias
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests.lifecycle import FINAL_STATES
-from civic311.requests.models import Photo, ServiceRequest
+from civic311.service_requests.lifecycle import FINAL_STATES
+from civic311.service_requests.models import Photo, ServiceRequest
 
 from .columns import CLOSED, DESCRIPTION_COLUMN, OPEN, PUBLIC_CASES_COLUMNS
 

@@ -33,7 +33,7 @@ from django.db import DatabaseError, connections, router, transaction
 from django.utils import translation
 
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 from .importer import (
     REASONS,

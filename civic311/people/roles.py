@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from civic311.catalogue.models import Department
-    from civic311.requests.models import ServiceRequest
+    from civic311.service_requests.models import ServiceRequest
 
     from .models import User
 

@@ -24,7 +24,7 @@ from .models import Customer, PersonalDataAccess, Requester, User
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from civic311.requests.models import ServiceRequest
+    from civic311.service_requests.models import ServiceRequest
 
 MAX_RESULTS = 25
 MIN_PHONE_DIGITS = 7
@@ -196,8 +196,8 @@ class HistoryItem:
 def customer_history(customer: Customer, *, limit: int | None = None) -> list[HistoryItem]:
     """Every contact and request, on every channel, whose requester is this customer (or a record merged
     into it), newest first."""
-    from civic311.requests.lifecycle import Status
-    from civic311.requests.models import Channel, Contact, ServiceRequest
+    from civic311.service_requests.lifecycle import Status
+    from civic311.service_requests.models import Channel, Contact, ServiceRequest
 
     customer = survivor_of(customer)
     mine = Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
@@ -234,7 +234,7 @@ def customer_history(customer: Customer, *, limit: int | None = None) -> list[Hi
 
 
 def request_count(customer: Customer) -> int:
-    from civic311.requests.models import ServiceRequest
+    from civic311.service_requests.models import ServiceRequest
 
     customer = survivor_of(customer)
     return ServiceRequest.objects.filter(Q(requester__customer=customer)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests import services as intake
+from civic311.service_requests import services as intake
 
 from .models import (
     DEPARTMENT_ROLES,

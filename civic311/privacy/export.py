@@ -27,7 +27,7 @@ from civic311.notifications.models import OutboundMessage, Subscription
 from civic311.people import roles
 from civic311.people.models import Customer, PersonalDataAccess, Requester, User
 from civic311.people.selectors import survivor_of
-from civic311.requests.models import Contact, ServiceRequest
+from civic311.service_requests.models import Contact, ServiceRequest
 from civic311.surveys.models import FollowUpTask, Response
 
 logger = logging.getLogger(__name__)

@@ -57,8 +57,8 @@ from civic311.people.models import (
     User,
 )
 from civic311.people.selectors import survivor_of
-from civic311.requests.lifecycle import FINAL_STATES
-from civic311.requests.models import Contact, ServiceRequest
+from civic311.service_requests.lifecycle import FINAL_STATES
+from civic311.service_requests.models import Contact, ServiceRequest
 from civic311.surveys.models import Answer, FollowUpTask, Question, WorkListEntry
 
 logger = logging.getLogger(__name__)

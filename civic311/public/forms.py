@@ -1,7 +1,7 @@
 """The public site's forms.
 
 The report form is not a Django `Form`: the rules for a report (answers, location, photos, contact
-details) live in `civic311.requests.services.submit`, which every channel shares. This class only turns
+details) live in `civic311.service_requests.services.submit`, which every channel shares. This class only turns
 a POST into a `Report`, keeps what the resident typed for a re-render, and puts the service's errors
 next to the fields they are about.
 """
@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from civic311.catalogue.models import Service, ServiceAttribute
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests.models import Channel
-from civic311.requests.services import Report
+from civic311.service_requests.models import Channel
+from civic311.service_requests.services import Report
 
 # A single-value list with at most this many choices is shown as radio buttons, else as a select.
 RADIO_MAX_CHOICES = 6

@@ -1,6 +1,6 @@
 """The public site: residents find a service, report a problem and track it.
 
-The views are thin: they read through the selectors, write through `civic311.requests.services`, and
+The views are thin: they read through the selectors, write through `civic311.service_requests.services`, and
 turn what those answer into pages. Every page works without JavaScript.
 """
 
@@ -32,9 +32,9 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge import search as knowledge_search
 from civic311.knowledge import selectors as knowledge
 from civic311.knowledge.models import SearchDocument
-from civic311.requests import selectors as requests_selectors
-from civic311.requests import services as requests_services
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import selectors as requests_selectors
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.models import ServiceRequest
 
 from .forms import ReportForm, TrackForm
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from civic311.catalogue.models import Department, Service, ServiceAttribute
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import User
-from civic311.requests.lifecycle import OPEN_STATES
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests.lifecycle import OPEN_STATES
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 
 KEY_MAX = 100
 

@@ -1,5 +1,5 @@
 """What the staff API reads and writes. Reads describe models; writes only check the shape of the
-input: the rules are the services' (`civic311.requests.services`), called by the views."""
+input: the rules are the services' (`civic311.service_requests.services`), called by the views."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from rest_framework import serializers
 from civic311.catalogue.models import AttributeValue, Department, Service, ServiceAttribute
 from civic311.people import selectors as people
 from civic311.people.models import Requester
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import Channel, HistoryEntry, Photo, ServiceRequest
-from civic311.requests.services import EDITABLE_DETAILS
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Channel, HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests.services import EDITABLE_DETAILS
 
 ANSWER_SCHEMA = {
     "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],

@@ -26,8 +26,8 @@ from rest_framework.response import Response
 from civic311.catalogue.models import Department, Service
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
-from civic311.requests import services
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import services
+from civic311.service_requests.models import ServiceRequest
 
 from . import selectors
 from .permissions import StaffModelPermission

@@ -3,7 +3,7 @@
 When a request becomes closed (not a duplicate, referral or cancellation) and its requester gave an
 e-mail address, `queue_fixed_survey` puts one e-mail in the notification outbox: a signed link to a page
 asking "Was it fixed?" (yes / no and a comment). `record_fixed_answer` stores the answer as a survey
-response (channel "email"); "no" reopens the request through `civic311.requests.services` with the
+response (channel "email"); "no" reopens the request through `civic311.service_requests.services` with the
 resident's comment and e-mails the department. One response per close; closing again later asks again.
 """
 
@@ -24,9 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civic311.people.selectors import language_for
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import ServiceRequest
 
 from .models import Answer, InstrumentVersion, Question, Response
 from .services import ensure_instrument, validate_answers

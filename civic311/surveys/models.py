@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.requests.models import Channel
+from civic311.service_requests.models import Channel
 
 
 class Instrument(models.Model):

@@ -1,17 +1,17 @@
-"""Listens for recorded history entries (announced by the worker, civic311.requests.announcements): a
+"""Listens for recorded history entries (announced by the worker, civic311.service_requests.announcements): a
 request that became closed sends its requester the "was it fixed?" e-mail survey (civic311.surveys.fixed)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from civic311.requests.lifecycle import Status
-from civic311.requests.signals import history_recorded, listener
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.signals import history_recorded, listener
 
 
 @listener(history_recorded, dispatch_uid="civic311.surveys.history_recorded")
 def on_history_recorded(sender: Any, history_entry: Any, **kwargs: Any) -> None:
-    from civic311.requests.models import HistoryEntry
+    from civic311.service_requests.models import HistoryEntry
 
     from . import fixed
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from civic311.people import roles
 from civic311.people.models import Team
-from civic311.requests.models import Channel
+from civic311.service_requests.models import Channel
 
 from . import fixed
 from .models import Answer, FollowUpTask, Question, Response

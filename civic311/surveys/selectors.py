@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.models import StaffRole
-from civic311.requests.models import Channel
+from civic311.service_requests.models import Channel
 
 from .models import Answer, FollowUpTask, InstrumentVersion, Question, Response, SurveyorTraining, WorkListEntry
 

@@ -22,7 +22,7 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.models import StaffRole, User
 from civic311.people.services import check_email, check_phone, normalize_phone
-from civic311.requests.models import Contact
+from civic311.service_requests.models import Contact
 
 from . import selectors
 from .models import (

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Department, Service
 from civic311.people.models import User
-from civic311.requests import selectors as request_selectors
-from civic311.requests.forms import StaffChoiceField, SuggestionsInput, TargetServiceQuestions, apply_service_errors
-from civic311.requests.lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
-from civic311.requests.models import Photo, ServiceRequest
+from civic311.service_requests import selectors as request_selectors
+from civic311.service_requests.forms import StaffChoiceField, SuggestionsInput, TargetServiceQuestions, apply_service_errors
+from civic311.service_requests.lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
+from civic311.service_requests.models import Photo, ServiceRequest
 
 from . import selectors
 from .models import ResponseTemplate

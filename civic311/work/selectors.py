@@ -23,8 +23,8 @@ from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people import roles
 from civic311.people.models import DEPARTMENT_ROLES, StaffRole, User
-from civic311.requests.lifecycle import FINAL_STATES, OPEN_STATES, Status
-from civic311.requests.models import Escalation, HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests.lifecycle import FINAL_STATES, OPEN_STATES, Status
+from civic311.service_requests.models import Escalation, HistoryEntry, Photo, ServiceRequest
 
 from .models import ResponseTemplate, SavedView
 

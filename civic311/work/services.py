@@ -1,6 +1,6 @@
 """Writes for department work: bulk actions over the queue, saved views, response templates.
 
-Every change to a request goes through `civic311.requests.services` with the acting user, so the
+Every change to a request goes through `civic311.service_requests.services` with the acting user, so the
 lifecycle and the roles' rules apply to a bulk action exactly as to one request.
 
 Bulk actions are all-or-nothing: the batch runs in one transaction; when any request is refused
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from civic311.catalogue.models import Department
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import User
-from civic311.requests import services as requests
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.models import ServiceRequest
 
 from . import selectors
 from .models import ResponseTemplate, SavedView

@@ -1,5 +1,5 @@
 """Department work pages: the queue and the request page. Thin: reads from `selectors`, writes through
-`services` (and `civic311.requests.services`), with the acting user every time.
+`services` (and `civic311.service_requests.services`), with the acting user every time.
 
 Every page works as plain forms and full reloads; htmx only polls for changes (see docs/department-work.md).
 """
@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from civic311.people.models import StaffRole, User
 from civic311.people.selectors import requester_details_for
 from civic311.people.staff_pages import staff_page
-from civic311.requests import selectors as request_selectors
-from civic311.requests import services as requests
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import selectors as request_selectors
+from civic311.service_requests import services as requests
+from civic311.service_requests.models import ServiceRequest
 
 from . import forms, selectors, services
 

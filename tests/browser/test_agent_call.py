@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from civic311.notifications.models import Subscription
 from civic311.people import services as people
 from civic311.people.models import PersonalDataAccess, StaffRole
-from civic311.requests.models import Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
 from ..factories import StaffFactory, filed_request, with_role
 from .conftest import fill_sign_in, recording_page

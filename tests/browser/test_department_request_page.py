@@ -9,7 +9,7 @@ import re
 import pytest
 
 from civic311.catalogue.models import ServiceAttribute
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests.models import ServiceRequest
 
 from ..factories import ServiceAttributeFactory, select_attribute
 from ..work_helpers import build_world

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from civic311.requests import services as requests
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests import services as requests
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry, ServiceRequest
 from civic311.work.models import ResponseTemplate
 
 from ..work_helpers import build_world

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from civic311.insights.models import ArticleFeedback, ArticleView, SearchLog
 from civic311.people.models import StaffRole
-from civic311.requests.models import Contact
+from civic311.service_requests.models import Contact
 
 from ..factories import StaffFactory, with_role
 from ..knowledge_helpers import editor, write_article

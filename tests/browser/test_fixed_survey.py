@@ -11,9 +11,9 @@ import pytest
 
 from civic311.notifications.models import OutboundMessage
 from civic311.people.models import StaffRole
-from civic311.requests import services as requests_services
-from civic311.requests.lifecycle import Status
-from civic311.requests.models import HistoryEntry
+from civic311.service_requests import services as requests_services
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry
 from civic311.surveys import fixed
 from civic311.surveys.models import Response
 

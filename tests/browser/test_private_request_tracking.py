@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from civic311.requests import services
+from civic311.service_requests import services
 from tests.factories import filed_request
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from civic311.insights import board_services
 from civic311.people.models import StaffRole
-from civic311.requests.models import Channel, Contact
+from civic311.service_requests.models import Channel, Contact
 
 from ..factories import StaffFactory, with_role
 from .conftest import recording_page

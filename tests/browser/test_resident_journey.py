@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from civic311.catalogue.models import ServiceAttribute
-from civic311.requests import services
-from civic311.requests.models import ServiceRequest
+from civic311.service_requests import services
+from civic311.service_requests.models import ServiceRequest
 from tests.factories import ServiceAttributeFactory, select_attribute
 
 from .conftest import PHONE

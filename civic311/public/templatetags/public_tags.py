@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from civic311.requests.models import HistoryEntry
+from civic311.service_requests.models import HistoryEntry
 
 register = template.Library()
 

@@ -685,7 +685,7 @@ def check_address(address: str, zipcode: str, errors: dict) -> tuple[str, str]:
     return _check_address(address, zipcode, errors)
 
 
-# --- escalation and the missed-date redress (`civic311.requests.escalation` decides when) ---------------
+# --- escalation and the missed-date redress (`civic311.service_requests.escalation` decides when) ---------------
 
 
 def record_escalation(service_request: ServiceRequest, escalation, *, now: dt.datetime) -> HistoryEntry:
@@ -863,7 +863,7 @@ def merge_duplicate(duplicate: ServiceRequest, original: ServiceRequest, *, acto
 
 # --- residents following up their own request ----------------------------------------------------------
 
-RESIDENT_SALT = "civic311.requests.resident"
+RESIDENT_SALT = "civic311.requests.resident"  # a signing salt: changing it would void every link already sent
 
 
 def resident_link_token(service_request: ServiceRequest) -> str:

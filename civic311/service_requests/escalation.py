@@ -1,6 +1,6 @@
 """SLA escalation: each department's ladder, the sweep that climbs it, and the missed-date redress.
 
-Plain functions; `civic311.requests.tasks.sweep_escalations` runs `sweep` every five minutes.
+Plain functions; `civic311.service_requests.tasks.sweep_escalations` runs `sweep` every five minutes.
 
 - A step fires `offset_business_days` business days from the request's due date (`expected_at`), at the
   due date's wall-clock time, counted in the jurisdiction's business calendar (weekends and holidays do

@@ -1,6 +1,6 @@
 """Signals other domains listen to, so requests need not know who acts on them.
 
-Both are sent by the worker that announces a history entry (civic311.requests.announcements), inside the
+Both are sent by the worker that announces a history entry (civic311.service_requests.announcements), inside the
 transaction that marks the entry announced. A listener connects with `listener(...)`, which runs it in a
 savepoint of its own: it writes its own rows (an outbox message, a forwarding row) and lets any error
 propagate; then what it wrote is undone, the other listeners' rows stay, and the announcement is retried

@@ -1,7 +1,7 @@
 """Staff forms for moving a request along its lifecycle and writing notes.
 
 These forms only collect and tidy input. The rules (which status may follow which, when a public reason
-or an assignee is needed, where a duplicate points) live in `civic311.requests.services`, and the
+or an assignee is needed, where a duplicate points) live in `civic311.service_requests.services`, and the
 service's own messages are put back on the form with `apply_service_errors`.
 """
 

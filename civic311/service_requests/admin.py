@@ -1,7 +1,7 @@
 """Staff admin for service requests, until the agent console arrives.
 
 The admin never writes a request's lifecycle fields itself: status changes and notes go through
-`civic311.requests.services`, exactly as every other way in does, and the service's messages are shown
+`civic311.service_requests.services`, exactly as every other way in does, and the service's messages are shown
 on the form. The change form edits only a few descriptive fields, and records that it did.
 """
 

@@ -1,6 +1,6 @@
 """Service requests, their photos and history, and the contacts residents make with the city.
 
-Write to these only through `civic311.requests.services`; the rules live there.
+Write to these only through `civic311.service_requests.services`; the rules live there.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class ServiceRequest(models.Model):
         _("public status note"), blank=True,
         help_text=_("The latest public note while open; the close reason once closed."),
     )
-    # Set once the request misses its date (the redress follow-up, `civic311.requests.escalation`).
+    # Set once the request misses its date (the redress follow-up, `civic311.service_requests.escalation`).
     is_priority = models.BooleanField(
         _("priority"), default=False,
         help_text=_("Missed the date the resident was given; a supervisor follows it up."),
@@ -204,7 +204,7 @@ class Announcement(models.Model):
     """A history entry whose consequences are still to be made: the transactional outbox of requests.
 
     Written in the same transaction as its entry, so a crash at any instant after the commit loses
-    nothing: the worker (`civic311.requests.announcements`) tells every listener about the entry (messages,
+    nothing: the worker (`civic311.service_requests.announcements`) tells every listener about the entry (messages,
     webhooks, forwarding, surveys) in one transaction with deleting this row, and retries with backoff
     when a listener fails. Imports and the demo's bulk loads write history without announcements:
     history that is only loaded tells nobody.
