@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.service_requests import services as intake
 
+from . import contact_details
 from .models import (
     DEPARTMENT_ROLES,
     Customer,
@@ -51,7 +51,7 @@ NAME_MAX = 100
 
 def normalize_phone(value: str) -> str:
     """Digits only; a US number written with its country code ("1 215 686 8686") loses the leading 1."""
-    digits = intake.phone_digits(value)
+    digits = contact_details.phone_digits(value)
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     return digits
@@ -64,7 +64,7 @@ def normalize_email(value: str) -> str:
 def check_phone(value: str, errors: dict, key: str = "phone") -> tuple[str, str]:
     """(number as written, digits), or an error under `key` when the intake would refuse the number."""
     number = " ".join((value or "").split())
-    if not intake.is_valid_phone(number):
+    if not contact_details.is_valid_phone(number):
         errors.setdefault(key, []).append(_("Enter a phone number with 7 to 15 digits."))
         return number, ""
     return number, normalize_phone(number)
@@ -73,7 +73,7 @@ def check_phone(value: str, errors: dict, key: str = "phone") -> tuple[str, str]
 def check_email(value: str, errors: dict, key: str = "email") -> tuple[str, str]:
     """(address as written, normalised), or an error under `key` when the intake would refuse it."""
     email = (value or "").strip()
-    if not intake.is_valid_email(email):
+    if not contact_details.is_valid_email(email):
         errors.setdefault(key, []).append(_("Enter a valid e-mail address."))
         return email, ""
     return email, normalize_email(email)
@@ -110,9 +110,12 @@ def _address_in(value: AddressGiven) -> AddressIn:
     if isinstance(value, str):
         return AddressIn(value)
     lat, long = value.get("lat"), value.get("long")
-    return AddressIn(str(value.get("address") or ""), str(value.get("zipcode") or ""),
-                     float(lat) if lat is not None else None,  # type: ignore[arg-type]
-                     float(long) if long is not None else None)  # type: ignore[arg-type]
+    return AddressIn(
+        str(value.get("address") or ""),
+        str(value.get("zipcode") or ""),
+        float(lat) if lat is not None else None,  # type: ignore[arg-type]
+        float(long) if long is not None else None,  # type: ignore[arg-type]
+    )
 
 
 # --- permissions and the audit ------------------------------------------------------------------------
@@ -162,7 +165,7 @@ def _check_label(value: str, errors: dict) -> str:
 
 def _check_address_in(value: AddressIn, errors: dict, key: str = "address") -> AddressIn:
     found: dict[str, list[str]] = {}
-    address, zipcode = intake.check_address(value.address, value.zipcode, found)
+    address, zipcode = contact_details.check_address(value.address, value.zipcode, found)
     if not address:
         found.setdefault("address", []).append(_("Write the address."))
     for name in ("lat", "long"):
@@ -178,11 +181,21 @@ def _check_address_in(value: AddressIn, errors: dict, key: str = "address") -> A
 # --- customers ---------------------------------------------------------------------------------------------
 
 
-def create_customer(jurisdiction: Jurisdiction, *, first_name: str = "", last_name: str = "",
-                    phones: Sequence[PhoneGiven] = (), emails: Sequence[str] = (),
-                    addresses: Sequence[AddressGiven] = (), consent_contact: bool = False,
-                    consent_survey: bool = False, preferred_language: str = "", actor: User | None,
-                    where: str = "", now: dt.datetime | None = None) -> Customer:
+def create_customer(
+    jurisdiction: Jurisdiction,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    phones: Sequence[PhoneGiven] = (),
+    emails: Sequence[str] = (),
+    addresses: Sequence[AddressGiven] = (),
+    consent_contact: bool = False,
+    consent_survey: bool = False,
+    preferred_language: str = "",
+    actor: User | None,
+    where: str = "",
+    now: dt.datetime | None = None,
+) -> Customer:
     """A new customer record; the first phone, e-mail and address given are the primary ones.
 
     The same number or address given twice (in any format) is kept once.
@@ -213,31 +226,51 @@ def create_customer(jurisdiction: Jurisdiction, *, first_name: str = "", last_na
 
     with transaction.atomic():
         customer = Customer.objects.create(
-            jurisdiction=jurisdiction, first_name=first, last_name=last, preferred_language=language,
-            consent_contact=bool(consent_contact), consent_survey=bool(consent_survey),
-            consent_updated_at=now if (consent_contact or consent_survey) else None, created_at=now, updated_at=now,
+            jurisdiction=jurisdiction,
+            first_name=first,
+            last_name=last,
+            preferred_language=language,
+            consent_contact=bool(consent_contact),
+            consent_survey=bool(consent_survey),
+            consent_updated_at=now if (consent_contact or consent_survey) else None,
+            created_at=now,
+            updated_at=now,
         )
-        CustomerPhone.objects.bulk_create([
-            CustomerPhone(customer=customer, number=number, digits=digits, label=label, is_primary=i == 0)
-            for i, (digits, (number, label)) in enumerate(checked_phones.items())
-        ])
-        CustomerEmail.objects.bulk_create([
-            CustomerEmail(customer=customer, email=email, normalized=normalized, is_primary=i == 0)
-            for i, (normalized, email) in enumerate(checked_emails.items())
-        ])
-        CustomerAddress.objects.bulk_create([
-            CustomerAddress(customer=customer, address=a.address, zipcode=a.zipcode, lat=a.lat, long=a.long,
-                            is_primary=i == 0)
-            for i, a in enumerate(checked_addresses)
-        ])
+        CustomerPhone.objects.bulk_create(
+            [
+                CustomerPhone(customer=customer, number=number, digits=digits, label=label, is_primary=i == 0)
+                for i, (digits, (number, label)) in enumerate(checked_phones.items())
+            ]
+        )
+        CustomerEmail.objects.bulk_create(
+            [
+                CustomerEmail(customer=customer, email=email, normalized=normalized, is_primary=i == 0)
+                for i, (normalized, email) in enumerate(checked_emails.items())
+            ]
+        )
+        CustomerAddress.objects.bulk_create(
+            [
+                CustomerAddress(
+                    customer=customer, address=a.address, zipcode=a.zipcode, lat=a.lat, long=a.long, is_primary=i == 0
+                )
+                for i, a in enumerate(checked_addresses)
+            ]
+        )
         _audit(actor, customer, PersonalDataAccess.Purpose.EDIT, where, now)
     logger.info("customer %s created", customer.pk)
     return customer
 
 
-def update_customer(customer: Customer, *, first_name: str | None = None, last_name: str | None = None,
-                    preferred_language: str | None = None, actor: User | None, where: str = "",
-                    now: dt.datetime | None = None) -> Customer:
+def update_customer(
+    customer: Customer,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    preferred_language: str | None = None,
+    actor: User | None,
+    where: str = "",
+    now: dt.datetime | None = None,
+) -> Customer:
     """Change a customer's name or language; None leaves a field as it is."""
     _check_actor(actor, "change_customer")
     _check_open(customer)
@@ -264,8 +297,15 @@ def update_customer(customer: Customer, *, first_name: str | None = None, last_n
     return customer
 
 
-def record_consent(customer: Customer, *, contact: bool | None = None, survey: bool | None = None,
-                   actor: User | None, where: str = "", now: dt.datetime | None = None) -> Customer:
+def record_consent(
+    customer: Customer,
+    *,
+    contact: bool | None = None,
+    survey: bool | None = None,
+    actor: User | None,
+    where: str = "",
+    now: dt.datetime | None = None,
+) -> Customer:
     """Record the resident's decision on being contacted and on being surveyed; None leaves one as it is.
 
     The time of the decision is kept even when it repeats the last one: the resident confirmed it then.
@@ -310,8 +350,16 @@ def _has_primary(model: type[Model], customer: Customer) -> bool:
     return model._default_manager.filter(customer=customer, is_primary=True).exists()
 
 
-def add_phone(customer: Customer, number: str, *, label: str = CustomerPhone.Label.MOBILE, primary: bool = False,
-              actor: User | None, where: str = "", now: dt.datetime | None = None) -> CustomerPhone:
+def add_phone(
+    customer: Customer,
+    number: str,
+    *,
+    label: str = CustomerPhone.Label.MOBILE,
+    primary: bool = False,
+    actor: User | None,
+    where: str = "",
+    now: dt.datetime | None = None,
+) -> CustomerPhone:
     """Add a phone number; the first one, or one added as primary, becomes the primary number."""
     _check_actor(actor, "change_customer")
     _check_open(customer)
@@ -331,8 +379,15 @@ def add_phone(customer: Customer, number: str, *, label: str = CustomerPhone.Lab
     return phone
 
 
-def add_email(customer: Customer, email: str, *, primary: bool = False, actor: User | None, where: str = "",
-              now: dt.datetime | None = None) -> CustomerEmail:
+def add_email(
+    customer: Customer,
+    email: str,
+    *,
+    primary: bool = False,
+    actor: User | None,
+    where: str = "",
+    now: dt.datetime | None = None,
+) -> CustomerEmail:
     """Add an e-mail address; the first one, or one added as primary, becomes the primary address."""
     _check_actor(actor, "change_customer")
     _check_open(customer)
@@ -351,8 +406,15 @@ def add_email(customer: Customer, email: str, *, primary: bool = False, actor: U
     return item
 
 
-def add_address(customer: Customer, address: AddressGiven, *, primary: bool = False, actor: User | None,
-                where: str = "", now: dt.datetime | None = None) -> CustomerAddress:
+def add_address(
+    customer: Customer,
+    address: AddressGiven,
+    *,
+    primary: bool = False,
+    actor: User | None,
+    where: str = "",
+    now: dt.datetime | None = None,
+) -> CustomerAddress:
     """Add an address (text, ZIP code and an optional point); the first one becomes the primary address."""
     _check_actor(actor, "change_customer")
     _check_open(customer)
@@ -362,16 +424,18 @@ def add_address(customer: Customer, address: AddressGiven, *, primary: bool = Fa
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        item = CustomerAddress.objects.create(customer=customer, address=checked.address, zipcode=checked.zipcode,
-                                              lat=checked.lat, long=checked.long)
+        item = CustomerAddress.objects.create(
+            customer=customer, address=checked.address, zipcode=checked.zipcode, lat=checked.lat, long=checked.long
+        )
         if primary or not _has_primary(CustomerAddress, customer):
             _make_primary(item)
         _touch(customer, actor, where, now)
     return item
 
 
-def _remove(item: CustomerPhone | CustomerEmail | CustomerAddress, actor: User | None, where: str,
-            now: dt.datetime | None) -> None:
+def _remove(
+    item: CustomerPhone | CustomerEmail | CustomerAddress, actor: User | None, where: str, now: dt.datetime | None
+) -> None:
     _check_actor(actor, "change_customer")
     customer = item.customer
     _check_open(customer)
@@ -396,13 +460,15 @@ def remove_email(email: CustomerEmail, *, actor: User | None, where: str = "", n
     _remove(email, actor, where, now)
 
 
-def remove_address(address: CustomerAddress, *, actor: User | None, where: str = "",
-                   now: dt.datetime | None = None) -> None:
+def remove_address(
+    address: CustomerAddress, *, actor: User | None, where: str = "", now: dt.datetime | None = None
+) -> None:
     _remove(address, actor, where, now)
 
 
-def _set_primary(item: CustomerPhone | CustomerEmail | CustomerAddress, actor: User | None, where: str,
-                 now: dt.datetime | None) -> None:
+def _set_primary(
+    item: CustomerPhone | CustomerEmail | CustomerAddress, actor: User | None, where: str, now: dt.datetime | None
+) -> None:
     _check_actor(actor, "change_customer")
     _check_open(item.customer)
     with transaction.atomic():
@@ -410,26 +476,30 @@ def _set_primary(item: CustomerPhone | CustomerEmail | CustomerAddress, actor: U
         _touch(item.customer, actor, where, now or timezone.now())
 
 
-def set_primary_phone(phone: CustomerPhone, *, actor: User | None, where: str = "",
-                      now: dt.datetime | None = None) -> None:
+def set_primary_phone(
+    phone: CustomerPhone, *, actor: User | None, where: str = "", now: dt.datetime | None = None
+) -> None:
     _set_primary(phone, actor, where, now)
 
 
-def set_primary_email(email: CustomerEmail, *, actor: User | None, where: str = "",
-                      now: dt.datetime | None = None) -> None:
+def set_primary_email(
+    email: CustomerEmail, *, actor: User | None, where: str = "", now: dt.datetime | None = None
+) -> None:
     _set_primary(email, actor, where, now)
 
 
-def set_primary_address(address: CustomerAddress, *, actor: User | None, where: str = "",
-                        now: dt.datetime | None = None) -> None:
+def set_primary_address(
+    address: CustomerAddress, *, actor: User | None, where: str = "", now: dt.datetime | None = None
+) -> None:
     _set_primary(address, actor, where, now)
 
 
 # --- requesters ---------------------------------------------------------------------------------------------
 
 
-def link_requester(requester: Requester, customer: Customer, *, actor: User | None, where: str = "",
-                   now: dt.datetime | None = None) -> Requester:
+def link_requester(
+    requester: Requester, customer: Customer, *, actor: User | None, where: str = "", now: dt.datetime | None = None
+) -> Requester:
     """Say that the person who gave these contact details with a request is this customer.
 
     A merged record is followed to its survivor. The requester's requests and contacts must be in the
@@ -454,8 +524,9 @@ def link_requester(requester: Requester, customer: Customer, *, actor: User | No
 # --- merge --------------------------------------------------------------------------------------------------
 
 
-def merge_customers(survivor: Customer, duplicate: Customer, *, actor: User | None, where: str = "",
-                    now: dt.datetime | None = None) -> Customer:
+def merge_customers(
+    survivor: Customer, duplicate: Customer, *, actor: User | None, where: str = "", now: dt.datetime | None = None
+) -> Customer:
     """Fold `duplicate` into `survivor`, two records of one person, and return the survivor.
 
     The duplicate's phones, e-mails and addresses move over (those the survivor already has are dropped;
@@ -472,8 +543,10 @@ def merge_customers(survivor: Customer, duplicate: Customer, *, actor: User | No
     now = now or timezone.now()
     with transaction.atomic():
         # Lock both rows in a fixed order, so two merges of the same pair cannot interleave.
-        locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, duplicate.pk])
-                  .order_by("pk")}
+        locked = {
+            c.pk: c
+            for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, duplicate.pk]).order_by("pk")
+        }
         duplicate = locked.get(duplicate.pk, duplicate)
         survivor = survivor_of(locked.get(survivor.pk, survivor))
         if duplicate.merged_into_id is not None:
@@ -537,11 +610,14 @@ def merge_customers(survivor: Customer, duplicate: Customer, *, actor: User | No
         duplicate.updated_at = now
         duplicate.save(update_fields=["merged_into", "updated_at"])
         if actor is not None:
-            PersonalDataAccess.objects.bulk_create([
-                PersonalDataAccess(user=actor, customer=record, purpose=PersonalDataAccess.Purpose.MERGE,
-                                   where=where[:40], at=now)
-                for record in (survivor, duplicate)
-            ])
+            PersonalDataAccess.objects.bulk_create(
+                [
+                    PersonalDataAccess(
+                        user=actor, customer=record, purpose=PersonalDataAccess.Purpose.MERGE, where=where[:40], at=now
+                    )
+                    for record in (survivor, duplicate)
+                ]
+            )
     logger.info("customer %s merged into %s", duplicate.pk, survivor.pk)
     return survivor
 
@@ -626,8 +702,9 @@ def grant_role(user: User, role: str, *, department=None, actor: User | None) ->
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        assignment = RoleAssignment.objects.create(user=user, role=role, department=department, granted_by=actor,
-                                                   granted_at=timezone.now())
+        assignment = RoleAssignment.objects.create(
+            user=user, role=role, department=department, granted_by=actor, granted_at=timezone.now()
+        )
         _log_role_change(actor, user, ADDITION, f"Granted {role}{_department_label(department)}")
     roles.forget_roles(user)
     logger.info("role %s granted to user %s", role, user.pk)
@@ -656,9 +733,14 @@ def _log_role_change(actor: User | None, user: User, flag: int, message: str) ->
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
-    LogEntry.objects.create(user_id=actor.pk, content_type=ContentType.objects.get_for_model(User),
-                            object_id=str(user.pk), object_repr=str(user)[:200], action_flag=flag,
-                            change_message=message)
+    LogEntry.objects.create(
+        user_id=actor.pk,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(user.pk),
+        object_repr=str(user)[:200],
+        action_flag=flag,
+        change_message=message,
+    )
 
 
 def ensure_role_groups() -> dict[str, Group]:
@@ -669,8 +751,11 @@ def ensure_role_groups() -> dict[str, Group]:
     for role in StaffRole.values:
         group, _created = Group.objects.get_or_create(name=group_name(role))
         wanted = ROLE_PERMISSIONS[role]
-        permissions = [permission for permission in Permission.objects.select_related("content_type")
-                       if f"{permission.content_type.app_label}.{permission.codename}" in wanted]
+        permissions = [
+            permission
+            for permission in Permission.objects.select_related("content_type")
+            if f"{permission.content_type.app_label}.{permission.codename}" in wanted
+        ]
         missing = wanted - {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
         if missing:
             raise ImproperlyConfigured(f"Unknown permissions for role {role}: {sorted(missing)}")

@@ -1,7 +1,7 @@
 """Telling the rest of civic311 what happened to a request: the worker's half of the transactional outbox.
 
 Every history entry is written together with an `Announcement` row, in the same transaction
-(`services._record`). Here the worker turns that row into its consequences: it sends `history_recorded`
+(`services.history.record_history`). Here the worker turns that row into its consequences: it sends `history_recorded`
 (and `service_request_filed` for an "opened" entry) to the listeners (notifications write their outbox
 rows, the Open311 client its forwarding row, surveys their "was it fixed?" e-mail) and deletes the row,
 all in one transaction. So:
@@ -36,8 +36,13 @@ logger = logging.getLogger(__name__)
 
 SWEEP_LIMIT = 500
 # What every listener reads of an entry, read once here for all of them.
-ANNOUNCED_WITH = ("service_request__jurisdiction", "service_request__service", "service_request__department",
-                  "service_request__requester", "service_request__assignee")
+ANNOUNCED_WITH = (
+    "service_request__jurisdiction",
+    "service_request__service",
+    "service_request__department",
+    "service_request__requester",
+    "service_request__assignee",
+)
 RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_CAP = dt.timedelta(hours=1)  # never given up: a message a request needs is retried until it is made
 
@@ -50,7 +55,9 @@ def announce(history_entry_id: int, *, now: dt.datetime | None = None) -> bool:
         # would do; counting it keeps "attempts" honest when a worker dies mid-way).
         claimed = leases.claim(
             Announcement.objects.filter(leases.due("next_attempt_at", now), pk=history_entry_id),
-            lease_field="next_attempt_at", until=now)
+            lease_field="next_attempt_at",
+            until=now,
+        )
         if not claimed:
             return False
         entry = HistoryEntry.objects.select_related(*ANNOUNCED_WITH).get(pk=history_entry_id)
@@ -66,20 +73,30 @@ def announce(history_entry_id: int, *, now: dt.datetime | None = None) -> bool:
         attempts = Announcement.objects.filter(pk=history_entry_id).values_list("attempts", flat=True).first()
         next_attempt_at = now + backoff.backoff_delay(attempts or 1, base=RETRY_BASE, cap=RETRY_CAP)
         Announcement.objects.filter(pk=history_entry_id).update(
-            next_attempt_at=next_attempt_at, last_error=", ".join(type(error).__name__ for _r, error in failures)[:200])
+            next_attempt_at=next_attempt_at, last_error=", ".join(type(error).__name__ for _r, error in failures)[:200]
+        )
         for receiver, error in failures:
             # The entry and its request by number only: no personal data in the log.
-            logger.error("history entry %s of request %s: %s failed (attempt %s); all listeners again at %s",
-                         entry.pk, entry.service_request.tracking_number, getattr(receiver, "__qualname__", receiver),
-                         attempts, next_attempt_at.isoformat(timespec="seconds"), exc_info=error)
+            logger.error(
+                "history entry %s of request %s: %s failed (attempt %s); all listeners again at %s",
+                entry.pk,
+                entry.service_request.tracking_number,
+                getattr(receiver, "__qualname__", receiver),
+                attempts,
+                next_attempt_at.isoformat(timespec="seconds"),
+                exc_info=error,
+            )
     return False
 
 
 def sweep(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
     """Every minute: announce every entry whose time has come (woken or not). Returns how many were done."""
     now = now or timezone.now()
-    due = list(Announcement.objects.filter(leases.due("next_attempt_at", now))
-               .order_by(F("next_attempt_at").asc(nulls_first=True), "pk").values_list("pk", flat=True)[:limit])
+    due = list(
+        Announcement.objects.filter(leases.due("next_attempt_at", now))
+        .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
     return sum(announce(pk, now=now) for pk in due)
 
 
@@ -87,8 +104,10 @@ def announce_again(service_request_id: int, *, kind: str) -> int:
     """Write an announcement for each of the request's entries of this kind that has none (listeners are
     idempotent, so announcing an entry twice makes nothing twice). Returns how many were written."""
     with transaction.atomic():
-        entries = HistoryEntry.objects.filter(service_request_id=service_request_id, kind=kind,
-                                              announcement__isnull=True).values_list("pk", flat=True)
-        written = Announcement.objects.bulk_create([Announcement(history_entry_id=pk) for pk in entries],
-                                                   ignore_conflicts=True)
+        entries = HistoryEntry.objects.filter(
+            service_request_id=service_request_id, kind=kind, announcement__isnull=True
+        ).values_list("pk", flat=True)
+        written = Announcement.objects.bulk_create(
+            [Announcement(history_entry_id=pk) for pk in entries], ignore_conflicts=True
+        )
     return len(written)
