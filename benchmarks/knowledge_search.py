@@ -25,18 +25,111 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
 
 from seed_demo import bench_city, cpu_model, data_size, database_description
 
-TOPICS = ["trash", "recycling", "pothole", "streetlight", "dumping", "graffiti", "abandoned", "vehicle", "snow",
-          "parking", "permit", "water", "sewer", "tree", "sidewalk", "noise", "rodent", "vacant", "property",
-          "curb", "alley", "leaf", "bulk", "furniture", "hydrant", "signal", "sign", "park", "playground", "fire"]
-WORDS = ["report", "schedule", "collection", "city", "street", "department", "resident", "day", "week", "block",
-         "corner", "repair", "inspection", "request", "service", "address", "neighborhood", "holiday", "fee",
-         "license", "online", "phone", "hours", "weekend", "missed", "broken", "illegal", "overflowing", "night"]
-SPANISH = ["basura", "reciclaje", "bache", "alumbrado", "vertido", "ilegal", "nieve", "estacionamiento",
-           "permiso", "agua", "árbol", "acera", "ruido", "calle", "recolección", "día", "semana", "dirección"]
-QUERIES = ["trash", "illegal dumping", "ilegal dumpng", "pothole repair", "potholw", "snow parking",
-           "missed trash collection", "básura", "basura reciclaje", "recoleccion", "streetlight broken night",
-           "zzzzqqq", '"foo" OR 1=1 --', "!!!", "abandoned vehicle", "abandonned vehical", "tree sidewalk",
-           "permit fee online", "rodent alley", "graffitti"]
+TOPICS = [
+    "trash",
+    "recycling",
+    "pothole",
+    "streetlight",
+    "dumping",
+    "graffiti",
+    "abandoned",
+    "vehicle",
+    "snow",
+    "parking",
+    "permit",
+    "water",
+    "sewer",
+    "tree",
+    "sidewalk",
+    "noise",
+    "rodent",
+    "vacant",
+    "property",
+    "curb",
+    "alley",
+    "leaf",
+    "bulk",
+    "furniture",
+    "hydrant",
+    "signal",
+    "sign",
+    "park",
+    "playground",
+    "fire",
+]
+WORDS = [
+    "report",
+    "schedule",
+    "collection",
+    "city",
+    "street",
+    "department",
+    "resident",
+    "day",
+    "week",
+    "block",
+    "corner",
+    "repair",
+    "inspection",
+    "request",
+    "service",
+    "address",
+    "neighborhood",
+    "holiday",
+    "fee",
+    "license",
+    "online",
+    "phone",
+    "hours",
+    "weekend",
+    "missed",
+    "broken",
+    "illegal",
+    "overflowing",
+    "night",
+]
+SPANISH = [
+    "basura",
+    "reciclaje",
+    "bache",
+    "alumbrado",
+    "vertido",
+    "ilegal",
+    "nieve",
+    "estacionamiento",
+    "permiso",
+    "agua",
+    "árbol",
+    "acera",
+    "ruido",
+    "calle",
+    "recolección",
+    "día",
+    "semana",
+    "dirección",
+]
+QUERIES = [
+    "trash",
+    "illegal dumping",
+    "ilegal dumpng",
+    "pothole repair",
+    "potholw",
+    "snow parking",
+    "missed trash collection",
+    "básura",
+    "basura reciclaje",
+    "recoleccion",
+    "streetlight broken night",
+    "zzzzqqq",
+    '"foo" OR 1=1 --',
+    "!!!",
+    "abandoned vehicle",
+    "abandonned vehical",
+    "tree sidewalk",
+    "permit fee online",
+    "rodent alley",
+    "graffitti",
+]
 
 
 def filler_words(rng: random.Random, count: int = 3_000) -> list[str]:
@@ -84,23 +177,49 @@ def main() -> int:
         department = Department.objects.create(jurisdiction=city, slug="streets", name="Streets")
         group = ServiceGroup.objects.create(jurisdiction=city, name="Streets")
         for number, topic in enumerate(TOPICS):
-            Service.objects.create(jurisdiction=city, code=f"SR-B{number:02}", name=f"{topic.title()} problem",
-                                   keywords=f"{topic}, {rng.choice(WORDS)}", group=group, department=department,
-                                   description=sentence(rng, WORDS, 12))
+            Service.objects.create(
+                jurisdiction=city,
+                code=f"SR-B{number:02}",
+                name=f"{topic.title()} problem",
+                keywords=f"{topic}, {rng.choice(WORDS)}",
+                group=group,
+                department=department,
+                description=sentence(rng, WORDS, 12),
+            )
         articles = Article.objects.bulk_create(
-            [Article(jurisdiction=city, slug=f"article-{number}", status=Article.Status.PUBLISHED,
-                     tags=[rng.choice(TOPICS)]) for number in range(options.articles)], batch_size=1000)
+            [
+                Article(
+                    jurisdiction=city,
+                    slug=f"article-{number}",
+                    status=Article.Status.PUBLISHED,
+                    tags=[rng.choice(TOPICS)],
+                )
+                for number in range(options.articles)
+            ],
+            batch_size=1000,
+        )
         texts = []
         for article in articles:
             topic, other = rng.choice(TOPICS), rng.choice(TOPICS)
-            texts.append(ArticleTranslation(
-                article=article, language="en", title=f"{topic.title()} {sentence(rng, WORDS, 3)} {other}",
-                summary=f"{sentence(rng, WORDS, 4)} {sentence(rng, filler, 10)}",
-                body=f"{sentence(rng, WORDS + TOPICS, 6)} {sentence(rng, filler, 114)}"))
+            texts.append(
+                ArticleTranslation(
+                    article=article,
+                    language="en",
+                    title=f"{topic.title()} {sentence(rng, WORDS, 3)} {other}",
+                    summary=f"{sentence(rng, WORDS, 4)} {sentence(rng, filler, 10)}",
+                    body=f"{sentence(rng, WORDS + TOPICS, 6)} {sentence(rng, filler, 114)}",
+                )
+            )
             if rng.random() < 0.5:
-                texts.append(ArticleTranslation(article=article, language="es", title=sentence(rng, SPANISH, 5),
-                                                summary=sentence(rng, SPANISH, 5) + " " + sentence(rng, filler, 10),
-                                                body=sentence(rng, SPANISH, 6) + " " + sentence(rng, filler, 94)))
+                texts.append(
+                    ArticleTranslation(
+                        article=article,
+                        language="es",
+                        title=sentence(rng, SPANISH, 5),
+                        summary=sentence(rng, SPANISH, 5) + " " + sentence(rng, filler, 10),
+                        body=sentence(rng, SPANISH, 6) + " " + sentence(rng, filler, 94),
+                    )
+                )
         ArticleTranslation.objects.bulk_create(texts, batch_size=1000)
         documents = search.rebuild(city)
     built = time.perf_counter() - started
@@ -120,8 +239,10 @@ def main() -> int:
 
     print(f"machine:   {cpu_model()}, {os.cpu_count()} cores")
     print(f"database:  {database_description(connection)}")
-    print(f"made:      {options.articles:,} articles, {len(texts):,} texts, {documents:,} search documents "
-          f"in {built:,.1f} s (with the index)")
+    print(
+        f"made:      {options.articles:,} articles, {len(texts):,} texts, {documents:,} search documents "
+        f"in {built:,.1f} s (with the index)"
+    )
     print(f"searches:  {options.searches:,} of {len(QUERIES)} mixed queries (en and es)")
     print(f"latency:   p50 {p50:,.1f} ms, p95 {p95:,.1f} ms, max {timings[-1]:,.1f} ms")
     print(f"data size: {data_size(connection, [ArticleTranslation, SearchDocument])}")

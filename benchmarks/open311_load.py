@@ -66,6 +66,7 @@ BENCH_RATE_LIMIT = 1_000_000_000  # requests per minute: far above anything two 
 # one place that knows its name and shape.
 # --------------------------------------------------------------------------------------------------
 
+
 def issue_benchmark_key(jurisdiction) -> str:
     """Issue an Open311 API key for the benchmark through the POST side's own function; return the raw key.
 
@@ -75,8 +76,9 @@ def issue_benchmark_key(jurisdiction) -> str:
     """
     from civic311.open311 import services as open311
 
-    issued = open311.issue_api_key(jurisdiction, f"open311_load benchmark {secrets.token_hex(4)}",
-                                   requests_per_minute=BENCH_RATE_LIMIT)
+    issued = open311.issue_api_key(
+        jurisdiction, f"open311_load benchmark {secrets.token_hex(4)}", requests_per_minute=BENCH_RATE_LIMIT
+    )
     return issued.key
 
 
@@ -85,13 +87,15 @@ def revoke_benchmark_keys(jurisdiction) -> None:
 
     from civic311.open311.models import ApiKey
 
-    ApiKey.objects.filter(jurisdiction=jurisdiction, name__startswith="open311_load benchmark",
-                          revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiKey.objects.filter(
+        jurisdiction=jurisdiction, name__startswith="open311_load benchmark", revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
 
 
 # --------------------------------------------------------------------------------------------------
 # What the benchmark needs from the database
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Fixture:
@@ -121,23 +125,40 @@ def load_fixture(days: int) -> Fixture:
     if city is None:
         raise SystemExit("No demo city in this database: run `manage.py seed_demo_city --requests 1000000` first.")
     since = timezone.now() - dt.timedelta(days=days)
-    busy = (ServiceRequest.objects.filter(jurisdiction=city, requested_at__gte=since)
-            .values("service__code").annotate(n=Count("pk")).order_by("-n").first())
+    busy = (
+        ServiceRequest.objects.filter(jurisdiction=city, requested_at__gte=since)
+        .values("service__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
     if busy is None:
         raise SystemExit(f"The demo city has no request in the last {days} days.")
     # An offered realtime service with no required question takes a bare POST; the first that answers 200 is used.
-    candidates = list(catalogue.offered_services(city).filter(open311_type="realtime")
-                      .annotate(required=Count("attributes", filter=Q(attributes__required=True)))
-                      .filter(required=0).order_by("code").values_list("code", flat=True))
-    points = list(ServiceRequest.objects.filter(jurisdiction=city, lat__isnull=False, long__isnull=False)
-                  .order_by("-requested_at").values_list("lat", "long")[:500])
+    candidates = list(
+        catalogue.offered_services(city)
+        .filter(open311_type="realtime")
+        .annotate(required=Count("attributes", filter=Q(attributes__required=True)))
+        .filter(required=0)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    points = list(
+        ServiceRequest.objects.filter(jurisdiction=city, lat__isnull=False, long__isnull=False)
+        .order_by("-requested_at")
+        .values_list("lat", "long")[:500]
+    )
     fixture = Fixture(city.pk, city.jurisdiction_id, busy["service__code"], busy["n"], candidates, points)
     bounds = ServiceRequest.objects.filter(jurisdiction=city).aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is not None:
-        pks = random.Random(311).sample(range(bounds["low"], bounds["high"] + 1),
-                                        min(1500, bounds["high"] - bounds["low"] + 1))
-        fixture.sample_ids = list(ServiceRequest.objects.filter(jurisdiction=city, is_private=False, pk__in=pks)
-                                  .values_list("tracking_number", flat=True)[:1000])
+        pks = random.Random(311).sample(
+            range(bounds["low"], bounds["high"] + 1), min(1500, bounds["high"] - bounds["low"] + 1)
+        )
+        fixture.sample_ids = list(
+            ServiceRequest.objects.filter(jurisdiction=city, is_private=False, pk__in=pks).values_list(
+                "tracking_number", flat=True
+            )[:1000]
+        )
     megabyte = 1024 * 1024
     fixture.data["requests"] = f"{ServiceRequest.objects.filter(jurisdiction=city).count():,}"
     fixture.data["history entries"] = f"{HistoryEntry.objects.count():,}"
@@ -158,6 +179,7 @@ def load_fixture(days: int) -> Fixture:
 # The machine
 # --------------------------------------------------------------------------------------------------
 
+
 def machine() -> dict[str, str]:
     cpu = platform.processor() or "unknown CPU"
     with contextlib.suppress(OSError):
@@ -171,13 +193,18 @@ def machine() -> dict[str, str]:
             if line.startswith("MemTotal"):
                 ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"CPU": f"{cpu}, {cores} cores", "RAM": ram, "Python": platform.python_version(),
-            "OS": f"{platform.system()} {platform.release()}"}
+    return {
+        "CPU": f"{cpu}, {cores} cores",
+        "RAM": ram,
+        "Python": platform.python_version(),
+        "OS": f"{platform.system()} {platform.release()}",
+    }
 
 
 # --------------------------------------------------------------------------------------------------
 # gunicorn
 # --------------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -217,13 +244,22 @@ class Server:
 
     def start(self) -> None:
         python = Path(sys.executable)
-        subprocess.run([str(python), "manage.py", "collectstatic", "--noinput", "-v", "0"],  # noqa: S603
-                       cwd=ROOT, env=self.env, check=True)
+        subprocess.run(
+            [str(python), "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+        )
         gunicorn = shutil.which("gunicorn", path=str(python.parent)) or "gunicorn"
         self.log = self.log_path.open("wb")
-        self.process = subprocess.Popen(  # noqa: S603
-            [gunicorn, "civic311.wsgi", "-c", "deploy/gunicorn.conf.py"], cwd=ROOT, env=self.env, stdout=self.log,
-            stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [gunicorn, "civic311.wsgi", "-c", "deploy/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -265,6 +301,7 @@ def fetch(url: str, *, data: bytes | None = None, timeout: float = 60) -> tuple[
 # Load generators
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Result:
     name: str
@@ -301,7 +338,9 @@ setup = function(thread)
 end
 """
 
-LUA_GET = LUA_SETUP + r"""
+LUA_GET = (
+    LUA_SETUP
+    + r"""
 local i = 0
 request = function()
   i = i + 1
@@ -311,9 +350,13 @@ end
 init = function(args)
   i = (tid * 7919) % #paths
 end
-""" + LUA_DONE
+"""
+    + LUA_DONE
+)
 
-LUA_POST = LUA_SETUP + r"""
+LUA_POST = (
+    LUA_SETUP
+    + r"""
 local n = 0
 init = function(args)
   math.randomseed(os.time() + tid * 7919)
@@ -326,7 +369,9 @@ request = function()
   local body = base .. string.format("&lat=%.6f&long=%.6f&client_request_id=%s-%d-%d", lat, long, run, tid, n)
   return wrk.format("POST", path, headers, body)
 end
-""" + LUA_DONE
+"""
+    + LUA_DONE
+)
 
 
 def lua_string(value: str) -> str:
@@ -343,14 +388,23 @@ def run_wrk(base_url: str, script: str, *, duration: int, connections: int, thre
         handle.write(script)
         path = handle.name
     try:
-        command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", path,
-                   base_url + "/"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        command = [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "30s",
+            "-s",
+            path,
+            base_url + "/",
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
     finally:
         os.unlink(path)
     for line in done.stdout.splitlines():
         if line.startswith("WRKJSON "):
-            return json.loads(line[len("WRKJSON "):])
+            return json.loads(line[len("WRKJSON ") :])
     raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
@@ -359,13 +413,17 @@ def wrk_get(base_url: str, paths: list[str], headers: dict[str, str] | None = No
     return run_wrk(base_url, script, **options)
 
 
-def wrk_post(base_url: str, path: str, form: dict[str, str], points: list[tuple[float, float]], run: str,
-             **options) -> dict:
+def wrk_post(
+    base_url: str, path: str, form: dict[str, str], points: list[tuple[float, float]], run: str, **options
+) -> dict:
     script = (
         f"path = {lua_string(path)}\nrun = {lua_string(run)}\n"
         f"base = {lua_string(urllib.parse.urlencode(form))}\n"
-        + "points = {" + ", ".join(f"{{{lat:.6f}, {long:.6f}}}" for lat, long in points) + "}\n"
-        + lua_headers({"Content-Type": "application/x-www-form-urlencoded"}) + LUA_POST
+        + "points = {"
+        + ", ".join(f"{{{lat:.6f}, {long:.6f}}}" for lat, long in points)
+        + "}\n"
+        + lua_headers({"Content-Type": "application/x-www-form-urlencoded"})
+        + LUA_POST
     )
     return run_wrk(base_url, script, **options)
 
@@ -374,8 +432,11 @@ def from_wrk(result: Result, figures: dict, *, errors_expected: bool = False) ->
     """`errors_expected`: the answers are 4xx by design (the Open311 404), so only socket errors count."""
     result.requests = figures["requests"]
     result.seconds = figures["duration_us"] / 1e6
-    kinds = ("connect", "read", "write", "timeout") if errors_expected else ("connect", "read", "write", "status",
-                                                                               "timeout")
+    kinds = (
+        ("connect", "read", "write", "timeout")
+        if errors_expected
+        else ("connect", "read", "write", "status", "timeout")
+    )
     result.errors = sum(figures[k] for k in kinds)
     result.p50, result.p95, result.p99 = (figures[k] / 1000 for k in ("p50", "p95", "p99"))
     return result
@@ -423,13 +484,24 @@ def python_load(base_url: str, make_request, *, duration: int, connections: int)
     def pct(p: float) -> int:
         return int(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1e6) if latencies else 0
 
-    return {"requests": len(latencies), "duration_us": int(elapsed * 1e6), "connect": 0, "read": 0, "write": 0,
-            "status": errors[0], "timeout": 0, "p50": pct(50), "p95": pct(95), "p99": pct(99)}
+    return {
+        "requests": len(latencies),
+        "duration_us": int(elapsed * 1e6),
+        "connect": 0,
+        "read": 0,
+        "write": 0,
+        "status": errors[0],
+        "timeout": 0,
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+    }
 
 
 # --------------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------------
+
 
 def staff_session(fixture: Fixture) -> tuple[str, list[str]]:
     """A signed-in session of the demo's Streets Department worker, and the queue pages to load with it."""
@@ -438,8 +510,12 @@ def staff_session(fixture: Fixture) -> tuple[str, list[str]]:
 
     from civic311.people.models import RoleAssignment, StaffRole
 
-    worker = (RoleAssignment.objects.filter(role=StaffRole.DEPARTMENT_STAFF, department__slug__startswith="streets")
-              .select_related("user").order_by("user__username").first())
+    worker = (
+        RoleAssignment.objects.filter(role=StaffRole.DEPARTMENT_STAFF, department__slug__startswith="streets")
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
     if worker is None:
         return "", []
     client = Client()
@@ -456,8 +532,7 @@ def follow_next_links(base_url: str, path: str, pages: int) -> list[str]:
         status, headers, _ = fetch(base_url + path)
         if status != 200:
             break
-        nexts = [part.split(";")[0].strip(" <>") for part in headers.get("Link", "").split(",")
-                 if 'rel="next"' in part]
+        nexts = [part.split(";")[0].strip(" <>") for part in headers.get("Link", "").split(",") if 'rel="next"' in part]
         if not nexts:
             break
         parsed = urllib.parse.urlsplit(nexts[0])
@@ -500,25 +575,36 @@ def time_once(base_url: str, path: str, tries: int = 3) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
-                        help="The database (default: $DATABASE_URL).")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", ""), help="The database (default: $DATABASE_URL)."
+    )
     parser.add_argument("--duration", type=int, default=15, help="Seconds per measurement (default 15).")
     parser.add_argument("--warmup", type=int, default=3, help="Seconds of uncounted load before each (default 3).")
     parser.add_argument("--connections", type=int, default=32, help="Concurrent clients (default 32).")
     parser.add_argument("--threads", type=int, default=0, help="wrk threads (default: the number of cores).")
     parser.add_argument("--url", default="", help="Measure a server that is already running at this base URL.")
-    parser.add_argument("--workers", type=int, default=0,
-                        help="gunicorn processes (default: WEB_CONCURRENCY or 2 x cores + 1, as the conf says).")
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""),
-                        help="Job queue for the server (default $REDIS_URL, else Huey on SQLite in a temp dir).")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="gunicorn processes (default: WEB_CONCURRENCY or 2 x cores + 1, as the conf says).",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL", ""),
+        help="Job queue for the server (default $REDIS_URL, else Huey on SQLite in a temp dir).",
+    )
     parser.add_argument("--days", type=int, default=90, help="The list's window in days (default 90).")
     parser.add_argument("--pages", type=int, default=10, help="At most this many pages for 'list p2+' (default 10).")
-    parser.add_argument("--deep-pages", type=int, default=60,
-                        help="Pages to reach through next links for 'deep' (default 60).")
+    parser.add_argument(
+        "--deep-pages", type=int, default=60, help="Pages to reach through next links for 'deep' (default 60)."
+    )
     parser.add_argument("--skip-post", action="store_true", help="Do not measure POST (leaves the data alone).")
-    parser.add_argument("--only", default="",
-                        help="Comma list of scenarios to run: ceiling,django,list,deep,one,track,queue,post "
-                             "(default: all).")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="Comma list of scenarios to run: ceiling,django,list,deep,one,track,queue,post (default: all).",
+    )
     parser.add_argument("--python-client", action="store_true", help="Use the Python client even if wrk is there.")
     options = parser.parse_args()
     load_before = os.getloadavg()
@@ -527,8 +613,10 @@ def main() -> int:
     threads = options.threads or len(os.sched_getaffinity(0))
     use_wrk = shutil.which("wrk") is not None and not options.python_client
     if not use_wrk and not options.python_client:
-        print("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk); using the slower Python client.",
-              file=sys.stderr)
+        print(
+            "wrk is not installed (Debian/Ubuntu: apt-get install -y wrk); using the slower Python client.",
+            file=sys.stderr,
+        )
 
     print("Reading the data…", file=sys.stderr, flush=True)
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
@@ -558,11 +646,18 @@ def main() -> int:
     if api_key:
         refusals = []
         for code in fixture.post_candidates:
-            form = {"api_key": api_key, "jurisdiction_id": fixture.jurisdiction_id, "service_code": code,
-                    "description": "Benchmark: a pothole in the right lane.", "email": "bench@example.org"}
+            form = {
+                "api_key": api_key,
+                "jurisdiction_id": fixture.jurisdiction_id,
+                "service_code": code,
+                "description": "Benchmark: a pothole in the right lane.",
+                "email": "bench@example.org",
+            }
             lat, long = fixture.points[0]
-            status, _, body = fetch(base_url + "/open311/v2/requests.json",
-                                    data=urllib.parse.urlencode({**form, "lat": lat, "long": long}).encode())
+            status, _, body = fetch(
+                base_url + "/open311/v2/requests.json",
+                data=urllib.parse.urlencode({**form, "lat": lat, "long": long}).encode(),
+            )
             if status in (200, 201):
                 post_form = form
                 break
@@ -575,16 +670,29 @@ def main() -> int:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     start = (now - dt.timedelta(days=options.days)).isoformat().replace("+00:00", "Z")
     end = now.isoformat().replace("+00:00", "Z")
-    query = urllib.parse.urlencode({"jurisdiction_id": fixture.jurisdiction_id, "service_code": fixture.busy_service,
-                                    "start_date": start, "end_date": end, "page_size": 1000})
+    query = urllib.parse.urlencode(
+        {
+            "jurisdiction_id": fixture.jurisdiction_id,
+            "service_code": fixture.busy_service,
+            "start_date": start,
+            "end_date": end,
+            "page_size": 1000,
+        }
+    )
     list_path = f"/open311/v2/requests.json?{query}"
     results: list[Result] = []
     notes: list[str] = []
 
     wanted = {name.strip() for name in options.only.split(",") if name.strip()}
 
-    def measure(result: Result, *, paths: list[str] | None = None, post: dict | None = None,
-                errors_expected: bool = False, headers: dict[str, str] | None = None) -> None:
+    def measure(
+        result: Result,
+        *,
+        paths: list[str] | None = None,
+        post: dict | None = None,
+        errors_expected: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         if wanted and result.name.split()[0] not in wanted:
             return
         print(f"  {result.name}: {result.what}", file=sys.stderr, flush=True)
@@ -594,13 +702,21 @@ def main() -> int:
         figures = run_load(post, paths, options.duration, headers)
         results.append(from_wrk(result, figures, errors_expected=errors_expected))
 
-    def run_load(post: dict | None, paths: list[str] | None, duration: int,
-                 headers: dict[str, str] | None = None) -> dict:
+    def run_load(
+        post: dict | None, paths: list[str] | None, duration: int, headers: dict[str, str] | None = None
+    ) -> dict:
         load = {"duration": duration, "connections": options.connections}
         if use_wrk:
             if post is not None:
-                figures = wrk_post(base_url, "/open311/v2/requests.json", post, fixture.points,
-                                   f"bench{secrets.token_hex(4)}", threads=threads, **load)
+                figures = wrk_post(
+                    base_url,
+                    "/open311/v2/requests.json",
+                    post,
+                    fixture.points,
+                    f"bench{secrets.token_hex(4)}",
+                    threads=threads,
+                    **load,
+                )
             else:
                 figures = wrk_get(base_url, paths, headers, threads=threads, **load)
         else:
@@ -610,11 +726,18 @@ def main() -> int:
                 if post is None:
                     return "GET", paths[(number * 7919 + count) % len(paths)], None, headers or {}
                 lat, long = random.choice(fixture.points)
-                form = {**post, "lat": f"{lat + (random.random() - .5) * 4e-4:.6f}",
-                        "long": f"{long + (random.random() - .5) * 4e-4:.6f}",
-                        "client_request_id": f"{run}-{number}-{count}"}
-                return ("POST", "/open311/v2/requests.json", urllib.parse.urlencode(form),
-                        {"Content-Type": "application/x-www-form-urlencoded"})
+                form = {
+                    **post,
+                    "lat": f"{lat + (random.random() - 0.5) * 4e-4:.6f}",
+                    "long": f"{long + (random.random() - 0.5) * 4e-4:.6f}",
+                    "client_request_id": f"{run}-{number}-{count}",
+                }
+                return (
+                    "POST",
+                    "/open311/v2/requests.json",
+                    urllib.parse.urlencode(form),
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                )
 
             figures = python_load(base_url, make, **load)
         return figures
@@ -624,48 +747,81 @@ def main() -> int:
         print("Measuring…", file=sys.stderr, flush=True)
         # Warm every worker's connections and caches a little before each kind of call.
         measure(Result("ceiling", f"GET {STATIC_FILE} (static file via WhiteNoise)"), paths=[STATIC_FILE])
-        measure(Result("django", "GET /open311/v2/no-such-method.json (middleware + the Open311 404 view; "
-                                 "404 by design)"), paths=["/open311/v2/no-such-method.json"], errors_expected=True)
+        measure(
+            Result("django", "GET /open311/v2/no-such-method.json (middleware + the Open311 404 view; 404 by design)"),
+            paths=["/open311/v2/no-such-method.json"],
+            errors_expected=True,
+        )
 
         total_pages, said_by = probe_pages(base_url, list_path + "&page=1", 1000)
-        pages_note = (f"{total_pages} pages of 1000 (per the {said_by} header)" if total_pages
-                      else "no page count in the headers")
-        notes.append(f"list: {fixture.busy_service}, {fixture.busy_service_count:,} requests in {options.days} days; "
-                     f"{pages_note}")
-        measure(Result("list p1", f"GET requests.json?service_code={fixture.busy_service}&start_date&end_date"
-                                  "&page_size=1000, page 1"), paths=[list_path + "&page=1"])
+        pages_note = (
+            f"{total_pages} pages of 1000 (per the {said_by} header)" if total_pages else "no page count in the headers"
+        )
+        notes.append(
+            f"list: {fixture.busy_service}, {fixture.busy_service_count:,} requests in {options.days} days; "
+            f"{pages_note}"
+        )
+        measure(
+            Result(
+                "list p1",
+                f"GET requests.json?service_code={fixture.busy_service}&start_date&end_date&page_size=1000, page 1",
+            ),
+            paths=[list_path + "&page=1"],
+        )
         last = total_pages or options.pages + 1
         later = list(range(2, min(last, options.pages + 1) + 1))
         if later:
-            measure(Result("list p2+", f"the same, pages {later[0]}..{later[-1]} in turn"),
-                    paths=[f"{list_path}&page={page}" for page in later])
+            measure(
+                Result("list p2+", f"the same, pages {later[0]}..{later[-1]} in turn"),
+                paths=[f"{list_path}&page={page}" for page in later],
+            )
         if total_pages and total_pages > 1 and (not wanted or "list" in wanted):
-            notes.append(f"list: the last page ({total_pages}) alone takes "
-                         f"{time_once(base_url, f'{list_path}&page={total_pages}'):.0f} ms (median of 3, no load)")
+            notes.append(
+                f"list: the last page ({total_pages}) alone takes "
+                f"{time_once(base_url, f'{list_path}&page={total_pages}'):.0f} ms (median of 3, no load)"
+            )
 
         if not wanted or "deep" in wanted:
             deep = follow_next_links(base_url, list_path + "&page=1", options.deep_pages)
             if deep:
-                notes.append(f"deep: {len(deep)} pages reached by following each page's Link rel=next "
-                             f"(keyset cursor), from page 2 to page {len(deep) + 1}")
-                measure(Result("deep", f"the same list, pages 2..{len(deep) + 1} by their next links (cursor)"),
-                        paths=deep)
+                notes.append(
+                    f"deep: {len(deep)} pages reached by following each page's Link rel=next "
+                    f"(keyset cursor), from page 2 to page {len(deep) + 1}"
+                )
+                measure(
+                    Result("deep", f"the same list, pages 2..{len(deep) + 1} by their next links (cursor)"), paths=deep
+                )
 
         ids = fixture.sample_ids
         if ids:
-            measure(Result("one", f"GET requests/<id>.json, {len(ids)} random ids of the whole table in turn"),
-                    paths=[f"/open311/v2/requests/{urllib.parse.quote(str(i))}.json?jurisdiction_id="
-                           f"{urllib.parse.quote(fixture.jurisdiction_id)}" for i in ids])
-            measure(Result("track", f"GET /track/<id>/ (the public track page), {len(ids)} random ids in turn"),
-                    paths=[f"/track/{urllib.parse.quote(str(i))}/" for i in ids])
+            measure(
+                Result("one", f"GET requests/<id>.json, {len(ids)} random ids of the whole table in turn"),
+                paths=[
+                    f"/open311/v2/requests/{urllib.parse.quote(str(i))}.json?jurisdiction_id="
+                    f"{urllib.parse.quote(fixture.jurisdiction_id)}"
+                    for i in ids
+                ],
+            )
+            measure(
+                Result("track", f"GET /track/<id>/ (the public track page), {len(ids)} random ids in turn"),
+                paths=[f"/track/{urllib.parse.quote(str(i))}/" for i in ids],
+            )
         if worker_cookie:
-            measure(Result("queue", "GET the department queue with its counts as a Streets worker: "
-                                    + ", ".join(worker_paths)), paths=worker_paths,
-                    headers={"Cookie": worker_cookie})
+            measure(
+                Result(
+                    "queue", "GET the department queue with its counts as a Streets worker: " + ", ".join(worker_paths)
+                ),
+                paths=worker_paths,
+                headers={"Cookie": worker_cookie},
+            )
 
         if post_form:
-            measure(Result("post", f"POST requests.json ({post_form['service_code']}, api_key, lat/long, "
-                                   "client_request_id)"), post=post_form)
+            measure(
+                Result(
+                    "post", f"POST requests.json ({post_form['service_code']}, api_key, lat/long, client_request_id)"
+                ),
+                post=post_form,
+            )
     except (Exception, SystemExit) as error:  # report what was measured before the failure
         failed = str(error)
     finally:
@@ -678,8 +834,11 @@ def main() -> int:
             with contextlib.suppress(Exception):
                 revoke_benchmark_keys(city)
 
-    notes.append("load average (1/5/15 min) before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
-        *load_before, *os.getloadavg()))
+    notes.append(
+        "load average (1/5/15 min) before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *os.getloadavg()
+        )
+    )
     report(results, fixture, options, use_wrk, threads, workers, notes)
     if failed:
         print(f"\nSTOPPED: {failed}", file=sys.stderr)
@@ -687,14 +846,18 @@ def main() -> int:
     return 0
 
 
-def report(results: list[Result], fixture: Fixture, options, use_wrk: bool, threads: int, workers: str,
-           notes: list[str]) -> None:
+def report(
+    results: list[Result], fixture: Fixture, options, use_wrk: bool, threads: int, workers: str, notes: list[str]
+) -> None:
     print()
-    print(f"{'scenario':<10} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'errors':>7} "
-          f"{'requests':>9}  what")
+    print(
+        f"{'scenario':<10} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'errors':>7} {'requests':>9}  what"
+    )
     for r in results:
-        print(f"{r.name:<10} {r.rate:>9,.1f} {r.p50:>9.1f} {r.p95:>9.1f} {r.p99:>9.1f} {r.errors:>7} "
-              f"{r.requests:>9,}  {r.what}")
+        print(
+            f"{r.name:<10} {r.rate:>9,.1f} {r.p50:>9.1f} {r.p95:>9.1f} {r.p99:>9.1f} {r.errors:>7} "
+            f"{r.requests:>9,}  {r.what}"
+        )
     by_name = {r.name: r for r in results}
     ceiling = by_name.get("ceiling")
     if ceiling and ceiling.rate:
@@ -706,12 +869,15 @@ def report(results: list[Result], fixture: Fixture, options, use_wrk: bool, thre
     for note in notes:
         print(note)
     print()
-    load = (f"wrk {threads} threads" if use_wrk else "Python thread client")
-    print(f"load:      {load}, {options.connections} connections, {options.duration} s each after {options.warmup} s "
-          "of warm-up, on the same machine")
+    load = f"wrk {threads} threads" if use_wrk else "Python thread client"
+    print(
+        f"load:      {load}, {options.connections} connections, {options.duration} s each after {options.warmup} s "
+        "of warm-up, on the same machine"
+    )
     threads_each = os.environ.get("GUNICORN_THREADS", "4")
-    server = (f"gunicorn {workers} workers x {threads_each} threads (gthread), DEBUG=0" if not options.url
-              else options.url)
+    server = (
+        f"gunicorn {workers} workers x {threads_each} threads (gthread), DEBUG=0" if not options.url else options.url
+    )
     print(f"server:    {server}")
     for key, value in machine().items():
         print(f"{key.lower() + ':':<10} {value}")

@@ -65,7 +65,7 @@ def main() -> int:
     from civic311.opendata.selectors import Export
     from civic311.service_requests.models import Photo, ServiceRequest
 
-    city = (Jurisdiction.objects.filter(slug=options.city).first() if options.city else demo.demo_city())
+    city = Jurisdiction.objects.filter(slug=options.city).first() if options.city else demo.demo_city()
     if city is None:
         print("No such city here: seed one with `manage.py seed_demo_city` or pass --city.", file=sys.stderr)
         return 1
@@ -93,17 +93,21 @@ def main() -> int:
         "copy": lambda fmt: selectors.copy_chunks(chosen, fmt, using="default"),
         "orm": through_orm,
     }
-    print(f"city:      {city.name} ({city.slug}), {rows:,} public requests, "
-          f"{Photo.objects.filter(service_request__jurisdiction=city, is_public=True).count():,} public photos")
+    print(
+        f"city:      {city.name} ({city.slug}), {rows:,} public requests, "
+        f"{Photo.objects.filter(service_request__jurisdiction=city, is_public=True).count():,} public photos"
+    )
     for fmt in options.formats.split(","):
         for name in options.paths.split(","):
             if name == "copy" and not is_postgres:
                 continue
             result = measure(functools.partial(paths[name], fmt), options.runs)
-            print(f"{fmt:8} {name:5} {result.megabytes:8,.1f} MB  best {result.best:7.2f} s  "
-                  f"median {result.median:7.2f} s  {rows / result.best:10,.0f} rows/s  "
-                  f"RSS +{result.rss_growth_mb:,.0f} MB during (peak {result.peak_rss_mb:,.0f} MB sampled, "
-                  f"maxrss {result.maxrss_mb:,.0f} MB)")
+            print(
+                f"{fmt:8} {name:5} {result.megabytes:8,.1f} MB  best {result.best:7.2f} s  "
+                f"median {result.median:7.2f} s  {rows / result.best:10,.0f} rows/s  "
+                f"RSS +{result.rss_growth_mb:,.0f} MB during (peak {result.peak_rss_mb:,.0f} MB sampled, "
+                f"maxrss {result.maxrss_mb:,.0f} MB)"
+            )
     print(f"machine:   {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database:  {database_description(connection)}")
     print(f"data size: {data_size(connection, [ServiceRequest])}")

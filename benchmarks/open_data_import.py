@@ -60,15 +60,21 @@ def main() -> int:
         demo.load_neighborhoods(city)
         demo.load_catalogue(city)
     forget(city, connection)
-    services = list(Service.objects.filter(jurisdiction=city, kind=Service.Kind.REQUEST, is_active=True)
-                    .select_related("department").order_by("code"))
+    services = list(
+        Service.objects.filter(jurisdiction=city, kind=Service.Kind.REQUEST, is_active=True)
+        .select_related("department")
+        .order_by("code")
+    )
 
     with tempfile.TemporaryDirectory(prefix="civic311-import-bench-") as folder:
         path = Path(folder) / "public_cases_fc.csv"
         started = time.monotonic()
         bad = write_file(path, options.rows, services, city, random.Random(options.seed), PUBLIC_CASES_COLUMNS)
-        print(f"file:      {options.rows:,} rows ({bad:,} made bad on purpose), {path.stat().st_size / 2**20:,.0f} MB,"
-              f" written in {time.monotonic() - started:,.1f} s", flush=True)
+        print(
+            f"file:      {options.rows:,} rows ({bad:,} made bad on purpose), {path.stat().st_size / 2**20:,.0f} MB,"
+            f" written in {time.monotonic() - started:,.1f} s",
+            flush=True,
+        )
         print(f"machine:   {cpu_model()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         print(f"database:  {database_description(connection)}", flush=True)
 
@@ -91,8 +97,11 @@ def forget(city, connection) -> None:
 
     requests, history = ServiceRequest._meta.db_table, HistoryEntry._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {history} WHERE service_request_id IN "  # noqa: S608
-                       f"(SELECT id FROM {requests} WHERE jurisdiction_id = %s)", [city.pk])
+        cursor.execute(
+            f"DELETE FROM {history} WHERE service_request_id IN "  # noqa: S608
+            f"(SELECT id FROM {requests} WHERE jurisdiction_id = %s)",
+            [city.pk],
+        )
         cursor.execute(f"DELETE FROM {requests} WHERE jurisdiction_id = %s", [city.pk])  # noqa: S608
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -120,13 +129,24 @@ def write_file(path: Path, rows: int, services, city, rng: random.Random, column
             closed = rng.random() < 0.8 and updated < end
             expected = requested + dt.timedelta(days=5)
             row = [
-                str(index + 1), str(FIRST_ID + index), service.name, "Closed" if closed else "Open",
-                rng.choice(CLOSE_REASONS) if closed else "", service.name, service.code, service.department.name,
-                service.service_notice, local(requested), local(min(updated, end)), local(expected),
-                local(updated) if closed else "", f"{rng.randrange(100, 9999)} {rng.choice(STREETS)}",
+                str(index + 1),
+                str(FIRST_ID + index),
+                service.name,
+                "Closed" if closed else "Open",
+                rng.choice(CLOSE_REASONS) if closed else "",
+                service.name,
+                service.code,
+                service.department.name,
+                service.service_notice,
+                local(requested),
+                local(min(updated, end)),
+                local(expected),
+                local(updated) if closed else "",
+                f"{rng.randrange(100, 9999)} {rng.choice(STREETS)}",
                 str(rng.choice((19102, 19103, 19104, 19106, 19107, 19121, 19122, 19125, 19134, 19148))),
                 f"https://example.org/photos/{index}.jpg" if rng.random() < 0.2 else "",
-                f"{rng.uniform(lat_low, lat_high):.6f}", f"{rng.uniform(long_low, long_high):.6f}",
+                f"{rng.uniform(lat_low, lat_high):.6f}",
+                f"{rng.uniform(long_low, long_high):.6f}",
             ]
             if rng.random() < BAD_SHARE:
                 bad += 1
@@ -170,17 +190,23 @@ def run(city, path: Path, batch_size: int, title: str):
 
     def progress(step) -> None:
         if step.batch is not None:
-            print(f"  batch {step.batch.number}: {step.batch.read:,} rows in {step.batch.seconds:,.1f} s, "
-                  f"{step.read:,} read, {step.rows_per_second:,.0f} rows/s", file=sys.stderr, flush=True)
+            print(
+                f"  batch {step.batch.number}: {step.batch.read:,} rows in {step.batch.seconds:,.1f} s, "
+                f"{step.read:,} read, {step.rows_per_second:,.0f} rows/s",
+                file=sys.stderr,
+                flush=True,
+            )
 
     backend_before, own_before = backend_cpu(), time.process_time()
     with open(os.devnull, "w", newline="") as rejects:
         result = import_requests(city, path, batch_size=batch_size, rejects=rejects, progress=progress)
     own, backend = time.process_time() - own_before, backend_cpu()
     print(f"{title}:")
-    print(f"  rows:    {result.read:,} read, {result.inserted:,} new, {result.updated:,} updated, "
-          f"{result.unchanged:,} unchanged, {result.rejected:,} rejected "
-          f"({', '.join(f'{reason} {count:,}' for reason, count in result.reasons.most_common())})")
+    print(
+        f"  rows:    {result.read:,} read, {result.inserted:,} new, {result.updated:,} updated, "
+        f"{result.unchanged:,} unchanged, {result.rejected:,} rejected "
+        f"({', '.join(f'{reason} {count:,}' for reason, count in result.reasons.most_common())})"
+    )
     print(f"  time:    {result.seconds:,.1f} s, {result.rows_per_second:,.0f} rows/s", flush=True)
     # On a shared machine the wall time depends on its load; the CPU each side used does much less.
     database = f", database backend {backend - backend_before:,.1f} s" if backend is not None else ""

@@ -106,15 +106,21 @@ def main() -> int:
         for label, make, name, times in CASES:
             path = Path(folder) / name
             path.write_bytes(make())
-            child = subprocess.run([sys.executable, __file__, "--one", str(path), str(times)],  # noqa: S603
-                                   capture_output=True, text=True, check=False)
+            child = subprocess.run(
+                [sys.executable, __file__, "--one", str(path), str(times)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if child.returncode:
                 print(child.stderr, file=sys.stderr)
                 return 1
             result = json.loads(child.stdout.strip().splitlines()[-1])
             size = path.stat().st_size * times
-            print(f"{label:36} {size / 1024:>6.0f} KB {result['ms']:>6.1f} ms {result['mb']:>9.1f} MB  "
-                  f"{result['outcome']}")
+            print(
+                f"{label:36} {size / 1024:>6.0f} KB {result['ms']:>6.1f} ms {result['mb']:>9.1f} MB  "
+                f"{result['outcome']}"
+            )
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; Python {sys.version.split()[0]}")
     return 0
 

@@ -82,14 +82,18 @@ def main() -> int:
     responses = Response.objects.filter(jurisdiction=city).count()
     answers = Answer.objects.filter(response__jurisdiction=city).count()
     monthly = reports.leadership_report(city, month, supervisor)
-    print(f"data: {responses:,} responses, {answers:,} answers over {options.months} months; "
-          f"last month {monthly.calls:,} calls, {monthly.overall.responses:,} completed, "
-          f"{len(monthly.comments):,} comments")
+    print(
+        f"data: {responses:,} responses, {answers:,} answers over {options.months} months; "
+        f"last month {monthly.calls:,} calls, {monthly.overall.responses:,} completed, "
+        f"{len(monthly.comments):,} comments"
+    )
     for name, run in timings.items():
         print(f"{name:<32} {percentiles(timed(run, options.runs))}   ({options.runs} runs)")
     pdf_samples = [_pdf_ms(monthly) for _ in range(options.pdf_runs)]
-    print(f"{'month PDF (WeasyPrint)':<32} p50 {statistics.median(pdf_samples):8.1f} ms   "
-          f"({options.pdf_runs} runs, {len(monthly.comments):,} comments in it)")
+    print(
+        f"{'month PDF (WeasyPrint)':<32} p50 {statistics.median(pdf_samples):8.1f} ms   "
+        f"({options.pdf_runs} runs, {len(monthly.comments):,} comments in it)"
+    )
     return 0
 
 
@@ -100,8 +104,10 @@ def _pdf_ms(report) -> float:
     from civic311.pdf import render_pdf
 
     started = time.perf_counter()
-    html = render_to_string("surveys/reports/report_pdf.html", {
-        "report": report, "generated": timezone.now(), "previous": report.period.previous()})
+    html = render_to_string(
+        "surveys/reports/report_pdf.html",
+        {"report": report, "generated": timezone.now(), "previous": report.period.previous()},
+    )
     render_pdf(html)
     return (time.perf_counter() - started) * 1000
 
@@ -120,11 +126,13 @@ def _city():
         if made:
             grant_role(lead, StaffRole.SUPERVISOR, actor=None)
         supervisor = supervisor or lead
-        team = (Team.objects.filter(jurisdiction=city, name=f"Team {team_number}").first()
-                or save_team(Team(jurisdiction=city, name=f"Team {team_number}", supervisor=lead), actor=None))
+        team = Team.objects.filter(jurisdiction=city, name=f"Team {team_number}").first() or save_team(
+            Team(jurisdiction=city, name=f"Team {team_number}", supervisor=lead), actor=None
+        )
         for number in range(AGENTS_PER_TEAM):
-            agent, made = User.objects.get_or_create(username=f"bench-agent-{team_number}-{number}",
-                                                     defaults={"is_staff": True})
+            agent, made = User.objects.get_or_create(
+                username=f"bench-agent-{team_number}-{number}", defaults={"is_staff": True}
+            )
             if made:
                 grant_role(agent, StaffRole.AGENT, actor=None)
                 move_to_team(agent, team, actor=None)
@@ -153,9 +161,19 @@ def _fill(city, agents, count: int, months: int, today: dt.date, rng: random.Ran
                 agent = rng.choice(agents)
                 finished = start + dt.timedelta(seconds=rng.random() * span)
                 outcome = "completed" if rng.random() < 0.8 else rng.choice(("no_answer", "declined", "wrong_number"))
-                batch.append(Response(jurisdiction=city, version=version, channel="phone", outcome=outcome,
-                                      contact_channel=rng.choice(channels), agent=agent, team_id=agent.team_id,
-                                      started_at=finished, finished_at=finished))
+                batch.append(
+                    Response(
+                        jurisdiction=city,
+                        version=version,
+                        channel="phone",
+                        outcome=outcome,
+                        contact_channel=rng.choice(channels),
+                        agent=agent,
+                        team_id=agent.team_id,
+                        started_at=finished,
+                        finished_at=finished,
+                    )
+                )
             Response.objects.bulk_create(batch, batch_size=1_000)
             answers = []
             for response in batch:
@@ -163,12 +181,19 @@ def _fill(city, agents, count: int, months: int, today: dt.date, rng: random.Ran
                     continue
                 happy = rng.random() < 0.8
                 for code in ("explained", "informed", "timely", "satisfied"):
-                    answers.append(Answer(response=response, question=questions[code],
-                                          value=happy or rng.random() < 0.4))
+                    answers.append(
+                        Answer(response=response, question=questions[code], value=happy or rng.random() < 0.4)
+                    )
                 if rng.random() < 0.25:
-                    answers.append(Answer(response=response, question=questions["feedback"],
-                                          value=rng.choice(("Quick and kind.", "Long wait on hold.",
-                                                            "Knew the answer straight away."))))
+                    answers.append(
+                        Answer(
+                            response=response,
+                            question=questions["feedback"],
+                            value=rng.choice(
+                                ("Quick and kind.", "Long wait on hold.", "Knew the answer straight away.")
+                            ),
+                        )
+                    )
             Answer.objects.bulk_create(answers, batch_size=2_000)
         made += size
         print(f"  {made:,}/{count:,} responses", file=sys.stderr)

@@ -38,11 +38,58 @@ from seed_demo import cpu_model, data_size, database_description, percentiles, t
 
 SLUG = "bench-analytics"
 ARTICLES = 500
-WORDS = ("trash", "recycling", "pickup", "pothole", "street", "light", "graffiti", "dumping", "illegal", "snow",
-         "parking", "permit", "tree", "sidewalk", "water", "leak", "noise", "rat", "abandoned", "car", "bulk",
-         "couch", "mattress", "schedule", "holiday", "basura", "calle", "bache", "luz", "ruido", "vehicle",
-         "signal", "hydrant", "sewer", "fee", "license", "property", "tax", "inspection", "vacant", "lot",
-         "curb", "alley", "bike", "bus", "park", "pool", "library", "shelter", "heat")
+WORDS = (
+    "trash",
+    "recycling",
+    "pickup",
+    "pothole",
+    "street",
+    "light",
+    "graffiti",
+    "dumping",
+    "illegal",
+    "snow",
+    "parking",
+    "permit",
+    "tree",
+    "sidewalk",
+    "water",
+    "leak",
+    "noise",
+    "rat",
+    "abandoned",
+    "car",
+    "bulk",
+    "couch",
+    "mattress",
+    "schedule",
+    "holiday",
+    "basura",
+    "calle",
+    "bache",
+    "luz",
+    "ruido",
+    "vehicle",
+    "signal",
+    "hydrant",
+    "sewer",
+    "fee",
+    "license",
+    "property",
+    "tax",
+    "inspection",
+    "vacant",
+    "lot",
+    "curb",
+    "alley",
+    "bike",
+    "bus",
+    "park",
+    "pool",
+    "library",
+    "shelter",
+    "heat",
+)
 
 
 def main() -> int:
@@ -74,8 +121,11 @@ def main() -> int:
         fill(connection, city, options)
         fill_article_stats(connection, city, articles, options)
         seconds = time.perf_counter() - started
-        print(f"filled:    {options.searches:,} searches and their rollups in {seconds:,.1f} s "
-              f"({options.searches / seconds:,.0f} searches/s)", flush=True)
+        print(
+            f"filled:    {options.searches:,} searches and their rollups in {seconds:,.1f} s "
+            f"({options.searches / seconds:,.0f} searches/s)",
+            flush=True,
+        )
         analyze(connection)
 
     counts = {
@@ -84,7 +134,7 @@ def main() -> int:
         "daily query rows": DailyQueryStat.objects.filter(jurisdiction=city).count(),
         "daily article rows": DailyArticleStat.objects.filter(jurisdiction=city).count(),
     }
-    print("machine:   " f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine:   {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database:  {database_description(connection)}")
     print("rows:      " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
     print(f"size:      {data_size(connection, [SearchLog, DailyQueryStat, DailyArticleStat])}")
@@ -100,8 +150,9 @@ def bench_city():
     from civic311.jurisdictions.models import Jurisdiction
 
     # The default city when none is, so that the page (which serves the site's city) finds it.
-    return shared_bench_city(SLUG, "Analytics Bench City",
-                             is_default=not Jurisdiction.objects.filter(is_default=True).exists())
+    return shared_bench_city(
+        SLUG, "Analytics Bench City", is_default=not Jurisdiction.objects.filter(is_default=True).exists()
+    )
 
 
 def bench_articles(city) -> list[int]:
@@ -112,10 +163,18 @@ def bench_articles(city) -> list[int]:
         return existing
     made = Article.objects.bulk_create(
         Article(jurisdiction=city, slug=f"bench-article-{number}", status=Article.Status.PUBLISHED)
-        for number in range(len(existing), ARTICLES))
+        for number in range(len(existing), ARTICLES)
+    )
     ArticleTranslation.objects.bulk_create(
-        ArticleTranslation(article=article, language="en", title=f"Bench article {article.slug[14:]}",
-                           summary="", body="A short answer.") for article in made)
+        ArticleTranslation(
+            article=article,
+            language="en",
+            title=f"Bench article {article.slug[14:]}",
+            summary="",
+            body="A short answer.",
+        )
+        for article in made
+    )
     return existing + [article.pk for article in made]
 
 
@@ -134,12 +193,15 @@ def fill(connection, city, options) -> None:
             " FROM insights_searchlog WHERE jurisdiction_id = %s AND normalized <> ''"
             " GROUP BY jurisdiction_id, day, normalized, language"
             # In production a day's rows are written on that day, so they lie together on disk; keep that.
-            " ORDER BY day, normalized, language", [city.pk])
+            " ORDER BY day, normalized, language",
+            [city.pk],
+        )
         cursor.execute(
             "INSERT INTO insights_dailysearchtotal (jurisdiction_id, day, searches, zero_results, clicks)"
             " SELECT jurisdiction_id, day, SUM(searches), SUM(zero_results), SUM(clicks)"
             " FROM insights_dailyquerystat WHERE jurisdiction_id = %s GROUP BY jurisdiction_id, day ORDER BY day",
-            [city.pk])
+            [city.pk],
+        )
 
 
 def fill_postgresql(connection, city, options) -> None:
@@ -152,7 +214,8 @@ def fill_postgresql(connection, city, options) -> None:
             " w[1 + (i / 7) %% cardinality(w)], CASE WHEN i %% 3 = 0 THEN w[1 + (i / 49) %% cardinality(w)] END,"
             " CASE WHEN i > 2000 THEN (i %% 997)::text END) AS q"
             " FROM generate_series(1, %s) i, (SELECT %s::text[] AS w) words",
-            [options.queries, list(WORDS)])
+            [options.queries, list(WORDS)],
+        )
         cursor.execute("CREATE INDEX ON bench_queries (id)")
         cursor.execute(
             "INSERT INTO insights_searchlog (jurisdiction_id, query, normalized, language, channel,"
@@ -164,18 +227,23 @@ def fill_postgresql(connection, city, options) -> None:
             " FROM (SELECT 1 + floor(%s * power(random(), 3))::int AS qid, random() AS r2,"
             "        now() - random() * make_interval(days => %s) AS at FROM generate_series(1, %s)) g"
             " JOIN bench_queries q ON q.id = g.qid",
-            [city.pk, city.time_zone, options.queries, options.days, options.searches])
+            [city.pk, city.time_zone, options.queries, options.days, options.searches],
+        )
 
 
 def fill_python(connection, city, options) -> None:
     from civic311.insights.services import local_day
 
     rng = random.Random(options.seed)
-    queries = [" ".join(rng.sample(WORDS, rng.choice((2, 3)))) + (f" {number % 997}" if number > 2000 else "")
-               for number in range(1, options.queries + 1)]
+    queries = [
+        " ".join(rng.sample(WORDS, rng.choice((2, 3)))) + (f" {number % 997}" if number > 2000 else "")
+        for number in range(1, options.queries + 1)
+    ]
     now = dt.datetime.now(dt.UTC)
-    sql = ("INSERT INTO insights_searchlog (jurisdiction_id, query, normalized, language, channel,"
-           " result_count, visitor, at, day) VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s)")
+    sql = (
+        "INSERT INTO insights_searchlog (jurisdiction_id, query, normalized, language, channel,"
+        " result_count, visitor, at, day) VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s)"
+    )
     batch: list[tuple] = []
     with connection.cursor() as cursor:
         for _ in range(options.searches):
@@ -183,9 +251,18 @@ def fill_python(connection, city, options) -> None:
             text = queries[number]
             at = now - dt.timedelta(seconds=rng.random() * options.days * 86400)
             spare = rng.random()
-            batch.append((city.pk, text, text, "es" if spare < 0.12 else "en", "web" if spare < 0.8 else "console",
-                          0 if (number + 1) % 9 == 0 else 1 + (number + 1) % 12, at.isoformat(),
-                          local_day(city, at).isoformat()))
+            batch.append(
+                (
+                    city.pk,
+                    text,
+                    text,
+                    "es" if spare < 0.12 else "en",
+                    "web" if spare < 0.8 else "console",
+                    0 if (number + 1) % 9 == 0 else 1 + (number + 1) % 12,
+                    at.isoformat(),
+                    local_day(city, at).isoformat(),
+                )
+            )
             if len(batch) == 50_000:
                 cursor.executemany(sql, batch)
                 batch = []
@@ -206,14 +283,25 @@ def fill_article_stats(connection, city, articles: list[int], options) -> None:
             answers = int(views * 0.1)
             yes = int(answers * (0.3 + 0.6 * ((article * 37) % 100) / 100))
             sessions = int(views * 0.6)
-            rows.append((city.pk, (today - dt.timedelta(days=back)).isoformat(), article, views, yes,
-                         answers - yes, sessions, int(sessions * 0.7)))
+            rows.append(
+                (
+                    city.pk,
+                    (today - dt.timedelta(days=back)).isoformat(),
+                    article,
+                    views,
+                    yes,
+                    answers - yes,
+                    sessions,
+                    int(sessions * 0.7),
+                )
+            )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 50_000):
             cursor.executemany(
                 "INSERT INTO insights_dailyarticlestat (jurisdiction_id, day, article_id, views, helpful_yes,"
                 " helpful_no, sessions, deflected_sessions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                rows[start:start + 50_000])
+                rows[start : start + 50_000],
+            )
 
 
 def analyze(connection) -> None:
@@ -235,14 +323,21 @@ def time_selectors(city, runs: int) -> None:
             ("top queries", lambda span=span: selectors.top_queries(city, span)),
             ("found nothing", lambda span=span: selectors.zero_result_queries(city, span)),
             ("totals", lambda span=span: selectors.search_totals(city, span)),
-            ("articles", lambda span=span: (selectors.unhelpful_articles(city, span),
-                                            selectors.most_read_articles(city, span),
-                                            selectors.deflection(city, span))),
+            (
+                "articles",
+                lambda span=span: (
+                    selectors.unhelpful_articles(city, span),
+                    selectors.most_read_articles(city, span),
+                    selectors.deflection(city, span),
+                ),
+            ),
             ("whole page", lambda days=days: selectors.search_analytics(city, days)),
         ):
+
             def in_page_transaction(call=call):
                 with selectors.roomy_reads():  # as the page runs them
                     call()
+
             print(f"  {days:>2} days  {name:<14} {percentiles(timed(in_page_transaction, runs))}", flush=True)
 
 
@@ -251,15 +346,18 @@ def time_page(city, runs: int) -> None:
     from django.test import Client
 
     user, _ = get_user_model().objects.get_or_create(
-        username="bench-analytics", defaults={"is_staff": True, "is_superuser": True})
+        username="bench-analytics", defaults={"is_staff": True, "is_superuser": True}
+    )
     host = city.host or "127.0.0.1"
     client = Client(HTTP_HOST=host)
     client.force_login(user)
     print(f"\nthe page through the test client (GET /insights/search/, {runs} runs each after a warm-up):")
     for days in (7, 30, 90):
+
         def get(days=days):
             response = client.get("/insights/search/", {"days": days}, secure=True)
             assert response.status_code == 200, response.status_code
+
         print(f"  {days:>2} days  {'page':<14} {percentiles(timed(get, runs))}", flush=True)
 
 

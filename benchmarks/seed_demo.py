@@ -42,8 +42,7 @@ def main() -> int:
     city = demo.demo_city()
     if city is not None and ServiceRequest.objects.filter(jurisdiction=city).exists():
         if not options.reset:
-            print("The demo city already has a history here; use --reset on a throw-away database.",
-                  file=sys.stderr)
+            print("The demo city already has a history here; use --reset on a throw-away database.", file=sys.stderr)
             return 1
         demo.delete_demo_city(city)
     city = demo.create_jurisdiction()
@@ -52,16 +51,24 @@ def main() -> int:
     demo.create_staff(city)
 
     stats = demo.generate_history(
-        city, requests=options.requests, days=options.days, seed=options.seed, batch_size=options.batch_size,
+        city,
+        requests=options.requests,
+        days=options.days,
+        seed=options.seed,
+        batch_size=options.batch_size,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
 
     print(f"machine:   {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database:  {database_description(connection)}")
-    print(f"made:      {stats.requests:,} requests, {stats.contacts:,} contacts, "
-          f"{stats.history_entries:,} history entries, {stats.requesters:,} requesters = {stats.rows:,} rows")
-    print(f"time:      {stats.seconds:,.1f} s, {stats.rows_per_second:,.0f} rows/s, "
-          f"{stats.requests / stats.seconds:,.0f} requests/s")
+    print(
+        f"made:      {stats.requests:,} requests, {stats.contacts:,} contacts, "
+        f"{stats.history_entries:,} history entries, {stats.requesters:,} requesters = {stats.rows:,} rows"
+    )
+    print(
+        f"time:      {stats.seconds:,.1f} s, {stats.rows_per_second:,.0f} rows/s, "
+        f"{stats.requests / stats.seconds:,.0f} requests/s"
+    )
     print(f"data size: {data_size(connection, [ServiceRequest, HistoryEntry, Contact])}")
     return 0
 
@@ -91,9 +98,19 @@ def bench_city(slug: str, name: str, **fields):
     """A throw-away city shaped like Philadelphia for a benchmark's own data (made once, then reused)."""
     from civic311.jurisdictions.models import Jurisdiction
 
-    city, _created = Jurisdiction.objects.get_or_create(slug=slug, defaults={
-        "name": name, "jurisdiction_id": f"{slug}.example", "time_zone": "America/New_York",
-        "min_lat": 39.87, "max_lat": 40.14, "min_long": -75.28, "max_long": -74.96, **fields})
+    city, _created = Jurisdiction.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": name,
+            "jurisdiction_id": f"{slug}.example",
+            "time_zone": "America/New_York",
+            "min_lat": 39.87,
+            "max_lat": 40.14,
+            "min_long": -75.28,
+            "max_long": -74.96,
+            **fields,
+        },
+    )
     return city
 
 

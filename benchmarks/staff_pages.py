@@ -47,15 +47,23 @@ def main() -> int:
     if city is None or not ServiceRequest.objects.filter(jurisdiction=city).exists():
         print("Seed the demo city first: python manage.py seed_demo_city", file=sys.stderr)
         return 1
-    worker = (RoleAssignment.objects.filter(role=StaffRole.DEPARTMENT_STAFF, department__slug__startswith="streets")
-              .select_related("user", "department").order_by("user__username").first())
-    agent = (RoleAssignment.objects.filter(role=StaffRole.AGENT).select_related("user")
-             .order_by("user__username").first())
+    worker = (
+        RoleAssignment.objects.filter(role=StaffRole.DEPARTMENT_STAFF, department__slug__startswith="streets")
+        .select_related("user", "department")
+        .order_by("user__username")
+        .first()
+    )
+    agent = (
+        RoleAssignment.objects.filter(role=StaffRole.AGENT).select_related("user").order_by("user__username").first()
+    )
     if worker is None or agent is None:
         print("The demo city has no Streets worker or agent.", file=sys.stderr)
         return 1
-    request = (ServiceRequest.objects.filter(department=worker.department, status__in=["new", "in_progress"])
-               .order_by("-requested_at").first())
+    request = (
+        ServiceRequest.objects.filter(department=worker.department, status__in=["new", "in_progress"])
+        .order_by("-requested_at")
+        .first()
+    )
     contact = console.start_contact(city, agent.user, "phone")
 
     pages = [

@@ -12,8 +12,9 @@ import random
 JITTER = 0.2  # ±20 %, so that retries of many rows that failed together spread out
 
 
-def backoff_delay(attempts: int, *, base: dt.timedelta, cap: dt.timedelta,
-                  rng: random.Random | None = None) -> dt.timedelta:
+def backoff_delay(
+    attempts: int, *, base: dt.timedelta, cap: dt.timedelta, rng: random.Random | None = None
+) -> dt.timedelta:
     """The wait after the `attempts`-th failed attempt: `base`, doubling each time, at most `cap`, ±20 %."""
     delay = min(base * (2 ** max(attempts - 1, 0)), cap)
     return delay * (rng or random).uniform(1 - JITTER, 1 + JITTER)

@@ -8,8 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
-def show_service_errors(form: forms.BaseForm, error: ValidationError,
-                        aliases: Mapping[str, str] | None = None) -> None:
+def show_service_errors(form: forms.BaseForm, error: ValidationError, aliases: Mapping[str, str] | None = None) -> None:
     """Keyed messages on their field (renamed through `aliases` where the form calls it otherwise), the
     rest, and messages for fields the form does not have, above the form."""
     if not hasattr(error, "error_dict"):

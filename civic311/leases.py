@@ -26,8 +26,14 @@ def due(field: str, now: dt.datetime) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": now})
 
 
-def claim(rows: QuerySet[Any], *, lease_field: str, until: dt.datetime, attempts_field: str | None = "attempts",
-          **changes: Any) -> bool:
+def claim(
+    rows: QuerySet[Any],
+    *,
+    lease_field: str,
+    until: dt.datetime,
+    attempts_field: str | None = "attempts",
+    **changes: Any,
+) -> bool:
     """Claim the row `rows` selects (the caller's filter says when it is free to take) until `until`.
 
     One conditional UPDATE sets `lease_field` to `until`, adds one to `attempts_field` (so an attempt counts

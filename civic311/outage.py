@@ -92,7 +92,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """The project's handler500: 503 when the error is the database's, else the usual 500 page."""
     error = sys.exc_info()[1]
     if is_outage(error):
-        logger.warning("database unavailable while serving %s %s: %s", request.method, request.path,
-                       type(error).__name__)
+        logger.warning(
+            "database unavailable while serving %s %s: %s", request.method, request.path, type(error).__name__
+        )
         return unavailable(request)
     return HttpResponse(render_to_string("500.html"), status=500)

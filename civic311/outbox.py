@@ -128,8 +128,12 @@ class Outbox:
         """Send one row if it is due and nobody else holds it. Returns what happened."""
         now = now or timezone.now()
         changes = {"state": self.sending} if self.sending is not None else {}
-        if not leases.claim(self.model._default_manager.filter(self.claimable(now), pk=pk),
-                            lease_field="claimed_until", until=now + self.lease, **changes):
+        if not leases.claim(
+            self.model._default_manager.filter(self.claimable(now), pk=pk),
+            lease_field="claimed_until",
+            until=now + self.lease,
+            **changes,
+        ):
             return "not due"
         row = self.model._default_manager.select_related(*self.select_related).get(pk=pk)
         try:
@@ -147,8 +151,12 @@ class Outbox:
 
     def mark_sent(self, row: Any, provider_id: str) -> str:
         marked = self.model._default_manager.filter(pk=row.pk, state=self.held).update(
-            state=self.sent, sent_at=timezone.now(), claimed_until=None, provider_id=str(provider_id)[:200],
-            last_error="")
+            state=self.sent,
+            sent_at=timezone.now(),
+            claimed_until=None,
+            provider_id=str(provider_id)[:200],
+            last_error="",
+        )
         self.logger.info("%s sent", self.describe(row))
         return "sent" if marked else "already marked"
 
@@ -156,10 +164,16 @@ class Outbox:
         rows = self.model._default_manager.filter(pk=row.pk, state=self.held)
         if retry and row.attempts < self.max_attempts():
             next_attempt_at = now + self.backoff(row.attempts)
-            rows.update(state=self.waiting, claimed_until=None, next_attempt_at=next_attempt_at,
-                        last_error=reason[:500])
-            self.logger.warning("%s: attempt %d failed (%s); next at %s", self.describe(row), row.attempts, reason,
-                                next_attempt_at.isoformat(timespec="seconds"))
+            rows.update(
+                state=self.waiting, claimed_until=None, next_attempt_at=next_attempt_at, last_error=reason[:500]
+            )
+            self.logger.warning(
+                "%s: attempt %d failed (%s); next at %s",
+                self.describe(row),
+                row.attempts,
+                reason,
+                next_attempt_at.isoformat(timespec="seconds"),
+            )
             self.enqueue(row.pk, run_after=next_attempt_at)
             return "retry"
         rows.update(state=self.failed, claimed_until=None, next_attempt_at=None, last_error=reason[:500])
@@ -169,8 +183,11 @@ class Outbox:
     def sweep_due(self, *, now: dt.datetime | None = None, limit: int = 500) -> int:
         """Queue every row whose retry is due or whose worker's claim expired."""
         now = now or timezone.now()
-        due = list(self.model._default_manager.filter(self.claimable(now)).order_by("next_attempt_at", "pk")
-                   .values_list("pk", flat=True)[:limit])
+        due = list(
+            self.model._default_manager.filter(self.claimable(now))
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
         for pk in due:
             self.enqueue(pk)
         return len(due)
@@ -178,7 +195,8 @@ class Outbox:
     def retry_now(self, row: Any) -> bool:
         """Staff asked for another try of a failed row: it starts the backoff schedule again."""
         changed = self.model._default_manager.filter(pk=row.pk, state=self.failed).update(
-            state=self.waiting, attempts=0, next_attempt_at=timezone.now(), claimed_until=None)
+            state=self.waiting, attempts=0, next_attempt_at=timezone.now(), claimed_until=None
+        )
         if changed:
             self.enqueue(row.pk)
         return bool(changed)

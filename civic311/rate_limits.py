@@ -45,8 +45,8 @@ class Rate:
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
-    count: int          # events counted in the current window, this one included when it was counted
-    retry_after: int    # seconds until the window ends (the whole window for a limit of 0)
+    count: int  # events counted in the current window, this one included when it was counted
+    retry_after: int  # seconds until the window ends (the whole window for a limit of 0)
 
     @property
     def retry_after_minutes(self) -> int:
@@ -113,8 +113,11 @@ def _add_to(cache_key: str, delta: int) -> int:
     connection = connections[alias]
     table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]
     with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET expires = expires "  # noqa: S608
-                       "WHERE cache_key = %s", [backend.make_and_validate_key(cache_key)])
+        cursor.execute(
+            f"UPDATE {table} SET expires = expires "  # noqa: S608
+            "WHERE cache_key = %s",
+            [backend.make_and_validate_key(cache_key)],
+        )
         return backend.incr(cache_key, delta)
 
 

@@ -158,18 +158,24 @@ PGBOUNCER = env_bool("DATABASE_PGBOUNCER", default=False)
 
 def database(url: str) -> dict[str, Any]:
     """One database's settings from its URL; the primary and its replica get the same options."""
-    config: dict[str, Any] = dict(dj_database_url.parse(
-        url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")), conn_health_checks=True,
-    ))
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(
+            url,
+            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        )
+    )
     options: dict[str, Any] = config.setdefault("OPTIONS", {})
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while the job worker writes; IMMEDIATE avoids lock upgrades;
         # synchronous=FULL makes an accepted request durable before the reply, even across a power cut.
-        options.update({
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-        })
+        options.update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+            }
+        )
         config["CONN_MAX_AGE"] = 0
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # A database host that does not answer fails the request in seconds, not after the TCP timeout.
@@ -307,11 +313,23 @@ else:
 # figures. Redis when there is one; else a database table (created by migrations and bin/setup). TIMEOUT
 # outlasts the longest rate-limit window: the database cache's incr() resets an entry's expiry to it.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "civic311", "TIMEOUT": 7200}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "civic311",
+            "TIMEOUT": 7200,
+        }
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "civic311_cache",
-                          "TIMEOUT": 7200, "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "civic311_cache",
+            "TIMEOUT": 7200,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 # Reverse proxies whose X-Forwarded-For is believed (the same hosts as gunicorn's FORWARDED_ALLOW_IPS).
 CIVIC311_TRUSTED_PROXIES = env_list("CIVIC311_TRUSTED_PROXIES", "127.0.0.1,::1")
 # Public writes per client address an hour, and staff sign-in failures per window (docs/second-factor.md).
@@ -355,8 +373,9 @@ NOTIFICATIONS_SMTP_TIMEOUT = int(os.environ.get("NOTIFICATIONS_SMTP_TIMEOUT", "3
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "civic311.localhost")
 # Links in messages when the site's public address is unknown: the local server on PORT (bin/demo's port),
 # so the worker's e-mails point where `runserver` actually listens.
-NOTIFICATIONS_FALLBACK_URL = (os.environ.get("NOTIFICATIONS_FALLBACK_URL")
-                              or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}")
+NOTIFICATIONS_FALLBACK_URL = (
+    os.environ.get("NOTIFICATIONS_FALLBACK_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+)
 NOTIFICATIONS_SUBSCRIBE_PER_HOUR = int(os.environ.get("NOTIFICATIONS_SUBSCRIBE_PER_HOUR", "20"))
 
 # The staff API (civic311.staff_api, docs/staff-api.md): a token first, so an anonymous call is a 401.
@@ -370,8 +389,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "civic311 staff API",
-    "DESCRIPTION": "For staff tools: departments, services, service requests and their history. "
-                   "See docs/staff-api.md.",
+    "DESCRIPTION": "For staff tools: departments, services, service requests and their history. See docs/staff-api.md.",
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {"StatusEnum": "civic311.service_requests.lifecycle.Status"},

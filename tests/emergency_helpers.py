@@ -11,14 +11,17 @@ from civic311.emergencies import services
 from civic311.emergencies.models import Emergency
 
 
-def declare(jurisdiction, actor, *, start: dt.datetime | None = None, hours: float = 24, now=None,
-            **changes) -> Emergency:
+def declare(
+    jurisdiction, actor, *, start: dt.datetime | None = None, hours: float = 24, now=None, **changes
+) -> Emergency:
     start = start or timezone.now()
     fields = {
         "kind": Emergency.Kind.SNOW,
         "title": {"en": "Snow emergency", "es": "Emergencia de nieve"},
-        "banner": {"en": "Move your car off snow emergency routes.",
-                   "es": "Retire su auto de las rutas de emergencia de nieve."},
+        "banner": {
+            "en": "Move your car off snow emergency routes.",
+            "es": "Retire su auto de las rutas de emergencia de nieve.",
+        },
         "agent_script": {"en": "Tell callers to move their cars off snow emergency routes."},
         "message": "Snow emergency from 6 pm: move cars off snow emergency routes. phila.gov/snow",
         "starts_at": start,

@@ -23,8 +23,9 @@ def box(min_long: float, min_lat: float, max_long: float, max_lat: float) -> dic
     """A GeoJSON polygon for a rectangle."""
     return {
         "type": "Polygon",
-        "coordinates": [[[min_long, min_lat], [max_long, min_lat], [max_long, max_lat],
-                         [min_long, max_lat], [min_long, min_lat]]],
+        "coordinates": [
+            [[min_long, min_lat], [max_long, min_lat], [max_long, max_lat], [min_long, max_lat], [min_long, min_lat]]
+        ],
     }
 
 
@@ -149,11 +150,14 @@ class RequesterFactory(factory.django.DjangoModelFactory):
     email = "pat@example.org"
 
 
-def select_attribute(service: Service, code: str, keys: list[str], *, required: bool = False,
-                     multi: bool = False) -> ServiceAttribute:
+def select_attribute(
+    service: Service, code: str, keys: list[str], *, required: bool = False, multi: bool = False
+) -> ServiceAttribute:
     """A single- or multi-value list question with the given keys (names are the keys capitalised)."""
     attribute = ServiceAttributeFactory(
-        service=service, code=code, required=required,
+        service=service,
+        code=code,
+        required=required,
         datatype=ServiceAttribute.Datatype.MULTIVALUELIST if multi else ServiceAttribute.Datatype.SINGLEVALUELIST,
     )
     for order, key in enumerate(keys):
@@ -161,8 +165,7 @@ def select_attribute(service: Service, code: str, keys: list[str], *, required: 
     return attribute
 
 
-def filed_request(service: Service | None = None, *, now: dt.datetime | None = None,
-                  **report_fields) -> ServiceRequest:
+def filed_request(service: Service | None = None, *, now: dt.datetime | None = None, **report_fields) -> ServiceRequest:
     """A request filed through the real intake rule (no shortcuts), at City Hall unless told otherwise;
     filed `now` (default: the clock's now)."""
     from civic311.service_requests import services as requests
@@ -195,8 +198,9 @@ def staff_in_role(role: str, department=None, **fields):
     return with_role(StaffFactory(**fields), role, department)
 
 
-def jpeg(name: str = "photo.jpg", size: tuple[int, int] = (64, 48),
-         color: tuple[int, int, int] = (120, 80, 40)) -> SimpleUploadedFile:
+def jpeg(
+    name: str = "photo.jpg", size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (120, 80, 40)
+) -> SimpleUploadedFile:
     """An upload of a real JPEG photo of one colour."""
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="JPEG")

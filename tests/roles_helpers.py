@@ -39,10 +39,17 @@ class World:
         if kind == "nobody (anonymous)":
             return AnonymousUser()
         fields = {"username": kind.split()[0] + "-subject", "is_superuser": kind == "superuser"}
-        role = {"agent": R.AGENT, "supervisor": R.SUPERVISOR, "department staff": R.DEPARTMENT_STAFF,
-                "department manager": R.DEPARTMENT_MANAGER, "surveyor": R.SURVEYOR,
-                "community staff": R.COMMUNITY_STAFF, "leadership": R.LEADERSHIP, "admin": R.ADMIN,
-                "inactive agent": R.AGENT}.get(kind)
+        role = {
+            "agent": R.AGENT,
+            "supervisor": R.SUPERVISOR,
+            "department staff": R.DEPARTMENT_STAFF,
+            "department manager": R.DEPARTMENT_MANAGER,
+            "surveyor": R.SURVEYOR,
+            "community staff": R.COMMUNITY_STAFF,
+            "leadership": R.LEADERSHIP,
+            "admin": R.ADMIN,
+            "inactive agent": R.AGENT,
+        }.get(kind)
         user = StaffFactory(**fields) if role is None else staff_in_role(role, self.streets, **fields)
         if kind == "inactive agent":
             User.objects.filter(pk=user.pk).update(is_active=False)

@@ -36,8 +36,13 @@ def free_port() -> int:
     return free_ports(1)[0]
 
 
-def wait_until(ready: Callable[[], bool], *, process: subprocess.Popen | None = None, log: Path | None = None,
-               what: str = "the server") -> None:
+def wait_until(
+    ready: Callable[[], bool],
+    *,
+    process: subprocess.Popen | None = None,
+    log: Path | None = None,
+    what: str = "the server",
+) -> None:
     """Poll `ready()` until it is true; fail at once if `process` has exited (with the end of its log)."""
     guard = time.monotonic() + HANG_GUARD
     while not ready():
@@ -51,6 +56,7 @@ def wait_until(ready: Callable[[], bool], *, process: subprocess.Popen | None = 
 
 def answers(url: str) -> Callable[[], bool]:
     """A `ready` for `wait_until`: the URL answers 200."""
+
     def check() -> bool:
         with contextlib.suppress(requests.RequestException):
             return requests.get(url, timeout=5).status_code == 200

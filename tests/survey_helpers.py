@@ -17,25 +17,47 @@ from .factories import JurisdictionFactory, ServiceFactory, StaffFactory, with_r
 UTC = dt.UTC
 Y, N = True, False  # yes and no, as the hand-worked month below writes them
 
-SIX_ANSWERS = {"explained": "yes", "informed": "yes", "timely": "no", "satisfied": "yes",
-               "feedback": "Quick and kind.", "contact": {"name": "", "phone": "", "email": ""}}
+SIX_ANSWERS = {
+    "explained": "yes",
+    "informed": "yes",
+    "timely": "no",
+    "satisfied": "yes",
+    "feedback": "Quick and kind.",
+    "contact": {"name": "", "phone": "", "email": ""},
+}
 
 
-def contact(jurisdiction, *, ended_ago: dt.timedelta = dt.timedelta(hours=1), consent: bool | None = True,
-            phone: str = "215-555-0101", customer=None, agent=None, service=None, channel=Channel.PHONE,
-            now: dt.datetime | None = None) -> Contact:
+def contact(
+    jurisdiction,
+    *,
+    ended_ago: dt.timedelta = dt.timedelta(hours=1),
+    consent: bool | None = True,
+    phone: str = "215-555-0101",
+    customer=None,
+    agent=None,
+    service=None,
+    channel=Channel.PHONE,
+    now: dt.datetime | None = None,
+) -> Contact:
     """A finished contact (information given) that ended `ended_ago` before now."""
     ended = (now or timezone.now()) - ended_ago
     return Contact.objects.create(
-        jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.INFORMATION,
-        service=service or ServiceFactory(jurisdiction=jurisdiction), agent=agent or StaffFactory(),
-        customer=customer, callback_phone=phone, survey_consent=consent,
-        started_at=ended - dt.timedelta(minutes=4), ended_at=ended,
+        jurisdiction=jurisdiction,
+        channel=channel,
+        outcome=Contact.Outcome.INFORMATION,
+        service=service or ServiceFactory(jurisdiction=jurisdiction),
+        agent=agent or StaffFactory(),
+        customer=customer,
+        callback_phone=phone,
+        survey_consent=consent,
+        started_at=ended - dt.timedelta(minutes=4),
+        ended_at=ended,
     )
 
 
-def customer(jurisdiction, first="Philomena", last="Quackenbush", email="philomena.q@example.org",
-             address="4321 Zebrawood Lane") -> Customer:
+def customer(
+    jurisdiction, first="Philomena", last="Quackenbush", email="philomena.q@example.org", address="4321 Zebrawood Lane"
+) -> Customer:
     person = Customer.objects.create(jurisdiction=jurisdiction, first_name=first, last_name=last, consent_survey=True)
     CustomerEmail.objects.create(customer=person, email=email, is_primary=True)
     CustomerAddress.objects.create(customer=person, address=address, is_primary=True)
@@ -45,8 +67,9 @@ def customer(jurisdiction, first="Philomena", last="Quackenbush", email="philome
 def surveyor(*, trained: bool = True, **fields):
     user = with_role(StaffFactory(**fields), StaffRole.SURVEYOR)
     if trained:
-        SurveyorTraining.objects.create(user=user, course="Survey calls 101",
-                                        completed_on=timezone.localdate() - dt.timedelta(days=30))
+        SurveyorTraining.objects.create(
+            user=user, course="Survey calls 101", completed_on=timezone.localdate() - dt.timedelta(days=30)
+        )
     return user
 
 
@@ -91,33 +114,64 @@ class Month:
         at = dt.datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
         self.survey(self.ann, Channel.PHONE, (Y, Y, Y, Y), "Great help", at)
         self.survey(self.ann, Channel.PHONE, (Y, Y, N, Y), "", at + dt.timedelta(hours=1))
-        self.survey(self.bob, Channel.EMAIL, (Y, N, N, N), "=HYPERLINK(\"http://x\")", at + dt.timedelta(days=1))
+        self.survey(self.bob, Channel.EMAIL, (Y, N, N, N), '=HYPERLINK("http://x")', at + dt.timedelta(days=1))
         self.survey(self.cat, Channel.WALK_IN, (Y, Y, Y, Y), "", at + dt.timedelta(days=2))
         self.survey(self.cat, Channel.PHONE, (N, N, Y, N), "Too slow", at + dt.timedelta(days=3))
-        self.survey(self.dan, Channel.PHONE, (Y, Y, Y, Y), "  ", dt.datetime(2026, 12, 1, 4, 30, tzinfo=UTC),
-                    contact_details={"name": "Zebediah Quux", "phone": "215-555-0199", "email": ""})
-        self.survey(self.ann, Channel.PHONE, (Y, Y, Y, N), "October words", dt.datetime(2026, 11, 1, 3, 30,
-                                                                                         tzinfo=UTC))
+        self.survey(
+            self.dan,
+            Channel.PHONE,
+            (Y, Y, Y, Y),
+            "  ",
+            dt.datetime(2026, 12, 1, 4, 30, tzinfo=UTC),
+            contact_details={"name": "Zebediah Quux", "phone": "215-555-0199", "email": ""},
+        )
+        self.survey(self.ann, Channel.PHONE, (Y, Y, Y, N), "October words", dt.datetime(2026, 11, 1, 3, 30, tzinfo=UTC))
         for outcome in (Response.Outcome.NO_ANSWER, Response.Outcome.DECLINED):
-            Response.objects.create(jurisdiction=jurisdiction, version=self.version, contact_channel=Channel.PHONE,
-                                    agent=self.ann, team=self.blue, outcome=outcome, finished_at=at)
+            Response.objects.create(
+                jurisdiction=jurisdiction,
+                version=self.version,
+                contact_channel=Channel.PHONE,
+                agent=self.ann,
+                team=self.blue,
+                outcome=outcome,
+                finished_at=at,
+            )
         elsewhere = JurisdictionFactory(slug="elsewhere", name="Elsewhere", jurisdiction_id="elsewhere.gov")
         other_version = services.ensure_baseline(elsewhere)
-        other = Response.objects.create(jurisdiction=elsewhere, version=other_version, agent=self.ann,
-                                        outcome=Response.Outcome.COMPLETED, finished_at=at)
+        other = Response.objects.create(
+            jurisdiction=elsewhere,
+            version=other_version,
+            agent=self.ann,
+            outcome=Response.Outcome.COMPLETED,
+            finished_at=at,
+        )
         Answer.objects.create(response=other, question=other_version.questions.get(code="satisfied"), value=False)
         fixed_version = fixed.ensure_fixed_survey(jurisdiction)
         for answer in (True, False):
-            response = Response.objects.create(jurisdiction=jurisdiction, version=fixed_version, channel="email",
-                                               outcome=Response.Outcome.COMPLETED, finished_at=at)
-            Answer.objects.create(response=response, question=fixed_version.questions.get(code=fixed.FIXED),
-                                  value=answer)
+            response = Response.objects.create(
+                jurisdiction=jurisdiction,
+                version=fixed_version,
+                channel="email",
+                outcome=Response.Outcome.COMPLETED,
+                finished_at=at,
+            )
+            Answer.objects.create(
+                response=response, question=fixed_version.questions.get(code=fixed.FIXED), value=answer
+            )
         deadline = at + dt.timedelta(days=2)
-        FollowUpTask.objects.create(jurisdiction=jurisdiction, owner=self.sue, deadline=deadline, words="Cold",
-                                    created_at=at, state=FollowUpTask.State.RESOLVED, resolution="Called back",
-                                    resolved_at=at + dt.timedelta(days=1))
-        FollowUpTask.objects.create(jurisdiction=jurisdiction, owner=self.sue, deadline=deadline, words="Angry",
-                                    created_at=at)
+        FollowUpTask.objects.create(
+            jurisdiction=jurisdiction,
+            owner=self.sue,
+            deadline=deadline,
+            words="Cold",
+            created_at=at,
+            state=FollowUpTask.State.RESOLVED,
+            resolution="Called back",
+            resolved_at=at + dt.timedelta(days=1),
+        )
+        FollowUpTask.objects.create(
+            jurisdiction=jurisdiction, owner=self.sue, deadline=deadline, words="Angry", created_at=at
+        )
 
     def agent(self, name, team):
         user = with_role(StaffFactory(username=name, first_name=name.title(), last_name="Agent"), StaffRole.AGENT)
@@ -127,12 +181,20 @@ class Month:
 
     def survey(self, agent, channel, yes_no, feedback, finished_at, contact_details=None):
         response = Response.objects.create(
-            jurisdiction=self.jurisdiction, version=self.version, contact_channel=channel, agent=agent,
-            team=agent.team, outcome=Response.Outcome.COMPLETED, started_at=finished_at, finished_at=finished_at)
+            jurisdiction=self.jurisdiction,
+            version=self.version,
+            contact_channel=channel,
+            agent=agent,
+            team=agent.team,
+            outcome=Response.Outcome.COMPLETED,
+            started_at=finished_at,
+            finished_at=finished_at,
+        )
         values = dict(zip(("explained", "informed", "timely", "satisfied"), yes_no, strict=True))
         values["feedback"] = feedback
         if contact_details:
             values["contact"] = contact_details
-        Answer.objects.bulk_create([Answer(response=response, question=self.questions[code], value=value)
-                                    for code, value in values.items()])
+        Answer.objects.bulk_create(
+            [Answer(response=response, question=self.questions[code], value=value) for code, value in values.items()]
+        )
         return response

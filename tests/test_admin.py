@@ -39,16 +39,21 @@ def grant(user, *codenames: str):
 @pytest.fixture
 def agent(department):
     """Department staff who may see and work their department's requests, and nothing more."""
-    user = grant(StaffFactory(username="agent"), "requests.view_servicerequest", "requests.change_servicerequest",
-                 "requests.delete_servicerequest")
+    user = grant(
+        StaffFactory(username="agent"),
+        "requests.view_servicerequest",
+        "requests.change_servicerequest",
+        "requests.delete_servicerequest",
+    )
     return with_role(user, StaffRole.DEPARTMENT_STAFF, department)
 
 
 @pytest.fixture
 def viewer(db):
     """An agent holding only the view permission: sees every request, works none."""
-    return grant(with_role(StaffFactory(username="viewer"), StaffRole.AGENT, with_group=False),
-                 "requests.view_servicerequest")
+    return grant(
+        with_role(StaffFactory(username="viewer"), StaffRole.AGENT, with_group=False), "requests.view_servicerequest"
+    )
 
 
 @pytest.fixture
@@ -64,8 +69,9 @@ def agent_client(client, agent):
 
 @pytest.fixture
 def filed(service, center_city):
-    return filed_request(service, first_name="Pat", last_name="Resident", email="pat@example.org",
-                         address="1400 John F Kennedy Blvd")
+    return filed_request(
+        service, first_name="Pat", last_name="Resident", email="pat@example.org", address="1400 John F Kennedy Blvd"
+    )
 
 
 def change_url(service_request: ServiceRequest) -> str:
@@ -86,13 +92,29 @@ CHANGELIST = "/admin/requests/servicerequest/"
 def inline_management_data(service_request: ServiceRequest) -> dict:
     """What the change form posts for its (read-only) inlines."""
     data = {}
-    for prefix, count in (("history", service_request.history.count()), ("photos", service_request.photos.count()),
-                          ("contacts", service_request.contacts.count())):
-        data.update({f"{prefix}-TOTAL_FORMS": count, f"{prefix}-INITIAL_FORMS": count,
-                     f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 0})
-        data.update({f"{prefix}-{index}-id": pk for index, pk in enumerate(
-            getattr(service_request, prefix).order_by("created_at" if prefix != "contacts" else "-started_at", "pk")
-            .values_list("pk", flat=True))})
+    for prefix, count in (
+        ("history", service_request.history.count()),
+        ("photos", service_request.photos.count()),
+        ("contacts", service_request.contacts.count()),
+    ):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": count,
+                f"{prefix}-INITIAL_FORMS": count,
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 0,
+            }
+        )
+        data.update(
+            {
+                f"{prefix}-{index}-id": pk
+                for index, pk in enumerate(
+                    getattr(service_request, prefix)
+                    .order_by("created_at" if prefix != "contacts" else "-started_at", "pk")
+                    .values_list("pk", flat=True)
+                )
+            }
+        )
     return data
 
 
@@ -126,30 +148,40 @@ def test_the_changelist_filters_search_and_overdue_column(agent_client, filed, s
     ServiceRequest.objects.filter(pk=filed.pk).update(expected_at=filed.requested_at.replace(year=2000))
     html = agent_client.get(CHANGELIST, {"overdue": "yes"}).content.decode()
     assert filed.tracking_number in html and other.tracking_number not in html
-    for params in ({"status__exact": "new"}, {"channel__exact": "web"}, {"hazard__exact": "1"},
-                   {"is_private__exact": "0"}, {"service__group__id__exact": service.group_id},
-                   {"department__id__exact": service.department_id}, {"requested_at__year": "2024"}):
+    for params in (
+        {"status__exact": "new"},
+        {"channel__exact": "web"},
+        {"hazard__exact": "1"},
+        {"is_private__exact": "0"},
+        {"service__group__id__exact": service.group_id},
+        {"department__id__exact": service.department_id},
+        {"requested_at__year": "2024"},
+    ):
         assert agent_client.get(CHANGELIST, params).status_code == 200
 
 
-def test_the_changelist_does_a_bounded_number_of_queries(agent_client, service, center_city,
-                                                         django_assert_max_num_queries):
+def test_the_changelist_does_a_bounded_number_of_queries(
+    agent_client, service, center_city, django_assert_max_num_queries
+):
     other_service = ServiceFactory(jurisdiction=service.jurisdiction, department=service.department)
     NeighborhoodFactory(jurisdiction=service.jurisdiction, boundary=box(-75.14, 39.96, -75.10, 39.99))
     for number in range(50):
-        filed_request(service if number % 2 else other_service,
-                      **({"lat": "39.97", "long": "-75.12"} if number % 3 else {}))
+        filed_request(
+            service if number % 2 else other_service, **({"lat": "39.97", "long": "-75.12"} if number % 3 else {})
+        )
     with django_assert_max_num_queries(15):
         response = agent_client.get(CHANGELIST)
     assert response.status_code == 200
     assert response.content.decode().count('class="field-tracking_number"') == 50
 
 
-def test_the_change_page_shows_answers_by_name_and_hides_the_requester_from_staff(client, agent, superuser,
-                                                                                   service, center_city):
+def test_the_change_page_shows_answers_by_name_and_hides_the_requester_from_staff(
+    client, agent, superuser, service, center_city
+):
     select_attribute(service, "size", ["small", "large"])
-    service_request = filed_request(service, first_name="Pat", last_name="Resident", email="pat@example.org",
-                                    answers={"size": "large"})
+    service_request = filed_request(
+        service, first_name="Pat", last_name="Resident", email="pat@example.org", answers={"size": "large"}
+    )
     client.force_login(agent)
     html = client.get(change_url(service_request)).content.decode()
     assert "Large" in html
@@ -163,8 +195,9 @@ def test_the_change_page_shows_answers_by_name_and_hides_the_requester_from_staf
 
 
 def test_a_legal_transition_changes_the_status_and_records_who(agent_client, agent, filed):
-    response = agent_client.post(status_url(filed), {"to_status": "acknowledged", "internal_note": "On the list."},
-                                 follow=True)
+    response = agent_client.post(
+        status_url(filed), {"to_status": "acknowledged", "internal_note": "On the list."}, follow=True
+    )
     assert response.redirect_chain[-1][0] == change_url(filed)
     assert "Status changed from “New” to “Acknowledged”." in response.content.decode()
     filed.refresh_from_db()
@@ -234,8 +267,9 @@ def test_a_duplicate_points_at_the_original(agent_client, agent, service, center
     original, copy, another = (filed_request(service) for _ in range(3))
     services.change_status(copy, Status.DUPLICATE, actor=agent, duplicate_of=original)
 
-    response = agent_client.post(status_url(another), {"to_status": "duplicate",
-                                                       "duplicate_of": f"#{copy.tracking_number}"})
+    response = agent_client.post(
+        status_url(another), {"to_status": "duplicate", "duplicate_of": f"#{copy.tracking_number}"}
+    )
     assert response.status_code == 302
     another.refresh_from_db()
     assert another.status == Status.DUPLICATE
@@ -255,11 +289,21 @@ def test_a_duplicate_needs_a_known_request(agent_client, filed):
 def test_the_change_form_cannot_write_lifecycle_fields(agent_client, agent, filed):
     page = agent_client.get(change_url(filed)).content.decode()
     assert 'name="status"' not in page and 'name="tracking_number"' not in page
-    response = agent_client.post(change_url(filed), {
-        "description": "Two mattresses and a sofa.", "address": filed.address, "zipcode": "",
-        "status": "closed", "status_notes": "Sneaky", "tracking_number": "1", "closed_at": "2024-01-01 10:00",
-        "assignee": agent.pk, "is_private": "on", **inline_management_data(filed),
-    })
+    response = agent_client.post(
+        change_url(filed),
+        {
+            "description": "Two mattresses and a sofa.",
+            "address": filed.address,
+            "zipcode": "",
+            "status": "closed",
+            "status_notes": "Sneaky",
+            "tracking_number": "1",
+            "closed_at": "2024-01-01 10:00",
+            "assignee": agent.pk,
+            "is_private": "on",
+            **inline_management_data(filed),
+        },
+    )
     assert response.status_code == 302
     filed.refresh_from_db()
     assert (filed.status, filed.status_notes, filed.tracking_number) == (Status.NEW, "", "10000001")
@@ -271,9 +315,15 @@ def test_the_change_form_cannot_write_lifecycle_fields(agent_client, agent, file
 
 
 def test_the_change_form_checks_details_with_the_intake_rules(agent_client, filed):
-    response = agent_client.post(change_url(filed), {
-        "description": "x" * 4001, "address": filed.address, "zipcode": "ABCDE", **inline_management_data(filed),
-    })
+    response = agent_client.post(
+        change_url(filed),
+        {
+            "description": "x" * 4001,
+            "address": filed.address,
+            "zipcode": "ABCDE",
+            **inline_management_data(filed),
+        },
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "The description can be at most 4000 characters; it has 4001." in html
@@ -283,12 +333,19 @@ def test_the_change_form_checks_details_with_the_intake_rules(agent_client, file
 
 
 def test_marking_a_request_hazardous_in_the_admin_alerts_its_department(
-        agent_client, filed, mailoutbox, django_capture_on_commit_callbacks):
+    agent_client, filed, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = agent_client.post(change_url(filed), {
-            "description": filed.description, "address": filed.address, "zipcode": "", "hazard": "on",
-            **inline_management_data(filed),
-        })
+        response = agent_client.post(
+            change_url(filed),
+            {
+                "description": filed.description,
+                "address": filed.address,
+                "zipcode": "",
+                "hazard": "on",
+                **inline_management_data(filed),
+            },
+        )
     assert response.status_code == 302
     filed.refresh_from_db()
     assert filed.hazard
@@ -299,9 +356,14 @@ def test_marking_a_request_hazardous_in_the_admin_alerts_its_department(
 def test_bulk_acknowledge_goes_through_the_service_and_reports_refusals(agent_client, agent, service, center_city):
     first, second, closed = (filed_request(service) for _ in range(3))
     services.change_status(closed, Status.CLOSED, actor=agent, public_reason="Issue Resolved")
-    response = agent_client.post(CHANGELIST, {
-        "action": "acknowledge", "_selected_action": [first.pk, second.pk, closed.pk],
-    }, follow=True)
+    response = agent_client.post(
+        CHANGELIST,
+        {
+            "action": "acknowledge",
+            "_selected_action": [first.pk, second.pk, closed.pk],
+        },
+        follow=True,
+    )
     html = response.content.decode()
     assert "Acknowledged 2 requests." in html
     assert f"#{closed.tracking_number}: A request that is “Closed” cannot become “Acknowledged”" in html
@@ -405,38 +467,63 @@ def test_contacts_are_read_only_and_hide_the_requester(client, agent, superuser,
 def test_catalogue_and_places_pages_render(client, superuser, service, center_city):
     attribute = select_attribute(service, "size", ["small", "large"])
     client.force_login(superuser)
-    for url in ("/admin/", "/admin/catalogue/service/", f"/admin/catalogue/service/{service.pk}/change/",
-                f"/admin/catalogue/serviceattribute/{attribute.pk}/change/", "/admin/catalogue/department/",
-                "/admin/catalogue/servicegroup/", "/admin/catalogue/routingrule/add/",
-                f"/admin/jurisdictions/jurisdiction/{service.jurisdiction_id}/change/",
-                f"/admin/jurisdictions/neighborhood/{center_city.pk}/change/", "/admin/jurisdictions/holiday/",
-                "/admin/people/user/", "/admin/people/user/add/", "/admin/requests/contact/"):
+    for url in (
+        "/admin/",
+        "/admin/catalogue/service/",
+        f"/admin/catalogue/service/{service.pk}/change/",
+        f"/admin/catalogue/serviceattribute/{attribute.pk}/change/",
+        "/admin/catalogue/department/",
+        "/admin/catalogue/servicegroup/",
+        "/admin/catalogue/routingrule/add/",
+        f"/admin/jurisdictions/jurisdiction/{service.jurisdiction_id}/change/",
+        f"/admin/jurisdictions/neighborhood/{center_city.pk}/change/",
+        "/admin/jurisdictions/holiday/",
+        "/admin/people/user/",
+        "/admin/people/user/add/",
+        "/admin/requests/contact/",
+    ):
         assert client.get(url).status_code == 200, url
 
 
 def test_the_admin_runs_the_model_rules(client, superuser, service, center_city):
     client.force_login(superuser)
-    response = client.post(f"/admin/jurisdictions/neighborhood/{center_city.pk}/change/", {
-        "jurisdiction": center_city.jurisdiction_id, "name": "Center City", "slug": "center-city",
-        "boundary": '{"type": "Point", "coordinates": [-75.16, 39.95]}',
-    })
+    response = client.post(
+        f"/admin/jurisdictions/neighborhood/{center_city.pk}/change/",
+        {
+            "jurisdiction": center_city.jurisdiction_id,
+            "name": "Center City",
+            "slug": "center-city",
+            "boundary": '{"type": "Point", "coordinates": [-75.16, 39.95]}',
+        },
+    )
     assert response.status_code == 200
     assert "The boundary must be a valid Polygon or MultiPolygon." in response.content.decode()
 
-    response = client.post(f"/admin/catalogue/servicegroup/{service.group_id}/change/", {
-        "jurisdiction": service.jurisdiction_id, "name": service.group.name, "order": 0,
-        "translations": '{"es": {"nmae": "Basura"}}',
-    })
+    response = client.post(
+        f"/admin/catalogue/servicegroup/{service.group_id}/change/",
+        {
+            "jurisdiction": service.jurisdiction_id,
+            "name": service.group.name,
+            "order": 0,
+            "translations": '{"es": {"nmae": "Basura"}}',
+        },
+    )
     assert response.status_code == 200
     assert "cannot be translated here" in response.content.decode()
 
 
 def test_staff_are_created_with_a_department(client, superuser, department):
     client.force_login(superuser)
-    response = client.post("/admin/people/user/add/", {
-        "username": "newbie", "usable_password": "true", "password1": "a long passphrase 42",
-        "password2": "a long passphrase 42", "department": department.pk,
-    })
+    response = client.post(
+        "/admin/people/user/add/",
+        {
+            "username": "newbie",
+            "usable_password": "true",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+            "department": department.pk,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     from civic311.people.models import User
 
@@ -446,13 +533,27 @@ def test_staff_are_created_with_a_department(client, superuser, department):
 def test_a_new_jurisdiction_with_a_missing_bound_gets_a_form_error(client, superuser):
     client.force_login(superuser)
     client.raise_request_exception = False
-    response = client.post("/admin/jurisdictions/jurisdiction/add/", {
-        "name": "Camden", "slug": "camden", "jurisdiction_id": "camden.gov", "time_zone": "America/New_York",
-        "min_lat": "", "max_lat": "40", "min_long": "-75.2", "max_long": "-75.0",
-        "business_day_start": "08:30", "business_day_end": "17:00", "intake_cutoff": "14:00",
-        "working_weekdays": "0,1,2,3,4", "holidays-TOTAL_FORMS": 0, "holidays-INITIAL_FORMS": 0,
-        "holidays-MIN_NUM_FORMS": 0, "holidays-MAX_NUM_FORMS": 1000,
-    })
+    response = client.post(
+        "/admin/jurisdictions/jurisdiction/add/",
+        {
+            "name": "Camden",
+            "slug": "camden",
+            "jurisdiction_id": "camden.gov",
+            "time_zone": "America/New_York",
+            "min_lat": "",
+            "max_lat": "40",
+            "min_long": "-75.2",
+            "max_long": "-75.0",
+            "business_day_start": "08:30",
+            "business_day_end": "17:00",
+            "intake_cutoff": "14:00",
+            "working_weekdays": "0,1,2,3,4",
+            "holidays-TOTAL_FORMS": 0,
+            "holidays-INITIAL_FORMS": 0,
+            "holidays-MIN_NUM_FORMS": 0,
+            "holidays-MAX_NUM_FORMS": 1000,
+        },
+    )
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
 
@@ -464,10 +565,17 @@ def test_a_routing_rule_cannot_send_requests_to_another_citys_department(client,
     elsewhere = DepartmentFactory(jurisdiction=camden)
     neighborhood = NeighborhoodFactory(jurisdiction=service.jurisdiction)
     client.force_login(superuser)
-    response = client.post("/admin/catalogue/routingrule/add/", {
-        "service": service.pk, "order": 0, "kind": "neighborhood", "neighborhood": neighborhood.pk,
-        "department": elsewhere.pk, "translations": "{}",
-    })
+    response = client.post(
+        "/admin/catalogue/routingrule/add/",
+        {
+            "service": service.pk,
+            "order": 0,
+            "kind": "neighborhood",
+            "neighborhood": neighborhood.pk,
+            "department": elsewhere.pk,
+            "translations": "{}",
+        },
+    )
     assert response.status_code == 200
     assert "This belongs to another jurisdiction than the service." in response.content.decode()
     # On the service's own page only its city's departments are offered.
@@ -488,13 +596,25 @@ def test_staff_with_the_permission_log_an_information_request_through_the_servic
     clerk = grant(StaffFactory(username="clerk"), "requests.add_contact", "requests.view_contact")
     client.force_login(clerk)
     info = ServiceFactory(jurisdiction=jurisdiction, code="SR-IR01", name="Information Request", kind="information")
-    response = client.post(CONTACT_ADD, {"jurisdiction": jurisdiction.pk, "channel": "phone",
-                                         "outcome": "information", "service": info.pk,
-                                         "summary": "  Trash goes out by 7 a.m. on Tuesdays.  "})
+    response = client.post(
+        CONTACT_ADD,
+        {
+            "jurisdiction": jurisdiction.pk,
+            "channel": "phone",
+            "outcome": "information",
+            "service": info.pk,
+            "summary": "  Trash goes out by 7 a.m. on Tuesdays.  ",
+        },
+    )
     assert response.status_code == 302
     contact = Contact.objects.get()
     assert (contact.outcome, contact.channel, contact.agent, contact.service, contact.summary) == (
-        "information", "phone", clerk, info, "Trash goes out by 7 a.m. on Tuesdays.")
+        "information",
+        "phone",
+        clerk,
+        info,
+        "Trash goes out by 7 a.m. on Tuesdays.",
+    )
     assert contact.service_request is None and contact.started_at is not None
 
 
@@ -502,12 +622,15 @@ def test_an_information_request_needs_the_answer_and_an_information_outcome(clie
     from civic311.service_requests.models import Contact
 
     client.force_login(grant(StaffFactory(username="clerk"), "requests.add_contact", "requests.view_contact"))
-    response = client.post(CONTACT_ADD, {"jurisdiction": jurisdiction.pk, "channel": "phone",
-                                         "outcome": "information", "summary": "   "})
+    response = client.post(
+        CONTACT_ADD, {"jurisdiction": jurisdiction.pk, "channel": "phone", "outcome": "information", "summary": "   "}
+    )
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
-    response = client.post(CONTACT_ADD, {"jurisdiction": jurisdiction.pk, "channel": "phone",
-                                         "outcome": "service_request", "summary": "Filed it"})
+    response = client.post(
+        CONTACT_ADD,
+        {"jurisdiction": jurisdiction.pk, "channel": "phone", "outcome": "service_request", "summary": "Filed it"},
+    )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not Contact.objects.exists()
 
@@ -586,10 +709,16 @@ def test_a_questions_choices_are_edited_on_the_services_own_page(client, superus
     # Rename a choice, add a third, translate it, and save the page once.
     names = {data[f"attributes-0-values-{index}-key"]: index for index in range(2)}
     data[f"attributes-0-values-{names['large']}-name"] = "Large (bigger than a sofa)"
-    data.update({"attributes-0-values-TOTAL_FORMS": "3", "attributes-0-values-2-key": "huge",
-                 "attributes-0-values-2-name": "Huge", "attributes-0-values-2-order": "3",
-                 "attributes-0-values-2-translations": '{"es": {"name": "Enorme"}}',
-                 "attributes-0-values-2-attribute": str(attribute.pk)})
+    data.update(
+        {
+            "attributes-0-values-TOTAL_FORMS": "3",
+            "attributes-0-values-2-key": "huge",
+            "attributes-0-values-2-name": "Huge",
+            "attributes-0-values-2-order": "3",
+            "attributes-0-values-2-translations": '{"es": {"name": "Enorme"}}',
+            "attributes-0-values-2-attribute": str(attribute.pk),
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 302, re.findall(r'class="errorlist[^"]*">(.*?)</ul>', response.content.decode())
     values = {value.key: value for value in attribute.values.all()}
@@ -603,10 +732,17 @@ def test_a_bad_choice_on_the_services_page_is_shown_there_and_nothing_is_saved(c
     client.force_login(superuser)
     url = f"/admin/catalogue/service/{service.pk}/change/"
     data = form_values(client.get(url).content.decode())
-    data.update({"name": "Renamed", "attributes-0-values-TOTAL_FORMS": "3", "attributes-0-values-2-key": "huge",
-                 "attributes-0-values-2-name": "Huge", "attributes-0-values-2-order": "3",
-                 "attributes-0-values-2-translations": '{"es": {"nmae": "Enorme"}}',
-                 "attributes-0-values-2-attribute": str(attribute.pk)})
+    data.update(
+        {
+            "name": "Renamed",
+            "attributes-0-values-TOTAL_FORMS": "3",
+            "attributes-0-values-2-key": "huge",
+            "attributes-0-values-2-name": "Huge",
+            "attributes-0-values-2-order": "3",
+            "attributes-0-values-2-translations": '{"es": {"nmae": "Enorme"}}',
+            "attributes-0-values-2-attribute": str(attribute.pk),
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 200
     assert "cannot be translated here" in response.content.decode()
@@ -625,8 +761,9 @@ def camden(db):
     return city
 
 
-def test_pickers_name_the_jurisdiction_and_a_citys_page_offers_only_its_own(client, superuser, service, camden,
-                                                                            center_city):
+def test_pickers_name_the_jurisdiction_and_a_citys_page_offers_only_its_own(
+    client, superuser, service, camden, center_city
+):
     from .factories import ServiceGroupFactory
 
     ServiceGroupFactory(jurisdiction=service.jurisdiction, name="Sanitation")
@@ -634,13 +771,15 @@ def test_pickers_name_the_jurisdiction_and_a_citys_page_offers_only_its_own(clie
     # Where the object has no city yet, the same-named departments are told apart by their jurisdiction.
     staff_page = client.get("/admin/people/user/add/").content.decode()
     assert {"Streets Department (phila.gov)", "Streets Department (camden.gov)"} <= set(
-        select_options(staff_page, "department"))
+        select_options(staff_page, "department")
+    )
     new_service = client.get("/admin/catalogue/service/add/").content.decode()
     assert {"Sanitation (phila.gov)", "Sanitation (camden.gov)"} <= set(select_options(new_service, "group"))
     # On Philadelphia's service, only Philadelphia's are offered, still named.
     page = client.get(f"/admin/catalogue/service/{service.pk}/change/").content.decode()
     assert [option for option in select_options(page, "department") if "Streets" in option] == [
-        "Streets Department (phila.gov)"]
+        "Streets Department (phila.gov)"
+    ]
     assert "Sanitation (camden.gov)" not in select_options(page, "group")
     assert "Center City (phila.gov)" in select_options(page, "routing_rules-__prefix__-neighborhood")
     assert "Center City (camden.gov)" not in select_options(page, "routing_rules-__prefix__-neighborhood")

@@ -49,8 +49,9 @@ def test_every_admin_list_and_add_page_has_the_policy_and_nothing_inline(client,
         assert_nothing_inline(response, url)
 
 
-def test_a_requests_change_page_with_its_photos_and_workflow_has_nothing_inline(client, superuser, service,
-                                                                                  center_city):
+def test_a_requests_change_page_with_its_photos_and_workflow_has_nothing_inline(
+    client, superuser, service, center_city
+):
     service_request = filed_request(service, photos=[jpeg()])
     url = reverse("admin:requests_servicerequest_change", args=[service_request.pk])
     response = client.get(url)

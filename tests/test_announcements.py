@@ -33,8 +33,9 @@ NOW = dt.datetime(2026, 3, 4, 15, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def forwarded_service(service, department):
-    system = WorkOrderSystem.objects.create(department=department, name="Streets Work Orders",
-                                            endpoint="http://127.0.0.1:9/georeport/v2/", api_key="k")
+    system = WorkOrderSystem.objects.create(
+        department=department, name="Streets Work Orders", endpoint="http://127.0.0.1:9/georeport/v2/", api_key="k"
+    )
     system.services.add(service)
     return service
 
@@ -43,8 +44,9 @@ def messages_for(service_request: ServiceRequest) -> list[str]:
     return sorted(OutboundMessage.objects.filter(service_request=service_request).values_list("dedup_key", flat=True))
 
 
-def test_filing_writes_each_entrys_announcement_in_the_same_transaction(service, center_city,
-                                                                         django_capture_on_commit_callbacks):
+def test_filing_writes_each_entrys_announcement_in_the_same_transaction(
+    service, center_city, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         request = filed_request(service, email="pat@example.org")
     [opened] = request.history.all()
@@ -57,14 +59,20 @@ def test_a_rolled_back_request_leaves_no_announcement(service, center_city):
         raise RuntimeError("the caller's own row could not be written")
 
     with pytest.raises(RuntimeError):
-        requests_services.submit(service.jurisdiction, requests_services.Report(
-            service_code=service.code, lat="39.9526", long="-75.1635", email="pat@example.org"), also=fail)
+        requests_services.submit(
+            service.jurisdiction,
+            requests_services.Report(
+                service_code=service.code, lat="39.9526", long="-75.1635", email="pat@example.org"
+            ),
+            also=fail,
+        )
     assert not ServiceRequest.objects.exists()
     assert not Announcement.objects.exists()
 
 
-def test_announcing_makes_the_messages_and_the_forwarding_once(forwarded_service, center_city,
-                                                               django_capture_on_commit_callbacks):
+def test_announcing_makes_the_messages_and_the_forwarding_once(
+    forwarded_service, center_city, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         request = filed_request(forwarded_service, email="pat@example.org")
     opened = request.history.get()
@@ -80,7 +88,8 @@ def test_announcing_makes_the_messages_and_the_forwarding_once(forwarded_service
 
 
 def test_a_failing_listener_delays_only_itself_and_the_announcement_is_retried_later(
-        forwarded_service, center_city, caplog, django_capture_on_commit_callbacks):
+    forwarded_service, center_city, caplog, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         request = filed_request(forwarded_service, email="pat@example.org")
     opened = request.history.get()
@@ -89,8 +98,9 @@ def test_a_failing_listener_delays_only_itself_and_the_announcement_is_retried_l
     @listener(history_recorded, dispatch_uid="test-broken")
     def broken(sender, history_entry, **kwargs):
         calls.append(history_entry.pk)
-        OutboundMessage.objects.create(channel="email", recipient="x@example.org", dedup_key="half-written",
-                                       reference="half-written")
+        OutboundMessage.objects.create(
+            channel="email", recipient="x@example.org", dedup_key="half-written", reference="half-written"
+        )
         if len(calls) == 1:
             raise ConnectionError("a listener's bug or a lost connection")
 
@@ -122,7 +132,8 @@ def test_a_failing_listener_delays_only_itself_and_the_announcement_is_retried_l
 
 
 def test_every_kind_of_entry_is_announced_and_the_status_change_tells_the_requester(
-        service, center_city, staff, django_capture_on_commit_callbacks):
+    service, center_city, staff, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         request = filed_request(service, email="pat@example.org")
         requests_services.change_status(request, Status.CLOSED, actor=staff, public_reason="Cleaned up.")
@@ -131,8 +142,9 @@ def test_every_kind_of_entry_is_announced_and_the_status_change_tells_the_reques
     assert f"h{closed.pk}:email:pat@example.org" in messages_for(request)
 
 
-def test_a_lost_wake_up_only_delays_the_announcement_to_the_sweep(service, center_city, monkeypatch, caplog,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_lost_wake_up_only_delays_the_announcement_to_the_sweep(
+    service, center_city, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     class QueueDown:
         def enqueue(self, *args, **kwargs):
             raise ConnectionRefusedError("the job queue is down")
@@ -147,8 +159,9 @@ def test_a_lost_wake_up_only_delays_the_announcement_to_the_sweep(service, cente
     assert len(messages_for(request)) == 1
 
 
-def test_the_sweep_takes_the_oldest_first_and_stops_at_its_limit(service, center_city,
-                                                                  django_capture_on_commit_callbacks):
+def test_the_sweep_takes_the_oldest_first_and_stops_at_its_limit(
+    service, center_city, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         requests = [filed_request(service, email=f"r{n}@example.org") for n in range(3)]
     assert announcements.sweep(limit=2) == 2
@@ -159,8 +172,13 @@ def test_history_that_is_only_loaded_announces_nothing(service, center_city):
     request = filed_request(service)
     Announcement.objects.all().delete()
     with transaction.atomic():
-        HistoryEntry.objects.create(service_request=request, kind=HistoryEntry.Kind.NOTE, is_public=True,
-                                    text="Imported.", created_at=timezone.now())
+        HistoryEntry.objects.create(
+            service_request=request,
+            kind=HistoryEntry.Kind.NOTE,
+            is_public=True,
+            text="Imported.",
+            created_at=timezone.now(),
+        )
     assert not Announcement.objects.exists()
 
 
@@ -181,16 +199,20 @@ def database_away(monkeypatch):
         yield
 
 
-@pytest.mark.parametrize(("path", "content_type"), [
-    ("/open311/v2/services.json", "application/json"),
-    ("/open311/v2/services.xml", "text/xml"),
-    ("/open311/v2/requests.json", "application/json"),
-    ("/api/v1/service-requests/", "application/json"),
-    ("/", "text/html"),
-    ("/track/10000001/", "text/html"),
-])
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/open311/v2/services.json", "application/json"),
+        ("/open311/v2/services.xml", "text/xml"),
+        ("/open311/v2/requests.json", "application/json"),
+        ("/api/v1/service-requests/", "application/json"),
+        ("/", "text/html"),
+        ("/track/10000001/", "text/html"),
+    ],
+)
 def test_clients_see_503_with_retry_after_in_their_format_while_the_database_is_away(
-        client, jurisdiction, database_away, path, content_type):
+    client, jurisdiction, database_away, path, content_type
+):
     client.raise_request_exception = False
     response = client.get(path)
     assert response.status_code == 503
@@ -203,8 +225,9 @@ def test_an_open311_post_while_the_database_is_away_is_503_in_json(client, juris
     client.raise_request_exception = False
     response = client.post("/open311/v2/requests.json", {"api_key": "k", "service_code": "SR-ST02"})
     assert response.status_code == 503
-    assert response.json() == [{"code": 503, "description":
-                                "The service is briefly unavailable. Please try again in a few seconds."}]
+    assert response.json() == [
+        {"code": 503, "description": "The service is briefly unavailable. Please try again in a few seconds."}
+    ]
 
 
 def test_a_bug_is_still_a_500_and_a_wrapped_outage_is_503(rf):
@@ -229,14 +252,21 @@ def _wrapped(driver_error: BaseException, message: str) -> OperationalError:
         return error
 
 
-@pytest.mark.parametrize(("driver_error", "message", "outage"), [
-    (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), "", True),
-    (psycopg.errors.CannotConnectNow("the database system is starting up"), "", True),
-    (psycopg.OperationalError("connection failed: Connection refused"), "", True),
-    (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), "", False),
-    (sqlite3.OperationalError("database is locked"), "database is locked", True),
-    (sqlite3.OperationalError("no such table: requests_announcement"), "no such table: requests_announcement", False),
-])
+@pytest.mark.parametrize(
+    ("driver_error", "message", "outage"),
+    [
+        (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), "", True),
+        (psycopg.errors.CannotConnectNow("the database system is starting up"), "", True),
+        (psycopg.OperationalError("connection failed: Connection refused"), "", True),
+        (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), "", False),
+        (sqlite3.OperationalError("database is locked"), "database is locked", True),
+        (
+            sqlite3.OperationalError("no such table: requests_announcement"),
+            "no such table: requests_announcement",
+            False,
+        ),
+    ],
+)
 def test_only_an_unreachable_database_is_an_outage(driver_error, message, outage):
     # A statement timeout or a missing table is a bug of ours: a 500 with its traceback, not "try again".
     assert is_outage(_wrapped(driver_error, message or str(driver_error))) is outage

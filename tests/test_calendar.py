@@ -29,8 +29,13 @@ DAY_AFTER_THANKSGIVING = dt.date(2026, 11, 27)
 
 
 def philly(holidays=(), *, weekdays=WEEKDAYS, cutoff=dt.time(14, 0), close=dt.time(17, 0)) -> BusinessCalendar:
-    return BusinessCalendar(zone=NEW_YORK, working_weekdays=frozenset(weekdays), holidays=frozenset(holidays),
-                            intake_cutoff=cutoff, close_of_business=close)
+    return BusinessCalendar(
+        zone=NEW_YORK,
+        working_weekdays=frozenset(weekdays),
+        holidays=frozenset(holidays),
+        intake_cutoff=cutoff,
+        close_of_business=close,
+    )
 
 
 def local(year, month, day, hour=0, minute=0, second=0, microsecond=0) -> dt.datetime:
@@ -105,8 +110,11 @@ def test_the_cutoff_is_judged_in_local_time_not_utc():
     assert philly().clock_start_day(utc(2026, 1, 8, 3, 0)) == dt.date(2026, 1, 8)
 
 
-@pytest.mark.parametrize("received", [local(2026, 1, 3, 9, 0), local(2026, 1, 4, 11, 0), local(2026, 1, 3, 0, 0)],
-                         ids=["saturday-morning", "sunday", "saturday-midnight"])
+@pytest.mark.parametrize(
+    "received",
+    [local(2026, 1, 3, 9, 0), local(2026, 1, 4, 11, 0), local(2026, 1, 3, 0, 0)],
+    ids=["saturday-morning", "sunday", "saturday-midnight"],
+)
 def test_received_at_the_weekend_starts_the_clock_on_monday(received):
     calendar = philly()
     assert calendar.clock_start_day(received) == dt.date(2026, 1, 5)
@@ -125,8 +133,11 @@ def test_thanksgiving_and_the_day_after_are_skipped():
     assert philly().due_after_business_days(local(2026, 11, 25, 10, 0), 1) == local(2026, 11, 26, 17, 0)
 
 
-@pytest.mark.parametrize("received", [local(2026, 11, 26, 9, 0), local(2026, 11, 27, 13, 0)],
-                         ids=["thanksgiving-morning", "day-after-before-cutoff"])
+@pytest.mark.parametrize(
+    "received",
+    [local(2026, 11, 26, 9, 0), local(2026, 11, 27, 13, 0)],
+    ids=["thanksgiving-morning", "day-after-before-cutoff"],
+)
 def test_received_on_a_holiday_before_the_cutoff_still_waits_for_the_next_business_day(received):
     calendar = philly({THANKSGIVING, DAY_AFTER_THANKSGIVING})
     assert calendar.clock_start_day(received) == dt.date(2026, 11, 30)
@@ -215,14 +226,18 @@ def test_a_jurisdiction_with_no_working_weekdays_cannot_build_a_calendar():
 
 # --- properties ---------------------------------------------------------------------------------------
 
-received_times = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2031, 12, 31),
-                              timezones=st.just(UTC))
+received_times = st.datetimes(
+    min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2031, 12, 31), timezones=st.just(UTC)
+)
 weekday_sets = st.frozensets(st.integers(0, 6), min_size=1)
 holiday_sets = st.frozensets(st.dates(min_value=dt.date(2019, 12, 1), max_value=dt.date(2032, 6, 30)), max_size=40)
 closing_times = st.times(min_value=dt.time(12, 0), max_value=dt.time(20, 0))
 calendars = st.builds(
     lambda weekdays, holidays, cutoff, close: philly(holidays, weekdays=weekdays, cutoff=cutoff, close=close),
-    weekday_sets, holiday_sets, st.times(), closing_times,
+    weekday_sets,
+    holiday_sets,
+    st.times(),
+    closing_times,
 )
 sla_days = st.integers(1, 30)
 
@@ -239,7 +254,8 @@ def test_due_is_always_a_business_day_at_close_of_business_after_receipt(calenda
     # Exactly `days` business days lie after the day the clock started, up to and including the due day.
     start = calendar.clock_start_day(received)
     counted = sum(
-        1 for offset in range(1, (due_local.date() - start).days + 1)
+        1
+        for offset in range(1, (due_local.date() - start).days + 1)
         if calendar.is_business_day(start + dt.timedelta(days=offset))
     )
     assert counted == days
@@ -308,8 +324,15 @@ def test_the_calendar_is_cached(jurisdiction, django_assert_num_queries):
 
 
 def _city(**fields) -> Jurisdiction:
-    values = {"slug": "philadelphia", "name": "Philadelphia", "jurisdiction_id": "phila.gov",
-              "min_lat": 39.87, "max_lat": 40.14, "min_long": -75.28, "max_long": -74.96}
+    values = {
+        "slug": "philadelphia",
+        "name": "Philadelphia",
+        "jurisdiction_id": "phila.gov",
+        "min_lat": 39.87,
+        "max_lat": 40.14,
+        "min_long": -75.28,
+        "max_long": -74.96,
+    }
     values.update(fields)
     return Jurisdiction(**values)
 
@@ -335,8 +358,10 @@ def test_contains_with_only_a_box(lat, long, inside):
 
 def test_contains_with_a_boundary_needs_the_point_in_both_the_box_and_the_polygon():
     # A triangle inside the box: its south-west corner, south-east corner and north-west corner.
-    triangle = {"type": "Polygon", "coordinates": [[[-75.28, 39.87], [-74.96, 39.87], [-75.28, 40.14],
-                                                    [-75.28, 39.87]]]}
+    triangle = {
+        "type": "Polygon",
+        "coordinates": [[[-75.28, 39.87], [-74.96, 39.87], [-75.28, 40.14], [-75.28, 39.87]]],
+    }
     city = _city(boundary=triangle)
     assert city.contains(39.90, -75.20)  # inside the triangle
     assert not city.contains(40.10, -75.00)  # inside the box, outside the triangle
@@ -394,8 +419,10 @@ def test_full_clean_refuses_an_unknown_time_zone():
     [
         {"type": "Point", "coordinates": [-75.16, 39.95]},
         {"type": "Polygon", "coordinates": "nonsense"},
-        {"type": "Polygon", "coordinates": [[[-75.2, 39.9], [-75.0, 40.1], [-75.0, 39.9], [-75.2, 40.1],
-                                             [-75.2, 39.9]]]},  # a bow tie crosses itself
+        {
+            "type": "Polygon",
+            "coordinates": [[[-75.2, 39.9], [-75.0, 40.1], [-75.0, 39.9], [-75.2, 40.1], [-75.2, 39.9]]],
+        },  # a bow tie crosses itself
         {"nothing": "here"},
     ],
     ids=["point", "bad-coordinates", "bow-tie", "not-geojson"],

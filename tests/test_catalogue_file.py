@@ -121,8 +121,10 @@ def refused(path, city="philadelphia", *extra) -> str:
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(model.objects.count() for model in (Department, ServiceGroup, Service, ServiceAttribute,
-                                                     AttributeValue, RoutingRule, EscalationStep))
+    return tuple(
+        model.objects.count()
+        for model in (Department, ServiceGroup, Service, ServiceAttribute, AttributeValue, RoutingRule, EscalationStep)
+    )
 
 
 @pytest.fixture
@@ -142,7 +144,8 @@ def test_a_file_loads_every_part_of_the_catalogue(city, example):
     output = load(example)
     assert "create service POTHOLE" in output
     assert output.strip().endswith(
-        f"Loaded {example} into Philadelphia: 15 created, 0 changed, 0 unchanged, 0 removed.")
+        f"Loaded {example} into Philadelphia: 15 created, 0 changed, 0 unchanged, 0 removed."
+    )
     pothole = Service.objects.get(jurisdiction=city, code="POTHOLE")
     assert (pothole.sla_unit, pothole.sla_value, pothole.department.slug) == ("business_days", 3, "streets")
     assert pothole.localized("name", "es") == "Bache" and pothole.keyword_list() == ["pothole", "hole", "road"]
@@ -167,10 +170,13 @@ def test_loading_again_changes_nothing(city, example):
 
 def test_changes_are_applied_and_what_left_the_file_is_removed(city, example):
     load(example)
-    large = EXAMPLE[EXAMPLE.index('    {key = "large"'):EXAMPLE.index('\n', EXAMPLE.index('{key = "large"')) + 1]
-    changed = (EXAMPLE.replace('name = "Pothole"', 'name = "Pothole or sinkhole"')
-               .replace("sla_value = 3", "sla_value = 4").replace(large, "")
-               .replace('opens_at = 07:00:00', 'opens_at = 06:30:00'))
+    large = EXAMPLE[EXAMPLE.index('    {key = "large"') : EXAMPLE.index("\n", EXAMPLE.index('{key = "large"')) + 1]
+    changed = (
+        EXAMPLE.replace('name = "Pothole"', 'name = "Pothole or sinkhole"')
+        .replace("sla_value = 3", "sla_value = 4")
+        .replace(large, "")
+        .replace("opens_at = 07:00:00", "opens_at = 06:30:00")
+    )
     changed = changed.replace('{label = "supervisor", notify_email = "streets-supervisor@example.org"},', "")
     example.write_text(changed, encoding="utf-8")
     output = load(example)
@@ -193,12 +199,14 @@ def test_a_dry_run_says_what_would_change_and_writes_nothing(city, example):
 
 def test_every_problem_is_reported_with_its_path_and_nothing_is_written(city, example):
     load(example)
-    bad = (EXAMPLE.replace('name = "Pothole"', 'name = "Renamed"')  # a good change, which must not be written
-           .replace('group = "Streets"\ndepartment = "streets"\nkind', 'group = "Sanitaton"\ndepartment = "x"\nkind')
-           .replace('choices = [{key = "yes", name = "Yes"}, {key = "no", name = "No"}]', "")
-           .replace('attribute_value = "yes"', 'attribute_value = "maybe"')
-           .replace("sla_value = 3", "sla_value = 3\nsla_hours = 4")
-           .replace('description = "A hole in the road."', 'description = "A hole in the road."\nactive = "yes"'))
+    bad = (
+        EXAMPLE.replace('name = "Pothole"', 'name = "Renamed"')  # a good change, which must not be written
+        .replace('group = "Streets"\ndepartment = "streets"\nkind', 'group = "Sanitaton"\ndepartment = "x"\nkind')
+        .replace('choices = [{key = "yes", name = "Yes"}, {key = "no", name = "No"}]', "")
+        .replace('attribute_value = "yes"', 'attribute_value = "maybe"')
+        .replace("sla_value = 3", "sla_value = 3\nsla_hours = 4")
+        .replace('description = "A hole in the road."', 'description = "A hole in the road."\nactive = "yes"')
+    )
     example.write_text(bad, encoding="utf-8")
     message = refused(example)
     assert "nothing was written" in message
@@ -211,19 +219,26 @@ def test_every_problem_is_reported_with_its_path_and_nothing_is_written(city, ex
 
 
 def test_database_rules_are_reported_with_the_path_too(city, example):
-    bad = (EXAMPLE.replace('neighborhood = "center-city"', 'neighborhood = "fishtown"')
-           .replace('name = "Center City Partner"', 'name = "Center City Partner"\nopens_at = 18:00:00'))
+    bad = EXAMPLE.replace('neighborhood = "center-city"', 'neighborhood = "fishtown"').replace(
+        'name = "Center City Partner"', 'name = "Center City Partner"\nopens_at = 18:00:00'
+    )
     example.write_text(bad, encoding="utf-8")
     message = refused(example)
     assert "departments[1]: A department must open before it closes." in message
-    assert "services[0].rules[1].neighborhood: Philadelphia has no neighborhood “fishtown”; load the neighborhoods " \
-           "first." in message
+    assert (
+        "services[0].rules[1].neighborhood: Philadelphia has no neighborhood “fishtown”; load the neighborhoods "
+        "first." in message
+    )
     assert counts() == (0, 0, 0, 0, 0, 0, 0)
 
 
 def test_a_rule_must_name_a_question_and_one_of_its_choices(city, example):
-    example.write_text(EXAMPLE.replace('attribute_value = "yes"', 'attribute_value = "maybe"')
-                       .replace('{label = "supervisor"', '{label = "supervisor", order = 1'), encoding="utf-8")
+    example.write_text(
+        EXAMPLE.replace('attribute_value = "yes"', 'attribute_value = "maybe"').replace(
+            '{label = "supervisor"', '{label = "supervisor", order = 1'
+        ),
+        encoding="utf-8",
+    )
     message = refused(example)
     assert "services[0].rules[0].attribute_value: “maybe” is not a choice of the question “gas”." in message
     assert "departments[0].escalation[1].order: Another step of this ladder has the order 1." in message
@@ -236,8 +251,10 @@ def test_removing_a_service_that_requests_use_is_refused(city, example):
     without_pothole = EXAMPLE[:pothole] + EXAMPLE[info:]
     example.write_text(without_pothole, encoding="utf-8")
     message = refused(example)
-    assert ("services: service POTHOLE is not in the file, but 1 contact, 1 service request still use it; keep it "
-            "in the file with active = false to stop offering it.") in message
+    assert (
+        "services: service POTHOLE is not in the file, but 1 contact, 1 service request still use it; keep it "
+        "in the file with active = false to stop offering it."
+    ) in message
     assert Service.objects.filter(code="POTHOLE").exists()
     # Retiring it the documented way works, and keeps its requests' service.
     example.write_text(EXAMPLE.replace('name = "Pothole"', 'name = "Pothole"\nactive = false'), encoding="utf-8")
@@ -253,13 +270,16 @@ def test_removing_a_question_or_choice_that_requests_answered_is_refused(city, e
     gas = EXAMPLE.index('[[services.questions]]\ncode = "gas"')
     example.write_text(EXAMPLE[:size] + EXAMPLE[gas:], encoding="utf-8")
     message = refused(example)
-    assert ("services[0].questions: question size of POTHOLE is not in the file, but 1 service request still "
-            "use it.") in message
+    assert (
+        "services[0].questions: question size of POTHOLE is not in the file, but 1 service request still use it."
+    ) in message
     small = next(line for line in EXAMPLE.splitlines(keepends=True) if '{key = "small"' in line)
     example.write_text(EXAMPLE.replace(small, ""), encoding="utf-8")
     message = refused(example)
-    assert ("services[0].questions[0].choices: choice small of question size of POTHOLE is not in the file, but 1 "
-            "service request still use it.") in message
+    assert (
+        "services[0].questions[0].choices: choice small of question size of POTHOLE is not in the file, but 1 "
+        "service request still use it."
+    ) in message
     assert AttributeValue.objects.filter(key="small", attribute__code="size").exists()
     # A choice nobody chose still goes.
     large = next(line for line in EXAMPLE.splitlines(keepends=True) if '{key = "large"' in line)
@@ -269,7 +289,7 @@ def test_removing_a_question_or_choice_that_requests_answered_is_refused(city, e
 
 def test_a_service_nothing_uses_is_removed_with_its_questions(city, example):
     load(example)
-    example.write_text(EXAMPLE[:EXAMPLE.index('[[services]]\ncode = "INFO"')], encoding="utf-8")
+    example.write_text(EXAMPLE[: EXAMPLE.index('[[services]]\ncode = "INFO"')], encoding="utf-8")
     assert "remove service INFO" in load(example)
     assert not Service.objects.filter(code="INFO").exists()
 
@@ -278,8 +298,12 @@ def test_a_department_with_staff_is_not_removed(city, example, staff):
     load(example)
     staff.department = Department.objects.get(slug="partner")
     staff.save()
-    example.write_text(EXAMPLE.replace('[[departments]]\nslug = "partner"\nname = "Center City Partner"\n', "")
-                       .replace('department = "partner"', 'department = "streets"'), encoding="utf-8")
+    example.write_text(
+        EXAMPLE.replace('[[departments]]\nslug = "partner"\nname = "Center City Partner"\n', "").replace(
+            'department = "partner"', 'department = "streets"'
+        ),
+        encoding="utf-8",
+    )
     message = refused(example)
     assert "departments: department partner is not in the file, but 1 " in message
     assert Department.objects.filter(slug="partner").exists()
@@ -294,24 +318,35 @@ def test_another_citys_catalogue_is_left_alone(city, example):
     example.write_text(EXAMPLE, encoding="utf-8")
     load(example)
     assert Service.objects.filter(code="POTHOLE").count() == 2
-    example.write_text(chicago[:chicago.index('[[services]]\ncode = "INFO"')], encoding="utf-8")
+    example.write_text(chicago[: chicago.index('[[services]]\ncode = "INFO"')], encoding="utf-8")
     assert "remove service INFO" in load(example, "chicago")
     assert Service.objects.filter(jurisdiction=city, code="INFO").exists()
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("not = [toml", "The file is not valid TOML"),
-    ("version = 2", "version: This civic311 reads version 1 of the catalogue file."),
-    ("[[services]]\ncode = 'A B'", "services[0].code: “A B” may use only letters, digits, dots, dashes and "
-                                   "underscores."),
-    ("[[departments]]\nslug = 'a.b'", "departments[0].slug: “a.b” may use only letters, digits, dashes and "
-                                      "underscores."),
-    ("services = 3", "services: Write a list of tables"),
-    ("[[groups]]\nname = 'A'\ntranslations.xx_bad.name = 'B'",
-     "groups[0].translations.xx_bad: “xx_bad” is not a language code"),
-    ("[[groups]]\nname = 'A'\ntranslations.es.title = 'B'",
-     "groups[0].translations.es.title: This cannot be translated here; use name."),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not = [toml", "The file is not valid TOML"),
+        ("version = 2", "version: This civic311 reads version 1 of the catalogue file."),
+        (
+            "[[services]]\ncode = 'A B'",
+            "services[0].code: “A B” may use only letters, digits, dots, dashes and underscores.",
+        ),
+        (
+            "[[departments]]\nslug = 'a.b'",
+            "departments[0].slug: “a.b” may use only letters, digits, dashes and underscores.",
+        ),
+        ("services = 3", "services: Write a list of tables"),
+        (
+            "[[groups]]\nname = 'A'\ntranslations.xx_bad.name = 'B'",
+            "groups[0].translations.xx_bad: “xx_bad” is not a language code",
+        ),
+        (
+            "[[groups]]\nname = 'A'\ntranslations.es.title = 'B'",
+            "groups[0].translations.es.title: This cannot be translated here; use name.",
+        ),
+    ],
+)
 def test_bad_files_are_explained(city, tmp_path, text, expected):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
@@ -360,56 +395,94 @@ translations = st.dictionaries(st.sampled_from(["es", "zh-hans"]), st.fixed_dict
 
 @st.composite
 def catalogues(draw) -> CatalogueFile:
-    slugs = draw(st.lists(st.text(alphabet=string.ascii_lowercase + "-", min_size=1, max_size=10), min_size=1,
-                          max_size=3, unique=True))
+    slugs = draw(
+        st.lists(
+            st.text(alphabet=string.ascii_lowercase + "-", min_size=1, max_size=10), min_size=1, max_size=3, unique=True
+        )
+    )
     departments = tuple(
         DepartmentSpec(
-            slug=slug, name=draw(words), point_person=draw(st.sampled_from(["", "Ana Ruiz"])),
+            slug=slug,
+            name=draw(words),
+            point_person=draw(st.sampled_from(["", "Ana Ruiz"])),
             contact_email=draw(st.sampled_from(["", f"{slug}@example.org"])),
             opens_at=dt.time(draw(st.integers(0, 11)), draw(st.sampled_from([0, 30]))),
             closes_at=dt.time(draw(st.integers(12, 23)), 0),
             open_weekdays=tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=1)))),
             translations=draw(translations),
-            escalation=tuple(EscalationStepSpec(label=draw(words), offset_business_days=draw(st.integers(-3, 3)),
-                                                notify_email=f"{slug}-{order}@example.org", order=order)
-                             for order in range(1, draw(st.integers(0, 2)) + 1)),
+            escalation=tuple(
+                EscalationStepSpec(
+                    label=draw(words),
+                    offset_business_days=draw(st.integers(-3, 3)),
+                    notify_email=f"{slug}-{order}@example.org",
+                    order=order,
+                )
+                for order in range(1, draw(st.integers(0, 2)) + 1)
+            ),
         )
         for slug in sorted(slugs)
     )
     group_names = draw(st.lists(words, min_size=1, max_size=3, unique=True))
-    groups = tuple(GroupSpec(name=name, order=order, translations=draw(translations))
-                   for order, name in enumerate(group_names, start=1))
+    groups = tuple(
+        GroupSpec(name=name, order=order, translations=draw(translations))
+        for order, name in enumerate(group_names, start=1)
+    )
     services = []
     for order, code in enumerate(sorted(draw(st.lists(codes, min_size=1, max_size=3, unique=True))), start=1):
         questions = []
         for question_order, question_code in enumerate(draw(st.lists(codes, max_size=3, unique=True)), start=1):
-            datatype = draw(st.sampled_from(["string", "number", "datetime", "text", "singlevaluelist",
-                                             "multivaluelist"]))
+            datatype = draw(
+                st.sampled_from(["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"])
+            )
             keys = draw(st.lists(codes, min_size=1, max_size=3, unique=True)) if "list" in datatype else []
-            questions.append(QuestionSpec(
-                code=question_code, datatype=datatype, description=draw(words),
-                datatype_description=draw(st.sampled_from(["", "Help"])), required=draw(st.booleans()),
-                variable=draw(st.booleans()), order=question_order,
-                choices=tuple(ChoiceSpec(key=key, name=draw(words), order=choice_order, translations=draw(translations))
-                              for choice_order, key in enumerate(keys, start=1)),
-            ))
+            questions.append(
+                QuestionSpec(
+                    code=question_code,
+                    datatype=datatype,
+                    description=draw(words),
+                    datatype_description=draw(st.sampled_from(["", "Help"])),
+                    required=draw(st.booleans()),
+                    variable=draw(st.booleans()),
+                    order=question_order,
+                    choices=tuple(
+                        ChoiceSpec(key=key, name=draw(words), order=choice_order, translations=draw(translations))
+                        for choice_order, key in enumerate(keys, start=1)
+                    ),
+                )
+            )
         rules = ()
         if questions and draw(st.booleans()):
             first = questions[0]
-            rules = (RuleSpec(kind=draw(st.sampled_from(["hazard_alert", "canned_answer"])),
-                              attribute_code=first.code,
-                              attribute_value=first.choices[0].key if first.choices else draw(codes),
-                              message=draw(words), order=1),)
+            rules = (
+                RuleSpec(
+                    kind=draw(st.sampled_from(["hazard_alert", "canned_answer"])),
+                    attribute_code=first.code,
+                    attribute_value=first.choices[0].key if first.choices else draw(codes),
+                    message=draw(words),
+                    order=1,
+                ),
+            )
         sla_unit = draw(st.sampled_from(["business_days", "hours", "none"]))
-        services.append(ServiceSpec(
-            code=code, name=draw(words), group=draw(st.sampled_from(group_names)),
-            department=draw(st.sampled_from(slugs)), description=draw(st.sampled_from(["", "Line one.\nLine two."])),
-            keywords=draw(st.sampled_from(["", "a, b", "a,b"])), kind=draw(st.sampled_from(["request", "information"])),
-            open311_type=draw(st.sampled_from(["realtime", "batch", "blackbox"])), sla_unit=sla_unit,
-            sla_value=None if sla_unit == "none" else draw(st.integers(1, 400)), active=draw(st.booleans()),
-            order=order, typical_volume=draw(st.integers(0, 10**6)), translations=draw(translations),
-            questions=tuple(questions), rules=rules,
-        ))
+        services.append(
+            ServiceSpec(
+                code=code,
+                name=draw(words),
+                group=draw(st.sampled_from(group_names)),
+                department=draw(st.sampled_from(slugs)),
+                description=draw(st.sampled_from(["", "Line one.\nLine two."])),
+                keywords=draw(st.sampled_from(["", "a, b", "a,b"])),
+                kind=draw(st.sampled_from(["request", "information"])),
+                open311_type=draw(st.sampled_from(["realtime", "batch", "blackbox"])),
+                sla_unit=sla_unit,
+                sla_value=None if sla_unit == "none" else draw(st.integers(1, 400)),
+                active=draw(st.booleans()),
+                order=order,
+                typical_volume=draw(st.integers(0, 10**6)),
+                translations=draw(translations),
+                questions=tuple(questions),
+                rules=rules,
+            )
+        )
     return CatalogueFile(departments=departments, groups=groups, services=tuple(services))
 
 

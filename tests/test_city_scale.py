@@ -17,8 +17,9 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import Requester
 from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="the bulk path, worker processes and SQL copies are PostgreSQL's")
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the bulk path, worker processes and SQL copies are PostgreSQL's"
+)
 NOW = dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC)
 
 
@@ -33,8 +34,10 @@ def bare_city(transactional_db):
 
 def _indexes() -> dict[str, str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
-                       [[model._meta.db_table for model in history.BULK_TABLES]])
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [[model._meta.db_table for model in history.BULK_TABLES]],
+        )
         return dict(cursor.fetchall())
 
 
@@ -81,26 +84,39 @@ def test_a_copied_city_keeps_every_rule(bare_city, monkeypatch):
     step = max(int(number) for number in base) - min(int(number) for number in base) + 1
     copies = list(requests.order_by("pk")[33:])
     for copy in copies:
-        original = base[str((int(copy.tracking_number) - min(int(n) for n in base)) % step
-                            + min(int(n) for n in base))]
+        original = base[str((int(copy.tracking_number) - min(int(n) for n in base)) % step + min(int(n) for n in base))]
         shift = original.requested_at - copy.requested_at
         assert dt.timedelta(0) <= shift < dt.timedelta(hours=6)
-        assert (copy.service_id, copy.status, copy.address, copy.lat) == (original.service_id, original.status,
-                                                                          original.address, original.lat)
+        assert (copy.service_id, copy.status, copy.address, copy.lat) == (
+            original.service_id,
+            original.status,
+            original.address,
+            original.lat,
+        )
         assert original.updated_at - copy.updated_at == shift
-        assert ([(e.kind, e.to_status, original.requested_at - copy.requested_at) for e in copy.history.all()]
-                == [(e.kind, e.to_status, shift) for e in original.history.all()])
-        assert [e.created_at + shift for e in copy.history.order_by("created_at", "pk")] == \
-            [e.created_at for e in original.history.order_by("created_at", "pk")]
+        assert [(e.kind, e.to_status, original.requested_at - copy.requested_at) for e in copy.history.all()] == [
+            (e.kind, e.to_status, shift) for e in original.history.all()
+        ]
+        assert [e.created_at + shift for e in copy.history.order_by("created_at", "pk")] == [
+            e.created_at for e in original.history.order_by("created_at", "pk")
+        ]
         if copy.duplicate_of_id:
             # Its own copy of the original, never the generated one.
             assert copy.duplicate_of.pk - original.duplicate_of_id == copy.pk - original.pk
     # The counter is past every number, and the sequence past every id.
     bare_city.refresh_from_db()
     assert bare_city.next_tracking_number > max(int(n) for n in requests.values_list("tracking_number", flat=True))
-    assert ServiceRequest.objects.create(
-        jurisdiction=bare_city, tracking_number="x1", service_id=copies[0].service_id,
-        department_id=copies[0].department_id, requested_at=NOW, updated_at=NOW).pk > copies[-1].pk
+    assert (
+        ServiceRequest.objects.create(
+            jurisdiction=bare_city,
+            tracking_number="x1",
+            service_id=copies[0].service_id,
+            department_id=copies[0].department_id,
+            requested_at=NOW,
+            updated_at=NOW,
+        ).pk
+        > copies[-1].pk
+    )
     # The indexes dropped for the load are all back, and the connection is an ordinary one again.
     assert _indexes() == before
     assert _session_settings() == ("origin", "on")

@@ -30,8 +30,9 @@ def test_a_city_is_found_by_its_jurisdiction_id_in_any_case_or_by_its_slug(juris
 def test_an_unknown_city_is_answered_with_the_known_ones_named_the_same_way(jurisdiction):
     JurisdictionFactory(slug="springfield", name="Springfield", jurisdiction_id="springfield.gov", is_default=False)
     assert refusal("shelbyville") == "There is no jurisdiction “shelbyville” (there are: philadelphia, springfield)."
-    assert refusal("shelbyville.gov") == ("There is no jurisdiction “shelbyville.gov” "
-                                          "(there are: phila.gov, springfield.gov).")
+    assert refusal("shelbyville.gov") == (
+        "There is no jurisdiction “shelbyville.gov” (there are: phila.gov, springfield.gov)."
+    )
 
 
 def test_no_name_is_the_default_city_and_a_clear_refusal_when_there_is_none(db):
@@ -39,8 +40,10 @@ def test_no_name_is_the_default_city_and_a_clear_refusal_when_there_is_none(db):
     philadelphia = JurisdictionFactory(is_default=False)
     assert jurisdiction_named(None) == philadelphia  # the only one
     JurisdictionFactory(slug="springfield", name="Springfield", jurisdiction_id="springfield.gov", is_default=False)
-    assert refusal(None) == ("There is no default jurisdiction; name one with --jurisdiction "
-                             "(the jurisdictions are: philadelphia, springfield).")
+    assert refusal(None) == (
+        "There is no default jurisdiction; name one with --jurisdiction "
+        "(the jurisdictions are: philadelphia, springfield)."
+    )
 
 
 def test_every_command_takes_the_jurisdiction_id_too(jurisdiction):

@@ -52,8 +52,14 @@ def supervisor(db):
 
 @pytest.fixture
 def caller(jurisdiction):
-    return people.create_customer(jurisdiction, first_name="Rosa", last_name="Marquez", phones=["215-555-0100"],
-                                  emails=["rosa@example.org"], actor=None)
+    return people.create_customer(
+        jurisdiction,
+        first_name="Rosa",
+        last_name="Marquez",
+        phones=["215-555-0100"],
+        emails=["rosa@example.org"],
+        actor=None,
+    )
 
 
 @pytest.fixture
@@ -73,7 +79,11 @@ def report(service, **fields) -> requests.Report:
 def test_a_contact_opens_with_no_outcome_and_its_clock_running(jurisdiction, agent):
     contact = services.start_contact(jurisdiction, agent, "walk_in", now=NOW)
     assert (contact.outcome, contact.ended_at, contact.started_at, contact.agent) == (
-        Contact.Outcome.PENDING, None, NOW, agent)
+        Contact.Outcome.PENDING,
+        None,
+        NOW,
+        agent,
+    )
     assert contact.handle_seconds is None
 
 
@@ -84,8 +94,9 @@ def test_only_the_contact_centre_channels_open_a_contact(jurisdiction, agent, ch
     assert not Contact.objects.exists()
 
 
-@pytest.mark.parametrize("role", [StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER, StaffRole.SURVEYOR,
-                                  StaffRole.COMMUNITY_STAFF])
+@pytest.mark.parametrize(
+    "role", [StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER, StaffRole.SURVEYOR, StaffRole.COMMUNITY_STAFF]
+)
 def test_staff_without_a_console_role_cannot_open_a_contact(jurisdiction, department, role):
     user = staff_in_role(role, department)
     with pytest.raises(PermissionDenied):
@@ -122,9 +133,16 @@ def test_only_the_agent_who_took_the_contact_records_it(contact, other_agent, su
 
 
 def test_a_new_caller_gets_a_customer_record_attached(contact, agent):
-    customer = services.create_customer_for_contact(contact, agent=agent, first_name="Lee", last_name="Chan",
-                                                    phone="(215) 555-0199", email="lee@example.org",
-                                                    address="1400 JFK Blvd", zipcode="19107")
+    customer = services.create_customer_for_contact(
+        contact,
+        agent=agent,
+        first_name="Lee",
+        last_name="Chan",
+        phone="(215) 555-0199",
+        email="lee@example.org",
+        address="1400 JFK Blvd",
+        zipcode="19107",
+    )
     contact.refresh_from_db()
     assert contact.customer == customer
     assert customer.phones.get().digits == "2155550199"
@@ -147,13 +165,17 @@ def test_a_bad_new_customer_writes_nothing(contact, agent):
 def test_filing_for_the_caller_leaves_one_contact_that_is_the_requests(contact, agent, caller, service):
     services.attach_customer(contact, caller, agent=agent)
     submission = services.file_request_for_contact(
-        contact, report(service, first_name="Rosa", last_name="Marquez", email="rosa@example.org"), agent=agent)
+        contact, report(service, first_name="Rosa", last_name="Marquez", email="rosa@example.org"), agent=agent
+    )
     filed = submission.service_request
     assert filed.channel == "phone"  # the contact's channel, whatever the report said
     assert Contact.objects.count() == 1
     contact.refresh_from_db()
     assert (contact.outcome, contact.service_request, contact.service) == (
-        Contact.Outcome.SERVICE_REQUEST, filed, service)
+        Contact.Outcome.SERVICE_REQUEST,
+        filed,
+        service,
+    )
     assert contact.ended_at is None  # the wrap-up ends it
     assert filed.requester.customer == caller
     assert filed.history.get(kind=HistoryEntry.Kind.OPENED).actor == agent
@@ -171,14 +193,22 @@ def test_a_refused_report_files_nothing_and_leaves_the_contact_open(contact, age
 
 def test_a_safety_rule_answer_becomes_the_contacts_outcome(contact, agent, service):
     select_attribute(service, "gas", ["yes", "no"])
-    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.CANNED_ANSWER, attribute_code="gas",
-                       attribute_value="yes", message="Leave the area and call 911.")
+    RoutingRuleFactory(
+        service=service,
+        kind=RoutingRule.Kind.CANNED_ANSWER,
+        attribute_code="gas",
+        attribute_value="yes",
+        message="Leave the area and call 911.",
+    )
     with pytest.raises(requests.CannedAnswer):
         services.file_request_for_contact(contact, report(service, answers={"gas": "yes"}), agent=agent)
     assert list(Contact.objects.all()) == [contact]
     contact.refresh_from_db()
     assert (contact.outcome, contact.summary, contact.service) == (
-        Contact.Outcome.CANNED_ANSWER, "Leave the area and call 911.", service)
+        Contact.Outcome.CANNED_ANSWER,
+        "Leave the area and call 911.",
+        service,
+    )
     assert not ServiceRequest.objects.exists()
 
 
@@ -195,18 +225,25 @@ def test_one_outcome_per_contact(contact, agent, service):
 
 
 def test_an_information_answer_is_recorded(contact, agent, service):
-    services.answer_information(contact, summary="  Pickup is on Mondays.  ", agent=agent, service=service,
-                                outcome=Contact.Outcome.DIRECTORY)
+    services.answer_information(
+        contact, summary="  Pickup is on Mondays.  ", agent=agent, service=service, outcome=Contact.Outcome.DIRECTORY
+    )
     contact.refresh_from_db()
-    assert (contact.outcome, contact.summary, contact.service) == (Contact.Outcome.DIRECTORY,
-                                                                   "Pickup is on Mondays.", service)
+    assert (contact.outcome, contact.summary, contact.service) == (
+        Contact.Outcome.DIRECTORY,
+        "Pickup is on Mondays.",
+        service,
+    )
 
 
-@pytest.mark.parametrize(("summary", "outcome", "field"), [
-    ("   ", Contact.Outcome.INFORMATION, "summary"),
-    ("Bad\x00text", Contact.Outcome.INFORMATION, "summary"),
-    ("An answer", Contact.Outcome.SERVICE_REQUEST, "outcome"),
-])
+@pytest.mark.parametrize(
+    ("summary", "outcome", "field"),
+    [
+        ("   ", Contact.Outcome.INFORMATION, "summary"),
+        ("Bad\x00text", Contact.Outcome.INFORMATION, "summary"),
+        ("An answer", Contact.Outcome.SERVICE_REQUEST, "outcome"),
+    ],
+)
 def test_a_bad_information_answer_writes_nothing(contact, agent, summary, outcome, field):
     with pytest.raises(ValidationError) as refused:
         services.answer_information(contact, summary=summary, agent=agent, outcome=outcome)
@@ -273,11 +310,14 @@ def test_the_wrap_up_fixes_the_handle_time_and_records_consent_on_the_customer(j
     assert selectors.format_duration(finished.handle_seconds) == "4:05"
 
 
-@pytest.mark.parametrize(("consent", "phone", "field"), [
-    (None, "", "survey_consent"),
-    (True, "", "callback_phone"),
-    (False, "12", "callback_phone"),
-])
+@pytest.mark.parametrize(
+    ("consent", "phone", "field"),
+    [
+        (None, "", "survey_consent"),
+        (True, "", "callback_phone"),
+        (False, "12", "callback_phone"),
+    ],
+)
 def test_a_bad_wrap_up_leaves_the_contact_open(contact, agent, consent, phone, field):
     services.answer_information(contact, summary="An answer.", agent=agent)
     with pytest.raises(ValidationError) as refused:
@@ -297,10 +337,11 @@ def test_a_finished_contact_takes_nothing_more(contact, agent, caller, service):
     services.answer_information(contact, summary="An answer.", agent=agent)
     services.finish_contact(contact, agent=agent, survey_consent=False)
     contact.refresh_from_db()
-    for attempt in (lambda: services.finish_contact(contact, agent=agent, survey_consent=True,
-                                                    callback_phone="2155550100"),
-                    lambda: services.attach_customer(contact, caller, agent=agent),
-                    lambda: services.file_request_for_contact(contact, report(service), agent=agent)):
+    for attempt in (
+        lambda: services.finish_contact(contact, agent=agent, survey_consent=True, callback_phone="2155550100"),
+        lambda: services.attach_customer(contact, caller, agent=agent),
+        lambda: services.file_request_for_contact(contact, report(service), agent=agent),
+    ):
         with pytest.raises(ValidationError):
             attempt()
     assert not ServiceRequest.objects.exists()
@@ -309,8 +350,7 @@ def test_a_finished_contact_takes_nothing_more(contact, agent, caller, service):
 def test_the_agents_day_and_the_teams(jurisdiction, agent, other_agent):
     with time_machine.travel(NOW, tick=False):
         for agent_, minutes in ((agent, 2), (agent, 4), (other_agent, 6)):
-            contact = services.start_contact(jurisdiction, agent_, "phone",
-                                             now=NOW - dt.timedelta(minutes=minutes))
+            contact = services.start_contact(jurisdiction, agent_, "phone", now=NOW - dt.timedelta(minutes=minutes))
             services.answer_information(contact, summary="An answer.", agent=agent_)
             services.finish_contact(contact, agent=agent_, survey_consent=False, now=NOW)
         services.start_contact(jurisdiction, agent, "email")
@@ -320,7 +360,9 @@ def test_the_agents_day_and_the_teams(jurisdiction, agent, other_agent):
     assert (len(day.contacts), day.finished, day.average_handle_seconds) == (3, 2, 180)
     assert yesterday not in day.contacts and len(day.open_contacts) == 1
     assert [(r.agent, r.contacts, r.open, r.average_handle_seconds) for r in team] == [
-        (agent, 3, 1, 180), (other_agent, 1, 0, 360)]
+        (agent, 3, 1, 180),
+        (other_agent, 1, 0, 360),
+    ]
 
 
 # --- the caller hung up (issue 14) ------------------------------------------------------------------------------------
@@ -335,7 +377,10 @@ def test_a_dropped_call_ends_with_caller_hung_up_and_no_made_up_outcome(jurisdic
         ended = services.caller_hung_up(contact, agent=agent)
     contact.refresh_from_db()
     assert (contact.outcome, contact.ended_at, contact.handle_seconds) == (
-        Contact.Outcome.HUNG_UP, NOW + dt.timedelta(seconds=40), 40)
+        Contact.Outcome.HUNG_UP,
+        NOW + dt.timedelta(seconds=40),
+        40,
+    )
     assert (contact.survey_consent, contact.callback_phone, contact.summary) == (None, "", "")
     assert contact.has_outcome and ended.get_outcome_display() == "Caller hung up"
     caller.refresh_from_db()
@@ -350,8 +395,7 @@ def test_a_call_that_drops_after_its_request_was_filed_keeps_that_outcome(contac
     submission = services.file_request_for_contact(contact, report(service), agent=agent)
     services.caller_hung_up(contact, agent=agent)
     contact.refresh_from_db()
-    assert (contact.outcome, contact.service_request) == (Contact.Outcome.SERVICE_REQUEST,
-                                                          submission.service_request)
+    assert (contact.outcome, contact.service_request) == (Contact.Outcome.SERVICE_REQUEST, submission.service_request)
     assert contact.ended_at is not None and contact.survey_consent is None
 
 
@@ -397,8 +441,10 @@ def test_the_console_page_ends_a_dropped_call(client, contact, agent, jurisdicti
     assert "Of these, 1 caller hung up." in home
     # A walk-in has no such button.
     walk_in = services.start_contact(jurisdiction, agent, "walk_in")
-    assert reverse("console:hung_up", args=[walk_in.pk]) not in client.get(
-        reverse("console:contact", args=[walk_in.pk])).content.decode()
+    assert (
+        reverse("console:hung_up", args=[walk_in.pk])
+        not in client.get(reverse("console:contact", args=[walk_in.pk])).content.decode()
+    )
 
 
 # --- duplicate suggestions and answers ------------------------------------------------------------------------------
@@ -440,14 +486,19 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def get_urls(pk: int) -> list[str]:
-    return [reverse("console:contact", args=[pk]), reverse("console:callers", args=[pk]) + "?q=Rosa",
-            reverse("console:answers", args=[pk]) + "?s=dumping",
-            reverse("console:duplicates", args=[pk]) + "?service=SR-ST02&lat=39.9526&long=-75.1635"]
+    return [
+        reverse("console:contact", args=[pk]),
+        reverse("console:callers", args=[pk]) + "?q=Rosa",
+        reverse("console:answers", args=[pk]) + "?s=dumping",
+        reverse("console:duplicates", args=[pk]) + "?service=SR-ST02&lat=39.9526&long=-75.1635",
+    ]
 
 
 def post_urls(pk: int) -> list[str]:
-    return [reverse(f"console:{name}", args=[pk]) for name in
-            ("choose_customer", "new_customer", "file_request", "attach", "answer", "finish", "hung_up")]
+    return [
+        reverse(f"console:{name}", args=[pk])
+        for name in ("choose_customer", "new_customer", "file_request", "attach", "answer", "finish", "hung_up")
+    ]
 
 
 @pytest.mark.parametrize("role", list(StaffRole))
@@ -531,16 +582,26 @@ def test_an_agent_files_a_request_for_a_caller_and_wraps_up(client, jurisdiction
     # The requester's details come from the caller's record.
     assert b'value="rosa@example.org"' in form.content and b'value="Rosa"' in form.content
     key = form.context["report_form"].idempotency_key
-    filed = client.post(reverse("console:file_request", args=[contact.pk]), {
-        "service": service.code, "idempotency_key": key, "description": "A sofa.", **CITY_HALL,
-        "first_name": "Rosa", "last_name": "Marquez", "email": "rosa@example.org"})
+    filed = client.post(
+        reverse("console:file_request", args=[contact.pk]),
+        {
+            "service": service.code,
+            "idempotency_key": key,
+            "description": "A sofa.",
+            **CITY_HALL,
+            "first_name": "Rosa",
+            "last_name": "Marquez",
+            "email": "rosa@example.org",
+        },
+    )
     assert filed.status_code == 302
     request = ServiceRequest.objects.get()
     wrap_up = client.get(contact_url)
     assert request.tracking_number.encode() in wrap_up.content
     assert wrap_up.context["wrap_up_form"].initial["callback_phone"] == "215-555-0100"
-    finished = client.post(reverse("console:finish", args=[contact.pk]),
-                           {"survey_consent": "yes", "callback_phone": "215-555-0100"})
+    finished = client.post(
+        reverse("console:finish", args=[contact.pk]), {"survey_consent": "yes", "callback_phone": "215-555-0100"}
+    )
     assert finished.status_code == 302
     contact.refresh_from_db()
     assert contact.ended_at is not None and contact.survey_consent is True
@@ -552,8 +613,10 @@ def test_an_agent_files_a_request_for_a_caller_and_wraps_up(client, jurisdiction
 
 def test_a_refused_report_is_shown_with_its_errors_and_nothing_filed(client, contact, agent, service):
     client.force_login(agent)
-    response = client.post(reverse("console:file_request", args=[contact.pk]),
-                           {"service": service.code, "description": "A sofa.", "lat": "39.9526"})
+    response = client.post(
+        reverse("console:file_request", args=[contact.pk]),
+        {"service": service.code, "description": "A sofa.", "lat": "39.9526"},
+    )
     assert response.status_code == 400
     assert b"Give both the latitude and the longitude." in response.content
     assert not ServiceRequest.objects.exists()
@@ -562,8 +625,10 @@ def test_a_refused_report_is_shown_with_its_errors_and_nothing_filed(client, con
 def test_checking_for_duplicates_without_javascript_files_nothing(client, contact, agent, service):
     existing = filed_request(service)
     client.force_login(agent)
-    response = client.post(reverse("console:file_request", args=[contact.pk]),
-                           {"service": service.code, "action": "check", **NEAR_CITY_HALL})
+    response = client.post(
+        reverse("console:file_request", args=[contact.pk]),
+        {"service": service.code, "action": "check", **NEAR_CITY_HALL},
+    )
     assert response.status_code == 200
     assert existing.tracking_number.encode() in response.content
     assert ServiceRequest.objects.count() == 1
@@ -572,11 +637,14 @@ def test_checking_for_duplicates_without_javascript_files_nothing(client, contac
 def test_an_agent_adds_the_caller_to_a_suggested_request(client, contact, agent, service):
     existing = filed_request(service)
     client.force_login(agent)
-    fragment = client.get(reverse("console:duplicates", args=[contact.pk]),
-                          {"service": service.code, **NEAR_CITY_HALL}, **HTMX)
+    fragment = client.get(
+        reverse("console:duplicates", args=[contact.pk]), {"service": service.code, **NEAR_CITY_HALL}, **HTMX
+    )
     assert existing.tracking_number.encode() in fragment.content
-    response = client.post(reverse("console:attach", args=[contact.pk]),
-                           {"service_request": existing.pk, "subscribe": "1", "subscribe_email": "rosa@example.org"})
+    response = client.post(
+        reverse("console:attach", args=[contact.pk]),
+        {"service_request": existing.pk, "subscribe": "1", "subscribe_email": "rosa@example.org"},
+    )
     assert response.status_code == 302
     contact.refresh_from_db()
     assert (contact.outcome, contact.service_request) == (Contact.Outcome.EXISTING_REQUEST, existing)
@@ -587,8 +655,9 @@ def test_information_and_wrap_up_errors_are_shown_on_their_forms(client, contact
     client.force_login(agent)
     empty = client.post(reverse("console:answer", args=[contact.pk]), {"summary": "", "outcome": "information"})
     assert empty.status_code == 400 and b"Write down the answer that was given." in empty.content
-    client.post(reverse("console:answer", args=[contact.pk]), {"summary": "Trash day is Monday.",
-                                                              "outcome": "information"})
+    client.post(
+        reverse("console:answer", args=[contact.pk]), {"summary": "Trash day is Monday.", "outcome": "information"}
+    )
     no_consent = client.post(reverse("console:finish", args=[contact.pk]), {"callback_phone": ""})
     assert no_consent.status_code == 400 and b"survey call" in no_consent.content
     contact.refresh_from_db()

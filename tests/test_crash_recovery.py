@@ -108,7 +108,7 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 def run(*command: str, **options) -> subprocess.CompletedProcess:
-    return subprocess.run(command, capture_output=True, text=True, check=False, **options)  # noqa: S603
+    return subprocess.run(command, capture_output=True, text=True, check=False, **options)
 
 
 class Cluster:
@@ -120,17 +120,34 @@ class Cluster:
         self.owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
     def _ctl(self, *args: str) -> None:
-        done = run(*self.owner, f"{self.bindir}/pg_ctl", f"--pgdata={self.data}", f"--log={self.log}",
-                   "--wait", "--timeout=60", *args)
+        done = run(
+            *self.owner,
+            f"{self.bindir}/pg_ctl",
+            f"--pgdata={self.data}",
+            f"--log={self.log}",
+            "--wait",
+            "--timeout=60",
+            *args,
+        )
         assert done.returncode == 0, done.stdout + done.stderr + self.log.read_text(errors="replace")[-2000:]
 
     def init(self) -> None:
-        done = run(*self.owner, f"{self.bindir}/initdb", f"--pgdata={self.data}", "--username=postgres",
-                   "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+        done = run(
+            *self.owner,
+            f"{self.bindir}/initdb",
+            f"--pgdata={self.data}",
+            "--username=postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
         assert done.returncode == 0, done.stderr
         with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
-                       f"unix_socket_directories = '{self.data.parent}'\nfsync = off\n")
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self.data.parent}'\nfsync = off\n"
+            )
         self.start()
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE civic311")
@@ -180,21 +197,41 @@ def receiver():
 
 
 def environment(cluster: Cluster, var: Path) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("DATABASE_", "DJANGO_", "CIVIC311_", "HUEY_", "REDIS_", "MEDIA_", "PYTEST"))
-           and name not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "EMAIL_BACKEND")}
-    env.update(DATABASE_URL=cluster.url(), DJANGO_SETTINGS_MODULE="civic311.settings", CIVIC311_VAR_DIR=str(var),
-               DEBUG="0", SECRET_KEY="crash-test-" + "x" * 40, ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0",
-               EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", LOG_LEVEL="WARNING",
-               CIVIC311_LEASE_SECONDS="5", DATABASE_CONNECT_TIMEOUT="2", NOTIFICATIONS_BACKOFF_BASE_SECONDS="1",
-               NOTIFICATIONS_BACKOFF_CAP_SECONDS="5", PYTHONUNBUFFERED="1")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DATABASE_", "DJANGO_", "CIVIC311_", "HUEY_", "REDIS_", "MEDIA_", "PYTEST"))
+        and name not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "EMAIL_BACKEND")
+    }
+    env.update(
+        DATABASE_URL=cluster.url(),
+        DJANGO_SETTINGS_MODULE="civic311.settings",
+        CIVIC311_VAR_DIR=str(var),
+        DEBUG="0",
+        SECRET_KEY="crash-test-" + "x" * 40,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        LOG_LEVEL="WARNING",
+        CIVIC311_LEASE_SECONDS="5",
+        DATABASE_CONNECT_TIMEOUT="2",
+        NOTIFICATIONS_BACKOFF_BASE_SECONDS="1",
+        NOTIFICATIONS_BACKOFF_CAP_SECONDS="5",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     handle = log.open("ab")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,  # noqa: S603
-                            start_new_session=True)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
@@ -226,9 +263,15 @@ class Load:
     numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def post(self, client_id: str, session: http.Session) -> None:
-        form = {"api_key": self.api_key, "service_code": "SR-ST02", "lat": "39.9526", "long": "-75.1635",
-                "description": "Mattresses on the sidewalk.", "email": f"{client_id}@example.org",
-                "client_request_id": client_id}
+        form = {
+            "api_key": self.api_key,
+            "service_code": "SR-ST02",
+            "lat": "39.9526",
+            "long": "-75.1635",
+            "description": "Mattresses on the sidewalk.",
+            "email": f"{client_id}@example.org",
+            "client_request_id": client_id,
+        }
         down = self.database_down.is_set()
         try:
             response = session.post(f"{self.base}/open311/v2/requests.json", data=form, timeout=15)
@@ -273,6 +316,7 @@ class Load:
 
 def drained(cluster: Cluster) -> dict[str, int]:
     with psycopg.connect(cluster.url(), connect_timeout=5) as conn:
+
         def one(sql: str) -> int:
             return int(conn.execute(sql).fetchone()[0])
 
@@ -287,22 +331,29 @@ def test_nothing_a_request_needs_is_lost_when_processes_die_or_the_database_rest
     env = environment(cluster, tmp_path)
     migrated = run(sys.executable, "manage.py", "migrate", "--noinput", cwd=ROOT, env=env, timeout=300)
     assert migrated.returncode == 0, migrated.stdout[-2000:] + migrated.stderr[-2000:]
-    made = run(sys.executable, "manage.py", "shell", "-c", f"FAKE = {receiver.url!r}\n" + SETUP,
-               cwd=ROOT, env=env, timeout=120)
+    made = run(
+        sys.executable, "manage.py", "shell", "-c", f"FAKE = {receiver.url!r}\n" + SETUP, cwd=ROOT, env=env, timeout=120
+    )
     result = [line for line in made.stdout.splitlines() if line.startswith("RESULT ")]
     assert result, made.stdout + made.stderr
     api_key = json.loads(result[-1].removeprefix("RESULT "))["api_key"]
 
     port = free_port()
-    web_env = {**env, "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
-               "GUNICORN_LOG_LEVEL": "warning"}
+    web_env = {
+        **env,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "4",
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
     gunicorn = [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "civic311.wsgi:application"]
     web = start(gunicorn, web_env, tmp_path / "web.log")
     worker = start([sys.executable, "manage.py", "run_huey"], env, tmp_path / "worker-1.log")
     load = Load(f"http://127.0.0.1:{port}", api_key)
     try:
-        wait_until(answers(f"{load.base}/open311/v2/discovery.json"), process=web, log=tmp_path / "web.log",
-                   what="gunicorn")
+        wait_until(
+            answers(f"{load.base}/open311/v2/discovery.json"), process=web, log=tmp_path / "web.log", what="gunicorn"
+        )
         clients = [threading.Thread(target=load.client, daemon=True) for _ in range(4)]
         for each in clients:
             each.start()
@@ -328,12 +379,18 @@ def test_nothing_a_request_needs_is_lost_when_processes_die_or_the_database_rest
         load_ended = time.monotonic()
         # The sweeps run every minute and a dead worker's claims expire in 5 s: wait for them, however long a
         # loaded machine takes, as long as the job worker lives.
-        wait_until(lambda: not any(drained(cluster).values()), process=worker, log=tmp_path / "worker-2.log",
-                   what="the job worker")
+        wait_until(
+            lambda: not any(drained(cluster).values()),
+            process=worker,
+            log=tmp_path / "worker-2.log",
+            what="the job worker",
+        )
         left = drained(cluster)
-        print(f"crash test: {len(load.accepted)} requests accepted; answers {dict(load.statuses)}; while the "
-              f"database was down {dict(load.statuses_while_down)}; drained {time.monotonic() - load_ended:.0f} s "
-              f"after the load ended")
+        print(
+            f"crash test: {len(load.accepted)} requests accepted; answers {dict(load.statuses)}; while the "
+            f"database was down {dict(load.statuses_while_down)}; drained {time.monotonic() - load_ended:.0f} s "
+            f"after the load ended"
+        )
     finally:
         stop(worker)
         stop(web)
@@ -351,18 +408,27 @@ def test_nothing_a_request_needs_is_lost_when_processes_die_or_the_database_rest
     assert len(accepted) == len(load.accepted) > 20  # one request per client id, whatever was retried
     with psycopg.connect(cluster.url()) as conn:
         filed = {row[0] for row in conn.execute("SELECT tracking_number FROM requests_servicerequest")}
-        opened = dict(conn.execute(
-            "SELECT r.tracking_number, h.id FROM requests_historyentry h "
-            "JOIN requests_servicerequest r ON r.id = h.service_request_id WHERE h.kind = 'opened'").fetchall())
+        opened = dict(
+            conn.execute(
+                "SELECT r.tracking_number, h.id FROM requests_historyentry h "
+                "JOIN requests_servicerequest r ON r.id = h.service_request_id WHERE h.kind = 'opened'"
+            ).fetchall()
+        )
         channels = collections.Counter(
-            (number, channel) for number, channel in conn.execute(
+            (number, channel)
+            for number, channel in conn.execute(
                 "SELECT r.tracking_number, m.channel FROM notifications_outboundmessage m "
                 "JOIN requests_servicerequest r ON r.id = m.service_request_id "
                 "JOIN requests_historyentry h ON h.service_request_id = r.id AND h.kind = 'opened' "
-                "WHERE m.dedup_key LIKE 'h' || h.id || ':%%'"))
-        forwards = dict(conn.execute(
-            "SELECT r.tracking_number, f.external_id FROM open311_forwardedrequest f "
-            "JOIN requests_servicerequest r ON r.id = f.service_request_id").fetchall())
+                "WHERE m.dedup_key LIKE 'h' || h.id || ':%%'"
+            )
+        )
+        forwards = dict(
+            conn.execute(
+                "SELECT r.tracking_number, f.external_id FROM open311_forwardedrequest f "
+                "JOIN requests_servicerequest r ON r.id = f.service_request_id"
+            ).fetchall()
+        )
     # Every committed request was answered to its client (no request filed behind a client's back)...
     assert filed == accepted
     assert set(opened) == accepted

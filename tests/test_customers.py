@@ -46,18 +46,29 @@ def superuser(db):
 
 
 def make(jurisdiction, **fields):
-    defaults = {"first_name": "Pat", "last_name": "Resident", "consent_contact": False, "consent_survey": False,
-                "actor": None}
+    defaults = {
+        "first_name": "Pat",
+        "last_name": "Resident",
+        "consent_contact": False,
+        "consent_survey": False,
+        "actor": None,
+    }
     return services.create_customer(jurisdiction, **{**defaults, **fields})
 
 
 # --- normalisation and finding ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("written", "digits"), [
-    ("(215) 686-8686", "2156868686"), ("+1 215 686 8686", "2156868686"), ("1-215-686-8686", "2156868686"),
-    ("686-8686", "6868686"), ("+44 20 7946 0958", "442079460958"),
-])
+@pytest.mark.parametrize(
+    ("written", "digits"),
+    [
+        ("(215) 686-8686", "2156868686"),
+        ("+1 215 686 8686", "2156868686"),
+        ("1-215-686-8686", "2156868686"),
+        ("686-8686", "6868686"),
+        ("+44 20 7946 0958", "442079460958"),
+    ],
+)
 def test_phone_numbers_become_digits(written, digits):
     assert services.normalize_phone(written) == digits
 
@@ -75,8 +86,21 @@ def test_bad_phones_and_emails_are_refused_by_the_intakes_rules(jurisdiction):
     assert requests.is_valid_email("a@example.org") and not requests.is_valid_email("a@")
 
 
-@pytest.mark.parametrize("query", ["215-686-8686", "(215) 686 8686", "+1 215.686.8686", "6868686", "686-8686",
-                                   "PAT@example.org", " pat@EXAMPLE.org ", "pat", "Resident", "pat res"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "215-686-8686",
+        "(215) 686 8686",
+        "+1 215.686.8686",
+        "6868686",
+        "686-8686",
+        "PAT@example.org",
+        " pat@EXAMPLE.org ",
+        "pat",
+        "Resident",
+        "pat res",
+    ],
+)
 def test_finding_by_any_phone_format_email_case_or_name(jurisdiction, agent, query):
     pat = make(jurisdiction, phones=["215.686.8686"], emails=["Pat@Example.org"])
     make(jurisdiction, first_name="Lee", last_name="Other", phones=["267-555-0100"], emails=["lee@example.org"])
@@ -110,11 +134,16 @@ def test_exact_contact_details_find_one_customer_or_none(jurisdiction):
 
 
 def test_several_phones_emails_and_addresses_with_one_primary_each(jurisdiction):
-    pat = make(jurisdiction, phones=["215-686-8686", services.PhoneIn("267 555 0101", "work"), "2156868686"],
-               emails=["pat@example.org", "PAT@example.org", "pat@work.example.org"],
-               addresses=["1400 JFK Blvd", {"address": "1 Penn Sq", "zipcode": "19107"}])
+    pat = make(
+        jurisdiction,
+        phones=["215-686-8686", services.PhoneIn("267 555 0101", "work"), "2156868686"],
+        emails=["pat@example.org", "PAT@example.org", "pat@work.example.org"],
+        addresses=["1400 JFK Blvd", {"address": "1 Penn Sq", "zipcode": "19107"}],
+    )
     assert [(p.digits, p.label, p.is_primary) for p in pat.phones.order_by("pk")] == [
-        ("2156868686", "mobile", True), ("2675550101", "work", False)]
+        ("2156868686", "mobile", True),
+        ("2675550101", "work", False),
+    ]
     assert [e.is_primary for e in pat.emails.order_by("pk")] == [True, False]
     assert pat.addresses.count() == 2
 
@@ -176,8 +205,9 @@ def pat_with_history(jurisdiction, service, agent):
             request = filed_request(service, channel=channel, first_name="Pat", email="pat@example.org")
         services.link_requester(request.requester, pat, actor=agent)
         filed.append(request)
-    info = requests.log_information_request(jurisdiction, channel=Channel.PHONE, summary="Trash day is Tuesday.",
-                                            started_at=moments[3])
+    info = requests.log_information_request(
+        jurisdiction, channel=Channel.PHONE, summary="Trash day is Tuesday.", started_at=moments[3]
+    )
     info.requester = filed[0].requester
     info.save()
     return pat, filed
@@ -209,8 +239,13 @@ def test_linking_across_jurisdictions_is_refused(jurisdiction, service):
 
 def test_merge_moves_everything_drops_duplicates_and_keeps_the_history(jurisdiction, pat_with_history, agent):
     pat, filed = pat_with_history
-    dup = make(jurisdiction, first_name="Patricia", phones=["(215) 686-8686", "267-555-0101"],
-               emails=["PAT@example.org", "p.r@example.org"], addresses=["1400 JFK Blvd"])
+    dup = make(
+        jurisdiction,
+        first_name="Patricia",
+        phones=["(215) 686-8686", "267-555-0101"],
+        emails=["PAT@example.org", "p.r@example.org"],
+        addresses=["1400 JFK Blvd"],
+    )
     extra = filed_request(filed[0].service, channel=Channel.EMAIL, first_name="Patricia")
     services.link_requester(extra.requester, dup, actor=None)
     survivor = services.merge_customers(pat, dup, actor=agent, where="admin")
@@ -224,7 +259,9 @@ def test_merge_moves_everything_drops_duplicates_and_keeps_the_history(jurisdict
     assert {item.channel for item in selectors.customer_history(pat)} == {"phone", "web", "walk_in", "email"}
     assert selectors.find_customers(jurisdiction, "Patricia", actor=agent) == [pat]  # the merged name resolves
     assert set(PersonalDataAccess.objects.filter(purpose=Purpose.MERGE).values_list("customer", flat=True)) == {
-        pat.pk, dup.pk}
+        pat.pk,
+        dup.pk,
+    }
     # Merging into the merged record follows it to the survivor.
     third = make(jurisdiction, first_name="P.")
     assert services.merge_customers(dup, third, actor=None) == pat
@@ -257,13 +294,21 @@ def test_merge_refuses_the_bad_cases_and_writes_nothing(jurisdiction, agent):
     stranger = make(other)
     gone = make(jurisdiction, first_name="Gone")
     services.merge_customers(pat, gone, actor=None)
-    counts = (CustomerPhone.objects.count(), CustomerEmail.objects.count(), CustomerAddress.objects.count(),
-              PersonalDataAccess.objects.count())
+    counts = (
+        CustomerPhone.objects.count(),
+        CustomerEmail.objects.count(),
+        CustomerAddress.objects.count(),
+        PersonalDataAccess.objects.count(),
+    )
     for survivor, duplicate in ((pat, pat), (gone, pat), (pat, stranger), (lee, gone)):
         with pytest.raises(ValidationError):
             services.merge_customers(survivor, duplicate, actor=agent)
-    assert counts == (CustomerPhone.objects.count(), CustomerEmail.objects.count(), CustomerAddress.objects.count(),
-                      PersonalDataAccess.objects.count())
+    assert counts == (
+        CustomerPhone.objects.count(),
+        CustomerEmail.objects.count(),
+        CustomerAddress.objects.count(),
+        PersonalDataAccess.objects.count(),
+    )
     assert not Customer.objects.filter(merged_into=lee).exists()
     assert lee.phones.count() == 1 and Customer.objects.get(pk=gone.pk).merged_into == pat
 
@@ -296,8 +341,11 @@ def test_staff_with_view_customer_leave_an_audit_row_for_each_look(jurisdiction,
     selectors.find_customers(jurisdiction, "Resident", actor=agent, where="console")
     selectors.find_customers(jurisdiction, "nobody", actor=agent, where="console")
     rows = list(PersonalDataAccess.objects.order_by("pk").values_list("purpose", "customer", "where"))
-    assert rows == [(Purpose.VIEW, pat.pk, "console"), (Purpose.SEARCH, pat.pk, "console"),
-                    (Purpose.SEARCH, None, "console")]
+    assert rows == [
+        (Purpose.VIEW, pat.pk, "console"),
+        (Purpose.SEARCH, pat.pk, "console"),
+        (Purpose.SEARCH, None, "console"),
+    ]
 
 
 def test_the_assignee_may_see_their_own_requests_contact_details(service, plain_staff):
@@ -324,7 +372,9 @@ def test_admin_pages_render_for_a_superuser_and_audit_the_look(client, superuser
     body = change.content.decode()
     assert change.status_code == 200 and filed[2].tracking_number in body and "Walk-in" in body
     assert set(PersonalDataAccess.objects.filter(user=superuser).values_list("purpose", flat=True)) == {
-        Purpose.SEARCH, Purpose.VIEW}
+        Purpose.SEARCH,
+        Purpose.VIEW,
+    }
     assert client.get(reverse("admin:people_customer_add")).status_code == 200
     assert client.get(reverse("admin:people_personaldataaccess_changelist")).status_code == 200
 
@@ -342,13 +392,23 @@ def test_admin_hides_customers_from_plain_staff(client, plain_staff, jurisdictio
 def test_admin_saves_inlines_through_the_services(client, superuser, jurisdiction):
     client.force_login(superuser)
     data = {
-        "jurisdiction": jurisdiction.pk, "first_name": "Pat", "last_name": "Resident", "preferred_language": "",
+        "jurisdiction": jurisdiction.pk,
+        "first_name": "Pat",
+        "last_name": "Resident",
+        "preferred_language": "",
         "consent_survey": "on",
-        "phones-TOTAL_FORMS": "2", "phones-INITIAL_FORMS": "0",
-        "phones-0-number": "+1 (215) 686-8686", "phones-0-label": "mobile",
-        "phones-1-number": "267 555 0101", "phones-1-label": "work", "phones-1-is_primary": "on",
-        "emails-TOTAL_FORMS": "1", "emails-INITIAL_FORMS": "0", "emails-0-email": "PAT@Example.org",
-        "addresses-TOTAL_FORMS": "0", "addresses-INITIAL_FORMS": "0",
+        "phones-TOTAL_FORMS": "2",
+        "phones-INITIAL_FORMS": "0",
+        "phones-0-number": "+1 (215) 686-8686",
+        "phones-0-label": "mobile",
+        "phones-1-number": "267 555 0101",
+        "phones-1-label": "work",
+        "phones-1-is_primary": "on",
+        "emails-TOTAL_FORMS": "1",
+        "emails-INITIAL_FORMS": "0",
+        "emails-0-email": "PAT@Example.org",
+        "addresses-TOTAL_FORMS": "0",
+        "addresses-INITIAL_FORMS": "0",
     }
     response = client.post(reverse("admin:people_customer_add"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -368,8 +428,10 @@ def test_admin_merge_action(client, superuser, jurisdiction):
     changelist = reverse("admin:people_customer_changelist")
     page = client.post(changelist, {"action": "merge_selected", "_selected_action": [pat.pk, dup.pk]})
     assert page.status_code == 200 and "Merge" in page.content.decode()
-    client.post(changelist, {"action": "merge_selected", "_selected_action": [pat.pk, dup.pk], "confirm": "yes",
-                             "survivor": pat.pk})
+    client.post(
+        changelist,
+        {"action": "merge_selected", "_selected_action": [pat.pk, dup.pk], "confirm": "yes", "survivor": pat.pk},
+    )
     assert Customer.objects.get(pk=dup.pk).merged_into_id == pat.pk
     assert pat.phones.count() == 2
 
@@ -378,8 +440,7 @@ def test_admin_merge_action(client, superuser, jurisdiction):
 
 
 def test_the_demo_city_gets_customers_and_delete_demo_city_removes_them(db):
-    call_command("seed_demo_city", requests=300, seed=7, stdout=io.StringIO(), stderr=io.StringIO(),
-                 interactive=False)
+    call_command("seed_demo_city", requests=300, seed=7, stdout=io.StringIO(), stderr=io.StringIO(), interactive=False)
     city = demo.demo_city()
     customers = Customer.objects.filter(jurisdiction=city)
     assert customers.count() >= 50

@@ -79,8 +79,9 @@ def test_every_request_is_one_intake_could_have_made(city):
 
 def test_about_sixty_percent_of_contacts_need_only_an_answer(city):
     # The year's history; the agents' console day (recent contacts with the caller's record) comes on top.
-    console_day = Contact.objects.filter(jurisdiction=city, customer__isnull=False,
-                                         started_at__gte=timezone.now() - dt.timedelta(hours=3))
+    console_day = Contact.objects.filter(
+        jurisdiction=city, customer__isnull=False, started_at__gte=timezone.now() - dt.timedelta(hours=3)
+    )
     contacts = Contact.objects.filter(jurisdiction=city).exclude(pk__in=console_day)
     assert console_day.exists() and not console_day.filter(service__kind=Service.Kind.REQUEST).exists()
     information = contacts.filter(outcome__in=[Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY])
@@ -142,20 +143,36 @@ def test_history_is_shaped_like_philly311(city):
 
 
 def test_tracking_numbers_are_consecutive_in_order_of_arrival(city):
-    numbers = [int(number) for number in ServiceRequest.objects.filter(jurisdiction=city)
-               .order_by("requested_at", "pk").values_list("tracking_number", flat=True)]
+    numbers = [
+        int(number)
+        for number in ServiceRequest.objects.filter(jurisdiction=city)
+        .order_by("requested_at", "pk")
+        .values_list("tracking_number", flat=True)
+    ]
     assert numbers == list(range(numbers[0], numbers[0] + REQUESTS))
     city.refresh_from_db()
     assert city.next_tracking_number == numbers[-1] + 1
 
 
 def test_seeding_again_without_reset_changes_nothing(city):
-    counts = (ServiceRequest.objects.count(), Contact.objects.count(), HistoryEntry.objects.count(),
-              Service.objects.count(), User.objects.count(), Neighborhood.objects.count())
+    counts = (
+        ServiceRequest.objects.count(),
+        Contact.objects.count(),
+        HistoryEntry.objects.count(),
+        Service.objects.count(),
+        User.objects.count(),
+        Neighborhood.objects.count(),
+    )
     output = seed(requests=REQUESTS)
     assert "already there" in output
-    assert counts == (ServiceRequest.objects.count(), Contact.objects.count(), HistoryEntry.objects.count(),
-                      Service.objects.count(), User.objects.count(), Neighborhood.objects.count())
+    assert counts == (
+        ServiceRequest.objects.count(),
+        Contact.objects.count(),
+        HistoryEntry.objects.count(),
+        Service.objects.count(),
+        User.objects.count(),
+        Neighborhood.objects.count(),
+    )
     with pytest.raises(demo.DemoHistoryExists):
         demo.generate_history(city, requests=10)
 
@@ -186,7 +203,7 @@ def test_the_neighborhoods_tile_the_city_box(bare_city):
     shapes = [neighborhood.boundary_shape for neighborhood in neighborhoods]
     for neighborhood in neighborhoods:
         neighborhood.full_clean()
-    assert sum(a.intersection(b).area for i, a in enumerate(shapes) for b in shapes[i + 1:]) < 1e-12
+    assert sum(a.intersection(b).area for i, a in enumerate(shapes) for b in shapes[i + 1 :]) < 1e-12
     city_box = box(MIN_LONG, MIN_LAT, MAX_LONG, MAX_LAT)
     assert city_box.symmetric_difference(shapely.union_all(shapes)).area < 1e-12
 
@@ -248,14 +265,26 @@ def test_holidays_are_weekdays_with_observed_dates(bare_city):
 
 
 def test_loaders_are_idempotent(bare_city):
-    counts = (Service.objects.count(), ServiceAttribute.objects.count(), AttributeValue.objects.count(),
-              RoutingRule.objects.count(), Department.objects.count(), User.objects.count())
+    counts = (
+        Service.objects.count(),
+        ServiceAttribute.objects.count(),
+        AttributeValue.objects.count(),
+        RoutingRule.objects.count(),
+        Department.objects.count(),
+        User.objects.count(),
+    )
     demo.create_jurisdiction()
     demo.load_neighborhoods(bare_city)
     demo.load_catalogue(bare_city)
     demo.create_staff(bare_city)
-    assert counts == (Service.objects.count(), ServiceAttribute.objects.count(), AttributeValue.objects.count(),
-                      RoutingRule.objects.count(), Department.objects.count(), User.objects.count())
+    assert counts == (
+        Service.objects.count(),
+        ServiceAttribute.objects.count(),
+        AttributeValue.objects.count(),
+        RoutingRule.objects.count(),
+        Department.objects.count(),
+        User.objects.count(),
+    )
 
 
 def test_demo_staff_cannot_sign_in_until_demo_login(bare_city, monkeypatch):
@@ -272,7 +301,13 @@ def test_demo_staff_cannot_sign_in_until_demo_login(bare_city, monkeypatch):
     assert authenticate(username="admin", password=lines[0].rsplit(" ", 1)[-1]) is not None
     # Then one person per working role, each able to sign in, each where their work starts.
     assert [line.split(":", 1)[0] for line in lines[1:]] == [
-        "Supervisor", "Contact-centre agent", "Department manager", "Department staff", "Surveyor", "Leadership"]
+        "Supervisor",
+        "Contact-centre agent",
+        "Department manager",
+        "Department staff",
+        "Surveyor",
+        "Leadership",
+    ]
     for line in lines[1:]:
         username, password = line.split("user: ")[1].split("  password: ")
         user = authenticate(username=username, password=password)

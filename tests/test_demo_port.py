@@ -19,15 +19,24 @@ PRINT_LINK_BASE = (
 
 
 def _environment(**extra: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if name not in {"PORT", "NOTIFICATIONS_FALLBACK_URL", "CIVIC311_PUBLIC_URL", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"PORT", "NOTIFICATIONS_FALLBACK_URL", "CIVIC311_PUBLIC_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env["PYTHONPATH"] = str(ROOT)
     return {**env, **extra}
 
 
 def _link_base(**env: str) -> str:
-    return subprocess.run([sys.executable, "-c", PRINT_LINK_BASE], env=_environment(**env),  # noqa: S603
-                          cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_LINK_BASE],
+        env=_environment(**env),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def test_without_a_public_address_links_use_the_port_the_server_runs_on():
@@ -54,8 +63,14 @@ exit 0
 """)
     python.chmod(0o755)
     bash = shutil.which("bash") or "/bin/bash"
-    finished = subprocess.run([bash, str(tmp_path / "bin" / "demo")], env=_environment(PORT="8123"),  # noqa: S603
-                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    finished = subprocess.run(
+        [bash, str(tmp_path / "bin" / "demo")],
+        env=_environment(PORT="8123"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert finished.returncode == 0, finished.stderr
     lines = sorted(log.read_text().split("\n")[:-1])
     assert lines == ["run_huey http://127.0.0.1:8123", "runserver http://127.0.0.1:8123"]

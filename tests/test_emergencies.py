@@ -76,19 +76,22 @@ def test_nobody_without_staff_roles_and_no_supervisor_of_another_city(jurisdicti
 # --- the rules ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"title": {"es": "Solo en español"}}, "title"),
-    ({"banner": {"en": "   "}}, "banner"),
-    ({"title": {"en": "x" * 121}}, "title"),
-    ({"banner": {"en": "ok", "es": "x" * 401}}, "banner"),
-    ({"agent_script": {"en": "x" * 4001}}, "agent_script"),
-    ({"message": ""}, "message"),
-    ({"message": "x" * 281}, "message"),
-    ({"kind": "volcano"}, "kind"),
-    ({"hours": 0}, "ends_at"),
-    ({"hours": -2}, "ends_at"),
-    ({"hours": 14 * 24 + 1}, "ends_at"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": {"es": "Solo en español"}}, "title"),
+        ({"banner": {"en": "   "}}, "banner"),
+        ({"title": {"en": "x" * 121}}, "title"),
+        ({"banner": {"en": "ok", "es": "x" * 401}}, "banner"),
+        ({"agent_script": {"en": "x" * 4001}}, "agent_script"),
+        ({"message": ""}, "message"),
+        ({"message": "x" * 281}, "message"),
+        ({"kind": "volcano"}, "kind"),
+        ({"hours": 0}, "ends_at"),
+        ({"hours": -2}, "ends_at"),
+        ({"hours": 14 * 24 + 1}, "ends_at"),
+    ],
+)
 def test_bad_declarations_are_refused_with_every_reason(jurisdiction, supervisor, changes, field):
     with pytest.raises(ValidationError) as refused:
         declare(jurisdiction, supervisor, **changes)
@@ -97,8 +100,9 @@ def test_bad_declarations_are_refused_with_every_reason(jurisdiction, supervisor
 
 
 def test_the_limits_themselves_are_accepted(jurisdiction, supervisor):
-    emergency = declare(jurisdiction, supervisor, hours=14 * 24, message="x" * 280,
-                        title={"en": "t" * 120, "es": "   "})
+    emergency = declare(
+        jurisdiction, supervisor, hours=14 * 24, message="x" * 280, title={"en": "t" * 120, "es": "   "}
+    )
     assert emergency.title == {"en": "t" * 120}  # empty translations are dropped: they fall back
 
 
@@ -117,8 +121,11 @@ def test_no_backdating_and_no_end_in_the_past(jurisdiction, supervisor):
 def test_one_emergency_at_a_time(jurisdiction, supervisor):
     now = timezone.now()
     first = declare(jurisdiction, supervisor, start=now, hours=24)
-    for start, hours in [(now + dt.timedelta(hours=23), 5), (now - dt.timedelta(minutes=30), 1),
-                         (now + dt.timedelta(hours=2), 1)]:
+    for start, hours in [
+        (now + dt.timedelta(hours=23), 5),
+        (now - dt.timedelta(minutes=30), 1),
+        (now + dt.timedelta(hours=2), 1),
+    ]:
         with pytest.raises(ValidationError) as refused:
             declare(jurisdiction, supervisor, start=start, hours=hours)
         assert "starts_at" in refused.value.message_dict
@@ -176,16 +183,20 @@ def test_the_banner_appears_at_the_start_and_goes_at_the_end(client, jurisdictio
 
 
 def test_the_banner_falls_back_to_english_and_says_so(client, jurisdiction, supervisor):
-    declare(jurisdiction, supervisor, title={"en": "Heat health emergency"},
-            banner={"en": "Cooling centers are open until 8 pm."}, kind=Emergency.Kind.HEAT)
+    declare(
+        jurisdiction,
+        supervisor,
+        title={"en": "Heat health emergency"},
+        banner={"en": "Cooling centers are open until 8 pm."},
+        kind=Emergency.Kind.HEAT,
+    )
     spanish = _banner(client, "es")
     assert '<p class="h5 mb-1" id="emergency-banner-title" lang="en">Heat health emergency</p>' in spanish
     assert "Cooling centers are open until 8 pm." in spanish
     assert 'lang="en"' not in _banner(client)
 
 
-def test_the_banner_goes_at_once_when_ended_early_and_is_on_every_public_page(client, jurisdiction,
-                                                                              supervisor):
+def test_the_banner_goes_at_once_when_ended_early_and_is_on_every_public_page(client, jurisdiction, supervisor):
     emergency = declare(jurisdiction, supervisor)
     for path in ["/", reverse("public:choose_service"), reverse("public:track"), reverse("knowledge:home")]:
         assert 'id="emergency-banner"' in client.get(path).content.decode(), path
@@ -200,8 +211,13 @@ def test_banner_text_is_escaped(client, jurisdiction, supervisor):
 
 
 def test_pinned_answers_in_the_banner_and_for_agents(client, jurisdiction, supervisor):
-    parking = make_article(jurisdiction, "snow-emergency-parking", "Where to park in a snow emergency",
-                           "Dónde estacionar en una emergencia de nieve", summary_en="Off the snow routes.")
+    parking = make_article(
+        jurisdiction,
+        "snow-emergency-parking",
+        "Where to park in a snow emergency",
+        "Dónde estacionar en una emergencia de nieve",
+        summary_en="Off the snow routes.",
+    )
     trash = make_article(jurisdiction, "trash-after-snow", "Trash collection after snow")
     declare(jurisdiction, supervisor, pinned_articles=[parking, trash])
     english = _banner(client)
@@ -252,27 +268,34 @@ def channels(settings, jurisdiction, department):
     settings.CIVIC311_SOCIAL_ACCOUNTS = {"x": "@philly311", "facebook": "Philly311"}
     settings.CIVIC311_EMERGENCY_BROADCAST_EMAILS = ["press@phila.gov", "Council@phila.gov"]
     key = ApiKey.objects.create(jurisdiction=jurisdiction, name="City app", prefix="abc", key_hash="h" * 64)
-    revoked = ApiKey.objects.create(jurisdiction=jurisdiction, name="Old app", prefix="old", key_hash="o" * 64,
-                                    revoked_at=timezone.now())
-    elsewhere = DepartmentFactory(jurisdiction=JurisdictionFactory(slug="camden", jurisdiction_id="camdennj.gov",
-                                                                   is_default=False), slug="camden-streets")
+    revoked = ApiKey.objects.create(
+        jurisdiction=jurisdiction, name="Old app", prefix="old", key_hash="o" * 64, revoked_at=timezone.now()
+    )
+    elsewhere = DepartmentFactory(
+        jurisdiction=JurisdictionFactory(slug="camden", jurisdiction_id="camdennj.gov", is_default=False),
+        slug="camden-streets",
+    )
     hooks = {
         "department": Webhook.objects.create(department=department, url="https://streets.example/hook", secret="s"),
         "client": Webhook.objects.create(api_key=key, url="https://app.example/hook", secret="s"),
-        "wants it": Webhook.objects.create(department=department, url="https://b.example/hook", secret="s",
-                                           events=["emergency.declared"]),
+        "wants it": Webhook.objects.create(
+            department=department, url="https://b.example/hook", secret="s", events=["emergency.declared"]
+        ),
     }
     Webhook.objects.create(department=department, url="https://off.example/hook", secret="s", is_active=False)
     Webhook.objects.create(api_key=revoked, url="https://revoked.example/hook", secret="s")
-    Webhook.objects.create(department=department, url="https://status.example/hook", secret="s",
-                           events=["request.status"])
+    Webhook.objects.create(
+        department=department, url="https://status.example/hook", secret="s", events=["request.status"]
+    )
     Webhook.objects.create(department=elsewhere, url="https://camden.example/hook", secret="s")
     return hooks
 
 
 def _counts():
-    return (sorted(OutboundMessage.objects.values_list("channel", "recipient")),
-            sorted(OutboundPost.objects.values_list("network", "account", "text")))
+    return (
+        sorted(OutboundMessage.objects.values_list("channel", "recipient")),
+        sorted(OutboundPost.objects.values_list("network", "account", "text")),
+    )
 
 
 def test_one_message_per_channel_at_declaration_and_never_twice(jurisdiction, supervisor, channels):
@@ -280,9 +303,15 @@ def test_one_message_per_channel_at_declaration_and_never_twice(jurisdiction, su
     emergency.refresh_from_db()
     assert emergency.message_queued_at is not None
     messages, posts = _counts()
-    assert messages == sorted([("email", "council@phila.gov"), ("email", "press@phila.gov"),
-                               ("webhook", "https://app.example/hook"), ("webhook", "https://b.example/hook"),
-                               ("webhook", "https://streets.example/hook")])
+    assert messages == sorted(
+        [
+            ("email", "council@phila.gov"),
+            ("email", "press@phila.gov"),
+            ("webhook", "https://app.example/hook"),
+            ("webhook", "https://b.example/hook"),
+            ("webhook", "https://streets.example/hook"),
+        ]
+    )
     assert posts == sorted([("facebook", "Philly311", emergency.message), ("x", "@philly311", emergency.message)])
     webhook = OutboundMessage.objects.get(webhook=channels["client"])
     assert webhook.payload["event"] == "emergency.declared" and webhook.payload["title"]["es"] == "Emergencia de nieve"
@@ -347,11 +376,18 @@ def test_the_page_per_role(client, jurisdiction, role):
 
 def _form(**changes):
     now = timezone.localtime(timezone.now(), dt.timezone(dt.timedelta(hours=-5)))
-    data = {"kind": "snow", "title_en": "Snow emergency", "title_es": "Emergencia de nieve",
-            "banner_en": "Move your car.", "banner_es": "Retire su auto.", "script_en": "Say: move your car.",
-            "script_es": "", "message": "Snow emergency: move your car.",
-            "starts_at": now.strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}
+    data = {
+        "kind": "snow",
+        "title_en": "Snow emergency",
+        "title_es": "Emergencia de nieve",
+        "banner_en": "Move your car.",
+        "banner_es": "Retire su auto.",
+        "script_en": "Say: move your car.",
+        "script_es": "",
+        "message": "Snow emergency: move your car.",
+        "starts_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
     data.update(changes)
     return data
 
@@ -361,8 +397,10 @@ def test_declaring_on_the_page_in_the_citys_time(client, jurisdiction, superviso
     client.force_login(supervisor)
     page = client.get(reverse("emergencies:home")).content.decode()
     assert 'type="datetime-local"' in page and "Snow parking" in page and 'name="title_es"' in page
-    response = client.post(reverse("emergencies:declare"), _form(
-        starts_at="2031-02-03T18:00", ends_at="2031-02-04T06:00", surge="on", pinned_articles=[parking.pk]))
+    response = client.post(
+        reverse("emergencies:declare"),
+        _form(starts_at="2031-02-03T18:00", ends_at="2031-02-04T06:00", surge="on", pinned_articles=[parking.pk]),
+    )
     assert response.status_code == 302
     emergency = Emergency.objects.get()
     assert emergency.starts_at == dt.datetime(2031, 2, 3, 23, 0, tzinfo=dt.UTC)  # 6 pm in Philadelphia
@@ -374,8 +412,9 @@ def test_declaring_on_the_page_in_the_citys_time(client, jurisdiction, superviso
 
 def test_bad_input_on_the_page_shows_the_errors_and_writes_nothing(client, jurisdiction, supervisor):
     client.force_login(supervisor)
-    response = client.post(reverse("emergencies:declare"), _form(title_en="", ends_at="2020-01-01T00:00",
-                                                                  message="x" * 281))
+    response = client.post(
+        reverse("emergencies:declare"), _form(title_en="", ends_at="2020-01-01T00:00", message="x" * 281)
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert html.count('class="text-danger small mb-1"') == 2  # the English title, the message's length

@@ -53,12 +53,23 @@ def ladder(db):
     department = DepartmentFactory(jurisdiction=jurisdiction, slug="streets", name="Streets Department")
     supervisor = StaffFactory(username="supervisor")
     steps = [
-        EscalationStep.objects.create(department=department, order=1, label="point person",
-                                      offset_business_days=-1, notify_email="point@example.org"),
-        EscalationStep.objects.create(department=department, order=2, label="supervisor",
-                                      offset_business_days=0, notify_user=supervisor),
-        EscalationStep.objects.create(department=department, order=3, label="director",
-                                      offset_business_days=2, notify_email="director@example.org"),
+        EscalationStep.objects.create(
+            department=department,
+            order=1,
+            label="point person",
+            offset_business_days=-1,
+            notify_email="point@example.org",
+        ),
+        EscalationStep.objects.create(
+            department=department, order=2, label="supervisor", offset_business_days=0, notify_user=supervisor
+        ),
+        EscalationStep.objects.create(
+            department=department,
+            order=3,
+            label="director",
+            offset_business_days=2,
+            notify_email="director@example.org",
+        ),
     ]
     service = ServiceFactory(jurisdiction=jurisdiction, department=department, sla_value=3)
     return service, steps
@@ -73,8 +84,11 @@ def told(monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setattr(escalation, "sweep", _committing(escalation.sweep, django_capture_on_commit_callbacks))
 
     def read() -> list[tuple[str, str, str]]:
-        return list(OutboundMessage.objects.filter(dedup_key__startswith="staff:escalation:").order_by("pk")
-                    .values_list("recipient", "subject", "dedup_key"))
+        return list(
+            OutboundMessage.objects.filter(dedup_key__startswith="staff:escalation:")
+            .order_by("pk")
+            .values_list("recipient", "subject", "dedup_key")
+        )
 
     return read
 
@@ -85,6 +99,7 @@ def _committing(sweep, capture):
             with capture(execute=True):
                 return sweep(*args, **kwargs)
         return sweep(*args, **kwargs)
+
     return run
 
 
@@ -99,8 +114,11 @@ def sweep_at(moment: dt.datetime) -> dict[str, int]:
 
 
 def fired(service_request) -> list[str]:
-    return list(Escalation.objects.filter(service_request=service_request)
-                .order_by("step__order").values_list("step__label", flat=True))
+    return list(
+        Escalation.objects.filter(service_request=service_request)
+        .order_by("step__order")
+        .values_list("step__label", flat=True)
+    )
 
 
 def test_offsets_count_business_days_across_weekends_and_holidays(ladder):
@@ -108,7 +126,10 @@ def test_offsets_count_business_days_across_weekends_and_holidays(ladder):
     service_request = file_request(service)
     assert service_request.expected_at == DUE
     assert [escalation.escalation_due_at(service_request, step) for step in steps] == [
-        POINT_PERSON_AT, DUE, DIRECTOR_AT]
+        POINT_PERSON_AT,
+        DUE,
+        DIRECTOR_AT,
+    ]
     calendar = business_calendar(service.jurisdiction)
     # Backwards from Monday 30: Friday 27, then Wednesday 25 (Thanksgiving is not a business day).
     assert escalation.step_due_at(calendar, DIRECTOR_AT, -1) == local(2026, 11, 27, 17)
@@ -139,7 +160,10 @@ def test_each_step_fires_at_its_offset_and_not_before(ladder, told):
     assert entries.count() == 3
     assert not entries.filter(is_public=True).exists()
     assert [email for email, _subject, _key in told()] == [
-        "point@example.org", "supervisor@example.org", "director@example.org"]
+        "point@example.org",
+        "supervisor@example.org",
+        "director@example.org",
+    ]
     assert all(service_request.tracking_number in subject for _email, subject, _key in told())
 
 
@@ -151,8 +175,9 @@ def test_a_closed_request_is_never_escalated(ladder, told):
     for moment in (POINT_PERSON_AT, DUE, DIRECTOR_AT, local(2026, 12, 31, 12)):
         assert sweep_at(moment) == {"escalated": 0, "redressed": 0}
     assert not Escalation.objects.exists()
-    assert not service_request.history.filter(kind__in=[HistoryEntry.Kind.ESCALATED,
-                                                        HistoryEntry.Kind.REDRESS]).exists()
+    assert not service_request.history.filter(
+        kind__in=[HistoryEntry.Kind.ESCALATED, HistoryEntry.Kind.REDRESS]
+    ).exists()
     assert told() == []
 
 
@@ -228,8 +253,10 @@ def test_a_missed_date_makes_one_public_redress_follow_up(ladder, told):
     entry = service_request.history.get(kind=HistoryEntry.Kind.REDRESS)
     assert entry.is_public
     assert entry.actor_label == "System"
-    assert entry.text == ("We missed the date we gave you (Nov. 25, 2026); your request is now a priority and "
-                          "a supervisor is following it up.")
+    assert entry.text == (
+        "We missed the date we gave you (Nov. 25, 2026); your request is now a priority and "
+        "a supervisor is following it up."
+    )
     service_request.refresh_from_db()
     assert service_request.is_priority
     assert service_request.redress_due_at == DUE
@@ -332,7 +359,8 @@ def superuser(db):
 
 
 def test_the_supervisors_view_lists_overdue_and_escalated_requests_oldest_due_first(
-        ladder, told, superuser, client, django_assert_max_num_queries):
+    ladder, told, superuser, client, django_assert_max_num_queries
+):
     service, _steps = ladder
     first = file_request(service)
     with time_machine.travel(local(2026, 11, 23, 10), tick=False):
@@ -354,8 +382,7 @@ def test_the_supervisors_view_lists_overdue_and_escalated_requests_oldest_due_fi
     assert "supervisor (" in page and "point person (" in page
 
 
-def test_the_supervisors_view_keeps_its_queries_bounded(ladder, told, superuser, client,
-                                                        django_assert_max_num_queries):
+def test_the_supervisors_view_keeps_its_queries_bounded(ladder, told, superuser, client, django_assert_max_num_queries):
     service, _steps = ladder
     for _ in range(8):
         file_request(service)
@@ -366,8 +393,7 @@ def test_the_supervisors_view_keeps_its_queries_bounded(ladder, told, superuser,
     assert response.content.decode().count("director (") == 8
 
 
-def test_the_escalated_filter_and_the_inlines_render(ladder, told, superuser, client,
-                                                     django_assert_max_num_queries):
+def test_the_escalated_filter_and_the_inlines_render(ladder, told, superuser, client, django_assert_max_num_queries):
     service, _steps = ladder
     escalated = file_request(service)
     sweep_at(POINT_PERSON_AT)
@@ -397,20 +423,26 @@ def test_every_demo_department_has_a_three_step_ladder_and_goes_with_the_city(db
     from civic311.catalogue.models import Department
     from civic311.demo import services as demo
 
-    call_command("seed_demo_city", stdout=io.StringIO(), stderr=io.StringIO(), interactive=False,
-                 requests=60, seed=7)
+    call_command("seed_demo_city", stdout=io.StringIO(), stderr=io.StringIO(), interactive=False, requests=60, seed=7)
     city = demo.demo_city()
     departments = Department.objects.filter(jurisdiction=city)
     assert departments.exists()
     for department in departments:
         assert list(department.escalation_steps.values_list("label", "offset_business_days")) == [
-            ("point person", -1), ("supervisor", 0), ("director", 2)]
+            ("point person", -1),
+            ("supervisor", 0),
+            ("director", 2),
+        ]
         assert all(step.notify_email for step in department.escalation_steps.all())
     from civic311.catalogue.models import Service, ServiceAttribute
 
     asks = ServiceAttribute.objects.filter(required=True).values("service")
-    simple = (Service.objects.filter(jurisdiction=city, sla_unit="business_days").exclude(pk__in=asks)
-              .order_by("code").first())
+    simple = (
+        Service.objects.filter(jurisdiction=city, sla_unit="business_days")
+        .exclude(pk__in=asks)
+        .order_by("code")
+        .first()
+    )
     filed = filed_request(simple)
     assert filed.expected_at is not None
     escalation.sweep(filed.expected_at + dt.timedelta(days=7))
@@ -446,8 +478,13 @@ def _untouched(service_request: ServiceRequest, updated_at: dt.datetime) -> None
 
 def test_an_imported_overdue_request_from_2020_is_history_not_live_work(ladder, told):
     service, _steps = ladder
-    imported = _imported(service, status="Open", requested_datetime="2020-03-02T10:00:00-05:00",
-                         updated_datetime="2020-03-03T09:00:00-05:00", expected_datetime="2020-03-09T17:00:00-04:00")
+    imported = _imported(
+        service,
+        status="Open",
+        requested_datetime="2020-03-02T10:00:00-05:00",
+        updated_datetime="2020-03-03T09:00:00-05:00",
+        expected_datetime="2020-03-09T17:00:00-04:00",
+    )
     assert imported.is_imported and imported.is_open and imported.expected_at < FILED
     updated_at = imported.updated_at
     # Minutes after the import, and again years after its date: nothing happens to it.
@@ -463,8 +500,12 @@ def test_an_imported_overdue_request_from_2020_is_history_not_live_work(ladder, 
 
 def test_an_imported_request_due_yesterday_is_not_escalated_either(ladder, told):
     service, _steps = ladder
-    imported = _imported(service, status="Open", requested_datetime="2026-11-20T10:00:00-05:00",
-                         expected_datetime="2026-11-25T17:00:00-05:00")
+    imported = _imported(
+        service,
+        status="Open",
+        requested_datetime="2026-11-20T10:00:00-05:00",
+        expected_datetime="2026-11-25T17:00:00-05:00",
+    )
     updated_at = imported.updated_at
     assert sweep_at(DIRECTOR_AT + dt.timedelta(hours=1)) == {"escalated": 0, "redressed": 0}
     _untouched(imported, updated_at)
@@ -503,8 +544,13 @@ def test_the_stale_limit_is_exact(ladder, told, settings):
 def test_a_live_request_updated_by_an_import_stays_live(ladder, told):
     service, _steps = ladder
     live = file_request(service)
-    again = _imported(service, service_request_id=live.tracking_number, status="Open",
-                      requested_datetime="2026-11-20T10:00:00-05:00", expected_datetime="2026-11-25T17:00:00-05:00")
+    again = _imported(
+        service,
+        service_request_id=live.tracking_number,
+        status="Open",
+        requested_datetime="2026-11-20T10:00:00-05:00",
+        expected_datetime="2026-11-25T17:00:00-05:00",
+    )
     assert again.pk == live.pk and ServiceRequest.objects.count() == 1
     assert not again.is_imported
     assert sweep_at(DIRECTOR_AT + dt.timedelta(hours=1)) == {"escalated": 3, "redressed": 1}

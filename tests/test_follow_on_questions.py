@@ -113,29 +113,40 @@ def test_the_page_shows_the_picked_services_questions_in_every_widget(client, wo
     assert '<textarea class="form-control" id="id_attribute_vehicle_description"' in html
     assert "Describe the vehicle: make, model, color and condition." in html
     # The htmx fragment: the questions of the service picked, for a number and a multiple choice too.
-    fragment = client.get(reverse("work:follow_on_questions", args=[dumping.tracking_number]),
-                          {"follow-service": vehicle.pk}).content.decode()
+    fragment = client.get(
+        reverse("work:follow_on_questions", args=[dumping.tracking_number]), {"follow-service": vehicle.pk}
+    ).content.decode()
     assert fragment.startswith('<div id="follow-on-questions"') and 'name="attribute[plate_state]"' in fragment
-    numbers = Service.objects.filter(jurisdiction=demo_city, attributes__datatype=DATATYPE.NUMBER).exclude(
-        department=dumping.department).first()
-    multi = Service.objects.filter(jurisdiction=demo_city, attributes__datatype=DATATYPE.MULTIVALUELIST).exclude(
-        department=dumping.department).first()
+    numbers = (
+        Service.objects.filter(jurisdiction=demo_city, attributes__datatype=DATATYPE.NUMBER)
+        .exclude(department=dumping.department)
+        .first()
+    )
+    multi = (
+        Service.objects.filter(jurisdiction=demo_city, attributes__datatype=DATATYPE.MULTIVALUELIST)
+        .exclude(department=dumping.department)
+        .first()
+    )
     for service, marker in ((numbers, 'type="number"'), (multi, 'type="checkbox"')):
         assert service is not None
-        fragment = client.get(reverse("work:follow_on_questions", args=[dumping.tracking_number]),
-                              {"follow-service": service.pk}).content.decode()
+        fragment = client.get(
+            reverse("work:follow_on_questions", args=[dumping.tracking_number]), {"follow-service": service.pk}
+        ).content.decode()
         assert marker in fragment, service.code
     # No service or a service that is not a follow-on target: no questions, no error.
     for picked in ("", "abc", str(dumping.service.pk), "99999999999999999999"):
-        fragment = client.get(reverse("work:follow_on_questions", args=[dumping.tracking_number]),
-                              {"follow-service": picked}).content.decode()
+        fragment = client.get(
+            reverse("work:follow_on_questions", args=[dumping.tracking_number]), {"follow-service": picked}
+        ).content.decode()
         assert "attribute[" not in fragment
 
 
 def test_without_javascript_the_button_shows_the_questions_and_files_nothing(client, worker, dumping, demo_city):
     vehicle = Service.objects.get(jurisdiction=demo_city, code="SR-PD01")
-    response = client.post(reverse("work:follow_on", args=[dumping.tracking_number]),
-                           {"follow-service": vehicle.pk, "follow-description": "Kept", "follow-show": "1"})
+    response = client.post(
+        reverse("work:follow_on", args=[dumping.tracking_number]),
+        {"follow-service": vehicle.pk, "follow-description": "Kept", "follow-show": "1"},
+    )
     html = response.content.decode()
     assert response.status_code == 200 and 'name="attribute[vehicle_description]"' in html
     assert ">\nKept</textarea>" in html and "is required" not in html
@@ -171,8 +182,7 @@ def test_answers_of_a_service_picked_before_are_not_held_against_the_new_one(cli
 
 def test_a_safety_rule_answers_a_follow_on_instead_of_a_500(client, demo_city, rodents):
     # A Licenses & Inspections request whose follow-on is a Street Defect with gas smelt.
-    client.force_login(with_role(User.objects.get(username="dcarter"), StaffRole.DEPARTMENT_STAFF,
-                                 rodents.department))
+    client.force_login(with_role(User.objects.get(username="dcarter"), StaffRole.DEPARTMENT_STAFF, rodents.department))
     rule = RoutingRule.objects.get(service__jurisdiction=demo_city, kind=RoutingRule.Kind.CANNED_ANSWER)
     answers = {**valid_answers(rule.service), rule.attribute_code: rule.attribute_value}
     response = client.post(reverse("work:follow_on", args=[rodents.tracking_number]), as_post(rule.service, answers))
@@ -202,7 +212,13 @@ def test_the_admin_follow_on_asks_the_questions_too(client, dumping, demo_city):
     assert refused.status_code == 200 and 'id="id_attribute_vehicle_description-error"' in refused.content.decode()
     assert not ServiceRequest.objects.filter(parent=dumping).exists()
     answers = valid_answers(vehicle)
-    filed = client.post(url, {"service": vehicle.pk, "description": "Kept",
-                              **{f"attribute[{code}]": value for code, value in answers.items()}})
+    filed = client.post(
+        url,
+        {
+            "service": vehicle.pk,
+            "description": "Kept",
+            **{f"attribute[{code}]": value for code, value in answers.items()},
+        },
+    )
     assert filed.status_code == 302
     assert ServiceRequest.objects.get(parent=dumping).attributes == {k: v for k, v in answers.items() if v}

@@ -31,8 +31,7 @@ def test_a_point_on_the_boundary_belongs_to_the_neighborhood(jurisdiction, cente
     assert neighborhood_id_at(jurisdiction, lat, long) == center_city.pk
 
 
-@pytest.mark.parametrize(("lat", "long"), [(39.9399, -75.16), (39.9601, -75.16), (39.95, -75.1801),
-                                           (40.05, -75.05)])
+@pytest.mark.parametrize(("lat", "long"), [(39.9399, -75.16), (39.9601, -75.16), (39.95, -75.1801), (40.05, -75.05)])
 def test_a_point_outside_every_neighborhood_finds_none(jurisdiction, center_city, lat, long):
     assert neighborhood_id_at(jurisdiction, lat, long) is None
 
@@ -47,10 +46,13 @@ def test_another_jurisdictions_neighborhoods_are_not_found(jurisdiction, county)
 
 
 def test_a_point_in_a_hole_is_not_in_the_neighborhood(jurisdiction):
-    ring = {"type": "Polygon", "coordinates": [
-        [[-75.18, 39.94], [-75.14, 39.94], [-75.14, 39.96], [-75.18, 39.96], [-75.18, 39.94]],
-        [[-75.17, 39.945], [-75.15, 39.945], [-75.15, 39.955], [-75.17, 39.955], [-75.17, 39.945]],
-    ]}
+    ring = {
+        "type": "Polygon",
+        "coordinates": [
+            [[-75.18, 39.94], [-75.14, 39.94], [-75.14, 39.96], [-75.18, 39.96], [-75.18, 39.94]],
+            [[-75.17, 39.945], [-75.15, 39.945], [-75.15, 39.955], [-75.17, 39.955], [-75.17, 39.945]],
+        ],
+    }
     doughnut = NeighborhoodFactory(jurisdiction=jurisdiction, boundary=ring)
     assert neighborhood_id_at(jurisdiction, 39.95, -75.16) is None
     assert neighborhood_id_at(jurisdiction, 39.942, -75.16) == doughnut.pk
@@ -58,8 +60,10 @@ def test_a_point_in_a_hole_is_not_in_the_neighborhood(jurisdiction):
 
 def test_a_multipolygon_neighborhood_is_found_in_each_part(jurisdiction):
     west, east = box(-75.25, 39.90, -75.23, 39.92), box(-75.05, 40.00, -75.03, 40.02)
-    split = NeighborhoodFactory(jurisdiction=jurisdiction, boundary={
-        "type": "MultiPolygon", "coordinates": [west["coordinates"], east["coordinates"]]})
+    split = NeighborhoodFactory(
+        jurisdiction=jurisdiction,
+        boundary={"type": "MultiPolygon", "coordinates": [west["coordinates"], east["coordinates"]]},
+    )
     assert neighborhood_id_at(jurisdiction, 39.91, -75.24) == split.pk
     assert neighborhood_id_at(jurisdiction, 40.01, -75.04) == split.pk
     assert neighborhood_id_at(jurisdiction, 39.95, -75.14) is None
@@ -137,8 +141,9 @@ def test_a_deleted_neighborhood_is_forgotten_at_once(jurisdiction, center_city):
     assert neighborhood_id_at(jurisdiction, *CITY_HALL) is None
 
 
-def test_saving_a_neighborhood_forgets_only_its_own_jurisdiction(jurisdiction, center_city, county,
-                                                                 django_assert_num_queries):
+def test_saving_a_neighborhood_forgets_only_its_own_jurisdiction(
+    jurisdiction, center_city, county, django_assert_num_queries
+):
     neighborhood_id_at(jurisdiction, *CITY_HALL)
     NeighborhoodFactory(jurisdiction=county, boundary=box(-75.18, 39.94, -75.14, 39.96))
     with django_assert_num_queries(0):

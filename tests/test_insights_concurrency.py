@@ -47,8 +47,7 @@ def in_parallel(work) -> None:
 def test_parallel_searches_for_a_new_query_all_count(jurisdiction):
     def search(_number: int) -> None:
         for _ in range(10):
-            services.log_search(jurisdiction, "Brand new query", language="en", channel="web", result_count=0,
-                                now=NOON)
+            services.log_search(jurisdiction, "Brand new query", language="en", channel="web", result_count=0, now=NOON)
 
     in_parallel(search)
     stat = DailyQueryStat.objects.get()

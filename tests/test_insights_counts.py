@@ -55,22 +55,26 @@ def article_stat(article, day: dt.date = DAY) -> DailyArticleStat:
 # --- normalizing --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "normalized"), [
-    ("  Trash   Day ", "trash day"),
-    ("Baño\tLIBRE", "bano libre"),
-    ("STRASSE", "strasse"),
-    ("Straße", "strasse"),
-    ("a\x00b\x1fc", "a b c"),
-    ("!!!", "!!!"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("typed", "normalized"),
+    [
+        ("  Trash   Day ", "trash day"),
+        ("Baño\tLIBRE", "bano libre"),
+        ("STRASSE", "strasse"),
+        ("Straße", "strasse"),
+        ("a\x00b\x1fc", "a b c"),
+        ("!!!", "!!!"),
+        ("", ""),
+    ],
+)
 def test_queries_are_grouped_by_their_normalized_form(typed, normalized):
     assert services.normalize_query(typed) == normalized
 
 
 def test_the_query_is_kept_as_typed_but_trimmed_and_cut(jurisdiction):
-    search_id = services.log_search(jurisdiction, "  Pothole on Main St. " + "x" * 500, language="en",
-                                    channel="web", result_count=3, now=NOON)
+    search_id = services.log_search(
+        jurisdiction, "  Pothole on Main St. " + "x" * 500, language="en", channel="web", result_count=3, now=NOON
+    )
     log = SearchLog.objects.get(pk=search_id)
     assert log.query.startswith("Pothole on Main St. x")
     assert len(log.query) == 200
@@ -108,15 +112,24 @@ def test_searches_zero_results_and_clicks_add_up(jurisdiction, trash, dumping):
     assert (totals.searches, totals.zero_results, totals.clicks) == (5, 2, 2)
     top = selectors.top_queries(jurisdiction, span)
     assert [(row["query"], row["language"], row["total"]) for row in top] == [
-        ("snow plow", "en", 2), ("trash day", "en", 2), ("trash day", "es", 1)]
+        ("snow plow", "en", 2),
+        ("trash day", "en", 2),
+        ("trash day", "es", 1),
+    ]
     zero = selectors.zero_result_queries(jurisdiction, span)
     assert [(row["query"], row["zero"], row["last_seen"]) for row in zero] == [("snow plow", 2, DAY)]
 
 
 def test_the_day_is_the_citys_day_not_utcs(jurisdiction):
     # 02:00 UTC on 11 March is 22:00 on 10 March in Philadelphia.
-    services.log_search(jurisdiction, "late night", language="en", channel="web", result_count=1,
-                        now=dt.datetime(2026, 3, 11, 2, 0, tzinfo=UTC))
+    services.log_search(
+        jurisdiction,
+        "late night",
+        language="en",
+        channel="web",
+        result_count=1,
+        now=dt.datetime(2026, 3, 11, 2, 0, tzinfo=UTC),
+    )
     assert query_stat(jurisdiction, "late night").day == DAY
     assert SearchLog.objects.get().day == DAY
 
@@ -129,8 +142,15 @@ def test_a_click_counts_on_the_day_and_query_of_its_search(jurisdiction, trash):
 
 
 def test_clicks_on_unknown_searches_or_another_citys_article_are_ignored(jurisdiction, trash):
-    other_city = Jurisdiction.objects.create(slug="camden", name="Camden", jurisdiction_id="camden.gov",
-                                             min_lat=39.9, max_lat=40.0, min_long=-75.2, max_long=-75.0)
+    other_city = Jurisdiction.objects.create(
+        slug="camden",
+        name="Camden",
+        jurisdiction_id="camden.gov",
+        min_lat=39.9,
+        max_lat=40.0,
+        min_long=-75.2,
+        max_long=-75.0,
+    )
     elsewhere = make_article(other_city, "trash-day", "Camden trash day", published_at=NOON)
     search_id = services.log_search(jurisdiction, "trash", language="en", channel="web", result_count=1, now=NOON)
     services.log_click(search_id + 1000, trash, now=NOON)
@@ -156,8 +176,9 @@ def test_an_unknown_channel_is_refused_and_nothing_is_written(jurisdiction):
     assert not DailyQueryStat.objects.exists()
 
 
-@pytest.mark.parametrize("query", ["'; DROP TABLE insights_searchlog; --", "<script>alert(1)</script>",
-                                   "%_%", "\\", "🙂" * 300])
+@pytest.mark.parametrize(
+    "query", ["'; DROP TABLE insights_searchlog; --", "<script>alert(1)</script>", "%_%", "\\", "🙂" * 300]
+)
 def test_injection_shaped_and_odd_queries_are_stored_as_text(jurisdiction, query):
     services.log_search(jurisdiction, query, language="en", channel="web", result_count=0, now=NOON)
     services.log_search(jurisdiction, query, language="en", channel="web", result_count=0, now=NOON)
@@ -194,8 +215,10 @@ def test_views_and_helpful_answers_add_up(jurisdiction, trash, dumping):
 
     span = selectors.period(jurisdiction, 7, now=NOON + dt.timedelta(days=1))
     read = selectors.most_read_articles(jurisdiction, span)
-    assert [(row["title"], row["read"]) for row in read] == [("When is my trash day?", 4),
-                                                              ("Report illegal dumping", 1)]
+    assert [(row["title"], row["read"]) for row in read] == [
+        ("When is my trash day?", 4),
+        ("Report illegal dumping", 1),
+    ]
     assert read[0]["url"].endswith("/help/trash-day/")
     most_no = selectors.unhelpful_articles(jurisdiction, span, order="no")
     assert [(row["title"], row["no"], row["yes"]) for row in most_no] == [("When is my trash day?", 3, 2)]
@@ -217,10 +240,12 @@ def test_unhelpful_articles_are_ordered_by_their_share_of_yes(jurisdiction, tras
 
 
 def test_the_period_leaves_out_older_days(jurisdiction, trash):
-    services.log_search(jurisdiction, "old", language="en", channel="web", result_count=0,
-                        now=NOON - dt.timedelta(days=8))
-    services.log_search(jurisdiction, "new", language="en", channel="web", result_count=0,
-                        now=NOON - dt.timedelta(days=6))
+    services.log_search(
+        jurisdiction, "old", language="en", channel="web", result_count=0, now=NOON - dt.timedelta(days=8)
+    )
+    services.log_search(
+        jurisdiction, "new", language="en", channel="web", result_count=0, now=NOON - dt.timedelta(days=6)
+    )
     span = selectors.period(jurisdiction, 7, now=NOON)
     assert (span.first, span.last) == (DAY - dt.timedelta(days=6), DAY)
     assert [row["query"] for row in selectors.zero_result_queries(jurisdiction, span)] == ["new"]
@@ -289,8 +314,9 @@ def test_filing_without_reading_or_without_a_visitor_changes_nothing(jurisdictio
 def test_the_hourly_task_runs_the_sweep(jurisdiction, trash):
     from civic311.insights import tasks
 
-    services.log_article_view(trash, language="en", channel="web", visitor=VISITOR,
-                              now=dt.datetime.now(UTC) - dt.timedelta(hours=30))
+    services.log_article_view(
+        trash, language="en", channel="web", visitor=VISITOR, now=dt.datetime.now(UTC) - dt.timedelta(hours=30)
+    )
     tasks.close_reading_sessions.call_local()
     assert article_stat(trash, ReadingSession.objects.get().day).deflected_sessions == 1
 
@@ -299,23 +325,37 @@ def test_the_hourly_task_runs_the_sweep(jurisdiction, trash):
 
 
 def test_no_personal_data_is_stored(jurisdiction, trash, client):
-    search_id = services.log_search(jurisdiction, "trash", language="en", channel="web", result_count=1,
-                                    visitor=VISITOR, now=NOON)
+    search_id = services.log_search(
+        jurisdiction, "trash", language="en", channel="web", result_count=1, visitor=VISITOR, now=NOON
+    )
     services.log_click(search_id, trash, now=NOON)
     services.log_article_view(trash, language="en", channel="web", visitor=VISITOR, now=NOON)
     services.record_feedback(trash, helpful=True, language="en", visitor=VISITOR, now=NOON)
 
     # The cookie's value is never stored as such: only a keyed hash, the same for the same browser.
-    stored = {SearchLog.objects.get().visitor, ArticleView.objects.get().visitor,
-              ArticleFeedback.objects.get().visitor, ReadingSession.objects.get().visitor}
+    stored = {
+        SearchLog.objects.get().visitor,
+        ArticleView.objects.get().visitor,
+        ArticleFeedback.objects.get().visitor,
+        ReadingSession.objects.get().visitor,
+    }
     assert len(stored) == 1
     assert VISITOR not in stored
     assert stored.pop() == services.pseudonym(VISITOR)
     # No column for an address, an agent, an account or a name anywhere in the app's tables.
     forbidden = ("ip", "address", "agent", "user", "email", "phone", "name", "session_key", "cookie")
     with connection.cursor() as cursor:
-        for model in (SearchLog, SearchClick, ArticleView, ArticleFeedback, ReadingSession, DailyQueryStat,
-                      DailySearchTotal, DailyArticleStat):
-            columns = [column.name for column in
-                       connection.introspection.get_table_description(cursor, model._meta.db_table)]
+        for model in (
+            SearchLog,
+            SearchClick,
+            ArticleView,
+            ArticleFeedback,
+            ReadingSession,
+            DailyQueryStat,
+            DailySearchTotal,
+            DailyArticleStat,
+        ):
+            columns = [
+                column.name for column in connection.introspection.get_table_description(cursor, model._meta.db_table)
+            ]
             assert not [column for column in columns if any(word in column.split("_") for word in forbidden)]

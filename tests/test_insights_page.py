@@ -125,11 +125,13 @@ def test_the_zero_result_list_downloads_as_csv(client, jurisdiction, activity, s
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["query", "language", "searches_with_no_result", "last_seen"]
-    assert sorted(rows[1:]) == sorted([
-        ["bulk pickup <b>couch</b>", "en", "1", "2026-03-10"],
-        ["'=cmd|' /c calc'!a0", "en", "1", "2026-03-10"],  # a formula is defused for spreadsheets
-        ["recogida de muebles", "es", "1", "2026-03-10"],
-    ])
+    assert sorted(rows[1:]) == sorted(
+        [
+            ["bulk pickup <b>couch</b>", "en", "1", "2026-03-10"],
+            ["'=cmd|' /c calc'!a0", "en", "1", "2026-03-10"],  # a formula is defused for spreadsheets
+            ["recogida de muebles", "es", "1", "2026-03-10"],
+        ]
+    )
 
 
 def test_the_page_reads_the_rollups_not_the_log(client, jurisdiction, activity, staff):
@@ -140,8 +142,7 @@ def test_the_page_reads_the_rollups_not_the_log(client, jurisdiction, activity, 
     with time_machine.travel(NOON + dt.timedelta(days=2), tick=False), CaptureQueriesContext(connection) as seen:
         assert client.get(PAGE).status_code == 200
     log_tables = ("insights_searchlog", "insights_articleview", "insights_articlefeedback", "insights_searchclick")
-    assert not [query["sql"] for query in seen.captured_queries
-                if any(table in query["sql"] for table in log_tables)]
+    assert not [query["sql"] for query in seen.captured_queries if any(table in query["sql"] for table in log_tables)]
 
 
 def test_a_residents_visit_through_the_public_pages_is_counted(client, jurisdiction, service, center_city):
@@ -160,8 +161,10 @@ def test_a_residents_visit_through_the_public_pages_is_counted(client, jurisdict
         assert client.get(article_url, {"from": str(search.pk)}).status_code == 200
         assert client.post(reverse("knowledge:feedback", args=["trash-day"]), {"helpful": "no"}).status_code == 302
     with time_machine.travel(NOON + dt.timedelta(hours=2), tick=False):
-        response = client.post(reverse("public:report", args=[service.code]),
-                               {"description": "Tires on the sidewalk.", "lat": "39.9526", "long": "-75.1635"})
+        response = client.post(
+            reverse("public:report", args=[service.code]),
+            {"description": "Tires on the sidewalk.", "lat": "39.9526", "long": "-75.1635"},
+        )
         assert response.status_code == 302, response.content.decode()[:2000]
     with time_machine.travel(NOON + dt.timedelta(days=2), tick=False):
         assert services.close_reading_sessions() == 0

@@ -21,15 +21,21 @@ LONG_AGO = dt.datetime(2026, 1, 5, 15, 0, tzinfo=dt.UTC)
 
 def test_old_log_rows_go_and_the_rollups_stay(jurisdiction, settings):
     settings.CIVIC311_SEARCH_LOG_RETENTION_DAYS = 30
-    article = write_article(jurisdiction, "set-out-times", title="Set-out times", summary="After 7 pm.",
-                            body="Put trash out after 7 pm the night before.", actor=editor())
+    article = write_article(
+        jurisdiction,
+        "set-out-times",
+        title="Set-out times",
+        summary="After 7 pm.",
+        body="Put trash out after 7 pm the night before.",
+        actor=editor(),
+    )
     with time_machine.travel(LONG_AGO, tick=False):
-        old = services.log_search(jurisdiction, "trash day 215-555-0100", language="en", channel="web",
-                                  result_count=1, visitor="a")
+        old = services.log_search(
+            jurisdiction, "trash day 215-555-0100", language="en", channel="web", result_count=1, visitor="a"
+        )
         services.log_click(old, article)
         services.log_article_view(article, language="en", channel="web", visitor="a")
-    recent = services.log_search(jurisdiction, "trash day", language="en", channel="web", result_count=1,
-                                 visitor="b")
+    recent = services.log_search(jurisdiction, "trash day", language="en", channel="web", result_count=1, visitor="b")
     deleted = services.prune_logs()
     assert deleted["searches"] == 1 and deleted["clicks"] == 1 and deleted["article views"] == 1
     assert list(SearchLog.objects.values_list("pk", flat=True)) == [recent]

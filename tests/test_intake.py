@@ -61,8 +61,9 @@ def report(service: Service, **fields) -> Report:
 
 
 def counts() -> dict[str, int]:
-    stored = {model.__name__: model.objects.count()
-              for model in (ServiceRequest, Requester, Contact, Photo, HistoryEntry)}
+    stored = {
+        model.__name__: model.objects.count() for model in (ServiceRequest, Requester, Contact, Photo, HistoryEntry)
+    }
     photos = Path(django_settings.MEDIA_ROOT) / "photos"
     stored["files"] = sum(1 for path in photos.rglob("*") if path.is_file()) if photos.exists() else 0
     return stored
@@ -100,7 +101,11 @@ def test_a_report_files_a_complete_request(jurisdiction, questions, center_city)
 
     [entry] = request.history.all()
     assert (entry.kind, entry.is_public, entry.to_status, entry.created_at) == (
-        HistoryEntry.Kind.OPENED, True, Status.NEW, NOW)
+        HistoryEntry.Kind.OPENED,
+        True,
+        Status.NEW,
+        NOW,
+    )
     assert entry.actor is None
     assert entry.who == "Resident"
 
@@ -119,12 +124,22 @@ def test_tracking_numbers_are_consecutive_and_a_refused_report_uses_none(jurisdi
     second = submit(jurisdiction, report(service), now=NOW).service_request
     third = submit(jurisdiction, report(service), now=NOW).service_request
     assert [first.tracking_number, second.tracking_number, third.tracking_number] == [
-        "10000001", "10000002", "10000003"]
+        "10000001",
+        "10000002",
+        "10000003",
+    ]
 
 
 def test_tracking_numbers_are_counted_per_jurisdiction(jurisdiction, service, center_city):
-    county = JurisdictionFactory(slug="county", jurisdiction_id="county.example", is_default=False,
-                                 min_lat=39.0, max_lat=41.0, min_long=-76.0, max_long=-74.0)
+    county = JurisdictionFactory(
+        slug="county",
+        jurisdiction_id="county.example",
+        is_default=False,
+        min_lat=39.0,
+        max_lat=41.0,
+        min_long=-76.0,
+        max_long=-74.0,
+    )
     county_service = ServiceFactory(jurisdiction=county)
     submit(jurisdiction, report(service), now=NOW)
     assert submit(county, report(county_service), now=NOW).service_request.tracking_number == "10000001"
@@ -140,16 +155,24 @@ def test_an_agent_filing_for_a_caller_is_recorded(jurisdiction, service, center_
 
 
 def test_contact_details_are_stored_apart_from_the_request(jurisdiction, service, center_city):
-    request = submit(jurisdiction, report(service, first_name="  Pat ", last_name="Resident",
-                                          email="pat@example.org", phone="(215) 686-8686"), now=NOW).service_request
+    request = submit(
+        jurisdiction,
+        report(service, first_name="  Pat ", last_name="Resident", email="pat@example.org", phone="(215) 686-8686"),
+        now=NOW,
+    ).service_request
     requester = Requester.objects.get()
     assert (requester.first_name, requester.last_name, requester.email, requester.phone) == (
-        "Pat", "Resident", "pat@example.org", "(215) 686-8686")
+        "Pat",
+        "Resident",
+        "pat@example.org",
+        "(215) 686-8686",
+    )
     assert request.requester == requester
     assert Contact.objects.get().requester == requester
     stored = {field.name: getattr(request, field.attname) for field in ServiceRequest._meta.concrete_fields}
-    assert not any(isinstance(value, str) and ("pat@example.org" in value or "686-8686" in value)
-                   for value in stored.values())
+    assert not any(
+        isinstance(value, str) and ("pat@example.org" in value or "686-8686" in value) for value in stored.values()
+    )
 
 
 @pytest.mark.parametrize("blank", ["", "   "])
@@ -159,17 +182,30 @@ def test_no_requester_is_stored_when_no_details_are_given(jurisdiction, service,
 
 
 def test_every_datatype_accepts_a_good_answer(jurisdiction, questions, center_city):
-    answers = {"where": "  behind the school ", "bags": "3.5", "seen_at": "2026-01-06T08:15:00Z",
-               "details": "Line one.\nLine two.", "size": "large", "kinds": ["tires", "trash", "tires"]}
+    answers = {
+        "where": "  behind the school ",
+        "bags": "3.5",
+        "seen_at": "2026-01-06T08:15:00Z",
+        "details": "Line one.\nLine two.",
+        "size": "large",
+        "kinds": ["tires", "trash", "tires"],
+    }
     request = submit(jurisdiction, report(questions, answers=answers), now=NOW).service_request
-    assert request.attributes == {"where": "behind the school", "bags": "3.5", "seen_at": "2026-01-06T08:15:00Z",
-                                  "details": "Line one.\nLine two.", "size": "large", "kinds": ["tires", "trash"]}
+    assert request.attributes == {
+        "where": "behind the school",
+        "bags": "3.5",
+        "seen_at": "2026-01-06T08:15:00Z",
+        "details": "Line one.\nLine two.",
+        "size": "large",
+        "kinds": ["tires", "trash"],
+    }
 
 
 def test_empty_optional_answers_are_left_out(jurisdiction, questions, center_city):
     answers = {"where": "   ", "bags": "", "kinds": [], "size": "small"}
     assert submit(jurisdiction, report(questions, answers=answers), now=NOW).service_request.attributes == {
-        "size": "small"}
+        "size": "small"
+    }
 
 
 def test_a_description_of_exactly_the_maximum_length_is_accepted(jurisdiction, service, center_city):
@@ -178,18 +214,23 @@ def test_a_description_of_exactly_the_maximum_length_is_accepted(jurisdiction, s
 
 
 def test_an_address_only_report_is_accepted_with_the_picked_neighborhood(jurisdiction, service, center_city):
-    request = submit(jurisdiction, report(service, lat="", long="", address="1400  John F Kennedy Blvd",
-                                          neighborhood="center-city"), now=NOW).service_request
+    request = submit(
+        jurisdiction,
+        report(service, lat="", long="", address="1400  John F Kennedy Blvd", neighborhood="center-city"),
+        now=NOW,
+    ).service_request
     assert request.neighborhood == center_city
     assert request.address == "1400 John F Kennedy Blvd"
     assert (request.lat, request.long, request.h3_cell) == (None, None, "")
 
 
 def test_a_point_wins_over_a_picked_neighborhood(jurisdiction, service, center_city):
-    fishtown = NeighborhoodFactory(jurisdiction=jurisdiction, slug="fishtown", name="Fishtown",
-                                   boundary=box(-75.14, 39.96, -75.11, 39.99))
-    request = submit(jurisdiction, report(service, neighborhood="center-city", lat="39.975", long="-75.13"),
-                     now=NOW).service_request
+    fishtown = NeighborhoodFactory(
+        jurisdiction=jurisdiction, slug="fishtown", name="Fishtown", boundary=box(-75.14, 39.96, -75.11, 39.99)
+    )
+    request = submit(
+        jurisdiction, report(service, neighborhood="center-city", lat="39.975", long="-75.13"), now=NOW
+    ).service_request
     assert request.neighborhood == fishtown
 
 
@@ -207,21 +248,22 @@ def test_photos_are_stored_with_the_request(jurisdiction, service, center_city):
 # --- idempotency -----------------------------------------------------------------------------------------
 
 
-def test_the_same_idempotency_key_returns_the_first_request_and_writes_nothing_more(jurisdiction, service,
-                                                                                   center_city):
+def test_the_same_idempotency_key_returns_the_first_request_and_writes_nothing_more(jurisdiction, service, center_city):
     first = submit(jurisdiction, report(service, idempotency_key="phone-123"), now=NOW)
     assert first.created
     before = counts()
-    again = submit(jurisdiction, report(service, idempotency_key=" phone-123 ", description="A retry."),
-                   now=NOW + dt.timedelta(minutes=1))
+    again = submit(
+        jurisdiction,
+        report(service, idempotency_key=" phone-123 ", description="A retry."),
+        now=NOW + dt.timedelta(minutes=1),
+    )
     assert not again.created
     assert again.service_request.pk == first.service_request.pk
     assert counts() == before
     assert ServiceRequest.objects.get(pk=first.service_request.pk).description == "Mattresses on the sidewalk."
 
 
-def test_a_retry_returns_the_first_request_even_if_the_retry_would_now_be_refused(jurisdiction, service,
-                                                                                 center_city):
+def test_a_retry_returns_the_first_request_even_if_the_retry_would_now_be_refused(jurisdiction, service, center_city):
     first = submit(jurisdiction, report(service, idempotency_key="k1"), now=NOW).service_request
     service.is_active = False
     service.save()
@@ -289,7 +331,8 @@ def test_a_missing_required_answer_names_the_attribute(jurisdiction, questions, 
     assert list(errors) == ["attribute[size]"]
     assert errors["attribute[size]"] == [f"“{label}” is required."]
     assert refused(jurisdiction, report(questions, answers={"size": "  "}))["attribute[size]"] == [
-        f"“{label}” is required."]
+        f"“{label}” is required."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -367,8 +410,7 @@ def test_a_neighborhood_slug_longer_than_a_real_one_does_not_match_it(jurisdicti
     longest = "point-breeze-south-of-washington-avenue-west-annex"
     assert len(longest) == 50  # as long as a slug can be
     NeighborhoodFactory(jurisdiction=jurisdiction, slug=longest, boundary=box(-75.19, 39.92, -75.17, 39.94))
-    errors = refused(jurisdiction, report(service, lat="", long="", address="1 Main St",
-                                          neighborhood=longest + "-2"))
+    errors = refused(jurisdiction, report(service, lat="", long="", address="1 Main St", neighborhood=longest + "-2"))
     assert list(errors) == ["neighborhood"]
 
 
@@ -403,8 +445,9 @@ def test_too_many_photos_are_refused(jurisdiction, service, center_city):
 
 
 def test_five_photos_are_fine(jurisdiction, service, center_city):
-    request = submit(jurisdiction, report(service, photos=[jpeg(f"p{n}.jpg") for n in range(5)]),
-                     now=NOW).service_request
+    request = submit(
+        jurisdiction, report(service, photos=[jpeg(f"p{n}.jpg") for n in range(5)]), now=NOW
+    ).service_request
     assert request.photos.count() == 5
 
 
@@ -416,12 +459,33 @@ def test_a_file_that_is_not_a_photo_is_refused_with_the_others_kept_out_too(juri
 
 
 def test_several_errors_are_all_reported_at_once(jurisdiction, questions, center_city):
-    bad = report(questions, answers={"bags": "NaN", "colour": "red"}, lat="39.95", long="", description="x" * 4001,
-                 email="nope", phone="1", neighborhood="atlantis", zipcode="?", address="x" * 301,
-                 photos=[jpeg(f"p{n}.jpg") for n in range(6)])
+    bad = report(
+        questions,
+        answers={"bags": "NaN", "colour": "red"},
+        lat="39.95",
+        long="",
+        description="x" * 4001,
+        email="nope",
+        phone="1",
+        neighborhood="atlantis",
+        zipcode="?",
+        address="x" * 301,
+        photos=[jpeg(f"p{n}.jpg") for n in range(6)],
+    )
     errors = refused(jurisdiction, bad)
-    assert set(errors) == {"attribute[size]", "attribute[bags]", "attribute[colour]", "long", "description",
-                           "email", "phone", "neighborhood", "zipcode", "address", "photos"}
+    assert set(errors) == {
+        "attribute[size]",
+        "attribute[bags]",
+        "attribute[colour]",
+        "long",
+        "description",
+        "email",
+        "phone",
+        "neighborhood",
+        "zipcode",
+        "address",
+        "photos",
+    }
 
 
 @pytest.mark.parametrize(
@@ -452,10 +516,20 @@ def test_a_nul_character_in_the_service_code_is_refused(jurisdiction, service, c
 anything = st.text(max_size=60)
 # A good report, field by field; each example replaces a random handful of fields with arbitrary input.
 GOOD = {
-    "service_code": "SR-ST02", "description": "Tires in the alley.", "address": "1400 JFK Blvd",
-    "zipcode": "19102", "lat": "39.9526", "long": "-75.1635", "neighborhood": "center-city",
-    "answers": {"size": "small"}, "first_name": "Pat", "last_name": "Resident", "email": "pat@example.org",
-    "phone": "215-686-8686", "channel": "web", "idempotency_key": "",
+    "service_code": "SR-ST02",
+    "description": "Tires in the alley.",
+    "address": "1400 JFK Blvd",
+    "zipcode": "19102",
+    "lat": "39.9526",
+    "long": "-75.1635",
+    "neighborhood": "center-city",
+    "answers": {"size": "small"},
+    "first_name": "Pat",
+    "last_name": "Resident",
+    "email": "pat@example.org",
+    "phone": "215-686-8686",
+    "channel": "web",
+    "idempotency_key": "",
 }
 WILD = dict.fromkeys(GOOD, anything)
 WILD.update(
@@ -466,9 +540,13 @@ WILD.update(
     answers=st.one_of(
         st.fixed_dictionaries(
             {"size": st.sampled_from(["small", " small ", ["small"], "large", [" large "], ["small", "large"]])},
-            optional={"where": anything, "bags": st.one_of(anything, st.just("3")), "details": anything,
-                      "seen_at": st.one_of(anything, st.just("2026-01-01T10:00")),
-                      "kinds": st.lists(st.one_of(anything, st.sampled_from(["tires", "trash"])), max_size=4)},
+            optional={
+                "where": anything,
+                "bags": st.one_of(anything, st.just("3")),
+                "details": anything,
+                "seen_at": st.one_of(anything, st.just("2026-01-01T10:00")),
+                "kinds": st.lists(st.one_of(anything, st.sampled_from(["tires", "trash"])), max_size=4),
+            },
         ),
         st.dictionaries(anything, st.one_of(anything, st.lists(anything, max_size=3)), max_size=4),
     ),
@@ -477,16 +555,27 @@ WILD.update(
 
 @pytest.fixture
 def any_input_city(jurisdiction, questions, center_city):
-    RoutingRuleFactory(service=questions, kind=RoutingRule.Kind.CANNED_ANSWER, attribute_code="size",
-                       attribute_value="large", message="Call 911.")
-    RoutingRuleFactory(service=questions, kind=RoutingRule.Kind.HAZARD_ALERT, attribute_code="kinds",
-                       attribute_value="tires", message="Tires burn.")
+    RoutingRuleFactory(
+        service=questions,
+        kind=RoutingRule.Kind.CANNED_ANSWER,
+        attribute_code="size",
+        attribute_value="large",
+        message="Call 911.",
+    )
+    RoutingRuleFactory(
+        service=questions,
+        kind=RoutingRule.Kind.HAZARD_ALERT,
+        attribute_code="kinds",
+        attribute_value="tires",
+        message="Tires burn.",
+    )
     ServiceFactory(jurisdiction=jurisdiction, code="SR-INFO", kind=Service.Kind.INFORMATION)
     return jurisdiction
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                    HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_any_text_in_any_field_is_either_filed_or_refused_cleanly(any_input_city, data):
     wild = data.draw(st.sets(st.sampled_from(sorted(GOOD))), label="wild fields")
@@ -515,14 +604,17 @@ def test_any_text_in_any_field_is_either_filed_or_refused_cleanly(any_input_city
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("zipcode", "\uff11\uff19\uff11\uff10\uff17"),  # full-width digits
-     ("zipcode", "1910"),
-     ("phone", "\u00b2\u00b9\u2075 \uff15\uff15\uff15 \uff10\uff11\uff10\uff10")],  # superscript, full-width
+    [
+        ("zipcode", "\uff11\uff19\uff11\uff10\uff17"),  # full-width digits
+        ("zipcode", "1910"),
+        ("phone", "\u00b2\u00b9\u2075 \uff15\uff15\uff15 \uff10\uff11\uff10\uff10"),
+    ],  # superscript, full-width
 )
 def test_only_ascii_digits_count_in_zip_codes_and_phone_numbers(service, center_city, field, value):
     with pytest.raises(ValidationError) as caught:
-        submit(service.jurisdiction, Report(service_code=service.code, lat="39.9526", long="-75.1635",
-                                            **{field: value}))
+        submit(
+            service.jurisdiction, Report(service_code=service.code, lat="39.9526", long="-75.1635", **{field: value})
+        )
     assert field in caught.value.message_dict
 
 
@@ -533,8 +625,9 @@ def test_a_media_url_is_linked_as_given_and_a_client_name_is_recorded(jurisdicti
     assert filed.history.get(kind=HistoryEntry.Kind.OPENED).who == "FixMyStreet"
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/a.jpg", "not a url",
-                                 "https://example.org/" + "a" * 600])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "ftp://example.org/a.jpg", "not a url", "https://example.org/" + "a" * 600]
+)
 def test_a_media_url_must_be_a_short_web_address(jurisdiction, service, url):
     with pytest.raises(ValidationError) as caught:
         submit(jurisdiction, report(service, media_url=url), now=NOW)

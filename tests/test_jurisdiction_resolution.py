@@ -37,8 +37,17 @@ def _hosts(settings):
 @pytest.fixture
 def camden(db):
     """The second city added to Philadelphia's deployment (Philadelphia stays the one marked default)."""
-    return JurisdictionFactory(slug="camden", name="Camden", jurisdiction_id="camdennj.gov", is_default=False,
-                               host=CAMDEN_HOST, min_lat=39.85, max_lat=39.98, min_long=-75.14, max_long=-74.95)
+    return JurisdictionFactory(
+        slug="camden",
+        name="Camden",
+        jurisdiction_id="camdennj.gov",
+        is_default=False,
+        host=CAMDEN_HOST,
+        min_lat=39.85,
+        max_lat=39.98,
+        min_long=-75.14,
+        max_long=-74.95,
+    )
 
 
 @pytest.fixture
@@ -73,8 +82,12 @@ def unmark_every_default() -> None:
 
 def test_the_rule_in_order(jurisdiction, camden, settings):
     # The id sent wins over everything; then the key's city; then the host; then the default.
-    assert places.resolve_jurisdiction(jurisdiction_id="CAMDENNJ.gov ", api_key_jurisdiction=jurisdiction.pk,
-                                       host=CAMDEN_HOST).pk == camden.pk
+    assert (
+        places.resolve_jurisdiction(
+            jurisdiction_id="CAMDENNJ.gov ", api_key_jurisdiction=jurisdiction.pk, host=CAMDEN_HOST
+        ).pk
+        == camden.pk
+    )
     assert places.resolve_jurisdiction(jurisdiction_id="phila.gov", host=CAMDEN_HOST).pk == jurisdiction.pk
     assert places.resolve_jurisdiction(api_key_jurisdiction=jurisdiction.pk, host=CAMDEN_HOST).pk == jurisdiction.pk
     assert places.resolve_jurisdiction(api_key_jurisdiction=camden.pk).pk == camden.pk
@@ -138,18 +151,26 @@ def test_adding_a_second_city_keeps_the_first_citys_clients_working(client, serv
 def test_a_key_says_which_city_a_post_is_for(client, service, camden, camden_service):
     philadelphia_key = open311.issue_api_key(service.jurisdiction, "FixMyStreet").key
     camden_key = open311.issue_api_key(camden, "Camden app").key
-    response = client.post("/open311/v2/requests.json", {"api_key": camden_key, "service_code": "CAM-1",
-                                                         **CAMDEN_POINT, "description": "A car with no plates."})
+    response = client.post(
+        "/open311/v2/requests.json",
+        {"api_key": camden_key, "service_code": "CAM-1", **CAMDEN_POINT, "description": "A car with no plates."},
+    )
     assert response.status_code == 200, response.content
     (created,) = json.loads(response.content)
-    assert ServiceRequest.objects.get(tracking_number=created["service_request_id"],
-                                      jurisdiction=camden).service == camden_service
-    response = client.post("/open311/v2/requests.json", {"api_key": philadelphia_key, "service_code": "SR-ST02",
-                                                         **CITY_HALL, "description": "Tires."})
+    assert (
+        ServiceRequest.objects.get(tracking_number=created["service_request_id"], jurisdiction=camden).service
+        == camden_service
+    )
+    response = client.post(
+        "/open311/v2/requests.json",
+        {"api_key": philadelphia_key, "service_code": "SR-ST02", **CITY_HALL, "description": "Tires."},
+    )
     assert response.status_code == 200, response.content
     # The key picks the city only when nothing said otherwise: the id sent still wins (and the key is refused).
-    response = client.post("/open311/v2/requests.json", {"api_key": camden_key, "service_code": "SR-ST02",
-                                                         **CITY_HALL, "jurisdiction_id": "phila.gov"})
+    response = client.post(
+        "/open311/v2/requests.json",
+        {"api_key": camden_key, "service_code": "SR-ST02", **CITY_HALL, "jurisdiction_id": "phila.gov"},
+    )
     assert "jurisdiction" in error(response, 403)
     # A GET with a key is that key's city's too.
     assert codes(client.get("/open311/v2/services.json", {"api_key": camden_key})) == ["CAM-1"]
@@ -212,8 +233,15 @@ def test_open_data_follows_the_same_rule(client, service, camden, camden_service
 
 
 def test_the_public_site_by_host_then_the_configured_default(client, service, camden, settings):
-    camden_request = filed_request(ServiceFactory(jurisdiction=camden, department=DepartmentFactory(
-        jurisdiction=camden, slug="camden-roads"), code="CAM-2", name="Camden Pothole"), **CAMDEN_POINT)
+    camden_request = filed_request(
+        ServiceFactory(
+            jurisdiction=camden,
+            department=DepartmentFactory(jurisdiction=camden, slug="camden-roads"),
+            code="CAM-2",
+            name="Camden Pothole",
+        ),
+        **CAMDEN_POINT,
+    )
     track = f"/track/{camden_request.tracking_number}/"
     assert "Camden Pothole" in client.get(track, HTTP_HOST=CAMDEN_HOST).content.decode()
     assert client.get(track).status_code == 404  # Philadelphia's site, and Philadelphia has no such request

@@ -43,8 +43,14 @@ def elements(html: str) -> list[tuple[str, list]]:
 
 @pytest.fixture
 def draft(jurisdiction, dana):
-    return write_article(jurisdiction, "set-out-times", actor=dana, title="Set-out times for trash",
-                         summary="Put trash out after 7 pm the night before.", publish=False)
+    return write_article(
+        jurisdiction,
+        "set-out-times",
+        actor=dana,
+        title="Set-out times for trash",
+        summary="Put trash out after 7 pm the night before.",
+        publish=False,
+    )
 
 
 # --- the lifecycle ----------------------------------------------------------------------------------------------
@@ -116,23 +122,27 @@ def test_a_reserved_slug_is_refused(jurisdiction):
 # --- safe rich text -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("markdown", [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "[click](javascript:alert(1))",
-    '<a href="javascript:alert(1)">click</a>',
-    "[x](JaVaScRiPt:alert(1))",
-    '<svg onload="alert(1)">',
-    "<iframe src='https://evil.example'></iframe>",
-    '<p style="background:url(javascript:alert(1))">x</p>',
-])
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[click](javascript:alert(1))",
+        '<a href="javascript:alert(1)">click</a>',
+        "[x](JaVaScRiPt:alert(1))",
+        '<svg onload="alert(1)">',
+        "<iframe src='https://evil.example'></iframe>",
+        '<p style="background:url(javascript:alert(1))">x</p>',
+    ],
+)
 def test_scripts_are_rendered_inert(markdown):
     tags = elements(render_markdown(markdown))
     assert not {tag for tag, _ in tags} & {"script", "img", "svg", "iframe", "style"}
     for _tag, attributes in tags:
         assert not any(name.startswith("on") or name == "style" for name, _ in attributes)
-        assert not any(name == "href" and (value or "").strip().lower().startswith("javascript")
-                       for name, value in attributes)
+        assert not any(
+            name == "href" and (value or "").strip().lower().startswith("javascript") for name, value in attributes
+        )
 
 
 def test_markdown_is_rendered_and_links_get_rel():
@@ -145,8 +155,14 @@ def test_markdown_is_rendered_and_links_get_rel():
 
 
 def test_localized_falls_back_to_english(jurisdiction, dana):
-    article = write_article(jurisdiction, "potholes", actor=dana, title="Potholes", summary="We fix them.",
-                            translations={"es": {"title": "Baches", "summary": "Los reparamos."}})
+    article = write_article(
+        jurisdiction,
+        "potholes",
+        actor=dana,
+        title="Potholes",
+        summary="We fix them.",
+        translations={"es": {"title": "Baches", "summary": "Los reparamos."}},
+    )
     spanish = selectors.localized(article, "es")
     assert (spanish.title, spanish.language, spanish.is_fallback) == ("Baches", "es", False)
     only_english = write_article(jurisdiction, "curbs", actor=dana, title="Curbs", body="*Curb* repair.")
@@ -160,10 +176,22 @@ def test_localized_falls_back_to_english(jurisdiction, dana):
 
 def test_needs_translation_lists_missing_and_outdated(jurisdiction, dana):
     with time_machine.travel(dt.datetime(2025, 3, 1, tzinfo=dt.UTC), tick=False):
-        done = write_article(jurisdiction, "done", actor=dana, title="Done", summary="x",
-                             translations={"es": {"title": "Hecho", "summary": "x"}})
-        stale = write_article(jurisdiction, "stale", actor=dana, title="Stale", summary="x",
-                              translations={"es": {"title": "Viejo", "summary": "x"}})
+        done = write_article(
+            jurisdiction,
+            "done",
+            actor=dana,
+            title="Done",
+            summary="x",
+            translations={"es": {"title": "Hecho", "summary": "x"}},
+        )
+        stale = write_article(
+            jurisdiction,
+            "stale",
+            actor=dana,
+            title="Stale",
+            summary="x",
+            translations={"es": {"title": "Viejo", "summary": "x"}},
+        )
         write_article(jurisdiction, "missing", actor=dana, title="Missing", summary="x")
         write_article(jurisdiction, "draft", actor=dana, title="Draft", summary="x", publish=False)
     with time_machine.travel(dt.datetime(2025, 3, 2, tzinfo=dt.UTC), tick=False):
@@ -175,8 +203,14 @@ def test_needs_translation_lists_missing_and_outdated(jurisdiction, dana):
 
 def test_the_admin_filter_lists_the_same(jurisdiction, dana, client):
     write_article(jurisdiction, "missing", actor=dana, title="Missing", summary="x")
-    write_article(jurisdiction, "translated", actor=dana, title="Translated", summary="x",
-                  translations={"es": {"title": "Traducido", "summary": "x"}})
+    write_article(
+        jurisdiction,
+        "translated",
+        actor=dana,
+        title="Translated",
+        summary="x",
+        translations={"es": {"title": "Traducido", "summary": "x"}},
+    )
     client.force_login(dana)
     response = client.get("/admin/knowledge/article/?needs_translation=yes")
     assert response.status_code == 200
@@ -189,8 +223,9 @@ def test_the_admin_filter_lists_the_same(jurisdiction, dana, client):
 
 def test_the_admin_publish_action_uses_the_rule(jurisdiction, draft, dana, client):
     client.force_login(dana)
-    response = client.post("/admin/knowledge/article/", {"action": "publish", "_selected_action": [draft.pk]},
-                           follow=True)
+    response = client.post(
+        "/admin/knowledge/article/", {"action": "publish", "_selected_action": [draft.pk]}, follow=True
+    )
     assert response.status_code == 200
     assert Article.objects.get(pk=draft.pk).status == Article.Status.DRAFT  # a draft must be reviewed first
     client.post("/admin/knowledge/article/", {"action": "submit_for_review", "_selected_action": [draft.pk]})
@@ -211,17 +246,33 @@ def test_the_admin_is_closed_to_non_editors(draft, client, department):
 @pytest.fixture
 def small_file(tmp_path, service):
     path = tmp_path / "articles.json"
-    path.write_text(json.dumps({
-        "categories": [{"slug": "sanitation", "name": "Sanitation", "name_es": "Saneamiento"}],
-        "articles": [
-            {"slug": "report-dumping", "kind": "answer", "category": "sanitation", "tags": ["dumping"],
-             "services": ["SR-ST02", "SR-NOPE"], "video_url": "", "pinned": True,
-             "translations": {"en": {"title": "Reporting illegal dumping", "summary": "Tell us where.",
-                                     "body": "Give the address."},
-                              "es": {"title": "Denunciar vertidos", "summary": "Díganos dónde.",
-                                     "body": "Dirección."}}},
-        ],
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "categories": [{"slug": "sanitation", "name": "Sanitation", "name_es": "Saneamiento"}],
+                "articles": [
+                    {
+                        "slug": "report-dumping",
+                        "kind": "answer",
+                        "category": "sanitation",
+                        "tags": ["dumping"],
+                        "services": ["SR-ST02", "SR-NOPE"],
+                        "video_url": "",
+                        "pinned": True,
+                        "translations": {
+                            "en": {
+                                "title": "Reporting illegal dumping",
+                                "summary": "Tell us where.",
+                                "body": "Give the address.",
+                            },
+                            "es": {"title": "Denunciar vertidos", "summary": "Díganos dónde.", "body": "Dirección."},
+                        },
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     return path
 
 

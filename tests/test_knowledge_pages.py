@@ -18,18 +18,37 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def articles(jurisdiction, service, dana):
-    sanitation = Category.objects.create(jurisdiction=jurisdiction, slug="sanitation", name="Sanitation",
-                                         translations={"es": {"name": "Saneamiento"}})
+    sanitation = Category.objects.create(
+        jurisdiction=jurisdiction, slug="sanitation", name="Sanitation", translations={"es": {"name": "Saneamiento"}}
+    )
     return {
-        "dumping": write_article(jurisdiction, "illegal-dumping", actor=dana, category=sanitation,
-                                 title="How to report illegal dumping", summary="Tell us where it was dumped.",
-                                 body="Give the **address**. <script>alert(1)</script>", service_list=[service],
-                                 translations={"es": {"title": "Cómo denunciar vertidos ilegales",
-                                                      "summary": "Díganos dónde.", "body": "La dirección."}}),
-        "snow": write_article(jurisdiction, "snow-emergency", actor=dana, category=sanitation, pinned=True,
-                              title="Snow emergency routes", summary="Move your car off snow routes."),
-        "draft": write_article(jurisdiction, "draft-only", actor=dana, title="Draft only", summary="x",
-                               publish=False),
+        "dumping": write_article(
+            jurisdiction,
+            "illegal-dumping",
+            actor=dana,
+            category=sanitation,
+            title="How to report illegal dumping",
+            summary="Tell us where it was dumped.",
+            body="Give the **address**. <script>alert(1)</script>",
+            service_list=[service],
+            translations={
+                "es": {
+                    "title": "Cómo denunciar vertidos ilegales",
+                    "summary": "Díganos dónde.",
+                    "body": "La dirección.",
+                }
+            },
+        ),
+        "snow": write_article(
+            jurisdiction,
+            "snow-emergency",
+            actor=dana,
+            category=sanitation,
+            pinned=True,
+            title="Snow emergency routes",
+            summary="Move your car off snow routes.",
+        ),
+        "draft": write_article(jurisdiction, "draft-only", actor=dana, title="Draft only", summary="x", publish=False),
     }
 
 
@@ -154,12 +173,21 @@ def test_the_console_finds_articles_and_logs_their_use(client, jurisdiction, art
     page = client.get(reverse("console:contact", args=[contact.pk]), {"s": "dumping"}).content.decode()
     log = SearchLog.objects.get(channel="console")
     assert f"article=illegal-dumping&amp;search={log.pk}" in page
-    form = client.get(reverse("console:contact", args=[contact.pk]),
-                      {"info": "SR-ST02", "article": "illegal-dumping", "search": log.pk}).content.decode()
+    form = client.get(
+        reverse("console:contact", args=[contact.pk]),
+        {"info": "SR-ST02", "article": "illegal-dumping", "search": log.pk},
+    ).content.decode()
     assert "Tell us where it was dumped." in form
-    response = client.post(reverse("console:answer", args=[contact.pk]), {
-        "summary": "Tell us where it was dumped.", "outcome": Contact.Outcome.INFORMATION, "service": "SR-ST02",
-        "article": "illegal-dumping", "search": str(log.pk)})
+    response = client.post(
+        reverse("console:answer", args=[contact.pk]),
+        {
+            "summary": "Tell us where it was dumped.",
+            "outcome": Contact.Outcome.INFORMATION,
+            "service": "SR-ST02",
+            "article": "illegal-dumping",
+            "search": str(log.pk),
+        },
+    )
     assert response.status_code == 302
     assert ArticleView.objects.filter(article=articles["dumping"], channel="console").count() == 1
     assert SearchClick.objects.filter(search=log, article=articles["dumping"]).count() == 1
@@ -173,7 +201,8 @@ def test_the_api_searches_and_reads_articles(client, articles, staff):
     found = client.get("/api/v1/knowledge/search/", {"q": "ilegal dumpng"}).json()
     assert found["corrected"] == "illegal dumping"
     assert {"kind": "article", "article": "illegal-dumping"}.items() <= next(
-        hit for hit in found["hits"] if hit["kind"] == "article").items()
+        hit for hit in found["hits"] if hit["kind"] == "article"
+    ).items()
     assert client.get("/api/v1/knowledge/search/", {"q": '"x" OR 1=1 --', "limit": "99999"}).status_code == 200
     article = client.get("/api/v1/knowledge/articles/illegal-dumping/", HTTP_ACCEPT_LANGUAGE="es").json()
     assert article["title"] == "Cómo denunciar vertidos ilegales" and article["services"] == ["SR-ST02"]

@@ -21,22 +21,47 @@ pytestmark = pytest.mark.django_db
 def library(jurisdiction, service, dana):
     """A small knowledge base: the dumping answer, a body-only mention, and unrelated articles."""
     return {
-        "dumping": write_article(jurisdiction, "illegal-dumping", actor=dana,
-                                 title="How to report illegal dumping",
-                                 summary="Tell us where trash was dumped on a street or lot.",
-                                 body="Report **illegal dumping** with the address and what was left.",
-                                 tags=["short dumping"], service_list=[service],
-                                 translations={"es": {"title": "Cómo denunciar vertidos ilegales",
-                                                      "summary": "Díganos dónde tiraron basura.",
-                                                      "body": "Denuncie la básura tirada en la calle."}}),
-        "bulk": write_article(jurisdiction, "bulk-items", actor=dana, title="Setting out bulk items",
-                              summary="Furniture goes out on your trash day.",
-                              body="Putting furniture in an alley is illegal dumping; set it out on trash day."),
-        "potholes": write_article(jurisdiction, "potholes", actor=dana, title="Potholes and road repair",
-                                  summary="The Streets Department fixes potholes.", body="Within three days."),
-        "recycling": write_article(jurisdiction, "recycling-only", actor=dana, title="Recycling day",
-                                   summary="Recycling is collected weekly.",
-                                   body="Rinse containers before recycling them."),
+        "dumping": write_article(
+            jurisdiction,
+            "illegal-dumping",
+            actor=dana,
+            title="How to report illegal dumping",
+            summary="Tell us where trash was dumped on a street or lot.",
+            body="Report **illegal dumping** with the address and what was left.",
+            tags=["short dumping"],
+            service_list=[service],
+            translations={
+                "es": {
+                    "title": "Cómo denunciar vertidos ilegales",
+                    "summary": "Díganos dónde tiraron basura.",
+                    "body": "Denuncie la básura tirada en la calle.",
+                }
+            },
+        ),
+        "bulk": write_article(
+            jurisdiction,
+            "bulk-items",
+            actor=dana,
+            title="Setting out bulk items",
+            summary="Furniture goes out on your trash day.",
+            body="Putting furniture in an alley is illegal dumping; set it out on trash day.",
+        ),
+        "potholes": write_article(
+            jurisdiction,
+            "potholes",
+            actor=dana,
+            title="Potholes and road repair",
+            summary="The Streets Department fixes potholes.",
+            body="Within three days.",
+        ),
+        "recycling": write_article(
+            jurisdiction,
+            "recycling-only",
+            actor=dana,
+            title="Recycling day",
+            summary="Recycling is collected weekly.",
+            body="Rinse containers before recycling them.",
+        ),
     }
 
 
@@ -76,9 +101,14 @@ def test_a_prefix_matches_without_correction(jurisdiction, library):
 
 
 def test_a_service_name_or_keyword_finds_the_service(jurisdiction, department, dana):
-    bins = ServiceFactory(jurisdiction=jurisdiction, department=department, code="SR-SAN01",
-                          name="Missed Trash Collection", keywords="garbage, rubbish, bins",
-                          description="Your trash was not picked up on your collection day.")
+    bins = ServiceFactory(
+        jurisdiction=jurisdiction,
+        department=department,
+        code="SR-SAN01",
+        name="Missed Trash Collection",
+        keywords="garbage, rubbish, bins",
+        description="Your trash was not picked up on your collection day.",
+    )
     by_name = search.search(jurisdiction, "missed collection", language="en")
     assert by_name.hits[0].service == bins and by_name.hits[0].kind == "service"
     assert by_name.hits[0].url == "/report/SR-SAN01/"
@@ -97,8 +127,10 @@ def test_accents_do_not_matter(jurisdiction, library):
     with_accent = search.search(jurisdiction, "básura", language="es")
     without = search.search(jurisdiction, "BASURA", language="es")
     assert slugs(with_accent) == slugs(without) == ["illegal-dumping"]
-    assert search.search(jurisdiction, "vertidos ilegales", language="es").hits[0].title == \
-        "Cómo denunciar vertidos ilegales"
+    assert (
+        search.search(jurisdiction, "vertidos ilegales", language="es").hits[0].title
+        == "Cómo denunciar vertidos ilegales"
+    )
 
 
 def test_the_visitors_language_first_then_english(jurisdiction, library):
@@ -114,11 +146,29 @@ def test_spanish_words_are_not_found_in_english(jurisdiction, library):
     assert slugs(search.search(jurisdiction, "vertidos", language="en")) == []
 
 
-@pytest.mark.parametrize("query", [
-    "", "   ", "x" * 10_000, "!!! ??? ...", '"foo" OR 1=1 --', "dumping\x00'; DROP TABLE knowledge_article; --",
-    'unbalanced "quote', "NEAR(a b)", "title:dumping", "a*", "-dumping", "(((", "'", "\\", "\x00\x00",
-    "dumping " * 500, "&|!<->:*", "🚮 🗑️",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "x" * 10_000,
+        "!!! ??? ...",
+        '"foo" OR 1=1 --',
+        "dumping\x00'; DROP TABLE knowledge_article; --",
+        'unbalanced "quote',
+        "NEAR(a b)",
+        "title:dumping",
+        "a*",
+        "-dumping",
+        "(((",
+        "'",
+        "\\",
+        "\x00\x00",
+        "dumping " * 500,
+        "&|!<->:*",
+        "🚮 🗑️",
+    ],
+)
 def test_bad_queries_get_a_clean_answer(jurisdiction, library, query):
     found = search.search(jurisdiction, query, language="en")
     assert isinstance(found, search.SearchResults)
@@ -138,8 +188,14 @@ def test_unpublishing_takes_the_article_out_at_once(jurisdiction, library, dana)
 
 
 def test_a_changed_text_is_searchable_at_once(jurisdiction, library, dana):
-    services.save_translation(library["recycling"], language="en", title="Recycling and compost day",
-                              summary="Compost too.", body="", actor=dana)
+    services.save_translation(
+        library["recycling"],
+        language="en",
+        title="Recycling and compost day",
+        summary="Compost too.",
+        body="",
+        actor=dana,
+    )
     assert slugs(search.search(jurisdiction, "compost", language="en")) == ["recycling-only"]
     services.save_translation(library["recycling"], language="es", title="Día del reciclaje", actor=dana)
     assert search.search(jurisdiction, "reciclaje", language="es").hits[0].title == "Día del reciclaje"
@@ -164,8 +220,9 @@ def test_other_jurisdictions_are_not_searched(jurisdiction, library, dana):
 
     other = JurisdictionFactory(slug="pittsburgh", name="Pittsburgh", jurisdiction_id="pgh.gov", is_default=False)
     write_article(other, "illegal-dumping", actor=dana, title="Pittsburgh dumping", summary="Call us.")
-    assert [hit.article.jurisdiction for hit in search.search(jurisdiction, "dumping", language="en").hits
-            if hit.article] == [jurisdiction, jurisdiction]
+    assert [
+        hit.article.jurisdiction for hit in search.search(jurisdiction, "dumping", language="en").hits if hit.article
+    ] == [jurisdiction, jurisdiction]
 
 
 def test_rebuild_gives_the_same_answers(jurisdiction, library):

@@ -13,8 +13,9 @@ from civic311.notifications.models import OutboundMessage
 
 
 def make_row(**fields) -> OutboundMessage:
-    return OutboundMessage.objects.create(channel=OutboundMessage.Channel.EMAIL, recipient="a@example.org",
-                                          dedup_key="k", reference="r", **fields)
+    return OutboundMessage.objects.create(
+        channel=OutboundMessage.Channel.EMAIL, recipient="a@example.org", dedup_key="k", reference="r", **fields
+    )
 
 
 def free(row: OutboundMessage, now: dt.datetime):

@@ -28,8 +28,17 @@ from civic311.service_requests.lifecycle import (
 S = Status
 ENDINGS = {S.CLOSED, S.DUPLICATE, S.REFERRED, S.CANCELLED}
 # Position along the documented chain; "in progress" and "on hold" share a rank (⇄), the endings share one.
-RANK = {S.NEW: 0, S.ACKNOWLEDGED: 1, S.ASSIGNED: 2, S.IN_PROGRESS: 3, S.ON_HOLD: 3,
-        S.CLOSED: 4, S.DUPLICATE: 4, S.REFERRED: 4, S.CANCELLED: 4}
+RANK = {
+    S.NEW: 0,
+    S.ACKNOWLEDGED: 1,
+    S.ASSIGNED: 2,
+    S.IN_PROGRESS: 3,
+    S.ON_HOLD: 3,
+    S.CLOSED: 4,
+    S.DUPLICATE: 4,
+    S.REFERRED: 4,
+    S.CANCELLED: 4,
+}
 
 
 def documented(source: Status, target: Status) -> bool:
@@ -62,8 +71,18 @@ def test_the_table_covers_every_state():
 
 
 def test_the_main_line_is_walkable():
-    path = [S.NEW, S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.IN_PROGRESS, S.CLOSED, S.REOPENED,
-            S.ASSIGNED, S.CLOSED]
+    path = [
+        S.NEW,
+        S.ACKNOWLEDGED,
+        S.ASSIGNED,
+        S.IN_PROGRESS,
+        S.ON_HOLD,
+        S.IN_PROGRESS,
+        S.CLOSED,
+        S.REOPENED,
+        S.ASSIGNED,
+        S.CLOSED,
+    ]
     for source, target in itertools.pairwise(path):
         assert can_move(source, target), f"{source} → {target}"
 
@@ -104,9 +123,18 @@ def test_open_and_final_states_partition_the_statuses():
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [(S.NEW, "open"), (S.ACKNOWLEDGED, "open"), (S.ASSIGNED, "open"), (S.IN_PROGRESS, "open"),
-     (S.ON_HOLD, "open"), (S.REOPENED, "open"), (S.CLOSED, "closed"), (S.DUPLICATE, "closed"),
-     (S.REFERRED, "closed"), (S.CANCELLED, "closed")],
+    [
+        (S.NEW, "open"),
+        (S.ACKNOWLEDGED, "open"),
+        (S.ASSIGNED, "open"),
+        (S.IN_PROGRESS, "open"),
+        (S.ON_HOLD, "open"),
+        (S.REOPENED, "open"),
+        (S.CLOSED, "closed"),
+        (S.DUPLICATE, "closed"),
+        (S.REFERRED, "closed"),
+        (S.CANCELLED, "closed"),
+    ],
 )
 def test_open311_status_mapping(status, expected):
     assert open311_status(status) == expected

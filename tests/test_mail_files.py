@@ -18,14 +18,18 @@ BACKEND = "civic311.notifications.mail_files.EmailBackend"
 
 
 def test_each_email_is_an_eml_file_and_one_log_line_without_personal_data(tmp_path, caplog, capsys):
-    with override_settings(EMAIL_BACKEND=BACKEND, EMAIL_FILE_PATH=tmp_path / "mail"), \
-            caplog.at_level(logging.INFO, logger="civic311.notifications.mail_files"):
+    with (
+        override_settings(EMAIL_BACKEND=BACKEND, EMAIL_FILE_PATH=tmp_path / "mail"),
+        caplog.at_level(logging.INFO, logger="civic311.notifications.mail_files"),
+    ):
         # As the outbox sends: its own connection, with a timeout.
         connection = mail.get_connection(fail_silently=False, timeout=30)
-        sent = connection.send_messages([
-            mail.EmailMessage("Your request 10000042", "Dear Pat, we fixed it.", None, ["pat@example.org"]),
-            mail.EmailMessage("Update", "Hello", None, ["a@example.org", "b@example.org"]),
-        ])
+        sent = connection.send_messages(
+            [
+                mail.EmailMessage("Your request 10000042", "Dear Pat, we fixed it.", None, ["pat@example.org"]),
+                mail.EmailMessage("Update", "Hello", None, ["a@example.org", "b@example.org"]),
+            ]
+        )
     assert sent == 2
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 2
@@ -33,8 +37,9 @@ def test_each_email_is_an_eml_file_and_one_log_line_without_personal_data(tmp_pa
     assert {message["To"] for message in written} == {"pat@example.org", "a@example.org, b@example.org"}
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 2 and all(line.startswith("mail written to ") for line in lines)
-    assert any(line.endswith("(1 recipient)") for line in lines) and any(line.endswith("(2 recipients)")
-                                                                         for line in lines)
+    assert any(line.endswith("(1 recipient)") for line in lines) and any(
+        line.endswith("(2 recipients)") for line in lines
+    )
     logged = "\n".join(lines) + capsys.readouterr().out + capsys.readouterr().err
     for private in ("pat@example.org", "a@example.org", "Dear Pat", "10000042"):
         assert private not in logged
@@ -42,11 +47,20 @@ def test_each_email_is_an_eml_file_and_one_log_line_without_personal_data(tmp_pa
 
 def test_without_an_smtp_host_mail_goes_to_files_and_with_one_over_smtp():
     def backend(**env: str) -> str:
-        clean = {name: value for name, value in os.environ.items()
-                 if name not in {"EMAIL_HOST", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE"}}
+        clean = {
+            name: value
+            for name, value in os.environ.items()
+            if name not in {"EMAIL_HOST", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE"}
+        }
         code = "import civic311.settings as s; print(s.EMAIL_BACKEND, s.EMAIL_FILE_PATH)"
-        return subprocess.run([sys.executable, "-c", code], env={**clean, **env}, cwd=BASE_DIR, check=True,  # noqa: S603
-                              capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env={**clean, **env},
+            cwd=BASE_DIR,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
 
     assert backend().startswith(f"{BACKEND} ") and backend().endswith("/mail")
     assert backend(EMAIL_HOST="smtp.example.org").startswith("django.core.mail.backends.smtp.EmailBackend")

@@ -48,7 +48,7 @@ def doc_commands(text: str) -> list[list[str]]:
         for line in re.sub(r"\\\n\s*", " ", block).splitlines():
             line = line.strip()
             if line.startswith(PROMPT):
-                commands.append(shlex.split(line[len(PROMPT):]))
+                commands.append(shlex.split(line[len(PROMPT) :]))
     return commands
 
 
@@ -85,8 +85,15 @@ def workdir(tmp_path, monkeypatch, settings):
 def open311_answers(client) -> dict[str, bytes]:
     """What Philadelphia's clients get, with and without jurisdiction_id."""
     answers = {}
-    for path in ("discovery.json", "services.json", "services.xml", "services/SR-ST02.json", "requests.json",
-                 "services.json?jurisdiction_id=phila.gov", "requests.json?jurisdiction_id=phila.gov"):
+    for path in (
+        "discovery.json",
+        "services.json",
+        "services.xml",
+        "services/SR-ST02.json",
+        "requests.json",
+        "services.json?jurisdiction_id=phila.gov",
+        "requests.json?jurisdiction_id=phila.gov",
+    ):
         response = client.get(f"/open311/v2/{path}")
         assert response.status_code == 200, (path, response.content[:300])
         answers[path] = response.content
@@ -98,8 +105,12 @@ def csv_rows(response) -> list[dict[str, str]]:
 
 
 def test_the_page_sets_up_springfield_beside_philadelphia(client, philadelphia, workdir):
-    no_required_question = (Service.objects.filter(jurisdiction=philadelphia, kind=Service.Kind.REQUEST)
-                            .exclude(attributes__required=True).order_by("code").first())
+    no_required_question = (
+        Service.objects.filter(jurisdiction=philadelphia, kind=Service.Kind.REQUEST)
+        .exclude(attributes__required=True)
+        .order_by("code")
+        .first()
+    )
     philly_request = filed_request(no_required_question)
     before = open311_answers(client)
 
@@ -109,13 +120,24 @@ def test_the_page_sets_up_springfield_beside_philadelphia(client, philadelphia, 
     # 1-2. The city, its outline and its neighborhoods.
     city = Jurisdiction.objects.get(jurisdiction_id="springfield.gov")
     assert (city.name, city.slug, city.time_zone, city.host, city.is_default) == (
-        "Springfield", "springfield", "America/Chicago", SPRINGFIELD_HOST, False)
+        "Springfield",
+        "springfield",
+        "America/Chicago",
+        SPRINGFIELD_HOST,
+        False,
+    )
     assert city.contains(39.80, -89.64) and not city.contains(39.86, -89.71)  # the outline, not its box
     assert dict(Neighborhood.objects.filter(jurisdiction=city).values_list("slug", "name")) == {
-        "southside": "Southside", "downtown": "Downtown", "enos-park": "Enos Park"}
+        "southside": "Southside",
+        "downtown": "Downtown",
+        "enos-park": "Enos Park",
+    }
     # 3. The catalogue, with its neighborhood rule.
     assert set(Service.objects.filter(jurisdiction=city).values_list("code", flat=True)) == {
-        "SPR-POTHOLE", "SPR-LITTER", "SPR-INFO"}
+        "SPR-POTHOLE",
+        "SPR-LITTER",
+        "SPR-INFO",
+    }
     rule = RoutingRule.objects.get(service__jurisdiction=city, kind=RoutingRule.Kind.NEIGHBORHOOD)
     assert (rule.neighborhood.slug, rule.department.slug) == ("downtown", "downtown-partnership")
     # 4. Staff in their departments, with their roles.
@@ -123,11 +145,14 @@ def test_the_page_sets_up_springfield_beside_philadelphia(client, philadelphia, 
     assert (ana.department.slug, ana.department.jurisdiction_id, ana.is_staff) == ("contact-centre", city.pk, True)
     assert not ana.has_usable_password()
     assert set(RoleAssignment.objects.filter(user=ana).values_list("role", flat=True)) == {"agent"}
-    assert RoleAssignment.objects.get(user=lee).department == Department.objects.get(jurisdiction=city,
-                                                                                      slug="public-works")
+    assert RoleAssignment.objects.get(user=lee).department == Department.objects.get(
+        jurisdiction=city, slug="public-works"
+    )
     # 6. The history, each request in its neighborhood.
-    imported = {request.tracking_number: request for request in
-                ServiceRequest.objects.filter(jurisdiction=city).select_related("neighborhood", "service")}
+    imported = {
+        request.tracking_number: request
+        for request in ServiceRequest.objects.filter(jurisdiction=city).select_related("neighborhood", "service")
+    }
     assert len(imported) == 6
     assert imported["2025000101"].neighborhood.slug == "enos-park"
     assert imported["2025000104"].neighborhood.slug == "downtown"
@@ -138,20 +163,36 @@ def test_the_page_sets_up_springfield_beside_philadelphia(client, philadelphia, 
 
     # 5. The key files a request for Springfield, routed by Springfield's catalogue.
     key = outputs["issue_open311_key"].strip()
-    response = client.post("/open311/v2/requests.json", {
-        "api_key": key, "jurisdiction_id": "springfield.gov", "service_code": "SPR-LITTER",
-        "lat": "39.80", "long": "-89.68", "description": "Bags of trash by the bus stop."})
+    response = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "jurisdiction_id": "springfield.gov",
+            "service_code": "SPR-LITTER",
+            "lat": "39.80",
+            "long": "-89.68",
+            "description": "Bags of trash by the bus stop.",
+        },
+    )
     assert response.status_code == 200, response.content
     number = json.loads(response.content)[0]["service_request_id"]
     filed = ServiceRequest.objects.get(jurisdiction=city, tracking_number=number)
     assert (filed.neighborhood.slug, filed.department.slug) == ("downtown", "downtown-partnership")
-    shown = json.loads(client.get(f"/open311/v2/requests/{number}.json", {"jurisdiction_id": "springfield.gov"})
-                       .content)
+    shown = json.loads(
+        client.get(f"/open311/v2/requests/{number}.json", {"jurisdiction_id": "springfield.gov"}).content
+    )
     assert shown[0]["agency_responsible"] == "Downtown Partnership"
     # The same key cannot file for Philadelphia.
-    refused = client.post("/open311/v2/requests.json", {
-        "api_key": key, "jurisdiction_id": "phila.gov", "service_code": "SR-ST02", "lat": "39.9526",
-        "long": "-75.1635"})
+    refused = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "jurisdiction_id": "phila.gov",
+            "service_code": "SR-ST02",
+            "lat": "39.9526",
+            "long": "-75.1635",
+        },
+    )
     assert refused.status_code in {400, 403}
     # The agent sees Springfield's requests and not Philadelphia's.
     visible = roles.visible_requests(ana, ServiceRequest.objects.all())
@@ -178,12 +219,24 @@ def test_the_page_sets_up_springfield_beside_philadelphia(client, philadelphia, 
 
 def test_the_page_can_be_followed_again_and_changes_nothing(client, philadelphia, workdir):
     run_the_page({})
-    counts = (Neighborhood.objects.count(), Service.objects.count(), Department.objects.count(),
-              RoleAssignment.objects.count(), User.objects.count(), ServiceRequest.objects.count())
+    counts = (
+        Neighborhood.objects.count(),
+        Service.objects.count(),
+        Department.objects.count(),
+        RoleAssignment.objects.count(),
+        User.objects.count(),
+        ServiceRequest.objects.count(),
+    )
     outputs: dict[str, str] = {}
     run_the_page(outputs)
-    assert counts == (Neighborhood.objects.count(), Service.objects.count(), Department.objects.count(),
-                      RoleAssignment.objects.count(), User.objects.count(), ServiceRequest.objects.count())
+    assert counts == (
+        Neighborhood.objects.count(),
+        Service.objects.count(),
+        Department.objects.count(),
+        RoleAssignment.objects.count(),
+        User.objects.count(),
+        ServiceRequest.objects.count(),
+    )
     assert "0 added, 0 changed, 3 unchanged" in outputs["load_boundaries"]
     assert "none new" in outputs["add_staff"]
 
@@ -201,13 +254,24 @@ def test_every_file_the_page_names_exists():
 def test_a_city_without_requests_shows_its_first_service_at_its_middle(db):
     from .factories import JurisdictionFactory
 
-    city = JurisdictionFactory(slug="springfield", name="Springfield", jurisdiction_id="springfield.gov",
-                               time_zone="America/Chicago", min_lat=39.7, max_lat=39.9, min_long=-89.7,
-                               max_long=-89.6, is_default=False)
+    city = JurisdictionFactory(
+        slug="springfield",
+        name="Springfield",
+        jurisdiction_id="springfield.gov",
+        time_zone="America/Chicago",
+        min_lat=39.7,
+        max_lat=39.9,
+        min_long=-89.7,
+        max_long=-89.6,
+        is_default=False,
+    )
     ServiceFactory(jurisdiction=city, code="SPR-POTHOLE", name="Pothole", service_notice="3 Business Days")
     examples = export.example_values(export.Export(city, photo_base="/media/"), photo_base="/media/")
     assert (examples["service_code"], examples["service_name"], examples["service_notice"]) == (
-        "SPR-POTHOLE", "Pothole", "3 Business Days")
+        "SPR-POTHOLE",
+        "Pothole",
+        "3 Business Days",
+    )
     assert (examples["lat"], examples["lon"]) == ("39.8000", "-89.6500")
     assert examples["requested_datetime"] == "2026-11-23T09:00:00-06:00"
     assert examples["address"] == "" and examples["service_request_id"] == str(city.next_tracking_number)
@@ -216,6 +280,5 @@ def test_a_city_without_requests_shows_its_first_service_at_its_middle(db):
 def test_the_examples_never_come_from_a_private_request(service, center_city):
     filed_request(service, address="1 Public Pl")
     filed_request(service, address="9 Secret Ln", is_private=True)
-    examples = export.example_values(export.Export(service.jurisdiction, photo_base="/media/"),
-                                     photo_base="/media/")
+    examples = export.example_values(export.Export(service.jurisdiction, photo_base="/media/"), photo_base="/media/")
     assert examples["address"] == "1 Public Pl"

@@ -97,8 +97,13 @@ def body(message: EmailMessage) -> str:
 
 
 def active_subscriber(service_request, address: str, language: str = "en") -> Subscription:
-    return Subscription.objects.create(service_request=service_request, email=address, language=language,
-                                       state=Subscription.State.ACTIVE, confirmed_at=timezone.now())
+    return Subscription.objects.create(
+        service_request=service_request,
+        email=address,
+        language=language,
+        state=Subscription.State.ACTIVE,
+        confirmed_at=timezone.now(),
+    )
 
 
 # --- who gets what ------------------------------------------------------------------------------
@@ -111,12 +116,14 @@ def test_public_status_change_reaches_requester_and_confirmed_subscribers_only(s
     assert smtp.inbox.recipients() == ["pat@example.org"]
     active_subscriber(service_request, "fan@example.org")
     Subscription.objects.create(service_request=service_request, email="pending@example.org")
-    Subscription.objects.create(service_request=service_request, email="gone@example.org",
-                                state=Subscription.State.UNSUBSCRIBED)
+    Subscription.objects.create(
+        service_request=service_request, email="gone@example.org", state=Subscription.State.UNSUBSCRIBED
+    )
     smtp.inbox.messages.clear()
 
-    requests_services.change_status(service_request, Status.IN_PROGRESS, actor=staff,
-                                    public_reason="A crew is on the way.")
+    requests_services.change_status(
+        service_request, Status.IN_PROGRESS, actor=staff, public_reason="A crew is on the way."
+    )
 
     assert smtp.inbox.recipients() == ["fan@example.org", "pat@example.org"]
     [to_fan] = smtp.inbox.to("fan@example.org")
@@ -158,8 +165,9 @@ def test_public_note_reaches_the_requester(smtp, service, staff):
 @pytest.mark.django_db(transaction=True)
 def test_assignment_reaches_the_assignee(smtp, service, staff):
     service_request = filed_request(service)  # no requester: nothing for residents
-    assignee = with_role(StaffFactory(username="lee", email="lee@example.org"), StaffRole.DEPARTMENT_STAFF,
-                         service.department)
+    assignee = with_role(
+        StaffFactory(username="lee", email="lee@example.org"), StaffRole.DEPARTMENT_STAFF, service.department
+    )
 
     requests_services.change_status(service_request, Status.ASSIGNED, actor=staff, assignee=assignee)
 
@@ -259,8 +267,14 @@ def test_a_worker_killed_between_send_and_mark_resends_with_the_same_message_id(
     with monkeypatch.context() as patch:
         patch.setattr(Outbox, "mark_sent", killed)
         message = OutboundMessage.objects.create(
-            channel=OutboundMessage.Channel.EMAIL, recipient=staff.email, subject="Once", body="Only once.",
-            dedup_key="killed", reference=services.reference_for("killed"), next_attempt_at=timezone.now())
+            channel=OutboundMessage.Channel.EMAIL,
+            recipient=staff.email,
+            subject="Once",
+            body="Only once.",
+            dedup_key="killed",
+            reference=services.reference_for("killed"),
+            next_attempt_at=timezone.now(),
+        )
         with pytest.raises(SystemExit):
             services.deliver(message.pk)
     message.refresh_from_db()
@@ -358,8 +372,9 @@ def hook():
 
 @pytest.mark.django_db(transaction=True)
 def test_webhook_is_signed_and_retried(hook, service, staff):
-    webhook = Webhook.objects.create(department=service.department, url=hook.url, secret="s3cret",
-                                               events=["request.status"])
+    webhook = Webhook.objects.create(
+        department=service.department, url=hook.url, secret="s3cret", events=["request.status"]
+    )
     service_request = filed_request(service)  # "request.opened" is not among its events
     assert hook.received == []
     hook.fail_next = 1
@@ -425,7 +440,7 @@ def test_only_the_requester_gets_the_link_to_comment_or_reopen(smtp, service, st
     [to_fan] = smtp.inbox.to("fan@example.org")
     assert "/follow-up/?t=" not in body(to_fan)
     link = next(line for line in body(to_requester).splitlines() if "/follow-up/?t=" in line).strip()
-    page = client.get(link[link.index("/track/"):])
+    page = client.get(link[link.index("/track/") :])
     assert page.status_code == 200
     assert b'name="comment"' in page.content and b'value="reopen"' in page.content
 
@@ -442,8 +457,13 @@ def filed_by_client(service, api_key, **fields):
     from civic311.open311 import services as open311
     from civic311.service_requests.services import Report
 
-    report = Report(service_code=service.code, lat="39.9526", long="-75.1635",
-                    description=fields.pop("description", "Tires in the alley."), **fields)
+    report = Report(
+        service_code=service.code,
+        lat="39.9526",
+        long="-75.1635",
+        description=fields.pop("description", "Tires in the alley."),
+        **fields,
+    )
     return open311.post_request(service.jurisdiction, report, api_key).service_request
 
 
@@ -458,8 +478,7 @@ def clients(service):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_api_client_hears_signed_events_about_the_requests_it_filed_and_no_others(hook, service, staff,
-                                                                                      clients):
+def test_an_api_client_hears_signed_events_about_the_requests_it_filed_and_no_others(hook, service, staff, clients):
     fix, app = clients
     fix_hook = Webhook.objects.create(api_key=fix, url=hook.url + "/fix", secret="fix-secret")
     app_hook = Webhook.objects.create(api_key=app, url=hook.url + "/app", secret="app-secret")
@@ -468,30 +487,39 @@ def test_an_api_client_hears_signed_events_about_the_requests_it_filed_and_no_ot
     theirs = filed_by_client(service, app)
     by_resident = filed_request(service)  # filed on the web: no client hears about it
     for service_request in (ours, theirs, by_resident):
-        requests_services.change_status(service_request, Status.IN_PROGRESS, actor=staff,
-                                        public_reason="A crew is on the way.")
+        requests_services.change_status(
+            service_request, Status.IN_PROGRESS, actor=staff, public_reason="A crew is on the way."
+        )
     requests_services.add_note(ours, "We found them.", actor=staff, public=True)
     # Internal steps stay inside the city: a client hears only what the public may see.
     requests_services.add_note(ours, "Crew foreman is Bob.", actor=staff, public=False)
 
-    to_fix = [(json.loads(data), headers, data) for headers, data in hook.received
-              if signed_by("fix-secret", headers, data)]
+    to_fix = [
+        (json.loads(data), headers, data) for headers, data in hook.received if signed_by("fix-secret", headers, data)
+    ]
     to_app = [json.loads(data) for headers, data in hook.received if signed_by("app-secret", headers, data)]
     assert len(to_fix) + len(to_app) == len(hook.received)  # every POST is signed with its webhook's secret
     assert [(payload["event"], payload["tracking_number"]) for payload, _h, _d in to_fix] == [
-        ("request.opened", ours.tracking_number), ("request.status", ours.tracking_number),
-        ("request.note", ours.tracking_number)]
+        ("request.opened", ours.tracking_number),
+        ("request.status", ours.tracking_number),
+        ("request.note", ours.tracking_number),
+    ]
     assert [(payload["event"], payload["tracking_number"]) for payload in to_app] == [
-        ("request.opened", theirs.tracking_number), ("request.status", theirs.tracking_number)]
+        ("request.opened", theirs.tracking_number),
+        ("request.status", theirs.tracking_number),
+    ]
     # The same payload and headers as a department's webhook; nothing about the requester.
     payload, headers, data = to_fix[1]
     assert payload["text"] == "A crew is on the way." and payload["status"] == Status.IN_PROGRESS
-    assert headers["Idempotency-Key"] == OutboundMessage.objects.get(
-        webhook=fix_hook, payload__event="request.status").reference
+    assert (
+        headers["Idempotency-Key"]
+        == OutboundMessage.objects.get(webhook=fix_hook, payload__event="request.status").reference
+    )
     assert "pat@example.org" not in data.decode() and "Bob" not in data.decode()
     assert not OutboundMessage.objects.filter(webhook=app_hook, service_request__in=[ours, by_resident]).exists()
-    assert set(OutboundMessage.objects.filter(channel=OutboundMessage.Channel.WEBHOOK)
-               .values_list("state", flat=True)) == {State.SENT}
+    assert set(
+        OutboundMessage.objects.filter(channel=OutboundMessage.Channel.WEBHOOK).values_list("state", flat=True)
+    ) == {State.SENT}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -537,10 +565,12 @@ def test_a_department_and_a_client_webhook_both_hear_a_client_request(hook, serv
     requests_services.change_status(service_request, Status.ASSIGNED, actor=staff, assignee=staff)
 
     # "assigned" is internal: the department hears it, the client does not.
-    assert list(OutboundMessage.objects.filter(webhook=department_hook).order_by("pk")
-                .values_list("payload__event", flat=True)) == ["request.opened", "request.status", "request.assigned"]
-    assert list(OutboundMessage.objects.filter(webhook=client_hook).order_by("pk")
-                .values_list("payload__event", flat=True)) == ["request.opened", "request.status"]
+    assert list(
+        OutboundMessage.objects.filter(webhook=department_hook).order_by("pk").values_list("payload__event", flat=True)
+    ) == ["request.opened", "request.status", "request.assigned"]
+    assert list(
+        OutboundMessage.objects.filter(webhook=client_hook).order_by("pk").values_list("payload__event", flat=True)
+    ) == ["request.opened", "request.status"]
     assert len(hook.received) == 5
 
 
@@ -565,14 +595,26 @@ def test_a_client_registers_its_webhook_on_its_api_key_page(admin_client, servic
     fix, _app = clients
     url = f"/admin/open311/apikey/{fix.pk}/change/"
     assert 'name="webhooks-TOTAL_FORMS"' in admin_client.get(url).content.decode()
-    response = admin_client.post(url, {
-        "name": fix.name, "contact_email": "", "requests_per_minute": "60",
-        "activity-TOTAL_FORMS": "0", "activity-INITIAL_FORMS": "0", "activity-MIN_NUM_FORMS": "0",
-        "activity-MAX_NUM_FORMS": "0",
-        "webhooks-TOTAL_FORMS": "1", "webhooks-INITIAL_FORMS": "0", "webhooks-MIN_NUM_FORMS": "0",
-        "webhooks-MAX_NUM_FORMS": "1000", "webhooks-0-url": "https://fix.example.org/civic311",
-        "webhooks-0-secret": "t0ps3cret", "webhooks-0-events": '["request.status"]', "webhooks-0-is_active": "on",
-    })
+    response = admin_client.post(
+        url,
+        {
+            "name": fix.name,
+            "contact_email": "",
+            "requests_per_minute": "60",
+            "activity-TOTAL_FORMS": "0",
+            "activity-INITIAL_FORMS": "0",
+            "activity-MIN_NUM_FORMS": "0",
+            "activity-MAX_NUM_FORMS": "0",
+            "webhooks-TOTAL_FORMS": "1",
+            "webhooks-INITIAL_FORMS": "0",
+            "webhooks-MIN_NUM_FORMS": "0",
+            "webhooks-MAX_NUM_FORMS": "1000",
+            "webhooks-0-url": "https://fix.example.org/civic311",
+            "webhooks-0-secret": "t0ps3cret",
+            "webhooks-0-events": '["request.status"]',
+            "webhooks-0-is_active": "on",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     webhook = Webhook.objects.get()
     assert (webhook.api_key, webhook.department, webhook.events) == (fix, None, ["request.status"])
@@ -589,12 +631,17 @@ def test_the_migration_keeps_existing_department_webhooks(transactional_db):
     old_apps = executor.loader.project_state(before).apps
     department = old_apps.get_model("catalogue", "Department").objects.create(
         jurisdiction=old_apps.get_model("jurisdictions", "Jurisdiction").objects.create(
-            slug="x", name="X", jurisdiction_id="x.gov", min_lat=0, max_lat=1, min_long=0, max_long=1),
-        slug="streets", name="Streets")
+            slug="x", name="X", jurisdiction_id="x.gov", min_lat=0, max_lat=1, min_long=0, max_long=1
+        ),
+        slug="streets",
+        name="Streets",
+    )
     old = old_apps.get_model("notifications", "DepartmentWebhook").objects.create(
-        department=department, url="https://city.example.org/h", secret="s", events=["request.status"])
+        department=department, url="https://city.example.org/h", secret="s", events=["request.status"]
+    )
     old_apps.get_model("notifications", "OutboundMessage").objects.create(
-        channel="webhook", recipient=old.url, dedup_key="k", reference="r", webhook=old)
+        channel="webhook", recipient=old.url, dedup_key="k", reference="r", webhook=old
+    )
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -602,7 +649,12 @@ def test_the_migration_keeps_existing_department_webhooks(transactional_db):
     new_apps = executor.loader.project_state(after).apps
     webhook = new_apps.get_model("notifications", "Webhook").objects.get()
     assert (webhook.pk, webhook.department_id, webhook.api_key_id, webhook.url, webhook.events) == (
-        old.pk, department.pk, None, "https://city.example.org/h", ["request.status"])
+        old.pk,
+        department.pk,
+        None,
+        "https://city.example.org/h",
+        ["request.status"],
+    )
     assert new_apps.get_model("notifications", "OutboundMessage").objects.get().webhook_id == old.pk
     # Back to the latest state of every app, for the tests that follow.
     executor = MigrationExecutor(connection)
@@ -646,13 +698,17 @@ def test_a_missed_date_reaches_the_requester(smtp, service):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("public_url", "host", "site", "photo_base"), [
-    ("https://311.example.gov/", "311.phila.gov", "https://311.example.gov", "https://311.example.gov"),
-    ("", "311.phila.gov", "https://311.phila.gov", "https://311.phila.gov"),
-    ("", "", "http://localhost:8000", None),
-])
-def test_one_public_address_serves_message_links_and_forwarded_photo_links(settings, service, public_url, host,
-                                                                        site, photo_base):
+@pytest.mark.parametrize(
+    ("public_url", "host", "site", "photo_base"),
+    [
+        ("https://311.example.gov/", "311.phila.gov", "https://311.example.gov", "https://311.example.gov"),
+        ("", "311.phila.gov", "https://311.phila.gov", "https://311.phila.gov"),
+        ("", "", "http://localhost:8000", None),
+    ],
+)
+def test_one_public_address_serves_message_links_and_forwarded_photo_links(
+    settings, service, public_url, host, site, photo_base
+):
     from civic311.jurisdictions.selectors import public_site_url
     from civic311.open311 import forwarding
 

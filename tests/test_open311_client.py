@@ -62,8 +62,9 @@ class FakeWorkOrders:
     # what the tests do to it
     def update(self, their_id: str, *, status: str, notes: str, at: dt.datetime) -> None:
         with self.lock:
-            self.records[their_id].update(status=status, status_notes=notes,
-                                          updated_datetime=at.isoformat(timespec="seconds"))
+            self.records[their_id].update(
+                status=status, status_notes=notes, updated_datetime=at.isoformat(timespec="seconds")
+            )
 
     def resolve_tokens(self) -> None:
         with self.lock:
@@ -78,9 +79,13 @@ class FakeWorkOrders:
     # the server side
     def _make_record(self, service_code: str) -> str:
         their_id = str(next(self.ids))
-        self.records[their_id] = {"service_request_id": their_id, "status": "open", "status_notes": "",
-                                  "service_code": service_code,
-                                  "updated_datetime": timezone.now().isoformat(timespec="seconds")}
+        self.records[their_id] = {
+            "service_request_id": their_id,
+            "status": "open",
+            "status_notes": "",
+            "service_code": service_code,
+            "updated_datetime": timezone.now().isoformat(timespec="seconds"),
+        }
         return their_id
 
     def handle_post(self, form: dict[str, list[str]]) -> tuple[int, object, str]:
@@ -119,7 +124,7 @@ class FakeWorkOrders:
                 ids = (query.get("service_request_id") or [""])[0].split(",")
                 return 200, [dict(self.records[i]) for i in ids if i in self.records]
             if path.startswith("tokens/") and path.endswith(".json"):
-                token = unquote(path[len("tokens/"):-len(".json")])
+                token = unquote(path[len("tokens/") : -len(".json")])
                 if self.tokens.get(token) is None:
                     return 404, [{"code": 404, "description": "No such request yet"}]
                 return 200, [{"service_request_id": self.tokens[token], "token": token}]
@@ -136,7 +141,7 @@ def make_handler(fake: FakeWorkOrders) -> type[BaseHTTPRequestHandler]:
         def _path(self) -> tuple[str, dict[str, list[str]]]:
             parts = urlsplit(self.path)
             assert parts.path.startswith(PREFIX), parts.path
-            return parts.path[len(PREFIX):], parse_qs(parts.query, keep_blank_values=True)
+            return parts.path[len(PREFIX) :], parse_qs(parts.query, keep_blank_values=True)
 
         def _answer(self, status: int, body: object) -> None:
             data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
@@ -187,9 +192,13 @@ def _short_timeouts(monkeypatch):
 
 @pytest.fixture
 def system(department, service, remote) -> WorkOrderSystem:
-    system = WorkOrderSystem.objects.create(department=department, name="Streets Work Orders",
-                                            endpoint=remote.endpoint, api_key=API_KEY,
-                                            remote_jurisdiction_id="streets.phila.gov")
+    system = WorkOrderSystem.objects.create(
+        department=department,
+        name="Streets Work Orders",
+        endpoint=remote.endpoint,
+        api_key=API_KEY,
+        remote_jurisdiction_id="streets.phila.gov",
+    )
     system.services.add(service)
     return system
 
@@ -214,10 +223,17 @@ def run_due_at(moment: dt.datetime) -> int:
 def test_a_filed_request_is_sent_and_their_id_stored_with_an_internal_note(system, service, remote):
     select_attribute(service, "contents", ["mattress", "tires"], multi=True)
     select_attribute(service, "size", ["small", "large"])
-    request = filed_request(service, address="1400 John F Kennedy Blvd", zipcode="19107",
-                            answers={"contents": ["mattress", "tires"], "size": "large"},
-                            first_name="Pat", last_name="Resident", email="pat@example.org", phone="215-555-0100",
-                            media_url="https://photos.example.org/1.jpg")
+    request = filed_request(
+        service,
+        address="1400 John F Kennedy Blvd",
+        zipcode="19107",
+        answers={"contents": ["mattress", "tires"], "size": "large"},
+        first_name="Pat",
+        last_name="Resident",
+        email="pat@example.org",
+        phone="215-555-0100",
+        media_url="https://photos.example.org/1.jpg",
+    )
 
     forwarded = forwarded_for(request)
     assert forwarded.state == State.SENT
@@ -347,7 +363,8 @@ def test_passing_failures_are_retried_with_growing_backoff_then_given_up(system,
     assert given_up.first_sent_at == first_sent
     assert len(remote.posts) == forwarding.MAX_ATTEMPTS
     assert internal_notes(request)[-1].text.startswith(
-        f"Could not send to Streets Work Orders after {forwarding.MAX_ATTEMPTS} attempts")
+        f"Could not send to Streets Work Orders after {forwarding.MAX_ATTEMPTS} attempts"
+    )
     # Nothing more happens.
     run_due_at(timezone.now() + dt.timedelta(days=1))
     assert len(remote.posts) == forwarding.MAX_ATTEMPTS
@@ -361,8 +378,13 @@ def test_backoff_doubles_within_the_jitter():
         delay = forwarding.backoff_delay(attempts, rng)
         base = min(forwarding.BACKOFF_BASE * 2 ** (attempts - 1), forwarding.BACKOFF_CAP)
         assert base * 0.8 <= delay <= base * 1.2
-    total = sum((min(forwarding.BACKOFF_BASE * 2 ** (n - 1), forwarding.BACKOFF_CAP)
-                 for n in range(1, forwarding.MAX_ATTEMPTS)), dt.timedelta())
+    total = sum(
+        (
+            min(forwarding.BACKOFF_BASE * 2 ** (n - 1), forwarding.BACKOFF_CAP)
+            for n in range(1, forwarding.MAX_ATTEMPTS)
+        ),
+        dt.timedelta(),
+    )
     assert dt.timedelta(hours=3) < total < dt.timedelta(hours=6)
 
 
@@ -418,8 +440,7 @@ def test_the_sweep_sends_what_a_dead_worker_left_behind(system, service, remote)
     system.save()
     request = filed_request(service)
     # As if the job had been lost: the row is there, nothing was sent.
-    forwarded = ForwardedRequest.objects.create(service_request=request, system=system,
-                                                next_attempt_at=timezone.now())
+    forwarded = ForwardedRequest.objects.create(service_request=request, system=system, next_attempt_at=timezone.now())
     system.is_active = True
     system.save()
     assert forwarding.sweep_due() == 1
@@ -431,14 +452,17 @@ def test_a_claimed_row_is_not_sent_twice_at_once(system, service, remote):
     system.is_active = False
     system.save()
     request = filed_request(service)
-    forwarded = ForwardedRequest.objects.create(service_request=request, system=system,
-                                                next_attempt_at=timezone.now())
+    forwarded = ForwardedRequest.objects.create(service_request=request, system=system, next_attempt_at=timezone.now())
     system.is_active = True
     system.save()
     now = timezone.now()
     # The first worker's claim holds the row for a lease; a second worker at the same moment finds it taken.
-    assert ForwardedRequest.objects.filter(forwarding._due(now), pk=forwarded.pk).update(
-        next_attempt_at=now + forwarding.LEASE) == 1
+    assert (
+        ForwardedRequest.objects.filter(forwarding._due(now), pk=forwarded.pk).update(
+            next_attempt_at=now + forwarding.LEASE
+        )
+        == 1
+    )
     assert forwarding.send(forwarded.pk, now=now) == "not due"
     assert remote.posts == []
     # A worker that died leaves the lease to run out; then the sweep sends it.
@@ -549,8 +573,9 @@ def test_a_request_without_their_id_an_hour_after_sending_raises_one_alert(syste
 
     [message] = mail.outbox
     assert message.to == ["streets@example.org"]
-    assert message.subject == (f"Not confirmed by Streets Work Orders: {service.name}, request "
-                               f"{request.tracking_number}")
+    assert message.subject == (
+        f"Not confirmed by Streets Work Orders: {service.name}, request {request.tracking_number}"
+    )
     assert "HTTP 500" in message.body
     assert "Mattresses" not in message.body
     forwarded = forwarded_for(request)
@@ -576,7 +601,10 @@ def test_an_alert_whose_mail_fails_is_kept_in_the_outbox_and_retried(system, ser
     assert [n for n in internal_notes(request) if n.text.startswith("Alert:")]
     [queued] = OutboundMessage.objects.filter(dedup_key__startswith="staff:forwarding-alert:")
     assert (queued.state, queued.attempts, queued.last_error) == (
-        OutboundMessage.State.PENDING, 1, "ConnectionRefusedError")
+        OutboundMessage.State.PENDING,
+        1,
+        "ConnectionRefusedError",
+    )
     assert mail.outbox == []
     monkeypatch.undo()
     assert notifications.deliver(queued.pk, now=queued.next_attempt_at + dt.timedelta(seconds=1)) == "sent"
@@ -602,8 +630,12 @@ def test_a_sent_request_raises_no_alert(system, service, remote):
 
 
 def test_the_client_reads_lists_defensively(remote):
-    remote.records["7"] = {"service_request_id": 7, "status": "CLOSED", "status_notes": "ok",
-                           "updated_datetime": "2024-01-01T00:13:37Z"}
+    remote.records["7"] = {
+        "service_request_id": 7,
+        "status": "CLOSED",
+        "status_notes": "ok",
+        "updated_datetime": "2024-01-01T00:13:37Z",
+    }
     remote.records["8"] = {"service_request_id": "8", "status": "pending"}  # not a GeoReport status: skipped
     remote.records["9"] = {"service_request_id": "9", "status": "open", "updated_datetime": "yesterday"}
     client = GeoReportClient(remote.endpoint)
@@ -631,12 +663,14 @@ def admin_client(client):
 def test_the_admin_pages_render(admin_client, system, service, remote):
     request = filed_request(service)
     forwarded = forwarded_for(request)
-    for url in (reverse("admin:open311_workordersystem_changelist"),
-                reverse("admin:open311_workordersystem_add"),
-                reverse("admin:open311_workordersystem_change", args=[system.pk]),
-                reverse("admin:open311_forwardedrequest_changelist"),
-                reverse("admin:open311_forwardedrequest_changelist") + "?state=sent&alerted=no",
-                reverse("admin:open311_forwardedrequest_change", args=[forwarded.pk])):
+    for url in (
+        reverse("admin:open311_workordersystem_changelist"),
+        reverse("admin:open311_workordersystem_add"),
+        reverse("admin:open311_workordersystem_change", args=[system.pk]),
+        reverse("admin:open311_forwardedrequest_changelist"),
+        reverse("admin:open311_forwardedrequest_changelist") + "?state=sent&alerted=no",
+        reverse("admin:open311_forwardedrequest_change", args=[forwarded.pk]),
+    ):
         response = admin_client.get(url)
         assert response.status_code == 200, url
         assert API_KEY not in response.content.decode(), url
@@ -646,9 +680,16 @@ def test_the_admin_pages_render(admin_client, system, service, remote):
 
 def test_the_admin_keeps_the_saved_key_and_checks_the_code_map(admin_client, system, service, department):
     url = reverse("admin:open311_workordersystem_change", args=[system.pk])
-    form = {"department": department.pk, "name": "Streets Work Orders", "endpoint": "https://wo.example.gov/v2",
-            "remote_jurisdiction_id": "", "api_key": "", "is_active": "on", "services": [service.pk],
-            "service_code_map": '{"SR-ST02": "DUMPING"}'}
+    form = {
+        "department": department.pk,
+        "name": "Streets Work Orders",
+        "endpoint": "https://wo.example.gov/v2",
+        "remote_jurisdiction_id": "",
+        "api_key": "",
+        "is_active": "on",
+        "services": [service.pk],
+        "service_code_map": '{"SR-ST02": "DUMPING"}',
+    }
     response = admin_client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:3000]
     system.refresh_from_db()
@@ -671,8 +712,11 @@ def test_retry_now_sends_a_failed_request_again(admin_client, system, service, r
     forwarded = forwarded_for(request)
     assert forwarded.state == State.FAILED
 
-    response = admin_client.post(reverse("admin:open311_forwardedrequest_changelist"),
-                                 {"action": "retry_now", "_selected_action": [forwarded.pk]}, follow=True)
+    response = admin_client.post(
+        reverse("admin:open311_forwardedrequest_changelist"),
+        {"action": "retry_now", "_selected_action": [forwarded.pk]},
+        follow=True,
+    )
     assert response.status_code == 200
     assert "1 request queued to be sent again." in response.content.decode()
     forwarded.refresh_from_db()
@@ -680,7 +724,10 @@ def test_retry_now_sends_a_failed_request_again(admin_client, system, service, r
     assert forwarded.attempts == 1
     assert len(remote.posts) == 2
 
-    response = admin_client.post(reverse("admin:open311_forwardedrequest_changelist"),
-                                 {"action": "retry_now", "_selected_action": [forwarded.pk]}, follow=True)
+    response = admin_client.post(
+        reverse("admin:open311_forwardedrequest_changelist"),
+        {"action": "retry_now", "_selected_action": [forwarded.pk]},
+        follow=True,
+    )
     assert "already sent" in response.content.decode()
     assert len(remote.posts) == 2

@@ -71,8 +71,9 @@ def test_discovery_url_ends_without_a_slash_and_clients_append_the_method(client
 
 def test_a_doubled_slash_post_and_its_links(client, service):
     key = open311.issue_api_key(service.jurisdiction, "Old client").key
-    response = client.post("/open311/v2//requests.json", {"api_key": key, "service_code": "SR-ST02", **CITY_HALL,
-                                                          "description": "Tires."})
+    response = client.post(
+        "/open311/v2//requests.json", {"api_key": key, "service_code": "SR-ST02", **CITY_HALL, "description": "Tires."}
+    )
     assert response.status_code == 200, response.content
     (created,) = json_of(response)
     assert ServiceRequest.objects.filter(tracking_number=created["service_request_id"]).exists()
@@ -132,10 +133,17 @@ def test_an_empty_media_url_is_null_in_json_and_empty_in_xml(client, service, st
 # --- a POST to an unknown path --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "fmt"), [
-    ("/open311/v2/nothing.json", "json"), ("/open311/v2/nothing.xml", "xml"), ("/open311/v2/nothing", "xml"),
-    ("/open311/v3/requests.json", "json"), ("/open311/", "xml"), ("/open311/v2/requests/123/notes.json", "json"),
-])
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        ("/open311/v2/nothing.json", "json"),
+        ("/open311/v2/nothing.xml", "xml"),
+        ("/open311/v2/nothing", "xml"),
+        ("/open311/v3/requests.json", "json"),
+        ("/open311/", "xml"),
+        ("/open311/v2/requests/123/notes.json", "json"),
+    ],
+)
 def test_a_post_to_an_unknown_path_is_a_404_in_the_callers_format(db, path, fmt):
     strict = Client(enforce_csrf_checks=True)  # as a real client: no CSRF cookie, no token
     response = strict.post(path, {"api_key": "x", "service_code": "SR-ST02"})
@@ -230,15 +238,29 @@ def test_a_duplicate_of_a_public_request_still_names_it(service, staff):
 
 
 def test_tracking_a_private_request_shows_only_that_it_is_private(client, service, staff):
-    private = filed_request(service, is_private=True, description="About my neighbour.",
-                            address="1234 Hidden Lane", first_name="Pat", email="pat@example.org")
+    private = filed_request(
+        service,
+        is_private=True,
+        description="About my neighbour.",
+        address="1234 Hidden Lane",
+        first_name="Pat",
+        email="pat@example.org",
+    )
     requests_services.change_status(private, Status.CLOSED, actor=staff, public_reason="Spoke with the owner.")
     response = client.get(f"/track/{private.tracking_number}/")
     assert response.status_code == 200
     page = response.content.decode()
     assert "This request is private" in page and private.tracking_number in page
-    for secret in ("Illegal Dumping", "Spoke with the owner", "Closed", "1234 Hidden Lane", "History", "Reported",
-                   "Streets Department", "Follow this request"):
+    for secret in (
+        "Illegal Dumping",
+        "Spoke with the owner",
+        "Closed",
+        "1234 Hidden Lane",
+        "History",
+        "Reported",
+        "Streets Department",
+        "Follow this request",
+    ):
         assert secret not in page, secret
     # The track form finds it and says the same.
     found = client.get("/track/", {"number": private.tracking_number}, follow=True)

@@ -24,8 +24,12 @@ from .factories import JurisdictionFactory, ServiceFactory, filed_request, selec
 
 BASE = "/open311/v2/"
 # OPEN311_FUZZ_EXAMPLES=500 for a deeper search; the default keeps the file well under 40 s.
-FUZZ = settings(max_examples=int(os.environ.get("OPEN311_FUZZ_EXAMPLES", "50")), deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
+FUZZ = settings(
+    max_examples=int(os.environ.get("OPEN311_FUZZ_EXAMPLES", "50")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
+)
 
 # --- the world the calls land in ------------------------------------------------------------------------------
 
@@ -51,37 +55,126 @@ def client():
 # --- strategies -----------------------------------------------------------------------------------------------
 
 PARAM_NAMES = [
-    "jurisdiction_id", "service_code", "service_request_id", "start_date", "end_date", "updated_after",
-    "updated_before", "status", "page", "page_size", "lat", "long", "radius", "bbox", "extensions", "api_key",
-    "description", "email", "first_name", "last_name", "phone", "device_id", "account_id", "address_string",
-    "address_id", "media_url", "client_request_id", "update_id", "updated_datetime", "attribute[material]",
-    "attribute[extras][]", "attribute[extras]", "attribute[]", "attribute[[x]]", "attribute", "token",
+    "jurisdiction_id",
+    "service_code",
+    "service_request_id",
+    "start_date",
+    "end_date",
+    "updated_after",
+    "updated_before",
+    "status",
+    "page",
+    "page_size",
+    "lat",
+    "long",
+    "radius",
+    "bbox",
+    "extensions",
+    "api_key",
+    "description",
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "device_id",
+    "account_id",
+    "address_string",
+    "address_id",
+    "media_url",
+    "client_request_id",
+    "update_id",
+    "updated_datetime",
+    "attribute[material]",
+    "attribute[extras][]",
+    "attribute[extras]",
+    "attribute[]",
+    "attribute[[x]]",
+    "attribute",
+    "token",
 ]
 
-huge = st.builds(lambda chunk, n: chunk * n, st.sampled_from(["x", "é", "😀", "1,", "%", "\x00", "&a=b"]),
-                 st.integers(5_000, 30_000))
+huge = st.builds(
+    lambda chunk, n: chunk * n, st.sampled_from(["x", "é", "😀", "1,", "%", "\x00", "&a=b"]), st.integers(5_000, 30_000)
+)
 numbers_as_text = st.one_of(
-    st.integers(-10**30, 10**30).map(str),
+    st.integers(-(10**30), 10**30).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(["0", "-0", "1e308", "1e-400", "nan", "inf", "-inf", "0x1A", "١٢", "½", "1_000", " 5 ", "39.95",
-                     "-75.16", "1000", "1001", "999999999999999999999"]),
+    st.sampled_from(
+        [
+            "0",
+            "-0",
+            "1e308",
+            "1e-400",
+            "nan",
+            "inf",
+            "-inf",
+            "0x1A",
+            "١٢",
+            "½",
+            "1_000",
+            " 5 ",
+            "39.95",
+            "-75.16",
+            "1000",
+            "1001",
+            "999999999999999999999",
+        ]
+    ),
 )
 dates_as_text = st.one_of(
     st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
     st.datetimes().map(lambda d: d.isoformat()),
     st.dates().map(lambda d: d.isoformat()),
-    st.sampled_from(["2024-13-45", "2024-02-30T25:61:61Z", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-23:59",
-                     "2024-01-01T00:00:00 05:00", "2024-01-01T00:00:00z", "2024-W01-1", "20240101T000000Z",
-                     "2024-01-01T00:00:00.123456789Z", "yesterday", "T", "2024-01-01T00:00:00+24:00"]),
+    st.sampled_from(
+        [
+            "2024-13-45",
+            "2024-02-30T25:61:61Z",
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-23:59",
+            "2024-01-01T00:00:00 05:00",
+            "2024-01-01T00:00:00z",
+            "2024-W01-1",
+            "20240101T000000Z",
+            "2024-01-01T00:00:00.123456789Z",
+            "yesterday",
+            "T",
+            "2024-01-01T00:00:00+24:00",
+        ]
+    ),
 )
 values = st.one_of(
     st.text(max_size=60),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=20),
     numbers_as_text,
     dates_as_text,
-    st.sampled_from(["true", "false", "TRUE", "open", "closed", "open,closed", ",,,", "SR-ST02", "SR-ST02,SR-NOPE",
-                     "SR.DOT.1", "-75.2,39.9,-75.1,40.0", "1,2,3", "[]", "{}", "null", "<x/>", "]]>", "&amp;",
-                     "http://example.org/a.jpg", "javascript:alert(1)", "tires", "OPEN", "FIXED", "REOPEN"]),
+    st.sampled_from(
+        [
+            "true",
+            "false",
+            "TRUE",
+            "open",
+            "closed",
+            "open,closed",
+            ",,,",
+            "SR-ST02",
+            "SR-ST02,SR-NOPE",
+            "SR.DOT.1",
+            "-75.2,39.9,-75.1,40.0",
+            "1,2,3",
+            "[]",
+            "{}",
+            "null",
+            "<x/>",
+            "]]>",
+            "&amp;",
+            "http://example.org/a.jpg",
+            "javascript:alert(1)",
+            "tires",
+            "OPEN",
+            "FIXED",
+            "REOPEN",
+        ]
+    ),
     huge,
 )
 param_names = st.one_of(st.sampled_from(PARAM_NAMES), st.text(min_size=1, max_size=20))
@@ -145,8 +238,13 @@ def check(response, what: str) -> None:
 
 
 GET_PATHS = [
-    "discovery{fmt}", "services{fmt}", "services/{seg}{fmt}", "requests{fmt}", "requests/{seg}{fmt}",
-    "tokens/{seg}{fmt}", "servicerequestupdates{fmt}",
+    "discovery{fmt}",
+    "services{fmt}",
+    "services/{seg}{fmt}",
+    "requests{fmt}",
+    "requests/{seg}{fmt}",
+    "tokens/{seg}{fmt}",
+    "servicerequestupdates{fmt}",
 ]
 POST_PATHS = ["requests{fmt}", "servicerequestupdates{fmt}"]
 
@@ -186,14 +284,25 @@ def test_get_one_request_with_parameters(world, client, fmt, pairs, real_id):
 @FUZZ
 @given(
     fmt=st.sampled_from([".json", ".xml"]),
-    filters=st.fixed_dictionaries({}, optional={
-        "service_code": st.one_of(values, st.just("SR-ST02")), "status": values, "start_date": dates_as_text,
-        "end_date": dates_as_text, "updated_after": dates_as_text, "updated_before": dates_as_text,
-        "page": numbers_as_text, "page_size": numbers_as_text, "lat": numbers_as_text, "long": numbers_as_text,
-        "radius": numbers_as_text, "bbox": st.one_of(values, st.lists(numbers_as_text, min_size=4, max_size=4)
-                                                    .map(",".join)),
-        "extensions": values, "service_request_id": st.one_of(values, st.just("10000001,10000001,x")),
-    }),
+    filters=st.fixed_dictionaries(
+        {},
+        optional={
+            "service_code": st.one_of(values, st.just("SR-ST02")),
+            "status": values,
+            "start_date": dates_as_text,
+            "end_date": dates_as_text,
+            "updated_after": dates_as_text,
+            "updated_before": dates_as_text,
+            "page": numbers_as_text,
+            "page_size": numbers_as_text,
+            "lat": numbers_as_text,
+            "long": numbers_as_text,
+            "radius": numbers_as_text,
+            "bbox": st.one_of(values, st.lists(numbers_as_text, min_size=4, max_size=4).map(",".join)),
+            "extensions": values,
+            "service_request_id": st.one_of(values, st.just("10000001,10000001,x")),
+        },
+    ),
 )
 def test_list_requests_with_typed_but_wild_filters(world, client, fmt, filters):
     path = f"{BASE}requests{fmt}"
@@ -216,85 +325,148 @@ key_modes = st.sampled_from(["valid", "valid", "wrong", "none"])
 
 
 @FUZZ
-@given(template=st.sampled_from(POST_PATHS), fmt=formats, pairs=params, key_mode=key_modes,
-       in_query=st.booleans(), language=languages)
+@given(
+    template=st.sampled_from(POST_PATHS),
+    fmt=formats,
+    pairs=params,
+    key_mode=key_modes,
+    in_query=st.booleans(),
+    language=languages,
+)
 def test_post_with_arbitrary_form_fields(world, client, template, fmt, pairs, key_mode, in_query, language):
     path = path_for(template, fmt, "")
     pairs = with_key(world, pairs, key_mode)
     body = encode(pairs)
     if in_query:
-        response = client.post(f"{path}?{body}", data=b"", content_type="application/x-www-form-urlencoded",
-                               HTTP_ACCEPT_LANGUAGE=language)
+        response = client.post(
+            f"{path}?{body}", data=b"", content_type="application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE=language
+        )
     else:
-        response = client.post(path, data=body.encode("utf-8", "surrogatepass"),
-                               content_type="application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE=language)
+        response = client.post(
+            path,
+            data=body.encode("utf-8", "surrogatepass"),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
     check(response, f"POST {path} {body[:400]}")
 
 
 @FUZZ
 @given(
     fmt=st.sampled_from([".json", ".xml"]),
-    fields=st.fixed_dictionaries({"service_code": st.one_of(st.sampled_from(["SR-ST02", "SR-PO01", "SR.DOT.1"]),
-                                                            values)}, optional={
-        "lat": numbers_as_text, "long": numbers_as_text, "address_string": values, "address_id": values,
-        "description": values, "email": values, "phone": values, "first_name": values, "media_url": values,
-        "attribute[material]": values, "attribute[extras][]": st.lists(values, max_size=4),
-        "client_request_id": values, "account_id": values, "device_id": values, "jurisdiction_id": values,
-    }),
+    fields=st.fixed_dictionaries(
+        {"service_code": st.one_of(st.sampled_from(["SR-ST02", "SR-PO01", "SR.DOT.1"]), values)},
+        optional={
+            "lat": numbers_as_text,
+            "long": numbers_as_text,
+            "address_string": values,
+            "address_id": values,
+            "description": values,
+            "email": values,
+            "phone": values,
+            "first_name": values,
+            "media_url": values,
+            "attribute[material]": values,
+            "attribute[extras][]": st.lists(values, max_size=4),
+            "client_request_id": values,
+            "account_id": values,
+            "device_id": values,
+            "jurisdiction_id": values,
+        },
+    ),
     key_mode=key_modes,
 )
 def test_post_requests_with_typed_but_wild_fields(world, client, fmt, fields, key_mode):
     pairs = with_key(world, list(fields.items()), key_mode)
     body = encode(pairs)
-    response = client.post(f"{BASE}requests{fmt}", data=body.encode("utf-8", "surrogatepass"),
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        f"{BASE}requests{fmt}",
+        data=body.encode("utf-8", "surrogatepass"),
+        content_type="application/x-www-form-urlencoded",
+    )
     check(response, f"POST requests{fmt} {body[:400]}")
 
 
 @FUZZ
 @given(
     fmt=st.sampled_from([".json", ".xml"]),
-    fields=st.fixed_dictionaries({}, optional={
-        "service_request_id": st.one_of(values, st.just("10000001")), "update_id": values,
-        "status": st.one_of(values, st.sampled_from(list(open311.FIXMYSTREET_STATUSES))),
-        "updated_datetime": dates_as_text, "description": values, "email": values, "first_name": values,
-        "last_name": values, "media_url": values,
-    }),
+    fields=st.fixed_dictionaries(
+        {},
+        optional={
+            "service_request_id": st.one_of(values, st.just("10000001")),
+            "update_id": values,
+            "status": st.one_of(values, st.sampled_from(list(open311.FIXMYSTREET_STATUSES))),
+            "updated_datetime": dates_as_text,
+            "description": values,
+            "email": values,
+            "first_name": values,
+            "last_name": values,
+            "media_url": values,
+        },
+    ),
     key_mode=key_modes,
 )
 def test_post_updates_with_typed_but_wild_fields(world, client, fmt, fields, key_mode):
     pairs = with_key(world, list(fields.items()), key_mode)
     body = encode(pairs)
-    response = client.post(f"{BASE}servicerequestupdates{fmt}", data=body.encode("utf-8", "surrogatepass"),
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        f"{BASE}servicerequestupdates{fmt}",
+        data=body.encode("utf-8", "surrogatepass"),
+        content_type="application/x-www-form-urlencoded",
+    )
     check(response, f"POST servicerequestupdates{fmt} {body[:400]}")
 
 
 # Form bodies declared in another charset than UTF-8, and multipart without a boundary, have tests of their
 # own below (known 500s), so that the fuzzer keeps looking elsewhere.
-content_types = st.sampled_from([
-    "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
-    "application/x-www-form-urlencoded; charset=nonsense", "multipart/form-data; boundary=xyz",
-    "application/json", "text/xml", "text/plain", "", "application/octet-stream",
-])
+content_types = st.sampled_from(
+    [
+        "application/x-www-form-urlencoded",
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "application/x-www-form-urlencoded; charset=nonsense",
+        "multipart/form-data; boundary=xyz",
+        "application/json",
+        "text/xml",
+        "text/plain",
+        "",
+        "application/octet-stream",
+    ]
+)
 
 
 @FUZZ
-@given(template=st.sampled_from(POST_PATHS), fmt=formats, data=raw_bytes, content_type=content_types,
-       key_mode=key_modes, query=raw_bytes)
+@given(
+    template=st.sampled_from(POST_PATHS),
+    fmt=formats,
+    data=raw_bytes,
+    content_type=content_types,
+    key_mode=key_modes,
+    query=raw_bytes,
+)
 def test_post_with_bad_bytes_and_content_types(world, client, template, fmt, data, content_type, key_mode, query):
     path = path_for(template, fmt, "")
     key = encode(with_key(world, [], key_mode))
-    response = client.generic("POST", path, data=data, content_type=content_type,
-                              QUERY_STRING=(key + "&" if key else "") + raw_query(query))
+    response = client.generic(
+        "POST", path, data=data, content_type=content_type, QUERY_STRING=(key + "&" if key else "") + raw_query(query)
+    )
     check(response, f"POST {path} ({content_type}) {data!r} ?{query!r}")
 
 
-@pytest.mark.parametrize("path", [
-    "tokens/%00.json", "tokens/a%00b.xml", "services/%00.json", "services/SR%00.xml", "requests/%00.json",
-    "discovery.json?jurisdiction_id=%00", "services.xml?jurisdiction_id=a%00", "requests.json?jurisdiction_id=%00",
-    "servicerequestupdates.json?jurisdiction_id=%00", "requests.json?service_code=%00",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tokens/%00.json",
+        "tokens/a%00b.xml",
+        "services/%00.json",
+        "services/SR%00.xml",
+        "requests/%00.json",
+        "discovery.json?jurisdiction_id=%00",
+        "services.xml?jurisdiction_id=a%00",
+        "requests.json?jurisdiction_id=%00",
+        "servicerequestupdates.json?jurisdiction_id=%00",
+        "requests.json?service_code=%00",
+    ],
+)
 def test_nul_characters_are_refused_not_a_500(world, client, path):
     """PostgreSQL cannot hold NUL in text: a NUL that reaches a query raises DataError there (SQLite does not
     mind), so every path segment and parameter that is looked up must be refused or answered before."""
@@ -308,9 +480,13 @@ def test_nul_characters_are_refused_not_a_500(world, client, path):
 def test_form_body_declared_in_another_charset_is_a_400(world, client, path, charset):
     """Django 5.2 refuses urlencoded bodies that are not UTF-8 with django.core.exceptions.BadRequest;
     the Open311 endpoint must answer that with a 400 in the caller's format, not a 500."""
-    response = client.generic("POST", BASE + path, data=b"service_code=SR-ST02&description=caf\xe9",
-                              content_type=f"application/x-www-form-urlencoded; charset={charset}",
-                              QUERY_STRING=f"api_key={world['key']}")
+    response = client.generic(
+        "POST",
+        BASE + path,
+        data=b"service_code=SR-ST02&description=caf\xe9",
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+        QUERY_STRING=f"api_key={world['key']}",
+    )
     check(response, f"POST {path} with Content-Type application/x-www-form-urlencoded; charset={charset}")
     assert response.status_code == 400
 
@@ -320,35 +496,54 @@ def test_form_body_declared_in_another_charset_is_a_400(world, client, path, cha
 def test_multipart_without_a_boundary_is_a_400(world, client, path, content_type):
     """Django raises MultiPartParserError("Invalid boundary in multipart: None") when request.POST is read;
     the Open311 endpoint must answer a 400 in the caller's format, not a 500."""
-    response = client.generic("POST", BASE + path, data=b"service_code=SR-ST02", content_type=content_type,
-                              QUERY_STRING=f"api_key={world['key']}")
+    response = client.generic(
+        "POST",
+        BASE + path,
+        data=b"service_code=SR-ST02",
+        content_type=content_type,
+        QUERY_STRING=f"api_key={world['key']}",
+    )
     check(response, f"POST {path} with Content-Type {content_type}")
     assert response.status_code == 400
 
 
 @FUZZ
-@given(fmt=st.sampled_from([".json", ".xml", ""]), description=st.text(min_size=1, max_size=300),
-       boundary_junk=st.binary(max_size=60), key_mode=key_modes)
+@given(
+    fmt=st.sampled_from([".json", ".xml", ""]),
+    description=st.text(min_size=1, max_size=300),
+    boundary_junk=st.binary(max_size=60),
+    key_mode=key_modes,
+)
 def test_post_multipart_with_junk(world, client, fmt, description, boundary_junk, key_mode):
     parts = [
-        b"--b0undary\r\nContent-Disposition: form-data; name=\"service_code\"\r\n\r\nSR-ST02\r\n",
-        b"--b0undary\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n"
-        + description.encode("utf-8", "surrogatepass") + b"\r\n",
-        b"--b0undary\r\nContent-Disposition: form-data; name=\"media\"; filename=\"x.jpg\"\r\n"
+        b'--b0undary\r\nContent-Disposition: form-data; name="service_code"\r\n\r\nSR-ST02\r\n',
+        b'--b0undary\r\nContent-Disposition: form-data; name="description"\r\n\r\n'
+        + description.encode("utf-8", "surrogatepass")
+        + b"\r\n",
+        b'--b0undary\r\nContent-Disposition: form-data; name="media"; filename="x.jpg"\r\n'
         b"Content-Type: image/jpeg\r\n\r\n" + boundary_junk + b"\r\n",
-        b"--b0undary\r\nContent-Disposition: form-data; name=\"lat\"\r\n\r\n39.9526\r\n",
-        b"--b0undary\r\nContent-Disposition: form-data; name=\"long\"\r\n\r\n-75.1635\r\n",
+        b'--b0undary\r\nContent-Disposition: form-data; name="lat"\r\n\r\n39.9526\r\n',
+        b'--b0undary\r\nContent-Disposition: form-data; name="long"\r\n\r\n-75.1635\r\n',
         b"--b0undary--\r\n",
     ]
     key = encode(with_key(world, [], key_mode))
-    response = client.generic("POST", f"{BASE}requests{fmt}", data=b"".join(parts),
-                              content_type="multipart/form-data; boundary=b0undary", QUERY_STRING=key)
+    response = client.generic(
+        "POST",
+        f"{BASE}requests{fmt}",
+        data=b"".join(parts),
+        content_type="multipart/form-data; boundary=b0undary",
+        QUERY_STRING=key,
+    )
     check(response, f"POST multipart requests{fmt} description={description!r} media={boundary_junk!r}")
 
 
 @FUZZ
-@given(template=st.sampled_from(GET_PATHS), fmt=formats, seg=segments,
-       method=st.sampled_from(["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "POST"]))
+@given(
+    template=st.sampled_from(GET_PATHS),
+    fmt=formats,
+    seg=segments,
+    method=st.sampled_from(["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "POST"]),
+)
 def test_other_methods(world, client, template, fmt, seg, method):
     path = path_for(template, fmt, seg)
     response = client.generic(method, path)
@@ -361,8 +556,13 @@ def test_other_methods(world, client, template, fmt, seg, method):
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
 @given(st.just(None))
 def test_reused_update_id_is_a_400_not_a_500(world, client, _):
-    form = {"api_key": world["key"], "service_request_id": world["id"], "update_id": "fms-1", "status": "OPEN",
-            "description": "Seen again."}
+    form = {
+        "api_key": world["key"],
+        "service_request_id": world["id"],
+        "update_id": "fms-1",
+        "status": "OPEN",
+        "description": "Seen again.",
+    }
     first = client.post(f"{BASE}servicerequestupdates.json", data=form)
     check(first, "first update")
     assert first.status_code == 200

@@ -46,8 +46,9 @@ def potholes(city):
 
 @pytest.fixture
 def abandoned_car(city):
-    return ServiceFactory(jurisdiction=city, code="SR-PO01", name="Abandoned Vehicle",
-                          open311_type=Service.Open311Type.BATCH)
+    return ServiceFactory(
+        jurisdiction=city, code="SR-PO01", name="Abandoned Vehicle", open311_type=Service.Open311Type.BATCH
+    )
 
 
 @pytest.fixture
@@ -100,8 +101,12 @@ def _check_content_type(path: str, response: http.Response) -> None:
 
 
 def _file(service: Service, *, when: dt.datetime, private: bool = False, **fields) -> ServiceRequest:
-    report = intake.Report(service_code=service.code, description=fields.pop("description", "Bags of trash."),
-                           is_private=private, **{**CITY_HALL, **fields})
+    report = intake.Report(
+        service_code=service.code,
+        description=fields.pop("description", "Bags of trash."),
+        is_private=private,
+        **{**CITY_HALL, **fields},
+    )
     return intake.submit(service.jurisdiction, report, now=when).service_request
 
 
@@ -119,8 +124,16 @@ def _parse(stamp: str) -> dt.datetime:
 
 
 def test_post_a_request_and_read_it_back_in_both_formats(api, dumping, api_key):
-    posted = api.post("requests.json", api_key=api_key, service_code="SR-ST02", description="Mattresses on the curb.",
-                      email="pat@example.org", first_name="Pat", client_request_id="round-trip-1", **CITY_HALL)
+    posted = api.post(
+        "requests.json",
+        api_key=api_key,
+        service_code="SR-ST02",
+        description="Mattresses on the curb.",
+        email="pat@example.org",
+        first_name="Pat",
+        client_request_id="round-trip-1",
+        **CITY_HALL,
+    )
     assert posted.status_code in (200, 201), posted.text
     body = posted.json()
     assert isinstance(body, list) and len(body) == 1
@@ -128,8 +141,14 @@ def test_post_a_request_and_read_it_back_in_both_formats(api, dumping, api_key):
     assert isinstance(number, str) and number
     assert "service_notice" in body[0] and "account_id" in body[0]
 
-    again = api.post("requests.json", api_key=api_key, service_code="SR-ST02", description="Mattresses on the curb.",
-                     client_request_id="round-trip-1", **CITY_HALL)
+    again = api.post(
+        "requests.json",
+        api_key=api_key,
+        service_code="SR-ST02",
+        description="Mattresses on the curb.",
+        client_request_id="round-trip-1",
+        **CITY_HALL,
+    )
     assert again.status_code in (200, 201), again.text
     assert again.json()[0]["service_request_id"] == number, "client_request_id must return the first request"
     assert ServiceRequest.objects.filter(jurisdiction=dumping.jurisdiction).count() == 1
@@ -165,8 +184,11 @@ def test_posting_needs_a_valid_key(api, dumping, api_key, fmt):
     for form in ({}, {"api_key": "not-a-key"}, {"api_key": api_key + "x"}):
         response = api.post(f"requests.{fmt}", service_code="SR-ST02", description="x", **CITY_HALL, **form)
         assert response.status_code == 403, (form, response.text)
-        codes = ([item["code"] for item in response.json()] if fmt == "json"
-                 else [int(code.text) for code in xml_root(response.content).iter("code")])
+        codes = (
+            [item["code"] for item in response.json()]
+            if fmt == "json"
+            else [int(code.text) for code in xml_root(response.content).iter("code")]
+        )
         assert codes == [403]
     assert not ServiceRequest.objects.exists()
 
@@ -186,8 +208,13 @@ def test_a_bad_post_is_a_400_naming_the_field(api, dumping, api_key):
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_batch_service_answers_with_a_token_that_resolves_to_the_id(api, abandoned_car, api_key, fmt):
-    posted = api.post(f"requests.{fmt}", api_key=api_key, service_code="SR-PO01",
-                      description="A car with no plates for weeks.", **CITY_HALL)
+    posted = api.post(
+        f"requests.{fmt}",
+        api_key=api_key,
+        service_code="SR-PO01",
+        description="A car with no plates for weeks.",
+        **CITY_HALL,
+    )
     assert posted.status_code in (200, 201), posted.text
     if fmt == "json":
         [item] = posted.json()
@@ -259,8 +286,9 @@ def test_filters_by_service_status_and_dates(api, dumping, potholes):
     assert numbers(start_date=stamp(now - 50 * day), end_date=stamp(now - 10 * day)) == ids(d2, p1)
     assert numbers(start_date=stamp(now - 130 * day), end_date=stamp(now - 50 * day)) == ids(old, d1)
     assert numbers(start_date=stamp(now - 31 * day), end_date=stamp(now)) == ids(d2, d3, p2)
-    assert numbers(start_date=stamp(now - 50 * day), end_date=stamp(now), service_code="SR-ST03",
-                   status="open") == ids(p1)
+    assert numbers(start_date=stamp(now - 50 * day), end_date=stamp(now), service_code="SR-ST03", status="open") == ids(
+        p1
+    )
     # Local time with its offset means the same instant.
     local = (now - 50 * day).astimezone(dumping.jurisdiction.zone).isoformat()
     assert numbers(start_date=local, end_date=stamp(now - 10 * day)) == ids(d2, p1)
@@ -296,8 +324,7 @@ def test_pages_to_the_last_page_by_the_headers(api, dumping, fmt):
         if fmt == "json":
             items = [item["service_request_id"] for item in response.json()]
         else:
-            items = [node.findtext("service_request_id")
-                     for node in xml_root(response.content).findall("request")]
+            items = [node.findtext("service_request_id") for node in xml_root(response.content).findall("request")]
         seen.extend(items)
         sizes.append(len(items))
         if "next" not in response.links:
@@ -400,8 +427,9 @@ def test_updated_after_harvest_misses_nothing_while_requests_keep_changing(api, 
     # 2. Seven changes inside one second (more than a page): a page boundary falls among equal timestamps.
     same_second = tick().replace(microsecond=0)
     for offset, request in enumerate(made[8:15]):
-        intake.change_status(request, Status.ACKNOWLEDGED, actor=None,
-                             now=same_second + dt.timedelta(microseconds=offset))
+        intake.change_status(
+            request, Status.ACKNOWLEDGED, actor=None, now=same_second + dt.timedelta(microseconds=offset)
+        )
     harvester.poll()
 
     # 3. Changes while the harvester is between calls: an old request, a new one, and a close.
@@ -419,8 +447,9 @@ def test_updated_after_harvest_misses_nothing_while_requests_keep_changing(api, 
     # 4. A close and a reopen in the same second as other notes; then a quiet round.
     when = tick().replace(microsecond=0)
     intake.change_status(made[0], Status.CLOSED, actor=None, public_reason="Issue Resolved", now=when)
-    intake.change_status(made[0], Status.REOPENED, actor=None, public_reason="Still there",
-                         now=when + dt.timedelta(microseconds=5))
+    intake.change_status(
+        made[0], Status.REOPENED, actor=None, public_reason="Still there", now=when + dt.timedelta(microseconds=5)
+    )
     note(made[19], "Follow-up.", when + dt.timedelta(microseconds=9))
     harvester.poll()
     harvester.poll()

@@ -23,8 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def county(db):
-    return JurisdictionFactory(slug="county", name="The County", jurisdiction_id="county.example.gov",
-                               is_default=False)
+    return JurisdictionFactory(slug="county", name="The County", jurisdiction_id="county.example.gov", is_default=False)
 
 
 @pytest.fixture
@@ -40,18 +39,25 @@ def forwarding_to_county(live_server, department, service, county, county_servic
     select_attribute(service, "size", ["small", "large"])
     key = issue_api_key(county, "The City of Philadelphia", requests_per_minute=1000).key
     system = WorkOrderSystem.objects.create(
-        department=department, name="County work orders", endpoint=f"{live_server.url}/open311/v2/",
-        api_key=key, remote_jurisdiction_id=county.jurisdiction_id,
+        department=department,
+        name="County work orders",
+        endpoint=f"{live_server.url}/open311/v2/",
+        api_key=key,
+        remote_jurisdiction_id=county.jurisdiction_id,
         service_code_map={service.code: county_service.code},
     )
     system.services.add(service)
     return system
 
 
-def test_a_city_request_is_filed_in_the_county_and_its_close_comes_back(forwarding_to_county, service, county,
-                                                                        staff):
-    city_request = filed_request(service, description="Tires behind the rec center.", answers={"size": "large"},
-                                 first_name="Pat", email="pat@example.org")
+def test_a_city_request_is_filed_in_the_county_and_its_close_comes_back(forwarding_to_county, service, county, staff):
+    city_request = filed_request(
+        service,
+        description="Tires behind the rec center.",
+        answers={"size": "large"},
+        first_name="Pat",
+        email="pat@example.org",
+    )
 
     forwarded = ForwardedRequest.objects.get(service_request=city_request)
     assert forwarded.state == ForwardedRequest.State.SENT

@@ -62,13 +62,18 @@ def gunicorn(tmp_path_factory) -> Iterator[str]:
     for name in ("GUNICORN_BIND", "SECRET_KEY", "REDIS_URL", "DATABASE_REPLICA_URL", "HUEY_IMMEDIATE"):
         env.pop(name, None)
     python = Path(sys.executable)
-    subprocess.run([str(python), "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    subprocess.run([str(python), "manage.py", "shell", "-c", SEED], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run([str(python), "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([str(python), "manage.py", "shell", "-c", SEED], cwd=ROOT, env=env, check=True)
     log_path = var_dir / "gunicorn.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [str(python.parent / "gunicorn"), "civic311.wsgi:application", "-c", "deploy/gunicorn.conf.py"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_until(answers(f"{url}/open311/v2/discovery.json"), process=process, log=log_path, what="gunicorn")

@@ -44,15 +44,36 @@ CITY_HALL = (39.9526, -75.1635)
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 BASE = "/open311/v2"
 REQUEST_FIELDS = [
-    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "lat", "long", "media_url",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
 ]
-EXTENDED_FIELDS = ["channel", "detailed_status", "parent_service_request_id", "duplicate_of", "neighborhood",
-                   "photos"]
+EXTENDED_FIELDS = ["channel", "detailed_status", "parent_service_request_id", "duplicate_of", "neighborhood", "photos"]
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
-ATTRIBUTE_FIELDS = ["variable", "code", "datatype", "required", "datatype_description", "order", "description",
-                    "values"]
+ATTRIBUTE_FIELDS = [
+    "variable",
+    "code",
+    "datatype",
+    "required",
+    "datatype_description",
+    "order",
+    "description",
+    "values",
+]
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180
 
 
@@ -65,17 +86,23 @@ def _frozen_now():
         yield
 
 
-def file(service: Service, *, at: dt.datetime = FILED_AT, lat: float | None = CITY_HALL[0],
-         long: float | None = CITY_HALL[1], **fields) -> ServiceRequest:
-    report = {"description": "Mattresses on the sidewalk.", "address": "1400 John F Kennedy Blvd",
-              "zipcode": "19107"}
+def file(
+    service: Service,
+    *,
+    at: dt.datetime = FILED_AT,
+    lat: float | None = CITY_HALL[0],
+    long: float | None = CITY_HALL[1],
+    **fields,
+) -> ServiceRequest:
+    report = {"description": "Mattresses on the sidewalk.", "address": "1400 John F Kennedy Blvd", "zipcode": "19107"}
     if lat is not None:
         report.update(lat=repr(lat), long=repr(long))
     if service.code == "SR-ST02":
         report["answers"] = {"kind": ["trash"]}  # the required question
     report.update(fields)
-    return requests.submit(service.jurisdiction, requests.Report(service_code=service.code, **report),
-                           now=at).service_request
+    return requests.submit(
+        service.jurisdiction, requests.Report(service_code=service.code, **report), now=at
+    ).service_request
 
 
 def get(client, path: str, **params):
@@ -144,13 +171,25 @@ def catalogue(city, department):
     """Two offered services (one with questions), one inactive and one information-only."""
     group = ServiceGroupFactory(jurisdiction=city, name="Streets", translations={"es": {"name": "Calles"}})
     dumping = ServiceFactory(
-        jurisdiction=city, department=department, group=group, code="SR-ST02", name="Illegal Dumping",
-        description="Trash dumped on a street or lot.", keywords="trash, mattress,tires", order=1,
+        jurisdiction=city,
+        department=department,
+        group=group,
+        code="SR-ST02",
+        name="Illegal Dumping",
+        description="Trash dumped on a street or lot.",
+        keywords="trash, mattress,tires",
+        order=1,
         translations={"es": {"name": "Vertido ilegal", "description": "Basura tirada en la calle."}},
     )
-    ServiceAttributeFactory(service=dumping, code="where", datatype=ServiceAttribute.Datatype.STRING,
-                            description="Where exactly?", datatype_description="One line", order=1,
-                            translations={"es": {"description": "¿Dónde exactamente?"}})
+    ServiceAttributeFactory(
+        service=dumping,
+        code="where",
+        datatype=ServiceAttribute.Datatype.STRING,
+        description="Where exactly?",
+        datatype_description="One line",
+        order=1,
+        translations={"es": {"description": "¿Dónde exactamente?"}},
+    )
     kind = select_attribute(dumping, "kind", ["tires", "furniture", "trash"], required=True, multi=True)
     kind.order = 2
     kind.description = "What was dumped?"
@@ -158,15 +197,30 @@ def catalogue(city, department):
     value = kind.values.get(key="tires")
     value.translations = {"es": {"name": "Neumáticos"}}
     value.save()
-    ServiceAttributeFactory(service=dumping, code="notice", datatype=ServiceAttribute.Datatype.TEXT,
-                            description="Do not touch the dumped material.", variable=False, order=3)
-    pothole = ServiceFactory(jurisdiction=city, department=department, group=group, code="SR-ST03",
-                             name="Pothole Repair", description="", keywords="", order=2,
-                             open311_type=Service.Open311Type.BATCH, sla_unit=Service.SlaUnit.NONE, sla_value=None,
-                             service_notice="")
+    ServiceAttributeFactory(
+        service=dumping,
+        code="notice",
+        datatype=ServiceAttribute.Datatype.TEXT,
+        description="Do not touch the dumped material.",
+        variable=False,
+        order=3,
+    )
+    pothole = ServiceFactory(
+        jurisdiction=city,
+        department=department,
+        group=group,
+        code="SR-ST03",
+        name="Pothole Repair",
+        description="",
+        keywords="",
+        order=2,
+        open311_type=Service.Open311Type.BATCH,
+        sla_unit=Service.SlaUnit.NONE,
+        sla_value=None,
+        service_notice="",
+    )
     ServiceFactory(jurisdiction=city, department=department, group=group, code="SR-OLD", is_active=False)
-    ServiceFactory(jurisdiction=city, department=department, group=group, code="INFO-1",
-                   kind=Service.Kind.INFORMATION)
+    ServiceFactory(jurisdiction=city, department=department, group=group, code="INFO-1", kind=Service.Kind.INFORMATION)
     return {"dumping": dumping, "pothole": pothole}
 
 
@@ -228,11 +282,22 @@ def test_services_in_xml(client, catalogue):
     first, second = root
     assert names(first) == SERVICE_FIELDS
     assert [first.findtext(name) for name in SERVICE_FIELDS] == [
-        "SR-ST02", "Illegal Dumping", "Trash dumped on a street or lot.", "true", "realtime", "trash,mattress,tires",
+        "SR-ST02",
+        "Illegal Dumping",
+        "Trash dumped on a street or lot.",
+        "true",
+        "realtime",
+        "trash,mattress,tires",
         "Streets",
     ]
     assert [second.findtext(name) for name in SERVICE_FIELDS] == [
-        "SR-ST03", "Pothole Repair", "", "false", "batch", "", "Streets",
+        "SR-ST03",
+        "Pothole Repair",
+        "",
+        "false",
+        "batch",
+        "",
+        "Streets",
     ]
 
 
@@ -241,8 +306,13 @@ def test_services_in_json(client, catalogue):
     assert isinstance(body, list)
     assert [list(item) for item in body] == [SERVICE_FIELDS, SERVICE_FIELDS]
     assert body[0] == {
-        "service_code": "SR-ST02", "service_name": "Illegal Dumping", "description": "Trash dumped on a street or lot.",
-        "metadata": True, "type": "realtime", "keywords": "trash,mattress,tires", "group": "Streets",
+        "service_code": "SR-ST02",
+        "service_name": "Illegal Dumping",
+        "description": "Trash dumped on a street or lot.",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "trash,mattress,tires",
+        "group": "Streets",
     }
     assert body[1]["metadata"] is False
 
@@ -270,8 +340,16 @@ def test_services_at_a_point_outside_the_city_are_refused(client, catalogue, fmt
     assert "outside Philadelphia" in description
 
 
-@pytest.mark.parametrize("params", [{"lat": "39.95"}, {"long": "-75.16"}, {"lat": "north", "long": "-75.16"},
-                                    {"lat": "39.95", "long": "-200"}, {"lat": "nan", "long": "-75.16"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lat": "39.95"},
+        {"long": "-75.16"},
+        {"lat": "north", "long": "-75.16"},
+        {"lat": "39.95", "long": "-200"},
+        {"lat": "nan", "long": "-75.16"},
+    ],
+)
 def test_services_with_a_bad_point_are_refused(client, catalogue, params):
     assert error_of(get(client, "services.json", **params), 400)
 
@@ -293,17 +371,28 @@ def test_service_definition_in_xml(client, dumping):
     where, kind, notice = attributes
     assert names(where) == ATTRIBUTE_FIELDS
     assert [where.findtext(name) for name in ATTRIBUTE_FIELDS[:-1]] == [
-        "true", "where", "string", "false", "One line", "1", "Where exactly?",
+        "true",
+        "where",
+        "string",
+        "false",
+        "One line",
+        "1",
+        "Where exactly?",
     ]
     assert names(where.find("values")) == []
     assert [kind.findtext(name) for name in ("code", "datatype", "required", "order")] == [
-        "kind", "multivaluelist", "true", "2",
+        "kind",
+        "multivaluelist",
+        "true",
+        "2",
     ]
     values = kind.find("values")
     assert names(values) == ["value"] * 3
     assert names(values[0]) == ["key", "name"]
     assert [(v.findtext("key"), v.findtext("name")) for v in values] == [
-        ("tires", "Tires"), ("furniture", "Furniture"), ("trash", "Trash"),
+        ("tires", "Tires"),
+        ("furniture", "Furniture"),
+        ("trash", "Trash"),
     ]
     assert notice.findtext("variable") == "false"
     assert notice.findtext("datatype") == "text"
@@ -314,8 +403,14 @@ def test_service_definition_in_json(client, dumping):
     assert list(body) == ["service_code", "attributes"]
     assert [list(item) for item in body["attributes"]] == [ATTRIBUTE_FIELDS] * 3
     assert body["attributes"][0] == {
-        "variable": True, "code": "where", "datatype": "string", "required": False,
-        "datatype_description": "One line", "order": 1, "description": "Where exactly?", "values": [],
+        "variable": True,
+        "code": "where",
+        "datatype": "string",
+        "required": False,
+        "datatype_description": "One line",
+        "order": 1,
+        "description": "Where exactly?",
+        "values": [],
     }
     assert body["attributes"][1]["values"][0] == {"key": "tires", "name": "Tires"}
     assert body["attributes"][2]["variable"] is False
@@ -405,8 +500,14 @@ def test_summer_timestamps_carry_the_summer_offset(client, dumping):
 
 
 def test_a_closed_request_has_its_reason_as_status_notes(client, filed, staff):
-    requests.change_status(filed, "closed", actor=staff, public_reason="Repair Completed",
-                           internal_note="Crew 7, overtime.", now=FILED_AT + dt.timedelta(days=2))
+    requests.change_status(
+        filed,
+        "closed",
+        actor=staff,
+        public_reason="Repair Completed",
+        internal_note="Crew 7, overtime.",
+        now=FILED_AT + dt.timedelta(days=2),
+    )
     item = as_json(get(client, "requests.json"))[0]
     assert item["status"] == "closed"
     assert item["status_notes"] == "Repair Completed"
@@ -446,10 +547,12 @@ def test_extensions_in_json(client, filed, staff, center_city):
     requests.add_note(filed, "Crew scheduled for Thursday.", actor=staff, public=True, now=later)
     requests.add_note(filed, "Caller is the councilmember's aide.", actor=staff, public=False, now=later)
     requests.change_status(filed, "in_progress", actor=staff, now=later + dt.timedelta(hours=1))
-    requests.change_status(filed, "closed", actor=staff, public_reason="Repair Completed",
-                           now=later + dt.timedelta(days=1))
-    requests.change_status(filed, "reopened", actor=staff, public_reason="Still there.",
-                           now=later + dt.timedelta(days=2))
+    requests.change_status(
+        filed, "closed", actor=staff, public_reason="Repair Completed", now=later + dt.timedelta(days=1)
+    )
+    requests.change_status(
+        filed, "reopened", actor=staff, public_reason="Still there.", now=later + dt.timedelta(days=2)
+    )
     follow_on = file(filed.service, at=later + dt.timedelta(days=3), description="Follow-on pick-up.")
     ServiceRequest.objects.filter(pk=follow_on.pk).update(parent=filed)
     secret_child = file(filed.service, at=later + dt.timedelta(days=3), is_private=True)
@@ -459,8 +562,12 @@ def test_extensions_in_json(client, filed, staff, center_city):
     item = body[0]
     assert list(item) == [*REQUEST_FIELDS, "extended_attributes", "attributes", "notes"]
     assert item["extended_attributes"] == {
-        "channel": "web", "detailed_status": "reopened", "parent_service_request_id": "", "duplicate_of": "",
-        "neighborhood": "Center City", "photos": [],
+        "channel": "web",
+        "detailed_status": "reopened",
+        "parent_service_request_id": "",
+        "duplicate_of": "",
+        "neighborhood": "Center City",
+        "photos": [],
     }
     assert item["attributes"] == [
         {"code": "where", "name": "Where exactly?", "value": "By the fence"},
@@ -509,8 +616,9 @@ def test_extensions_in_spanish(client, filed):
 def test_a_duplicate_names_its_original_unless_the_original_is_private(client, dumping, staff):
     original = file(dumping)
     duplicate = file(dumping, at=FILED_AT + dt.timedelta(hours=1))
-    requests.change_status(duplicate, "duplicate", actor=staff, duplicate_of=original,
-                           now=FILED_AT + dt.timedelta(hours=2))
+    requests.change_status(
+        duplicate, "duplicate", actor=staff, duplicate_of=original, now=FILED_AT + dt.timedelta(hours=2)
+    )
     item = as_json(get(client, f"requests/{duplicate.tracking_number}.json", extensions="true"))[0]
     assert item["status"] == "closed"
     assert item["extended_attributes"]["duplicate_of"] == original.tracking_number
@@ -561,13 +669,25 @@ def test_private_requests_and_requester_details_never_appear(client, dumping, st
     public = file(dumping, first_name="Pat", last_name="Resident", email="pat@example.org", phone="215-555-0100")
     secret = file(dumping, is_private=True, description="Domestic matter at this address.")
     requests.add_note(public, "Requester called twice.", actor=staff, public=False)
-    for params in ({}, {"service_request_id": f"{public.tracking_number},{secret.tracking_number}"},
-                   {"extensions": "true"}, {"status": "open"}):
+    for params in (
+        {},
+        {"service_request_id": f"{public.tracking_number},{secret.tracking_number}"},
+        {"extensions": "true"},
+        {"status": "open"},
+    ):
         for fmt in ("json", "xml"):
             content = get(client, f"requests.{fmt}", **params).content.decode()
             assert public.tracking_number in content
-            for leak in (secret.tracking_number, "Domestic", "Pat", "pat@example.org", "555-0100",
-                         "Requester called", "dana", "Resident"):
+            for leak in (
+                secret.tracking_number,
+                "Domestic",
+                "Pat",
+                "pat@example.org",
+                "555-0100",
+                "Requester called",
+                "dana",
+                "Resident",
+            ):
                 assert leak not in content
     response = get(client, "requests.json")
     assert response["X-Total-Count"] == "1"
@@ -580,9 +700,17 @@ def test_service_request_id_overrides_every_other_filter(client, dumping, pothol
     a = file(dumping, at=NOW - dt.timedelta(days=300))
     b = file(pothole)
     c = file(pothole)
-    found = ids(get(client, "requests.json", service_request_id=f"{a.tracking_number}, #{b.tracking_number},nope",
-                    service_code="SR-NONE", status="closed", start_date="2020-01-01T00:00:00Z",
-                    bbox="0,0,1,1"))
+    found = ids(
+        get(
+            client,
+            "requests.json",
+            service_request_id=f"{a.tracking_number}, #{b.tracking_number},nope",
+            service_code="SR-NONE",
+            status="closed",
+            start_date="2020-01-01T00:00:00Z",
+            bbox="0,0,1,1",
+        )
+    )
     assert found == [a.tracking_number, b.tracking_number]
     assert c.tracking_number not in found
 
@@ -617,19 +745,32 @@ def test_the_default_window_is_the_last_90_days(client, dumping):
 
 
 def test_start_and_end_date_are_inclusive(client, dumping):
-    stamps = [dt.datetime(2025, 2, 1, 5, 0, tzinfo=UTC), dt.datetime(2025, 2, 10, 12, 0, 0, 500_000, tzinfo=UTC),
-              dt.datetime(2025, 2, 11, 4, 59, 59, tzinfo=UTC), dt.datetime(2025, 2, 11, 5, 0, tzinfo=UTC)]
+    stamps = [
+        dt.datetime(2025, 2, 1, 5, 0, tzinfo=UTC),
+        dt.datetime(2025, 2, 10, 12, 0, 0, 500_000, tzinfo=UTC),
+        dt.datetime(2025, 2, 11, 4, 59, 59, tzinfo=UTC),
+        dt.datetime(2025, 2, 11, 5, 0, tzinfo=UTC),
+    ]
     made = [file(dumping, at=stamp).tracking_number for stamp in stamps]
     # Dates alone are days in the city's zone (EST, -05:00): 2025-02-01 starts at 05:00Z.
     assert ids(get(client, "requests.json", start_date="2025-02-01", end_date="2025-02-10")) == made[:3]
     # A timestamp to the second includes the whole second (we print seconds).
-    assert ids(get(client, "requests.json", start_date="2025-02-10T12:00:00Z", end_date="2025-02-10T12:00:00Z")) \
-        == [made[1]]
+    assert ids(get(client, "requests.json", start_date="2025-02-10T12:00:00Z", end_date="2025-02-10T12:00:00Z")) == [
+        made[1]
+    ]
     # Fractional seconds, Z, and offsets, however written.
-    assert ids(get(client, "requests.json", start_date="2025-02-10T12:00:00.6Z", end_date="2025-02-11T00:00:00Z")) \
-        == []
-    assert ids(get(client, "requests.json", start_date="2025-02-10T07:00:00.4-05:00",
-                   end_date="2025-02-10T23:59:59.999999-05:00")) == made[1:3]
+    assert ids(get(client, "requests.json", start_date="2025-02-10T12:00:00.6Z", end_date="2025-02-11T00:00:00Z")) == []
+    assert (
+        ids(
+            get(
+                client,
+                "requests.json",
+                start_date="2025-02-10T07:00:00.4-05:00",
+                end_date="2025-02-10T23:59:59.999999-05:00",
+            )
+        )
+        == made[1:3]
+    )
     # An unencoded "+" arrives as a space; it is understood.
     response = client.get(f"{BASE}/requests.json?start_date=2025-02-10T17:00:00+05:00&end_date=2025-02-10")
     assert ids(response) == made[1:3]
@@ -638,8 +779,10 @@ def test_start_and_end_date_are_inclusive(client, dumping):
     file(dumping, at=dt.datetime(2025, 7, 1, 3, 59, 59, tzinfo=UTC))
     assert ids(get(client, "requests.json", start_date="2025-07-01", end_date="2025-07-01")) == [summer]
     # A timestamp without a zone is in the city's zone.
-    assert ids(get(client, "requests.json", start_date="2025-02-10T23:59:59", end_date="2025-02-11T00:00:00")) \
-        == [made[2], made[3]]
+    assert ids(get(client, "requests.json", start_date="2025-02-10T23:59:59", end_date="2025-02-11T00:00:00")) == [
+        made[2],
+        made[3],
+    ]
 
 
 def test_only_a_start_date_means_90_days_from_it(client, dumping):
@@ -660,19 +803,31 @@ def test_a_window_wider_than_90_days_is_refused(client, dumping, fmt):
     assert get(client, f"requests.{fmt}", start_date="2025-03-01", end_date="2025-05-29").status_code == 200
     description = error_of(get(client, f"requests.{fmt}", start_date="2025-01-01", end_date="2025-04-01"), 400, fmt)
     assert "90 days" in description
-    assert error_of(get(client, f"requests.{fmt}", start_date="2025-01-01T00:00:00Z",
-                        end_date="2025-04-01T00:00:01Z"), 400, fmt)
+    assert error_of(
+        get(client, f"requests.{fmt}", start_date="2025-01-01T00:00:00Z", end_date="2025-04-01T00:00:01Z"), 400, fmt
+    )
 
 
 def test_an_end_before_the_start_is_refused(client, dumping):
-    assert "after start_date" in error_of(get(client, "requests.json", start_date="2025-03-02",
-                                              end_date="2025-03-01"), 400)
+    assert "after start_date" in error_of(
+        get(client, "requests.json", start_date="2025-03-02", end_date="2025-03-01"), 400
+    )
 
 
 @pytest.mark.parametrize("name", ["start_date", "end_date", "updated_after", "updated_before"])
-@pytest.mark.parametrize("value", ["yesterday", "2025-13-01", "2025-02-30T00:00:00Z", "2025-01-01T25:00:00Z",
-                                   "1737400000", "0001-01-01T00:00:00+05:00", "2025-01-01T00:00:00+25:00",
-                                   "9" * 60])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yesterday",
+        "2025-13-01",
+        "2025-02-30T00:00:00Z",
+        "2025-01-01T25:00:00Z",
+        "1737400000",
+        "0001-01-01T00:00:00+05:00",
+        "2025-01-01T00:00:00+25:00",
+        "9" * 60,
+    ],
+)
 def test_a_malformed_date_is_refused_naming_the_parameter(client, dumping, name, value):
     description = error_of(get(client, "requests.json", **{name: value}), 400)
     assert description.startswith(f"{name} must be a W3C date")
@@ -690,14 +845,23 @@ def test_updated_filters_replace_the_default_window(client, dumping, staff):
     since = (NOW - dt.timedelta(days=1)).isoformat()
     assert ids(get(client, "requests.json", updated_after=since)) == [old.tracking_number]
     assert ids(get(client, "requests.json", updated_after="2000-01-01T00:00:00Z")) == [
-        recent.tracking_number, old.tracking_number]  # by last change
+        recent.tracking_number,
+        old.tracking_number,
+    ]  # by last change
     assert ids(get(client, "requests.json", updated_before=(NOW - dt.timedelta(days=2)).isoformat())) == [
-        recent.tracking_number]
+        recent.tracking_number
+    ]
     # Without updated_*, the old request is outside the default window whatever it was updated.
     assert ids(get(client, "requests.json")) == [recent.tracking_number]
     # With start_date too, both apply.
-    assert ids(get(client, "requests.json", updated_after="2000-01-01T00:00:00Z",
-                   start_date=(NOW - dt.timedelta(days=3)).isoformat())) == [recent.tracking_number]
+    assert ids(
+        get(
+            client,
+            "requests.json",
+            updated_after="2000-01-01T00:00:00Z",
+            start_date=(NOW - dt.timedelta(days=3)).isoformat(),
+        )
+    ) == [recent.tracking_number]
     assert error_of(get(client, "requests.json", updated_after=since, updated_before="2000-01-01"), 400)
 
 
@@ -711,8 +875,10 @@ def test_with_updated_filters_the_order_is_by_last_change(client, dumping, staff
     # Otherwise the order is by filing, also with service_request_id (which overrides updated_*).
     by_filing = [first.tracking_number, second.tracking_number, third.tracking_number]
     assert ids(get(client, "requests.json")) == by_filing
-    assert ids(get(client, "requests.json", updated_after="2026-01-01",
-                   service_request_id=",".join(reversed(by_filing)))) == by_filing
+    assert (
+        ids(get(client, "requests.json", updated_after="2026-01-01", service_request_id=",".join(reversed(by_filing))))
+        == by_filing
+    )
 
 
 def test_unknown_parameters_are_ignored(client, filed):
@@ -724,10 +890,16 @@ def test_unknown_parameters_are_ignored(client, filed):
 
 def test_pages_to_the_last_one_neither_repeat_nor_skip(client, dumping):
     same_moment = FILED_AT
-    made = [file(dumping, at=same_moment if n % 2 else FILED_AT + dt.timedelta(minutes=n)).tracking_number
-            for n in range(7)]
-    expected = sorted(made, key=lambda number: (ServiceRequest.objects.get(tracking_number=number).requested_at,
-                                                ServiceRequest.objects.get(tracking_number=number).pk))
+    made = [
+        file(dumping, at=same_moment if n % 2 else FILED_AT + dt.timedelta(minutes=n)).tracking_number for n in range(7)
+    ]
+    expected = sorted(
+        made,
+        key=lambda number: (
+            ServiceRequest.objects.get(tracking_number=number).requested_at,
+            ServiceRequest.objects.get(tracking_number=number).pk,
+        ),
+    )
     seen: list[str] = []
     url = f"{BASE}/requests.json?page_size=3&service_code=SR-ST02"
     pages = 0
@@ -767,8 +939,9 @@ def test_the_cursor_follows_the_harvesting_order(client, dumping, staff):
     made = [file(dumping, at=FILED_AT + dt.timedelta(minutes=n)) for n in range(4)]
     # Changed in the reverse order they were filed: harvesting lists them by last change.
     for n, item in enumerate(reversed(made)):
-        requests.add_note(item, "Crew on the way.", actor=staff, public=True,
-                          now=FILED_AT + dt.timedelta(hours=1, minutes=n))
+        requests.add_note(
+            item, "Crew on the way.", actor=staff, public=True, now=FILED_AT + dt.timedelta(hours=1, minutes=n)
+        )
     url = f"{BASE}/requests.json?page_size=2&updated_after=2026-01-12T00:00:00Z"
     seen = []
     while url:
@@ -805,9 +978,20 @@ def test_the_default_page_size_is_1000(client, filed):
     assert response["X-Page-Size"] == "1000" and response["X-Page"] == "1"
 
 
-@pytest.mark.parametrize(("name", "value"), [("page", "0"), ("page", "-1"), ("page", "two"), ("page", "1.5"),
-                                             ("page_size", "0"), ("page_size", "1001"), ("page_size", "abc"),
-                                             ("page", "99999999999999999999"), ("page", "٣")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("page", "0"),
+        ("page", "-1"),
+        ("page", "two"),
+        ("page", "1.5"),
+        ("page_size", "0"),
+        ("page_size", "1001"),
+        ("page_size", "abc"),
+        ("page", "99999999999999999999"),
+        ("page", "٣"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_bad_page_values_are_refused(client, dumping, name, value, fmt):
     assert error_of(get(client, f"requests.{fmt}", **{name: value}), 400, fmt).startswith(name)
@@ -822,12 +1006,24 @@ def test_bbox_includes_its_edges(client, dumping):
     file(dumping, lat=39.9500001, long=-75.165)  # just north
     file(dumping, lat=39.945, long=-75.1700001)  # just west
     file(dumping, lat=None)  # no point: never in a box
-    assert ids(get(client, "requests.json", bbox="-75.17,39.94,-75.16,39.95")) == [on_edge.tracking_number,
-                                                                                   inside.tracking_number]
+    assert ids(get(client, "requests.json", bbox="-75.17,39.94,-75.16,39.95")) == [
+        on_edge.tracking_number,
+        inside.tracking_number,
+    ]
 
 
-@pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "-75.16,39.94,-75.17,39.95", "-75.17,39.96,-75.16,39.95",
-                                  "-75.17,91,-75.16,92", "-75.17,39.94,-75.16,39.95,1", "nan,0,1,1"])
+@pytest.mark.parametrize(
+    "bbox",
+    [
+        "1,2,3",
+        "a,b,c,d",
+        "-75.16,39.94,-75.17,39.95",
+        "-75.17,39.96,-75.16,39.95",
+        "-75.17,91,-75.16,92",
+        "-75.17,39.94,-75.16,39.95,1",
+        "nan,0,1,1",
+    ],
+)
 def test_bad_bboxes_are_refused(client, dumping, bbox):
     assert error_of(get(client, "requests.json", bbox=bbox), 400).startswith("bbox")
 
@@ -837,8 +1033,10 @@ def test_radius_is_exact_at_its_edge(client, dumping):
     made = {}
     for name, (plat, plong) in {
         "centre": (lat, long),
-        "north_999": north_of(lat, long, 999.5), "north_1001": north_of(lat, long, 1000.5),
-        "east_999": east_of(lat, long, 999.5), "east_1001": east_of(lat, long, 1000.5),
+        "north_999": north_of(lat, long, 999.5),
+        "north_1001": north_of(lat, long, 1000.5),
+        "east_999": east_of(lat, long, 999.5),
+        "east_1001": east_of(lat, long, 1000.5),
         # Inside the square around the circle but outside the circle.
         "corner": east_of(*north_of(lat, long, 800), 800),
     }.items():
@@ -846,8 +1044,14 @@ def test_radius_is_exact_at_its_edge(client, dumping):
     found = set(ids(get(client, "requests.json", lat=repr(lat), long=repr(long), radius="1000")))
     assert found == {made["centre"], made["north_999"], made["east_999"]}
     found = set(ids(get(client, "requests.json", lat=repr(lat), long=repr(long), radius="1200")))
-    assert found == {made["centre"], made["north_999"], made["east_999"], made["north_1001"], made["east_1001"],
-                     made["corner"]}
+    assert found == {
+        made["centre"],
+        made["north_999"],
+        made["east_999"],
+        made["north_1001"],
+        made["east_1001"],
+        made["corner"],
+    }
     assert ids(get(client, "requests.json", lat=repr(lat), long=repr(long), radius="0")) == [made["centre"]]
 
 
@@ -860,8 +1064,17 @@ def test_radius_and_bbox_combine(client, dumping):
 
 
 def test_a_circle_across_the_antimeridian_finds_both_sides(db):
-    world = JurisdictionFactory(slug="fiji", name="Fiji", jurisdiction_id="fiji.example", is_default=False,
-                                time_zone="Pacific/Fiji", min_lat=-90, max_lat=90, min_long=-180, max_long=180)
+    world = JurisdictionFactory(
+        slug="fiji",
+        name="Fiji",
+        jurisdiction_id="fiji.example",
+        is_default=False,
+        time_zone="Pacific/Fiji",
+        min_lat=-90,
+        max_lat=90,
+        min_long=-180,
+        max_long=180,
+    )
     service = ServiceFactory(jurisdiction=world, code="FJ-1")
     west = file(service, lat=0.0, long=179.9995)
     east = file(service, lat=0.0, long=-179.9995)  # 111 m from west, across the line
@@ -872,11 +1085,17 @@ def test_a_circle_across_the_antimeridian_finds_both_sides(db):
     assert far.tracking_number not in found
 
 
-@pytest.mark.parametrize("params", [{"radius": "100"}, {"lat": "39.95", "long": "-75.16"},
-                                    {"lat": "39.95", "long": "-75.16", "radius": "-1"},
-                                    {"lat": "39.95", "long": "-75.16", "radius": "100001"},
-                                    {"lat": "39.95", "long": "-75.16", "radius": "inf"},
-                                    {"lat": "39.95", "radius": "5"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"radius": "100"},
+        {"lat": "39.95", "long": "-75.16"},
+        {"lat": "39.95", "long": "-75.16", "radius": "-1"},
+        {"lat": "39.95", "long": "-75.16", "radius": "100001"},
+        {"lat": "39.95", "long": "-75.16", "radius": "inf"},
+        {"lat": "39.95", "radius": "5"},
+    ],
+)
 def test_bad_circles_are_refused(client, dumping, params):
     assert error_of(get(client, "requests.json", **params), 400)
 
@@ -886,8 +1105,16 @@ def test_bad_circles_are_refused(client, dumping, params):
 
 @pytest.fixture
 def camden(db):
-    county = JurisdictionFactory(slug="camden", name="Camden", jurisdiction_id="camdennj.gov", is_default=False,
-                                 min_lat=39.85, max_lat=39.98, min_long=-75.14, max_long=-74.95)
+    county = JurisdictionFactory(
+        slug="camden",
+        name="Camden",
+        jurisdiction_id="camdennj.gov",
+        is_default=False,
+        min_lat=39.85,
+        max_lat=39.98,
+        min_long=-75.14,
+        max_long=-74.95,
+    )
     department = DepartmentFactory(jurisdiction=county, name="Camden Public Works")
     service = ServiceFactory(jurisdiction=county, department=department, code="CAM-1", name="Abandoned Car")
     return county, service
@@ -910,9 +1137,12 @@ def test_each_jurisdiction_sees_only_its_own(client, dumping, camden):
     theirs = file(car, lat=39.94, long=-75.12)
     assert ours.tracking_number == theirs.tracking_number  # numbered per jurisdiction
     assert [s["service_code"] for s in as_json(get(client, "services.json", jurisdiction_id="camdennj.gov"))] == [
-        "CAM-1"]
+        "CAM-1"
+    ]
     assert [s["service_code"] for s in as_json(get(client, "services.json", jurisdiction_id="PHILA.gov"))] == [
-        "SR-ST02", "SR-ST03"]
+        "SR-ST02",
+        "SR-ST03",
+    ]
     assert error_of(get(client, "services/SR-ST02.json", jurisdiction_id="camdennj.gov"), 404)
     body = as_json(get(client, "requests.json", jurisdiction_id="camdennj.gov"))
     assert [(r["service_code"], r["agency_responsible"]) for r in body] == [("CAM-1", "Camden Public Works")]
@@ -935,12 +1165,17 @@ def _queries(client, path: str, **params) -> int:
 def test_a_page_costs_the_same_queries_at_any_size(client, dumping, center_city, staff, django_assert_max_num_queries):
     def make(count: int) -> None:
         for n in range(count):
-            made = file(dumping, photos=[jpeg()] if n % 2 else [], answers={"kind": ["tires"]},
-                        at=FILED_AT + dt.timedelta(minutes=n))
+            made = file(
+                dumping,
+                photos=[jpeg()] if n % 2 else [],
+                answers={"kind": ["tires"]},
+                at=FILED_AT + dt.timedelta(minutes=n),
+            )
             requests.add_note(made, "On the list.", actor=staff, public=True, now=FILED_AT + dt.timedelta(hours=5))
             if n % 3 == 0:
-                requests.change_status(made, "duplicate", actor=staff, duplicate_of=first,
-                                       now=FILED_AT + dt.timedelta(hours=6))
+                requests.change_status(
+                    made, "duplicate", actor=staff, duplicate_of=first, now=FILED_AT + dt.timedelta(hours=6)
+                )
 
     first = file(dumping)
     make(2)
@@ -951,8 +1186,17 @@ def test_a_page_costs_the_same_queries_at_any_size(client, dumping, center_city,
     assert _queries(client, "requests.json", extensions="true") == small
     assert _queries(client, "requests.xml") == small_plain
     with django_assert_max_num_queries(10):
-        get(client, "requests.json", extensions="true", bbox="-76,39,-74,41", lat="39.9526", long="-75.1635",
-            radius="5000", status="open,closed", service_code="SR-ST02")
+        get(
+            client,
+            "requests.json",
+            extensions="true",
+            bbox="-76,39,-74,41",
+            lat="39.9526",
+            long="-75.1635",
+            radius="5000",
+            status="open,closed",
+            service_code="SR-ST02",
+        )
     with django_assert_max_num_queries(8):
         get(client, "services.json")
 
@@ -966,9 +1210,17 @@ def test_an_unknown_extension_is_a_400_in_xml(client, catalogue):
         assert "format" in error_of(response, 400, "xml")
 
 
-@pytest.mark.parametrize(("path", "fmt"), [("nothing.json", "json"), ("v2/nothing.json", "json"),
-                                           ("v2/nothing.xml", "xml"), ("v2/requests/1/extra.json", "json"),
-                                           ("v3/services.json", "json"), ("v2/services/a/b", "xml")])
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        ("nothing.json", "json"),
+        ("v2/nothing.json", "json"),
+        ("v2/nothing.xml", "xml"),
+        ("v2/requests/1/extra.json", "json"),
+        ("v3/services.json", "json"),
+        ("v2/services/a/b", "xml"),
+    ],
+)
 def test_unknown_paths_are_a_404_in_the_format_asked(client, catalogue, path, fmt):
     assert error_of(client.get(f"/open311/{path}"), 404, fmt)
 
@@ -992,14 +1244,17 @@ def test_cors_is_open_for_reads(client, catalogue):
 # --- the date parser the POST side shares -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2024-01-01T00:13:37-05:00", dt.datetime(2024, 1, 1, 5, 13, 37, tzinfo=UTC)),
-    ("2024-01-01T05:13:37Z", dt.datetime(2024, 1, 1, 5, 13, 37, tzinfo=UTC)),
-    ("2024-01-01T05:13:37.25z", dt.datetime(2024, 1, 1, 5, 13, 37, 250_000, tzinfo=UTC)),
-    ("2024-07-01T10:00:00", dt.datetime(2024, 7, 1, 14, 0, tzinfo=UTC)),
-    ("2024-07-01", dt.datetime(2024, 7, 1, 4, 0, tzinfo=UTC)),
-    ("2024-07-01T10:00:00 02:00", dt.datetime(2024, 7, 1, 8, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-01-01T00:13:37-05:00", dt.datetime(2024, 1, 1, 5, 13, 37, tzinfo=UTC)),
+        ("2024-01-01T05:13:37Z", dt.datetime(2024, 1, 1, 5, 13, 37, tzinfo=UTC)),
+        ("2024-01-01T05:13:37.25z", dt.datetime(2024, 1, 1, 5, 13, 37, 250_000, tzinfo=UTC)),
+        ("2024-07-01T10:00:00", dt.datetime(2024, 7, 1, 14, 0, tzinfo=UTC)),
+        ("2024-07-01", dt.datetime(2024, 7, 1, 4, 0, tzinfo=UTC)),
+        ("2024-07-01T10:00:00 02:00", dt.datetime(2024, 7, 1, 8, 0, tzinfo=UTC)),
+    ],
+)
 def test_parse_timestamp(text, expected, jurisdiction):
     assert endpoints.parse_timestamp(text, jurisdiction.zone) == expected
 
@@ -1007,16 +1262,17 @@ def test_parse_timestamp(text, expected, jurisdiction):
 def test_parse_timestamp_as_an_end(jurisdiction):
     zone = jurisdiction.zone
     assert endpoints.parse_timestamp("2024-03-10", zone, end=True) == dt.datetime(2024, 3, 11, 4, tzinfo=UTC)
-    assert endpoints.parse_timestamp("2024-03-10T10:00Z", zone, end=True) == dt.datetime(2024, 3, 10, 10, 1,
-                                                                                          tzinfo=UTC)
+    assert endpoints.parse_timestamp("2024-03-10T10:00Z", zone, end=True) == dt.datetime(2024, 3, 10, 10, 1, tzinfo=UTC)
     assert endpoints.parse_timestamp("2024-03-10T10:00:00.5Z", zone, end=True) == dt.datetime(
-        2024, 3, 10, 10, 0, 0, 500_001, tzinfo=UTC)
+        2024, 3, 10, 10, 0, 0, 500_001, tzinfo=UTC
+    )
 
 
 def test_staff_are_never_named(client, filed):
     StaffFactory(username="kim", first_name="Kim", last_name="Nguyen")
-    lee = with_role(StaffFactory(username="lee", first_name="Lee", last_name="Okafor"), StaffRole.DEPARTMENT_STAFF,
-                    filed.department)
+    lee = with_role(
+        StaffFactory(username="lee", first_name="Lee", last_name="Okafor"), StaffRole.DEPARTMENT_STAFF, filed.department
+    )
     requests.change_status(filed, "acknowledged", actor=lee)
     content = get(client, "requests.xml", extensions="true").content.decode()
     assert "Okafor" not in content and "lee" not in content

@@ -23,8 +23,15 @@ from .factories import filed_request
 pytestmark = pytest.mark.django_db
 
 URL = "/open311/v2/servicerequestupdates.{fmt}"
-FIELDS = ["update_id", "service_request_id", "status", "updated_datetime", "description", "media_url",
-          "external_status_code"]
+FIELDS = [
+    "update_id",
+    "service_request_id",
+    "status",
+    "updated_datetime",
+    "description",
+    "media_url",
+    "external_status_code",
+]
 
 
 @pytest.fixture
@@ -51,8 +58,15 @@ def stamp(value: dt.datetime) -> str:
 
 
 def send(client, key, filed, status="OPEN", *, fmt="json", update_id="fms-1", **extra):
-    data = {"api_key": key, "service_request_id": filed.tracking_number, "update_id": update_id, "status": status,
-            "updated_datetime": "2024-01-01T00:13:37Z", "description": "", **extra}
+    data = {
+        "api_key": key,
+        "service_request_id": filed.tracking_number,
+        "update_id": update_id,
+        "status": status,
+        "updated_datetime": "2024-01-01T00:13:37Z",
+        "description": "",
+        **extra,
+    }
     return client.post(URL.format(fmt=fmt), data)
 
 
@@ -64,8 +78,12 @@ def assert_error(response, status, pattern):
 
 
 def counts():
-    return (HistoryEntry.objects.count(), ReceivedUpdate.objects.count(), ApiKeyActivity.objects.count(),
-            list(ServiceRequest.objects.values_list("status", "status_notes", "updated_at")))
+    return (
+        HistoryEntry.objects.count(),
+        ReceivedUpdate.objects.count(),
+        ApiKeyActivity.objects.count(),
+        list(ServiceRequest.objects.values_list("status", "status_notes", "updated_at")),
+    )
 
 
 # --- GET ----------------------------------------------------------------------------------------------
@@ -84,15 +102,33 @@ def test_get_lists_status_changes_and_public_notes(client, filed, staff, service
     assert response.status_code == 200
     entries = list(filed.history.filter(is_public=True).exclude(kind=HistoryEntry.Kind.OPENED).order_by("pk"))
     assert body(response) == [
-        {"update_id": str(entries[0].pk), "service_request_id": filed.tracking_number, "status": "IN_PROGRESS",
-         "updated_datetime": stamp(entries[0].created_at), "description": "Crew on the way.", "media_url": None,
-         "external_status_code": "in_progress"},
-        {"update_id": str(entries[1].pk), "service_request_id": filed.tracking_number, "status": "IN_PROGRESS",
-         "updated_datetime": stamp(entries[1].created_at), "description": "Still working on it.", "media_url": None,
-         "external_status_code": "in_progress"},
-        {"update_id": str(entries[2].pk), "service_request_id": filed.tracking_number, "status": "CLOSED",
-         "updated_datetime": stamp(entries[2].created_at), "description": "Repair Completed", "media_url": None,
-         "external_status_code": "closed"},
+        {
+            "update_id": str(entries[0].pk),
+            "service_request_id": filed.tracking_number,
+            "status": "IN_PROGRESS",
+            "updated_datetime": stamp(entries[0].created_at),
+            "description": "Crew on the way.",
+            "media_url": None,
+            "external_status_code": "in_progress",
+        },
+        {
+            "update_id": str(entries[1].pk),
+            "service_request_id": filed.tracking_number,
+            "status": "IN_PROGRESS",
+            "updated_datetime": stamp(entries[1].created_at),
+            "description": "Still working on it.",
+            "media_url": None,
+            "external_status_code": "in_progress",
+        },
+        {
+            "update_id": str(entries[2].pk),
+            "service_request_id": filed.tracking_number,
+            "status": "CLOSED",
+            "updated_datetime": stamp(entries[2].created_at),
+            "description": "Repair Completed",
+            "media_url": None,
+            "external_status_code": "closed",
+        },
     ]
     assert response["X-Total-Count"] == "3"
 
@@ -111,10 +147,15 @@ def test_get_in_xml(client, filed, staff):
     assert update.findtext("description") == "Looking into it."
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    (Status.ACKNOWLEDGED, "INVESTIGATING"), (Status.ON_HOLD, "ACTION_SCHEDULED"),
-    (Status.REFERRED, "NOT_COUNCILS_RESPONSIBILITY"), (Status.CANCELLED, "CANCELLED"),
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (Status.ACKNOWLEDGED, "INVESTIGATING"),
+        (Status.ON_HOLD, "ACTION_SCHEDULED"),
+        (Status.REFERRED, "NOT_COUNCILS_RESPONSIBILITY"),
+        (Status.CANCELLED, "CANCELLED"),
+    ],
+)
 def test_our_statuses_as_fixmystreets(client, filed, staff, status, expected):
     requests_services.change_status(filed, status, actor=staff, public_reason="Why.")
     assert [item["status"] for item in body(client.get(URL.format(fmt="json")))] == [expected]
@@ -137,10 +178,15 @@ def test_get_window_and_pages(client, filed, staff):
     start = (now - dt.timedelta(days=101)).isoformat()
     end = (now - dt.timedelta(days=50)).isoformat()
     assert ids(client.get(URL.format(fmt="json"), {"start_date": start, "end_date": end})) == [str(old.pk)]
-    assert ids(client.get(URL.format(fmt="json"), {"start_date": (now - dt.timedelta(days=2)).isoformat(),
-                                                   "page_size": "1", "page": "2"})) == [str(later.pk)]
-    too_wide = client.get(URL.format(fmt="json"), {"start_date": "2024-01-01T00:00:00Z",
-                                                   "end_date": "2024-06-01T00:00:00Z"})
+    assert ids(
+        client.get(
+            URL.format(fmt="json"),
+            {"start_date": (now - dt.timedelta(days=2)).isoformat(), "page_size": "1", "page": "2"},
+        )
+    ) == [str(later.pk)]
+    too_wide = client.get(
+        URL.format(fmt="json"), {"start_date": "2024-01-01T00:00:00Z", "end_date": "2024-06-01T00:00:00Z"}
+    )
     assert_error(too_wide, 400, "90 days")
     assert_error(client.get(URL.format(fmt="json"), {"start_date": "yesterday"}), 400, "^start_date must be")
     assert_error(client.get(URL.format(fmt="json"), {"page_size": "5000"}), 400, "^page_size")
@@ -149,19 +195,22 @@ def test_get_window_and_pages(client, filed, staff):
 # --- POST: each status ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("fms", "status", "note_only"), [
-    ("OPEN", Status.NEW, True),
-    ("INVESTIGATING", Status.IN_PROGRESS, False),
-    ("IN_PROGRESS", Status.IN_PROGRESS, False),
-    ("ACTION_SCHEDULED", Status.IN_PROGRESS, False),
-    ("FIXED", Status.CLOSED, False),
-    ("CLOSED", Status.CLOSED, False),
-    ("NO_FURTHER_ACTION", Status.CLOSED, False),
-    ("DUPLICATE", Status.NEW, True),
-    ("NOT_COUNCILS_RESPONSIBILITY", Status.REFERRED, False),
-    ("INTERNAL_REFERRAL", Status.REFERRED, False),
-    ("CANCELLED", Status.CANCELLED, False),
-])
+@pytest.mark.parametrize(
+    ("fms", "status", "note_only"),
+    [
+        ("OPEN", Status.NEW, True),
+        ("INVESTIGATING", Status.IN_PROGRESS, False),
+        ("IN_PROGRESS", Status.IN_PROGRESS, False),
+        ("ACTION_SCHEDULED", Status.IN_PROGRESS, False),
+        ("FIXED", Status.CLOSED, False),
+        ("CLOSED", Status.CLOSED, False),
+        ("NO_FURTHER_ACTION", Status.CLOSED, False),
+        ("DUPLICATE", Status.NEW, True),
+        ("NOT_COUNCILS_RESPONSIBILITY", Status.REFERRED, False),
+        ("INTERNAL_REFERRAL", Status.REFERRED, False),
+        ("CANCELLED", Status.CANCELLED, False),
+    ],
+)
 def test_post_maps_each_status(client, filed, key, issued, fms, status, note_only):
     response = send(client, key, filed, fms, description="Said by the council.")
     assert response.status_code == 200, response.content
@@ -172,14 +221,24 @@ def test_post_maps_each_status(client, filed, key, issued, fms, status, note_onl
     assert (entry.text, entry.actor_id, entry.actor_label) == ("Said by the council.", None, "FixMyStreet")
     if not note_only:
         assert filed.status_notes == "Said by the council."
-    assert body(response) == [{
-        "update_id": str(entry.pk), "service_request_id": filed.tracking_number, "status": fms,
-        "updated_datetime": stamp(entry.created_at), "description": "Said by the council.", "media_url": None,
-        "external_status_code": status.value,
-    }]
+    assert body(response) == [
+        {
+            "update_id": str(entry.pk),
+            "service_request_id": filed.tracking_number,
+            "status": fms,
+            "updated_datetime": stamp(entry.created_at),
+            "description": "Said by the council.",
+            "media_url": None,
+            "external_status_code": status.value,
+        }
+    ]
     received = ReceivedUpdate.objects.get()
     assert (received.update_id, received.status, received.history_entry, received.api_key) == (
-        "fms-1", fms, entry, issued.api_key)
+        "fms-1",
+        fms,
+        entry,
+        issued.api_key,
+    )
     activity = ApiKeyActivity.objects.get()
     assert (activity.action, activity.service_request) == (ApiKeyActivity.Action.POSTED_UPDATE, filed)
     # GET lists it as the client sent it.
@@ -229,9 +288,15 @@ def test_reopen_a_closed_request(client, filed, key, staff):
     assert body(response)[0]["status"] == "REOPEN"
 
 
-@pytest.mark.parametrize(("before", "fms"), [
-    (None, "REOPEN"), (Status.CLOSED, "FIXED"), (Status.REFERRED, "CANCELLED"), (Status.CANCELLED, "REOPEN"),
-])
+@pytest.mark.parametrize(
+    ("before", "fms"),
+    [
+        (None, "REOPEN"),
+        (Status.CLOSED, "FIXED"),
+        (Status.REFERRED, "CANCELLED"),
+        (Status.CANCELLED, "REOPEN"),
+    ],
+)
 def test_an_illegal_transition_is_400_and_writes_nothing(client, filed, key, staff, before, fms):
     if before is not None:
         requests_services.change_status(filed, before, actor=staff, public_reason="Why.")
@@ -268,18 +333,21 @@ def test_a_note_without_description_gets_a_default_text(client, filed, key):
 # --- POST: errors --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("fields", "pattern"), [
-    ({"status": "DONE"}, r"^status: The status must be one of OPEN, "),
-    ({"status": ""}, r"^status: "),
-    ({"update_id": ""}, r"^update_id: "),
-    ({"update_id": "u" * 101}, r"^update_id: .*100"),
-    ({"service_request_id": "99999999"}, r"^service_request_id: There is no request 99999999"),
-    ({"service_request_id": ""}, r"^service_request_id: "),
-    ({"description": "d" * 4001}, r"^description: .*4000"),
-    ({"media_url": "ftp://x"}, r"^media_url: "),
-    ({"updated_datetime": "last tuesday"}, r"^updated_datetime must be"),
-    ({"description": "a\x00b"}, r"NUL"),
-])
+@pytest.mark.parametrize(
+    ("fields", "pattern"),
+    [
+        ({"status": "DONE"}, r"^status: The status must be one of OPEN, "),
+        ({"status": ""}, r"^status: "),
+        ({"update_id": ""}, r"^update_id: "),
+        ({"update_id": "u" * 101}, r"^update_id: .*100"),
+        ({"service_request_id": "99999999"}, r"^service_request_id: There is no request 99999999"),
+        ({"service_request_id": ""}, r"^service_request_id: "),
+        ({"description": "d" * 4001}, r"^description: .*4000"),
+        ({"media_url": "ftp://x"}, r"^media_url: "),
+        ({"updated_datetime": "last tuesday"}, r"^updated_datetime must be"),
+        ({"description": "a\x00b"}, r"NUL"),
+    ],
+)
 def test_bad_updates_are_400_and_write_nothing(client, filed, key, fields, pattern):
     snapshot = counts()
     assert_error(send(client, key, filed, **{"status": "OPEN", **fields}), 400, pattern)
@@ -315,8 +383,13 @@ def test_a_race_on_the_same_update_id_is_refused(filed, issued, jurisdiction, mo
     """Two workers passed the check at once: the unique constraint stops the second and nothing of it stays."""
     from django.core.exceptions import ValidationError
 
-    open311.post_update(jurisdiction, issued.api_key, open311.IncomingUpdate(
-        service_request_id=filed.tracking_number, update_id="race", status="FIXED", description="Done."))
+    open311.post_update(
+        jurisdiction,
+        issued.api_key,
+        open311.IncomingUpdate(
+            service_request_id=filed.tracking_number, update_id="race", status="FIXED", description="Done."
+        ),
+    )
     original = open311.check_update
 
     def check_without_looking_for_duplicates(*args):
@@ -327,6 +400,11 @@ def test_a_race_on_the_same_update_id_is_refused(filed, issued, jurisdiction, mo
     monkeypatch.setattr(open311, "check_update", check_without_looking_for_duplicates)
     snapshot = counts()
     with pytest.raises(ValidationError, match="already exists"):
-        open311.post_update(jurisdiction, issued.api_key, open311.IncomingUpdate(
-            service_request_id=filed.tracking_number, update_id="race", status="OPEN", description="Again."))
+        open311.post_update(
+            jurisdiction,
+            issued.api_key,
+            open311.IncomingUpdate(
+                service_request_id=filed.tracking_number, update_id="race", status="OPEN", description="Again."
+            ),
+        )
     assert counts() == snapshot

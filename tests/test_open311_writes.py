@@ -102,8 +102,9 @@ def test_post_json_answers_a_list_of_one_request(client, service, key, issued):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     filed = ServiceRequest.objects.get()
-    assert body(response) == [{"service_request_id": filed.tracking_number, "service_notice": "5 Business Days",
-                               "account_id": "acct-7"}]
+    assert body(response) == [
+        {"service_request_id": filed.tracking_number, "service_notice": "5 Business Days", "account_id": "acct-7"}
+    ]
     assert "Idempotent-Replayed" not in response
     assert filed.channel == Channel.OPEN311
     assert filed.description == "Tires in the alley."
@@ -112,7 +113,10 @@ def test_post_json_answers_a_list_of_one_request(client, service, key, issued):
     assert opened.actor_id is None and opened.actor_label == "FixMyStreet"
     activity = ApiKeyActivity.objects.get()
     assert (activity.api_key, activity.action, activity.service_request) == (
-        issued.api_key, ApiKeyActivity.Action.CREATED_REQUEST, filed)
+        issued.api_key,
+        ApiKeyActivity.Action.CREATED_REQUEST,
+        filed,
+    )
     issued.api_key.refresh_from_db()
     assert issued.api_key.last_used_at is not None
 
@@ -136,18 +140,33 @@ def test_fields_may_come_in_the_query_string(client, service, key):
 
 
 def test_requester_details_are_kept_apart_and_never_echoed(client, service, key):
-    response = post(client, report(key, service, first_name="Pat", last_name="Resident", email="pat@example.org",
-                                   phone="215-686-8686", device_id="device-1"))
+    response = post(
+        client,
+        report(
+            key,
+            service,
+            first_name="Pat",
+            last_name="Resident",
+            email="pat@example.org",
+            phone="215-686-8686",
+            device_id="device-1",
+        ),
+    )
     assert response.status_code == 200
     requester = ServiceRequest.objects.get().requester
     assert (requester.first_name, requester.last_name, requester.email, requester.phone) == (
-        "Pat", "Resident", "pat@example.org", "215-686-8686")
+        "Pat",
+        "Resident",
+        "pat@example.org",
+        "215-686-8686",
+    )
     assert b"pat@example.org" not in response.content
 
 
 def test_address_string_alone_is_a_location(client, service, key):
-    response = post(client, {"api_key": key, "service_code": service.code,
-                             "address_string": "1400 John F Kennedy Blvd"})
+    response = post(
+        client, {"api_key": key, "service_code": service.code, "address_string": "1400 John F Kennedy Blvd"}
+    )
     assert response.status_code == 200
     assert ServiceRequest.objects.get().address == "1400 John F Kennedy Blvd"
 
@@ -159,8 +178,9 @@ def test_address_id_alone_is_kept_as_the_address(client, service, key):
 
 
 def test_address_string_wins_over_address_id(client, service, key):
-    post(client, {"api_key": key, "service_code": service.code, "address_id": "883309050",
-                  "address_string": "City Hall"})
+    post(
+        client, {"api_key": key, "service_code": service.code, "address_id": "883309050", "address_string": "City Hall"}
+    )
     assert ServiceRequest.objects.get().address == "City Hall"
 
 
@@ -168,11 +188,24 @@ def test_attributes_single_and_multivalue(client, service, key):
     select_attribute(service, "kind", ["tires", "furniture", "trash"], multi=True)
     select_attribute(service, "size", ["small", "large"], required=True)
     ServiceAttributeFactory(service=service, code="note", datatype=ServiceAttribute.Datatype.STRING)
-    response = post(client, report(key, service, **{"attribute[kind][]": ["tires", "trash"], "attribute[size]": "large",
-                                                      "attribute[note]": "behind the gate"}))
+    response = post(
+        client,
+        report(
+            key,
+            service,
+            **{
+                "attribute[kind][]": ["tires", "trash"],
+                "attribute[size]": "large",
+                "attribute[note]": "behind the gate",
+            },
+        ),
+    )
     assert response.status_code == 200, response.content
-    assert ServiceRequest.objects.get().attributes == {"kind": ["tires", "trash"], "size": "large",
-                                                       "note": "behind the gate"}
+    assert ServiceRequest.objects.get().attributes == {
+        "kind": ["tires", "trash"],
+        "size": "large",
+        "note": "behind the gate",
+    }
 
 
 def test_a_single_multivalue_answer_without_brackets_is_accepted(client, service, key):
@@ -205,7 +238,8 @@ def test_media_url_is_linked(client, service, key):
     filed = ServiceRequest.objects.get()
     assert filed.media_url == "https://cdn.example.org/p/1.jpg"
     assert body(client.get(f"/open311/v2/requests/{filed.tracking_number}.json"))[0]["media_url"] == (
-        "https://cdn.example.org/p/1.jpg")
+        "https://cdn.example.org/p/1.jpg"
+    )
 
 
 # --- idempotency --------------------------------------------------------------------------------------
@@ -248,8 +282,13 @@ def test_an_overlong_client_request_id_is_refused(client, service, key):
 
 @pytest.fixture
 def batch_service(jurisdiction, department):
-    return ServiceFactory(jurisdiction=jurisdiction, department=department, code="SR-BATCH",
-                          open311_type=Service.Open311Type.BATCH, service_notice="Reviewed weekly")
+    return ServiceFactory(
+        jurisdiction=jurisdiction,
+        department=department,
+        code="SR-BATCH",
+        open311_type=Service.Open311Type.BATCH,
+        service_notice="Reviewed weekly",
+    )
 
 
 def test_batch_service_answers_with_a_token_that_resolves_to_the_id(client, batch_service, key):
@@ -321,8 +360,9 @@ def test_revoked_key_is_403(client, service, issued):
 
 
 def test_key_of_another_jurisdiction_is_403(client, service, jurisdiction):
-    other = JurisdictionFactory(slug="pittsburgh", name="Pittsburgh", jurisdiction_id="pittsburghpa.gov",
-                                is_default=False)
+    other = JurisdictionFactory(
+        slug="pittsburgh", name="Pittsburgh", jurisdiction_id="pittsburghpa.gov", is_default=False
+    )
     other_key = open311.issue_api_key(other, "Pittsburgh app").key
     response = post(client, report(other_key, service, jurisdiction_id="phila.gov"))
     assert_error(response, 403, r"not valid for this jurisdiction")
@@ -395,8 +435,7 @@ def test_required_attribute_missing_names_its_code(client, service, key):
     select_attribute(service, "size", ["small", "large"], required=True)
     label = service.attributes.get(code="size").description
     # The code is in the error's `attribute[CODE]:` prefix; the message itself is the one residents read.
-    assert_error(post(client, report(key, service)), 400,
-                 rf"^attribute\[size\]: “{re.escape(label)}” is required\.$")
+    assert_error(post(client, report(key, service)), 400, rf"^attribute\[size\]: “{re.escape(label)}” is required\.$")
     nothing_written()
 
 
@@ -418,16 +457,19 @@ def test_description_over_4000_characters_is_400(client, service, key):
     assert ServiceRequest.objects.count() == 1
 
 
-@pytest.mark.parametrize(("fields", "pattern"), [
-    ({"lat": "abc"}, r"^lat: "),
-    ({"lat": "39.95", "long": ""}, r"^long: "),
-    ({"lat": "10", "long": "10"}, r"^location: .*outside"),
-    ({"email": "not-an-email"}, r"^email: "),
-    ({"phone": "12"}, r"^phone: "),
-    ({"media_url": "javascript:alert(1)"}, r"^media_url: "),
-    ({"description": "a\x00b"}, r"NUL"),
-    ({"device_id": "d" * 20_000}, r"device_id is too long"),
-])
+@pytest.mark.parametrize(
+    ("fields", "pattern"),
+    [
+        ({"lat": "abc"}, r"^lat: "),
+        ({"lat": "39.95", "long": ""}, r"^long: "),
+        ({"lat": "10", "long": "10"}, r"^location: .*outside"),
+        ({"email": "not-an-email"}, r"^email: "),
+        ({"phone": "12"}, r"^phone: "),
+        ({"media_url": "javascript:alert(1)"}, r"^media_url: "),
+        ({"description": "a\x00b"}, r"NUL"),
+        ({"device_id": "d" * 20_000}, r"device_id is too long"),
+    ],
+)
 def test_bad_fields_are_400_naming_the_field(client, service, key, fields, pattern):
     assert_error(post(client, report(key, service, **fields)), 400, pattern)
     nothing_written()
@@ -446,8 +488,13 @@ def test_a_file_that_is_not_a_photo_is_400_naming_media(client, service, key):
 
 def test_canned_answer_is_400_with_the_rules_message(client, service, key):
     select_attribute(service, "smell", ["gas", "none"])
-    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.CANNED_ANSWER, attribute_code="smell",
-                       attribute_value="gas", message="Gas escaping: leave the building and call 911.")
+    RoutingRuleFactory(
+        service=service,
+        kind=RoutingRule.Kind.CANNED_ANSWER,
+        attribute_code="smell",
+        attribute_value="gas",
+        message="Gas escaping: leave the building and call 911.",
+    )
     response = post(client, report(key, service, **{"attribute[smell]": "gas"}))
     assert_error(response, 400, r"^Gas escaping: leave the building and call 911\.$")
     nothing_written()
@@ -477,11 +524,13 @@ def test_raw_bad_bytes_in_a_multipart_body(client, service, key):
     parts = []
     for name, value in report(key, service).items():
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="first_name"\r\n\r\n'.encode()
-                 + b"\xff\xfe\xc3(\r\n")
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="first_name"\r\n\r\n'.encode() + b"\xff\xfe\xc3(\r\n"
+    )
     parts.append(f"--{boundary}--\r\n".encode())
-    response = client.post(URL.format(fmt="xml"), b"".join(parts),
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    response = client.post(
+        URL.format(fmt="xml"), b"".join(parts), content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code in (200, 400)
     assert response["Content-Type"].startswith("text/xml")
 
@@ -516,8 +565,17 @@ def test_weird_values_never_500(client, service, jurisdiction):
     key = open311.issue_api_key(jurisdiction, "Fuzzer", requests_per_minute=10_000).key
     weird = ["", " ", "\u202e", "😀" * 100, "0" * 9000, "-1e309", "nan", "[]", "{}", "<x>", "%00"]
     for value in weird:
-        for field in ("service_code", "lat", "long", "address_string", "attribute[x]", "attribute[]",
-                      "client_request_id", "media_url", "jurisdiction_id"):
+        for field in (
+            "service_code",
+            "lat",
+            "long",
+            "address_string",
+            "attribute[x]",
+            "attribute[]",
+            "client_request_id",
+            "media_url",
+            "jurisdiction_id",
+        ):
             response = post(client, report(key, service, **{field: value}))
             assert response.status_code in (200, 400, 404), (field, value, response.content)
             assert response["Content-Type"].startswith("application/json")
@@ -538,11 +596,18 @@ def admin_client(client, db):
 
 
 def test_admin_issues_a_key_shown_once(admin_client, jurisdiction, service):
-    response = admin_client.post("/admin/open311/apikey/add/", {
-        "jurisdiction": jurisdiction.pk, "name": "FixMyStreet", "contact_email": "fms@example.org",
-        "requests_per_minute": "30",
-        "activity-TOTAL_FORMS": "0", "activity-INITIAL_FORMS": "0",
-    }, follow=True)
+    response = admin_client.post(
+        "/admin/open311/apikey/add/",
+        {
+            "jurisdiction": jurisdiction.pk,
+            "name": "FixMyStreet",
+            "contact_email": "fms@example.org",
+            "requests_per_minute": "30",
+            "activity-TOTAL_FORMS": "0",
+            "activity-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
     assert response.redirect_chain and response.redirect_chain[0][1] == 302
     stored = ApiKey.objects.get()
     assert (stored.name, stored.requests_per_minute, stored.created_by.username) == ("FixMyStreet", 30, "root")
@@ -561,8 +626,9 @@ def test_admin_issues_a_key_shown_once(admin_client, jurisdiction, service):
 
 
 def test_admin_revokes_by_action(admin_client, service, issued):
-    response = admin_client.post("/admin/open311/apikey/", {"action": "revoke_keys",
-                                                             "_selected_action": [issued.api_key.pk]})
+    response = admin_client.post(
+        "/admin/open311/apikey/", {"action": "revoke_keys", "_selected_action": [issued.api_key.pk]}
+    )
     assert response.status_code == 302
     assert ApiKey.objects.get().revoked_at is not None
     assert_error(post(admin_client, report(issued.key, service)), 403, "revoked")
@@ -573,14 +639,25 @@ def test_admin_revokes_with_the_field(admin_client, service, issued, jurisdictio
     assert post(admin_client, report(issued.key, service)).status_code == 200
     page = admin_client.get(f"/admin/open311/apikey/{issued.api_key.pk}/change/")
     assert 'name="revoke"' in page.content.decode()
-    response = admin_client.post(f"/admin/open311/apikey/{issued.api_key.pk}/change/", {
-        "name": "FixMyStreet", "contact_email": "dev@example.org", "requests_per_minute": "60", "revoke": "on",
-        "activity-TOTAL_FORMS": "1", "activity-INITIAL_FORMS": "1", "activity-MIN_NUM_FORMS": "0",
-        "activity-MAX_NUM_FORMS": "0", "activity-0-id": str(ApiKeyActivity.objects.get().pk),
-        "activity-0-api_key": str(issued.api_key.pk),
-        "webhooks-TOTAL_FORMS": "0", "webhooks-INITIAL_FORMS": "0", "webhooks-MIN_NUM_FORMS": "0",
-        "webhooks-MAX_NUM_FORMS": "1000",
-    })
+    response = admin_client.post(
+        f"/admin/open311/apikey/{issued.api_key.pk}/change/",
+        {
+            "name": "FixMyStreet",
+            "contact_email": "dev@example.org",
+            "requests_per_minute": "60",
+            "revoke": "on",
+            "activity-TOTAL_FORMS": "1",
+            "activity-INITIAL_FORMS": "1",
+            "activity-MIN_NUM_FORMS": "0",
+            "activity-MAX_NUM_FORMS": "0",
+            "activity-0-id": str(ApiKeyActivity.objects.get().pk),
+            "activity-0-api_key": str(issued.api_key.pk),
+            "webhooks-TOTAL_FORMS": "0",
+            "webhooks-INITIAL_FORMS": "0",
+            "webhooks-MIN_NUM_FORMS": "0",
+            "webhooks-MAX_NUM_FORMS": "1000",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     stored = ApiKey.objects.get()
     assert stored.revoked_at is not None and stored.key_hash == open311.hash_key(issued.key)
@@ -591,6 +668,10 @@ def test_admin_revokes_with_the_field(admin_client, service, issued, jurisdictio
 
 def test_admin_lists_of_the_audit_tokens_and_updates_open(admin_client, service, issued):
     post(admin_client, report(issued.key, service))
-    for url in ("/admin/open311/apikey/", "/admin/open311/apikeyactivity/", "/admin/open311/batchtoken/",
-                "/admin/open311/receivedupdate/"):
+    for url in (
+        "/admin/open311/apikey/",
+        "/admin/open311/apikeyactivity/",
+        "/admin/open311/batchtoken/",
+        "/admin/open311/receivedupdate/",
+    ):
         assert admin_client.get(url).status_code == 200, url

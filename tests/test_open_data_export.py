@@ -55,8 +55,13 @@ def _no_cached_summary():
 @pytest.fixture
 def other_service(jurisdiction):
     parks = DepartmentFactory(jurisdiction=jurisdiction, slug="parks", name="Parks & Recreation")
-    return ServiceFactory(jurisdiction=jurisdiction, department=parks, code="SR-PR01", name="Tree Dangerous",
-                          service_notice="30 Business Days")
+    return ServiceFactory(
+        jurisdiction=jurisdiction,
+        department=parks,
+        code="SR-PR01",
+        name="Tree Dangerous",
+        service_notice="30 Business Days",
+    )
 
 
 def publish_descriptions(jurisdiction: Jurisdiction) -> None:
@@ -101,8 +106,13 @@ def test_the_columns_are_philadelphias_in_its_order(client, service):
 
 
 def test_every_cell_of_a_closed_request(client, service):
-    filed = filed_request(service, now=FILED, address="1400 John F Kennedy Blvd", zipcode="19102",
-                          description="Mattresses on the sidewalk.")
+    filed = filed_request(
+        service,
+        now=FILED,
+        address="1400 John F Kennedy Blvd",
+        zipcode="19102",
+        description="Mattresses on the sidewalk.",
+    )
     closed_at = dt.datetime(2026, 11, 25, 18, 30, 45, 987654, tzinfo=dt.UTC)
     close(filed, "Repair Completed", closed_at)
     filed.refresh_from_db()
@@ -132,8 +142,9 @@ def test_every_cell_of_a_closed_request(client, service):
 
 def test_an_open_request_in_summer_time_with_a_public_note(client, service):
     filed = filed_request(service, now=dt.datetime(2026, 7, 1, 16, 5, 9, tzinfo=dt.UTC))
-    requests.add_note(filed, "Crew scheduled for Monday.", actor=None, public=True,
-                      now=dt.datetime(2026, 7, 2, 4, 0, tzinfo=dt.UTC))
+    requests.add_note(
+        filed, "Crew scheduled for Monday.", actor=None, public=True, now=dt.datetime(2026, 7, 2, 4, 0, tzinfo=dt.UTC)
+    )
     (row,) = csv_rows(client.get(CSV_URL))
     assert row["status"] == "Open" and row["closed_datetime"] == ""
     assert row["requested_datetime"] == "2026-07-01T12:05:09-04:00"
@@ -168,15 +179,20 @@ def test_the_photo_link_is_the_clients_own_else_the_first_public_photo(client, s
     assert urls[photographed.pk] == f"http://testserver{first.image.url}"
     assert private_photo.image.name not in urls[photographed.pk]
     assert urls[only_private.pk] == ""
-    geo = {feature["properties"]["objectid"]: feature["properties"]["media_url"]
-           for feature in features(client.get(GEOJSON_URL))}
+    geo = {
+        feature["properties"]["objectid"]: feature["properties"]["media_url"]
+        for feature in features(client.get(GEOJSON_URL))
+    }
     assert geo == urls
     # A filtered export finds the photos another way on PostgreSQL (see selectors.copy_sql): the same links.
-    filtered = {int(row["objectid"]): row["media_url"]
-                for row in csv_rows(client.get(CSV_URL, {"service_code": service.code}))}
+    filtered = {
+        int(row["objectid"]): row["media_url"] for row in csv_rows(client.get(CSV_URL, {"service_code": service.code}))
+    }
     assert filtered == urls
-    filtered_geo = {feature["properties"]["objectid"]: feature["properties"]["media_url"]
-                    for feature in features(client.get(GEOJSON_URL, {"start_date": "2026-11-01"}))}
+    filtered_geo = {
+        feature["properties"]["objectid"]: feature["properties"]["media_url"]
+        for feature in features(client.get(GEOJSON_URL, {"start_date": "2026-11-01"}))
+    }
     assert filtered_geo == urls
 
 
@@ -194,14 +210,29 @@ def test_private_requests_are_left_out(client, service):
 
 def test_no_personal_data_internal_note_or_answers(client, service):
     ServiceAttributeFactory(service=service, code="what", description="What was dumped?")
-    filed = filed_request(service, now=FILED, first_name="Zebulon", last_name="Quixote",
-                          email="zebulon.q@example.org", phone="215-555-0199",
-                          answers={"what": "Sofa-answer-7731"}, description="Zebulon's mattress pile")
+    filed = filed_request(
+        service,
+        now=FILED,
+        first_name="Zebulon",
+        last_name="Quixote",
+        email="zebulon.q@example.org",
+        phone="215-555-0199",
+        answers={"what": "Sofa-answer-7731"},
+        description="Zebulon's mattress pile",
+    )
     requests.add_note(filed, "Internal: caller is a landlord", actor=None, public=False)
     requests.change_status(filed, "in_progress", actor=None, internal_note="Crew chief note 4417")
     everything = body(client.get(CSV_URL)) + body(client.get(GEOJSON_URL))
-    for secret in ("Zebulon", "Quixote", "zebulon.q@example.org", "555-0199", "Sofa-answer-7731",
-                   "landlord", "Crew chief note 4417", "mattress pile"):
+    for secret in (
+        "Zebulon",
+        "Quixote",
+        "zebulon.q@example.org",
+        "555-0199",
+        "Sofa-answer-7731",
+        "landlord",
+        "Crew chief note 4417",
+        "mattress pile",
+    ):
         assert secret.encode() not in everything, secret
     assert filed.tracking_number.encode() in everything
 
@@ -220,8 +251,16 @@ def test_descriptions_only_where_the_city_publishes_them(client, service):
 
 def test_another_citys_requests_are_left_out(client, service, settings):
     ours = filed_request(service, now=FILED)
-    camden = JurisdictionFactory(slug="camden", name="Camden", jurisdiction_id="camden.example",
-                                 is_default=False, min_lat=39.9, max_lat=39.96, min_long=-75.14, max_long=-75.05)
+    camden = JurisdictionFactory(
+        slug="camden",
+        name="Camden",
+        jurisdiction_id="camden.example",
+        is_default=False,
+        min_lat=39.9,
+        max_lat=39.96,
+        min_long=-75.14,
+        max_long=-75.05,
+    )
     theirs = ServiceFactory(jurisdiction=camden, code="SR-ST02", name="Camden Dumping")
     filed_request(theirs, now=FILED, lat="39.93", long="-75.1")
     assert ids(csv_rows(client.get(CSV_URL))) == [ours.pk]
@@ -246,8 +285,9 @@ def test_dates_are_the_citys_days_and_end_date_is_included(client, service):
     assert ids(csv_rows(client.get(CSV_URL, {"start_date": "2026-02-01"}))) == [first_of_feb.pk]
     assert ids(csv_rows(client.get(CSV_URL, {"end_date": "2026-01-10"}))) == [early.pk]
     # A date and time with an offset is an instant; one without is the city's time.
-    assert ids(csv_rows(client.get(CSV_URL, {"start_date": "2026-02-01T04:30:00Z",
-                                             "end_date": "2026-02-01T04:30:00Z"}))) == [late_on_the_31st.pk]
+    assert ids(
+        csv_rows(client.get(CSV_URL, {"start_date": "2026-02-01T04:30:00Z", "end_date": "2026-02-01T04:30:00Z"}))
+    ) == [late_on_the_31st.pk]
     assert ids(csv_rows(client.get(CSV_URL, {"start_date": "2026-02-01T00:00:00"}))) == [first_of_feb.pk]
     assert len(features(client.get(GEOJSON_URL, {"end_date": "2026-01-31"}))) == 2
 
@@ -286,8 +326,11 @@ def test_updated_after_is_inclusive_and_ordered_by_update_then_id(client, servic
     after = formats.timestamp(later, NEW_YORK)
     rows = csv_rows(client.get(CSV_URL, {"updated_after": after}))
     assert ids(rows) == [first.pk, third.pk, second.pk]
-    assert [row["updated_datetime"] for row in rows] == [after, after, formats.timestamp(
-        later + dt.timedelta(seconds=1), NEW_YORK)]
+    assert [row["updated_datetime"] for row in rows] == [
+        after,
+        after,
+        formats.timestamp(later + dt.timedelta(seconds=1), NEW_YORK),
+    ]
     assert untouched.pk not in ids(rows)
     # Resuming from the last one received gives it again, and nothing missed.
     assert ids(csv_rows(client.get(CSV_URL, {"updated_after": rows[-1]["updated_datetime"]}))) == [second.pk]
@@ -297,14 +340,17 @@ def test_updated_after_is_inclusive_and_ordered_by_update_then_id(client, servic
     assert [feature["properties"]["objectid"] for feature in geo] == [first.pk, third.pk, second.pk]
 
 
-@pytest.mark.parametrize(("query", "named"), [
-    ({"start_date": "yesterday"}, "start_date"),
-    ({"end_date": "2026-02-30"}, "end_date"),
-    ({"updated_after": "2026-13-01T00:00:00Z"}, "updated_after"),
-    ({"updated_after": "x" * 500}, "updated_after"),
-    ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "end_date"),
-    ({"service_code": "A" * 41}, "service_code"),
-])
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"start_date": "yesterday"}, "start_date"),
+        ({"end_date": "2026-02-30"}, "end_date"),
+        ({"updated_after": "2026-13-01T00:00:00Z"}, "updated_after"),
+        ({"updated_after": "x" * 500}, "updated_after"),
+        ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "end_date"),
+        ({"service_code": "A" * 41}, "service_code"),
+    ],
+)
 def test_bad_parameters_are_a_400_naming_the_parameter(client, service, query, named):
     for url in (CSV_URL, GEOJSON_URL):
         response = client.get(url, query)
@@ -323,8 +369,11 @@ def test_bad_parameters_are_explained_in_the_readers_language(client, service):
     assert response.content.decode() == expected + "\n"
     unknown = client.get(CSV_URL, {"service_code": "NOPE"}, HTTP_ACCEPT_LANGUAGE="es")
     with translation.override("es"):
-        expected = translation.ngettext("service_code: there is no service with the code %(codes)s.",
-                                        "service_code: there are no services with the codes %(codes)s.", 1)
+        expected = translation.ngettext(
+            "service_code: there is no service with the code %(codes)s.",
+            "service_code: there are no services with the codes %(codes)s.",
+            1,
+        )
     assert unknown.content.decode() == expected % {"codes": "NOPE"} + "\n"
 
 
@@ -333,8 +382,9 @@ def test_bad_parameters_are_explained_in_the_readers_language(client, service):
 
 def test_geojson_is_one_valid_feature_collection_with_null_geometry_without_a_point(client, service, center_city):
     pointed = filed_request(service, now=FILED, lat="39.95", long="-75.16")
-    pointless = filed_request(service, now=FILED, lat="", long="", neighborhood="center-city",
-                              address='5th & "Market", 2\\3')
+    pointless = filed_request(
+        service, now=FILED, lat="", long="", neighborhood="center-city", address='5th & "Market", 2\\3'
+    )
     response = client.get(GEOJSON_URL)
     assert response["Content-Type"] == "application/geo+json"
     by_id = {feature["properties"]["objectid"]: feature for feature in features(response)}
@@ -356,15 +406,20 @@ def test_an_empty_export_is_a_header_or_an_empty_collection(client, jurisdiction
 
 def test_downloads_are_named_cacheable_attachments(client, service):
     filed_request(service, now=FILED)
-    for url, name, content_type in ((CSV_URL, "philadelphia-service-requests.csv", "text/csv; charset=utf-8"),
-                                    (GEOJSON_URL, "philadelphia-service-requests.geojson", "application/geo+json")):
+    for url, name, content_type in (
+        (CSV_URL, "philadelphia-service-requests.csv", "text/csv; charset=utf-8"),
+        (GEOJSON_URL, "philadelphia-service-requests.geojson", "application/geo+json"),
+    ):
         response = client.get(url)
         assert response["Content-Disposition"] == f'attachment; filename="{name}"'
         assert response["Content-Type"] == content_type
         assert "public" in response["Cache-Control"] and "max-age=300" in response["Cache-Control"]
         head = client.head(url)
-        assert head.status_code == 200 and head.content == b"" and head["Content-Disposition"] == \
-            response["Content-Disposition"]
+        assert (
+            head.status_code == 200
+            and head.content == b""
+            and head["Content-Disposition"] == response["Content-Disposition"]
+        )
     assert client.post(CSV_URL).status_code == 405
 
 
@@ -461,8 +516,20 @@ def test_the_admin_offers_the_opt_in(admin_client, jurisdiction):
 
 
 TRICKY_TEXT = [
-    "", "plain", "comma, here", 'quote " here', "new\nline", "lone\rcarriage", "crlf\r\nend", "tab\there",
-    "back\\slash", "\\.", "ünïcödé — 東京 🚧", "control \x01 \x1f char", "'=HYPERLINK(\"x\")", " spaced ",
+    "",
+    "plain",
+    "comma, here",
+    'quote " here',
+    "new\nline",
+    "lone\rcarriage",
+    "crlf\r\nend",
+    "tab\there",
+    "back\\slash",
+    "\\.",
+    "ünïcödé — 東京 🚧",
+    "control \x01 \x1f char",
+    '\'=HYPERLINK("x")',
+    " spaced ",
 ]
 
 
@@ -470,16 +537,24 @@ TRICKY_TEXT = [
 def test_copy_and_the_orm_path_write_the_same_bytes(service, other_service, center_city):
     jurisdiction = service.jurisdiction
     publish_descriptions(jurisdiction)
-    coordinates = [("40.0", "-75.0"), ("39.95261234567891", "-75.16350000000001"), ("39.9", "-75.1"),
-                   ("", "")]
-    moments = [dt.datetime(2026, 3, 8, 6, 59, 59, tzinfo=dt.UTC), dt.datetime(2026, 3, 8, 7, 0, tzinfo=dt.UTC),
-               dt.datetime(2026, 11, 1, 5, 59, 59, 999999, tzinfo=dt.UTC),
-               dt.datetime(2026, 11, 1, 6, 0, 0, 1, tzinfo=dt.UTC)]
+    coordinates = [("40.0", "-75.0"), ("39.95261234567891", "-75.16350000000001"), ("39.9", "-75.1"), ("", "")]
+    moments = [
+        dt.datetime(2026, 3, 8, 6, 59, 59, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 8, 7, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 1, 5, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 1, 6, 0, 0, 1, tzinfo=dt.UTC),
+    ]
     for index, text in enumerate(TRICKY_TEXT):
         lat, long = coordinates[index % len(coordinates)]
-        filed = filed_request(service if index % 2 else other_service, now=moments[index % len(moments)],
-                              lat=lat, long=long, address="1 Test St",
-                              description="x", media_url="https://img.example.org/1.jpg" if index == 3 else "")
+        filed = filed_request(
+            service if index % 2 else other_service,
+            now=moments[index % len(moments)],
+            lat=lat,
+            long=long,
+            address="1 Test St",
+            description="x",
+            media_url="https://img.example.org/1.jpg" if index == 3 else "",
+        )
         # Straight into the row: intake would tidy these, an import or the admin might not.
         ServiceRequest.objects.filter(pk=filed.pk).update(address=text, status_notes=text, description=text)
         if index % 3 == 0:
@@ -487,16 +562,20 @@ def test_copy_and_the_orm_path_write_the_same_bytes(service, other_service, cent
         if index == 1:
             # A negative zero cannot come through the ORM here (the literal -0.0 is parsed as minus zero).
             with connection.cursor() as cursor:
-                cursor.execute("UPDATE requests_servicerequest SET lat = '-0'::float8, long = 1e-05 WHERE id = %s",
-                               [filed.pk])
+                cursor.execute(
+                    "UPDATE requests_servicerequest SET lat = '-0'::float8, long = 1e-05 WHERE id = %s", [filed.pk]
+                )
         if index == 2:
             ServiceRequest.objects.filter(pk=filed.pk).update(lat=-12.5, long=0.0)
         if index in (5, 6):
             requests.add_photo(filed, jpeg("private.jpg"), actor=None, stage="before", public=False)
             requests.add_photo(filed, jpeg("first.jpg"), actor=None, stage="before", public=True)
             requests.add_photo(filed, jpeg("second.jpg"), actor=None, stage="after", public=True)
-    for wanted in (ExportFilter(), ExportFilter(updated_after=moments[1]),
-                   ExportFilter(service_ids=(service.pk,), requested_from=moments[0])):
+    for wanted in (
+        ExportFilter(),
+        ExportFilter(updated_after=moments[1]),
+        ExportFilter(service_ids=(service.pk,), requested_from=moments[0]),
+    ):
         chosen = Export(jurisdiction, wanted, photo_base="https://311.example.gov/media/")
         for fmt in (export.CSV, export.GEOJSON):
             copied = b"".join(export.stream(chosen, fmt, using="default"))
@@ -517,8 +596,9 @@ def _orm_written(chosen: Export, fmt: str) -> bytes:
     pages = list(selectors.chunks(chosen, chunk_size=3, using="default"))
     if fmt == export.CSV:
         return export.csv_header(chosen) + b"".join(export.csv_lines(page, chosen) for page in pages)
-    pieces = [(b"\n" if index == 0 else b",\n") + export.geojson_lines(page, chosen)
-              for index, page in enumerate(pages)]
+    pieces = [
+        (b"\n" if index == 0 else b",\n") + export.geojson_lines(page, chosen) for index, page in enumerate(pages)
+    ]
     return export.GEOJSON_HEADER + b"".join(pieces) + export.GEOJSON_FOOTER
 
 
@@ -528,12 +608,10 @@ def test_copys_timestamps_are_formats_timestamp_across_dst(db, zone):
     instants = []
     for day in (dt.date(2026, 3, 8), dt.date(2026, 3, 29), dt.date(2026, 11, 1), dt.date(2026, 10, 25)):
         start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(hours=6)
-        instants += [start + dt.timedelta(minutes=30 * step, microseconds=999_999 * (step % 2))
-                     for step in range(36)]
+        instants += [start + dt.timedelta(minutes=30 * step, microseconds=999_999 * (step % 2)) for step in range(36)]
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('TimeZone', %s, true)", [zone])
-        cursor.execute("SELECT to_char(t, %s) FROM unnest(%s::timestamptz[]) AS t",
-                       [selectors.PG_TIMESTAMP, instants])
+        cursor.execute("SELECT to_char(t, %s) FROM unnest(%s::timestamptz[]) AS t", [selectors.PG_TIMESTAMP, instants])
         printed = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT set_config('TimeZone', 'UTC', true)")
     assert printed == [formats.timestamp(instant, ZoneInfo(zone)) for instant in instants]
@@ -543,6 +621,7 @@ def test_copys_timestamps_are_formats_timestamp_across_dst(db, zone):
 def test_a_broken_off_download_leaves_the_connection_usable_and_its_settings_as_they_were(service):
     for _ in range(3):
         filed_request(service, now=FILED)
+
     def settings_now() -> tuple[str, str]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('TimeZone'), current_setting('statement_timeout')")

@@ -43,12 +43,24 @@ DATA = Path(__file__).resolve().parent / "data"
 NYC_MAPPING = MAPPINGS_DIR / "nyc311.toml"
 
 DEFAULTS = {
-    "objectid": "1", "service_request_id": "9000001", "subject": "Illegal Dumping", "status": "Open",
-    "status_notes": "", "service_name": "Illegal Dumping", "service_code": "SR-ST02",
-    "agency_responsible": "Streets Department", "service_notice": "5 Business Days",
-    "requested_datetime": "2016-08-01T12:00:00-04:00", "updated_datetime": "", "expected_datetime": "",
-    "closed_datetime": "", "address": "1400 JOHN F KENNEDY BLVD", "zipcode": "19102", "media_url": "",
-    "lat": "39.9526", "lon": "-75.1635",
+    "objectid": "1",
+    "service_request_id": "9000001",
+    "subject": "Illegal Dumping",
+    "status": "Open",
+    "status_notes": "",
+    "service_name": "Illegal Dumping",
+    "service_code": "SR-ST02",
+    "agency_responsible": "Streets Department",
+    "service_notice": "5 Business Days",
+    "requested_datetime": "2016-08-01T12:00:00-04:00",
+    "updated_datetime": "",
+    "expected_datetime": "",
+    "closed_datetime": "",
+    "address": "1400 JOHN F KENNEDY BLVD",
+    "zipcode": "19102",
+    "media_url": "",
+    "lat": "39.9526",
+    "lon": "-75.1635",
 }
 
 
@@ -82,14 +94,29 @@ def streets(jurisdiction, department, service, center_city):
 
 def test_every_field_of_a_philadelphia_row_lands_where_it_should(jurisdiction, streets, center_city):
     data = philly_csv(
-        {"service_request_id": "9123456", "status": "Closed", "status_notes": "Issue Resolved",
-         "requested_datetime": "2016-08-01T12:00:00-04:00", "updated_datetime": "2016-08-03T09:30:00-04:00",
-         "expected_datetime": "2016-08-08T17:00:00-04:00", "closed_datetime": "2016-08-03T09:30:00-04:00",
-         "address": "1400 JOHN F KENNEDY BLVD", "zipcode": "19102",
-         "media_url": "https://example.org/photos/1.jpg", "lat": "39.9526", "lon": "-75.1635"},
+        {
+            "service_request_id": "9123456",
+            "status": "Closed",
+            "status_notes": "Issue Resolved",
+            "requested_datetime": "2016-08-01T12:00:00-04:00",
+            "updated_datetime": "2016-08-03T09:30:00-04:00",
+            "expected_datetime": "2016-08-08T17:00:00-04:00",
+            "closed_datetime": "2016-08-03T09:30:00-04:00",
+            "address": "1400 JOHN F KENNEDY BLVD",
+            "zipcode": "19102",
+            "media_url": "https://example.org/photos/1.jpg",
+            "lat": "39.9526",
+            "lon": "-75.1635",
+        },
         # A naive timestamp is in the mapping's zone (Philadelphia): 2016-12-01 08:00 EST = 13:00 UTC.
-        {"service_request_id": "9123457", "service_code": "SR-ST01", "service_name": "Street Defect",
-         "requested_datetime": "2016-12-01 08:00:00", "lat": "", "lon": ""},
+        {
+            "service_request_id": "9123457",
+            "service_code": "SR-ST01",
+            "service_name": "Street Defect",
+            "requested_datetime": "2016-12-01 08:00:00",
+            "lat": "",
+            "lon": "",
+        },
     )
     result, rejects = run(jurisdiction, data)
 
@@ -126,8 +153,14 @@ def test_every_field_of_a_philadelphia_row_lands_where_it_should(jurisdiction, s
 
 
 def test_timestamps_in_utc_and_other_offsets_are_converted(jurisdiction, streets):
-    data = philly_csv({"requested_datetime": "2016-08-01 16:00:00+00", "updated_datetime": "2016-08-01T18:00:00Z",
-                       "closed_datetime": "2016-08-01T13:00:00-05:00", "status": "Closed"})
+    data = philly_csv(
+        {
+            "requested_datetime": "2016-08-01 16:00:00+00",
+            "updated_datetime": "2016-08-01T18:00:00Z",
+            "closed_datetime": "2016-08-01T13:00:00-05:00",
+            "status": "Closed",
+        }
+    )
     run(jurisdiction, data)
     row = ServiceRequest.objects.get()
     assert row.requested_at == dt.datetime(2016, 8, 1, 16, 0, tzinfo=UTC)
@@ -138,8 +171,11 @@ def test_timestamps_in_utc_and_other_offsets_are_converted(jurisdiction, streets
 def test_the_updated_time_is_never_before_the_close_and_a_close_time_follows_the_status(jurisdiction, streets):
     data = philly_csv(
         # Updated before it closed: the close is the latest thing that happened.
-        {"status": "Closed", "updated_datetime": "2016-08-02T10:00:00-04:00",
-         "closed_datetime": "2016-08-05T10:00:00-04:00"},
+        {
+            "status": "Closed",
+            "updated_datetime": "2016-08-02T10:00:00-04:00",
+            "closed_datetime": "2016-08-05T10:00:00-04:00",
+        },
         # Closed with no close time: closed when last updated.
         {"status": "Closed", "updated_datetime": "2016-08-04T10:00:00-04:00"},
         # Open (reopened in the source) with an old close time: an open request has none.
@@ -242,40 +278,50 @@ def test_an_import_does_not_touch_another_citys_request_with_the_same_number(jur
 
 
 def test_every_rejected_row_is_reported_with_its_line_and_reason(jurisdiction, streets):
-    Service.objects.create(jurisdiction=jurisdiction, code="SR-IR01", name="Information Request",
-                           kind=Service.Kind.INFORMATION, group=streets.group, department=streets.department)
+    Service.objects.create(
+        jurisdiction=jurisdiction,
+        code="SR-IR01",
+        name="Information Request",
+        kind=Service.Kind.INFORMATION,
+        group=streets.group,
+        department=streets.department,
+    )
     Jurisdiction.objects.filter(pk=jurisdiction.pk).update(
-        boundary=box(-75.28, 39.87, -75.00, 40.14))  # the bounds, less a strip in the east
+        boundary=box(-75.28, 39.87, -75.00, 40.14)
+    )  # the bounds, less a strip in the east
     jurisdiction.refresh_from_db()
     rows = [
-        ({}, None),                                                            # line 2: fine
-        ({"service_request_id": ""}, "missing_id"),                            # 3
-        ({"service_request_id": "12/34"}, "bad_id"),                           # 4
-        ({"service_request_id": "9000001"}, "duplicate_id"),                   # 5
+        ({}, None),  # line 2: fine
+        ({"service_request_id": ""}, "missing_id"),  # 3
+        ({"service_request_id": "12/34"}, "bad_id"),  # 4
+        ({"service_request_id": "9000001"}, "duplicate_id"),  # 5
         ({"service_code": "SR-XX99", "service_name": "Nothing"}, "unknown_service"),  # 6
-        ({"service_code": "SR-IR01"}, "not_a_request_service"),                # 7
-        ({"status": "Maybe"}, "unknown_status"),                               # 8
-        ({"requested_datetime": ""}, "missing_date"),                          # 9
-        ({"expected_datetime": "2016-02-30T10:00:00"}, "bad_date"),            # 10
+        ({"service_code": "SR-IR01"}, "not_a_request_service"),  # 7
+        ({"status": "Maybe"}, "unknown_status"),  # 8
+        ({"requested_datetime": ""}, "missing_date"),  # 9
+        ({"expected_datetime": "2016-02-30T10:00:00"}, "bad_date"),  # 10
         ({"status": "Closed", "closed_datetime": "2016-07-01T10:00:00-04:00"}, "closed_before_requested"),  # 11
-        ({"lat": "north", "lon": "-75.16"}, "bad_coordinates"),                # 12
-        ({"lat": "39.95", "lon": ""}, "bad_coordinates"),                      # 13
-        ({"lat": "nan", "lon": "-75.16"}, "bad_coordinates"),                  # 14
-        ({"lat": "40.7128", "lon": "-74.0060"}, "outside_city"),               # 15: New York, outside the bounds
-        ({"lat": "40.0", "lon": "-74.98"}, "outside_city"),                    # 16: in the bounds, not the boundary
-        ({"zipcode": "19102-12345"}, "too_long"),                              # 17
-        ({"address": "x" * 301}, "too_long"),                                  # 18
-        ({"media_url": "javascript:alert(1)"}, "bad_media_url"),               # 19
-        ({"status_notes": "nul \x00 here"}, "nul_character"),                  # 20
-        ({"address": "line one\nline two"}, None),                             # 21-22: one row on two lines
+        ({"lat": "north", "lon": "-75.16"}, "bad_coordinates"),  # 12
+        ({"lat": "39.95", "lon": ""}, "bad_coordinates"),  # 13
+        ({"lat": "nan", "lon": "-75.16"}, "bad_coordinates"),  # 14
+        ({"lat": "40.7128", "lon": "-74.0060"}, "outside_city"),  # 15: New York, outside the bounds
+        ({"lat": "40.0", "lon": "-74.98"}, "outside_city"),  # 16: in the bounds, not the boundary
+        ({"zipcode": "19102-12345"}, "too_long"),  # 17
+        ({"address": "x" * 301}, "too_long"),  # 18
+        ({"media_url": "javascript:alert(1)"}, "bad_media_url"),  # 19
+        ({"status_notes": "nul \x00 here"}, "nul_character"),  # 20
+        ({"address": "line one\nline two"}, None),  # 21-22: one row on two lines
         ({"service_code": "SR-XX98", "service_name": ""}, "unknown_service"),  # 23
     ]
     data = philly_csv(*(values for values, _reason in rows))
-    data += b"9000999,short row\n"                                              # 24: columns
-    data += philly_csv({"service_request_id": "9000998", "address": "CAFÉ"}).split(b"\n", 1)[1].replace(
-        b"CAF\xc3\x89", b"CAF\xe9")                                             # 25: not UTF-8
+    data += b"9000999,short row\n"  # 24: columns
+    data += (
+        philly_csv({"service_request_id": "9000998", "address": "CAFÉ"})
+        .split(b"\n", 1)[1]
+        .replace(b"CAF\xc3\x89", b"CAF\xe9")
+    )  # 25: not UTF-8
     data += philly_csv({"service_request_id": "9000997", "status_notes": "y" * 2_000}).split(b"\n", 1)[1]  # 26
-    data += philly_csv({"service_request_id": "9000996"}).split(b"\n", 1)[1]   # 27: fine, after the unreadable one
+    data += philly_csv({"service_request_id": "9000996"}).split(b"\n", 1)[1]  # 27: fine, after the unreadable one
     limit = csv.field_size_limit(1_000)  # a field over the csv module's limit (a quote left open, often)
     try:
         result, rejects = run(jurisdiction, data)
@@ -358,8 +404,10 @@ def test_an_error_while_reading_stops_the_import_and_is_raised(jurisdiction, str
 
         return checked
 
-    with mock.patch.object(importer.RowChecker, "_checker", breaks_on_the_third_row), \
-            pytest.raises(RuntimeError, match="a bug in a check"):
+    with (
+        mock.patch.object(importer.RowChecker, "_checker", breaks_on_the_third_row),
+        pytest.raises(RuntimeError, match="a bug in a check"),
+    ):
         run(jurisdiction, philly_csv(*({} for _ in range(5))), batch_size=2)
     assert ServiceRequest.objects.count() == 2  # the first batch was written before the bug was met
     assert not [thread for thread in threading.enumerate() if thread.name == "civic311-import-reader"]
@@ -367,10 +415,15 @@ def test_an_error_while_reading_stops_the_import_and_is_raised(jurisdiction, str
 
 def test_progress_is_told_while_reading_and_after_each_batch(jurisdiction, streets):
     seen = []
-    with mock.patch.object(importer.SourceReader, "batches",
-                           lambda self, tick, tick_every=2: real_batches(self, tick, tick_every=2)):
-        import_requests(jurisdiction, io.BytesIO(philly_csv({}, {"status": "Maybe"}, {}, {}, {})), batch_size=3,
-                        progress=seen.append)
+    with mock.patch.object(
+        importer.SourceReader, "batches", lambda self, tick, tick_every=2: real_batches(self, tick, tick_every=2)
+    ):
+        import_requests(
+            jurisdiction,
+            io.BytesIO(philly_csv({}, {"status": "Maybe"}, {}, {}, {})),
+            batch_size=3,
+            progress=seen.append,
+        )
     reading = [(p.read, p.accepted, p.rejected) for p in seen if p.batch is None]
     batches = [(p.read, p.accepted, p.rejected, p.batch.number) for p in seen if p.batch is not None]
     assert reading == [(2, 1, 1), (5, 4, 1)]
@@ -385,13 +438,23 @@ real_batches = importer.SourceReader.batches
 
 @pytest.fixture
 def new_york(db):
-    city = JurisdictionFactory(slug="nyc", name="New York", jurisdiction_id="nyc.gov", is_default=False,
-                               min_lat=40.49, max_lat=40.92, min_long=-74.26, max_long=-73.70)
+    city = JurisdictionFactory(
+        slug="nyc",
+        name="New York",
+        jurisdiction_id="nyc.gov",
+        is_default=False,
+        min_lat=40.49,
+        max_lat=40.92,
+        min_long=-74.26,
+        max_long=-73.70,
+    )
     sanitation = DepartmentFactory(jurisdiction=city, slug="sanitation")
     transportation = DepartmentFactory(jurisdiction=city, slug="transportation")
     for code, name, department in (
-        ("SR-ST02", "Illegal Dumping", sanitation), ("SR-ST01", "Street Defect", transportation),
-        ("SR-ST04", "Street Light Outage", transportation), ("SR-PR08", "Street Trees", sanitation),
+        ("SR-ST02", "Illegal Dumping", sanitation),
+        ("SR-ST01", "Street Defect", transportation),
+        ("SR-ST04", "Street Light Outage", transportation),
+        ("SR-PR08", "Street Trees", sanitation),
         ("SR-CL01", "Graffiti Removal", sanitation),
     ):
         ServiceFactory(jurisdiction=city, code=code, name=name, department=department)
@@ -402,8 +465,11 @@ def test_a_new_york_export_loads_through_its_mapping_file(new_york):
     result, rejects = run(new_york, (DATA / "nyc311_sample.csv").read_bytes(), load_mapping(NYC_MAPPING))
 
     assert (result.read, result.accepted, result.rejected) == (8, 5, 3)
-    assert [(row[0], row[1]) for row in rejects[1:]] == [("6", "unknown_service"), ("9", "unknown_status"),
-                                                         ("10", "bad_date")]
+    assert [(row[0], row[1]) for row in rejects[1:]] == [
+        ("6", "unknown_service"),
+        ("9", "unknown_status"),
+        ("10", "bad_date"),
+    ]
     assert any("Resolution Action Updated Date" in note for note in result.notes)
     rows = {row.tracking_number: row for row in ServiceRequest.objects.filter(jurisdiction=new_york)}
     dumping = rows["59893475"]
@@ -428,12 +494,24 @@ def test_a_new_york_export_loads_through_its_mapping_file(new_york):
 
 def test_a_json_mapping_works_like_toml(jurisdiction, streets, tmp_path):
     path = tmp_path / "city.json"
-    path.write_text(json.dumps({
-        "source": "Somewhere 311", "delimiter": ";", "date_formats": ["%d.%m.%Y %H:%M"], "time_zone": "Europe/Berlin",
-        "columns": {"tracking_number": "id", "service_name": "type", "status": "state", "requested_at": "opened"},
-        "status_values": {"offen": "new", "erledigt": "closed"},
-        "service_values": {"Müll": "SR-ST02"},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "source": "Somewhere 311",
+                "delimiter": ";",
+                "date_formats": ["%d.%m.%Y %H:%M"],
+                "time_zone": "Europe/Berlin",
+                "columns": {
+                    "tracking_number": "id",
+                    "service_name": "type",
+                    "status": "state",
+                    "requested_at": "opened",
+                },
+                "status_values": {"offen": "new", "erledigt": "closed"},
+                "service_values": {"Müll": "SR-ST02"},
+            }
+        )
+    )
     data = "id;type;state;opened\nA-1;Müll;erledigt;01.08.2016 12:00\n".encode()
     result, _rejects = run(jurisdiction, data, load_mapping(path))
     row = ServiceRequest.objects.get()
@@ -442,21 +520,34 @@ def test_a_json_mapping_works_like_toml(jurisdiction, streets, tmp_path):
     assert row.status == Status.CLOSED and row.closed_at == row.requested_at
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"columns": {"tracking_number": "id"}}, "must give status, requested_at"),
-    ({"columns": {"tracking_number": "id", "status": "s", "requested_at": "r"}}, "service_code or service_name"),
-    ({"columns": {"tracking_number": "id", "status": "s", "requested_at": "r", "service_code": "c",
-                  "colour": "x"}}, "“colour” is not one of our fields"),
-    ({"colums": {}}, "“colums” is not a mapping key"),
-    ({"status_values": {"Open": "opened"}}, "“opened” is not one of"),
-    ({"channel_values": {"PHONE": "telephone"}}, "“telephone” is not one of"),
-    ({"default_channel": "fax"}, "default_channel"),
-    ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
-    ({"encoding": "klingon"}, "not a known text encoding"),
-    ({"delimiter": ",,"}, "delimiter"),
-    ({"date_formats": ["dd/mm/yyyy"]}, "neither “iso” nor a strptime pattern"),
-    ({"status_values": {"Open": "new", " open": "closed"}}, "given twice"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"columns": {"tracking_number": "id"}}, "must give status, requested_at"),
+        ({"columns": {"tracking_number": "id", "status": "s", "requested_at": "r"}}, "service_code or service_name"),
+        (
+            {
+                "columns": {
+                    "tracking_number": "id",
+                    "status": "s",
+                    "requested_at": "r",
+                    "service_code": "c",
+                    "colour": "x",
+                }
+            },
+            "“colour” is not one of our fields",
+        ),
+        ({"colums": {}}, "“colums” is not a mapping key"),
+        ({"status_values": {"Open": "opened"}}, "“opened” is not one of"),
+        ({"channel_values": {"PHONE": "telephone"}}, "“telephone” is not one of"),
+        ({"default_channel": "fax"}, "default_channel"),
+        ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
+        ({"encoding": "klingon"}, "not a known text encoding"),
+        ({"delimiter": ",,"}, "delimiter"),
+        ({"date_formats": ["dd/mm/yyyy"]}, "neither “iso” nor a strptime pattern"),
+        ({"status_values": {"Open": "new", " open": "closed"}}, "given twice"),
+    ],
+)
 def test_a_bad_mapping_is_refused_with_a_clear_reason(data, message):
     base = {"columns": {"tracking_number": "id", "status": "s", "requested_at": "r", "service_code": "c"}}
     with pytest.raises(MappingError) as raised:
@@ -486,8 +577,13 @@ def test_a_file_without_a_required_column_is_refused_before_anything_is_written(
 def test_new_requests_never_take_an_imported_number(jurisdiction, streets):
     jurisdiction.next_tracking_number = 10_000_001
     jurisdiction.save()
-    result, _rejects = run(jurisdiction, philly_csv({"service_request_id": "10000005"}, {"service_request_id": "SR-7"},
-                                                    {"service_request_id": "12000000"}), batch_size=1)
+    result, _rejects = run(
+        jurisdiction,
+        philly_csv(
+            {"service_request_id": "10000005"}, {"service_request_id": "SR-7"}, {"service_request_id": "12000000"}
+        ),
+        batch_size=1,
+    )
     assert result.next_tracking_number == 12_000_001
     filed = filed_request(streets)
     assert filed.tracking_number == "12000001"
@@ -604,6 +700,7 @@ def test_the_command_dry_run_says_nothing_was_written(jurisdiction, streets, tmp
 def test_the_command_on_a_terminal_updates_one_line(jurisdiction, streets, tmp_path):
     path = tmp_path / "cases.csv"
     path.write_bytes(philly_csv(*({} for _ in range(3))))
+
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -624,11 +721,17 @@ def test_a_citys_export_imports_into_another_city_as_it_was(jurisdiction, street
     from civic311.opendata.selectors import Export
     from civic311.service_requests import services as requests
 
-    opened = filed_request(streets, now=dt.datetime(2025, 3, 4, 14, 5, 6, tzinfo=UTC), address="1 S PENN SQ",
-                           zipcode="19107")
+    opened = filed_request(
+        streets, now=dt.datetime(2025, 3, 4, 14, 5, 6, tzinfo=UTC), address="1 S PENN SQ", zipcode="19107"
+    )
     closed = filed_request(streets, now=dt.datetime(2025, 7, 1, 9, 0, tzinfo=UTC))
-    requests.change_status(closed, Status.CLOSED, actor=None, public_reason="Issue Resolved",
-                           now=dt.datetime(2025, 7, 2, 10, 30, tzinfo=UTC))
+    requests.change_status(
+        closed,
+        Status.CLOSED,
+        actor=None,
+        public_reason="Issue Resolved",
+        now=dt.datetime(2025, 7, 2, 10, 30, tzinfo=UTC),
+    )
     exported = b"".join(stream(Export(jurisdiction), "csv", using="default"))
 
     county = JurisdictionFactory(slug="county", jurisdiction_id="county.example", is_default=False)
@@ -642,6 +745,9 @@ def test_a_citys_export_imports_into_another_city_as_it_was(jurisdiction, street
         for name in ("requested_at", "updated_at", "expected_at", "closed_at"):
             mine, theirs = getattr(copy, name), getattr(original, name)
             assert (mine is None and theirs is None) or abs((mine - theirs).total_seconds()) < 1, name
-        assert (copy.status_notes, copy.address, copy.zipcode) == (original.status_notes, original.address,
-                                                                   original.zipcode)
+        assert (copy.status_notes, copy.address, copy.zipcode) == (
+            original.status_notes,
+            original.address,
+            original.zipcode,
+        )
         assert (copy.lat, copy.long, copy.h3_cell) == (original.lat, original.long, original.h3_cell)

@@ -36,15 +36,27 @@ class Script:
 
 def box(script: Script, *, max_attempts: int = 3) -> outbox.Outbox:
     return outbox.Outbox(
-        model=OutboundMessage, waiting=State.PENDING, sending=State.SENDING, enqueue=script.enqueue,
-        send=script.send, max_attempts=lambda: max_attempts, backoff=lambda attempts: BASE * 2 ** (attempts - 1),
-        describe=lambda row: f"message {row.reference}", logger=logging.getLogger("test"))
+        model=OutboundMessage,
+        waiting=State.PENDING,
+        sending=State.SENDING,
+        enqueue=script.enqueue,
+        send=script.send,
+        max_attempts=lambda: max_attempts,
+        backoff=lambda attempts: BASE * 2 ** (attempts - 1),
+        describe=lambda row: f"message {row.reference}",
+        logger=logging.getLogger("test"),
+    )
 
 
 def make_row(key: str = "k", **fields: Any) -> OutboundMessage:
     fields.setdefault("next_attempt_at", timezone.now())
-    return OutboundMessage.objects.create(channel=OutboundMessage.Channel.EMAIL, recipient="a@example.org",
-                                          dedup_key=key, reference=outbox.reference_for(key), **fields)
+    return OutboundMessage.objects.create(
+        channel=OutboundMessage.Channel.EMAIL,
+        recipient="a@example.org",
+        dedup_key=key,
+        reference=outbox.reference_for(key),
+        **fields,
+    )
 
 
 @pytest.mark.django_db
@@ -127,8 +139,12 @@ def test_the_sweep_queues_due_rows_and_expired_claims_only():
     due = make_row("due", next_attempt_at=now - dt.timedelta(seconds=1))
     later = make_row("later", next_attempt_at=now + dt.timedelta(minutes=1))
     held = make_row("held", state=State.SENDING, claimed_until=now + dt.timedelta(minutes=1))
-    dead = make_row("dead", state=State.SENDING, claimed_until=now - dt.timedelta(seconds=1),
-                    next_attempt_at=now - dt.timedelta(minutes=10))
+    dead = make_row(
+        "dead",
+        state=State.SENDING,
+        claimed_until=now - dt.timedelta(seconds=1),
+        next_attempt_at=now - dt.timedelta(minutes=10),
+    )
     make_row("sent", state=State.SENT, next_attempt_at=now - dt.timedelta(hours=1))
     make_row("failed", state=State.FAILED, next_attempt_at=None)
     assert shared.sweep_due(now=now) == 2
@@ -144,9 +160,24 @@ def test_the_sweep_queues_due_rows_and_expired_claims_only():
 def test_add_inserts_once_and_queues_after_commit():
     script = Script()
     shared = box(script)
-    row = shared.add(OutboundMessage(channel=OutboundMessage.Channel.EMAIL, recipient="a@example.org",
-                                     dedup_key="once", reference=outbox.reference_for("once")))
+    row = shared.add(
+        OutboundMessage(
+            channel=OutboundMessage.Channel.EMAIL,
+            recipient="a@example.org",
+            dedup_key="once",
+            reference=outbox.reference_for("once"),
+        )
+    )
     assert row is not None and script.queued == [(row.pk, None)]
-    assert shared.add(OutboundMessage(channel=OutboundMessage.Channel.EMAIL, recipient="a@example.org",
-                                      dedup_key="once", reference=outbox.reference_for("once"))) is None
+    assert (
+        shared.add(
+            OutboundMessage(
+                channel=OutboundMessage.Channel.EMAIL,
+                recipient="a@example.org",
+                dedup_key="once",
+                reference=outbox.reference_for("once"),
+            )
+        )
+        is None
+    )
     assert OutboundMessage.objects.count() == 1

@@ -69,7 +69,7 @@ def jpeg_segments(content: bytes) -> list[int]:
         marker = content[position + 1]
         if marker == 0xDA:  # start of scan: the image data follows
             break
-        length = struct.unpack(">H", content[position + 2:position + 4])[0]
+        length = struct.unpack(">H", content[position + 2 : position + 4])[0]
         markers.append(marker)
         position += 2 + length
     return markers
@@ -149,8 +149,7 @@ def test_a_transparent_png_becomes_a_jpeg_on_white():
 
 @pytest.mark.parametrize(
     ("mode", "fmt"),
-    [("P", "GIF"), ("LA", "PNG"), ("I;16", "PNG"), ("CMYK", "JPEG"), ("L", "JPEG"), ("RGB", "WEBP"),
-     ("1", "PNG")],
+    [("P", "GIF"), ("LA", "PNG"), ("I;16", "PNG"), ("CMYK", "JPEG"), ("L", "JPEG"), ("RGB", "WEBP"), ("1", "PNG")],
 )
 def test_other_readable_formats_and_modes_become_jpeg(mode, fmt):
     processed = process_photo(upload(encode(Image.new(mode, (30, 20)), fmt), f"photo.{fmt.lower()}"))
@@ -160,8 +159,10 @@ def test_other_readable_formats_and_modes_become_jpeg(mode, fmt):
     assert image.size == (30, 20)
 
 
-@pytest.mark.parametrize(("size", "expected"), [((4000, 1000), (2048, 512)), ((1500, 3000), (1024, 2048)),
-                                                ((2048, 2048), (2048, 2048)), ((2049, 10), (2048, 10))])
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [((4000, 1000), (2048, 512)), ((1500, 3000), (1024, 2048)), ((2048, 2048), (2048, 2048)), ((2049, 10), (2048, 10))],
+)
 def test_a_photo_larger_than_the_maximum_edge_is_shrunk_keeping_its_shape(size, expected):
     processed = process_photo(upload(encode(Image.new("RGB", size, (10, 20, 30)), "JPEG")))
     assert (processed.width, processed.height) == decoded(processed.content).size == expected
@@ -240,12 +241,19 @@ def _png_header_only(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
-@pytest.mark.parametrize(("width", "height"), [(8000, 8000), (40_000, 40_000), (1, 60_000_000)],
-                         ids=["64-megapixels", "1.6-gigapixels", "one-pixel-wide"])
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(8000, 8000), (40_000, 40_000), (1, 60_000_000)],
+    ids=["64-megapixels", "1.6-gigapixels", "one-pixel-wide"],
+)
 def test_a_decompression_bomb_is_refused_without_decoding_it(width, height):
     content = _png_header_only(width, height)
     assert len(content) < 200
@@ -299,10 +307,15 @@ def test_a_6_kb_png_of_7000_by_7000_pixels_is_refused_before_anything_is_decoded
     assert decoded_sizes == []
 
 
-@pytest.mark.parametrize(("fmt", "size", "refused"), [
-    ("PNG", (4096, 4096), False), ("PNG", (4097, 4096), True),
-    ("JPEG", (8000, 5000), False), ("JPEG", (8000, 5001), True),
-])
+@pytest.mark.parametrize(
+    ("fmt", "size", "refused"),
+    [
+        ("PNG", (4096, 4096), False),
+        ("PNG", (4097, 4096), True),
+        ("JPEG", (8000, 5000), False),
+        ("JPEG", (8000, 5001), True),
+    ],
+)
 def test_the_pixel_caps_are_16_megapixels_and_40_for_jpeg(fmt, size, refused):
     # Headers that claim the size (a JPEG's SOF, a PNG's IHDR) on a tiny real image: refused or read on.
     content = bytearray(encode(Image.new("L", (16, 16)), fmt))
@@ -310,7 +323,7 @@ def test_the_pixel_caps_are_16_megapixels_and_40_for_jpeg(fmt, size, refused):
         content = bytearray(_png_header_only(*size))
     else:
         sof = content.index(b"\xff\xc0")
-        content[sof + 5:sof + 9] = struct.pack(">HH", size[1], size[0])
+        content[sof + 5 : sof + 9] = struct.pack(">HH", size[1], size[0])
     try:
         process_photo(upload(bytes(content), f"photo.{fmt.lower()}"))
         message = ""
@@ -332,9 +345,9 @@ def _progressive_jpeg(width: int, height: int, extra_scans: int = 0) -> bytes:
     libjpeg passes over the whole image once for each."""
     content = encode(Image.new("RGB", (64, 64), (10, 200, 30)), "JPEG", progressive=True)
     sof = content.index(b"\xff\xc2")
-    content = content[:sof + 5] + struct.pack(">HH", height, width) + content[sof + 9:]
+    content = content[: sof + 5] + struct.pack(">HH", height, width) + content[sof + 9 :]
     sos = content.index(b"\xff\xda")
-    scan_header = content[sos:sos + 2 + struct.unpack(">H", content[sos + 2:sos + 4])[0]]
+    scan_header = content[sos : sos + 2 + struct.unpack(">H", content[sos + 2 : sos + 4])[0]]
     return content[:sos] + scan_header + (b"\x00\x00" + scan_header) * extra_scans + b"\xff\xd9"
 
 
@@ -367,12 +380,14 @@ def test_ordinary_jpegs_are_not_taken_for_scan_bombs():
 # --- where photos are stored ----------------------------------------------------------------------------
 
 
-def test_stored_photos_live_under_the_jurisdiction_and_request_with_a_random_name(jurisdiction, service,
-                                                                                 center_city):
-    photos = [upload(encode(Image.new("RGB", (64, 48)), "JPEG", exif=gps_exif()), "IMG_0001 Pat's house.jpg"),
-              upload(encode(Image.new("RGB", (30, 20)), "PNG"), "../../etc/passwd.png")]
-    request = submit(jurisdiction, Report(service_code=service.code, lat="39.9526", long="-75.1635",
-                                          photos=photos)).service_request
+def test_stored_photos_live_under_the_jurisdiction_and_request_with_a_random_name(jurisdiction, service, center_city):
+    photos = [
+        upload(encode(Image.new("RGB", (64, 48)), "JPEG", exif=gps_exif()), "IMG_0001 Pat's house.jpg"),
+        upload(encode(Image.new("RGB", (30, 20)), "PNG"), "../../etc/passwd.png"),
+    ]
+    request = submit(
+        jurisdiction, Report(service_code=service.code, lat="39.9526", long="-75.1635", photos=photos)
+    ).service_request
     stored = list(Photo.objects.filter(service_request=request).order_by("pk"))
     assert len(stored) == 2
     pattern = re.compile(rf"^photos/{jurisdiction.pk}/{request.pk}/[0-9a-f]{{32}}\.jpg$")
@@ -387,8 +402,9 @@ def test_stored_photos_live_under_the_jurisdiction_and_request_with_a_random_nam
     assert all(photo.is_public and photo.stage == Photo.Stage.BEFORE for photo in stored)
 
 
-def test_photo_files_are_removed_when_the_request_is_not_saved(jurisdiction, service, center_city, monkeypatch,
-                                                               settings, tmp_path):
+def test_photo_files_are_removed_when_the_request_is_not_saved(
+    jurisdiction, service, center_city, monkeypatch, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     from civic311.service_requests import services as intake
     from civic311.service_requests.models import Contact
@@ -399,8 +415,7 @@ def test_photo_files_are_removed_when_the_request_is_not_saved(jurisdiction, ser
     monkeypatch.setattr(Contact.objects, "create", fail)
     photo = upload(encode(Image.new("RGB", (64, 48)), "JPEG"))
     with pytest.raises(RuntimeError):
-        intake.submit(jurisdiction, Report(service_code=service.code, lat="39.9526", long="-75.1635",
-                                           photos=[photo]))
+        intake.submit(jurisdiction, Report(service_code=service.code, lat="39.9526", long="-75.1635", photos=[photo]))
     assert not Photo.objects.exists()
     assert not list(tmp_path.rglob("*.jpg"))
 

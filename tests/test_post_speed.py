@@ -50,8 +50,7 @@ def key(issued):
 
 
 def form(key, service, **extra):
-    return {"api_key": key, "service_code": service.code, **CITY_HALL, "description": "Tires in the alley.",
-            **extra}
+    return {"api_key": key, "service_code": service.code, **CITY_HALL, "description": "Tires in the alley.", **extra}
 
 
 def post(client, data):
@@ -82,13 +81,13 @@ def statements(captured) -> list[tuple[str, str]]:
 # --- the queries of one POST -----------------------------------------------------------------------------
 
 FILING = [
-    ("SELECT", "open311_apikey"),             # the key; its call is counted in the shared cache (rate_limits)
-    ("SELECT", "requests_servicerequest"),    # the client_request_id not seen before
+    ("SELECT", "open311_apikey"),  # the key; its call is counted in the shared cache (rate_limits)
+    ("SELECT", "requests_servicerequest"),  # the client_request_id not seen before
     ("UPDATE", "jurisdictions_jurisdiction"),  # the tracking number, in one statement
     ("INSERT", "people_requester"),
     ("INSERT", "requests_servicerequest"),
     ("INSERT", "requests_historyentry"),
-    ("INSERT", "requests_announcement"),      # the transactional outbox: what the entry calls for, made later
+    ("INSERT", "requests_announcement"),  # the transactional outbox: what the entry calls for, made later
     ("INSERT", "requests_contact"),
     ("INSERT", "open311_apikeyactivity"),
 ]
@@ -105,8 +104,7 @@ def test_a_post_makes_only_its_own_writes_once_the_process_knows_the_city(client
     assert statements(captured) == FILING
 
 
-def test_a_post_without_contact_details_or_client_id_writes_no_requester_and_looks_nothing_up(client, service,
-                                                                                              key):
+def test_a_post_without_contact_details_or_client_id_writes_no_requester_and_looks_nothing_up(client, service, key):
     post(client, form(key, service))
     with CaptureQueriesContext(connection) as captured:
         assert post(client, form(key, service)).status_code == 200
@@ -147,10 +145,15 @@ def test_the_first_post_in_a_process_reads_the_city_and_its_catalogue_once(clien
     with CaptureQueriesContext(connection) as warm:
         assert post(client, form(key, service, **{"attribute[size]": "large"})).status_code == 200
 
-    read_once = [("SELECT", "jurisdictions_jurisdiction"), ("SELECT", "jurisdictions_holiday"),
-                 ("SELECT", "jurisdictions_neighborhood"), ("SELECT", "catalogue_service"),
-                 ("SELECT", "catalogue_serviceattribute"), ("SELECT", "catalogue_attributevalue"),
-                 ("SELECT", "catalogue_routingrule")]
+    read_once = [
+        ("SELECT", "jurisdictions_jurisdiction"),
+        ("SELECT", "jurisdictions_holiday"),
+        ("SELECT", "jurisdictions_neighborhood"),
+        ("SELECT", "catalogue_service"),
+        ("SELECT", "catalogue_serviceattribute"),
+        ("SELECT", "catalogue_attributevalue"),
+        ("SELECT", "catalogue_routingrule"),
+    ]
     last_used = [("UPDATE", "open311_apikey")]  # the key's first call this minute records when it was used
     assert sorted(statements(cold)) == sorted([*statements(warm), *read_once, *last_used])
     assert not set(read_once) & set(statements(warm))
@@ -188,8 +191,13 @@ def test_a_new_choice_is_accepted_by_the_next_post(client, service, key):
 def test_a_new_safety_rule_answers_the_next_post_and_a_deleted_one_no_longer_does(client, service, key):
     select_attribute(service, "gas", ["yes", "no"])
     assert post(client, form(key, service, **{"attribute[gas]": "yes"})).status_code == 200
-    rule = RoutingRuleFactory(service=service, kind=RoutingRule.Kind.CANNED_ANSWER, attribute_code="gas",
-                              attribute_value="yes", message="Call 911 now.")
+    rule = RoutingRuleFactory(
+        service=service,
+        kind=RoutingRule.Kind.CANNED_ANSWER,
+        attribute_code="gas",
+        attribute_value="yes",
+        message="Call 911 now.",
+    )
 
     refused = post(client, form(key, service, **{"attribute[gas]": "yes"}))
     assert refused.status_code == 400
@@ -372,8 +380,9 @@ def test_a_key_revoked_after_use_is_refused_at_once(client, service, key, issued
 
 def test_a_key_moved_to_another_city_after_use_is_refused_here_at_once(client, service, key, issued):
     assert post(client, form(key, service)).status_code == 200
-    issued.api_key.jurisdiction = JurisdictionFactory(slug="county", name="County", jurisdiction_id="county.gov",
-                                                      is_default=False)
+    issued.api_key.jurisdiction = JurisdictionFactory(
+        slug="county", name="County", jurisdiction_id="county.gov", is_default=False
+    )
     issued.api_key.save()
 
     response = post(client, form(key, service, jurisdiction_id="phila.gov"))

@@ -56,8 +56,14 @@ PERSONAL = ("Philippa", "Quartermaine", "pq@example.org", "215-555-0199", "4321 
 
 def file_and_close(service, *, email="pq@example.org", phone="215-555-0199", close=True):
     with time_machine.travel(FILED, tick=False):
-        filed = filed_request(service, first_name="Philippa", last_name="Quartermaine", email=email, phone=phone,
-                              description="The lamp outside number 12 is out.")
+        filed = filed_request(
+            service,
+            first_name="Philippa",
+            last_name="Quartermaine",
+            email=email,
+            phone=phone,
+            description="The lamp outside number 12 is out.",
+        )
     if close:
         with time_machine.travel(CLOSED, tick=False):
             requests.change_status(filed, "closed", actor=None, public_reason="Lamp replaced.", actor_label="System")
@@ -68,9 +74,16 @@ def file_and_close(service, *, email="pq@example.org", phone="215-555-0199", clo
 def customer_for(filed, jurisdiction) -> Customer:
     with time_machine.travel(FILED, tick=False):
         person = customers.create_customer(
-            jurisdiction, first_name="Philippa", last_name="Quartermaine", phones=["215-555-0199"],
-            emails=["PQ@example.org"], addresses=["4321 Zebrawood Lane"], consent_contact=True, consent_survey=True,
-            actor=None)
+            jurisdiction,
+            first_name="Philippa",
+            last_name="Quartermaine",
+            phones=["215-555-0199"],
+            emails=["PQ@example.org"],
+            addresses=["4321 Zebrawood Lane"],
+            consent_contact=True,
+            consent_survey=True,
+            actor=None,
+        )
         customers.link_requester(filed.requester, person, actor=None)
     return person
 
@@ -112,8 +125,12 @@ def test_contact_details_stay_until_the_window_ends_then_go(filed, person):
     assert counts["customers"] == 1 and counts["requesters"] == 0  # the customer took its requesters along
     person.refresh_from_db()
     assert person.anonymised_at == EXPIRES
-    assert (person.first_name, person.last_name, person.consent_contact, person.consent_survey) == ("", "", False,
-                                                                                                  False)
+    assert (person.first_name, person.last_name, person.consent_contact, person.consent_survey) == (
+        "",
+        "",
+        False,
+        False,
+    )
     assert not CustomerPhone.objects.exists() and not CustomerEmail.objects.exists()
     assert not CustomerAddress.objects.exists()
     requester = Requester.objects.get(pk=filed.requester_id)
@@ -177,15 +194,23 @@ def test_records_merged_into_the_customer_go_with_it(filed, person, jurisdiction
 def test_the_request_its_public_history_and_the_figures_stay(client, filed, person):
     before = public_output(client, filed)
     history = list(HistoryEntry.objects.filter(service_request=filed).values_list("kind", "is_public", "text"))
-    figures = (ServiceRequest.objects.count(), Contact.objects.count(), Customer.objects.count(),
-               Requester.objects.count())
+    figures = (
+        ServiceRequest.objects.count(),
+        Contact.objects.count(),
+        Customer.objects.count(),
+        Requester.objects.count(),
+    )
 
     retention.anonymise_expired(now=EXPIRES)
 
     assert public_output(client, filed) == before
     assert list(HistoryEntry.objects.filter(service_request=filed).values_list("kind", "is_public", "text")) == history
-    assert (ServiceRequest.objects.count(), Contact.objects.count(), Customer.objects.count(),
-            Requester.objects.count()) == figures
+    assert (
+        ServiceRequest.objects.count(),
+        Contact.objects.count(),
+        Customer.objects.count(),
+        Requester.objects.count(),
+    ) == figures
     kept = ServiceRequest.objects.get(pk=filed.pk)
     # The resident's own words are the request's content, not contact details: they stay (docs/privacy.md).
     assert kept.description == "The lamp outside number 12 is out."
@@ -241,8 +266,9 @@ def test_the_daily_task_runs_the_sweep(filed, person):
 
 
 def test_subscriptions_to_a_request_closed_long_ago_lose_the_email(filed):
-    subscription = Subscription.objects.create(service_request=filed, email="Follower@example.org",
-                                               state=Subscription.State.ACTIVE, created_at=FILED)
+    subscription = Subscription.objects.create(
+        service_request=filed, email="Follower@example.org", state=Subscription.State.ACTIVE, created_at=FILED
+    )
     assert retention.anonymise_expired(now=EXPIRES - SECOND)["subscriptions"] == 0
     assert retention.anonymise_expired(now=EXPIRES)["subscriptions"] == 1
     subscription.refresh_from_db()
@@ -250,11 +276,24 @@ def test_subscriptions_to_a_request_closed_long_ago_lose_the_email(filed):
     assert subscription.state == Subscription.State.UNSUBSCRIBED
 
 
-def message(state=OutboundMessage.State.SENT, *, created=FILED, channel=OutboundMessage.Channel.EMAIL,
-            to="pq@example.org", key="h1:email:pq@example.org"):
-    return OutboundMessage.objects.create(channel=channel, recipient=to, subject="Request 1 closed",
-                                          body="Dear Philippa, ...", dedup_key=key, reference=key[-30:] + "ref",
-                                          state=state, created_at=created)
+def message(
+    state=OutboundMessage.State.SENT,
+    *,
+    created=FILED,
+    channel=OutboundMessage.Channel.EMAIL,
+    to="pq@example.org",
+    key="h1:email:pq@example.org",
+):
+    return OutboundMessage.objects.create(
+        channel=channel,
+        recipient=to,
+        subject="Request 1 closed",
+        body="Dear Philippa, ...",
+        dedup_key=key,
+        reference=key[-30:] + "ref",
+        state=state,
+        created_at=created,
+    )
 
 
 @override_settings(CIVIC311_RETAIN_MESSAGE_DAYS=90)
@@ -276,21 +315,36 @@ def test_sent_messages_lose_recipient_and_body_after_their_window():
 def test_survey_callback_numbers_go_after_their_window_unless_a_follow_up_is_open(jurisdiction):
     now = dt.datetime(2025, 6, 1, 12, tzinfo=UTC)
     old = survey_helpers.contact(jurisdiction, now=now, ended_ago=dt.timedelta(days=30), phone="215-555-0101")
-    fresh = survey_helpers.contact(jurisdiction, now=now, ended_ago=dt.timedelta(days=30) - SECOND,
-                                   phone="215-555-0102")
+    fresh = survey_helpers.contact(
+        jurisdiction, now=now, ended_ago=dt.timedelta(days=30) - SECOND, phone="215-555-0102"
+    )
     followed = survey_helpers.contact(jurisdiction, now=now, ended_ago=dt.timedelta(days=60), phone="215-555-0103")
     for contact in (old, fresh, followed):
-        WorkListEntry.objects.create(jurisdiction=jurisdiction, contact=contact, callback_phone=contact.callback_phone,
-                                     callback_digits="2155550", channel=contact.channel, contacted_at=contact.ended_at,
-                                     created_at=contact.ended_at)
-    FollowUpTask.objects.create(jurisdiction=jurisdiction, entry=followed.survey_entry, owner=StaffFactory(),
-                                deadline=now, words="Please call me back.")
+        WorkListEntry.objects.create(
+            jurisdiction=jurisdiction,
+            contact=contact,
+            callback_phone=contact.callback_phone,
+            callback_digits="2155550",
+            channel=contact.channel,
+            contacted_at=contact.ended_at,
+            created_at=contact.ended_at,
+        )
+    FollowUpTask.objects.create(
+        jurisdiction=jurisdiction,
+        entry=followed.survey_entry,
+        owner=StaffFactory(),
+        deadline=now,
+        words="Please call me back.",
+    )
 
     counts = retention.anonymise_expired(now=now)
 
     assert counts["callback_numbers"] == 1 and counts["survey_work_list"] == 1
     assert [Contact.objects.get(pk=c.pk).callback_phone for c in (old, fresh, followed)] == [
-        "", "215-555-0102", "215-555-0103"]
+        "",
+        "215-555-0102",
+        "215-555-0103",
+    ]
     entries = {e.contact_id: (e.callback_phone, e.callback_digits) for e in WorkListEntry.objects.all()}
     assert entries[old.pk] == ("", "") and entries[fresh.pk][0] == "215-555-0102"
     assert Contact.objects.get(pk=old.pk).survey_consent is True  # the consent, a figure, stays
@@ -304,11 +358,24 @@ def test_a_work_list_entry_called_later_keeps_its_number_a_window_after_the_call
     now = dt.datetime(2025, 6, 1, 12, tzinfo=UTC)
     contact = survey_helpers.contact(jurisdiction, now=now, ended_ago=dt.timedelta(days=31))
     called = now - dt.timedelta(days=29)
-    response = Response.objects.create(jurisdiction=jurisdiction, version=surveys.current_version(jurisdiction),
-                                       outcome="no_answer", started_at=called, finished_at=called)
-    WorkListEntry.objects.create(jurisdiction=jurisdiction, contact=contact, callback_phone=contact.callback_phone,
-                                 callback_digits="2155550101", channel=contact.channel, contacted_at=contact.ended_at,
-                                 created_at=contact.ended_at, response=response, state="done")
+    response = Response.objects.create(
+        jurisdiction=jurisdiction,
+        version=surveys.current_version(jurisdiction),
+        outcome="no_answer",
+        started_at=called,
+        finished_at=called,
+    )
+    WorkListEntry.objects.create(
+        jurisdiction=jurisdiction,
+        contact=contact,
+        callback_phone=contact.callback_phone,
+        callback_digits="2155550101",
+        channel=contact.channel,
+        contacted_at=contact.ended_at,
+        created_at=contact.ended_at,
+        response=response,
+        state="done",
+    )
     assert retention.anonymise_expired(now=now)["survey_work_list"] == 0
     assert retention.anonymise_expired(now=called + dt.timedelta(days=30))["survey_work_list"] == 1
 
@@ -318,11 +385,17 @@ def test_survey_contact_answers_go_after_the_callback_window(jurisdiction):
 
     version = surveys.current_version(jurisdiction)
     now = dt.datetime(2025, 6, 1, 12, tzinfo=UTC)
-    response = Response.objects.create(jurisdiction=jurisdiction, version=version, outcome="completed",
-                                       started_at=now - dt.timedelta(days=40), finished_at=now - dt.timedelta(days=40))
+    response = Response.objects.create(
+        jurisdiction=jurisdiction,
+        version=version,
+        outcome="completed",
+        started_at=now - dt.timedelta(days=40),
+        finished_at=now - dt.timedelta(days=40),
+    )
     contact_question = version.questions.get(code="contact")
-    Answer.objects.create(response=response, question=contact_question,
-                          value={"name": "Philippa", "phone": "215-555-0199", "email": ""})
+    Answer.objects.create(
+        response=response, question=contact_question, value={"name": "Philippa", "phone": "215-555-0199", "email": ""}
+    )
     Answer.objects.create(response=response, question=version.questions.get(code="satisfied"), value=True)
 
     assert retention.anonymise_expired(now=now)["survey_contact_answers"] == 1
@@ -339,12 +412,25 @@ def test_contact_details_kept_with_a_follow_up_go_too(jurisdiction):
     now = dt.datetime(2025, 6, 1, 12, tzinfo=UTC)
     given = {"contact": {"name": "Philippa", "phone": "215-555-0199", "email": ""}, "satisfied": False}
     old = FollowUpTask.objects.create(
-        jurisdiction=jurisdiction, owner=StaffFactory(), deadline=now, words="Call me.", answers=given,
-        answers_version=version, state=FollowUpTask.State.RESOLVED, created_at=now - dt.timedelta(days=40),
-        resolved_at=now - dt.timedelta(days=35))
+        jurisdiction=jurisdiction,
+        owner=StaffFactory(),
+        deadline=now,
+        words="Call me.",
+        answers=given,
+        answers_version=version,
+        state=FollowUpTask.State.RESOLVED,
+        created_at=now - dt.timedelta(days=40),
+        resolved_at=now - dt.timedelta(days=35),
+    )
     still_open = FollowUpTask.objects.create(
-        jurisdiction=jurisdiction, owner=StaffFactory(), deadline=now, words="Call me.", answers=given,
-        answers_version=version, created_at=now - dt.timedelta(days=40))
+        jurisdiction=jurisdiction,
+        owner=StaffFactory(),
+        deadline=now,
+        words="Call me.",
+        answers=given,
+        answers_version=version,
+        created_at=now - dt.timedelta(days=40),
+    )
 
     assert retention.anonymise_expired(now=now, dry_run=True)["survey_contact_answers"] == 1
     assert retention.anonymise_expired(now=now)["survey_contact_answers"] == 1
@@ -357,13 +443,24 @@ def test_erase_drops_the_contact_details_kept_with_a_follow_up(person, superviso
     from civic311.surveys import services as surveys
 
     call = survey_helpers.contact(jurisdiction, customer=person, phone="215-555-0199")
-    entry = WorkListEntry.objects.create(jurisdiction=jurisdiction, contact=call, callback_phone=call.callback_phone,
-                                         callback_digits="2155550199", channel=call.channel,
-                                         contacted_at=call.ended_at, customer=person)
+    entry = WorkListEntry.objects.create(
+        jurisdiction=jurisdiction,
+        contact=call,
+        callback_phone=call.callback_phone,
+        callback_digits="2155550199",
+        channel=call.channel,
+        contacted_at=call.ended_at,
+        customer=person,
+    )
     task = FollowUpTask.objects.create(
-        jurisdiction=jurisdiction, entry=entry, owner=StaffFactory(), deadline=call.ended_at, words="Call me.",
+        jurisdiction=jurisdiction,
+        entry=entry,
+        owner=StaffFactory(),
+        deadline=call.ended_at,
+        words="Call me.",
         answers={"contact": {"name": "Quentin", "phone": "215-555-0199", "email": ""}, "satisfied": False},
-        answers_version=surveys.current_version(jurisdiction))
+        answers_version=surveys.current_version(jurisdiction),
+    )
     exported = export_customer(person, actor=supervisor)["survey_follow_ups"]
     assert exported[0]["answers_before_the_transfer"]["contact"]["name"] == "Quentin"
 
@@ -386,10 +483,20 @@ def test_the_audit_is_kept_for_its_own_period(person):
 @override_settings(CIVIC311_RETAIN_AUDIT_DAYS=1095)
 def test_the_sign_in_audit_and_its_client_addresses_go_with_the_audits_period(db):
     staff = StaffFactory()
-    old = SignInEvent.objects.create(user=staff, username=staff.username, outcome=SignInEvent.Outcome.WRONG_PASSWORD,
-                                     client_address="203.0.113.9", at=FILED)
-    SignInEvent.objects.create(user=staff, username=staff.username, outcome=SignInEvent.Outcome.SIGNED_IN,
-                               client_address="203.0.113.9", at=FILED + SECOND)
+    old = SignInEvent.objects.create(
+        user=staff,
+        username=staff.username,
+        outcome=SignInEvent.Outcome.WRONG_PASSWORD,
+        client_address="203.0.113.9",
+        at=FILED,
+    )
+    SignInEvent.objects.create(
+        user=staff,
+        username=staff.username,
+        outcome=SignInEvent.Outcome.SIGNED_IN,
+        client_address="203.0.113.9",
+        at=FILED + SECOND,
+    )
     assert retention.anonymise_expired(now=FILED + dt.timedelta(days=1095))["sign_in_events"] == 0
     assert retention.anonymise_expired(now=FILED + dt.timedelta(days=1095) + SECOND)["sign_in_events"] == 1
     assert not SignInEvent.objects.filter(pk=old.pk).exists()
@@ -426,12 +533,12 @@ def test_export_holds_everything_about_the_customer_and_is_audited(filed, person
     assert export_filename(person, now) == f"personal-data-customer-{person.pk}-2024-05-31.json"
     row = PersonalDataAccess.objects.get(purpose=PersonalDataAccess.Purpose.EXPORT)
     assert (row.user, row.customer, row.where) == (supervisor, person, "test")
-    assert [access["purpose"] for access in export_customer(person, actor=supervisor)["record_of_access"]] == [
-        "export"]
+    assert [access["purpose"] for access in export_customer(person, actor=supervisor)["record_of_access"]] == ["export"]
 
 
-@pytest.mark.parametrize("role", [StaffRole.AGENT, StaffRole.DEPARTMENT_MANAGER, StaffRole.SURVEYOR,
-                                  StaffRole.LEADERSHIP])
+@pytest.mark.parametrize(
+    "role", [StaffRole.AGENT, StaffRole.DEPARTMENT_MANAGER, StaffRole.SURVEYOR, StaffRole.LEADERSHIP]
+)
 def test_other_roles_may_not_export_or_erase(role, person):
     someone = staff_in_role(role)
     with pytest.raises(PermissionDenied):
@@ -463,8 +570,13 @@ def test_erase_anonymises_everything_at_once_with_an_audit_row(client, filed, pe
     sent, waiting = message(), message(OutboundMessage.State.PENDING, key="h9:email:pq@example.org")
     call = survey_helpers.contact(jurisdiction, customer=person, phone="215-555-0199")
     # The admin's history of the record names it as it was.
-    LogEntry.objects.create(user=supervisor, content_type=ContentType.objects.get_for_model(Customer),
-                            object_id=str(person.pk), object_repr=str(person), action_flag=CHANGE)
+    LogEntry.objects.create(
+        user=supervisor,
+        content_type=ContentType.objects.get_for_model(Customer),
+        object_id=str(person.pk),
+        object_repr=str(person),
+        action_flag=CHANGE,
+    )
     before = public_output(client, filed)
     now = CLOSED + dt.timedelta(days=5)  # long before the retention window
 
@@ -503,8 +615,9 @@ def test_erase_is_refused_while_a_request_is_open(service, jurisdiction, supervi
 
 def test_export_and_erase_commands(filed, person, supervisor, tmp_path):
     target = tmp_path / "out.json"
-    call_command("export_customer", str(person.pk), "--actor", supervisor.username, "--output", str(target),
-                 stdout=io.StringIO())
+    call_command(
+        "export_customer", str(person.pk), "--actor", supervisor.username, "--output", str(target), stdout=io.StringIO()
+    )
     assert json.loads(target.read_text())["customer"]["last_name"] == "Quartermaine"
     with pytest.raises(CommandError):
         call_command("erase_customer", str(person.pk), "--actor", staff_in_role(StaffRole.AGENT).username)
@@ -512,8 +625,9 @@ def test_export_and_erase_commands(filed, person, supervisor, tmp_path):
     person.refresh_from_db()
     assert person.anonymised_at is not None
     assert list(PersonalDataAccess.objects.order_by("at", "pk").values_list("purpose", "where")) == [
-        ("export", "command"), ("erase", "command")]
-
+        ("export", "command"),
+        ("erase", "command"),
+    ]
 
 
 # --- the customer's page in the admin ----------------------------------------------------------------------------
@@ -601,8 +715,13 @@ def test_people_never_imports_the_privacy_app():
     folder = Path(customers.__file__).parent
     for module in folder.rglob("*.py"):
         for node in ast.walk(ast.parse(module.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not any(name.startswith("civic311.privacy") for name in names), module
 
 

@@ -20,10 +20,17 @@ def test_older_duplicate_notes_stop_naming_a_private_request(service, center_cit
     hidden, shown = filed_request(service), filed_request(service)
     for duplicate, original in ((hidden, private), (shown, public)):
         text = f"Duplicate of request {original.tracking_number}."  # what the code wrote before
-        ServiceRequest.objects.filter(pk=duplicate.pk).update(status=Status.DUPLICATE, duplicate_of=original,
-                                                              status_notes=text)
-        HistoryEntry.objects.create(service_request=duplicate, kind=HistoryEntry.Kind.STATUS, is_public=True,
-                                    to_status=Status.DUPLICATE, text=text, created_at=duplicate.requested_at)
+        ServiceRequest.objects.filter(pk=duplicate.pk).update(
+            status=Status.DUPLICATE, duplicate_of=original, status_notes=text
+        )
+        HistoryEntry.objects.create(
+            service_request=duplicate,
+            kind=HistoryEntry.Kind.STATUS,
+            is_public=True,
+            to_status=Status.DUPLICATE,
+            text=text,
+            created_at=duplicate.requested_at,
+        )
 
     migration.hide_private_numbers(apps, None)
 

@@ -121,17 +121,31 @@ def form_service(service, center_city):
     service.description = "Trash or debris dumped on a street, sidewalk or lot."
     service.translations = {"es": {"name": "Vertido ilegal", "description": "Basura tirada en la calle."}}
     service.save()
-    ServiceAttributeFactory(service=service, code="note", variable=False, order=0,
-                            description="Do not touch needles or chemicals.")
-    ServiceAttributeFactory(service=service, code="what", order=1, required=True,
-                            description="What was dumped?", datatype_description="For example: tires",
-                            translations={"es": {"description": "¿Qué se tiró?"}})
-    ServiceAttributeFactory(service=service, code="bags", order=2, datatype=ServiceAttribute.Datatype.NUMBER,
-                            description="How many bags?")
-    ServiceAttributeFactory(service=service, code="seen_at", order=3, datatype=ServiceAttribute.Datatype.DATETIME,
-                            description="When did you see it?")
-    ServiceAttributeFactory(service=service, code="details", order=4, datatype=ServiceAttribute.Datatype.TEXT,
-                            description="Anything else?")
+    ServiceAttributeFactory(
+        service=service, code="note", variable=False, order=0, description="Do not touch needles or chemicals."
+    )
+    ServiceAttributeFactory(
+        service=service,
+        code="what",
+        order=1,
+        required=True,
+        description="What was dumped?",
+        datatype_description="For example: tires",
+        translations={"es": {"description": "¿Qué se tiró?"}},
+    )
+    ServiceAttributeFactory(
+        service=service, code="bags", order=2, datatype=ServiceAttribute.Datatype.NUMBER, description="How many bags?"
+    )
+    ServiceAttributeFactory(
+        service=service,
+        code="seen_at",
+        order=3,
+        datatype=ServiceAttribute.Datatype.DATETIME,
+        description="When did you see it?",
+    )
+    ServiceAttributeFactory(
+        service=service, code="details", order=4, datatype=ServiceAttribute.Datatype.TEXT, description="Anything else?"
+    )
     size = select_attribute(service, "size", ["small", "large"], required=True)
     size.order, size.description = 5, "How big is the pile?"
     size.save()
@@ -211,8 +225,12 @@ def test_the_language_switcher_sets_the_language(client, form_service):
 def test_pages_have_no_inline_scripts_or_styles(client, form_service):
     """The content security policy forbids them; a stray one would silently not run."""
     service_request = dumping_request(form_service)
-    for url in ["/", "/report/", reverse("public:report", args=[form_service.code]),
-                reverse("public:track_request", args=[service_request.tracking_number])]:
+    for url in [
+        "/",
+        "/report/",
+        reverse("public:report", args=[form_service.code]),
+        reverse("public:track_request", args=[service_request.tracking_number]),
+    ]:
         response = client.get(url)
         html = response.content.decode()
         assert "script-src 'self'" in response["Content-Security-Policy"]
@@ -231,8 +249,7 @@ def test_home_offers_search_report_track_and_the_services(client, form_service):
 
 def test_choosing_a_service_searches_and_lists_by_group(client, form_service):
     ServiceFactory(jurisdiction=form_service.jurisdiction, name="Pothole Repair", keywords="hole, road")
-    ServiceFactory(jurisdiction=form_service.jurisdiction, name="Tree Information",
-                   kind=Service.Kind.INFORMATION)
+    ServiceFactory(jurisdiction=form_service.jurisdiction, name="Tree Information", kind=Service.Kind.INFORMATION)
     listing = client.get("/report/").content.decode()
     assert "Illegal Dumping" in listing and "Pothole Repair" in listing
     assert "Tree Information" not in listing
@@ -288,8 +305,13 @@ def test_a_valid_report_files_one_request_and_shows_the_confirmation(client, for
     assert response["Location"] == reverse("public:confirmation", args=[service_request.tracking_number])
     assert service_request.channel == "web"
     assert service_request.attributes == {
-        "what": "Old tires", "bags": "3", "seen_at": "2025-01-15T08:30", "details": "Behind the fence.",
-        "size": "large", "where": "street", "kinds": ["tires", "furniture"],
+        "what": "Old tires",
+        "bags": "3",
+        "seen_at": "2025-01-15T08:30",
+        "details": "Behind the fence.",
+        "size": "large",
+        "where": "street",
+        "kinds": ["tires", "furniture"],
     }
     assert service_request.neighborhood.slug == "center-city"
     assert service_request.requester.email == "pat@example.org"
@@ -333,29 +355,60 @@ def _photo(name: str, content: bytes, content_type: str = "image/jpeg") -> Simpl
 @pytest.mark.parametrize(
     ("case", "overrides", "field_id", "message"),
     [
-        ("missing required answer", {"attribute[what]": ""}, "id_attribute_what-error",
-         "“What was dumped?” is required"),
-        ("missing required choice", {"attribute[size]": None}, "id_attribute_size-error",
-         "“How big is the pile?” is required"),
-        ("a letter in a number", {"attribute[bags]": "3a"}, "id_attribute_bags-error",
-         "“How many bags?” must be a number."),
-        ("not a date", {"attribute[seen_at]": "yesterday"}, "id_attribute_seen_at-error",
-         "must be a date and time"),
-        ("not one of the choices", {"attribute[size]": "huge"}, "id_attribute_size-error",
-         "“huge” is not one of the choices"),
-        ("outside the city", {"lat": "40.7128", "long": "-74.0060"}, "id_location-error",
-         "That point is outside Philadelphia."),
-        ("no location at all", {"lat": "", "long": "", "address": ""}, "id_location-error",
-         "Tell us where the problem is"),
+        (
+            "missing required answer",
+            {"attribute[what]": ""},
+            "id_attribute_what-error",
+            "“What was dumped?” is required",
+        ),
+        (
+            "missing required choice",
+            {"attribute[size]": None},
+            "id_attribute_size-error",
+            "“How big is the pile?” is required",
+        ),
+        (
+            "a letter in a number",
+            {"attribute[bags]": "3a"},
+            "id_attribute_bags-error",
+            "“How many bags?” must be a number.",
+        ),
+        ("not a date", {"attribute[seen_at]": "yesterday"}, "id_attribute_seen_at-error", "must be a date and time"),
+        (
+            "not one of the choices",
+            {"attribute[size]": "huge"},
+            "id_attribute_size-error",
+            "“huge” is not one of the choices",
+        ),
+        (
+            "outside the city",
+            {"lat": "40.7128", "long": "-74.0060"},
+            "id_location-error",
+            "That point is outside Philadelphia.",
+        ),
+        (
+            "no location at all",
+            {"lat": "", "long": "", "address": ""},
+            "id_location-error",
+            "Tell us where the problem is",
+        ),
         ("latitude without longitude", {"long": ""}, "id_long-error", "Give both the latitude and the longitude."),
         ("latitude out of range", {"lat": "123"}, "id_lat-error", "between -90 and 90"),
-        ("description too long", {"description": "x" * 4001}, "id_description-error",
-         "at most 4000 characters; it has 4001"),
+        (
+            "description too long",
+            {"description": "x" * 4001},
+            "id_description-error",
+            "at most 4000 characters; it has 4001",
+        ),
         ("bad e-mail", {"email": "pat@"}, "id_email-error", "Enter a valid e-mail address"),
         ("bad phone", {"phone": "12"}, "id_phone-error", "7 to 15 digits"),
         ("bad ZIP code", {"zipcode": "ABCDE"}, "id_zipcode-error", "Enter a ZIP code like 19107."),
-        ("unknown neighborhood", {"neighborhood": "atlantis", "lat": "", "long": ""}, "id_neighborhood-error",
-         "Choose a neighborhood from the list."),
+        (
+            "unknown neighborhood",
+            {"neighborhood": "atlantis", "lat": "", "long": ""},
+            "id_neighborhood-error",
+            "Choose a neighborhood from the list.",
+        ),
     ],
 )
 def test_bad_input_comes_back_next_to_its_field_and_writes_nothing(
@@ -439,8 +492,13 @@ def test_a_canned_answer_is_shown_and_files_no_request(client, form_service, rep
     gas = select_attribute(form_service, "gas", ["yes", "no"])
     gas.description = "Do you smell gas?"
     gas.save()
-    RoutingRuleFactory(service=form_service, kind=RoutingRule.Kind.CANNED_ANSWER, attribute_code="gas",
-                       attribute_value="yes", message="Leave the area now and call 911.")
+    RoutingRuleFactory(
+        service=form_service,
+        kind=RoutingRule.Kind.CANNED_ANSWER,
+        attribute_code="gas",
+        attribute_value="yes",
+        message="Leave the area now and call 911.",
+    )
     response = client.post(report_url, valid_report(**{"attribute[gas]": "yes"}))
     assert response.status_code == 200
     assert text_of(response, "canned-answer-title") == "Important: please read this"
@@ -488,15 +546,23 @@ def test_tracking_by_number(client, form_service):
 
 def test_the_track_page_shows_the_public_story_only(client, form_service, staff):
     service_request = dumping_request(
-        form_service, address="1400 John F Kennedy Blvd", first_name="Pat", last_name="Quietly",
-        email="pat.quietly@example.org", phone="215-555-0199",
+        form_service,
+        address="1400 John F Kennedy Blvd",
+        first_name="Pat",
+        last_name="Quietly",
+        email="pat.quietly@example.org",
+        phone="215-555-0199",
         answers={"what": "Tires", "size": "large", "kinds": ["tires"]},
         photos=[_photo("a.jpg", jpeg_bytes())],
     )
-    worker = with_role(StaffFactory(username="crew", first_name="Casey", last_name="Crewmember"),
-                       StaffRole.DEPARTMENT_STAFF, service_request.department)
-    services.change_status(service_request, "assigned", actor=staff, assignee=worker,
-                           internal_note="Gate code 4411, ask for Bob.")
+    worker = with_role(
+        StaffFactory(username="crew", first_name="Casey", last_name="Crewmember"),
+        StaffRole.DEPARTMENT_STAFF,
+        service_request.department,
+    )
+    services.change_status(
+        service_request, "assigned", actor=staff, assignee=worker, internal_note="Gate code 4411, ask for Bob."
+    )
     services.add_note(service_request, "Crew scheduled for Tuesday.", actor=staff, public=True)
     services.add_note(service_request, "Internal: owner is a repeat offender.", actor=staff, public=False)
     services.change_status(service_request, "in_progress", actor=staff)
@@ -508,15 +574,25 @@ def test_the_track_page_shows_the_public_story_only(client, form_service, staff)
     assert "Illegal Dumping" in page
     assert "Status: In progress" in page and "Open" in page
     assert "Latest update: Crew scheduled for Tuesday." in page
-    history = text_of(response, "history-heading") and page[page.index("History"):]
+    history = text_of(response, "history-heading") and page[page.index("History") :]
     assert "Request received" in history and "By: Resident" in history
     assert "Status changed to Assigned" in history and "Status changed to In progress" in history
     assert "Crew scheduled for Tuesday." in history and "By: City staff" in history
     assert "1400 John F Kennedy Blvd" in page
     assert "How big is the pile?" in page and "Large" in page
     assert Photo.objects.get().image.url in html
-    for secret in ("Gate code", "repeat offender", "Casey", "Crewmember", "Sam", staff.last_name,
-                   "Quietly", "pat.quietly@example.org", "555-0199", "Assigned to"):
+    for secret in (
+        "Gate code",
+        "repeat offender",
+        "Casey",
+        "Crewmember",
+        "Sam",
+        staff.last_name,
+        "Quietly",
+        "pat.quietly@example.org",
+        "555-0199",
+        "Assigned to",
+    ):
         assert secret not in html, secret
 
 
@@ -529,9 +605,13 @@ def test_a_closed_request_shows_closed_and_its_reason(client, form_service, staf
 
 
 def test_a_private_request_hides_its_address(client, form_service):
-    private = dumping_request(form_service, address="1234 Hidden Lane", is_private=True,
-                            answers={"what": "Secret answer", "size": "small"},
-                            photos=[_photo("p.jpg", jpeg_bytes())])
+    private = dumping_request(
+        form_service,
+        address="1234 Hidden Lane",
+        is_private=True,
+        answers={"what": "Secret answer", "size": "small"},
+        photos=[_photo("p.jpg", jpeg_bytes())],
+    )
     html = client.get(reverse("public:track_request", args=[private.tracking_number])).content.decode()
     assert "This request is private" in html and "Illegal Dumping" not in html  # only that it exists (issue 14)
     assert "1234 Hidden Lane" not in html and "Secret answer" not in html and "/media/" not in html
@@ -546,8 +626,7 @@ def test_an_overdue_request_is_marked(client, form_service):
     response = client.get(reverse("public:track_request", args=[service_request.tracking_number]))
     assert "Overdue" in text_of(response, "main")
     fresh = dumping_request(form_service)
-    assert "Overdue" not in text_of(client.get(reverse("public:track_request", args=[fresh.tracking_number])),
-                                    "main")
+    assert "Overdue" not in text_of(client.get(reverse("public:track_request", args=[fresh.tracking_number])), "main")
 
 
 def test_the_neighborhoods_for_the_map(client, center_city):
@@ -571,8 +650,12 @@ def test_an_unknown_page_is_a_friendly_404(client, jurisdiction):
 
 
 def test_attribute_values_are_listed_in_the_readers_language(client, form_service, report_url):
-    value = AttributeValueFactory(attribute=form_service.attributes.get(code="kinds"), key="mattress",
-                                  name="Mattress", translations={"es": {"name": "Colchón"}})
+    value = AttributeValueFactory(
+        attribute=form_service.attributes.get(code="kinds"),
+        key="mattress",
+        name="Mattress",
+        translations={"es": {"name": "Colchón"}},
+    )
     assert value.name in client.get(report_url).content.decode()
     client.cookies["django_language"] = "es"
     assert "Colchón" in client.get(report_url).content.decode()

@@ -23,8 +23,9 @@ from civic311.service_requests.models import ServiceRequest
 
 from .factories import filed_request
 
-DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                              "LOCATION": "civic311_cache", "TIMEOUT": 7200}}
+DATABASE_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "civic311_cache", "TIMEOUT": 7200}
+}
 
 
 # --- who is asking --------------------------------------------------------------------------------------
@@ -37,29 +38,32 @@ def asking(remote: str, forwarded: str | None = None):
     return RequestFactory().post("/", **extra)
 
 
-@pytest.mark.parametrize(("remote", "forwarded", "client"), [
-    # No proxy in front: the peer is the client, whatever header it sends.
-    ("203.0.113.7", None, "203.0.113.7"),
-    ("203.0.113.7", "198.51.100.1", "203.0.113.7"),
-    # Behind the proxy on this host: the address the proxy appended.
-    ("127.0.0.1", "198.51.100.1", "198.51.100.1"),
-    # An IPv6 client is its /64 (one home or phone has them all); an IPv4-mapped address is IPv4.
-    ("::1", "2001:db8::5", "2001:db8::/64"),
-    ("2001:db8:7:8:1234:5678:9abc:def0", None, "2001:db8:7:8::/64"),
-    ("::1", "::ffff:198.51.100.1", "198.51.100.1"),
-    ("::ffff:127.0.0.1", "198.51.100.1", "198.51.100.1"),  # gunicorn on a dual-stack [::] socket
-    # A proxy that adds the client's port: the port is not part of who the client is.
-    ("127.0.0.1", "198.51.100.1:51234", "198.51.100.1"),
-    ("127.0.0.1", "[2001:db8::5]:443", "2001:db8::/64"),
-    ("127.0.0.1:8123", "198.51.100.1", "198.51.100.1"),
-    # A client's own X-Forwarded-For is left of what the proxy appended, and ignored.
-    ("127.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),
-    # Two trusted proxies (10.0.0.0/8 in the setting below): the right-most untrusted hop.
-    ("10.0.0.2", "6.6.6.6, 198.51.100.1, 10.0.0.9", "198.51.100.1"),
-    # Only trusted hops: the first of them.
-    ("127.0.0.1", "10.1.2.3", "10.1.2.3"),
-    ("127.0.0.1", "", "127.0.0.1"),
-])
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "client"),
+    [
+        # No proxy in front: the peer is the client, whatever header it sends.
+        ("203.0.113.7", None, "203.0.113.7"),
+        ("203.0.113.7", "198.51.100.1", "203.0.113.7"),
+        # Behind the proxy on this host: the address the proxy appended.
+        ("127.0.0.1", "198.51.100.1", "198.51.100.1"),
+        # An IPv6 client is its /64 (one home or phone has them all); an IPv4-mapped address is IPv4.
+        ("::1", "2001:db8::5", "2001:db8::/64"),
+        ("2001:db8:7:8:1234:5678:9abc:def0", None, "2001:db8:7:8::/64"),
+        ("::1", "::ffff:198.51.100.1", "198.51.100.1"),
+        ("::ffff:127.0.0.1", "198.51.100.1", "198.51.100.1"),  # gunicorn on a dual-stack [::] socket
+        # A proxy that adds the client's port: the port is not part of who the client is.
+        ("127.0.0.1", "198.51.100.1:51234", "198.51.100.1"),
+        ("127.0.0.1", "[2001:db8::5]:443", "2001:db8::/64"),
+        ("127.0.0.1:8123", "198.51.100.1", "198.51.100.1"),
+        # A client's own X-Forwarded-For is left of what the proxy appended, and ignored.
+        ("127.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+        # Two trusted proxies (10.0.0.0/8 in the setting below): the right-most untrusted hop.
+        ("10.0.0.2", "6.6.6.6, 198.51.100.1, 10.0.0.9", "198.51.100.1"),
+        # Only trusted hops: the first of them.
+        ("127.0.0.1", "10.1.2.3", "10.1.2.3"),
+        ("127.0.0.1", "", "127.0.0.1"),
+    ],
+)
 def test_the_client_is_the_right_most_address_no_trusted_proxy_vouches_for(settings, remote, forwarded, client):
     settings.CIVIC311_TRUSTED_PROXIES = ["127.0.0.1", "::1", "10.0.0.0/8"]
     assert rate_limits.client_address(asking(remote, forwarded)) == client
@@ -166,9 +170,16 @@ def test_forget_starts_a_count_over(database_cache):
 
 
 def report(client, service, **extra):
-    return client.post(reverse("public:report", args=[service.code]),
-                       {"description": "Mattresses on the sidewalk.", "lat": "39.9526", "long": "-75.1635",
-                        "idempotency_key": str(uuid.uuid4())}, **extra)
+    return client.post(
+        reverse("public:report", args=[service.code]),
+        {
+            "description": "Mattresses on the sidewalk.",
+            "lat": "39.9526",
+            "long": "-75.1635",
+            "idempotency_key": str(uuid.uuid4()),
+        },
+        **extra,
+    )
 
 
 def test_too_many_reports_from_one_address_get_the_form_back_with_a_429(client, settings, service, center_city):
@@ -199,8 +210,9 @@ def test_too_many_comments_from_one_address_are_refused_with_a_429(client, setti
     settings.CIVIC311_COMMENTS_PER_HOUR = 1
     closed_at = dt.datetime(2025, 3, 3, 15, tzinfo=dt.UTC)
     filed = filed_request(service, now=closed_at - dt.timedelta(days=2), first_name="Pat", email="pat@example.org")
-    service_request = requests_services.change_status(filed, Status.CLOSED, actor=staff,
-                                                      public_reason="Issue Resolved", now=closed_at)
+    service_request = requests_services.change_status(
+        filed, Status.CLOSED, actor=staff, public_reason="Issue Resolved", now=closed_at
+    )
     token = requests_services.resident_link_token(service_request)
     url = reverse("public:resident_followup", args=[service_request.tracking_number])
     with time_machine.travel(closed_at + dt.timedelta(days=1), tick=False):
@@ -218,8 +230,9 @@ def test_following_counts_per_client_behind_the_proxy(client, settings, service)
     url = reverse("notifications:subscribe", args=[service_request.tracking_number])
 
     def follow(address: str, email: str):
-        return client.post(url, {"email": email}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=address,
-                           follow=True).content.decode()
+        return client.post(
+            url, {"email": email}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=address, follow=True
+        ).content.decode()
 
     assert "Too many requests" not in follow("198.51.100.1", "one@example.org")
     assert "Too many requests from your connection. Try again in" in follow("198.51.100.1", "two@example.org")

@@ -116,9 +116,20 @@ def no_replica():
 
 # --- settings -----------------------------------------------------------------------------------------------
 
-SETTINGS_ENV = ("DATABASE_URL", "DATABASE_REPLICA_URL", "DATABASE_CONN_MAX_AGE", "DATABASE_CONNECT_TIMEOUT",
-                "DATABASE_STATEMENT_TIMEOUT_MS", "DATABASE_PGBOUNCER", "CIVIC311_WEB_SERVER", "MEDIA_STORAGE",
-                "MEDIA_STORAGE_OPTIONS", "SECRET_KEY", "DEBUG", "DATABASE_JIT")
+SETTINGS_ENV = (
+    "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
+    "DATABASE_CONN_MAX_AGE",
+    "DATABASE_CONNECT_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT_MS",
+    "DATABASE_PGBOUNCER",
+    "CIVIC311_WEB_SERVER",
+    "MEDIA_STORAGE",
+    "MEDIA_STORAGE_OPTIONS",
+    "SECRET_KEY",
+    "DEBUG",
+    "DATABASE_JIT",
+)
 PRIMARY_URL = "postgres://civic311:secret@db.internal:5432/civic311?sslmode=require"
 REPLICA_URL = "postgres://civic311:secret@replica.internal:5433/civic311?sslmode=verify-full"
 
@@ -136,12 +147,19 @@ def test_a_replica_url_adds_the_replica_with_the_primarys_options(monkeypatch):
     loaded = load_settings(monkeypatch, DATABASE_URL=PRIMARY_URL, DATABASE_REPLICA_URL=REPLICA_URL)
     primary, replica = loaded["DATABASES"]["default"], loaded["DATABASES"]["replica"]
     assert (primary["HOST"], primary["PORT"], replica["HOST"], replica["PORT"]) == (
-        "db.internal", 5432, "replica.internal", 5433)
+        "db.internal",
+        5432,
+        "replica.internal",
+        5433,
+    )
     assert primary["OPTIONS"] == {"sslmode": "require", "connect_timeout": 5, "options": "-c jit=off"}
     assert replica["OPTIONS"] == {"sslmode": "verify-full", "connect_timeout": 5, "options": "-c jit=off"}
     for config in (primary, replica):
         assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"], config["DISABLE_SERVER_SIDE_CURSORS"]) == (
-            60, True, False)
+            60,
+            True,
+            False,
+        )
     assert replica["TEST"] == {"MIRROR": "default"}
     assert "MIRROR" not in primary.get("TEST", {})
     assert loaded["DATABASE_ROUTERS"] == ["civic311.db_routing.ReplicaRouter"]
@@ -157,8 +175,9 @@ def test_without_a_replica_url_there_is_one_database_and_the_router_is_harmless(
 
 
 def test_connect_timeout_and_connection_age(monkeypatch):
-    loaded = load_settings(monkeypatch, DATABASE_URL=PRIMARY_URL, DATABASE_CONNECT_TIMEOUT="2",
-                           DATABASE_CONN_MAX_AGE="0")
+    loaded = load_settings(
+        monkeypatch, DATABASE_URL=PRIMARY_URL, DATABASE_CONNECT_TIMEOUT="2", DATABASE_CONN_MAX_AGE="0"
+    )
     assert loaded["DATABASES"]["default"]["OPTIONS"]["connect_timeout"] == 2
     assert loaded["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
     # A connect_timeout in the URL wins over the variable.
@@ -167,16 +186,21 @@ def test_connect_timeout_and_connection_age(monkeypatch):
 
 
 def test_the_statement_timeout_is_for_the_web_server_only(monkeypatch):
-    env = {"DATABASE_URL": PRIMARY_URL + "&options=-c%20search_path%3Dcity", "DATABASE_REPLICA_URL": REPLICA_URL,
-           "DATABASE_STATEMENT_TIMEOUT_MS": "25000"}
+    env = {
+        "DATABASE_URL": PRIMARY_URL + "&options=-c%20search_path%3Dcity",
+        "DATABASE_REPLICA_URL": REPLICA_URL,
+        "DATABASE_STATEMENT_TIMEOUT_MS": "25000",
+    }
     # manage.py migrate, run_huey, a shell: never cut off.
     loaded = load_settings(monkeypatch, **env)
     assert loaded["DATABASES"]["default"]["OPTIONS"]["options"] == "-c search_path=city -c jit=off"
     assert loaded["DATABASES"]["replica"]["OPTIONS"]["options"] == "-c jit=off"
     # The processes deploy/gunicorn.conf.py starts.
     loaded = load_settings(monkeypatch, **env, CIVIC311_WEB_SERVER="1")
-    assert (loaded["DATABASES"]["default"]["OPTIONS"]["options"]
-            == "-c search_path=city -c jit=off -c statement_timeout=25000")
+    assert (
+        loaded["DATABASES"]["default"]["OPTIONS"]["options"]
+        == "-c search_path=city -c jit=off -c statement_timeout=25000"
+    )
     assert loaded["DATABASES"]["replica"]["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=25000"
     # No timeout asked for: nothing sent but the JIT setting.
     loaded = load_settings(monkeypatch, DATABASE_URL=PRIMARY_URL, CIVIC311_WEB_SERVER="1")
@@ -198,8 +222,14 @@ def test_gunicorn_marks_its_processes_as_the_web_server(monkeypatch):
 
 
 def test_pgbouncer_turns_server_side_cursors_off_and_sends_no_startup_options(monkeypatch):
-    loaded = load_settings(monkeypatch, DATABASE_URL=PRIMARY_URL, DATABASE_REPLICA_URL=REPLICA_URL,
-                           DATABASE_PGBOUNCER="1", DATABASE_STATEMENT_TIMEOUT_MS="25000", CIVIC311_WEB_SERVER="1")
+    loaded = load_settings(
+        monkeypatch,
+        DATABASE_URL=PRIMARY_URL,
+        DATABASE_REPLICA_URL=REPLICA_URL,
+        DATABASE_PGBOUNCER="1",
+        DATABASE_STATEMENT_TIMEOUT_MS="25000",
+        CIVIC311_WEB_SERVER="1",
+    )
     for alias in ("default", "replica"):
         config = loaded["DATABASES"][alias]
         assert config["DISABLE_SERVER_SIDE_CURSORS"] is True
@@ -209,8 +239,11 @@ def test_pgbouncer_turns_server_side_cursors_off_and_sends_no_startup_options(mo
 def test_media_storage(monkeypatch):
     loaded = load_settings(monkeypatch)
     assert loaded["STORAGES"]["default"] == {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {}}
-    loaded = load_settings(monkeypatch, MEDIA_STORAGE="storages.backends.s3.S3Storage",
-                           MEDIA_STORAGE_OPTIONS='{"bucket_name": "civic311-media", "querystring_auth": true}')
+    loaded = load_settings(
+        monkeypatch,
+        MEDIA_STORAGE="storages.backends.s3.S3Storage",
+        MEDIA_STORAGE_OPTIONS='{"bucket_name": "civic311-media", "querystring_auth": true}',
+    )
     assert loaded["STORAGES"]["default"] == {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {"bucket_name": "civic311-media", "querystring_auth": True},
@@ -387,9 +420,11 @@ def month(jurisdiction):
 @with_replica
 def test_the_satisfaction_reports_read_the_replica_after_sign_in_on_the_primary(client, replica, month):
     client.force_login(month.sue)
-    urls = [reverse("surveys:report", args=["month", "2026-11"]),
-            reverse("surveys:report_csv", args=["month", "2026-11"]),
-            reverse("surveys:agent_results", args=[month.ann.pk]) + "?month=2026-11"]
+    urls = [
+        reverse("surveys:report", args=["month", "2026-11"]),
+        reverse("surveys:report_csv", args=["month", "2026-11"]),
+        reverse("surveys:agent_results", args=[month.ann.pk]) + "?month=2026-11",
+    ]
     with time_machine.travel(NOW, tick=False):
         for url in urls:
             with Capture() as sent:
@@ -520,7 +555,7 @@ print("RESULT " + json.dumps(out))
 
 
 def run(*command: str, **options) -> subprocess.CompletedProcess:
-    return subprocess.run(command, capture_output=True, text=True, check=False, **options)  # noqa: S603
+    return subprocess.run(command, capture_output=True, text=True, check=False, **options)
 
 
 def local_replica(action: str, **options) -> subprocess.CompletedProcess:
@@ -541,8 +576,11 @@ def streaming_replica():
     try:
         started = local_replica("start", env=env, timeout=90)
         assert started.returncode == 0, started.stderr
-        urls = dict(line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines()
-                    if line.startswith("export "))
+        urls = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in started.stdout.splitlines()
+            if line.startswith("export ")
+        )
         assert set(urls) == {"DATABASE_URL", "DATABASE_REPLICA_URL"}, started.stdout
         yield urls
     finally:
@@ -559,16 +597,30 @@ def manage(*args: str, env: dict[str, str], timeout: int) -> subprocess.Complete
 
 @pytest.mark.replica
 def test_a_real_streaming_replica(streaming_replica, tmp_path):
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("DATABASE_", "DJANGO_", "CIVIC311_", "HUEY_", "REDIS_", "MEDIA_"))
-           and name not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "EMAIL_BACKEND")}
-    env.update(streaming_replica, DJANGO_SETTINGS_MODULE="civic311.settings", CIVIC311_VAR_DIR=str(tmp_path),
-               HUEY_IMMEDIATE="1", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-               ALLOWED_HOSTS="testserver", LOG_LEVEL="WARNING")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DATABASE_", "DJANGO_", "CIVIC311_", "HUEY_", "REDIS_", "MEDIA_"))
+        and name not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "EMAIL_BACKEND")
+    }
+    env.update(
+        streaming_replica,
+        DJANGO_SETTINGS_MODULE="civic311.settings",
+        CIVIC311_VAR_DIR=str(tmp_path),
+        HUEY_IMMEDIATE="1",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        ALLOWED_HOSTS="testserver",
+        LOG_LEVEL="WARNING",
+    )
     # A 1 ms statement timeout would stop any migration: it must not apply outside the web server.
     manage("migrate", "--noinput", env={**env, "DATABASE_STATEMENT_TIMEOUT_MS": "1"}, timeout=120)
-    checked = manage("shell", "-c", REPLICA_CHECK, timeout=120,
-                     env={**env, "CIVIC311_WEB_SERVER": "1", "DATABASE_STATEMENT_TIMEOUT_MS": "20000"})
+    checked = manage(
+        "shell",
+        "-c",
+        REPLICA_CHECK,
+        timeout=120,
+        env={**env, "CIVIC311_WEB_SERVER": "1", "DATABASE_STATEMENT_TIMEOUT_MS": "20000"},
+    )
     lines = [line for line in checked.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, checked.stdout + checked.stderr
     result = json.loads(lines[-1].removeprefix("RESULT "))
@@ -589,8 +641,7 @@ def test_a_real_streaming_replica(streaming_replica, tmp_path):
     assert result["listed"] is True
     assert result["list_read"] == {"primary": False, "replica": True}
     # With replay paused, Open311 does not have the newest request yet; the primary does. Then it catches up.
-    assert result["paused"] == {"primary_has_it": True, "replica_has_it": False, "detail_status": 404,
-                                "listed": False}
+    assert result["paused"] == {"primary_has_it": True, "replica_has_it": False, "detail_status": 404, "listed": False}
     assert result["resumed"] == {"detail_status": 200, "listed": True}
     for key in ("first_replayed_after_s", "second_replayed_after_s", "third_replayed_after_s"):
         assert 0 <= result[key] < 30

@@ -27,8 +27,14 @@ PHILLY = ZoneInfo("America/New_York")
 # 15 January, 10:00 in Philadelphia (15:00 UTC).
 NOW = dt.datetime(2027, 1, 15, 10, 0, tzinfo=PHILLY)
 BOARD = "/insights/board/"
-ALLOWED = {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.SURVEYOR, StaffRole.DEPARTMENT_MANAGER,
-           StaffRole.LEADERSHIP, StaffRole.ADMIN}
+ALLOWED = {
+    StaffRole.AGENT,
+    StaffRole.SUPERVISOR,
+    StaffRole.SURVEYOR,
+    StaffRole.DEPARTMENT_MANAGER,
+    StaffRole.LEADERSHIP,
+    StaffRole.ADMIN,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +45,14 @@ def _no_cached_figures():
 
 
 def contact(jurisdiction, at: dt.datetime, channel: str = Channel.PHONE, **fields) -> Contact:
-    return Contact.objects.create(jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.INFORMATION,
-                                  started_at=at, ended_at=at + dt.timedelta(minutes=4), **fields)
+    return Contact.objects.create(
+        jurisdiction=jurisdiction,
+        channel=channel,
+        outcome=Contact.Outcome.INFORMATION,
+        started_at=at,
+        ended_at=at + dt.timedelta(minutes=4),
+        **fields,
+    )
 
 
 def request_at(service, requested_at: dt.datetime, **fields) -> ServiceRequest:
@@ -72,7 +84,10 @@ def test_contacts_today_are_the_citys_day_across_midnight(jurisdiction):
     assert result.day == dt.date(2027, 1, 15)
     assert result.contacts_today == 5
     assert {row.channel: row.count for row in result.contacts_by_channel} == {
-        Channel.PHONE: 3, Channel.EMAIL: 1, Channel.WALK_IN: 1}
+        Channel.PHONE: 3,
+        Channel.EMAIL: 1,
+        Channel.WALK_IN: 1,
+    }
     assert result.contacts_by_channel[0].channel == Channel.PHONE  # most first
     # Just after midnight in Philadelphia (05:01 UTC) the count starts again.
     assert figures(jurisdiction, dt.datetime(2027, 1, 16, 0, 1, tzinfo=PHILLY)).contacts_today == 1
@@ -99,8 +114,13 @@ def test_backlog_and_overdue(jurisdiction, service):
     request_at(service, NOW - dt.timedelta(days=9), status=Status.ON_HOLD, expected_at=past)  # open, overdue
     request_at(service, NOW - dt.timedelta(days=2), status=Status.REOPENED, expected_at=future)  # open
     request_at(service, NOW - dt.timedelta(days=2), status=Status.IN_PROGRESS, expected_at=None)  # open, undated
-    request_at(service, NOW - dt.timedelta(days=9), status=Status.CLOSED, expected_at=past,
-               closed_at=NOW - dt.timedelta(days=1))  # closed late: not backlog
+    request_at(
+        service,
+        NOW - dt.timedelta(days=9),
+        status=Status.CLOSED,
+        expected_at=past,
+        closed_at=NOW - dt.timedelta(days=1),
+    )  # closed late: not backlog
     request_at(service, NOW - dt.timedelta(days=9), status=Status.DUPLICATE, expected_at=past)
     result = figures(jurisdiction)
     assert (result.open_backlog, result.overdue) == (4, 2)
@@ -121,8 +141,13 @@ def test_on_time_rate_over_the_last_30_days(jurisdiction, service):
     closed(dt.timedelta(days=3), late=False, status=Status.CANCELLED)
     closed(dt.timedelta(days=3), late=False, dated=False)
     # Closed exactly at its expected time counts as on time.
-    request_at(service, NOW - dt.timedelta(days=40), status=Status.CLOSED, closed_at=NOW - dt.timedelta(days=4),
-               expected_at=NOW - dt.timedelta(days=4))
+    request_at(
+        service,
+        NOW - dt.timedelta(days=40),
+        status=Status.CLOSED,
+        closed_at=NOW - dt.timedelta(days=4),
+        expected_at=NOW - dt.timedelta(days=4),
+    )
     result = figures(jurisdiction)
     assert (result.closed_recently, result.closed_on_time) == (5, 4)
     assert result.on_time_percent == pytest.approx(80.0)
@@ -201,14 +226,22 @@ def test_yesterdays_satisfaction_from_phone_surveys(client, jurisdiction, staff)
 
     yesterday = dt.datetime(2027, 1, 14, 9, 0, tzinfo=PHILLY)
     for index in range(3):
-        contact(jurisdiction, yesterday - dt.timedelta(hours=2, minutes=index), survey_consent=True,
-                callback_phone=f"215-555-010{index}")
+        contact(
+            jurisdiction,
+            yesterday - dt.timedelta(hours=2, minutes=index),
+            survey_consent=True,
+            callback_phone=f"215-555-010{index}",
+        )
     with time_machine.travel(yesterday, tick=False):
         assert surveys.build_work_list(jurisdiction, yesterday) == 3
         for entry, satisfied in zip(WorkListEntry.objects.order_by("pk"), (True, True, False), strict=True):
             surveys.claim_entry(entry, staff, yesterday)
-            surveys.record_phone_survey(entry, surveyor=staff, now=yesterday, answers={
-                "explained": True, "informed": True, "timely": True, "satisfied": satisfied})
+            surveys.record_phone_survey(
+                entry,
+                surveyor=staff,
+                now=yesterday,
+                answers={"explained": True, "informed": True, "timely": True, "satisfied": satisfied},
+            )
     result = figures(jurisdiction)
     assert (result.satisfaction.responses, result.satisfaction.satisfied) == (3, 2)
     with time_machine.travel(NOW, tick=False):
@@ -327,20 +360,36 @@ def test_the_screen_shows_no_personal_data(client, jurisdiction, service, admin_
 
     requester = RequesterFactory(first_name="Zebulon", last_name="Quartermaine", email="zq@example.org")
     row = request_at(service, NOW - dt.timedelta(hours=1), address="1234 Unusual Lane", requester=requester)
-    contact(jurisdiction, NOW - dt.timedelta(hours=1), callback_phone="215-555-0199", survey_consent=True,
-            service_request=row, summary="Told Zebulon about trash day", agent=admin_user)
+    contact(
+        jurisdiction,
+        NOW - dt.timedelta(hours=1),
+        callback_phone="215-555-0199",
+        survey_consent=True,
+        service_request=row,
+        summary="Told Zebulon about trash day",
+        agent=admin_user,
+    )
     _screen, token = board_services.create_display_screen(jurisdiction, "Lobby", actor=admin_user)
     with time_machine.travel(NOW, tick=False):
         html = client.get(reverse("insights:board_screen", args=[token])).content.decode()
-    for personal in ("Zebulon", "Quartermaine", "zq@example.org", "1234 Unusual Lane", "555-0199", "ada",
-                     admin_user.last_name, row.tracking_number):
+    for personal in (
+        "Zebulon",
+        "Quartermaine",
+        "zq@example.org",
+        "1234 Unusual Lane",
+        "555-0199",
+        "ada",
+        admin_user.last_name,
+        row.tracking_number,
+    ):
         assert personal not in html
 
 
 def test_the_admin_shows_the_link_once_and_revokes(client, jurisdiction, admin_user):
     client.force_login(admin_user)
-    response = client.post(reverse("admin:insights_displayscreen_add"),
-                           {"name": "Call floor", "jurisdiction": jurisdiction.pk})
+    response = client.post(
+        reverse("admin:insights_displayscreen_add"), {"name": "Call floor", "jurisdiction": jurisdiction.pk}
+    )
     assert response.status_code == 200
     screen = DisplayScreen.objects.get()
     link = re.search(r'value="(http[^"]+/insights/board/screen/([^/"]+)/)"', response.content.decode())
@@ -350,8 +399,9 @@ def test_the_admin_shows_the_link_once_and_revokes(client, jurisdiction, admin_u
     # Not shown again anywhere.
     change = client.get(reverse("admin:insights_displayscreen_change", args=[screen.pk])).content.decode()
     assert link.group(2) not in change
-    response = client.post(reverse("admin:insights_displayscreen_changelist"),
-                           {"action": "revoke", "_selected_action": [screen.pk]})
+    response = client.post(
+        reverse("admin:insights_displayscreen_changelist"), {"action": "revoke", "_selected_action": [screen.pk]}
+    )
     assert response.status_code == 302
     screen.refresh_from_db()
     assert screen.revoked_at is not None
@@ -369,8 +419,10 @@ def test_the_admin_is_for_admins_only(client, jurisdiction):
 def _pages(client, jurisdiction, admin_user):
     _screen, token = board_services.create_display_screen(jurisdiction, "Lobby", actor=admin_user)
     client.force_login(admin_user)
-    return [client.get(BOARD).content.decode(),
-            client.get(reverse("insights:board_screen", args=[token])).content.decode()]
+    return [
+        client.get(BOARD).content.decode(),
+        client.get(reverse("insights:board_screen", args=[token])).content.decode(),
+    ]
 
 
 def test_the_board_refreshes_itself(client, jurisdiction, admin_user):

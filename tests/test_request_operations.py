@@ -32,7 +32,8 @@ def filed(service, center_city):
 
 def _elsewhere():
     return DepartmentFactory(
-        jurisdiction=JurisdictionFactory(slug="pittsburgh", jurisdiction_id="pgh.gov", is_default=False))
+        jurisdiction=JurisdictionFactory(slug="pittsburgh", jurisdiction_id="pgh.gov", is_default=False)
+    )
 
 
 @pytest.fixture
@@ -42,8 +43,13 @@ def water(jurisdiction):
 
 def _snapshot(service_request: ServiceRequest) -> tuple:
     service_request.refresh_from_db()
-    return (service_request.status, service_request.department_id, service_request.assignee_id,
-            service_request.updated_at, service_request.history.count())
+    return (
+        service_request.status,
+        service_request.department_id,
+        service_request.assignee_id,
+        service_request.updated_at,
+        service_request.history.count(),
+    )
 
 
 # --- transfer -------------------------------------------------------------------------------------
@@ -82,8 +88,13 @@ def test_refused_transfers_write_nothing(filed, water, staff, case):
     before = _snapshot(filed)
     with pytest.raises(ValidationError) as error:
         services.transfer(filed, target, actor=staff, reason=reason)
-    expected = {"same": "department", "other_city": "department", "closed": "status", "no_reason": "reason",
-                "nul_reason": "reason"}[case]
+    expected = {
+        "same": "department",
+        "other_city": "department",
+        "closed": "status",
+        "no_reason": "reason",
+        "nul_reason": "reason",
+    }[case]
     assert expected in error.value.message_dict
     assert _snapshot(filed) == before
 
@@ -160,8 +171,7 @@ def test_merge_into_a_private_request_moves_no_followers(service, center_city, s
 def test_a_follow_on_is_filed_for_another_department_at_the_same_place(filed, water, staff, jurisdiction):
     hydrant = ServiceFactory(jurisdiction=jurisdiction, department=water, code="SR-WU01", name="Hydrant")
     contacts = Contact.objects.count()
-    child = services.create_follow_on(filed, service_code="SR-WU01", description="Hydrant leaking",
-                                      actor=staff)
+    child = services.create_follow_on(filed, service_code="SR-WU01", description="Hydrant leaking", actor=staff)
     assert child.parent == filed and child.service == hydrant and child.department == water
     assert (child.lat, child.long, child.neighborhood_id) == (filed.lat, filed.long, filed.neighborhood_id)
     assert child.requester is None
@@ -172,8 +182,7 @@ def test_a_follow_on_is_filed_for_another_department_at_the_same_place(filed, wa
 
 
 def test_a_follow_on_may_name_its_department(filed, water, staff, service):
-    child = services.create_follow_on(filed, service_code=service.code, description="", actor=staff,
-                                      department=water)
+    child = services.create_follow_on(filed, service_code=service.code, description="", actor=staff, department=water)
     assert child.department == water
 
 
@@ -202,11 +211,14 @@ def closed(filed, staff):
     return services.change_status(filed, Status.CLOSED, actor=staff, public_reason="Issue Resolved", now=CLOSED_AT)
 
 
-@pytest.mark.parametrize(("after", "allowed"), [
-    (dt.timedelta(days=1), True),
-    (dt.timedelta(days=14), True),  # exactly at the edge
-    (dt.timedelta(days=14, seconds=1), False),
-])
+@pytest.mark.parametrize(
+    ("after", "allowed"),
+    [
+        (dt.timedelta(days=1), True),
+        (dt.timedelta(days=14), True),  # exactly at the edge
+        (dt.timedelta(days=14, seconds=1), False),
+    ],
+)
 def test_the_reopen_window(closed, after, allowed):
     token = services.resident_link_token(closed)
     with time_machine.travel(CLOSED_AT + after, tick=False):
@@ -242,7 +254,9 @@ def test_only_closed_requests_are_reopened_by_residents(service, center_city, st
 
 def _forged(closed):
     return [
-        "", "nonsense", services.resident_link_token(closed) + "x",
+        "",
+        "nonsense",
+        services.resident_link_token(closed) + "x",
         dumps({"r": closed.pk, "q": closed.requester_id}, salt="civic311.notifications.subscription"),
         dumps({"r": closed.pk + 1, "q": closed.requester_id}, salt=services.RESIDENT_SALT),
         notifications.make_token("unsub", r=closed.pk),
@@ -282,8 +296,10 @@ def test_residents_comment_internally_within_the_window(closed):
 
 def _urls(service_request, token):
     number = service_request.tracking_number
-    return (reverse("public:track_request", args=[number]) + f"?t={token}",
-            reverse("public:resident_followup", args=[number]) + f"?t={token}")
+    return (
+        reverse("public:track_request", args=[number]) + f"?t={token}",
+        reverse("public:resident_followup", args=[number]) + f"?t={token}",
+    )
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -313,8 +329,10 @@ def test_a_forged_link_gets_no_form(client, closed):
         _track, followup = _urls(closed, token)
         response = client.get(followup)
         assert response.status_code == 403 and 'name="comment"' not in response.content.decode()
-        response = client.post(reverse("public:resident_followup", args=[closed.tracking_number]),
-                               {"t": token, "comment": "x", "action": "reopen"})
+        response = client.post(
+            reverse("public:resident_followup", args=[closed.tracking_number]),
+            {"t": token, "comment": "x", "action": "reopen"},
+        )
         assert response.status_code == 403
     closed.refresh_from_db()
     assert closed.status == Status.CLOSED
@@ -383,8 +401,9 @@ def test_the_admin_merges(root_client, filed, service):
     original = filed_request(service)
     response = root_client.post(_admin("merge", filed), {"original": "999999", "public_reason": ""})
     assert response.status_code == 200 and "no request with that tracking number" in response.content.decode()
-    response = root_client.post(_admin("merge", filed), {"original": f"#{original.tracking_number}",
-                                                         "public_reason": ""})
+    response = root_client.post(
+        _admin("merge", filed), {"original": f"#{original.tracking_number}", "public_reason": ""}
+    )
     assert response.status_code == 302
     filed.refresh_from_db()
     assert filed.status == Status.DUPLICATE and filed.duplicate_of == original

@@ -46,8 +46,9 @@ WRITES = {
     "add a note": lambda w, r, u: services.add_note(r, "Crew booked.", actor=u, public=False),
     "correct details": lambda w, r, u: services.update_details(r, {"hazard": True}, actor=u),
     "transfer": lambda w, r, u: services.transfer(r, w.other_department(r), actor=u, reason="Theirs."),
-    "follow-on": lambda w, r, u: services.create_follow_on(r, service_code=w.other_service(r).code,
-                                                           description="Also this.", actor=u),
+    "follow-on": lambda w, r, u: services.create_follow_on(
+        r, service_code=w.other_service(r).code, description="Also this.", actor=u
+    ),
     "merge a duplicate": lambda w, r, u: services.merge_duplicate(w.twin(r), r, actor=u),
 }
 
@@ -83,8 +84,9 @@ def test_who_may_file_a_request_for_someone_else(db, kind):
     world = Places()
     user = world.subject(kind)
     before = ServiceRequest.objects.count()
-    report = services.Report(service_code=world.streets_service.code, lat="39.9526", long="-75.1635",
-                             description="Tyres.", channel="phone")
+    report = services.Report(
+        service_code=world.streets_service.code, lat="39.9526", long="-75.1635", description="Tyres.", channel="phone"
+    )
     if kind in FILERS:
         filed = services.submit(world.ours.jurisdiction, report, actor=user).service_request
         assert filed.history.get().actor == user
@@ -128,8 +130,7 @@ def test_a_follow_on_for_another_department_is_refused_to_who_cannot_file(db):
     world = Places()
     surveyor = world.subject("surveyor")
     with pytest.raises(PermissionDenied):
-        services.create_follow_on(world.ours, service_code=world.water_service.code, description="x",
-                                  actor=surveyor)
+        services.create_follow_on(world.ours, service_code=world.water_service.code, description="x", actor=surveyor)
     assert not ServiceRequest.objects.filter(parent=world.ours).exists()
 
 
@@ -140,8 +141,6 @@ def test_a_duplicate_may_be_merged_only_into_a_request_one_may_see(db):
         services.merge_duplicate(world.ours_again, world.theirs, actor=streets_crew)
     world.ours_again.refresh_from_db()
     assert world.ours_again.status == Status.NEW
-
-
 
 
 # --- the admin and the staff API read through the same rules ----------------------------------------------
@@ -166,8 +165,10 @@ def test_the_staff_api_hides_another_departments_requests(db):
     numbers = {row["tracking_number"] for row in api.get("/api/v1/requests/").json()["results"]}
     assert numbers == {world.ours.tracking_number, world.ours_again.tracking_number}
     assert api.get(f"/api/v1/requests/{world.theirs.tracking_number}/").status_code == 404
-    assert api.post(f"/api/v1/requests/{world.theirs.tracking_number}/notes/", {"text": "x"},
-                    format="json").status_code == 404
+    assert (
+        api.post(f"/api/v1/requests/{world.theirs.tracking_number}/notes/", {"text": "x"}, format="json").status_code
+        == 404
+    )
 
 
 def test_the_admin_audits_showing_a_requester_and_hides_them_from_department_staff(client, db):
@@ -183,7 +184,8 @@ def test_the_admin_audits_showing_a_requester_and_hides_them_from_department_sta
     page = client.get(f"/admin/requests/servicerequest/{mine.pk}/change/").content.decode()
     assert "Pat" in page
     assert list(PersonalDataAccess.objects.values_list("user", "requester", "where")) == [
-        (supervisor.pk, mine.requester_id, "admin")]
+        (supervisor.pk, mine.requester_id, "admin")
+    ]
 
 
 @pytest.mark.parametrize("kind", list(ALLOWED))
@@ -215,5 +217,9 @@ def test_even_a_superusers_looks_at_requesters_in_the_admin_are_audited(client, 
     contact = Contact.objects.get(service_request=mine)
     assert client.get(f"/admin/requests/contact/{contact.pk}/change/").status_code == 200
     audit = list(PersonalDataAccess.objects.order_by("pk").values_list("purpose", "requester", "where"))
-    assert audit == [("view", None, "admin: requesters"), ("search", None, "admin: requesters"),
-                     ("view", mine.requester_id, "admin"), ("view", mine.requester_id, "admin: contacts")]
+    assert audit == [
+        ("view", None, "admin: requesters"),
+        ("search", None, "admin: requesters"),
+        ("view", mine.requester_id, "admin"),
+        ("view", mine.requester_id, "admin: contacts"),
+    ]

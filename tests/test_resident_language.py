@@ -36,17 +36,19 @@ def notice_service(service):
 
 
 def _emails_to(address: str) -> list[OutboundMessage]:
-    return list(OutboundMessage.objects.filter(channel=OutboundMessage.Channel.EMAIL, recipient=address)
-                .order_by("pk"))
+    return list(OutboundMessage.objects.filter(channel=OutboundMessage.Channel.EMAIL, recipient=address).order_by("pk"))
 
 
 # --- the catalogue's notices and the footer ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("language", "shown", "hidden"), [
-    ("es", "7 días hábiles", "7 Business Days"),
-    ("en", "7 Business Days", "7 días hábiles"),
-])
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"),
+    [
+        ("es", "7 días hábiles", "7 Business Days"),
+        ("en", "7 Business Days", "7 días hábiles"),
+    ],
+)
 def test_the_service_notice_is_in_the_sites_language(client, notice_service, center_city, language, shown, hidden):
     client.cookies["django_language"] = language
     for path in (reverse("public:choose_service"), reverse("public:report", args=[notice_service.code])):
@@ -66,11 +68,14 @@ def test_the_catalogue_accepts_a_translated_notice(notice_service):
     notice_service.full_clean()  # "service_notice" is one of the service's translatable fields
 
 
-@pytest.mark.parametrize(("phones", "language", "sentence"), [
-    ("311, 215-686-8686", "es", "Para cualquier otro asunto, llame al 311 o al 215-686-8686."),
-    ("311, 215-686-8686", "en", "For anything else, call 311 or 215-686-8686."),
-    ("215-686-8686", "es", "Para cualquier otro asunto, llame al 215-686-8686."),
-])
+@pytest.mark.parametrize(
+    ("phones", "language", "sentence"),
+    [
+        ("311, 215-686-8686", "es", "Para cualquier otro asunto, llame al 311 o al 215-686-8686."),
+        ("311, 215-686-8686", "en", "For anything else, call 311 or 215-686-8686."),
+        ("215-686-8686", "es", "Para cualquier otro asunto, llame al 215-686-8686."),
+    ],
+)
 def test_the_footer_has_no_english_words_in_spanish(client, jurisdiction, phones, language, sentence):
     jurisdiction.contact_phone = phones
     jurisdiction.save()
@@ -91,10 +96,20 @@ def test_the_demo_city_lists_its_two_numbers_apart():
 # --- which language a resident is written to in ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "code"), [
-    ("es", "es"), ("es-MX", "es"), ("es_mx", "es"), ("ES", "es"), ("en-US", "en"), ("fr", ""), ("", ""),
-    ("x" * 200, ""), ("../../etc", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("es", "es"),
+        ("es-MX", "es"),
+        ("es_mx", "es"),
+        ("ES", "es"),
+        ("en-US", "en"),
+        ("fr", ""),
+        ("", ""),
+        ("x" * 200, ""),
+        ("../../etc", ""),
+    ],
+)
 def test_a_language_a_resident_names_is_matched_to_one_we_speak(value, code):
     assert supported_language(value) == code
 
@@ -107,30 +122,35 @@ def test_the_language_filed_in_wins_then_the_customer_record_then_the_site(juris
     assert language_for(None) == settings.LANGUAGE_CODE
 
 
-def test_a_report_in_spanish_gets_its_emails_in_spanish(client, notice_service, center_city,
-                                                        django_capture_on_commit_callbacks):
+def test_a_report_in_spanish_gets_its_emails_in_spanish(
+    client, notice_service, center_city, django_capture_on_commit_callbacks
+):
     client.cookies["django_language"] = "es"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("public:report", args=[notice_service.code]), {
-            **CITY_HALL, "description": "Colchones en la acera.", "email": "ana@example.org"})
+        response = client.post(
+            reverse("public:report", args=[notice_service.code]),
+            {**CITY_HALL, "description": "Colchones en la acera.", "email": "ana@example.org"},
+        )
     assert response.status_code == 302
     requester = Requester.objects.get(email="ana@example.org")
     assert requester.language == "es"
     service_request = requester.service_requests.get()
     staff = with_role(StaffFactory(), StaffRole.ADMIN)
     with django_capture_on_commit_callbacks(execute=True):
-        requests_services.change_status(service_request, Status.IN_PROGRESS, actor=staff,
-                                        public_reason="A crew is on the way.")
+        requests_services.change_status(
+            service_request, Status.IN_PROGRESS, actor=staff, public_reason="A crew is on the way."
+        )
     emails = _emails_to("ana@example.org")
     assert len(emails) == 2
     assert all(email.subject.startswith(f"Solicitud {service_request.tracking_number}") for email in emails)
 
 
-def test_a_report_in_english_stays_in_english(client, notice_service, center_city,
-                                             django_capture_on_commit_callbacks):
+def test_a_report_in_english_stays_in_english(client, notice_service, center_city, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("public:report", args=[notice_service.code]),
-                    {**CITY_HALL, "description": "Mattresses.", "email": "pat@example.org"})
+        client.post(
+            reverse("public:report", args=[notice_service.code]),
+            {**CITY_HALL, "description": "Mattresses.", "email": "pat@example.org"},
+        )
     assert Requester.objects.get(email="pat@example.org").language == "en"
     [email] = _emails_to("pat@example.org")
     assert email.subject.startswith("Request ")
@@ -153,26 +173,40 @@ def test_an_anonymous_report_makes_no_requester_for_its_language(notice_service)
 # --- Open311 POST: `locale`, else Accept-Language ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("extra", "headers", "stored"), [
-    ({"locale": "es_MX"}, {}, "es"),
-    ({}, {"HTTP_ACCEPT_LANGUAGE": "fr-CA, es;q=0.8, en;q=0.5"}, "es"),
-    ({"locale": "en"}, {"HTTP_ACCEPT_LANGUAGE": "es"}, "en"),  # the locale the client named wins
-    ({"locale": "tlh"}, {}, ""),  # a language we do not speak: unknown, not a guess
-    ({}, {}, ""),
-])
+@pytest.mark.parametrize(
+    ("extra", "headers", "stored"),
+    [
+        ({"locale": "es_MX"}, {}, "es"),
+        ({}, {"HTTP_ACCEPT_LANGUAGE": "fr-CA, es;q=0.8, en;q=0.5"}, "es"),
+        ({"locale": "en"}, {"HTTP_ACCEPT_LANGUAGE": "es"}, "en"),  # the locale the client named wins
+        ({"locale": "tlh"}, {}, ""),  # a language we do not speak: unknown, not a guess
+        ({}, {}, ""),
+    ],
+)
 def test_open311_post_stores_the_residents_language(client, notice_service, extra, headers, stored):
     key = open311.issue_api_key(notice_service.jurisdiction, "FixMyStreet", contact_email="dev@example.org").key
-    response = client.post("/open311/v2/requests.json", {
-        "api_key": key, "service_code": notice_service.code, **CITY_HALL, "email": "ana@example.org", **extra,
-    }, **headers)
+    response = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "service_code": notice_service.code,
+            **CITY_HALL,
+            "email": "ana@example.org",
+            **extra,
+        },
+        **headers,
+    )
     assert response.status_code in (200, 201), response.content
     assert Requester.objects.get(email="ana@example.org").language == stored
 
 
 def test_open311_post_answers_the_notice_in_the_clients_language(client, notice_service):
     key = open311.issue_api_key(notice_service.jurisdiction, "FixMyStreet", contact_email="dev@example.org").key
-    response = client.post("/open311/v2/requests.json", {
-        "api_key": key, "service_code": notice_service.code, **CITY_HALL}, HTTP_ACCEPT_LANGUAGE="es")
+    response = client.post(
+        "/open311/v2/requests.json",
+        {"api_key": key, "service_code": notice_service.code, **CITY_HALL},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
     assert response.json()[0]["service_notice"] == "7 días hábiles"
 
 
@@ -188,11 +222,17 @@ def _console_form(service, language: str, email: str) -> ConsoleReportForm:
 @pytest.mark.parametrize(("asked", "stored"), [("es", "es"), ("", ""), ("zz", "")])
 def test_the_console_stores_the_callers_language_never_the_agents(notice_service, asked, stored):
     agent = with_role(StaffFactory(), StaffRole.AGENT)
-    contact = Contact.objects.create(jurisdiction=notice_service.jurisdiction, channel=Channel.PHONE,
-                                     outcome=Contact.Outcome.PENDING, agent=agent, started_at=timezone.now())
+    contact = Contact.objects.create(
+        jurisdiction=notice_service.jurisdiction,
+        channel=Channel.PHONE,
+        outcome=Contact.Outcome.PENDING,
+        agent=agent,
+        started_at=timezone.now(),
+    )
     with translation.override("en"):  # the agent's own page language is English
-        submission = console.file_request_for_contact(contact, _console_form(notice_service, asked, "c@example.org")
-                                                      .to_report(), agent=agent)
+        submission = console.file_request_for_contact(
+            contact, _console_form(notice_service, asked, "c@example.org").to_report(), agent=agent
+        )
     assert submission.service_request.requester.language == stored
 
 

@@ -29,8 +29,7 @@ RULES = {
     "view ours": lambda u, w: roles.may_view_request(u, w.ours),
     "view theirs": lambda u, w: roles.may_view_request(u, w.theirs),
     "list ours": lambda u, w: roles.visible_requests(u, ServiceRequest.objects.all()).filter(pk=w.ours.pk).exists(),
-    "list theirs": lambda u, w: roles.visible_requests(u, ServiceRequest.objects.all())
-    .filter(pk=w.theirs.pk).exists(),
+    "list theirs": lambda u, w: roles.visible_requests(u, ServiceRequest.objects.all()).filter(pk=w.theirs.pk).exists(),
     "change ours": lambda u, w: roles.may_change_request(u, w.ours),
     "change theirs": lambda u, w: roles.may_change_request(u, w.theirs),
     "contact details": lambda u, w: roles.may_see_contact_details(u),
@@ -57,14 +56,32 @@ CONTACT_ALL = {"contact details", "contact details of ours"} | ASSIGNED
 # What each kind of account may do; every rule not listed is refused.
 ALLOWED: dict[str, set[str]] = {
     "agent": VIEW_ALL | CONTACT_ALL,
-    "supervisor": VIEW_ALL | CONTACT_ALL | {"change ours", "change theirs", "survey", "escalations of ours",
-                                            "escalations of theirs", "response templates of ours",
-                                            "response templates of theirs", "city-wide response templates",
-                                            "edit knowledge", "search analytics", "declare emergency",
-                                            "satisfaction reports"},
+    "supervisor": VIEW_ALL
+    | CONTACT_ALL
+    | {
+        "change ours",
+        "change theirs",
+        "survey",
+        "escalations of ours",
+        "escalations of theirs",
+        "response templates of ours",
+        "response templates of theirs",
+        "city-wide response templates",
+        "edit knowledge",
+        "search analytics",
+        "declare emergency",
+        "satisfaction reports",
+    },
     "department staff": {"view ours", "list ours", "change ours"} | ASSIGNED,
-    "department manager": {"view ours", "list ours", "change ours", "escalations of ours",
-                           "response templates of ours", "search analytics"} | ASSIGNED,
+    "department manager": {
+        "view ours",
+        "list ours",
+        "change ours",
+        "escalations of ours",
+        "response templates of ours",
+        "search analytics",
+    }
+    | ASSIGNED,
     "surveyor": {"survey"} | ASSIGNED,
     "community staff": {"community programmes"} | ASSIGNED,
     "leadership": {"satisfaction reports"} | ASSIGNED,
@@ -91,8 +108,16 @@ def test_permission_matrix(world, kind, rule):
 
 def test_every_role_is_in_the_matrix():
     assert {role.label.lower() for role in R} >= set()  # labels are for people; the kinds below are the roles
-    assert {"agent", "supervisor", "department staff", "department manager", "surveyor", "community staff",
-            "leadership", "admin"} <= set(ALLOWED)
+    assert {
+        "agent",
+        "supervisor",
+        "department staff",
+        "department manager",
+        "surveyor",
+        "community staff",
+        "leadership",
+        "admin",
+    } <= set(ALLOWED)
 
 
 def test_department_staff_of_two_departments_see_both(world):
@@ -104,8 +129,9 @@ def test_department_staff_of_two_departments_see_both(world):
 
 
 def test_agents_see_only_their_home_jurisdiction(world):
-    elsewhere = JurisdictionFactory(slug="elsewhere", name="Elsewhere", jurisdiction_id="elsewhere.gov",
-                                    is_default=False)
+    elsewhere = JurisdictionFactory(
+        slug="elsewhere", name="Elsewhere", jurisdiction_id="elsewhere.gov", is_default=False
+    )
     home = DepartmentFactory(jurisdiction=elsewhere)
     agent = StaffFactory(username="far-agent", department=home)
     grant_role(agent, R.AGENT, actor=None)
@@ -146,17 +172,21 @@ def test_a_grant_records_who_and_when_and_the_admin_log(world):
     assignment = grant_role(target, R.SURVEYOR, actor=admin)
     assert assignment.granted_by == admin and assignment.granted_at is not None
     revoke_role(target, R.SURVEYOR, actor=admin)
-    assert list(LogEntry.objects.filter(object_id=str(target.pk)).order_by("pk")
-                .values_list("change_message", flat=True)) == ["Granted surveyor", "Revoked surveyor"]
+    assert list(
+        LogEntry.objects.filter(object_id=str(target.pk)).order_by("pk").values_list("change_message", flat=True)
+    ) == ["Granted surveyor", "Revoked surveyor"]
 
 
-@pytest.mark.parametrize(("role", "with_department", "error"), [
-    (R.DEPARTMENT_STAFF, False, "department"),
-    (R.DEPARTMENT_MANAGER, False, "department"),
-    (R.AGENT, True, "department"),
-    (R.ADMIN, True, "department"),
-    ("janitor", False, "role"),
-])
+@pytest.mark.parametrize(
+    ("role", "with_department", "error"),
+    [
+        (R.DEPARTMENT_STAFF, False, "department"),
+        (R.DEPARTMENT_MANAGER, False, "department"),
+        (R.AGENT, True, "department"),
+        (R.ADMIN, True, "department"),
+        ("janitor", False, "role"),
+    ],
+)
 def test_a_department_exactly_for_the_department_roles(world, role, with_department, error):
     target = StaffFactory(username="target")
     with pytest.raises(ValidationError) as raised:
@@ -272,21 +302,34 @@ def test_the_staff_admin_shows_and_grants_roles(client, world):
     response = client.get(url)
     assert response.status_code == 200 and b"role_assignments-TOTAL_FORMS" in response.content
     form = response.context["adminform"].form
-    data = {name: value for name, value in form.initial.items()
-            if name not in ("password", "groups", "user_permissions", "last_login", "date_joined")
-            and value is not None}
-    data.update({"date_joined_0": "2024-01-01", "date_joined_1": "09:00", "is_active": "on", "is_staff": "on",
-                 "role_assignments-TOTAL_FORMS": "2", "role_assignments-INITIAL_FORMS": "1",
-                 "role_assignments-0-id": RoleAssignment.objects.get(user=target).pk,
-                 "role_assignments-0-user": target.pk, "role_assignments-0-role": R.AGENT,
-                 "role_assignments-0-DELETE": "on",
-                 "role_assignments-1-user": target.pk, "role_assignments-1-role": R.DEPARTMENT_STAFF,
-                 "role_assignments-1-department": world.streets.pk})
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name not in ("password", "groups", "user_permissions", "last_login", "date_joined") and value is not None
+    }
+    data.update(
+        {
+            "date_joined_0": "2024-01-01",
+            "date_joined_1": "09:00",
+            "is_active": "on",
+            "is_staff": "on",
+            "role_assignments-TOTAL_FORMS": "2",
+            "role_assignments-INITIAL_FORMS": "1",
+            "role_assignments-0-id": RoleAssignment.objects.get(user=target).pk,
+            "role_assignments-0-user": target.pk,
+            "role_assignments-0-role": R.AGENT,
+            "role_assignments-0-DELETE": "on",
+            "role_assignments-1-user": target.pk,
+            "role_assignments-1-role": R.DEPARTMENT_STAFF,
+            "role_assignments-1-department": world.streets.pk,
+        }
+    )
     data.pop("is_superuser", None)
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert set(RoleAssignment.objects.filter(user=target).values_list("role", "department")) == {
-        (R.DEPARTMENT_STAFF, world.streets.pk)}
+        (R.DEPARTMENT_STAFF, world.streets.pk)
+    }
     assert set(fresh(target).groups.values_list("name", flat=True)) == {"Role: department_staff"}
 
 
@@ -309,8 +352,10 @@ def test_demo_staff_get_roles_matching_their_jobs(db):
     demo.load_catalogue(city)
     demo.create_staff(city)
     demo.create_staff(city)  # again: nothing twice
-    held = {(a.user.username, a.role, a.department.name if a.department else None)
-            for a in RoleAssignment.objects.select_related("user", "department")}
+    held = {
+        (a.user.username, a.role, a.department.name if a.department else None)
+        for a in RoleAssignment.objects.select_related("user", "department")
+    }
     assert len(held) == RoleAssignment.objects.count()
     assert ("admin", R.ADMIN, None) in held
     assert ("rdelgado", R.SUPERVISOR, None) in held
@@ -319,17 +364,26 @@ def test_demo_staff_get_roles_matching_their_jobs(db):
     assert ("gkim", R.COMMUNITY_STAFF, None) in held
     assert ("dhoward", R.LEADERSHIP, None) in held
     assert ("ohaddad", R.SUPERVISOR, None) in held
-    teams = {team.name: (team.supervisor.username, sorted(team.members.values_list("username", flat=True)))
-             for team in Team.objects.select_related("supervisor")}
-    assert teams == {"Day team": ("rdelgado", ["abrooks", "msantos", "rdelgado"]),
-                     "Evening team": ("ohaddad", ["ewalsh", "jpeterson", "ohaddad"])}
+    teams = {
+        team.name: (team.supervisor.username, sorted(team.members.values_list("username", flat=True)))
+        for team in Team.objects.select_related("supervisor")
+    }
+    assert teams == {
+        "Day team": ("rdelgado", ["abrooks", "msantos", "rdelgado"]),
+        "Evening team": ("ohaddad", ["ewalsh", "jpeterson", "ohaddad"]),
+    }
     assert ("tkowalski", R.DEPARTMENT_MANAGER, "Streets Department") in held
     assert ("dcarter", R.DEPARTMENT_STAFF, "Streets Department") in held
     staff = User.objects.filter(is_staff=True, is_superuser=False)
     assert all(roles.roles_of(user) for user in staff)
     assert User.objects.get(username="dcarter").has_perm("requests.change_servicerequest")
     demo.delete_demo_city(city)
-    assert set(RoleAssignment.objects.values_list("role", flat=True)) <= {R.ADMIN, R.AGENT, R.SUPERVISOR,
-                                                                          R.SURVEYOR, R.COMMUNITY_STAFF,
-                                                                          R.LEADERSHIP}
+    assert set(RoleAssignment.objects.values_list("role", flat=True)) <= {
+        R.ADMIN,
+        R.AGENT,
+        R.SUPERVISOR,
+        R.SURVEYOR,
+        R.COMMUNITY_STAFF,
+        R.LEADERSHIP,
+    }
     assert not User.objects.get(username="dcarter").groups.exists()

@@ -37,18 +37,29 @@ NORTH_PHILLY = {"lat": "40.05", "long": "-75.15"}  # inside the city, outside Ce
 
 @pytest.fixture
 def water(jurisdiction):
-    return DepartmentFactory(jurisdiction=jurisdiction, slug="water", name="Water Department",
-                             contact_email="water-emergency@example.org")
+    return DepartmentFactory(
+        jurisdiction=jurisdiction, slug="water", name="Water Department", contact_email="water-emergency@example.org"
+    )
 
 
 @pytest.fixture
 def hazard_service(service):
     select_attribute(service, "blocking", ["yes", "no"])
     select_attribute(service, "contents", ["tires", "furniture", "chemicals"], multi=True)
-    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.HAZARD_ALERT, attribute_code="blocking",
-                       attribute_value="yes", message="Blocking the roadway.")
-    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.HAZARD_ALERT, attribute_code="contents",
-                       attribute_value="chemicals", message="Possible chemicals.")
+    RoutingRuleFactory(
+        service=service,
+        kind=RoutingRule.Kind.HAZARD_ALERT,
+        attribute_code="blocking",
+        attribute_value="yes",
+        message="Blocking the roadway.",
+    )
+    RoutingRuleFactory(
+        service=service,
+        kind=RoutingRule.Kind.HAZARD_ALERT,
+        attribute_code="contents",
+        attribute_value="chemicals",
+        message="Possible chemicals.",
+    )
     return service
 
 
@@ -56,9 +67,14 @@ def hazard_service(service):
 def gas_service(jurisdiction, department):
     service = ServiceFactory(jurisdiction=jurisdiction, department=department, code="SR-GAS", name="Gas smell")
     select_attribute(service, "escaping", ["yes", "no"], required=True)
-    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.CANNED_ANSWER, attribute_code="escaping",
-                       attribute_value="yes", message="Leave the building now and call 911.",
-                       translations={"es": {"message": "Salga del edificio y llame al 911."}})
+    RoutingRuleFactory(
+        service=service,
+        kind=RoutingRule.Kind.CANNED_ANSWER,
+        attribute_code="escaping",
+        attribute_value="yes",
+        message="Leave the building now and call 911.",
+        translations={"es": {"message": "Salga del edificio y llame al 911."}},
+    )
     return service
 
 
@@ -69,30 +85,30 @@ def file(jurisdiction, service, **fields):
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count()
-            for model in (ServiceRequest, Requester, Contact, Photo, HistoryEntry)}
+    return {
+        model.__name__: model.objects.count() for model in (ServiceRequest, Requester, Contact, Photo, HistoryEntry)
+    }
 
 
 # --- neighborhood overrides ----------------------------------------------------------------------------
 
 
 def test_a_neighborhood_rule_sends_its_requests_to_the_other_department(jurisdiction, service, center_city, water):
-    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=center_city,
-                       department=water)
+    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=center_city, department=water)
     assert file(jurisdiction, service).department == water
     assert file(jurisdiction, service, **NORTH_PHILLY).department == service.department
 
 
 def test_a_neighborhood_rule_applies_to_a_picked_neighborhood_too(jurisdiction, service, center_city, water):
-    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=center_city,
-                       department=water)
+    RoutingRuleFactory(service=service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=center_city, department=water)
     request = file(jurisdiction, service, lat="", long="", address="1 Penn Sq", neighborhood="center-city")
     assert request.department == water
 
 
 def test_a_neighborhood_rule_for_another_neighborhood_changes_nothing(jurisdiction, service, center_city, water):
-    fishtown = NeighborhoodFactory(jurisdiction=jurisdiction, slug="fishtown", boundary=box(-75.14, 39.96, -75.11,
-                                                                                            39.99))
+    fishtown = NeighborhoodFactory(
+        jurisdiction=jurisdiction, slug="fishtown", boundary=box(-75.14, 39.96, -75.11, 39.99)
+    )
     RoutingRuleFactory(service=service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=fishtown, department=water)
     assert file(jurisdiction, service).department == service.department
 
@@ -106,8 +122,9 @@ def test_a_neighborhood_rule_of_another_service_changes_nothing(jurisdiction, se
 # --- hazard alerts -------------------------------------------------------------------------------------
 
 
-def test_a_hazard_answer_marks_the_request_and_writes_an_internal_entry(jurisdiction, hazard_service, center_city,
-                                                                         django_capture_on_commit_callbacks):
+def test_a_hazard_answer_marks_the_request_and_writes_an_internal_entry(
+    jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         request = file(jurisdiction, hazard_service, answers={"blocking": "yes"})
     assert ServiceRequest.objects.get(pk=request.pk).hazard
@@ -119,7 +136,8 @@ def test_a_hazard_answer_marks_the_request_and_writes_an_internal_entry(jurisdic
 
 
 def test_a_hazard_sends_one_e_mail_to_the_department_through_the_outbox(
-        jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks):
+    jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         request = file(jurisdiction, hazard_service, answers={"blocking": "yes", "contents": ["chemicals"]})
     assert mail.outbox == []  # nothing is sent for a request that might still roll back
@@ -139,8 +157,9 @@ def test_a_hazard_sends_one_e_mail_to_the_department_through_the_outbox(
     assert "Possible chemicals." in message.body
 
 
-def test_a_request_that_rolls_back_sends_no_alert(jurisdiction, hazard_service, center_city,
-                                                  django_capture_on_commit_callbacks):
+def test_a_request_that_rolls_back_sends_no_alert(
+    jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks
+):
     from django.db import transaction
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -154,17 +173,20 @@ def test_a_request_that_rolls_back_sends_no_alert(jurisdiction, hazard_service, 
     assert ServiceRequest.objects.count() == 0
 
 
-def test_the_alert_goes_to_the_department_the_request_was_routed_to(jurisdiction, hazard_service, center_city,
-                                                                      water, django_capture_on_commit_callbacks):
-    RoutingRuleFactory(service=hazard_service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=center_city,
-                       department=water)
+def test_the_alert_goes_to_the_department_the_request_was_routed_to(
+    jurisdiction, hazard_service, center_city, water, django_capture_on_commit_callbacks
+):
+    RoutingRuleFactory(
+        service=hazard_service, kind=RoutingRule.Kind.NEIGHBORHOOD, neighborhood=center_city, department=water
+    )
     with django_capture_on_commit_callbacks(execute=True):
         file(jurisdiction, hazard_service, answers={"blocking": "yes"})
     assert [message.to for message in mail.outbox] == [["water-emergency@example.org"]]
 
 
-def test_no_alert_e_mail_when_the_department_has_no_address(jurisdiction, hazard_service, center_city,
-                                                            django_capture_on_commit_callbacks):
+def test_no_alert_e_mail_when_the_department_has_no_address(
+    jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks
+):
     hazard_service.department.contact_email = ""
     hazard_service.department.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -174,8 +196,9 @@ def test_no_alert_e_mail_when_the_department_has_no_address(jurisdiction, hazard
 
 
 @pytest.mark.parametrize("answers", [{"blocking": "no"}, {}, {"contents": ["tires", "furniture"]}])
-def test_other_answers_raise_no_alert(jurisdiction, hazard_service, center_city, answers,
-                                      django_capture_on_commit_callbacks):
+def test_other_answers_raise_no_alert(
+    jurisdiction, hazard_service, center_city, answers, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         request = file(jurisdiction, hazard_service, answers=answers)
     assert not ServiceRequest.objects.get(pk=request.pk).hazard
@@ -183,8 +206,9 @@ def test_other_answers_raise_no_alert(jurisdiction, hazard_service, center_city,
     assert mail.outbox == []
 
 
-def test_a_multivalue_answer_containing_the_trigger_raises_the_alert(jurisdiction, hazard_service, center_city,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_multivalue_answer_containing_the_trigger_raises_the_alert(
+    jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         request = file(jurisdiction, hazard_service, answers={"contents": ["tires", " chemicals "]})
     assert ServiceRequest.objects.get(pk=request.pk).hazard
@@ -198,8 +222,19 @@ def test_a_canned_answer_stops_the_report_and_logs_a_contact(jurisdiction, gas_s
     agent = with_role(StaffFactory(username="agent"), StaffRole.AGENT)
     before = counts()
     with pytest.raises(CannedAnswer) as caught:
-        submit(jurisdiction, Report(service_code="SR-GAS", answers={"escaping": "yes"}, channel=Channel.PHONE,
-                                    first_name="Pat", email="pat@example.org", **CITY_HALL), actor=agent, now=NOW)
+        submit(
+            jurisdiction,
+            Report(
+                service_code="SR-GAS",
+                answers={"escaping": "yes"},
+                channel=Channel.PHONE,
+                first_name="Pat",
+                email="pat@example.org",
+                **CITY_HALL,
+            ),
+            actor=agent,
+            now=NOW,
+        )
     assert caught.value.message == "Leave the building now and call 911."
     assert str(caught.value) == "Leave the building now and call 911."
     after = counts()
@@ -217,16 +252,24 @@ def test_a_canned_answer_stops_the_report_and_logs_a_contact(jurisdiction, gas_s
 
 
 @pytest.mark.parametrize("answer", ["yes", "  yes ", ["yes"], [" yes "], ["yes", "no"]])
-def test_a_canned_answer_cannot_be_slipped_past_with_spaces_or_a_list(jurisdiction, gas_service, center_city,
-                                                                      answer):
+def test_a_canned_answer_cannot_be_slipped_past_with_spaces_or_a_list(jurisdiction, gas_service, center_city, answer):
     with pytest.raises(CannedAnswer):
         submit(jurisdiction, Report(service_code="SR-GAS", answers={"escaping": answer}, **CITY_HALL), now=NOW)
     assert ServiceRequest.objects.count() == 0
 
 
 def test_a_canned_answer_wins_even_if_everything_else_is_wrong(jurisdiction, gas_service, center_city):
-    bad = Report(service_code="SR-GAS", answers={"escaping": "yes", "colour": "red"}, description="x" * 5000,
-                 lat="north", long="", email="nope", phone="1", neighborhood="atlantis", zipcode="?")
+    bad = Report(
+        service_code="SR-GAS",
+        answers={"escaping": "yes", "colour": "red"},
+        description="x" * 5000,
+        lat="north",
+        long="",
+        email="nope",
+        phone="1",
+        neighborhood="atlantis",
+        zipcode="?",
+    )
     with pytest.raises(CannedAnswer):
         submit(jurisdiction, bad, now=NOW)
     assert ServiceRequest.objects.count() == 0
@@ -256,19 +299,26 @@ def test_an_unknown_service_is_refused_before_any_rule(jurisdiction, gas_service
 
 def test_an_information_request_is_logged_as_a_contact(jurisdiction, service):
     agent = StaffFactory(username="agent")
-    contact = log_information_request(jurisdiction, channel=Channel.PHONE, summary="  Trash day is Tuesday. ",
-                                      service=service, agent=agent)
+    contact = log_information_request(
+        jurisdiction, channel=Channel.PHONE, summary="  Trash day is Tuesday. ", service=service, agent=agent
+    )
     stored = Contact.objects.get(pk=contact.pk)
     assert (stored.outcome, stored.channel, stored.summary, stored.service, stored.agent) == (
-        Contact.Outcome.INFORMATION, Channel.PHONE, "Trash day is Tuesday.", service, agent)
+        Contact.Outcome.INFORMATION,
+        Channel.PHONE,
+        "Trash day is Tuesday.",
+        service,
+        agent,
+    )
     assert stored.service_request is None
     assert stored.started_at is not None and stored.ended_at is not None
     assert ServiceRequest.objects.count() == 0
 
 
 def test_directory_assistance_is_logged_too(jurisdiction):
-    contact = log_information_request(jurisdiction, channel=Channel.WALK_IN, summary="Gave the DMV's number.",
-                                      outcome=Contact.Outcome.DIRECTORY)
+    contact = log_information_request(
+        jurisdiction, channel=Channel.WALK_IN, summary="Gave the DMV's number.", outcome=Contact.Outcome.DIRECTORY
+    )
     assert contact.outcome == Contact.Outcome.DIRECTORY
 
 
@@ -291,8 +341,9 @@ def test_an_information_request_cannot_claim_another_outcome(jurisdiction, outco
 def test_an_information_request_about_another_jurisdictions_service_is_refused(jurisdiction):
     county = JurisdictionFactory(slug="county", jurisdiction_id="county.example", is_default=False)
     with pytest.raises(ValidationError):
-        log_information_request(jurisdiction, channel=Channel.PHONE, summary="x",
-                                service=ServiceFactory(jurisdiction=county))
+        log_information_request(
+            jurisdiction, channel=Channel.PHONE, summary="x", service=ServiceFactory(jurisdiction=county)
+        )
     assert Contact.objects.count() == 0
 
 
@@ -326,7 +377,8 @@ def test_a_malformed_translation_falls_back_to_english_instead_of_crashing(servi
 
 
 def test_a_hazard_job_queued_by_the_previous_version_still_alerts_the_department_once(
-        jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks):
+    jurisdiction, hazard_service, center_city, django_capture_on_commit_callbacks
+):
     from civic311.service_requests import tasks
 
     with django_capture_on_commit_callbacks(execute=False):

@@ -40,8 +40,9 @@ def next_code(secret: str) -> str:
 
 
 def sign_in(client, user, **extra):
-    return client.post(reverse("admin:login"), {"username": user.username, "password": PASSWORD,
-                                                "next": "/admin/", **extra})
+    return client.post(
+        reverse("admin:login"), {"username": user.username, "password": PASSWORD, "next": "/admin/", **extra}
+    )
 
 
 def signed_in(client) -> bool:
@@ -50,10 +51,18 @@ def signed_in(client) -> bool:
 
 # TOTP itself.
 
-@pytest.mark.parametrize(("at", "expected"), [
-    (59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"),
-    (1234567890, "89005924"), (2000000000, "69279037"), (20000000000, "65353130"),
-])
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (59, "94287082"),
+        (1111111109, "07081804"),
+        (1111111111, "14050471"),
+        (1234567890, "89005924"),
+        (2000000000, "69279037"),
+        (20000000000, "65353130"),
+    ],
+)
 def test_totp_matches_the_rfc_6238_sha1_test_vectors(at, expected):
     assert totp.code_at(RFC_SECRET, at, digits=8) == expected
     assert totp.code_at(RFC_SECRET, at) == expected[-6:]
@@ -79,8 +88,10 @@ def test_new_secrets_are_random_160_bit_base32():
 
 def test_provisioning_uri_names_the_issuer_and_account():
     uri = totp.provisioning_uri("JBSWY3DPEHPK3PXP", "dana", totp.issuer_name("Philadelphia"))
-    assert uri == ("otpauth://totp/civic311%20Philadelphia:dana?secret=JBSWY3DPEHPK3PXP"
-                   "&issuer=civic311%20Philadelphia&algorithm=SHA1&digits=6&period=30")
+    assert uri == (
+        "otpauth://totp/civic311%20Philadelphia:dana?secret=JBSWY3DPEHPK3PXP"
+        "&issuer=civic311%20Philadelphia&algorithm=SHA1&digits=6&period=30"
+    )
     assert totp.issuer_name(None) == "civic311"
     assert totp.grouped("ABCDEFGHIJ") == "ABCD EFGH IJ"
 
@@ -139,6 +150,7 @@ def test_simultaneous_sign_ins_with_the_same_code_only_one_passes():
 
 # Enrolment.
 
+
 def test_enrolment_must_be_confirmed_before_a_code_is_required(client, staff):
     device, secret = second_factor.start_enrolment(staff)
     assert device.confirmed_at is None and not second_factor.is_required(staff)
@@ -181,8 +193,7 @@ def test_the_setup_page_shows_the_key_the_uri_and_a_qr_code(client, staff):
 
     client.post(reverse("people:second_factor_confirm"), {"code": "999999x"})
     assert not second_factor.is_required(staff)
-    response = client.post(reverse("people:second_factor_confirm"), {"code": totp.code_at(device.secret)},
-                           follow=True)
+    response = client.post(reverse("people:second_factor_confirm"), {"code": totp.code_at(device.secret)}, follow=True)
     assert second_factor.is_required(staff)
     assert "Your authenticator is set up" in response.content.decode()
     assert device.secret not in client.get(page).content.decode()  # never shown again once confirmed
@@ -198,6 +209,7 @@ def test_the_setup_pages_are_for_staff_only(client, db):
 
 
 # The admin's two-step sign-in.
+
 
 def test_the_admin_login_is_the_two_step_sign_in():
     assert resolve(reverse("admin:login")).func.view_class is views.AdminSignInView
@@ -294,6 +306,7 @@ def test_non_staff_cannot_reach_the_admin_even_with_an_authenticator(client, db)
 
 
 # Removing and resetting.
+
 
 def test_removal_requires_a_valid_code(client, staff):
     _device, secret = enrolled(staff)

@@ -18,14 +18,24 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def graffiti(jurisdiction, department):
-    ServiceFactory(jurisdiction=jurisdiction, department=department, code="SR-ST03", name="Pothole Repair",
-                   keywords="hole, road")
+    ServiceFactory(
+        jurisdiction=jurisdiction, department=department, code="SR-ST03", name="Pothole Repair", keywords="hole, road"
+    )
     # Information only: found by /help/, never offered as something to report.
-    ServiceFactory(jurisdiction=jurisdiction, department=department, code="INFO-GRAFFITI",
-                   name="Graffiti Information", kind=Service.Kind.INFORMATION)
+    ServiceFactory(
+        jurisdiction=jurisdiction,
+        department=department,
+        code="INFO-GRAFFITI",
+        name="Graffiti Information",
+        kind=Service.Kind.INFORMATION,
+    )
     return ServiceFactory(
-        jurisdiction=jurisdiction, department=department, code="SR-CL01", name="Graffiti Removal",
-        description="Paint or markings on a building, wall or fence.", keywords="tagging, spray paint",
+        jurisdiction=jurisdiction,
+        department=department,
+        code="SR-CL01",
+        name="Graffiti Removal",
+        description="Paint or markings on a building, wall or fence.",
+        keywords="tagging, spray paint",
         translations={"es": {"name": "Eliminación de grafiti", "description": "Pintura en una pared."}},
     )
 
@@ -56,7 +66,7 @@ def test_the_home_page_search_goes_to_the_same_search(client, graffiti):
 
 
 def test_nothing_found_and_hostile_input_are_answered_cleanly(client, graffiti):
-    for query in ("zebra crossing", "'; DROP TABLE x; --", "\"*", "a" * 500, "NEAR(x y)"):
+    for query in ("zebra crossing", "'; DROP TABLE x; --", '"*', "a" * 500, "NEAR(x y)"):
         response = client.get(reverse("public:choose_service"), {"q": query})
         assert response.status_code == 200, query
         assert "Graffiti Removal" not in listed(response)

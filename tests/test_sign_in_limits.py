@@ -22,8 +22,7 @@ LOCKED = "Too many failed sign-in attempts"
 
 
 def password_step(client, username: str, password: str = PASSWORD, **extra):
-    return client.post(reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"},
-                       **extra)
+    return client.post(reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"}, **extra)
 
 
 def code_step(client, code: str):

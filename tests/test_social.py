@@ -53,15 +53,21 @@ def _lines(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
-def test_a_post_is_delivered_through_the_job_queue_by_the_file_backend(jurisdiction, outbox_file,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_post_is_delivered_through_the_job_queue_by_the_file_backend(
+    jurisdiction, outbox_file, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         post = services.queue_post(jurisdiction, "x", "Snow emergency: move your car. ¡Muévalo!", dedup_key="e1:x")
     post.refresh_from_db()
     assert post.state == State.SENT and post.attempts == 1 and post.sent_at and post.provider_id.startswith("file-")
     [line] = _lines(outbox_file)
-    assert line == {"id": post.provider_id, "network": "x", "account": "@philly311",
-                    "text": "Snow emergency: move your car. ¡Muévalo!", "reference": post.reference}
+    assert line == {
+        "id": post.provider_id,
+        "network": "x",
+        "account": "@philly311",
+        "text": "Snow emergency: move your car. ¡Muévalo!",
+        "reference": post.reference,
+    }
     assert services.deliver(post.pk) == "not due"  # sent: never again
     assert len(_lines(outbox_file)) == 1
 
@@ -72,9 +78,16 @@ def test_the_same_event_is_queued_once(jurisdiction, outbox_file):
     assert OutboundPost.objects.get().pk == first.pk
 
 
-@pytest.mark.parametrize(("network", "length", "accepted"), [
-    ("x", 280, True), ("x", 281, False), ("facebook", 281, True), ("bluesky", 300, True), ("bluesky", 301, False),
-])
+@pytest.mark.parametrize(
+    ("network", "length", "accepted"),
+    [
+        ("x", 280, True),
+        ("x", 281, False),
+        ("facebook", 281, True),
+        ("bluesky", 300, True),
+        ("bluesky", 301, False),
+    ],
+)
 def test_length_limits(jurisdiction, outbox_file, network, length, accepted):
     if accepted:
         assert services.queue_post(jurisdiction, network, "a" * length, dedup_key="k").text == "a" * length

@@ -56,8 +56,13 @@ def seeded_city(service, department, center_city):
     """A small city: a service with questions and a canned answer, requests in several states."""
     select_attribute(service, "size", ["small", "large"])
     select_attribute(service, "gas", ["yes", "no"])
-    RoutingRuleFactory(service=service, kind="canned_answer", attribute_code="gas", attribute_value="yes",
-                       message="Leave the area and call 911.")
+    RoutingRuleFactory(
+        service=service,
+        kind="canned_answer",
+        attribute_code="gas",
+        attribute_value="yes",
+        message="Leave the area and call 911.",
+    )
     first = filed_request(service, first_name="Pat", email="pat@example.org")
     second = filed_request(service, address="1 Main St")
     services.change_status(second, Status.CLOSED, actor=None, public_reason="Issue Resolved")
@@ -68,8 +73,9 @@ def seeded_city(service, department, center_city):
 @pytest.fixture
 def fuzz_token(db):
     user = StaffFactory(username="fuzzer")
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["requests", "catalogue",
-                                                                                        "people"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["requests", "catalogue", "people"])
+    )
     return Token.objects.create(user=user).key
 
 
@@ -88,8 +94,13 @@ def test_the_staff_api_survives_fuzzing_from_its_own_schema(in_process_wsgi, see
             strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters or None)
 
             @given(case=strategy)
-            @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             def run(case) -> None:
                 case.call_and_validate(headers=headers, checks=CHECKS)
 

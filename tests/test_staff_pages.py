@@ -48,11 +48,14 @@ def test_the_pages_are_never_cached():
     assert "no-cache" in any_staff(_get(user))["Cache-Control"]
 
 
-@pytest.mark.parametrize("make", [
-    lambda: StaffFactory(),  # staff without a role
-    lambda: with_role(StaffFactory(is_active=False), StaffRole.AGENT),
-    lambda: StaffFactory(is_staff=False),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: StaffFactory(),  # staff without a role
+        lambda: with_role(StaffFactory(is_active=False), StaffRole.AGENT),
+        lambda: StaffFactory(is_staff=False),
+    ],
+)
 def test_accounts_without_a_working_role_are_refused(make):
     with pytest.raises(PermissionDenied):
         any_staff(_get(make()))
@@ -68,23 +71,33 @@ def test_a_page_for_some_roles_refuses_the_others():
         contact_centre_only(_get(superuser))
 
 
-@pytest.mark.parametrize(("role", "menu"), [
-    (StaffRole.AGENT, {"console", "board"}),
-    (StaffRole.SUPERVISOR, {"console", "queues", "overdue", "analytics", "emergencies", "board", "surveys"}),
-    (StaffRole.DEPARTMENT_STAFF, {"queues"}),
-    (StaffRole.DEPARTMENT_MANAGER, {"queues", "overdue", "analytics", "board"}),
-    (StaffRole.SURVEYOR, {"board", "surveys"}),
-    (StaffRole.COMMUNITY_STAFF, set()),
-    (StaffRole.ADMIN, {"console", "queues", "overdue", "analytics", "emergencies", "board", "surveys"}),
-])
+@pytest.mark.parametrize(
+    ("role", "menu"),
+    [
+        (StaffRole.AGENT, {"console", "board"}),
+        (StaffRole.SUPERVISOR, {"console", "queues", "overdue", "analytics", "emergencies", "board", "surveys"}),
+        (StaffRole.DEPARTMENT_STAFF, {"queues"}),
+        (StaffRole.DEPARTMENT_MANAGER, {"queues", "overdue", "analytics", "board"}),
+        (StaffRole.SURVEYOR, {"board", "surveys"}),
+        (StaffRole.COMMUNITY_STAFF, set()),
+        (StaffRole.ADMIN, {"console", "queues", "overdue", "analytics", "emergencies", "board", "surveys"}),
+    ],
+)
 def test_the_staff_menu_follows_the_roles(role, menu):
     context = staff_navigation(_get(staff_in_role(role)))
-    shown = {name for name, key in (("console", "staff_may_use_console"), ("queues", "staff_may_work_queues"),
-                                    ("overdue", "staff_may_see_overdue"),
-                                    ("analytics", "staff_may_see_search_analytics"),
-                                    ("emergencies", "staff_may_declare_emergency"),
-                                    ("board", "staff_may_see_reader_board"),
-                                    ("surveys", "staff_may_survey")) if context[key]}
+    shown = {
+        name
+        for name, key in (
+            ("console", "staff_may_use_console"),
+            ("queues", "staff_may_work_queues"),
+            ("overdue", "staff_may_see_overdue"),
+            ("analytics", "staff_may_see_search_analytics"),
+            ("emergencies", "staff_may_declare_emergency"),
+            ("board", "staff_may_see_reader_board"),
+            ("surveys", "staff_may_survey"),
+        )
+        if context[key]
+    }
     assert shown == menu
 
 
@@ -107,18 +120,21 @@ def everything_user(jurisdiction):
     return with_role(with_role(StaffFactory(username="morgan"), StaffRole.ADMIN), StaffRole.AGENT)
 
 
-@pytest.mark.parametrize(("path", "item"), [
-    ("/console/", "/console/"),
-    ("/work/", "/work/"),
-    ("/surveys/", "/surveys/"),
-    ("/surveys/follow-ups/", "/surveys/"),
-    ("/surveys/reports/", "/surveys/reports/"),
-    ("/surveys/reports/month/2026-01/", "/surveys/reports/"),
-    ("/surveys/results/{me}/", "/surveys/results/"),
-    ("/insights/board/", "/insights/board/"),
-    ("/insights/search/", "/insights/search/"),
-    ("/emergencies/", "/emergencies/"),
-])
+@pytest.mark.parametrize(
+    ("path", "item"),
+    [
+        ("/console/", "/console/"),
+        ("/work/", "/work/"),
+        ("/surveys/", "/surveys/"),
+        ("/surveys/follow-ups/", "/surveys/"),
+        ("/surveys/reports/", "/surveys/reports/"),
+        ("/surveys/reports/month/2026-01/", "/surveys/reports/"),
+        ("/surveys/results/{me}/", "/surveys/results/"),
+        ("/insights/board/", "/insights/board/"),
+        ("/insights/search/", "/insights/search/"),
+        ("/emergencies/", "/emergencies/"),
+    ],
+)
 def test_the_staff_menu_marks_exactly_the_current_page(client, everything_user, path, item):
     client.force_login(everything_user)
     response = client.get(path.format(me=everything_user.pk))

@@ -32,8 +32,9 @@ def service_request(service, center_city):
 def _file(service, **fields):
     report = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}
     report.update(fields)
-    return services.submit(service.jurisdiction, services.Report(service_code=service.code, **report),
-                           now=FILED_AT).service_request
+    return services.submit(
+        service.jurisdiction, services.Report(service_code=service.code, **report), now=FILED_AT
+    ).service_request
 
 
 def _put_in(service_request: ServiceRequest, status: Status) -> ServiceRequest:
@@ -94,8 +95,9 @@ def test_every_legal_move_writes_the_status_and_one_public_history_entry(service
 
 
 @pytest.mark.parametrize(("source", "target"), ILLEGAL, ids=[f"{a.value}->{b.value}" for a, b in ILLEGAL])
-def test_every_illegal_move_is_refused_naming_what_is_allowed_and_writes_nothing(service_request, staff, source,
-                                                                               target):
+def test_every_illegal_move_is_refused_naming_what_is_allowed_and_writes_nothing(
+    service_request, staff, source, target
+):
     _put_in(service_request, source)
     kwargs = _what_it_needs(target, service_request, staff)
     before = ServiceRequest.objects.filter(pk=service_request.pk).values().get()
@@ -143,8 +145,7 @@ def test_the_move_is_judged_on_the_stored_status_not_a_stale_copy(service_reques
 
 @pytest.mark.parametrize("target", sorted(NEEDS_PUBLIC_REASON))
 @pytest.mark.parametrize("reason", ["", "   \n "])
-def test_closing_referring_or_cancelling_without_a_public_reason_is_refused(service_request, staff, target,
-                                                                            reason):
+def test_closing_referring_or_cancelling_without_a_public_reason_is_refused(service_request, staff, target, reason):
     count = _history_count(service_request)
     with pytest.raises(ValidationError) as caught:
         services.change_status(service_request, target, actor=staff, public_reason=reason, now=NOW)
@@ -178,8 +179,14 @@ def test_a_public_reason_on_an_open_move_updates_the_status_note(service_request
 
 
 def test_an_internal_note_with_a_move_is_kept_internal(service_request, staff):
-    services.change_status(service_request, Status.CLOSED, actor=staff, public_reason="Repair Completed",
-                           internal_note="Used 3 bags of asphalt.", now=NOW)
+    services.change_status(
+        service_request,
+        Status.CLOSED,
+        actor=staff,
+        public_reason="Repair Completed",
+        internal_note="Used 3 bags of asphalt.",
+        now=NOW,
+    )
     note = service_request.history.get(kind=HistoryEntry.Kind.NOTE)
     assert note.text == "Used 3 bags of asphalt."
     assert not note.is_public
@@ -220,8 +227,11 @@ def test_assigning_to_someone_who_is_not_active_staff_is_refused(service_request
 
 
 def test_assigning_records_the_assignee_and_an_internal_entry(service_request, staff):
-    crew = with_role(StaffFactory(username="crew", first_name="Jo", last_name="Crew"), StaffRole.DEPARTMENT_STAFF,
-                     service_request.department)
+    crew = with_role(
+        StaffFactory(username="crew", first_name="Jo", last_name="Crew"),
+        StaffRole.DEPARTMENT_STAFF,
+        service_request.department,
+    )
     services.change_status(service_request, Status.ASSIGNED, actor=staff, assignee=crew, now=NOW)
     stored = ServiceRequest.objects.get(pk=service_request.pk)
     assert stored.assignee == crew
@@ -257,10 +267,8 @@ def test_a_duplicate_points_at_its_original_and_says_so_publicly(service, center
 def test_a_duplicate_of_a_duplicate_follows_the_chain_to_the_original(service, center_city, staff):
     original, second, third, fourth = (_file(service, description=str(n)) for n in range(4))
     services.change_status(second, Status.DUPLICATE, actor=staff, duplicate_of=original)
-    services.change_status(third, Status.DUPLICATE, actor=staff, duplicate_of=ServiceRequest.objects.get(
-        pk=second.pk))
-    services.change_status(fourth, Status.DUPLICATE, actor=staff, duplicate_of=ServiceRequest.objects.get(
-        pk=third.pk))
+    services.change_status(third, Status.DUPLICATE, actor=staff, duplicate_of=ServiceRequest.objects.get(pk=second.pk))
+    services.change_status(fourth, Status.DUPLICATE, actor=staff, duplicate_of=ServiceRequest.objects.get(pk=third.pk))
     assert ServiceRequest.objects.get(pk=third.pk).duplicate_of_id == original.pk
     assert ServiceRequest.objects.get(pk=fourth.pk).duplicate_of_id == original.pk
 
@@ -279,8 +287,9 @@ def test_a_request_cannot_duplicate_one_of_its_own_duplicates(service, center_ci
     copy = _file(service, description="second")
     services.change_status(copy, Status.DUPLICATE, actor=staff, duplicate_of=original)
     with pytest.raises(ValidationError) as caught:
-        services.change_status(original, Status.DUPLICATE, actor=staff,
-                               duplicate_of=ServiceRequest.objects.get(pk=copy.pk))
+        services.change_status(
+            original, Status.DUPLICATE, actor=staff, duplicate_of=ServiceRequest.objects.get(pk=copy.pk)
+        )
     assert "duplicate_of" in caught.value.message_dict
     assert ServiceRequest.objects.get(pk=original.pk).status == Status.NEW
 
@@ -303,8 +312,13 @@ def test_a_request_cannot_duplicate_one_in_another_jurisdiction(service_request,
 
 def test_reopening_clears_closed_at_and_restarts_the_sla(service_request, staff):
     first_due = service_request.expected_at
-    services.change_status(service_request, Status.CLOSED, actor=staff, public_reason="Issue Resolved",
-                           now=FILED_AT + dt.timedelta(hours=1))
+    services.change_status(
+        service_request,
+        Status.CLOSED,
+        actor=staff,
+        public_reason="Issue Resolved",
+        now=FILED_AT + dt.timedelta(hours=1),
+    )
     reopen_at = dt.datetime(2026, 2, 2, 15, 0, tzinfo=UTC)  # a Monday, 10:00 local
     services.change_status(service_request, Status.REOPENED, actor=staff, now=reopen_at)
     stored = ServiceRequest.objects.get(pk=service_request.pk)
@@ -331,7 +345,12 @@ def test_reopening_replaces_the_old_close_reason_with_the_reopen_reason(service_
 def test_a_public_note_on_an_open_request_becomes_its_status_note(service_request, staff):
     entry = services.add_note(service_request, "  Crew scheduled for Tuesday. ", actor=staff, public=True, now=NOW)
     assert (entry.kind, entry.is_public, entry.text, entry.actor, entry.created_at) == (
-        HistoryEntry.Kind.NOTE, True, "Crew scheduled for Tuesday.", staff, NOW)
+        HistoryEntry.Kind.NOTE,
+        True,
+        "Crew scheduled for Tuesday.",
+        staff,
+        NOW,
+    )
     stored = ServiceRequest.objects.get(pk=service_request.pk)
     assert stored.status_notes == "Crew scheduled for Tuesday."
     assert stored.updated_at == NOW

@@ -36,8 +36,9 @@ def track_path(service_request) -> str:
 
 
 def follow(client, service_request, address: str, **extra):
-    return client.post(reverse("notifications:subscribe", args=[service_request.tracking_number]),
-                       {"email": address}, **extra)
+    return client.post(
+        reverse("notifications:subscribe", args=[service_request.tracking_number]), {"email": address}, **extra
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -134,11 +135,13 @@ def test_an_unknown_request_is_a_404_and_get_is_refused(client, service):
 def test_bad_or_swapped_tokens_are_refused(client, service):
     service_request = filed_request(service)
     subscription = Subscription.objects.create(service_request=service_request, email="fan@example.org")
-    for url in [reverse("notifications:confirm", args=["nonsense"]),
-                reverse("notifications:unsubscribe", args=["nonsense"]),
-                # a confirmation token does not unsubscribe, nor the other way round
-                reverse("notifications:unsubscribe", args=[services.make_token("confirm", s=subscription.pk)]),
-                reverse("notifications:confirm", args=[services.make_token("unsub", s=subscription.pk)])]:
+    for url in [
+        reverse("notifications:confirm", args=["nonsense"]),
+        reverse("notifications:unsubscribe", args=["nonsense"]),
+        # a confirmation token does not unsubscribe, nor the other way round
+        reverse("notifications:unsubscribe", args=[services.make_token("confirm", s=subscription.pk)]),
+        reverse("notifications:confirm", args=[services.make_token("unsub", s=subscription.pk)]),
+    ]:
         assert client.get(url).status_code == 400
     subscription.refresh_from_db()
     assert subscription.state == Subscription.State.PENDING

@@ -74,19 +74,46 @@ def codes(raw, version):
 
 
 def test_good_answers_of_every_kind(every_kind):
-    assert codes({"yn": "no", "scale": "4", "one": "b", "many": ["a", "c"], "words": "  Fine.  ",
-                  "reach": {"name": "Pat", "phone": "215 555 0100", "email": ""}}, every_kind) == {
-        "yn": False, "scale": 4, "one": "b", "many": ["a", "c"], "words": "Fine.",
-        "reach": {"name": "Pat", "phone": "215 555 0100"}}
+    assert codes(
+        {
+            "yn": "no",
+            "scale": "4",
+            "one": "b",
+            "many": ["a", "c"],
+            "words": "  Fine.  ",
+            "reach": {"name": "Pat", "phone": "215 555 0100", "email": ""},
+        },
+        every_kind,
+    ) == {
+        "yn": False,
+        "scale": 4,
+        "one": "b",
+        "many": ["a", "c"],
+        "words": "Fine.",
+        "reach": {"name": "Pat", "phone": "215 555 0100"},
+    }
     assert codes({"yn": True}, every_kind) == {"yn": True}  # blanks are left out
 
 
-@pytest.mark.parametrize(("code", "value"), [
-    ("yn", "perhaps"), ("scale", "0"), ("scale", "6"), ("scale", "three"), ("scale", True), ("one", "z"),
-    ("many", ["a", "z"]), ("many", ["a", "a"]), ("words", 42), ("words", "x" * 2001),
-    ("reach", "call me"), ("reach", {"email": "not an address"}), ("reach", {"phone": "12"}),
-    ("reach", {"address": "1 Main St"}),
-])
+@pytest.mark.parametrize(
+    ("code", "value"),
+    [
+        ("yn", "perhaps"),
+        ("scale", "0"),
+        ("scale", "6"),
+        ("scale", "three"),
+        ("scale", True),
+        ("one", "z"),
+        ("many", ["a", "z"]),
+        ("many", ["a", "a"]),
+        ("words", 42),
+        ("words", "x" * 2001),
+        ("reach", "call me"),
+        ("reach", {"email": "not an address"}),
+        ("reach", {"phone": "12"}),
+        ("reach", {"address": "1 Main St"}),
+    ],
+)
 def test_bad_answers_are_refused_by_kind(every_kind, code, value):
     with pytest.raises(ValidationError) as refused:
         services.validate_answers(every_kind, {"yn": "yes", code: value})

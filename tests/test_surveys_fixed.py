@@ -30,14 +30,15 @@ def closer(department):
 
 def close(service_request, actor, *, when=CLOSED_AT, status=Status.CLOSED, capture=None, **extra):
     with time_machine.travel(when, tick=False), capture(execute=True):
-        return requests_services.change_status(service_request, status, actor=actor,
-                                               public_reason=extra.pop("reason", "Issue Resolved"), now=when,
-                                               **extra)
+        return requests_services.change_status(
+            service_request, status, actor=actor, public_reason=extra.pop("reason", "Issue Resolved"), now=when, **extra
+        )
 
 
 def surveys_sent(service_request) -> list[OutboundMessage]:
-    return list(OutboundMessage.objects.filter(service_request=service_request, dedup_key__startswith="fixed:")
-                .order_by("pk"))
+    return list(
+        OutboundMessage.objects.filter(service_request=service_request, dedup_key__startswith="fixed:").order_by("pk")
+    )
 
 
 def link_token(message: OutboundMessage) -> str:
@@ -90,8 +91,14 @@ def test_no_email_for_a_cancelled_or_referred_request(service, closer, django_ca
 def test_no_email_for_a_duplicate(service, closer, django_capture_on_commit_callbacks):
     original = filed_request(service)
     duplicate = filed_request(service, email="pat@example.org")
-    close(duplicate, closer, status=Status.DUPLICATE, duplicate_of=original, reason="",
-          capture=django_capture_on_commit_callbacks)
+    close(
+        duplicate,
+        closer,
+        status=Status.DUPLICATE,
+        duplicate_of=original,
+        reason="",
+        capture=django_capture_on_commit_callbacks,
+    )
     duplicate.refresh_from_db()
     assert duplicate.status == Status.DUPLICATE and surveys_sent(duplicate) == []
 
@@ -124,11 +131,14 @@ def test_yes_records_a_response_and_changes_nothing(closed, django_capture_on_co
     assert OutboundMessage.objects.count() == outbox
 
 
-def test_no_reopens_with_the_comment_and_tells_the_department(closed, department, closer,
-                                                              django_capture_on_commit_callbacks):
+def test_no_reopens_with_the_comment_and_tells_the_department(
+    closed, department, closer, django_capture_on_commit_callbacks
+):
     response = answer(closed, False, "The mattresses are still there.", capture=django_capture_on_commit_callbacks)
     assert {a.question.code: a.value for a in response.answers.all()} == {
-        "fixed": False, "comment": "The mattresses are still there."}
+        "fixed": False,
+        "comment": "The mattresses are still there.",
+    }
     closed.refresh_from_db()
     assert closed.status == Status.REOPENED and closed.closed_at is None
     status = closed.history.filter(kind=HistoryEntry.Kind.STATUS).last()
@@ -160,8 +170,9 @@ def test_a_second_answer_is_refused(closed, django_capture_on_commit_callbacks):
 
 def test_an_expired_link_is_refused(closed, django_capture_on_commit_callbacks):
     with pytest.raises(ValidationError):
-        answer(closed, False, "late", after=dt.timedelta(days=14, seconds=1),
-               capture=django_capture_on_commit_callbacks)
+        answer(
+            closed, False, "late", after=dt.timedelta(days=14, seconds=1), capture=django_capture_on_commit_callbacks
+        )
     closed.refresh_from_db()
     assert closed.status == Status.CLOSED and not Response.objects.exists()
 
@@ -170,7 +181,9 @@ def test_tampered_and_foreign_tokens_are_refused(closed, service, closer, django
     good = link_token(surveys_sent(closed)[0])
     other = close(filed_request(service, email="x@example.org"), closer, capture=django_capture_on_commit_callbacks)
     forged = [
-        "", "nonsense", good[:-1] + ("A" if good[-1] != "A" else "B"),
+        "",
+        "nonsense",
+        good[:-1] + ("A" if good[-1] != "A" else "B"),
         signing.dumps({"r": closed.pk, "c": CLOSED_AT.isoformat()}, salt="another.salt", compress=True),
         requests_services.resident_link_token(closed),
         fixed.make_fixed_token(other),
@@ -189,8 +202,9 @@ def test_bad_yes_no_value_writes_nothing(closed, django_capture_on_commit_callba
     assert not Response.objects.exists()
 
 
-def test_closing_again_later_sends_a_new_survey_and_the_old_link_is_stale(closed, closer,
-                                                                          django_capture_on_commit_callbacks):
+def test_closing_again_later_sends_a_new_survey_and_the_old_link_is_stale(
+    closed, closer, django_capture_on_commit_callbacks
+):
     first = link_token(surveys_sent(closed)[0])
     answer(closed, False, "Not fixed", capture=django_capture_on_commit_callbacks)
     closed.refresh_from_db()
@@ -201,8 +215,9 @@ def test_closing_again_later_sends_a_new_survey_and_the_old_link_is_stale(closed
     # The old link names the old close: refused; the new one is answered once.
     with pytest.raises(ValidationError):
         answer(closed, True, token=first, after=dt.timedelta(days=4), capture=django_capture_on_commit_callbacks)
-    response = answer(closed, True, token=link_token(sent[1]), after=dt.timedelta(days=4),
-                      capture=django_capture_on_commit_callbacks)
+    response = answer(
+        closed, True, token=link_token(sent[1]), after=dt.timedelta(days=4), capture=django_capture_on_commit_callbacks
+    )
     assert response.request_closed_at == again and Response.objects.count() == 2
 
 
@@ -223,8 +238,10 @@ def test_the_page_shows_the_public_summary_and_a_form(closed, client):
 
 def test_answering_no_on_the_page_reopens(closed, client, django_capture_on_commit_callbacks):
     token = link_token(surveys_sent(closed)[0])
-    with time_machine.travel(CLOSED_AT + dt.timedelta(days=1), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(CLOSED_AT + dt.timedelta(days=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         page = client.post(f"/surveys/fixed/{token}/", {"fixed": "no", "comment": "Still there"})
     assert page.status_code == 200 and 'id="fixed-thanks"' in page.content.decode()
     closed.refresh_from_db()

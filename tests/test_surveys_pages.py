@@ -78,25 +78,47 @@ def test_the_list_and_the_call_show_no_name_address_or_email(client, jurisdictio
 def test_a_surveyor_records_the_six_answers_through_the_page(client, jurisdiction, entry):
     user = surveyor()
     signed_in(client, user)
-    assert client.post(reverse("surveys:claim", args=[entry.pk]))["Location"] == reverse("surveys:call",
-                                                                                          args=[entry.pk])
+    assert client.post(reverse("surveys:claim", args=[entry.pk]))["Location"] == reverse(
+        "surveys:call", args=[entry.pk]
+    )
     page = client.get(reverse("surveys:call", args=[entry.pk])).content.decode()
     assert "Were you satisfied with the service you received" in page
     refused = client.post(reverse("surveys:record", args=[entry.pk]), {"explained": "yes"})
     assert refused.status_code == 400 and "This question needs an answer." in refused.content.decode()
     assert not Response.objects.exists()
-    done = client.post(reverse("surveys:record", args=[entry.pk]), {
-        "explained": "yes", "informed": "no", "timely": "yes", "satisfied": "no",
-        "feedback": "Took too long.", "contact_name": "", "contact_phone": "", "contact_email": "bad",
-    })
+    done = client.post(
+        reverse("surveys:record", args=[entry.pk]),
+        {
+            "explained": "yes",
+            "informed": "no",
+            "timely": "yes",
+            "satisfied": "no",
+            "feedback": "Took too long.",
+            "contact_name": "",
+            "contact_phone": "",
+            "contact_email": "bad",
+        },
+    )
     assert done.status_code == 400 and "valid e-mail" in done.content.decode()
-    done = client.post(reverse("surveys:record", args=[entry.pk]), {
-        "explained": "yes", "informed": "no", "timely": "yes", "satisfied": "no", "feedback": "Took too long.",
-    })
+    done = client.post(
+        reverse("surveys:record", args=[entry.pk]),
+        {
+            "explained": "yes",
+            "informed": "no",
+            "timely": "yes",
+            "satisfied": "no",
+            "feedback": "Took too long.",
+        },
+    )
     assert done.status_code == 302
     response = Response.objects.get()
     assert {a.question.code: a.value for a in response.answers.all()} == {
-        "explained": True, "informed": False, "timely": True, "satisfied": False, "feedback": "Took too long."}
+        "explained": True,
+        "informed": False,
+        "timely": True,
+        "satisfied": False,
+        "feedback": "Took too long.",
+    }
     assert client.get(reverse("surveys:call", args=[entry.pk])).status_code == 302  # done: back to the list
 
 
@@ -120,26 +142,43 @@ def test_transfer_to_a_supervisor_and_resolution(client, jurisdiction, entry):
     boss, caller = supervisor(username="boss"), surveyor()
     signed_in(client, caller)
     client.post(reverse("surveys:claim", args=[entry.pk]))
-    bad = client.post(reverse("surveys:transfer", args=[entry.pk]), {
-        "transfer-owner": boss.pk, "transfer-deadline": "2001-01-01T09:00", "transfer-words": "Nobody came."})
+    bad = client.post(
+        reverse("surveys:transfer", args=[entry.pk]),
+        {"transfer-owner": boss.pk, "transfer-deadline": "2001-01-01T09:00", "transfer-words": "Nobody came."},
+    )
     assert bad.status_code == 400 and "deadline in the future" in bad.content.decode()
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=1), jurisdiction.zone)
-    good = client.post(reverse("surveys:transfer", args=[entry.pk]), {
-        "transfer-owner": boss.pk, "transfer-deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
-        "transfer-words": "Nobody came, twice."})
+    good = client.post(
+        reverse("surveys:transfer", args=[entry.pk]),
+        {
+            "transfer-owner": boss.pk,
+            "transfer-deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
+            "transfer-words": "Nobody came, twice.",
+        },
+    )
     assert good.status_code == 302
     task = FollowUpTask.objects.get()
     assert (task.owner, task.created_by, task.words, task.entry, task.state) == (
-        boss, caller, "Nobody came, twice.", entry, FollowUpTask.State.OPEN)
+        boss,
+        caller,
+        "Nobody came, twice.",
+        entry,
+        FollowUpTask.State.OPEN,
+    )
     assert abs(task.deadline - deadline.replace(second=0, microsecond=0)) < dt.timedelta(seconds=1)
 
     signed_in(client, boss)
     page = client.get(reverse("surveys:follow_ups")).content.decode()
     assert "Nobody came, twice." in page and "Philomena" not in page
-    assert client.post(reverse("surveys:resolve", args=[task.pk]), {f"task-{task.pk}-resolution": ""}
-                       ).status_code == 400
-    assert client.post(reverse("surveys:resolve", args=[task.pk]),
-                       {f"task-{task.pk}-resolution": "Called back; crew sent."}).status_code == 302
+    assert (
+        client.post(reverse("surveys:resolve", args=[task.pk]), {f"task-{task.pk}-resolution": ""}).status_code == 400
+    )
+    assert (
+        client.post(
+            reverse("surveys:resolve", args=[task.pk]), {f"task-{task.pk}-resolution": "Called back; crew sent."}
+        ).status_code
+        == 302
+    )
     task.refresh_from_db()
     assert (task.state, task.resolution, task.resolved_by) == ("resolved", "Called back; crew sent.", boss)
     assert task.resolved_at is not None
@@ -171,10 +210,12 @@ def test_supervisors_see_their_tasks_and_the_overdue_ones(client, jurisdiction, 
     caller = surveyor()
     services.claim_entry(entry, caller)
     now = timezone.now()
-    mine = services.transfer_to_supervisor(entry, words="Mine to handle", owner=boss,
-                                           deadline=now + dt.timedelta(hours=1), actor=caller)
-    late = services.transfer_to_supervisor(entry, words="Someone else's, late", owner=other,
-                                           deadline=now + dt.timedelta(minutes=1), actor=caller, now=now)
+    mine = services.transfer_to_supervisor(
+        entry, words="Mine to handle", owner=boss, deadline=now + dt.timedelta(hours=1), actor=caller
+    )
+    late = services.transfer_to_supervisor(
+        entry, words="Someone else's, late", owner=other, deadline=now + dt.timedelta(minutes=1), actor=caller, now=now
+    )
     FollowUpTask.objects.filter(pk=late.pk).update(deadline=now - dt.timedelta(hours=1))
     signed_in(client, boss)
     page = client.get(reverse("surveys:follow_ups")).content.decode()

@@ -26,8 +26,9 @@ BREAKDOWNS = ("trend", "by-channel", "by-team", "by-agent")
 
 
 def _pdf_html(report: reports.Report) -> str:
-    return render_to_string("surveys/reports/report_pdf.html", {
-        "report": report, "generated": NOW, "previous": report.period.previous()})
+    return render_to_string(
+        "surveys/reports/report_pdf.html", {"report": report, "generated": NOW, "previous": report.period.previous()}
+    )
 
 
 def _layout(html: str) -> tuple[list[str], dict[str, set[str]]]:
@@ -79,11 +80,23 @@ def test_a_longer_survey_is_split_into_tables_that_fit(jurisdiction):
     month = Month(jurisdiction)
     longer = InstrumentVersion.objects.create(instrument=month.version.instrument, number=2)
     for order, question in enumerate(month.version.questions.all(), start=1):
-        services.add_question(longer, code=question.code, kind=question.kind, text=question.text, order=order,
-                              required=question.required, about_agent=question.about_agent)
+        services.add_question(
+            longer,
+            code=question.code,
+            kind=question.kind,
+            text=question.text,
+            order=order,
+            required=question.required,
+            about_agent=question.about_agent,
+        )
     for order, code in enumerate(("courteous", "resolved", "recommend", "easy_to_reach"), start=10):
-        services.add_question(longer, code=code, kind=Question.Kind.YES_NO, order=order,
-                              text=f"Would you say that the contact centre was {code.replace('_', ' ')} this time?")
+        services.add_question(
+            longer,
+            code=code,
+            kind=Question.Kind.YES_NO,
+            order=order,
+            text=f"Would you say that the contact centre was {code.replace('_', ' ')} this time?",
+        )
     services.publish_version(longer)
     report = reports.leadership_report(jurisdiction, NOVEMBER, month.sue)
     codes = {code for code, _text in report.questions}
@@ -94,7 +107,9 @@ def test_a_longer_survey_is_split_into_tables_that_fit(jurisdiction):
     assert outside == []
     assert _shown_per_breakdown(headings) == dict.fromkeys(BREAKDOWNS, codes)
     assert {table_id: len(found) for table_id, found in headings.items() if table_id.startswith("trend")} == {
-        "trend": 4, "trend-2": 4}
+        "trend": 4,
+        "trend-2": 4,
+    }
 
 
 def test_the_page_keeps_each_breakdown_in_one_table(client, jurisdiction):
@@ -105,8 +120,9 @@ def test_the_page_keeps_each_breakdown_in_one_table(client, jurisdiction):
     assert html.count('data-code="satisfied"') == len(BREAKDOWNS)
 
 
-@pytest.mark.parametrize(("count", "per_table", "tables"), [(4, 4, [4]), (5, 4, [4, 1]), (8, 4, [4, 4]),
-                                                           (8, None, [8]), (0, 4, [0])])
+@pytest.mark.parametrize(
+    ("count", "per_table", "tables"), [(4, 4, [4]), (5, 4, [4, 1]), (8, 4, [4, 4]), (8, None, [8]), (0, 4, [0])]
+)
 def test_questions_in_groups_of_columns(count, per_table, tables):
     questions = [(f"q{number}", f"Question {number}?") for number in range(count)]
     groups = reports.column_groups(questions, per_table)

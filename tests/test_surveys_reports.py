@@ -52,12 +52,20 @@ def test_the_month_by_question(month):
     assert [code for code, _text in report.questions] == ["explained", "informed", "timely", "satisfied"]
     assert report.overall.responses == 6
     assert {code: percent(report.overall, code) for code, _text in report.questions} == {
-        "explained": 83.3, "informed": 66.7, "timely": 66.7, "satisfied": 66.7}
+        "explained": 83.3,
+        "informed": 66.7,
+        "timely": 66.7,
+        "satisfied": 66.7,
+    }
     assert (report.overall.score("explained").yes, report.overall.score("explained").answered) == (5, 6)
     assert report.calls == 8
     assert round(report.completion, 1) == 75.0
     assert {outcome: calls for outcome, _label, calls in report.outcomes} == {
-        "completed": 6, "no_answer": 1, "declined": 1, "wrong_number": 0}
+        "completed": 6,
+        "no_answer": 1,
+        "declined": 1,
+        "wrong_number": 0,
+    }
 
 
 def test_the_month_by_channel_and_team(month):
@@ -93,10 +101,17 @@ def test_comments_follow_ups_and_the_email_survey(month):
     report = reports.leadership_report(month.jurisdiction, NOVEMBER, month.sue)
     assert [comment.text for comment in report.comments] == ["Great help", '=HYPERLINK("http://x")', "Too slow"]
     assert [(comment.channel, comment.team) for comment in report.comments] == [
-        ("Phone", "Blue"), ("E-mail", "Blue"), ("Phone", "Gold")]
+        ("Phone", "Blue"),
+        ("E-mail", "Blue"),
+        ("Phone", "Gold"),
+    ]
     assert report.comments[0].day == dt.date(2026, 11, 10)
-    assert (report.follow_ups.opened, report.follow_ups.resolved, report.follow_ups.resolved_in_time,
-            report.follow_ups.still_open) == (2, 1, 1, 1)
+    assert (
+        report.follow_ups.opened,
+        report.follow_ups.resolved,
+        report.follow_ups.resolved_in_time,
+        report.follow_ups.still_open,
+    ) == (2, 1, 1, 1)
     assert (report.fixed.answered, report.fixed.yes, report.fixed.percent) == (2, 1, 50.0)
 
 
@@ -114,8 +129,11 @@ def test_a_team_is_the_one_at_the_time_of_the_call(month, jurisdiction):
     entry = WorkListEntry.objects.get(contact=caller)
     taker = surveyor()
     services.claim_entry(entry, taker)
-    response = services.record_phone_survey(entry, surveyor=taker, answers={
-        "explained": "yes", "informed": "yes", "timely": "yes", "satisfied": "no", "feedback": ""})
+    response = services.record_phone_survey(
+        entry,
+        surveyor=taker,
+        answers={"explained": "yes", "informed": "yes", "timely": "yes", "satisfied": "no", "feedback": ""},
+    )
     assert response.team == month.blue
     move_to_team(month.bob, month.gold, actor=None)
     response.refresh_from_db()
@@ -138,10 +156,12 @@ def test_each_supervisor_sees_only_their_teams_agents(month):
 
 @pytest.mark.parametrize("who", ["admin", "leadership", "other supervisor", "nobody"])
 def test_leadership_admins_and_other_supervisors_see_no_agent(month, who):
-    viewer = {"admin": lambda: staff_in_role(StaffRole.ADMIN),
-              "leadership": lambda: staff_in_role(StaffRole.LEADERSHIP),
-              "other supervisor": lambda: staff_in_role(StaffRole.SUPERVISOR),
-              "nobody": lambda: None}[who]()
+    viewer = {
+        "admin": lambda: staff_in_role(StaffRole.ADMIN),
+        "leadership": lambda: staff_in_role(StaffRole.LEADERSHIP),
+        "other supervisor": lambda: staff_in_role(StaffRole.SUPERVISOR),
+        "nobody": lambda: None,
+    }[who]()
     report = reports.leadership_report(month.jurisdiction, NOVEMBER, viewer)
     assert report.agents == [] and report.hidden_agents == 4
 
@@ -156,7 +176,11 @@ def test_an_agents_own_results(month):
     results = reports.agent_results(month.jurisdiction, month.ann, NOVEMBER)
     assert results.overall.responses == 2
     assert [percent(results.overall, code) for code in ("explained", "informed", "timely", "satisfied")] == [
-        100.0, 100.0, 50.0, 100.0]
+        100.0,
+        100.0,
+        50.0,
+        100.0,
+    ]
     assert results.centre.responses == 6 and percent(results.centre, "satisfied") == 66.7
     assert [comment.text for comment in results.comments] == ["Great help"]
     assert results.trend[-2].responses == 1  # her October survey
@@ -204,8 +228,16 @@ def test_the_report_page_shows_the_hand_worked_figures(client, month, at_now):
 
 def test_bad_and_future_periods_are_not_found(client, month, at_now):
     client.force_login(month.sue)
-    for kind, slug in (("month", "2026-13"), ("month", "2026-1"), ("week", "2026-11"), ("quarter", "2026-Q5"),
-                       ("quarter", "2026-11"), ("month", "2027-01"), ("month", "1999-12"), ("month", "x" * 300)):
+    for kind, slug in (
+        ("month", "2026-13"),
+        ("month", "2026-1"),
+        ("week", "2026-11"),
+        ("quarter", "2026-Q5"),
+        ("quarter", "2026-11"),
+        ("month", "2027-01"),
+        ("month", "1999-12"),
+        ("month", "x" * 300),
+    ):
         assert client.get(reverse("surveys:report", args=[kind, slug])).status_code == 404, (kind, slug)
     assert client.get(reverse("surveys:report", args=["month", "2026-12"])).status_code == 200  # so far
 
@@ -217,16 +249,25 @@ def test_the_csv(client, month, at_now):
     assert 'filename="satisfaction-2026-11.csv"' in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     overall = next(row for row in rows if row["section"] == "overall")
-    assert (overall["responses"], overall["satisfied_yes"], overall["satisfied_answered"],
-            overall["satisfied_percent"]) == ("6", "4", "6", "66.7")
+    assert (
+        overall["responses"],
+        overall["satisfied_yes"],
+        overall["satisfied_answered"],
+        overall["satisfied_percent"],
+    ) == ("6", "4", "6", "66.7")
     assert {row["group"]: row["satisfied_percent"] for row in rows if row["section"] == "team"} == {
-        "Blue": "66.7", "Gold": "50.0", "No team": "100.0"}
+        "Blue": "66.7",
+        "Gold": "50.0",
+        "No team": "100.0",
+    }
     assert [row["group"] for row in rows if row["section"] == "agent"] == ["Ann Agent", "Bob Agent"]
     assert [row["period"] for row in rows if row["section"] == "trend"][-2:] == ["2026-10", "2026-11"]
     comments = [row["comment"] for row in rows if row["section"] == "comment"]
     assert comments == ["Great help", '\'=HYPERLINK("http://x")', "Too slow"]  # the formula is made inert
     assert {row["group"]: row["responses"] for row in rows if row["section"] == "was_it_fixed"} == {
-        "Answered": "2", "Fixed": "1"}
+        "Answered": "2",
+        "Fixed": "1",
+    }
     assert "Zebediah" not in response.content.decode()
 
 
@@ -245,8 +286,9 @@ def test_the_pdf_says_what_the_page_says(month, at_now, rf):
     from django.template.loader import render_to_string
 
     report = reports.leadership_report(month.jurisdiction, NOVEMBER, month.gus)
-    html = render_to_string("surveys/reports/report_pdf.html", {"report": report, "generated": NOW,
-                                                                 "previous": NOVEMBER.previous()})
+    html = render_to_string(
+        "surveys/reports/report_pdf.html", {"report": report, "generated": NOW, "previous": NOVEMBER.previous()}
+    )
     assert "Customer satisfaction, November 2026" in html
     assert 'id="figure-satisfied">66.7 %' in html and "Cat Agent" in html and "Ann Agent" not in html
 
@@ -281,9 +323,12 @@ def test_the_team_supervisor_sees_their_agent(client, month, at_now):
 
 @pytest.mark.parametrize("who", ["other supervisor", "colleague", "admin", "leadership"])
 def test_nobody_else_sees_an_agents_results(client, month, at_now, who):
-    viewer = {"other supervisor": month.gus, "colleague": month.bob,
-              "admin": staff_in_role(StaffRole.ADMIN),
-              "leadership": staff_in_role(StaffRole.LEADERSHIP)}[who]
+    viewer = {
+        "other supervisor": month.gus,
+        "colleague": month.bob,
+        "admin": staff_in_role(StaffRole.ADMIN),
+        "leadership": staff_in_role(StaffRole.LEADERSHIP),
+    }[who]
     page = agent_page(client, viewer, month.ann)
     assert page.status_code == 403
     assert "Great help" not in page.content.decode()
@@ -304,7 +349,10 @@ def test_periods():
     assert Period.parse(QUARTER, "2026-Q1").previous().slug == "2025-Q4"
     assert Period.containing(QUARTER, dt.date(2026, 5, 31)).slug == "2026-Q2"
     assert [period.slug for period in reports.recent_periods(MONTH, dt.date(2026, 1, 15), 3)] == [
-        "2025-12", "2025-11", "2025-10"]
+        "2025-12",
+        "2025-11",
+        "2025-10",
+    ]
     for kind, slug in ((MONTH, "2026-00"), (MONTH, "26-11"), (QUARTER, "2026-Q0"), ("year", "2026")):
         with pytest.raises(ValueError):
             Period.parse(kind, slug)

@@ -32,8 +32,12 @@ def listed(jurisdiction, channel=Channel.PHONE, phone="215-555-0142") -> WorkLis
 
 def transfer_post(boss, **answers) -> dict:
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=1))
-    return {"transfer-owner": boss.pk, "transfer-deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
-            "transfer-words": "Three weeks and the light is still out.", **answers}
+    return {
+        "transfer-owner": boss.pk,
+        "transfer-deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
+        "transfer-words": "Three weeks and the light is still out.",
+        **answers,
+    }
 
 
 # --- a transfer keeps the answers typed so far -----------------------------------------------------------
@@ -45,13 +49,21 @@ def test_a_transfer_mid_call_keeps_the_answers_typed_so_far(client, jurisdiction
     client.force_login(caller)
     client.post(reverse("surveys:claim", args=[entry.pk]))
 
-    response = client.post(reverse("surveys:transfer", args=[entry.pk]), transfer_post(
-        boss, explained="yes", informed="no", feedback="The crew never came.", contact_phone="215-555-0199"))
+    response = client.post(
+        reverse("surveys:transfer", args=[entry.pk]),
+        transfer_post(
+            boss, explained="yes", informed="no", feedback="The crew never came.", contact_phone="215-555-0199"
+        ),
+    )
 
     assert response.status_code == 302
     task = FollowUpTask.objects.get()
-    assert task.answers == {"explained": True, "informed": False, "feedback": "The crew never came.",
-                            "contact": {"phone": "215-555-0199"}}
+    assert task.answers == {
+        "explained": True,
+        "informed": False,
+        "feedback": "The crew never came.",
+        "contact": {"phone": "215-555-0199"},
+    }
     assert task.answers_version == services.current_version(jurisdiction)
     # The call page shows them again: the surveyor carries on where they were.
     page = client.get(reverse("surveys:call", args=[entry.pk])).content.decode()
@@ -66,8 +78,10 @@ def test_a_transfer_mid_call_keeps_the_answers_typed_so_far(client, jurisdiction
     assert "Did the agent explain the process" in follow_ups and "The crew never came." in follow_ups
     # And the call is then recorded as usual, with the rest of the answers.
     client.force_login(caller)
-    recorded = client.post(reverse("surveys:record", args=[entry.pk]), {
-        "explained": "yes", "informed": "no", "timely": "no", "satisfied": "no", "feedback": "The crew never came."})
+    recorded = client.post(
+        reverse("surveys:record", args=[entry.pk]),
+        {"explained": "yes", "informed": "no", "timely": "no", "satisfied": "no", "feedback": "The crew never came."},
+    )
     assert recorded.status_code == 302
     assert Response.objects.get(contact=entry.contact).outcome == Response.Outcome.COMPLETED
 
@@ -92,8 +106,14 @@ def test_an_answer_of_the_wrong_kind_refuses_the_transfer_and_writes_nothing(jur
     boss, caller = supervisor(), surveyor()
     services.claim_entry(entry, caller)
     with pytest.raises(ValidationError) as refused:
-        services.transfer_to_supervisor(entry, words="Upset", owner=boss, actor=caller,
-                                        deadline=timezone.now() + dt.timedelta(days=1), answers={"satisfied": "maybe"})
+        services.transfer_to_supervisor(
+            entry,
+            words="Upset",
+            owner=boss,
+            actor=caller,
+            deadline=timezone.now() + dt.timedelta(days=1),
+            answers={"satisfied": "maybe"},
+        )
     assert set(refused.value.message_dict) == {"satisfied"}
     assert not FollowUpTask.objects.exists()
 
@@ -102,9 +122,14 @@ def test_a_transfer_with_nothing_typed_keeps_nothing(jurisdiction):
     entry = listed(jurisdiction)
     boss, caller = supervisor(), surveyor()
     services.claim_entry(entry, caller)
-    task = services.transfer_to_supervisor(entry, words="Upset", owner=boss, actor=caller,
-                                           deadline=timezone.now() + dt.timedelta(days=1),
-                                           answers={"explained": None, "feedback": ""})
+    task = services.transfer_to_supervisor(
+        entry,
+        words="Upset",
+        owner=boss,
+        actor=caller,
+        deadline=timezone.now() + dt.timedelta(days=1),
+        answers={"explained": None, "feedback": ""},
+    )
     assert task.answers == {} and task.answers_version is None
     assert selectors.answers_so_far(entry) == {}
 
@@ -117,11 +142,21 @@ def test_the_baseline_marks_its_two_questions_about_the_agent(jurisdiction):
     assert set(version.questions.filter(about_agent=True).values_list("code", flat=True)) == {"explained", "informed"}
 
 
-@pytest.mark.parametrize(("channel", "asked"), [
-    (Channel.PHONE, True), (Channel.WALK_IN, True), (Channel.EMAIL, True), (Channel.SOCIAL, True),
-    (Channel.LIAISON, True), (Channel.WEB, False), (Channel.MOBILE, False), (Channel.OPEN311, False),
-    (Channel.IMPORT, False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("channel", "asked"),
+    [
+        (Channel.PHONE, True),
+        (Channel.WALK_IN, True),
+        (Channel.EMAIL, True),
+        (Channel.SOCIAL, True),
+        (Channel.LIAISON, True),
+        (Channel.WEB, False),
+        (Channel.MOBILE, False),
+        (Channel.OPEN311, False),
+        (Channel.IMPORT, False),
+        ("", False),
+    ],
+)
 def test_which_contacts_had_an_agent_to_ask_about(jurisdiction, channel, asked):
     assert selectors.asks_about_agent(channel) is asked
     codes = [question.code for question in selectors.questions_for(services.current_version(jurisdiction), channel)]
@@ -142,7 +177,9 @@ def test_a_web_contact_is_not_asked_about_the_agent(client, jurisdiction):
     assert recorded.status_code == 302
     response = Response.objects.get(contact=entry.contact)
     assert dict(Answer.objects.filter(response=response).values_list("question__code", "value")) == {
-        "timely": True, "satisfied": False}
+        "timely": True,
+        "satisfied": False,
+    }
 
 
 def test_an_answer_about_a_missing_agent_is_refused(jurisdiction):
@@ -176,8 +213,10 @@ def test_a_skipped_question_is_not_counted_as_a_no(jurisdiction):
     caller = surveyor()
     phone = listed(jurisdiction, Channel.PHONE, "215-555-0101")
     web = listed(jurisdiction, Channel.WEB, "215-555-0102")
-    for entry, answers in ((phone, {"explained": "yes", "informed": "yes", "timely": "yes", "satisfied": "yes"}),
-                           (web, {"timely": "no", "satisfied": "no"})):
+    for entry, answers in (
+        (phone, {"explained": "yes", "informed": "yes", "timely": "yes", "satisfied": "yes"}),
+        (web, {"timely": "no", "satisfied": "no"}),
+    ):
         services.claim_entry(entry, caller)
         services.record_phone_survey(entry, surveyor=caller, answers=answers)
     period = Period.containing(MONTH, timezone.localdate(timezone=jurisdiction.zone))
@@ -199,7 +238,8 @@ def test_an_instrument_may_mark_its_own_questions_about_the_agent(jurisdiction):
 
     instrument = Instrument.objects.create(jurisdiction=jurisdiction, slug="community", name="Community")
     draft = InstrumentVersion.objects.create(instrument=instrument, number=1)
-    question = services.add_question(draft, code="kind", kind=Question.Kind.YES_NO, text="Was the agent kind?",
-                                     about_agent=True)
+    question = services.add_question(
+        draft, code="kind", kind=Question.Kind.YES_NO, text="Was the agent kind?", about_agent=True
+    )
     assert question.about_agent
     assert selectors.questions_for(draft, Channel.WEB) == []

@@ -86,7 +86,11 @@ def test_the_list_shows_no_personal_data_beyond_the_number(jurisdiction, travell
     services.build_work_list(jurisdiction, timezone.now())
     entry = WorkListEntry.objects.get()
     assert (entry.callback_phone, entry.channel, entry.service_id, entry.agent_id) == (
-        "215-555-0123", made.channel, made.service_id, made.agent_id)
+        "215-555-0123",
+        made.channel,
+        made.service_id,
+        made.agent_id,
+    )
 
 
 # --- claiming ---------------------------------------------------------------------------------------------
@@ -139,12 +143,14 @@ def test_surveyors_need_current_training_supervisors_do_not(jurisdiction, travel
     untrained = surveyor(trained=False)
     with pytest.raises(PermissionDenied, match="training"):
         services.claim_entry(entry, untrained)
-    SurveyorTraining.objects.create(user=untrained, course="Survey calls 101", completed_on=dt.date(2025, 1, 1),
-                                    expires_on=dt.date(2026, 3, 9))  # expired yesterday
+    SurveyorTraining.objects.create(
+        user=untrained, course="Survey calls 101", completed_on=dt.date(2025, 1, 1), expires_on=dt.date(2026, 3, 9)
+    )  # expired yesterday
     with pytest.raises(PermissionDenied):
         services.claim_entry(entry, untrained)
-    SurveyorTraining.objects.create(user=untrained, course="Refresher", completed_on=dt.date(2026, 3, 1),
-                                    expires_on=dt.date(2026, 3, 10))  # good through today
+    SurveyorTraining.objects.create(
+        user=untrained, course="Refresher", completed_on=dt.date(2026, 3, 1), expires_on=dt.date(2026, 3, 10)
+    )  # good through today
     services.claim_entry(entry, untrained)
     services.release(entry, surveyor=untrained)
     services.claim_entry(entry, supervisor())
@@ -169,8 +175,14 @@ def test_recording_the_six_answers(jurisdiction, traveller):
     assert response.outcome == Response.Outcome.COMPLETED and response.version.number == 1
     assert response.agent_id == entry.agent_id and response.contact_channel == entry.channel
     stored = {answer.question.code: answer.value for answer in Answer.objects.filter(response=response)}
-    assert stored == {"explained": True, "informed": True, "timely": False, "satisfied": True,
-                      "feedback": "Quick and kind.", "contact": {"name": "P. Q.", "email": "pq@example.org"}}
+    assert stored == {
+        "explained": True,
+        "informed": True,
+        "timely": False,
+        "satisfied": True,
+        "feedback": "Quick and kind.",
+        "contact": {"name": "P. Q.", "email": "pq@example.org"},
+    }
     entry.refresh_from_db()
     assert (entry.state, entry.outcome, entry.response) == (WorkListEntry.State.DONE, "completed", response)
 
@@ -215,5 +227,6 @@ def test_satisfaction_against_a_hand_count(jurisdiction, traveller):
     services.claim_entry(entry, caller)
     services.record_phone_survey(entry, surveyor=caller, answers=dict(SIX_ANSWERS, satisfied="no"))
     assert selectors.satisfaction(jurisdiction, dt.date(2026, 3, 10)) == selectors.Satisfaction(
-        responses=5, satisfied=3, percent=60.0)
+        responses=5, satisfied=3, percent=60.0
+    )
     assert selectors.satisfaction(jurisdiction, dt.date(2026, 3, 11)) == selectors.Satisfaction(0, 0, None)

@@ -124,9 +124,12 @@ def _tool(name: str) -> str:
 
 
 def test_msgfmt_finds_every_message_translated_and_well_formed():
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [_tool("msgfmt"), "--statistics", "--check", "--check-format", "-o", os.devnull, str(PO_PATH)],
-        capture_output=True, text=True, check=False, env={**os.environ, "LC_ALL": "C"},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LC_ALL": "C"},
     )
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"\d+ translated messages?\.\n", result.stderr), result.stderr
@@ -172,12 +175,33 @@ def test_every_message_in_the_code_is_translated(tmp_path):
     copy = tmp_path / "repo"
     shutil.copytree(ROOT / "civic311", copy / "civic311", ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     shutil.copy2(ROOT / "manage.py", copy / "manage.py")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civic311.settings", "CIVIC311_VAR_DIR": str(tmp_path / "var"),
-           "DEBUG": "1", "LC_ALL": "C.UTF-8"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "civic311.settings",
+        "CIVIC311_VAR_DIR": str(tmp_path / "var"),
+        "DEBUG": "1",
+        "LC_ALL": "C.UTF-8",
+    }
     result = subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "es", "--ignore=.venv", "--ignore=node_modules",
-         "--ignore=tests", "--ignore=civic311/static/vendor/*", "--no-obsolete", "--verbosity=0"],
-        cwd=copy, env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "es",
+            "--ignore=.venv",
+            "--ignore=node_modules",
+            "--ignore=tests",
+            "--ignore=civic311/static/vendor/*",
+            "--no-obsolete",
+            "--verbosity=0",
+        ],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     regenerated = messages(read_po(copy / PO_PATH.relative_to(ROOT)))

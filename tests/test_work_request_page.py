@@ -22,13 +22,19 @@ def questions(world):
     """The pothole service asks a choice, several choices, a number and a text."""
     service = world.pothole
     select_attribute(service, "surface", ["asphalt", "brick_pavers"], required=True).values.filter(
-        key="brick_pavers").update(name="Brick or pavers", translations={"es": {"name": "Ladrillo o adoquines"}})
+        key="brick_pavers"
+    ).update(name="Brick or pavers", translations={"es": {"name": "Ladrillo o adoquines"}})
     material = select_attribute(service, "hazards", ["glass", "oil_spill"], multi=True)
     material.values.filter(key="oil_spill").update(name="Oil spill")
-    ServiceAttributeFactory(service=service, code="depth", datatype=ServiceAttribute.Datatype.NUMBER,
-                            description="How deep, in inches?")
-    ServiceAttributeFactory(service=service, code="notes", datatype=ServiceAttribute.Datatype.TEXT,
-                            description="Anything else the crew should know?")
+    ServiceAttributeFactory(
+        service=service, code="depth", datatype=ServiceAttribute.Datatype.NUMBER, description="How deep, in inches?"
+    )
+    ServiceAttributeFactory(
+        service=service,
+        code="notes",
+        datatype=ServiceAttribute.Datatype.TEXT,
+        description="Anything else the crew should know?",
+    )
     return service
 
 
@@ -40,22 +46,35 @@ def page_of(client, user, number: str) -> str:
 
 
 def test_the_answers_show_with_their_questions_and_choice_names(client, world, questions):
-    filed = world.file(questions, answers={"surface": "brick_pavers", "hazards": ["glass", "oil_spill"],
-                                           "depth": "4.5", "notes": "Near the school\ncrossing."})
+    filed = world.file(
+        questions,
+        answers={
+            "surface": "brick_pavers",
+            "hazards": ["glass", "oil_spill"],
+            "depth": "4.5",
+            "notes": "Near the school\ncrossing.",
+        },
+    )
     html = page_of(client, world.streets_worker, filed.tracking_number)
-    answers = dict(re.findall(
-        r'<dt class="col-sm-3 work-question">([^<]*)</dt><dd class="col-sm-9 work-answer">(.*?)</dd>', html))
+    answers = dict(
+        re.findall(r'<dt class="col-sm-3 work-question">([^<]*)</dt><dd class="col-sm-9 work-answer">(.*?)</dd>', html)
+    )
     surface = questions.attributes.get(code="surface").description
     hazards = questions.attributes.get(code="hazards").description
-    assert answers == {surface: "Brick or pavers", hazards: "Glass, Oil spill", "How deep, in inches?": "4.5",
-                       "Anything else the crew should know?": "Near the school<br>crossing."}
+    assert answers == {
+        surface: "Brick or pavers",
+        hazards: "Glass, Oil spill",
+        "How deep, in inches?": "4.5",
+        "Anything else the crew should know?": "Near the school<br>crossing.",
+    }
     assert "brick_pavers" not in html and "oil_spill" not in html  # keys are the catalogue's, not for people
 
 
 def test_staff_see_the_answers_of_a_private_request_the_public_does_not(client, world, questions):
     filed = world.file(questions, answers={"surface": "asphalt"}, is_private=True)
-    assert '<dd class="col-sm-9 work-answer">Asphalt</dd>' in page_of(client, world.streets_worker,
-                                                                      filed.tracking_number)
+    assert '<dd class="col-sm-9 work-answer">Asphalt</dd>' in page_of(
+        client, world.streets_worker, filed.tracking_number
+    )
     client.logout()
     public = client.get(reverse("public:track_request", args=[filed.tracking_number])).content.decode()
     assert "Asphalt" not in public
@@ -85,17 +104,21 @@ def test_a_request_without_a_point_has_no_map(client, world):
 def test_photos_are_labelled_before_and_after_for_staff_and_residents(client, world):
     filed = world.file(world.pothole, photos=[jpeg("before.jpg")])
     requests.add_photo(filed, jpeg("after.jpg"), actor=world.streets_worker, stage=Photo.Stage.AFTER, public=True)
-    requests.add_photo(filed, jpeg("inside.jpg"), actor=world.streets_worker, stage=Photo.Stage.AFTER,
-                       public=False)
+    requests.add_photo(filed, jpeg("inside.jpg"), actor=world.streets_worker, stage=Photo.Stage.AFTER, public=False)
     html = page_of(client, world.streets_worker, filed.tracking_number)
     stages = re.findall(r'data-stage="(\w+)">([^<]+)</span> · (\w+)', html)
-    assert stages == [("before", "Before the work", "public"), ("after", "After the work", "public"),
-                      ("after", "After the work", "internal")]
+    assert stages == [
+        ("before", "Before the work", "public"),
+        ("after", "After the work", "public"),
+        ("after", "After the work", "internal"),
+    ]
     assert 'alt="Photo 2, after the work"' in html
     client.logout()
     public = client.get(reverse("public:track_request", args=[filed.tracking_number])).content.decode()
     assert re.findall(r'data-stage="(\w+)">([^<]+)</figcaption>', public) == [
-        ("before", "Before the work"), ("after", "After the work")]
+        ("before", "Before the work"),
+        ("after", "After the work"),
+    ]
     assert 'alt="Photo 1, before the work"' in public and 'alt="Photo 2, after the work"' in public
 
 

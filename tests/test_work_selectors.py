@@ -58,9 +58,12 @@ def test_a_person_in_two_departments_can_narrow_to_one(world):
     pothole = world.file(world.pothole)
     world.file(world.leak)
     assert [d.name for d in selectors.work_departments(world.both_worker, world.jurisdiction)] == [
-        "Streets Department", "Water Department"]
+        "Streets Department",
+        "Water Department",
+    ]
     assert _numbers(world.both_worker, QueueFilters(department=world.streets.pk), world=world) == [
-        pothole.tracking_number]
+        pothole.tracking_number
+    ]
 
 
 def test_request_for_work_refuses_another_departments_request(world):
@@ -82,14 +85,23 @@ def test_open_by_default_finished_and_any_on_request(world):
     assert _numbers(world.streets_worker, world=world) == [open_one.tracking_number]
     assert _numbers(world.streets_worker, QueueFilters(status="finished"), world=world) == [closed.tracking_number]
     assert set(_numbers(world.streets_worker, QueueFilters(status="all"), world=world)) == {
-        open_one.tracking_number, closed.tracking_number}
+        open_one.tracking_number,
+        closed.tracking_number,
+    }
     assert _numbers(world.streets_worker, QueueFilters(status="closed"), world=world) == [closed.tracking_number]
 
 
 def test_service_assignee_neighborhood_and_text_filters(world):
     pothole = world.file(world.pothole, description="Deep hole by the school")
-    dumping = world.file(world.dumping, description="Tyres dumped", lat=None, long=None,
-                         neighborhood="", address="1 Elm St", zipcode="19107")
+    dumping = world.file(
+        world.dumping,
+        description="Tyres dumped",
+        lat=None,
+        long=None,
+        neighborhood="",
+        address="1 Elm St",
+        zipcode="19107",
+    )
     requests.assign(pothole, world.streets_worker, actor=world.streets_manager)
     worker = world.streets_worker
     assert _numbers(worker, QueueFilters(service=world.dumping.pk), world=world) == [dumping.tracking_number]
@@ -97,9 +109,9 @@ def test_service_assignee_neighborhood_and_text_filters(world):
     assert _numbers(world.streets_colleague, QueueFilters(assignee="me"), world=world) == []
     assert _numbers(worker, QueueFilters(assignee="unassigned"), world=world) == [dumping.tracking_number]
     assert _numbers(world.streets_manager, QueueFilters(assignee=str(worker.pk)), world=world) == [
-        pothole.tracking_number]
-    assert _numbers(worker, QueueFilters(neighborhood=world.center_city.pk), world=world) == [
-        pothole.tracking_number]
+        pothole.tracking_number
+    ]
+    assert _numbers(worker, QueueFilters(neighborhood=world.center_city.pk), world=world) == [pothole.tracking_number]
     assert _numbers(worker, QueueFilters(q="school"), world=world) == [pothole.tracking_number]
     assert _numbers(worker, QueueFilters(q="elm st"), world=world) == [dumping.tracking_number]
     assert _numbers(worker, QueueFilters(q=f"# {dumping.tracking_number}"), world=world) == [dumping.tracking_number]
@@ -155,7 +167,9 @@ def test_a_closed_request_past_its_date_is_not_ranked_overdue(world):
     requests.change_status(closed_late, Status.CLOSED, actor=world.streets_worker, public_reason="Done", now=NOW)
     open_late = _due(world.file(world.pothole), NOW - dt.timedelta(days=1))
     assert _numbers(world.streets_worker, QueueFilters(status="all"), world=world) == [
-        open_late.tracking_number, closed_late.tracking_number]
+        open_late.tracking_number,
+        closed_late.tracking_number,
+    ]
 
 
 def test_newest_oldest_and_recently_updated(world):
@@ -270,7 +284,11 @@ def test_the_requester_is_shown_to_the_assignee_only_and_every_look_is_audited(w
     assert seen is not None and seen.email == "pat@example.org"
     access = PersonalDataAccess.objects.get()
     assert (access.user, access.requester, access.purpose, access.where) == (
-        world.streets_worker, seen, PersonalDataAccess.Purpose.VIEW, "department work")
+        world.streets_worker,
+        seen,
+        PersonalDataAccess.Purpose.VIEW,
+        "department work",
+    )
     assert requester_details_for(world.supervisor, pothole, where=selectors.AUDIT_WHERE) is not None
     assert PersonalDataAccess.objects.count() == 2
     anonymous = world.file(world.pothole)
@@ -281,12 +299,17 @@ def test_the_requester_is_shown_to_the_assignee_only_and_every_look_is_audited(w
 
 
 def test_saved_views_are_the_owners_and_those_shared_with_their_departments(world):
-    mine = services.save_view(world.streets_worker, "My overdue", "sla=overdue&assignee=me",
-                              jurisdiction=world.jurisdiction)
-    shared = services.save_view(world.streets_worker, "Streets unassigned", "assignee=unassigned",
-                                jurisdiction=world.jurisdiction, department=world.streets)
-    water = services.save_view(world.water_worker, "Leaks", "", jurisdiction=world.jurisdiction,
-                               department=world.water)
+    mine = services.save_view(
+        world.streets_worker, "My overdue", "sla=overdue&assignee=me", jurisdiction=world.jurisdiction
+    )
+    shared = services.save_view(
+        world.streets_worker,
+        "Streets unassigned",
+        "assignee=unassigned",
+        jurisdiction=world.jurisdiction,
+        department=world.streets,
+    )
+    water = services.save_view(world.water_worker, "Leaks", "", jurisdiction=world.jurisdiction, department=world.water)
 
     def names(user):
         return [view.name for view in selectors.saved_views_for(user, world.jurisdiction)]

@@ -33,8 +33,12 @@ def _client(client, user):
 
 
 def _get_views(number: str) -> list[str]:
-    return [reverse("work:home"), reverse("work:live"), reverse("work:request", args=[number]),
-            reverse("work:request_live", args=[number])]
+    return [
+        reverse("work:home"),
+        reverse("work:live"),
+        reverse("work:request", args=[number]),
+        reverse("work:request_live", args=[number]),
+    ]
 
 
 def _post_views(number: str, view_pk: int) -> list[tuple[str, dict]]:
@@ -153,30 +157,40 @@ def test_assign_close_with_a_reason_and_reopen(client, world, pothole):
     assert "Give the reason the resident will see." in response.content.decode()
     pothole.refresh_from_db()
     assert pothole.status == Status.ASSIGNED
-    client.post(reverse("work:change_status", args=[number]),
-                {"status-to_status": "closed", "status-public_reason": "Repair Completed"})
+    client.post(
+        reverse("work:change_status", args=[number]),
+        {"status-to_status": "closed", "status-public_reason": "Repair Completed"},
+    )
     pothole.refresh_from_db()
     assert (pothole.status, pothole.status_notes) == (Status.CLOSED, "Repair Completed")
     page = client.get(reverse("work:request", args=[number])).content.decode()
     assert "Reopen" in page
-    client.post(reverse("work:change_status", args=[number]),
-                {"status-to_status": "reopened", "status-public_reason": "Came back"})
+    client.post(
+        reverse("work:change_status", args=[number]),
+        {"status-to_status": "reopened", "status-public_reason": "Came back"},
+    )
     pothole.refresh_from_db()
     assert pothole.status == Status.REOPENED
 
 
 def test_a_note_from_a_response_template(client, world, pothole):
-    template = ResponseTemplate.objects.create(jurisdiction=world.jurisdiction, department=world.streets,
-                                               title="Crew scheduled", body="A crew will fix #{tracking_number}.")
-    ResponseTemplate.objects.create(jurisdiction=world.jurisdiction, department=world.water, title="Leak only",
-                                    body="x")
+    template = ResponseTemplate.objects.create(
+        jurisdiction=world.jurisdiction,
+        department=world.streets,
+        title="Crew scheduled",
+        body="A crew will fix #{tracking_number}.",
+    )
+    ResponseTemplate.objects.create(
+        jurisdiction=world.jurisdiction, department=world.water, title="Leak only", body="x"
+    )
     _client(client, world.streets_worker)
     number = pothole.tracking_number
     page = client.get(reverse("work:request", args=[number]), {"template": template.pk}).content.decode()
     assert "Leak only" not in page
     assert f"A crew will fix #{number}.</textarea>" in page  # prefilled without JavaScript
-    response = client.post(reverse("work:add_note", args=[number]),
-                           {"note-text": f"A crew will fix #{number}.", "note-public": "on"})
+    response = client.post(
+        reverse("work:add_note", args=[number]), {"note-text": f"A crew will fix #{number}.", "note-public": "on"}
+    )
     assert response.status_code == 302
     note = pothole.history.get(kind=HistoryEntry.Kind.NOTE)
     assert note.is_public and note.text == f"A crew will fix #{number}."
@@ -189,8 +203,10 @@ def test_transfer_sends_the_worker_back_to_the_queue(client, world, pothole):
     number = pothole.tracking_number
     response = client.post(reverse("work:transfer", args=[number]), {"transfer-department": world.water.pk})
     assert response.status_code == 400 and "Say why the request is transferred." in response.content.decode()
-    response = client.post(reverse("work:transfer", args=[number]),
-                           {"transfer-department": world.water.pk, "transfer-reason": "A water main"})
+    response = client.post(
+        reverse("work:transfer", args=[number]),
+        {"transfer-department": world.water.pk, "transfer-reason": "A water main"},
+    )
     assert response.status_code == 302 and response["Location"] == reverse("work:home")
     pothole.refresh_from_db()
     assert pothole.department == world.water
@@ -200,8 +216,10 @@ def test_transfer_sends_the_worker_back_to_the_queue(client, world, pothole):
 def test_follow_on_and_merge(client, world, pothole):
     _client(client, world.streets_worker)
     number = pothole.tracking_number
-    response = client.post(reverse("work:follow_on", args=[number]),
-                           {"follow-service": world.leak.pk, "follow-description": "Water pooling"})
+    response = client.post(
+        reverse("work:follow_on", args=[number]),
+        {"follow-service": world.leak.pk, "follow-description": "Water pooling"},
+    )
     assert response.status_code == 302
     child = ServiceRequest.objects.get(parent=pothole)
     assert child.department == world.water
@@ -219,12 +237,19 @@ def test_photo_upload(client, world, pothole):
     Image.new("RGB", (30, 20)).save(out, format="PNG")
     _client(client, world.streets_worker)
     url = reverse("work:add_photo", args=[pothole.tracking_number])
-    response = client.post(url, {"photo-stage": "after", "photo-public": "on",
-                                 "photo-photo": SimpleUploadedFile("a.png", out.getvalue(), "image/png")})
+    response = client.post(
+        url,
+        {
+            "photo-stage": "after",
+            "photo-public": "on",
+            "photo-photo": SimpleUploadedFile("a.png", out.getvalue(), "image/png"),
+        },
+    )
     assert response.status_code == 302
     assert Photo.objects.get().stage == "after"
-    response = client.post(url, {"photo-stage": "after",
-                                 "photo-photo": SimpleUploadedFile("a.png", b"nope", "image/png")})
+    response = client.post(
+        url, {"photo-stage": "after", "photo-photo": SimpleUploadedFile("a.png", b"nope", "image/png")}
+    )
     assert response.status_code == 400 and "is not a photo we can read" in response.content.decode()
 
 
@@ -232,17 +257,27 @@ def test_bulk_over_http_reports_each_refusal_and_changes_nothing(client, world, 
     closed = world.file(world.pothole)
     requests.change_status(closed, Status.CLOSED, actor=world.streets_worker, public_reason="Done")
     _client(client, world.streets_worker)
-    response = client.post(reverse("work:bulk"), {
-        "bulk-action": "status", "bulk-to_status": "on_hold", "requests": [pothole.pk, closed.pk],
-        "query": "sla=overdue"}, follow=True)
+    response = client.post(
+        reverse("work:bulk"),
+        {
+            "bulk-action": "status",
+            "bulk-to_status": "on_hold",
+            "requests": [pothole.pk, closed.pk],
+            "query": "sla=overdue",
+        },
+        follow=True,
+    )
     page = response.content.decode()
     assert response.redirect_chain[0][0] == reverse("work:home") + "?sla=overdue"
     assert "Nothing was changed: 1 of the chosen requests were refused." in page
     assert f"#{closed.tracking_number}: A request that is" in page
     pothole.refresh_from_db()
     assert pothole.status == Status.NEW
-    response = client.post(reverse("work:bulk"), {
-        "bulk-action": "assign", "bulk-assignee": world.streets_worker.pk, "requests": [pothole.pk]}, follow=True)
+    response = client.post(
+        reverse("work:bulk"),
+        {"bulk-action": "assign", "bulk-assignee": world.streets_worker.pk, "requests": [pothole.pk]},
+        follow=True,
+    )
     assert "1 request changed." in response.content.decode()
     pothole.refresh_from_db()
     assert pothole.assignee == world.streets_worker
@@ -252,8 +287,10 @@ def test_bulk_over_http_reports_each_refusal_and_changes_nothing(client, world, 
 
 def test_save_and_delete_a_view_over_http(client, world):
     _client(client, world.streets_worker)
-    response = client.post(reverse("work:save_view"), {"view-name": "Overdue", "view-query": "sla=overdue&x=1",
-                                                       "view-department": world.streets.pk})
+    response = client.post(
+        reverse("work:save_view"),
+        {"view-name": "Overdue", "view-query": "sla=overdue&x=1", "view-department": world.streets.pk},
+    )
     assert response.status_code == 302 and response["Location"] == reverse("work:home") + "?sla=overdue"
     view = SavedView.objects.get()
     _client(client, world.streets_colleague)
@@ -281,11 +318,20 @@ def test_the_queue_poll_answers_204_until_someone_else_changes_a_request(client,
     poll = _poll_url(page, "queue-results")
     assert 'hx-trigger="every 10s"' in page
     assert client.get(poll).status_code == 204
-    requests.add_note(world.file(world.leak), "Elsewhere", actor=world.water_worker, public=False,
-                      now=pothole.updated_at + dt.timedelta(seconds=5))
+    requests.add_note(
+        world.file(world.leak),
+        "Elsewhere",
+        actor=world.water_worker,
+        public=False,
+        now=pothole.updated_at + dt.timedelta(seconds=5),
+    )
     assert client.get(poll).status_code == 204  # another department's change
-    requests.assign(pothole, world.streets_colleague, actor=world.streets_colleague,
-                    now=pothole.updated_at + dt.timedelta(seconds=5))
+    requests.assign(
+        pothole,
+        world.streets_colleague,
+        actor=world.streets_colleague,
+        now=pothole.updated_at + dt.timedelta(seconds=5),
+    )
     response = client.get(poll)
     assert response.status_code == 200
     fragment = response.content.decode()

@@ -52,15 +52,19 @@ def build_world() -> World:
     streets = DepartmentFactory(jurisdiction=jurisdiction, slug="streets", name="Streets Department")
     water = DepartmentFactory(jurisdiction=jurisdiction, slug="water", name="Water Department")
     world = World(
-        jurisdiction=jurisdiction, streets=streets, water=water, center_city=center_city,
+        jurisdiction=jurisdiction,
+        streets=streets,
+        water=water,
+        center_city=center_city,
         pothole=ServiceFactory(jurisdiction=jurisdiction, department=streets, code="SR-ST01", name="Pothole"),
         dumping=ServiceFactory(jurisdiction=jurisdiction, department=streets, code="SR-ST02", name="Illegal Dumping"),
         leak=ServiceFactory(jurisdiction=jurisdiction, department=water, code="SR-WA01", name="Water Leak"),
     )
 
     def person(key: str, role: str | None, department=None, home=None) -> User:
-        user = StaffFactory(username=key, first_name=key.replace("_", " ").title(), last_name="",
-                            department=home or department)
+        user = StaffFactory(
+            username=key, first_name=key.replace("_", " ").title(), last_name="", department=home or department
+        )
         if role is not None:
             with_role(user, role, department)
         world.people[key] = user

@@ -83,8 +83,17 @@ class RoutingRuleForm(forms.ModelForm):
 
     class Meta:
         model = RoutingRule
-        fields = ("service", "order", "kind", "neighborhood", "department", "attribute_code", "attribute_value",
-                  "message", "translations")
+        fields = (
+            "service",
+            "order",
+            "kind",
+            "neighborhood",
+            "department",
+            "attribute_code",
+            "attribute_value",
+            "message",
+            "translations",
+        )
 
     def clean(self):
         super().clean()
@@ -118,8 +127,13 @@ class ServiceAttributeInline(TranslationsMixin, nested_admin.NestedStackedInline
     extra = 0
     verbose_name = _("question")
     verbose_name_plural = _("questions")
-    fields = (("order", "code", "datatype"), "description", "datatype_description", ("required", "variable"),
-              "translations")
+    fields = (
+        ("order", "code", "datatype"),
+        "description",
+        "datatype_description",
+        ("required", "variable"),
+        "translations",
+    )
     inlines = [AttributeValueInline]
 
 
@@ -127,8 +141,14 @@ class RoutingRuleInline(JurisdictionPickersMixin, TranslationsMixin, nested_admi
     model = RoutingRule
     form = RoutingRuleForm
     extra = 0
-    fields = ("order", "kind", ("neighborhood", "department"), ("attribute_code", "attribute_value"), "message",
-              "translations")
+    fields = (
+        "order",
+        "kind",
+        ("neighborhood", "department"),
+        ("attribute_code", "attribute_value"),
+        "message",
+        "translations",
+    )
 
 
 @admin.register(Service)
@@ -164,8 +184,17 @@ class ServiceAttributeAdmin(JurisdictionPickersMixin, TranslationsMixin, nested_
     list_filter = ("datatype", "required")
     list_select_related = ("service",)
     search_fields = ("code", "description", "service__code", "service__name")
-    fields = ("service", "order", "code", "datatype", "description", "datatype_description", "required",
-              "variable", "translations")
+    fields = (
+        "service",
+        "order",
+        "code",
+        "datatype",
+        "description",
+        "datatype_description",
+        "required",
+        "variable",
+        "translations",
+    )
     inlines = [AttributeValueInline]
 
 
@@ -176,5 +205,12 @@ class RoutingRuleAdmin(JurisdictionPickersMixin, TranslationsMixin, admin.ModelA
     list_filter = ("kind",)
     list_select_related = ("service", "neighborhood", "department")
     search_fields = ("service__code", "service__name", "attribute_code", "attribute_value")
-    fields = ("service", "order", "kind", ("neighborhood", "department"), ("attribute_code", "attribute_value"),
-              "message", "translations")
+    fields = (
+        "service",
+        "order",
+        "kind",
+        ("neighborhood", "department"),
+        ("attribute_code", "attribute_value"),
+        "message",
+        "translations",
+    )

@@ -193,13 +193,19 @@ class _Reader:
         self.known(document, "", {"version", "departments", "groups", "services"})
         version = document.get("version", FORMAT_VERSION)
         if version != FORMAT_VERSION:
-            self.problem("version", _("This civic311 reads version %(version)s of the catalogue file.")
-                         % {"version": FORMAT_VERSION})
+            self.problem(
+                "version",
+                _("This civic311 reads version %(version)s of the catalogue file.") % {"version": FORMAT_VERSION},
+            )
         departments = tuple(self.department(table, path) for path, table in self.items(document, "departments", ""))
-        groups = tuple(self.group(table, path, index)
-                       for index, (path, table) in enumerate(self.items(document, "groups", ""), start=1))
-        services = tuple(self.service(table, path, index)
-                         for index, (path, table) in enumerate(self.items(document, "services", ""), start=1))
+        groups = tuple(
+            self.group(table, path, index)
+            for index, (path, table) in enumerate(self.items(document, "groups", ""), start=1)
+        )
+        services = tuple(
+            self.service(table, path, index)
+            for index, (path, table) in enumerate(self.items(document, "services", ""), start=1)
+        )
         self.unique([(d.path, d.slug) for d in departments], "slug", _("Another department has the slug “%(value)s”."))
         self.unique([(g.path, g.name) for g in groups], "name", _("Another group has the name “%(value)s”."))
         self.unique([(s.path, s.code) for s in services], "code", _("Another service has the code “%(value)s”."))
@@ -207,32 +213,57 @@ class _Reader:
         group_names = {group.name for group in groups}
         for service in services:
             if service.group and service.group not in group_names:
-                self.problem(f"{service.path}.group", _("There is no group “%(value)s” in the file's groups.")
-                             % {"value": service.group})
+                self.problem(
+                    f"{service.path}.group",
+                    _("There is no group “%(value)s” in the file's groups.") % {"value": service.group},
+                )
             if service.department and service.department not in department_slugs:
-                self.problem(f"{service.path}.department",
-                             _("There is no department with the slug “%(value)s” in the file's departments.")
-                             % {"value": service.department})
+                self.problem(
+                    f"{service.path}.department",
+                    _("There is no department with the slug “%(value)s” in the file's departments.")
+                    % {"value": service.department},
+                )
             for rule in service.rules:
                 if rule.department and rule.department not in department_slugs:
-                    self.problem(f"{rule.path}.department",
-                                 _("There is no department with the slug “%(value)s” in the file's departments.")
-                                 % {"value": rule.department})
+                    self.problem(
+                        f"{rule.path}.department",
+                        _("There is no department with the slug “%(value)s” in the file's departments.")
+                        % {"value": rule.department},
+                    )
         return CatalogueFile(departments=departments, groups=groups, services=services)
 
     def department(self, table: dict[str, Any], path: str) -> DepartmentSpec:
-        self.known(table, path, {"slug", "name", "point_person", "contact_email", "contact_phone", "opens_at",
-                                 "closes_at", "open_weekdays", "translations", "escalation"})
+        self.known(
+            table,
+            path,
+            {
+                "slug",
+                "name",
+                "point_person",
+                "contact_email",
+                "contact_phone",
+                "opens_at",
+                "closes_at",
+                "open_weekdays",
+                "translations",
+                "escalation",
+            },
+        )
         slug = self.text(table, "slug", path, required=True, max_length=50, pattern=SLUG)
         email = self.text(table, "contact_email", path, max_length=254)
         if email and not EMAIL.match(email):
             self.problem(f"{path}.contact_email", _("“%(value)s” is not an e-mail address.") % {"value": email})
         escalation = None
         if "escalation" in table:
-            escalation = tuple(self.escalation_step(step, step_path, index) for index, (step_path, step)
-                               in enumerate(self.items(table, "escalation", path), start=1))
-            self.unique([(step.path, str(step.order)) for step in escalation], "order",
-                        _("Another step of this ladder has the order %(value)s."))
+            escalation = tuple(
+                self.escalation_step(step, step_path, index)
+                for index, (step_path, step) in enumerate(self.items(table, "escalation", path), start=1)
+            )
+            self.unique(
+                [(step.path, str(step.order)) for step in escalation],
+                "order",
+                _("Another step of this ladder has the order %(value)s."),
+            )
         return DepartmentSpec(
             slug=slug,
             name=self.text(table, "name", path, required=True, max_length=200),
@@ -270,21 +301,47 @@ class _Reader:
         )
 
     def service(self, table: dict[str, Any], path: str, position: int) -> ServiceSpec:
-        self.known(table, path, {"code", "name", "description", "group", "department", "keywords", "kind",
-                                 "open311_type", "sla_unit", "sla_value", "service_notice", "active", "order",
-                                 "typical_volume", "translations", "questions", "rules"})
+        self.known(
+            table,
+            path,
+            {
+                "code",
+                "name",
+                "description",
+                "group",
+                "department",
+                "keywords",
+                "kind",
+                "open311_type",
+                "sla_unit",
+                "sla_value",
+                "service_notice",
+                "active",
+                "order",
+                "typical_volume",
+                "translations",
+                "questions",
+                "rules",
+            },
+        )
         sla_value = self.integer(table, "sla_value", path, None, minimum=1)
         sla_unit = self.choice(table, "sla_unit", path, SLA_UNITS, "business_days" if sla_value else "none")
         if sla_unit != "none" and sla_value is None and "sla_value" not in table:
-            self.problem(f"{path}.sla_value", _("Give the number of days or hours (sla_unit is “%(unit)s”).")
-                         % {"unit": sla_unit})
+            self.problem(
+                f"{path}.sla_value",
+                _("Give the number of days or hours (sla_unit is “%(unit)s”).") % {"unit": sla_unit},
+            )
         if sla_unit == "none" and sla_value is not None:
-            self.problem(f"{path}.sla_value", _("A service with sla_unit = \"none\" has no sla_value."))
-        questions = tuple(self.question(question, question_path, index) for index, (question_path, question)
-                          in enumerate(self.items(table, "questions", path), start=1))
+            self.problem(f"{path}.sla_value", _('A service with sla_unit = "none" has no sla_value.'))
+        questions = tuple(
+            self.question(question, question_path, index)
+            for index, (question_path, question) in enumerate(self.items(table, "questions", path), start=1)
+        )
         self.unique([(q.path, q.code) for q in questions], "code", _("Another question has the code “%(value)s”."))
-        rules = tuple(self.rule(rule, rule_path, index)
-                      for index, (rule_path, rule) in enumerate(self.items(table, "rules", path), start=1))
+        rules = tuple(
+            self.rule(rule, rule_path, index)
+            for index, (rule_path, rule) in enumerate(self.items(table, "rules", path), start=1)
+        )
         self.check_rules(rules, questions)
         return ServiceSpec(
             code=self.text(table, "code", path, required=True, max_length=40, pattern=SERVICE_CODE),
@@ -308,14 +365,30 @@ class _Reader:
         )
 
     def question(self, table: dict[str, Any], path: str, position: int) -> QuestionSpec:
-        self.known(table, path, {"code", "datatype", "description", "datatype_description", "required", "variable",
-                                 "order", "translations", "choices"})
+        self.known(
+            table,
+            path,
+            {
+                "code",
+                "datatype",
+                "description",
+                "datatype_description",
+                "required",
+                "variable",
+                "order",
+                "translations",
+                "choices",
+            },
+        )
         datatype = self.choice(table, "datatype", path, DATATYPES, "", required=True)
-        choices = tuple(self.choice_entry(choice, choice_path, index) for index, (choice_path, choice)
-                        in enumerate(self.items(table, "choices", path), start=1))
+        choices = tuple(
+            self.choice_entry(choice, choice_path, index)
+            for index, (choice_path, choice) in enumerate(self.items(table, "choices", path), start=1)
+        )
         if datatype in LIST_DATATYPES and not choices:
-            self.problem(f"{path}.choices", _("A %(datatype)s question needs at least one choice.")
-                         % {"datatype": datatype})
+            self.problem(
+                f"{path}.choices", _("A %(datatype)s question needs at least one choice.") % {"datatype": datatype}
+            )
         if datatype and datatype not in LIST_DATATYPES and choices:
             self.problem(f"{path}.choices", _("Only singlevaluelist and multivaluelist questions have choices."))
         self.unique([(c.path, c.key) for c in choices], "key", _("Another choice has the key “%(value)s”."))
@@ -343,8 +416,20 @@ class _Reader:
         )
 
     def rule(self, table: dict[str, Any], path: str, position: int) -> RuleSpec:
-        self.known(table, path, {"kind", "neighborhood", "department", "attribute_code", "attribute_value",
-                                 "message", "order", "translations"})
+        self.known(
+            table,
+            path,
+            {
+                "kind",
+                "neighborhood",
+                "department",
+                "attribute_code",
+                "attribute_value",
+                "message",
+                "order",
+                "translations",
+            },
+        )
         kind = self.choice(table, "kind", path, RULE_KINDS, "", required=True)
         spec = RuleSpec(
             kind=kind,
@@ -367,8 +452,10 @@ class _Reader:
         elif kind:
             for key in ("attribute_code", "attribute_value", "message"):
                 if not getattr(spec, key):
-                    self.problem(f"{path}.{key}", _("A %(kind)s rule needs attribute_code, attribute_value and "
-                                                    "message.") % {"kind": kind})
+                    self.problem(
+                        f"{path}.{key}",
+                        _("A %(kind)s rule needs attribute_code, attribute_value and message.") % {"kind": kind},
+                    )
             for key in ("neighborhood", "department"):
                 if key in table:
                     self.problem(f"{path}.{key}", _("Only a neighborhood rule has a %(key)s.") % {"key": key})
@@ -385,12 +472,16 @@ class _Reader:
                 continue
             question = by_code.get(rule.attribute_code)
             if question is None:
-                self.problem(f"{rule.path}.attribute_code", _("The service has no question “%(value)s”.")
-                             % {"value": rule.attribute_code})
+                self.problem(
+                    f"{rule.path}.attribute_code",
+                    _("The service has no question “%(value)s”.") % {"value": rule.attribute_code},
+                )
             elif question.datatype in LIST_DATATYPES and rule.attribute_value not in {c.key for c in question.choices}:
-                self.problem(f"{rule.path}.attribute_value",
-                             _("“%(value)s” is not a choice of the question “%(code)s”.")
-                             % {"value": rule.attribute_value, "code": question.code})
+                self.problem(
+                    f"{rule.path}.attribute_value",
+                    _("“%(value)s” is not a choice of the question “%(code)s”.")
+                    % {"value": rule.attribute_value, "code": question.code},
+                )
 
     # --- values ---
 
@@ -412,8 +503,16 @@ class _Reader:
             else:
                 self.problem(f"{where}[{index}]", _("Write a table, not a single value."))
 
-    def text(self, table: dict[str, Any], key: str, path: str, *, required: bool = False, max_length: int = 0,
-             pattern: re.Pattern[str] | None = None) -> str:
+    def text(
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = False,
+        max_length: int = 0,
+        pattern: re.Pattern[str] | None = None,
+    ) -> str:
         value = table.get(key, "")
         if not isinstance(value, str):
             self.problem(f"{path}.{key}", _("Write text in quotes."))
@@ -421,14 +520,20 @@ class _Reader:
         if required and not value.strip():
             self.problem(f"{path}.{key}", _("This key is required."))
         elif max_length and len(value) > max_length:
-            self.problem(f"{path}.{key}", _("At most %(count)s characters (this has %(length)s).")
-                         % {"count": max_length, "length": len(value)})
+            self.problem(
+                f"{path}.{key}",
+                _("At most %(count)s characters (this has %(length)s).") % {"count": max_length, "length": len(value)},
+            )
         elif pattern is SERVICE_CODE and value and not pattern.match(value):
-            self.problem(f"{path}.{key}", _("“%(value)s” may use only letters, digits, dots, dashes and underscores.")
-                         % {"value": value[:60]})
+            self.problem(
+                f"{path}.{key}",
+                _("“%(value)s” may use only letters, digits, dots, dashes and underscores.") % {"value": value[:60]},
+            )
         elif pattern is not None and value and not pattern.match(value):
-            self.problem(f"{path}.{key}", _("“%(value)s” may use only letters, digits, dashes and underscores.")
-                         % {"value": value[:60]})
+            self.problem(
+                f"{path}.{key}",
+                _("“%(value)s” may use only letters, digits, dashes and underscores.") % {"value": value[:60]},
+            )
         return value
 
     def integer(self, table: dict[str, Any], key: str, path: str, default: Any, *, minimum: int) -> Any:
@@ -449,12 +554,22 @@ class _Reader:
             return default
         return value
 
-    def choice(self, table: dict[str, Any], key: str, path: str, allowed: tuple[str, ...], default: str,
-               *, required: bool = False) -> str:
+    def choice(
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: str,
+        allowed: tuple[str, ...],
+        default: str,
+        *,
+        required: bool = False,
+    ) -> str:
         if key not in table:
             if required:
-                self.problem(f"{path}.{key}", _("This key is required; use one of %(allowed)s.")
-                             % {"allowed": ", ".join(allowed)})
+                self.problem(
+                    f"{path}.{key}",
+                    _("This key is required; use one of %(allowed)s.") % {"allowed": ", ".join(allowed)},
+                )
             return default
         value = table[key]
         if value not in allowed:
@@ -476,9 +591,12 @@ class _Reader:
 
     def weekdays(self, table: dict[str, Any], key: str, path: str) -> tuple[int, ...]:
         value = table.get(key, [0, 1, 2, 3, 4])
-        if (not isinstance(value, list) or not value
-                or not all(isinstance(day, int) and not isinstance(day, bool) and 0 <= day <= 6 for day in value)
-                or len(set(value)) != len(value)):
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(day, int) and not isinstance(day, bool) and 0 <= day <= 6 for day in value)
+            or len(set(value)) != len(value)
+        ):
             self.problem(f"{path}.{key}", _("Write a list of weekdays from 0 (Monday) to 6 (Sunday), like [0, 1, 2]."))
             return (0, 1, 2, 3, 4)
         return tuple(sorted(value))
@@ -491,26 +609,32 @@ class _Reader:
             self.problem(f"{path}.keywords", _("Write the keywords as one text, comma separated, or a list of texts."))
             return ""
         if len(value) > 500:
-            self.problem(f"{path}.keywords", _("At most %(count)s characters (this has %(length)s).")
-                         % {"count": 500, "length": len(value)})
+            self.problem(
+                f"{path}.keywords",
+                _("At most %(count)s characters (this has %(length)s).") % {"count": 500, "length": len(value)},
+            )
         return value
 
     def translations(self, table: dict[str, Any], path: str, fields: tuple[str, ...]) -> dict[str, dict[str, str]]:
         value = table.get("translations", {})
         where = f"{path}.translations"
         if not isinstance(value, dict):
-            self.problem(where, _("Write a table keyed by language code, like translations.es.name = \"…\"."))
+            self.problem(where, _('Write a table keyed by language code, like translations.es.name = "…".'))
             return {}
         for language, texts in value.items():
             if not LANGUAGE_CODE.match(language):
-                self.problem(f"{where}.{language}", _("“%(code)s” is not a language code such as es or zh-hans.")
-                             % {"code": language[:20]})
+                self.problem(
+                    f"{where}.{language}",
+                    _("“%(code)s” is not a language code such as es or zh-hans.") % {"code": language[:20]},
+                )
             elif not isinstance(texts, dict) or not all(isinstance(text, str) for text in texts.values()):
-                self.problem(f"{where}.{language}", _("Map field names to text, like name = \"…\"."))
+                self.problem(f"{where}.{language}", _('Map field names to text, like name = "…".'))
             else:
                 for unknown in sorted(set(texts) - set(fields)):
-                    self.problem(f"{where}.{language}.{unknown}", _("This cannot be translated here; use %(fields)s.")
-                                 % {"fields": ", ".join(fields)})
+                    self.problem(
+                        f"{where}.{language}.{unknown}",
+                        _("This cannot be translated here; use %(fields)s.") % {"fields": ", ".join(fields)},
+                    )
         return value
 
     def unique(self, entries: list[tuple[str, str]], key: str, message: str) -> None:
@@ -535,16 +659,25 @@ def render_catalogue(catalogue: CatalogueFile, *, header: str = "") -> str:
     document = tomlkit.document()
     for line in header.splitlines():
         # A comment may hold no control character; the header quotes other servers' codes (open311_import).
-        document.add(tomlkit.comment("".join(f"\\u{ord(c):04x}" if c != "\t" and unicodedata.category(c) == "Cc"
-                                             else c for c in line)))
+        document.add(
+            tomlkit.comment(
+                "".join(f"\\u{ord(c):04x}" if c != "\t" and unicodedata.category(c) == "Cc" else c for c in line)
+            )
+        )
     if header:
         document.add(tomlkit.nl())
     document.add("version", FORMAT_VERSION)
     document.add("departments", _array_of_tables(_department(department) for department in catalogue.departments))
-    document.add("groups", _array_of_tables(_table(_without_defaults(GroupSpec, group, index))
-                                            for index, group in enumerate(catalogue.groups, start=1)))
-    document.add("services", _array_of_tables(_service(service, index)
-                                              for index, service in enumerate(catalogue.services, start=1)))
+    document.add(
+        "groups",
+        _array_of_tables(
+            _table(_without_defaults(GroupSpec, group, index)) for index, group in enumerate(catalogue.groups, start=1)
+        ),
+    )
+    document.add(
+        "services",
+        _array_of_tables(_service(service, index) for index, service in enumerate(catalogue.services, start=1)),
+    )
     return tomlkit.dumps(document)
 
 
@@ -554,8 +687,13 @@ def _department(department: DepartmentSpec) -> Table:
         values["open_weekdays"] = list(department.open_weekdays)
     table = _table(values)
     if department.escalation is not None:
-        table.add("escalation", _inline_list(_without_defaults(EscalationStepSpec, step, index)
-                                             for index, step in enumerate(department.escalation, start=1)))
+        table.add(
+            "escalation",
+            _inline_list(
+                _without_defaults(EscalationStepSpec, step, index)
+                for index, step in enumerate(department.escalation, start=1)
+            ),
+        )
     return table
 
 
@@ -563,19 +701,29 @@ def _service(service: ServiceSpec, position: int) -> Table:
     # sla_unit is always written: its default depends on sla_value.
     table = _table(_without_defaults(ServiceSpec, service, position, skip=("questions", "rules"), keep=("sla_unit",)))
     if service.questions:
-        table.add("questions", _array_of_tables(_question(question, index)
-                                                for index, question in enumerate(service.questions, start=1)))
+        table.add(
+            "questions",
+            _array_of_tables(_question(question, index) for index, question in enumerate(service.questions, start=1)),
+        )
     if service.rules:
-        table.add("rules", _array_of_tables(_table(_without_defaults(RuleSpec, rule, index))
-                                            for index, rule in enumerate(service.rules, start=1)))
+        table.add(
+            "rules",
+            _array_of_tables(
+                _table(_without_defaults(RuleSpec, rule, index)) for index, rule in enumerate(service.rules, start=1)
+            ),
+        )
     return table
 
 
 def _question(question: QuestionSpec, position: int) -> Table:
     table = _table(_without_defaults(QuestionSpec, question, position, skip=("choices",)))
     if question.choices:
-        table.add("choices", _inline_list(_without_defaults(ChoiceSpec, choice, index)
-                                          for index, choice in enumerate(question.choices, start=1)))
+        table.add(
+            "choices",
+            _inline_list(
+                _without_defaults(ChoiceSpec, choice, index) for index, choice in enumerate(question.choices, start=1)
+            ),
+        )
     return table
 
 
@@ -608,8 +756,9 @@ def _inline_list(entries: Iterable[dict[str, Any]]) -> Array:
     return array.multiline(True)
 
 
-def _without_defaults(kind: type, spec: Any, position: int, skip: tuple[str, ...] = (),
-                      keep: tuple[str, ...] = ()) -> dict[str, Any]:
+def _without_defaults(
+    kind: type, spec: Any, position: int, skip: tuple[str, ...] = (), keep: tuple[str, ...] = ()
+) -> dict[str, Any]:
     defaults = {entry.name: entry.default for entry in fields(kind)}
     table: dict[str, Any] = {}
     for name in defaults:

@@ -24,11 +24,13 @@ def check_translations(value: object, fields: tuple[str, ...]) -> None:
         raise ValidationError(_('Write an object keyed by language code, like {"es": {"name": "…"}}.'))
     for language, texts in value.items():
         if not LANGUAGE_CODE.match(language):
-            raise ValidationError(_("“%(code)s” is not a language code such as es or zh-hans."),
-                                  params={"code": language[:20]})
+            raise ValidationError(
+                _("“%(code)s” is not a language code such as es or zh-hans."), params={"code": language[:20]}
+            )
         if not isinstance(texts, dict) or not all(isinstance(text, str) for text in texts.values()):
-            raise ValidationError(_("The translations for “%(code)s” must map field names to text."),
-                                  params={"code": language})
+            raise ValidationError(
+                _("The translations for “%(code)s” must map field names to text."), params={"code": language}
+            )
         unknown = sorted(set(texts) - set(fields))
         if unknown:
             raise ValidationError(
@@ -75,8 +77,9 @@ class Department(Translatable):
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     opens_at = models.TimeField(_("opens at"), default=dt.time(8, 30))
     closes_at = models.TimeField(_("closes at"), default=dt.time(17, 0))
-    open_weekdays = models.CharField(_("open weekdays"), max_length=13, default="0,1,2,3,4",
-                                     help_text=_("Comma list: 0 is Monday, 6 is Sunday."))
+    open_weekdays = models.CharField(
+        _("open weekdays"), max_length=13, default="0,1,2,3,4", help_text=_("Comma list: 0 is Monday, 6 is Sunday.")
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -109,6 +112,7 @@ class ServiceGroup(Translatable):
 
 class Service(Translatable):
     translatable_fields = ("name", "description", "service_notice")
+
     class Kind(models.TextChoices):
         REQUEST = "request", _("Service request")
         INFORMATION = "information", _("Information only")
@@ -125,26 +129,31 @@ class Service(Translatable):
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="services")
     code = models.CharField(
-        _("service code"), max_length=40,
+        _("service code"),
+        max_length=40,
         validators=[RegexValidator(r"^[A-Za-z0-9._-]+$", _("Use letters, digits, dots, dashes and underscores."))],
     )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    group = models.ForeignKey(ServiceGroup, on_delete=models.PROTECT, related_name="services",
-                              verbose_name=_("group"))
-    keywords = models.CharField(_("keywords"), max_length=500, blank=True,
-                                help_text=_("Comma list of words residents use for this problem."))
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="services",
-                                   verbose_name=_("responsible department"))
+    group = models.ForeignKey(ServiceGroup, on_delete=models.PROTECT, related_name="services", verbose_name=_("group"))
+    keywords = models.CharField(
+        _("keywords"), max_length=500, blank=True, help_text=_("Comma list of words residents use for this problem.")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="services", verbose_name=_("responsible department")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
-    open311_type = models.CharField(_("Open311 type"), max_length=10, choices=Open311Type.choices,
-                                    default=Open311Type.REALTIME)
-    sla_unit = models.CharField(_("SLA unit"), max_length=20, choices=SlaUnit.choices,
-                                default=SlaUnit.BUSINESS_DAYS)
-    sla_value = models.PositiveIntegerField(_("SLA"), null=True, blank=True,
-                                            validators=[MinValueValidator(1)])
-    service_notice = models.CharField(_("public service notice"), max_length=200, blank=True,
-                                      help_text=_("What residents are told to expect, e.g. “5 Business Days”."))
+    open311_type = models.CharField(
+        _("Open311 type"), max_length=10, choices=Open311Type.choices, default=Open311Type.REALTIME
+    )
+    sla_unit = models.CharField(_("SLA unit"), max_length=20, choices=SlaUnit.choices, default=SlaUnit.BUSINESS_DAYS)
+    sla_value = models.PositiveIntegerField(_("SLA"), null=True, blank=True, validators=[MinValueValidator(1)])
+    service_notice = models.CharField(
+        _("public service notice"),
+        max_length=200,
+        blank=True,
+        help_text=_("What residents are told to expect, e.g. “5 Business Days”."),
+    )
     is_active = models.BooleanField(_("offered"), default=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     # How many requests of this kind the city sees; shapes generated demo data and sorts suggestions.
@@ -191,16 +200,20 @@ class ServiceAttribute(Translatable):
     LIST_DATATYPES = frozenset({Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST})
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="attributes")
-    code = models.CharField(_("code"), max_length=60,
-                            validators=[RegexValidator(r"^[A-Za-z0-9_-]+$",
-                                                       _("Use letters, digits, dashes and underscores."))])
+    code = models.CharField(
+        _("code"),
+        max_length=60,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("Use letters, digits, dashes and underscores."))],
+    )
     datatype = models.CharField(_("datatype"), max_length=20, choices=Datatype.choices)
-    description = models.CharField(_("question"), max_length=500,
-                                   help_text=_("The question or label shown to the resident."))
+    description = models.CharField(
+        _("question"), max_length=500, help_text=_("The question or label shown to the resident.")
+    )
     datatype_description = models.CharField(_("help text"), max_length=300, blank=True)
     required = models.BooleanField(_("required"), default=False)
-    variable = models.BooleanField(_("asks for an answer"), default=True,
-                                   help_text=_("Off for text that is only shown."))
+    variable = models.BooleanField(
+        _("asks for an answer"), default=True, help_text=_("Off for text that is only shown.")
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
@@ -248,14 +261,17 @@ class RoutingRule(Translatable):
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="routing_rules")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="routing_rules")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="routing_rules")
+    neighborhood = models.ForeignKey(
+        Neighborhood, on_delete=models.CASCADE, null=True, blank=True, related_name="routing_rules"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="routing_rules"
+    )
     attribute_code = models.CharField(_("attribute code"), max_length=60, blank=True)
     attribute_value = models.CharField(_("answer that triggers it"), max_length=100, blank=True)
-    message = models.TextField(_("message"), blank=True,
-                               help_text=_("The canned answer shown to the resident, or the alert text."))
+    message = models.TextField(
+        _("message"), blank=True, help_text=_("The canned answer shown to the resident, or the alert text.")
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:

@@ -70,8 +70,9 @@ def import_open311_catalogue(client: GeoReportClient) -> ImportedCatalogue:
             services.append(spec)
     groups = tuple(GroupSpec(name=name, order=order) for order, name in enumerate(importer.groups, start=1))
     department = DepartmentSpec(slug=PLACEHOLDER_DEPARTMENT, name=_("Department to be assigned"))
-    return ImportedCatalogue(CatalogueFile(departments=(department,), groups=groups, services=tuple(services)),
-                             importer.notes)
+    return ImportedCatalogue(
+        CatalogueFile(departments=(department,), groups=groups, services=tuple(services)), importer.notes
+    )
 
 
 class _Importer:
@@ -84,16 +85,20 @@ class _Importer:
         their_code = _text(entry.get("service_code"))
         name = _text(entry.get("service_name"))
         if not their_code or not name:
-            self.notes.append(_("Left out a service without a service_code or service_name (%(what)s).")
-                              % {"what": their_code or name or "?"})
+            self.notes.append(
+                _("Left out a service without a service_code or service_name (%(what)s).")
+                % {"what": their_code or name or "?"}
+            )
             return None
         code = self.unique_code(their_code)
         group = _text(entry.get("group"))[:120] or OTHER_GROUP
         self.groups.setdefault(group, None)
         kind = _text(entry.get("type")).lower() or "realtime"
         if kind not in OPEN311_TYPES:
-            self.notes.append(_("%(code)s: type “%(type)s” is not an Open311 type; read as realtime.")
-                              % {"code": code, "type": kind[:40]})
+            self.notes.append(
+                _("%(code)s: type “%(type)s” is not an Open311 type; read as realtime.")
+                % {"code": code, "type": kind[:40]}
+            )
             kind = "realtime"
         keywords = entry.get("keywords")
         if isinstance(keywords, list):
@@ -106,9 +111,16 @@ class _Importer:
                 raise Open311ImportError(f"services/{their_code}.json: {error}") from None
             questions = self.questions(code, definition.get("attributes") or [])
         return ServiceSpec(
-            code=code, name=name[:200], group=group, department=PLACEHOLDER_DEPARTMENT,
-            description=_text(entry.get("description"), lines=True), keywords=_text(keywords)[:500], open311_type=kind,
-            sla_unit="none", order=position, questions=questions,
+            code=code,
+            name=name[:200],
+            group=group,
+            department=PLACEHOLDER_DEPARTMENT,
+            description=_text(entry.get("description"), lines=True),
+            keywords=_text(keywords)[:500],
+            open311_type=kind,
+            sla_unit="none",
+            order=position,
+            questions=questions,
         )
 
     def unique_code(self, their_code: str) -> str:
@@ -118,8 +130,9 @@ class _Importer:
             code = f"{base[:36]}-{number}"
             number += 1
         if code != their_code:
-            self.notes.append(_("Service code “%(theirs)s” became “%(ours)s”.")
-                              % {"theirs": their_code[:60], "ours": code})
+            self.notes.append(
+                _("Service code “%(theirs)s” became “%(ours)s”.") % {"theirs": their_code[:60], "ours": code}
+            )
         self.codes.add(code)
         return code
 
@@ -137,26 +150,36 @@ class _Importer:
                 number += 1
             codes.add(code)
             if code != their_code:
-                self.notes.append(_("%(service)s: question code “%(theirs)s” became “%(ours)s”.")
-                                  % {"service": service, "theirs": their_code[:60], "ours": code})
+                self.notes.append(
+                    _("%(service)s: question code “%(theirs)s” became “%(ours)s”.")
+                    % {"service": service, "theirs": their_code[:60], "ours": code}
+                )
             datatype = _text(attribute.get("datatype")).lower()
             if datatype not in DATATYPES:
-                self.notes.append(_("%(service)s: question %(code)s has the datatype “%(datatype)s”; read as string.")
-                                  % {"service": service, "code": code, "datatype": datatype[:40]})
+                self.notes.append(
+                    _("%(service)s: question %(code)s has the datatype “%(datatype)s”; read as string.")
+                    % {"service": service, "code": code, "datatype": datatype[:40]}
+                )
                 datatype = "string"
             choices = self.choices(service, code, attribute.get("values")) if datatype in LIST_DATATYPES else ()
             if datatype in LIST_DATATYPES and not choices:
-                self.notes.append(_("%(service)s: question %(code)s is a list without values; read as string.")
-                                  % {"service": service, "code": code})
+                self.notes.append(
+                    _("%(service)s: question %(code)s is a list without values; read as string.")
+                    % {"service": service, "code": code}
+                )
                 datatype = "string"
-            questions.append(QuestionSpec(
-                code=code, datatype=datatype,
-                description=(_text(attribute.get("description")) or code)[:500],
-                datatype_description=_text(attribute.get("datatype_description"))[:300],
-                required=_true(attribute.get("required")),
-                variable=attribute.get("variable") is None or _true(attribute.get("variable")),
-                order=len(questions) + 1, choices=choices,
-            ))
+            questions.append(
+                QuestionSpec(
+                    code=code,
+                    datatype=datatype,
+                    description=(_text(attribute.get("description")) or code)[:500],
+                    datatype_description=_text(attribute.get("datatype_description"))[:300],
+                    required=_true(attribute.get("required")),
+                    variable=attribute.get("variable") is None or _true(attribute.get("variable")),
+                    order=len(questions) + 1,
+                    choices=choices,
+                )
+            )
         return tuple(questions)
 
     def choices(self, service: str, code: str, values: Any) -> tuple[ChoiceSpec, ...]:
@@ -167,8 +190,10 @@ class _Importer:
                 continue
             key = _text(value.get("key"))[:100]
             if not key or key in keys:
-                self.notes.append(_("%(service)s: question %(code)s lists the value “%(key)s” twice or without a "
-                                    "key; kept once.") % {"service": service, "code": code, "key": key})
+                self.notes.append(
+                    _("%(service)s: question %(code)s lists the value “%(key)s” twice or without a key; kept once.")
+                    % {"service": service, "code": code, "key": key}
+                )
                 continue
             keys.add(key)
             choices.append(ChoiceSpec(key=key, name=(_text(value.get("name")) or key)[:200], order=len(choices) + 1))

@@ -140,9 +140,7 @@ def _clean_answer(attribute: ServiceAttribute, raw: Answer) -> Answer | None:
         except ValueError:
             parsed = None
         if parsed is None:
-            raise ValidationError(
-                _("“%(label)s” must be a date and time, like 2024-01-31T14:30.") % {"label": label}
-            )
+            raise ValidationError(_("“%(label)s” must be a date and time, like 2024-01-31T14:30.") % {"label": label})
         return value
     allowed = {choice.key for choice in attribute.values.all()}
     unknown = [value for value in values if value not in allowed]
@@ -237,66 +235,109 @@ def departments(jurisdiction: Jurisdiction) -> QuerySet[Department]:
     return Department.objects.filter(jurisdiction=jurisdiction)
 
 
-
 def catalogue_file_of(jurisdiction: Jurisdiction) -> CatalogueFile:
     """The city's whole catalogue as a catalogue file (`services.load_catalogue` reads it back unchanged)."""
     from civic311.service_requests.models import EscalationStep
 
     steps: dict[int, list[EscalationStepSpec]] = {}
     for step in EscalationStep.objects.filter(department__jurisdiction=jurisdiction).order_by("order", "pk"):
-        steps.setdefault(step.department_id, []).append(EscalationStepSpec(
-            label=step.label, offset_business_days=step.offset_business_days, notify_email=step.notify_email,
-            order=step.order))
+        steps.setdefault(step.department_id, []).append(
+            EscalationStepSpec(
+                label=step.label,
+                offset_business_days=step.offset_business_days,
+                notify_email=step.notify_email,
+                order=step.order,
+            )
+        )
     departments = tuple(
         DepartmentSpec(
-            slug=department.slug, name=department.name, point_person=department.point_person,
-            contact_email=department.contact_email, contact_phone=department.contact_phone,
-            opens_at=department.opens_at, closes_at=department.closes_at,
+            slug=department.slug,
+            name=department.name,
+            point_person=department.point_person,
+            contact_email=department.contact_email,
+            contact_phone=department.contact_phone,
+            opens_at=department.opens_at,
+            closes_at=department.closes_at,
             open_weekdays=tuple(sorted(int(day) for day in department.open_weekdays.split(",") if day.strip())),
-            translations=department.translations or {}, escalation=tuple(steps.get(department.pk, ())),
+            translations=department.translations or {},
+            escalation=tuple(steps.get(department.pk, ())),
         )
         # Sorted here, not by the database: its collation may order "a-b" and "ab" otherwise.
         for department in sorted(Department.objects.filter(jurisdiction=jurisdiction), key=lambda d: d.slug)
     )
-    groups = tuple(GroupSpec(name=group.name, order=group.order, translations=group.translations or {})
-                   for group in sorted(ServiceGroup.objects.filter(jurisdiction=jurisdiction),
-                                       key=lambda g: (g.order, g.name)))
+    groups = tuple(
+        GroupSpec(name=group.name, order=group.order, translations=group.translations or {})
+        for group in sorted(ServiceGroup.objects.filter(jurisdiction=jurisdiction), key=lambda g: (g.order, g.name))
+    )
     services = (
-        Service.objects.filter(jurisdiction=jurisdiction).select_related("group", "department")
+        Service.objects.filter(jurisdiction=jurisdiction)
+        .select_related("group", "department")
         .prefetch_related(
-            Prefetch("attributes", ServiceAttribute.objects.order_by("order", "pk").prefetch_related(
-                Prefetch("values", AttributeValue.objects.order_by("order", "pk")))),
-            Prefetch("routing_rules", RoutingRule.objects.select_related("neighborhood", "department")
-                     .order_by("order", "pk")),
+            Prefetch(
+                "attributes",
+                ServiceAttribute.objects.order_by("order", "pk").prefetch_related(
+                    Prefetch("values", AttributeValue.objects.order_by("order", "pk"))
+                ),
+            ),
+            Prefetch(
+                "routing_rules",
+                RoutingRule.objects.select_related("neighborhood", "department").order_by("order", "pk"),
+            ),
         )
     )
-    return CatalogueFile(departments=departments, groups=groups, services=tuple(
-        ServiceSpec(
-            code=service.code, name=service.name, group=service.group.name, department=service.department.slug,
-            description=service.description, keywords=service.keywords, kind=service.kind,
-            open311_type=service.open311_type, sla_unit=service.sla_unit, sla_value=service.sla_value,
-            service_notice=service.service_notice, active=service.is_active, order=service.order,
-            typical_volume=service.typical_volume, translations=service.translations or {},
-            questions=tuple(
-                QuestionSpec(
-                    code=attribute.code, datatype=attribute.datatype, description=attribute.description,
-                    datatype_description=attribute.datatype_description, required=attribute.required,
-                    variable=attribute.variable, order=attribute.order, translations=attribute.translations or {},
-                    choices=tuple(ChoiceSpec(key=value.key, name=value.name, order=value.order,
-                                             translations=value.translations or {})
-                                  for value in attribute.values.all()),
-                )
-                for attribute in service.attributes.all()
-            ),
-            rules=tuple(
-                RuleSpec(
-                    kind=rule.kind, neighborhood=rule.neighborhood.slug if rule.neighborhood else "",
-                    department=rule.department.slug if rule.department and rule.neighborhood else "",
-                    attribute_code=rule.attribute_code, attribute_value=rule.attribute_value, message=rule.message,
-                    order=rule.order, translations=rule.translations or {},
-                )
-                for rule in service.routing_rules.all()
-            ),
-        )
-        for service in sorted(services, key=lambda s: (s.order, s.code))
-    ))
+    return CatalogueFile(
+        departments=departments,
+        groups=groups,
+        services=tuple(
+            ServiceSpec(
+                code=service.code,
+                name=service.name,
+                group=service.group.name,
+                department=service.department.slug,
+                description=service.description,
+                keywords=service.keywords,
+                kind=service.kind,
+                open311_type=service.open311_type,
+                sla_unit=service.sla_unit,
+                sla_value=service.sla_value,
+                service_notice=service.service_notice,
+                active=service.is_active,
+                order=service.order,
+                typical_volume=service.typical_volume,
+                translations=service.translations or {},
+                questions=tuple(
+                    QuestionSpec(
+                        code=attribute.code,
+                        datatype=attribute.datatype,
+                        description=attribute.description,
+                        datatype_description=attribute.datatype_description,
+                        required=attribute.required,
+                        variable=attribute.variable,
+                        order=attribute.order,
+                        translations=attribute.translations or {},
+                        choices=tuple(
+                            ChoiceSpec(
+                                key=value.key, name=value.name, order=value.order, translations=value.translations or {}
+                            )
+                            for value in attribute.values.all()
+                        ),
+                    )
+                    for attribute in service.attributes.all()
+                ),
+                rules=tuple(
+                    RuleSpec(
+                        kind=rule.kind,
+                        neighborhood=rule.neighborhood.slug if rule.neighborhood else "",
+                        department=rule.department.slug if rule.department and rule.neighborhood else "",
+                        attribute_code=rule.attribute_code,
+                        attribute_value=rule.attribute_value,
+                        message=rule.message,
+                        order=rule.order,
+                        translations=rule.translations or {},
+                    )
+                    for rule in service.routing_rules.all()
+                ),
+            )
+            for service in sorted(services, key=lambda s: (s.order, s.code))
+        ),
+    )

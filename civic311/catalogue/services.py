@@ -69,8 +69,11 @@ class LoadReport:
 
     def summary(self) -> str:
         return _("%(created)s created, %(changed)s changed, %(unchanged)s unchanged, %(removed)s removed.") % {
-            "created": self.count("create"), "changed": self.count("change"), "unchanged": self.unchanged,
-            "removed": self.count("remove")}
+            "created": self.count("create"),
+            "changed": self.count("change"),
+            "unchanged": self.unchanged,
+            "removed": self.count("remove"),
+        }
 
 
 def load_catalogue(jurisdiction: Jurisdiction, catalogue: CatalogueFile, *, dry_run: bool = False) -> LoadReport:
@@ -102,22 +105,38 @@ class _Loader:
         for spec in catalogue.services:
             self.service(spec, departments, groups, neighborhoods)
         # Removals last: by now no kept service points at a group or department that goes.
-        self.remove_missing(Service, "code", {spec.code for spec in catalogue.services}, "services",
-                            _("keep it in the file with active = false to stop offering it"))
-        self.remove_missing(ServiceGroup, "name", {spec.name for spec in catalogue.groups}, "groups",
-                            _("keep it in the file"))
-        self.remove_missing(Department, "slug", {spec.slug for spec in catalogue.departments}, "departments",
-                            _("keep it in the file"))
+        self.remove_missing(
+            Service,
+            "code",
+            {spec.code for spec in catalogue.services},
+            "services",
+            _("keep it in the file with active = false to stop offering it"),
+        )
+        self.remove_missing(
+            ServiceGroup, "name", {spec.name for spec in catalogue.groups}, "groups", _("keep it in the file")
+        )
+        self.remove_missing(
+            Department, "slug", {spec.slug for spec in catalogue.departments}, "departments", _("keep it in the file")
+        )
 
     # --- entries ---
 
     def department(self, spec: DepartmentSpec) -> Department | None:
         existing = Department.objects.filter(jurisdiction=self.jurisdiction, slug=spec.slug).first()
-        department = self.save(existing or Department(jurisdiction=self.jurisdiction, slug=spec.slug), {
-            "name": spec.name, "point_person": spec.point_person, "contact_email": spec.contact_email,
-            "contact_phone": spec.contact_phone, "opens_at": spec.opens_at, "closes_at": spec.closes_at,
-            "open_weekdays": ",".join(str(day) for day in spec.open_weekdays), "translations": spec.translations,
-        }, spec.path)
+        department = self.save(
+            existing or Department(jurisdiction=self.jurisdiction, slug=spec.slug),
+            {
+                "name": spec.name,
+                "point_person": spec.point_person,
+                "contact_email": spec.contact_email,
+                "contact_phone": spec.contact_phone,
+                "opens_at": spec.opens_at,
+                "closes_at": spec.closes_at,
+                "open_weekdays": ",".join(str(day) for day in spec.open_weekdays),
+                "translations": spec.translations,
+            },
+            spec.path,
+        )
         if department is not None and spec.escalation is not None:
             self.escalation(department, spec.escalation, spec.path)
         return department
@@ -126,29 +145,57 @@ class _Loader:
         existing = {step.order: step for step in department.escalation_steps.all()}
         for spec in steps:
             step = existing.pop(spec.order, None) or EscalationStep(department=department, order=spec.order)
-            self.save(step, {"label": spec.label, "offset_business_days": spec.offset_business_days,
-                             "notify_email": spec.notify_email}, spec.path)
+            self.save(
+                step,
+                {
+                    "label": spec.label,
+                    "offset_business_days": spec.offset_business_days,
+                    "notify_email": spec.notify_email,
+                },
+                spec.path,
+            )
         for step in existing.values():
             self.remove(step, f"{path}.escalation", _("keep it in the file"))
 
     def group(self, spec: GroupSpec) -> ServiceGroup | None:
         existing = ServiceGroup.objects.filter(jurisdiction=self.jurisdiction, name=spec.name).first()
-        return self.save(existing or ServiceGroup(jurisdiction=self.jurisdiction, name=spec.name),
-                         {"order": spec.order, "translations": spec.translations}, spec.path)
+        return self.save(
+            existing or ServiceGroup(jurisdiction=self.jurisdiction, name=spec.name),
+            {"order": spec.order, "translations": spec.translations},
+            spec.path,
+        )
 
-    def service(self, spec: ServiceSpec, departments: dict[str, Department | None],
-                groups: dict[str, ServiceGroup | None], neighborhoods: dict[str, Neighborhood]) -> None:
+    def service(
+        self,
+        spec: ServiceSpec,
+        departments: dict[str, Department | None],
+        groups: dict[str, ServiceGroup | None],
+        neighborhoods: dict[str, Neighborhood],
+    ) -> None:
         department, group = departments.get(spec.department), groups.get(spec.group)
         if department is None or group is None:
             return  # its department's or group's problem is reported already
         existing = Service.objects.filter(jurisdiction=self.jurisdiction, code=spec.code).first()
-        service = self.save(existing or Service(jurisdiction=self.jurisdiction, code=spec.code), {
-            "name": spec.name, "description": spec.description, "group_id": group.pk,
-            "department_id": department.pk, "keywords": spec.keywords, "kind": spec.kind,
-            "open311_type": spec.open311_type, "sla_unit": spec.sla_unit, "sla_value": spec.sla_value,
-            "service_notice": spec.service_notice, "is_active": spec.active, "order": spec.order,
-            "typical_volume": spec.typical_volume, "translations": spec.translations,
-        }, spec.path)
+        service = self.save(
+            existing or Service(jurisdiction=self.jurisdiction, code=spec.code),
+            {
+                "name": spec.name,
+                "description": spec.description,
+                "group_id": group.pk,
+                "department_id": department.pk,
+                "keywords": spec.keywords,
+                "kind": spec.kind,
+                "open311_type": spec.open311_type,
+                "sla_unit": spec.sla_unit,
+                "sla_value": spec.sla_value,
+                "service_notice": spec.service_notice,
+                "is_active": spec.active,
+                "order": spec.order,
+                "typical_volume": spec.typical_volume,
+                "translations": spec.translations,
+            },
+            spec.path,
+        )
         if service is None:
             return
         attributes = {attribute.code: attribute for attribute in service.attributes.all()}
@@ -159,11 +206,19 @@ class _Loader:
         self.rules(service, spec, departments, neighborhoods)
 
     def question(self, service: Service, existing: ServiceAttribute | None, spec: QuestionSpec) -> None:
-        attribute = self.save(existing or ServiceAttribute(service=service, code=spec.code), {
-            "datatype": spec.datatype, "description": spec.description,
-            "datatype_description": spec.datatype_description, "required": spec.required,
-            "variable": spec.variable, "order": spec.order, "translations": spec.translations,
-        }, spec.path)
+        attribute = self.save(
+            existing or ServiceAttribute(service=service, code=spec.code),
+            {
+                "datatype": spec.datatype,
+                "description": spec.description,
+                "datatype_description": spec.datatype_description,
+                "required": spec.required,
+                "variable": spec.variable,
+                "order": spec.order,
+                "translations": spec.translations,
+            },
+            spec.path,
+        )
         if attribute is None:
             return
         values = {value.key: value for value in attribute.values.all()} if existing else {}
@@ -173,16 +228,28 @@ class _Loader:
             self.remove(value, f"{spec.path}.choices", "")
 
     def choice(self, attribute: ServiceAttribute, existing: AttributeValue | None, spec: ChoiceSpec) -> None:
-        self.save(existing or AttributeValue(attribute=attribute, key=spec.key),
-                  {"name": spec.name, "order": spec.order, "translations": spec.translations}, spec.path)
+        self.save(
+            existing or AttributeValue(attribute=attribute, key=spec.key),
+            {"name": spec.name, "order": spec.order, "translations": spec.translations},
+            spec.path,
+        )
 
-    def rules(self, service: Service, spec: ServiceSpec, departments: dict[str, Department | None],
-              neighborhoods: dict[str, Neighborhood]) -> None:
+    def rules(
+        self,
+        service: Service,
+        spec: ServiceSpec,
+        departments: dict[str, Department | None],
+        neighborhoods: dict[str, Neighborhood],
+    ) -> None:
         existing: dict[tuple[str, str, str, str], RoutingRule] = {}
         duplicates: list[RoutingRule] = []  # the admin allows the same rule twice; the file does not
         for rule in service.routing_rules.select_related("neighborhood").order_by("order", "pk"):
-            identity = (rule.kind, rule.neighborhood.slug if rule.neighborhood else "", rule.attribute_code,
-                        rule.attribute_value)
+            identity = (
+                rule.kind,
+                rule.neighborhood.slug if rule.neighborhood else "",
+                rule.attribute_code,
+                rule.attribute_value,
+            )
             if identity in existing:
                 duplicates.append(rule)
             else:
@@ -192,23 +259,44 @@ class _Loader:
         for rule in [*existing.values(), *duplicates]:
             self.remove(rule, f"{spec.path}.rules", "")
 
-    def rule(self, service: Service, existing: RoutingRule | None, spec: RuleSpec,
-             departments: dict[str, Department | None], neighborhoods: dict[str, Neighborhood]) -> None:
+    def rule(
+        self,
+        service: Service,
+        existing: RoutingRule | None,
+        spec: RuleSpec,
+        departments: dict[str, Department | None],
+        neighborhoods: dict[str, Neighborhood],
+    ) -> None:
         neighborhood = department = None
         if spec.kind == RoutingRule.Kind.NEIGHBORHOOD:
             neighborhood = neighborhoods.get(spec.neighborhood)
             if neighborhood is None:
-                self.problem(f"{spec.path}.neighborhood",
-                             _("%(city)s has no neighborhood “%(slug)s”; load the neighborhoods first.")
-                             % {"city": self.jurisdiction.name, "slug": spec.neighborhood})
+                self.problem(
+                    f"{spec.path}.neighborhood",
+                    _("%(city)s has no neighborhood “%(slug)s”; load the neighborhoods first.")
+                    % {"city": self.jurisdiction.name, "slug": spec.neighborhood},
+                )
                 return
             department = departments.get(spec.department)
             if department is None:
                 return
-        rule = existing or RoutingRule(service=service, kind=spec.kind, neighborhood=neighborhood,
-                                       attribute_code=spec.attribute_code, attribute_value=spec.attribute_value)
-        self.save(rule, {"department_id": department.pk if department else None, "message": spec.message,
-                         "order": spec.order, "translations": spec.translations}, spec.path)
+        rule = existing or RoutingRule(
+            service=service,
+            kind=spec.kind,
+            neighborhood=neighborhood,
+            attribute_code=spec.attribute_code,
+            attribute_value=spec.attribute_value,
+        )
+        self.save(
+            rule,
+            {
+                "department_id": department.pk if department else None,
+                "message": spec.message,
+                "order": spec.order,
+                "translations": spec.translations,
+            },
+            spec.path,
+        )
 
     # --- plumbing ---
 
@@ -218,8 +306,11 @@ class _Loader:
     def save(self, instance: Any, values: dict[str, Any], path: str) -> Any:
         """Set the values, check the model's own rules and save; None (and a problem) if they fail."""
         creating = instance.pk is None
-        changed = tuple(FILE_KEYS.get(name, name).removesuffix("_id") for name, value in values.items()
-                        if getattr(instance, name) != value)
+        changed = tuple(
+            FILE_KEYS.get(name, name).removesuffix("_id")
+            for name, value in values.items()
+            if getattr(instance, name) != value
+        )
         for name, value in values.items():
             setattr(instance, name, value)
         if not creating and not changed:
@@ -234,12 +325,14 @@ class _Loader:
                     self.problem(where, message)
             return None
         instance.save()
-        self.report.changes.append(Change("create" if creating else "change", _named(instance),
-                                          () if creating else changed))
+        self.report.changes.append(
+            Change("create" if creating else "change", _named(instance), () if creating else changed)
+        )
         return instance
 
-    def remove_missing(self, model: type[Service | ServiceGroup | Department], key: str, kept: set[str],
-                       path: str, advice: str) -> None:
+    def remove_missing(
+        self, model: type[Service | ServiceGroup | Department], key: str, kept: set[str], path: str, advice: str
+    ) -> None:
         """Remove the city's entries of `model` whose `key` the file no longer has."""
         gone = model.objects.filter(jurisdiction=self.jurisdiction).exclude(**{f"{key}__in": kept}).order_by(key)
         for instance in gone:
@@ -253,7 +346,9 @@ class _Loader:
             users = sorted({**dict(users), ServiceRequest._meta.label: answered}.items())
         if users:
             message = _("%(what)s is not in the file, but %(users)s still use it") % {
-                "what": what, "users": _counted(users)}
+                "what": what,
+                "users": _counted(users),
+            }
             self.problem(path, f"{message}; {advice}." if advice else f"{message}.")
             return
         instance.delete()
@@ -274,7 +369,10 @@ def _named(entry: models.Model) -> str:
         return _("question %(code)s of %(service)s") % {"code": entry.code, "service": entry.service.code}
     if isinstance(entry, AttributeValue):
         return _("choice %(key)s of question %(code)s of %(service)s") % {
-            "key": entry.key, "code": entry.attribute.code, "service": entry.attribute.service.code}
+            "key": entry.key,
+            "code": entry.attribute.code,
+            "service": entry.attribute.service.code,
+        }
     if isinstance(entry, RoutingRule):
         return _("a %(kind)s rule of %(service)s") % {"kind": entry.kind, "service": entry.service.code}
     raise TypeError(f"not an entry of the catalogue file: {entry!r}")
@@ -307,8 +405,9 @@ def _answering_requests(instance: models.Model) -> int:
         attribute, key = instance.attribute, instance.key
     else:
         return 0
-    answers = (ServiceRequest.objects.filter(service_id=attribute.service_id, attributes__has_key=attribute.code)
-               .values_list("attributes", flat=True))
+    answers = ServiceRequest.objects.filter(
+        service_id=attribute.service_id, attributes__has_key=attribute.code
+    ).values_list("attributes", flat=True)
     if key is None:
         return answers.count()
     found = 0
@@ -319,7 +418,7 @@ def _answering_requests(instance: models.Model) -> int:
 
 
 def _counted(users: list[tuple[str, int]]) -> str:
-    """"1 contact, 12 service requests" from (model label, count) pairs."""
+    """ "1 contact, 12 service requests" from (model label, count) pairs."""
     named = []
     for label, count in users:
         meta = apps.get_model(label)._meta

@@ -25,8 +25,13 @@ class ConsoleReportForm(ReportForm):
     """The public report form of a service (its questions, location and requester details), prefilled
     from the caller's customer record (filed on the contact's channel by `services.file_request_for_contact`)."""
 
-    def __init__(self, service: Service, jurisdiction: Jurisdiction,
-                 data: QueryDict | None = None, initial: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        service: Service,
+        jurisdiction: Jurisdiction,
+        data: QueryDict | None = None,
+        initial: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(service, jurisdiction, data=data)
         # The language the caller speaks, when the agent asked (or their record says): their e-mails'.
         self.values["caller_language"] = supported_language(self.data.get("caller_language", ""))
@@ -66,12 +71,17 @@ class ChooseCustomerForm(forms.Form):
 
 
 class InformationForm(forms.Form):
-    summary = forms.CharField(label=_("Answer given"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                              max_length=10_000)
+    summary = forms.CharField(
+        label=_("Answer given"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000
+    )
     outcome = forms.ChoiceField(
-        label=_("Kind of answer"), widget=forms.RadioSelect, initial=Contact.Outcome.INFORMATION,
-        choices=[(Contact.Outcome.INFORMATION, Contact.Outcome.INFORMATION.label),
-                 (Contact.Outcome.DIRECTORY, Contact.Outcome.DIRECTORY.label)],
+        label=_("Kind of answer"),
+        widget=forms.RadioSelect,
+        initial=Contact.Outcome.INFORMATION,
+        choices=[
+            (Contact.Outcome.INFORMATION, Contact.Outcome.INFORMATION.label),
+            (Contact.Outcome.DIRECTORY, Contact.Outcome.DIRECTORY.label),
+        ],
     )
     service = forms.CharField(widget=forms.HiddenInput, required=False, max_length=60)
     # The help article the answer came from and the console search that found it (for the analytics).
@@ -93,9 +103,10 @@ class AttachForm(forms.Form):
 
 class WrapUpForm(forms.Form):
     survey_consent = forms.TypedChoiceField(
-        label=_("May the survey team call the caller about this contact?"), widget=forms.RadioSelect,
-        choices=[("yes", _("Yes, they agree")), ("no", _("No"))], coerce=lambda value: value == "yes",
+        label=_("May the survey team call the caller about this contact?"),
+        widget=forms.RadioSelect,
+        choices=[("yes", _("Yes, they agree")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
         error_messages={"required": _("Ask the caller whether they agree to a short survey call, and record it.")},
     )
     callback_phone = forms.CharField(label=_("Callback number"), max_length=60, required=False)
-

@@ -95,8 +95,9 @@ class AnswerItem:
         return self.service is not None and self.service.accepts_requests
 
 
-def search_answers(jurisdiction: Jurisdiction, query: str, language: str | None = None,
-                   limit: int = ANSWERS_MAX) -> list[AnswerItem]:
+def search_answers(
+    jurisdiction: Jurisdiction, query: str, language: str | None = None, limit: int = ANSWERS_MAX
+) -> list[AnswerItem]:
     """Answers for what the caller asks, best first: the knowledge base's search (articles and services,
     the same search residents use on /help/)."""
     from civic311.knowledge import search
@@ -108,13 +109,26 @@ def search_answers(jurisdiction: Jurisdiction, query: str, language: str | None 
         if hit.article is not None:
             # The article's first offered service, so the agent can file straight from the answer.
             service = next((service for service in hit.article.services.all() if service.is_active), None)
-            items.append(AnswerItem(title=hit.title, body=hit.snippet, service=service,
-                                    service_notice=service.localized("service_notice", language) if service else "",
-                                    url=hit.url,
-                                    article=hit.article))
+            items.append(
+                AnswerItem(
+                    title=hit.title,
+                    body=hit.snippet,
+                    service=service,
+                    service_notice=service.localized("service_notice", language) if service else "",
+                    url=hit.url,
+                    article=hit.article,
+                )
+            )
         elif hit.service is not None:
-            items.append(AnswerItem(title=hit.title, body=hit.snippet, service=hit.service,
-                                    service_notice=hit.service.localized("service_notice", language), url=hit.url))
+            items.append(
+                AnswerItem(
+                    title=hit.title,
+                    body=hit.snippet,
+                    service=hit.service,
+                    service_notice=hit.service.localized("service_notice", language),
+                    url=hit.url,
+                )
+            )
     return items
 
 
@@ -140,13 +154,19 @@ def _metres(lat1: float, long1: float, lat2: float, long2: float) -> int:
 
 
 def open_requests_of(service: Service) -> QuerySet[ServiceRequest]:
-    return (ServiceRequest.objects.filter(service=service)
-            .exclude(status__in=[status.value for status in FINAL_STATES]))
+    return ServiceRequest.objects.filter(service=service).exclude(status__in=[status.value for status in FINAL_STATES])
 
 
-def duplicate_suggestions(service: Service, lat: float | None, long: float | None, *, address: str = "",
-                          user: User | None = None, ring: int = DUPLICATE_RING,
-                          limit: int = DUPLICATES_MAX) -> list[DuplicateSuggestion]:
+def duplicate_suggestions(
+    service: Service,
+    lat: float | None,
+    long: float | None,
+    *,
+    address: str = "",
+    user: User | None = None,
+    ring: int = DUPLICATE_RING,
+    limit: int = DUPLICATES_MAX,
+) -> list[DuplicateSuggestion]:
     """Open requests of the same service near where the caller's problem is, newest first.
 
     Near: in the H3 cell of the point or one of its neighbours (`ring` rings out). Without a point, the
@@ -215,7 +235,8 @@ def agent_contacts_today(agent: User, jurisdiction: Jurisdiction, *, now: dt.dat
     now = now or timezone.now()
     contacts = list(
         Contact.objects.filter(agent=agent, jurisdiction=jurisdiction, started_at__gte=_start_of_day(jurisdiction, now))
-        .select_related("service", "service_request", "customer").order_by("-started_at", "-pk")
+        .select_related("service", "service_request", "customer")
+        .order_by("-started_at", "-pk")
     )
     finished = [contact for contact in contacts if contact.ended_at is not None]
     return Day(contacts, len(finished), _average(finished))
@@ -234,15 +255,23 @@ def team_today(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     by_agent: dict[int, list[Contact]] = {}
     agents: dict[int, User] = {}
-    for contact in (Contact.objects.filter(jurisdiction=jurisdiction, agent__isnull=False,
-                                           started_at__gte=_start_of_day(jurisdiction, now))
-                    .select_related("agent").only("agent", "started_at", "ended_at")):
+    for contact in (
+        Contact.objects.filter(
+            jurisdiction=jurisdiction, agent__isnull=False, started_at__gte=_start_of_day(jurisdiction, now)
+        )
+        .select_related("agent")
+        .only("agent", "started_at", "ended_at")
+    ):
         assert contact.agent is not None  # filtered above
         by_agent.setdefault(contact.agent.pk, []).append(contact)
         agents[contact.agent.pk] = contact.agent
     results = [
-        AgentResult(agents[pk], len(contacts), sum(1 for c in contacts if c.ended_at is None),
-                    _average([c for c in contacts if c.ended_at is not None]))
+        AgentResult(
+            agents[pk],
+            len(contacts),
+            sum(1 for c in contacts if c.ended_at is None),
+            _average([c for c in contacts if c.ended_at is not None]),
+        )
         for pk, contacts in by_agent.items()
     ]
     results.sort(key=lambda result: str(result.agent).casefold())
@@ -276,8 +305,11 @@ def _plausible_code(code: str) -> bool:
 
 def request_for_console(user: User, jurisdiction: Jurisdiction, pk: int) -> ServiceRequest | None:
     """A request of the city `user` may see, by id (for adding a caller to it)."""
-    return (roles.visible_requests(user, ServiceRequest.objects.filter(jurisdiction=jurisdiction, pk=pk))
-            .select_related("service").first())
+    return (
+        roles.visible_requests(user, ServiceRequest.objects.filter(jurisdiction=jurisdiction, pk=pk))
+        .select_related("service")
+        .first()
+    )
 
 
 def primary(items: list) -> object | None:

@@ -44,8 +44,9 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 def _lock(contact: Contact, agent: User) -> Contact:
     """The contact's row, locked for this call; refused unless it is the agent's and still open."""
     _check_workable(contact, agent)
-    current = (Contact.objects.select_for_update(of=("self",)).select_related("customer", "jurisdiction")
-               .get(pk=contact.pk))
+    current = (
+        Contact.objects.select_for_update(of=("self",)).select_related("customer", "jurisdiction").get(pk=contact.pk)
+    )
     _check_workable(current, agent)
     return current
 
@@ -59,9 +60,15 @@ def _check_workable(contact: Contact, agent: User) -> None:
 
 def _check_no_outcome(contact: Contact) -> None:
     if contact.has_outcome:
-        raise ValidationError({"contact": _(
-            "This contact already has an outcome (%(outcome)s). Finish it and start a new contact for the "
-            "caller's next issue.") % {"outcome": contact.get_outcome_display()}})
+        raise ValidationError(
+            {
+                "contact": _(
+                    "This contact already has an outcome (%(outcome)s). Finish it and start a new contact for the "
+                    "caller's next issue."
+                )
+                % {"outcome": contact.get_outcome_display()}
+            }
+        )
 
 
 # --- opening and the caller --------------------------------------------------------------------------------
@@ -73,8 +80,9 @@ def start_contact(jurisdiction: Jurisdiction, agent: User, channel: str, *, now:
         raise PermissionDenied(_("Only agents, supervisors and administrators take contacts."))
     if channel not in CONSOLE_CHANNELS:
         raise ValidationError({"channel": _("Choose phone, walk-in, e-mail or social media.")})
-    contact = Contact.objects.create(jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.PENDING,
-                                     agent=agent, started_at=_now(now))
+    contact = Contact.objects.create(
+        jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.PENDING, agent=agent, started_at=_now(now)
+    )
     logger.info("contact %s started (%s)", contact.pk, channel)
     return contact
 
@@ -97,18 +105,33 @@ def attach_customer(contact: Contact, customer: Customer, *, agent: User) -> Con
     return current
 
 
-def create_customer_for_contact(contact: Contact, *, agent: User, first_name: str = "", last_name: str = "",
-                                phone: str = "", email: str = "", address: str = "", zipcode: str = "",
-                                now: dt.datetime | None = None) -> Customer:
+def create_customer_for_contact(
+    contact: Contact,
+    *,
+    agent: User,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    zipcode: str = "",
+    now: dt.datetime | None = None,
+) -> Customer:
     """A new customer record for the caller, attached to the contact (both or neither)."""
     with transaction.atomic():
         current = _lock(contact, agent)
         customer = people.create_customer(
-            current.jurisdiction, first_name=first_name, last_name=last_name,
-            phones=[phone] if (phone or "").strip() else [], emails=[email] if (email or "").strip() else [],
-            addresses=[people.AddressIn(address, zipcode)] if (address or "").strip() or (zipcode or "").strip()
+            current.jurisdiction,
+            first_name=first_name,
+            last_name=last_name,
+            phones=[phone] if (phone or "").strip() else [],
+            emails=[email] if (email or "").strip() else [],
+            addresses=[people.AddressIn(address, zipcode)]
+            if (address or "").strip() or (zipcode or "").strip()
             else [],
-            actor=agent, where=WHERE, now=_now(now),
+            actor=agent,
+            where=WHERE,
+            now=_now(now),
         )
         attach_customer(current, customer, agent=agent)
     return customer
@@ -117,8 +140,9 @@ def create_customer_for_contact(contact: Contact, *, agent: User, first_name: st
 # --- the outcome -----------------------------------------------------------------------------------------------
 
 
-def file_request_for_contact(contact: Contact, report: requests.Report, *, agent: User,
-                             now: dt.datetime | None = None) -> requests.Submission:
+def file_request_for_contact(
+    contact: Contact, report: requests.Report, *, agent: User, now: dt.datetime | None = None
+) -> requests.Submission:
     """File a request for the caller through every intake rule (`requests.services.submit`).
 
     The contact becomes the request's contact (in the filing transaction; `submit` writes no contact row
@@ -143,8 +167,9 @@ def file_request_for_contact(contact: Contact, report: requests.Report, *, agent
             people.link_requester(service_request.requester, current.customer, actor=agent, where=WHERE, now=now)
 
     try:
-        submission = requests.submit(contact.jurisdiction, report, actor=agent, also=take_over,
-                                     record_contact=False, now=now)
+        submission = requests.submit(
+            contact.jurisdiction, report, actor=agent, also=take_over, record_contact=False, now=now
+        )
     except requests.CannedAnswer as answer:
         _record_canned_answer(contact, agent, answer)
         contact.refresh_from_db()
@@ -152,8 +177,12 @@ def file_request_for_contact(contact: Contact, report: requests.Report, *, agent
     contact.refresh_from_db()
     # A retry of a form already filed (same idempotency key) is fine for this contact's own request only.
     if not submission.created and contact.service_request_id != submission.service_request.pk:
-        raise ValidationError({"contact": _("This form was already used to file request %(number)s.")
-                               % {"number": submission.service_request.tracking_number}})
+        raise ValidationError(
+            {
+                "contact": _("This form was already used to file request %(number)s.")
+                % {"number": submission.service_request.tracking_number}
+            }
+        )
     return submission
 
 
@@ -168,14 +197,21 @@ def _record_canned_answer(contact: Contact, agent: User, answer: requests.Canned
             current.save(update_fields=["outcome", "service", "summary"])
 
 
-def answer_information(contact: Contact, *, summary: str, agent: User, service: Service | None = None,
-                       outcome: str = Contact.Outcome.INFORMATION) -> Contact:
+def answer_information(
+    contact: Contact,
+    *,
+    summary: str,
+    agent: User,
+    service: Service | None = None,
+    outcome: str = Contact.Outcome.INFORMATION,
+) -> Contact:
     """The caller needed only an answer (information or directory assistance): record the answer given."""
     with transaction.atomic():
         current = _lock(contact, agent)
         _check_no_outcome(current)
-        summary = requests.check_information_request(current.jurisdiction, summary=summary, outcome=outcome,
-                                                     service=service)
+        summary = requests.check_information_request(
+            current.jurisdiction, summary=summary, outcome=outcome, service=service
+        )
         current.outcome = outcome
         current.summary = summary
         current.service = service
@@ -183,8 +219,14 @@ def answer_information(contact: Contact, *, summary: str, agent: User, service: 
     return current
 
 
-def attach_to_existing(contact: Contact, service_request: ServiceRequest, *, agent: User, subscribe_email: str = "",
-                       now: dt.datetime | None = None) -> Contact:
+def attach_to_existing(
+    contact: Contact,
+    service_request: ServiceRequest,
+    *,
+    agent: User,
+    subscribe_email: str = "",
+    now: dt.datetime | None = None,
+) -> Contact:
     """The caller reports a problem someone already reported: add them to that request instead of filing.
 
     Leaves an internal note on the request and, when the caller gives an e-mail and agrees, asks them to
@@ -200,12 +242,20 @@ def attach_to_existing(contact: Contact, service_request: ServiceRequest, *, age
         if target.jurisdiction_id != current.jurisdiction_id:
             raise ValidationError({"service_request": _("That request belongs to another jurisdiction.")})
         if not target.is_open:
-            raise ValidationError({"service_request": _(
-                "Request %(number)s is closed; file a new request instead.") % {"number": target.tracking_number}})
+            raise ValidationError(
+                {
+                    "service_request": _("Request %(number)s is closed; file a new request instead.")
+                    % {"number": target.tracking_number}
+                }
+            )
         if subscribe_email:
             try:
-                notifications.subscribe(target, subscribe_email, now=now,
-                                        language=current.customer.preferred_language if current.customer else "")
+                notifications.subscribe(
+                    target,
+                    subscribe_email,
+                    now=now,
+                    language=current.customer.preferred_language if current.customer else "",
+                )
             except notifications.SubscriptionError as error:
                 raise ValidationError({"subscribe_email": str(error)}) from None
         current.outcome = Contact.Outcome.EXISTING_REQUEST
@@ -219,8 +269,14 @@ def attach_to_existing(contact: Contact, service_request: ServiceRequest, *, age
 # --- the wrap-up -------------------------------------------------------------------------------------------------
 
 
-def finish_contact(contact: Contact, *, agent: User, survey_consent: bool | None, callback_phone: str = "",
-                   now: dt.datetime | None = None) -> Contact:
+def finish_contact(
+    contact: Contact,
+    *,
+    agent: User,
+    survey_consent: bool | None,
+    callback_phone: str = "",
+    now: dt.datetime | None = None,
+) -> Contact:
     """End the contact: whether the caller agreed to a survey call, the number to call back, and the
     handle time (from opening to now). The consent is recorded on the caller's customer record too."""
     now = _now(now)
@@ -235,8 +291,12 @@ def finish_contact(contact: Contact, *, agent: User, survey_consent: bool | None
     with transaction.atomic():
         current = _lock(contact, agent)
         if not current.has_outcome:
-            errors["contact"] = [_("Record what came of the contact first: file a request, log the answer given, "
-                                   "or add the caller to an existing request.")]
+            errors["contact"] = [
+                _(
+                    "Record what came of the contact first: file a request, log the answer given, "
+                    "or add the caller to an existing request."
+                )
+            ]
         if errors:
             raise ValidationError(errors)
         current.survey_consent = survey_consent
@@ -261,8 +321,9 @@ def caller_hung_up(contact: Contact, *, agent: User, now: dt.datetime | None = N
     with transaction.atomic():
         current = _lock(contact, agent)
         if current.channel != Channel.PHONE:
-            raise ValidationError({"contact": _("Only a phone call can be hung up. Finish this contact with "
-                                                "the wrap-up.")})
+            raise ValidationError(
+                {"contact": _("Only a phone call can be hung up. Finish this contact with the wrap-up.")}
+            )
         if not current.has_outcome:
             current.outcome = Contact.Outcome.HUNG_UP
         current.survey_consent = None

@@ -101,8 +101,12 @@ def _customer_view(user: User, contact: Contact) -> dict[str, Any]:
     customer = customer_details_for(user, contact.customer, where=services.WHERE)
     phones, emails, addresses = list(customer.phones.all()), list(customer.emails.all()), list(customer.addresses.all())
     return {
-        "customer": customer, "phones": phones, "emails": emails, "addresses": addresses,
-        "primary_phone": selectors.primary(phones), "primary_email": selectors.primary(emails),
+        "customer": customer,
+        "phones": phones,
+        "emails": emails,
+        "addresses": addresses,
+        "primary_phone": selectors.primary(phones),
+        "primary_email": selectors.primary(emails),
         "primary_address": selectors.primary(addresses),
         "history": customer_history(customer, limit=HISTORY_ITEMS),
     }
@@ -112,8 +116,11 @@ def _report_initial(caller: dict[str, Any]) -> dict[str, str]:
     customer: Customer | None = caller.get("customer")
     if customer is None:
         return {}
-    initial = {"first_name": customer.first_name, "last_name": customer.last_name,
-               "caller_language": supported_language(customer.preferred_language)}
+    initial = {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "caller_language": supported_language(customer.preferred_language),
+    }
     if caller.get("primary_email"):
         initial["email"] = caller["primary_email"].email
     if caller.get("primary_phone"):
@@ -126,8 +133,9 @@ def _report_initial(caller: dict[str, Any]) -> dict[str, str]:
     return initial
 
 
-def _found_answers(request: HttpRequest, jurisdiction: Jurisdiction, query: str, *,
-                   log: bool = True) -> tuple[list | None, int | None]:
+def _found_answers(
+    request: HttpRequest, jurisdiction: Jurisdiction, query: str, *, log: bool = True
+) -> tuple[list | None, int | None]:
     """The answers for the agent's query, the search logged (channel "console") when the agent asked for it.
 
     The results shown while the agent types are not logged: one question would count as every prefix of it.
@@ -137,8 +145,9 @@ def _found_answers(request: HttpRequest, jurisdiction: Jurisdiction, query: str,
     found = selectors.search_answers(jurisdiction, query, get_language())
     search_id = None
     if log and request.method == "GET":
-        search_id = insights.log_search(jurisdiction, query, language=get_language() or "en", channel="console",
-                                        result_count=len(found))
+        search_id = insights.log_search(
+            jurisdiction, query, language=get_language() or "en", channel="console", result_count=len(found)
+        )
     return found, search_id
 
 
@@ -151,13 +160,18 @@ def _duplicates(request: HttpRequest, contact: Contact, service, values: dict[st
     if service is None:
         return []
     lat, long = selectors.parse_point(contact.jurisdiction, values.get("lat"), values.get("long"))
-    return selectors.duplicate_suggestions(service, lat, long, address=values.get("address", ""),
-                                           user=_user(request))
+    return selectors.duplicate_suggestions(service, lat, long, address=values.get("address", ""), user=_user(request))
 
 
-def _render_contact(request: HttpRequest, contact: Contact, *, status: int = 200,
-                    report_form: ConsoleReportForm | None = None, show_duplicates: bool = False,
-                    **forms: Any) -> HttpResponse:
+def _render_contact(
+    request: HttpRequest,
+    contact: Contact,
+    *,
+    status: int = 200,
+    report_form: ConsoleReportForm | None = None,
+    show_duplicates: bool = False,
+    **forms: Any,
+) -> HttpResponse:
     user = _user(request)
     jurisdiction = contact.jurisdiction
     may_work = selectors.may_work_contact(user, contact) and contact.ended_at is None
@@ -170,10 +184,13 @@ def _render_contact(request: HttpRequest, contact: Contact, *, status: int = 200
         context.update(
             caller_form=CallerSearchForm(initial={"q": caller_query}),
             caller_query=caller_query,
-            callers=(find_customers(jurisdiction, caller_query, actor=user, where=services.WHERE)
-                     if caller_query else None),
+            callers=(
+                find_customers(jurisdiction, caller_query, actor=user, where=services.WHERE) if caller_query else None
+            ),
             new_customer_form=forms.get("new_customer_form") or NewCustomerForm(),
-            answer_query=answer_query, answers=answers, answer_search_id=answer_search_id,
+            answer_query=answer_query,
+            answers=answers,
+            answer_search_id=answer_search_id,
         )
         if not contact.has_outcome:
             if report_form is None:
@@ -185,25 +202,33 @@ def _render_contact(request: HttpRequest, contact: Contact, *, status: int = 200
             summary = info_service.localized("description") if info_service else ""
             if info_article is not None:
                 summary = knowledge.localized(info_article, get_language()).summary
-            information_form = forms.get("information_form") or InformationForm(initial={
-                "service": info_service.code if info_service else "", "summary": summary,
-                "article": info_article.slug if info_article else "",
-                "search": request.GET.get("search", "")[:18],
-            })
+            information_form = forms.get("information_form") or InformationForm(
+                initial={
+                    "service": info_service.code if info_service else "",
+                    "summary": summary,
+                    "article": info_article.slug if info_article else "",
+                    "search": request.GET.get("search", "")[:18],
+                }
+            )
             context.update(
-                report_form=report_form, service=report_form.service if report_form else None,
-                information_form=information_form, info_service=info_service,
+                report_form=report_form,
+                service=report_form.service if report_form else None,
+                information_form=information_form,
+                info_service=info_service,
                 attach_form=forms.get("attach_form"),
             )
             if report_form is not None:
                 context["duplicates"] = _duplicates(request, contact, report_form.service, report_form.values)
                 context["show_duplicates"] = show_duplicates or any(
-                    report_form.values.get(name) for name in ("lat", "long", "address"))
+                    report_form.values.get(name) for name in ("lat", "long", "address")
+                )
         else:
             primary_phone = caller.get("primary_phone")
-            context["wrap_up_form"] = forms.get("wrap_up_form") or WrapUpForm(initial={
-                "callback_phone": primary_phone.number if primary_phone else "",
-            })
+            context["wrap_up_form"] = forms.get("wrap_up_form") or WrapUpForm(
+                initial={
+                    "callback_phone": primary_phone.number if primary_phone else "",
+                }
+            )
     return render(request, "console/contact.html", context, status=status)
 
 
@@ -242,10 +267,14 @@ def callers(request: HttpRequest, pk: int) -> HttpResponse:
     if not _is_htmx(request):
         return redirect(reverse("console:contact", args=[pk]) + "?" + request.GET.urlencode() + "#caller")
     query = _query(request, "q")
-    found = (find_customers(contact.jurisdiction, query, actor=_user(request), where=services.WHERE)
-             if len(query) >= 2 else None)
-    return render(request, "console/_caller_results.html", {"contact": contact, "callers": found,
-                                                             "caller_query": query})
+    found = (
+        find_customers(contact.jurisdiction, query, actor=_user(request), where=services.WHERE)
+        if len(query) >= 2
+        else None
+    )
+    return render(
+        request, "console/_caller_results.html", {"contact": contact, "callers": found, "caller_query": query}
+    )
 
 
 @console_page
@@ -256,8 +285,11 @@ def answers(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("console:contact", args=[pk]) + "?" + request.GET.urlencode() + "#answers")
     query = _query(request, "s")
     found, search_id = _found_answers(request, contact.jurisdiction, query, log=False)
-    return render(request, "console/_answers.html", {"contact": contact, "answers": found, "answer_query": query,
-                                                     "answer_search_id": search_id})
+    return render(
+        request,
+        "console/_answers.html",
+        {"contact": contact, "answers": found, "answer_query": query, "answer_search_id": search_id},
+    )
 
 
 @console_page
@@ -266,8 +298,12 @@ def duplicates(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _working(request, pk)
     service = selectors.service_by_code(contact.jurisdiction, request.GET.get("service", ""))
     values = {name: request.GET.get(name, "") for name in ("lat", "long", "address")}
-    context = {"contact": contact, "duplicates": _duplicates(request, contact, service, values),
-               "service": service, "show_duplicates": any(values.values())}
+    context = {
+        "contact": contact,
+        "duplicates": _duplicates(request, contact, service, values),
+        "service": service,
+        "show_duplicates": any(values.values()),
+    }
     if contact.customer is not None:
         customer = customer_details_for(_user(request), contact.customer, where=services.WHERE)
         context["primary_email"] = selectors.primary(list(customer.emails.all()))
@@ -284,8 +320,11 @@ def choose_customer(request: HttpRequest, pk: int) -> HttpResponse:
     if (response := _finished(request, contact)) is not None:
         return response
     form = ChooseCustomerForm(request.POST)
-    customer = (Customer.objects.filter(pk=form.cleaned_data["customer"], jurisdiction=contact.jurisdiction).first()
-                if form.is_valid() else None)
+    customer = (
+        Customer.objects.filter(pk=form.cleaned_data["customer"], jurisdiction=contact.jurisdiction).first()
+        if form.is_valid()
+        else None
+    )
     if customer is None:
         messages.error(request, _("Choose the caller from the search results."))
         return _back(contact, "caller")
@@ -344,8 +383,11 @@ def file_request(request: HttpRequest, pk: int) -> HttpResponse:
             return _back(contact)
         form.add_errors(error)
         return _render_contact(request, contact, report_form=form, status=400)
-    messages.success(request, _("Request %(number)s filed. Give the caller this tracking number.")
-                     % {"number": submission.service_request.tracking_number})
+    messages.success(
+        request,
+        _("Request %(number)s filed. Give the caller this tracking number.")
+        % {"number": submission.service_request.tracking_number},
+    )
     return _back(contact, "wrap-up")
 
 
@@ -358,8 +400,9 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttachForm(request.POST)
     service_request = None
     if form.is_valid():
-        service_request = selectors.request_for_console(_user(request), contact.jurisdiction,
-                                                        form.cleaned_data["service_request"])
+        service_request = selectors.request_for_console(
+            _user(request), contact.jurisdiction, form.cleaned_data["service_request"]
+        )
         if service_request is None:
             form.add_error("service_request", _("There is no such request to add the caller to."))
     if service_request is not None and form.is_valid():
@@ -369,8 +412,9 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, _("The caller was added to request %(number)s.")
-                             % {"number": service_request.tracking_number})
+            messages.success(
+                request, _("The caller was added to request %(number)s.") % {"number": service_request.tracking_number}
+            )
             return _back(contact, "wrap-up")
     for field_messages in form.errors.values():
         for message in field_messages:
@@ -388,8 +432,13 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         service = selectors.service_by_code(contact.jurisdiction, form.cleaned_data["service"])
         try:
-            services.answer_information(contact, summary=form.cleaned_data["summary"], agent=_user(request),
-                                        service=service, outcome=form.cleaned_data["outcome"])
+            services.answer_information(
+                contact,
+                summary=form.cleaned_data["summary"],
+                agent=_user(request),
+                service=service,
+                outcome=form.cleaned_data["outcome"],
+            )
         except ValidationError as error:
             show_service_errors(form, error)
         else:
@@ -415,15 +464,21 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     form = WrapUpForm(request.POST)
     if form.is_valid():
         try:
-            finished = services.finish_contact(contact, agent=_user(request),
-                                               survey_consent=form.cleaned_data["survey_consent"],
-                                               callback_phone=form.cleaned_data["callback_phone"],
-                                               now=timezone.now())
+            finished = services.finish_contact(
+                contact,
+                agent=_user(request),
+                survey_consent=form.cleaned_data["survey_consent"],
+                callback_phone=form.cleaned_data["callback_phone"],
+                now=timezone.now(),
+            )
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, _("Contact finished. Handle time: %(time)s.")
-                             % {"time": selectors.format_duration(finished.handle_seconds)})
+            messages.success(
+                request,
+                _("Contact finished. Handle time: %(time)s.")
+                % {"time": selectors.format_duration(finished.handle_seconds)},
+            )
             return _back(contact)
     return _render_contact(request, contact, status=400, wrap_up_form=form)
 
@@ -440,10 +495,26 @@ def hung_up(request: HttpRequest, pk: int) -> HttpResponse:
         for text in error.messages:
             messages.error(request, text)
         return _back(contact)
-    messages.success(request, _("Contact ended: the caller hung up. Handle time: %(time)s.")
-                     % {"time": selectors.format_duration(ended.handle_seconds)})
+    messages.success(
+        request,
+        _("Contact ended: the caller hung up. Handle time: %(time)s.")
+        % {"time": selectors.format_duration(ended.handle_seconds)},
+    )
     return _back(contact)
 
 
-__all__ = ["answer", "answers", "attach", "callers", "choose_customer", "contact_page", "duplicates", "file_request",
-           "finish", "home", "hung_up", "new_customer", "start"]
+__all__ = [
+    "answer",
+    "answers",
+    "attach",
+    "callers",
+    "choose_customer",
+    "contact_page",
+    "duplicates",
+    "file_request",
+    "finish",
+    "home",
+    "hung_up",
+    "new_customer",
+    "start",
+]

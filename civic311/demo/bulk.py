@@ -46,8 +46,10 @@ def insert_rows(model: type[Model], field_names: Sequence[str], rows: Iterable[S
                     copy.write_row(prepared(row))
         else:
             placeholders = ", ".join(["%s"] * (len(given) + len(others)))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
-                               [prepared(row) for row in rows])
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+                [prepared(row) for row in rows],
+            )
 
 
 def _default(field):
@@ -69,13 +71,17 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
     column = str(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                           [table, column, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+            )
             return [row[0] for row in cursor.fetchall()]
         # Past the largest id ever given (AUTOINCREMENT's record), so a deleted row's id is never reused.
         quote = connection.ops.quote_name
-        cursor.execute(f"SELECT MAX(COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0), "  # noqa: S608
-                       "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))", [table])
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0), "  # noqa: S608
+            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
         first = cursor.fetchone()[0] + 1
     return list(range(first, first + count))
 
@@ -106,8 +112,9 @@ def relaxed_for_bulk_load() -> Iterator[None]:
 
 
 @contextmanager
-def bulk_load(models: Sequence[type[Model]], *, enabled: bool,
-              progress: Callable[[str], None] | None = None) -> Iterator[None]:
+def bulk_load(
+    models: Sequence[type[Model]], *, enabled: bool, progress: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """Load many rows into `models`' tables with their secondary indexes dropped, built again at the end.
 
     PostgreSQL only. Primary keys and unique constraints stay (they keep the data right); the other

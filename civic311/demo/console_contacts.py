@@ -27,15 +27,16 @@ ANSWERS = (
 )
 
 
-def give_agents_console_contacts(jurisdiction: Jurisdiction, *, per_agent: int = 4, seed: int = 311,
-                                 now: dt.datetime | None = None) -> int:
+def give_agents_console_contacts(
+    jurisdiction: Jurisdiction, *, per_agent: int = 4, seed: int = 311, now: dt.datetime | None = None
+) -> int:
     """Finished information contacts for every agent, earlier today; returns how many were made."""
     now = now or timezone.now()
     rng = random.Random(seed)
-    agents = list(User.objects.filter(role_assignments__role=StaffRole.AGENT, is_active=True).distinct()
-                  .order_by("username"))
-    customers = list(Customer.objects.filter(jurisdiction=jurisdiction, merged_into__isnull=True)
-                     .order_by("pk")[:200])
+    agents = list(
+        User.objects.filter(role_assignments__role=StaffRole.AGENT, is_active=True).distinct().order_by("username")
+    )
+    customers = list(Customer.objects.filter(jurisdiction=jurisdiction, merged_into__isnull=True).order_by("pk")[:200])
     # An information contact is about an information service (set-out times, permits), as in the history.
     topics = list(offered_services(jurisdiction).filter(kind=Service.Kind.INFORMATION)[:10])
     day = selectors.agent_contacts_today
@@ -48,18 +49,25 @@ def give_agents_console_contacts(jurisdiction: Jurisdiction, *, per_agent: int =
             started += dt.timedelta(minutes=rng.randint(5, 20))
             if started >= now:
                 break
-            contact = services.start_contact(jurisdiction, agent, rng.choice(selectors.CONSOLE_CHANNELS),
-                                             now=started)
+            contact = services.start_contact(jurisdiction, agent, rng.choice(selectors.CONSOLE_CHANNELS), now=started)
             customer = rng.choice(customers) if customers and rng.random() < 0.7 else None
             if customer is not None:
                 services.attach_customer(contact, customer, agent=agent)
-            services.answer_information(contact, summary=rng.choice(ANSWERS), agent=agent,
-                                        service=rng.choice(topics) if topics else None,
-                                        outcome=Contact.Outcome.INFORMATION)
+            services.answer_information(
+                contact,
+                summary=rng.choice(ANSWERS),
+                agent=agent,
+                service=rng.choice(topics) if topics else None,
+                outcome=Contact.Outcome.INFORMATION,
+            )
             consent = rng.random() < 0.4
             phone = customer.phones.filter(is_primary=True).first() if customer is not None else None
-            services.finish_contact(contact, agent=agent, survey_consent=consent and phone is not None,
-                                    callback_phone=phone.number if phone is not None else "",
-                                    now=min(now, started + dt.timedelta(seconds=rng.randint(90, 480))))
+            services.finish_contact(
+                contact,
+                agent=agent,
+                survey_consent=consent and phone is not None,
+                callback_phone=phone.number if phone is not None else "",
+                now=min(now, started + dt.timedelta(seconds=rng.randint(90, 480))),
+            )
             made += 1
     return made

@@ -27,8 +27,18 @@ def create_demo_customers(jurisdiction: Jurisdiction, count: int = 300, seed: in
     rows = (
         ServiceRequest.objects.filter(jurisdiction=jurisdiction, requester__isnull=False)
         .order_by("requested_at", "pk")
-        .values_list("requester_id", "requester__first_name", "requester__last_name", "requester__email",
-                     "requester__phone", "requester__created_at", "address", "zipcode", "lat", "long")
+        .values_list(
+            "requester_id",
+            "requester__first_name",
+            "requester__last_name",
+            "requester__email",
+            "requester__phone",
+            "requester__created_at",
+            "address",
+            "zipcode",
+            "lat",
+            "long",
+        )
     )
     people: dict[str, list] = {}  # the person's key → [requester ids, first row]
     for row in rows.iterator(chunk_size=2_000):
@@ -44,11 +54,19 @@ def create_demo_customers(jurisdiction: Jurisdiction, count: int = 300, seed: in
     for requester_ids, row in people.values():
         _id, first, last, email, phone, created_at, address, zipcode, lat, long = row
         consented = rng.random()
-        customers.append(Customer(
-            jurisdiction=jurisdiction, first_name=first, last_name=last, preferred_language=rng.choice(LANGUAGES),
-            consent_contact=consented < CONSENT_CONTACT, consent_survey=consented < CONSENT_SURVEY,
-            consent_updated_at=created_at, created_at=created_at, updated_at=created_at,
-        ))
+        customers.append(
+            Customer(
+                jurisdiction=jurisdiction,
+                first_name=first,
+                last_name=last,
+                preferred_language=rng.choice(LANGUAGES),
+                consent_contact=consented < CONSENT_CONTACT,
+                consent_survey=consented < CONSENT_SURVEY,
+                consent_updated_at=created_at,
+                created_at=created_at,
+                updated_at=created_at,
+            )
+        )
         plans.append((requester_ids, email, phone, address, zipcode, lat, long))
     Customer.objects.bulk_create(customers, batch_size=1_000)
     phones: list[CustomerPhone] = []
@@ -57,14 +75,19 @@ def create_demo_customers(jurisdiction: Jurisdiction, count: int = 300, seed: in
     links: list[Requester] = []
     for customer, (requester_ids, email, phone, address, zipcode, lat, long) in zip(customers, plans, strict=True):
         if phone:
-            phones.append(CustomerPhone(customer=customer, number=phone, digits=normalize_phone(phone),
-                                        is_primary=True))
+            phones.append(
+                CustomerPhone(customer=customer, number=phone, digits=normalize_phone(phone), is_primary=True)
+            )
         if email:
-            emails.append(CustomerEmail(customer=customer, email=email, normalized=normalize_email(email),
-                                        is_primary=True))
+            emails.append(
+                CustomerEmail(customer=customer, email=email, normalized=normalize_email(email), is_primary=True)
+            )
         if address:
-            addresses.append(CustomerAddress(customer=customer, address=address, zipcode=zipcode, lat=lat,
-                                             long=long, is_primary=True))
+            addresses.append(
+                CustomerAddress(
+                    customer=customer, address=address, zipcode=zipcode, lat=lat, long=long, is_primary=True
+                )
+            )
         links.extend(Requester(pk=requester_id, customer=customer) for requester_id in requester_ids)
     CustomerPhone.objects.bulk_create(phones, batch_size=1_000)
     CustomerEmail.objects.bulk_create(emails, batch_size=1_000)

@@ -56,8 +56,13 @@ from .places import NEIGHBORHOODS_BY_SLUG, Place
 
 # Share of all contacts by channel (Philly311: phone first, then web and the app).
 CHANNEL_MIX = {
-    Channel.PHONE: 45, Channel.WEB: 20, Channel.MOBILE: 20, Channel.EMAIL: 5, Channel.WALK_IN: 3,
-    Channel.SOCIAL: 5, Channel.LIAISON: 2,
+    Channel.PHONE: 45,
+    Channel.WEB: 20,
+    Channel.MOBILE: 20,
+    Channel.EMAIL: 5,
+    Channel.WALK_IN: 3,
+    Channel.SOCIAL: 5,
+    Channel.LIAISON: 2,
 }
 # Channels where an agent takes the contact and files on the resident's behalf.
 AGENT_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.EMAIL, Channel.SOCIAL})
@@ -66,9 +71,30 @@ DIRECTORY_SHARE = 0.036  # Directory Assistance against Information Request in t
 
 # Share of requests by local hour: 08:00-17:00 carries 80 %, the 10 o'clock peak 12 %.
 HOUR_WEIGHTS = (
-    0.6, 0.4, 0.3, 0.3, 0.3, 0.6, 1.2, 2.8,  # night and early morning: 6.5
-    7.0, 11.0, 12.0, 11.0, 9.0, 9.5, 8.5, 7.0, 5.0,  # 08:00-17:00: 80
-    3.6, 2.8, 2.2, 1.8, 1.5, 1.0, 0.6,  # evening: 13.5
+    0.6,
+    0.4,
+    0.3,
+    0.3,
+    0.3,
+    0.6,
+    1.2,
+    2.8,  # night and early morning: 6.5
+    7.0,
+    11.0,
+    12.0,
+    11.0,
+    9.0,
+    9.5,
+    8.5,
+    7.0,
+    5.0,  # 08:00-17:00: 80
+    3.6,
+    2.8,
+    2.2,
+    1.8,
+    1.5,
+    1.0,
+    0.6,  # evening: 13.5
 )
 WEEKDAY_WEIGHTS = (1.15, 1.10, 1.05, 1.00, 0.90, 0.45, 0.35)  # Monday first
 HOLIDAY_WEIGHT = 0.40
@@ -85,8 +111,7 @@ ANSWER_WEIGHTS: dict[tuple[str, str], dict[str, float]] = {
     ("SR-ST25", "signal_state"): {"dark": 3, "flashing": 4, "stuck": 2, "damaged": 1},
     ("SR-LI03", "occupied"): {"yes": 2, "no": 5, "unknown": 3},
     ("SR-PR08", "blocking"): {"street": 1, "sidewalk": 3, "nothing": 6},
-    ("SR-PR08", "request_type"): {"fallen": 2, "hanging_limb": 3, "dead": 3, "pruning": 5, "stump": 2,
-                                  "planting": 1},
+    ("SR-PR08", "request_type"): {"fallen": 2, "hanging_limb": 3, "dead": 3, "pruning": 5, "stump": 2, "planting": 1},
     ("SR-ST01", "defect_type"): {"pothole": 7, "cave_in": 1, "utility_cover": 1, "trench": 1},
     ("SR-CL01", "offensive"): {"yes": 1, "no": 9},
     ("SR-ST02", "seen_dumping"): {"yes": 1, "no": 4},
@@ -109,15 +134,57 @@ RECENT_ORIGINALS = 25  # how far back a duplicate looks for its original, per se
 MINUTE, HOUR, DAY = 60, 3600, 86400
 
 # Column order of the plain rows written for history entries and contacts.
-REQUEST_FIELDS = ("id", "jurisdiction", "tracking_number", "service", "department", "channel", "status",
-                  "description", "address", "zipcode", "lat", "long", "neighborhood", "h3_cell", "attributes",
-                  "requester", "assignee", "is_private", "hazard", "duplicate_of", "requested_at", "updated_at",
-                  "expected_at", "closed_at", "status_notes")
+REQUEST_FIELDS = (
+    "id",
+    "jurisdiction",
+    "tracking_number",
+    "service",
+    "department",
+    "channel",
+    "status",
+    "description",
+    "address",
+    "zipcode",
+    "lat",
+    "long",
+    "neighborhood",
+    "h3_cell",
+    "attributes",
+    "requester",
+    "assignee",
+    "is_private",
+    "hazard",
+    "duplicate_of",
+    "requested_at",
+    "updated_at",
+    "expected_at",
+    "closed_at",
+    "status_notes",
+)
 REQUESTER_FIELDS = ("id", "first_name", "last_name", "email", "phone", "created_at")
-HISTORY_FIELDS = ("service_request", "kind", "is_public", "actor", "actor_label", "from_status", "to_status",
-                  "text", "created_at")
-CONTACT_FIELDS = ("jurisdiction", "channel", "outcome", "service", "service_request", "requester", "agent",
-                  "summary", "started_at", "ended_at")
+HISTORY_FIELDS = (
+    "service_request",
+    "kind",
+    "is_public",
+    "actor",
+    "actor_label",
+    "from_status",
+    "to_status",
+    "text",
+    "created_at",
+)
+CONTACT_FIELDS = (
+    "jurisdiction",
+    "channel",
+    "outcome",
+    "service",
+    "service_request",
+    "requester",
+    "agent",
+    "summary",
+    "started_at",
+    "ended_at",
+)
 
 
 class DemoHistoryExists(Exception):
@@ -147,9 +214,17 @@ class HistoryStats:
         self.requesters += other.requesters
 
 
-def generate_history(jurisdiction: Jurisdiction, requests: int = 15_000, days: int = 365, seed: int = 311, *,
-                     now: dt.datetime | None = None, batch_size: int = 5_000, workers: int = 1,
-                     progress: Callable[[str], None] | None = None) -> HistoryStats:
+def generate_history(
+    jurisdiction: Jurisdiction,
+    requests: int = 15_000,
+    days: int = 365,
+    seed: int = 311,
+    *,
+    now: dt.datetime | None = None,
+    batch_size: int = 5_000,
+    workers: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> HistoryStats:
     """Make `requests` service requests (and their contacts and history) over the `days` before `now`.
 
     Needs the catalogue, neighborhoods and staff loaded first. Refuses a jurisdiction that already has
@@ -186,8 +261,9 @@ def generate_history(jurisdiction: Jurisdiction, requests: int = 15_000, days: i
             for part in parts:
                 stats.add(part)
         if copies > 1:
-            made_requests, made_history, made_contacts = scale.copy_history(jurisdiction, target=requests,
-                                                                             progress=progress)
+            made_requests, made_history, made_contacts = scale.copy_history(
+                jurisdiction, target=requests, progress=progress
+            )
             stats.requests += made_requests
             stats.history_entries += made_history
             stats.contacts += made_contacts
@@ -253,8 +329,10 @@ class _Share:
                 writer.write_batch(arrivals, information_times, stats, first)
             stats.seconds = time.monotonic() - self.started
             if self.progress:
-                self.progress(f"{label}{stats.requests:,} of about {self.requests // shares:,} requests, "
-                              f"{stats.rows:,} rows, {stats.rows_per_second:,.0f} rows/s")
+                self.progress(
+                    f"{label}{stats.requests:,} of about {self.requests // shares:,} requests, "
+                    f"{stats.rows:,} rows, {stats.rows_per_second:,.0f} rows/s"
+                )
         return stats
 
 
@@ -333,22 +411,36 @@ class _City:
         if not areas:
             raise ValueError("Load the neighborhoods before generating history.")
 
-        staff = list(User.objects.filter(is_active=True, is_staff=True, department__jurisdiction=jurisdiction)
-                     .select_related("department").order_by("pk"))
+        staff = list(
+            User.objects.filter(is_active=True, is_staff=True, department__jurisdiction=jurisdiction)
+            .select_related("department")
+            .order_by("pk")
+        )
         by_department: dict[int, list[User]] = {}
         for user in staff:
             by_department.setdefault(user.department_id, []).append(user)  # type: ignore[arg-type]
         # Calls are answered by the contact centre's agents and supervisors (not its surveyor, community
         # staff or leadership), so the satisfaction reports' teams have the calls.
-        answering = set(RoleAssignment.objects.filter(role__in=(StaffRole.AGENT, StaffRole.SUPERVISOR))
-                        .values_list("user_id", flat=True))
-        agents = [user for user in staff if user.department and user.department.name == CONTACT_CENTER
-                  and user.pk in answering]
+        answering = set(
+            RoleAssignment.objects.filter(role__in=(StaffRole.AGENT, StaffRole.SUPERVISOR)).values_list(
+                "user_id", flat=True
+            )
+        )
+        agents = [
+            user
+            for user in staff
+            if user.department and user.department.name == CONTACT_CENTER and user.pk in answering
+        ]
         return cls(
-            jurisdiction=jurisdiction, calendar=calendar, services=request_services,
-            information_service_id=information_id, directory_service_id=directory,
-            areas=areas, area_weights=[area.place.density for area in areas],
-            staff_by_department=by_department, agents=agents,
+            jurisdiction=jurisdiction,
+            calendar=calendar,
+            services=request_services,
+            information_service_id=information_id,
+            directory_service_id=directory,
+            areas=areas,
+            area_weights=[area.place.density for area in areas],
+            staff_by_department=by_department,
+            agents=agents,
             staff_names={user.pk: str(user) for user in staff},
         )
 
@@ -362,8 +454,7 @@ class _City:
         key = (self.calendar.clock_start_day(received_at), service.sla_value)
         due = self._due_by_start_day.get(key)
         if due is None:
-            due = self._due_by_start_day[key] = self.calendar.due_after_business_days(received_at,
-                                                                                      service.sla_value)
+            due = self._due_by_start_day[key] = self.calendar.due_after_business_days(received_at, service.sla_value)
         return due
 
 
@@ -405,15 +496,25 @@ def _season(code: str, day_of_year: int) -> float:
 def _generic_place(neighborhood: Neighborhood) -> Place:
     """A neighborhood the demo table does not know (added by hand): report from around its middle."""
     middle = neighborhood.boundary_shape.representative_point()
-    return Place(neighborhood.slug, neighborhood.name, middle.y, middle.x, 1.0, 0.5, ("19107",),
-                 ("Market St", "Broad St"), (100, 2000))
+    return Place(
+        neighborhood.slug,
+        neighborhood.name,
+        middle.y,
+        middle.x,
+        1.0,
+        0.5,
+        ("19107",),
+        ("Market St", "Broad St"),
+        (100, 2000),
+    )
 
 
 # --- when contacts arrive ---------------------------------------------------------------------------
 
 
-def _arrivals(city: _City, rng: random.Random, total: int, days: int, now: dt.datetime,
-              batch_size: int) -> Iterator[tuple[list[tuple[dt.datetime, _ServiceModel]], list[dt.datetime]]]:
+def _arrivals(
+    city: _City, rng: random.Random, total: int, days: int, now: dt.datetime, batch_size: int
+) -> Iterator[tuple[list[tuple[dt.datetime, _ServiceModel]], list[dt.datetime]]]:
     """Batches of (request arrival times with their service, information contact times), oldest first."""
     zone = city.calendar.zone
     start = now - dt.timedelta(days=days)
@@ -476,8 +577,9 @@ def _share_out(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
-def _times_on(day: dt.date, hours: list[float], count: int, zone, start: dt.datetime, end: dt.datetime,
-              rng: random.Random) -> list[dt.datetime]:
+def _times_on(
+    day: dt.date, hours: list[float], count: int, zone, start: dt.datetime, end: dt.datetime, rng: random.Random
+) -> list[dt.datetime]:
     moments = []
     for hour in rng.choices(range(24), weights=hours, k=count):
         begins = dt.datetime.combine(day, dt.time(hour), tzinfo=zone).astimezone(dt.UTC)
@@ -541,8 +643,13 @@ class _Generator:
 
     # The batch: plan every request, then write requesters, requests, history and contacts in bulk.
 
-    def write_batch(self, arrivals: list[tuple[dt.datetime, _ServiceModel]],
-                    information_times: list[dt.datetime], stats: HistoryStats, first_number: int) -> None:
+    def write_batch(
+        self,
+        arrivals: list[tuple[dt.datetime, _ServiceModel]],
+        information_times: list[dt.datetime],
+        stats: HistoryStats,
+        first_number: int,
+    ) -> None:
         planned: list[_Planned] = []
         contacts: list[tuple] = []
         if arrivals:
@@ -557,9 +664,14 @@ class _Generator:
             plan.requester_id = requester_id
         for plan, request_id in zip(planned, reserve_ids(ServiceRequest, len(planned)), strict=True):
             plan.request_id = request_id
-        insert_rows(Requester, REQUESTER_FIELDS,
-                    [(plan.requester_id, *plan.requester, plan.requested_at)  # type: ignore[misc]
-                     for plan in with_requester])
+        insert_rows(
+            Requester,
+            REQUESTER_FIELDS,
+            [
+                (plan.requester_id, *plan.requester, plan.requested_at)  # type: ignore[misc]
+                for plan in with_requester
+            ],
+        )
         history: list[tuple] = []
         insert_rows(ServiceRequest, REQUEST_FIELDS, [self._row(plan, history) for plan in planned])
         insert_rows(HistoryEntry, HISTORY_FIELDS, history)
@@ -573,8 +685,9 @@ class _Generator:
         stats.history_entries += len(history)
         stats.contacts += len(contacts)
 
-    def _plan(self, model: _ServiceModel, requested_at: dt.datetime, tracking_number: str,
-              contacts: list[tuple]) -> _Planned:
+    def _plan(
+        self, model: _ServiceModel, requested_at: dt.datetime, tracking_number: str, contacts: list[tuple]
+    ) -> _Planned:
         rng = self.rng
         service = model.service
         channel = self._channel()
@@ -595,11 +708,23 @@ class _Generator:
         routing = catalogue.route(service, area.pk, answers)
 
         plan = _Planned(
-            model=model, requested_at=requested_at, tracking_number=tracking_number, channel=channel,
-            agent_id=agent_id, area=area, lat=lat, long=long, address=address, zipcode=zipcode,
-            answers=answers, department_id=routing.department.pk, hazard_alerts=routing.hazard_alerts,
-            description=self._description(model), is_private=rng.random() < PRIVATE_SHARE,
-            requester=self._requester() if rng.random() < WITH_REQUESTER else None, original=original,
+            model=model,
+            requested_at=requested_at,
+            tracking_number=tracking_number,
+            channel=channel,
+            agent_id=agent_id,
+            area=area,
+            lat=lat,
+            long=long,
+            address=address,
+            zipcode=zipcode,
+            answers=answers,
+            department_id=routing.department.pk,
+            hazard_alerts=routing.hazard_alerts,
+            description=self._description(model),
+            is_private=rng.random() < PRIVATE_SHARE,
+            requester=self._requester() if rng.random() < WITH_REQUESTER else None,
+            original=original,
         )
         plan.steps = self._life(plan)
         if original is None:
@@ -613,10 +738,20 @@ class _Generator:
         rng = self.rng
         model = plan.model
         opened_at = plan.requested_at
-        steps = [_Step(opened_at, HistoryEntry.Kind.OPENED, Status.NEW, True, "", plan.agent_id,
-                       "" if plan.agent_id else RESIDENT)]
-        steps += [_Step(opened_at, HistoryEntry.Kind.HAZARD, text=alert, actor_label=SYSTEM)
-                  for alert in plan.hazard_alerts]
+        steps = [
+            _Step(
+                opened_at,
+                HistoryEntry.Kind.OPENED,
+                Status.NEW,
+                True,
+                "",
+                plan.agent_id,
+                "" if plan.agent_id else RESIDENT,
+            )
+        ]
+        steps += [
+            _Step(opened_at, HistoryEntry.Kind.HAZARD, text=alert, actor_label=SYSTEM) for alert in plan.hazard_alerts
+        ]
         staff: list[User | None] = [*self.city.staff_by_department.get(plan.department_id, [])] or [None]
         worker = rng.choice(staff)
         worker_id = worker.pk if worker else None
@@ -624,16 +759,22 @@ class _Generator:
         if plan.original is not None:
             marked = opened_at + self._lognormal(DAY, 1.0, minimum=30 * MINUTE)
             # A private request's number is never published (requests.services.change_status says the same).
-            text = ("Duplicate of another request." if plan.original.is_private
-                    else f"Duplicate of request {plan.original.tracking_number}.")
+            text = (
+                "Duplicate of another request."
+                if plan.original.is_private
+                else f"Duplicate of request {plan.original.tracking_number}."
+            )
             return [*steps, _Step(marked, HistoryEntry.Kind.STATUS, Status.DUPLICATE, True, text, worker_id)]
         roll = rng.random()
         referral, referral_share = model.referral
         if roll < referral_share:
             referred = opened_at + self._lognormal(2 * DAY, 0.8, minimum=HOUR)
             acknowledged = _to_second(opened_at + (referred - opened_at) * rng.uniform(0.1, 0.5))
-            return [*steps, _Step(acknowledged, HistoryEntry.Kind.STATUS, Status.ACKNOWLEDGED, True, "", worker_id),
-                    _Step(referred, HistoryEntry.Kind.STATUS, Status.REFERRED, True, referral, worker_id)]
+            return [
+                *steps,
+                _Step(acknowledged, HistoryEntry.Kind.STATUS, Status.ACKNOWLEDGED, True, "", worker_id),
+                _Step(referred, HistoryEntry.Kind.STATUS, Status.REFERRED, True, referral, worker_id),
+            ]
         if roll < referral_share + CANCELLED_SHARE:
             cancelled = opened_at + self._lognormal(1.5 * DAY, 1.0, minimum=10 * MINUTE)
             reason = rng.choice(texts.CANCEL_REASONS)
@@ -643,8 +784,16 @@ class _Generator:
         if rng.random() < REOPENED_SHARE:
             closed_at = steps[-1].at
             reopened = closed_at + self._lognormal(3 * DAY, 0.8, minimum=HOUR)
-            steps.append(_Step(reopened, HistoryEntry.Kind.STATUS, Status.REOPENED, True,
-                               rng.choice(texts.REOPEN_NOTES), actor_label=RESIDENT))
+            steps.append(
+                _Step(
+                    reopened,
+                    HistoryEntry.Kind.STATUS,
+                    Status.REOPENED,
+                    True,
+                    rng.choice(texts.REOPEN_NOTES),
+                    actor_label=RESIDENT,
+                )
+            )
             steps += self._work(plan, reopened, Status.REOPENED, worker_id)
         return steps
 
@@ -671,17 +820,29 @@ class _Generator:
         if status == Status.NEW and rng.random() < 0.7:
             steps.append(_Step(at(0.02, 0.08), HistoryEntry.Kind.STATUS, Status.ACKNOWLEDGED, True, "", worker_id))
         if worker_id:
-            steps.append(_Step(at(0.1, 0.3), HistoryEntry.Kind.STATUS, Status.ASSIGNED, True, "", worker_id,
-                               assignee_id=worker_id))
+            steps.append(
+                _Step(
+                    at(0.1, 0.3), HistoryEntry.Kind.STATUS, Status.ASSIGNED, True, "", worker_id, assignee_id=worker_id
+                )
+            )
         note = rng.choice(texts.PROGRESS_NOTES) if rng.random() < 0.5 else ""
         steps.append(_Step(at(0.35, 0.6), HistoryEntry.Kind.STATUS, Status.IN_PROGRESS, True, note, worker_id))
         if rng.random() < 0.08:
-            steps.append(_Step(at(0.62, 0.72), HistoryEntry.Kind.STATUS, Status.ON_HOLD, True,
-                               rng.choice(texts.ON_HOLD_NOTES), worker_id))
+            steps.append(
+                _Step(
+                    at(0.62, 0.72),
+                    HistoryEntry.Kind.STATUS,
+                    Status.ON_HOLD,
+                    True,
+                    rng.choice(texts.ON_HOLD_NOTES),
+                    worker_id,
+                )
+            )
             steps.append(_Step(at(0.78, 0.88), HistoryEntry.Kind.STATUS, Status.IN_PROGRESS, True, "", worker_id))
         if rng.random() < 0.25:
-            steps.append(_Step(at(0.4, 0.95), HistoryEntry.Kind.NOTE, text=rng.choice(texts.INTERNAL_NOTES),
-                               actor_id=worker_id))
+            steps.append(
+                _Step(at(0.4, 0.95), HistoryEntry.Kind.NOTE, text=rng.choice(texts.INTERNAL_NOTES), actor_id=worker_id)
+            )
         steps.sort(key=lambda step: step.at)
         steps.append(_Step(closed, HistoryEntry.Kind.STATUS, Status.CLOSED, True, reason, worker_id))
         return steps
@@ -734,48 +895,119 @@ class _Generator:
                     closed_at = None
                     expected_at = self.city.due_at(service, step.at)
             # As `_record` does: with no member of staff, the resident opened it and the system did the rest.
-            label = "" if step.actor_id else step.actor_label or (
-                RESIDENT if step.kind == HistoryEntry.Kind.OPENED else SYSTEM)
-            history.append((request_id, step.kind, step.public, step.actor_id, label, from_status, step.to_status,
-                            step.text, step.at))
+            label = (
+                ""
+                if step.actor_id
+                else step.actor_label or (RESIDENT if step.kind == HistoryEntry.Kind.OPENED else SYSTEM)
+            )
+            history.append(
+                (
+                    request_id,
+                    step.kind,
+                    step.public,
+                    step.actor_id,
+                    label,
+                    from_status,
+                    step.to_status,
+                    step.text,
+                    step.at,
+                )
+            )
             if step.assignee_id:
                 assignee_id = step.assignee_id
-                history.append((request_id, HistoryEntry.Kind.ASSIGNED, False, step.actor_id, "", "", "",
-                                f"Assigned to {self.city.staff_names[assignee_id]}.", step.at))
+                history.append(
+                    (
+                        request_id,
+                        HistoryEntry.Kind.ASSIGNED,
+                        False,
+                        step.actor_id,
+                        "",
+                        "",
+                        "",
+                        f"Assigned to {self.city.staff_names[assignee_id]}.",
+                        step.at,
+                    )
+                )
             updated_at = step.at
         original = plan.original
         return (
-            request_id, self.city.jurisdiction.pk, plan.tracking_number, service.pk, plan.department_id,
-            plan.channel, status, plan.description, plan.address, plan.zipcode, plan.lat, plan.long, plan.area.pk,
-            places.h3_cell(plan.lat, plan.long), json.dumps(plan.answers), plan.requester_id, assignee_id,
-            plan.is_private, bool(plan.hazard_alerts), original.request_id if original else None,
-            plan.requested_at, updated_at, expected_at, closed_at, notes,
+            request_id,
+            self.city.jurisdiction.pk,
+            plan.tracking_number,
+            service.pk,
+            plan.department_id,
+            plan.channel,
+            status,
+            plan.description,
+            plan.address,
+            plan.zipcode,
+            plan.lat,
+            plan.long,
+            plan.area.pk,
+            places.h3_cell(plan.lat, plan.long),
+            json.dumps(plan.answers),
+            plan.requester_id,
+            assignee_id,
+            plan.is_private,
+            bool(plan.hazard_alerts),
+            original.request_id if original else None,
+            plan.requested_at,
+            updated_at,
+            expected_at,
+            closed_at,
+            notes,
         )
 
     # Contacts, as rows in CONTACT_FIELDS order.
 
     def _request_contact(self, plan: _Planned) -> tuple:
         started, ended = self._call_around(plan.requested_at, plan.channel)
-        return (self.city.jurisdiction.pk, plan.channel, Contact.Outcome.SERVICE_REQUEST, plan.model.service.pk,
-                plan.request_id, plan.requester_id, plan.agent_id,
-                "", started, ended)
+        return (
+            self.city.jurisdiction.pk,
+            plan.channel,
+            Contact.Outcome.SERVICE_REQUEST,
+            plan.model.service.pk,
+            plan.request_id,
+            plan.requester_id,
+            plan.agent_id,
+            "",
+            started,
+            ended,
+        )
 
     def _information_contact(self, moment: dt.datetime) -> tuple:
         rng = self.rng
         channel = self._channel()
         directory = rng.random() < DIRECTORY_SHARE and self.city.directory_service_id is not None
         started, ended = self._call_around(moment, channel)
-        return (self.city.jurisdiction.pk, channel,
-                Contact.Outcome.DIRECTORY if directory else Contact.Outcome.INFORMATION,
-                self.city.directory_service_id if directory else self.city.information_service_id,
-                None, None, self._agent_for(channel),
-                rng.choice(texts.DIRECTORY_ANSWERS if directory else texts.INFORMATION_ANSWERS), started, ended)
+        return (
+            self.city.jurisdiction.pk,
+            channel,
+            Contact.Outcome.DIRECTORY if directory else Contact.Outcome.INFORMATION,
+            self.city.directory_service_id if directory else self.city.information_service_id,
+            None,
+            None,
+            self._agent_for(channel),
+            rng.choice(texts.DIRECTORY_ANSWERS if directory else texts.INFORMATION_ANSWERS),
+            started,
+            ended,
+        )
 
     def _canned_contact(self, model: _ServiceModel, moment: dt.datetime) -> tuple:
         channel = self._channel()
         started, ended = self._call_around(moment, channel)
-        return (self.city.jurisdiction.pk, channel, Contact.Outcome.CANNED_ANSWER, model.service.pk, None, None,
-                self._agent_for(channel), model.canned_message, started, ended)
+        return (
+            self.city.jurisdiction.pk,
+            channel,
+            Contact.Outcome.CANNED_ANSWER,
+            model.service.pk,
+            None,
+            None,
+            self._agent_for(channel),
+            model.canned_message,
+            started,
+            ended,
+        )
 
     def _agent_for(self, channel: str) -> int | None:
         if channel in AGENT_CHANNELS and self.city.agents:
@@ -837,13 +1069,15 @@ class _Generator:
             answers[attribute.code] = self._answer(model, attribute, area, requested_at)
         return answers
 
-    def _answer(self, model: _ServiceModel, attribute: ServiceAttribute, area: _Area,
-                requested_at: dt.datetime) -> str | list[str]:
+    def _answer(
+        self, model: _ServiceModel, attribute: ServiceAttribute, area: _Area, requested_at: dt.datetime
+    ) -> str | list[str]:
         rng = self.rng
         kind = ServiceAttribute.Datatype
         if attribute.datatype in ServiceAttribute.LIST_DATATYPES:
-            keys = [value.key for value in attribute.values.all()
-                    if (attribute.code, value.key) not in model.canned_values]
+            keys = [
+                value.key for value in attribute.values.all() if (attribute.code, value.key) not in model.canned_values
+            ]
             if attribute.datatype == kind.MULTIVALUELIST:
                 chosen = set(rng.sample(keys, min(len(keys), 1 + (rng.random() < 0.35) + (rng.random() < 0.1))))
                 return [key for key in keys if key in chosen]

@@ -43,15 +43,23 @@ def load_articles(jurisdiction: Jurisdiction, path: Path = ARTICLES_FILE) -> Loa
         for order, item in enumerate(data.get("categories", [])):
             names = {"es": {"name": item["name_es"]}} if item.get("name_es") else {}
             categories[item["slug"]], _created = Category.objects.update_or_create(
-                jurisdiction=jurisdiction, slug=item["slug"],
-                defaults={"name": item["name"], "translations": names, "order": order})
+                jurisdiction=jurisdiction,
+                slug=item["slug"],
+                defaults={"name": item["name"], "translations": names, "order": order},
+            )
         for item in data.get("articles", []):
             article, _created = Article.objects.update_or_create(
-                jurisdiction=jurisdiction, slug=item["slug"],
-                defaults={"kind": item.get("kind") or Article.Kind.ANSWER,
-                          "category": categories.get(item.get("category") or ""),
-                          "tags": list(item.get("tags") or []), "video_url": item.get("video_url") or "",
-                          "pinned": bool(item.get("pinned")), "status": Article.Status.PUBLISHED})
+                jurisdiction=jurisdiction,
+                slug=item["slug"],
+                defaults={
+                    "kind": item.get("kind") or Article.Kind.ANSWER,
+                    "category": categories.get(item.get("category") or ""),
+                    "tags": list(item.get("tags") or []),
+                    "video_url": item.get("video_url") or "",
+                    "pinned": bool(item.get("pinned")),
+                    "status": Article.Status.PUBLISHED,
+                },
+            )
             if article.published_at is None:
                 article.published_at = now
                 article.save(update_fields=["published_at"])
@@ -60,10 +68,20 @@ def load_articles(jurisdiction: Jurisdiction, path: Path = ARTICLES_FILE) -> Loa
             article.services.set([services[code] for code in codes if code in services])
             for language, texts in (item.get("translations") or {}).items():
                 ArticleTranslation.objects.update_or_create(
-                    article=article, language=language,
-                    defaults={"title": texts["title"], "summary": texts.get("summary", ""),
-                              "body": texts.get("body", "")})
+                    article=article,
+                    language=language,
+                    defaults={
+                        "title": texts["title"],
+                        "summary": texts.get("summary", ""),
+                        "body": texts.get("body", ""),
+                    },
+                )
                 translations += 1
         documents = search.rebuild(jurisdiction)
-    return Loaded(categories=len(categories), articles=len(data.get("articles", [])), translations=translations,
-                  unknown_services=tuple(sorted(unknown)), documents=documents)
+    return Loaded(
+        categories=len(categories),
+        articles=len(data.get("articles", [])),
+        translations=translations,
+        unknown_services=tuple(sorted(unknown)),
+        documents=documents,
+    )

@@ -25,7 +25,7 @@ OUTPUT = Path(__file__).resolve().parent / "data" / "neighborhoods.geojson"
 CITY_OUTPUT = OUTPUT.with_name("city-boundary.geojson")
 # Five decimals of a degree is about a metre: plenty for a demo, and a small file.
 PRECISION = 5
-GRID = 10 ** -PRECISION
+GRID = 10**-PRECISION
 
 
 def neighborhood_polygons() -> dict[str, shapely.Polygon]:
@@ -49,7 +49,7 @@ def check_tiling(polygons: dict[str, shapely.Polygon]) -> None:
     for slug, polygon in polygons.items():
         if not polygon.is_valid or polygon.geom_type != "Polygon":
             raise ValueError(f"{slug}: not a valid single polygon")
-    overlap = sum(a.intersection(b).area for i, a in enumerate(shapes) for b in shapes[i + 1:])
+    overlap = sum(a.intersection(b).area for i, a in enumerate(shapes) for b in shapes[i + 1 :])
     gap = city.difference(shapely.union_all(shapes)).area
     if overlap > 1e-12 or gap > 1e-12:
         raise ValueError(f"the neighborhoods do not tile the box (overlap {overlap}, gap {gap})")
@@ -62,18 +62,23 @@ def feature_collection(polygons: dict[str, shapely.Polygon]) -> dict:
         geometry["coordinates"] = [
             [[round(x, PRECISION), round(y, PRECISION)] for x, y in ring] for ring in geometry["coordinates"]
         ]
-        features.append({
-            "type": "Feature",
-            "properties": {"slug": place.slug, "name": place.name},
-            "geometry": geometry,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"slug": place.slug, "name": place.name},
+                "geometry": geometry,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
 def city_feature() -> dict:
     geometry = mapping(shapely.orient_polygons(box(MIN_LONG, MIN_LAT, MAX_LONG, MAX_LAT)))
-    return {"type": "Feature", "properties": {"name": "Philadelphia"},
-            "geometry": {"type": "Polygon", "coordinates": [[list(point) for point in geometry["coordinates"][0]]]}}
+    return {
+        "type": "Feature",
+        "properties": {"name": "Philadelphia"},
+        "geometry": {"type": "Polygon", "coordinates": [[list(point) for point in geometry["coordinates"][0]]]},
+    }
 
 
 def main() -> None:

@@ -60,12 +60,19 @@ ADMIN_USERNAME = "admin"
 # Staff by department (invented people). The first of each department is its point person; the
 # contact center's staff are the agents.
 STAFF: dict[str, tuple[tuple[str, str], ...]] = {
-    extra.CONTACT_CENTER: (("Rosa", "Delgado"), ("Kevin", "Tran"), ("Aaliyah", "Brooks"), ("Miguel", "Santos"),
-                           ("Erin", "Walsh"), ("Jamal", "Peterson"), ("Grace", "Kim"), ("Denise", "Howard"),
-                           ("Omar", "Haddad")),
+    extra.CONTACT_CENTER: (
+        ("Rosa", "Delgado"),
+        ("Kevin", "Tran"),
+        ("Aaliyah", "Brooks"),
+        ("Miguel", "Santos"),
+        ("Erin", "Walsh"),
+        ("Jamal", "Peterson"),
+        ("Grace", "Kim"),
+        ("Denise", "Howard"),
+        ("Omar", "Haddad"),
+    ),
     "Licenses & Inspections": (("Marcus", "Whitfield"), ("Priya", "Patel"), ("Tom", "Reilly")),
-    "Streets Department": (("Theresa", "Kowalski"), ("Dwayne", "Carter"), ("Nicole", "Russo"),
-                           ("Frank", "DiNardo")),
+    "Streets Department": (("Theresa", "Kowalski"), ("Dwayne", "Carter"), ("Nicole", "Russo"), ("Frank", "DiNardo")),
     "Police Department": (("Andre", "Jefferson"), ("Maureen", "Fitzgerald")),
     "Community Life Improvement Program": (("Keisha", "Morgan"), ("Victor", "Alvarez")),
     "Parks & Recreation": (("Daniel", "O'Brien"), ("Hannah", "Lindqvist")),
@@ -87,7 +94,10 @@ def create_jurisdiction() -> Jurisdiction:
             "slug": "philadelphia",
             "name": "Philadelphia",
             "time_zone": "America/New_York",
-            "min_lat": MIN_LAT, "max_lat": MAX_LAT, "min_long": MIN_LONG, "max_long": MAX_LONG,
+            "min_lat": MIN_LAT,
+            "max_lat": MAX_LAT,
+            "min_long": MIN_LONG,
+            "max_long": MAX_LONG,
             # "Reported by 2 pm" starts the clock that day; due dates fall at close of business.
             "intake_cutoff": dt.time(14, 0),
             "business_day_end": dt.time(17, 0),
@@ -116,10 +126,20 @@ def load_neighborhoods(jurisdiction: Jurisdiction) -> int:
     """The city's boundary and its neighborhoods from `data/city-boundary.geojson` and
     `data/neighborhoods.geojson` (see `make_neighborhoods.py`), through `load_boundaries` as any city's."""
     quiet = io.StringIO()
-    call_command("load_boundaries", str(DATA / "city-boundary.geojson"), jurisdiction=jurisdiction.jurisdiction_id,
-                 city_boundary=True, stdout=quiet)
-    call_command("load_boundaries", str(DATA / "neighborhoods.geojson"), jurisdiction=jurisdiction.jurisdiction_id,
-                 neighborhoods=True, stdout=quiet)
+    call_command(
+        "load_boundaries",
+        str(DATA / "city-boundary.geojson"),
+        jurisdiction=jurisdiction.jurisdiction_id,
+        city_boundary=True,
+        stdout=quiet,
+    )
+    call_command(
+        "load_boundaries",
+        str(DATA / "neighborhoods.geojson"),
+        jurisdiction=jurisdiction.jurisdiction_id,
+        neighborhoods=True,
+        stdout=quiet,
+    )
     jurisdiction.refresh_from_db()
     jurisdiction.__dict__.pop("boundary_shape", None)
     return Neighborhood.objects.filter(jurisdiction=jurisdiction).count()
@@ -143,8 +163,13 @@ def create_staff(jurisdiction: Jurisdiction) -> list[User]:
     """The `admin` superuser and each department's staff. Nobody can sign in until `demo_login`."""
     admin, created = User.objects.get_or_create(
         username=ADMIN_USERNAME,
-        defaults={"is_superuser": True, "is_staff": True, "email": "admin@example.org",
-                  "first_name": "Demo", "last_name": "Administrator"},
+        defaults={
+            "is_superuser": True,
+            "is_staff": True,
+            "email": "admin@example.org",
+            "first_name": "Demo",
+            "last_name": "Administrator",
+        },
     )
     if created:
         admin.set_unusable_password()
@@ -160,8 +185,14 @@ def create_staff(jurisdiction: Jurisdiction) -> list[User]:
             username = re.sub(r"[^a-z]", "", f"{first[0]}{last}".lower())
             user, created = User.objects.update_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org",
-                          "is_staff": True, "is_active": True, "department": department},
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.org",
+                    "is_staff": True,
+                    "is_active": True,
+                    "department": department,
+                },
             )
             if created:
                 # Demo staff exist to own work; nobody signs in as them.
@@ -176,8 +207,13 @@ def create_staff(jurisdiction: Jurisdiction) -> list[User]:
 # The contact centre's people by their place in STAFF: the first and the last supervisors, the second a
 # surveyor, then agents, one in community engagement and one in leadership. In every other department the
 # first is its manager.
-CONTACT_CENTER_ROLES = {0: StaffRole.SUPERVISOR, 1: StaffRole.SURVEYOR, 6: StaffRole.COMMUNITY_STAFF,
-                        7: StaffRole.LEADERSHIP, 8: StaffRole.SUPERVISOR}
+CONTACT_CENTER_ROLES = {
+    0: StaffRole.SUPERVISOR,
+    1: StaffRole.SURVEYOR,
+    6: StaffRole.COMMUNITY_STAFF,
+    7: StaffRole.LEADERSHIP,
+    8: StaffRole.SUPERVISOR,
+}
 # The contact centre's two teams, each led by a supervisor (by place in STAFF; who also takes calls), with its agents.
 DEMO_TEAMS = (("Day team", 0, (0, 2, 3)), ("Evening team", 8, (8, 4, 5)))
 
@@ -200,8 +236,9 @@ def _give_demo_role(user: User, department: Department, index: int) -> None:
     if department.name == extra.CONTACT_CENTER:
         _give_role(user, CONTACT_CENTER_ROLES.get(index, StaffRole.AGENT))
     else:
-        _give_role(user, StaffRole.DEPARTMENT_MANAGER if index == 0 else StaffRole.DEPARTMENT_STAFF,
-                   department=department)
+        _give_role(
+            user, StaffRole.DEPARTMENT_MANAGER if index == 0 else StaffRole.DEPARTMENT_STAFF, department=department
+        )
 
 
 def _give_role(user: User, role: str, department: Department | None = None) -> None:

@@ -27,7 +27,12 @@ FEEDBACK = (
     "Nobody could tell me who picks up bulk items on my block.",
     "Much easier than the website.",
     "The call dropped once and I had to start over.",
-    "", "", "", "", "", "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
 )
 UNHAPPY_WORDS = (
     "Third time calling about the same dumping; wants a supervisor to call back.",
@@ -42,14 +47,16 @@ def _surveyor(jurisdiction: Jurisdiction, trained_by: dt.date) -> User | None:
     surveyor = people.filter(role_assignments__role=StaffRole.SURVEYOR).first()
     if surveyor is not None:
         if not SurveyorTraining.objects.filter(user=surveyor, completed_on__lte=trained_by).exists():
-            SurveyorTraining.objects.create(user=surveyor, course="Customer satisfaction calls",
-                                            completed_on=trained_by)
+            SurveyorTraining.objects.create(
+                user=surveyor, course="Customer satisfaction calls", completed_on=trained_by
+            )
         return surveyor
     return people.filter(role_assignments__role__in=(StaffRole.SUPERVISOR, StaffRole.ADMIN)).first()
 
 
-def create_survey_history(jurisdiction: Jurisdiction, *, weeks: int = 13, per_day: int = 6, seed: int = 311,
-                          now: dt.datetime | None = None) -> int:
+def create_survey_history(
+    jurisdiction: Jurisdiction, *, weeks: int = 13, per_day: int = 6, seed: int = 311, now: dt.datetime | None = None
+) -> int:
     """Survey calls for each of the last `weeks` weeks' days; returns how many responses were made."""
     now = now or timezone.now()
     rng = random.Random(seed)
@@ -59,43 +66,64 @@ def create_survey_history(jurisdiction: Jurisdiction, *, weeks: int = 13, per_da
     surveyor = _surveyor(jurisdiction, today - dt.timedelta(days=7 * weeks + 30))
     if surveyor is None:
         return 0
-    supervisor = (User.objects.filter(is_active=True, is_staff=True, role_assignments__role=StaffRole.SUPERVISOR)
-                  .order_by("username").first())
+    supervisor = (
+        User.objects.filter(is_active=True, is_staff=True, role_assignments__role=StaffRole.SUPERVISOR)
+        .order_by("username")
+        .first()
+    )
     made = 0
     for days_ago in range(7 * weeks, 0, -1):
         day = today - dt.timedelta(days=days_ago)
         start = dt.datetime.combine(day, dt.time(8), tzinfo=zone)
         evening = dt.datetime.combine(day, dt.time(19), tzinfo=zone)
-        if Response.objects.filter(jurisdiction=jurisdiction, finished_at__gte=start, finished_at__lt=evening
-                                   + dt.timedelta(hours=3)).exists():
+        if Response.objects.filter(
+            jurisdiction=jurisdiction, finished_at__gte=start, finished_at__lt=evening + dt.timedelta(hours=3)
+        ).exists():
             continue
         # The demo history records no consent; say some of the day's callers agreed and left a number.
         # Bounded by the start too, so the (jurisdiction, started_at) index finds the day among millions.
-        chosen = list(Contact.objects.filter(jurisdiction=jurisdiction, ended_at__gte=start, ended_at__lt=evening,
-                                             started_at__gte=start - dt.timedelta(days=1), started_at__lt=evening,
-                                             survey_entry__isnull=True)
-                      .exclude(outcome=Contact.Outcome.PENDING).order_by("pk")[:per_day * 3])
+        chosen = list(
+            Contact.objects.filter(
+                jurisdiction=jurisdiction,
+                ended_at__gte=start,
+                ended_at__lt=evening,
+                started_at__gte=start - dt.timedelta(days=1),
+                started_at__lt=evening,
+                survey_entry__isnull=True,
+            )
+            .exclude(outcome=Contact.Outcome.PENDING)
+            .order_by("pk")[: per_day * 3]
+        )
         for contact in rng.sample(chosen, min(len(chosen), per_day * 2)):
             if not (contact.survey_consent and contact.callback_phone):
                 contact.survey_consent = True
                 contact.callback_phone = f"215-555-{rng.randint(0, 9999):04d}"
                 contact.save(update_fields=["survey_consent", "callback_phone"])
         services.build_work_list(jurisdiction, evening)
-        entries = list(WorkListEntry.objects.filter(jurisdiction=jurisdiction, state=WorkListEntry.State.OPEN,
-                                                    contacted_at__gte=start, contacted_at__lt=evening)[:per_day])
+        entries = list(
+            WorkListEntry.objects.filter(
+                jurisdiction=jurisdiction,
+                state=WorkListEntry.State.OPEN,
+                contacted_at__gte=start,
+                contacted_at__lt=evening,
+            )[:per_day]
+        )
         at = evening
         for entry in entries:
             at += dt.timedelta(minutes=rng.randint(3, 12))
             services.claim_entry(entry, surveyor, now=at)
             if rng.random() < 0.25:
-                outcome = rng.choice((Response.Outcome.NO_ANSWER, Response.Outcome.DECLINED,
-                                      Response.Outcome.WRONG_NUMBER))
+                outcome = rng.choice(
+                    (Response.Outcome.NO_ANSWER, Response.Outcome.DECLINED, Response.Outcome.WRONG_NUMBER)
+                )
                 services.record_no_survey(entry, surveyor=surveyor, outcome=outcome, now=at)
             else:
                 happy = rng.random() < 0.8
                 answers: dict[str, object] = {
-                    "explained": happy or rng.random() < 0.5, "informed": happy or rng.random() < 0.5,
-                    "timely": rng.random() < (0.85 if happy else 0.4), "satisfied": happy,
+                    "explained": happy or rng.random() < 0.5,
+                    "informed": happy or rng.random() < 0.5,
+                    "timely": rng.random() < (0.85 if happy else 0.4),
+                    "satisfied": happy,
                     "feedback": rng.choice(FEEDBACK),
                 }
                 if not selectors.asks_about_agent(entry.channel):  # a web or app report: nobody to ask about
@@ -109,12 +137,20 @@ def create_survey_history(jurisdiction: Jurisdiction, *, weeks: int = 13, per_da
     return made
 
 
-def _hand_to_supervisor(response: Response, rng: random.Random, *, surveyor: User, supervisor: User,
-                        at: dt.datetime, now: dt.datetime) -> None:
+def _hand_to_supervisor(
+    response: Response, rng: random.Random, *, surveyor: User, supervisor: User, at: dt.datetime, now: dt.datetime
+) -> None:
     """A dissatisfied customer transferred to a supervisor; most such tasks are resolved within two days."""
-    task = services.transfer_to_supervisor(response, words=rng.choice(UNHAPPY_WORDS), owner=supervisor,
-                                           deadline=at + dt.timedelta(days=2), actor=surveyor, now=at)
+    task = services.transfer_to_supervisor(
+        response,
+        words=rng.choice(UNHAPPY_WORDS),
+        owner=supervisor,
+        deadline=at + dt.timedelta(days=2),
+        actor=surveyor,
+        now=at,
+    )
     resolved_at = at + dt.timedelta(hours=rng.randint(2, 60))
     if rng.random() < 0.8 and resolved_at < now:
-        services.resolve_follow_up(task, text="Called the customer back and explained the next steps.",
-                                   actor=supervisor, now=resolved_at)
+        services.resolve_follow_up(
+            task, text="Called the customer back and explained the next steps.", actor=supervisor, now=resolved_at
+        )

@@ -13,8 +13,7 @@ class EmergencyAdmin(admin.ModelAdmin):
     """Read-only: emergencies are declared on the staff page (/emergencies/), where the rules are applied;
     here they can be looked up and ended early."""
 
-    list_display = ["__str__", "jurisdiction", "kind", "starts_at", "ends_at", "ended_at", "surge",
-                    "message_queued_at"]
+    list_display = ["__str__", "jurisdiction", "kind", "starts_at", "ends_at", "ended_at", "surge", "message_queued_at"]
     list_filter = ["kind", "surge", "jurisdiction"]
     date_hierarchy = "starts_at"
     readonly_fields = [field.name for field in Emergency._meta.fields] + ["pinned_articles"]
@@ -30,8 +29,9 @@ class EmergencyAdmin(admin.ModelAdmin):
             try:
                 services.end_emergency(emergency, actor=request.user)  # type: ignore[arg-type]
             except (PermissionDenied, ValidationError) as error:
-                self.message_user(request, f"{emergency}: {' '.join(getattr(error, 'messages', [str(error)]))}",
-                                  messages.ERROR)
+                self.message_user(
+                    request, f"{emergency}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR
+                )
             else:
                 ended += 1
         self.message_user(request, _("%(count)d emergencies ended.") % {"count": ended}, messages.SUCCESS)

@@ -15,5 +15,6 @@ def emergency(request: HttpRequest) -> dict[str, Any]:
     jurisdiction = getattr(request, "jurisdiction", None)
     if jurisdiction is None:
         return {"emergency": None}
-    return {"emergency": SimpleLazyObject(
-        lambda: selectors.active_notice(jurisdiction, translation.get_language() or "en"))}
+    return {
+        "emergency": SimpleLazyObject(lambda: selectors.active_notice(jurisdiction, translation.get_language() or "en"))
+    }

@@ -17,8 +17,11 @@ from .models import BASE_LANGUAGE, Emergency
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 TEXTS = ("title", "banner", "script")
 # The service's error keys → the form's fields (the English text carries a text's error).
-SERVICE_FIELDS = {"title": f"title_{BASE_LANGUAGE}", "banner": f"banner_{BASE_LANGUAGE}",
-                  "agent_script": f"script_{BASE_LANGUAGE}"}
+SERVICE_FIELDS = {
+    "title": f"title_{BASE_LANGUAGE}",
+    "banner": f"banner_{BASE_LANGUAGE}",
+    "agent_script": f"script_{BASE_LANGUAGE}",
+}
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -42,8 +45,9 @@ class DeclareForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts"), widget=LocalDateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends"), widget=LocalDateTimeInput())
     surge = forms.BooleanField(label=_("Surge: show the surge flag on the reader board"), required=False)
-    pinned_articles = ArticleChoices(label=_("Pinned answers"), queryset=None, required=False,
-                                     widget=forms.CheckboxSelectMultiple)
+    pinned_articles = ArticleChoices(
+        label=_("Pinned answers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
         from civic311.knowledge.selectors import published_articles
@@ -51,26 +55,35 @@ class DeclareForm(forms.Form):
         super().__init__(*args, **kwargs)
         # As long as the shortest configured network allows (280 characters for X).
         self.fields["message"] = forms.CharField(
-            label=_("Coordinated message"), max_length=services.message_limit(),
+            label=_("Coordinated message"),
+            max_length=services.message_limit(),
             widget=forms.Textarea(attrs={"rows": 3}),
-            help_text=_("Sent once to every channel: social accounts, webhooks, the broadcast e-mail list."))
+            help_text=_("Sent once to every channel: social accounts, webhooks, the broadcast e-mail list."),
+        )
         articles = self.fields["pinned_articles"]
         articles.queryset = published_articles(jurisdiction).order_by("slug")  # type: ignore[attr-defined]
         for code, name in settings.LANGUAGES:
             english = code == BASE_LANGUAGE
             self.fields[f"title_{code}"] = forms.CharField(
-                label=_("Title (%(language)s)") % {"language": name}, required=english,
-                max_length=services.TITLE_MAX)
+                label=_("Title (%(language)s)") % {"language": name}, required=english, max_length=services.TITLE_MAX
+            )
             self.fields[f"banner_{code}"] = forms.CharField(
-                label=_("Banner text (%(language)s)") % {"language": name}, required=english,
-                max_length=services.BANNER_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+                label=_("Banner text (%(language)s)") % {"language": name},
+                required=english,
+                max_length=services.BANNER_MAX,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
             self.fields[f"script_{code}"] = forms.CharField(
-                label=_("Agent script (%(language)s)") % {"language": name}, required=False,
-                max_length=services.SCRIPT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
+                label=_("Agent script (%(language)s)") % {"language": name},
+                required=False,
+                max_length=services.SCRIPT_MAX,
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
         for field in self.fields.values():
             if not isinstance(field.widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple)):
-                field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select)
-                                              else "form-control")
+                field.widget.attrs.setdefault(
+                    "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                )
 
     def language_fields(self) -> list[tuple[str, list[forms.BoundField]]]:
         """(language name, its fields) for the template."""
@@ -81,9 +94,17 @@ class DeclareForm(forms.Form):
 
     def declaration(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {"kind": data["kind"], "title": self.texts("title"), "banner": self.texts("banner"),
-                "agent_script": self.texts("script"), "starts_at": data["starts_at"], "ends_at": data["ends_at"],
-                "message": data["message"], "surge": data["surge"], "pinned_articles": list(data["pinned_articles"])}
+        return {
+            "kind": data["kind"],
+            "title": self.texts("title"),
+            "banner": self.texts("banner"),
+            "agent_script": self.texts("script"),
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "message": data["message"],
+            "surge": data["surge"],
+            "pinned_articles": list(data["pinned_articles"]),
+        }
 
     def add_service_errors(self, error: ValidationError) -> None:
         show_service_errors(self, error, SERVICE_FIELDS)

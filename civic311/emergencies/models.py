@@ -29,29 +29,52 @@ class Emergency(models.Model):
         FLOOD = "flood", _("Flood")
         OTHER = "other", _("Other emergency")
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
-                                     related_name="emergencies", verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="emergencies",
+        verbose_name=_("jurisdiction"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.JSONField(_("title"), default=dict, help_text=_('Per language: {"en": "…", "es": "…"}.'))
-    banner = models.JSONField(_("banner text"), default=dict,
-                              help_text=_('What every public page says, per language: {"en": "…", "es": "…"}.'))
-    agent_script = models.JSONField(_("agent script"), default=dict, blank=True,
-                                    help_text=_("What agents tell callers, per language (optional)."))
-    message = models.TextField(_("coordinated message"),
-                               help_text=_("The one message sent to every outbound channel (social, webhooks, "
-                                           "e-mail)."))
-    pinned_articles = models.ManyToManyField("knowledge.Article", blank=True, related_name="+",
-                                             verbose_name=_("pinned answers"))
-    surge = models.BooleanField(_("surge"), default=False,
-                                help_text=_("Show the surge flag on the contact centre's reader board."))
+    banner = models.JSONField(
+        _("banner text"),
+        default=dict,
+        help_text=_('What every public page says, per language: {"en": "…", "es": "…"}.'),
+    )
+    agent_script = models.JSONField(
+        _("agent script"), default=dict, blank=True, help_text=_("What agents tell callers, per language (optional).")
+    )
+    message = models.TextField(
+        _("coordinated message"),
+        help_text=_("The one message sent to every outbound channel (social, webhooks, e-mail)."),
+    )
+    pinned_articles = models.ManyToManyField(
+        "knowledge.Article", blank=True, related_name="+", verbose_name=_("pinned answers")
+    )
+    surge = models.BooleanField(
+        _("surge"), default=False, help_text=_("Show the surge flag on the contact centre's reader board.")
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("declared by"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
     declared_at = models.DateTimeField(_("declared"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended early"), null=True, blank=True)
-    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+", verbose_name=_("ended by"))
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
     message_queued_at = models.DateTimeField(_("message queued"), null=True, blank=True)
 
     class Meta:
@@ -60,8 +83,11 @@ class Emergency(models.Model):
         ordering = ["-starts_at", "-pk"]
         indexes = [models.Index(fields=["jurisdiction", "ends_at"], name="emergency_jurisdiction_end")]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="emergency_ends_after_start",
-                                   violation_error_message=_("An emergency ends after it starts.")),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="emergency_ends_after_start",
+                violation_error_message=_("An emergency ends after it starts."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -34,14 +34,23 @@ def forget_cached_emergencies(jurisdiction_id: int | None = None) -> None:
 def _pinned_prefetch() -> Prefetch:
     from civic311.knowledge.models import Article
 
-    return Prefetch("pinned_articles", queryset=Article.objects.filter(status=Article.Status.PUBLISHED)
-                    .prefetch_related("translations").order_by("slug"))
+    return Prefetch(
+        "pinned_articles",
+        queryset=Article.objects.filter(status=Article.Status.PUBLISHED)
+        .prefetch_related("translations")
+        .order_by("slug"),
+    )
 
 
 def _current_and_coming(jurisdiction_id: int, now: dt.datetime) -> list[Emergency]:
-    return _cache.get(jurisdiction_id, lambda: list(
-        Emergency.objects.filter(jurisdiction_id=jurisdiction_id, ended_at__isnull=True, ends_at__gt=now)
-        .prefetch_related(_pinned_prefetch()).order_by("starts_at", "pk")[:_CACHED_COUNT]))
+    return _cache.get(
+        jurisdiction_id,
+        lambda: list(
+            Emergency.objects.filter(jurisdiction_id=jurisdiction_id, ended_at__isnull=True, ends_at__gt=now)
+            .prefetch_related(_pinned_prefetch())
+            .order_by("starts_at", "pk")[:_CACHED_COUNT]
+        ),
+    )
 
 
 def active_emergency(jurisdiction: Jurisdiction | None, now: dt.datetime | None = None) -> Emergency | None:
@@ -114,15 +123,24 @@ def notice(emergency: Emergency, language: str) -> EmergencyNotice:
         text, text_language = _in(emergency, "banner", language)
         script, script_language = _in(emergency, "agent_script", language)
         memo[language] = EmergencyNotice(
-            emergency=emergency, language=language, title=title, title_language=title_language, text=text,
-            text_language=text_language, script=script, script_language=script_language,
-            starts_at=emergency.starts_at, ends_at=emergency.ends_at,
-            pinned=pinned_answers(emergency, language))
+            emergency=emergency,
+            language=language,
+            title=title,
+            title_language=title_language,
+            text=text,
+            text_language=text_language,
+            script=script,
+            script_language=script_language,
+            starts_at=emergency.starts_at,
+            ends_at=emergency.ends_at,
+            pinned=pinned_answers(emergency, language),
+        )
     return memo[language]
 
 
-def active_notice(jurisdiction: Jurisdiction | None, language: str,
-                  now: dt.datetime | None = None) -> EmergencyNotice | None:
+def active_notice(
+    jurisdiction: Jurisdiction | None, language: str, now: dt.datetime | None = None
+) -> EmergencyNotice | None:
     """The running emergency of the jurisdiction in `language`, or None."""
     emergency = active_emergency(jurisdiction, now)
     return notice(emergency, language) if emergency is not None else None
@@ -132,18 +150,23 @@ def active_notice(jurisdiction: Jurisdiction | None, language: str,
 
 
 def emergencies_of(jurisdiction: Jurisdiction) -> QuerySet[Emergency]:
-    return (Emergency.objects.filter(jurisdiction=jurisdiction)
-            .select_related("declared_by", "ended_by").prefetch_related(_pinned_prefetch()))
+    return (
+        Emergency.objects.filter(jurisdiction=jurisdiction)
+        .select_related("declared_by", "ended_by")
+        .prefetch_related(_pinned_prefetch())
+    )
 
 
 def current_and_upcoming(jurisdiction: Jurisdiction, now: dt.datetime) -> list[Emergency]:
-    return list(emergencies_of(jurisdiction).filter(ended_at__isnull=True, ends_at__gt=now)
-                .order_by("starts_at", "pk"))
+    return list(emergencies_of(jurisdiction).filter(ended_at__isnull=True, ends_at__gt=now).order_by("starts_at", "pk"))
 
 
 def past(jurisdiction: Jurisdiction, now: dt.datetime, limit: int = 20) -> list[Emergency]:
-    return list(emergencies_of(jurisdiction).filter(Q(ended_at__isnull=False) | Q(ends_at__lte=now))
-                .order_by("-starts_at", "-pk")[:limit])
+    return list(
+        emergencies_of(jurisdiction)
+        .filter(Q(ended_at__isnull=False) | Q(ends_at__lte=now))
+        .order_by("-starts_at", "-pk")[:limit]
+    )
 
 
 def overlapping(jurisdiction: Jurisdiction, starts_at: dt.datetime, ends_at: dt.datetime) -> QuerySet[Emergency]:
@@ -153,10 +176,12 @@ def overlapping(jurisdiction: Jurisdiction, starts_at: dt.datetime, ends_at: dt.
 
     ended_within = Q(ended_at__gt=starts_at) & Q(ended_at__gt=F("starts_at"))
     return Emergency.objects.filter(jurisdiction=jurisdiction, starts_at__lt=ends_at, ends_at__gt=starts_at).filter(
-        Q(ended_at__isnull=True) | ended_within)
+        Q(ended_at__isnull=True) | ended_within
+    )
 
 
 def due_for_message(now: dt.datetime) -> QuerySet[Emergency]:
     """Running emergencies whose coordinated message has not been queued yet."""
-    return Emergency.objects.filter(message_queued_at__isnull=True, ended_at__isnull=True, starts_at__lte=now,
-                                    ends_at__gt=now).order_by("starts_at", "pk")
+    return Emergency.objects.filter(
+        message_queued_at__isnull=True, ended_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+    ).order_by("starts_at", "pk")

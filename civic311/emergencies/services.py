@@ -70,32 +70,50 @@ def broadcast_emails() -> list[str]:
 
 def require_may_declare(actor: Someone, jurisdiction: Jurisdiction) -> None:
     """Supervisors and admins of the city (PermissionDenied for anyone else)."""
-    roles.require(roles.may_declare_emergency(actor) and roles.sees_jurisdiction(actor, jurisdiction.pk),
-                  _("Only supervisors and administrators may declare or end an emergency."))
+    roles.require(
+        roles.may_declare_emergency(actor) and roles.sees_jurisdiction(actor, jurisdiction.pk),
+        _("Only supervisors and administrators may declare or end an emergency."),
+    )
 
 
 def _texts(values: dict[str, str] | None) -> dict[str, str]:
     """Only the site's languages, stripped, without empty ones."""
     codes = {code for code, _name in settings.LANGUAGES}
-    return {code: text.strip() for code, text in (values or {}).items()
-            if code in codes and isinstance(text, str) and text.strip()}
+    return {
+        code: text.strip()
+        for code, text in (values or {}).items()
+        if code in codes and isinstance(text, str) and text.strip()
+    }
 
 
-def _check_texts(errors: dict[str, list[str]], name: str, values: dict[str, str], *, limit: int,
-                 required: bool) -> None:
+def _check_texts(
+    errors: dict[str, list[str]], name: str, values: dict[str, str], *, limit: int, required: bool
+) -> None:
     if required and not values.get(BASE_LANGUAGE):
         errors.setdefault(name, []).append(_("Write it in English at least; other languages fall back to it."))
     for code, text in values.items():
         if len(text) > limit:
             errors.setdefault(name, []).append(
                 _("At most %(limit)d characters (the %(language)s one has %(length)d).")
-                % {"limit": limit, "language": code, "length": len(text)})
+                % {"limit": limit, "language": code, "length": len(text)}
+            )
 
 
-def declare_emergency(jurisdiction: Jurisdiction, *, actor: User | None, kind: str, title: dict[str, str],
-                      banner: dict[str, str], starts_at: dt.datetime, ends_at: dt.datetime, message: str,
-                      agent_script: dict[str, str] | None = None, pinned_articles: Iterable[Any] = (),
-                      surge: bool = False, now: dt.datetime | None = None) -> Emergency:
+def declare_emergency(
+    jurisdiction: Jurisdiction,
+    *,
+    actor: User | None,
+    kind: str,
+    title: dict[str, str],
+    banner: dict[str, str],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    message: str,
+    agent_script: dict[str, str] | None = None,
+    pinned_articles: Iterable[Any] = (),
+    surge: bool = False,
+    now: dt.datetime | None = None,
+) -> Emergency:
     """Declare an emergency. Refuses with PermissionDenied (not a supervisor or admin of the city) or
     ValidationError (every problem at once, keyed by field; nothing written)."""
     require_may_declare(actor, jurisdiction)
@@ -112,8 +130,10 @@ def declare_emergency(jurisdiction: Jurisdiction, *, actor: User | None, kind: s
     if not message:
         errors["message"] = [_("Write the message to send to every channel.")]
     elif len(message) > message_limit():
-        errors["message"] = [_("At most %(limit)d characters, so that it fits every social network "
-                               "(this one has %(length)d).") % {"limit": message_limit(), "length": len(message)}]
+        errors["message"] = [
+            _("At most %(limit)d characters, so that it fits every social network (this one has %(length)d).")
+            % {"limit": message_limit(), "length": len(message)}
+        ]
     if starts_at is None or ends_at is None:
         errors.setdefault("ends_at", []).append(_("Give the start and the end."))
     else:
@@ -126,7 +146,8 @@ def declare_emergency(jurisdiction: Jurisdiction, *, actor: User | None, kind: s
         elif ends_at - starts_at > max_duration():
             errors.setdefault("ends_at", []).append(
                 _("An emergency lasts at most %(days)d days; declare a new one to go on.")
-                % {"days": max_duration().days})
+                % {"days": max_duration().days}
+            )
     published = set(_published_article_ids(jurisdiction))
     if any(getattr(article, "pk", None) not in published for article in articles):
         errors["pinned_articles"] = [_("Pin only published articles of this city.")]
@@ -137,15 +158,34 @@ def declare_emergency(jurisdiction: Jurisdiction, *, actor: User | None, kind: s
         Jurisdiction.objects.select_for_update().filter(pk=jurisdiction.pk).first()
         clash = selectors.overlapping(jurisdiction, starts_at, ends_at).first()
         if clash is not None:
-            raise ValidationError({"starts_at": [
-                _("Another emergency (%(title)s) runs from %(start)s to %(end)s; end it first, or choose "
-                  "another time.") % {"title": clash.text("title", translation.get_language() or BASE_LANGUAGE),
-                                     "start": _local(clash.starts_at, jurisdiction),
-                                     "end": _local(clash.effective_end, jurisdiction)}]})
+            raise ValidationError(
+                {
+                    "starts_at": [
+                        _(
+                            "Another emergency (%(title)s) runs from %(start)s to %(end)s; end it first, or choose "
+                            "another time."
+                        )
+                        % {
+                            "title": clash.text("title", translation.get_language() or BASE_LANGUAGE),
+                            "start": _local(clash.starts_at, jurisdiction),
+                            "end": _local(clash.effective_end, jurisdiction),
+                        }
+                    ]
+                }
+            )
         emergency = Emergency.objects.create(
-            jurisdiction=jurisdiction, kind=kind, title=title, banner=banner, agent_script=script,
-            message=message, surge=surge, starts_at=starts_at, ends_at=ends_at, declared_by=actor,
-            declared_at=now)
+            jurisdiction=jurisdiction,
+            kind=kind,
+            title=title,
+            banner=banner,
+            agent_script=script,
+            message=message,
+            surge=surge,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            declared_by=actor,
+            declared_at=now,
+        )
         emergency.pinned_articles.set(articles)
         if starts_at <= now:
             queue_coordinated_message(emergency, now=now)
@@ -190,8 +230,9 @@ def queue_coordinated_message(emergency: Emergency, *, now: dt.datetime | None =
     only once: returns how many messages this call queued (0 when it had been done, or is not due)."""
     now = now or timezone.now()
     with transaction.atomic():
-        claimed = Emergency.objects.filter(pk=emergency.pk, message_queued_at__isnull=True, ended_at__isnull=True,
-                                           starts_at__lte=now, ends_at__gt=now).update(message_queued_at=now)
+        claimed = Emergency.objects.filter(
+            pk=emergency.pk, message_queued_at__isnull=True, ended_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+        ).update(message_queued_at=now)
         if not claimed:
             return 0
         emergency = Emergency.objects.select_related("jurisdiction").get(pk=emergency.pk)
@@ -228,14 +269,22 @@ def _tell_webhooks(emergency: Emergency) -> int:
     from civic311.notifications.models import OutboundMessage, Webhook
 
     jurisdiction = emergency.jurisdiction
-    audience = (Q(department__jurisdiction=jurisdiction)
-                | Q(api_key__jurisdiction=jurisdiction, api_key__revoked_at__isnull=True))
+    audience = Q(department__jurisdiction=jurisdiction) | Q(
+        api_key__jurisdiction=jurisdiction, api_key__revoked_at__isnull=True
+    )
     made = 0
     for webhook in Webhook.objects.filter(audience, is_active=True).select_related("api_key").order_by("pk"):
         if webhook.wants(EVENT):
-            made += outbox.queue(channel=OutboundMessage.Channel.WEBHOOK, recipient=webhook.url[:500],
-                                 payload=webhook_payload(emergency), webhook=webhook,
-                                 dedup_key=f"emergency:{emergency.pk}:webhook:{webhook.pk}") is not None
+            made += (
+                outbox.queue(
+                    channel=OutboundMessage.Channel.WEBHOOK,
+                    recipient=webhook.url[:500],
+                    payload=webhook_payload(emergency),
+                    webhook=webhook,
+                    dedup_key=f"emergency:{emergency.pk}:webhook:{webhook.pk}",
+                )
+                is not None
+            )
     return made
 
 
@@ -249,17 +298,33 @@ def _tell_broadcast_list(emergency: Emergency) -> int:
     jurisdiction = emergency.jurisdiction
     with translation.override(settings.LANGUAGE_CODE):
         subject = f"{emergency.get_kind_display()}: {emergency.text('title')}"
-        body = "\n\n".join([
-            emergency.message,
-            emergency.text("banner"),
-            _("From %(start)s to %(end)s.") % {"start": _local(emergency.starts_at, jurisdiction),
-                                               "end": _local(emergency.ends_at, jurisdiction)},
-            public_site_url(jurisdiction),
-        ]).strip() + "\n"
+        body = (
+            "\n\n".join(
+                [
+                    emergency.message,
+                    emergency.text("banner"),
+                    _("From %(start)s to %(end)s.")
+                    % {
+                        "start": _local(emergency.starts_at, jurisdiction),
+                        "end": _local(emergency.ends_at, jurisdiction),
+                    },
+                    public_site_url(jurisdiction),
+                ]
+            ).strip()
+            + "\n"
+        )
     made = 0
     for address in dict.fromkeys(address.lower() for address in addresses):
-        made += outbox.queue(channel=OutboundMessage.Channel.EMAIL, recipient=address, subject=subject, body=body,
-                             dedup_key=f"emergency:{emergency.pk}:email:{address}") is not None
+        made += (
+            outbox.queue(
+                channel=OutboundMessage.Channel.EMAIL,
+                recipient=address,
+                subject=subject,
+                body=body,
+                dedup_key=f"emergency:{emergency.pk}:email:{address}",
+            )
+            is not None
+        )
     return made
 
 
@@ -269,8 +334,16 @@ def _post_to_social(emergency: Emergency) -> int:
     made = 0
     for network, account in social.accounts().items():
         try:
-            made += social.queue_post(emergency.jurisdiction, network, emergency.message, account=account,
-                                      dedup_key=f"emergency:{emergency.pk}:social:{network}") is not None
+            made += (
+                social.queue_post(
+                    emergency.jurisdiction,
+                    network,
+                    emergency.message,
+                    account=account,
+                    dedup_key=f"emergency:{emergency.pk}:social:{network}",
+                )
+                is not None
+            )
         except ValidationError:
             # A network added to the settings after the declaration, with a shorter limit: the others go.
             logger.warning("emergency %s: the message does not fit %s; not posted there", emergency.pk, network)

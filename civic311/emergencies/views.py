@@ -44,15 +44,20 @@ def _initial(now: dt.datetime) -> dict[str, Any]:
 def _page(request: HttpRequest, jurisdiction: Jurisdiction, form: DeclareForm, *, status: int = 200) -> HttpResponse:
     now = timezone.now()
     current = selectors.current_and_upcoming(jurisdiction, now)
-    return render(request, "emergencies/home.html", {
-        "form": form,
-        "now": now,
-        "running": next((emergency for emergency in current if emergency.is_active(now)), None),
-        "current": current,
-        "past": selectors.past(jurisdiction, now),
-        "zone": timezone.get_current_timezone_name(),
-        "max_days": services.max_duration().days,
-    }, status=status)
+    return render(
+        request,
+        "emergencies/home.html",
+        {
+            "form": form,
+            "now": now,
+            "running": next((emergency for emergency in current if emergency.is_active(now)), None),
+            "current": current,
+            "past": selectors.past(jurisdiction, now),
+            "zone": timezone.get_current_timezone_name(),
+            "max_days": services.max_duration().days,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -69,8 +74,7 @@ def declare(request: HttpRequest) -> HttpResponse:
     form = DeclareForm(request.POST, jurisdiction=jurisdiction)
     if form.is_valid():
         try:
-            emergency = services.declare_emergency(jurisdiction, actor=cast(User, request.user),
-                                                   **form.declaration())
+            emergency = services.declare_emergency(jurisdiction, actor=cast(User, request.user), **form.declaration())
         except ValidationError as error:
             form.add_service_errors(error)
         else:

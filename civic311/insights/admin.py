@@ -54,17 +54,25 @@ class DisplayScreenAdmin(admin.ModelAdmin):
             return
         setattr(request, _ISSUED_LINK_ATTR, board_services.issue_token(obj, actor=request.user))
 
-    def response_add(self, request: HttpRequest, obj: DisplayScreen, post_url_continue: str | None = None
-                     ) -> HttpResponse:
+    def response_add(
+        self, request: HttpRequest, obj: DisplayScreen, post_url_continue: str | None = None
+    ) -> HttpResponse:
         token = getattr(request, _ISSUED_LINK_ATTR, None)
         if token is None:
             return super().response_add(request, obj, post_url_continue)
         # Shown on this page only: the token is not stored, nor put in a message (which may sit in a cookie).
         link = request.build_absolute_uri(reverse("insights:board_screen", args=[token]))
-        response = TemplateResponse(request, "insights/admin/display_screen_link.html", {
-            **self.admin_site.each_context(request), "opts": self.opts, "screen": obj, "link": link,
-            "title": _("Display link for %(name)s") % {"name": obj.name},
-        })
+        response = TemplateResponse(
+            request,
+            "insights/admin/display_screen_link.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "screen": obj,
+                "link": link,
+                "title": _("Display link for %(name)s") % {"name": obj.name},
+            },
+        )
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response

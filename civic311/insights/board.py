@@ -58,22 +58,29 @@ class BoardFigures:
 def contacts_by_channel(jurisdiction: Jurisdiction, day: dt.date) -> tuple[ChannelCount, ...]:
     """Contacts started on the city's `day`, per channel (most first): one GROUP BY query."""
     start, end = jurisdiction.day_bounds(day)
-    rows = (Contact.objects.filter(jurisdiction=jurisdiction, started_at__gte=start, started_at__lt=end)
-            .order_by().values("channel").annotate(count=Count("id")))
-    return tuple(sorted((ChannelCount(row["channel"], row["count"]) for row in rows),
-                        key=lambda row: (-row.count, row.channel)))
+    rows = (
+        Contact.objects.filter(jurisdiction=jurisdiction, started_at__gte=start, started_at__lt=end)
+        .order_by()
+        .values("channel")
+        .annotate(count=Count("id"))
+    )
+    return tuple(
+        sorted((ChannelCount(row["channel"], row["count"]) for row in rows), key=lambda row: (-row.count, row.channel))
+    )
 
 
 def requests_filed(jurisdiction: Jurisdiction, day: dt.date) -> int:
     start, end = jurisdiction.day_bounds(day)
-    return ServiceRequest.objects.filter(jurisdiction=jurisdiction, requested_at__gte=start,
-                                         requested_at__lt=end).count()
+    return ServiceRequest.objects.filter(
+        jurisdiction=jurisdiction, requested_at__gte=start, requested_at__lt=end
+    ).count()
 
 
 def backlog(jurisdiction: Jurisdiction, now: dt.datetime) -> tuple[int, int]:
     """(open requests, of which past their expected date): one query."""
     totals = ServiceRequest.objects.filter(jurisdiction=jurisdiction, status__in=OPEN_STATES).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(expected_at__lt=now)))
+        open=Count("id"), overdue=Count("id", filter=Q(expected_at__lt=now))
+    )
     return totals["open"], totals["overdue"]
 
 
@@ -83,8 +90,11 @@ def on_time(jurisdiction: Jurisdiction, now: dt.datetime, days: int = ON_TIME_DA
     Only "closed" counts as a resolution (not duplicate, referred or cancelled), and a request without an
     expected date promised nothing, so it is left out rather than counted either way."""
     totals = ServiceRequest.objects.filter(
-        jurisdiction=jurisdiction, status=Status.CLOSED, closed_at__gt=now - dt.timedelta(days=days),
-        closed_at__lte=now, expected_at__isnull=False,
+        jurisdiction=jurisdiction,
+        status=Status.CLOSED,
+        closed_at__gt=now - dt.timedelta(days=days),
+        closed_at__lte=now,
+        expected_at__isnull=False,
     ).aggregate(closed=Count("id"), on_time=Count("id", filter=Q(closed_at__lte=F("expected_at"))))
     return totals["closed"], totals["on_time"]
 
@@ -97,10 +107,16 @@ def compute_figures(jurisdiction: Jurisdiction, now: dt.datetime | None = None) 
     open_backlog, overdue = backlog(jurisdiction, now)
     closed_recently, closed_on_time = on_time(jurisdiction, now)
     return BoardFigures(
-        day=today, contacts_today=sum(row.count for row in channels), contacts_by_channel=channels,
-        requests_today=requests_filed(jurisdiction, today), open_backlog=open_backlog, overdue=overdue,
-        closed_recently=closed_recently, closed_on_time=closed_on_time,
-        satisfaction=satisfaction(jurisdiction, today - dt.timedelta(days=1)), computed_at=now,
+        day=today,
+        contacts_today=sum(row.count for row in channels),
+        contacts_by_channel=channels,
+        requests_today=requests_filed(jurisdiction, today),
+        open_backlog=open_backlog,
+        overdue=overdue,
+        closed_recently=closed_recently,
+        closed_on_time=closed_on_time,
+        satisfaction=satisfaction(jurisdiction, today - dt.timedelta(days=1)),
+        computed_at=now,
     )
 
 
@@ -113,10 +129,12 @@ def board_figures(jurisdiction: Jurisdiction, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     key = _cache_key(jurisdiction)
     cached = cache.get(key)
-    if (isinstance(cached, BoardFigures) and cached.day == now.astimezone(jurisdiction.zone).date()
-            and dt.timedelta(0) <= now - cached.computed_at < dt.timedelta(seconds=BOARD_CACHE_SECONDS)):
+    if (
+        isinstance(cached, BoardFigures)
+        and cached.day == now.astimezone(jurisdiction.zone).date()
+        and dt.timedelta(0) <= now - cached.computed_at < dt.timedelta(seconds=BOARD_CACHE_SECONDS)
+    ):
         return cached
     figures = compute_figures(jurisdiction, now)
     cache.set(key, figures, BOARD_CACHE_SECONDS)
     return figures
-

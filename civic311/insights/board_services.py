@@ -41,8 +41,9 @@ def issue_token(screen: DisplayScreen, *, actor: roles.Someone, now: dt.datetime
     return token
 
 
-def create_display_screen(jurisdiction: Jurisdiction, name: str, *, actor: roles.Someone,
-                          now: dt.datetime | None = None) -> tuple[DisplayScreen, str]:
+def create_display_screen(
+    jurisdiction: Jurisdiction, name: str, *, actor: roles.Someone, now: dt.datetime | None = None
+) -> tuple[DisplayScreen, str]:
     screen = DisplayScreen(jurisdiction=jurisdiction, name=name.strip())
     screen.full_clean(exclude=["token_hash", "created_at"])
     return screen, issue_token(screen, actor=actor, now=now)
@@ -62,15 +63,21 @@ def screen_for_token(token: str) -> DisplayScreen | None:
     """The live screen a display link's token belongs to; None for an unknown or revoked one."""
     if not token or len(token) > 200:
         return None
-    return (DisplayScreen.objects.select_related("jurisdiction")
-            .filter(token_hash=token_hash(token), revoked_at__isnull=True).first())
+    return (
+        DisplayScreen.objects.select_related("jurisdiction")
+        .filter(token_hash=token_hash(token), revoked_at__isnull=True)
+        .first()
+    )
 
 
 def note_seen(screen: DisplayScreen, now: dt.datetime | None = None) -> bool:
     """Record that the screen showed the board, at most once per SEEN_EVERY (one conditional UPDATE)."""
     now = now or timezone.now()
-    updated = DisplayScreen.objects.filter(pk=screen.pk).filter(
-        Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=now - SEEN_EVERY)).update(last_seen_at=now)
+    updated = (
+        DisplayScreen.objects.filter(pk=screen.pk)
+        .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=now - SEEN_EVERY))
+        .update(last_seen_at=now)
+    )
     if updated:
         screen.last_seen_at = now
     return bool(updated)

@@ -46,8 +46,10 @@ def _context(jurisdiction: Jurisdiction) -> dict[str, object]:
 @staff_page(any_role=BOARD_ROLES)
 def reader_board(request: HttpRequest) -> HttpResponse:
     jurisdiction = site_jurisdiction(request)
-    roles.require(roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk),
-                  _("You may not see this city's reader board."))
+    roles.require(
+        roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk),
+        _("You may not see this city's reader board."),
+    )
     return render(request, "insights/board.html", _context(jurisdiction))
 
 

@@ -13,14 +13,18 @@ class PeriodForm(forms.Form):
     """The page's GET parameters: the period (last 7, 30 or 90 days)."""
 
     days = forms.TypedChoiceField(
-        label=gettext_lazy("Period"), coerce=int, required=False, empty_value=None,
+        label=gettext_lazy("Period"),
+        coerce=int,
+        required=False,
+        empty_value=None,
         error_messages={"invalid_choice": gettext_lazy("Choose a period of 7, 30 or 90 days.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["days"].choices = [  # type: ignore[attr-defined]
-            (days, _("Last %(days)d days") % {"days": days}) for days in PERIODS]
+            (days, _("Last %(days)d days") % {"days": days}) for days in PERIODS
+        ]
 
     def days_or_default(self) -> int:
         """The period asked for; the default when the parameter is missing or not one of the choices."""

@@ -29,8 +29,14 @@ class VisitorMiddleware:
         response = self.get_response(request)
         # Only pages that used it (the knowledge base, the report form) set the cookie.
         if not known and getattr(request, "visitor_used", False):
-            response.set_cookie(COOKIE, request.visitor, max_age=MAX_AGE, httponly=True,  # type: ignore[attr-defined]
-                                samesite="Lax", secure=request.is_secure())
+            response.set_cookie(
+                COOKIE,
+                request.visitor,  # type: ignore[attr-defined]
+                max_age=MAX_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
         return response
 
 

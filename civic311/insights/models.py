@@ -28,8 +28,9 @@ class Channel(models.TextChoices):
 class SearchLog(models.Model):
     """One search as typed (trimmed), with the normalized form the rollups group by."""
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
-                                     related_name="+", verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
     query = models.CharField(_("query"), max_length=QUERY_LENGTH)
     normalized = models.CharField(_("normalized query"), max_length=QUERY_LENGTH)
     language = models.CharField(_("language"), max_length=12)
@@ -51,10 +52,10 @@ class SearchLog(models.Model):
 class SearchClick(models.Model):
     """The searcher opened an article from the results (once per search and article)."""
 
-    search = models.ForeignKey(SearchLog, on_delete=models.CASCADE, related_name="clicks",
-                               verbose_name=_("search"))
-    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
-                                verbose_name=_("article"))
+    search = models.ForeignKey(SearchLog, on_delete=models.CASCADE, related_name="clicks", verbose_name=_("search"))
+    article = models.ForeignKey(
+        "knowledge.Article", on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
     at = models.DateTimeField(_("clicked at"))
 
     class Meta:
@@ -67,8 +68,9 @@ class SearchClick(models.Model):
 
 
 class ArticleView(models.Model):
-    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
-                                verbose_name=_("article"))
+    article = models.ForeignKey(
+        "knowledge.Article", on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
     language = models.CharField(_("language"), max_length=12)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     visitor = models.CharField(_("visitor"), max_length=VISITOR_LENGTH, blank=True)
@@ -85,8 +87,9 @@ class ArticleView(models.Model):
 class ArticleFeedback(models.Model):
     """A "did this help?" answer. A visitor's first answer of the day on an article counts; repeats do not."""
 
-    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
-                                verbose_name=_("article"))
+    article = models.ForeignKey(
+        "knowledge.Article", on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
     helpful = models.BooleanField(_("helpful"))
     language = models.CharField(_("language"), max_length=12)
     visitor = models.CharField(_("visitor"), max_length=VISITOR_LENGTH, blank=True)
@@ -96,8 +99,11 @@ class ArticleFeedback(models.Model):
     class Meta:
         verbose_name = _("article feedback")
         verbose_name_plural = _("article feedback")
-        constraints = [models.UniqueConstraint(fields=["article", "visitor", "day"], condition=~Q(visitor=""),
-                                               name="insights_feedback_once_a_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "visitor", "day"], condition=~Q(visitor=""), name="insights_feedback_once_a_day"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.article_id} {'yes' if self.helpful else 'no'} {self.day}"
@@ -112,11 +118,13 @@ class ReadingSession(models.Model):
         FILED = "filed", _("Filed a request")
         DEFLECTED = "deflected", _("Deflected")
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
-                                     related_name="+", verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
     visitor = models.CharField(_("visitor"), max_length=VISITOR_LENGTH)
-    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
-                                verbose_name=_("first article read"))
+    article = models.ForeignKey(
+        "knowledge.Article", on_delete=models.CASCADE, related_name="+", verbose_name=_("first article read")
+    )
     started_at = models.DateTimeField(_("started at"))
     day = models.DateField(_("day"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
@@ -125,10 +133,12 @@ class ReadingSession(models.Model):
     class Meta:
         verbose_name = _("reading session")
         verbose_name_plural = _("reading sessions")
-        constraints = [models.UniqueConstraint(fields=["jurisdiction", "visitor"], condition=Q(state="open"),
-                                               name="insights_one_open_session")]
-        indexes = [models.Index(fields=["started_at"], condition=Q(state="open"),
-                                name="insights_open_sessions")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "visitor"], condition=Q(state="open"), name="insights_one_open_session"
+            )
+        ]
+        indexes = [models.Index(fields=["started_at"], condition=Q(state="open"), name="insights_open_sessions")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.state}"
@@ -138,8 +148,9 @@ class ReadingSession(models.Model):
 
 
 class DailyQueryStat(models.Model):
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
-                                     related_name="+", verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
     day = models.DateField(_("day"))
     query = models.CharField(_("normalized query"), max_length=QUERY_LENGTH)
     language = models.CharField(_("language"), max_length=12)
@@ -150,11 +161,17 @@ class DailyQueryStat(models.Model):
     class Meta:
         verbose_name = _("daily query statistic")
         verbose_name_plural = _("daily query statistics")
-        constraints = [models.UniqueConstraint(fields=["jurisdiction", "day", "query", "language"],
-                                               name="insights_query_day_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "day", "query", "language"], name="insights_query_day_unique"
+            )
+        ]
         # The editors' work list reads only the days' rows that found nothing.
-        indexes = [models.Index(fields=["jurisdiction", "day"], condition=Q(zero_results__gt=0),
-                                name="insights_query_zero_days")]
+        indexes = [
+            models.Index(
+                fields=["jurisdiction", "day"], condition=Q(zero_results__gt=0), name="insights_query_zero_days"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.query} ({self.language})"
@@ -163,8 +180,9 @@ class DailyQueryStat(models.Model):
 class DailySearchTotal(models.Model):
     """Per city and day: all searches (the page's totals read one row a day, not every query's)."""
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
-                                     related_name="+", verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
     day = models.DateField(_("day"))
     searches = models.PositiveIntegerField(_("searches"), default=0)
     zero_results = models.PositiveIntegerField(_("searches with no result"), default=0)
@@ -182,11 +200,13 @@ class DailySearchTotal(models.Model):
 class DailyArticleStat(models.Model):
     """Per article and day: views, answers, and the reading sessions it started (counted when they end)."""
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
-                                     related_name="+", verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
     day = models.DateField(_("day"))
-    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="+",
-                                verbose_name=_("article"))
+    article = models.ForeignKey(
+        "knowledge.Article", on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
     views = models.PositiveIntegerField(_("views"), default=0)
     helpful_yes = models.PositiveIntegerField(_("helpful: yes"), default=0)
     helpful_no = models.PositiveIntegerField(_("helpful: no"), default=0)
@@ -212,12 +232,20 @@ class DisplayScreen(models.Model):
     Only a SHA-256 hash of the link's random token is kept: the link is shown once, when the screen is
     created, and a leaked database gives no working link. Revoking ends the link for good."""
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
-                                     related_name="+", verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
     name = models.CharField(_("name"), max_length=100, help_text=_('Where it hangs, e.g. "Call floor, north wall".'))
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("created by"), editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created at"), editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, editable=False)

@@ -79,26 +79,32 @@ class SearchTotals:
 
 
 def search_totals(jurisdiction: Jurisdiction, span: Period) -> SearchTotals:
-    sums = (DailySearchTotal.objects.filter(jurisdiction=jurisdiction, day__gte=span.first, day__lte=span.last)
-            .aggregate(searches=Sum("searches"), zero=Sum("zero_results"), clicks=Sum("clicks")))
+    sums = DailySearchTotal.objects.filter(
+        jurisdiction=jurisdiction, day__gte=span.first, day__lte=span.last
+    ).aggregate(searches=Sum("searches"), zero=Sum("zero_results"), clicks=Sum("clicks"))
     return SearchTotals(searches=sums["searches"] or 0, zero_results=sums["zero"] or 0, clicks=sums["clicks"] or 0)
 
 
 def top_queries(jurisdiction: Jurisdiction, span: Period, *, limit: int = 25) -> list[dict[str, Any]]:
     """The most searched queries (normalized) and language: searches, with no result, clicks."""
-    rows = (_queries(jurisdiction, span)
-            .values("query", "language")
-            .annotate(total=Sum("searches"), zero=Sum("zero_results"), clicked=Sum("clicks"))
-            .order_by("-total", "query", "language")[:limit])
+    rows = (
+        _queries(jurisdiction, span)
+        .values("query", "language")
+        .annotate(total=Sum("searches"), zero=Sum("zero_results"), clicked=Sum("clicks"))
+        .order_by("-total", "query", "language")[:limit]
+    )
     return [dict(row) for row in rows]
 
 
 def zero_result_queries(jurisdiction: Jurisdiction, span: Period, *, limit: int | None = 100) -> list[dict[str, Any]]:
     """The editors' work list: queries that found nothing, most frequent first, with the last day seen."""
-    rows = (_queries(jurisdiction, span).filter(zero_results__gt=0)
-            .values("query", "language")
-            .annotate(zero=Sum("zero_results"), last_seen=Max("day"))
-            .order_by("-zero", "-last_seen", "query", "language"))
+    rows = (
+        _queries(jurisdiction, span)
+        .filter(zero_results__gt=0)
+        .values("query", "language")
+        .annotate(zero=Sum("zero_results"), last_seen=Max("day"))
+        .order_by("-zero", "-last_seen", "query", "language")
+    )
     return [dict(row) for row in (rows if limit is None else rows[:limit])]
 
 
@@ -118,18 +124,30 @@ def _article_rows(rows: list[dict[str, Any]], language: str) -> list[dict[str, A
     return rows
 
 
-def unhelpful_articles(jurisdiction: Jurisdiction, span: Period, *, language: str = "en", limit: int = 15,
-                       min_answers: int = MIN_ANSWERS, order: str = "ratio") -> list[dict[str, Any]]:
+def unhelpful_articles(
+    jurisdiction: Jurisdiction,
+    span: Period,
+    *,
+    language: str = "en",
+    limit: int = 15,
+    min_answers: int = MIN_ANSWERS,
+    order: str = "ratio",
+) -> list[dict[str, Any]]:
     """Articles readers say do not help: `order="ratio"` the lowest share of "yes" among articles with at
     least `min_answers` answers; `order="no"` the most "no" answers."""
-    rows = (_articles(jurisdiction, span).values("article")
-            .annotate(yes=Sum("helpful_yes"), no=Sum("helpful_no"))
-            .annotate(answers=F("yes") + F("no"))
-            .filter(no__gt=0))
+    rows = (
+        _articles(jurisdiction, span)
+        .values("article")
+        .annotate(yes=Sum("helpful_yes"), no=Sum("helpful_no"))
+        .annotate(answers=F("yes") + F("no"))
+        .filter(no__gt=0)
+    )
     if order == "ratio":
-        rows = (rows.filter(answers__gte=max(1, min_answers))
-                .annotate(ratio=Cast(F("yes"), FloatField()) / Cast(F("answers"), FloatField()))
-                .order_by("ratio", "-no", "article"))
+        rows = (
+            rows.filter(answers__gte=max(1, min_answers))
+            .annotate(ratio=Cast(F("yes"), FloatField()) / Cast(F("answers"), FloatField()))
+            .order_by("ratio", "-no", "article")
+        )
     elif order == "no":
         rows = rows.order_by("-no", "yes", "article")
     else:
@@ -140,12 +158,16 @@ def unhelpful_articles(jurisdiction: Jurisdiction, span: Period, *, language: st
     return _article_rows(result, language)
 
 
-def most_read_articles(jurisdiction: Jurisdiction, span: Period, *, language: str = "en",
-                       limit: int = 15) -> list[dict[str, Any]]:
-    rows = (_articles(jurisdiction, span).values("article")
-            .annotate(read=Sum("views"), yes=Sum("helpful_yes"), no=Sum("helpful_no"))
-            .filter(read__gt=0)
-            .order_by("-read", "article"))
+def most_read_articles(
+    jurisdiction: Jurisdiction, span: Period, *, language: str = "en", limit: int = 15
+) -> list[dict[str, Any]]:
+    rows = (
+        _articles(jurisdiction, span)
+        .values("article")
+        .annotate(read=Sum("views"), yes=Sum("helpful_yes"), no=Sum("helpful_no"))
+        .filter(read__gt=0)
+        .order_by("-read", "article")
+    )
     return _article_rows([dict(row) for row in rows[:limit]], language)
 
 
@@ -166,8 +188,11 @@ class Deflection:
 
 
 def deflection(jurisdiction: Jurisdiction, span: Period) -> Deflection:
-    sums = _articles(jurisdiction, span).filter(Q(sessions__gt=0)).aggregate(
-        sessions=Sum("sessions"), deflected=Sum("deflected_sessions"))
+    sums = (
+        _articles(jurisdiction, span)
+        .filter(Q(sessions__gt=0))
+        .aggregate(sessions=Sum("sessions"), deflected=Sum("deflected_sessions"))
+    )
     return Deflection(sessions=sums["sessions"] or 0, deflected=sums["deflected"] or 0)
 
 
@@ -183,8 +208,9 @@ class SearchAnalytics:
     deflection: Deflection
 
 
-def search_analytics(jurisdiction: Jurisdiction, days: int = DEFAULT_PERIOD, *, language: str = "en",
-                     now: dt.datetime | None = None) -> SearchAnalytics:
+def search_analytics(
+    jurisdiction: Jurisdiction, days: int = DEFAULT_PERIOD, *, language: str = "en", now: dt.datetime | None = None
+) -> SearchAnalytics:
     """Everything the staff page shows for the last `days` days."""
     span = period(jurisdiction, days, now=now)
     with roomy_reads():

@@ -92,8 +92,9 @@ def local_day(jurisdiction: Jurisdiction, moment: dt.datetime) -> dt.date:
 # --- the rollups ----------------------------------------------------------------------------------------
 
 
-def bump(model: type[models.Model], key: dict[str, object], counts: dict[str, int], *,
-         also: dict[str, object] | None = None) -> None:
+def bump(
+    model: type[models.Model], key: dict[str, object], counts: dict[str, int], *, also: dict[str, object] | None = None
+) -> None:
     """Add `counts` to the rollup row of `model` identified by `key` (its unique constraint's fields),
     creating it (with `also` and every other field at its default) when it does not exist yet — in one
     statement, race-free."""
@@ -113,14 +114,17 @@ def bump(model: type[models.Model], key: dict[str, object], counts: dict[str, in
     key_columns = [columns_of[name] for name in key]
     count_columns = [columns_of[name] for name in counts]
     table = quote(meta.db_table)
-    updates = ", ".join(f"{quote(column)} = {table}.{quote(column)} + excluded.{quote(column)}"
-                        for column in count_columns)
+    updates = ", ".join(
+        f"{quote(column)} = {table}.{quote(column)} + excluded.{quote(column)}" for column in count_columns
+    )
     # Only quoted column and table names of our own models go into the text; every value is a parameter.
     columns = ", ".join(quote(column) for column in values)
     placeholders = ", ".join(["%s"] * len(values))
     conflict = ", ".join(quote(column) for column in key_columns)
-    sql = (f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-           f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, list(values.values()))
 
@@ -134,8 +138,16 @@ def _db_value(value: object) -> object:
 # --- the contract ---------------------------------------------------------------------------------------
 
 
-def log_search(jurisdiction: Jurisdiction, query: str, *, language: str, channel: str, result_count: int,
-               visitor: str = "", now: dt.datetime | None = None) -> int:
+def log_search(
+    jurisdiction: Jurisdiction,
+    query: str,
+    *,
+    language: str,
+    channel: str,
+    result_count: int,
+    visitor: str = "",
+    now: dt.datetime | None = None,
+) -> int:
     """Log one search; returns the log row's id (to pass to `log_click`). `channel` is "web" or "console";
     `visitor` an opaque per-browser id (not personal data), "" when unknown.
 
@@ -147,12 +159,23 @@ def log_search(jurisdiction: Jurisdiction, query: str, *, language: str, channel
     results = max(0, int(result_count))
     with transaction.atomic():
         log = SearchLog.objects.create(
-            jurisdiction=jurisdiction, query=typed, normalized=normalized, language=_language(language),
-            channel=_channel(channel), result_count=results, visitor=pseudonym(visitor), at=moment, day=day)
+            jurisdiction=jurisdiction,
+            query=typed,
+            normalized=normalized,
+            language=_language(language),
+            channel=_channel(channel),
+            result_count=results,
+            visitor=pseudonym(visitor),
+            at=moment,
+            day=day,
+        )
         if normalized:
             counts = {"searches": 1, "zero_results": int(results == 0)}
-            bump(DailyQueryStat, {"jurisdiction": jurisdiction.pk, "day": day, "query": normalized,
-                                  "language": log.language}, counts)
+            bump(
+                DailyQueryStat,
+                {"jurisdiction": jurisdiction.pk, "day": day, "query": normalized, "language": log.language},
+                counts,
+            )
             bump(DailySearchTotal, {"jurisdiction": jurisdiction.pk, "day": day}, counts)
     return log.pk
 
@@ -179,14 +202,22 @@ def log_click(search_id: int, article: Article, *, now: dt.datetime | None = Non
         except IntegrityError:
             return  # already counted
         if search.normalized:
-            bump(DailyQueryStat, {"jurisdiction": search.jurisdiction_id, "day": search.day,
-                                  "query": search.normalized, "language": search.language},
-                 {"clicks": 1})
+            bump(
+                DailyQueryStat,
+                {
+                    "jurisdiction": search.jurisdiction_id,
+                    "day": search.day,
+                    "query": search.normalized,
+                    "language": search.language,
+                },
+                {"clicks": 1},
+            )
             bump(DailySearchTotal, {"jurisdiction": search.jurisdiction_id, "day": search.day}, {"clicks": 1})
 
 
-def log_article_view(article: Article, *, language: str, channel: str, visitor: str = "",
-                     now: dt.datetime | None = None) -> None:
+def log_article_view(
+    article: Article, *, language: str, channel: str, visitor: str = "", now: dt.datetime | None = None
+) -> None:
     """Someone read `article` (public page or console).
 
     A web visitor's first read (with no reading session open) starts a reading session: the deflection
@@ -196,16 +227,22 @@ def log_article_view(article: Article, *, language: str, channel: str, visitor: 
     day = local_day(jurisdiction, moment)
     who = pseudonym(visitor)
     with transaction.atomic():
-        ArticleView.objects.create(article=article, language=_language(language), channel=_channel(channel),
-                                   visitor=who, at=moment)
-        bump(DailyArticleStat, {"article": article.pk, "day": day}, {"views": 1},
-             also={"jurisdiction": article.jurisdiction_id})
+        ArticleView.objects.create(
+            article=article, language=_language(language), channel=_channel(channel), visitor=who, at=moment
+        )
+        bump(
+            DailyArticleStat,
+            {"article": article.pk, "day": day},
+            {"views": 1},
+            also={"jurisdiction": article.jurisdiction_id},
+        )
         if channel == Channel.WEB and who:
             _start_session(jurisdiction, who, article, moment, day)
 
 
-def record_feedback(article: Article, *, helpful: bool, language: str, visitor: str = "",
-                    now: dt.datetime | None = None) -> None:
+def record_feedback(
+    article: Article, *, helpful: bool, language: str, visitor: str = "", now: dt.datetime | None = None
+) -> None:
     """A "did this help? yes/no" answer on an article. A visitor's repeated answers on the same article and
     day count once (the first)."""
     moment = _now(now)
@@ -214,13 +251,22 @@ def record_feedback(article: Article, *, helpful: bool, language: str, visitor: 
     with transaction.atomic():
         try:
             with transaction.atomic():
-                ArticleFeedback.objects.create(article=article, helpful=helpful, language=_language(language),
-                                               visitor=pseudonym(visitor), at=moment, day=day)
+                ArticleFeedback.objects.create(
+                    article=article,
+                    helpful=helpful,
+                    language=_language(language),
+                    visitor=pseudonym(visitor),
+                    at=moment,
+                    day=day,
+                )
         except IntegrityError:
             return  # this visitor already answered today
-        bump(DailyArticleStat, {"article": article.pk, "day": day},
-             {"helpful_yes": int(helpful), "helpful_no": int(not helpful)},
-             also={"jurisdiction": article.jurisdiction_id})
+        bump(
+            DailyArticleStat,
+            {"article": article.pk, "day": day},
+            {"helpful_yes": int(helpful), "helpful_no": int(not helpful)},
+            also={"jurisdiction": article.jurisdiction_id},
+        )
 
 
 def note_request_filed(jurisdiction: Jurisdiction, *, visitor: str, now: dt.datetime | None = None) -> None:
@@ -244,22 +290,25 @@ def note_request_filed(jurisdiction: Jurisdiction, *, visitor: str, now: dt.date
 def _live_session(jurisdiction: Jurisdiction, visitor: str, moment: dt.datetime) -> ReadingSession | None:
     """The visitor's open reading session if it began less than SESSION_HOURS ago. One older than that
     ends here as deflected (the sweep had not reached it yet), and None is returned."""
-    session = (ReadingSession.objects
-               .filter(jurisdiction=jurisdiction, visitor=visitor, state=ReadingSession.State.OPEN).first())
+    session = ReadingSession.objects.filter(
+        jurisdiction=jurisdiction, visitor=visitor, state=ReadingSession.State.OPEN
+    ).first()
     if session is not None and session.started_at <= moment - dt.timedelta(hours=SESSION_HOURS):
         _close(session, moment)
         return None
     return session
 
 
-def _start_session(jurisdiction: Jurisdiction, visitor: str, article: Article, moment: dt.datetime,
-                   day: dt.date) -> None:
+def _start_session(
+    jurisdiction: Jurisdiction, visitor: str, article: Article, moment: dt.datetime, day: dt.date
+) -> None:
     if _live_session(jurisdiction, visitor, moment) is not None:
         return  # still reading within the same session
     try:
         with transaction.atomic():
-            ReadingSession.objects.create(jurisdiction=jurisdiction, visitor=visitor, article=article,
-                                          started_at=moment, day=day)
+            ReadingSession.objects.create(
+                jurisdiction=jurisdiction, visitor=visitor, article=article, started_at=moment, day=day
+            )
     except IntegrityError:
         pass  # another request of the same visitor opened it a moment ago
 
@@ -267,13 +316,18 @@ def _start_session(jurisdiction: Jurisdiction, visitor: str, article: Article, m
 def _end(session: ReadingSession, state: str, moment: dt.datetime) -> bool:
     """Claim the session for `state` (a conditional UPDATE: only one worker wins) and count it into the
     rollups of the day it started; False when someone else ended it first."""
-    claimed = (ReadingSession.objects.filter(pk=session.pk, state=ReadingSession.State.OPEN)
-               .update(state=state, ended_at=moment))
+    claimed = ReadingSession.objects.filter(pk=session.pk, state=ReadingSession.State.OPEN).update(
+        state=state, ended_at=moment
+    )
     if not claimed:
         return False
     deflected = int(state == ReadingSession.State.DEFLECTED)
-    bump(DailyArticleStat, {"article": session.article_id, "day": session.day},
-         {"sessions": 1, "deflected_sessions": deflected}, also={"jurisdiction": session.jurisdiction_id})
+    bump(
+        DailyArticleStat,
+        {"article": session.article_id, "day": session.day},
+        {"sessions": 1, "deflected_sessions": deflected},
+        also={"jurisdiction": session.jurisdiction_id},
+    )
     return True
 
 
@@ -289,9 +343,11 @@ def close_reading_sessions(*, now: dt.datetime | None = None, batch_size: int = 
     counted = 0
     last_pk = 0
     while True:
-        due = list(ReadingSession.objects
-                   .filter(state=ReadingSession.State.OPEN, started_at__lte=cutoff, pk__gt=last_pk)
-                   .order_by("pk")[:batch_size])
+        due = list(
+            ReadingSession.objects.filter(
+                state=ReadingSession.State.OPEN, started_at__lte=cutoff, pk__gt=last_pk
+            ).order_by("pk")[:batch_size]
+        )
         if not due:
             return counted
         for session in due:
@@ -315,6 +371,7 @@ def prune_logs(*, older_than_days: int | None = None, now: dt.datetime | None = 
         deleted["searches"] = SearchLog.objects.filter(at__lt=cutoff).delete()[0]
         deleted["article views"] = ArticleView.objects.filter(at__lt=cutoff).delete()[0]
         deleted["answers"] = ArticleFeedback.objects.filter(at__lt=cutoff).delete()[0]
-        deleted["reading sessions"] = (ReadingSession.objects.exclude(state=ReadingSession.State.OPEN)
-                                       .filter(started_at__lt=cutoff).delete()[0])
+        deleted["reading sessions"] = (
+            ReadingSession.objects.exclude(state=ReadingSession.State.OPEN).filter(started_at__lt=cutoff).delete()[0]
+        )
     return deleted

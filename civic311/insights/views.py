@@ -23,9 +23,11 @@ analytics_page = staff_page(rule=roles.may_see_search_analytics)
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
     jurisdiction = site_jurisdiction(request)
-    roles.require(roles.may_see_search_analytics(request.user)
-                  and (roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk)),
-                  _("You may not see this city's search analytics."))
+    roles.require(
+        roles.may_see_search_analytics(request.user)
+        and (roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk)),
+        _("You may not see this city's search analytics."),
+    )
     return jurisdiction
 
 
@@ -38,10 +40,18 @@ def search_analytics(request: HttpRequest) -> HttpResponse:
     days = form.days_or_default()
     language = (get_language() or "en").split("-")[0]
     analytics = selectors.search_analytics(jurisdiction, days, language=language)
-    return render(request, "insights/search.html", {
-        "form": form, "days": days, "analytics": analytics, "periods": selectors.PERIODS,
-        "min_answers": selectors.MIN_ANSWERS,
-    }, status=200 if not form.errors else 400)
+    return render(
+        request,
+        "insights/search.html",
+        {
+            "form": form,
+            "days": days,
+            "analytics": analytics,
+            "periods": selectors.PERIODS,
+            "min_answers": selectors.MIN_ANSWERS,
+        },
+        status=200 if not form.errors else 400,
+    )
 
 
 @require_GET
@@ -51,12 +61,18 @@ def zero_results_csv(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        return HttpResponse("\n".join(str(message) for message in form.errors.get("days", [])) + "\n",
-                            status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "\n".join(str(message) for message in form.errors.get("days", [])) + "\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     span = selectors.period(jurisdiction, form.days_or_default())
     with selectors.roomy_reads():
         rows = selectors.zero_result_queries(jurisdiction, span, limit=None)
     return csv_download(
         f"zero-result-searches-{span.first.isoformat()}-{span.last.isoformat()}.csv",
-        [["query", "language", "searches_with_no_result", "last_seen"],
-         *([row["query"], row["language"], row["zero"], row["last_seen"].isoformat()] for row in rows)])
+        [
+            ["query", "language", "searches_with_no_result", "last_seen"],
+            *([row["query"], row["language"], row["zero"], row["last_seen"].isoformat()] for row in rows),
+        ],
+    )

@@ -65,8 +65,12 @@ def jurisdiction_of(obj: object) -> int | None:
         return None
     if isinstance(obj, Jurisdiction):
         return obj.pk
-    for path in ("jurisdiction_id", "service.jurisdiction_id", "department.jurisdiction_id",
-                 "attribute.service.jurisdiction_id"):
+    for path in (
+        "jurisdiction_id",
+        "service.jurisdiction_id",
+        "department.jurisdiction_id",
+        "attribute.service.jurisdiction_id",
+    ):
         value: Any = obj
         try:
             for name in path.split("."):
@@ -97,15 +101,20 @@ class JurisdictionPickersMixin(_AdminBase):
     pickers_limited_to_city = True
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if _is_per_city(db_field.related_model) and "widget" not in kwargs \
-                and db_field.name not in (*self.raw_id_fields, *self.autocomplete_fields):
+        if (
+            _is_per_city(db_field.related_model)
+            and "widget" not in kwargs
+            and db_field.name not in (*self.raw_id_fields, *self.autocomplete_fields)
+        ):
             kwargs.setdefault("form_class", CityChoiceField)
             kwargs.setdefault("queryset", db_field.related_model._default_manager.select_related("jurisdiction"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if _is_per_city(db_field.related_model) and db_field.name not in (*self.raw_id_fields,
-                                                                          *self.autocomplete_fields):
+        if _is_per_city(db_field.related_model) and db_field.name not in (
+            *self.raw_id_fields,
+            *self.autocomplete_fields,
+        ):
             kwargs.setdefault("form_class", CityMultipleChoiceField)
             kwargs.setdefault("queryset", db_field.related_model._default_manager.select_related("jurisdiction"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -130,8 +139,9 @@ class BoundaryWidgetMixin(_AdminBase):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "boundary":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 6, "cols": 80, "spellcheck": "false"})
-            kwargs["help_text"] = (format_lazy("{} {}", db_field.help_text, BOUNDARY_HELP)
-                                   if db_field.help_text else BOUNDARY_HELP)
+            kwargs["help_text"] = (
+                format_lazy("{} {}", db_field.help_text, BOUNDARY_HELP) if db_field.help_text else BOUNDARY_HELP
+            )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
@@ -147,20 +157,41 @@ class JurisdictionAdmin(BoundaryWidgetMixin, admin.ModelAdmin):
     search_fields = ("name", "slug", "jurisdiction_id", "host")
     readonly_fields = ("next_tracking_number",)
     fieldsets = (
-        (_("Identity"), {"fields": ("name", "slug", "jurisdiction_id", "host", "is_default",
-                                    "contact_email", "contact_phone", "next_tracking_number")}),
+        (
+            _("Identity"),
+            {
+                "fields": (
+                    "name",
+                    "slug",
+                    "jurisdiction_id",
+                    "host",
+                    "is_default",
+                    "contact_email",
+                    "contact_phone",
+                    "next_tracking_number",
+                )
+            },
+        ),
         (_("Open data"), {"fields": ("publish_descriptions",)}),
-        (_("Bounds and boundary"), {
-            "description": _("Reports from outside the bounds, or outside the boundary when one is set, "
-                             "are refused."),
-            "fields": (("min_lat", "max_lat"), ("min_long", "max_long"), "boundary"),
-        }),
-        (_("Business calendar"), {
-            "description": _("Business-day SLAs are counted on working weekdays between these hours, "
-                             "skipping the holidays below."),
-            "fields": ("time_zone", "business_day_start", "business_day_end", "intake_cutoff",
-                       "working_weekdays"),
-        }),
+        (
+            _("Bounds and boundary"),
+            {
+                "description": _(
+                    "Reports from outside the bounds, or outside the boundary when one is set, are refused."
+                ),
+                "fields": (("min_lat", "max_lat"), ("min_long", "max_long"), "boundary"),
+            },
+        ),
+        (
+            _("Business calendar"),
+            {
+                "description": _(
+                    "Business-day SLAs are counted on working weekdays between these hours, "
+                    "skipping the holidays below."
+                ),
+                "fields": ("time_zone", "business_day_start", "business_day_end", "intake_cutoff", "working_weekdays"),
+            },
+        ),
     )
     prepopulated_fields = {"slug": ("name",)}
     inlines = [HolidayInline]

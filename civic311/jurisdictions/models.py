@@ -52,38 +52,56 @@ class Jurisdiction(models.Model):
     jurisdiction_id = models.CharField(
         _("Open311 jurisdiction id"), max_length=200, unique=True, help_text=_("The city's domain, e.g. phila.gov.")
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York",
-                                 validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
     # Bounds reject reports from outside the city before any polygon test.
     min_lat = models.FloatField(_("southern bound"))
     max_lat = models.FloatField(_("northern bound"))
     min_long = models.FloatField(_("western bound"))
     max_long = models.FloatField(_("eastern bound"))
-    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True,
-                                validators=[validate_geojson_polygon],
-                                help_text=_("Optional; when set, a point must also lie inside it."))
+    boundary = models.JSONField(
+        _("boundary (GeoJSON)"),
+        null=True,
+        blank=True,
+        validators=[validate_geojson_polygon],
+        help_text=_("Optional; when set, a point must also lie inside it."),
+    )
     # The business calendar that business-day SLAs are counted in.
     business_day_start = models.TimeField(_("business day starts"), default=dt.time(8, 30))
     business_day_end = models.TimeField(_("business day ends"), default=dt.time(17, 0))
     intake_cutoff = models.TimeField(
-        _("daily intake cut-off"), default=dt.time(14, 0),
+        _("daily intake cut-off"),
+        default=dt.time(14, 0),
         help_text=_("Requests received after this time start their SLA clock on the next business day."),
     )
     working_weekdays = models.CharField(
-        _("working weekdays"), max_length=13, default="0,1,2,3,4",
+        _("working weekdays"),
+        max_length=13,
+        default="0,1,2,3,4",
         help_text=_("Comma list of ISO weekday numbers less one: 0 is Monday, 6 is Sunday."),
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True,
-                                     help_text=_("One number, or several separated by commas: 311, 215-686-8686."))
-    host = models.CharField(_("web host"), max_length=200, blank=True,
-                            help_text=_("The host name the public site answers on for this jurisdiction."))
+    contact_phone = models.CharField(
+        _("contact phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("One number, or several separated by commas: 311, 215-686-8686."),
+    )
+    host = models.CharField(
+        _("web host"),
+        max_length=200,
+        blank=True,
+        help_text=_("The host name the public site answers on for this jurisdiction."),
+    )
     is_default = models.BooleanField(_("default jurisdiction"), default=False)
     next_tracking_number = models.BigIntegerField(_("next tracking number"), default=10_000_001)
     # Off by default: what residents write may name them or their neighbours, so the city decides.
     publish_descriptions = models.BooleanField(
         # db_default: rows written by code that predates the column (a rolling deploy) still insert.
-        _("publish descriptions in open data"), default=False, db_default=False,
+        _("publish descriptions in open data"),
+        default=False,
+        db_default=False,
         help_text=_("Adds what residents wrote about the problem to the public open-data export."),
     )
 
@@ -113,8 +131,12 @@ class Jurisdiction(models.Model):
             raise ValidationError({"business_day_end": _("The business day must end after it starts.")})
         if not self.business_day_start <= self.intake_cutoff <= self.business_day_end:
             raise ValidationError({"intake_cutoff": _("The cut-off must fall within the business day.")})
-        if None not in bounds and not (-90 <= self.min_lat <= 90 and -90 <= self.max_lat <= 90
-                and -180 <= self.min_long <= 180 and -180 <= self.max_long <= 180):
+        if None not in bounds and not (
+            -90 <= self.min_lat <= 90
+            and -90 <= self.max_lat <= 90
+            and -180 <= self.min_long <= 180
+            and -180 <= self.max_long <= 180
+        ):
             raise ValidationError(_("Latitudes lie between -90 and 90, longitudes between -180 and 180."))
 
     @property

@@ -113,8 +113,9 @@ class UnknownJurisdiction(Exception):
         self.jurisdiction_id = jurisdiction_id
 
 
-def resolve_jurisdiction(*, jurisdiction_id: str = "", api_key_jurisdiction: int | None = None,
-                         host: str = "") -> Jurisdiction | None:
+def resolve_jurisdiction(
+    *, jurisdiction_id: str = "", api_key_jurisdiction: int | None = None, host: str = ""
+) -> Jurisdiction | None:
     """The jurisdiction a call is for: the one rule Open311, the open-data pages and the public site share.
 
     In order: the `jurisdiction_id` the caller sent (UnknownJurisdiction when it names none: a client

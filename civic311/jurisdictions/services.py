@@ -13,8 +13,9 @@ from .models import Jurisdiction
 
 
 @transaction.atomic
-def save_jurisdiction(jurisdiction_id: str, *, boundary: list[dict[str, Any]] | None = None,
-                      **fields: Any) -> tuple[Jurisdiction, bool, list[str]]:
+def save_jurisdiction(
+    jurisdiction_id: str, *, boundary: list[dict[str, Any]] | None = None, **fields: Any
+) -> tuple[Jurisdiction, bool, list[str]]:
     """Add the city with this Open311 jurisdiction_id, or change the given fields of the one there;
     (city, created, warnings about its neighborhoods and a new boundary). A new city needs its boundary's
     features: its bounds are the boundary's box."""

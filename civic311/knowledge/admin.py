@@ -68,8 +68,11 @@ class NeedsTranslationFilter(admin.SimpleListFilter):
             return queryset
         from civic311.jurisdictions.models import Jurisdiction
 
-        due = {item.article.pk for jurisdiction in Jurisdiction.objects.filter(articles__in=queryset).distinct()
-               for item in selectors.needs_translation(jurisdiction)}
+        due = {
+            item.article.pk
+            for jurisdiction in Jurisdiction.objects.filter(articles__in=queryset).distinct()
+            for item in selectors.needs_translation(jurisdiction)
+        }
         return queryset.filter(pk__in=due)
 
 
@@ -82,16 +85,27 @@ class ArticleAdmin(EditorsOnly, JurisdictionPickersMixin, admin.ModelAdmin):
     filter_horizontal = ("services",)
     inlines = [TranslationInline]
     actions = ["submit_for_review", "publish", "unpublish"]
-    fields = ("jurisdiction", "slug", "kind", "category", "tags", "services", "video_url", "pinned",
-              "status", "published_at", "updated_at", "view_count")
+    fields = (
+        "jurisdiction",
+        "slug",
+        "kind",
+        "category",
+        "tags",
+        "services",
+        "video_url",
+        "pinned",
+        "status",
+        "published_at",
+        "updated_at",
+        "view_count",
+    )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # The texts and services are saved now: bring the search index up to date in the same transaction.
         services.article_changed(form.instance, actor=request.user)  # type: ignore[arg-type]
 
-    def _move(self, request: HttpRequest, queryset: QuerySet[Article], move: Any,
-              done: Callable[[int], str]) -> None:
+    def _move(self, request: HttpRequest, queryset: QuerySet[Article], move: Any, done: Callable[[int], str]) -> None:
         moved = 0
         for article in queryset:
             try:
@@ -106,15 +120,29 @@ class ArticleAdmin(EditorsOnly, JurisdictionPickersMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Submit for review"))
     def submit_for_review(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._move(request, queryset, services.submit_for_review, lambda n: ngettext(
-            "%(count)d article submitted for review.", "%(count)d articles submitted for review.", n))
+        self._move(
+            request,
+            queryset,
+            services.submit_for_review,
+            lambda n: ngettext(
+                "%(count)d article submitted for review.", "%(count)d articles submitted for review.", n
+            ),
+        )
 
     @admin.action(description=_("Publish"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._move(request, queryset, services.publish, lambda n: ngettext(
-            "%(count)d article published.", "%(count)d articles published.", n))
+        self._move(
+            request,
+            queryset,
+            services.publish,
+            lambda n: ngettext("%(count)d article published.", "%(count)d articles published.", n),
+        )
 
     @admin.action(description=_("Unpublish (back to draft)"))
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._move(request, queryset, services.unpublish, lambda n: ngettext(
-            "%(count)d article unpublished.", "%(count)d articles unpublished.", n))
+        self._move(
+            request,
+            queryset,
+            services.unpublish,
+            lambda n: ngettext("%(count)d article unpublished.", "%(count)d articles unpublished.", n),
+        )

@@ -63,31 +63,48 @@ class KnowledgeViewSet(StaffAPIView):
     action_permissions = {"*": ("catalogue.view_service", "catalogue.change_service")}
     serializer_class = SearchResultsSerializer
 
-    @extend_schema(summary=_("Search the knowledge base"),
-                   description=_("Articles and services, best first; the same search as the public help pages."),
-                   parameters=[OpenApiParameter("q", OpenApiTypes.STR, description=_("What to look for.")),
-                               OpenApiParameter("limit", OpenApiTypes.INT, description=_("At most 50."))],
-                   responses={200: SearchResultsSerializer, **DENIED})
+    @extend_schema(
+        summary=_("Search the knowledge base"),
+        description=_("Articles and services, best first; the same search as the public help pages."),
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description=_("What to look for.")),
+            OpenApiParameter("limit", OpenApiTypes.INT, description=_("At most 50.")),
+        ],
+        responses={200: SearchResultsSerializer, **DENIED},
+    )
     @action(detail=False, methods=["get"], url_path="search")
     def search(self, request: Request) -> Response:
         given = request.query_params.get("limit", "")
         limit = min(int(given), RESULTS_MAX) if given.isdigit() and len(given) < 4 and int(given) > 0 else 10
-        results = search.search(self.jurisdiction, request.query_params.get("q", ""), language=get_language(),
-                                limit=limit)
+        results = search.search(
+            self.jurisdiction, request.query_params.get("q", ""), language=get_language(), limit=limit
+        )
         return Response(SearchResultsSerializer(results).data)
 
     @extend_schema(summary=_("Get a published article"), responses={200: ArticleSerializer, **DENIED, **NOT_FOUND})
-    @action(detail=False, methods=["get"], url_path=r"articles/(?P<slug>[^/]+)",
-            serializer_class=ArticleSerializer)
+    @action(detail=False, methods=["get"], url_path=r"articles/(?P<slug>[^/]+)", serializer_class=ArticleSerializer)
     def article(self, request: Request, slug: str) -> Response:
         found = selectors.article_by_slug(self.jurisdiction, slug)
         if found is None:
             raise NotFound()
         text = selectors.localized(found, get_language())
-        return Response(ArticleSerializer({
-            "slug": found.slug, "kind": found.kind, "category": found.category.slug if found.category else None,
-            "tags": found.tags, "services": [service.code for service in found.services.all()],
-            "video_url": found.video_url, "published_at": found.published_at, "updated_at": found.updated_at,
-            "language": text.language, "is_fallback": text.is_fallback, "title": text.title,
-            "summary": text.summary, "body_html": text.body_html, "url": request.build_absolute_uri(text.url),
-        }).data)
+        return Response(
+            ArticleSerializer(
+                {
+                    "slug": found.slug,
+                    "kind": found.kind,
+                    "category": found.category.slug if found.category else None,
+                    "tags": found.tags,
+                    "services": [service.code for service in found.services.all()],
+                    "video_url": found.video_url,
+                    "published_at": found.published_at,
+                    "updated_at": found.updated_at,
+                    "language": text.language,
+                    "is_fallback": text.is_fallback,
+                    "title": text.title,
+                    "summary": text.summary,
+                    "body_html": text.body_html,
+                    "url": request.build_absolute_uri(text.url),
+                }
+            ).data
+        )

@@ -56,12 +56,13 @@ class Article(models.Model):
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="articles")
     slug = models.SlugField(_("slug"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ANSWER)
-    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="articles", verbose_name=_("category"))
-    tags = models.JSONField(_("tags"), default=list, blank=True,
-                            help_text=_('A list of words residents use, like ["trash", "garbage"].'))
-    services = models.ManyToManyField(Service, blank=True, related_name="articles",
-                                      verbose_name=_("related services"))
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles", verbose_name=_("category")
+    )
+    tags = models.JSONField(
+        _("tags"), default=list, blank=True, help_text=_('A list of words residents use, like ["trash", "garbage"].')
+    )
+    services = models.ManyToManyField(Service, blank=True, related_name="articles", verbose_name=_("related services"))
     video_url = models.URLField(_("video link"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     pinned = models.BooleanField(_("pinned"), default=False, help_text=_("Shown first on the help home page."))
@@ -83,8 +84,9 @@ class Article(models.Model):
 
     def clean(self) -> None:
         if self.slug in RESERVED_SLUGS:
-            raise ValidationError({"slug": _("“%(slug)s” is a page of the help site; choose another slug.")
-                                   % {"slug": self.slug}})
+            raise ValidationError(
+                {"slug": _("“%(slug)s” is a page of the help site; choose another slug.") % {"slug": self.slug}}
+            )
         if not isinstance(self.tags, list) or not all(isinstance(tag, str) for tag in self.tags):
             raise ValidationError({"tags": _('Write the tags as a list of words, like ["trash", "garbage"].')})
         if self.category is not None and self.category.jurisdiction_id != self.jurisdiction_id:
@@ -103,8 +105,9 @@ class ArticleTranslation(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="translations")
     language = models.CharField(_("language"), max_length=10, choices=language_choices)
     title = models.CharField(_("title"), max_length=200)
-    summary = models.CharField(_("summary"), max_length=500, blank=True,
-                               help_text=_("One or two sentences: the answer in short."))
+    summary = models.CharField(
+        _("summary"), max_length=500, blank=True, help_text=_("One or two sentences: the answer in short.")
+    )
     body = models.TextField(_("body (Markdown)"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -155,8 +158,7 @@ class SearchTerm(models.Model):
     term = models.CharField(max_length=40)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["jurisdiction", "language", "term"],
-                                               name="unique_search_term")]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "language", "term"], name="unique_search_term")]
 
     def __str__(self) -> str:
         return self.term

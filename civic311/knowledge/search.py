@@ -160,8 +160,9 @@ def correct(words_: Sequence[str], vocabulary: _Vocabulary) -> list[str]:
         if len(word) < MIN_CORRECTABLE or word.isdigit() or _is_known(word, vocabulary):
             corrected.append(word)
             continue
-        candidates = [term for length in range(len(word) - 2, len(word) + 3)
-                      for term in vocabulary.by_length.get(length, ())]
+        candidates = [
+            term for length in range(len(word) - 2, len(word) + 3) for term in vocabulary.by_length.get(length, ())
+        ]
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF)
         corrected.append(best[0] if best else word)
     return corrected
@@ -181,16 +182,25 @@ class _SQLite:
         quoted = [f'"{term}"*' if len(term) >= MIN_CORRECTABLE else f'"{term}"' for term in terms]
         return (" AND " if every else " OR ").join(quoted)
 
-    def find(self, jurisdiction_id: int, terms: Sequence[str], languages: Sequence[str], limit: int,
-             every: bool, kinds: Sequence[str]) -> list[Row]:
+    def find(
+        self,
+        jurisdiction_id: int,
+        terms: Sequence[str],
+        languages: Sequence[str],
+        limit: int,
+        every: bool,
+        kinds: Sequence[str],
+    ) -> list[Row]:
         marks = ", ".join(["%s"] * len(languages))
         kind_marks = ", ".join(["%s"] * len(kinds))
-        sql = (f"SELECT d.id, d.kind, d.article_id, d.service_id, d.language,"  # noqa: S608 (a constant table name and placeholders)
-               f" -bm25({self.table}, 10.0, 4.0, 1.0) AS score"
-               f" FROM {self.table} JOIN knowledge_searchdocument d ON d.id = {self.table}.rowid"
-               f" WHERE {self.table} MATCH %s AND d.jurisdiction_id = %s AND d.language IN ({marks})"
-               f" AND d.kind IN ({kind_marks})"
-               f" ORDER BY score DESC LIMIT %s")
+        sql = (
+            f"SELECT d.id, d.kind, d.article_id, d.service_id, d.language,"  # noqa: S608 (a constant table name and placeholders)
+            f" -bm25({self.table}, 10.0, 4.0, 1.0) AS score"
+            f" FROM {self.table} JOIN knowledge_searchdocument d ON d.id = {self.table}.rowid"
+            f" WHERE {self.table} MATCH %s AND d.jurisdiction_id = %s AND d.language IN ({marks})"
+            f" AND d.kind IN ({kind_marks})"
+            f" ORDER BY score DESC LIMIT %s"
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self._match(terms, every), jurisdiction_id, *languages, *kinds, limit])
             return [tuple(row) for row in cursor.fetchall()]
@@ -202,19 +212,29 @@ class _PostgreSQL:
         quoted = [f"'{term}':*" if len(term) >= MIN_CORRECTABLE else f"'{term}'" for term in terms]
         return (" & " if every else " | ").join(quoted)
 
-    def find(self, jurisdiction_id: int, terms: Sequence[str], languages: Sequence[str], limit: int,
-             every: bool, kinds: Sequence[str]) -> list[Row]:
+    def find(
+        self,
+        jurisdiction_id: int,
+        terms: Sequence[str],
+        languages: Sequence[str],
+        limit: int,
+        every: bool,
+        kinds: Sequence[str],
+    ) -> list[Row]:
         phrase = " ".join(terms)
         # The trigram match catches a misspelt title the vocabulary could not correct.
-        sql = ("SELECT d.id, d.kind, d.article_id, d.service_id, d.language,"
-               " ts_rank_cd(d.vector, q) + similarity(d.title, %s) AS score"
-               " FROM knowledge_searchdocument d, to_tsquery('simple', %s) q"
-               " WHERE d.jurisdiction_id = %s AND d.language = ANY(%s) AND d.kind = ANY(%s)"
-               " AND (d.vector @@ q OR d.title %% %s)"
-               " ORDER BY score DESC LIMIT %s")
+        sql = (
+            "SELECT d.id, d.kind, d.article_id, d.service_id, d.language,"
+            " ts_rank_cd(d.vector, q) + similarity(d.title, %s) AS score"
+            " FROM knowledge_searchdocument d, to_tsquery('simple', %s) q"
+            " WHERE d.jurisdiction_id = %s AND d.language = ANY(%s) AND d.kind = ANY(%s)"
+            " AND (d.vector @@ q OR d.title %% %s)"
+            " ORDER BY score DESC LIMIT %s"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [phrase, self._tsquery(terms, every), jurisdiction_id, list(languages), list(kinds),
-                                 phrase, limit])
+            cursor.execute(
+                sql, [phrase, self._tsquery(terms, every), jurisdiction_id, list(languages), list(kinds), phrase, limit]
+            )
             return [tuple(row) for row in cursor.fetchall()]
 
 
@@ -229,8 +249,14 @@ def _backend() -> _SQLite | _PostgreSQL:
 # --- searching ------------------------------------------------------------------------------------------------
 
 
-def search(jurisdiction: Jurisdiction, query: str, *, language: str | None, limit: int = 10,
-           kinds: Sequence[str] = (SearchDocument.Kind.ARTICLE, SearchDocument.Kind.SERVICE)) -> SearchResults:
+def search(
+    jurisdiction: Jurisdiction,
+    query: str,
+    *,
+    language: str | None,
+    limit: int = 10,
+    kinds: Sequence[str] = (SearchDocument.Kind.ARTICLE, SearchDocument.Kind.SERVICE),
+) -> SearchResults:
     """Articles and services for `query`, best first, in `language` where written in it (else English).
     `kinds` narrows it (the report form's service search asks for services only).
 
@@ -253,9 +279,11 @@ def search(jurisdiction: Jurisdiction, query: str, *, language: str | None, limi
     if len(rows) < wanted and len(fixed) > 1:
         # Too few documents hold every word: add those holding any, ranked after the ones holding all.
         matched = {row[0] for row in rows}
-        rows = ([(*row[:5], row[5] + ALL_WORDS_BONUS) for row in rows]
-                + [row for row in backend.find(jurisdiction.pk, fixed, languages, wanted, every=False, kinds=kinds)
-                   if row[0] not in matched])
+        rows = [(*row[:5], row[5] + ALL_WORDS_BONUS) for row in rows] + [
+            row
+            for row in backend.find(jurisdiction.pk, fixed, languages, wanted, every=False, kinds=kinds)
+            if row[0] not in matched
+        ]
     return SearchResults(query=cleaned, hits=_hits(rows, language, limit), corrected=corrected)
 
 
@@ -273,25 +301,47 @@ def _hits(rows: Sequence[Row], language: str, limit: int) -> list[Hit]:
     ranked = sorted(best.items(), key=lambda item: -item[1])[:limit]
     article_ids = [key[1] for key, _ in ranked if key[0] == SearchDocument.Kind.ARTICLE]
     service_ids = [key[1] for key, _ in ranked if key[0] == SearchDocument.Kind.SERVICE]
-    articles = {article.pk: article for article in
-                Article.objects.filter(pk__in=article_ids, status=Article.Status.PUBLISHED)
-                .prefetch_related("translations")}
+    articles = {
+        article.pk: article
+        for article in Article.objects.filter(pk__in=article_ids, status=Article.Status.PUBLISHED).prefetch_related(
+            "translations"
+        )
+    }
     from civic311.catalogue.models import Service
 
-    services = {service.pk: service for service in
-                Service.objects.filter(pk__in=service_ids, is_active=True).select_related("group")}
+    services = {
+        service.pk: service
+        for service in Service.objects.filter(pk__in=service_ids, is_active=True).select_related("group")
+    }
     hits = []
     for (kind, pk), score in ranked:
         if kind == SearchDocument.Kind.ARTICLE and pk in articles:
             local = selectors.localized(articles[pk], language)
-            hits.append(Hit(kind="article", title=local.title, snippet=local.summary, url=local.url,
-                            article=articles[pk], service=None, score=score))
+            hits.append(
+                Hit(
+                    kind="article",
+                    title=local.title,
+                    snippet=local.summary,
+                    url=local.url,
+                    article=articles[pk],
+                    service=None,
+                    score=score,
+                )
+            )
         elif kind == SearchDocument.Kind.SERVICE and pk in services:
             service = services[pk]
             url = reverse("public:report", args=[service.code]) if service.accepts_requests else ""
-            hits.append(Hit(kind="service", title=service.localized("name", language),
-                            snippet=service.localized("description", language), url=url, article=None,
-                            service=service, score=score))
+            hits.append(
+                Hit(
+                    kind="service",
+                    title=service.localized("name", language),
+                    snippet=service.localized("description", language),
+                    url=url,
+                    article=None,
+                    service=service,
+                    score=score,
+                )
+            )
     return hits
 
 
@@ -306,13 +356,22 @@ def _article_documents(article: Article) -> list[SearchDocument]:
     documents = []
     for translation in article.translations.all():
         language = translation.language
-        keywords = [*article.tags, *(service.localized("name", language) for service in services),
-                    category.localized("name", language) if category else ""]
-        documents.append(SearchDocument(
-            jurisdiction_id=article.jurisdiction_id, kind=SearchDocument.Kind.ARTICLE, article=article,
-            language=language, title=fold(translation.title), keywords=fold(" ".join(keywords)),
-            body=fold(f"{translation.summary} {plain_text(translation.body)}"),
-        ))
+        keywords = [
+            *article.tags,
+            *(service.localized("name", language) for service in services),
+            category.localized("name", language) if category else "",
+        ]
+        documents.append(
+            SearchDocument(
+                jurisdiction_id=article.jurisdiction_id,
+                kind=SearchDocument.Kind.ARTICLE,
+                article=article,
+                language=language,
+                title=fold(translation.title),
+                keywords=fold(" ".join(keywords)),
+                body=fold(f"{translation.summary} {plain_text(translation.body)}"),
+            )
+        )
     return documents
 
 
@@ -325,11 +384,17 @@ def _service_documents(service: Service) -> list[SearchDocument]:
         if language != BASE_LANGUAGE and not translations.get(language):
             continue
         keywords = f"{service.keywords} {service.code} {service.group.localized('name', language)}"
-        documents.append(SearchDocument(
-            jurisdiction_id=service.jurisdiction_id, kind=SearchDocument.Kind.SERVICE, service=service,
-            language=language, title=fold(service.localized("name", language)),
-            keywords=fold(keywords.replace(",", " ")), body=fold(service.localized("description", language)),
-        ))
+        documents.append(
+            SearchDocument(
+                jurisdiction_id=service.jurisdiction_id,
+                kind=SearchDocument.Kind.SERVICE,
+                service=service,
+                language=language,
+                title=fold(service.localized("name", language)),
+                keywords=fold(keywords.replace(",", " ")),
+                body=fold(service.localized("description", language)),
+            )
+        )
     return documents
 
 
@@ -337,12 +402,21 @@ def _store(documents: list[SearchDocument]) -> None:
     if not documents:
         return
     SearchDocument.objects.bulk_create(documents, batch_size=500)  # the database indexes them (migration 0003)
-    terms = {(document.jurisdiction_id, document.language, word[:MAX_WORD_CHARS]) for document in documents
-             for text in (document.title, document.keywords, document.body) for word in words(text)
-             if len(word) >= MIN_CORRECTABLE and not word.isdigit()}
-    SearchTerm.objects.bulk_create([SearchTerm(jurisdiction_id=jurisdiction_id, language=language, term=term)
-                                    for jurisdiction_id, language, term in terms],
-                                   batch_size=1000, ignore_conflicts=True)
+    terms = {
+        (document.jurisdiction_id, document.language, word[:MAX_WORD_CHARS])
+        for document in documents
+        for text in (document.title, document.keywords, document.body)
+        for word in words(text)
+        if len(word) >= MIN_CORRECTABLE and not word.isdigit()
+    }
+    SearchTerm.objects.bulk_create(
+        [
+            SearchTerm(jurisdiction_id=jurisdiction_id, language=language, term=term)
+            for jurisdiction_id, language, term in terms
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
     _forget_vocabulary()
 
 
@@ -350,8 +424,9 @@ def index_article(article: Article) -> None:
     """Bring the article's documents up to date (none unless published); in the caller's transaction."""
     with transaction.atomic():
         SearchDocument.objects.filter(article_id=article.pk).delete()
-        fresh = (Article.objects.select_related("category").prefetch_related("translations", "services")
-                 .get(pk=article.pk))
+        fresh = (
+            Article.objects.select_related("category").prefetch_related("translations", "services").get(pk=article.pk)
+        )
         _store(_article_documents(fresh))
 
 
@@ -373,8 +448,11 @@ def rebuild(jurisdiction: Jurisdiction) -> int:
         SearchDocument.objects.filter(jurisdiction=jurisdiction).delete()
         SearchTerm.objects.filter(jurisdiction=jurisdiction).delete()
         documents: list[SearchDocument] = []
-        articles = (Article.objects.filter(jurisdiction=jurisdiction, status=Article.Status.PUBLISHED)
-                    .select_related("category").prefetch_related("translations", "services"))
+        articles = (
+            Article.objects.filter(jurisdiction=jurisdiction, status=Article.Status.PUBLISHED)
+            .select_related("category")
+            .prefetch_related("translations", "services")
+        )
         for article in articles.iterator(chunk_size=500):
             documents.extend(_article_documents(article))
         for service in Service.objects.filter(jurisdiction=jurisdiction, is_active=True).select_related("group"):

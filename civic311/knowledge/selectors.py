@@ -35,8 +35,11 @@ class LocalizedArticle:
 
 
 def published_articles(jurisdiction: Jurisdiction) -> QuerySet[Article]:
-    return (Article.objects.filter(jurisdiction=jurisdiction, status=Article.Status.PUBLISHED)
-            .select_related("category").prefetch_related("translations"))
+    return (
+        Article.objects.filter(jurisdiction=jurisdiction, status=Article.Status.PUBLISHED)
+        .select_related("category")
+        .prefetch_related("translations")
+    )
 
 
 def article_by_slug(jurisdiction: Jurisdiction, slug: str) -> Article | None:
@@ -63,9 +66,14 @@ def localized(article: Article, language: str | None) -> LocalizedArticle:
     url = reverse("knowledge:article", args=[article.slug])
     if translation is None:
         return LocalizedArticle(article.slug, "", "", BASE_LANGUAGE, wanted != BASE_LANGUAGE, url)
-    return LocalizedArticle(title=translation.title, summary=translation.summary,
-                            body=translation.body, language=translation.language,
-                            is_fallback=translation.language != wanted, url=url)
+    return LocalizedArticle(
+        title=translation.title,
+        summary=translation.summary,
+        body=translation.body,
+        language=translation.language,
+        is_fallback=translation.language != wanted,
+        url=url,
+    )
 
 
 def pinned_articles(jurisdiction: Jurisdiction) -> list[Article]:
@@ -79,8 +87,11 @@ def popular_articles(jurisdiction: Jurisdiction, limit: int = POPULAR_MAX) -> li
 def categories(jurisdiction: Jurisdiction) -> list[Category]:
     """Categories with at least one published article, with those articles."""
     published = Article.objects.filter(status=Article.Status.PUBLISHED).prefetch_related("translations")
-    found = (Category.objects.filter(jurisdiction=jurisdiction, articles__status=Article.Status.PUBLISHED)
-             .distinct().prefetch_related(Prefetch("articles", queryset=published, to_attr="published")))
+    found = (
+        Category.objects.filter(jurisdiction=jurisdiction, articles__status=Article.Status.PUBLISHED)
+        .distinct()
+        .prefetch_related(Prefetch("articles", queryset=published, to_attr="published"))
+    )
     return list(found)
 
 
@@ -115,8 +126,11 @@ def needs_translation(jurisdiction: Jurisdiction) -> list[TranslationDue]:
         texts = {translation.language: translation for translation in article.translations.all()}
         base = texts.get(BASE_LANGUAGE)
         missing = [code for code in languages if code not in texts]
-        outdated = [code for code in languages if code in texts and base is not None
-                    and texts[code].updated_at < base.updated_at]
+        outdated = [
+            code
+            for code in languages
+            if code in texts and base is not None and texts[code].updated_at < base.updated_at
+        ]
         if missing or outdated:
             due.append(TranslationDue(article, missing, outdated))
     return due

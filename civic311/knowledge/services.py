@@ -33,14 +33,17 @@ def _check_base_text(article: Article) -> None:
         raise ValidationError(_("Write the English title and text before the article goes further."))
 
 
-def _move(article: Article, *, actor: User | None, allowed_from: tuple[str, ...], to: str,
-          now: dt.datetime | None = None) -> Article:
+def _move(
+    article: Article, *, actor: User | None, allowed_from: tuple[str, ...], to: str, now: dt.datetime | None = None
+) -> Article:
     _require_editor(actor)
     with transaction.atomic():
         current = _locked(article)
         if current.status not in allowed_from:
-            raise ValidationError(_("The article is %(status)s; it cannot be moved to %(to)s from there.")
-                                  % {"status": current.get_status_display(), "to": Article.Status(to).label})
+            raise ValidationError(
+                _("The article is %(status)s; it cannot be moved to %(to)s from there.")
+                % {"status": current.get_status_display(), "to": Article.Status(to).label}
+            )
         if to != Article.Status.DRAFT:
             _check_base_text(current)
         current.status = to
@@ -61,29 +64,32 @@ def submit_for_review(article: Article, *, actor: User | None) -> Article:
 
 def publish(article: Article, *, actor: User | None, now: dt.datetime | None = None) -> Article:
     """A reviewed article goes on the help pages and into the search."""
-    return _move(article, actor=actor, allowed_from=(Article.Status.IN_REVIEW,), to=Article.Status.PUBLISHED,
-                 now=now)
+    return _move(article, actor=actor, allowed_from=(Article.Status.IN_REVIEW,), to=Article.Status.PUBLISHED, now=now)
 
 
 def unpublish(article: Article, *, actor: User | None) -> Article:
     """Take an article off the help pages (back to draft); it leaves the search at once."""
-    return _move(article, actor=actor, allowed_from=(Article.Status.PUBLISHED, Article.Status.IN_REVIEW),
-                 to=Article.Status.DRAFT)
+    return _move(
+        article, actor=actor, allowed_from=(Article.Status.PUBLISHED, Article.Status.IN_REVIEW), to=Article.Status.DRAFT
+    )
 
 
-def save_translation(article: Article, *, language: str, title: str, summary: str = "", body: str = "",
-                     actor: User | None) -> ArticleTranslation:
+def save_translation(
+    article: Article, *, language: str, title: str, summary: str = "", body: str = "", actor: User | None
+) -> ArticleTranslation:
     """Write (or rewrite) the article's text in one language; a published article is re-indexed."""
     _require_editor(actor)
     title, summary = " ".join((title or "").split()), " ".join((summary or "").split())
     if not title:
         raise ValidationError({"title": _("Give the article a title.")})
-    translation = ArticleTranslation(article=article, language=language, title=title, summary=summary,
-                                     body=(body or "").replace("\x00", ""))
+    translation = ArticleTranslation(
+        article=article, language=language, title=title, summary=summary, body=(body or "").replace("\x00", "")
+    )
     translation.full_clean(exclude=["article"], validate_unique=False)
     with transaction.atomic():
         saved, _created = ArticleTranslation.objects.update_or_create(
-            article=article, language=language, defaults={"title": title, "summary": summary, "body": translation.body})
+            article=article, language=language, defaults={"title": title, "summary": summary, "body": translation.body}
+        )
         Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
         search.index_article(article)
     return saved

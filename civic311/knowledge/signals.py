@@ -10,4 +10,3 @@ from . import search
 def service_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
         search.index_service(instance)
-

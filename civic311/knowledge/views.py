@@ -42,10 +42,13 @@ def home(request: HttpRequest) -> HttpResponse:
     jurisdiction = site_jurisdiction(request)
     language = _language()
     pinned = [(article, selectors.localized(article, language)) for article in selectors.pinned_articles(jurisdiction)]
-    popular = [(article, selectors.localized(article, language))
-               for article in selectors.popular_articles(jurisdiction)]
-    shelves = [(category, [selectors.localized(article, language) for article in category.published])  # type: ignore[attr-defined]
-               for category in selectors.categories(jurisdiction)]
+    popular = [
+        (article, selectors.localized(article, language)) for article in selectors.popular_articles(jurisdiction)
+    ]
+    shelves = [
+        (category, [selectors.localized(article, language) for article in category.published])  # type: ignore[attr-defined]
+        for category in selectors.categories(jurisdiction)
+    ]
     return render(request, "knowledge/home.html", {"pinned": pinned, "popular": popular, "shelves": shelves})
 
 
@@ -56,10 +59,17 @@ def search_page(request: HttpRequest) -> HttpResponse:
     results = search.search(jurisdiction, request.GET.get("q", ""), language=language, limit=RESULTS_MAX)
     search_id = None
     if results.query:
-        search_id = insights.log_search(jurisdiction, results.query, language=language, channel=WEB,
-                                        result_count=len(results.hits), visitor=visitor_of(request))
-    return render(request, "knowledge/search.html", {"results": results, "query": results.query,
-                                                     "search_id": search_id})
+        search_id = insights.log_search(
+            jurisdiction,
+            results.query,
+            language=language,
+            channel=WEB,
+            result_count=len(results.hits),
+            visitor=visitor_of(request),
+        )
+    return render(
+        request, "knowledge/search.html", {"results": results, "query": results.query, "search_id": search_id}
+    )
 
 
 def _search_id(request: HttpRequest) -> int | None:
@@ -80,10 +90,17 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         insights.log_article_view(found, language=language, channel=WEB, visitor=visitor)
         services.count_view(found)
     related = [service for service in found.services.all() if service.is_active]
-    return render(request, "knowledge/article.html", {
-        "article": found, "text": selectors.localized(found, language), "related_services": related,
-        "feedback_form": FeedbackForm(), "thanked": thanked,
-    })
+    return render(
+        request,
+        "knowledge/article.html",
+        {
+            "article": found,
+            "text": selectors.localized(found, language),
+            "related_services": related,
+            "feedback_form": FeedbackForm(),
+            "thanked": thanked,
+        },
+    )
 
 
 @require_POST
@@ -93,8 +110,9 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose yes or no."))
         return redirect(reverse("knowledge:article", args=[slug]) + "#feedback")
-    insights.record_feedback(found, helpful=form.cleaned_data["helpful"], language=_language(),
-                             visitor=visitor_of(request))
+    insights.record_feedback(
+        found, helpful=form.cleaned_data["helpful"], language=_language(), visitor=visitor_of(request)
+    )
     return redirect(reverse("knowledge:article", args=[slug]) + "?thanks=1#feedback")
 
 

@@ -42,8 +42,7 @@ def send_email(message: OutboundMessage) -> str:
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _text in error.recipients.values()]
         reason = f"SMTP {codes[0] if codes else '?'} recipient refused"
-        raise (Transient(reason) if codes and all(400 <= code < 500 for code in codes) else Permanent(reason)) \
-            from None
+        raise (Transient(reason) if codes and all(400 <= code < 500 for code in codes) else Permanent(reason)) from None
     except smtplib.SMTPResponseException as error:
         reason = f"SMTP {error.smtp_code}"
         raise (Permanent(reason) if 500 <= error.smtp_code < 600 else Transient(reason)) from None
@@ -125,8 +124,9 @@ def send_webhook(message: OutboundMessage) -> str:
         "User-Agent": "civic311-webhooks",
     }
     try:
-        response = requests.post(webhook.url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT,
-                                 allow_redirects=False)
+        response = requests.post(
+            webhook.url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT, allow_redirects=False
+        )
     except requests.RequestException as error:
         raise Transient(type(error).__name__) from None
     if response.status_code >= 500 or response.status_code in (408, 429):

@@ -20,8 +20,9 @@ class Subscription(models.Model):
         ACTIVE = "active", _("Active")
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
 
-    service_request = models.ForeignKey("requests.ServiceRequest", on_delete=models.CASCADE,
-                                        related_name="subscriptions")
+    service_request = models.ForeignKey(
+        "requests.ServiceRequest", on_delete=models.CASCADE, related_name="subscriptions"
+    )
     email = models.EmailField(_("e-mail"))
     language = models.CharField(_("language"), max_length=10, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
@@ -44,16 +45,35 @@ class Webhook(models.Model):
     """Another system told about requests by a signed POST: a department's (its requests, public and some
     internal events) or an Open311 API client's (the requests filed with its key, public events only)."""
 
-    department = models.ForeignKey("catalogue.Department", on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="webhooks", verbose_name=_("department"))
-    api_key = models.ForeignKey("open311.ApiKey", on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="webhooks", verbose_name=_("API client"))
+    department = models.ForeignKey(
+        "catalogue.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhooks",
+        verbose_name=_("department"),
+    )
+    api_key = models.ForeignKey(
+        "open311.ApiKey",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhooks",
+        verbose_name=_("API client"),
+    )
     url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(_("secret"), max_length=200,
-                              help_text=_("Signs each body: X-Civic311-Signature is sha256=HMAC-SHA256(secret, body)."))
+    secret = models.CharField(
+        _("secret"),
+        max_length=200,
+        help_text=_("Signs each body: X-Civic311-Signature is sha256=HMAC-SHA256(secret, body)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
-    events = models.JSONField(_("events"), default=list, blank=True,
-                              help_text=_('Event names to send, e.g. ["request.status"]; empty for all.'))
+    events = models.JSONField(
+        _("events"),
+        default=list,
+        blank=True,
+        help_text=_('Event names to send, e.g. ["request.status"]; empty for all.'),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -61,8 +81,10 @@ class Webhook(models.Model):
         verbose_name_plural = _("webhooks")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(department__isnull=False, api_key__isnull=True)
-                           | Q(department__isnull=True, api_key__isnull=False)),
+                condition=(
+                    Q(department__isnull=False, api_key__isnull=True)
+                    | Q(department__isnull=True, api_key__isnull=False)
+                ),
                 name="webhook_department_or_api_key",
                 violation_error_message=_("A webhook belongs to either a department or an API client."),
             ),
@@ -73,8 +95,9 @@ class Webhook(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if not isinstance(self.events, list) or not all(isinstance(event, str) and event.strip()
-                                                        for event in self.events):
+        if not isinstance(self.events, list) or not all(
+            isinstance(event, str) and event.strip() for event in self.events
+        ):
             raise ValidationError({"events": _('Give a list of event names, e.g. ["request.status"].')})
 
     def wants(self, event: str) -> bool:
@@ -106,10 +129,10 @@ class OutboundMessage(OutboxRow):
     body = models.TextField(_("body"), blank=True)
     payload = models.JSONField(_("payload"), null=True, blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
-    webhook = models.ForeignKey(Webhook, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="messages")
-    service_request = models.ForeignKey("requests.ServiceRequest", on_delete=models.SET_NULL, null=True,
-                                        blank=True, related_name="+")
+    webhook = models.ForeignKey(Webhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    service_request = models.ForeignKey(
+        "requests.ServiceRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
 
     class Meta:

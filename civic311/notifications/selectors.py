@@ -27,7 +27,8 @@ def webhooks_for(service_request: ServiceRequest, *, public: bool) -> QuerySet[W
     those of the API clients that filed it (recorded in their key's audit), unless the key is revoked."""
     audience = Q(department_id=service_request.department_id)
     if public:
-        filed_by = ApiKeyActivity.objects.filter(service_request=service_request,
-                                                 action=ApiKeyActivity.Action.CREATED_REQUEST).values("api_key_id")
+        filed_by = ApiKeyActivity.objects.filter(
+            service_request=service_request, action=ApiKeyActivity.Action.CREATED_REQUEST
+        ).values("api_key_id")
         audience |= Q(api_key__in=filed_by, api_key__revoked_at__isnull=True)
     return Webhook.objects.filter(audience, is_active=True).select_related("api_key").order_by("pk")

@@ -67,18 +67,37 @@ def reference_for(dedup_key: str) -> str:
     return outbox.reference_for(dedup_key)
 
 
-def queue(*, channel: str, recipient: str, dedup_key: str, subject: str = "", body: str = "",
-          payload: Any = None, headers: dict[str, str] | None = None, webhook: Webhook | None = None,
-          service_request: ServiceRequest | None = None) -> OutboundMessage | None:
+def queue(
+    *,
+    channel: str,
+    recipient: str,
+    dedup_key: str,
+    subject: str = "",
+    body: str = "",
+    payload: Any = None,
+    headers: dict[str, str] | None = None,
+    webhook: Webhook | None = None,
+    service_request: ServiceRequest | None = None,
+) -> OutboundMessage | None:
     """Put one message in the outbox and queue its send once this transaction commits.
 
     Returns None when a message with this dedup key exists already (the event was processed before)."""
     dedup_key = dedup_key[:255]
-    return OUTBOX.add(OutboundMessage(
-        channel=channel, recipient=recipient, dedup_key=dedup_key, reference=reference_for(dedup_key),
-        subject=subject[:300], body=body, payload=payload, headers=headers or {}, webhook=webhook,
-        service_request=service_request, next_attempt_at=timezone.now(),
-    ))
+    return OUTBOX.add(
+        OutboundMessage(
+            channel=channel,
+            recipient=recipient,
+            dedup_key=dedup_key,
+            reference=reference_for(dedup_key),
+            subject=subject[:300],
+            body=body,
+            payload=payload,
+            headers=headers or {},
+            webhook=webhook,
+            service_request=service_request,
+            next_attempt_at=timezone.now(),
+        )
+    )
 
 
 def _enqueue(message_id: int, *, run_after: dt.datetime | None = None) -> None:
@@ -89,8 +108,12 @@ def _enqueue(message_id: int, *, run_after: dt.datetime | None = None) -> None:
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
     """How long to wait after the `attempts`-th failed attempt."""
-    return backoff.backoff_delay(attempts, base=dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_BASE_SECONDS),
-                                 cap=dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_CAP_SECONDS), rng=rng)
+    return backoff.backoff_delay(
+        attempts,
+        base=dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_BASE_SECONDS),
+        cap=dt.timedelta(seconds=settings.NOTIFICATIONS_BACKOFF_CAP_SECONDS),
+        rng=rng,
+    )
 
 
 def _send(message: OutboundMessage) -> str:
@@ -103,10 +126,19 @@ def _describe(message: OutboundMessage) -> str:
 
 
 OUTBOX = outbox.Outbox(
-    model=OutboundMessage, waiting=State.PENDING, sending=State.SENDING, enqueue=_enqueue, send=_send,
-    max_attempts=lambda: settings.NOTIFICATIONS_MAX_ATTEMPTS, backoff=backoff_delay, describe=_describe,
-    logger=logger, select_related=("webhook__api_key", "service_request"), lease=LEASE,
-    sent=State.SENT, failed=State.FAILED,
+    model=OutboundMessage,
+    waiting=State.PENDING,
+    sending=State.SENDING,
+    enqueue=_enqueue,
+    send=_send,
+    max_attempts=lambda: settings.NOTIFICATIONS_MAX_ATTEMPTS,
+    backoff=backoff_delay,
+    describe=_describe,
+    logger=logger,
+    select_related=("webhook__api_key", "service_request"),
+    lease=LEASE,
+    sent=State.SENT,
+    failed=State.FAILED,
 )
 
 
@@ -221,20 +253,34 @@ def _alert_department_of_hazard(entry: HistoryEntry) -> OutboundMessage | None:
     department = service_request.department
     if not department.contact_email:
         return None
-    alerts = list(service_request.history.filter(kind=Kind.HAZARD, created_at=entry.created_at)
-                  .order_by("pk").values_list("text", flat=True))
+    alerts = list(
+        service_request.history.filter(kind=Kind.HAZARD, created_at=entry.created_at)
+        .order_by("pk")
+        .values_list("text", flat=True)
+    )
     with translation.override("en"):  # the department's working language, as the staff pages
         subject = _("Hazard: %(service)s, request %(number)s") % {
-            "service": service_request.service.name, "number": service_request.tracking_number}
+            "service": service_request.service.name,
+            "number": service_request.tracking_number,
+        }
     where = f"{service_request.lat}, {service_request.long}" if service_request.lat is not None else ""
     body = "\n".join([*alerts, "", service_request.address or "", where]).strip() + "\n"
-    return notify_staff(department.contact_email, subject, body, service_request=service_request,
-                        dedup_key=f"hazard:{service_request.pk}:{entry.created_at.isoformat()}")
+    return notify_staff(
+        department.contact_email,
+        subject,
+        body,
+        service_request=service_request,
+        dedup_key=f"hazard:{service_request.pk}:{entry.created_at.isoformat()}",
+    )
 
 
 def _unsubscribed(service_request: ServiceRequest) -> set[str]:
-    return {email.lower() for email in Subscription.objects.filter(
-        service_request=service_request, state=Subscription.State.UNSUBSCRIBED).values_list("email", flat=True)}
+    return {
+        email.lower()
+        for email in Subscription.objects.filter(
+            service_request=service_request, state=Subscription.State.UNSUBSCRIBED
+        ).values_list("email", flat=True)
+    }
 
 
 def _tell_residents(entry: HistoryEntry) -> list[OutboundMessage | None]:
@@ -250,34 +296,58 @@ def _tell_residents(entry: HistoryEntry) -> list[OutboundMessage | None]:
     elif requester is not None and requester.phone.strip():
         made.append(_sms_requester(entry, requester.phone.strip(), language_for(requester)))
     if not service_request.is_private:
-        for subscription in Subscription.objects.filter(service_request=service_request,
-                                                        state=Subscription.State.ACTIVE).order_by("pk"):
+        for subscription in Subscription.objects.filter(
+            service_request=service_request, state=Subscription.State.ACTIVE
+        ).order_by("pk"):
             if subscription.email.lower() != requester_email:
                 residents.append(_Resident(subscription.email, _language(subscription.language), subscription))
     for resident in residents:
         link = unsubscribe_url(service_request, resident.subscription)
         is_requester = resident.subscription is None
-        context = {"entry": entry, "service_request": service_request, "track_url": track_url(service_request),
-                   "unsubscribe_url": link, "is_requester": is_requester,
-                   # Only the requester's own e-mail carries the signed link to comment on or reopen it.
-                   "followup_url": followup_url(service_request) if is_requester else ""}
+        context = {
+            "entry": entry,
+            "service_request": service_request,
+            "track_url": track_url(service_request),
+            "unsubscribe_url": link,
+            "is_requester": is_requester,
+            # Only the requester's own e-mail carries the signed link to comment on or reopen it.
+            "followup_url": followup_url(service_request) if is_requester else "",
+        }
         subject, body = render("update", context, resident.language)
-        made.append(queue(
-            channel=Channel.EMAIL, recipient=resident.email, subject=subject, body=body,
-            dedup_key=f"h{entry.pk}:email:{resident.email.lower()}", service_request=service_request,
-            headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-        ))
+        made.append(
+            queue(
+                channel=Channel.EMAIL,
+                recipient=resident.email,
+                subject=subject,
+                body=body,
+                dedup_key=f"h{entry.pk}:email:{resident.email.lower()}",
+                service_request=service_request,
+                headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+            )
+        )
     return made
 
 
 def _sms_requester(entry: HistoryEntry, phone: str, language: str) -> OutboundMessage | None:
     service_request = entry.service_request
     with translation.override(language):
-        text = " ".join(render_to_string("notifications/update_sms.txt", {
-            "entry": entry, "service_request": service_request, "track_url": track_url(service_request),
-        }).split())
-    return queue(channel=Channel.SMS, recipient=phone, body=text, dedup_key=f"h{entry.pk}:sms:{phone}",
-                 service_request=service_request)
+        text = " ".join(
+            render_to_string(
+                "notifications/update_sms.txt",
+                {
+                    "entry": entry,
+                    "service_request": service_request,
+                    "track_url": track_url(service_request),
+                },
+            ).split()
+        )
+    return queue(
+        channel=Channel.SMS,
+        recipient=phone,
+        body=text,
+        dedup_key=f"h{entry.pk}:sms:{phone}",
+        service_request=service_request,
+    )
 
 
 def _tell_assignee(entry: HistoryEntry) -> OutboundMessage | None:
@@ -285,12 +355,23 @@ def _tell_assignee(entry: HistoryEntry) -> OutboundMessage | None:
     assignee = service_request.assignee
     if assignee is None or not assignee.email:
         return None
-    context = {"entry": entry, "service_request": service_request, "assignee": assignee,
-               "admin_url": absolute(reverse("admin:requests_servicerequest_change", args=[service_request.pk]),
-                                     service_request)}
+    context = {
+        "entry": entry,
+        "service_request": service_request,
+        "assignee": assignee,
+        "admin_url": absolute(
+            reverse("admin:requests_servicerequest_change", args=[service_request.pk]), service_request
+        ),
+    }
     subject, body = render("assigned", context, settings.LANGUAGE_CODE)
-    return queue(channel=Channel.EMAIL, recipient=assignee.email, subject=subject, body=body,
-                 dedup_key=f"h{entry.pk}:email:{assignee.email.lower()}", service_request=service_request)
+    return queue(
+        channel=Channel.EMAIL,
+        recipient=assignee.email,
+        subject=subject,
+        body=body,
+        dedup_key=f"h{entry.pk}:email:{assignee.email.lower()}",
+        service_request=service_request,
+    )
 
 
 def webhook_payload(entry: HistoryEntry) -> dict[str, Any]:
@@ -317,14 +398,22 @@ def _tell_webhooks(entry: HistoryEntry) -> list[OutboundMessage | None]:
     made: list[OutboundMessage | None] = []
     for webhook in selectors.webhooks_for(service_request, public=entry.is_public):
         if webhook.wants(event):
-            made.append(queue(channel=Channel.WEBHOOK, recipient=webhook.url[:500], payload=webhook_payload(entry),
-                              webhook=webhook, dedup_key=f"h{entry.pk}:webhook:{webhook.pk}",
-                              service_request=service_request))
+            made.append(
+                queue(
+                    channel=Channel.WEBHOOK,
+                    recipient=webhook.url[:500],
+                    payload=webhook_payload(entry),
+                    webhook=webhook,
+                    dedup_key=f"h{entry.pk}:webhook:{webhook.pk}",
+                    service_request=service_request,
+                )
+            )
     return made
 
 
-def notify_staff(user_or_email: Any, subject: str, body: str, *, dedup_key: str,
-                 service_request: ServiceRequest | None = None) -> OutboundMessage | None:
+def notify_staff(
+    user_or_email: Any, subject: str, body: str, *, dedup_key: str, service_request: ServiceRequest | None = None
+) -> OutboundMessage | None:
     """E-mail a member of staff through the outbox (for escalations and the like).
 
     `user_or_email` is a User (its e-mail is used) or an address. `dedup_key` names the event, e.g.
@@ -334,8 +423,14 @@ def notify_staff(user_or_email: Any, subject: str, body: str, *, dedup_key: str,
     if not isinstance(email, str) or not email.strip():
         return None
     email = email.strip()
-    return queue(channel=Channel.EMAIL, recipient=email, subject=subject, body=body,
-                 dedup_key=f"staff:{dedup_key}:{email.lower()}", service_request=service_request)
+    return queue(
+        channel=Channel.EMAIL,
+        recipient=email,
+        subject=subject,
+        body=body,
+        dedup_key=f"staff:{dedup_key}:{email.lower()}",
+        service_request=service_request,
+    )
 
 
 # --- subscriptions -----------------------------------------------------------------------------
@@ -345,8 +440,9 @@ class SubscriptionError(Exception):
     pass
 
 
-def subscribe(service_request: ServiceRequest, email: str, *, language: str = "",
-              now: dt.datetime | None = None) -> Subscription:
+def subscribe(
+    service_request: ServiceRequest, email: str, *, language: str = "", now: dt.datetime | None = None
+) -> Subscription:
     """Ask to follow a request: a confirmation link goes to the address (double opt-in).
 
     Asking again re-sends the link at most once an hour; an active subscription stays as it is (and the
@@ -366,13 +462,17 @@ def subscribe(service_request: ServiceRequest, email: str, *, language: str = ""
         raise SubscriptionError(_("Enter a valid e-mail address.")) from None
     language = _language(language)
     with transaction.atomic():
-        subscription = (Subscription.objects.select_for_update()
-                        .filter(service_request=service_request, email__iexact=email).first())
+        subscription = (
+            Subscription.objects.select_for_update()
+            .filter(service_request=service_request, email__iexact=email)
+            .first()
+        )
         if subscription is None:
             try:
                 with transaction.atomic():
-                    subscription = Subscription.objects.create(service_request=service_request, email=email,
-                                                               language=language, created_at=now)
+                    subscription = Subscription.objects.create(
+                        service_request=service_request, email=email, language=language, created_at=now
+                    )
             except IntegrityError:
                 subscription = Subscription.objects.get(service_request=service_request, email=email)
         if subscription.state == Subscription.State.ACTIVE:
@@ -381,13 +481,19 @@ def subscribe(service_request: ServiceRequest, email: str, *, language: str = ""
             subscription.state = Subscription.State.PENDING
         subscription.language = language
         subscription.save(update_fields=["state", "language"])
-        link = absolute(reverse("notifications:confirm", args=[make_token("confirm", s=subscription.pk)]),
-                        service_request)
-        context = {"service_request": service_request, "confirm_url": link,
-                   "track_url": track_url(service_request)}
+        link = absolute(
+            reverse("notifications:confirm", args=[make_token("confirm", s=subscription.pk)]), service_request
+        )
+        context = {"service_request": service_request, "confirm_url": link, "track_url": track_url(service_request)}
         subject, body = render("confirm", context, subscription.language)
-        queue(channel=Channel.EMAIL, recipient=subscription.email, subject=subject, body=body,
-              dedup_key=f"sub{subscription.pk}:confirm:{now:%Y%m%d%H}", service_request=service_request)
+        queue(
+            channel=Channel.EMAIL,
+            recipient=subscription.email,
+            subject=subject,
+            body=body,
+            dedup_key=f"sub{subscription.pk}:confirm:{now:%Y%m%d%H}",
+            service_request=service_request,
+        )
     return subscription
 
 
@@ -400,7 +506,8 @@ def confirm(token: str, *, now: dt.datetime | None = None) -> Subscription | Non
     if subscription is None or subscription.service_request.is_private:
         return None
     Subscription.objects.filter(pk=subscription.pk, state=Subscription.State.PENDING).update(
-        state=Subscription.State.ACTIVE, confirmed_at=now or timezone.now())
+        state=Subscription.State.ACTIVE, confirmed_at=now or timezone.now()
+    )
     subscription.refresh_from_db()
     return subscription if subscription.state == Subscription.State.ACTIVE else None
 
@@ -416,7 +523,8 @@ def unsubscribe(token: str, *, now: dt.datetime | None = None) -> ServiceRequest
         if subscription is None:
             return None
         Subscription.objects.filter(pk=subscription.pk).exclude(state=Subscription.State.UNSUBSCRIBED).update(
-            state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now)
+            state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now
+        )
         return subscription.service_request
     pk = data.get("r")
     if not isinstance(pk, int):
@@ -432,12 +540,18 @@ def unsubscribe(token: str, *, now: dt.datetime | None = None) -> ServiceRequest
 
 def _opt_out(service_request: ServiceRequest, email: str, now: dt.datetime) -> None:
     updated = Subscription.objects.filter(service_request=service_request, email__iexact=email).update(
-        state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now)
+        state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now
+    )
     if not updated:
         try:
             with transaction.atomic():
-                Subscription.objects.create(service_request=service_request, email=email, created_at=now,
-                                            state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now)
+                Subscription.objects.create(
+                    service_request=service_request,
+                    email=email,
+                    created_at=now,
+                    state=Subscription.State.UNSUBSCRIBED,
+                    unsubscribed_at=now,
+                )
         except IntegrityError:
             pass
 

@@ -35,10 +35,15 @@ def subscribe(request: HttpRequest, tracking_number: str) -> HttpResponse:
     track["Location"] += FOLLOW_ANCHOR
     verdict = rate_limits.hit(_subscribe_rate(), rate_limits.client_address(request))
     if not verdict.allowed:
-        messages.error(request, ngettext(
-            "Too many requests from your connection. Try again in %(minutes)d minute.",
-            "Too many requests from your connection. Try again in %(minutes)d minutes.",
-            verdict.retry_after_minutes) % {"minutes": verdict.retry_after_minutes})
+        messages.error(
+            request,
+            ngettext(
+                "Too many requests from your connection. Try again in %(minutes)d minute.",
+                "Too many requests from your connection. Try again in %(minutes)d minutes.",
+                verdict.retry_after_minutes,
+            )
+            % {"minutes": verdict.retry_after_minutes},
+        )
         return track
     try:
         services.subscribe(service_request, request.POST.get("email", ""), language=get_language() or "")
@@ -53,12 +58,21 @@ def subscribe(request: HttpRequest, tracking_number: str) -> HttpResponse:
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     subscription = services.confirm(token)
     if subscription is None:
-        return render(request, "notifications/link_result.html",
-                      {"ok": False, "message": _("This link is not valid or has expired. Ask again from the "
-                                                 "request's page.")}, status=400)
-    return render(request, "notifications/link_result.html",
-                  {"ok": True, "service_request": subscription.service_request,
-                   "message": _("You are now following this request. Every public update will be e-mailed to you.")})
+        return render(
+            request,
+            "notifications/link_result.html",
+            {"ok": False, "message": _("This link is not valid or has expired. Ask again from the request's page.")},
+            status=400,
+        )
+    return render(
+        request,
+        "notifications/link_result.html",
+        {
+            "ok": True,
+            "service_request": subscription.service_request,
+            "message": _("You are now following this request. Every public update will be e-mailed to you."),
+        },
+    )
 
 
 @csrf_exempt  # RFC 8058: the mail client POSTs List-Unsubscribe=One-Click with no cookie or token of ours
@@ -66,8 +80,18 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     service_request = services.unsubscribe(token)
     if service_request is None:
-        return render(request, "notifications/link_result.html",
-                      {"ok": False, "message": _("This unsubscribe link is not valid.")}, status=400)
-    return render(request, "notifications/link_result.html",
-                  {"ok": True, "service_request": service_request,
-                   "message": _("You will get no more e-mails about this request.")})
+        return render(
+            request,
+            "notifications/link_result.html",
+            {"ok": False, "message": _("This unsubscribe link is not valid.")},
+            status=400,
+        )
+    return render(
+        request,
+        "notifications/link_result.html",
+        {
+            "ok": True,
+            "service_request": service_request,
+            "message": _("You will get no more e-mails about this request."),
+        },
+    )

@@ -24,7 +24,8 @@ ACTIVITY_SHOWN = 50
 
 class ApiKeyForm(forms.ModelForm):
     revoke = forms.BooleanField(
-        label=_("Revoke this key"), required=False,
+        label=_("Revoke this key"),
+        required=False,
         help_text=_("A revoked key is refused (HTTP 403) at once and for good; issue a new key instead."),
     )
 
@@ -57,8 +58,11 @@ class ApiKeyActivityInline(RecordInline):
         found = activity.service_request
         if found is None:
             return ""
-        return format_html('<a href="{}">{}</a>', reverse("admin:requests_servicerequest_change", args=[found.pk]),
-                           found.tracking_number)
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:requests_servicerequest_change", args=[found.pk]),
+            found.tracking_number,
+        )
 
 
 class ApiKeyWebhookInline(admin.TabularInline):
@@ -83,8 +87,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
     """Issue a key by adding one: the key is shown once, on the next page, and only its hash is kept."""
 
     form = ApiKeyForm
-    list_display = ("name", "jurisdiction", "prefix", "requests_per_minute", "created_at", "last_used_at",
-                    "is_active_display")
+    list_display = (
+        "name",
+        "jurisdiction",
+        "prefix",
+        "requests_per_minute",
+        "created_at",
+        "last_used_at",
+        "is_active_display",
+    )
     list_filter = ("jurisdiction", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "prefix", "contact_email")
     list_select_related = ("jurisdiction",)
@@ -97,26 +108,41 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {
-                "fields": ["jurisdiction", "name", "contact_email", "requests_per_minute"],
-                "description": _("The key is made when you save, and shown to you once: copy it then. "
-                                  "Only a hash of it is kept."),
-            })]
+            return [
+                (
+                    None,
+                    {
+                        "fields": ["jurisdiction", "name", "contact_email", "requests_per_minute"],
+                        "description": _(
+                            "The key is made when you save, and shown to you once: copy it then. "
+                            "Only a hash of it is kept."
+                        ),
+                    },
+                )
+            ]
         return super().get_fieldsets(request, obj)
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["jurisdiction", "name", "contact_email", "requests_per_minute"]
-        fields = ["jurisdiction", "name", "contact_email", "requests_per_minute", "prefix", "created_by",
-                  "created_at", "last_used_at", "activity_link"]
+        fields = [
+            "jurisdiction",
+            "name",
+            "contact_email",
+            "requests_per_minute",
+            "prefix",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "activity_link",
+        ]
         return [*fields, "revoked_at"] if obj.revoked_at else [*fields, "revoke"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         # A key serves one jurisdiction for life; a revoked key stays as it was, for the audit.
-        readonly = ["jurisdiction", "prefix", "created_by", "created_at", "last_used_at", "activity_link",
-                    "revoked_at"]
+        readonly = ["jurisdiction", "prefix", "created_by", "created_at", "last_used_at", "activity_link", "revoked_at"]
         if obj.revoked_at:
             readonly += ["name", "contact_email", "requests_per_minute"]
         return readonly
@@ -129,25 +155,35 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def activity_link(self, api_key: ApiKey) -> str:
         count = ApiKeyActivity.objects.filter(api_key=api_key).count()
         url = reverse("admin:open311_apikeyactivity_changelist") + f"?api_key__id__exact={api_key.pk}"
-        return format_html('<a href="{}">{}</a>', url,
-                           ngettext("%(count)d row in the audit", "%(count)d rows in the audit", count)
-                           % {"count": count})
+        return format_html(
+            '<a href="{}">{}</a>',
+            url,
+            ngettext("%(count)d row in the audit", "%(count)d rows in the audit", count) % {"count": count},
+        )
 
     def save_model(self, request, obj: ApiKey, form, change) -> None:
         if not change:
             data = form.cleaned_data
             issued = open311.issue_api_key(
-                data["jurisdiction"], data["name"], contact_email=data.get("contact_email", ""),
-                requests_per_minute=data["requests_per_minute"], created_by=request.user,
+                data["jurisdiction"],
+                data["name"],
+                contact_email=data.get("contact_email", ""),
+                requests_per_minute=data["requests_per_minute"],
+                created_by=request.user,
             )
             obj.pk = issued.api_key.pk
             obj.refresh_from_db()
-            messages.warning(request, format_html(
-                "{} <code>{}</code> {}",
-                gettext("The API key for %(name)s is") % {"name": obj.name}, issued.key,
-                gettext("Copy it now and give it to the client: it is shown only this once, and only its hash "
-                        "is kept."),
-            ))
+            messages.warning(
+                request,
+                format_html(
+                    "{} <code>{}</code> {}",
+                    gettext("The API key for %(name)s is") % {"name": obj.name},
+                    issued.key,
+                    gettext(
+                        "Copy it now and give it to the client: it is shown only this once, and only its hash is kept."
+                    ),
+                ),
+            )
             return
         super().save_model(request, obj, form, change)
         if form.cleaned_data.get("revoke") and open311.revoke_key(obj):
@@ -156,8 +192,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke_keys(self, request, queryset: QuerySet[ApiKey]) -> None:
         revoked = sum(1 for api_key in queryset if open311.revoke_key(api_key))
-        self.message_user(request, ngettext("%(count)d key revoked.", "%(count)d keys revoked.", revoked)
-                          % {"count": revoked}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d key revoked.", "%(count)d keys revoked.", revoked) % {"count": revoked},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiKeyActivity)

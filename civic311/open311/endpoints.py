@@ -151,9 +151,11 @@ class Call:
         try:
             return parse_timestamp(value, self.jurisdiction.zone, end=end)
         except ValueError:
-            raise Open311Error(400, _(
-                "%(name)s must be a W3C date and time with a zone, like 2024-01-31T14:30:00-05:00."
-            ) % {"name": name[:60]}) from None
+            raise Open311Error(
+                400,
+                _("%(name)s must be a W3C date and time with a zone, like 2024-01-31T14:30:00-05:00.")
+                % {"name": name[:60]},
+            ) from None
 
     def int_param(self, name: str, *, default: int, low: int, high: int) -> int:
         """A whole number parameter between low and high; 400 naming it otherwise."""
@@ -161,8 +163,11 @@ class Call:
         if not value:
             return default
         if not (value.isascii() and value.isdigit() and len(value) <= 12 and low <= int(value) <= high):
-            raise Open311Error(400, _("%(name)s must be a whole number from %(low)d to %(high)d.")
-                               % {"name": name[:60], "low": low, "high": high})
+            raise Open311Error(
+                400,
+                _("%(name)s must be a whole number from %(low)d to %(high)d.")
+                % {"name": name[:60], "low": low, "high": high},
+            )
         return int(value)
 
     def float_param(self, name: str, *, low: float, high: float) -> float | None:
@@ -175,8 +180,11 @@ class Call:
         except ValueError:
             number = math.nan
         if not (math.isfinite(number) and low <= number <= high):
-            raise Open311Error(400, _("%(name)s must be a number from %(low)s to %(high)s.")
-                               % {"name": name[:60], "low": f"{low:g}", "high": f"{high:g}"})
+            raise Open311Error(
+                400,
+                _("%(name)s must be a number from %(low)s to %(high)s.")
+                % {"name": name[:60], "low": f"{low:g}", "high": f"{high:g}"},
+            )
         return number
 
     def bool_param(self, name: str) -> bool:
@@ -199,8 +207,9 @@ def format_of(fmt: str | None) -> str:
 def check_format(fmt: str | None) -> None:
     """No extension means the default format; an extension we do not speak is an error (in XML)."""
     if fmt not in (None, "", *formats.FORMATS):
-        raise Open311Error(400, _("The format “%(format)s” is not supported; use .xml or .json.")
-                           % {"format": str(fmt)[:20]})
+        raise Open311Error(
+            400, _("The format “%(format)s” is not supported; use .xml or .json.") % {"format": str(fmt)[:20]}
+        )
 
 
 def resolve_jurisdiction(request: HttpRequest) -> Jurisdiction:
@@ -211,19 +220,23 @@ def resolve_jurisdiction(request: HttpRequest) -> Jurisdiction:
     no default configured, and the call says nothing that picks one).
     """
     post = request.POST if request.method == "POST" else None
-    wanted = (request.GET.get("jurisdiction_id") or (post.get("jurisdiction_id") if post is not None else None)
-              or "").strip()
+    wanted = (
+        request.GET.get("jurisdiction_id") or (post.get("jurisdiction_id") if post is not None else None) or ""
+    ).strip()
     key_city = None
     if not wanted and places.several_jurisdictions():
         # Only with several can the key change the answer: one jurisdiction's calls cost no extra query.
-        key_city = key_jurisdiction(request.GET.get("api_key") or (post.get("api_key") if post is not None else "")
-                                    or "")
+        key_city = key_jurisdiction(
+            request.GET.get("api_key") or (post.get("api_key") if post is not None else "") or ""
+        )
     try:
-        found = places.resolve_jurisdiction(jurisdiction_id=wanted[:200], api_key_jurisdiction=key_city,
-                                            host=request.get_host())
+        found = places.resolve_jurisdiction(
+            jurisdiction_id=wanted[:200], api_key_jurisdiction=key_city, host=request.get_host()
+        )
     except places.UnknownJurisdiction:
-        raise Open311Error(404, _("There is no jurisdiction “%(id)s” here.")
-                           % {"id": wanted[:100].replace("\x00", "")}) from None
+        raise Open311Error(
+            404, _("There is no jurisdiction “%(id)s” here.") % {"id": wanted[:100].replace("\x00", "")}
+        ) from None
     if found is not None:
         return found
     if not places.only_jurisdictions(1):
@@ -234,13 +247,19 @@ def resolve_jurisdiction(request: HttpRequest) -> Jurisdiction:
 def validation_messages(error: ValidationError) -> list[str]:
     """A ValidationError as Open311 descriptions, each naming the field (`attribute[CODE]: …`)."""
     if hasattr(error, "error_dict"):
-        return [f"{field}: {message}" if field != "__all__" else message
-                for field, messages in error.message_dict.items() for message in messages]
+        return [
+            f"{field}: {message}" if field != "__all__" else message
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
     return list(error.messages)
 
 
-def endpoint(*, methods: tuple[str, ...] = ("GET",), needs_jurisdiction: bool = True,
-             ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def endpoint(
+    *,
+    methods: tuple[str, ...] = ("GET",),
+    needs_jurisdiction: bool = True,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Wrap an Open311 view `view(call, **kwargs)`: format, jurisdiction, allowed methods, and errors.
 
     The path's `fmt` keyword (from the URL) picks the format.
@@ -256,8 +275,10 @@ def endpoint(*, methods: tuple[str, ...] = ("GET",), needs_jurisdiction: bool = 
                 check_query_length(request)
                 # No code, id or token holds a NUL, and PostgreSQL cannot even look one up: a replacement
                 # character keeps the lookup (which then finds nothing) and each method's own 404 message.
-                kwargs = {name: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
-                          for name, value in kwargs.items()}
+                kwargs = {
+                    name: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+                    for name, value in kwargs.items()
+                }
                 if request.method not in methods:
                     # The contract knows 400, 403 and 404 only; the Allow header still says what works.
                     raise Open311Error(400, _("Use %(methods)s here.") % {"methods": " or ".join(methods)})

@@ -79,11 +79,9 @@ SYSTEM_LABEL = requests_services.SYSTEM
 
 def system_for(service_request: ServiceRequest) -> WorkOrderSystem | None:
     """The active work-order system of the request's department, if it takes the request's service."""
-    return (
-        WorkOrderSystem.objects.filter(department_id=service_request.department_id, is_active=True,
-                                       services=service_request.service_id)
-        .first()
-    )
+    return WorkOrderSystem.objects.filter(
+        department_id=service_request.department_id, is_active=True, services=service_request.service_id
+    ).first()
 
 
 def forward_if_chosen(service_request: ServiceRequest, *, now: dt.datetime | None = None) -> ForwardedRequest | None:
@@ -102,15 +100,15 @@ def forward_if_chosen(service_request: ServiceRequest, *, now: dt.datetime | Non
         # Filed twice at once (a signal sent twice): the other call made it.
         return ForwardedRequest.objects.filter(service_request=service_request).first()
     if created:
-        logger.info("request %s to be forwarded to work-order system %s", service_request.tracking_number,
-                    system.pk)
+        logger.info("request %s to be forwarded to work-order system %s", service_request.tracking_number, system.pk)
         _enqueue(forwarded.pk)
     return forwarded
 
 
 def client_for(system: WorkOrderSystem) -> GeoReportClient:
-    return GeoReportClient(system.endpoint, api_key=system.api_key, jurisdiction_id=system.remote_jurisdiction_id,
-                           timeout=TIMEOUT)
+    return GeoReportClient(
+        system.endpoint, api_key=system.api_key, jurisdiction_id=system.remote_jurisdiction_id, timeout=TIMEOUT
+    )
 
 
 def their_service_code(system: WorkOrderSystem, code: str) -> str:
@@ -149,8 +147,9 @@ def build_fields(forwarded: ForwardedRequest) -> dict[str, str | list[str]]:
         fields["lat"] = f"{service_request.lat:.7f}"
         fields["long"] = f"{service_request.long:.7f}"
     if service_request.address:
-        fields["address_string"] = ", ".join(part for part in (service_request.address, service_request.zipcode)
-                                             if part)
+        fields["address_string"] = ", ".join(
+            part for part in (service_request.address, service_request.zipcode) if part
+        )
     answers = service_request.attributes if isinstance(service_request.attributes, dict) else {}
     for code, value in answers.items():
         if isinstance(value, list):
@@ -197,18 +196,21 @@ def _label(system: WorkOrderSystem) -> str:
 def send(forwarded_id: int, *, now: dt.datetime | None = None) -> str:
     """POST one pending request to its work-order system, if it is due and no one else is sending it."""
     now = now or timezone.now()
-    system_active = (ForwardedRequest.objects.filter(pk=forwarded_id)
-                     .values_list("system__is_active", flat=True).first())
+    system_active = ForwardedRequest.objects.filter(pk=forwarded_id).values_list("system__is_active", flat=True).first()
     if not system_active:
         return "forwarding off" if system_active is False else "gone"
     # The claim: only one worker wins, and the attempt counts even if the worker dies during the call.
-    claimed = leases.claim(ForwardedRequest.objects.filter(_due(now), pk=forwarded_id, state=State.PENDING),
-                           lease_field="next_attempt_at", until=now + LEASE,
-                           first_sent_at=Coalesce(F("first_sent_at"), Value(now)))
+    claimed = leases.claim(
+        ForwardedRequest.objects.filter(_due(now), pk=forwarded_id, state=State.PENDING),
+        lease_field="next_attempt_at",
+        until=now + LEASE,
+        first_sent_at=Coalesce(F("first_sent_at"), Value(now)),
+    )
     if not claimed:
         return "not due"
-    forwarded = ForwardedRequest.objects.select_related("system", "service_request__service",
-                                                         "service_request__jurisdiction").get(pk=forwarded_id)
+    forwarded = ForwardedRequest.objects.select_related(
+        "system", "service_request__service", "service_request__jurisdiction"
+    ).get(pk=forwarded_id)
     service_request = forwarded.service_request
     if not service_request.is_open:
         with translation.override("en"):
@@ -227,23 +229,38 @@ def _record_sent(forwarded: ForwardedRequest, result: PostResult, now: dt.dateti
     changes: dict[str, object]
     with translation.override("en"):
         if result.service_request_id:
-            changes = {"state": State.SENT, "external_id": result.service_request_id, "token": result.token,
-                       "next_attempt_at": None}
+            changes = {
+                "state": State.SENT,
+                "external_id": result.service_request_id,
+                "token": result.token,
+                "next_attempt_at": None,
+            }
             note = _("Sent to %(system)s as #%(id)s.") % {"system": system.name, "id": result.service_request_id}
         else:
-            changes = {"state": State.AWAITING_ID, "token": result.token,
-                       "next_attempt_at": now + _token_check_interval(forwarded, now)}
+            changes = {
+                "state": State.AWAITING_ID,
+                "token": result.token,
+                "next_attempt_at": now + _token_check_interval(forwarded, now),
+            }
             note = _("Sent to %(system)s; waiting for their id (token %(token)s).") % {
-                "system": system.name, "token": result.token}
+                "system": system.name,
+                "token": result.token,
+            }
     with transaction.atomic():
         # Conditional, so that a second sender that got the same answer records nothing twice.
         recorded = ForwardedRequest.objects.filter(pk=forwarded.pk, state=State.PENDING).update(
-            last_error="", **changes)
+            last_error="", **changes
+        )
         if recorded:
-            requests_services.add_note(forwarded.service_request, note, actor=None, public=False,
-                                       actor_label=_label(system), now=now)
-    logger.info("request %s sent to work-order system %s (%s)", forwarded.service_request.tracking_number,
-                system.pk, "id" if result.service_request_id else "token")
+            requests_services.add_note(
+                forwarded.service_request, note, actor=None, public=False, actor_label=_label(system), now=now
+            )
+    logger.info(
+        "request %s sent to work-order system %s (%s)",
+        forwarded.service_request.tracking_number,
+        system.pk,
+        "id" if result.service_request_id else "token",
+    )
     return str(changes["state"]) if recorded else "already recorded"
 
 
@@ -253,19 +270,27 @@ def _failed_attempt(forwarded: ForwardedRequest, error: GeoReportError, now: dt.
     if error.retryable and forwarded.attempts < MAX_ATTEMPTS:
         next_attempt_at = now + backoff_delay(forwarded.attempts)
         ForwardedRequest.objects.filter(pk=forwarded.pk, state=State.PENDING).update(
-            next_attempt_at=next_attempt_at, last_error=message)
-        logger.warning("request %s: attempt %d to reach work-order system %s failed (%s); next at %s",
-                       tracking_number, forwarded.attempts, forwarded.system_id, _reason(error),
-                       next_attempt_at.isoformat(timespec="seconds"))
+            next_attempt_at=next_attempt_at, last_error=message
+        )
+        logger.warning(
+            "request %s: attempt %d to reach work-order system %s failed (%s); next at %s",
+            tracking_number,
+            forwarded.attempts,
+            forwarded.system_id,
+            _reason(error),
+            next_attempt_at.isoformat(timespec="seconds"),
+        )
         _enqueue(forwarded.pk, run_after=next_attempt_at)
         return "retry"
     with translation.override("en"):
         if error.retryable:
             note = _("Could not send to %(system)s after %(attempts)d attempts: %(error)s") % {
-                "system": forwarded.system.name, "attempts": forwarded.attempts, "error": message}
+                "system": forwarded.system.name,
+                "attempts": forwarded.attempts,
+                "error": message,
+            }
         else:
-            note = _("%(system)s refused the request: %(error)s") % {"system": forwarded.system.name,
-                                                                     "error": message}
+            note = _("%(system)s refused the request: %(error)s") % {"system": forwarded.system.name, "error": message}
     _give_up(forwarded, note, now, last_error=message)
     return "failed"
 
@@ -273,12 +298,22 @@ def _failed_attempt(forwarded: ForwardedRequest, error: GeoReportError, now: dt.
 def _give_up(forwarded: ForwardedRequest, note: str, now: dt.datetime, *, last_error: str = "") -> None:
     with transaction.atomic():
         changed = ForwardedRequest.objects.filter(pk=forwarded.pk, state=State.PENDING).update(
-            state=State.FAILED, next_attempt_at=None, last_error=last_error or note)
+            state=State.FAILED, next_attempt_at=None, last_error=last_error or note
+        )
         if changed:
-            requests_services.add_note(forwarded.service_request, note[: settings.CIVIC311_DESCRIPTION_MAX_CHARS],
-                                       actor=None, public=False, actor_label=SYSTEM_LABEL, now=now)
-    logger.warning("request %s: gave up forwarding to work-order system %s", forwarded.service_request.tracking_number,
-                   forwarded.system_id)
+            requests_services.add_note(
+                forwarded.service_request,
+                note[: settings.CIVIC311_DESCRIPTION_MAX_CHARS],
+                actor=None,
+                public=False,
+                actor_label=SYSTEM_LABEL,
+                now=now,
+            )
+    logger.warning(
+        "request %s: gave up forwarding to work-order system %s",
+        forwarded.service_request.tracking_number,
+        forwarded.system_id,
+    )
 
 
 def _token_check_interval(forwarded: ForwardedRequest, now: dt.datetime) -> dt.timedelta:
@@ -289,23 +324,33 @@ def _token_check_interval(forwarded: ForwardedRequest, now: dt.datetime) -> dt.t
 def resolve_token(forwarded_id: int, *, now: dt.datetime | None = None) -> str:
     """Ask tokens/{token} for their id. Until it comes, ask again later; the alert covers a long wait."""
     now = now or timezone.now()
-    forwarded = (ForwardedRequest.objects.select_related("system", "service_request")
-                 .filter(pk=forwarded_id, state=State.AWAITING_ID).first())
+    forwarded = (
+        ForwardedRequest.objects.select_related("system", "service_request")
+        .filter(pk=forwarded_id, state=State.AWAITING_ID)
+        .first()
+    )
     if forwarded is None:
         return "not awaiting"
     if not forwarded.system.is_active:
         return "forwarding off"
-    claimed = leases.claim(ForwardedRequest.objects.filter(_due(now), pk=forwarded_id, state=State.AWAITING_ID),
-                           lease_field="next_attempt_at", until=now + _token_check_interval(forwarded, now),
-                           attempts_field=None)
+    claimed = leases.claim(
+        ForwardedRequest.objects.filter(_due(now), pk=forwarded_id, state=State.AWAITING_ID),
+        lease_field="next_attempt_at",
+        until=now + _token_check_interval(forwarded, now),
+        attempts_field=None,
+    )
     if not claimed:
         return "not due"
     try:
         external_id = client_for(forwarded.system).get_token(forwarded.token)
     except GeoReportError as error:
         ForwardedRequest.objects.filter(pk=forwarded_id).update(last_error=str(error))
-        logger.warning("request %s: token check at work-order system %s failed (%s)",
-                       forwarded.service_request.tracking_number, forwarded.system_id, _reason(error))
+        logger.warning(
+            "request %s: token check at work-order system %s failed (%s)",
+            forwarded.service_request.tracking_number,
+            forwarded.system_id,
+            _reason(error),
+        )
         return "error"
     if not external_id:
         return "waiting"
@@ -313,10 +358,12 @@ def resolve_token(forwarded_id: int, *, now: dt.datetime | None = None) -> str:
         note = _("%(system)s gave it the id #%(id)s.") % {"system": forwarded.system.name, "id": external_id}
     with transaction.atomic():
         resolved = ForwardedRequest.objects.filter(pk=forwarded_id, state=State.AWAITING_ID).update(
-            state=State.SENT, external_id=external_id, next_attempt_at=None, last_error="")
+            state=State.SENT, external_id=external_id, next_attempt_at=None, last_error=""
+        )
         if resolved:
-            requests_services.add_note(forwarded.service_request, note, actor=None, public=False,
-                                       actor_label=_label(forwarded.system), now=now)
+            requests_services.add_note(
+                forwarded.service_request, note, actor=None, public=False, actor_label=_label(forwarded.system), now=now
+            )
     return "resolved" if resolved else "already resolved"
 
 
@@ -347,8 +394,7 @@ def sweep_due(*, now: dt.datetime | None = None) -> int:
     whatever happened to the job that should have done it). Returns how many were queued."""
     now = now or timezone.now()
     due = list(
-        ForwardedRequest.objects.filter(_due(now), state__in=(State.PENDING, State.AWAITING_ID),
-                                        system__is_active=True)
+        ForwardedRequest.objects.filter(_due(now), state__in=(State.PENDING, State.AWAITING_ID), system__is_active=True)
         .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
         .values_list("pk", flat=True)[:SWEEP_LIMIT]
     )
@@ -362,16 +408,16 @@ def sweep_due(*, now: dt.datetime | None = None) -> int:
 
 def _chunks(items: Sequence[tuple[int, str]], size: int) -> Iterator[Sequence[tuple[int, str]]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def claim_poll(system: WorkOrderSystem, now: dt.datetime) -> bool:
     """Take this system's turn to be polled, unless it was polled a moment ago (or is being polled)."""
     recent = now - (POLL_EVERY - POLL_SLACK)
     return bool(
-        WorkOrderSystem.objects.filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lte=recent),
-                                       pk=system.pk, is_active=True)
-        .update(last_polled_at=now)
+        WorkOrderSystem.objects.filter(
+            Q(last_polled_at__isnull=True) | Q(last_polled_at__lte=recent), pk=system.pk, is_active=True
+        ).update(last_polled_at=now)
     )
 
 
@@ -387,7 +433,9 @@ def poll_updates(system: WorkOrderSystem, *, now: dt.datetime | None = None, for
         return 0
     watched = list(
         ForwardedRequest.objects.filter(system=system, state=State.SENT, service_request__status__in=OPEN_STATES)
-        .exclude(external_id="").order_by("pk").values_list("pk", "external_id")
+        .exclude(external_id="")
+        .order_by("pk")
+        .values_list("pk", "external_id")
     )
     client = client_for(system)
     applied = 0
@@ -407,8 +455,9 @@ def poll_updates(system: WorkOrderSystem, *, now: dt.datetime | None = None, for
                     applied += 1
             except Exception:
                 # One update we cannot record must not keep the others out; it is tried again next poll.
-                logger.exception("could not record an update from work-order system %s (forwarded %s)",
-                                 system.pk, forwarded_id)
+                logger.exception(
+                    "could not record an update from work-order system %s (forwarded %s)", system.pk, forwarded_id
+                )
     return applied
 
 
@@ -431,8 +480,12 @@ def apply_remote_update(forwarded_id: int, remote: RemoteRequest, *, now: dt.dat
     """
     now = now or timezone.now()
     with transaction.atomic():
-        forwarded = (ForwardedRequest.objects.select_for_update().select_related("system", "service_request")
-                     .filter(pk=forwarded_id).first())
+        forwarded = (
+            ForwardedRequest.objects.select_for_update()
+            .select_related("system", "service_request")
+            .filter(pk=forwarded_id)
+            .first()
+        )
         if forwarded is None:
             return False
         updated = remote.updated_datetime
@@ -449,35 +502,49 @@ def apply_remote_update(forwarded_id: int, remote: RemoteRequest, *, now: dt.dat
             if remote.status == "closed" and forwarded.remote_status != "closed":
                 reason = notes or str(STANDARD_CLOSE_REASONS[0])
                 if can_move(service_request.status, Status.CLOSED):
-                    requests_services.change_status(service_request, Status.CLOSED, actor=None, public_reason=reason,
-                                                    actor_label=label, now=now)
+                    requests_services.change_status(
+                        service_request, Status.CLOSED, actor=None, public_reason=reason, actor_label=label, now=now
+                    )
                 else:
                     requests_services.add_note(
                         service_request,
-                        _("%(system)s closed their work order #%(id)s: %(reason)s") % {
-                            "system": system.name, "id": forwarded.external_id, "reason": reason},
-                        actor=None, public=False, actor_label=label, now=now)
+                        _("%(system)s closed their work order #%(id)s: %(reason)s")
+                        % {"system": system.name, "id": forwarded.external_id, "reason": reason},
+                        actor=None,
+                        public=False,
+                        actor_label=label,
+                        now=now,
+                    )
                 recorded = True
             elif remote.status == "open":
                 if forwarded.remote_status == "closed":
                     requests_services.add_note(
                         service_request,
-                        _("%(system)s reopened their work order #%(id)s.") % {
-                            "system": system.name, "id": forwarded.external_id},
-                        actor=None, public=False, actor_label=label, now=now)
+                        _("%(system)s reopened their work order #%(id)s.")
+                        % {"system": system.name, "id": forwarded.external_id},
+                        actor=None,
+                        public=False,
+                        actor_label=label,
+                        now=now,
+                    )
                     recorded = True
-                if notes and service_request.is_open and not service_request.history.filter(
-                        actor_label=label, is_public=True, text=notes).exists():
-                    requests_services.add_note(service_request, notes, actor=None, public=True, actor_label=label,
-                                               now=now)
+                if (
+                    notes
+                    and service_request.is_open
+                    and not service_request.history.filter(actor_label=label, is_public=True, text=notes).exists()
+                ):
+                    requests_services.add_note(
+                        service_request, notes, actor=None, public=True, actor_label=label, now=now
+                    )
                     recorded = True
         forwarded.remote_status = remote.status
         if updated is not None:
             forwarded.remote_updated_at = updated
         forwarded.save(update_fields=["remote_status", "remote_updated_at"])
     if recorded:
-        logger.info("request %s: recorded an update from work-order system %s", service_request.tracking_number,
-                    system.pk)
+        logger.info(
+            "request %s: recorded an update from work-order system %s", service_request.tracking_number, system.pk
+        )
     return recorded
 
 
@@ -490,10 +557,12 @@ def raise_alerts(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - ALERT_AFTER
     overdue = list(
-        ForwardedRequest.objects.filter(external_id="", alerted_at__isnull=True, system__is_active=True,
-                                        service_request__status__in=OPEN_STATES)
+        ForwardedRequest.objects.filter(
+            external_id="", alerted_at__isnull=True, system__is_active=True, service_request__status__in=OPEN_STATES
+        )
         .filter(Q(first_sent_at__lte=cutoff) | Q(first_sent_at__isnull=True, created_at__lte=cutoff))
-        .order_by("pk").values_list("pk", flat=True)[:SWEEP_LIMIT]
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
     )
     raised = 0
     for forwarded_id in overdue:
@@ -511,22 +580,30 @@ def alert(forwarded_id: int, *, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         if not ForwardedRequest.objects.filter(pk=forwarded_id, alerted_at__isnull=True, external_id="").update(
-                alerted_at=now):
+            alerted_at=now
+        ):
             return False
         forwarded = ForwardedRequest.objects.select_related(
-            "system", "service_request__department", "service_request__service").get(pk=forwarded_id)
+            "system", "service_request__department", "service_request__service"
+        ).get(pk=forwarded_id)
         service_request = forwarded.service_request
         department = service_request.department
         with translation.override("en"):
             subject = _("Not confirmed by %(system)s: %(service)s, request %(number)s") % {
-                "system": forwarded.system.name, "service": service_request.service.name,
-                "number": service_request.tracking_number}
-            note = _("Alert: %(system)s has not confirmed this request an hour after it was sent; "
-                     "%(department)s was told.") % {"system": forwarded.system.name, "department": department.name}
+                "system": forwarded.system.name,
+                "service": service_request.service.name,
+                "number": service_request.tracking_number,
+            }
+            note = _(
+                "Alert: %(system)s has not confirmed this request an hour after it was sent; %(department)s was told."
+            ) % {"system": forwarded.system.name, "department": department.name}
             lines = [
-                _("Request %(number)s (%(service)s) has no id in %(system)s an hour after it was sent.") % {
-                    "number": service_request.tracking_number, "service": service_request.service.name,
-                    "system": forwarded.system.name},
+                _("Request %(number)s (%(service)s) has no id in %(system)s an hour after it was sent.")
+                % {
+                    "number": service_request.tracking_number,
+                    "service": service_request.service.name,
+                    "system": forwarded.system.name,
+                },
                 "",
                 _("State: %(state)s") % {"state": forwarded.get_state_display()},
                 _("Attempts: %(attempts)d") % {"attempts": forwarded.attempts},
@@ -536,13 +613,24 @@ def alert(forwarded_id: int, *, now: dt.datetime | None = None) -> bool:
             if forwarded.last_error:
                 lines.append(_("Last error: %(error)s") % {"error": forwarded.last_error})
             with contextlib.suppress(NoReverseMatch):
-                lines += ["", _("Details: %(path)s") % {
-                    "path": reverse("admin:open311_forwardedrequest_change", args=[forwarded.pk])}]
+                lines += [
+                    "",
+                    _("Details: %(path)s")
+                    % {"path": reverse("admin:open311_forwardedrequest_change", args=[forwarded.pk])},
+                ]
         requests_services.add_note(service_request, note, actor=None, public=False, actor_label=SYSTEM_LABEL, now=now)
         # An outbox row in the claim's transaction: the mail is sent (and retried) by the worker, and exists
         # exactly when the claim and the note do.
-        notifications.notify_staff(department.contact_email, subject, "\n".join(lines) + "\n",
-                                   dedup_key=f"forwarding-alert:{forwarded.pk}", service_request=service_request)
-    logger.warning("request %s: no id from work-order system %s after an hour; alert raised",
-                   service_request.tracking_number, forwarded.system_id)
+        notifications.notify_staff(
+            department.contact_email,
+            subject,
+            "\n".join(lines) + "\n",
+            dedup_key=f"forwarding-alert:{forwarded.pk}",
+            service_request=service_request,
+        )
+    logger.warning(
+        "request %s: no id from work-order system %s after an hour; alert raised",
+        service_request.tracking_number,
+        forwarded.system_id,
+    )
     return True

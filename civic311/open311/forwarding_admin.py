@@ -26,11 +26,16 @@ class WorkOrderSystemForm(forms.ModelForm):
     """Their API key is never shown again once saved: leave it empty to keep it, or tick to remove it."""
 
     endpoint = forms.URLField(
-        label=_("GeoReport v2 endpoint"), max_length=200, assume_scheme="https",
+        label=_("GeoReport v2 endpoint"),
+        max_length=200,
+        assume_scheme="https",
         help_text=_("The base URL, e.g. https://workorders.example.gov/open311/v2/"),
     )
     api_key = forms.CharField(
-        label=_("their API key"), required=False, strip=True, max_length=200,
+        label=_("their API key"),
+        required=False,
+        strip=True,
+        max_length=200,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("Leave empty to keep the key already saved."),
     )
@@ -38,8 +43,16 @@ class WorkOrderSystemForm(forms.ModelForm):
 
     class Meta:
         model = WorkOrderSystem
-        fields = ("department", "name", "endpoint", "remote_jurisdiction_id", "api_key", "is_active", "services",
-                  "service_code_map")
+        fields = (
+            "department",
+            "name",
+            "endpoint",
+            "remote_jurisdiction_id",
+            "api_key",
+            "is_active",
+            "services",
+            "service_code_map",
+        )
 
     def clean_endpoint(self) -> str:
         endpoint = (self.cleaned_data.get("endpoint") or "").strip()
@@ -62,22 +75,31 @@ class WorkOrderSystemForm(forms.ModelForm):
         if department is not None:
             foreign = [service.code for service in services if service.jurisdiction_id != department.jurisdiction_id]
             if foreign:
-                self.add_error("services", gettext("These services belong to another city than the department: "
-                                                   "%(codes)s.") % {"codes": ", ".join(foreign)})
+                self.add_error(
+                    "services",
+                    gettext("These services belong to another city than the department: %(codes)s.")
+                    % {"codes": ", ".join(foreign)},
+                )
         code_map = cleaned.get("service_code_map")
         if code_map in (None, ""):
             cleaned["service_code_map"] = {}
         elif not isinstance(code_map, dict) or not all(
-                isinstance(key, str) and isinstance(value, str) and value.strip() and len(value) <= 100
-                for key, value in code_map.items()):
-            self.add_error("service_code_map", gettext(
-                'Write an object from our service code to theirs, like {"SR-ST02": "DUMPING"}.'))
+            isinstance(key, str) and isinstance(value, str) and value.strip() and len(value) <= 100
+            for key, value in code_map.items()
+        ):
+            self.add_error(
+                "service_code_map",
+                gettext('Write an object from our service code to theirs, like {"SR-ST02": "DUMPING"}.'),
+            )
         else:
             chosen = {service.code for service in services}
             unknown = sorted(set(code_map) - chosen)
             if unknown and "services" in cleaned:
-                self.add_error("service_code_map", gettext(
-                    "These codes are not among the services forwarded: %(codes)s.") % {"codes": ", ".join(unknown)})
+                self.add_error(
+                    "service_code_map",
+                    gettext("These codes are not among the services forwarded: %(codes)s.")
+                    % {"codes": ", ".join(unknown)},
+                )
         return cleaned
 
 
@@ -92,21 +114,32 @@ class WorkOrderSystemAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     readonly_fields = ("last_polled_at",)
     fieldsets = (
         (None, {"fields": ("department", "name", "is_active")}),
-        (_("Their GeoReport v2 server"), {"fields": ("endpoint", "remote_jurisdiction_id", "api_key",
-                                                     "clear_api_key")}),
-        (_("What is forwarded"), {
-            "fields": ("services", "service_code_map"),
-            "description": _("Requests for these services, routed to this department, are sent to the system. "
-                             "The requester's name, e-mail and phone are never sent."),
-        }),
+        (
+            _("Their GeoReport v2 server"),
+            {"fields": ("endpoint", "remote_jurisdiction_id", "api_key", "clear_api_key")},
+        ),
+        (
+            _("What is forwarded"),
+            {
+                "fields": ("services", "service_code_map"),
+                "description": _(
+                    "Requests for these services, routed to this department, are sent to the system. "
+                    "The requester's name, e-mail and phone are never sent."
+                ),
+            },
+        ),
         (_("Updates"), {"fields": ("last_polled_at",)}),
     )
 
     def get_queryset(self, request):
         state = ForwardedRequest.State
-        return super().get_queryset(request).annotate(
-            waiting_count=Count("forwarded", filter=Q(forwarded__state__in=(state.PENDING, state.AWAITING_ID))),
-            failed_count=Count("forwarded", filter=Q(forwarded__state=state.FAILED)),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                waiting_count=Count("forwarded", filter=Q(forwarded__state__in=(state.PENDING, state.AWAITING_ID))),
+                failed_count=Count("forwarded", filter=Q(forwarded__state=state.FAILED)),
+            )
         )
 
     @admin.display(description=_("waiting"), ordering="waiting_count")
@@ -141,16 +174,39 @@ class HasAlertFilter(admin.SimpleListFilter):
 
 @admin.register(ForwardedRequest)
 class ForwardedRequestAdmin(admin.ModelAdmin):
-    list_display = ("request_link", "system", "state", "external_id", "attempts", "next_attempt_at",
-                    "first_sent_at", "remote_status", "alerted_at", "error")
+    list_display = (
+        "request_link",
+        "system",
+        "state",
+        "external_id",
+        "attempts",
+        "next_attempt_at",
+        "first_sent_at",
+        "remote_status",
+        "alerted_at",
+        "error",
+    )
     list_filter = ("state", HasAlertFilter, "system")
     list_select_related = ("service_request", "system")
     search_fields = ("=service_request__tracking_number", "=external_id", "=token")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-pk")
     actions = ["retry_now"]
-    fields = ("request_link", "system", "state", "external_id", "token", "attempts", "next_attempt_at",
-              "first_sent_at", "last_error", "remote_status", "remote_updated_at", "alerted_at", "created_at")
+    fields = (
+        "request_link",
+        "system",
+        "state",
+        "external_id",
+        "token",
+        "attempts",
+        "next_attempt_at",
+        "first_sent_at",
+        "last_error",
+        "remote_status",
+        "remote_updated_at",
+        "alerted_at",
+        "created_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:
@@ -177,10 +233,22 @@ class ForwardedRequestAdmin(admin.ModelAdmin):
             else:
                 skipped += 1
         if retried:
-            self.message_user(request, ngettext("%(count)d request queued to be sent again.",
-                                                "%(count)d requests queued to be sent again.", retried)
-                              % {"count": retried}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d request queued to be sent again.", "%(count)d requests queued to be sent again.", retried
+                )
+                % {"count": retried},
+                messages.SUCCESS,
+            )
         if skipped:
-            self.message_user(request, ngettext("%(count)d request was already sent and was left alone.",
-                                                "%(count)d requests were already sent and were left alone.",
-                                                skipped) % {"count": skipped}, messages.WARNING)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d request was already sent and was left alone.",
+                    "%(count)d requests were already sent and were left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -67,8 +67,15 @@ class RemoteRequest:
 class GeoReportClient:
     """Calls one GeoReport v2 endpoint, e.g. `https://workorders.example.gov/open311/v2/`."""
 
-    def __init__(self, endpoint: str, *, api_key: str = "", jurisdiction_id: str = "",
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        api_key: str = "",
+        jurisdiction_id: str = "",
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+    ) -> None:
         parts = urlsplit(endpoint or "")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise GeoReportError("The endpoint must be an http or https URL.", retryable=False)
@@ -99,8 +106,9 @@ class GeoReportClient:
         if not service_request_id and not token:
             raise GeoReportError("The answer has neither a service_request_id nor a token.", retryable=True)
         notice = first.get("service_notice")
-        return PostResult(service_request_id=service_request_id, token=token,
-                          service_notice=notice if isinstance(notice, str) else "")
+        return PostResult(
+            service_request_id=service_request_id, token=token, service_notice=notice if isinstance(notice, str) else ""
+        )
 
     def get_token(self, token: str) -> str:
         """GET tokens/{token}.json: their id once the request exists, or "" while it does not yet."""
@@ -122,8 +130,13 @@ class GeoReportClient:
             raise GeoReportError("The answer is about another token.", retryable=True)
         return _identifier(first.get("service_request_id"), "service_request_id")
 
-    def get_requests(self, ids: Iterable[str] | None = None, *, updated_after: dt.datetime | None = None,
-                     extra: Mapping[str, str] | None = None) -> list[RemoteRequest]:
+    def get_requests(
+        self,
+        ids: Iterable[str] | None = None,
+        *,
+        updated_after: dt.datetime | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> list[RemoteRequest]:
         """GET requests.json by their ids (a comma list), or those updated after a moment.
 
         Entries that cannot be understood are skipped (and counted in the log), never guessed at.
@@ -170,8 +183,7 @@ class GeoReportClient:
         if isinstance(body, list) and len(body) == 1:
             body = body[0]  # some servers wrap the definition in a list
         if not isinstance(body, dict) or not isinstance(body.get("attributes", []), list):
-            raise GeoReportError("The service definition is not an object with a list of attributes.",
-                                 retryable=True)
+            raise GeoReportError("The service definition is not an object with a list of attributes.", retryable=True)
         return body
 
     # --- plumbing -------------------------------------------------------------------------------
@@ -186,8 +198,13 @@ class GeoReportClient:
         url = self.endpoint + path
         try:
             response = self.session.request(
-                method, url, timeout=self.timeout, allow_redirects=False, stream=True,
-                headers={"Accept": "application/json", "User-Agent": USER_AGENT}, **kwargs,
+                method,
+                url,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                **kwargs,
             )
         except requests.Timeout as error:
             raise GeoReportError(f"Timed out ({type(error).__name__}).", retryable=True) from None
@@ -237,8 +254,11 @@ def _error_text(raw: bytes) -> str:
     if isinstance(body, dict):
         body = [body]
     if isinstance(body, list):
-        descriptions = [str(item.get("description")) for item in body
-                        if isinstance(item, dict) and item.get("description") not in (None, "")]
+        descriptions = [
+            str(item.get("description"))
+            for item in body
+            if isinstance(item, dict) and item.get("description") not in (None, "")
+        ]
         if descriptions:
             text = "; ".join(descriptions)
     text = " ".join(text.replace("\x00", "").split())

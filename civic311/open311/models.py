@@ -19,15 +19,22 @@ class ApiKey(models.Model):
     """A key an Open311 client posts with. Only a hash is stored; the key is shown once, when issued."""
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(_("client name"), max_length=200,
-                            help_text=_("Who uses this key, e.g. “FixMyStreet” or “City mobile app”."))
+    name = models.CharField(
+        _("client name"), max_length=200, help_text=_("Who uses this key, e.g. “FixMyStreet” or “City mobile app”.")
+    )
     # The first characters of the key, so staff can tell keys apart without seeing them.
     prefix = models.CharField(_("prefix"), max_length=12, editable=False)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     requests_per_minute = models.PositiveIntegerField(_("rate limit (requests per minute)"), default=60)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("issued by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -55,8 +62,14 @@ class ApiKeyActivity(models.Model):
 
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="activity")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    service_request = models.ForeignKey(ServiceRequest, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="+", verbose_name=_("service request"))
+    service_request = models.ForeignKey(
+        ServiceRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service request"),
+    )
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -74,8 +87,9 @@ class BatchToken(models.Model):
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(_("token"), max_length=64, unique=True)
-    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, null=True, blank=True,
-                                        related_name="+")
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
 
     class Meta:
@@ -93,8 +107,7 @@ class ReceivedUpdate(models.Model):
     api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     update_id = models.CharField(_("update id"), max_length=100)
     service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
-    history_entry = models.ForeignKey(HistoryEntry, on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="+")
+    history_entry = models.ForeignKey(HistoryEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # What the client said (FIXED, INVESTIGATING…) and the photo it linked: `servicerequestupdates` GET
     # gives them back as sent, so a client reads its own updates the way it wrote them.
     status = models.CharField(_("status sent"), max_length=40, blank=True)
@@ -113,11 +126,13 @@ class ReceivedUpdate(models.Model):
 class WorkOrderSystem(models.Model):
     """A department's own work-order system that speaks GeoReport v2: chosen services are forwarded to it."""
 
-    department = models.OneToOneField(Department, on_delete=models.CASCADE, related_name="work_order_system",
-                                      verbose_name=_("department"))
+    department = models.OneToOneField(
+        Department, on_delete=models.CASCADE, related_name="work_order_system", verbose_name=_("department")
+    )
     name = models.CharField(_("name"), max_length=200)
-    endpoint = models.URLField(_("GeoReport v2 endpoint"),
-                               help_text=_("The base URL, e.g. https://workorders.example.gov/open311/v2/"))
+    endpoint = models.URLField(
+        _("GeoReport v2 endpoint"), help_text=_("The base URL, e.g. https://workorders.example.gov/open311/v2/")
+    )
     remote_jurisdiction_id = models.CharField(_("their jurisdiction id"), max_length=200, blank=True)
     api_key = models.CharField(_("their API key"), max_length=200, blank=True)
     services = models.ManyToManyField(Service, blank=True, related_name="+", verbose_name=_("services forwarded"))

@@ -51,22 +51,34 @@ def discovery(call: Call) -> HttpResponse:
             raise
         jurisdiction = default_jurisdiction()
     url = base_url(call)
-    contacts = [value for value in (jurisdiction.contact_email, jurisdiction.contact_phone) if value] \
-        if jurisdiction else []
+    contacts = (
+        [value for value in (jurisdiction.contact_email, jurisdiction.contact_phone) if value] if jurisdiction else []
+    )
     name = jurisdiction.name if jurisdiction else "civic311"
-    contact = _("%(name)s 311: %(contacts)s") % {"name": name, "contacts": ", ".join(contacts)} if contacts \
+    contact = (
+        _("%(name)s 311: %(contacts)s") % {"name": name, "contacts": ", ".join(contacts)}
+        if contacts
         else _("%(name)s 311") % {"name": name}
+    )
     key_service = _("Ask %(name)s 311 for an API key: %(contact)s") % {
-        "name": name, "contact": jurisdiction.contact_email if jurisdiction and jurisdiction.contact_email else url,
+        "name": name,
+        "contact": jurisdiction.contact_email if jurisdiction and jurisdiction.contact_email else url,
     }
     zone = jurisdiction.zone if jurisdiction else timezone.get_default_timezone()
     now = timezone.now()
     # The contract wants a time in the past; a clock set back must not make it a future one.
     changeset = min(selectors.catalogue_changeset() or now, now)
-    return call.render("discovery", serializers.discovery(
-        changeset=changeset, contact=contact, key_service=key_service, base_url=url,
-        test_url=settings.CIVIC311_OPEN311_TEST_URL.rstrip("/") or url, zone=zone,
-    ))
+    return call.render(
+        "discovery",
+        serializers.discovery(
+            changeset=changeset,
+            contact=contact,
+            key_service=key_service,
+            base_url=url,
+            test_url=settings.CIVIC311_OPEN311_TEST_URL.rstrip("/") or url,
+            zone=zone,
+        ),
+    )
 
 
 @endpoint()
@@ -74,8 +86,11 @@ def discovery(call: Call) -> HttpResponse:
 def services(call: Call) -> HttpResponse:
     lat, long = _point(call)
     if lat is not None and long is not None and not call.jurisdiction.contains(lat, long):
-        raise Open311Error(400, _("The point %(lat)s, %(long)s is outside %(city)s; no services are offered there.")
-                           % {"lat": f"{lat:g}", "long": f"{long:g}", "city": call.jurisdiction.name})
+        raise Open311Error(
+            400,
+            _("The point %(lat)s, %(long)s is outside %(city)s; no services are offered there.")
+            % {"lat": f"{lat:g}", "long": f"{long:g}", "city": call.jurisdiction.name},
+        )
     offered = selectors.services_at(call.jurisdiction, lat, long)
     return call.render("services", [serializers.service(item) for item in offered])
 
@@ -98,15 +113,24 @@ def list_requests(call: Call) -> HttpResponse:
     extensions = call.bool_param("extensions")
     cursor = call.param("cursor")
     try:
-        page = selectors.page_of_requests(call.jurisdiction, wanted, page=number, size=size, extensions=extensions,
-                                          cursor=cursor)
+        page = selectors.page_of_requests(
+            call.jurisdiction, wanted, page=number, size=size, extensions=extensions, cursor=cursor
+        )
     except (ValueError, OverflowError):
-        raise Open311Error(400, _("cursor is not one this server gave; follow the Link header's next URL, "
-                                  "or page with page and page_size.")) from None
-    response = call.render("service_requests", [
-        serializers.service_request(item, absolute=call.request.build_absolute_uri, extensions=extensions)
-        for item in page.requests
-    ])
+        raise Open311Error(
+            400,
+            _(
+                "cursor is not one this server gave; follow the Link header's next URL, "
+                "or page with page and page_size."
+            ),
+        ) from None
+    response = call.render(
+        "service_requests",
+        [
+            serializers.service_request(item, absolute=call.request.build_absolute_uri, extensions=extensions)
+            for item in page.requests
+        ],
+    )
     _pagination_headers(call, response, page)
     return response
 
@@ -118,9 +142,10 @@ def request_detail(call: Call, request_id: str) -> HttpResponse:
     found = selectors.request_by_tracking_number(call.jurisdiction, request_id, extensions=extensions)
     if found is None:
         raise Open311Error(404, _("There is no service request “%(id)s”.") % {"id": request_id[:40]})
-    return call.render("service_requests", [
-        serializers.service_request(found, absolute=call.request.build_absolute_uri, extensions=extensions)
-    ])
+    return call.render(
+        "service_requests",
+        [serializers.service_request(found, absolute=call.request.build_absolute_uri, extensions=extensions)],
+    )
 
 
 # --- parameters ---------------------------------------------------------------------------------
@@ -132,16 +157,21 @@ def request_filter(call: Call) -> selectors.RequestFilter:
     if numbers:
         # The ids override every other filter (the specification says so); they are still checked for length.
         if len(numbers) > selectors.MAX_REQUEST_IDS:
-            raise Open311Error(400, _("Ask for at most %(max)d service_request_id values at once.")
-                               % {"max": selectors.MAX_REQUEST_IDS})
+            raise Open311Error(
+                400,
+                _("Ask for at most %(max)d service_request_id values at once.") % {"max": selectors.MAX_REQUEST_IDS},
+            )
         return selectors.RequestFilter(tracking_numbers=numbers)
 
     wanted = selectors.RequestFilter(service_codes=call.param_list("service_code"))
     statuses = {status.lower() for status in call.param_list("status")}
     unknown = sorted(statuses - set(OPEN311_STATUSES))
     if unknown:
-        raise Open311Error(400, _("status must be open or closed (or both, comma separated), not “%(status)s”.")
-                           % {"status": unknown[0][:40]})
+        raise Open311Error(
+            400,
+            _("status must be open or closed (or both, comma separated), not “%(status)s”.")
+            % {"status": unknown[0][:40]},
+        )
     wanted.statuses = statuses
 
     start = call.datetime_param("start_date")
@@ -156,9 +186,10 @@ def request_filter(call: Call) -> selectors.RequestFilter:
         zone = call.jurisdiction.zone
         width = end.astimezone(zone).replace(tzinfo=None) - start.astimezone(zone).replace(tzinfo=None)
         if width > MAX_WINDOW:
-            raise Open311Error(400, _(
-                "start_date and end_date may be at most 90 days apart; ask for a longer period in several calls."
-            ))
+            raise Open311Error(
+                400,
+                _("start_date and end_date may be at most 90 days apart; ask for a longer period in several calls."),
+            )
     try:
         if start is None and end is None:
             if not harvesting:
@@ -169,8 +200,11 @@ def request_filter(call: Call) -> selectors.RequestFilter:
             start = end - MAX_WINDOW
     except OverflowError:
         raise Open311Error(400, _("start_date and end_date must lie between the years 1 and 9999.")) from None
-    if (wanted.updated_from is not None and wanted.updated_before is not None
-            and wanted.updated_before <= wanted.updated_from):
+    if (
+        wanted.updated_from is not None
+        and wanted.updated_before is not None
+        and wanted.updated_before <= wanted.updated_from
+    ):
         raise Open311Error(400, _("updated_before must be after updated_after."))
     wanted.requested_from, wanted.requested_before = start, end
     wanted.box = _box(call)

@@ -43,8 +43,11 @@ def key_jurisdiction(presented: str) -> int | None:
     presented = (presented or "").strip()
     if not presented or len(presented) > PRESENTED_KEY_MAX:
         return None
-    return (ApiKey.objects.filter(key_hash=hash_key(presented), revoked_at__isnull=True)
-            .values_list("jurisdiction_id", flat=True).first())
+    return (
+        ApiKey.objects.filter(key_hash=hash_key(presented), revoked_at__isnull=True)
+        .values_list("jurisdiction_id", flat=True)
+        .first()
+    )
 
 
 # --- the catalogue ------------------------------------------------------------------------------
@@ -58,8 +61,11 @@ def catalogue_changeset() -> dt.datetime | None:
     return MigrationRecorder.Migration.objects.order_by("-applied").values_list("applied", flat=True).first()
 
 
-def services_at(jurisdiction: Jurisdiction, lat: float | None = None, long: float | None = None,
-                ) -> QuerySet[Service]:
+def services_at(
+    jurisdiction: Jurisdiction,
+    lat: float | None = None,
+    long: float | None = None,
+) -> QuerySet[Service]:
     """The services offered at a point (every offered service when no point is given).
 
     Each carries `has_attributes`, for `metadata`. Every service of a jurisdiction is offered in all of
@@ -80,10 +86,11 @@ def service_definition(jurisdiction: Jurisdiction, code: str) -> Service | None:
     if not code or len(code) > 40:
         return None
     return (
-        catalogue.offered_services(jurisdiction).filter(code=code)
-        .prefetch_related(Prefetch("attributes",
-                                   queryset=ServiceAttribute.objects.order_by("order", "pk")
-                                   .prefetch_related("values")))
+        catalogue.offered_services(jurisdiction)
+        .filter(code=code)
+        .prefetch_related(
+            Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "pk").prefetch_related("values"))
+        )
         .first()
     )
 
@@ -155,8 +162,11 @@ def filtered_requests(jurisdiction: Jurisdiction, wanted: RequestFilter) -> Quer
         # index in order instead of sorting every match of a busy service to reach a deep page. The
         # services are the jurisdiction's own, so the jurisdiction filter goes: the COUNT then reads only
         # that index (an index-only scan), never the table.
-        service_ids = list(Service.objects.filter(jurisdiction=jurisdiction, code__in=wanted.service_codes)
-                           .values_list("pk", flat=True))
+        service_ids = list(
+            Service.objects.filter(jurisdiction=jurisdiction, code__in=wanted.service_codes).values_list(
+                "pk", flat=True
+            )
+        )
         requests = ServiceRequest.objects.filter(is_private=False, service_id__in=service_ids)
     if wanted.requested_from is not None:
         requests = requests.filter(requested_at__gte=wanted.requested_from)
@@ -171,8 +181,9 @@ def filtered_requests(jurisdiction: Jurisdiction, wanted: RequestFilter) -> Quer
         requests = requests.filter(closed if "closed" in wanted.statuses else ~closed)
     if wanted.box is not None:
         box = wanted.box
-        requests = requests.filter(lat__gte=box.min_lat, lat__lte=box.max_lat,
-                                   long__gte=box.min_long, long__lte=box.max_long)
+        requests = requests.filter(
+            lat__gte=box.min_lat, lat__lte=box.max_lat, long__gte=box.min_long, long__lte=box.max_long
+        )
     if wanted.circle is not None:
         requests = within(requests, wanted.circle)
     return requests
@@ -203,17 +214,16 @@ def within(requests: QuerySet[ServiceRequest], circle: Circle) -> QuerySet[Servi
             else:
                 requests = requests.filter(long__gte=low, long__lte=high)
     centre_lat = math.radians(circle.lat)
-    hav = (
-        Power(Sin((Radians(F("lat")) - Value(centre_lat)) / Value(2.0)), 2)
-        + Value(math.cos(centre_lat)) * Cos(Radians(F("lat")))
-        * Power(Sin((Radians(F("long")) - Value(math.radians(circle.long))) / Value(2.0)), 2)
-    )
+    hav = Power(Sin((Radians(F("lat")) - Value(centre_lat)) / Value(2.0)), 2) + Value(math.cos(centre_lat)) * Cos(
+        Radians(F("lat"))
+    ) * Power(Sin((Radians(F("long")) - Value(math.radians(circle.long))) / Value(2.0)), 2)
     limit = math.sin(angle / 2) ** 2
     return requests.alias(hav=ExpressionWrapper(hav, output_field=FloatField())).filter(hav__lte=limit)
 
 
-def page_of_requests(jurisdiction: Jurisdiction, wanted: RequestFilter, *, page: int, size: int,
-                     extensions: bool, cursor: str = "") -> Page:
+def page_of_requests(
+    jurisdiction: Jurisdiction, wanted: RequestFilter, *, page: int, size: int, extensions: bool, cursor: str = ""
+) -> Page:
     """One page in a stable order (`RequestFilter.ordering`, then id): pages neither repeat nor skip a request.
 
     With a `cursor` (from the previous page's next link) the page starts right after the request it
@@ -229,10 +239,13 @@ def page_of_requests(jurisdiction: Jurisdiction, wanted: RequestFilter, *, page:
     if after is not None:
         moment, pk = after
         name = wanted.ordering[0]
-        rows = fetch_for_output(ordered.filter(Q(**{f"{name}__gt": moment}) | Q(**{name: moment, "pk__gt": pk}))
-                                [:size], jurisdiction, extensions=extensions)
+        rows = fetch_for_output(
+            ordered.filter(Q(**{f"{name}__gt": moment}) | Q(**{name: moment, "pk__gt": pk}))[:size],
+            jurisdiction,
+            extensions=extensions,
+        )
     elif start < total:
-        rows = fetch_for_output(ordered[start:start + size], jurisdiction, extensions=extensions)
+        rows = fetch_for_output(ordered[start : start + size], jurisdiction, extensions=extensions)
     next_cursor = ""
     if len(rows) == size and start + size < total:
         last = rows[-1]
@@ -255,13 +268,15 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
     return moment, int(pk)
 
 
-def request_by_tracking_number(jurisdiction: Jurisdiction, tracking_number: str, *,
-                               extensions: bool) -> ServiceRequest | None:
+def request_by_tracking_number(
+    jurisdiction: Jurisdiction, tracking_number: str, *, extensions: bool
+) -> ServiceRequest | None:
     number = normalize_tracking_number(tracking_number)
     if not number or len(number) > TRACKING_NUMBER_MAX or "\x00" in number:
         return None
-    found = fetch_for_output(public_requests(jurisdiction).filter(tracking_number=number)[:1], jurisdiction,
-                             extensions=extensions)
+    found = fetch_for_output(
+        public_requests(jurisdiction).filter(tracking_number=number)[:1], jurisdiction, extensions=extensions
+    )
     return found[0] if found else None
 
 
@@ -270,13 +285,29 @@ def normalize_tracking_number(value: str) -> str:
 
 
 # What `serializers.service_request` reads without extensions.
-PLAIN_OUTPUT_FIELDS = ("jurisdiction_id", "tracking_number", "service_id", "department_id", "status", "status_notes",
-                       "description", "address", "zipcode", "lat", "long", "media_url", "is_private",
-                       "requested_at", "updated_at", "expected_at")
+PLAIN_OUTPUT_FIELDS = (
+    "jurisdiction_id",
+    "tracking_number",
+    "service_id",
+    "department_id",
+    "status",
+    "status_notes",
+    "description",
+    "address",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+    "is_private",
+    "requested_at",
+    "updated_at",
+    "expected_at",
+)
 
 
-def fetch_for_output(requests: QuerySet[ServiceRequest], jurisdiction: Jurisdiction, *,
-                     extensions: bool) -> list[ServiceRequest]:
+def fetch_for_output(
+    requests: QuerySet[ServiceRequest], jurisdiction: Jurisdiction, *, extensions: bool
+) -> list[ServiceRequest]:
     """The requests with what the serializer reads: a page costs the same few queries at any size.
 
     Sets `public_photos` on each request, and with extensions `public_history`, `follow_ons` (public
@@ -285,18 +316,29 @@ def fetch_for_output(requests: QuerySet[ServiceRequest], jurisdiction: Jurisdict
     every row (which made five model objects per request).
     """
     requests = requests.prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.filter(is_public=True).order_by("created_at", "pk"),
-                 to_attr="public_photos"),
+        Prefetch(
+            "photos",
+            queryset=Photo.objects.filter(is_public=True).order_by("created_at", "pk"),
+            to_attr="public_photos",
+        ),
     )
     if not extensions:
         # Only what the plain output shows: the answers' JSON and the staff-only columns stay unread.
         requests = requests.only(*PLAIN_OUTPUT_FIELDS)
     else:
         requests = requests.select_related("neighborhood", "duplicate_of", "parent").prefetch_related(
-            Prefetch("history", queryset=HistoryEntry.objects.filter(is_public=True).order_by("created_at", "pk"),
-                     to_attr="public_history"),
-            Prefetch("children", queryset=ServiceRequest.objects.filter(is_private=False)
-                     .select_related("service").order_by("requested_at", "pk"), to_attr="follow_ons"),
+            Prefetch(
+                "history",
+                queryset=HistoryEntry.objects.filter(is_public=True).order_by("created_at", "pk"),
+                to_attr="public_history",
+            ),
+            Prefetch(
+                "children",
+                queryset=ServiceRequest.objects.filter(is_private=False)
+                .select_related("service")
+                .order_by("requested_at", "pk"),
+                to_attr="follow_ons",
+            ),
         )
     rows: list[ServiceRequest] = list(requests)
     if not rows:
@@ -304,11 +346,15 @@ def fetch_for_output(requests: QuerySet[ServiceRequest], jurisdiction: Jurisdict
     services = Service.objects.filter(pk__in={row.service_id for row in rows}).select_related("group")
     if extensions:
         services = services.prefetch_related(
-            Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "pk"),
-                     to_attr="ordered_attributes"))
+            Prefetch(
+                "attributes", queryset=ServiceAttribute.objects.order_by("order", "pk"), to_attr="ordered_attributes"
+            )
+        )
     services_by_id = {service.pk: service for service in services}
-    departments = {department.pk: department
-                   for department in Department.objects.filter(pk__in={row.department_id for row in rows})}
+    departments = {
+        department.pk: department
+        for department in Department.objects.filter(pk__in={row.department_id for row in rows})
+    }
     for row in rows:
         # What select_related would have set, without a join per row.
         ServiceRequest.service.field.set_cached_value(row, services_by_id[row.service_id])

@@ -25,8 +25,9 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 AbsoluteUrl = Callable[[str], str]
 
 
-def discovery(*, changeset: dt.datetime | None, contact: str, key_service: str, base_url: str,
-              test_url: str, zone: Any) -> dict:
+def discovery(
+    *, changeset: dt.datetime | None, contact: str, key_service: str, base_url: str, test_url: str, zone: Any
+) -> dict:
     stamp = formats.timestamp(changeset, zone)
     mime_types = list(formats.MIME_TYPES.values())
     return {
@@ -71,7 +72,8 @@ def attribute(question: ServiceAttribute, position: int) -> dict:
         "order": position,
         "description": question.localized("description"),
         "values": [{"key": choice.key, "name": choice.localized("name")} for choice in question.values.all()]
-        if listed else [],
+        if listed
+        else [],
     }
 
 
@@ -182,17 +184,33 @@ def notes(item: ServiceRequest, zone: Any) -> list[dict]:
     rows: list[tuple[dt.datetime, int, dict]] = []
     for entry in history:
         kind, summary = note_of(entry)
-        rows.append((entry.created_at, 0, {"datetime": formats.timestamp(entry.created_at, zone), "type": kind,
-                                           "summary": summary, "description": entry.text}))
+        rows.append(
+            (
+                entry.created_at,
+                0,
+                {
+                    "datetime": formats.timestamp(entry.created_at, zone),
+                    "type": kind,
+                    "summary": summary,
+                    "description": entry.text,
+                },
+            )
+        )
     children = getattr(item, "follow_ons", None)
     if children is None:
         children = list(item.children.filter(is_private=False).select_related("service"))
     for child in children:
-        rows.append((child.requested_at, 1, {
-            "datetime": formats.timestamp(child.requested_at, zone),
-            "type": "follow_on_created",
-            "summary": _("Follow-on request %(number)s created") % {"number": child.tracking_number},
-            "description": child.service.localized("name"),
-        }))
+        rows.append(
+            (
+                child.requested_at,
+                1,
+                {
+                    "datetime": formats.timestamp(child.requested_at, zone),
+                    "type": "follow_on_created",
+                    "summary": _("Follow-on request %(number)s created") % {"number": child.tracking_number},
+                    "description": child.service.localized("name"),
+                },
+            )
+        )
     rows.sort(key=lambda row: (row[0], row[1]))
     return [row[2] for row in rows]

@@ -83,16 +83,27 @@ def new_key_secret() -> tuple[str, str, str]:
     return key, key[:PREFIX_CHARS], hash_key(key)
 
 
-def issue_api_key(jurisdiction: Jurisdiction, name: str, *, contact_email: str = "", requests_per_minute: int = 60,
-              created_by: User | None = None) -> IssuedKey:
+def issue_api_key(
+    jurisdiction: Jurisdiction,
+    name: str,
+    *,
+    contact_email: str = "",
+    requests_per_minute: int = 60,
+    created_by: User | None = None,
+) -> IssuedKey:
     """Issue a key to a client. Only its hash and prefix are stored; `IssuedKey.key` is the only copy."""
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": _("Name the client the key is for.")})
     key, prefix, key_hash = new_key_secret()
     api_key = ApiKey.objects.create(
-        jurisdiction=jurisdiction, name=name[:200], prefix=prefix, key_hash=key_hash,
-        contact_email=(contact_email or "").strip(), requests_per_minute=requests_per_minute, created_by=created_by,
+        jurisdiction=jurisdiction,
+        name=name[:200],
+        prefix=prefix,
+        key_hash=key_hash,
+        contact_email=(contact_email or "").strip(),
+        requests_per_minute=requests_per_minute,
+        created_by=created_by,
     )
     return IssuedKey(api_key, key)
 
@@ -150,8 +161,13 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]*)\](\[\])?$")
 # client's ids can never return another client's request; what is left of the column is the client's.
 CLIENT_REQUEST_ID_MAX = 80
 # Intake's field names, as an Open311 client knows them.
-_FIELD_NAMES = {"address": "address_string", "photos": "media", "idempotency_key": "client_request_id",
-                "public_reason": "description", "text": "description"}
+_FIELD_NAMES = {
+    "address": "address_string",
+    "photos": "media",
+    "idempotency_key": "client_request_id",
+    "public_reason": "description",
+    "text": "description",
+}
 
 
 @dataclass(frozen=True)
@@ -177,8 +193,7 @@ def attributes_from(*sources: QueryDict) -> dict[str, Answer]:
             collected.setdefault(code, []).extend(source.getlist(name))
             if match.group(2):
                 as_list.add(code)
-    return {code: (values if code in as_list or len(values) > 1 else values[0])
-            for code, values in collected.items()}
+    return {code: (values if code in as_list or len(values) > 1 else values[0]) for code, values in collected.items()}
 
 
 def idempotency_key(api_key: ApiKey, client_request_id: str) -> str:
@@ -186,8 +201,12 @@ def idempotency_key(api_key: ApiKey, client_request_id: str) -> str:
     if not client_request_id:
         return ""
     if len(client_request_id) > CLIENT_REQUEST_ID_MAX:
-        raise ValidationError({"client_request_id": _("A client_request_id can be at most %(max)d characters.")
-                               % {"max": CLIENT_REQUEST_ID_MAX}})
+        raise ValidationError(
+            {
+                "client_request_id": _("A client_request_id can be at most %(max)d characters.")
+                % {"max": CLIENT_REQUEST_ID_MAX}
+            }
+        )
     return f"open311:{api_key.pk}:{client_request_id}"
 
 
@@ -195,12 +214,12 @@ def renamed(error: ValidationError) -> ValidationError:
     """Intake's errors with the field names an Open311 client sent."""
     if not hasattr(error, "error_dict"):
         return error
-    return ValidationError({_FIELD_NAMES.get(field, field): messages
-                            for field, messages in error.message_dict.items()})
+    return ValidationError({_FIELD_NAMES.get(field, field): messages for field, messages in error.message_dict.items()})
 
 
-def post_request(jurisdiction: Jurisdiction, report: requests.Report, api_key: ApiKey, *,
-                 now: dt.datetime | None = None) -> PostedRequest:
+def post_request(
+    jurisdiction: Jurisdiction, report: requests.Report, api_key: ApiKey, *, now: dt.datetime | None = None
+) -> PostedRequest:
     """File a request for a client through intake, audit it and, for a batch service, issue its token.
 
     The request, its audit row and its token are written in one transaction. Raises ValidationError
@@ -211,8 +230,9 @@ def post_request(jurisdiction: Jurisdiction, report: requests.Report, api_key: A
     issued: list[str] = []
 
     def audit(service_request: ServiceRequest) -> None:
-        ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.CREATED_REQUEST,
-                                      service_request=service_request)
+        ApiKeyActivity.objects.create(
+            api_key=api_key, action=ApiKeyActivity.Action.CREATED_REQUEST, service_request=service_request
+        )
         if service_request.service.open311_type == Service.Open311Type.BATCH:
             # A request filed just now has no token yet: no need to look for one.
             issued.append(_new_batch_token(service_request))
@@ -220,8 +240,9 @@ def post_request(jurisdiction: Jurisdiction, report: requests.Report, api_key: A
     # Not inside a transaction of ours: intake takes the tracking number in its own short one, and the
     # audit and token are written in intake's transaction through `also`.
     try:
-        submission = requests.submit(jurisdiction, report, actor=None, actor_label=api_key.name[:100], also=audit,
-                                     now=now)
+        submission = requests.submit(
+            jurisdiction, report, actor=None, actor_label=api_key.name[:100], also=audit, now=now
+        )
     except ValidationError as error:
         raise renamed(error) from None
     service_request = submission.service_request
@@ -238,20 +259,25 @@ def _batch_token(service_request: ServiceRequest) -> str:
 
 
 def _new_batch_token(service_request: ServiceRequest) -> str:
-    return BatchToken.objects.create(jurisdiction_id=service_request.jurisdiction_id, token=secrets.token_urlsafe(16),
-                                     service_request=service_request).token
+    return BatchToken.objects.create(
+        jurisdiction_id=service_request.jurisdiction_id,
+        token=secrets.token_urlsafe(16),
+        service_request=service_request,
+    ).token
 
 
 def resolve_token(jurisdiction: Jurisdiction, token: str) -> ServiceRequest | None:
     """The request a batch token stands for; None when unknown, not filed yet, or private."""
-    found = (BatchToken.objects.filter(jurisdiction=jurisdiction, token=token[:64])
-             .select_related("service_request").first())
+    found = (
+        BatchToken.objects.filter(jurisdiction=jurisdiction, token=token[:64]).select_related("service_request").first()
+    )
     if found is None or found.service_request is None or found.service_request.is_private:
         return None
     return found.service_request
 
 
 # --- FixMyStreet updates ----------------------------------------------------------------------------
+
 
 # What each FixMyStreet status does here: (the status to move to, or None for a public note only;
 # whether it is only "where the lifecycle allows", falling back to a note; the text used when the
@@ -318,7 +344,9 @@ def public_updates(jurisdiction: Jurisdiction):
     received = ReceivedUpdate.objects.filter(history_entry=OuterRef("pk"))
     return (
         HistoryEntry.objects.filter(
-            service_request__jurisdiction=jurisdiction, service_request__is_private=False, is_public=True,
+            service_request__jurisdiction=jurisdiction,
+            service_request__is_private=False,
+            is_public=True,
             kind__in=[HistoryEntry.Kind.STATUS, HistoryEntry.Kind.NOTE],
         )
         .select_related("service_request")
@@ -363,8 +391,9 @@ def check_update(jurisdiction: Jurisdiction, update: IncomingUpdate) -> tuple[Se
         errors["service_request_id"] = [_("Send the service_request_id.")]
     else:
         number = normalize_tracking_number(update.service_request_id)
-        service_request = (public_requests(jurisdiction).filter(tracking_number=number[:32])
-                           .select_related("service").first())
+        service_request = (
+            public_requests(jurisdiction).filter(tracking_number=number[:32]).select_related("service").first()
+        )
         if service_request is None:
             errors["service_request_id"] = [_("There is no request %(id)s.") % {"id": update.service_request_id[:60]}]
     # The intake's own rules for the same fields.
@@ -378,8 +407,9 @@ def check_update(jurisdiction: Jurisdiction, update: IncomingUpdate) -> tuple[Se
     return service_request, rule
 
 
-def post_update(jurisdiction: Jurisdiction, api_key: ApiKey, update: IncomingUpdate, *,
-                now: dt.datetime | None = None) -> HistoryEntry:
+def post_update(
+    jurisdiction: Jurisdiction, api_key: ApiKey, update: IncomingUpdate, *, now: dt.datetime | None = None
+) -> HistoryEntry:
     """Apply a client's update through the lifecycle services, as the client, in one transaction.
 
     Returns the history entry it made, annotated as `public_updates` annotates. Raises ValidationError
@@ -400,13 +430,21 @@ def post_update(jurisdiction: Jurisdiction, api_key: ApiKey, update: IncomingUpd
                 entry = requests.add_note(current, text, actor=None, public=True, actor_label=label, now=now)
             else:
                 requests.change_status(current, target, actor=None, public_reason=text, actor_label=label, now=now)
-                entry = (HistoryEntry.objects.filter(service_request=current, kind=HistoryEntry.Kind.STATUS)
-                         .latest("created_at", "pk"))
-            ReceivedUpdate.objects.create(jurisdiction=jurisdiction, api_key=api_key, update_id=update.update_id,
-                                          service_request=current, history_entry=entry, status=status,
-                                          media_url=update.media_url)
-            ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.POSTED_UPDATE,
-                                          service_request=current)
+                entry = HistoryEntry.objects.filter(service_request=current, kind=HistoryEntry.Kind.STATUS).latest(
+                    "created_at", "pk"
+                )
+            ReceivedUpdate.objects.create(
+                jurisdiction=jurisdiction,
+                api_key=api_key,
+                update_id=update.update_id,
+                service_request=current,
+                history_entry=entry,
+                status=status,
+                media_url=update.media_url,
+            )
+            ApiKeyActivity.objects.create(
+                api_key=api_key, action=ApiKeyActivity.Action.POSTED_UPDATE, service_request=current
+            )
     except ValidationError as error:
         raise renamed(error) from None
     except IntegrityError:
@@ -423,4 +461,3 @@ def _already_received(jurisdiction: Jurisdiction, update_id: str) -> bool:
 
 def _already_exists(update_id: str) -> str:
     return _("An update with the update_id “%(id)s” already exists.") % {"id": update_id[:60]}
-

@@ -40,11 +40,17 @@ def post_request(call: Call) -> HttpResponse:
     item: dict[str, object]
     if posted.token is not None:
         # A batch service answers with a token only; tokens/{token} gives the id.
-        item = {"token": posted.token, "service_notice": service_request.service.localized("service_notice"),
-                "account_id": account_id}
+        item = {
+            "token": posted.token,
+            "service_notice": service_request.service.localized("service_notice"),
+            "account_id": account_id,
+        }
     else:
-        item = {"service_request_id": service_request.tracking_number,
-                "service_notice": service_request.service.localized("service_notice"), "account_id": account_id}
+        item = {
+            "service_request_id": service_request.tracking_number,
+            "service_notice": service_request.service.localized("service_notice"),
+            "account_id": account_id,
+        }
     response = call.render("service_requests", [item])
     if not posted.created:
         response["Idempotent-Replayed"] = "true"
@@ -60,10 +66,14 @@ def authenticated(call: Call) -> ApiKey | HttpResponse:
         raise Open311Error(403, refused.message) from None
     except open311.RateLimited as limited:
         # 429 is our one status beyond the contract's 400/403/404: it tells a client to wait, not to fix its call.
-        response = formats.errors(call.fmt, 429, [
-            _("Too many requests for this api_key: at most %(limit)d a minute. Try again in %(seconds)d seconds.")
-            % {"limit": limited.api_key.requests_per_minute, "seconds": limited.retry_after}
-        ])
+        response = formats.errors(
+            call.fmt,
+            429,
+            [
+                _("Too many requests for this api_key: at most %(limit)d a minute. Try again in %(seconds)d seconds.")
+                % {"limit": limited.api_key.requests_per_minute, "seconds": limited.retry_after}
+            ],
+        )
         response["Retry-After"] = str(limited.retry_after)
         return response
 

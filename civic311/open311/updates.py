@@ -35,9 +35,10 @@ def list_updates(call: Call) -> HttpResponse:
         zone = call.jurisdiction.zone
         width = end.astimezone(zone).replace(tzinfo=None) - start.astimezone(zone).replace(tzinfo=None)
         if width > reads.MAX_WINDOW:
-            raise Open311Error(400, _(
-                "start_date and end_date may be at most 90 days apart; ask for a longer period in several calls."
-            ))
+            raise Open311Error(
+                400,
+                _("start_date and end_date may be at most 90 days apart; ask for a longer period in several calls."),
+            )
     try:
         if start is None and end is None:
             start = timezone.now() - reads.MAX_WINDOW
@@ -53,7 +54,7 @@ def list_updates(call: Call) -> HttpResponse:
         entries = entries.filter(created_at__lt=end)
     total = entries.count()
     first = (number - 1) * size
-    rows = list(entries[first:first + size]) if first < total else []
+    rows = list(entries[first : first + size]) if first < total else []
     zone = call.jurisdiction.zone
     response = call.render("service_request_updates", [open311.update_item(entry, zone) for entry in rows])
     reads._pagination_headers(call, response, selectors.Page([], total, number, size))

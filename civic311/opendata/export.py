@@ -52,8 +52,11 @@ def stream(export: Export, fmt: str, *, using: str | None = None) -> Iterator[by
                 yield csv_lines(rows, export)
     elif fmt == GEOJSON:
         yield GEOJSON_HEADER
-        pieces = (_features_from_copy(selectors.copy_chunks(export, GEOJSON, using=alias)) if use_copy
-                  else (geojson_lines(rows, export) for rows in selectors.chunks(export, using=alias)))
+        pieces = (
+            _features_from_copy(selectors.copy_chunks(export, GEOJSON, using=alias))
+            if use_copy
+            else (geojson_lines(rows, export) for rows in selectors.chunks(export, using=alias))
+        )
         for index, piece in enumerate(pieces):
             # Features are separated by commas: the first piece opens the list, each later one follows one.
             yield (b"\n" if index == 0 else b",\n") + piece
@@ -92,19 +95,24 @@ def geojson_lines(rows: list[tuple], export: Export) -> bytes:
     """Rows as Features, one a line, joined by `,\\n` (no comma after the last), as the COPY path does."""
     columns = export.columns
     lat_at, lon_at = columns.index("lat"), columns.index("lon")
-    texts = [index for index, column in enumerate(columns)
-             if column not in TIMESTAMP_COLUMNS and column not in NUMBER_COLUMNS]
+    texts = [
+        index
+        for index, column in enumerate(columns)
+        if column not in TIMESTAMP_COLUMNS and column not in NUMBER_COLUMNS
+    ]
     features = []
     for line in _formatted(rows, export, numbers=_json_number):
         for index in texts:
             if line[index] is None:
                 line[index] = ""
         lat, lon = line[lat_at], line[lon_at]
-        features.append({
-            "type": "Feature",
-            "geometry": None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]},
-            "properties": dict(zip(columns, line, strict=True)),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]},
+                "properties": dict(zip(columns, line, strict=True)),
+            }
+        )
     # Compact, UTF-8 as it is, control characters escaped: what PostgreSQL's row_to_json writes.
     return ",\n".join(json.dumps(feature, ensure_ascii=False, separators=(",", ":")) for feature in features).encode()
 
@@ -115,8 +123,12 @@ def _json_number(value: float) -> float | int:
     return int(value) if value.is_integer() else value
 
 
-def _formatted(rows: list[tuple], export: Export, *, numbers: Callable[[float], object] | None = None,
-               ) -> list[list]:
+def _formatted(
+    rows: list[tuple],
+    export: Export,
+    *,
+    numbers: Callable[[float], object] | None = None,
+) -> list[list]:
     """The rows with their times as text in the city's zone (`formats.timestamp`) and their floats as
     PostgreSQL prints them (`pg_number`, or `numbers`); other values as they are, None for absent."""
     zone = export.jurisdiction.zone
@@ -165,11 +177,12 @@ def filename(export: Export, fmt: str) -> str:
 # What the dataset page says about each column: meaning and type (examples are made by the view).
 COLUMN_MEANINGS = {
     "objectid": (_("The request's number in this database; never reused."), _("whole number")),
-    "service_request_id": (_("The tracking number the resident was given (Open311's service_request_id)."),
-                           _("text")),
+    "service_request_id": (_("The tracking number the resident was given (Open311's service_request_id)."), _("text")),
     "subject": (_("What the request is about: the service's name, as the city's dataset calls it."), _("text")),
-    "status": (_("Open, or Closed once the request ended (closed, duplicate, referred or cancelled)."),
-               _("Open or Closed")),
+    "status": (
+        _("Open, or Closed once the request ended (closed, duplicate, referred or cancelled)."),
+        _("Open or Closed"),
+    ),
     "status_notes": (_("The latest public note while open; the reason it was closed once closed."), _("text")),
     "service_name": (_("The service's name, in English."), _("text")),
     "service_code": (_("The service's code, as in the Open311 service list."), _("text")),
@@ -177,24 +190,27 @@ COLUMN_MEANINGS = {
     "service_notice": (_("What residents are told to expect, e.g. how many business days."), _("text")),
     "requested_datetime": (_("When the request was made."), _("date and time with offset")),
     "updated_datetime": (_("When the request last changed."), _("date and time with offset")),
-    "expected_datetime": (_("When the city expects to have dealt with it; empty when there is no target."),
-                          _("date and time with offset")),
+    "expected_datetime": (
+        _("When the city expects to have dealt with it; empty when there is no target."),
+        _("date and time with offset"),
+    ),
     "closed_datetime": (_("When it was closed; empty while open."), _("date and time with offset")),
     "address": (_("The address given for the problem, when there is one."), _("text")),
     "zipcode": (_("The ZIP code, when known."), _("text")),
     "media_url": (_("A public photo of the problem, when there is one."), _("web address")),
     "lat": (_("Latitude of the problem (WGS 84), when a point was given."), _("decimal degrees")),
     "lon": (_("Longitude of the problem (WGS 84), when a point was given."), _("decimal degrees")),
-    DESCRIPTION_COLUMN: (_("What the resident wrote about the problem (published by this city's choice)."),
-                         _("text")),
+    DESCRIPTION_COLUMN: (_("What the resident wrote about the problem (published by this city's choice)."), _("text")),
 }
 
 
 def example_times(jurisdiction: Jurisdiction) -> dict[str, str]:
     """Example times for the page's text, with the city's own offset from UTC."""
     zone = jurisdiction.zone
-    return {"requested": formats.timestamp(EXAMPLE_REQUESTED, zone) or "",
-            "filter": formats.timestamp(dt.datetime(2026, 1, 31, 14, 30, tzinfo=zone), zone) or ""}
+    return {
+        "requested": formats.timestamp(EXAMPLE_REQUESTED, zone) or "",
+        "filter": formats.timestamp(dt.datetime(2026, 1, 31, 14, 30, tzinfo=zone), zone) or "",
+    }
 
 
 # The example request arrived at 10:00 in Philadelphia; each city's page shows the same moment in its zone.

@@ -66,20 +66,58 @@ BIGINT_MAX = 2**63 - 1
 
 # The staged row, in this order (foreign keys as ids, datetimes aware).
 STAGED_FIELDS = (
-    "tracking_number", "service", "department", "channel", "status", "status_notes", "description", "address",
-    "zipcode", "lat", "long", "neighborhood", "h3_cell", "media_url", "requested_at", "updated_at", "expected_at",
+    "tracking_number",
+    "service",
+    "department",
+    "channel",
+    "status",
+    "status_notes",
+    "description",
+    "address",
+    "zipcode",
+    "lat",
+    "long",
+    "neighborhood",
+    "h3_cell",
+    "media_url",
+    "requested_at",
+    "updated_at",
+    "expected_at",
     "closed_at",
 )
 # Their PostgreSQL types: the staging table's, for the binary COPY (the INSERT casts them to the model's).
-COPY_TYPES = ("text", "int8", "int8", "text", "text", "text", "text", "text", "text", "float8", "float8", "int8",
-              "text", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz")
+COPY_TYPES = (
+    "text",
+    "int8",
+    "int8",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "float8",
+    "float8",
+    "int8",
+    "text",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+)
 NEIGHBORHOOD_AT = STAGED_FIELDS.index("neighborhood")
 LAT_AT, LONG_AT = STAGED_FIELDS.index("lat"), STAGED_FIELDS.index("long")
 REQUESTED_AT = STAGED_FIELDS.index("requested_at")
 # Which of our mapped fields let the import change a stored column on a re-run (the others always do).
 OPTIONAL_UPDATES = {
-    "channel": ("channel",), "status_notes": ("status_notes",), "description": ("description",),
-    "address": ("address",), "zipcode": ("zipcode",), "media_url": ("media_url",), "expected_at": ("expected_at",),
+    "channel": ("channel",),
+    "status_notes": ("status_notes",),
+    "description": ("description",),
+    "address": ("address",),
+    "zipcode": ("zipcode",),
+    "media_url": ("media_url",),
+    "expected_at": ("expected_at",),
     "lat": ("lat", "long", "neighborhood", "h3_cell"),
 }
 ALWAYS_UPDATED = ("service", "status", "requested_at", "updated_at", "closed_at")
@@ -115,8 +153,14 @@ class Batch:
     def top_number(self) -> int | None:
         """The highest all-digit id in the batch (a number new requests must stay above)."""
         # Beyond a bigint no allocated number can ever reach it: such an id needs no room kept.
-        return max((number for number in (int(row[0]) for row in self.rows if row[0].isdigit() and len(row[0]) < 20)
-                    if number < BIGINT_MAX), default=None)
+        return max(
+            (
+                number
+                for number in (int(row[0]) for row in self.rows if row[0].isdigit() and len(row[0]) < 20)
+                if number < BIGINT_MAX
+            ),
+            default=None,
+        )
 
 
 # --- the catalogue and the geography, loaded once per import ----------------------------------------------
@@ -130,11 +174,15 @@ class ServiceFinder:
         self.by_code: dict[str, tuple[int, int, bool]] = {}
         self.by_folded_code: dict[str, tuple[int, int, bool]] = {}
         self.by_name: dict[str, tuple[int, int, bool]] = {}
-        services = (Service.objects.filter(jurisdiction=jurisdiction)
-                    .values_list("pk", "code", "name", "department_id", "kind", "is_active").order_by("pk"))
+        services = (
+            Service.objects.filter(jurisdiction=jurisdiction)
+            .values_list("pk", "code", "name", "department_id", "kind", "is_active")
+            .order_by("pk")
+        )
         # Where two services share a name, one that takes requests wins, then the older one.
         for pk, code, name, department_id, kind, _active in sorted(
-                services, key=lambda s: (not (s[4] == Service.Kind.REQUEST and s[5]), s[0])):
+            services, key=lambda s: (not (s[4] == Service.Kind.REQUEST and s[5]), s[0])
+        ):
             known = (pk, department_id, kind == Service.Kind.REQUEST)
             self.by_code.setdefault(code, known)
             self.by_folded_code.setdefault(normalized(code), known)
@@ -145,8 +193,11 @@ class ServiceFinder:
         code, name = code.strip(), name.strip()
         if code:
             mapped = self.values.get(normalized(code))
-            found = (self.by_code.get(mapped) if mapped else None) or self.by_code.get(code) \
+            found = (
+                (self.by_code.get(mapped) if mapped else None)
+                or self.by_code.get(code)
                 or self.by_folded_code.get(normalized(code))
+            )
         if found is None and name:
             mapped = self.values.get(normalized(name))
             found = self.by_code.get(mapped) if mapped else self.by_name.get(normalized(name))
@@ -177,8 +228,11 @@ class Geography:
         """(inside the city's boundary, the neighborhood id or None) for each point."""
         count = len(lats)
         points = shapely.points(np.asarray(longs, dtype=float), np.asarray(lats, dtype=float))
-        inside = (np.asarray(shapely.covers(self.boundary, points), dtype=bool) if self.boundary is not None
-                  else np.ones(count, dtype=bool))
+        inside = (
+            np.asarray(shapely.covers(self.boundary, points), dtype=bool)
+            if self.boundary is not None
+            else np.ones(count, dtype=bool)
+        )
         found: list[int | None] = [None] * count
         if self.tree is not None and count:
             point_at, shape_at = self.tree.query(points, predicate="covered_by")
@@ -187,8 +241,9 @@ class Geography:
             point_at, shape_at = point_at[order], shape_at[order]
             first = np.ones(len(point_at), dtype=bool)
             first[1:] = point_at[1:] != point_at[:-1]
-            for position, neighborhood in zip(point_at[first].tolist(),
-                                              self.neighborhood_ids[shape_at[first]].tolist(), strict=True):
+            for position, neighborhood in zip(
+                point_at[first].tolist(), self.neighborhood_ids[shape_at[first]].tolist(), strict=True
+            ):
                 found[position] = neighborhood
         return inside, found
 
@@ -249,8 +304,9 @@ class RowChecker:
     optional one missing is left out (and said in `notes`).
     """
 
-    def __init__(self, jurisdiction: Jurisdiction, mapping: ColumnMapping, header: Sequence[str],
-                 services: ServiceFinder) -> None:
+    def __init__(
+        self, jurisdiction: Jurisdiction, mapping: ColumnMapping, header: Sequence[str], services: ServiceFinder
+    ) -> None:
         self.header = [name.strip() for name in header]
         self.width = len(header)
         self.notes: list[str] = []
@@ -270,23 +326,27 @@ class RowChecker:
             elif ours in ("tracking_number", "status", "requested_at"):
                 missing_required.append(column)
             else:
-                self.notes.append(_("The file has no column “%(column)s” (%(field)s): left out.")
-                                  % {"column": column, "field": ours})
+                self.notes.append(
+                    _("The file has no column “%(column)s” (%(field)s): left out.") % {"column": column, "field": ours}
+                )
         if "service_code" not in positions and "service_name" not in positions:
-            missing_required.extend(mapping.columns[name] for name in ("service_code", "service_name")
-                                    if name in mapping.columns)
+            missing_required.extend(
+                mapping.columns[name] for name in ("service_code", "service_name") if name in mapping.columns
+            )
         if ("lat" in positions) != ("long" in positions):
             positions.pop("lat", None)
             positions.pop("long", None)
             self.notes.append(_("The file has only one of the coordinate columns: coordinates left out."))
         if missing_required:
-            raise SourceError(_("The file has no column %(columns)s, which the mapping needs. Its columns are: "
-                                "%(header)s.") % {"columns": ", ".join(f"“{c}”" for c in missing_required),
-                                                 "header": ", ".join(self.header)[:500]})
+            raise SourceError(
+                _("The file has no column %(columns)s, which the mapping needs. Its columns are: %(header)s.")
+                % {"columns": ", ".join(f"“{c}”" for c in missing_required), "header": ", ".join(self.header)[:500]}
+            )
         return positions
 
-    def _checker(self, jurisdiction: Jurisdiction, mapping: ColumnMapping, positions: dict[str, int],
-                 services: ServiceFinder) -> Callable[[list[str], int], list[Any] | Rejection]:
+    def _checker(
+        self, jurisdiction: Jurisdiction, mapping: ColumnMapping, positions: dict[str, int], services: ServiceFinder
+    ) -> Callable[[list[str], int], list[Any] | Rejection]:
         # Everything the loop needs is a local of this closure, and the common path makes no call it can
         # avoid: at a million rows, each microsecond a row is a second.
         width = self.width
@@ -300,8 +360,12 @@ class RowChecker:
         i_address, i_zipcode, i_media = at("address"), at("zipcode"), at("media_url")
         i_lat, i_long = at("lat"), at("long")
         max_address, max_zipcode, max_media = _max_length("address"), _max_length("zipcode"), _max_length("media_url")
-        min_lat, max_lat, min_long, max_long = (jurisdiction.min_lat, jurisdiction.max_lat, jurisdiction.min_long,
-                                                jurisdiction.max_long)
+        min_lat, max_lat, min_long, max_long = (
+            jurisdiction.min_lat,
+            jurisdiction.max_lat,
+            jurisdiction.min_long,
+            jurisdiction.max_long,
+        )
         parse_date = date_parser(mapping.date_formats, mapping.zone(jurisdiction.zone))
         service_of: dict[tuple[str, str], tuple[int, int] | Rejection] = {}
         status_of: dict[str, str | None] = {}
@@ -321,7 +385,9 @@ class RowChecker:
 
         def too_long(position: int, limit: int) -> Rejection:
             return "too_long", _("%(column)s: more than %(max)d characters") % {
-                "column": header[position], "max": limit}
+                "column": header[position],
+                "max": limit,
+            }
 
         def check(row: list[str], line: int) -> list[Any] | Rejection:
             if len(row) != width:
@@ -429,13 +495,28 @@ class RowChecker:
                 if not channel:
                     folded = normalized(raw_channel)
                     channel = channel_of[raw_channel] = channel_values.get(folded) or (
-                        folded if folded in channels else default_channel)
+                        folded if folded in channels else default_channel
+                    )
 
             return [
-                number, service[0], service[1], channel, status,
+                number,
+                service[0],
+                service[1],
+                channel,
+                status,
                 row[i_notes].strip() if i_notes is not None else "",
                 row[i_description].strip() if i_description is not None else "",
-                address, zipcode, lat, long, None, h3_cell, media_url, requested, updated, expected, closed,
+                address,
+                zipcode,
+                lat,
+                long,
+                None,
+                h3_cell,
+                media_url,
+                requested,
+                updated,
+                expected,
+                closed,
             ]
 
         return check
@@ -459,8 +540,15 @@ class SourceReader:
     them all; a row's number is the line it starts on.
     """
 
-    def __init__(self, stream: TextIO, checker_for: Callable[[list[str]], RowChecker], *, delimiter: str,
-                 batch_size: int, geography: Geography) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        checker_for: Callable[[list[str]], RowChecker],
+        *,
+        delimiter: str,
+        batch_size: int,
+        geography: Geography,
+    ) -> None:
         self.reader = csv.reader(stream, delimiter=delimiter)
         try:
             header = next(self.reader, None)
@@ -473,8 +561,7 @@ class SourceReader:
         self.geography = geography
         self.read = self.accepted = self.rejected = 0
 
-    def batches(self, tick: Callable[[int, int, int], None] | None = None,
-                tick_every: int = 10_000) -> Iterator[Batch]:
+    def batches(self, tick: Callable[[int, int, int], None] | None = None, tick_every: int = 10_000) -> Iterator[Batch]:
         """The batches; `tick(read, accepted, rejected)` every `tick_every` rows between them."""
         reader, check, batch_size = self.reader, self.checker.check, self.batch_size
         ended = reader.line_num
@@ -529,8 +616,9 @@ def _located(batch: Batch, geography: Geography) -> Batch:
     with_point = [i for i, row in enumerate(batch.rows) if row[LAT_AT] is not None]
     if not with_point:
         return batch
-    inside, neighborhoods = geography.locate([batch.rows[i][LAT_AT] for i in with_point],
-                                             [batch.rows[i][LONG_AT] for i in with_point])
+    inside, neighborhoods = geography.locate(
+        [batch.rows[i][LAT_AT] for i in with_point], [batch.rows[i][LONG_AT] for i in with_point]
+    )
     for i, neighborhood_id in zip(with_point, neighborhoods, strict=True):
         batch.rows[i][NEIGHBORHOOD_AT] = neighborhood_id
     if not inside.all():
@@ -551,8 +639,9 @@ def _column(model: type[Model], name: str) -> str:
     return str(model._meta.get_field(name).column)  # type: ignore[union-attr]
 
 
-def _defaults(model: type[Model], given: Iterable[str],
-              connection: BaseDatabaseWrapper) -> list[tuple[str, str, object]]:
+def _defaults(
+    model: type[Model], given: Iterable[str], connection: BaseDatabaseWrapper
+) -> list[tuple[str, str, object]]:
     """(column, database type, value) for the model's columns a bulk insert does not give and whose
     default is not NULL, so a column added later with a default does not break the importer."""
     given = set(given)
@@ -563,8 +652,13 @@ def _defaults(model: type[Model], given: Iterable[str],
         value = model_field.get_default()
         if value is None:
             continue
-        defaults.append((str(model_field.column), str(model_field.db_type(connection)),
-                         model_field.get_db_prep_save(value, connection)))
+        defaults.append(
+            (
+                str(model_field.column),
+                str(model_field.db_type(connection)),
+                model_field.get_db_prep_save(value, connection),
+            )
+        )
     return defaults
 
 
@@ -575,8 +669,9 @@ class BatchWriter:
 
     STAGING = "opendata_import_rows"
 
-    def __init__(self, connection: BaseDatabaseWrapper, jurisdiction: Jurisdiction, *, updates: Iterable[str],
-                 actor_label: str) -> None:
+    def __init__(
+        self, connection: BaseDatabaseWrapper, jurisdiction: Jurisdiction, *, updates: Iterable[str], actor_label: str
+    ) -> None:
         self.connection = connection
         self.jurisdiction_id = jurisdiction.pk
         self.actor_label = actor_label
@@ -597,8 +692,16 @@ class BatchWriter:
         for name in updates:
             updated.extend(OPTIONAL_UPDATES.get(name, ()))
         self.updated_columns = [_column(ServiceRequest, name) for name in dict.fromkeys(updated)]
-        history_given = ("service_request", "kind", "is_public", "actor_label", "from_status", "to_status", "text",
-                         "created_at")
+        history_given = (
+            "service_request",
+            "kind",
+            "is_public",
+            "actor_label",
+            "from_status",
+            "to_status",
+            "text",
+            "created_at",
+        )
         self.history_table = quote(HistoryEntry._meta.db_table)
         self.history_columns = [_column(HistoryEntry, name) for name in history_given]
         self.history_extra = _defaults(HistoryEntry, [*history_given, "actor"], connection)
@@ -613,8 +716,10 @@ class BatchWriter:
             name = quote(column)
             if name == department:
                 # The service's department, unless the service is unchanged: then a transfer made here stays.
-                sets.append(f"{name} = CASE WHEN {table}.{service} = {excluded}.{service} THEN {table}.{name} "
-                            f"ELSE {excluded}.{name} END")
+                sets.append(
+                    f"{name} = CASE WHEN {table}.{service} = {excluded}.{service} THEN {table}.{name} "
+                    f"ELSE {excluded}.{name} END"
+                )
                 continue
             sets.append(f"{name} = {excluded}.{name}")
             changed.append(f"{table}.{name} {distinct} {excluded}.{name}")
@@ -634,18 +739,22 @@ class BatchWriter:
         jurisdiction = self.quote(_column(ServiceRequest, "jurisdiction"))
         with self.connection.cursor() as cursor:
             for start in range(0, len(numbers), 500):
-                chunk = numbers[start:start + 500]
+                chunk = numbers[start : start + 500]
                 marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f"SELECT {column} FROM {self.table} WHERE {jurisdiction} = %s "  # noqa: S608
-                               f"AND {column} IN ({marks})", [self.jurisdiction_id, *chunk])
+                cursor.execute(
+                    f"SELECT {column} FROM {self.table} WHERE {jurisdiction} = %s "  # noqa: S608
+                    f"AND {column} IN ({marks})",
+                    [self.jurisdiction_id, *chunk],
+                )
                 found.update(number for (number,) in cursor.fetchall())
         return found
 
     def _write_postgresql(self, rows: list[list[Any]]) -> tuple[int, int]:
         quote, table = self.quote, self.table
         staging = quote(self.STAGING)
-        definitions = ", ".join(f"{quote(column)} {copy_type}"
-                                for column, copy_type in zip(self.staged_columns, COPY_TYPES, strict=True))
+        definitions = ", ".join(
+            f"{quote(column)} {copy_type}" for column, copy_type in zip(self.staged_columns, COPY_TYPES, strict=True)
+        )
         staged = ", ".join(quote(column) for column in self.staged_columns)
         sets, changed = self._set_clause("EXCLUDED", "IS DISTINCT FROM")
         pk = quote(_column(ServiceRequest, "id"))
@@ -653,8 +762,19 @@ class BatchWriter:
         tracking = quote(_column(ServiceRequest, "tracking_number"))
         jurisdiction = quote(_column(ServiceRequest, "jurisdiction"))
         history_columns = [*self.history_columns, *(column for column, _t, _v in self.history_extra)]
-        history_values = ", ".join([pk, "%s", "%s", "%s", "%s", "%s", "%s", requested,
-                                    *(f"CAST(%s AS {db_type})" for _c, db_type, _v in self.history_extra)])
+        history_values = ", ".join(
+            [
+                pk,
+                "%s",
+                "%s",
+                "%s",
+                "%s",
+                "%s",
+                "%s",
+                requested,
+                *(f"CAST(%s AS {db_type})" for _c, db_type, _v in self.history_extra),
+            ]
+        )
         upsert = f"""
             WITH upserted AS (
                 INSERT INTO {table} ({", ".join(quote(c) for c in self.insert_columns)})
@@ -677,8 +797,11 @@ class BatchWriter:
                 write_row = copy.write_row
                 for row in rows:
                     write_row(row)
-            params: list[Any] = [*self.extra_params, *self.history_params,
-                                 *(value for _c, _t, value in self.history_extra)]
+            params: list[Any] = [
+                *self.extra_params,
+                *self.history_params,
+                *(value for _c, _t, value in self.history_extra),
+            ]
             cursor.execute(upsert, params)
             inserted, updated = cursor.fetchone()
             # Gone at commit anyway; dropped now so the next batch can make it again when the caller's own
@@ -694,8 +817,10 @@ class BatchWriter:
         tracking = quote(_column(ServiceRequest, "tracking_number"))
         jurisdiction = quote(_column(ServiceRequest, "jurisdiction"))
         marks = ", ".join(["%s"] * len(self.insert_columns))
-        upsert = (f"INSERT INTO {table} ({', '.join(quote(c) for c in self.insert_columns)}) VALUES ({marks}) "  # noqa: S608
-                  f"ON CONFLICT ({jurisdiction}, {tracking}) DO UPDATE SET {sets} WHERE {changed}")
+        upsert = (
+            f"INSERT INTO {table} ({', '.join(quote(c) for c in self.insert_columns)}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({jurisdiction}, {tracking}) DO UPDATE SET {sets} WHERE {changed}"
+        )
         numbers = [row[0] for row in rows]
         new = set(numbers) - self.existing(numbers)
         extra = self.extra_params
@@ -710,14 +835,18 @@ class BatchWriter:
         pk = quote(_column(ServiceRequest, "id"))
         requested = quote(_column(ServiceRequest, "requested_at"))
         history_columns = [*self.history_columns, *(column for column, _t, _v in self.history_extra)]
-        history_values = ", ".join([pk, "%s", "%s", "%s", "%s", "%s", "%s", requested,
-                                    *("%s" for _e in self.history_extra)])
-        opened = (f"INSERT INTO {self.history_table} ({', '.join(quote(c) for c in history_columns)}) "  # noqa: S608
-                  f"SELECT {history_values} FROM {table} WHERE {jurisdiction} = %s AND {tracking} = %s")
+        history_values = ", ".join(
+            [pk, "%s", "%s", "%s", "%s", "%s", "%s", requested, *("%s" for _e in self.history_extra)]
+        )
+        opened = (
+            f"INSERT INTO {self.history_table} ({', '.join(quote(c) for c in history_columns)}) "  # noqa: S608
+            f"SELECT {history_values} FROM {table} WHERE {jurisdiction} = %s AND {tracking} = %s"
+        )
         history_params: list[Any] = [*self.history_params, *(value for _c, _t, value in self.history_extra)]
         with self.connection.cursor() as cursor:
             cursor.executemany(upsert, [prepared(row) for row in rows])
             changes = cursor.rowcount
-            cursor.executemany(opened, [[*history_params, self.jurisdiction_id, number]
-                                        for number in numbers if number in new])
+            cursor.executemany(
+                opened, [[*history_params, self.jurisdiction_id, number] for number in numbers if number in new]
+            )
         return len(new), changes - len(new)

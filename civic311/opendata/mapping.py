@@ -27,15 +27,39 @@ ISO = "iso"
 
 # Our fields a source column can give.
 FIELDS = (
-    "tracking_number", "service_code", "service_name", "status", "status_notes", "channel", "description",
-    "requested_at", "updated_at", "expected_at", "closed_at", "address", "zipcode", "lat", "long", "media_url",
+    "tracking_number",
+    "service_code",
+    "service_name",
+    "status",
+    "status_notes",
+    "channel",
+    "description",
+    "requested_at",
+    "updated_at",
+    "expected_at",
+    "closed_at",
+    "address",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
 )
 REQUIRED_FIELDS = ("tracking_number", "status", "requested_at")
 DATE_FIELDS = ("requested_at", "updated_at", "expected_at", "closed_at")
-TOP_LEVEL_KEYS = frozenset({
-    "source", "delimiter", "encoding", "time_zone", "date_formats", "default_channel",
-    "columns", "status_values", "channel_values", "service_values",
-})
+TOP_LEVEL_KEYS = frozenset(
+    {
+        "source",
+        "delimiter",
+        "encoding",
+        "time_zone",
+        "date_formats",
+        "default_channel",
+        "columns",
+        "status_values",
+        "channel_values",
+        "service_values",
+    }
+)
 SOURCE_MAX = 100  # HistoryEntry.actor_label
 
 
@@ -82,13 +106,19 @@ def load_mapping(path: str | Path) -> ColumnMapping:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError([_("The mapping file cannot be read (%(error)s).") % {"error": exc}],
-                           path=str(path)) from exc
+        raise MappingError(
+            [_("The mapping file cannot be read (%(error)s).") % {"error": exc}], path=str(path)
+        ) from exc
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise MappingError([_("The mapping file is not valid %(format)s: %(error)s.") % {
-            "format": "JSON" if path.suffix.lower() == ".json" else "TOML", "error": exc}], path=str(path)) from exc
+        raise MappingError(
+            [
+                _("The mapping file is not valid %(format)s: %(error)s.")
+                % {"format": "JSON" if path.suffix.lower() == ".json" else "TOML", "error": exc}
+            ],
+            path=str(path),
+        ) from exc
     return mapping_from_data(data, path=str(path))
 
 
@@ -109,7 +139,7 @@ def mapping_from_data(data: object, *, path: str = "") -> ColumnMapping:
     if len(source) > SOURCE_MAX:
         problems.append(_("“source” can be at most %(max)d characters.") % {"max": SOURCE_MAX})
     delimiter = _text(data, "delimiter", ",", problems)
-    if len(delimiter) != 1 or delimiter in "\r\n\"":
+    if len(delimiter) != 1 or delimiter in '\r\n"':
         problems.append(_("“delimiter” must be one character (not a quote or a line break)."))
     encoding = _text(data, "encoding", "utf-8-sig", problems)
     try:
@@ -133,9 +163,17 @@ def mapping_from_data(data: object, *, path: str = "") -> ColumnMapping:
     if problems:
         raise MappingError(problems, path=path)
     return ColumnMapping(
-        source=source, columns=columns, date_formats=date_formats, time_zone=time_zone, delimiter=delimiter,
-        encoding=encoding, default_channel=default_channel, status_values=status_values,
-        channel_values=channel_values, service_values=service_values, path=path,
+        source=source,
+        columns=columns,
+        date_formats=date_formats,
+        time_zone=time_zone,
+        delimiter=delimiter,
+        encoding=encoding,
+        default_channel=default_channel,
+        status_values=status_values,
+        channel_values=channel_values,
+        service_values=service_values,
+        path=path,
     )
 
 
@@ -146,8 +184,9 @@ def _columns(value: object, problems: list[str]) -> dict[str, str]:
     columns: dict[str, str] = {}
     for name, column in value.items():
         if name not in FIELDS:
-            problems.append(_("“%(name)s” is not one of our fields (%(fields)s).") % {
-                "name": name, "fields": ", ".join(FIELDS)})
+            problems.append(
+                _("“%(name)s” is not one of our fields (%(fields)s).") % {"name": name, "fields": ", ".join(FIELDS)}
+            )
         elif not isinstance(column, str) or not column.strip():
             problems.append(_("columns.%(name)s must name a column.") % {"name": name})
         else:
@@ -174,8 +213,9 @@ def _date_formats(value: object, problems: list[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(item, str) and item for item in value):
-        problems.append(_("“date_formats” must be a list of “iso” or strptime patterns such as "
-                          "“%m/%d/%Y %I:%M:%S %p”."))
+        problems.append(
+            _("“date_formats” must be a list of “iso” or strptime patterns such as “%m/%d/%Y %I:%M:%S %p”.")
+        )
         return (ISO,)
     for pattern in value:
         if pattern != ISO and "%" not in pattern:
@@ -194,12 +234,16 @@ def _value_map(data: dict, key: str, allowed: list[str] | None, problems: list[s
             problems.append(_("%(key)s: “%(value)s” must map to text.") % {"key": key, "value": source_value})
             continue
         if allowed is not None and ours not in allowed:
-            problems.append(_("%(key)s: “%(ours)s” is not one of: %(values)s.") % {
-                "key": key, "ours": ours, "values": ", ".join(allowed)})
+            problems.append(
+                _("%(key)s: “%(ours)s” is not one of: %(values)s.")
+                % {"key": key, "ours": ours, "values": ", ".join(allowed)}
+            )
             continue
         name = normalized(source_value)
         if name in mapped and mapped[name] != ours:
-            problems.append(_("%(key)s: “%(value)s” is given twice (case and spaces do not count).") % {
-                "key": key, "value": source_value})
+            problems.append(
+                _("%(key)s: “%(value)s” is given twice (case and spaces do not count).")
+                % {"key": key, "value": source_value}
+            )
         mapped[name] = ours
     return mapped

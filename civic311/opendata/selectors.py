@@ -57,8 +57,9 @@ EXACT_COUNT_BELOW = 100_000
 
 TIMESTAMP_COLUMNS = ("requested_datetime", "updated_datetime", "expected_datetime", "closed_datetime")
 NUMBER_COLUMNS = ("objectid", "lat", "lon")
-_TIMESTAMP_FIELDS = dict(zip(TIMESTAMP_COLUMNS, ("requested_at", "updated_at", "expected_at", "closed_at"),
-                             strict=True))
+_TIMESTAMP_FIELDS = dict(
+    zip(TIMESTAMP_COLUMNS, ("requested_at", "updated_at", "expected_at", "closed_at"), strict=True)
+)
 
 
 class UnknownServiceCodes(ValueError):
@@ -116,8 +117,11 @@ def services_for_codes(jurisdiction: Jurisdiction, codes: Iterable[str]) -> tupl
 
 def published_services(jurisdiction: Jurisdiction) -> QuerySet[Service]:
     """The services whose requests the dataset holds (not the information-only ones), for the page."""
-    return (Service.objects.filter(jurisdiction=jurisdiction, kind=Service.Kind.REQUEST)
-            .select_related("department").order_by("name", "code"))
+    return (
+        Service.objects.filter(jurisdiction=jurisdiction, kind=Service.Kind.REQUEST)
+        .select_related("department")
+        .order_by("name", "code")
+    )
 
 
 def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
@@ -142,18 +146,39 @@ class ExampleRow:
 def example_row(jurisdiction: Jurisdiction) -> ExampleRow:
     """The newest public request with an address (already in the dataset for anyone to read); for a
     city with none yet, its first published service at the middle of the city."""
-    latest = (public_requests(jurisdiction).exclude(address="").exclude(lat=None)
-              .select_related("service", "department").order_by("-pk").first())
+    latest = (
+        public_requests(jurisdiction)
+        .exclude(address="")
+        .exclude(lat=None)
+        .select_related("service", "department")
+        .order_by("-pk")
+        .first()
+    )
     if latest is not None and latest.lat is not None and latest.long is not None:
-        return ExampleRow(str(latest.pk), latest.tracking_number, latest.service, latest.department.name,
-                          latest.address, latest.zipcode, latest.lat, latest.long)
+        return ExampleRow(
+            str(latest.pk),
+            latest.tracking_number,
+            latest.service,
+            latest.department.name,
+            latest.address,
+            latest.zipcode,
+            latest.lat,
+            latest.long,
+        )
     service = published_services(jurisdiction).first()
-    middle = (jurisdiction.boundary_shape.representative_point() if jurisdiction.boundary_shape is not None
-              else None)
+    middle = jurisdiction.boundary_shape.representative_point() if jurisdiction.boundary_shape is not None else None
     lat = middle.y if middle is not None else (jurisdiction.min_lat + jurisdiction.max_lat) / 2
     lon = middle.x if middle is not None else (jurisdiction.min_long + jurisdiction.max_long) / 2
-    return ExampleRow("1", str(jurisdiction.next_tracking_number), service,
-                      service.department.name if service is not None else "", "", "", lat, lon)
+    return ExampleRow(
+        "1",
+        str(jurisdiction.next_tracking_number),
+        service,
+        service.department.name if service is not None else "",
+        "",
+        "",
+        lat,
+        lon,
+    )
 
 
 def _filtered(export: Export) -> QuerySet[ServiceRequest]:
@@ -190,8 +215,9 @@ def _columns(export: Export, *, for_copy: bool) -> dict[str, Any]:
         "objectid": F("id"),
         "service_request_id": F("tracking_number"),
         "subject": F("service__name"),
-        "status": Case(When(status__in=FINAL_STATES, then=Value(CLOSED)), default=Value(OPEN),
-                       output_field=CharField()),
+        "status": Case(
+            When(status__in=FINAL_STATES, then=Value(CLOSED)), default=Value(OPEN), output_field=CharField()
+        ),
         "status_notes": F("status_notes"),
         "service_name": F("service__name"),
         "service_code": F("service__code"),
@@ -201,9 +227,13 @@ def _columns(export: Export, *, for_copy: bool) -> dict[str, Any]:
         "address": F("address"),
         "zipcode": F("zipcode"),
         # A photo the client hosts itself comes first, as in Open311; else the first public stored one.
-        "media_url": F("media_url") if for_copy else Case(
-            When(media_url="", then=Coalesce(_first_public_photo(export), Value(""))), default=F("media_url"),
-            output_field=CharField()),
+        "media_url": F("media_url")
+        if for_copy
+        else Case(
+            When(media_url="", then=Coalesce(_first_public_photo(export), Value(""))),
+            default=F("media_url"),
+            output_field=CharField(),
+        ),
         "lat": F("lat"),
         "lon": F("long"),
     }
@@ -238,8 +268,12 @@ def export_rows(export: Export, *, for_copy: bool = False) -> QuerySet:
 # --- the ORM path: keyset pages ------------------------------------------------------------------
 
 
-def chunks(export: Export, *, chunk_size: int | None = None, using: str | None = None,
-           ) -> Iterator[list[tuple]]:
+def chunks(
+    export: Export,
+    *,
+    chunk_size: int | None = None,
+    using: str | None = None,
+) -> Iterator[list[tuple]]:
     """The rows in pages of `chunk_size` (default CHUNK_SIZE), each row a tuple in `export.columns`'
     order: ints, strings, floats or None, datetimes aware in UTC. One query a page, never OFFSET: each
     page starts after the last row of the one before, so the cost of a page does not grow with depth."""
@@ -288,12 +322,16 @@ def copy_sql(export: Export, fmt: str, alias: str) -> tuple[str, tuple]:
     if _is_whole_dataset(export):
         photo = "r.photo_base || ph.image"
         # Names are the models' own and values parameters: nothing here comes from the request.
-        join = (f" LEFT JOIN (SELECT DISTINCT ON (p.service_request_id) p.service_request_id, p.{image} AS image"  # noqa: S608
-                f" FROM {photos} AS p WHERE p.is_public ORDER BY p.service_request_id, p.created_at, p.id) AS ph"
-                f" ON ph.service_request_id = {request_id}")
+        join = (
+            f" LEFT JOIN (SELECT DISTINCT ON (p.service_request_id) p.service_request_id, p.{image} AS image"  # noqa: S608
+            f" FROM {photos} AS p WHERE p.is_public ORDER BY p.service_request_id, p.created_at, p.id) AS ph"
+            f" ON ph.service_request_id = {request_id}"
+        )
     else:
-        photo = (f"r.photo_base || (SELECT p.{image} FROM {photos} AS p WHERE p.service_request_id = {request_id}"  # noqa: S608
-                 f" AND p.is_public ORDER BY p.created_at, p.id LIMIT 1)")
+        photo = (
+            f"r.photo_base || (SELECT p.{image} FROM {photos} AS p WHERE p.service_request_id = {request_id}"  # noqa: S608
+            f" AND p.is_public ORDER BY p.created_at, p.id LIMIT 1)"
+        )
         join = ""
     order = f" ORDER BY r.keyset_updated, {request_id}" if export.by_update else f" ORDER BY {request_id}"
     values = []
@@ -309,12 +347,19 @@ def copy_sql(export: Export, fmt: str, alias: str) -> tuple[str, tuple]:
         return f"COPY (SELECT {', '.join(values)} {rows}{order}) TO STDOUT WITH (FORMAT csv)", tuple(params)
     if fmt == "geojson":
         lat, lon = f"r.{sql_name('lat')}", f"r.{sql_name('lon')}"
-        geometry = (f"CASE WHEN {lat} IS NULL OR {lon} IS NULL THEN 'null' ELSE "
-                    f"""'{{"type":"Point","coordinates":[' || {lon} || ',' || {lat} || ']}}' END""")
-        feature = (f"""'{{"type":"Feature","geometry":' || {geometry} || ',"properties":' """
-                   f"|| row_to_json(properties)::text || '}}'")
-        return (f"COPY (SELECT {feature} {rows} CROSS JOIN LATERAL (SELECT {', '.join(values)}) AS properties"
-                f"{order}) TO STDOUT", tuple(params))
+        geometry = (
+            f"CASE WHEN {lat} IS NULL OR {lon} IS NULL THEN 'null' ELSE "
+            f"""'{{"type":"Point","coordinates":[' || {lon} || ',' || {lat} || ']}}' END"""
+        )
+        feature = (
+            f"""'{{"type":"Feature","geometry":' || {geometry} || ',"properties":' """
+            f"|| row_to_json(properties)::text || '}}'"
+        )
+        return (
+            f"COPY (SELECT {feature} {rows} CROSS JOIN LATERAL (SELECT {', '.join(values)}) AS properties"
+            f"{order}) TO STDOUT",
+            tuple(params),
+        )
     raise ValueError(fmt)
 
 
@@ -334,8 +379,10 @@ def copy_chunks(export: Export, fmt: str, *, using: str | None = None) -> Iterat
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('TimeZone'), current_setting('statement_timeout')")
         zone_before, timeout_before = cursor.fetchone()
-        cursor.execute("SELECT set_config('TimeZone', %s, true), set_config('statement_timeout', '0', true)",
-                       [export.jurisdiction.time_zone])
+        cursor.execute(
+            "SELECT set_config('TimeZone', %s, true), set_config('statement_timeout', '0', true)",
+            [export.jurisdiction.time_zone],
+        )
         with cursor.cursor.copy(sql, params) as copy:
             pending: list[bytes] = []
             size = 0
@@ -349,8 +396,10 @@ def copy_chunks(export: Export, fmt: str, *, using: str | None = None) -> Iterat
                 yield b"".join(pending)
         # Inside an outer transaction (tests, a caller's atomic block) a savepoint keeps SET LOCAL's
         # values until the outer commit; put them back for whatever the connection runs next.
-        cursor.execute("SELECT set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)",
-                       [zone_before, timeout_before])
+        cursor.execute(
+            "SELECT set_config('TimeZone', %s, true), set_config('statement_timeout', %s, true)",
+            [zone_before, timeout_before],
+        )
 
 
 # --- the dataset page's figures ------------------------------------------------------------------

@@ -48,8 +48,17 @@ from .importer import (
 )
 from .mapping import ColumnMapping, MappingError, philadelphia_mapping
 
-__all__ = ["DEFAULT_BATCH_SIZE", "REASONS", "BatchFailure", "BatchReport", "ImportResult", "MappingError",
-           "Progress", "SourceError", "import_requests"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "REASONS",
+    "BatchFailure",
+    "BatchReport",
+    "ImportResult",
+    "MappingError",
+    "Progress",
+    "SourceError",
+    "import_requests",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +137,16 @@ class ImportResult:
         return self.failure is None and self.rejected == 0
 
 
-def import_requests(jurisdiction: Jurisdiction, source: str | Path | BinaryIO, mapping: ColumnMapping | None = None,
-                    *, batch_size: int = DEFAULT_BATCH_SIZE, rejects: TextIO | None = None, dry_run: bool = False,
-                    progress: Callable[[Progress], None] | None = None) -> ImportResult:
+def import_requests(
+    jurisdiction: Jurisdiction,
+    source: str | Path | BinaryIO,
+    mapping: ColumnMapping | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    rejects: TextIO | None = None,
+    dry_run: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+) -> ImportResult:
     """Load `source` (a path or a binary file) into `jurisdiction`'s requests; see the module's rules.
 
     `mapping`: Philadelphia's `public_cases_fc` when None. `rejects`: a text stream (opened with
@@ -160,8 +176,9 @@ def import_requests(jurisdiction: Jurisdiction, source: str | Path | BinaryIO, m
             progress(Progress(read, accepted, rejected, time.monotonic() - started))
 
     with _opened(source, mapping.encoding) as stream, _without_cycle_collection():
-        reader = SourceReader(stream, checker_for, delimiter=mapping.delimiter, batch_size=batch_size,
-                              geography=geography)
+        reader = SourceReader(
+            stream, checker_for, delimiter=mapping.delimiter, batch_size=batch_size, geography=geography
+        )
         result.notes.extend(reader.checker.notes)
         if rejects_writer is not None:
             rejects_writer.writerow([*REJECTS_HEADER, *reader.checker.header])
@@ -176,34 +193,61 @@ def import_requests(jurisdiction: Jurisdiction, source: str | Path | BinaryIO, m
                     inserted, updated = _write(batch, writer, jurisdiction, dry_run, result)
                 except DatabaseError as exc:
                     # The batch rolled back whole; what came before stays, and a re-run resumes by upsert.
-                    result.failure = BatchFailure(batch.number, batch.first_line, batch.last_line,
-                                                  str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
-                    logger.warning("import into %s: batch %d (lines %d-%d) failed", jurisdiction.slug,
-                                   batch.number, batch.first_line, batch.last_line)
+                    result.failure = BatchFailure(
+                        batch.number,
+                        batch.first_line,
+                        batch.last_line,
+                        str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc),
+                    )
+                    logger.warning(
+                        "import into %s: batch %d (lines %d-%d) failed",
+                        jurisdiction.slug,
+                        batch.number,
+                        batch.first_line,
+                        batch.last_line,
+                    )
                     break
                 result.accepted += len(batch.rows)
                 result.inserted += inserted
                 result.updated += updated
-                report = BatchReport(batch.number, batch.first_line, batch.last_line, batch.read, len(batch.rows),
-                                     len(batch.rejects), inserted, updated, time.monotonic() - batch_started)
+                report = BatchReport(
+                    batch.number,
+                    batch.first_line,
+                    batch.last_line,
+                    batch.read,
+                    len(batch.rows),
+                    len(batch.rejects),
+                    inserted,
+                    updated,
+                    time.monotonic() - batch_started,
+                )
                 result.batches.append(report)
                 if progress is not None:
-                    progress(Progress(result.read, result.accepted, result.rejected, time.monotonic() - started,
-                                      report))
+                    progress(
+                        Progress(result.read, result.accepted, result.rejected, time.monotonic() - started, report)
+                    )
         finally:
             batches.close()  # stops the reading thread when the import stops early
 
     result.seconds = time.monotonic() - started
     jurisdiction.refresh_from_db(fields=["next_tracking_number"])
     result.next_tracking_number = jurisdiction.next_tracking_number
-    logger.info("import into %s%s: %d read, %d new, %d updated, %d rejected in %.1f s", jurisdiction.slug,
-                " (dry run)" if dry_run else "", result.read, result.inserted, result.updated, result.rejected,
-                result.seconds)
+    logger.info(
+        "import into %s%s: %d read, %d new, %d updated, %d rejected in %.1f s",
+        jurisdiction.slug,
+        " (dry run)" if dry_run else "",
+        result.read,
+        result.inserted,
+        result.updated,
+        result.rejected,
+        result.seconds,
+    )
     return result
 
 
-def _write(batch: Batch, writer: BatchWriter, jurisdiction: Jurisdiction, dry_run: bool,
-           result: ImportResult) -> tuple[int, int]:
+def _write(
+    batch: Batch, writer: BatchWriter, jurisdiction: Jurisdiction, dry_run: bool, result: ImportResult
+) -> tuple[int, int]:
     if dry_run:
         result.existing += len(writer.existing([row[0] for row in batch.rows]))
         return 0, 0
@@ -222,7 +266,8 @@ def keep_tracking_numbers_above(jurisdiction: Jurisdiction, number: int) -> None
     fails leaves a gap in the numbers, never a shared number.
     """
     Jurisdiction.objects.filter(pk=jurisdiction.pk, next_tracking_number__lte=number).update(
-        next_tracking_number=number + 1)
+        next_tracking_number=number + 1
+    )
 
 
 def _count_rejects(result: ImportResult, batch: Batch, rejects_writer) -> None:

@@ -64,9 +64,10 @@ def _timestamp_param(request: HttpRequest, name: str, jurisdiction: Jurisdiction
     try:
         return parse_timestamp(value, jurisdiction.zone, end=end)
     except ValueError:
-        raise BadParameter(_(
-            "%(name)s must be a date like 2026-01-31 or a date and time like 2026-01-31T14:30:00-05:00."
-        ) % {"name": name}) from None
+        raise BadParameter(
+            _("%(name)s must be a date like 2026-01-31 or a date and time like 2026-01-31T14:30:00-05:00.")
+            % {"name": name}
+        ) from None
 
 
 def _service_codes(request: HttpRequest) -> list[str]:
@@ -86,13 +87,18 @@ def _export_for(request: HttpRequest, jurisdiction: Jurisdiction) -> Export:
     try:
         service_ids = selectors.services_for_codes(jurisdiction, _service_codes(request))
     except UnknownServiceCodes as error:
-        raise BadParameter(ngettext(
-            "service_code: there is no service with the code %(codes)s.",
-            "service_code: there are no services with the codes %(codes)s.",
-            len(error.codes),
-        ) % {"codes": ", ".join(error.codes)}) from None
+        raise BadParameter(
+            ngettext(
+                "service_code: there is no service with the code %(codes)s.",
+                "service_code: there are no services with the codes %(codes)s.",
+                len(error.codes),
+            )
+            % {"codes": ", ".join(error.codes)}
+        ) from None
     wanted = ExportFilter(
-        requested_from=start, requested_before=end, service_ids=service_ids,
+        requested_from=start,
+        requested_before=end,
+        service_ids=service_ids,
         updated_after=_timestamp_param(request, "updated_after", jurisdiction),
     )
     return Export(jurisdiction, wanted, photo_base=request.build_absolute_uri(settings.MEDIA_URL))
@@ -105,7 +111,8 @@ def _download(request: HttpRequest, fmt: str) -> HttpResponseBase:
         return HttpResponseBadRequest(f"{error}\n", content_type="text/plain; charset=utf-8")
     # HEAD answers the headers without running the export.
     response: HttpResponseBase = (
-        HttpResponse(content_type=export.CONTENT_TYPES[fmt]) if request.method == "HEAD"
+        HttpResponse(content_type=export.CONTENT_TYPES[fmt])
+        if request.method == "HEAD"
         else StreamingHttpResponse(export.stream(chosen, fmt), content_type=export.CONTENT_TYPES[fmt])
     )
     response["Content-Disposition"] = f'attachment; filename="{export.filename(chosen, fmt)}"'
@@ -135,24 +142,31 @@ def dataset(request: HttpRequest) -> HttpResponse:
     described = Export(jurisdiction, photo_base=photo_base)
     examples = export.example_values(described, photo_base=photo_base)
     columns = [
-        {"name": name, "meaning": export.COLUMN_MEANINGS[name][0], "type": export.COLUMN_MEANINGS[name][1],
-         "example": examples[name]}
+        {
+            "name": name,
+            "meaning": export.COLUMN_MEANINGS[name][0],
+            "type": export.COLUMN_MEANINGS[name][1],
+            "example": examples[name],
+        }
         for name in described.columns
     ]
     query = f"?{urlencode(chosen)}" if chosen else ""
     csv_url = request.build_absolute_uri(reverse("opendata:service_requests_csv"))
     geojson_url = request.build_absolute_uri(reverse("opendata:service_requests_geojson")) + query
-    return render(request, "opendata/dataset.html", {
-        "columns": columns,
-        "summary": selectors.dataset_summary(jurisdiction),
-        "services": selectors.published_services(jurisdiction),
-        "csv_url": csv_url + query,
-        "geojson_url": geojson_url,
-        "example_filtered_url":
-            f"{csv_url}?{urlencode({**chosen, 'start_date': '2026-01-01', 'end_date': '2026-01-31'})}",
-        "example_harvest_url": f"{csv_url}?{urlencode({**chosen, 'updated_after': examples['updated_datetime']})}",
-        "jurisdiction_id": chosen.get("jurisdiction_id", ""),
-        "example_times": export.example_times(jurisdiction),
-        "licence": getattr(settings, "CIVIC311_OPEN_DATA_LICENCE", ""),
-        "cache_minutes": CACHE_SECONDS // 60,
-    })
+    return render(
+        request,
+        "opendata/dataset.html",
+        {
+            "columns": columns,
+            "summary": selectors.dataset_summary(jurisdiction),
+            "services": selectors.published_services(jurisdiction),
+            "csv_url": csv_url + query,
+            "geojson_url": geojson_url,
+            "example_filtered_url": f"{csv_url}?{urlencode({**chosen, 'start_date': '2026-01-01', 'end_date': '2026-01-31'})}",  # noqa: E501
+            "example_harvest_url": f"{csv_url}?{urlencode({**chosen, 'updated_after': examples['updated_datetime']})}",
+            "jurisdiction_id": chosen.get("jurisdiction_id", ""),
+            "example_times": export.example_times(jurisdiction),
+            "licence": getattr(settings, "CIVIC311_OPEN_DATA_LICENCE", ""),
+            "cache_minutes": CACHE_SECONDS // 60,
+        },
+    )

@@ -91,11 +91,13 @@ class StaffAdmin(JurisdictionPickersMixin, UserAdmin):
                     stored = item_form.instance if item_form.instance.pk else None
                     if stored is not None and (data.get("DELETE") or item_form.has_changed()):
                         stored = RoleAssignment.objects.get(pk=stored.pk)
-                        customer_services.revoke_role(user, stored.role, department=stored.department,
-                                                      actor=request.user)
+                        customer_services.revoke_role(
+                            user, stored.role, department=stored.department, actor=request.user
+                        )
                     if not data.get("DELETE") and item_form.has_changed():
-                        customer_services.grant_role(user, data["role"], department=data.get("department"),
-                                                     actor=request.user)
+                        customer_services.grant_role(
+                            user, data["role"], department=data.get("department"), actor=request.user
+                        )
         except (ValidationError, PermissionDenied) as error:
             text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             messages.error(request, text)
@@ -105,8 +107,11 @@ class StaffAdmin(JurisdictionPickersMixin, UserAdmin):
 
 class TeamForm(forms.ModelForm):
     members = forms.ModelMultipleChoiceField(
-        label=_("members"), required=False, queryset=User.objects.filter(is_staff=True, is_active=True),
-        widget=FilteredSelectMultiple(_("members"), is_stacked=False))
+        label=_("members"),
+        required=False,
+        queryset=User.objects.filter(is_staff=True, is_active=True),
+        widget=FilteredSelectMultiple(_("members"), is_stacked=False),
+    )
 
     class Meta:
         model = Team
@@ -121,8 +126,11 @@ class TeamForm(forms.ModelForm):
         data = super().clean() or {}
         if data.get("jurisdiction") is not None:
             try:
-                customer_services.check_team(Team(jurisdiction=data["jurisdiction"], name=data.get("name", ""),
-                                                  supervisor=data.get("supervisor")))
+                customer_services.check_team(
+                    Team(
+                        jurisdiction=data["jurisdiction"], name=data.get("name", ""), supervisor=data.get("supervisor")
+                    )
+                )
             except ValidationError as error:
                 self.add_error(None, error)
         return data
@@ -189,9 +197,11 @@ class RequesterAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET" and _is_superuser(request):
             searched = bool(request.GET.get("q"))
-            selectors.audit_look(request.user, where="admin: requesters",
-                                 purpose=PersonalDataAccess.Purpose.SEARCH if searched
-                                 else PersonalDataAccess.Purpose.VIEW)
+            selectors.audit_look(
+                request.user,
+                where="admin: requesters",
+                purpose=PersonalDataAccess.Purpose.SEARCH if searched else PersonalDataAccess.Purpose.VIEW,
+            )
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -287,8 +297,7 @@ class AddressInline(_CustomerInline):
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = ("jurisdiction", "first_name", "last_name", "preferred_language", "consent_contact",
-                  "consent_survey")
+        fields = ("jurisdiction", "first_name", "last_name", "preferred_language", "consent_contact", "consent_survey")
 
     def clean(self):
         data = super().clean() or {}
@@ -313,8 +322,20 @@ class CustomerAdmin(admin.ModelAdmin):
     # The search box needs a field; the search itself is `find_customers` (phone digits, e-mail, names).
     search_fields = ("last_name",)
     search_help_text = _("A phone number in any format (7 digits or more), an e-mail address, or names.")
-    fields = ("jurisdiction", "first_name", "last_name", "preferred_language", "consent_contact", "consent_survey",
-              "consent_updated_at", "merged_into", "created_at", "updated_at", "anonymised_at", "history")
+    fields = (
+        "jurisdiction",
+        "first_name",
+        "last_name",
+        "preferred_language",
+        "consent_contact",
+        "consent_survey",
+        "consent_updated_at",
+        "merged_into",
+        "created_at",
+        "updated_at",
+        "anonymised_at",
+        "history",
+    )
     readonly_fields = ("consent_updated_at", "merged_into", "created_at", "updated_at", "anonymised_at", "history")
     inlines = (PhoneInline, EmailInline, AddressInline)
     actions = ("merge_selected",)
@@ -331,8 +352,9 @@ class CustomerAdmin(admin.ModelAdmin):
         return _may(request, "add_customer")
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return (_may(request, "change_customer")
-                and (obj is None or (obj.merged_into_id is None and obj.anonymised_at is None)))
+        return _may(request, "change_customer") and (
+            obj is None or (obj.merged_into_id is None and obj.anonymised_at is None)
+        )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return _is_superuser(request)
@@ -343,8 +365,12 @@ class CustomerAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("jurisdiction").annotate(
-            request_count=Count("requesters__service_requests", distinct=True))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("jurisdiction")
+            .annotate(request_count=Count("requesters__service_requests", distinct=True))
+        )
 
     @admin.display(description=_("requests"), ordering="request_count")
     def requests(self, customer: Customer) -> int:
@@ -359,12 +385,27 @@ class CustomerAdmin(admin.ModelAdmin):
             return str(_("No contacts or requests yet."))
         header = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            _("when"), _("channel"), _("outcome"), _("service"), _("tracking number"), _("status"),
+            _("when"),
+            _("channel"),
+            _("outcome"),
+            _("service"),
+            _("tracking number"),
+            _("status"),
         )
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((date_format(timezone.localtime(item.at), "SHORT_DATETIME_FORMAT"), item.channel_label,
-              item.outcome_label, item.service, item.tracking_number, item.status_label) for item in items),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    date_format(timezone.localtime(item.at), "SHORT_DATETIME_FORMAT"),
+                    item.channel_label,
+                    item.outcome_label,
+                    item.service,
+                    item.tracking_number,
+                    item.status_label,
+                )
+                for item in items
+            ),
         )
         return format_html("<table>{}{}</table>", header, rows)
 
@@ -384,8 +425,10 @@ class CustomerAdmin(admin.ModelAdmin):
             extra_context = {
                 **(extra_context or {}),
                 "may_export_personal_data": roles.may_export_personal_data(request.user, customer.jurisdiction_id),
-                "may_erase_personal_data": (customer.anonymised_at is None
-                                            and roles.may_erase_personal_data(request.user, customer.jurisdiction_id)),
+                "may_erase_personal_data": (
+                    customer.anonymised_at is None
+                    and roles.may_erase_personal_data(request.user, customer.jurisdiction_id)
+                ),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -395,22 +438,32 @@ class CustomerAdmin(admin.ModelAdmin):
             if not change:
                 # The phones, e-mails and addresses come in the inlines, saved right after.
                 created = customer_services.create_customer(
-                    data["jurisdiction"], first_name=data["first_name"], last_name=data["last_name"],
-                    preferred_language=data["preferred_language"], consent_contact=data["consent_contact"],
-                    consent_survey=data["consent_survey"], actor=request.user, where=ADMIN,
+                    data["jurisdiction"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    preferred_language=data["preferred_language"],
+                    consent_contact=data["consent_contact"],
+                    consent_survey=data["consent_survey"],
+                    actor=request.user,
+                    where=ADMIN,
                 )
                 obj.pk = created.pk
                 obj.refresh_from_db()
                 return
             current = Customer.objects.get(pk=obj.pk)
             customer_services.update_customer(
-                current, first_name=data["first_name"], last_name=data["last_name"],
-                preferred_language=data["preferred_language"], actor=request.user, where=ADMIN,
+                current,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                preferred_language=data["preferred_language"],
+                actor=request.user,
+                where=ADMIN,
             )
             contact, survey = data["consent_contact"], data["consent_survey"]
             if (contact, survey) != (current.consent_contact, current.consent_survey):
-                customer_services.record_consent(current, contact=contact, survey=survey, actor=request.user,
-                                                 where=ADMIN)
+                customer_services.record_consent(
+                    current, contact=contact, survey=survey, actor=request.user, where=ADMIN
+                )
             obj.refresh_from_db()
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -429,8 +482,11 @@ class CustomerAdmin(admin.ModelAdmin):
         actions: dict[type, tuple[Callable[..., object], Callable[..., object], Callable[..., object]]] = {
             CustomerPhone: (self._add_phone, customer_services.remove_phone, customer_services.set_primary_phone),
             CustomerEmail: (self._add_email, customer_services.remove_email, customer_services.set_primary_email),
-            CustomerAddress: (self._add_address, customer_services.remove_address,
-                              customer_services.set_primary_address),
+            CustomerAddress: (
+                self._add_address,
+                customer_services.remove_address,
+                customer_services.set_primary_address,
+            ),
         }
         add, remove, set_primary = actions[model]
         with transaction.atomic():
@@ -456,18 +512,33 @@ class CustomerAdmin(admin.ModelAdmin):
                     add(request, customer, data)
 
     def _add_phone(self, request, customer: Customer, data) -> None:
-        customer_services.add_phone(customer, data["number"], label=data.get("label") or CustomerPhone.Label.MOBILE,
-                                    primary=bool(data.get("is_primary")), actor=request.user, where=ADMIN)
+        customer_services.add_phone(
+            customer,
+            data["number"],
+            label=data.get("label") or CustomerPhone.Label.MOBILE,
+            primary=bool(data.get("is_primary")),
+            actor=request.user,
+            where=ADMIN,
+        )
 
     def _add_email(self, request, customer: Customer, data) -> None:
-        customer_services.add_email(customer, data["email"], primary=bool(data.get("is_primary")),
-                                    actor=request.user, where=ADMIN)
+        customer_services.add_email(
+            customer, data["email"], primary=bool(data.get("is_primary")), actor=request.user, where=ADMIN
+        )
 
     def _add_address(self, request, customer: Customer, data) -> None:
         customer_services.add_address(
-            customer, {"address": data["address"], "zipcode": data.get("zipcode") or "", "lat": data.get("lat"),
-                       "long": data.get("long")},
-            primary=bool(data.get("is_primary")), actor=request.user, where=ADMIN)
+            customer,
+            {
+                "address": data["address"],
+                "zipcode": data.get("zipcode") or "",
+                "lat": data.get("lat"),
+                "long": data.get("long"),
+            },
+            primary=bool(data.get("is_primary")),
+            actor=request.user,
+            where=ADMIN,
+        )
 
     @admin.action(description=_("Merge the two selected customers…"), permissions=["change"])
     def merge_selected(self, request, queryset):
@@ -484,24 +555,30 @@ class CustomerAdmin(admin.ModelAdmin):
                 return None
             duplicate = next(record for record in records if record.pk != survivor_pk)
             try:
-                survivor = customer_services.merge_customers(by_pk[survivor_pk], duplicate, actor=request.user,
-                                                             where=ADMIN)
+                survivor = customer_services.merge_customers(
+                    by_pk[survivor_pk], duplicate, actor=request.user, where=ADMIN
+                )
             except (ValidationError, PermissionDenied) as error:
                 text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
                 self.message_user(request, text, messages.ERROR)
                 return None
-            self.message_user(request, _("The records were merged into %(customer)s.") % {"customer": survivor},
-                              messages.SUCCESS)
+            self.message_user(
+                request, _("The records were merged into %(customer)s.") % {"customer": survivor}, messages.SUCCESS
+            )
             return None
-        return TemplateResponse(request, "admin/people/customer/merge.html", {
-            **self.admin_site.each_context(request),
-            "title": _("Merge two customer records"),
-            "opts": self.model._meta,
-            "records": [(record, selectors.customer_history(record, limit=5)) for record in records],
-            "queryset": records,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "form": form,
-        })
+        return TemplateResponse(
+            request,
+            "admin/people/customer/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Merge two customer records"),
+                "opts": self.model._meta,
+                "records": [(record, selectors.customer_history(record, limit=5)) for record in records],
+                "queryset": records,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "form": form,
+            },
+        )
 
 
 class AuditAdmin(ReadOnlyAdmin):

@@ -19,12 +19,21 @@ class User(AbstractUser):
     """A member of staff (agents, department staff, supervisors, administrators)."""
 
     department = models.ForeignKey(
-        "catalogue.Department", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="staff", verbose_name=_("department"),
+        "catalogue.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("department"),
     )
     # The contact-centre team an agent works in now: its supervisor coaches them (see Team).
     team = models.ForeignKey(
-        "Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("team"),
+        "Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("team"),
     )
 
     class Meta(AbstractUser.Meta):
@@ -39,11 +48,18 @@ class Team(models.Model):
     """A contact-centre team: agents led by one supervisor, who holds the team's meetings and coaches its
     agents on their survey results. The satisfaction reports break results down by team."""
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="teams",
-                                     verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="teams", verbose_name=_("jurisdiction")
+    )
     name = models.CharField(_("name"), max_length=100)
-    supervisor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="supervised_teams", verbose_name=_("supervisor"))
+    supervisor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supervised_teams",
+        verbose_name=_("supervisor"),
+    )
 
     class Meta:
         verbose_name = _("team")
@@ -68,8 +84,14 @@ class Requester(models.Model):
     # A default rather than auto_now_add, so imports and the demo can give the real date.
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # The CRM record this person is, when the contact centre knows them (see Customer).
-    customer = models.ForeignKey("Customer", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="requesters", verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        "Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requesters",
+        verbose_name=_("customer"),
+    )
 
     class Meta:
         verbose_name = _("requester")
@@ -92,18 +114,20 @@ class Customer(models.Model):
     another record when two turn out to be the same person (the duplicate keeps pointing at the survivor).
     """
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.PROTECT,
-                                     related_name="customers")
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.PROTECT, related_name="customers")
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
-    consent_contact = models.BooleanField(_("may be contacted"), default=False,
-                                          help_text=_("Agreed to hear back about their requests."))
-    consent_survey = models.BooleanField(_("may be surveyed"), default=False,
-                                         help_text=_("Agreed to a satisfaction survey call."))
+    consent_contact = models.BooleanField(
+        _("may be contacted"), default=False, help_text=_("Agreed to hear back about their requests.")
+    )
+    consent_survey = models.BooleanField(
+        _("may be surveyed"), default=False, help_text=_("Agreed to a satisfaction survey call.")
+    )
     consent_updated_at = models.DateTimeField(_("consent last changed"), null=True, blank=True)
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="merged", verbose_name=_("merged into"))
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged", verbose_name=_("merged into")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     # Set once the record's personal data is gone (retention or erasure, `civic311.privacy.retention`); the
@@ -276,14 +300,22 @@ class RoleAssignment(models.Model):
     follow their assignments (one group per role, see `sync_role_groups`).
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments",
-                             verbose_name=_("staff member"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("staff member")
+    )
     role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
     # A department going (the demo city deleted) takes its roles with it.
-    department = models.ForeignKey("catalogue.Department", on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="role_assignments", verbose_name=_("department"))
-    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                   verbose_name=_("granted by"))
+    department = models.ForeignKey(
+        "catalogue.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("department"),
+    )
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("granted by")
+    )
     granted_at = models.DateTimeField(_("granted"), default=timezone.now)
 
     class Meta:
@@ -292,14 +324,24 @@ class RoleAssignment(models.Model):
         ordering = ["user", "role", "department", "pk"]
         constraints = [
             # NULLs are distinct in a unique index: the role without a department needs its own constraint.
-            models.UniqueConstraint(fields=["user", "role", "department"],
-                                    condition=models.Q(department__isnull=False), name="unique_role_in_department"),
-            models.UniqueConstraint(fields=["user", "role"], condition=models.Q(department__isnull=True),
-                                    name="unique_role_without_department"),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=models.Q(department__isnull=False),
+                name="unique_role_in_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(department__isnull=True),
+                name="unique_role_without_department",
+            ),
             models.CheckConstraint(
-                condition=(models.Q(role__in=[role.value for role in DEPARTMENT_ROLES], department__isnull=False)
-                           | (~models.Q(role__in=[role.value for role in DEPARTMENT_ROLES])
-                              & models.Q(department__isnull=True))),
+                condition=(
+                    models.Q(role__in=[role.value for role in DEPARTMENT_ROLES], department__isnull=False)
+                    | (
+                        ~models.Q(role__in=[role.value for role in DEPARTMENT_ROLES])
+                        & models.Q(department__isnull=True)
+                    )
+                ),
                 name="department_exactly_for_department_roles",
             ),
         ]

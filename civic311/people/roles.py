@@ -41,43 +41,89 @@ if TYPE_CHECKING:
 
 _CATALOGUE_READ = frozenset({"catalogue.view_service", "catalogue.view_department", "catalogue.view_servicegroup"})
 _AGENT = _CATALOGUE_READ | {
-    "requests.add_servicerequest", "requests.view_servicerequest",
-    "requests.add_contact", "requests.view_contact", "requests.change_contact",
-    "people.view_customer", "people.add_customer", "people.change_customer",
+    "requests.add_servicerequest",
+    "requests.view_servicerequest",
+    "requests.add_contact",
+    "requests.view_contact",
+    "requests.change_contact",
+    "people.view_customer",
+    "people.add_customer",
+    "people.change_customer",
 }
 _DEPARTMENT_STAFF = _CATALOGUE_READ | {
     # Works the queue: assigns, updates, closes, transfers; spawns follow-on requests.
-    "requests.add_servicerequest", "requests.view_servicerequest", "requests.change_servicerequest",
-    "requests.view_historyentry", "requests.add_photo", "requests.view_photo",
+    "requests.add_servicerequest",
+    "requests.view_servicerequest",
+    "requests.change_servicerequest",
+    "requests.view_historyentry",
+    "requests.add_photo",
+    "requests.view_photo",
 }
 _ESCALATIONS = frozenset({"requests.view_escalation", "requests.change_escalation", "requests.view_escalationstep"})
-_RESPONSE_TEMPLATES = frozenset({"work.view_responsetemplate", "work.add_responsetemplate",
-                                 "work.change_responsetemplate", "work.delete_responsetemplate"})
+_RESPONSE_TEMPLATES = frozenset(
+    {
+        "work.view_responsetemplate",
+        "work.add_responsetemplate",
+        "work.change_responsetemplate",
+        "work.delete_responsetemplate",
+    }
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     StaffRole.AGENT: frozenset(_AGENT),
-    StaffRole.SUPERVISOR: frozenset(_AGENT | {"requests.change_servicerequest", "requests.view_historyentry",
-                                              "requests.view_photo"} | _ESCALATIONS | _RESPONSE_TEMPLATES),
+    StaffRole.SUPERVISOR: frozenset(
+        _AGENT
+        | {"requests.change_servicerequest", "requests.view_historyentry", "requests.view_photo"}
+        | _ESCALATIONS
+        | _RESPONSE_TEMPLATES
+    ),
     StaffRole.DEPARTMENT_STAFF: frozenset(_DEPARTMENT_STAFF),
-    StaffRole.DEPARTMENT_MANAGER: frozenset(_DEPARTMENT_STAFF | _ESCALATIONS | _RESPONSE_TEMPLATES | {
-        "requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep"}),
+    StaffRole.DEPARTMENT_MANAGER: frozenset(
+        _DEPARTMENT_STAFF
+        | _ESCALATIONS
+        | _RESPONSE_TEMPLATES
+        | {"requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep"}
+    ),
     # Surveys and community programmes have their own rules (`may_survey`, `may_run_community_programmes`);
     # neither role sees requests or contact details through the admin.
     StaffRole.SURVEYOR: _CATALOGUE_READ,
     StaffRole.COMMUNITY_STAFF: _CATALOGUE_READ | {"jurisdictions.view_neighborhood"},
     # Leadership reads the reports and the boards (`may_see_satisfaction_reports`); it changes nothing.
     StaffRole.LEADERSHIP: _CATALOGUE_READ,
-    StaffRole.ADMIN: frozenset(_AGENT | _DEPARTMENT_STAFF | _ESCALATIONS | _RESPONSE_TEMPLATES | {
-        "requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep",
-        "people.view_user", "people.add_user", "people.change_user",
-        "people.view_roleassignment", "people.add_roleassignment", "people.change_roleassignment",
-        "people.delete_roleassignment", "people.view_personaldataaccess",
-        "people.view_team", "people.add_team", "people.change_team", "people.delete_team",
-        "catalogue.add_service", "catalogue.change_service", "catalogue.change_department",
-        "catalogue.add_department", "catalogue.add_servicegroup", "catalogue.change_servicegroup",
-        "jurisdictions.view_neighborhood", "jurisdictions.view_holiday", "jurisdictions.add_holiday",
-        "jurisdictions.change_holiday", "jurisdictions.delete_holiday",
-    }),
+    StaffRole.ADMIN: frozenset(
+        _AGENT
+        | _DEPARTMENT_STAFF
+        | _ESCALATIONS
+        | _RESPONSE_TEMPLATES
+        | {
+            "requests.add_escalationstep",
+            "requests.change_escalationstep",
+            "requests.delete_escalationstep",
+            "people.view_user",
+            "people.add_user",
+            "people.change_user",
+            "people.view_roleassignment",
+            "people.add_roleassignment",
+            "people.change_roleassignment",
+            "people.delete_roleassignment",
+            "people.view_personaldataaccess",
+            "people.view_team",
+            "people.add_team",
+            "people.change_team",
+            "people.delete_team",
+            "catalogue.add_service",
+            "catalogue.change_service",
+            "catalogue.change_department",
+            "catalogue.add_department",
+            "catalogue.add_servicegroup",
+            "catalogue.change_servicegroup",
+            "jurisdictions.view_neighborhood",
+            "jurisdictions.view_holiday",
+            "jurisdictions.add_holiday",
+            "jurisdictions.change_holiday",
+            "jurisdictions.delete_holiday",
+        }
+    ),
 }
 
 GROUP_PREFIX = "Role: "
@@ -94,8 +140,7 @@ _CACHE = "_civic311_role_assignments"
 
 
 def _is_staff(user: Someone) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and (user.is_staff or user.is_superuser))
+    return bool(user is not None and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
 
 
 def _assignments(user: Someone) -> tuple[tuple[str, int | None], ...]:
@@ -106,8 +151,9 @@ def _assignments(user: Someone) -> tuple[tuple[str, int | None], ...]:
     if cached is None:
         from .models import RoleAssignment
 
-        cached = tuple(RoleAssignment.objects.filter(user_id=user.pk)  # type: ignore[union-attr,misc]
-                       .values_list("role", "department_id"))
+        cached = tuple(
+            RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "department_id")  # type: ignore[union-attr,misc]
+        )
         setattr(user, _CACHE, cached)
     return cached
 
@@ -130,8 +176,7 @@ def roles_of(user: Someone) -> frozenset[str]:
 
 def departments_of(user: Someone, *, roles: tuple[str, ...] = DEPARTMENT_ROLES) -> frozenset[int]:
     """The ids of the departments whose requests the user works (department staff or manager there)."""
-    return frozenset(department for role, department in _assignments(user)
-                     if role in roles and department is not None)
+    return frozenset(department for role, department in _assignments(user) if role in roles and department is not None)
 
 
 def is_admin(user: Someone) -> bool:
@@ -214,8 +259,12 @@ def may_see_contact_details(user: Someone, service_request: ServiceRequest | Non
     only the requester of a request assigned to them ("unless it is their request")."""
     if is_admin(user) or _all_of_jurisdiction(user):
         return True
-    return bool(_is_staff(user) and service_request is not None and service_request.assignee_id is not None
-                and service_request.assignee_id == user.pk)  # type: ignore[union-attr]  # _is_staff: not None
+    return bool(
+        _is_staff(user)
+        and service_request is not None
+        and service_request.assignee_id is not None
+        and service_request.assignee_id == user.pk  # type: ignore[union-attr]  # _is_staff: not None
+    )
 
 
 def may_export_personal_data(user: Someone, jurisdiction_id: int | None = None) -> bool:
@@ -279,8 +328,14 @@ def may_see_search_analytics(user: Someone) -> bool:
 
 
 # The contact centre's wall figures: for the people who answer, survey and manage the work, and leadership.
-READER_BOARD_ROLES = (StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.SURVEYOR, StaffRole.DEPARTMENT_MANAGER,
-                      StaffRole.LEADERSHIP, StaffRole.ADMIN)
+READER_BOARD_ROLES = (
+    StaffRole.AGENT,
+    StaffRole.SUPERVISOR,
+    StaffRole.SURVEYOR,
+    StaffRole.DEPARTMENT_MANAGER,
+    StaffRole.LEADERSHIP,
+    StaffRole.ADMIN,
+)
 
 
 def may_see_satisfaction_reports(user: Someone) -> bool:

@@ -34,8 +34,9 @@ PHONE_PUNCTUATION = frozenset("0123456789 +-().")
 # --- who may see -----------------------------------------------------------------------------------------
 
 
-def may_see_contact_details(user: User | AnonymousUser | None, *,
-                            service_request: ServiceRequest | None = None) -> bool:
+def may_see_contact_details(
+    user: User | AnonymousUser | None, *, service_request: ServiceRequest | None = None
+) -> bool:
     """Whether `user` may see residents' contact details.
 
     The rule is `civic311.people.roles.may_see_contact_details` (agents, supervisors and admins; any other
@@ -58,10 +59,14 @@ def customer_details_for(user: User, customer: Customer, *, where: str) -> Custo
     """
     if not may_see_contact_details(user):
         raise PermissionDenied(_("You may not see customers' contact details."))
-    PersonalDataAccess.objects.create(user=user, customer=customer, purpose=PersonalDataAccess.Purpose.VIEW,
-                                      where=where[:40], at=timezone.now())
-    return (Customer.objects.prefetch_related("phones", "emails", "addresses")
-            .select_related("merged_into").get(pk=customer.pk))
+    PersonalDataAccess.objects.create(
+        user=user, customer=customer, purpose=PersonalDataAccess.Purpose.VIEW, where=where[:40], at=timezone.now()
+    )
+    return (
+        Customer.objects.prefetch_related("phones", "emails", "addresses")
+        .select_related("merged_into")
+        .get(pk=customer.pk)
+    )
 
 
 def requester_details_for(user: User, service_request: ServiceRequest, *, where: str) -> Requester | None:
@@ -74,18 +79,31 @@ def requester_details_for(user: User, service_request: ServiceRequest, *, where:
         return None
     if not may_see_contact_details(user, service_request=service_request):
         return None
-    PersonalDataAccess.objects.create(user=user, requester=requester, customer_id=requester.customer_id,
-                                      purpose=PersonalDataAccess.Purpose.VIEW, where=where[:40], at=timezone.now())
+    PersonalDataAccess.objects.create(
+        user=user,
+        requester=requester,
+        customer_id=requester.customer_id,
+        purpose=PersonalDataAccess.Purpose.VIEW,
+        where=where[:40],
+        at=timezone.now(),
+    )
     return requester
 
 
-def audit_look(user: User, *, requester: Requester | None = None, customer: Customer | None = None,
-               purpose: str = PersonalDataAccess.Purpose.VIEW, where: str) -> None:
+def audit_look(
+    user: User,
+    *,
+    requester: Requester | None = None,
+    customer: Customer | None = None,
+    purpose: str = PersonalDataAccess.Purpose.VIEW,
+    where: str,
+) -> None:
     """Record that `user` looked at personal data (a list with neither subject is a look at many)."""
     if customer is None and requester is not None:
         customer = requester.customer
-    PersonalDataAccess.objects.create(user=user, requester=requester, customer=customer, purpose=purpose,
-                                      where=where[:40], at=timezone.now())
+    PersonalDataAccess.objects.create(
+        user=user, requester=requester, customer=customer, purpose=purpose, where=where[:40], at=timezone.now()
+    )
 
 
 def survivor_of(customer: Customer) -> Customer:
@@ -102,8 +120,9 @@ def survivor_of(customer: Customer) -> Customer:
 # --- finding ------------------------------------------------------------------------------------------------
 
 
-def find_customers(jurisdiction: Jurisdiction | None, query: str, *, actor: User, where: str = "",
-                   limit: int = MAX_RESULTS) -> list[Customer]:
+def find_customers(
+    jurisdiction: Jurisdiction | None, query: str, *, actor: User, where: str = "", limit: int = MAX_RESULTS
+) -> list[Customer]:
     """Customers matching what a caller says: a phone number in any format (the last 7 digits or more
     are enough), an e-mail address in any case, or name words (each the start of a first or last name).
 
@@ -125,16 +144,18 @@ def find_customers(jurisdiction: Jurisdiction | None, query: str, *, actor: User
     elif "@" in query:
         matches = customers.filter(emails__normalized=normalize_email(query))
     elif set(query) <= PHONE_PUNCTUATION:
-        matches = (customers.filter(phones__digits__endswith=digits) if len(digits) >= MIN_PHONE_DIGITS
-                   else customers.none())
+        matches = (
+            customers.filter(phones__digits__endswith=digits) if len(digits) >= MIN_PHONE_DIGITS else customers.none()
+        )
     else:
         condition = Q()
         for word in query.split()[:5]:
             condition &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
         matches = customers.filter(condition)
     found: dict[int, Customer] = {}
-    for customer in matches.select_related("merged_into").distinct().order_by("last_name", "first_name", "pk")[
-            : limit * 2]:
+    for customer in (
+        matches.select_related("merged_into").distinct().order_by("last_name", "first_name", "pk")[: limit * 2]
+    ):
         survivor = survivor_of(customer)
         found.setdefault(survivor.pk, survivor)
         if len(found) >= limit:
@@ -142,8 +163,12 @@ def find_customers(jurisdiction: Jurisdiction | None, query: str, *, actor: User
     results = sorted(found.values(), key=lambda c: (c.last_name.lower(), c.first_name.lower(), c.pk))
     now = timezone.now()
     PersonalDataAccess.objects.bulk_create(
-        [PersonalDataAccess(user=actor, customer=c, purpose=PersonalDataAccess.Purpose.SEARCH, where=where[:40],
-                            at=now) for c in results]
+        [
+            PersonalDataAccess(
+                user=actor, customer=c, purpose=PersonalDataAccess.Purpose.SEARCH, where=where[:40], at=now
+            )
+            for c in results
+        ]
         or [PersonalDataAccess(user=actor, purpose=PersonalDataAccess.Purpose.SEARCH, where=where[:40], at=now)]
     )
     return results
@@ -159,10 +184,14 @@ def customer_for_contact_details(jurisdiction: Jurisdiction, *, email: str = "",
     from .services import normalize_email, normalize_phone
 
     normalized, digits = normalize_email(email), normalize_phone(phone)
-    by_email = Customer.objects.filter(jurisdiction=jurisdiction, emails__normalized=normalized) if normalized \
+    by_email = (
+        Customer.objects.filter(jurisdiction=jurisdiction, emails__normalized=normalized)
+        if normalized
         else Customer.objects.none()
-    by_phone = Customer.objects.filter(jurisdiction=jurisdiction, phones__digits=digits) if digits \
-        else Customer.objects.none()
+    )
+    by_phone = (
+        Customer.objects.filter(jurisdiction=jurisdiction, phones__digits=digits) if digits else Customer.objects.none()
+    )
     email_matches = {survivor_of(c).pk: survivor_of(c) for c in by_email.select_related("merged_into")[:10]}
     phone_matches = {survivor_of(c).pk: survivor_of(c) for c in by_phone.select_related("merged_into")[:10]}
     both = set(email_matches) & set(phone_matches)
@@ -202,33 +231,55 @@ def customer_history(customer: Customer, *, limit: int | None = None) -> list[Hi
     customer = survivor_of(customer)
     mine = Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
     # A console contact names its customer itself (an answer given has no requester); one still open is not past.
-    contacts = list(Contact.objects.filter(mine | Q(customer=customer) | Q(customer__merged_into=customer))
-                    .exclude(ended_at__isnull=True).distinct()
-                    .select_related("service", "service_request").order_by("-started_at"))
+    contacts = list(
+        Contact.objects.filter(mine | Q(customer=customer) | Q(customer__merged_into=customer))
+        .exclude(ended_at__isnull=True)
+        .distinct()
+        .select_related("service", "service_request")
+        .order_by("-started_at")
+    )
     with_contact = {contact.service_request_id for contact in contacts if contact.service_request_id}
-    requests = (ServiceRequest.objects.filter(mine).exclude(pk__in=with_contact).select_related("service")
-                .order_by("-requested_at"))
+    requests = (
+        ServiceRequest.objects.filter(mine)
+        .exclude(pk__in=with_contact)
+        .select_related("service")
+        .order_by("-requested_at")
+    )
     channels = dict(Channel.choices)
     statuses = dict(Status.choices)
     items = []
     for contact in contacts:
         filed = contact.service_request
         service = filed.service if filed is not None else contact.service
-        items.append(HistoryItem(
-            at=contact.started_at, kind="contact", channel=contact.channel,
-            channel_label=str(channels.get(contact.channel, contact.channel)), outcome=contact.outcome,
-            outcome_label=str(contact.get_outcome_display()), service=service.name if service else "",
-            tracking_number=filed.tracking_number if filed else "", status=filed.status if filed else "",
-            status_label=str(statuses.get(filed.status, filed.status)) if filed else "",
-        ))
+        items.append(
+            HistoryItem(
+                at=contact.started_at,
+                kind="contact",
+                channel=contact.channel,
+                channel_label=str(channels.get(contact.channel, contact.channel)),
+                outcome=contact.outcome,
+                outcome_label=str(contact.get_outcome_display()),
+                service=service.name if service else "",
+                tracking_number=filed.tracking_number if filed else "",
+                status=filed.status if filed else "",
+                status_label=str(statuses.get(filed.status, filed.status)) if filed else "",
+            )
+        )
     for request in requests:
-        items.append(HistoryItem(
-            at=request.requested_at, kind="request", channel=request.channel,
-            channel_label=str(channels.get(request.channel, request.channel)),
-            outcome=Contact.Outcome.SERVICE_REQUEST, outcome_label=str(Contact.Outcome.SERVICE_REQUEST.label),
-            service=request.service.name, tracking_number=request.tracking_number, status=request.status,
-            status_label=str(statuses.get(request.status, request.status)),
-        ))
+        items.append(
+            HistoryItem(
+                at=request.requested_at,
+                kind="request",
+                channel=request.channel,
+                channel_label=str(channels.get(request.channel, request.channel)),
+                outcome=Contact.Outcome.SERVICE_REQUEST,
+                outcome_label=str(Contact.Outcome.SERVICE_REQUEST.label),
+                service=request.service.name,
+                tracking_number=request.tracking_number,
+                status=request.status,
+                status_label=str(statuses.get(request.status, request.status)),
+            )
+        )
     items.sort(key=lambda item: item.at, reverse=True)
     return items[:limit] if limit is not None else items
 
@@ -237,8 +288,9 @@ def request_count(customer: Customer) -> int:
     from civic311.service_requests.models import ServiceRequest
 
     customer = survivor_of(customer)
-    return ServiceRequest.objects.filter(Q(requester__customer=customer)
-                                         | Q(requester__customer__merged_into=customer)).count()
+    return ServiceRequest.objects.filter(
+        Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
+    ).count()
 
 
 # --- the language to write to a resident in -------------------------------------------------------------
@@ -262,6 +314,8 @@ def language_for(requester: Requester | None) -> str:
     if requester is None:
         return settings.LANGUAGE_CODE
     customer = requester.customer if requester.customer_id else None
-    return (supported_language(requester.language)
-            or supported_language(customer.preferred_language if customer else "")
-            or settings.LANGUAGE_CODE)
+    return (
+        supported_language(requester.language)
+        or supported_language(customer.preferred_language if customer else "")
+        or settings.LANGUAGE_CODE
+    )

@@ -21,8 +21,10 @@ Outcome = SignInEvent.Outcome
 
 def _rates() -> tuple[rate_limits.Rate, rate_limits.Rate]:
     seconds = settings.CIVIC311_SIGN_IN_LOCKOUT_MINUTES * 60
-    return (rate_limits.Rate("sign-in-account", settings.CIVIC311_SIGN_IN_FAILURES_PER_ACCOUNT, seconds),
-            rate_limits.Rate("sign-in-address", settings.CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS, seconds))
+    return (
+        rate_limits.Rate("sign-in-account", settings.CIVIC311_SIGN_IN_FAILURES_PER_ACCOUNT, seconds),
+        rate_limits.Rate("sign-in-address", settings.CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS, seconds),
+    )
 
 
 def _account(username: str) -> str:
@@ -41,8 +43,13 @@ def refusal(username: str, address: str) -> rate_limits.Verdict | None:
 def tries_left(username: str, address: str) -> int:
     """How many more failures this account and address may have before sign-in is refused."""
     account_rate, address_rate = _rates()
-    return max(0, min(account_rate.limit - rate_limits.peek(account_rate, _account(username)).count,
-                      address_rate.limit - rate_limits.peek(address_rate, address).count))
+    return max(
+        0,
+        min(
+            account_rate.limit - rate_limits.peek(account_rate, _account(username)).count,
+            address_rate.limit - rate_limits.peek(address_rate, address).count,
+        ),
+    )
 
 
 def attempt(username: str, address: str) -> rate_limits.Verdict | None:
@@ -100,12 +107,14 @@ def refusal_message(verdict: rate_limits.Verdict) -> str:
         "connection. Try again in %(minutes)d minute, or ask an administrator for help.",
         "Too many failed sign-in attempts. For your security, signing in is paused for this account or "
         "connection. Try again in %(minutes)d minutes, or ask an administrator for help.",
-        minutes) % {"minutes": minutes}
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _audit(outcome: SignInEvent.Outcome, username: str, address: str, user: User | None) -> None:
     if user is None:
         user = User.objects.filter(username=username).first()
     # A name that is no account is not kept: it is often a password typed into the wrong box.
-    SignInEvent.objects.create(user=user, username=user.get_username() if user else "", outcome=outcome,
-                               client_address=address[:64])
+    SignInEvent.objects.create(
+        user=user, username=user.get_username() if user else "", outcome=outcome, client_address=address[:64]
+    )

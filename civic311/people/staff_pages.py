@@ -25,8 +25,9 @@ from . import roles
 View = Callable[..., HttpResponseBase]
 
 
-def staff_page(view: View | None = None, *, any_role: Iterable[str] = (),
-               rule: Callable[[Any], bool] | None = None) -> Any:
+def staff_page(
+    view: View | None = None, *, any_role: Iterable[str] = (), rule: Callable[[Any], bool] | None = None
+) -> Any:
     """Decorate a staff view: `@staff_page`, `@staff_page(any_role=(StaffRole.AGENT, ...))`, or
     `@staff_page(rule=roles.may_survey)` for a page that one of the roles' rules opens."""
     wanted = frozenset(any_role)
@@ -51,11 +52,20 @@ def staff_page(view: View | None = None, *, any_role: Iterable[str] = (),
 
 
 # The staff menu's item for each app's pages; the surveys app's reports and results are items of their own.
-_MENU_ITEM_OF_APP = {"console": "console", "work": "queues", "surveys": "surveys", "emergencies": "emergencies",
-                     "insights": "analytics"}
+_MENU_ITEM_OF_APP = {
+    "console": "console",
+    "work": "queues",
+    "surveys": "surveys",
+    "emergencies": "emergencies",
+    "insights": "analytics",
+}
 _MENU_ITEM_OF_PAGE = {
-    ("surveys", "reports"): "reports", ("surveys", "report"): "reports", ("surveys", "report_pdf"): "reports",
-    ("surveys", "report_csv"): "reports", ("surveys", "my_results"): "results", ("insights", "board"): "board",
+    ("surveys", "reports"): "reports",
+    ("surveys", "report"): "reports",
+    ("surveys", "report_pdf"): "reports",
+    ("surveys", "report_csv"): "reports",
+    ("surveys", "my_results"): "results",
+    ("insights", "board"): "board",
 }
 
 
@@ -82,8 +92,9 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
         "staff_menu_current": current_menu_item(request),
         "staff_roles": held,
         "staff_may_use_console": bool(held & {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN}),
-        "staff_may_work_queues": bool(held & {StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER,
-                                              StaffRole.SUPERVISOR, StaffRole.ADMIN}),
+        "staff_may_work_queues": bool(
+            held & {StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER, StaffRole.SUPERVISOR, StaffRole.ADMIN}
+        ),
         "staff_may_see_overdue": roles.may_manage_escalations(user),
         "staff_may_declare_emergency": roles.may_declare_emergency(user),
         "staff_may_see_search_analytics": roles.may_see_search_analytics(user),

@@ -39,8 +39,8 @@ def hotp(key: bytes, counter: int, digits: int = DIGITS) -> str:
     """RFC 4226 HOTP: the code for a counter, zero-padded to `digits`."""
     digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    binary = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(binary % (10 ** digits)).zfill(digits)
+    binary = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(binary % (10**digits)).zfill(digits)
 
 
 def step_at(at: float | None = None) -> int:
@@ -93,11 +93,13 @@ def issuer_name(jurisdiction_name: str | None = None) -> str:
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:
     """The otpauth:// URI an authenticator app reads (as a QR code or pasted), Key URI Format."""
     label = f"{quote(issuer, safe='')}:{quote(account, safe='')}"
-    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS,
-                       "period": STEP_SECONDS}, quote_via=quote)
+    query = urlencode(
+        {"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS, "period": STEP_SECONDS},
+        quote_via=quote,
+    )
     return f"otpauth://totp/{label}?{query}"
 
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, for typing it by hand: "ABCD EFGH ..."."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

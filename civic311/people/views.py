@@ -154,15 +154,17 @@ def admin_sign_in_code(request: HttpRequest) -> HttpResponse:
             sign_in.record_sign_in(user, address)
             auth_login(request, user, backend=pending.get("backend"))  # rotates the session key
             next_url = pending.get("next") or ""
-            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
                 next_url = reverse("admin:index")
             return redirect(next_url)
         if sign_in.record_failure(sign_in.Outcome.WRONG_CODE, username, address, user):
             request.session.pop(PENDING_KEY, None)
             locked = sign_in.refusal(username, address)
-            messages.error(request, sign_in.refusal_message(locked) if locked else
-                           _("Too many wrong codes. Please sign in again."))
+            messages.error(
+                request, sign_in.refusal_message(locked) if locked else _("Too many wrong codes. Please sign in again.")
+            )
             return redirect("admin:login")
         error = _("That code is not right, or it has already been used. Try the next one.")
     context = {
@@ -176,6 +178,7 @@ def admin_sign_in_code(request: HttpRequest) -> HttpResponse:
 
 
 # Setting up and removing an authenticator.
+
 
 def _qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=4)
@@ -191,8 +194,9 @@ def manage(request: HttpRequest) -> HttpResponse:
     if context["enrolling"]:
         assert device is not None
         jurisdiction = getattr(request, "jurisdiction", None)
-        uri = totp.provisioning_uri(device.secret, user.get_username(),
-                                    totp.issuer_name(jurisdiction.name if jurisdiction else None))
+        uri = totp.provisioning_uri(
+            device.secret, user.get_username(), totp.issuer_name(jurisdiction.name if jurisdiction else None)
+        )
         context.update(secret_grouped=totp.grouped(device.secret), otpauth_uri=uri, qr_data_uri=_qr_svg(uri))
     return render(request, "people/second_factor.html", context)
 
@@ -244,9 +248,19 @@ def reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         target = get_object_or_404(get_user_model(), pk=request.POST.get("user"))
         second_factor.remove(target, actor=actor)
-        messages.success(request, _("The authenticator of %(user)s is removed. They sign in with their "
-                                    "password only until they set up a new one.") % {"user": target})
+        messages.success(
+            request,
+            _(
+                "The authenticator of %(user)s is removed. They sign in with their "
+                "password only until they set up a new one."
+            )
+            % {"user": target},
+        )
         return redirect("people:second_factor_reset")
-    devices = (StaffTOTPDevice.objects.filter(confirmed_at__isnull=False).exclude(user=actor)
-               .select_related("user").order_by("user__username"))
+    devices = (
+        StaffTOTPDevice.objects.filter(confirmed_at__isnull=False)
+        .exclude(user=actor)
+        .select_related("user")
+        .order_by("user__username")
+    )
     return render(request, "people/second_factor_reset.html", {"devices": devices})

@@ -45,17 +45,21 @@ def export_json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
 
 
-def export_customer(customer: Customer, *, actor: User, where: str = "", now: dt.datetime | None = None
-                    ) -> dict[str, Any]:
+def export_customer(
+    customer: Customer, *, actor: User, where: str = "", now: dt.datetime | None = None
+) -> dict[str, Any]:
     """The customer's personal data as a JSON-ready dict, for a member of staff who may export it
     (`roles.may_export_personal_data`, else PermissionDenied and no audit row); writes an EXPORT audit row."""
     customer = survivor_of(customer)
-    roles.require(roles.may_export_personal_data(actor, customer.jurisdiction_id),
-                  _("You may not export customers' personal data."))
+    roles.require(
+        roles.may_export_personal_data(actor, customer.jurisdiction_id),
+        _("You may not export customers' personal data."),
+    )
     now = now or timezone.now()
     data = _collect(customer, now)
-    PersonalDataAccess.objects.create(user=actor, customer=customer, purpose=PersonalDataAccess.Purpose.EXPORT,
-                                      where=where[:40], at=now)
+    PersonalDataAccess.objects.create(
+        user=actor, customer=customer, purpose=PersonalDataAccess.Purpose.EXPORT, where=where[:40], at=now
+    )
     logger.info("customer %s exported", customer.pk)
     return data
 
@@ -69,29 +73,50 @@ def _collect(customer: Customer, now: dt.datetime) -> dict[str, Any]:
     family = [customer, *Customer.objects.filter(merged_into=customer).order_by("pk")]
     family_ids = [record.pk for record in family]
     requesters = list(Requester.objects.filter(customer_id__in=family_ids).order_by("created_at", "pk"))
-    requests = list(ServiceRequest.objects.filter(requester__in=requesters).select_related("service", "department")
-                    .prefetch_related("history", "photos").order_by("requested_at", "pk"))
-    contacts = list(Contact.objects.filter(Q(customer_id__in=family_ids) | Q(requester__in=requesters))
-                    .select_related("service", "service_request").distinct().order_by("started_at", "pk"))
-    responses = list(Response.objects.filter(Q(contact__in=contacts) | Q(service_request__in=requests))
-                     .prefetch_related("answers__question").distinct().order_by("started_at", "pk"))
-    follow_ups = list(FollowUpTask.objects.filter(Q(response__in=responses) | Q(entry__contact__in=contacts))
-                      .distinct().order_by("created_at", "pk"))
+    requests = list(
+        ServiceRequest.objects.filter(requester__in=requesters)
+        .select_related("service", "department")
+        .prefetch_related("history", "photos")
+        .order_by("requested_at", "pk")
+    )
+    contacts = list(
+        Contact.objects.filter(Q(customer_id__in=family_ids) | Q(requester__in=requesters))
+        .select_related("service", "service_request")
+        .distinct()
+        .order_by("started_at", "pk")
+    )
+    responses = list(
+        Response.objects.filter(Q(contact__in=contacts) | Q(service_request__in=requests))
+        .prefetch_related("answers__question")
+        .distinct()
+        .order_by("started_at", "pk")
+    )
+    follow_ups = list(
+        FollowUpTask.objects.filter(Q(response__in=responses) | Q(entry__contact__in=contacts))
+        .distinct()
+        .order_by("created_at", "pk")
+    )
     emails = {e.normalized for record in family for e in record.emails.all()}
     emails |= {r.email.strip().lower() for r in requesters if r.email}
     phones = {p.number for record in family for p in record.phones.all()} | {r.phone for r in requesters if r.phone}
     # Addresses are matched case-blind: a subscription keeps the e-mail as the resident typed it.
-    subscriptions = list(Subscription.objects.annotate(_email=Lower("email")).filter(_email__in=emails)
-                         .select_related("service_request").order_by("created_at", "pk"))
-    messages = list(OutboundMessage.objects.filter(channel__in=[OutboundMessage.Channel.EMAIL,
-                                                                OutboundMessage.Channel.SMS])
-                    .annotate(_to=Lower("recipient")).filter(Q(_to__in=emails) | Q(recipient__in=phones))
-                    .order_by("created_at", "pk"))
+    subscriptions = list(
+        Subscription.objects.annotate(_email=Lower("email"))
+        .filter(_email__in=emails)
+        .select_related("service_request")
+        .order_by("created_at", "pk")
+    )
+    messages = list(
+        OutboundMessage.objects.filter(channel__in=[OutboundMessage.Channel.EMAIL, OutboundMessage.Channel.SMS])
+        .annotate(_to=Lower("recipient"))
+        .filter(Q(_to__in=emails) | Q(recipient__in=phones))
+        .order_by("created_at", "pk")
+    )
 
     return {
         "format": FORMAT,
-        "about": _("Everything %(city)s's 311 service holds about this person, exported on %(date)s.") % {
-            "city": customer.jurisdiction.name, "date": timezone.localtime(now, zone).date().isoformat()},
+        "about": _("Everything %(city)s's 311 service holds about this person, exported on %(date)s.")
+        % {"city": customer.jurisdiction.name, "date": timezone.localtime(now, zone).date().isoformat()},
         "exported_at": at(now),
         "jurisdiction": customer.jurisdiction.name,
         "customer": {
@@ -105,88 +130,143 @@ def _collect(customer: Customer, now: dt.datetime) -> dict[str, Any]:
             "created": at(customer.created_at),
             "updated": at(customer.updated_at),
             "anonymised": at(customer.anonymised_at),
-            "phones": [{"number": p.number, "label": p.label, "primary": p.is_primary}
-                       for record in family for p in record.phones.all()],
+            "phones": [
+                {"number": p.number, "label": p.label, "primary": p.is_primary}
+                for record in family
+                for p in record.phones.all()
+            ],
             "emails": [{"email": e.email, "primary": e.is_primary} for record in family for e in record.emails.all()],
-            "addresses": [{"address": a.address, "zipcode": a.zipcode, "lat": a.lat, "long": a.long,
-                           "primary": a.is_primary} for record in family for a in record.addresses.all()],
-            "merged_records": [{"id": record.pk, "first_name": record.first_name, "last_name": record.last_name,
-                                "created": at(record.created_at)} for record in family[1:]],
+            "addresses": [
+                {"address": a.address, "zipcode": a.zipcode, "lat": a.lat, "long": a.long, "primary": a.is_primary}
+                for record in family
+                for a in record.addresses.all()
+            ],
+            "merged_records": [
+                {
+                    "id": record.pk,
+                    "first_name": record.first_name,
+                    "last_name": record.last_name,
+                    "created": at(record.created_at),
+                }
+                for record in family[1:]
+            ],
         },
         "contact_details_given_with_requests": [
-            {"id": r.pk, "first_name": r.first_name, "last_name": r.last_name, "email": r.email, "phone": r.phone,
-             "language": r.language, "given": at(r.created_at)} for r in requesters],
-        "requests": [{
-            "tracking_number": request.tracking_number,
-            "service": request.service.name,
-            "department": request.department.name,
-            "channel": request.channel,
-            "status": request.status,
-            "status_label": str(request.get_status_display()),
-            "description": request.description,
-            "address": request.address,
-            "zipcode": request.zipcode,
-            "lat": request.lat,
-            "long": request.long,
-            "answers": request.attributes,
-            "private": request.is_private,
-            "requested": at(request.requested_at),
-            "expected": at(request.expected_at),
-            "closed": at(request.closed_at),
-            "public_status_note": request.status_notes,
-            "photos": [{"file": photo.image.name, "stage": photo.stage, "public": photo.is_public,
-                        "added": at(photo.created_at)} for photo in request.photos.all()],
-            "history": [{"at": at(entry.created_at), "kind": entry.kind, "public": entry.is_public,
-                         "from_status": entry.from_status, "to_status": entry.to_status, "text": entry.text}
-                        for entry in request.history.all()],
-        } for request in requests],
-        "contacts": [{
-            "channel": contact.channel,
-            "outcome": contact.outcome,
-            "outcome_label": str(contact.get_outcome_display()),
-            "service": contact.service.name if contact.service else "",
-            "tracking_number": contact.service_request.tracking_number if contact.service_request else "",
-            "answer_given": contact.summary,
-            "callback_number": contact.callback_phone,
-            "agreed_to_a_survey_call": contact.survey_consent,
-            "started": at(contact.started_at),
-            "ended": at(contact.ended_at),
-        } for contact in contacts],
-        "survey_responses": [{
-            "outcome": response.outcome,
-            "channel": response.channel,
-            "started": at(response.started_at),
-            "finished": at(response.finished_at),
-            "answers": {answer.question.code: answer.value for answer in response.answers.all()},
-        } for response in responses],
-        "survey_follow_ups": [{
-            "your_words": task.words,
-            "answers_before_the_transfer": task.answers,
-            "state": task.state,
-            "resolution": task.resolution,
-            "created": at(task.created_at),
-            "resolved": at(task.resolved_at),
-        } for task in follow_ups],
-        "subscriptions": [{
-            "tracking_number": s.service_request.tracking_number,
-            "email": s.email,
-            "state": s.state,
-            "created": at(s.created_at),
-            "confirmed": at(s.confirmed_at),
-            "unsubscribed": at(s.unsubscribed_at),
-        } for s in subscriptions],
+            {
+                "id": r.pk,
+                "first_name": r.first_name,
+                "last_name": r.last_name,
+                "email": r.email,
+                "phone": r.phone,
+                "language": r.language,
+                "given": at(r.created_at),
+            }
+            for r in requesters
+        ],
+        "requests": [
+            {
+                "tracking_number": request.tracking_number,
+                "service": request.service.name,
+                "department": request.department.name,
+                "channel": request.channel,
+                "status": request.status,
+                "status_label": str(request.get_status_display()),
+                "description": request.description,
+                "address": request.address,
+                "zipcode": request.zipcode,
+                "lat": request.lat,
+                "long": request.long,
+                "answers": request.attributes,
+                "private": request.is_private,
+                "requested": at(request.requested_at),
+                "expected": at(request.expected_at),
+                "closed": at(request.closed_at),
+                "public_status_note": request.status_notes,
+                "photos": [
+                    {
+                        "file": photo.image.name,
+                        "stage": photo.stage,
+                        "public": photo.is_public,
+                        "added": at(photo.created_at),
+                    }
+                    for photo in request.photos.all()
+                ],
+                "history": [
+                    {
+                        "at": at(entry.created_at),
+                        "kind": entry.kind,
+                        "public": entry.is_public,
+                        "from_status": entry.from_status,
+                        "to_status": entry.to_status,
+                        "text": entry.text,
+                    }
+                    for entry in request.history.all()
+                ],
+            }
+            for request in requests
+        ],
+        "contacts": [
+            {
+                "channel": contact.channel,
+                "outcome": contact.outcome,
+                "outcome_label": str(contact.get_outcome_display()),
+                "service": contact.service.name if contact.service else "",
+                "tracking_number": contact.service_request.tracking_number if contact.service_request else "",
+                "answer_given": contact.summary,
+                "callback_number": contact.callback_phone,
+                "agreed_to_a_survey_call": contact.survey_consent,
+                "started": at(contact.started_at),
+                "ended": at(contact.ended_at),
+            }
+            for contact in contacts
+        ],
+        "survey_responses": [
+            {
+                "outcome": response.outcome,
+                "channel": response.channel,
+                "started": at(response.started_at),
+                "finished": at(response.finished_at),
+                "answers": {answer.question.code: answer.value for answer in response.answers.all()},
+            }
+            for response in responses
+        ],
+        "survey_follow_ups": [
+            {
+                "your_words": task.words,
+                "answers_before_the_transfer": task.answers,
+                "state": task.state,
+                "resolution": task.resolution,
+                "created": at(task.created_at),
+                "resolved": at(task.resolved_at),
+            }
+            for task in follow_ups
+        ],
+        "subscriptions": [
+            {
+                "tracking_number": s.service_request.tracking_number,
+                "email": s.email,
+                "state": s.state,
+                "created": at(s.created_at),
+                "confirmed": at(s.confirmed_at),
+                "unsubscribed": at(s.unsubscribed_at),
+            }
+            for s in subscriptions
+        ],
         # Who looked is the city's business; that, when and why someone did is theirs (no staff names).
-        "record_of_access": [{"at": at(row.at), "purpose": row.purpose, "where": row.where}
-                             for row in PersonalDataAccess.objects.filter(customer_id__in=family_ids)
-                             .order_by("at", "pk")],
-        "messages_sent": [{
-            "channel": m.channel,
-            "to": m.recipient,
-            "subject": m.subject,
-            "body": m.body,
-            "state": m.state,
-            "created": at(m.created_at),
-            "sent": at(m.sent_at),
-        } for m in messages],
+        "record_of_access": [
+            {"at": at(row.at), "purpose": row.purpose, "where": row.where}
+            for row in PersonalDataAccess.objects.filter(customer_id__in=family_ids).order_by("at", "pk")
+        ],
+        "messages_sent": [
+            {
+                "channel": m.channel,
+                "to": m.recipient,
+                "subject": m.subject,
+                "body": m.body,
+                "state": m.state,
+                "created": at(m.created_at),
+                "sent": at(m.sent_at),
+            }
+            for m in messages
+        ],
     }
-

@@ -68,8 +68,17 @@ BATCH_SIZE = 500
 # top-level domain reserved never to resolve (RFC 2606), so nothing can ever be sent to it.
 ANONYMISED_EMAIL_DOMAIN = "anonymised.invalid"
 ANONYMISED_DEDUP_PREFIX = "anonymised:"
-STAGES = ("customers", "requesters", "subscriptions", "callback_numbers", "survey_work_list",
-          "survey_contact_answers", "messages", "audit_rows", "sign_in_events")
+STAGES = (
+    "customers",
+    "requesters",
+    "subscriptions",
+    "callback_numbers",
+    "survey_work_list",
+    "survey_contact_answers",
+    "messages",
+    "audit_rows",
+    "sign_in_events",
+)
 
 
 # --- the windows -----------------------------------------------------------------------------------------
@@ -98,8 +107,9 @@ def audit_cutoff(now: dt.datetime) -> dt.datetime:
 def _requests_needing_contact(cutoff: dt.datetime) -> QuerySet:
     """Requests that keep their requester's details: open ones, and those closed after `cutoff`."""
     # An imported or demo request may be closed without `closed_at`: its last change stands in.
-    return (ServiceRequest.objects.annotate(_last=Coalesce("closed_at", "updated_at", "requested_at"))
-            .filter(~Q(status__in=FINAL_STATES) | Q(_last__gt=cutoff)))
+    return ServiceRequest.objects.annotate(_last=Coalesce("closed_at", "updated_at", "requested_at")).filter(
+        ~Q(status__in=FINAL_STATES) | Q(_last__gt=cutoff)
+    )
 
 
 def _contacts_needing_contact(cutoff: dt.datetime) -> QuerySet:
@@ -112,9 +122,11 @@ def expired_customers(cutoff: dt.datetime) -> QuerySet:
     it, no request of theirs (or of a record merged into them) open or closed after it, no contact since."""
     mine = Q(requester__customer=OuterRef("pk")) | Q(requester__customer__merged_into=OuterRef("pk"))
     theirs = mine | Q(customer=OuterRef("pk")) | Q(customer__merged_into=OuterRef("pk"))
-    return (Customer.objects.filter(anonymised_at__isnull=True, merged_into__isnull=True, created_at__lte=cutoff)
-            .exclude(Exists(_requests_needing_contact(cutoff).filter(mine)))
-            .exclude(Exists(_contacts_needing_contact(cutoff).filter(theirs))))
+    return (
+        Customer.objects.filter(anonymised_at__isnull=True, merged_into__isnull=True, created_at__lte=cutoff)
+        .exclude(Exists(_requests_needing_contact(cutoff).filter(mine)))
+        .exclude(Exists(_contacts_needing_contact(cutoff).filter(theirs)))
+    )
 
 
 def _with_details() -> Q:
@@ -125,14 +137,17 @@ def expired_requesters(cutoff: dt.datetime) -> QuerySet:
     """Requester snapshots still holding details, given before `cutoff`, whose requests all closed before it
     and whose contacts all ended before it."""
     mine = Q(requester=OuterRef("pk"))
-    return (Requester.objects.filter(_with_details(), created_at__lte=cutoff)
-            .exclude(Exists(_requests_needing_contact(cutoff).filter(mine)))
-            .exclude(Exists(_contacts_needing_contact(cutoff).filter(mine))))
+    return (
+        Requester.objects.filter(_with_details(), created_at__lte=cutoff)
+        .exclude(Exists(_requests_needing_contact(cutoff).filter(mine)))
+        .exclude(Exists(_contacts_needing_contact(cutoff).filter(mine)))
+    )
 
 
 def expired_subscriptions(cutoff: dt.datetime) -> QuerySet:
-    return (Subscription.objects.exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
-            .exclude(Exists(_requests_needing_contact(cutoff).filter(pk=OuterRef("service_request_id")))))
+    return Subscription.objects.exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}").exclude(
+        Exists(_requests_needing_contact(cutoff).filter(pk=OuterRef("service_request_id")))
+    )
 
 
 def _open_follow_up() -> Q:
@@ -142,16 +157,24 @@ def _open_follow_up() -> Q:
 def expired_callback_numbers(cutoff: dt.datetime) -> QuerySet:
     """Contacts whose survey callback number is older than `cutoff` (kept while a follow-up is open)."""
     open_follow_up = FollowUpTask.objects.filter(_open_follow_up(), entry__contact=OuterRef("pk"))
-    return (Contact.objects.exclude(callback_phone="").annotate(_last=Coalesce("ended_at", "started_at"))
-            .filter(_last__lte=cutoff).exclude(Exists(open_follow_up)))
+    return (
+        Contact.objects.exclude(callback_phone="")
+        .annotate(_last=Coalesce("ended_at", "started_at"))
+        .filter(_last__lte=cutoff)
+        .exclude(Exists(open_follow_up))
+    )
 
 
 def expired_work_list_entries(cutoff: dt.datetime) -> QuerySet:
     open_follow_up = FollowUpTask.objects.filter(_open_follow_up(), entry=OuterRef("pk"))
     # The weekly rule counts from when the entry was listed or the call was made, so the window does too.
     last = Greatest("contacted_at", "created_at", Coalesce("response__finished_at", "created_at"))
-    return (WorkListEntry.objects.exclude(callback_phone="", callback_digits="").annotate(_last=last)
-            .filter(_last__lte=cutoff).exclude(Exists(open_follow_up)))
+    return (
+        WorkListEntry.objects.exclude(callback_phone="", callback_digits="")
+        .annotate(_last=last)
+        .filter(_last__lte=cutoff)
+        .exclude(Exists(open_follow_up))
+    )
 
 
 def _contact_answers() -> QuerySet:
@@ -162,8 +185,12 @@ def _contact_answers() -> QuerySet:
 def expired_survey_contact_answers(cutoff: dt.datetime) -> QuerySet:
     """Contact details a resident gave in a survey, older than `cutoff` (kept while a follow-up is open)."""
     open_follow_up = FollowUpTask.objects.filter(_open_follow_up(), response=OuterRef("response_id"))
-    return (_contact_answers().annotate(_at=Coalesce("response__finished_at", "response__started_at"))
-            .filter(_at__lte=cutoff).exclude(Exists(open_follow_up)))
+    return (
+        _contact_answers()
+        .annotate(_at=Coalesce("response__finished_at", "response__started_at"))
+        .filter(_at__lte=cutoff)
+        .exclude(Exists(open_follow_up))
+    )
 
 
 def _contact_question_codes() -> list[str]:
@@ -176,8 +203,12 @@ def expired_follow_up_answers(cutoff: dt.datetime) -> QuerySet:
     codes = _contact_question_codes()
     if not codes:
         return FollowUpTask.objects.none()
-    return (FollowUpTask.objects.exclude(_open_follow_up()).filter(answers__has_any_keys=codes)
-            .annotate(_last=Coalesce("resolved_at", "created_at")).filter(_last__lte=cutoff))
+    return (
+        FollowUpTask.objects.exclude(_open_follow_up())
+        .filter(answers__has_any_keys=codes)
+        .annotate(_last=Coalesce("resolved_at", "created_at"))
+        .filter(_last__lte=cutoff)
+    )
 
 
 def _blank_follow_up_answers(tasks: QuerySet) -> int:
@@ -186,8 +217,11 @@ def _blank_follow_up_answers(tasks: QuerySet) -> int:
     if not codes:
         return 0
     # Locked, and read again: of two runs at once only one counts a row.
-    rows = list(FollowUpTask.objects.select_for_update().filter(pk__in=tasks.values("pk"),
-                                                                answers__has_any_keys=codes).only("pk", "answers"))
+    rows = list(
+        FollowUpTask.objects.select_for_update()
+        .filter(pk__in=tasks.values("pk"), answers__has_any_keys=codes)
+        .only("pk", "answers")
+    )
     for row in rows:
         row.answers = {code: value for code, value in row.answers.items() if code not in codes}
     FollowUpTask.objects.bulk_update(rows, ["answers"])
@@ -222,15 +256,14 @@ def _blank_requesters(requesters: QuerySet) -> int:
     if not ids:
         return 0
     _forget_names_in_admin_log(Requester, ids)
-    return Requester.objects.filter(_with_details(), pk__in=ids).update(first_name="", last_name="", email="",
-                                                                        phone="")
+    return Requester.objects.filter(_with_details(), pk__in=ids).update(first_name="", last_name="", email="", phone="")
 
 
 def _forget_names_in_admin_log(model: type[Customer] | type[Requester], ids: Iterable[int]) -> None:
     """The admin's history of a record keeps its name as it was then (`object_repr`): it becomes the number."""
-    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model),
-                            object_id__in=[str(pk) for pk in ids]).update(
-        object_repr=Concat(Value(f"{model.__name__} "), F("object_id")))
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id__in=[str(pk) for pk in ids]
+    ).update(object_repr=Concat(Value(f"{model.__name__} "), F("object_id")))
 
 
 def _blank_contact_answers(answers: QuerySet) -> int:
@@ -242,8 +275,15 @@ def _blank_contact_answers(answers: QuerySet) -> int:
 def _anonymise_customers(ids: list[int], now: dt.datetime) -> int:
     """Anonymise these customers and the records merged into them, with everything that names them; returns
     how many of `ids` this call anonymised (0 for those another run got to first)."""
-    cleared = {"first_name": "", "last_name": "", "preferred_language": "", "consent_contact": False,
-               "consent_survey": False, "anonymised_at": now, "updated_at": now}
+    cleared = {
+        "first_name": "",
+        "last_name": "",
+        "preferred_language": "",
+        "consent_contact": False,
+        "consent_survey": False,
+        "anonymised_at": now,
+        "updated_at": now,
+    }
     done = Customer.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(**cleared)
     Customer.objects.filter(merged_into_id__in=ids, anonymised_at__isnull=True).update(**cleared)
     family = set(ids) | set(Customer.objects.filter(merged_into_id__in=ids).values_list("pk", flat=True))
@@ -254,29 +294,41 @@ def _anonymise_customers(ids: list[int], now: dt.datetime) -> int:
     contacts = Contact.objects.filter(Q(customer_id__in=family) | Q(requester__customer_id__in=family))
     Contact.objects.filter(pk__in=contacts.exclude(callback_phone="").values("pk")).update(callback_phone="")
     WorkListEntry.objects.filter(Q(customer_id__in=family) | Q(contact__in=contacts.values("pk"))).update(
-        callback_phone="", callback_digits="")
+        callback_phone="", callback_digits=""
+    )
     _blank_contact_answers(_contact_answers().filter(response__contact__in=contacts.values("pk")))
-    _blank_follow_up_answers(FollowUpTask.objects.filter(Q(entry__contact__in=contacts.values("pk"))
-                                                         | Q(response__contact__in=contacts.values("pk"))))
+    _blank_follow_up_answers(
+        FollowUpTask.objects.filter(
+            Q(entry__contact__in=contacts.values("pk")) | Q(response__contact__in=contacts.values("pk"))
+        )
+    )
     return done
 
 
 def _anonymise_subscriptions(subscriptions: QuerySet, now: dt.datetime) -> int:
     ids = list(subscriptions.values_list("pk", flat=True))
     # `subscriber-<id>@anonymised.invalid`: unique per row, so the one-e-mail-per-request constraint holds.
-    return (Subscription.objects.filter(pk__in=ids).exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
-            .update(email=Concat(Value("subscriber-"), Cast(F("pk"), CharField()),
-                                 Value(f"@{ANONYMISED_EMAIL_DOMAIN}")),
-                    state=Subscription.State.UNSUBSCRIBED,
-                    unsubscribed_at=Coalesce("unsubscribed_at", Value(now, output_field=DateTimeField()))))
+    return (
+        Subscription.objects.filter(pk__in=ids)
+        .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
+        .update(
+            email=Concat(Value("subscriber-"), Cast(F("pk"), CharField()), Value(f"@{ANONYMISED_EMAIL_DOMAIN}")),
+            state=Subscription.State.UNSUBSCRIBED,
+            unsubscribed_at=Coalesce("unsubscribed_at", Value(now, output_field=DateTimeField())),
+        )
+    )
 
 
 def _anonymise_messages(messages: QuerySet) -> int:
     """Blank recipient, body and headers. The dedup key names the recipient too: it becomes a keyed hash of
     itself, so the same event still cannot be queued twice and the address cannot be read back."""
     # Locked, and read again after any lock is released: of two runs at once only one gets (and counts) a row.
-    rows = list(OutboundMessage.objects.select_for_update().filter(pk__in=messages.values("pk"))
-                .exclude(recipient="").only("pk", "dedup_key"))
+    rows = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(pk__in=messages.values("pk"))
+        .exclude(recipient="")
+        .only("pk", "dedup_key")
+    )
     for row in rows:
         if not row.dedup_key.startswith(ANONYMISED_DEDUP_PREFIX):
             # The salt keeps the module's old path: the same key must keep hashing to the same value.
@@ -300,8 +352,9 @@ def _in_batches(candidates: QuerySet, apply, batch_size: int) -> int:
             total += apply(ids)
 
 
-def anonymise_expired(*, now: dt.datetime | None = None, dry_run: bool = False,
-                      batch_size: int = BATCH_SIZE) -> dict[str, int]:
+def anonymise_expired(
+    *, now: dt.datetime | None = None, dry_run: bool = False, batch_size: int = BATCH_SIZE
+) -> dict[str, int]:
     """Anonymise every piece of personal data past its retention window; returns what was done per stage
     (with `dry_run`, what would be done, changing nothing) and logs one line of those counts."""
     now = now or timezone.now()
@@ -324,38 +377,57 @@ def anonymise_expired(*, now: dt.datetime | None = None, dry_run: bool = False,
     else:
         counts = {
             "customers": _in_batches(candidates["customers"], lambda ids: _anonymise_customers(ids, now), batch_size),
-            "requesters": _in_batches(candidates["requesters"],
-                                      lambda ids: _blank_requesters(Requester.objects.filter(pk__in=ids)), batch_size),
+            "requesters": _in_batches(
+                candidates["requesters"],
+                lambda ids: _blank_requesters(Requester.objects.filter(pk__in=ids)),
+                batch_size,
+            ),
             "subscriptions": _in_batches(
                 candidates["subscriptions"],
-                lambda ids: _anonymise_subscriptions(Subscription.objects.filter(pk__in=ids), now), batch_size),
+                lambda ids: _anonymise_subscriptions(Subscription.objects.filter(pk__in=ids), now),
+                batch_size,
+            ),
             "callback_numbers": _in_batches(
                 candidates["callback_numbers"],
                 lambda ids: Contact.objects.filter(pk__in=ids).exclude(callback_phone="").update(callback_phone=""),
-                batch_size),
+                batch_size,
+            ),
             "survey_work_list": _in_batches(
                 candidates["survey_work_list"],
-                lambda ids: WorkListEntry.objects.filter(pk__in=ids).exclude(callback_phone="", callback_digits="")
-                .update(callback_phone="", callback_digits=""), batch_size),
+                lambda ids: (
+                    WorkListEntry.objects.filter(pk__in=ids)
+                    .exclude(callback_phone="", callback_digits="")
+                    .update(callback_phone="", callback_digits="")
+                ),
+                batch_size,
+            ),
             "survey_contact_answers": _in_batches(
                 candidates["survey_contact_answers"],
-                lambda ids: _blank_contact_answers(_contact_answers().filter(pk__in=ids)), batch_size),
-            "messages": _in_batches(candidates["messages"],
-                                    lambda ids: _anonymise_messages(_resident_messages().filter(pk__in=ids)),
-                                    batch_size),
+                lambda ids: _blank_contact_answers(_contact_answers().filter(pk__in=ids)),
+                batch_size,
+            ),
+            "messages": _in_batches(
+                candidates["messages"],
+                lambda ids: _anonymise_messages(_resident_messages().filter(pk__in=ids)),
+                batch_size,
+            ),
             "audit_rows": _in_batches(
                 candidates["audit_rows"],
-                lambda ids: PersonalDataAccess.objects.filter(pk__in=ids).delete()[0], batch_size),
+                lambda ids: PersonalDataAccess.objects.filter(pk__in=ids).delete()[0],
+                batch_size,
+            ),
             "sign_in_events": _in_batches(
-                candidates["sign_in_events"],
-                lambda ids: SignInEvent.objects.filter(pk__in=ids).delete()[0], batch_size),
+                candidates["sign_in_events"], lambda ids: SignInEvent.objects.filter(pk__in=ids).delete()[0], batch_size
+            ),
         }
         # The same details, copied into a follow-up with the answers typed before a transfer.
         counts["survey_contact_answers"] += _in_batches(
-            follow_ups, lambda ids: _blank_follow_up_answers(FollowUpTask.objects.filter(pk__in=ids)), batch_size)
+            follow_ups, lambda ids: _blank_follow_up_answers(FollowUpTask.objects.filter(pk__in=ids)), batch_size
+        )
     # Counts only: never a name, a number or an address.
-    logger.info("retention%s: %s", " (dry run)" if dry_run else "",
-                " ".join(f"{stage}={counts[stage]}" for stage in STAGES))
+    logger.info(
+        "retention%s: %s", " (dry run)" if dry_run else "", " ".join(f"{stage}={counts[stage]}" for stage in STAGES)
+    )
     return counts
 
 
@@ -364,9 +436,12 @@ def anonymise_expired(*, now: dt.datetime | None = None, dry_run: bool = False,
 
 def open_requests_of(customer: Customer) -> list[str]:
     """Tracking numbers of the customer's requests that are still open (they need the contact details)."""
-    return list(ServiceRequest.objects.filter(Q(requester__customer=customer)
-                                              | Q(requester__customer__merged_into=customer))
-                .exclude(status__in=FINAL_STATES).order_by("requested_at").values_list("tracking_number", flat=True))
+    return list(
+        ServiceRequest.objects.filter(Q(requester__customer=customer) | Q(requester__customer__merged_into=customer))
+        .exclude(status__in=FINAL_STATES)
+        .order_by("requested_at")
+        .values_list("tracking_number", flat=True)
+    )
 
 
 def _contact_points(family: Iterable[int]) -> tuple[set[str], set[str]]:
@@ -382,8 +457,9 @@ def _contact_points(family: Iterable[int]) -> tuple[set[str], set[str]]:
     return emails, phones
 
 
-def erase_customer(customer: Customer, *, actor: User, where: str = "", now: dt.datetime | None = None
-                   ) -> dict[str, int]:
+def erase_customer(
+    customer: Customer, *, actor: User, where: str = "", now: dt.datetime | None = None
+) -> dict[str, int]:
     """Erase a customer on their request: everything that names them is anonymised at once (the record and
     the records merged into it, their requesters, callback numbers, survey contact answers, subscriptions
     and messages to their addresses), and an ERASE row goes in the audit.
@@ -392,38 +468,57 @@ def erase_customer(customer: Customer, *, actor: User, where: str = "", now: dt.
     of their requests is open, and for a record already anonymised.
     """
     customer = survivor_of(customer)
-    roles.require(roles.may_erase_personal_data(actor, customer.jurisdiction_id),
-                  _("You may not erase customers' personal data."))
+    roles.require(
+        roles.may_erase_personal_data(actor, customer.jurisdiction_id), _("You may not erase customers' personal data.")
+    )
     now = now or timezone.now()
     with transaction.atomic():
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         if locked.anonymised_at is not None:
-            raise ValidationError({"customer": _("This record holds no personal data any more: it was anonymised "
-                                                 "on %(date)s.") % {"date": timezone.localdate(locked.anonymised_at)}})
+            raise ValidationError(
+                {
+                    "customer": _("This record holds no personal data any more: it was anonymised on %(date)s.")
+                    % {"date": timezone.localdate(locked.anonymised_at)}
+                }
+            )
         still_open = open_requests_of(locked)
         if still_open:
-            raise ValidationError({"customer": ngettext(
-                "Request %(numbers)s is still open and needs the contact details. Erase the record once it is "
-                "closed.",
-                "Requests %(numbers)s are still open and need the contact details. Erase the record once they "
-                "are closed.", len(still_open)) % {"numbers": ", ".join(still_open)}})
+            raise ValidationError(
+                {
+                    "customer": ngettext(
+                        "Request %(numbers)s is still open and needs the contact details. Erase the record once it is "
+                        "closed.",
+                        "Requests %(numbers)s are still open and need the contact details. Erase the record once they "
+                        "are closed.",
+                        len(still_open),
+                    )
+                    % {"numbers": ", ".join(still_open)}
+                }
+            )
         family = {locked.pk, *Customer.objects.filter(merged_into=locked).values_list("pk", flat=True)}
         emails, phones = _contact_points(family)
         subscriptions = Subscription.objects.annotate(_email=Lower("email")).filter(_email__in=emails)
-        messages = _resident_messages().annotate(_to=Lower("recipient")).filter(
-            Q(_to__in=emails) | Q(recipient__in=phones)).exclude(state=OutboundMessage.State.SENDING)
+        messages = (
+            _resident_messages()
+            .annotate(_to=Lower("recipient"))
+            .filter(Q(_to__in=emails) | Q(recipient__in=phones))
+            .exclude(state=OutboundMessage.State.SENDING)
+        )
         # A message still waiting would go out to an address the resident asked us to forget.
         messages.filter(state=OutboundMessage.State.PENDING).update(
-            state=OutboundMessage.State.FAILED, last_error="erased on request", next_attempt_at=None)
+            state=OutboundMessage.State.FAILED, last_error="erased on request", next_attempt_at=None
+        )
         counts = {
             "subscriptions": _anonymise_subscriptions(subscriptions, now),
             "messages": _anonymise_messages(messages),
             "customers": _anonymise_customers([locked.pk], now),
         }
-        PersonalDataAccess.objects.create(user=actor, customer=locked, purpose=PersonalDataAccess.Purpose.ERASE,
-                                          where=where[:40], at=now)
-    logger.info("customer %s erased: subscriptions=%d messages=%d", locked.pk, counts["subscriptions"],
-                counts["messages"])
+        PersonalDataAccess.objects.create(
+            user=actor, customer=locked, purpose=PersonalDataAccess.Purpose.ERASE, where=where[:40], at=now
+        )
+    logger.info(
+        "customer %s erased: subscriptions=%d messages=%d", locked.pk, counts["subscriptions"], counts["messages"]
+    )
     return counts
 
 

@@ -30,8 +30,11 @@ WHERE = "admin"
 
 def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
     """The customer's live record (the survivor of a merge), for staff who may see customers at all."""
-    customer = (Customer.objects.select_related("jurisdiction").filter(pk=customer_id).first()
-                if selectors.may_see_contact_details(request.user) else None)
+    customer = (
+        Customer.objects.select_related("jurisdiction").filter(pk=customer_id).first()
+        if selectors.may_see_contact_details(request.user)
+        else None
+    )
     if customer is None:
         raise Http404(_("No such customer."))
     return selectors.survivor_of(customer)
@@ -70,15 +73,21 @@ def erase_customer_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("The customer's personal data was erased. Their requests, and the public "
-                                        "history of those, stay."))
+            messages.success(
+                request,
+                _("The customer's personal data was erased. Their requests, and the public history of those, stay."),
+            )
         return HttpResponseRedirect(change_url)
-    return TemplateResponse(request, "privacy/erase_customer.html", {
-        **admin.site.each_context(request),
-        "title": _("Erase a customer's personal data"),
-        "opts": Customer._meta,
-        "original": customer,
-        "open_requests": open_requests_of(customer),
-        "already_anonymised": customer.anonymised_at is not None,
-        "change_url": change_url,
-    })
+    return TemplateResponse(
+        request,
+        "privacy/erase_customer.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Erase a customer's personal data"),
+            "opts": Customer._meta,
+            "original": customer,
+            "open_requests": open_requests_of(customer),
+            "already_anonymised": customer.anonymised_at is not None,
+            "change_url": change_url,
+        },
+    )

@@ -29,8 +29,18 @@ from civic311.service_requests.services import Report
 # A single-value list with at most this many choices is shown as radio buttons, else as a select.
 RADIO_MAX_CHOICES = 6
 
-TEXT_FIELDS = ("description", "address", "zipcode", "lat", "long", "neighborhood",
-               "first_name", "last_name", "email", "phone")
+TEXT_FIELDS = (
+    "description",
+    "address",
+    "zipcode",
+    "lat",
+    "long",
+    "neighborhood",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+)
 ATTRIBUTE_FIELD = re.compile(r"^attribute\[(?P<code>[^\]]{1,60})\]$")
 
 # Where each error the intake service raises is shown: the id of the field it links to.
@@ -49,8 +59,20 @@ ERROR_ANCHORS = {
     "phone": "id_phone",
 }
 # The order of the error summary: the order of the page.
-FIELD_ORDER = ("description", "location", "address", "zipcode", "lat", "long", "neighborhood", "photos",
-               "first_name", "last_name", "email", "phone")
+FIELD_ORDER = (
+    "description",
+    "location",
+    "address",
+    "zipcode",
+    "lat",
+    "long",
+    "neighborhood",
+    "photos",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+)
 
 
 @dataclass
@@ -107,8 +129,13 @@ _WIDGETS: dict[str, str] = {
 class ReportForm:
     """The report form of one service: its values, its questions and the errors against them."""
 
-    def __init__(self, service: Service, jurisdiction: Jurisdiction, data: QueryDict | None = None,
-                 files: MultiValueDict | None = None) -> None:
+    def __init__(
+        self,
+        service: Service,
+        jurisdiction: Jurisdiction,
+        data: QueryDict | None = None,
+        files: MultiValueDict | None = None,
+    ) -> None:
         self.service = service
         self.jurisdiction = jurisdiction
         self.data = data if data is not None else QueryDict()
@@ -124,8 +151,11 @@ class ReportForm:
     # --- reading the POST ------------------------------------------------------------------------
 
     def _multi_codes(self) -> set[str]:
-        return {attribute.code for attribute in self.service.attributes.all()
-                if attribute.datatype == ServiceAttribute.Datatype.MULTIVALUELIST}
+        return {
+            attribute.code
+            for attribute in self.service.attributes.all()
+            if attribute.datatype == ServiceAttribute.Datatype.MULTIVALUELIST
+        }
 
     def answers(self) -> dict[str, str | list[str]]:
         """Every `attribute[CODE]` field posted; several values of one field as a list."""
@@ -217,8 +247,15 @@ class ReportForm:
             for index, value in enumerate(choices_source)
         ]
         return AttributeField(
-            code=attribute.code, name=name, id=field_id, widget=widget, label=label, help_text=help_text,
-            required=attribute.required, value=values[0] if values else "", choices=choices,
+            code=attribute.code,
+            name=name,
+            id=field_id,
+            widget=widget,
+            label=label,
+            help_text=help_text,
+            required=attribute.required,
+            value=values[0] if values else "",
+            choices=choices,
             errors=self.errors.get(name, []),
         )
 
@@ -229,7 +266,8 @@ class ReportForm:
 
 class TrackForm(forms.Form):
     number = forms.CharField(
-        label=_("Tracking number"), max_length=40,
+        label=_("Tracking number"),
+        max_length=40,
         error_messages={"required": _("Enter the tracking number from your confirmation.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )

@@ -70,8 +70,9 @@ def choose_service(request: HttpRequest) -> HttpResponse:
     context: dict = {"query": query}
     if query:
         # The one search (`/help/`'s, the console's): typos and accents forgiven, in the visitor's language.
-        found = knowledge_search.search(jurisdiction, query, language=get_language(), limit=SERVICE_RESULTS_MAX,
-                                        kinds=[SearchDocument.Kind.SERVICE])
+        found = knowledge_search.search(
+            jurisdiction, query, language=get_language(), limit=SERVICE_RESULTS_MAX, kinds=[SearchDocument.Kind.SERVICE]
+        )
         context["results"] = [hit.service for hit in found if hit.service is not None and hit.service.accepts_requests]
         context["corrected"] = found.corrected
     else:
@@ -121,7 +122,8 @@ def _public_write_refused(request: HttpRequest, scope: str, per_hour: int) -> st
         "in %(minutes)d minute, or call 311.",
         "Too much has been sent from your connection in the last hour. Nothing was sent: please try again "
         "in %(minutes)d minutes, or call 311.",
-        verdict.retry_after_minutes) % {"minutes": verdict.retry_after_minutes}
+        verdict.retry_after_minutes,
+    ) % {"minutes": verdict.retry_after_minutes}
 
 
 def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
@@ -143,19 +145,29 @@ def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 20
             "located": _("We placed the pin at your location. Check that it is right."),
             "locationFailed": _("We could not get your location. Tap the map or type the address instead."),
             "outsideCity": _("That point is outside the city. Tap a point inside the city."),
-            "tilesFailed": _("The map pictures could not load. You can still tap to place the pin, "
-                             "or type the address."),
+            "tilesFailed": _(
+                "The map pictures could not load. You can still tap to place the pin, or type the address."
+            ),
             "charactersLeft": _("Characters left: {count}"),
             "charactersOver": _("Characters over the limit: {count}"),
         },
     }
-    return render(request, "public/report_form.html",
-                  {"form": form, "service": form.service, "map_config": map_config,
-                   "articles": [knowledge.localized(article, get_language())
-                                for article in knowledge.articles_for_service(form.service)],
-                   "description_max": settings.CIVIC311_DESCRIPTION_MAX_CHARS,
-                   "photos_max": settings.CIVIC311_PHOTOS_PER_REQUEST,
-                   "photo_max_mb": settings.CIVIC311_PHOTO_MAX_BYTES // (1024 * 1024)}, status=status)
+    return render(
+        request,
+        "public/report_form.html",
+        {
+            "form": form,
+            "service": form.service,
+            "map_config": map_config,
+            "articles": [
+                knowledge.localized(article, get_language()) for article in knowledge.articles_for_service(form.service)
+            ],
+            "description_max": settings.CIVIC311_DESCRIPTION_MAX_CHARS,
+            "photos_max": settings.CIVIC311_PHOTOS_PER_REQUEST,
+            "photo_max_mb": settings.CIVIC311_PHOTO_MAX_BYTES // (1024 * 1024),
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -223,16 +235,21 @@ def resident_followup(request: HttpRequest, tracking_number: str) -> HttpRespons
     """The requester, holding the signed link from our e-mails, comments on or reopens their request."""
     service_request = _request_or_404(request, tracking_number)
     token = (request.POST if request.method == "POST" else request.GET).get("t", "")
-    context = {"service_request": service_request, "token": token,
-               "reopen_days": settings.CIVIC311_RESIDENT_REOPEN_DAYS}
+    context = {
+        "service_request": service_request,
+        "token": token,
+        "reopen_days": settings.CIVIC311_RESIDENT_REOPEN_DAYS,
+    }
     if not requests_services.resident_token_is_valid(service_request, token):
         context["bad_link"] = True
         return render(request, "public/resident_followup.html", context, status=403)
     now = timezone.now()
-    context.update({
-        "window_open": requests_services.resident_window_open(service_request, now),
-        "can_reopen": service_request.status == "closed",
-    })
+    context.update(
+        {
+            "window_open": requests_services.resident_window_open(service_request, now),
+            "can_reopen": service_request.status == "closed",
+        }
+    )
     if request.method != "POST":
         return render(request, "public/resident_followup.html", context)
     comment = request.POST.get("comment", "")

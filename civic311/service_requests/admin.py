@@ -65,8 +65,10 @@ class EstimatedCountPaginator(Paginator):
             connection = connections[queryset.db]
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                                   [queryset.model._meta.db_table])
+                    cursor.execute(
+                        "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                        [queryset.model._meta.db_table],
+                    )
                     row = cursor.fetchone()
                 if row and row[0] and row[0] > ESTIMATE_COUNT_ABOVE:
                     return int(row[0])
@@ -113,8 +115,10 @@ class EscalatedFilter(admin.SimpleListFilter):
 
 def _may_see_requests(request) -> bool:
     opts = ServiceRequest._meta
-    return any(request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
-               for action in ("view", "change"))
+    return any(
+        request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+        for action in ("view", "change")
+    )
 
 
 class RecordInline(admin.TabularInline):
@@ -174,7 +178,8 @@ class PhotoInline(ReadOnlyInline):
             return ""
         return format_html(
             '<a href="{url}"><img src="{url}" alt="{alt}" class="civic311-photo-thumbnail"></a>',
-            url=photo.image.url, alt=gettext("Photo (%(stage)s)") % {"stage": photo.get_stage_display()},
+            url=photo.image.url,
+            alt=gettext("Photo (%(stage)s)") % {"stage": photo.get_stage_display()},
         )
 
 
@@ -191,11 +196,28 @@ class ContactInline(ReadOnlyInline):
 
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
-    list_display = ("tracking_number", "service", "department", "status", "channel", "requested",
-                    "expected", "overdue", "neighborhood")
+    list_display = (
+        "tracking_number",
+        "service",
+        "department",
+        "status",
+        "channel",
+        "requested",
+        "expected",
+        "overdue",
+        "neighborhood",
+    )
     list_display_links = ("tracking_number",)
-    list_filter = ("status", OverdueFilter, EscalatedFilter, "department", "service__group", "channel", "hazard",
-                   "is_private")
+    list_filter = (
+        "status",
+        OverdueFilter,
+        EscalatedFilter,
+        "department",
+        "service__group",
+        "channel",
+        "hazard",
+        "is_private",
+    )
     list_select_related = ("service", "department", "neighborhood", "jurisdiction")
     search_fields = ("=tracking_number", "address")
     search_help_text = _("A tracking number, or part of an address.")
@@ -212,8 +234,21 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     form = ServiceRequestDetailsForm
 
     base_fieldsets = (
-        (None, {"fields": ("tracking_number", "service", "department", "status", "status_notes",
-                           "assignee", "duplicate_of", "parent")}),
+        (
+            None,
+            {
+                "fields": (
+                    "tracking_number",
+                    "service",
+                    "department",
+                    "status",
+                    "status_notes",
+                    "assignee",
+                    "duplicate_of",
+                    "parent",
+                )
+            },
+        ),
         (_("Report"), {"fields": ("channel", "description", "answers", "is_private", "hazard")}),
         (_("Location"), {"fields": ("address", "zipcode", ("lat", "long"), "neighborhood", "h3_cell")}),
         (_("Dates"), {"fields": ("requested_at", "updated_at", "expected_at", "closed_at")}),
@@ -223,8 +258,9 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Least privilege: a department's staff see (and so can open and work) only its requests.
-        return roles.visible_requests(request.user,
-                                      super().get_queryset(request).select_related(*self.list_select_related))
+        return roles.visible_requests(
+            request.user, super().get_queryset(request).select_related(*self.list_select_related)
+        )
 
     # --- permissions --------------------------------------------------------------------------
 
@@ -256,13 +292,19 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
 
     @admin.display(description=_("escalations"))
     def escalations(self, obj: ServiceRequest):
-        rows = [(step_label, self._local(obj, escalated_at), self._local(obj, due_at))
-                for step_label, escalated_at, due_at in obj.escalations.order_by("escalated_at", "pk")
-                .values_list("step__label", "escalated_at", "due_at")]
+        rows = [
+            (step_label, self._local(obj, escalated_at), self._local(obj, due_at))
+            for step_label, escalated_at, due_at in obj.escalations.order_by("escalated_at", "pk").values_list(
+                "step__label", "escalated_at", "due_at"
+            )
+        ]
         if not rows:
             return self.get_empty_value_display()
-        return format_html_join(mark_safe("<br>"), "{} · {} ({})", [
-            (label, when, gettext("due %(date)s") % {"date": due}) for label, when, due in rows])
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} · {} ({})",
+            [(label, when, gettext("due %(date)s") % {"date": due}) for label, when, due in rows],
+        )
 
     @admin.display(description=_("answers"))
     def answers(self, obj: ServiceRequest):
@@ -275,8 +317,7 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         if not change or not form.changed_data:
             return
         # Only what the form changed, so a status change made meanwhile is never overwritten.
-        services.update_details(obj, {name: form.cleaned_data[name] for name in form.changed_data},
-                                actor=request.user)
+        services.update_details(obj, {name: form.cleaned_data[name] for name in form.changed_data}, actor=request.user)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if request.method == "GET" and obj is not None and "requester" in self._fields_shown(request, obj):
@@ -285,10 +326,16 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
             context.setdefault("status_form", StatusChangeForm(service_request=obj))
             context.setdefault("note_form", NoteForm())
             info = self.opts.app_label, self.opts.model_name
-            context.setdefault("operation_links", [
-                (reverse("admin:{}_{}_{}".format(*info, name), args=[obj.pk], current_app=self.admin_site.name),
-                 title) for name, title in OPERATIONS.items()
-            ])
+            context.setdefault(
+                "operation_links",
+                [
+                    (
+                        reverse("admin:{}_{}_{}".format(*info, name), args=[obj.pk], current_app=self.admin_site.name),
+                        title,
+                    )
+                    for name, title in OPERATIONS.items()
+                ],
+            )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     # --- the list ----------------------------------------------------------------------------------
@@ -319,8 +366,11 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     def acknowledge(self, request, queryset) -> None:
         chosen = list(queryset.order_by("pk")[: BULK_ACTION_LIMIT + 1])
         if len(chosen) > BULK_ACTION_LIMIT:
-            self.message_user(request, gettext("Choose at most %(max)d requests at a time.")
-                              % {"max": BULK_ACTION_LIMIT}, messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Choose at most %(max)d requests at a time.") % {"max": BULK_ACTION_LIMIT},
+                messages.ERROR,
+            )
             return
         done, refused = 0, []
         for service_request in chosen:
@@ -332,14 +382,22 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
                 done += 1
                 self.log_change(request, service_request, gettext("Acknowledged."))
         if done:
-            self.message_user(request, ngettext("Acknowledged %(count)d request.",
-                                                "Acknowledged %(count)d requests.", done) % {"count": done},
-                              messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Acknowledged %(count)d request.", "Acknowledged %(count)d requests.", done) % {"count": done},
+                messages.SUCCESS,
+            )
         if refused:
-            self.message_user(request, ngettext("%(count)d request was not acknowledged: %(reasons)s",
-                                                "%(count)d requests were not acknowledged: %(reasons)s",
-                                                len(refused)) % {"count": len(refused), "reasons": " · ".join(refused)},
-                              messages.WARNING)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d request was not acknowledged: %(reasons)s",
+                    "%(count)d requests were not acknowledged: %(reasons)s",
+                    len(refused),
+                )
+                % {"count": len(refused), "reasons": " · ".join(refused)},
+                messages.WARNING,
+            )
 
     # --- status changes and notes ----------------------------------------------------------------
 
@@ -347,12 +405,20 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path("overdue/", self.admin_site.admin_view(self.overdue_view), name="{}_{}_overdue".format(*info)),
-            path("<path:object_id>/status/", self.admin_site.admin_view(self.status_view),
-                 name="{}_{}_status".format(*info)),
-            path("<path:object_id>/note/", self.admin_site.admin_view(self.note_view),
-                 name="{}_{}_note".format(*info)),
-            *[path(f"<path:object_id>/{name}/", self.admin_site.admin_view(getattr(self, f"{name}_view")),
-                   name="{}_{}_{}".format(*info, name)) for name in OPERATIONS],
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="{}_{}_status".format(*info),
+            ),
+            path("<path:object_id>/note/", self.admin_site.admin_view(self.note_view), name="{}_{}_note".format(*info)),
+            *[
+                path(
+                    f"<path:object_id>/{name}/",
+                    self.admin_site.admin_view(getattr(self, f"{name}_view")),
+                    name="{}_{}_{}".format(*info, name),
+                )
+                for name in OPERATIONS
+            ],
             *super().get_urls(),
         ]
 
@@ -365,30 +431,39 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         now = timezone.now()
-        latest = (Escalation.objects.filter(service_request=OuterRef("pk"), due_at=OuterRef("expected_at"))
-                  .order_by("-step__order", "-escalated_at"))
+        latest = Escalation.objects.filter(service_request=OuterRef("pk"), due_at=OuterRef("expected_at")).order_by(
+            "-step__order", "-escalated_at"
+        )
         rows = (
             self.get_queryset(request)
             .filter(status__in=[status.value for status in OPEN_STATES], expected_at__isnull=False)
             .filter(Q(expected_at__lt=now) | _escalated_for_current_date())
         )
         counts = rows.aggregate(
-            total=Count("pk"), overdue=Count("pk", filter=Q(expected_at__lt=now)),
+            total=Count("pk"),
+            overdue=Count("pk", filter=Q(expected_at__lt=now)),
             priority=Count("pk", filter=Q(is_priority=True)),
         )
-        rows = (rows.select_related("assignee")
-                .annotate(latest_step=Subquery(latest.values("step__label")[:1]),
-                          latest_escalated_at=Subquery(latest.values("escalated_at")[:1]))
-                .order_by("expected_at", "pk"))
+        rows = (
+            rows.select_related("assignee")
+            .annotate(
+                latest_step=Subquery(latest.values("step__label")[:1]),
+                latest_escalated_at=Subquery(latest.values("escalated_at")[:1]),
+            )
+            .order_by("expected_at", "pk")
+        )
         page = Paginator(rows, self.OVERDUE_PER_PAGE).get_page(request.GET.get("p"))
         info = self.opts.app_label, self.opts.model_name
-        lines = [{
-            "obj": obj,
-            "url": reverse("admin:{}_{}_change".format(*info), args=[obj.pk], current_app=self.admin_site.name),
-            "due": self._local(obj, obj.expected_at),
-            "days_overdue": (now - obj.expected_at).days if obj.expected_at and obj.expected_at < now else None,
-            "escalated": self._local(obj, obj.latest_escalated_at) if obj.latest_escalated_at else "",
-        } for obj in page.object_list]
+        lines = [
+            {
+                "obj": obj,
+                "url": reverse("admin:{}_{}_change".format(*info), args=[obj.pk], current_app=self.admin_site.name),
+                "due": self._local(obj, obj.expected_at),
+                "days_overdue": (now - obj.expected_at).days if obj.expected_at and obj.expected_at < now else None,
+                "escalated": self._local(obj, obj.latest_escalated_at) if obj.latest_escalated_at else "",
+            }
+            for obj in page.object_list
+        ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -414,11 +489,13 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
 
     def _change_page(self, obj: ServiceRequest) -> HttpResponseRedirect:
         info = self.opts.app_label, self.opts.model_name
-        return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[obj.pk],
-                                            current_app=self.admin_site.name))
+        return HttpResponseRedirect(
+            reverse("admin:{}_{}_change".format(*info), args=[obj.pk], current_app=self.admin_site.name)
+        )
 
-    def _render_workflow(self, request, obj: ServiceRequest, title: str, *, template: str = "workflow.html",
-                         **forms) -> TemplateResponse:
+    def _render_workflow(
+        self, request, obj: ServiceRequest, title: str, *, template: str = "workflow.html", **forms
+    ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -433,13 +510,15 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         return TemplateResponse(request, f"admin/requests/servicerequest/{template}", context)
 
     def _render_operation(self, request, obj: ServiceRequest, name: str, form) -> TemplateResponse:
-        return self._render_workflow(request, obj, str(OPERATIONS[name]), template="operation.html", form=form,
-                                     operation=name)
+        return self._render_workflow(
+            request, obj, str(OPERATIONS[name]), template="operation.html", form=form, operation=name
+        )
 
     def _operation_done(self, request, obj: ServiceRequest, change: str) -> HttpResponseRedirect:
         self.log_change(request, obj, change)
-        messages.success(request, gettext("Request #%(number)s: %(change)s")
-                         % {"number": obj.tracking_number, "change": change})
+        messages.success(
+            request, gettext("Request #%(number)s: %(change)s") % {"number": obj.tracking_number, "change": change}
+        )
         return self._change_page(obj)
 
     def status_view(self, request, object_id: str):
@@ -450,16 +529,23 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
             from_status = obj.get_status_display()
             try:
                 updated = services.change_status(
-                    obj, data["to_status"], actor=request.user, public_reason=data["public_reason"],
-                    internal_note=data["internal_note"], assignee=data["assignee"],
+                    obj,
+                    data["to_status"],
+                    actor=request.user,
+                    public_reason=data["public_reason"],
+                    internal_note=data["internal_note"],
+                    assignee=data["assignee"],
                     duplicate_of=data["duplicate_of"],
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                return self._operation_done(request, updated, gettext(
-                    "Status changed from “%(from)s” to “%(to)s”.") % {
-                    "from": from_status, "to": updated.get_status_display()})
+                return self._operation_done(
+                    request,
+                    updated,
+                    gettext("Status changed from “%(from)s” to “%(to)s”.")
+                    % {"from": from_status, "to": updated.get_status_display()},
+                )
         return self._render_workflow(request, obj, gettext("Change status"), status_form=form)
 
     def note_view(self, request, object_id: str):
@@ -471,8 +557,9 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                return self._operation_done(request, obj, gettext("Public note added.") if form.is_public
-                                            else gettext("Internal note added."))
+                return self._operation_done(
+                    request, obj, gettext("Public note added.") if form.is_public else gettext("Internal note added.")
+                )
         return self._render_workflow(request, obj, gettext("Add note"), note_form=form)
 
     # --- department work: transfer, follow-on, merge (services.transfer and friends) ------------------
@@ -482,13 +569,17 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         form = TransferForm(request.POST if request.method == "POST" else None, service_request=obj)
         if form.is_bound and form.is_valid():
             try:
-                services.transfer(obj, form.cleaned_data["department"], actor=request.user,
-                                  reason=form.cleaned_data["reason"])
+                services.transfer(
+                    obj, form.cleaned_data["department"], actor=request.user, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                return self._operation_done(request, obj, gettext("Transferred to %(department)s.")
-                                            % {"department": form.cleaned_data["department"]})
+                return self._operation_done(
+                    request,
+                    obj,
+                    gettext("Transferred to %(department)s.") % {"department": form.cleaned_data["department"]},
+                )
         return self._render_operation(request, obj, "transfer", form)
 
     def follow_on_view(self, request, object_id: str):
@@ -496,23 +587,36 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         form = FollowOnForm(request.POST if request.method == "POST" else None, service_request=obj)
         if form.is_bound and request.POST.get("show"):
             # "Show the service's questions": the form again with the picked service's questions, nothing filed.
-            form = FollowOnForm(service_request=obj, chosen=request.POST.get("service", ""),
-                                initial={"description": request.POST.get("description", "")[:4000],
-                                         "department": request.POST.get("department", "")})
+            form = FollowOnForm(
+                service_request=obj,
+                chosen=request.POST.get("service", ""),
+                initial={
+                    "description": request.POST.get("description", "")[:4000],
+                    "department": request.POST.get("department", ""),
+                },
+            )
         elif form.is_bound and form.is_valid():
             try:
                 child = services.create_follow_on(
-                    obj, service_code=form.cleaned_data["service"].code,
-                    description=form.cleaned_data["description"], actor=request.user,
-                    department=form.cleaned_data["department"], answers=form.cleaned_data["answers"])
+                    obj,
+                    service_code=form.cleaned_data["service"].code,
+                    description=form.cleaned_data["description"],
+                    actor=request.user,
+                    department=form.cleaned_data["department"],
+                    answers=form.cleaned_data["answers"],
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             except services.CannedAnswer as answer:
-                form.add_error(None, gettext("Nothing was filed: a safety rule answers this report instead. "
-                                             "%(message)s") % {"message": answer.message})
+                form.add_error(
+                    None,
+                    gettext("Nothing was filed: a safety rule answers this report instead. %(message)s")
+                    % {"message": answer.message},
+                )
             else:
-                return self._operation_done(request, obj, gettext("Follow-on request #%(number)s filed.")
-                                            % {"number": child.tracking_number})
+                return self._operation_done(
+                    request, obj, gettext("Follow-on request #%(number)s filed.") % {"number": child.tracking_number}
+                )
         return self._render_operation(request, obj, "follow_on", form)
 
     def merge_view(self, request, object_id: str):
@@ -524,13 +628,15 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
                 form.add_error("original", gettext("There is no request with that tracking number."))
             else:
                 try:
-                    services.merge_duplicate(obj, original, actor=request.user,
-                                             public_reason=form.cleaned_data["public_reason"])
+                    services.merge_duplicate(
+                        obj, original, actor=request.user, public_reason=form.cleaned_data["public_reason"]
+                    )
                 except ValidationError as exc:
                     apply_service_errors(form, exc)
                 else:
-                    return self._operation_done(request, obj, gettext("Merged into request #%(number)s.")
-                                                % {"number": original.tracking_number})
+                    return self._operation_done(
+                        request, obj, gettext("Merged into request #%(number)s.") % {"number": original.tracking_number}
+                    )
         return self._render_operation(request, obj, "merge", form)
 
 
@@ -544,31 +650,41 @@ class TransferForm(forms.Form):
     def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = (  # type: ignore[attr-defined]
-            selectors.transfer_departments(service_request))
+            selectors.transfer_departments(service_request)
+        )
 
 
 class FollowOnForm(TargetServiceQuestions, forms.Form):
     service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Service"))
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Department"), required=False,
-                                        help_text=_("Leave empty to route it as the service says."))
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(),
+        label=_("Department"),
+        required=False,
+        help_text=_("Leave empty to route it as the service says."),
+    )
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, service_request: ServiceRequest, chosen: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
-            jurisdiction_id=service_request.jurisdiction_id)
+            jurisdiction_id=service_request.jurisdiction_id
+        )
         self.fields["department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
-            jurisdiction_id=service_request.jurisdiction_id)
+            jurisdiction_id=service_request.jurisdiction_id
+        )
         # The target service's questions (its required ones must be answered for the follow-on to file).
-        self.set_up_questions(self.fields["service"].queryset,  # type: ignore[attr-defined]
-                              service_request.jurisdiction, chosen)
+        self.set_up_questions(
+            self.fields["service"].queryset,  # type: ignore[attr-defined]
+            service_request.jurisdiction,
+            chosen,
+        )
 
 
 class MergeForm(forms.Form):
     original = forms.CharField(label=_("Original request (tracking number)"), max_length=40)
-    public_reason = forms.CharField(label=_("Reason the resident sees"), required=False,
-                                    help_text=_("Empty: “Duplicate of request N.”"))
+    public_reason = forms.CharField(
+        label=_("Reason the resident sees"), required=False, help_text=_("Empty: “Duplicate of request N.”")
+    )
 
 
 @admin.register(Contact)
@@ -582,8 +698,17 @@ class ContactAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     date_hierarchy = "started_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    base_fields = ("jurisdiction", "channel", "outcome", "service", "service_request", "agent", "summary",
-                   "started_at", "ended_at")
+    base_fields = (
+        "jurisdiction",
+        "channel",
+        "outcome",
+        "service",
+        "service_request",
+        "agent",
+        "summary",
+        "started_at",
+        "ended_at",
+    )
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -594,8 +719,12 @@ class ContactAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         shown = self.get_object(request, object_id)
-        if (shown is not None and request.method == "GET" and shown.requester_id is not None
-                and "requester" in self.get_fields(request, shown)):
+        if (
+            shown is not None
+            and request.method == "GET"
+            and shown.requester_id is not None
+            and "requester" in self.get_fields(request, shown)
+        ):
             people.audit_look(request.user, requester=shown.requester, where="admin: contacts")
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -610,8 +739,12 @@ class ContactAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         data = form.cleaned_data
         saved = services.log_information_request(
-            data["jurisdiction"], channel=data["channel"], summary=data["summary"], service=data.get("service"),
-            outcome=data["outcome"], agent=request.user,
+            data["jurisdiction"],
+            channel=data["channel"],
+            summary=data["summary"],
+            service=data.get("service"),
+            outcome=data["outcome"],
+            agent=request.user,
         )
         obj.pk = saved.pk  # so the admin's "added" message and log entry point at the saved contact
 

@@ -90,15 +90,19 @@ def _message(service_request: ServiceRequest, step: EscalationStep, due_at: dt.d
     with translation.override("en"):
         local_due = timezone.localtime(due_at, service_request.jurisdiction.zone)
         subject = _("Escalation (%(label)s): request %(number)s, %(service)s") % {
-            "label": step.label, "number": service_request.tracking_number, "service": service_request.service.name,
+            "label": step.label,
+            "number": service_request.tracking_number,
+            "service": service_request.service.name,
         }
         body = _(
             "Request %(number)s (%(service)s, %(department)s) is due %(due)s and is still open "
             "(status: %(status)s). You are told as %(label)s."
         ) % {
-            "number": service_request.tracking_number, "service": service_request.service.name,
+            "number": service_request.tracking_number,
+            "service": service_request.service.name,
             "department": service_request.department.name,
-            "due": date_format(local_due, "DATETIME_FORMAT"), "status": service_request.get_status_display(),
+            "due": date_format(local_due, "DATETIME_FORMAT"),
+            "status": service_request.get_status_display(),
             "label": step.label,
         }
         if service_request.address:
@@ -112,8 +116,13 @@ def _tell(escalation: Escalation, service_request: ServiceRequest, step: Escalat
     (retrying while the mail server is down). The dedup key names the escalation and the person."""
     subject, body = _message(service_request, step, escalation.due_at)
     for recipient in _recipients(step):
-        notifications.notify_staff(recipient, subject, body, service_request=service_request,
-                                   dedup_key=f"escalation:{escalation.pk}:{getattr(recipient, 'pk', recipient)}")
+        notifications.notify_staff(
+            recipient,
+            subject,
+            body,
+            service_request=service_request,
+            dedup_key=f"escalation:{escalation.pk}:{getattr(recipient, 'pk', recipient)}",
+        )
 
 
 # --- the sweep ---------------------------------------------------------------------------------------
@@ -130,10 +139,13 @@ def escalate(service_request: ServiceRequest, steps: Iterable[EscalationStep], n
     with transaction.atomic():
         # Locks the request (PostgreSQL) so a status change cannot close it under us; gone or closed or
         # given a new date since it was read: nothing to do.
-        current = (ServiceRequest.objects.select_for_update(of=("self",))
-                   .filter(pk=service_request.pk, status__in=[s.value for s in OPEN_STATES], expected_at=due,
-                           is_imported=False)
-                   .exists())
+        current = (
+            ServiceRequest.objects.select_for_update(of=("self",))
+            .filter(
+                pk=service_request.pk, status__in=[s.value for s in OPEN_STATES], expected_at=due, is_imported=False
+            )
+            .exists()
+        )
         if not current:
             return 0
         for step in steps:
@@ -142,8 +154,9 @@ def escalate(service_request: ServiceRequest, steps: Iterable[EscalationStep], n
                 continue
             try:
                 with transaction.atomic():
-                    escalation = Escalation.objects.create(service_request=service_request, step=step, due_at=due,
-                                                           escalated_at=now)
+                    escalation = Escalation.objects.create(
+                        service_request=service_request, step=step, due_at=due, escalated_at=now
+                    )
             except IntegrityError:
                 continue  # someone else did it
             services.record_escalation(service_request, escalation, now=now)
@@ -172,13 +185,24 @@ def _candidates(now: dt.datetime):
     latest = EscalationStep.objects.filter(offset_business_days__gt=0).order_by("-offset_business_days").first()
     lag_days = latest.offset_business_days if latest else 0
     oldest = stale_before(now) - dt.timedelta(days=lag_days * _CALENDAR_DAYS_PER_BUSINESS_DAY + _SLACK_DAYS)
-    steps = (EscalationStep.objects.filter(department=OuterRef("department")).order_by()
-             .values("department").annotate(n=Count("pk")).values("n"))
-    done = (Escalation.objects.filter(service_request=OuterRef("pk"), due_at=OuterRef("expected_at")).order_by()
-            .values("service_request").annotate(n=Count("pk")).values("n"))
+    steps = (
+        EscalationStep.objects.filter(department=OuterRef("department"))
+        .order_by()
+        .values("department")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    done = (
+        Escalation.objects.filter(service_request=OuterRef("pk"), due_at=OuterRef("expected_at"))
+        .order_by()
+        .values("service_request")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
-        ServiceRequest.objects
-        .filter(status__in=[status.value for status in OPEN_STATES], expected_at__gte=oldest, is_imported=False)
+        ServiceRequest.objects.filter(
+            status__in=[status.value for status in OPEN_STATES], expected_at__gte=oldest, is_imported=False
+        )
         .annotate(
             steps_total=Coalesce(Subquery(steps, output_field=IntegerField()), 0),
             steps_done=Coalesce(Subquery(done, output_field=IntegerField()), 0),
@@ -202,7 +226,9 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     last_pk = 0
     while True:
         batch = list(
-            _candidates(now).filter(pk__gt=last_pk).select_related("jurisdiction", "service", "department")
+            _candidates(now)
+            .filter(pk__gt=last_pk)
+            .select_related("jurisdiction", "service", "department")
             .order_by("pk")[:BATCH]
         )
         if not batch:

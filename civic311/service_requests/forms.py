@@ -58,22 +58,32 @@ class StatusChangeForm(forms.Form):
 
     to_status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
     public_reason = forms.CharField(
-        label=_("Public reason"), required=False, strip=True,
+        label=_("Public reason"),
+        required=False,
+        strip=True,
         widget=SuggestionsInput(STANDARD_CLOSE_REASONS, attrs={"autocomplete": "off"}),
-        help_text=_("What the resident sees. Needed when closing, referring or cancelling; "
-                    "pick a standard reason or write your own."),
+        help_text=_(
+            "What the resident sees. Needed when closing, referring or cancelling; "
+            "pick a standard reason or write your own."
+        ),
     )
     assignee = StaffChoiceField(
-        label=_("Assign to"), required=False, queryset=get_user_model().objects.none(),
+        label=_("Assign to"),
+        required=False,
+        queryset=get_user_model().objects.none(),
         help_text=_("Needed when the new status is “Assigned”."),
     )
     duplicate_of = forms.CharField(
-        label=_("Duplicate of"), required=False, max_length=40,
+        label=_("Duplicate of"),
+        required=False,
+        max_length=40,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("The tracking number of the original request, when marking a duplicate."),
     )
     internal_note = forms.CharField(
-        label=_("Internal note"), required=False, strip=True,
+        label=_("Internal note"),
+        required=False,
+        strip=True,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("Seen by staff only."),
     )
@@ -86,8 +96,10 @@ class StatusChangeForm(forms.Form):
         # The field accepts every status; the drop-down shows only the legal ones.
         self.fields["to_status"].widget.choices = [("", "---------"), *self.next_statuses]
         cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = (
-            get_user_model().objects.filter(is_active=True, is_staff=True)
-            .select_related("department").order_by("first_name", "last_name", "username")
+            get_user_model()
+            .objects.filter(is_active=True, is_staff=True)
+            .select_related("department")
+            .order_by("first_name", "last_name", "username")
         )
 
     @property
@@ -111,12 +123,17 @@ class NoteForm(forms.Form):
     INTERNAL = "internal"
     PUBLIC = "public"
 
-    text = forms.CharField(label=_("Note"), required=False, strip=True,
-                           widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    text = forms.CharField(
+        label=_("Note"), required=False, strip=True, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
     visibility = forms.ChoiceField(
-        label=_("Who sees it"), widget=forms.RadioSelect, initial=INTERNAL,
-        choices=[(INTERNAL, _("Staff only (internal)")),
-                 (PUBLIC, _("Public: the resident and everyone following the request"))],
+        label=_("Who sees it"),
+        widget=forms.RadioSelect,
+        initial=INTERNAL,
+        choices=[
+            (INTERNAL, _("Staff only (internal)")),
+            (PUBLIC, _("Public: the resident and everyone following the request")),
+        ],
     )
 
     @property
@@ -151,8 +168,9 @@ class TargetServiceQuestions:
         self.target = services.filter(pk=int(picked)).first() if picked.isdigit() and len(picked) < 19 else None
         self.questions: ReportForm | None = None
         if self.target is not None:
-            self.questions = ReportForm(self.target, jurisdiction,
-                                        data=cast(QueryDict, form.data) if form.is_bound else None)
+            self.questions = ReportForm(
+                self.target, jurisdiction, data=cast(QueryDict, form.data) if form.is_bound else None
+            )
             if not form.is_bound:
                 form.initial[self.service_field] = self.target.pk
 
@@ -162,8 +180,11 @@ class TargetServiceQuestions:
         # carries the previous service's answers, which must not be refused as "not a question" of this one.
         # Missing and malformed answers are the intake's to refuse.
         asked = {field.code for field in self.questions.attribute_fields} if self.questions is not None else set()
-        cleaned["answers"] = ({code: answer for code, answer in self.questions.answers().items() if code in asked}
-                              if self.questions is not None else {})
+        cleaned["answers"] = (
+            {code: answer for code, answer in self.questions.answers().items() if code in asked}
+            if self.questions is not None
+            else {}
+        )
         return cleaned
 
     def add_service_errors(self, error: ValidationError) -> None:
@@ -208,8 +229,11 @@ class InformationRequestForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         outcome = cast(forms.ChoiceField, self.fields["outcome"])
-        outcome.choices = [(value, label) for value, label in Contact.Outcome.choices
-                           if value in (Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY)]
+        outcome.choices = [
+            (value, label)
+            for value, label in Contact.Outcome.choices
+            if value in (Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY)
+        ]
         self.fields["summary"].required = True
 
     def clean(self) -> dict:
@@ -218,7 +242,9 @@ class InformationRequestForm(forms.ModelForm):
             return cleaned
         try:
             cleaned["summary"] = services.check_information_request(
-                cleaned["jurisdiction"], summary=cleaned.get("summary", ""), outcome=cleaned.get("outcome", ""),
+                cleaned["jurisdiction"],
+                summary=cleaned.get("summary", ""),
+                outcome=cleaned.get("outcome", ""),
                 service=cleaned.get("service"),
             )
         except ValidationError as error:

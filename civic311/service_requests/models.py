@@ -33,13 +33,20 @@ class Channel(models.TextChoices):
 class ServiceRequest(models.Model):
     # No index of their own for jurisdiction and department: the composite indexes below start with them,
     # and each index is one more write for every request filed or imported.
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="service_requests",
-                                     db_index=False)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="service_requests", db_index=False
+    )
     tracking_number = models.CharField(_("tracking number"), max_length=32)
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="service_requests",
-                                verbose_name=_("service"))
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="service_requests",
-                                   verbose_name=_("responsible department"), db_index=False)
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("service")
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="service_requests",
+        verbose_name=_("responsible department"),
+        db_index=False,
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     description = models.TextField(_("description"), blank=True)
@@ -47,42 +54,80 @@ class ServiceRequest(models.Model):
     zipcode = models.CharField(_("ZIP code"), max_length=10, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     long = models.FloatField(_("longitude"), null=True, blank=True)
-    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="service_requests", verbose_name=_("neighborhood"))
+    neighborhood = models.ForeignKey(
+        Neighborhood,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="service_requests",
+        verbose_name=_("neighborhood"),
+    )
     h3_cell = models.CharField(_("H3 cell"), max_length=16, blank=True)
     attributes = models.JSONField(_("answers"), default=dict, blank=True)
-    requester = models.ForeignKey(Requester, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="service_requests", verbose_name=_("requester"))
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="assigned_requests", verbose_name=_("assigned to"))
-    is_private = models.BooleanField(_("private"), default=False,
-                                     help_text=_("Private requests never appear in public output."))
+    requester = models.ForeignKey(
+        Requester,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="service_requests",
+        verbose_name=_("requester"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+        verbose_name=_("assigned to"),
+    )
+    is_private = models.BooleanField(
+        _("private"), default=False, help_text=_("Private requests never appear in public output.")
+    )
     hazard = models.BooleanField(_("hazard"), default=False)
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="duplicates", verbose_name=_("duplicate of"))
-    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="children", verbose_name=_("parent request"))
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent request"),
+    )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)
-    media_url = models.URLField(_("photo link"), max_length=500, blank=True,
-                                help_text=_("A photo an Open311 client hosts itself; linked, never fetched."))
+    media_url = models.URLField(
+        _("photo link"),
+        max_length=500,
+        blank=True,
+        help_text=_("A photo an Open311 client hosts itself; linked, never fetched."),
+    )
     requested_at = models.DateTimeField(_("requested"), db_index=False)
     updated_at = models.DateTimeField(_("updated"))
     expected_at = models.DateTimeField(_("expected by"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     status_notes = models.TextField(
-        _("public status note"), blank=True,
+        _("public status note"),
+        blank=True,
         help_text=_("The latest public note while open; the close reason once closed."),
     )
     # Set once the request misses its date (the redress follow-up, `civic311.service_requests.escalation`).
     is_priority = models.BooleanField(
-        _("priority"), default=False,
+        _("priority"),
+        default=False,
         help_text=_("Missed the date the resident was given; a supervisor follows it up."),
     )
     # The missed due date the redress follow-up was made for: at most one follow-up per due date.
     redress_due_at = models.DateTimeField(_("missed date followed up"), null=True, blank=True)
     # Loaded by `import_requests` (whatever channel the source gave): history, never escalated or redressed.
     is_imported = models.BooleanField(
-        _("imported"), default=False,
+        _("imported"),
+        default=False,
         help_text=_("Loaded from another system's records; its due date is history and is never escalated."),
     )
 
@@ -99,8 +144,11 @@ class ServiceRequest(models.Model):
             models.Index(fields=["jurisdiction", "updated_at"], name="request_updated_idx"),
             # Open311's and the open data's reads by service: public requests only, so counting a busy
             # service's 90 days is an index-only scan.
-            models.Index(fields=["service", "requested_at"], condition=models.Q(is_private=False),
-                         name="request_public_service_idx"),
+            models.Index(
+                fields=["service", "requested_at"],
+                condition=models.Q(is_private=False),
+                name="request_public_service_idx",
+            ),
             models.Index(fields=["department", "status", "expected_at"], name="request_queue_idx"),
             models.Index(fields=["h3_cell"], name="request_h3_idx"),
         ]
@@ -166,12 +214,19 @@ class HistoryEntry(models.Model):
         REDRESS = "redress", _("Redress follow-up")
 
     # Indexed by history_request_idx, which starts with it.
-    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="history",
-                                        db_index=False)
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="history", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     is_public = models.BooleanField(_("public"), default=False)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     # Who acted when it was not staff ("Resident", "System", an Open311 client's name).
     actor_label = models.CharField(_("by (not staff)"), max_length=100, blank=True)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
@@ -210,8 +265,9 @@ class Announcement(models.Model):
     history that is only loaded tells nobody.
     """
 
-    history_entry = models.OneToOneField(HistoryEntry, on_delete=models.CASCADE, primary_key=True,
-                                         related_name="announcement")
+    history_entry = models.OneToOneField(
+        HistoryEntry, on_delete=models.CASCADE, primary_key=True, related_name="announcement"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
@@ -242,20 +298,37 @@ class Contact(models.Model):
         HUNG_UP = "hung_up", _("Caller hung up")  # the call dropped before anything was decided
 
     # Indexed by contact_started_idx, which starts with it.
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="contacts",
-                                     db_index=False)
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="contacts", db_index=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
-    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="contacts", verbose_name=_("service"))
-    service_request = models.ForeignKey(ServiceRequest, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="contacts", verbose_name=_("service request"))
-    requester = models.ForeignKey(Requester, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="contacts")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="contacts_handled", verbose_name=_("agent"))
-    customer = models.ForeignKey("people.Customer", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="contacts", verbose_name=_("customer"))
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts", verbose_name=_("service")
+    )
+    service_request = models.ForeignKey(
+        ServiceRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("service request"),
+    )
+    requester = models.ForeignKey(Requester, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts_handled",
+        verbose_name=_("agent"),
+    )
+    customer = models.ForeignKey(
+        "people.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("customer"),
+    )
     summary = models.TextField(_("answer given"), blank=True)
     # Recorded at the end of a call: the number the survey team may call back, and whether they may.
     callback_phone = models.CharField(_("callback number"), max_length=40, blank=True)
@@ -270,8 +343,11 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["jurisdiction", "started_at"], name="contact_started_idx"),
             # The survey work list's sweep: the few contacts that agreed to a call, by when they ended.
-            models.Index(fields=["jurisdiction", "ended_at"], condition=models.Q(survey_consent=True),
-                         name="contact_survey_consent_idx"),
+            models.Index(
+                fields=["jurisdiction", "ended_at"],
+                condition=models.Q(survey_consent=True),
+                name="contact_survey_consent_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -292,16 +368,24 @@ class Contact(models.Model):
 class EscalationStep(models.Model):
     """One rung of a department's escalation ladder: whom to tell, some business days from the due date."""
 
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="escalation_steps",
-                                   verbose_name=_("department"))
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="escalation_steps", verbose_name=_("department")
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     label = models.CharField(_("label"), max_length=100, help_text=_("e.g. point person, supervisor, director"))
     offset_business_days = models.IntegerField(
-        _("business days from the due date"), default=0,
+        _("business days from the due date"),
+        default=0,
         help_text=_("Negative: before the due date; 0: at the due date; positive: after it."),
     )
-    notify_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("tell (staff)"))
+    notify_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tell (staff)"),
+    )
     notify_email = models.EmailField(_("tell (e-mail)"), blank=True)
 
     class Meta:
@@ -327,8 +411,9 @@ class Escalation(models.Model):
     """
 
     service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="escalations")
-    step = models.ForeignKey(EscalationStep, on_delete=models.CASCADE, related_name="escalations",
-                             verbose_name=_("step"))
+    step = models.ForeignKey(
+        EscalationStep, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("step")
+    )
     due_at = models.DateTimeField(_("for the due date"))
     escalated_at = models.DateTimeField(_("escalated"))
 

@@ -56,8 +56,7 @@ def process_photo(upload: UploadedFile) -> ProcessedPhoto:
             % {"name": _short_name(upload), "size": max_bytes // (1024 * 1024)}
         )
     not_an_image = ValidationError(
-        _("“%(name)s” is not a photo we can read. Send a JPEG, PNG, WebP or GIF image.")
-        % {"name": _short_name(upload)}
+        _("“%(name)s” is not a photo we can read. Send a JPEG, PNG, WebP or GIF image.") % {"name": _short_name(upload)}
     )
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -71,8 +70,10 @@ def process_photo(upload: UploadedFile) -> ProcessedPhoto:
             limit = MAX_PIXELS_OTHER if progressive else MAX_PIXELS.get(kind, MAX_PIXELS_OTHER)
             if probe.width * probe.height > limit:
                 raise ValidationError(
-                    _("The photo “%(name)s” has too many pixels (at most %(megapixels)d megapixels). "
-                      "Send a smaller copy of it.")
+                    _(
+                        "The photo “%(name)s” has too many pixels (at most %(megapixels)d megapixels). "
+                        "Send a smaller copy of it."
+                    )
                     % {"name": _short_name(upload), "megapixels": limit // 1_000_000}
                 )
             if kind == "JPEG" and _jpeg_scans(data) > MAX_JPEG_SCANS:
@@ -123,7 +124,7 @@ def _jpeg_scans(data: bytes) -> int:
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
             position += 2
             continue
-        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
         if marker != 0xDA:
             continue
         scans += 1

@@ -56,5 +56,8 @@ def answers_of(service_request: ServiceRequest) -> list[tuple[str, str]]:
 
 def transfer_departments(service_request: ServiceRequest) -> QuerySet[Department]:
     """The departments a request may be transferred to: its city's others."""
-    return (Department.objects.filter(jurisdiction_id=service_request.jurisdiction_id)
-            .exclude(pk=service_request.department_id).order_by("name"))
+    return (
+        Department.objects.filter(jurisdiction_id=service_request.jurisdiction_id)
+        .exclude(pk=service_request.department_id)
+        .order_by("name")
+    )

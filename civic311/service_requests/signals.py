@@ -33,6 +33,7 @@ def listener(signal: Signal, *, dispatch_uid: str) -> Callable[[Listener], Liste
 
     return connect
 
+
 # The request's "opened" entry is being announced; keyword argument: service_request.
 service_request_filed = Signal()
 

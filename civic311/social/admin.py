@@ -11,8 +11,7 @@ from .models import OutboundPost
 class OutboundPostAdmin(admin.ModelAdmin):
     """The social outbox: read-only (posts are made by the services), with a retry for failed ones."""
 
-    list_display = ["reference", "network", "account", "state", "attempts", "next_attempt_at", "sent_at",
-                    "created_at"]
+    list_display = ["reference", "network", "account", "state", "attempts", "next_attempt_at", "sent_at", "created_at"]
     list_filter = ["network", "state"]
     search_fields = ["reference", "dedup_key"]
     readonly_fields = [field.name for field in OutboundPost._meta.fields]

@@ -39,8 +39,12 @@ class OutboundPost(OutboxRow):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE,
-                                     related_name="social_posts", verbose_name=_("jurisdiction"))
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="social_posts",
+        verbose_name=_("jurisdiction"),
+    )
     network = models.CharField(_("network"), max_length=20, choices=Network.choices)
     account = models.CharField(_("account"), max_length=200, blank=True)
     text = models.TextField(_("text"))
@@ -61,6 +65,9 @@ class OutboundPost(OutboxRow):
         if not (self.text or "").strip():
             raise ValidationError({"text": _("Write the post's text.")})
         if len(self.text) > limit:
-            raise ValidationError({"text": _("A post on %(network)s has at most %(limit)d characters; this one has "
-                                             "%(length)d.") % {"network": self.get_network_display(),
-                                                               "limit": limit, "length": len(self.text)}})
+            raise ValidationError(
+                {
+                    "text": _("A post on %(network)s has at most %(limit)d characters; this one has %(length)d.")
+                    % {"network": self.get_network_display(), "limit": limit, "length": len(self.text)}
+                }
+            )

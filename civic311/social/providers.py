@@ -41,8 +41,10 @@ class FileSocialBackend:
     def post(self, network: str, account: str, text: str, reference: str) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         provider_id = f"file-{uuid.uuid4().hex[:12]}"
-        line = json.dumps({"id": provider_id, "network": network, "account": account, "text": text,
-                           "reference": reference}, ensure_ascii=False)
+        line = json.dumps(
+            {"id": provider_id, "network": network, "account": account, "text": text, "reference": reference},
+            ensure_ascii=False,
+        )
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
         return provider_id

@@ -33,8 +33,7 @@ State = OutboundPost.State
 LEASE = leases.LEASE
 SWEEP_LIMIT = 500
 # Used when CIVIC311_SOCIAL_ACCOUNTS is not set: the demo city posts (to the file backend) everywhere.
-DEMO_ACCOUNTS = {Network.X.value: "@civic311", Network.FACEBOOK.value: "civic311",
-                 Network.NEXTDOOR.value: "civic311"}
+DEMO_ACCOUNTS = {Network.X.value: "@civic311", Network.FACEBOOK.value: "civic311", Network.NEXTDOOR.value: "civic311"}
 
 
 def accounts() -> dict[str, str]:
@@ -55,8 +54,9 @@ def reference_for(dedup_key: str) -> str:
     return outbox.reference_for(dedup_key, namespace="social:")
 
 
-def queue_post(jurisdiction: Jurisdiction, network: str, text: str, *, dedup_key: str,
-               account: str | None = None) -> OutboundPost | None:
+def queue_post(
+    jurisdiction: Jurisdiction, network: str, text: str, *, dedup_key: str, account: str | None = None
+) -> OutboundPost | None:
     """Put one post in the outbox and queue its delivery once this transaction commits.
 
     Refuses (ValidationError, nothing written) a network civic311 does not know or a text too long for it.
@@ -64,10 +64,15 @@ def queue_post(jurisdiction: Jurisdiction, network: str, text: str, *, dedup_key
     if network not in Network.values:
         raise ValidationError({"network": _("Choose one of the networks.")})
     dedup_key = dedup_key[:255]
-    post = OutboundPost(jurisdiction=jurisdiction, network=network,
-                        account=account if account is not None else accounts().get(network, ""),
-                        text=text, dedup_key=dedup_key, reference=reference_for(dedup_key),
-                        next_attempt_at=timezone.now())
+    post = OutboundPost(
+        jurisdiction=jurisdiction,
+        network=network,
+        account=account if account is not None else accounts().get(network, ""),
+        text=text,
+        dedup_key=dedup_key,
+        reference=reference_for(dedup_key),
+        next_attempt_at=timezone.now(),
+    )
     post.clean()
     return OUTBOX.add(post)
 
@@ -93,9 +98,19 @@ def _describe(post: OutboundPost) -> str:
 # No SENDING state: a claimed post stays queued, held by claimed_until alone. Retries wait as the
 # notification outbox's do (its settings).
 OUTBOX = outbox.Outbox(
-    model=OutboundPost, waiting=State.QUEUED, sending=None, enqueue=_enqueue, send=_post,
-    max_attempts=max_attempts, backoff=notifications.backoff_delay, describe=_describe, logger=logger,
-    quiet_errors=(OSError,), lease=LEASE, sent=State.SENT, failed=State.FAILED,
+    model=OutboundPost,
+    waiting=State.QUEUED,
+    sending=None,
+    enqueue=_enqueue,
+    send=_post,
+    max_attempts=max_attempts,
+    backoff=notifications.backoff_delay,
+    describe=_describe,
+    logger=logger,
+    quiet_errors=(OSError,),
+    lease=LEASE,
+    sent=State.SENT,
+    failed=State.FAILED,
 )
 
 

@@ -7,7 +7,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
     "description": "Field names, or non_field_errors, mapped to their messages (a list of strings; an object "
-                   "for the fields of a nested value). A body that is not JSON is reported under detail.",
+    "for the fields of a nested value). A body that is not JSON is reported under detail.",
     "additionalProperties": {
         "anyOf": [
             {"type": "array", "items": {"type": "string"}},

@@ -54,13 +54,26 @@ def service(jurisdiction: Jurisdiction, code: str) -> Service | None:
 
 def _with_related(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     return queryset.select_related(
-        "service", "department", "neighborhood", "assignee", "duplicate_of", "parent", "requester",
+        "service",
+        "department",
+        "neighborhood",
+        "assignee",
+        "duplicate_of",
+        "parent",
+        "requester",
     ).prefetch_related("photos")
 
 
-def service_requests(jurisdiction: Jurisdiction, *, statuses: Collection[str] = (), department_slug: str = "",
-                     service_code: str = "", updated_after: dt.datetime | None = None,
-                     overdue: bool | None = None, now: dt.datetime | None = None) -> QuerySet[ServiceRequest]:
+def service_requests(
+    jurisdiction: Jurisdiction,
+    *,
+    statuses: Collection[str] = (),
+    department_slug: str = "",
+    service_code: str = "",
+    updated_after: dt.datetime | None = None,
+    overdue: bool | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[ServiceRequest]:
     """A jurisdiction's requests, filtered; the newest first."""
     queryset = ServiceRequest.objects.filter(jurisdiction=jurisdiction)
     if statuses:

@@ -45,8 +45,14 @@ def _slug(slug_field: str, **options) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field=slug_field, read_only=True, **options)
 
 
-@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "08:30",
-                     "description": _("A local wall-clock time in the jurisdiction's time zone, HH:MM.")})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        "example": "08:30",
+        "description": _("A local wall-clock time in the jurisdiction's time zone, HH:MM."),
+    }
+)
 class LocalTimeField(serializers.TimeField):
     """A time of day with no zone (OpenAPI's `format: time` would demand an offset)."""
 
@@ -65,8 +71,16 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Department
-        fields = ("slug", "name", "point_person", "contact_email", "contact_phone", "opens_at", "closes_at",
-                  "open_weekdays")
+        fields = (
+            "slug",
+            "name",
+            "point_person",
+            "contact_email",
+            "contact_phone",
+            "opens_at",
+            "closes_at",
+            "open_weekdays",
+        )
 
     def get_name(self, department: Department) -> str:
         return department.localized("name")
@@ -93,8 +107,7 @@ class ServiceAttributeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceAttribute
-        fields = ("code", "datatype", "description", "datatype_description", "required", "variable", "order",
-                  "values")
+        fields = ("code", "datatype", "description", "datatype_description", "required", "variable", "order", "values")
 
     def get_description(self, attribute: ServiceAttribute) -> str:
         return attribute.localized("description")
@@ -113,8 +126,21 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Service
-        fields = ("code", "name", "description", "group", "department", "kind", "open311_type", "sla_unit",
-                  "sla_value", "service_notice", "is_active", "keywords", "attributes")
+        fields = (
+            "code",
+            "name",
+            "description",
+            "group",
+            "department",
+            "kind",
+            "open311_type",
+            "sla_unit",
+            "sla_value",
+            "service_notice",
+            "is_active",
+            "keywords",
+            "attributes",
+        )
 
     def get_name(self, service: Service) -> str:
         return service.localized("name")
@@ -157,26 +183,57 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     department = _slug("slug")
     open311_status = serializers.ChoiceField(choices=["open", "closed"], read_only=True)
     neighborhood = _slug("slug", allow_null=True)
-    attributes = serializers.DictField(child=AnswerField(), read_only=True,
-                                       help_text=_("The answers, keyed by question code."))
+    attributes = serializers.DictField(
+        child=AnswerField(), read_only=True, help_text=_("The answers, keyed by question code.")
+    )
     assignee = _slug("username", allow_null=True)
     duplicate_of = _slug("tracking_number", allow_null=True)
     parent_request = _slug("tracking_number", source="parent", allow_null=True)
-    media_url = serializers.CharField(read_only=True, help_text=_("A photo an Open311 client hosts itself; "
-                                                                  "linked, never fetched. Empty when none."))
+    media_url = serializers.CharField(
+        read_only=True, help_text=_("A photo an Open311 client hosts itself; linked, never fetched. Empty when none.")
+    )
     overdue = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
     requester = serializers.SerializerMethodField(
-        help_text=_("The resident's contact details: null unless your role lets you see them (agents, "
-                    "supervisors, admins, or the request's assignee), or when none were given. Every "
-                    "time they are shown is recorded in the personal-data audit."))
+        help_text=_(
+            "The resident's contact details: null unless your role lets you see them (agents, "
+            "supervisors, admins, or the request's assignee), or when none were given. Every "
+            "time they are shown is recorded in the personal-data audit."
+        )
+    )
 
     class Meta:
         model = ServiceRequest
-        fields = ("tracking_number", "service_code", "service_name", "department", "status", "open311_status",
-                  "status_notes", "channel", "description", "address", "zipcode", "lat", "long", "neighborhood",
-                  "attributes", "is_private", "hazard", "assignee", "duplicate_of", "parent_request", "media_url",
-                  "requested_at", "updated_at", "expected_at", "closed_at", "overdue", "photos", "requester")
+        fields = (
+            "tracking_number",
+            "service_code",
+            "service_name",
+            "department",
+            "status",
+            "open311_status",
+            "status_notes",
+            "channel",
+            "description",
+            "address",
+            "zipcode",
+            "lat",
+            "long",
+            "neighborhood",
+            "attributes",
+            "is_private",
+            "hazard",
+            "assignee",
+            "duplicate_of",
+            "parent_request",
+            "media_url",
+            "requested_at",
+            "updated_at",
+            "expected_at",
+            "closed_at",
+            "overdue",
+            "photos",
+            "requester",
+        )
         read_only_fields = fields
 
     def get_service_name(self, service_request: ServiceRequest) -> str:
@@ -196,12 +253,16 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
 
 class HistoryEntrySerializer(serializers.ModelSerializer):
     who = serializers.SerializerMethodField(help_text=_("The member of staff, or “Resident”, “System”, a client."))
-    actor = _slug("username", allow_null=True,
-                  help_text=_("The staff member's username, when staff acted."))
-    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True,
-                                          help_text=_("Empty unless the status changed."))
-    to_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True,
-                                        help_text=_("Empty unless the status changed (or the request opened)."))
+    actor = _slug("username", allow_null=True, help_text=_("The staff member's username, when staff acted."))
+    from_status = serializers.ChoiceField(
+        choices=Status.choices, allow_blank=True, read_only=True, help_text=_("Empty unless the status changed.")
+    )
+    to_status = serializers.ChoiceField(
+        choices=Status.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("Empty unless the status changed (or the request opened)."),
+    )
 
     class Meta:
         model = HistoryEntry
@@ -217,45 +278,56 @@ class HistoryEntrySerializer(serializers.ModelSerializer):
 
 class FileRequestSerializer(serializers.Serializer):
     service_code = serializers.CharField(max_length=100)
-    channel = serializers.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.IMPORT],
-                                      default=Channel.PHONE, help_text=_("How the resident reached the city."))
+    channel = serializers.ChoiceField(
+        choices=[c for c in Channel.choices if c[0] != Channel.IMPORT],
+        default=Channel.PHONE,
+        help_text=_("How the resident reached the city."),
+    )
     description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     address = serializers.CharField(required=False, allow_blank=True)
     zipcode = serializers.CharField(required=False, allow_blank=True)
     lat = serializers.FloatField(required=False, allow_null=True)
     long = serializers.FloatField(required=False, allow_null=True)
-    neighborhood = serializers.CharField(required=False, allow_blank=True,
-                                         help_text=_("A neighborhood slug, when there is no point."))
-    answers = serializers.DictField(child=AnswerField(), required=False,
-                                    help_text=_("Answers to the service's questions, keyed by question code."))
+    neighborhood = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("A neighborhood slug, when there is no point.")
+    )
+    answers = serializers.DictField(
+        child=AnswerField(), required=False, help_text=_("Answers to the service's questions, keyed by question code.")
+    )
     first_name = serializers.CharField(required=False, allow_blank=True)
     last_name = serializers.CharField(required=False, allow_blank=True)
     email = serializers.CharField(required=False, allow_blank=True)
     phone = serializers.CharField(required=False, allow_blank=True)
     is_private = serializers.BooleanField(required=False, default=False)
-    media_url = serializers.CharField(required=False, allow_blank=True,
-                                      help_text=_("A photo hosted elsewhere; linked, never fetched."))
+    media_url = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("A photo hosted elsewhere; linked, never fetched.")
+    )
     idempotency_key = serializers.CharField(
-        required=False, allow_blank=True,
-        help_text=_("Send the same key again to get the first request back instead of filing twice."))
+        required=False,
+        allow_blank=True,
+        help_text=_("Send the same key again to get the first request back instead of filing twice."),
+    )
 
 
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, help_text=_("The status to move to."))
     public_reason = serializers.CharField(
-        required=False, allow_blank=True,
-        help_text=_("What the resident is told; needed to close, refer or cancel."))
+        required=False, allow_blank=True, help_text=_("What the resident is told; needed to close, refer or cancel.")
+    )
     internal_note = serializers.CharField(required=False, allow_blank=True)
-    assignee = serializers.CharField(required=False, allow_blank=True,
-                                     help_text=_("Username of the staff member; needed for “assigned”."))
-    duplicate_of = serializers.CharField(required=False, allow_blank=True,
-                                         help_text=_("Tracking number of the original; needed for “duplicate”."))
+    assignee = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("Username of the staff member; needed for “assigned”.")
+    )
+    duplicate_of = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("Tracking number of the original; needed for “duplicate”.")
+    )
 
 
 class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
     is_public = serializers.BooleanField(
-        default=False, help_text=_("A public note is shown to the resident and becomes the status note."))
+        default=False, help_text=_("A public note is shown to the resident and becomes the status note.")
+    )
 
 
 class DetailsSerializer(serializers.Serializer):
@@ -271,14 +343,17 @@ class DetailsSerializer(serializers.Serializer):
 
 
 class RequestFilterSerializer(serializers.Serializer):
-    status = serializers.MultipleChoiceField(choices=Status.choices, required=False,
-                                             help_text=_("Repeat to ask for several statuses."))
+    status = serializers.MultipleChoiceField(
+        choices=Status.choices, required=False, help_text=_("Repeat to ask for several statuses.")
+    )
     department = serializers.CharField(required=False, max_length=100, help_text=_("A department slug."))
     service_code = serializers.CharField(required=False, max_length=100)
-    updated_after = serializers.DateTimeField(required=False,
-                                              help_text=_("Only requests changed after this time (ISO 8601)."))
-    overdue = serializers.BooleanField(required=False,
-                                       help_text=_("true: open and past the expected date; false: the others."))
+    updated_after = serializers.DateTimeField(
+        required=False, help_text=_("Only requests changed after this time (ISO 8601).")
+    )
+    overdue = serializers.BooleanField(
+        required=False, help_text=_("true: open and past the expected date; false: the others.")
+    )
 
 
 # --- errors, for the schema (their shape is written in civic311.staff_api.schema) ---------------------

@@ -58,8 +58,13 @@ INVALID = {400: OpenApiResponse(ValidationErrorSerializer, description=_("The in
 
 
 def _path(name: str, description: str | Promise, example: str) -> OpenApiParameter:
-    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description,
-                            examples=[OpenApiExample(name, value=example)])
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        description=description,
+        examples=[OpenApiExample(name, value=example)],
+    )
 
 
 TRACKING_NUMBER = _path("tracking_number", _("The request's tracking number."), "10000001")
@@ -105,9 +110,11 @@ class StaffAPIView(viewsets.GenericViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary=_("List departments"), responses={200: DepartmentSerializer(many=True), **DENIED}),
-    retrieve=extend_schema(summary=_("Get a department"),
-                           parameters=[_path("slug", _("The department's slug."), "streets")],
-                           responses={200: DepartmentSerializer, **DENIED, **NOT_FOUND}),
+    retrieve=extend_schema(
+        summary=_("Get a department"),
+        parameters=[_path("slug", _("The department's slug."), "streets")],
+        responses={200: DepartmentSerializer, **DENIED, **NOT_FOUND},
+    ),
 )
 class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffAPIView):
     serializer_class = DepartmentSerializer
@@ -125,13 +132,19 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffA
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List services"),
-                       description=_("The whole catalogue, inactive and information-only services included, "
-                                     "with the questions each asks and their choices."),
-                       responses={200: ServiceSerializer(many=True), **DENIED}),
-    retrieve=extend_schema(summary=_("Get a service"),
-                           parameters=[_path("code", _("The service code."), "SR-ST02")],
-                           responses={200: ServiceSerializer, **DENIED, **NOT_FOUND}),
+    list=extend_schema(
+        summary=_("List services"),
+        description=_(
+            "The whole catalogue, inactive and information-only services included, "
+            "with the questions each asks and their choices."
+        ),
+        responses={200: ServiceSerializer(many=True), **DENIED},
+    ),
+    retrieve=extend_schema(
+        summary=_("Get a service"),
+        parameters=[_path("code", _("The service code."), "SR-ST02")],
+        responses={200: ServiceSerializer, **DENIED, **NOT_FOUND},
+    ),
 )
 class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffAPIView):
     serializer_class = ServiceSerializer
@@ -160,28 +173,43 @@ class RequestCursorPagination(CursorPagination):
         summary=_("List service requests"),
         description=_("Newest first, 50 to a page (page_size up to 200); follow `next` for more."),
         parameters=[RequestFilterSerializer],
-        responses={200: ServiceRequestSerializer(many=True), **INVALID, **DENIED,
-                   404: OpenApiResponse(ErrorSerializer, description=_("An invalid cursor."))},
+        responses={
+            200: ServiceRequestSerializer(many=True),
+            **INVALID,
+            **DENIED,
+            404: OpenApiResponse(ErrorSerializer, description=_("An invalid cursor.")),
+        },
     ),
-    retrieve=extend_schema(summary=_("Get a service request"), parameters=[TRACKING_NUMBER],
-                           responses={200: ServiceRequestSerializer, **DENIED, **NOT_FOUND}),
+    retrieve=extend_schema(
+        summary=_("Get a service request"),
+        parameters=[TRACKING_NUMBER],
+        responses={200: ServiceRequestSerializer, **DENIED, **NOT_FOUND},
+    ),
     create=extend_schema(
         summary=_("File a service request"),
-        description=_("Files a request through the intake rules, on the channel given (phone, walk-in…), "
-                      "with you as the agent. 201 when filed; 200 with the first request when the "
-                      "idempotency key was seen before; 409 when a safety rule answered the report instead "
-                      "(nothing filed; tell the resident `detail`)."),
+        description=_(
+            "Files a request through the intake rules, on the channel given (phone, walk-in…), "
+            "with you as the agent. 201 when filed; 200 with the first request when the "
+            "idempotency key was seen before; 409 when a safety rule answered the report instead "
+            "(nothing filed; tell the resident `detail`)."
+        ),
         request=FileRequestSerializer,
-        responses={201: ServiceRequestSerializer,
-                   200: OpenApiResponse(ServiceRequestSerializer, description=_("Filed before (same key).")),
-                   **INVALID, **DENIED,
-                   409: OpenApiResponse(CannedAnswerSerializer, description=_("Answered by a safety rule."))},
+        responses={
+            201: ServiceRequestSerializer,
+            200: OpenApiResponse(ServiceRequestSerializer, description=_("Filed before (same key).")),
+            **INVALID,
+            **DENIED,
+            409: OpenApiResponse(CannedAnswerSerializer, description=_("Answered by a safety rule.")),
+        },
     ),
     partial_update=extend_schema(
         summary=_("Correct a request's details"),
-        description=_("Description, address, ZIP code, privacy and hazard, checked by the intake's rules; "
-                      "leaves an internal history entry. Marking a request hazardous alerts its department."),
-        parameters=[TRACKING_NUMBER], request=DetailsSerializer,
+        description=_(
+            "Description, address, ZIP code, privacy and hazard, checked by the intake's rules; "
+            "leaves an internal history entry. Marking a request hazardous alerts its department."
+        ),
+        parameters=[TRACKING_NUMBER],
+        request=DetailsSerializer,
         responses={200: ServiceRequestSerializer, **INVALID, **DENIED, **NOT_FOUND},
     ),
 )
@@ -206,17 +234,26 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, St
         filters = RequestFilterSerializer(data=self._filter_params())
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
-        return roles.visible_requests(self.request.user, selectors.service_requests(
-            self.jurisdiction, statuses=data.get("status") or (), department_slug=data.get("department", ""),
-            service_code=data.get("service_code", ""), updated_after=data.get("updated_after"),
-            overdue=data.get("overdue"),
-        ))
+        return roles.visible_requests(
+            self.request.user,
+            selectors.service_requests(
+                self.jurisdiction,
+                statuses=data.get("status") or (),
+                department_slug=data.get("department", ""),
+                service_code=data.get("service_code", ""),
+                updated_after=data.get("updated_after"),
+                overdue=data.get("overdue"),
+            ),
+        )
 
     def _filter_params(self) -> dict:
         # A plain dict, not the QueryDict: DRF reads a missing boolean in form data as false.
         params = self.request.query_params
-        data: dict = {name: params.get(name) for name in ("department", "service_code", "updated_after", "overdue")
-                      if name in params}
+        data: dict = {
+            name: params.get(name)
+            for name in ("department", "service_code", "updated_after", "overdue")
+            if name in params
+        }
         if "status" in params:
             data["status"] = params.getlist("status")
         return data
@@ -238,8 +275,9 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, St
         report = services.Report(**incoming.validated_data)
         with service_rules():
             submission = services.submit(self.jurisdiction, report, actor=request.user)
-        return self._show(submission.service_request,
-                          status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK)
+        return self._show(
+            submission.service_request, status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
+        )
 
     def partial_update(self, request, *args, **kwargs):
         service_request = self.get_object()
@@ -249,20 +287,27 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, St
             services.update_details(service_request, incoming.validated_data, actor=request.user)
         return self._show(service_request)
 
-    @extend_schema(summary=_("A request's history"),
-                   description=_("Every entry, public (shown to the resident) and internal, oldest first."),
-                   parameters=[TRACKING_NUMBER],
-                   responses={200: HistoryEntrySerializer(many=True), **DENIED, **NOT_FOUND})
+    @extend_schema(
+        summary=_("A request's history"),
+        description=_("Every entry, public (shown to the resident) and internal, oldest first."),
+        parameters=[TRACKING_NUMBER],
+        responses={200: HistoryEntrySerializer(many=True), **DENIED, **NOT_FOUND},
+    )
     @action(detail=True, methods=["get"], pagination_class=None, serializer_class=HistoryEntrySerializer)
     def history(self, request, *args, **kwargs):
         entries = selectors.history(self.get_object())
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
-    @extend_schema(summary=_("Change a request's status"),
-                   description=_("Moves the request along its lifecycle. An illegal move is a 400 that says "
-                                 "which statuses are allowed, and changes nothing."),
-                   parameters=[TRACKING_NUMBER], request=StatusChangeSerializer,
-                   responses={200: ServiceRequestSerializer, **INVALID, **DENIED, **NOT_FOUND})
+    @extend_schema(
+        summary=_("Change a request's status"),
+        description=_(
+            "Moves the request along its lifecycle. An illegal move is a 400 that says "
+            "which statuses are allowed, and changes nothing."
+        ),
+        parameters=[TRACKING_NUMBER],
+        request=StatusChangeSerializer,
+        responses={200: ServiceRequestSerializer, **INVALID, **DENIED, **NOT_FOUND},
+    )
     @action(detail=True, methods=["post"], url_path="status", serializer_class=ServiceRequestSerializer)
     def change_status(self, request, *args, **kwargs):
         service_request = self.get_object()
@@ -282,25 +327,39 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, St
         if errors:
             raise serializers.ValidationError(errors)
         with service_rules():
-            services.change_status(service_request, data["status"], actor=request.user,
-                                   public_reason=data.get("public_reason", ""),
-                                   internal_note=data.get("internal_note", ""),
-                                   assignee=assignee, duplicate_of=duplicate_of)
+            services.change_status(
+                service_request,
+                data["status"],
+                actor=request.user,
+                public_reason=data.get("public_reason", ""),
+                internal_note=data.get("internal_note", ""),
+                assignee=assignee,
+                duplicate_of=duplicate_of,
+            )
         return self._show(service_request)
 
-    @extend_schema(summary=_("Add a note"),
-                   description=_("A public note is shown to the resident and, on an open request, becomes its "
-                                 "status note; an internal note is for staff only."),
-                   parameters=[TRACKING_NUMBER], request=NoteSerializer,
-                   responses={201: HistoryEntrySerializer, **INVALID, **DENIED, **NOT_FOUND})
+    @extend_schema(
+        summary=_("Add a note"),
+        description=_(
+            "A public note is shown to the resident and, on an open request, becomes its "
+            "status note; an internal note is for staff only."
+        ),
+        parameters=[TRACKING_NUMBER],
+        request=NoteSerializer,
+        responses={201: HistoryEntrySerializer, **INVALID, **DENIED, **NOT_FOUND},
+    )
     @action(detail=True, methods=["post"], url_path="notes", serializer_class=HistoryEntrySerializer)
     def add_note(self, request, *args, **kwargs):
         service_request = self.get_object()
         incoming = NoteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         with service_rules():
-            entry = services.add_note(service_request, incoming.validated_data["text"], actor=request.user,
-                                      public=incoming.validated_data["is_public"])
+            entry = services.add_note(
+                service_request,
+                incoming.validated_data["text"],
+                actor=request.user,
+                public=incoming.validated_data["is_public"],
+            )
         return Response(HistoryEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 

@@ -45,16 +45,20 @@ TOKEN_MAX_CHARS = 500
 
 QUESTIONS: tuple[tuple[str, str, bool, str, str], ...] = (
     (FIXED, Question.Kind.YES_NO, True, "Was the problem fixed?", "¿Se resolvió el problema?"),
-    (COMMENT, Question.Kind.FREE_TEXT, False, "Anything you would like to tell us?",
-     "¿Hay algo que quiera decirnos?"),
+    (COMMENT, Question.Kind.FREE_TEXT, False, "Anything you would like to tell us?", "¿Hay algo que quiera decirnos?"),
 )
 
 
 def ensure_fixed_survey(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> InstrumentVersion:
     """The city's "was it fixed?" survey, version 1 (made once, published)."""
     return ensure_instrument(
-        jurisdiction, SLUG, name="Was it fixed?",
-        purpose="E-mailed to the requester after a request closes; “no” reopens it.", questions=QUESTIONS, now=now)
+        jurisdiction,
+        SLUG,
+        name="Was it fixed?",
+        purpose="E-mailed to the requester after a request closes; “no” reopens it.",
+        questions=QUESTIONS,
+        now=now,
+    )
 
 
 # --- the signed link ---------------------------------------------------------------------------------------
@@ -67,8 +71,9 @@ def _stamp(closed_at: dt.datetime) -> str:
 def make_fixed_token(service_request: ServiceRequest) -> str:
     """The link's proof: this request, this close. Valid for CIVIC311_RESIDENT_REOPEN_DAYS days."""
     assert service_request.closed_at is not None
-    return signing.dumps({"r": service_request.pk, "c": _stamp(service_request.closed_at)}, salt=TOKEN_SALT,
-                         compress=True)
+    return signing.dumps(
+        {"r": service_request.pk, "c": _stamp(service_request.closed_at)}, salt=TOKEN_SALT, compress=True
+    )
 
 
 def fixed_url(service_request: ServiceRequest) -> str:
@@ -84,8 +89,16 @@ class FixedSurvey:
 
 
 def _bad_link() -> ValidationError:
-    return ValidationError({"token": [_("This link is not valid or has expired. Use the link from our latest "
-                                        "e-mail, or report the problem again.")]})
+    return ValidationError(
+        {
+            "token": [
+                _(
+                    "This link is not valid or has expired. Use the link from our latest "
+                    "e-mail, or report the problem again."
+                )
+            ]
+        }
+    )
 
 
 def read_fixed_token(token: str) -> FixedSurvey:
@@ -93,31 +106,40 @@ def read_fixed_token(token: str) -> FixedSurvey:
     if not isinstance(token, str) or not token or len(token) > TOKEN_MAX_CHARS:
         raise _bad_link()
     try:
-        data = signing.loads(token, salt=TOKEN_SALT,
-                             max_age=dt.timedelta(days=settings.CIVIC311_RESIDENT_REOPEN_DAYS))
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=dt.timedelta(days=settings.CIVIC311_RESIDENT_REOPEN_DAYS))
     except signing.BadSignature:  # includes SignatureExpired
         raise _bad_link() from None
     if not isinstance(data, dict) or not isinstance(data.get("r"), int) or not isinstance(data.get("c"), str):
         raise _bad_link()
-    service_request = (ServiceRequest.objects.select_related("service", "jurisdiction", "department", "requester")
-                       .filter(pk=data["r"]).first())
+    service_request = (
+        ServiceRequest.objects.select_related("service", "jurisdiction", "department", "requester")
+        .filter(pk=data["r"])
+        .first()
+    )
     if service_request is None:
         raise _bad_link()
     return FixedSurvey(service_request, data["c"])
 
 
-def is_current(survey: FixedSurvey, service_request: ServiceRequest | None = None,
-               now: dt.datetime | None = None) -> bool:
+def is_current(
+    survey: FixedSurvey, service_request: ServiceRequest | None = None, now: dt.datetime | None = None
+) -> bool:
     """The request is still closed by the close the link asks about, within the reopen window."""
     current = service_request or survey.service_request
-    return (current.status == Status.CLOSED and current.closed_at is not None
-            and _stamp(current.closed_at) == survey.closed_at
-            and requests_services.resident_window_open(current, now or timezone.now()))
+    return (
+        current.status == Status.CLOSED
+        and current.closed_at is not None
+        and _stamp(current.closed_at) == survey.closed_at
+        and requests_services.resident_window_open(current, now or timezone.now())
+    )
 
 
 def already_answered(survey: FixedSurvey) -> bool:
-    return Response.objects.filter(version__instrument__slug=SLUG, service_request=survey.service_request,
-                                   request_closed_at=dt.datetime.fromisoformat(survey.closed_at)).exists()
+    return Response.objects.filter(
+        version__instrument__slug=SLUG,
+        service_request=survey.service_request,
+        request_closed_at=dt.datetime.fromisoformat(survey.closed_at),
+    ).exists()
 
 
 def choose_message() -> str:
@@ -134,8 +156,9 @@ def _language(service_request: ServiceRequest) -> str:
 def _opted_out(service_request: ServiceRequest, email: str) -> bool:
     from civic311.notifications.models import Subscription
 
-    return Subscription.objects.filter(service_request=service_request, email__iexact=email,
-                                       state=Subscription.State.UNSUBSCRIBED).exists()
+    return Subscription.objects.filter(
+        service_request=service_request, email__iexact=email, state=Subscription.State.UNSUBSCRIBED
+    ).exists()
 
 
 def queue_fixed_survey(service_request: ServiceRequest) -> OutboundMessage | None:
@@ -143,8 +166,11 @@ def queue_fixed_survey(service_request: ServiceRequest) -> OutboundMessage | Non
     (not closed, no e-mail, opted out of its e-mails, or sent already for this close)."""
     from civic311.notifications import services as notifications
 
-    current = (ServiceRequest.objects.select_related("requester__customer", "service", "jurisdiction")
-               .filter(pk=service_request.pk).first())
+    current = (
+        ServiceRequest.objects.select_related("requester__customer", "service", "jurisdiction")
+        .filter(pk=service_request.pk)
+        .first()
+    )
     if current is None or current.status != Status.CLOSED or current.closed_at is None:
         return None
     email = (current.requester.email or "").strip() if current.requester else ""
@@ -152,14 +178,22 @@ def queue_fixed_survey(service_request: ServiceRequest) -> OutboundMessage | Non
         return None
     ensure_fixed_survey(current.jurisdiction)
     language = _language(current)
-    context = {"service_request": current, "survey_url": fixed_url(current),
-               "track_url": notifications.track_url(current), "days": settings.CIVIC311_RESIDENT_REOPEN_DAYS}
+    context = {
+        "service_request": current,
+        "survey_url": fixed_url(current),
+        "track_url": notifications.track_url(current),
+        "days": settings.CIVIC311_RESIDENT_REOPEN_DAYS,
+    }
     with translation.override(language):
         subject = " ".join(render_to_string("surveys/email/fixed_subject.txt", context).split())
         body = render_to_string("surveys/email/fixed_body.txt", context).strip() + "\n"
     message = notifications.queue(
-        channel=notifications.Channel.EMAIL, recipient=email, subject=subject, body=body,
-        dedup_key=f"fixed:{current.pk}:{_stamp(current.closed_at)}:email", service_request=current,
+        channel=notifications.Channel.EMAIL,
+        recipient=email,
+        subject=subject,
+        body=body,
+        dedup_key=f"fixed:{current.pk}:{_stamp(current.closed_at)}:email",
+        service_request=current,
     )
     if message is not None:
         logger.info("was-it-fixed survey queued for request %s", current.tracking_number)
@@ -169,8 +203,9 @@ def queue_fixed_survey(service_request: ServiceRequest) -> OutboundMessage | Non
 # --- answering -----------------------------------------------------------------------------------------
 
 
-def record_fixed_answer(service_request: ServiceRequest, token: str, fixed: object, comment: str = "",
-                        *, now: dt.datetime | None = None) -> Response:
+def record_fixed_answer(
+    service_request: ServiceRequest, token: str, fixed: object, comment: str = "", *, now: dt.datetime | None = None
+) -> Response:
     """Store the resident's answer; "no" reopens the request with their comment and tells the department.
 
     Refused (ValidationError, nothing written): a bad or expired link, a link for another request, a request
@@ -190,19 +225,30 @@ def record_fixed_answer(service_request: ServiceRequest, token: str, fixed: obje
         if already_answered(survey):
             raise ValidationError(_("You have already answered this survey. Thank you."))
         if not is_current(survey, current, now):
-            raise ValidationError(_("This request has changed since we asked, or the time to answer has "
-                                    "passed. If the problem is back, please report it again."))
+            raise ValidationError(
+                _(
+                    "This request has changed since we asked, or the time to answer has "
+                    "passed. If the problem is back, please report it again."
+                )
+            )
         try:
             with transaction.atomic():
                 response = Response.objects.create(
-                    jurisdiction_id=current.jurisdiction_id, version=version, channel="email",
-                    contact_channel=current.channel, outcome=Response.Outcome.COMPLETED, started_at=now,
-                    finished_at=now, service_request=current, request_closed_at=closed_at,
+                    jurisdiction_id=current.jurisdiction_id,
+                    version=version,
+                    channel="email",
+                    contact_channel=current.channel,
+                    outcome=Response.Outcome.COMPLETED,
+                    started_at=now,
+                    finished_at=now,
+                    service_request=current,
+                    request_closed_at=closed_at,
                 )
         except IntegrityError:  # a second click at the same moment
             raise ValidationError(_("You have already answered this survey. Thank you.")) from None
-        Answer.objects.bulk_create([Answer(response=response, question=question, value=value)
-                                    for question, value in cleaned.items()])
+        Answer.objects.bulk_create(
+            [Answer(response=response, question=question, value=value) for question, value in cleaned.items()]
+        )
         if not is_fixed:
             _reopen(current, words, now)
             _tell_department(current, words, response)
@@ -212,13 +258,19 @@ def record_fixed_answer(service_request: ServiceRequest, token: str, fixed: obje
 def _reopen(service_request: ServiceRequest, words: str, now: dt.datetime) -> None:
     comment = words or _("Not fixed (answered the “was it fixed?” e-mail survey without a comment).")
     if service_request.requester_id is not None:
-        requests_services.resident_reopen(service_request, token=requests_services.resident_link_token(
-            service_request), comment=comment, now=now)
+        requests_services.resident_reopen(
+            service_request, token=requests_services.resident_link_token(service_request), comment=comment, now=now
+        )
         return
     requests_services.change_status(
-        service_request, Status.REOPENED, actor=None, actor_label=requests_services.RESIDENT, now=now,
+        service_request,
+        Status.REOPENED,
+        actor=None,
+        actor_label=requests_services.RESIDENT,
+        now=now,
         public_reason=_("Reopened by the resident."),
-        internal_note=_("Comment from the resident: %(comment)s") % {"comment": comment})
+        internal_note=_("Comment from the resident: %(comment)s") % {"comment": comment},
+    )
 
 
 def _tell_department(service_request: ServiceRequest, words: str, response: Response) -> None:
@@ -226,14 +278,19 @@ def _tell_department(service_request: ServiceRequest, words: str, response: Resp
     from civic311.notifications import services as notifications
 
     service_request.refresh_from_db()
-    context = {"service_request": service_request, "comment": words,
-               "admin_url": notifications.absolute(
-                   reverse("admin:requests_servicerequest_change", args=[service_request.pk]), service_request)}
+    context = {
+        "service_request": service_request,
+        "comment": words,
+        "admin_url": notifications.absolute(
+            reverse("admin:requests_servicerequest_change", args=[service_request.pk]), service_request
+        ),
+    }
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string("surveys/email/not_fixed_subject.txt", context).split())
         body = render_to_string("surveys/email/not_fixed_body.txt", context).strip() + "\n"
     recipients = [service_request.department.contact_email, service_request.assignee]
     for recipient in recipients:
         if recipient:
-            notifications.notify_staff(recipient, subject, body, dedup_key=f"not-fixed:{response.pk}",
-                                       service_request=service_request)
+            notifications.notify_staff(
+                recipient, subject, body, dedup_key=f"not-fixed:{response.pk}", service_request=service_request
+            )

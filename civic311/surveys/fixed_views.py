@@ -31,8 +31,12 @@ def fixed(request: HttpRequest, token: str) -> HttpResponse:
     jurisdiction = getattr(request, "jurisdiction", None)
     if jurisdiction is not None and survey.service_request.jurisdiction_id != jurisdiction.pk:
         return render(request, "surveys/fixed.html", {"bad_link": True}, status=404)
-    context: dict[str, object] = {"service_request": survey.service_request, "token": token,
-                                  "comment_max": COMMENT_MAX, "reopen_days": settings.CIVIC311_RESIDENT_REOPEN_DAYS}
+    context: dict[str, object] = {
+        "service_request": survey.service_request,
+        "token": token,
+        "comment_max": COMMENT_MAX,
+        "reopen_days": settings.CIVIC311_RESIDENT_REOPEN_DAYS,
+    }
     if fixed_survey.already_answered(survey):
         context["answered"] = True
         return render(request, "surveys/fixed.html", context, status=409 if request.method == "POST" else 200)

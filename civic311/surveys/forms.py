@@ -32,11 +32,18 @@ class AnswersForm(ServiceErrors, forms.Form):
     """One field per question the survey asks about a contact on `channel` (three for contact details),
     rendered by kind; `so_far` are answers already kept (as stored, by code), shown again."""
 
-    def __init__(self, *args: Any, version: InstrumentVersion, channel: str | None = None,
-                 so_far: dict[str, object] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        version: InstrumentVersion,
+        channel: str | None = None,
+        so_far: dict[str, object] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.questions = (selectors.questions_for(version, channel) if channel is not None
-                          else list(version.questions.all()))
+        self.questions = (
+            selectors.questions_for(version, channel) if channel is not None else list(version.questions.all())
+        )
         self.skips_agent_questions = len(self.questions) < version.questions.count()
         self.aliases: dict[str, str] = {}
         for question in self.questions:
@@ -45,8 +52,11 @@ class AnswersForm(ServiceErrors, forms.Form):
             if question.kind == Question.Kind.CONTACT_DETAILS:
                 for part, part_label in CONTACT_PARTS:
                     self.fields[f"{question.code}_{part}"] = forms.CharField(
-                        label=part_label, required=False, max_length=254,
-                        widget=forms.TextInput(attrs={"class": "form-control"}))
+                        label=part_label,
+                        required=False,
+                        max_length=254,
+                        widget=forms.TextInput(attrs={"class": "form-control"}),
+                    )
                 self.aliases[question.code] = f"{question.code}_name"
                 continue
             if question.kind == Question.Kind.YES_NO:
@@ -56,11 +66,13 @@ class AnswersForm(ServiceErrors, forms.Form):
             elif question.kind == Question.Kind.SINGLE_CHOICE:
                 field = forms.ChoiceField(choices=question.localized_choices(), widget=forms.RadioSelect)
             elif question.kind == Question.Kind.MULTIPLE_CHOICE:
-                field = forms.MultipleChoiceField(choices=question.localized_choices(),
-                                                  widget=forms.CheckboxSelectMultiple)
+                field = forms.MultipleChoiceField(
+                    choices=question.localized_choices(), widget=forms.CheckboxSelectMultiple
+                )
             else:
-                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-                                        max_length=2000)
+                field = forms.CharField(
+                    widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}), max_length=2000
+                )
             field.label = label
             field.required = False  # the service decides what is required, with its own message
             self.fields[question.code] = field
@@ -99,8 +111,9 @@ class AnswersForm(ServiceErrors, forms.Form):
         raw: dict[str, object] = {}
         for question in self.questions:
             if question.kind == Question.Kind.CONTACT_DETAILS:
-                raw[question.code] = {part: self.cleaned_data.get(f"{question.code}_{part}", "")
-                                      for part, _label in CONTACT_PARTS}
+                raw[question.code] = {
+                    part: self.cleaned_data.get(f"{question.code}_{part}", "") for part, _label in CONTACT_PARTS
+                }
             else:
                 raw[question.code] = self.cleaned_data.get(question.code)
         return raw
@@ -108,7 +121,8 @@ class AnswersForm(ServiceErrors, forms.Form):
 
 class OutcomeForm(ServiceErrors, forms.Form):
     outcome = forms.ChoiceField(
-        label=_("No survey"), widget=forms.RadioSelect,
+        label=_("No survey"),
+        widget=forms.RadioSelect,
         choices=[(value, label) for value, label in Response.Outcome.choices if value != Response.Outcome.COMPLETED],
     )
 
@@ -122,12 +136,19 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class TransferForm(ServiceErrors, forms.Form):
     owner: StaffChoiceField = StaffChoiceField(
-        label=_("Supervisor"), queryset=get_user_model().objects.none(),  # the city's supervisors: see __init__
-        widget=forms.Select(attrs={"class": "form-select"}))
-    deadline = forms.DateTimeField(label=_("Deadline"), widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"))
-    words = forms.CharField(label=_("The customer's words"), max_length=2000,
-                            widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+        label=_("Supervisor"),
+        queryset=get_user_model().objects.none(),  # the city's supervisors: see __init__
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    deadline = forms.DateTimeField(
+        label=_("Deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"),
+    )
+    words = forms.CharField(
+        label=_("The customer's words"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
 
     def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,5 +157,8 @@ class TransferForm(ServiceErrors, forms.Form):
 
 
 class ResolveForm(ServiceErrors, forms.Form):
-    resolution = forms.CharField(label=_("How it was resolved"), max_length=2000,
-                                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    resolution = forms.CharField(
+        label=_("How it was resolved"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )

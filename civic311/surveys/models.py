@@ -76,9 +76,11 @@ class Question(models.Model):
     required = models.BooleanField(_("required"), default=False)
     # Asked only about a contact an agent took (`selectors.asks_about_agent`): a web or app report had none,
     # and a skipped question has no answer, so the reports count it neither as "yes" nor as "no".
-    about_agent = models.BooleanField(_("about the agent"), default=False,
-                                      help_text=_("Skipped for contacts that had no agent (web, mobile app, "
-                                                  "Open311)."))
+    about_agent = models.BooleanField(
+        _("about the agent"),
+        default=False,
+        help_text=_("Skipped for contacts that had no agent (web, mobile app, Open311)."),
+    )
 
     class Meta:
         verbose_name = _("survey question")
@@ -100,8 +102,11 @@ class Question(models.Model):
         texts = self.translations.get(language) if isinstance(self.translations, dict) else None
         labels = texts.get("choices") if isinstance(texts, dict) else None
         labels = labels if isinstance(labels, dict) else {}
-        return [(str(choice["key"]), str(labels.get(choice["key"]) or choice.get("label") or choice["key"]))
-                for choice in (self.choices or []) if isinstance(choice, dict) and "key" in choice]
+        return [
+            (str(choice["key"]), str(labels.get(choice["key"]) or choice.get("label") or choice["key"]))
+            for choice in (self.choices or [])
+            if isinstance(choice, dict) and "key" in choice
+        ]
 
 
 class Response(models.Model):
@@ -117,23 +122,47 @@ class Response(models.Model):
     version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="responses")
     channel = models.CharField(_("survey channel"), max_length=20, default="phone")
     # The contact surveyed about, with its channel and agent copied so reports survive its deletion.
-    contact = models.ForeignKey("requests.Contact", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="survey_responses", verbose_name=_("contact"))
+    contact = models.ForeignKey(
+        "requests.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+        verbose_name=_("contact"),
+    )
     contact_channel = models.CharField(_("contact channel"), max_length=20, choices=Channel.choices, blank=True)
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="survey_results", verbose_name=_("agent"))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_results",
+        verbose_name=_("agent"),
+    )
     # The agent's team when the survey was taken: a later move does not rewrite past reports.
-    team = models.ForeignKey("people.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             verbose_name=_("team"))
-    surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="surveys_taken", verbose_name=_("surveyor"))
+    team = models.ForeignKey(
+        "people.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    surveyor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="surveys_taken",
+        verbose_name=_("surveyor"),
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # The "was it fixed?" e-mail survey: the request and the close it asks about (one response per close).
-    service_request = models.ForeignKey("requests.ServiceRequest", on_delete=models.SET_NULL, null=True,
-                                        blank=True, related_name="survey_responses",
-                                        verbose_name=_("service request"))
+    service_request = models.ForeignKey(
+        "requests.ServiceRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+        verbose_name=_("service request"),
+    )
     request_closed_at = models.DateTimeField(_("request closed"), null=True, blank=True)
 
     class Meta:
@@ -141,9 +170,13 @@ class Response(models.Model):
         verbose_name_plural = _("survey responses")
         ordering = ["-finished_at", "-pk"]
         indexes = [models.Index(fields=["jurisdiction", "finished_at"], name="survey_response_finished_idx")]
-        constraints = [models.UniqueConstraint(
-            fields=["version", "service_request", "request_closed_at"], name="one_survey_response_per_close",
-            condition=models.Q(service_request__isnull=False, request_closed_at__isnull=False))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "service_request", "request_closed_at"],
+                name="one_survey_response_per_close",
+                condition=models.Q(service_request__isnull=False, request_closed_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.version} {self.get_outcome_display()}"
@@ -172,26 +205,45 @@ class WorkListEntry(models.Model):
         DONE = "done", _("Done")
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="survey_work_list")
-    contact = models.OneToOneField("requests.Contact", on_delete=models.CASCADE, related_name="survey_entry",
-                                   verbose_name=_("contact"))
+    contact = models.OneToOneField(
+        "requests.Contact", on_delete=models.CASCADE, related_name="survey_entry", verbose_name=_("contact")
+    )
     callback_phone = models.CharField(_("callback number"), max_length=40)
     # Digits only: the weekly rule matches numbers however they were typed.
     callback_digits = models.CharField(max_length=40, db_index=True)
-    customer = models.ForeignKey("people.Customer", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+")
+    customer = models.ForeignKey("people.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    service = models.ForeignKey("catalogue.Service", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+", verbose_name=_("service"))
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("agent"))
+    service = models.ForeignKey(
+        "catalogue.Service",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
     contacted_at = models.DateTimeField(_("contacted"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
-    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("claimed by"))
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("claimed by"),
+    )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Response.Outcome.choices, blank=True)
-    response = models.OneToOneField(Response, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="work_list_entry")
+    response = models.OneToOneField(
+        Response, on_delete=models.SET_NULL, null=True, blank=True, related_name="work_list_entry"
+    )
     created_at = models.DateTimeField(_("listed"), default=timezone.now)
 
     class Meta:
@@ -212,26 +264,45 @@ class FollowUpTask(models.Model):
         RESOLVED = "resolved", _("Resolved")
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="survey_follow_ups")
-    entry = models.ForeignKey(WorkListEntry, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="follow_ups")
-    response = models.ForeignKey(Response, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="follow_ups")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="survey_follow_ups",
-                              verbose_name=_("owner"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("transferred by"))
+    entry = models.ForeignKey(
+        WorkListEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
+    )
+    response = models.ForeignKey(Response, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="survey_follow_ups", verbose_name=_("owner")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("transferred by"),
+    )
     deadline = models.DateTimeField(_("deadline"))
     words = models.TextField(_("the customer's words"))
     # The answers the surveyor had typed when they transferred the call ({question code: value as an Answer
     # stores it}, of `answers_version`), so the supervisor sees them and the call page keeps them.
     answers = models.JSONField(_("answers so far"), default=dict, blank=True)
-    answers_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, null=True, blank=True,
-                                        related_name="+", verbose_name=_("survey version"))
+    answers_version = models.ForeignKey(
+        InstrumentVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("survey version"),
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     resolution = models.TextField(_("resolution"), blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("resolved by"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

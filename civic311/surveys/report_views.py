@@ -53,12 +53,17 @@ def _period(jurisdiction: Jurisdiction, kind: str, slug: str) -> Period:
 def index(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     today = timezone.localdate(timezone=jurisdiction.zone)
-    return render(request, "surveys/reports/index.html", {
-        "this_month": Period.containing(MONTH, today), "this_quarter": Period.containing(QUARTER, today),
-        "months": reports.recent_periods(MONTH, today, MONTHS_LISTED),
-        "quarters": reports.recent_periods(QUARTER, today, QUARTERS_LISTED),
-        "coached": reports.coached_agents(jurisdiction, request.user),
-    })
+    return render(
+        request,
+        "surveys/reports/index.html",
+        {
+            "this_month": Period.containing(MONTH, today),
+            "this_quarter": Period.containing(QUARTER, today),
+            "months": reports.recent_periods(MONTH, today, MONTHS_LISTED),
+            "quarters": reports.recent_periods(QUARTER, today, QUARTERS_LISTED),
+            "coached": reports.coached_agents(jurisdiction, request.user),
+        },
+    )
 
 
 def _report(request: HttpRequest, kind: str, slug: str) -> reports.Report:
@@ -70,8 +75,11 @@ def _around(jurisdiction: Jurisdiction, period: Period) -> dict[str, object]:
     """The previous and (once begun) the next period to link to, and whether this one is still running."""
     today = timezone.localdate(timezone=jurisdiction.zone)
     following = period.following()
-    return {"previous": period.previous(), "following": following if following.start <= today else None,
-            "is_partial": period.end > today}
+    return {
+        "previous": period.previous(),
+        "following": following if following.start <= today else None,
+        "is_partial": period.end > today,
+    }
 
 
 def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
@@ -120,12 +128,22 @@ def my_results(request: HttpRequest) -> HttpResponse:
 def agent_results(request: HttpRequest, agent_id: int) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     agent = get_object_or_404(get_user_model().objects.select_related("team"), pk=agent_id, is_staff=True)
-    roles.require(roles.may_see_agent_results(request.user, agent),
-                  _("An agent's survey results are shown only to the agent and their team's supervisor."))
+    roles.require(
+        roles.may_see_agent_results(request.user, agent),
+        _("An agent's survey results are shown only to the agent and their team's supervisor."),
+    )
     slug = request.GET.get("month")
-    period = (_period(jurisdiction, MONTH, slug) if slug
-              else Period.containing(MONTH, timezone.localdate(timezone=jurisdiction.zone)))
-    return render(request, "surveys/reports/agent.html", {
-        "results": reports.agent_results(jurisdiction, cast(User, agent), period),
-        "is_self": agent.pk == request.user.pk, **_around(jurisdiction, period),
-    })
+    period = (
+        _period(jurisdiction, MONTH, slug)
+        if slug
+        else Period.containing(MONTH, timezone.localdate(timezone=jurisdiction.zone))
+    )
+    return render(
+        request,
+        "surveys/reports/agent.html",
+        {
+            "results": reports.agent_results(jurisdiction, cast(User, agent), period),
+            "is_self": agent.pk == request.user.pk,
+            **_around(jurisdiction, period),
+        },
+    )

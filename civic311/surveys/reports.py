@@ -69,7 +69,7 @@ class Period:
 
     @classmethod
     def parse(cls, kind: str, slug: str) -> Period:
-        """"2026-11" (a month) or "2026-Q4" (a quarter); ValueError for anything else."""
+        """ "2026-11" (a month) or "2026-Q4" (a quarter); ValueError for anything else."""
         pattern = _SLUG_PATTERNS.get(kind)
         match = pattern.match(slug) if pattern else None
         if match is None:
@@ -196,8 +196,10 @@ class Report:
     def by_question(self) -> list[tuple[tuple[str, str], Score, Score]]:
         """(question, this period's score, the previous period's score) for each yes/no question."""
         earlier = self.trend[-2].cells if len(self.trend) > 1 else ()
-        return [(question, self.overall.cells[index], earlier[index] if earlier else Score())
-                for index, question in enumerate(self.questions)]
+        return [
+            (question, self.overall.cells[index], earlier[index] if earlier else Score())
+            for index, question in enumerate(self.questions)
+        ]
 
 
 @dataclass
@@ -240,8 +242,10 @@ def column_groups(questions: list[tuple[str, str]], per_table: int | None = None
     """The report's questions in tables of at most `per_table` columns (all in one without a limit)."""
     numbered = [(number, code, text) for number, (code, text) in enumerate(questions, start=1)]
     size = per_table if per_table and per_table > 0 else max(len(numbered), 1)
-    return [ColumnGroup(questions=tuple(numbered[start:start + size]), start=start)
-            for start in range(0, max(len(numbered), 1), size)]
+    return [
+        ColumnGroup(questions=tuple(numbered[start : start + size]), start=start)
+        for start in range(0, max(len(numbered), 1), size)
+    ]
 
 
 # --- counting --------------------------------------------------------------------------------------------
@@ -267,9 +271,12 @@ class Tally:
     @classmethod
     def of(cls, scope: dict[str, Any]) -> Tally:
         responses = list(Response.objects.filter(**scope).values(*_GROUPS).annotate(total=Count("pk")).order_by())
-        answers = list(Answer.objects.filter(**on_answers(scope), question__kind=Question.Kind.YES_NO)
-                       .values(*[f"response__{name}" for name in _GROUPS], "question__code")
-                       .annotate(answered=Count("pk"), yes=Count("pk", filter=Q(value=True))).order_by())
+        answers = list(
+            Answer.objects.filter(**on_answers(scope), question__kind=Question.Kind.YES_NO)
+            .values(*[f"response__{name}" for name in _GROUPS], "question__code")
+            .annotate(answered=Count("pk"), yes=Count("pk", filter=Q(value=True)))
+            .order_by()
+        )
         return cls(responses, answers)
 
     def by(self, group: str | None) -> dict[Any, Counted]:
@@ -282,15 +289,24 @@ class Tally:
             counted = scores[row[f"response__{group}"] if group else None][row["question__code"]]
             counted[0] += row["answered"]
             counted[1] += row["yes"]
-        return {key: (totals.get(key, 0),
-                      {code: Score(answered, yes) for code, (answered, yes) in scores.get(key, {}).items()})
-                for key in set(totals) | set(scores)}
+        return {
+            key: (
+                totals.get(key, 0),
+                {code: Score(answered, yes) for code, (answered, yes) in scores.get(key, {}).items()},
+            )
+            for key in set(totals) | set(scores)
+        }
 
 
 def _row(key: str, label: str, counted: Counted | None, codes: list[str]) -> Row:
     responses, scores = counted or (0, {})
-    return Row(key=key, label=label, responses=responses, scores=scores,
-               cells=tuple(scores.get(code, Score()) for code in codes))
+    return Row(
+        key=key,
+        label=label,
+        responses=responses,
+        scores=scores,
+        cells=tuple(scores.get(code, Score()) for code in codes),
+    )
 
 
 def _overall(tally: Tally, label: str, codes: list[str]) -> Row:
@@ -299,16 +315,21 @@ def _overall(tally: Tally, label: str, codes: list[str]) -> Row:
 
 def _by_channel(tally: Tally, codes: list[str]) -> list[Row]:
     labels = dict(Channel.choices)
-    rows = [_row(channel or "", str(labels.get(channel, channel or _("Unknown"))), counts, codes)
-            for channel, counts in tally.by("contact_channel").items()]
+    rows = [
+        _row(channel or "", str(labels.get(channel, channel or _("Unknown"))), counts, codes)
+        for channel, counts in tally.by("contact_channel").items()
+    ]
     return sorted(rows, key=lambda row: row.label.lower())
 
 
 def _by_team(tally: Tally, codes: list[str]) -> list[Row]:
     counted = tally.by("team")
     names = dict(Team.objects.filter(pk__in=[pk for pk in counted if pk is not None]).values_list("pk", "name"))
-    rows = [_row(str(pk), names.get(pk, _("Team %(id)s") % {"id": pk}), counts, codes)
-            for pk, counts in counted.items() if pk is not None]
+    rows = [
+        _row(str(pk), names.get(pk, _("Team %(id)s") % {"id": pk}), counts, codes)
+        for pk, counts in counted.items()
+        if pk is not None
+    ]
     rows.sort(key=lambda row: row.label.lower())
     if None in counted:
         rows.append(_row("", _("No team"), counted[None], codes))
@@ -317,16 +338,24 @@ def _by_team(tally: Tally, codes: list[str]) -> list[Row]:
 
 def _trend(jurisdiction: Jurisdiction, period: Period, codes: list[str], this: Tally, **extra: Any) -> list[Row]:
     """The last few periods ending with `period` (whose counts `this` already holds)."""
-    return [_row(each.slug, each.label,
-                 (this if each == period else Tally.of(_scope(jurisdiction, each, **extra))).by(None).get(None), codes)
-            for each in period.ending_here(TREND_LENGTH[period.kind])]
+    return [
+        _row(
+            each.slug,
+            each.label,
+            (this if each == period else Tally.of(_scope(jurisdiction, each, **extra))).by(None).get(None),
+            codes,
+        )
+        for each in period.ending_here(TREND_LENGTH[period.kind])
+    ]
 
 
 def _questions(jurisdiction: Jurisdiction) -> list[tuple[str, str]]:
     """The satisfaction survey's yes/no questions: each code once, worded as in its newest version."""
-    questions = (Question.objects.filter(version__instrument__jurisdiction=jurisdiction,
-                                         version__instrument__slug=SATISFACTION_SLUG, kind=Question.Kind.YES_NO)
-                 .order_by("-version__number", "order", "pk"))
+    questions = Question.objects.filter(
+        version__instrument__jurisdiction=jurisdiction,
+        version__instrument__slug=SATISFACTION_SLUG,
+        kind=Question.Kind.YES_NO,
+    ).order_by("-version__number", "order", "pk")
     newest: dict[str, Question] = {}
     for question in questions:
         newest.setdefault(question.code, question)
@@ -335,38 +364,61 @@ def _questions(jurisdiction: Jurisdiction) -> list[tuple[str, str]]:
 
 def _comments(scope: dict[str, Any], jurisdiction: Jurisdiction) -> list[Comment]:
     labels = dict(Channel.choices)
-    answers = (Answer.objects.filter(**on_answers(scope), question__kind=Question.Kind.FREE_TEXT)
-               .values_list("value", "response__finished_at", "response__contact_channel", "response__team__name")
-               .order_by("response__finished_at", "pk"))
+    answers = (
+        Answer.objects.filter(**on_answers(scope), question__kind=Question.Kind.FREE_TEXT)
+        .values_list("value", "response__finished_at", "response__contact_channel", "response__team__name")
+        .order_by("response__finished_at", "pk")
+    )
     zone = jurisdiction.zone
-    return [Comment(day=finished.astimezone(zone).date(), channel=str(labels.get(channel, channel or "")),
-                    team=team or "", text=value.strip())
-            for value, finished, channel, team in answers
-            if isinstance(value, str) and value.strip() and finished is not None]
+    return [
+        Comment(
+            day=finished.astimezone(zone).date(),
+            channel=str(labels.get(channel, channel or "")),
+            team=team or "",
+            text=value.strip(),
+        )
+        for value, finished, channel, team in answers
+        if isinstance(value, str) and value.strip() and finished is not None
+    ]
 
 
 def _outcomes(jurisdiction: Jurisdiction, period: Period) -> list[tuple[str, str, int]]:
     start, end = period.bounds(jurisdiction)
-    counted = dict(Response.objects.filter(
-        jurisdiction=jurisdiction, channel="phone", finished_at__gte=start, finished_at__lt=end,
-        version__instrument__slug=SATISFACTION_SLUG).values_list("outcome").annotate(total=Count("pk")).order_by())
+    counted = dict(
+        Response.objects.filter(
+            jurisdiction=jurisdiction,
+            channel="phone",
+            finished_at__gte=start,
+            finished_at__lt=end,
+            version__instrument__slug=SATISFACTION_SLUG,
+        )
+        .values_list("outcome")
+        .annotate(total=Count("pk"))
+        .order_by()
+    )
     return [(outcome, str(label), counted.get(outcome, 0)) for outcome, label in Response.Outcome.choices]
 
 
 def _follow_ups(jurisdiction: Jurisdiction, period: Period) -> FollowUps:
     start, end = period.bounds(jurisdiction)
-    counted = FollowUpTask.objects.filter(jurisdiction=jurisdiction, created_at__gte=start,
-                                          created_at__lt=end).aggregate(
-        opened=Count("pk"), resolved=Count("pk", filter=Q(state=FollowUpTask.State.RESOLVED)),
-        in_time=Count("pk", filter=Q(state=FollowUpTask.State.RESOLVED, resolved_at__lte=F("deadline"))))
+    counted = FollowUpTask.objects.filter(
+        jurisdiction=jurisdiction, created_at__gte=start, created_at__lt=end
+    ).aggregate(
+        opened=Count("pk"),
+        resolved=Count("pk", filter=Q(state=FollowUpTask.State.RESOLVED)),
+        in_time=Count("pk", filter=Q(state=FollowUpTask.State.RESOLVED, resolved_at__lte=F("deadline"))),
+    )
     return FollowUps(opened=counted["opened"], resolved=counted["resolved"], resolved_in_time=counted["in_time"])
 
 
 def _fixed(jurisdiction: Jurisdiction, period: Period) -> Score:
     start, end = period.bounds(jurisdiction)
     counted = Answer.objects.filter(
-        response__jurisdiction=jurisdiction, response__finished_at__gte=start, response__finished_at__lt=end,
-        response__version__instrument__slug=fixed.SLUG, question__code=fixed.FIXED,
+        response__jurisdiction=jurisdiction,
+        response__finished_at__gte=start,
+        response__finished_at__lt=end,
+        response__version__instrument__slug=fixed.SLUG,
+        question__code=fixed.FIXED,
     ).aggregate(answered=Count("pk"), yes=Count("pk", filter=Q(value=True)))
     return Score(counted["answered"], counted["yes"])
 
@@ -381,17 +433,25 @@ def leadership_report(jurisdiction: Jurisdiction, period: Period, viewer: Someon
     questions = _questions(jurisdiction)
     codes = [code for code, _text in questions]
     report = Report(
-        jurisdiction=jurisdiction, period=period, questions=questions,
-        overall=_overall(tally, _("All surveys"), codes), outcomes=_outcomes(jurisdiction, period),
-        by_channel=_by_channel(tally, codes), by_team=_by_team(tally, codes),
-        trend=_trend(jurisdiction, period, codes, tally), comments=_comments(scope, jurisdiction),
-        follow_ups=_follow_ups(jurisdiction, period), fixed=_fixed(jurisdiction, period),
+        jurisdiction=jurisdiction,
+        period=period,
+        questions=questions,
+        overall=_overall(tally, _("All surveys"), codes),
+        outcomes=_outcomes(jurisdiction, period),
+        by_channel=_by_channel(tally, codes),
+        by_team=_by_team(tally, codes),
+        trend=_trend(jurisdiction, period, codes, tally),
+        comments=_comments(scope, jurisdiction),
+        follow_ups=_follow_ups(jurisdiction, period),
+        fixed=_fixed(jurisdiction, period),
     )
     counted = tally.by("agent")
     agents = get_user_model().objects.filter(pk__in=[pk for pk in counted if pk is not None]).select_related("team")
     visible = [agent for agent in agents if roles.may_see_agent_results(viewer, agent)]
-    report.agents = sorted((_row(str(agent.pk), str(agent), counted[agent.pk], codes) for agent in visible),
-                           key=lambda row: row.label.lower())
+    report.agents = sorted(
+        (_row(str(agent.pk), str(agent), counted[agent.pk], codes) for agent in visible),
+        key=lambda row: row.label.lower(),
+    )
     report.hidden_agents = len([pk for pk in counted if pk is not None]) - len(visible)
     return report
 
@@ -403,8 +463,12 @@ def agent_results(jurisdiction: Jurisdiction, agent: User, period: Period) -> Ag
     questions = _questions(jurisdiction)
     codes = [code for code, _text in questions]
     return AgentResults(
-        agent=agent, period=period, questions=questions, overall=_overall(tally, str(agent), codes),
-        by_channel=_by_channel(tally, codes), trend=_trend(jurisdiction, period, codes, tally, agent=agent),
+        agent=agent,
+        period=period,
+        questions=questions,
+        overall=_overall(tally, str(agent), codes),
+        by_channel=_by_channel(tally, codes),
+        trend=_trend(jurisdiction, period, codes, tally, agent=agent),
         comments=_comments(scope, jurisdiction),
         centre=_overall(Tally.of(_scope(jurisdiction, period)), _("Whole contact centre"), codes),
     )
@@ -414,8 +478,12 @@ def coached_agents(jurisdiction: Jurisdiction, viewer: Someone) -> list[User]:
     """The agents whose results `viewer` may open: their own team's members (for a supervisor)."""
     if viewer is None or not viewer.is_authenticated:
         return []
-    members = (get_user_model().objects.filter(team__supervisor=viewer, team__jurisdiction=jurisdiction,
-                                               is_active=True).select_related("team").order_by("username"))
+    members = (
+        get_user_model()
+        .objects.filter(team__supervisor=viewer, team__jurisdiction=jurisdiction, is_active=True)
+        .select_related("team")
+        .order_by("username")
+    )
     return [member for member in members if roles.may_see_agent_results(viewer, member)]
 
 
@@ -425,9 +493,14 @@ def coached_agents(jurisdiction: Jurisdiction, viewer: Someone) -> list[User]:
 def csv_rows(report: Report) -> Iterator[list[object]]:
     """The report as one table: a header, then one line per figure (section, group, counts, percents)."""
     codes = [code for code, _text in report.questions]
-    yield ["section", "period", "group", "responses",
-           *[column for code in codes for column in (f"{code}_yes", f"{code}_answered", f"{code}_percent")],
-           "comment"]
+    yield [
+        "section",
+        "period",
+        "group",
+        "responses",
+        *[column for code in codes for column in (f"{code}_yes", f"{code}_answered", f"{code}_percent")],
+        "comment",
+    ]
 
     blank = [""] * (3 * len(codes))
 
@@ -450,9 +523,12 @@ def csv_rows(report: Report) -> Iterator[list[object]]:
     for _outcome, label, calls in report.outcomes:
         yield counted("calls", label, calls)
     follow = report.follow_ups
-    for label, count in ((_("Transferred to a supervisor"), follow.opened), (_("Resolved"), follow.resolved),
-                         (_("Resolved by the deadline"), follow.resolved_in_time),
-                         (_("Still open"), follow.still_open)):
+    for label, count in (
+        (_("Transferred to a supervisor"), follow.opened),
+        (_("Resolved"), follow.resolved),
+        (_("Resolved by the deadline"), follow.resolved_in_time),
+        (_("Still open"), follow.still_open),
+    ):
         yield counted("follow_ups", label, count)
     yield counted("was_it_fixed", _("Answered"), report.fixed.answered)
     yield counted("was_it_fixed", _("Fixed"), report.fixed.yes)

@@ -40,8 +40,14 @@ class Satisfaction:
 def completed_surveys(jurisdiction: Jurisdiction, start: dt.datetime, end: dt.datetime) -> dict[str, object]:
     """Filters on Response for what every satisfaction figure counts: completed phone surveys of the
     satisfaction instrument finished in [start, end) (the reader board's day, the reports' periods)."""
-    return {"jurisdiction": jurisdiction, "channel": "phone", "outcome": Response.Outcome.COMPLETED,
-            "finished_at__gte": start, "finished_at__lt": end, "version__instrument__slug": SATISFACTION_SLUG}
+    return {
+        "jurisdiction": jurisdiction,
+        "channel": "phone",
+        "outcome": Response.Outcome.COMPLETED,
+        "finished_at__gte": start,
+        "finished_at__lt": end,
+        "version__instrument__slug": SATISFACTION_SLUG,
+    }
 
 
 def on_answers(scope: dict[str, object]) -> dict[str, object]:
@@ -54,10 +60,12 @@ def satisfaction(jurisdiction: Jurisdiction, day: dt.date) -> Satisfaction:
     `percent` is the share answering yes, or None with no such response."""
     scope = completed_surveys(jurisdiction, *jurisdiction.day_bounds(day))
     counted = Answer.objects.filter(**on_answers(scope), question__code=SATISFIED_CODE).aggregate(
-        responses=Count("pk"), satisfied=Count("pk", filter=Q(value=True)))
+        responses=Count("pk"), satisfied=Count("pk", filter=Q(value=True))
+    )
     responses, satisfied = counted["responses"], counted["satisfied"]
-    return Satisfaction(responses=responses, satisfied=satisfied,
-                        percent=(satisfied / responses * 100) if responses else None)
+    return Satisfaction(
+        responses=responses, satisfied=satisfied, percent=(satisfied / responses * 100) if responses else None
+    )
 
 
 def asks_about_agent(channel: str | None) -> bool:
@@ -81,9 +89,13 @@ def answers_so_far(entry: WorkListEntry) -> dict[str, object]:
 
 def current_version(jurisdiction: Jurisdiction) -> InstrumentVersion | None:
     """The newest published version of the satisfaction survey, if there is one."""
-    return (InstrumentVersion.objects.filter(instrument__jurisdiction=jurisdiction,
-                                             instrument__slug=SATISFACTION_SLUG, published_at__isnull=False)
-            .order_by("-number").first())
+    return (
+        InstrumentVersion.objects.filter(
+            instrument__jurisdiction=jurisdiction, instrument__slug=SATISFACTION_SLUG, published_at__isnull=False
+        )
+        .order_by("-number")
+        .first()
+    )
 
 
 # --- who may claim and resolve ----------------------------------------------------------------------------
@@ -94,7 +106,9 @@ def has_current_training(user: Someone, today: dt.date) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return SurveyorTraining.objects.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=today), user_id=user.pk, completed_on__lte=today,
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        user_id=user.pk,
+        completed_on__lte=today,
     ).exists()
 
 
@@ -126,26 +140,38 @@ def work_list(jurisdiction: Jurisdiction, viewer: User, now: dt.datetime | None 
     """Calls still to make from the last day's contacts, plus any the viewer holds: only what a surveyor
     may see (the pages show the number, the channel, the service, the agent — never a name or address)."""
     now = now or timezone.now()
-    return (WorkListEntry.objects.filter(jurisdiction=jurisdiction).exclude(state=WorkListEntry.State.DONE)
-            .filter(Q(contacted_at__gt=now - LIST_WINDOW) | Q(claimed_by=viewer))
-            .select_related("service", "agent", "claimed_by").order_by("contacted_at", "pk"))
+    return (
+        WorkListEntry.objects.filter(jurisdiction=jurisdiction)
+        .exclude(state=WorkListEntry.State.DONE)
+        .filter(Q(contacted_at__gt=now - LIST_WINDOW) | Q(claimed_by=viewer))
+        .select_related("service", "agent", "claimed_by")
+        .order_by("contacted_at", "pk")
+    )
 
 
 def is_free(entry: WorkListEntry, viewer: Someone, now: dt.datetime) -> bool:
     """Whether `viewer` could claim it now (open, an expired claim, or already theirs)."""
     if entry.state == WorkListEntry.State.DONE:
         return False
-    return (entry.state == WorkListEntry.State.OPEN or entry.claimed_by_id == getattr(viewer, "pk", None)
-            or entry.claimed_until is None or entry.claimed_until < now)
+    return (
+        entry.state == WorkListEntry.State.OPEN
+        or entry.claimed_by_id == getattr(viewer, "pk", None)
+        or entry.claimed_until is None
+        or entry.claimed_until < now
+    )
 
 
-def follow_ups(jurisdiction: Jurisdiction, viewer: User, now: dt.datetime | None = None
-               ) -> tuple[list[FollowUpTask], list[FollowUpTask]]:
+def follow_ups(
+    jurisdiction: Jurisdiction, viewer: User, now: dt.datetime | None = None
+) -> tuple[list[FollowUpTask], list[FollowUpTask]]:
     """(the viewer's open tasks, every open task past its deadline) of the city."""
     now = now or timezone.now()
-    open_tasks = (FollowUpTask.objects.filter(jurisdiction=jurisdiction, state=FollowUpTask.State.OPEN)
-                  .select_related("owner", "entry", "entry__service", "answers_version")
-                  .prefetch_related("answers_version__questions").order_by("deadline", "pk"))
+    open_tasks = (
+        FollowUpTask.objects.filter(jurisdiction=jurisdiction, state=FollowUpTask.State.OPEN)
+        .select_related("owner", "entry", "entry__service", "answers_version")
+        .prefetch_related("answers_version__questions")
+        .order_by("deadline", "pk")
+    )
     mine = [task for task in open_tasks if task.owner_id == viewer.pk]
     overdue = [task for task in open_tasks if task.deadline < now]
     return mine, overdue
@@ -153,9 +179,16 @@ def follow_ups(jurisdiction: Jurisdiction, viewer: User, now: dt.datetime | None
 
 def supervisors(jurisdiction: Jurisdiction) -> QuerySet[User]:
     """Who a surveyor may hand a customer to: active supervisors (of this city, or of none)."""
-    users = get_user_model().objects.filter(
-        is_active=True, is_staff=True, role_assignments__role=StaffRole.SUPERVISOR,
-    ).filter(Q(department__isnull=True) | Q(department__jurisdiction=jurisdiction)).distinct()
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            is_staff=True,
+            role_assignments__role=StaffRole.SUPERVISOR,
+        )
+        .filter(Q(department__isnull=True) | Q(department__jurisdiction=jurisdiction))
+        .distinct()
+    )
     return users.order_by("username")
 
 

@@ -49,24 +49,48 @@ SATISFACTION = selectors.SATISFACTION_SLUG
 
 # The six baseline questions of the customer satisfaction survey (version 1), English and Spanish.
 BASELINE: tuple[tuple[str, str, bool, str, str], ...] = (
-    ("explained", Question.Kind.YES_NO, True,
-     "Did the agent explain the process for resolving your issues or concerns?",
-     "¿Le explicó el agente el proceso para resolver sus problemas o inquietudes?"),
-    ("informed", Question.Kind.YES_NO, True,
-     "Did the agent have access to the necessary information to meet your request?",
-     "¿Tenía el agente acceso a la información necesaria para atender su solicitud?"),
-    ("timely", Question.Kind.YES_NO, True,
-     "Was your call (or e-mail, or visit) handled in a timely manner?",
-     "¿Se atendió su llamada (o correo electrónico, o visita) a tiempo?"),
-    (selectors.SATISFIED_CODE, Question.Kind.YES_NO, True,
-     "Were you satisfied with the service you received from the contact centre?",
-     "¿Quedó satisfecho con el servicio que recibió del centro de atención?"),
-    ("feedback", Question.Kind.FREE_TEXT, False,
-     "Would you like to provide any additional feedback about your experience with the contact centre?",
-     "¿Desea darnos algún otro comentario sobre su experiencia con el centro de atención?"),
-    ("contact", Question.Kind.CONTACT_DETAILS, False,
-     "Would you like to provide your name, phone number or e-mail address, if you would like to be contacted?",
-     "¿Desea darnos su nombre, teléfono o correo electrónico, si quiere que lo contactemos?"),
+    (
+        "explained",
+        Question.Kind.YES_NO,
+        True,
+        "Did the agent explain the process for resolving your issues or concerns?",
+        "¿Le explicó el agente el proceso para resolver sus problemas o inquietudes?",
+    ),
+    (
+        "informed",
+        Question.Kind.YES_NO,
+        True,
+        "Did the agent have access to the necessary information to meet your request?",
+        "¿Tenía el agente acceso a la información necesaria para atender su solicitud?",
+    ),
+    (
+        "timely",
+        Question.Kind.YES_NO,
+        True,
+        "Was your call (or e-mail, or visit) handled in a timely manner?",
+        "¿Se atendió su llamada (o correo electrónico, o visita) a tiempo?",
+    ),
+    (
+        selectors.SATISFIED_CODE,
+        Question.Kind.YES_NO,
+        True,
+        "Were you satisfied with the service you received from the contact centre?",
+        "¿Quedó satisfecho con el servicio que recibió del centro de atención?",
+    ),
+    (
+        "feedback",
+        Question.Kind.FREE_TEXT,
+        False,
+        "Would you like to provide any additional feedback about your experience with the contact centre?",
+        "¿Desea darnos algún otro comentario sobre su experiencia con el centro de atención?",
+    ),
+    (
+        "contact",
+        Question.Kind.CONTACT_DETAILS,
+        False,
+        "Would you like to provide your name, phone number or e-mail address, if you would like to be contacted?",
+        "¿Desea darnos su nombre, teléfono o correo electrónico, si quiere que lo contactemos?",
+    ),
 )
 
 
@@ -81,20 +105,35 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 # --- the engine ----------------------------------------------------------------------------------------
 
 
-def ensure_instrument(jurisdiction: Jurisdiction, slug: str, *, name: str, purpose: str,
-                      questions: tuple[tuple[str, str, bool, str, str], ...],
-                      about_agent: frozenset[str] = frozenset(), now: dt.datetime | None = None) -> InstrumentVersion:
+def ensure_instrument(
+    jurisdiction: Jurisdiction,
+    slug: str,
+    *,
+    name: str,
+    purpose: str,
+    questions: tuple[tuple[str, str, bool, str, str], ...],
+    about_agent: frozenset[str] = frozenset(),
+    now: dt.datetime | None = None,
+) -> InstrumentVersion:
     """A city's built-in survey, version 1 with `questions` (code, kind, required, English, Spanish; the
     codes in `about_agent` are about the agent), made once and published; later calls return it unchanged."""
     with transaction.atomic():
         instrument, _created = Instrument.objects.get_or_create(
-            jurisdiction=jurisdiction, slug=slug, defaults={"name": name, "purpose": purpose})
+            jurisdiction=jurisdiction, slug=slug, defaults={"name": name, "purpose": purpose}
+        )
         version, created = InstrumentVersion.objects.get_or_create(instrument=instrument, number=1)
         if created:
             for order, (code, kind, required, english, spanish) in enumerate(questions, start=1):
-                Question.objects.create(version=version, code=code, order=order, kind=kind, text=english,
-                                        translations={"es": {"text": spanish}}, required=required,
-                                        about_agent=code in about_agent)
+                Question.objects.create(
+                    version=version,
+                    code=code,
+                    order=order,
+                    kind=kind,
+                    text=english,
+                    translations={"es": {"text": spanish}},
+                    required=required,
+                    about_agent=code in about_agent,
+                )
             version.published_at = _now(now)
             version.save(update_fields=["published_at"])
     return version
@@ -103,9 +142,14 @@ def ensure_instrument(jurisdiction: Jurisdiction, slug: str, *, name: str, purpo
 def ensure_baseline(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> InstrumentVersion:
     """The customer satisfaction survey's version 1 with the six baseline questions (made once, published)."""
     return ensure_instrument(
-        jurisdiction, SATISFACTION, name="Customer satisfaction survey",
+        jurisdiction,
+        SATISFACTION,
+        name="Customer satisfaction survey",
         purpose="The contact centre's phone survey of consenting customers (SPEC section 6).",
-        questions=BASELINE, about_agent=AGENT_QUESTIONS, now=now)
+        questions=BASELINE,
+        about_agent=AGENT_QUESTIONS,
+        now=now,
+    )
 
 
 def current_version(jurisdiction: Jurisdiction) -> InstrumentVersion:
@@ -118,17 +162,35 @@ def _refuse_if_published(version: InstrumentVersion) -> None:
         raise ValidationError(_("This version is published and can no longer change; make a new version."))
 
 
-def add_question(version: InstrumentVersion, *, code: str, kind: str, text: str, order: int = 0,
-                 choices: list[dict[str, str]] | None = None, translations: dict | None = None,
-                 required: bool = False, about_agent: bool = False) -> Question:
+def add_question(
+    version: InstrumentVersion,
+    *,
+    code: str,
+    kind: str,
+    text: str,
+    order: int = 0,
+    choices: list[dict[str, str]] | None = None,
+    translations: dict | None = None,
+    required: bool = False,
+    about_agent: bool = False,
+) -> Question:
     """Add a question to a draft version (a published one refuses)."""
     _refuse_if_published(version)
     if kind not in Question.Kind.values:
         raise ValidationError({"kind": [_("Choose a known kind of question.")]})
     if kind in (Question.Kind.SINGLE_CHOICE, Question.Kind.MULTIPLE_CHOICE) and not choices:
         raise ValidationError({"choices": [_("A choice question needs choices.")]})
-    question = Question(version=version, code=code, kind=kind, text=text, order=order, choices=choices or [],
-                        translations=translations or {}, required=required, about_agent=about_agent)
+    question = Question(
+        version=version,
+        code=code,
+        kind=kind,
+        text=text,
+        order=order,
+        choices=choices or [],
+        translations=translations or {},
+        required=required,
+        about_agent=about_agent,
+    )
     question.full_clean(exclude=["version"])
     question.save()
     return question
@@ -233,8 +295,9 @@ def _clean_value(question: Question, value: object, errors: dict[str, list[str]]
     return {key: text for key, text in details.items() if text}
 
 
-def validate_answers(version: InstrumentVersion, raw: Mapping[str, object], *, channel: str | None = None,
-                     partial: bool = False) -> dict[Question, object]:
+def validate_answers(
+    version: InstrumentVersion, raw: Mapping[str, object], *, channel: str | None = None, partial: bool = False
+) -> dict[Question, object]:
     """Answers keyed by question code, checked by each question's kind: {question: value to store}.
 
     A blank answer is left out (an error for a required question, unless `partial`: the answers typed so
@@ -245,16 +308,21 @@ def validate_answers(version: InstrumentVersion, raw: Mapping[str, object], *, c
     if not isinstance(raw, Mapping):
         raise ValidationError(_("Give the answers keyed by question code."))
     every = {question.code: question for question in version.questions.all()}
-    asked = every if channel is None else {question.code: question
-                                           for question in selectors.questions_for(version, channel)}
+    asked = (
+        every
+        if channel is None
+        else {question.code: question for question in selectors.questions_for(version, channel)}
+    )
     errors: dict[str, list[str]] = {}
     for code in raw:
         if code not in every:
             errors.setdefault("__all__", []).append(
-                _("“%(code)s” is not a question of this survey.") % {"code": str(code)[:40]})
+                _("“%(code)s” is not a question of this survey.") % {"code": str(code)[:40]}
+            )
         elif code not in asked and not _is_blank(raw.get(code)):
             errors.setdefault(str(code), []).append(
-                _("This question is about the agent; the contact had none, so it is not asked."))
+                _("This question is about the agent; the contact had none, so it is not asked.")
+            )
     cleaned: dict[Question, object] = {}
     for code, question in asked.items():
         value = raw.get(code)
@@ -280,9 +348,18 @@ def build_work_list(jurisdiction: Jurisdiction, now: dt.datetime | None = None) 
     customer calling from a number already listed).
     """
     now = _now(now)
-    contacts = (Contact.objects.filter(jurisdiction=jurisdiction, survey_consent=True, ended_at__gt=now - WINDOW,
-                                       ended_at__lte=now, survey_entry__isnull=True)
-                .exclude(callback_phone="").exclude(outcome=Contact.Outcome.PENDING).order_by("ended_at", "pk"))
+    contacts = (
+        Contact.objects.filter(
+            jurisdiction=jurisdiction,
+            survey_consent=True,
+            ended_at__gt=now - WINDOW,
+            ended_at__lte=now,
+            survey_entry__isnull=True,
+        )
+        .exclude(callback_phone="")
+        .exclude(outcome=Contact.Outcome.PENDING)
+        .order_by("ended_at", "pk")
+    )
     added = 0
     for contact in contacts:
         digits = normalize_phone(contact.callback_phone)
@@ -297,10 +374,16 @@ def build_work_list(jurisdiction: Jurisdiction, now: dt.datetime | None = None) 
         try:
             with transaction.atomic():
                 WorkListEntry.objects.create(
-                    jurisdiction=jurisdiction, contact=contact, callback_phone=contact.callback_phone,
-                    callback_digits=digits, customer_id=contact.customer_id, channel=contact.channel,
-                    service_id=contact.service_id, agent_id=contact.agent_id,
-                    contacted_at=contact.ended_at or contact.started_at, created_at=now,
+                    jurisdiction=jurisdiction,
+                    contact=contact,
+                    callback_phone=contact.callback_phone,
+                    callback_digits=digits,
+                    customer_id=contact.customer_id,
+                    channel=contact.channel,
+                    service_id=contact.service_id,
+                    agent_id=contact.agent_id,
+                    contacted_at=contact.ended_at or contact.started_at,
+                    created_at=now,
                 )
         except IntegrityError:  # another worker listed it first
             continue
@@ -316,8 +399,9 @@ def build_all_work_lists(now: dt.datetime | None = None) -> int:
 
 def _may_work(surveyor: User, entry: WorkListEntry) -> None:
     roles.require(roles.may_survey(surveyor), _("Only surveyors, supervisors and administrators make survey calls."))
-    roles.require(roles.sees_jurisdiction(surveyor, entry.jurisdiction_id),
-                  _("This call belongs to another city's work list."))
+    roles.require(
+        roles.sees_jurisdiction(surveyor, entry.jurisdiction_id), _("This call belongs to another city's work list.")
+    )
 
 
 def claim_entry(entry: WorkListEntry, surveyor: User, now: dt.datetime | None = None) -> WorkListEntry:
@@ -328,11 +412,16 @@ def claim_entry(entry: WorkListEntry, surveyor: User, now: dt.datetime | None = 
     """
     now = _now(now)
     _may_work(surveyor, entry)
-    roles.require(selectors.may_claim_calls(surveyor, timezone.localdate(now, entry.jurisdiction.zone)),
-                  _("You need a current survey training record before you make survey calls."))
+    roles.require(
+        selectors.may_claim_calls(surveyor, timezone.localdate(now, entry.jurisdiction.zone)),
+        _("You need a current survey training record before you make survey calls."),
+    )
     free = Q(state=WorkListEntry.State.OPEN) | Q(claimed_until__lt=now) | Q(claimed_by=surveyor)
-    taken = (WorkListEntry.objects.filter(free, pk=entry.pk).exclude(state=WorkListEntry.State.DONE)
-             .update(state=WorkListEntry.State.CLAIMED, claimed_by=surveyor, claimed_until=now + CLAIM_LEASE))
+    taken = (
+        WorkListEntry.objects.filter(free, pk=entry.pk)
+        .exclude(state=WorkListEntry.State.DONE)
+        .update(state=WorkListEntry.State.CLAIMED, claimed_by=surveyor, claimed_until=now + CLAIM_LEASE)
+    )
     entry.refresh_from_db()
     if not taken:
         if entry.state == WorkListEntry.State.DONE:
@@ -351,14 +440,24 @@ def _held(entry: WorkListEntry, surveyor: User) -> WorkListEntry:
     return current
 
 
-def _finish(entry: WorkListEntry, *, surveyor: User, outcome: str, now: dt.datetime,
-            version: InstrumentVersion) -> Response:
-    team_id = (User.objects.filter(pk=entry.agent_id).values_list("team_id", flat=True).first()
-               if entry.agent_id else None)
+def _finish(
+    entry: WorkListEntry, *, surveyor: User, outcome: str, now: dt.datetime, version: InstrumentVersion
+) -> Response:
+    team_id = (
+        User.objects.filter(pk=entry.agent_id).values_list("team_id", flat=True).first() if entry.agent_id else None
+    )
     response = Response.objects.create(
-        jurisdiction_id=entry.jurisdiction_id, version=version, channel="phone", contact_id=entry.contact_id,
-        contact_channel=entry.channel, agent_id=entry.agent_id, team_id=team_id, surveyor=surveyor, outcome=outcome,
-        started_at=(entry.claimed_until - CLAIM_LEASE) if entry.claimed_until else now, finished_at=now,
+        jurisdiction_id=entry.jurisdiction_id,
+        version=version,
+        channel="phone",
+        contact_id=entry.contact_id,
+        contact_channel=entry.channel,
+        agent_id=entry.agent_id,
+        team_id=team_id,
+        surveyor=surveyor,
+        outcome=outcome,
+        started_at=(entry.claimed_until - CLAIM_LEASE) if entry.claimed_until else now,
+        finished_at=now,
     )
     entry.state = WorkListEntry.State.DONE
     entry.outcome = outcome
@@ -368,8 +467,9 @@ def _finish(entry: WorkListEntry, *, surveyor: User, outcome: str, now: dt.datet
     return response
 
 
-def record_phone_survey(entry: WorkListEntry, *, surveyor: User, answers: Mapping[str, object],
-                        now: dt.datetime | None = None) -> Response:
+def record_phone_survey(
+    entry: WorkListEntry, *, surveyor: User, answers: Mapping[str, object], now: dt.datetime | None = None
+) -> Response:
     """The customer answered: store the answers (by question code) against the current version."""
     now = _now(now)
     _may_work(surveyor, entry)
@@ -378,14 +478,14 @@ def record_phone_survey(entry: WorkListEntry, *, surveyor: User, answers: Mappin
     with transaction.atomic():
         current = _held(entry, surveyor)
         response = _finish(current, surveyor=surveyor, outcome=Response.Outcome.COMPLETED, now=now, version=version)
-        Answer.objects.bulk_create([Answer(response=response, question=question, value=value)
-                                    for question, value in cleaned.items()])
+        Answer.objects.bulk_create(
+            [Answer(response=response, question=question, value=value) for question, value in cleaned.items()]
+        )
     _sync(entry, current)
     return response
 
 
-def record_no_survey(entry: WorkListEntry, *, surveyor: User, outcome: str,
-                     now: dt.datetime | None = None) -> Response:
+def record_no_survey(entry: WorkListEntry, *, surveyor: User, outcome: str, now: dt.datetime | None = None) -> Response:
     """No survey: no answer, declined or a wrong number. The contact is not called again."""
     now = _now(now)
     _may_work(surveyor, entry)
@@ -402,8 +502,9 @@ def record_no_survey(entry: WorkListEntry, *, surveyor: User, outcome: str,
 def release(entry: WorkListEntry, *, surveyor: User) -> WorkListEntry:
     """Give a claimed call back to the list."""
     _may_work(surveyor, entry)
-    released = (WorkListEntry.objects.filter(pk=entry.pk, state=WorkListEntry.State.CLAIMED, claimed_by=surveyor)
-                .update(state=WorkListEntry.State.OPEN, claimed_by=None, claimed_until=None))
+    released = WorkListEntry.objects.filter(pk=entry.pk, state=WorkListEntry.State.CLAIMED, claimed_by=surveyor).update(
+        state=WorkListEntry.State.OPEN, claimed_by=None, claimed_until=None
+    )
     entry.refresh_from_db()
     if not released:
         raise ValidationError(_("You do not hold this call."))
@@ -418,9 +519,16 @@ def _sync(entry: WorkListEntry, current: WorkListEntry) -> None:
 # --- follow-ups for supervisors ---------------------------------------------------------------------------
 
 
-def transfer_to_supervisor(source: WorkListEntry | Response, *, words: str, owner: User, deadline: dt.datetime,
-                           actor: User, answers: Mapping[str, object] | None = None,
-                           now: dt.datetime | None = None) -> FollowUpTask:
+def transfer_to_supervisor(
+    source: WorkListEntry | Response,
+    *,
+    words: str,
+    owner: User,
+    deadline: dt.datetime,
+    actor: User,
+    answers: Mapping[str, object] | None = None,
+    now: dt.datetime | None = None,
+) -> FollowUpTask:
     """Hand a concerned or dissatisfied customer to a supervisor: a task with an owner, a deadline and the
     customer's words. The call itself is still recorded (answers or an outcome) as usual.
 
@@ -453,16 +561,27 @@ def transfer_to_supervisor(source: WorkListEntry | Response, *, words: str, owne
         version = current_version(source.jurisdiction)
         channel = entry.channel if entry is not None else getattr(response, "contact_channel", None)
         try:
-            kept = {question.code: value for question, value in
-                    validate_answers(version, answers, channel=channel, partial=True).items()}
+            kept = {
+                question.code: value
+                for question, value in validate_answers(version, answers, channel=channel, partial=True).items()
+            }
         except ValidationError as error:
             for key, messages in error.message_dict.items():
                 errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    task = FollowUpTask.objects.create(jurisdiction_id=jurisdiction_id, entry=entry, response=response, owner=owner,
-                                       created_by=actor, deadline=deadline, words=words, created_at=now,
-                                       answers=kept, answers_version=version if kept else None)
+    task = FollowUpTask.objects.create(
+        jurisdiction_id=jurisdiction_id,
+        entry=entry,
+        response=response,
+        owner=owner,
+        created_by=actor,
+        deadline=deadline,
+        words=words,
+        created_at=now,
+        answers=kept,
+        answers_version=version if kept else None,
+    )
     logger.info("survey follow-up %s opened", task.pk)
     return task
 

@@ -35,8 +35,10 @@ supervisor_page = staff_page(rule=selectors.may_see_follow_ups)
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
     jurisdiction = site_jurisdiction(request)
-    roles.require(roles.may_survey(request.user) and roles.sees_jurisdiction(request.user, jurisdiction.pk),
-                  _("Only surveyors, supervisors and administrators make survey calls."))
+    roles.require(
+        roles.may_survey(request.user) and roles.sees_jurisdiction(request.user, jurisdiction.pk),
+        _("Only surveyors, supervisors and administrators make survey calls."),
+    )
     return cast(Jurisdiction, jurisdiction)
 
 
@@ -45,8 +47,9 @@ def _user(request: HttpRequest) -> User:
 
 
 def _entry(request: HttpRequest, jurisdiction: Jurisdiction, pk: int) -> WorkListEntry:
-    return get_object_or_404(WorkListEntry.objects.select_related("service", "agent", "jurisdiction"),
-                             pk=pk, jurisdiction=jurisdiction)
+    return get_object_or_404(
+        WorkListEntry.objects.select_related("service", "agent", "jurisdiction"), pk=pk, jurisdiction=jurisdiction
+    )
 
 
 def _home() -> HttpResponseRedirect:
@@ -64,13 +67,23 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = _user(request)
     entries = list(selectors.work_list(jurisdiction, user, now))
-    rows = [{"entry": entry, "mine": entry.claimed_by_id == user.pk and entry.state == WorkListEntry.State.CLAIMED,
-             "free": selectors.is_free(entry, user, now)} for entry in entries]
-    return render(request, "surveys/home.html", {
-        "rows": rows,
-        "may_claim": selectors.may_claim_calls(user, timezone.localdate(now)),
-        "may_see_follow_ups": selectors.may_see_follow_ups(user),
-    })
+    rows = [
+        {
+            "entry": entry,
+            "mine": entry.claimed_by_id == user.pk and entry.state == WorkListEntry.State.CLAIMED,
+            "free": selectors.is_free(entry, user, now),
+        }
+        for entry in entries
+    ]
+    return render(
+        request,
+        "surveys/home.html",
+        {
+            "rows": rows,
+            "may_claim": selectors.may_claim_calls(user, timezone.localdate(now)),
+            "may_see_follow_ups": selectors.may_see_follow_ups(user),
+        },
+    )
 
 
 @require_POST
@@ -86,23 +99,38 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     return _call(entry)
 
 
-def _call_page(request: HttpRequest, entry: WorkListEntry, *, answers: AnswersForm | None = None,
-               outcome: OutcomeForm | None = None, transfer: TransferForm | None = None,
-               status: int = 200) -> HttpResponse:
+def _call_page(
+    request: HttpRequest,
+    entry: WorkListEntry,
+    *,
+    answers: AnswersForm | None = None,
+    outcome: OutcomeForm | None = None,
+    transfer: TransferForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     jurisdiction = entry.jurisdiction
     version = services.current_version(jurisdiction)
     local_now = timezone.localtime(timezone.now())
-    return render(request, "surveys/call.html", {
-        "entry": entry,
-        # Answers kept with a transfer come back: the surveyor carries on where they were.
-        "answers_form": answers or AnswersForm(version=version, channel=entry.channel,
-                                               so_far=selectors.answers_so_far(entry)),
-        "outcome_form": outcome or OutcomeForm(),
-        "transfer_form": transfer or TransferForm(jurisdiction=jurisdiction, prefix=TRANSFER, initial={
-            "deadline": (local_now + dt.timedelta(days=2)).replace(second=0, microsecond=0)}),
-        "transfers": entry.follow_ups.select_related("owner").order_by("pk"),
-        "zone": timezone.get_current_timezone_name(),
-    }, status=status)
+    return render(
+        request,
+        "surveys/call.html",
+        {
+            "entry": entry,
+            # Answers kept with a transfer come back: the surveyor carries on where they were.
+            "answers_form": answers
+            or AnswersForm(version=version, channel=entry.channel, so_far=selectors.answers_so_far(entry)),
+            "outcome_form": outcome or OutcomeForm(),
+            "transfer_form": transfer
+            or TransferForm(
+                jurisdiction=jurisdiction,
+                prefix=TRANSFER,
+                initial={"deadline": (local_now + dt.timedelta(days=2)).replace(second=0, microsecond=0)},
+            ),
+            "transfers": entry.follow_ups.select_related("owner").order_by("pk"),
+            "zone": timezone.get_current_timezone_name(),
+        },
+        status=status,
+    )
 
 
 def _held_entry(request: HttpRequest, pk: int) -> WorkListEntry | None:
@@ -155,8 +183,11 @@ def no_survey(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("Call recorded: %(outcome)s.") % {
-                "outcome": dict(form.fields["outcome"].choices)[form.cleaned_data["outcome"]]})  # type: ignore[attr-defined]
+            messages.success(
+                request,
+                _("Call recorded: %(outcome)s.")
+                % {"outcome": dict(form.fields["outcome"].choices)[form.cleaned_data["outcome"]]},  # type: ignore[attr-defined]
+            )
             return _home()
     return _call_page(request, entry, outcome=form, status=400)
 
@@ -173,9 +204,14 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     answers_valid = answers.is_valid()
     if form.is_valid() and answers_valid:
         try:
-            services.transfer_to_supervisor(entry, words=form.cleaned_data["words"], owner=form.cleaned_data["owner"],
-                                            deadline=form.cleaned_data["deadline"], actor=_user(request),
-                                            answers=answers.answers())
+            services.transfer_to_supervisor(
+                entry,
+                words=form.cleaned_data["words"],
+                owner=form.cleaned_data["owner"],
+                deadline=form.cleaned_data["deadline"],
+                actor=_user(request),
+                answers=answers.answers(),
+            )
         except ValidationError as error:
             transfer_fields = {key: texts for key, texts in error.message_dict.items() if key in form.fields}
             if transfer_fields:
@@ -184,9 +220,14 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             if answer_fields:
                 answers.add_service_errors(ValidationError(answer_fields), answers.aliases)
         else:
-            messages.success(request, _("Transferred to %(supervisor)s. Your answers so far are kept with it: "
-                                        "now finish recording the call's answers or outcome.")
-                             % {"supervisor": form.cleaned_data["owner"].get_username()})
+            messages.success(
+                request,
+                _(
+                    "Transferred to %(supervisor)s. Your answers so far are kept with it: "
+                    "now finish recording the call's answers or outcome."
+                )
+                % {"supervisor": form.cleaned_data["owner"].get_username()},
+            )
             return _call(entry)
     return _call_page(request, entry, answers=answers, transfer=form, status=400)
 
@@ -208,13 +249,16 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 # --- supervisors' follow-ups -----------------------------------------------------------------------------
 
 
-def _follow_up_page(request: HttpRequest, jurisdiction: Jurisdiction, *, forms: dict[int, ResolveForm] | None = None,
-                    status: int = 200) -> HttpResponse:
+def _follow_up_page(
+    request: HttpRequest, jurisdiction: Jurisdiction, *, forms: dict[int, ResolveForm] | None = None, status: int = 200
+) -> HttpResponse:
     mine, overdue = selectors.follow_ups(jurisdiction, _user(request))
     forms = forms or {}
     context: dict[str, Any] = {
-        "mine": [(task, forms.get(task.pk) or ResolveForm(prefix=f"task-{task.pk}"),
-                  selectors.transferred_answers(task)) for task in mine],
+        "mine": [
+            (task, forms.get(task.pk) or ResolveForm(prefix=f"task-{task.pk}"), selectors.transferred_answers(task))
+            for task in mine
+        ],
         "overdue": overdue,
         "now": timezone.now(),
     }

@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from civic311.catalogue.models import Department, Service
 from civic311.people.models import User
 from civic311.service_requests import selectors as request_selectors
-from civic311.service_requests.forms import StaffChoiceField, SuggestionsInput, TargetServiceQuestions, apply_service_errors
+from civic311.service_requests.forms import (
+    StaffChoiceField,
+    SuggestionsInput,
+    TargetServiceQuestions,
+    apply_service_errors,
+)
 from civic311.service_requests.lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
 from civic311.service_requests.models import Photo, ServiceRequest
 
@@ -47,37 +52,63 @@ class QueueFilterForm(StaffForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
     service = forms.TypedChoiceField(label=_("Service"), required=False, coerce=int, empty_value=None)
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
-    sla = forms.ChoiceField(label=_("Due date"), required=False, choices=[
-        ("", _("Any")), ("overdue", _("Overdue")), ("due_soon", _("Due by the next business day")),
-        ("escalated", _("Escalated")), ("overdue_or_escalated", _("Overdue or escalated")),
-    ])
+    sla = forms.ChoiceField(
+        label=_("Due date"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("overdue", _("Overdue")),
+            ("due_soon", _("Due by the next business day")),
+            ("escalated", _("Escalated")),
+            ("overdue_or_escalated", _("Overdue or escalated")),
+        ],
+    )
     priority = forms.BooleanField(label=_("Priority only"), required=False)
     neighborhood = forms.TypedChoiceField(label=_("Neighborhood"), required=False, coerce=int, empty_value=None)
     q = forms.CharField(label=_("Tracking number or words"), required=False, max_length=200, strip=True)
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
-        ("risk", _("SLA risk")), ("newest", _("Newest")), ("oldest", _("Oldest")),
-        ("updated", _("Recently updated")),
-    ])
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("risk", _("SLA risk")),
+            ("newest", _("Newest")),
+            ("oldest", _("Oldest")),
+            ("updated", _("Recently updated")),
+        ],
+    )
     after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
 
     def __init__(self, data, *, user: User, departments, jurisdiction) -> None:
         super().__init__(data)
         self.departments = list(departments)
         department_ids = [department.pk for department in departments]
-        self.fields["department"].choices = [("", _("All my departments")),  # type: ignore[attr-defined]
-                                             *((d.pk, d.name) for d in departments)]
+        self.fields["department"].choices = [  # type: ignore[attr-defined]
+            ("", _("All my departments")),
+            *((d.pk, d.name) for d in departments),
+        ]
         self.fields["status"].choices = [  # type: ignore[attr-defined]
-            ("open", _("Open")), ("finished", _("Finished")), ("all", _("Any status")), *Status.choices]
+            ("open", _("Open")),
+            ("finished", _("Finished")),
+            ("all", _("Any status")),
+            *Status.choices,
+        ]
+
         # Read (once) when the page draws the menus or a filter is set, not for the queue's 10-second poll.
         @cache
         def services() -> list[tuple[object, object]]:
-            return [("", _("Any service")),
-                    *((s.pk, s.localized("name")) for s in selectors.services_of(department_ids))]
+            return [
+                ("", _("Any service")),
+                *((s.pk, s.localized("name")) for s in selectors.services_of(department_ids)),
+            ]
 
         @cache
         def assignees() -> list[tuple[str, object]]:
-            return [("", _("Anyone")), ("me", _("Me")), ("unassigned", _("Nobody (unassigned)")),
-                    *((str(person.pk), str(person)) for person in selectors.assignable_staff_of(department_ids))]
+            return [
+                ("", _("Anyone")),
+                ("me", _("Me")),
+                ("unassigned", _("Nobody (unassigned)")),
+                *((str(person.pk), str(person)) for person in selectors.assignable_staff_of(department_ids)),
+            ]
 
         @cache
         def neighborhoods() -> list[tuple[object, object]]:
@@ -109,31 +140,45 @@ class BulkActionForm(StaffForm):
     prefix = "bulk"
     ASSIGN, STATUS, NOTE = "assign", "status", "note"
 
-    action = forms.ChoiceField(label=_("Action"), choices=[
-        ("", "---------"), (ASSIGN, _("Assign")), (STATUS, _("Change status")), (NOTE, _("Add a public note")),
-    ])
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            ("", "---------"),
+            (ASSIGN, _("Assign")),
+            (STATUS, _("Change status")),
+            (NOTE, _("Add a public note")),
+        ],
+    )
     assignee = forms.TypedChoiceField(label=_("Assign to"), required=False, coerce=int, empty_value=None)
-    to_status = forms.ChoiceField(label=_("New status"), required=False,
-                                  choices=[("", "---------"), *Status.choices])
-    public_reason = forms.CharField(label=_("Public reason"), required=False, max_length=2000, strip=True,
-                                    widget=SuggestionsInput(STANDARD_CLOSE_REASONS, attrs={"autocomplete": "off"}))
+    to_status = forms.ChoiceField(label=_("New status"), required=False, choices=[("", "---------"), *Status.choices])
+    public_reason = forms.CharField(
+        label=_("Public reason"),
+        required=False,
+        max_length=2000,
+        strip=True,
+        widget=SuggestionsInput(STANDARD_CLOSE_REASONS, attrs={"autocomplete": "off"}),
+    )
     template = forms.TypedChoiceField(label=_("Response template"), required=False, coerce=int, empty_value=None)
-    text = forms.CharField(label=_("Public note"), required=False, strip=True,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label=_("Public note"), required=False, strip=True, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, people, templates, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [  # type: ignore[attr-defined]
-            ("", "---------"), *((person.pk, str(person)) for person in people)]
-        self.fields["template"].choices = [("", _("None")),  # type: ignore[attr-defined]
-                                           *((t.pk, t.title) for t in templates)]
+            ("", "---------"),
+            *((person.pk, str(person)) for person in people),
+        ]
+        self.fields["template"].choices = [  # type: ignore[attr-defined]
+            ("", _("None")),
+            *((t.pk, t.title) for t in templates),
+        ]
         self.templates = list(templates)
 
 
 class AssignForm(StaffForm):
     prefix = "assign"
-    assignee = StaffChoiceField(label=_("Assign to"), required=False, queryset=User.objects.none(),
-                                empty_label=_("Nobody (unassign)"))
+    assignee = StaffChoiceField(
+        label=_("Assign to"), required=False, queryset=User.objects.none(), empty_label=_("Nobody (unassign)")
+    )
 
     def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -145,53 +190,70 @@ class AssignForm(StaffForm):
 class StatusForm(StaffForm):
     """The drop-down offers the statuses that may follow; any is accepted, so a stale page gets the
     service's own explanation."""
+
     prefix = "status"
 
     to_status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
     public_reason = forms.CharField(
-        label=_("Public reason"), required=False, strip=True,
+        label=_("Public reason"),
+        required=False,
+        strip=True,
         widget=SuggestionsInput(STANDARD_CLOSE_REASONS, attrs={"autocomplete": "off"}),
         help_text=_("What the resident sees. Needed when closing, referring or cancelling."),
     )
-    internal_note = forms.CharField(label=_("Internal note"), required=False, strip=True,
-                                    widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Seen by staff only."))
+    internal_note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Seen by staff only."),
+    )
 
     def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         allowed = allowed_next(service_request.status)
         # Assigning has its own form (it needs a person); duplicates are marked with the merge form.
-        self.next_statuses = [(s.value, s.label) for s in Status
-                              if s in allowed and s not in (Status.ASSIGNED, Status.DUPLICATE)]
+        self.next_statuses = [
+            (s.value, s.label) for s in Status if s in allowed and s not in (Status.ASSIGNED, Status.DUPLICATE)
+        ]
         self.fields["to_status"].widget.choices = [("", "---------"), *self.next_statuses]
 
 
 class NoteForm(StaffForm):
     prefix = "note"
     text = forms.CharField(label=_("Note"), required=False, strip=True, widget=forms.Textarea(attrs={"rows": 4}))
-    public = forms.BooleanField(label=_("Public: the resident and everyone following the request see it"),
-                                required=False)
+    public = forms.BooleanField(
+        label=_("Public: the resident and everyone following the request see it"), required=False
+    )
 
 
 class TemplatePickForm(StaffForm):
-    template = forms.ModelChoiceField(label=_("Response template"), queryset=ResponseTemplate.objects.none(),
-                                      required=False, empty_label=_("Start from a template…"))
+    template = forms.ModelChoiceField(
+        label=_("Response template"),
+        queryset=ResponseTemplate.objects.none(),
+        required=False,
+        empty_label=_("Start from a template…"),
+    )
 
     def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["template"]).queryset = \
-            selectors.response_templates_for(service_request)
+        cast(forms.ModelChoiceField, self.fields["template"]).queryset = selectors.response_templates_for(
+            service_request
+        )
 
 
 class TransferForm(StaffForm):
     prefix = "transfer"
     department = forms.ModelChoiceField(label=_("To department"), queryset=Department.objects.none())
-    reason = forms.CharField(label=_("Reason (internal)"), required=False, strip=True,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason (internal)"), required=False, strip=True, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["department"]).queryset = \
-            request_selectors.transfer_departments(service_request)
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = request_selectors.transfer_departments(
+            service_request
+        )
 
 
 class FollowOnServiceField(forms.ModelChoiceField):
@@ -203,34 +265,45 @@ class FollowOnForm(TargetServiceQuestions, StaffForm):
     """A follow-on for another department's service, with that service's own questions (`questions`; the
     picked service comes from the POST, or before that from `chosen`: the page's `?follow-service=` or the
     htmx fragment)."""
+
     prefix = "follow"
     service = FollowOnServiceField(label=_("Service"), queryset=Service.objects.none())
-    description = forms.CharField(label=_("What needs doing"), required=False, strip=True,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("What needs doing"), required=False, strip=True, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, service_request: ServiceRequest, chosen: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["service"])
         field.queryset = selectors.follow_on_services(service_request)
         # With JavaScript, picking a service swaps its questions in (the page's button does it without).
-        field.widget.attrs.update({
-            "hx-get": reverse("work:follow_on_questions", args=[service_request.tracking_number]),
-            "hx-trigger": "change", "hx-target": "#follow-on-questions", "hx-swap": "outerHTML",
-        })
+        field.widget.attrs.update(
+            {
+                "hx-get": reverse("work:follow_on_questions", args=[service_request.tracking_number]),
+                "hx-trigger": "change",
+                "hx-target": "#follow-on-questions",
+                "hx-swap": "outerHTML",
+            }
+        )
         self.set_up_questions(field.queryset, service_request.jurisdiction, chosen)
 
 
 class MergeForm(StaffForm):
     prefix = "merge"
-    original = forms.CharField(label=_("Tracking number of the original"), max_length=40, strip=True,
-                               widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    original = forms.CharField(
+        label=_("Tracking number of the original"),
+        max_length=40,
+        strip=True,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     public_reason = forms.CharField(label=_("Public reason (optional)"), required=False, strip=True)
 
 
 class PhotoForm(StaffForm):
     prefix = "photo"
-    photo = forms.FileField(label=_("Photo"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    photo = forms.FileField(
+        label=_("Photo"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
     stage = forms.ChoiceField(label=_("Taken"), choices=Photo.Stage.choices, initial=Photo.Stage.AFTER)
     public = forms.BooleanField(label=_("Public"), required=False, initial=True)
 
@@ -243,5 +316,7 @@ class SaveViewForm(StaffForm):
 
     def __init__(self, *args, departments, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", _("Only me")),  # type: ignore[attr-defined]
-                                             *((d.pk, d.name) for d in departments)]
+        self.fields["department"].choices = [  # type: ignore[attr-defined]
+            ("", _("Only me")),
+            *((d.pk, d.name) for d in departments),
+        ]

@@ -17,13 +17,24 @@ class SavedView(models.Model):
     Written only through `civic311.work.services.save_view` / `delete_view`.
     """
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views",
-                              verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("owner")
+    )
     name = models.CharField(_("name"), max_length=80)
-    query = models.CharField(_("filters"), max_length=1000, blank=True,
-                             help_text=_("The queue page's query string, without the page position."))
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="saved_views", verbose_name=_("shared with department"))
+    query = models.CharField(
+        _("filters"),
+        max_length=1000,
+        blank=True,
+        help_text=_("The queue page's query string, without the page position."),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_views",
+        verbose_name=_("shared with department"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -41,16 +52,26 @@ class ResponseTemplate(models.Model):
 
     PLACEHOLDERS = ("tracking_number", "service", "address")
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="response_templates",
-                                     verbose_name=_("jurisdiction"))
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="response_templates", verbose_name=_("department"),
-                                   help_text=_("Empty: offered to every department of the jurisdiction."))
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="response_templates", verbose_name=_("jurisdiction")
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="response_templates",
+        verbose_name=_("department"),
+        help_text=_("Empty: offered to every department of the jurisdiction."),
+    )
     title = models.CharField(_("title"), max_length=120)
-    body = models.TextField(_("text"), help_text=_(
-        "You may use {tracking_number}, {service} and {address}; they are filled in for each request."))
-    is_public = models.BooleanField(_("public"), default=True,
-                                    help_text=_("Public replies are meant for the resident; others are internal."))
+    body = models.TextField(
+        _("text"),
+        help_text=_("You may use {tracking_number}, {service} and {address}; they are filled in for each request."),
+    )
+    is_public = models.BooleanField(
+        _("public"), default=True, help_text=_("Public replies are meant for the resident; others are internal.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

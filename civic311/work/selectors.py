@@ -154,8 +154,9 @@ def department_scope(user: User, jurisdiction: Jurisdiction | None, department: 
     return requests
 
 
-def queue(user: User, filters: QueueFilters, *, jurisdiction: Jurisdiction | None,
-          now: dt.datetime | None = None) -> QuerySet[ServiceRequest]:
+def queue(
+    user: User, filters: QueueFilters, *, jurisdiction: Jurisdiction | None, now: dt.datetime | None = None
+) -> QuerySet[ServiceRequest]:
     """The requests the queue lists, filtered and in the chosen order (not yet cut into a page)."""
     now = now or timezone.now()
     requests = department_scope(user, jurisdiction, filters.department)
@@ -177,8 +178,9 @@ def queue(user: User, filters: QueueFilters, *, jurisdiction: Jurisdiction | Non
     if filters.sla == "overdue":
         requests = requests.filter(overdue)
     elif filters.sla == "due_soon" and jurisdiction is not None:
-        requests = requests.filter(status__in=_open_values(), expected_at__gte=now,
-                                   expected_at__lte=due_soon_until(jurisdiction, now))
+        requests = requests.filter(
+            status__in=_open_values(), expected_at__gte=now, expected_at__lte=due_soon_until(jurisdiction, now)
+        )
     elif filters.sla == "escalated":
         requests = requests.filter(_escalated_now())
     elif filters.sla == "overdue_or_escalated":
@@ -190,8 +192,9 @@ def queue(user: User, filters: QueueFilters, *, jurisdiction: Jurisdiction | Non
     text = filters.q.strip()
     if text:
         number = "".join(text.split()).lstrip("#")
-        requests = requests.filter(Q(tracking_number=number) | Q(description__icontains=text)
-                                   | Q(address__icontains=text))
+        requests = requests.filter(
+            Q(tracking_number=number) | Q(description__icontains=text) | Q(address__icontains=text)
+        )
     requests = requests.annotate(
         risk_priority=Case(When(is_priority=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
         risk_overdue=Case(When(overdue, then=Value(0)), default=Value(1), output_field=IntegerField()),
@@ -275,17 +278,22 @@ def _decode_cursor(cursor: str, keys: list[tuple[str, bool]]) -> list[Any] | Non
         return None
 
 
-def queue_counts(user: User, *, jurisdiction: Jurisdiction | None, department: int | None = None,
-                 now: dt.datetime | None = None) -> dict[str, int]:
+def queue_counts(
+    user: User, *, jurisdiction: Jurisdiction | None, department: int | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
     """Open work by bucket (open, unassigned, overdue, due soon, mine), in one aggregate query."""
     now = now or timezone.now()
     soon = due_soon_until(jurisdiction, now) if jurisdiction is not None else now
-    counts = department_scope(user, jurisdiction, department).filter(status__in=_open_values()).aggregate(
-        open=Count("pk"),
-        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-        overdue=Count("pk", filter=Q(expected_at__lt=now)),
-        due_soon=Count("pk", filter=Q(expected_at__gte=now, expected_at__lte=soon)),
-        mine=Count("pk", filter=Q(assignee_id=user.pk)),
+    counts = (
+        department_scope(user, jurisdiction, department)
+        .filter(status__in=_open_values())
+        .aggregate(
+            open=Count("pk"),
+            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+            overdue=Count("pk", filter=Q(expected_at__lt=now)),
+            due_soon=Count("pk", filter=Q(expected_at__gte=now, expected_at__lte=soon)),
+            mine=Count("pk", filter=Q(assignee_id=user.pk)),
+        )
     )
     return {name: int(value or 0) for name, value in counts.items()}
 
@@ -303,8 +311,9 @@ def queue_version(user: User, filters: QueueFilters, *, jurisdiction: Jurisdicti
     return latest.isoformat() if latest is not None else ""
 
 
-def changes_since(user: User, filters: QueueFilters, since: str, *,
-                  jurisdiction: Jurisdiction | None) -> QuerySet[ServiceRequest]:
+def changes_since(
+    user: User, filters: QueueFilters, since: str, *, jurisdiction: Jurisdiction | None
+) -> QuerySet[ServiceRequest]:
     """The requests of the queue's departments changed after the version `since` (all, when unreadable)."""
     requests = department_scope(user, jurisdiction, filters.department)
     try:
@@ -337,8 +346,9 @@ def request_for_work(user: User, jurisdiction: Jurisdiction | None, tracking_num
     if jurisdiction is not None:
         requests = requests.filter(jurisdiction=jurisdiction)
     requests = requests.filter(department_id__in=work_departments(user, jurisdiction).values("pk"))
-    return (requests.select_related("service", "department", "assignee", "neighborhood", "jurisdiction",
-                                    "duplicate_of", "parent").first())
+    return requests.select_related(
+        "service", "department", "assignee", "neighborhood", "jurisdiction", "duplicate_of", "parent"
+    ).first()
 
 
 def history(service_request: ServiceRequest) -> QuerySet[HistoryEntry]:
@@ -360,35 +370,47 @@ def assignable_staff(service_request: ServiceRequest) -> QuerySet[User]:
 
 def assignable_staff_of(departments: Iterable[int]) -> QuerySet[User]:
     """The people the queue's bulk assignment offers: active staff of the given departments."""
-    return (User.objects.filter(is_active=True, is_staff=True,
-                                role_assignments__role__in=[role.value for role in DEPARTMENT_ROLES],
-                                role_assignments__department_id__in=list(departments))
-            .distinct().order_by("first_name", "last_name", "username"))
+    return (
+        User.objects.filter(
+            is_active=True,
+            is_staff=True,
+            role_assignments__role__in=[role.value for role in DEPARTMENT_ROLES],
+            role_assignments__department_id__in=list(departments),
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def follow_on_services(service_request: ServiceRequest) -> QuerySet[Service]:
     """Services of the request's city that another department handles (a follow-on is for them)."""
-    return (Service.objects.filter(jurisdiction_id=service_request.jurisdiction_id, is_active=True,
-                                   kind=Service.Kind.REQUEST)
-            .exclude(department_id=service_request.department_id).select_related("department")
-            .order_by("department__name", "name"))
+    return (
+        Service.objects.filter(
+            jurisdiction_id=service_request.jurisdiction_id, is_active=True, kind=Service.Kind.REQUEST
+        )
+        .exclude(department_id=service_request.department_id)
+        .select_related("department")
+        .order_by("department__name", "name")
+    )
 
 
 def response_templates_for(service_request: ServiceRequest) -> QuerySet[ResponseTemplate]:
     """Active templates of the request's city: its department's and the ones for every department."""
-    return (ResponseTemplate.objects.filter(jurisdiction_id=service_request.jurisdiction_id, is_active=True)
-            .filter(Q(department__isnull=True) | Q(department_id=service_request.department_id))
-            .order_by("title", "pk"))
+    return (
+        ResponseTemplate.objects.filter(jurisdiction_id=service_request.jurisdiction_id, is_active=True)
+        .filter(Q(department__isnull=True) | Q(department_id=service_request.department_id))
+        .order_by("title", "pk")
+    )
 
 
-def response_templates_for_departments(jurisdiction: Jurisdiction | None,
-                                       departments: Iterable[int]) -> QuerySet[ResponseTemplate]:
+def response_templates_for_departments(
+    jurisdiction: Jurisdiction | None, departments: Iterable[int]
+) -> QuerySet[ResponseTemplate]:
     """Public templates the queue's bulk note offers: city-wide ones and the given departments'."""
     templates = ResponseTemplate.objects.filter(is_active=True, is_public=True)
     if jurisdiction is not None:
         templates = templates.filter(jurisdiction=jurisdiction)
-    return (templates.filter(Q(department__isnull=True) | Q(department_id__in=list(departments)))
-            .order_by("title", "pk"))
+    return templates.filter(Q(department__isnull=True) | Q(department_id__in=list(departments))).order_by("title", "pk")
 
 
 def neighborhoods(jurisdiction: Jurisdiction | None) -> QuerySet[Neighborhood]:
@@ -407,5 +429,8 @@ def services_of(departments: Iterable[int]) -> QuerySet[Service]:
 def saved_views_for(user: User, jurisdiction: Jurisdiction | None) -> QuerySet[SavedView]:
     """The user's own views and those shared with a department whose queue they work."""
     shared = work_departments(user, jurisdiction).values("pk")
-    return (SavedView.objects.filter(Q(owner_id=user.pk) | Q(department_id__in=shared))
-            .select_related("owner", "department").order_by("name", "pk"))
+    return (
+        SavedView.objects.filter(Q(owner_id=user.pk) | Q(department_id__in=shared))
+        .select_related("owner", "department")
+        .order_by("name", "pk")
+    )

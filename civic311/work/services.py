@@ -77,8 +77,9 @@ def _run(chosen: list[ServiceRequest], action) -> list[ServiceRequest]:
                 with transaction.atomic():
                     action(service_request)
             except PermissionDenied as exc:
-                refusals.append(Refusal(service_request.tracking_number,
-                                        [str(exc) or _("You may not change this request.")]))
+                refusals.append(
+                    Refusal(service_request.tracking_number, [str(exc) or _("You may not change this request.")])
+                )
             except ValidationError as exc:
                 refusals.append(Refusal(service_request.tracking_number, list(exc.messages)))
         if refusals:
@@ -86,8 +87,9 @@ def _run(chosen: list[ServiceRequest], action) -> list[ServiceRequest]:
     return chosen
 
 
-def bulk_assign(ids: Iterable[object], assignee: User | None, *, actor: User,
-                jurisdiction: Jurisdiction | None) -> list[ServiceRequest]:
+def bulk_assign(
+    ids: Iterable[object], assignee: User | None, *, actor: User, jurisdiction: Jurisdiction | None
+) -> list[ServiceRequest]:
     """Give every chosen request to `assignee` (who must work each request's department)."""
     if assignee is None:
         raise ValidationError({"assignee": _("Choose who the requests are assigned to.")})
@@ -95,16 +97,27 @@ def bulk_assign(ids: Iterable[object], assignee: User | None, *, actor: User,
     return _run(chosen, lambda service_request: requests.assign(service_request, assignee, actor=actor))
 
 
-def bulk_change_status(ids: Iterable[object], to_status: str, *, actor: User, jurisdiction: Jurisdiction | None,
-                       public_reason: str = "") -> list[ServiceRequest]:
+def bulk_change_status(
+    ids: Iterable[object], to_status: str, *, actor: User, jurisdiction: Jurisdiction | None, public_reason: str = ""
+) -> list[ServiceRequest]:
     """Move every chosen request to `to_status`, with the public reason the status needs."""
     chosen = _chosen(actor, jurisdiction, ids)
-    return _run(chosen, lambda service_request: requests.change_status(
-        service_request, to_status, actor=actor, public_reason=public_reason))
+    return _run(
+        chosen,
+        lambda service_request: requests.change_status(
+            service_request, to_status, actor=actor, public_reason=public_reason
+        ),
+    )
 
 
-def bulk_public_note(ids: Iterable[object], text: str, *, actor: User, jurisdiction: Jurisdiction | None,
-                     template: ResponseTemplate | None = None) -> list[ServiceRequest]:
+def bulk_public_note(
+    ids: Iterable[object],
+    text: str,
+    *,
+    actor: User,
+    jurisdiction: Jurisdiction | None,
+    template: ResponseTemplate | None = None,
+) -> list[ServiceRequest]:
     """The same public note on every chosen request; placeholders are filled in for each. With a template
     and no text, the template's text (refused for a request of a department the template is not for)."""
     chosen = _chosen(actor, jurisdiction, ids)
@@ -123,8 +136,9 @@ def bulk_public_note(ids: Iterable[object], text: str, *, actor: User, jurisdict
 # --- saved views ------------------------------------------------------------------------------------
 
 
-def save_view(owner: User, name: str, query: str, *, jurisdiction: Jurisdiction | None,
-              department: Department | None = None) -> SavedView:
+def save_view(
+    owner: User, name: str, query: str, *, jurisdiction: Jurisdiction | None, department: Department | None = None
+) -> SavedView:
     """Save (or replace, by name) one of the owner's queue views; with a department it is shared there.
 
     Only someone who works a department's queue may share with it.
@@ -145,7 +159,8 @@ def save_view(owner: User, name: str, query: str, *, jurisdiction: Jurisdiction 
     if errors:
         raise ValidationError(errors)
     view, _created = SavedView.objects.update_or_create(
-        owner=owner, name=name, defaults={"query": cleaned, "department": department})
+        owner=owner, name=name, defaults={"query": cleaned, "department": department}
+    )
     return view
 
 
@@ -178,7 +193,8 @@ def fill_placeholders(text: str, service_request: ServiceRequest) -> str:
 def render_template(template: ResponseTemplate, service_request: ServiceRequest) -> str:
     """A response template's text for one request; refused for another city's or department's template."""
     if template.jurisdiction_id != service_request.jurisdiction_id or (
-            template.department_id is not None and template.department_id != service_request.department_id):
+        template.department_id is not None and template.department_id != service_request.department_id
+    ):
         raise ValidationError({"template": _("This template is not for this request's department.")})
     if not template.is_active:
         raise ValidationError({"template": _("This template is no longer in use.")})

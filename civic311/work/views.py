@@ -47,8 +47,7 @@ def _filter_form(request: HttpRequest) -> forms.QueueFilterForm:
     """The queue's filters as asked, over the departments the user works (`form.departments`)."""
     jurisdiction = _jurisdiction(request)
     departments = list(selectors.work_departments(_staff(request), jurisdiction))
-    form = forms.QueueFilterForm(request.GET, user=_staff(request), departments=departments,
-                                 jurisdiction=jurisdiction)
+    form = forms.QueueFilterForm(request.GET, user=_staff(request), departments=departments, jurisdiction=jurisdiction)
     form.is_valid()
     return form
 
@@ -70,8 +69,7 @@ def _queue_context(request: HttpRequest, form: forms.QueueFilterForm | None = No
         "filters": filters,
         "departments": departments,
         "page": queue_page,
-        "counts": selectors.queue_counts(user, jurisdiction=jurisdiction,
-                                         department=filters.department, now=now),
+        "counts": selectors.queue_counts(user, jurisdiction=jurisdiction, department=filters.department, now=now),
         "query": filters.query_string(),
         "query_with_cursor": filters.query_string(with_cursor=True),
         "next_query": _with(filters.params(), after=queue_page.next_cursor) if queue_page.next_cursor else "",
@@ -93,14 +91,18 @@ def home(request: HttpRequest) -> HttpResponse:
     context = _queue_context(request)
     department_ids = [department.pk for department in context["departments"]]
     jurisdiction = _jurisdiction(request)
-    context.update({
-        "bulk_form": forms.BulkActionForm(
-            people=selectors.assignable_staff_of(department_ids),
-            templates=selectors.response_templates_for_departments(jurisdiction, department_ids)),
-        "save_view_form": forms.SaveViewForm(initial={"query": context["query"]},
-                                             departments=context["departments"]),
-        "saved_views": selectors.saved_views_for(_staff(request), jurisdiction),
-    })
+    context.update(
+        {
+            "bulk_form": forms.BulkActionForm(
+                people=selectors.assignable_staff_of(department_ids),
+                templates=selectors.response_templates_for_departments(jurisdiction, department_ids),
+            ),
+            "save_view_form": forms.SaveViewForm(
+                initial={"query": context["query"]}, departments=context["departments"]
+            ),
+            "saved_views": selectors.saved_views_for(_staff(request), jurisdiction),
+        }
+    )
     return render(request, "work/home.html", context)
 
 
@@ -109,8 +111,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def queue_live(request: HttpRequest) -> HttpResponse:
     """Polled by the queue page: 204 when nothing in its departments changed since `version`."""
     form = _filter_form(request)
-    changed = selectors.changes_since(_staff(request), form.filters(), request.GET.get("version", ""),
-                                      jurisdiction=_jurisdiction(request))
+    changed = selectors.changes_since(
+        _staff(request), form.filters(), request.GET.get("version", ""), jurisdiction=_jurisdiction(request)
+    )
     if not changed.exists():
         return HttpResponse(status=204)
     context = _queue_context(request, form)
@@ -131,8 +134,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     department_ids = list(selectors.work_departments(_staff(request), jurisdiction).values_list("pk", flat=True))
     templates = selectors.response_templates_for_departments(jurisdiction, department_ids)
-    form = forms.BulkActionForm(request.POST, people=selectors.assignable_staff_of(department_ids),
-                                templates=templates)
+    form = forms.BulkActionForm(request.POST, people=selectors.assignable_staff_of(department_ids), templates=templates)
     ids = request.POST.getlist("requests")
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -149,18 +151,25 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 assignee = selectors.assignable_staff_of(department_ids).get(pk=form.cleaned_data["assignee"])
             done = services.bulk_assign(ids, assignee, actor=user, jurisdiction=jurisdiction)
         elif action == form.STATUS:
-            done = services.bulk_change_status(ids, form.cleaned_data["to_status"], actor=user,
-                                               jurisdiction=jurisdiction,
-                                               public_reason=form.cleaned_data["public_reason"])
+            done = services.bulk_change_status(
+                ids,
+                form.cleaned_data["to_status"],
+                actor=user,
+                jurisdiction=jurisdiction,
+                public_reason=form.cleaned_data["public_reason"],
+            )
         else:
             template = None
             if form.cleaned_data["template"] is not None:
                 template = templates.get(pk=form.cleaned_data["template"])
-            done = services.bulk_public_note(ids, form.cleaned_data["text"], actor=user,
-                                             jurisdiction=jurisdiction, template=template)
+            done = services.bulk_public_note(
+                ids, form.cleaned_data["text"], actor=user, jurisdiction=jurisdiction, template=template
+            )
     except services.BulkActionRefused as refused:
-        messages.error(request, _("Nothing was changed: %(count)d of the chosen requests were refused.")
-                       % {"count": len(refused.refusals)})
+        messages.error(
+            request,
+            _("Nothing was changed: %(count)d of the chosen requests were refused.") % {"count": len(refused.refusals)},
+        )
         for refusal in refused.refusals:
             messages.error(request, f"#{refusal.tracking_number}: {' '.join(refusal.messages)}")
         return _back_to_queue(request)
@@ -168,8 +177,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
         for text in error.messages:
             messages.error(request, text)
         return _back_to_queue(request)
-    messages.success(request, ngettext("%(count)d request changed.", "%(count)d requests changed.", len(done))
-                     % {"count": len(done)})
+    messages.success(
+        request, ngettext("%(count)d request changed.", "%(count)d requests changed.", len(done)) % {"count": len(done)}
+    )
     return _back_to_queue(request)
 
 
@@ -182,8 +192,13 @@ def save_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         department = next((d for d in departments if d.pk == form.cleaned_data["department"]), None)
         try:
-            view = services.save_view(_staff(request), form.cleaned_data["name"],
-                                      form.cleaned_data["query"], jurisdiction=jurisdiction, department=department)
+            view = services.save_view(
+                _staff(request),
+                form.cleaned_data["name"],
+                form.cleaned_data["query"],
+                jurisdiction=jurisdiction,
+                department=department,
+            )
         except ValidationError as error:
             for text in error.messages:
                 messages.error(request, text)
@@ -199,8 +214,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @work_page
 def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    view = get_object_or_404(selectors.saved_views_for(_staff(request), _jurisdiction(request)),
-                             pk=pk)
+    view = get_object_or_404(selectors.saved_views_for(_staff(request), _jurisdiction(request)), pk=pk)
     services.delete_view(view, actor=_staff(request))  # PermissionDenied: 403
     messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
     return redirect("work:home")
@@ -217,11 +231,14 @@ def _service_request(request: HttpRequest, number: str) -> ServiceRequest:
     return found
 
 
-def _request_page(request: HttpRequest, service_request: ServiceRequest, *, bound: dict[str, Any] | None = None,
-                  status: int = 200) -> HttpResponse:
+def _request_page(
+    request: HttpRequest, service_request: ServiceRequest, *, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     bound = bound or {}
-    templates = [(template, services.render_template(template, service_request))
-                 for template in selectors.response_templates_for(service_request)]
+    templates = [
+        (template, services.render_template(template, service_request))
+        for template in selectors.response_templates_for(service_request)
+    ]
     picked = request.GET.get("template", "")
     template_choice, note_initial = None, {}
     for template, text in templates:
@@ -235,7 +252,8 @@ def _request_page(request: HttpRequest, service_request: ServiceRequest, *, boun
         "status_form": bound.get("status") or forms.StatusForm(service_request=service_request),
         "note_form": bound.get("note") or forms.NoteForm(initial=note_initial),
         "template_form": forms.TemplatePickForm(
-            initial={"template": template_choice.pk if template_choice else None}, service_request=service_request),
+            initial={"template": template_choice.pk if template_choice else None}, service_request=service_request
+        ),
         "templates": templates,
         "transfer_form": bound.get("transfer") or forms.TransferForm(service_request=service_request),
         "follow_on_form": bound.get("follow_on") or _follow_on_form(request, service_request),
@@ -251,15 +269,21 @@ def _request_page(request: HttpRequest, service_request: ServiceRequest, *, boun
 
 # Leaflet guesses its marker images from its script's URL, which breaks once static files are renamed
 # with content hashes in production (as on the public report form): the map is given the real URLs.
-_MAP_ICONS = {"icon": "vendor/leaflet/images/marker-icon.png", "icon2x": "vendor/leaflet/images/marker-icon-2x.png",
-              "shadow": "vendor/leaflet/images/marker-shadow.png"}
+_MAP_ICONS = {
+    "icon": "vendor/leaflet/images/marker-icon.png",
+    "icon2x": "vendor/leaflet/images/marker-icon-2x.png",
+    "shadow": "vendor/leaflet/images/marker-shadow.png",
+}
 
 
 def _follow_on_form(request: HttpRequest, service_request: ServiceRequest) -> forms.FollowOnForm:
     """The follow-on form, with the questions of the service picked on the page (`?follow-service=`: the
     "Show its questions" button without JavaScript, the htmx fragment with it)."""
-    return forms.FollowOnForm(service_request=service_request, chosen=request.GET.get("follow-service", ""),
-                              initial={"description": request.GET.get("follow-description", "")[:4000]})
+    return forms.FollowOnForm(
+        service_request=service_request,
+        chosen=request.GET.get("follow-service", ""),
+        initial={"description": request.GET.get("follow-description", "")[:4000]},
+    )
 
 
 def _live_context(service_request: ServiceRequest) -> dict[str, Any]:
@@ -302,8 +326,7 @@ def request_live(request: HttpRequest, number: str) -> HttpResponse:
 
 def _done(request: HttpRequest, service_request: ServiceRequest, message: str) -> HttpResponse:
     messages.success(request, message)
-    still_ours = selectors.request_for_work(_staff(request), _jurisdiction(request),
-                                            service_request.tracking_number)
+    still_ours = selectors.request_for_work(_staff(request), _jurisdiction(request), service_request.tracking_number)
     if still_ours is None:  # transferred out of the user's departments
         return redirect("work:home")
     return redirect("work:request", number=service_request.tracking_number)
@@ -337,36 +360,59 @@ def _bound(request: HttpRequest, form_class, *, per_request: bool = True):
 @require_POST
 @work_page
 def assign(request: HttpRequest, number: str) -> HttpResponse:
-    return _act(request, number, "assign", _bound(request, forms.AssignForm),
-                lambda sr, data: requests.assign(sr, data["assignee"], actor=_staff(request)),
-                _("Assignment saved."))
+    return _act(
+        request,
+        number,
+        "assign",
+        _bound(request, forms.AssignForm),
+        lambda sr, data: requests.assign(sr, data["assignee"], actor=_staff(request)),
+        _("Assignment saved."),
+    )
 
 
 @require_POST
 @work_page
 def change_status(request: HttpRequest, number: str) -> HttpResponse:
-    return _act(request, number, "status", _bound(request, forms.StatusForm),
-                lambda sr, data: requests.change_status(sr, data["to_status"], actor=_staff(request),
-                                                        public_reason=data["public_reason"],
-                                                        internal_note=data["internal_note"]),
-                _("Status changed."))
+    return _act(
+        request,
+        number,
+        "status",
+        _bound(request, forms.StatusForm),
+        lambda sr, data: requests.change_status(
+            sr,
+            data["to_status"],
+            actor=_staff(request),
+            public_reason=data["public_reason"],
+            internal_note=data["internal_note"],
+        ),
+        _("Status changed."),
+    )
 
 
 @require_POST
 @work_page
 def add_note(request: HttpRequest, number: str) -> HttpResponse:
-    return _act(request, number, "note", _bound(request, forms.NoteForm, per_request=False),
-                lambda sr, data: requests.add_note(sr, data["text"], actor=_staff(request), public=data["public"]),
-                _("Note added."))
+    return _act(
+        request,
+        number,
+        "note",
+        _bound(request, forms.NoteForm, per_request=False),
+        lambda sr, data: requests.add_note(sr, data["text"], actor=_staff(request), public=data["public"]),
+        _("Note added."),
+    )
 
 
 @require_POST
 @work_page
 def transfer(request: HttpRequest, number: str) -> HttpResponse:
-    return _act(request, number, "transfer", _bound(request, forms.TransferForm),
-                lambda sr, data: requests.transfer(sr, data["department"], actor=_staff(request),
-                                                   reason=data["reason"]),
-                _("Request transferred."))
+    return _act(
+        request,
+        number,
+        "transfer",
+        _bound(request, forms.TransferForm),
+        lambda sr, data: requests.transfer(sr, data["department"], actor=_staff(request), reason=data["reason"]),
+        _("Request transferred."),
+    )
 
 
 @require_POST
@@ -374,12 +420,19 @@ def transfer(request: HttpRequest, number: str) -> HttpResponse:
 def follow_on(request: HttpRequest, number: str) -> HttpResponse:
     def file(sr: ServiceRequest, data: dict[str, Any]) -> None:
         try:
-            child = requests.create_follow_on(sr, service_code=data["service"].code, description=data["description"],
-                                              actor=_staff(request), answers=data["answers"])
+            child = requests.create_follow_on(
+                sr,
+                service_code=data["service"].code,
+                description=data["description"],
+                actor=_staff(request),
+                answers=data["answers"],
+            )
         except requests.CannedAnswer as answer:
             # A safety rule answers such a report instead of filing it ("gas escaping → call 911").
-            raise ValidationError(_("Nothing was filed: a safety rule answers this report instead. %(message)s")
-                                  % {"message": answer.message}) from None
+            raise ValidationError(
+                _("Nothing was filed: a safety rule answers this report instead. %(message)s")
+                % {"message": answer.message}
+            ) from None
         messages.info(request, _("Follow-on request #%(number)s filed.") % {"number": child.tracking_number})
 
     if request.POST.get("follow-show"):
@@ -387,8 +440,11 @@ def follow_on(request: HttpRequest, number: str) -> HttpResponse:
         service_request = _service_request(request, number)
         if not _may_change(request, service_request):
             raise PermissionDenied(_("You may read this request but not change it."))
-        form = forms.FollowOnForm(service_request=service_request, chosen=request.POST.get("follow-service", ""),
-                                  initial={"description": request.POST.get("follow-description", "")[:4000]})
+        form = forms.FollowOnForm(
+            service_request=service_request,
+            chosen=request.POST.get("follow-service", ""),
+            initial={"description": request.POST.get("follow-description", "")[:4000]},
+        )
         return _request_page(request, service_request, bound={"follow_on": form})
     return _act(request, number, "follow_on", _bound(request, forms.FollowOnForm), file, _("Follow-on request filed."))
 
@@ -400,8 +456,9 @@ def follow_on_questions(request: HttpRequest, number: str) -> HttpResponse:
     service_request = _service_request(request, number)
     if not _may_change(request, service_request):
         raise PermissionDenied(_("You may read this request but not change it."))
-    return render(request, "work/_follow_on_questions.html",
-                  {"follow_on_form": _follow_on_form(request, service_request)})
+    return render(
+        request, "work/_follow_on_questions.html", {"follow_on_form": _follow_on_form(request, service_request)}
+    )
 
 
 @require_POST
@@ -410,19 +467,34 @@ def merge(request: HttpRequest, number: str) -> HttpResponse:
     def merge_into(sr: ServiceRequest, data: dict[str, Any]) -> None:
         original = request_selectors.request_for_tracking(sr.jurisdiction, data["original"])
         if original is None:
-            raise ValidationError({"original": _("There is no request with the tracking number %(number)s.")
-                                   % {"number": data["original"][:40]}})
-        requests.merge_duplicate(sr, original, actor=_staff(request),
-                                 public_reason=data["public_reason"])
+            raise ValidationError(
+                {
+                    "original": _("There is no request with the tracking number %(number)s.")
+                    % {"number": data["original"][:40]}
+                }
+            )
+        requests.merge_duplicate(sr, original, actor=_staff(request), public_reason=data["public_reason"])
 
-    return _act(request, number, "merge", _bound(request, forms.MergeForm, per_request=False), merge_into,
-                _("Marked as a duplicate and merged."))
+    return _act(
+        request,
+        number,
+        "merge",
+        _bound(request, forms.MergeForm, per_request=False),
+        merge_into,
+        _("Marked as a duplicate and merged."),
+    )
 
 
 @require_POST
 @work_page
 def add_photo(request: HttpRequest, number: str) -> HttpResponse:
-    return _act(request, number, "photo", _bound(request, forms.PhotoForm, per_request=False),
-                lambda sr, data: requests.add_photo(sr, data["photo"], actor=_staff(request), stage=data["stage"],
-                                                    public=data["public"]),
-                _("Photo added."))
+    return _act(
+        request,
+        number,
+        "photo",
+        _bound(request, forms.PhotoForm, per_request=False),
+        lambda sr, data: requests.add_photo(
+            sr, data["photo"], actor=_staff(request), stage=data["stage"], public=data["public"]
+        ),
+        _("Photo added."),
+    )

@@ -47,9 +47,10 @@ def recording_page(chromium, **options):
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.csp_violations = []
-    page.on("console", lambda message: (
-        page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
-    ))
+    page.on(
+        "console",
+        lambda message: page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     try:
         yield page
     finally:

@@ -19,8 +19,9 @@ from .conftest import recording_page, sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_the_admin_works_under_the_content_security_policy(live_server, transactional_db, service, center_city,
-                                                           chromium, tmp_path):
+def test_the_admin_works_under_the_content_security_policy(
+    live_server, transactional_db, service, center_city, chromium, tmp_path
+):
     admin = with_role(StaffFactory(username="ada", is_superuser=True), StaffRole.ADMIN)
     service_request = filed_request(service, photos=[jpeg()])
     folder = Path(os.environ.get("CIVIC311_SCREENSHOTS") or tmp_path)

@@ -23,8 +23,15 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def call_centre(transactional_db, jurisdiction, center_city, service):
     agent = with_role(StaffFactory(username="alex", first_name="Alex", last_name="Agent"), StaffRole.AGENT)
-    caller = people.create_customer(jurisdiction, first_name="Rosa", last_name="Marquez", phones=["215-555-0100"],
-                                    emails=["rosa@example.org"], addresses=["1400 John F Kennedy Blvd"], actor=None)
+    caller = people.create_customer(
+        jurisdiction,
+        first_name="Rosa",
+        last_name="Marquez",
+        phones=["215-555-0100"],
+        emails=["rosa@example.org"],
+        addresses=["1400 John F Kennedy Blvd"],
+        actor=None,
+    )
     # Last month Rosa reported dumping elsewhere: her history.
     earlier = filed_request(service, lat="39.9600", long="-75.1500", first_name="Rosa", email="rosa@example.org")
     people.link_requester(earlier.requester, caller, actor=None)
@@ -98,7 +105,11 @@ def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre,
     contact = Contact.objects.get(agent=agent)
     assert contact.ended_at is not None and contact.handle_seconds is not None
     assert (contact.channel, contact.outcome, contact.service_request_id, contact.customer_id) == (
-        "phone", Contact.Outcome.EXISTING_REQUEST, reported.pk, caller.pk)
+        "phone",
+        Contact.Outcome.EXISTING_REQUEST,
+        reported.pk,
+        caller.pk,
+    )
     assert (contact.survey_consent, contact.callback_phone) == (True, "215-555-0100")
     assert ServiceRequest.objects.count() == 2  # nothing new filed
     assert reported.history.filter(kind=HistoryEntry.Kind.NOTE, text__contains="Another caller").exists()

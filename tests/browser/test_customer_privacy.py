@@ -18,8 +18,9 @@ from .conftest import fill_sign_in, recording_page
 pytestmark = pytest.mark.browser
 
 
-def test_a_supervisor_exports_then_erases_a_customer(live_server, transactional_db, service, jurisdiction, chromium,
-                                                     tmp_path):
+def test_a_supervisor_exports_then_erases_a_customer(
+    live_server, transactional_db, service, jurisdiction, chromium, tmp_path
+):
     person = customer_for(file_and_close(service), jurisdiction)
     supervisor = staff_in_role(StaffRole.SUPERVISOR, username="sue")
     path = f"/admin/people/customer/{person.pk}/change/"
@@ -47,6 +48,9 @@ def test_a_supervisor_exports_then_erases_a_customer(live_server, transactional_
         assert page.get_by_role("link", name="Erase personal data…").count() == 0
         page.screenshot(path=str(folder / "customer-erased.png"), full_page=True)
     assert Customer.objects.get(pk=person.pk).anonymised_at is not None
-    assert list(PersonalDataAccess.objects.filter(purpose__in=["export", "erase"]).order_by("at", "pk")
-                .values_list("purpose", flat=True)) == ["export", "erase"]
+    assert list(
+        PersonalDataAccess.objects.filter(purpose__in=["export", "erase"])
+        .order_by("at", "pk")
+        .values_list("purpose", flat=True)
+    ) == ["export", "erase"]
     assert page.csp_violations == []

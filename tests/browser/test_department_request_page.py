@@ -18,14 +18,19 @@ from .conftest import recording_page, sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_a_worker_reads_the_request_and_files_a_follow_on_with_its_questions(live_server, transactional_db,
-                                                                            chromium, settings, tmp_path):
+def test_a_worker_reads_the_request_and_files_a_follow_on_with_its_questions(
+    live_server, transactional_db, chromium, settings, tmp_path
+):
     settings.MAP_TILE_URL = ""  # no network in tests: the map without a base layer still shows the pin
     world = build_world()
     select_attribute(world.pothole, "surface", ["asphalt", "brick"], required=True)
     select_attribute(world.leak, "where_water", ["street", "sidewalk"], required=True)
-    ServiceAttributeFactory(service=world.leak, code="gallons", datatype=ServiceAttribute.Datatype.NUMBER,
-                            description="Roughly how many gallons a minute?")
+    ServiceAttributeFactory(
+        service=world.leak,
+        code="gallons",
+        datatype=ServiceAttribute.Datatype.NUMBER,
+        description="Roughly how many gallons a minute?",
+    )
     filed = world.file(world.pothole, answers={"surface": "brick"}, lat="39.9526", long="-75.1635")
 
     with recording_page(chromium, viewport={"width": 1280, "height": 1100}) as page:

@@ -35,8 +35,12 @@ def test_a_department_worker_works_the_queue(live_server, transactional_db, chro
     second = world.file(world.pothole, description="Hole on Chestnut St")
     dumping = world.file(world.dumping, description="Sofa on the curb")
     world.file(world.leak, description="Not ours")
-    ResponseTemplate.objects.create(jurisdiction=world.jurisdiction, department=world.streets,
-                                    title="Crew scheduled", body="A crew is scheduled for #{tracking_number}.")
+    ResponseTemplate.objects.create(
+        jurisdiction=world.jurisdiction,
+        department=world.streets,
+        title="Crew scheduled",
+        body="A crew is scheduled for #{tracking_number}.",
+    )
     worker = world.streets_worker
 
     with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
@@ -59,8 +63,7 @@ def test_a_department_worker_works_the_queue(live_server, transactional_db, chro
         page.locator("#id_bulk-assignee").select_option(str(worker.pk))
         page.get_by_role("button", name="Apply to ticked requests").click()
         page.get_by_text("2 requests changed.").wait_for()
-        assert set(ServiceRequest.objects.filter(assignee=worker).values_list("pk", flat=True)) == {
-            first.pk, second.pk}
+        assert set(ServiceRequest.objects.filter(assignee=worker).values_list("pk", flat=True)) == {first.pk, second.pk}
         assert "service=" in page.url  # back to the same filtered view
 
         # Open one and answer from the template.
@@ -93,6 +96,8 @@ def test_a_department_worker_works_the_queue(live_server, transactional_db, chro
         requests.change_status(dumping, Status.ON_HOLD, actor=world.streets_colleague)
         page.wait_for_function(
             "number => document.querySelector(`tr[data-request='${number}'] .work-status`).textContent === 'On hold'",
-            arg=dumping.tracking_number, timeout=25_000)
+            arg=dumping.tracking_number,
+            timeout=25_000,
+        )
         assert page.locator(f"tr[data-request='{first.tracking_number}']").count() == 0  # closed: not open work
     assert page.csp_violations == []

@@ -22,10 +22,13 @@ pytestmark = pytest.mark.browser
 def city(transactional_db, jurisdiction, settings, tmp_path):
     settings.CIVIC311_SOCIAL_FILE = str(tmp_path / "social-outbox.jsonl")
     settings.CIVIC311_SOCIAL_ACCOUNTS = {"x": "@philly311"}
-    supervisor = with_role(StaffFactory(username="sam", first_name="Sam", last_name="Supervisor"),
-                           StaffRole.SUPERVISOR)
-    make_article(jurisdiction, "snow-emergency-parking", "Where to park in a snow emergency",
-                 "Dónde estacionar en una emergencia de nieve")
+    supervisor = with_role(StaffFactory(username="sam", first_name="Sam", last_name="Supervisor"), StaffRole.SUPERVISOR)
+    make_article(
+        jurisdiction,
+        "snow-emergency-parking",
+        "Where to park in a snow emergency",
+        "Dónde estacionar en una emergencia de nieve",
+    )
     return supervisor
 
 

@@ -21,10 +21,15 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def answer(transactional_db, jurisdiction, service):
-    return write_article(jurisdiction, "illegal-dumping", actor=editor(), service_list=[service],
-                         title="How to report illegal dumping",
-                         summary="Tell us the address and what was dumped; crews clear it within a week.",
-                         body="Report it **online** or call 311.")
+    return write_article(
+        jurisdiction,
+        "illegal-dumping",
+        actor=editor(),
+        service_list=[service],
+        title="How to report illegal dumping",
+        summary="Tell us the address and what was dumped; crews clear it within a week.",
+        body="Report it **online** or call 311.",
+    )
 
 
 def test_a_resident_finds_an_answer_despite_a_typo(live_server, answer, phone_page):

@@ -46,8 +46,13 @@ def close_with_email(live_server, transactional_db, service, department):
 
 
 def told_the_department(service_request, department) -> list[OutboundMessage]:
-    return list(OutboundMessage.objects.filter(service_request=service_request, recipient=department.contact_email,
-                                               dedup_key__startswith="staff:not-fixed:"))
+    return list(
+        OutboundMessage.objects.filter(
+            service_request=service_request,
+            recipient=department.contact_email,
+            dedup_key__startswith="staff:not-fixed:",
+        )
+    )
 
 
 def test_a_resident_answers_no_on_a_phone_and_the_request_reopens(close_with_email, department, phone_page):
@@ -74,7 +79,9 @@ def test_a_resident_answers_no_on_a_phone_and_the_request_reopens(close_with_ema
     assert not note.is_public and "The mattresses are still on the sidewalk." in note.text
     [response] = Response.objects.filter(service_request=service_request)
     assert {a.question.code: a.value for a in response.answers.all()} == {
-        "fixed": False, "comment": "The mattresses are still on the sidewalk."}
+        "fixed": False,
+        "comment": "The mattresses are still on the sidewalk.",
+    }
     [to_department] = told_the_department(service_request, department)
     assert service_request.tracking_number in to_department.subject
     assert "still on the sidewalk" in to_department.body

@@ -45,8 +45,9 @@ def test_leadership_reads_the_month_and_downloads_the_pdf(live_server, transacti
         assert page.csp_violations == []
 
 
-def test_a_supervisor_coaches_their_team_and_an_agent_sees_their_own(live_server, transactional_db, jurisdiction,
-                                                                     chromium):
+def test_a_supervisor_coaches_their_team_and_an_agent_sees_their_own(
+    live_server, transactional_db, jurisdiction, chromium
+):
     month = Month(jurisdiction)
     with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
         sign_in(page, live_server, NOVEMBER, month.sue)

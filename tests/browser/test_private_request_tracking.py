@@ -12,8 +12,9 @@ from tests.factories import filed_request
 pytestmark = pytest.mark.browser
 
 
-def test_tracking_a_private_request_shows_only_that_it_is_private(live_server, transactional_db, service, staff,
-                                                                  phone_page, screenshot):
+def test_tracking_a_private_request_shows_only_that_it_is_private(
+    live_server, transactional_db, service, staff, phone_page, screenshot
+):
     private = filed_request(service, is_private=True, address="1234 Hidden Lane")
     services.change_status(private, "closed", actor=staff, public_reason="Spoke with the owner.")
     page = phone_page

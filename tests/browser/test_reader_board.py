@@ -24,16 +24,25 @@ def test_a_wall_screen_shows_and_refreshes_the_board(live_server, transactional_
     admin = with_role(StaffFactory(username="ada"), StaffRole.ADMIN)
     _screen, token = board_services.create_display_screen(jurisdiction, "Call floor", actor=admin)
     now = timezone.now()
-    Contact.objects.create(jurisdiction=jurisdiction, channel=Channel.PHONE, outcome=Contact.Outcome.INFORMATION,
-                           started_at=now - dt.timedelta(seconds=30), ended_at=now)
+    Contact.objects.create(
+        jurisdiction=jurisdiction,
+        channel=Channel.PHONE,
+        outcome=Contact.Outcome.INFORMATION,
+        started_at=now - dt.timedelta(seconds=30),
+        ended_at=now,
+    )
     with recording_page(chromium, viewport={"width": 1920, "height": 1080}) as page:
         page.clock.install()
         page.goto(f"{live_server.url}/insights/board/screen/{token}/")
         assert page.locator('[data-figure="contacts"]').inner_text() == "1"
         assert "/admin/login" not in page.url
-        Contact.objects.create(jurisdiction=jurisdiction, channel=Channel.EMAIL,
-                               outcome=Contact.Outcome.INFORMATION, started_at=timezone.now(),
-                               ended_at=timezone.now())
+        Contact.objects.create(
+            jurisdiction=jurisdiction,
+            channel=Channel.EMAIL,
+            outcome=Contact.Outcome.INFORMATION,
+            started_at=timezone.now(),
+            ended_at=timezone.now(),
+        )
         cache.clear()
         page.clock.fast_forward(61_000)
         page.locator('[data-figure="contacts"]', has_text="2").wait_for(timeout=10_000)

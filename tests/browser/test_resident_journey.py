@@ -24,16 +24,21 @@ def dumping(transactional_db, service, center_city, settings, live_server):
     service.keywords = "dumping, trash, debris"
     service.description = "Trash or debris dumped on a street, sidewalk or lot."
     service.save()
-    ServiceAttributeFactory(service=service, code="what", required=True, order=1, description="What was dumped?",
-                            datatype=ServiceAttribute.Datatype.STRING)
+    ServiceAttributeFactory(
+        service=service,
+        code="what",
+        required=True,
+        order=1,
+        description="What was dumped?",
+        datatype=ServiceAttribute.Datatype.STRING,
+    )
     size = select_attribute(service, "size", ["small", "large"], required=True)
     size.order, size.description = 2, "How big is the pile?"
     size.save()
     return service
 
 
-def test_a_resident_reports_dumping_and_sees_it_closed(live_server, dumping, staff, phone_page, screenshot,
-                                                         tmp_path):
+def test_a_resident_reports_dumping_and_sees_it_closed(live_server, dumping, staff, phone_page, screenshot, tmp_path):
     page = phone_page
     photo = tmp_path / "pile.jpg"
     Image.new("RGB", (640, 480), (120, 90, 60)).save(photo, format="JPEG")

@@ -17,8 +17,9 @@ from .conftest import fill_sign_in, recording_page
 pytestmark = pytest.mark.browser
 
 
-def test_an_administrator_adds_a_choice_on_the_services_page(live_server, transactional_db, service, chromium,
-                                                             tmp_path):
+def test_an_administrator_adds_a_choice_on_the_services_page(
+    live_server, transactional_db, service, chromium, tmp_path
+):
     attribute = select_attribute(service, "size", ["small", "large"])
     admin = with_role(StaffFactory(username="ada", is_superuser=True), StaffRole.ADMIN)
     path = f"/admin/catalogue/service/{service.pk}/change/"

@@ -15,8 +15,9 @@ from .conftest import fill_sign_in, recording_page
 pytestmark = pytest.mark.browser
 
 
-def test_too_many_wrong_passwords_pause_signing_in_with_a_clear_message(live_server, transactional_db, staff,
-                                                                        chromium, tmp_path):
+def test_too_many_wrong_passwords_pause_signing_in_with_a_clear_message(
+    live_server, transactional_db, staff, chromium, tmp_path
+):
     with recording_page(chromium, viewport={"width": 1280, "height": 900}) as page:
         page.goto(f"{live_server.url}/admin/login/")
         for _ in range(5):

@@ -13,14 +13,18 @@ from .conftest import fill_sign_in, recording_page
 pytestmark = pytest.mark.browser
 
 
-def test_a_developer_tries_the_staff_api_on_its_interactive_page(live_server, transactional_db, department, staff,
-                                                                   chromium):
+def test_a_developer_tries_the_staff_api_on_its_interactive_page(
+    live_server, transactional_db, department, staff, chromium
+):
     staff.user_permissions.add(Permission.objects.get(codename="view_department"))
     fetched_elsewhere: list[str] = []
     with recording_page(chromium, viewport={"width": 1280, "height": 900}) as page:
-        page.on("request", lambda request: (
-            fetched_elsewhere.append(request.url) if not request.url.startswith(live_server.url) else None
-        ))
+        page.on(
+            "request",
+            lambda request: (
+                fetched_elsewhere.append(request.url) if not request.url.startswith(live_server.url) else None
+            ),
+        )
         page.goto(f"{live_server.url}/admin/login/?next=/api/docs/")
         fill_sign_in(page, staff.username)
         page.wait_for_url(re.compile(r"/api/docs/$"))

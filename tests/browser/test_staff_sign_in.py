@@ -18,8 +18,9 @@ from .conftest import fill_sign_in, recording_page
 pytestmark = pytest.mark.browser
 
 
-def test_a_supervisor_signs_in_on_civic311s_page_and_the_menu_follows(live_server, transactional_db, chromium,
-                                                                        jurisdiction, tmp_path):
+def test_a_supervisor_signs_in_on_civic311s_page_and_the_menu_follows(
+    live_server, transactional_db, chromium, jurisdiction, tmp_path
+):
     supervisor = with_role(StaffFactory(username="rosa"), StaffRole.SUPERVISOR)
     shots = Path(os.environ.get("CIVIC311_SCREENSHOTS") or tmp_path)
     with recording_page(chromium, viewport={"width": 1280, "height": 800}) as page:

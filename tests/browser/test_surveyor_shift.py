@@ -53,8 +53,13 @@ def test_a_surveyors_shift(live_server, transactional_db, chromium):
         response = Response.objects.get(contact=first)
         assert response.outcome == Response.Outcome.COMPLETED and response.surveyor == caller
         assert dict(Answer.objects.filter(response=response).values_list("question__code", "value")) == {
-            "explained": True, "informed": True, "timely": False, "satisfied": True,
-            "feedback": "Friendly agent.", "contact": {"email": "happy@example.org"}}
+            "explained": True,
+            "informed": True,
+            "timely": False,
+            "satisfied": True,
+            "feedback": "Friendly agent.",
+            "contact": {"email": "happy@example.org"},
+        }
         assert page.locator("#survey-work-list tbody tr").count() == 2
 
         # Second call: no answer.
@@ -78,8 +83,9 @@ def test_a_surveyors_shift(live_server, transactional_db, chromium):
         page.get_by_role("button", name="Transfer to the supervisor").click()
         page.get_by_text("Transferred to boss.").wait_for()
         if os.environ.get("CIVIC311_SCREENSHOTS"):
-            page.screenshot(path=str(Path(os.environ["CIVIC311_SCREENSHOTS"]) / "survey-call-transferred.png"),
-                            full_page=True)
+            page.screenshot(
+                path=str(Path(os.environ["CIVIC311_SCREENSHOTS"]) / "survey-call-transferred.png"), full_page=True
+            )
         task = FollowUpTask.objects.get()
         entry = WorkListEntry.objects.get(contact=third)
         assert (task.owner, task.entry, task.created_by, task.state) == (boss, entry, caller, "open")
@@ -97,8 +103,12 @@ def test_a_surveyors_shift(live_server, transactional_db, chromium):
         page.get_by_role("button", name="Record the answers").click()
         page.get_by_text("Survey recorded. Thank you.").wait_for()
         assert dict(Answer.objects.filter(response__contact=third).values_list("question__code", "value")) == {
-            "explained": False, "informed": True, "timely": False, "satisfied": False,
-            "feedback": "Nobody came about the streetlight."}
+            "explained": False,
+            "informed": True,
+            "timely": False,
+            "satisfied": False,
+            "feedback": "Nobody came about the streetlight.",
+        }
 
         # The supervisor sees the customer's words and the answers given before the transfer.
         page.get_by_role("button", name="Sign out").click()
@@ -107,7 +117,8 @@ def test_a_surveyors_shift(live_server, transactional_db, chromium):
         expect(task_card).to_contain_text("Three weeks and the light is still out.")
         expect(task_card.locator(".follow-up-answers")).to_contain_text("Nobody came about the streetlight.")
         if os.environ.get("CIVIC311_SCREENSHOTS"):
-            page.screenshot(path=str(Path(os.environ["CIVIC311_SCREENSHOTS"]) / "survey-follow-ups.png"),
-                            full_page=True)
+            page.screenshot(
+                path=str(Path(os.environ["CIVIC311_SCREENSHOTS"]) / "survey-follow-ups.png"), full_page=True
+            )
 
         assert page.csp_violations == []

@@ -19,8 +19,11 @@ USAGE = 2
 def add_jurisdiction_argument(parser: CommandParser, *, required: bool) -> None:
     """`--jurisdiction`, read by `jurisdiction_named`; without `required`, the default jurisdiction when left out."""
     help_text = "The city's Open311 jurisdiction_id (e.g. springfield.gov) or its slug (e.g. springfield)"
-    parser.add_argument("--jurisdiction", required=required,
-                        help=f"{help_text}." if required else f"{help_text}; default: the default jurisdiction.")
+    parser.add_argument(
+        "--jurisdiction",
+        required=required,
+        help=f"{help_text}." if required else f"{help_text}; default: the default jurisdiction.",
+    )
 
 
 def jurisdiction_named(value: str | None) -> Jurisdiction:
@@ -32,25 +35,36 @@ def jurisdiction_named(value: str | None) -> Jurisdiction:
             known = ", ".join(Jurisdiction.objects.order_by("slug").values_list("slug", flat=True))
             if not known:
                 raise CommandError(_("There is no jurisdiction yet: create one first."), returncode=USAGE)
-            raise CommandError(_("There is no default jurisdiction; name one with --jurisdiction (the jurisdictions "
-                                 "are: %(known)s).") % {"known": known}, returncode=USAGE)
+            raise CommandError(
+                _("There is no default jurisdiction; name one with --jurisdiction (the jurisdictions are: %(known)s).")
+                % {"known": known},
+                returncode=USAGE,
+            )
         return city
-    city = (Jurisdiction.objects.filter(jurisdiction_id__iexact=value.strip()).first()
-            or Jurisdiction.objects.filter(slug=value.strip()).first())
+    city = (
+        Jurisdiction.objects.filter(jurisdiction_id__iexact=value.strip()).first()
+        or Jurisdiction.objects.filter(slug=value.strip()).first()
+    )
     if city is None:
         # The known ones are named the way this one was: a value with a dot can only be a jurisdiction_id (a
         # domain), as a slug has none.
         key = "jurisdiction_id" if "." in value else "slug"
         known = ", ".join(Jurisdiction.objects.order_by(key).values_list(key, flat=True))
-        raise CommandError(_("There is no jurisdiction “%(slug)s” (there are: %(known)s).") % {
-            "slug": value, "known": known or _("none")}, returncode=USAGE)
+        raise CommandError(
+            _("There is no jurisdiction “%(slug)s” (there are: %(known)s).")
+            % {"slug": value, "known": known or _("none")},
+            returncode=USAGE,
+        )
     return city
 
 
 def file_not_loaded(file: str, problems: Iterable[str]) -> CommandError:
     """The error of a file that was refused whole: every problem on a line of its own (exit USAGE)."""
-    return CommandError(_("%(file)s was not loaded; nothing changed:\n  %(problems)s") % {
-        "file": file, "problems": "\n  ".join(problems)}, returncode=USAGE)
+    return CommandError(
+        _("%(file)s was not loaded; nothing changed:\n  %(problems)s")
+        % {"file": file, "problems": "\n  ".join(problems)},
+        returncode=USAGE,
+    )
 
 
 def add_output_argument(parser: CommandParser) -> None:
@@ -66,6 +80,7 @@ def write_output(command: BaseCommand, text: str, output: str | None) -> bool:
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as error:
-        raise CommandError(_("Cannot write %(file)s: %(error)s") % {"file": output, "error": error},
-                           returncode=USAGE) from None
+        raise CommandError(
+            _("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}, returncode=USAGE
+        ) from None
     return True

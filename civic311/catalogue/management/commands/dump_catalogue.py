@@ -20,8 +20,10 @@ from civic311.jurisdictions.management.arguments import (
 
 
 class Command(BaseCommand):
-    help = ("Write a city's catalogue as a catalogue file (TOML; see docs/catalogue-file.md) that load_catalogue "
-            "reads back to the same catalogue. Exit 0: written; 2: unknown city or unwritable output.")
+    help = (
+        "Write a city's catalogue as a catalogue file (TOML; see docs/catalogue-file.md) that load_catalogue "
+        "reads back to the same catalogue. Exit 0: written; 2: unknown city or unwritable output."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_jurisdiction_argument(parser, required=False)
@@ -30,10 +32,16 @@ class Command(BaseCommand):
     def handle(self, *args, jurisdiction: str | None, output: str | None, **options) -> None:
         city = jurisdiction_named(jurisdiction)
         catalogue = catalogue_file_of(city)
-        text = render_catalogue(catalogue, header=_(
-            "The catalogue of %(city)s (%(id)s), written by manage.py dump_catalogue.\n"
-            "Load it with: manage.py load_catalogue FILE --jurisdiction %(slug)s (see docs/catalogue-file.md)."
-        ) % {"city": city.name, "id": city.jurisdiction_id, "slug": city.slug})
+        text = render_catalogue(
+            catalogue,
+            header=_(
+                "The catalogue of %(city)s (%(id)s), written by manage.py dump_catalogue.\n"
+                "Load it with: manage.py load_catalogue FILE --jurisdiction %(slug)s (see docs/catalogue-file.md)."
+            )
+            % {"city": city.name, "id": city.jurisdiction_id, "slug": city.slug},
+        )
         if write_output(self, text, output):
-            self.stderr.write(_("Wrote %(count)s services of %(city)s to %(file)s.")
-                              % {"count": len(catalogue.services), "city": city.name, "file": output})
+            self.stderr.write(
+                _("Wrote %(count)s services of %(city)s to %(file)s.")
+                % {"count": len(catalogue.services), "city": city.name, "file": output}
+            )

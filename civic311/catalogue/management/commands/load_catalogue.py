@@ -35,8 +35,9 @@ class Command(BaseCommand):
         try:
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": error},
-                               returncode=USAGE) from None
+            raise CommandError(
+                _("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}, returncode=USAGE
+            ) from None
         try:
             report = load_catalogue(city, parse_catalogue(text), dry_run=dry_run)
         except CatalogueFileError as error:
@@ -48,8 +49,11 @@ class Command(BaseCommand):
         for change in report.changes:
             self.stdout.write(f"  {change}")
         if dry_run:
-            self.stdout.write(_("Dry run, nothing written. %(city)s: %(summary)s")
-                              % {"city": city.name, "summary": report.summary()})
+            self.stdout.write(
+                _("Dry run, nothing written. %(city)s: %(summary)s") % {"city": city.name, "summary": report.summary()}
+            )
         else:
-            self.stdout.write(_("Loaded %(file)s into %(city)s: %(summary)s")
-                              % {"file": file, "city": city.name, "summary": report.summary()})
+            self.stdout.write(
+                _("Loaded %(file)s into %(city)s: %(summary)s")
+                % {"file": file, "city": city.name, "summary": report.summary()}
+            )

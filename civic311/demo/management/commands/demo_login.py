@@ -19,5 +19,7 @@ class Command(BaseCommand):
         port = os.environ.get("PORT", "8000")
         self.stdout.write(f"Admin: http://127.0.0.1:{port}/admin/  user: {ADMIN_USERNAME}  password: {password}")
         for sign_in in reset_demo_passwords():
-            self.stdout.write(f"{sign_in.role}: http://127.0.0.1:{port}{sign_in.path}  user: {sign_in.username}  "
-                              f"password: {sign_in.password}")
+            self.stdout.write(
+                f"{sign_in.role}: http://127.0.0.1:{port}{sign_in.path}  user: {sign_in.username}  "
+                f"password: {sign_in.password}"
+            )

@@ -23,20 +23,32 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--requests", type=int, default=15_000,
-                            help="How many service requests to make (default 15,000).")
+        parser.add_argument(
+            "--requests", type=int, default=15_000, help="How many service requests to make (default 15,000)."
+        )
         parser.add_argument("--days", type=int, default=365, help="Over how many days, ending now (default 365).")
-        parser.add_argument("--workers", type=int, default=None,
-                            help="Processes that write the history at once (PostgreSQL only; default: one per "
-                                 "CPU core from 300,000 requests, else 1).")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Processes that write the history at once (PostgreSQL only; default: one per "
+            "CPU core from 300,000 requests, else 1).",
+        )
         parser.add_argument("--seed", type=int, default=311, help="Random seed, for a repeatable city.")
-        parser.add_argument("--reset", action="store_true",
-                            help="Delete the demo city and everything in it, then build it again.")
-        parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive",
-                            help="Do not ask before --reset deletes the city.")
+        parser.add_argument(
+            "--reset", action="store_true", help="Delete the demo city and everything in it, then build it again."
+        )
+        parser.add_argument(
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="Do not ask before --reset deletes the city.",
+        )
 
-    def handle(self, *args, requests: int, days: int, seed: int, reset: bool, interactive: bool,
-               workers: int | None, **options) -> None:
+    def handle(
+        self, *args, requests: int, days: int, seed: int, reset: bool, interactive: bool, workers: int | None, **options
+    ) -> None:
         if requests < 0 or days < 1:
             raise CommandError("--requests must be 0 or more and --days at least 1.")
         started = time.monotonic()
@@ -67,18 +79,23 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Making {requests:,} service requests over {days} days for {city.name}…")
         stats = demo.generate_history(
-            city, requests=requests, days=days, seed=seed,
+            city,
+            requests=requests,
+            days=days,
+            seed=seed,
             workers=workers if workers is not None else (os.cpu_count() or 1) if requests >= 300_000 else 1,
             progress=lambda line: self.stderr.write(line, style_func=str),
         )
         customers = demo.create_demo_customers(city, seed=seed)
         give_agents_console_contacts(city, seed=seed)
         create_survey_history(city, seed=seed)
-        self.stdout.write(self.style.SUCCESS(
-            f"{city.name} is ready in {time.monotonic() - started:.1f} s: {stats.requests:,} service requests, "
-            f"{stats.contacts:,} contacts, {stats.history_entries:,} history entries "
-            f"({stats.rows_per_second:,.0f} rows/s), {customers:,} customers."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{city.name} is ready in {time.monotonic() - started:.1f} s: {stats.requests:,} service requests, "
+                f"{stats.contacts:,} contacts, {stats.history_entries:,} history entries "
+                f"({stats.rows_per_second:,.0f} rows/s), {customers:,} customers."
+            )
+        )
         self.stdout.write("Sign in with: python manage.py demo_login")
 
     def _confirm_reset(self, city, interactive: bool) -> None:

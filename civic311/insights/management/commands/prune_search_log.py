@@ -8,8 +8,10 @@ from civic311.insights.services import prune_logs
 
 
 class Command(BaseCommand):
-    help = ("Delete searches as typed, clicks, article views, answers and ended reading sessions older than "
-            "CIVIC311_SEARCH_LOG_RETENTION_DAYS (or --days); the daily rollups are kept.")
+    help = (
+        "Delete searches as typed, clicks, article views, answers and ended reading sessions older than "
+        "CIVIC311_SEARCH_LOG_RETENTION_DAYS (or --days); the daily rollups are kept."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=None)

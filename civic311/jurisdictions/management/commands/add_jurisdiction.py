@@ -21,12 +21,15 @@ FIELDS = ("name", "slug", "time_zone", "host", "contact_email", "contact_phone")
 
 
 class Command(BaseCommand):
-    help = ("Add a jurisdiction (a city or county) with its Open311 jurisdiction_id, name, time zone and boundary; "
-            "run again to change any of them.")
+    help = (
+        "Add a jurisdiction (a city or county) with its Open311 jurisdiction_id, name, time zone and boundary; "
+        "run again to change any of them."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("jurisdiction_id",
-                            help="Its Open311 jurisdiction_id: the city's domain, e.g. springfield.gov.")
+        parser.add_argument(
+            "jurisdiction_id", help="Its Open311 jurisdiction_id: the city's domain, e.g. springfield.gov."
+        )
         parser.add_argument("--name", help="The name residents know it by, e.g. Springfield.")
         parser.add_argument("--slug", help="A short name for commands and URLs, e.g. springfield.")
         parser.add_argument("--time-zone", help="Its IANA time zone, e.g. America/Chicago.")
@@ -43,10 +46,15 @@ class Command(BaseCommand):
         except boundaries.BoundaryFileError as error:
             raise file_not_loaded(str(boundary), error.problems) from None
         except ValidationError as error:
-            problems = [f"{name}: {message}" if name != "__all__" else message
-                        for name, messages in error.message_dict.items() for message in messages]
-            raise CommandError(_("The jurisdiction was not saved:\n  %(problems)s") % {
-                "problems": "\n  ".join(problems)}, returncode=USAGE) from None
+            problems = [
+                f"{name}: {message}" if name != "__all__" else message
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
+            raise CommandError(
+                _("The jurisdiction was not saved:\n  %(problems)s") % {"problems": "\n  ".join(problems)},
+                returncode=USAGE,
+            ) from None
         message = _("Added %(name)s (%(id)s).") if created else _("Updated %(name)s (%(id)s).")
         self.stdout.write(message % {"name": city.name, "id": city.jurisdiction_id})
         for warning in warnings:

@@ -24,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--contact-email", default="", help="Whom to tell about the key.")
         parser.add_argument("--requests-per-minute", type=int, default=60)
 
-    def handle(self, *args, jurisdiction: str, name: str, contact_email: str, requests_per_minute: int,
-               **options) -> None:
+    def handle(
+        self, *args, jurisdiction: str, name: str, contact_email: str, requests_per_minute: int, **options
+    ) -> None:
         city = jurisdiction_named(jurisdiction)
         if requests_per_minute < 1:
             raise CommandError(_("--requests-per-minute must be at least 1."), returncode=USAGE)
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             issued = issue_api_key(city, name, contact_email=contact_email, requests_per_minute=requests_per_minute)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages), returncode=USAGE) from None
-        self.stderr.write(_("Issued key %(prefix)s… to %(name)s for %(city)s; it is not shown again.") % {
-            "prefix": issued.api_key.prefix, "name": issued.api_key.name, "city": city.jurisdiction_id})
+        self.stderr.write(
+            _("Issued key %(prefix)s… to %(name)s for %(city)s; it is not shown again.")
+            % {"prefix": issued.api_key.prefix, "name": issued.api_key.name, "city": city.jurisdiction_id}
+        )
         self.stdout.write(issued.key)

@@ -20,7 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         groups = ensure_role_groups()
         users = User.objects.filter(pk__in=RoleAssignment.objects.values("user_id")) | User.objects.filter(
-            groups__name__startswith=GROUP_PREFIX)
+            groups__name__startswith=GROUP_PREFIX
+        )
         count = 0
         for user in users.distinct():
             sync_role_groups_of(user)

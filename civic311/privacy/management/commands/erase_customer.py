@@ -30,5 +30,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        self.stdout.write(f"Customer {customer.pk} erased ({counts['subscriptions']} subscriptions, "
-                          f"{counts['messages']} messages anonymised).")
+        self.stdout.write(
+            f"Customer {customer.pk} erased ({counts['subscriptions']} subscriptions, "
+            f"{counts['messages']} messages anonymised)."
+        )

@@ -9,13 +9,16 @@ from rest_framework.authtoken.models import Token
 
 
 class Command(BaseCommand):
-    help = ("Print the staff API token of a member of staff, creating it when there is none. "
-            "The admin's Tokens page issues them too.")
+    help = (
+        "Print the staff API token of a member of staff, creating it when there is none. "
+        "The admin's Tokens page issues them too."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--rotate", action="store_true",
-                            help="Replace an existing token; the old one stops working at once.")
+        parser.add_argument(
+            "--rotate", action="store_true", help="Replace an existing token; the old one stops working at once."
+        )
 
     def handle(self, *args, **options) -> None:
         user = get_user_model().objects.filter(username=options["username"]).first()
