@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/civic311_bench .venv/bin/python benchmarks/open311_load.py
 
-The database must be migrated and hold the demo city (`manage.py seed_demo_city --requests 1000000`).
+The database must be migrated and hold the demo city (`CIVIC311_DEMO=1 manage.py seed_demo_city --requests 1000000`).
 The script starts gunicorn exactly as production does (`gunicorn civic311.wsgi -c deploy/gunicorn.conf.py`,
 DEBUG=0, 2 x cores + 1 gthread workers unless WEB_CONCURRENCY says otherwise) on a free loopback port,
 then measures, one after the other, for --duration seconds each at --connections concurrent clients:
@@ -123,7 +123,9 @@ def load_fixture(days: int) -> Fixture:
 
     city = demo.demo_city()
     if city is None:
-        raise SystemExit("No demo city in this database: run `manage.py seed_demo_city --requests 1000000` first.")
+        raise SystemExit(
+            "No demo city in this database: run `CIVIC311_DEMO=1 manage.py seed_demo_city --requests 1000000` first."
+        )
     since = timezone.now() - dt.timedelta(days=days)
     busy = (
         ServiceRequest.objects.filter(jurisdiction=city, requested_at__gte=since)
@@ -419,7 +421,7 @@ def wrk_post(
     script = (
         f"path = {lua_string(path)}\nrun = {lua_string(run)}\n"
         f"base = {lua_string(urllib.parse.urlencode(form))}\n"
-        + "points = {"
+        "points = {"
         + ", ".join(f"{{{lat:.6f}, {long:.6f}}}" for lat, long in points)
         + "}\n"
         + lua_headers({"Content-Type": "application/x-www-form-urlencoded"})
@@ -822,7 +824,7 @@ def main() -> int:
                 ),
                 post=post_form,
             )
-    except (Exception, SystemExit) as error:  # report what was measured before the failure
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - report what was measured before the failure
         failed = str(error)
     finally:
         if server:

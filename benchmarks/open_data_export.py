@@ -1,12 +1,12 @@
 """Time the public open-data export (CSV and GeoJSON) of a whole city on the configured database.
 
-    .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo_city --requests 20000
+    .venv/bin/python manage.py migrate && CIVIC311_DEMO=1 .venv/bin/python manage.py seed_demo_city --requests 20000
     .venv/bin/python benchmarks/open_data_export.py
 
     # on PostgreSQL (a throw-away database):
     psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE civic311_bench_export"
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/civic311_bench_export
-    .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo_city --requests 20000
+    .venv/bin/python manage.py migrate && CIVIC311_DEMO=1 .venv/bin/python manage.py seed_demo_city --requests 20000
     .venv/bin/python benchmarks/open_data_export.py --runs 3
 
 Uses DATABASE_URL like the app (SQLite in ./var by default) and exports the whole demo city (or
@@ -67,7 +67,10 @@ def main() -> int:
 
     city = Jurisdiction.objects.filter(slug=options.city).first() if options.city else demo.demo_city()
     if city is None:
-        print("No such city here: seed one with `manage.py seed_demo_city` or pass --city.", file=sys.stderr)
+        print(
+            "No such city here: seed one with `CIVIC311_DEMO=1 manage.py seed_demo_city` or pass --city.",
+            file=sys.stderr,
+        )
         return 1
     rows = selectors.public_requests(city).count()
     photo_base = "http://localhost/media/"

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
+os.environ.setdefault("CIVIC311_DEMO", "1")  # the demo app (installed only when asked) seeds the city
 
 from seed_demo import bench_city, cpu_model, data_size, database_description
 

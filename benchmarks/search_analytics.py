@@ -271,8 +271,10 @@ def fill_python(connection, city, options) -> None:
 
 
 def fill_article_stats(connection, city, articles: list[int], options) -> None:
+    from django.utils import timezone
+
     rng = random.Random(options.seed)
-    today = dt.date.today()
+    today = timezone.localdate(timezone=city.zone)  # the city's day, as the nightly roll-up counts them
     rows = []
     for rank, article in enumerate(articles, start=1):
         weight = 1 / rank

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
+os.environ.setdefault("CIVIC311_DEMO", "1")  # the demo app (installed only when asked) seeds the city
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
 """Time the staff pages a department worker and an agent load all day, in-process, on the configured
-database (the demo city; seed it first with `manage.py seed_demo_city`).
+database (the demo city; seed it first with `CIVIC311_DEMO=1 manage.py seed_demo_city`).
 
     python benchmarks/staff_pages.py --repeat 30
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/civic311_bench python benchmarks/staff_pages.py
@@ -45,7 +45,7 @@ def main() -> int:
     settings.ALLOWED_HOSTS = ["*"]
     city = demo.demo_city()
     if city is None or not ServiceRequest.objects.filter(jurisdiction=city).exists():
-        print("Seed the demo city first: python manage.py seed_demo_city", file=sys.stderr)
+        print("Seed the demo city first: CIVIC311_DEMO=1 python manage.py seed_demo_city", file=sys.stderr)
         return 1
     worker = (
         RoleAssignment.objects.filter(role=StaffRole.DEPARTMENT_STAFF, department__slug__startswith="streets")

@@ -7,8 +7,11 @@ together. Clients are told apart by `client_address()`: the real address behind 
 proxy, never a header a client could set by itself.
 
 Written here rather than taken from django-ratelimit: its core is the same few lines (a fixed window,
-cache.add then cache.incr), but its system check refuses the database cache this project falls back to,
-and it does not say how long a refused client must wait, which our pages and Open311's Retry-After need.
+cache.add then cache.incr), but its system check refuses the database cache this project falls back to
+(django_ratelimit.E003, "does not support atomic increment"; see `_add_to` for how it is made exact here),
+its decorator and is_ratelimited() only say yes or no (how long a refused client must wait, which our
+pages and Open311's Retry-After need, is only in get_usage()), and it has nothing for what staff sign-in
+needs besides counting: peeking without counting, giving a count back, a lock-out of a whole period.
 The count is exact on Redis (INCR is atomic). The database cache's incr() is a read then a write, which
 lost three counts in four under eight clients at once (each was a limit multiplied by the clients a caller
 runs at once): there, the entry's row is locked for the read and the write (`_add_to`).

@@ -40,6 +40,9 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
                         CIVIC311_RETAIN_AUDIT_DAYS the personal-data audit (1095); docs/privacy.md
   CIVIC311_ESCALATION_STALE_DAYS  an escalation step or missed date older than this is never acted on (30);
                         docs/escalation.md
+  CIVIC311_DEMO         1 to install the demo city's app (seed_demo_city, demo_login); bin/demo sets it (default 0)
+  CIVIC311_PHONE_REGION  the country (ISO 3166 code, default US) of phone numbers written without +country
+                        code; numbers are stored as E.164 (+12156868686) and shown in this country's format
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -112,8 +116,12 @@ INSTALLED_APPS = [
     "civic311.staff_api",
     "civic311.opendata",
     "civic311.privacy",  # above people, requests, notifications and surveys: it reaches into all of them
-    "civic311.demo",
 ]
+# The demo city (its commands seed_demo_city and demo_login) only where it is wanted: bin/demo and the test
+# suite set CIVIC311_DEMO=1; a production site never has it. Nothing outside civic311.demo imports it.
+CIVIC311_DEMO = env_bool("CIVIC311_DEMO", default=False)
+if CIVIC311_DEMO:
+    INSTALLED_APPS.append("civic311.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -126,7 +134,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "civic311.jurisdictions.middleware.JurisdictionMiddleware",
-    "civic311.public.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "civic311.insights.middleware.VisitorMiddleware",
 ]
 
@@ -269,6 +277,8 @@ CIVIC311_ESCALATION_STALE_DAYS = int(os.environ.get("CIVIC311_ESCALATION_STALE_D
 CIVIC311_PUBLIC_URL = os.environ.get("CIVIC311_PUBLIC_URL", "").rstrip("/")
 CIVIC311_OPEN311_TEST_URL = os.environ.get("CIVIC311_OPEN311_TEST_URL", "")
 CIVIC311_DEFAULT_JURISDICTION = os.environ.get("CIVIC311_DEFAULT_JURISDICTION", "").strip()
+# Phone numbers written without "+" and a country code are read as this country's (civic311.people.contact_details).
+CIVIC311_PHONE_REGION = os.environ.get("CIVIC311_PHONE_REGION", "US").strip().upper() or "US"
 # Emergency mode's one coordinated message: e-mail addresses (comma-separated) and social accounts
 # ("x=@phl311,facebook=Philly311"; unset: the demo's accounts, written to var/social-outbox.jsonl; empty: none).
 # The raw search log (queries as typed may hold an address) is pruned after this many days; rollups stay.
@@ -404,6 +414,21 @@ SPECTACULAR_SETTINGS = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response, the admin's and the API docs' (/api/docs/) too: everything is
+# served from our own origin (vendored scripts, drf-spectacular-sidecar, no CDN), and no page has an
+# inline script or style. Map tiles are the one exception, allowed as images from any https: tile server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "style-src": [SELF],
+        "script-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

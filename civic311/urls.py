@@ -20,7 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include("civic311.staff_api.urls")),
     path("console/", include("civic311.console.urls")),
     path("work/", include("civic311.work.urls")),
-    path("help/", include("civic311.knowledge.urls")),
+    path("help/", include("civic311.public.help_urls")),
     path("insights/", include("civic311.insights.urls")),
     path("emergencies/", include("civic311.emergencies.urls")),
     path("surveys/", include("civic311.surveys.urls")),

@@ -4,6 +4,7 @@ supervisor would."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ def declare(
     jurisdiction, actor, *, start: dt.datetime | None = None, hours: float = 24, now=None, **changes
 ) -> Emergency:
     start = start or timezone.now()
-    fields = {
+    fields: dict[str, Any] = {
         "kind": Emergency.Kind.SNOW,
         "title": {"en": "Snow emergency", "es": "Emergencia de nieve"},
         "banner": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
@@ -12,11 +13,23 @@ from PIL import Image
 
 from civic311.catalogue.models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
 from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
-from civic311.people.models import DEPARTMENT_ROLES, Requester
+from civic311.people.models import DEPARTMENT_ROLES, Requester, User
 from civic311.service_requests.models import ServiceRequest
 
 # Every member of staff the factory makes signs in with this.
 PASSWORD = "correct horse battery staple"
+
+_Model = TypeVar("_Model")
+
+if TYPE_CHECKING:
+
+    class ModelFactory(factory.django.DjangoModelFactory[_Model]):
+        # factory_boy's __new__ is untyped, so mypy would take `StaffFactory()` for a StaffFactory: calling a
+        # factory makes (and saves) its model.
+        def __new__(cls, *args: Any, **kwargs: Any) -> _Model: ...  # type: ignore[misc]
+
+else:
+    ModelFactory = factory.django.DjangoModelFactory
 
 
 def box(min_long: float, min_lat: float, max_long: float, max_lat: float) -> dict:
@@ -29,7 +42,7 @@ def box(min_long: float, min_lat: float, max_long: float, max_lat: float) -> dic
     }
 
 
-class JurisdictionFactory(factory.django.DjangoModelFactory):
+class JurisdictionFactory(ModelFactory[Jurisdiction]):
     class Meta:
         model = Jurisdiction
         django_get_or_create = ("slug",)
@@ -45,7 +58,7 @@ class JurisdictionFactory(factory.django.DjangoModelFactory):
     is_default = True
 
 
-class HolidayFactory(factory.django.DjangoModelFactory):
+class HolidayFactory(ModelFactory[Holiday]):
     class Meta:
         model = Holiday
 
@@ -53,7 +66,7 @@ class HolidayFactory(factory.django.DjangoModelFactory):
     name = "Holiday"
 
 
-class NeighborhoodFactory(factory.django.DjangoModelFactory):
+class NeighborhoodFactory(ModelFactory[Neighborhood]):
     """Center City by default: a box around City Hall (39.9526 N, 75.1635 W)."""
 
     class Meta:
@@ -65,7 +78,7 @@ class NeighborhoodFactory(factory.django.DjangoModelFactory):
     boundary = factory.LazyFunction(lambda: box(-75.18, 39.94, -75.14, 39.96))
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(ModelFactory[Department]):
     class Meta:
         model = Department
 
@@ -75,7 +88,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     contact_email = factory.LazyAttribute(lambda o: f"{o.slug}@example.org")
 
 
-class ServiceGroupFactory(factory.django.DjangoModelFactory):
+class ServiceGroupFactory(ModelFactory[ServiceGroup]):
     class Meta:
         model = ServiceGroup
 
@@ -83,7 +96,7 @@ class ServiceGroupFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Group {n}")
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(ModelFactory[Service]):
     """Illegal Dumping-like: 5 business days, no questions unless added."""
 
     class Meta:
@@ -100,7 +113,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     service_notice = "5 Business Days"
 
 
-class ServiceAttributeFactory(factory.django.DjangoModelFactory):
+class ServiceAttributeFactory(ModelFactory[ServiceAttribute]):
     class Meta:
         model = ServiceAttribute
 
@@ -111,7 +124,7 @@ class ServiceAttributeFactory(factory.django.DjangoModelFactory):
     required = False
 
 
-class AttributeValueFactory(factory.django.DjangoModelFactory):
+class AttributeValueFactory(ModelFactory[AttributeValue]):
     class Meta:
         model = AttributeValue
 
@@ -120,7 +133,7 @@ class AttributeValueFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Value {n}")
 
 
-class RoutingRuleFactory(factory.django.DjangoModelFactory):
+class RoutingRuleFactory(ModelFactory[RoutingRule]):
     class Meta:
         model = RoutingRule
 
@@ -128,7 +141,7 @@ class RoutingRuleFactory(factory.django.DjangoModelFactory):
     kind = RoutingRule.Kind.HAZARD_ALERT
 
 
-class StaffFactory(factory.django.DjangoModelFactory):
+class StaffFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -141,7 +154,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class RequesterFactory(factory.django.DjangoModelFactory):
+class RequesterFactory(ModelFactory[Requester]):
     class Meta:
         model = Requester
 
@@ -171,7 +184,7 @@ def filed_request(service: Service | None = None, *, now: dt.datetime | None = N
     from civic311.service_requests import services as requests
 
     service = service or ServiceFactory()
-    fields = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}
+    fields: dict[str, Any] = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}
     fields.update(report_fields)
     report = requests.Report(service_code=service.code, **fields)
     return requests.submit(service.jurisdiction, report, now=now).service_request

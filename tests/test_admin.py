@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html import unescape
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -166,9 +167,8 @@ def test_the_changelist_does_a_bounded_number_of_queries(
     other_service = ServiceFactory(jurisdiction=service.jurisdiction, department=service.department)
     NeighborhoodFactory(jurisdiction=service.jurisdiction, boundary=box(-75.14, 39.96, -75.10, 39.99))
     for number in range(50):
-        filed_request(
-            service if number % 2 else other_service, **({"lat": "39.97", "long": "-75.12"} if number % 3 else {})
-        )
+        point: dict[str, Any] = {"lat": "39.97", "long": "-75.12"} if number % 3 else {}
+        filed_request(service if number % 2 else other_service, **point)
     with django_assert_max_num_queries(15):
         response = agent_client.get(CHANGELIST)
     assert response.status_code == 200
@@ -580,7 +580,7 @@ def test_a_routing_rule_cannot_send_requests_to_another_citys_department(client,
     assert "This belongs to another jurisdiction than the service." in response.content.decode()
     # On the service's own page only its city's departments are offered.
     page = client.get(f"/admin/catalogue/service/{service.pk}/change/").content.decode()
-    rule_department = re.search(r'<select name="routing_rules-__prefix__-department".*?</select>', page, re.S)
+    rule_department = re.search(r'<select name="routing_rules-__prefix__-department".*?</select>', page, re.DOTALL)
     assert rule_department and service.department.name in rule_department.group(0)
     assert elsewhere.name not in rule_department.group(0)
 
@@ -682,7 +682,8 @@ class _FormValues(HTMLParser):
             self._select = None
 
 
-def form_values(html: str) -> dict[str, list[str]]:
+def form_values(html: str) -> dict[str, Any]:
+    """The form's fields: a field's value, or the list of them when it has several."""
     parser = _FormValues()
     parser.feed(html)
     values = parser.values
@@ -691,9 +692,9 @@ def form_values(html: str) -> dict[str, list[str]]:
 
 
 def select_options(html: str, name: str) -> list[str]:
-    found = re.search(rf'<select name="{re.escape(name)}".*?</select>', html, re.S)
+    found = re.search(rf'<select name="{re.escape(name)}".*?</select>', html, re.DOTALL)
     assert found, name
-    return [unescape(label).strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", found.group(0), re.S)]
+    return [unescape(label).strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", found.group(0), re.DOTALL)]
 
 
 def test_a_questions_choices_are_edited_on_the_services_own_page(client, superuser, service):

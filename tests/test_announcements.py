@@ -109,6 +109,7 @@ def test_a_failing_listener_delays_only_itself_and_the_announcement_is_retried_l
             assert announcements.announce(opened.pk, now=NOW) is False
         waiting = Announcement.objects.get(pk=opened.pk)
         assert (waiting.attempts, waiting.last_error) == (1, "ConnectionError")
+        assert waiting.next_attempt_at is not None
         assert waiting.next_attempt_at > NOW
         # What the failing listener wrote is undone; the others' rows stand: the requester's e-mail and the
         # forwarding are not held up by another listener's bug.
@@ -149,7 +150,7 @@ def test_a_lost_wake_up_only_delays_the_announcement_to_the_sweep(
         def enqueue(self, *args, **kwargs):
             raise ConnectionRefusedError("the job queue is down")
 
-    monkeypatch.setattr(tasks, "announce_history_entry", QueueDown())
+    monkeypatch.setattr(announcements, "announce_history_entry", QueueDown())
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
         request = filed_request(service, email="pat@example.org")  # filed all the same: no error page
     assert "the sweep will" in caplog.text

@@ -26,10 +26,17 @@ from civic311.catalogue.catalogue_file import (
     parse_catalogue,
     render_catalogue,
 )
-from civic311.catalogue.models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from civic311.catalogue.models import (
+    AttributeValue,
+    Department,
+    EscalationStep,
+    RoutingRule,
+    Service,
+    ServiceAttribute,
+    ServiceGroup,
+)
 from civic311.catalogue.selectors import catalogue_file_of
 from civic311.demo import services as demo
-from civic311.service_requests.models import EscalationStep
 
 from .factories import JurisdictionFactory, NeighborhoodFactory, filed_request
 
@@ -154,8 +161,10 @@ def test_a_file_loads_every_part_of_the_catalogue(city, example):
     assert (streets.opens_at, streets.closes_at) == (dt.time(7), dt.time(16))
     assert [(step.order, step.offset_business_days) for step in streets.escalation_steps.all()] == [(1, -1), (2, 0)]
     rules = {rule.kind: rule for rule in pothole.routing_rules.all()}
-    assert rules["neighborhood"].department.slug == "partner"
-    assert rules["neighborhood"].neighborhood.slug == "center-city"
+    by_neighborhood = rules["neighborhood"]
+    assert by_neighborhood.department is not None and by_neighborhood.neighborhood is not None
+    assert by_neighborhood.department.slug == "partner"
+    assert by_neighborhood.neighborhood.slug == "center-city"
     assert rules["canned_answer"].localized("message", "es") == "Aléjese del lugar y llame al 911."
     assert Service.objects.get(code="INFO").kind == "information"
 
@@ -450,7 +459,7 @@ def catalogues(draw) -> CatalogueFile:
                     ),
                 )
             )
-        rules = ()
+        rules: tuple[RuleSpec, ...] = ()
         if questions and draw(st.booleans()):
             first = questions[0]
             rules = (

@@ -102,7 +102,8 @@ def test_a_copied_city_keeps_every_rule(bare_city, monkeypatch):
         ]
         if copy.duplicate_of_id:
             # Its own copy of the original, never the generated one.
-            assert copy.duplicate_of.pk - original.duplicate_of_id == copy.pk - original.pk
+            assert original.duplicate_of_id is not None
+            assert copy.duplicate_of_id - original.duplicate_of_id == copy.pk - original.pk
     # The counter is past every number, and the sequence past every id.
     bare_city.refresh_from_db()
     assert bare_city.next_tracking_number > max(int(n) for n in requests.values_list("tracking_number", flat=True))

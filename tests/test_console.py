@@ -4,6 +4,7 @@ and views (every staff role, the audit of personal data, the whole flow without 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -29,9 +30,9 @@ from .factories import (
     staff_in_role,
 )
 
-CITY_HALL = {"lat": "39.9526", "long": "-75.1635"}
-NEAR_CITY_HALL = {"lat": "39.9527", "long": "-75.1636"}  # ~15 m away: the same or the next H3 cell
-FAR_AWAY = {"lat": "40.0500", "long": "-75.0500"}
+CITY_HALL: dict[str, Any] = {"lat": "39.9526", "long": "-75.1635"}
+NEAR_CITY_HALL: dict[str, Any] = {"lat": "39.9527", "long": "-75.1636"}  # ~15 m away: the same or the next H3 cell
+FAR_AWAY: dict[str, Any] = {"lat": "40.0500", "long": "-75.0500"}
 NOW = dt.datetime(2025, 3, 4, 15, 0, tzinfo=dt.UTC)  # 10:00 in Philadelphia, a Tuesday
 
 
@@ -68,7 +69,7 @@ def contact(jurisdiction, agent):
 
 
 def report(service, **fields) -> requests.Report:
-    values = {**CITY_HALL, "description": "Mattresses on the sidewalk."}
+    values: dict[str, Any] = {**CITY_HALL, "description": "Mattresses on the sidewalk."}
     values.update(fields)
     return requests.Report(service_code=service.code, **values)
 
@@ -145,7 +146,7 @@ def test_a_new_caller_gets_a_customer_record_attached(contact, agent):
     )
     contact.refresh_from_db()
     assert contact.customer == customer
-    assert customer.phones.get().digits == "2155550199"
+    assert customer.phones.get().digits == "+12155550199"
     assert customer.addresses.get().zipcode == "19107"
     assert PersonalDataAccess.objects.filter(user=agent, customer=customer, where="console").exists()
 
@@ -177,6 +178,7 @@ def test_filing_for_the_caller_leaves_one_contact_that_is_the_requests(contact, 
         service,
     )
     assert contact.ended_at is None  # the wrap-up ends it
+    assert filed.requester is not None
     assert filed.requester.customer == caller
     assert filed.history.get(kind=HistoryEntry.Kind.OPENED).actor == agent
 
@@ -303,7 +305,7 @@ def test_the_wrap_up_fixes_the_handle_time_and_records_consent_on_the_customer(j
         services.answer_information(contact, summary="Recycling goes out on Tuesday.", agent=agent)
         finished = services.finish_contact(contact, agent=agent, survey_consent=True, callback_phone="215 555 0100")
     assert finished.handle_seconds == 245
-    assert (finished.survey_consent, finished.callback_phone) == (True, "215 555 0100")
+    assert (finished.survey_consent, finished.callback_phone) == (True, "+12155550100")  # E.164
     caller.refresh_from_db()
     assert caller.consent_survey is True
     assert caller.consent_updated_at == NOW + dt.timedelta(minutes=4, seconds=5)
@@ -459,6 +461,7 @@ def test_duplicate_suggestions_are_open_requests_of_the_service_nearby(jurisdict
     requests.change_status(closed, Status.CLOSED, actor=supervisor, public_reason="Repair completed")
     found = selectors.duplicate_suggestions(service, 39.9526, -75.1635)
     assert [s.service_request for s in found] == [newer, older]
+    assert found[0].metres is not None
     assert found[1].metres == 0 and 0 < found[0].metres < 30
 
 
@@ -598,7 +601,7 @@ def test_an_agent_files_a_request_for_a_caller_and_wraps_up(client, jurisdiction
     request = ServiceRequest.objects.get()
     wrap_up = client.get(contact_url)
     assert request.tracking_number.encode() in wrap_up.content
-    assert wrap_up.context["wrap_up_form"].initial["callback_phone"] == "215-555-0100"
+    assert wrap_up.context["wrap_up_form"].initial["callback_phone"] == "(215) 555-0100"  # national format
     finished = client.post(
         reverse("console:finish", args=[contact.pk]), {"survey_consent": "yes", "callback_phone": "215-555-0100"}
     )

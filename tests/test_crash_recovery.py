@@ -79,7 +79,7 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format, *args):
+        def log_message(self, *args):
             pass
 
         def do_POST(self):
@@ -318,7 +318,9 @@ def drained(cluster: Cluster) -> dict[str, int]:
     with psycopg.connect(cluster.url(), connect_timeout=5) as conn:
 
         def one(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
+            row = conn.execute(sql).fetchone()
+            assert row is not None, sql
+            return int(row[0])
 
         return {
             "announcements": one("SELECT count(*) FROM requests_announcement"),
@@ -408,7 +410,7 @@ def test_nothing_a_request_needs_is_lost_when_processes_die_or_the_database_rest
     assert len(accepted) == len(load.accepted) > 20  # one request per client id, whatever was retried
     with psycopg.connect(cluster.url()) as conn:
         filed = {row[0] for row in conn.execute("SELECT tracking_number FROM requests_servicerequest")}
-        opened = dict(
+        opened: dict[str, int] = dict(
             conn.execute(
                 "SELECT r.tracking_number, h.id FROM requests_historyentry h "
                 "JOIN requests_servicerequest r ON r.id = h.service_request_id WHERE h.kind = 'opened'"
@@ -423,7 +425,7 @@ def test_nothing_a_request_needs_is_lost_when_processes_die_or_the_database_rest
                 "WHERE m.dedup_key LIKE 'h' || h.id || ':%%'"
             )
         )
-        forwards = dict(
+        forwards: dict[str, str] = dict(
             conn.execute(
                 "SELECT r.tracking_number, f.external_id FROM open311_forwardedrequest f "
                 "JOIN requests_servicerequest r ON r.id = f.service_request_id"

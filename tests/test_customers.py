@@ -15,6 +15,7 @@ from django.urls import reverse
 from civic311.demo import services as demo
 from civic311.people import selectors, services
 from civic311.people.models import Customer, CustomerAddress, CustomerEmail, CustomerPhone, PersonalDataAccess
+from civic311.service_requests import selectors as request_selectors
 from civic311.service_requests import services as requests
 from civic311.service_requests.models import Channel, Contact
 
@@ -60,17 +61,17 @@ def make(jurisdiction, **fields):
 
 
 @pytest.mark.parametrize(
-    ("written", "digits"),
+    ("written", "key"),
     [
-        ("(215) 686-8686", "2156868686"),
-        ("+1 215 686 8686", "2156868686"),
-        ("1-215-686-8686", "2156868686"),
-        ("686-8686", "6868686"),
-        ("+44 20 7946 0958", "442079460958"),
+        ("(215) 686-8686", "+12156868686"),
+        ("+1 215 686 8686", "+12156868686"),
+        ("1-215-686-8686", "+12156868686"),
+        ("686-8686", "6868686"),  # not a whole number: digits, as before
+        ("+44 20 7946 0958", "+442079460958"),
     ],
 )
-def test_phone_numbers_become_digits(written, digits):
-    assert services.normalize_phone(written) == digits
+def test_phone_numbers_become_their_e164_matching_key(written, key):
+    assert services.normalize_phone(written) == key
 
 
 def test_emails_are_stripped_and_lower_cased():
@@ -141,14 +142,14 @@ def test_several_phones_emails_and_addresses_with_one_primary_each(jurisdiction)
         addresses=["1400 JFK Blvd", {"address": "1 Penn Sq", "zipcode": "19107"}],
     )
     assert [(p.digits, p.label, p.is_primary) for p in pat.phones.order_by("pk")] == [
-        ("2156868686", "mobile", True),
-        ("2675550101", "work", False),
+        ("+12156868686", "mobile", True),
+        ("+12675550101", "work", False),
     ]
     assert [e.is_primary for e in pat.emails.order_by("pk")] == [True, False]
     assert pat.addresses.count() == 2
 
     mobile = services.add_phone(pat, "+1 (215) 555-0199", label="home", primary=True, actor=None)
-    assert mobile.digits == "2155550199"
+    assert mobile.digits == "+12155550199"
     assert list(pat.phones.filter(is_primary=True)) == [mobile]
     with pytest.raises(ValidationError) as refused:
         services.add_phone(pat, "215 555 0199", actor=None)
@@ -203,6 +204,7 @@ def pat_with_history(jurisdiction, service, agent):
     for moment, channel in zip(moments[:3], (Channel.PHONE, Channel.WEB, Channel.WALK_IN), strict=True):
         with time_machine.travel(moment, tick=False):
             request = filed_request(service, channel=channel, first_name="Pat", email="pat@example.org")
+        assert request.requester is not None
         services.link_requester(request.requester, pat, actor=agent)
         filed.append(request)
     info = requests.log_information_request(
@@ -215,7 +217,7 @@ def pat_with_history(jurisdiction, service, agent):
 
 def test_history_lists_every_contact_and_request_newest_first(pat_with_history):
     pat, filed = pat_with_history
-    history = selectors.customer_history(pat)
+    history = request_selectors.customer_history(pat)
     assert [(item.channel, item.outcome, item.tracking_number) for item in history] == [
         ("phone", Contact.Outcome.INFORMATION, ""),
         ("walk_in", Contact.Outcome.SERVICE_REQUEST, filed[2].tracking_number),
@@ -223,13 +225,14 @@ def test_history_lists_every_contact_and_request_newest_first(pat_with_history):
         ("phone", Contact.Outcome.SERVICE_REQUEST, filed[0].tracking_number),
     ]
     assert history[1].service == filed[2].service.name and history[1].status == "new"
-    assert selectors.request_count(pat) == 3
+    assert request_selectors.request_count(pat) == 3
 
 
 def test_linking_across_jurisdictions_is_refused(jurisdiction, service):
     other = JurisdictionFactory(slug="camden", jurisdiction_id="camden.gov", name="Camden", is_default=False)
     stranger = make(other)
     request = filed_request(service, first_name="Pat")
+    assert request.requester is not None
     with pytest.raises(ValidationError):
         services.link_requester(request.requester, stranger, actor=None)
 
@@ -247,16 +250,17 @@ def test_merge_moves_everything_drops_duplicates_and_keeps_the_history(jurisdict
         addresses=["1400 JFK Blvd"],
     )
     extra = filed_request(filed[0].service, channel=Channel.EMAIL, first_name="Patricia")
+    assert extra.requester is not None
     services.link_requester(extra.requester, dup, actor=None)
     survivor = services.merge_customers(pat, dup, actor=agent, where="admin")
     dup.refresh_from_db()
     assert survivor == pat and dup.merged_into == pat
-    assert sorted(pat.phones.values_list("digits", flat=True)) == ["2156868686", "2675550101"]
+    assert sorted(pat.phones.values_list("digits", flat=True)) == ["+12156868686", "+12675550101"]
     assert sorted(pat.emails.values_list("normalized", flat=True)) == ["p.r@example.org", "pat@example.org"]
     assert pat.phones.filter(is_primary=True).count() == 1 and pat.emails.filter(is_primary=True).count() == 1
     assert pat.addresses.count() == 1
     assert not (dup.phones.exists() or dup.emails.exists() or dup.addresses.exists())
-    assert {item.channel for item in selectors.customer_history(pat)} == {"phone", "web", "walk_in", "email"}
+    assert {item.channel for item in request_selectors.customer_history(pat)} == {"phone", "web", "walk_in", "email"}
     assert selectors.find_customers(jurisdiction, "Patricia", actor=agent) == [pat]  # the merged name resolves
     assert set(PersonalDataAccess.objects.filter(purpose=Purpose.MERGE).values_list("customer", flat=True)) == {
         pat.pk,
@@ -414,7 +418,7 @@ def test_admin_saves_inlines_through_the_services(client, superuser, jurisdictio
     assert response.status_code == 302, response.content.decode()[:2000]
     pat = Customer.objects.get()
     assert pat.consent_survey and pat.consent_updated_at is not None
-    assert dict(pat.phones.values_list("digits", "is_primary")) == {"2156868686": False, "2675550101": True}
+    assert dict(pat.phones.values_list("digits", "is_primary")) == {"+12156868686": False, "+12675550101": True}
     assert pat.emails.get().normalized == "pat@example.org"
     # The same number twice, in two formats, is refused on the form.
     data.update({"phones-1-number": "215.686.8686"})
@@ -442,14 +446,35 @@ def test_admin_merge_action(client, superuser, jurisdiction):
 def test_the_demo_city_gets_customers_and_delete_demo_city_removes_them(db):
     call_command("seed_demo_city", requests=300, seed=7, stdout=io.StringIO(), stderr=io.StringIO(), interactive=False)
     city = demo.demo_city()
+    assert city is not None
     customers = Customer.objects.filter(jurisdiction=city)
     assert customers.count() >= 50
     assert all(c.phones.exists() or c.emails.exists() for c in customers[:30])
     linked = customers.filter(requesters__isnull=False).distinct().count()
     assert linked == customers.count()
     some = customers.filter(emails__isnull=False).first()
+    assert some is not None
     assert selectors.customer_for_contact_details(city, email=some.emails.get().email.upper()) == some
-    assert selectors.customer_history(some)
+    assert request_selectors.customer_history(some)
     demo.delete_demo_city(city)
     assert not (Customer.objects.exists() or CustomerPhone.objects.exists() or CustomerEmail.objects.exists())
     assert demo.demo_city() is None
+
+
+# --- following merges --------------------------------------------------------------------------------
+
+
+def test_the_survivor_of_a_chain_of_merges_is_the_last_record(jurisdiction):
+    first, second, third = (make(jurisdiction, first_name=name) for name in ("Pat", "Patricia", "Patty"))
+    Customer.objects.filter(pk=first.pk).update(merged_into=second)
+    Customer.objects.filter(pk=second.pk).update(merged_into=third)
+    assert selectors.survivor_of(Customer.objects.get(pk=first.pk)) == third
+    assert selectors.survivor_of(third) == third  # never merged: itself
+
+
+def test_the_survivor_of_a_loop_of_merges_stops_instead_of_following_it_forever(jurisdiction):
+    # merge_customers cannot write a loop; rows edited by hand could.
+    one, other = make(jurisdiction, first_name="Pat"), make(jurisdiction, first_name="Lee")
+    Customer.objects.filter(pk=one.pk).update(merged_into=other)
+    Customer.objects.filter(pk=other.pk).update(merged_into=one)
+    assert selectors.survivor_of(Customer.objects.get(pk=one.pk)) in {one, other}

@@ -133,7 +133,11 @@ def test_statuses_and_history_tell_one_consistent_story(city):
 def test_history_is_shaped_like_philly311(city):
     requests = ServiceRequest.objects.filter(jurisdiction=city)
     closed = requests.filter(status="closed")
-    on_time = sum(1 for closed_at, due in closed.values_list("closed_at", "expected_at") if closed_at <= due)
+    on_time = sum(
+        1
+        for closed_at, due in closed.values_list("closed_at", "expected_at")
+        if closed_at is not None and due is not None and closed_at <= due
+    )
     assert 0.65 <= on_time / closed.count() <= 0.92
     assert requests.filter(status__in=FINAL).count() / REQUESTS > 0.85
     local_hours = [moment.astimezone(city.zone).hour for moment in requests.values_list("requested_at", flat=True)]
@@ -181,6 +185,7 @@ def test_reset_rebuilds_the_city(city):
     old_pks = set(ServiceRequest.objects.values_list("pk", flat=True))
     seed(requests=40, reset=True)
     rebuilt = demo.demo_city()
+    assert rebuilt is not None
     assert rebuilt.pk != city.pk
     assert ServiceRequest.objects.count() == 40
     assert not old_pks & set(ServiceRequest.objects.values_list("pk", flat=True))

@@ -70,6 +70,7 @@ exit 0
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,  # the assertion below shows stderr when it fails
     )
     assert finished.returncode == 0, finished.stderr
     lines = sorted(log.read_text().split("\n")[:-1])

@@ -31,7 +31,7 @@ ALLOWED = {StaffRole.SUPERVISOR, StaffRole.ADMIN}
 
 def _banner(client, language="en") -> str:
     html = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
-    match = re.search(r'<div class="[^"]*emergency-banner[^"]*".*?</div>\s*</div>', html, re.S)
+    match = re.search(r'<div class="[^"]*emergency-banner[^"]*".*?</div>\s*</div>', html, re.DOTALL)
     return match.group(0) if match else ""
 
 
@@ -314,8 +314,10 @@ def test_one_message_per_channel_at_declaration_and_never_twice(jurisdiction, su
     )
     assert posts == sorted([("facebook", "Philly311", emergency.message), ("x", "@philly311", emergency.message)])
     webhook = OutboundMessage.objects.get(webhook=channels["client"])
+    assert webhook.payload is not None
     assert webhook.payload["event"] == "emergency.declared" and webhook.payload["title"]["es"] == "Emergencia de nieve"
     mail = OutboundMessage.objects.filter(channel="email").first()
+    assert mail is not None
     assert mail.subject == "Snow emergency: Snow emergency" and emergency.message in mail.body
 
     before = _counts()

@@ -50,14 +50,15 @@ def valid_answers(service: Service) -> dict[str, str | list[str]]:
     answers: dict[str, str | list[str]] = {}
     for attribute in service.attributes.filter(variable=True):
         keys = list(attribute.values.values_list("key", flat=True))
-        answers[attribute.code] = {
+        by_datatype: dict[str, str | list[str]] = {
             DATATYPE.STRING: "PA ABC-1234",
             DATATYPE.NUMBER: "3",
             DATATYPE.DATETIME: "2026-03-14T09:00",
             DATATYPE.TEXT: "Blue sedan,\nflat tyres.",
             DATATYPE.SINGLEVALUELIST: keys[-1] if keys else "",
             DATATYPE.MULTIVALUELIST: keys[-2:],
-        }[attribute.datatype]
+        }
+        answers[attribute.code] = by_datatype[attribute.datatype]
     return answers
 
 

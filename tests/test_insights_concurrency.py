@@ -31,7 +31,7 @@ def in_parallel(work) -> None:
         try:
             barrier.wait()
             work(number)
-        except BaseException as error:  # reported by the assertion below
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             errors.append(error)
         finally:
             connections.close_all()

@@ -170,7 +170,7 @@ def test_a_blank_search_is_logged_but_not_counted(jurisdiction):
 
 
 def test_an_unknown_channel_is_refused_and_nothing_is_written(jurisdiction):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown search analytics channel 'fax'"):
         services.log_search(jurisdiction, "trash", language="en", channel="fax", result_count=1, now=NOON)
     assert not SearchLog.objects.exists()
     assert not DailyQueryStat.objects.exists()
@@ -251,7 +251,7 @@ def test_the_period_leaves_out_older_days(jurisdiction, trash):
     assert [row["query"] for row in selectors.zero_result_queries(jurisdiction, span)] == ["new"]
     wider = selectors.period(jurisdiction, 30, now=NOON)
     assert {row["query"] for row in selectors.zero_result_queries(jurisdiction, wider)} == {"old", "new"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="period must be one of"):
         selectors.period(jurisdiction, 8, now=NOON)
 
 

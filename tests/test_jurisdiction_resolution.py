@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from .factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, f
 pytestmark = pytest.mark.django_db
 
 CAMDEN_HOST = "311.camden.example"
-CAMDEN_POINT = {"lat": "39.93", "long": "-75.1"}  # inside both bounding boxes
+CAMDEN_POINT: dict[str, Any] = {"lat": "39.93", "long": "-75.1"}  # inside both bounding boxes
 CITY_HALL = {"lat": "39.9526", "long": "-75.1635"}
 
 
@@ -77,25 +78,31 @@ def unmark_every_default() -> None:
     places.forget_cached_geography()
 
 
+def pk(jurisdiction: Jurisdiction | None) -> int | None:
+    return jurisdiction.pk if jurisdiction is not None else None
+
+
 # --- the rule -----------------------------------------------------------------------------------
 
 
 def test_the_rule_in_order(jurisdiction, camden, settings):
     # The id sent wins over everything; then the key's city; then the host; then the default.
     assert (
-        places.resolve_jurisdiction(
-            jurisdiction_id="CAMDENNJ.gov ", api_key_jurisdiction=jurisdiction.pk, host=CAMDEN_HOST
-        ).pk
+        pk(
+            places.resolve_jurisdiction(
+                jurisdiction_id="CAMDENNJ.gov ", api_key_jurisdiction=jurisdiction.pk, host=CAMDEN_HOST
+            )
+        )
         == camden.pk
     )
-    assert places.resolve_jurisdiction(jurisdiction_id="phila.gov", host=CAMDEN_HOST).pk == jurisdiction.pk
-    assert places.resolve_jurisdiction(api_key_jurisdiction=jurisdiction.pk, host=CAMDEN_HOST).pk == jurisdiction.pk
-    assert places.resolve_jurisdiction(api_key_jurisdiction=camden.pk).pk == camden.pk
-    assert places.resolve_jurisdiction(host="311.Camden.example:8443").pk == camden.pk
-    assert places.resolve_jurisdiction(host="elsewhere.example").pk == jurisdiction.pk  # the one marked default
-    assert places.resolve_jurisdiction().pk == jurisdiction.pk
+    assert pk(places.resolve_jurisdiction(jurisdiction_id="phila.gov", host=CAMDEN_HOST)) == jurisdiction.pk
+    assert pk(places.resolve_jurisdiction(api_key_jurisdiction=jurisdiction.pk, host=CAMDEN_HOST)) == jurisdiction.pk
+    assert pk(places.resolve_jurisdiction(api_key_jurisdiction=camden.pk)) == camden.pk
+    assert pk(places.resolve_jurisdiction(host="311.Camden.example:8443")) == camden.pk
+    assert pk(places.resolve_jurisdiction(host="elsewhere.example")) == jurisdiction.pk  # the one marked default
+    assert pk(places.resolve_jurisdiction()) == jurisdiction.pk
     # A key of no jurisdiction here (deleted since) is no answer: the next step decides.
-    assert places.resolve_jurisdiction(api_key_jurisdiction=999_999, host=CAMDEN_HOST).pk == camden.pk
+    assert pk(places.resolve_jurisdiction(api_key_jurisdiction=999_999, host=CAMDEN_HOST)) == camden.pk
     with pytest.raises(places.UnknownJurisdiction):
         places.resolve_jurisdiction(jurisdiction_id="nowhere.gov", host=CAMDEN_HOST)
     with pytest.raises(places.UnknownJurisdiction):
@@ -104,32 +111,32 @@ def test_the_rule_in_order(jurisdiction, camden, settings):
 
 def test_a_host_is_matched_whatever_its_port_or_trailing_dot(client, jurisdiction, camden, camden_service):
     # A fully qualified host ("311.camden.example.") passes ALLOWED_HOSTS, so it must find Camden, not the default.
-    assert places.resolve_jurisdiction(host="311.Camden.example.").pk == camden.pk
-    assert places.resolve_jurisdiction(host="311.camden.example.:8443").pk == camden.pk
+    assert pk(places.resolve_jurisdiction(host="311.Camden.example.")) == camden.pk
+    assert pk(places.resolve_jurisdiction(host="311.camden.example.:8443")) == camden.pk
     assert codes(client.get("/open311/v2/services.json", HTTP_HOST="311.camden.example.")) == ["CAM-1"]
     # A host saved with its port (so that e-mail links carry it) is still that city's host.
     Jurisdiction.objects.filter(pk=camden.pk).update(host="311.Camden.example:8443")
     places.forget_cached_geography()
-    assert places.resolve_jurisdiction(host="311.camden.example:8443").pk == camden.pk
-    assert places.resolve_jurisdiction(host="311.camden.example").pk == camden.pk
-    assert places.resolve_jurisdiction(host="elsewhere.example").pk == jurisdiction.pk
+    assert pk(places.resolve_jurisdiction(host="311.camden.example:8443")) == camden.pk
+    assert pk(places.resolve_jurisdiction(host="311.camden.example")) == camden.pk
+    assert pk(places.resolve_jurisdiction(host="elsewhere.example")) == jurisdiction.pk
 
 
 def test_the_configured_default(jurisdiction, camden, settings):
     settings.CIVIC311_DEFAULT_JURISDICTION = "CamdenNJ.gov"  # the setting wins over the admin's mark
-    assert places.default_jurisdiction().pk == camden.pk
-    assert places.resolve_jurisdiction(host="elsewhere.example").pk == camden.pk
-    assert places.resolve_jurisdiction(host="311.phila.gov").pk == camden.pk  # Philadelphia has no host set
+    assert pk(places.default_jurisdiction()) == camden.pk
+    assert pk(places.resolve_jurisdiction(host="elsewhere.example")) == camden.pk
+    assert pk(places.resolve_jurisdiction(host="311.phila.gov")) == camden.pk  # Philadelphia has no host set
     settings.CIVIC311_DEFAULT_JURISDICTION = "nowhere.gov"  # names no jurisdiction: no default at all
     assert places.default_jurisdiction() is None
     settings.CIVIC311_DEFAULT_JURISDICTION = ""
     unmark_every_default()
     assert places.default_jurisdiction() is None  # several, none marked, no setting: nothing applies
     assert places.resolve_jurisdiction(host="elsewhere.example") is None
-    assert places.resolve_jurisdiction(host=CAMDEN_HOST).pk == camden.pk
+    assert pk(places.resolve_jurisdiction(host=CAMDEN_HOST)) == camden.pk
     Jurisdiction.objects.filter(pk=camden.pk).delete()
     places.forget_cached_geography()
-    assert places.default_jurisdiction().pk == jurisdiction.pk  # with one jurisdiction, that one
+    assert pk(places.default_jurisdiction()) == jurisdiction.pk  # with one jurisdiction, that one
 
 
 # --- Open311 --------------------------------------------------------------------------------------

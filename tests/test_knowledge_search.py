@@ -71,7 +71,7 @@ def slugs(results) -> list[str]:
 
 def test_the_title_ranks_above_the_body(jurisdiction, library):
     found = search.search(jurisdiction, "illegal dumping", language="en")
-    articles = [hit.article.slug for hit in found.hits if hit.kind == "article"]
+    articles = [hit.article.slug for hit in found.hits if hit.kind == "article" and hit.article]
     assert articles[:2] == ["illegal-dumping", "bulk-items"]
     assert found.corrected == ""
     first = next(hit for hit in found.hits if hit.kind == "article")

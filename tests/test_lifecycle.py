@@ -152,9 +152,9 @@ def test_the_endings_a_resident_is_told_about_need_a_public_reason():
 
 @pytest.mark.parametrize("bogus", ["", "open", "CLOSED", "done"])
 def test_an_unknown_status_is_refused(bogus):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a valid Status"):
         can_move(bogus, S.CLOSED)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a valid Status"):
         can_move(S.NEW, bogus)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a valid Status"):
         open311_status(bogus)

@@ -43,7 +43,7 @@ class Inbox:
         if self.refuse:
             return "451 4.3.0 Try again later"
         parsed = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        self.messages.append((list(envelope.rcpt_tos), parsed))
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -198,6 +198,10 @@ def test_notify_staff_is_deduplicated_by_key(smtp, staff):
     assert first is not None and again is None and by_address is not None
     assert smtp.inbox.recipients() == ["boss@example.org", staff.email]
     assert services.notify_staff("", "x", "y", dedup_key="k") is None
+    # No one to tell: nobody assigned (None), a member of staff without an address, an address of spaces.
+    assert services.notify_staff(None, "x", "y", dedup_key="k") is None
+    assert services.notify_staff(StaffFactory(username="no-mail", email=""), "x", "y", dedup_key="k") is None
+    assert services.notify_staff("   ", "x", "y", dedup_key="k") is None
 
 
 # --- retries and exactly once -------------------------------------------------------------------
@@ -212,6 +216,7 @@ def test_retries_with_backoff_while_the_smtp_server_is_down(smtp, staff):
     assert message.state == State.PENDING
     assert message.attempts == 1
     assert "refused" in message.last_error.lower() or "Error" in message.last_error
+    assert message.next_attempt_at is not None
     first_wait = message.next_attempt_at - timezone.now()
     assert dt.timedelta(seconds=40) < first_wait < dt.timedelta(seconds=75)
 
@@ -222,6 +227,7 @@ def test_retries_with_backoff_while_the_smtp_server_is_down(smtp, staff):
     assert services.deliver(message.pk, now=later) == "retry"
     message.refresh_from_db()
     assert message.attempts == 2
+    assert message.next_attempt_at is not None
     assert dt.timedelta(seconds=90) < message.next_attempt_at - later < dt.timedelta(seconds=150)
 
     smtp.start()
@@ -285,6 +291,7 @@ def test_a_worker_killed_between_send_and_mark_resends_with_the_same_message_id(
     assert services.deliver(message.pk) == "not due"
     assert services.sweep_due() == 0
     # ...and the sweep takes it once the claim has expired.
+    assert message.claimed_until is not None
     assert sweep_at(message.claimed_until + dt.timedelta(seconds=1)) == 1
     message.refresh_from_db()
     assert message.state == State.SENT
@@ -313,7 +320,7 @@ def test_sms_to_the_file_backend_when_only_a_phone_was_given(smtp, settings, tmp
     requests_services.change_status(service_request, Status.IN_PROGRESS, actor=staff)
 
     lines = [json.loads(line) for line in (Path(tmp_path) / "sms" / "outbox.jsonl").read_text().splitlines()]
-    assert [line["to"] for line in lines] == ["215-555-0100", "215-555-0100"]
+    assert [line["to"] for line in lines] == ["+12155550100", "+12155550100"]  # E.164
     assert service_request.tracking_number in lines[1]["text"]
     assert "In progress" in lines[1]["text"] or "in progress" in lines[1]["text"].lower()
     sms = OutboundMessage.objects.filter(channel=OutboundMessage.Channel.SMS).order_by("pk")
@@ -383,6 +390,7 @@ def test_webhook_is_signed_and_retried(hook, service, staff):
 
     message = OutboundMessage.objects.get(webhook=webhook)
     assert message.state == State.PENDING and message.last_error == "HTTP 503"
+    assert message.next_attempt_at is not None
     sweep_at(message.next_attempt_at + dt.timedelta(seconds=1))
     message.refresh_from_db()
     assert message.state == State.SENT
@@ -403,7 +411,7 @@ def test_webhook_is_signed_and_retried(hook, service, staff):
 def test_webhook_4xx_is_not_retried(hook, service, staff):
     Webhook.objects.create(department=service.department, url=hook.url + "/missing", secret="x")
     hook.fail_next = 0
-    hook.server.RequestHandlerClass.do_POST = lambda self: (self.send_response(404), self.end_headers())  # type: ignore[method-assign]
+    hook.server.RequestHandlerClass.do_POST = lambda self: (self.send_response(404), self.end_headers())
     filed_request(service)
     message = OutboundMessage.objects.get(channel=OutboundMessage.Channel.WEBHOOK)
     assert message.state == State.FAILED
@@ -548,6 +556,7 @@ def test_a_revoked_keys_webhook_is_not_sent_any_more(hook, service, staff, clien
 
     assert open311.revoke_key(fix)
     # What was waiting for a retry is dropped for good, and nothing new is queued.
+    assert waiting.next_attempt_at is not None
     sweep_at(waiting.next_attempt_at + dt.timedelta(seconds=1))
     waiting.refresh_from_db()
     assert waiting.state == State.FAILED and "revoked" in waiting.last_error

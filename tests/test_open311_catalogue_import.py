@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from civic311.catalogue import services as catalogue_services
 from civic311.catalogue.catalogue_file import parse_catalogue
 from civic311.catalogue.models import Service
-from civic311.catalogue.open311_import import endpoint_of
+from civic311.open311.catalogue_import import endpoint_of
 
 from .factories import JurisdictionFactory, NeighborhoodFactory
 from .test_catalogue_file import EXAMPLE

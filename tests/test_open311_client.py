@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.urls import reverse
 from django.utils import timezone
 
@@ -135,7 +136,7 @@ def make_handler(fake: FakeWorkOrders) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format, *args):
+        def log_message(self, *args):
             pass
 
         def _path(self) -> tuple[str, dict[str, list[str]]]:
@@ -340,9 +341,11 @@ def test_passing_failures_are_retried_with_growing_backoff_then_given_up(system,
     assert forwarded.last_error
 
     first_sent = forwarded.first_sent_at
+    assert forwarded.next_attempt_at is not None and first_sent is not None
     delays = [forwarded.next_attempt_at - first_sent]
     for attempt in range(2, forwarding.MAX_ATTEMPTS + 1):
         before = forwarded_for(request)
+        assert before.next_attempt_at is not None
         # Not yet due: the sweep leaves it alone.
         run_due_at(before.next_attempt_at - dt.timedelta(seconds=30))
         assert forwarded_for(request).attempts == attempt - 1
@@ -352,6 +355,7 @@ def test_passing_failures_are_retried_with_growing_backoff_then_given_up(system,
             assert after.attempts == attempt
             if attempt < forwarding.MAX_ATTEMPTS:
                 assert after.state == State.PENDING
+                assert after.next_attempt_at is not None
                 delays.append(after.next_attempt_at - timezone.now())
     assert all(later > earlier for earlier, later in itertools.pairwise(delays))
     assert dt.timedelta(minutes=1) < delays[0] < dt.timedelta(minutes=3)
@@ -396,6 +400,7 @@ def test_a_timeout_is_retried_and_the_resend_does_not_make_a_second_work_order(s
     assert "Timed out" in forwarded.last_error
     assert len(remote.records) == 1  # they made it; we never heard
 
+    assert forwarded.next_attempt_at is not None
     run_due_at(forwarded.next_attempt_at + dt.timedelta(seconds=1))
     forwarded = forwarded_for(request)
     assert forwarded.state == State.SENT
@@ -593,7 +598,7 @@ def test_an_alert_whose_mail_fails_is_kept_in_the_outbox_and_retried(system, ser
     def broken_mail(*args, **kwargs):
         raise ConnectionRefusedError("no mail server")
 
-    monkeypatch.setattr(mail.backends.locmem.EmailBackend, "send_messages", broken_mail)
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", broken_mail)
     # The alert is raised once, with its note, whatever the mail server does: the e-mail is an outbox row
     # written in the same transaction, sent by the worker and retried with backoff until it goes.
     assert forwarding.raise_alerts(now=start + dt.timedelta(minutes=61)) == 1
@@ -607,6 +612,7 @@ def test_an_alert_whose_mail_fails_is_kept_in_the_outbox_and_retried(system, ser
     )
     assert mail.outbox == []
     monkeypatch.undo()
+    assert queued.next_attempt_at is not None
     assert notifications.deliver(queued.pk, now=queued.next_attempt_at + dt.timedelta(seconds=1)) == "sent"
     assert len(mail.outbox) == 1
     assert forwarding.raise_alerts(now=start + dt.timedelta(minutes=66)) == 0  # raised once

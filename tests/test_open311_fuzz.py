@@ -555,7 +555,7 @@ def test_other_methods(world, client, template, fmt, seg, method):
 
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
 @given(st.just(None))
-def test_reused_update_id_is_a_400_not_a_500(world, client, _):
+def test_reused_update_id_is_a_400_not_a_500(world, client, nothing):
     form = {
         "api_key": world["key"],
         "service_request_id": world["id"],

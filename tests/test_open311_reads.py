@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import math
 import xml.etree.ElementTree as ET
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -94,7 +95,11 @@ def file(
     long: float | None = CITY_HALL[1],
     **fields,
 ) -> ServiceRequest:
-    report = {"description": "Mattresses on the sidewalk.", "address": "1400 John F Kennedy Blvd", "zipcode": "19107"}
+    report: dict[str, Any] = {
+        "description": "Mattresses on the sidewalk.",
+        "address": "1400 John F Kennedy Blvd",
+        "zipcode": "19107",
+    }
     if lat is not None:
         report.update(lat=repr(lat), long=repr(long))
     if service.code == "SR-ST02":
@@ -121,8 +126,16 @@ def as_xml(response) -> ET.Element:
     return ET.fromstring(response.content)  # noqa: S314  (our own output)
 
 
-def names(element: ET.Element) -> list[str]:
+def names(element: ET.Element | None) -> list[str]:
+    assert element is not None, "no such element"
     return [child.tag for child in element]
+
+
+def child_at(element: ET.Element, path: str) -> ET.Element:
+    """The element at `path`, which must be there."""
+    found = element.find(path)
+    assert found is not None, path
+    return found
 
 
 def ids(response) -> list[str]:
@@ -243,9 +256,9 @@ def test_discovery_in_xml(client, city):
     root = as_xml(response)
     assert root.tag == "discovery"
     assert names(root) == ["changeset", "contact", "key_service", "endpoints"]
-    assert dt.datetime.fromisoformat(root.findtext("changeset")) <= NOW
-    assert "311@phila.gov" in root.findtext("contact")
-    endpoints_ = root.find("endpoints")
+    assert dt.datetime.fromisoformat(root.findtext("changeset") or "") <= NOW
+    assert "311@phila.gov" in (root.findtext("contact") or "")
+    endpoints_ = child_at(root, "endpoints")
     assert names(endpoints_) == ["endpoint", "endpoint"]
     assert [e.findtext("type") for e in endpoints_] == ["production", "test"]
     for item in endpoints_:
@@ -253,8 +266,8 @@ def test_discovery_in_xml(client, city):
         assert item.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
         assert item.findtext("url") == "http://testserver/open311/v2"
         assert item.findtext("changeset") == root.findtext("changeset")
-        assert [f.tag for f in item.find("formats")] == ["format", "format"]
-        assert [f.text for f in item.find("formats")] == ["text/xml", "application/json"]
+        assert [f.tag for f in child_at(item, "formats")] == ["format", "format"]
+        assert [f.text for f in child_at(item, "formats")] == ["text/xml", "application/json"]
 
 
 def test_discovery_in_json_uses_the_host_called(client, city):
@@ -366,7 +379,7 @@ def test_service_definition_in_xml(client, dumping):
     assert root.tag == "service_definition"
     assert names(root) == ["service_code", "attributes"]
     assert root.findtext("service_code") == "SR-ST02"
-    attributes = root.find("attributes")
+    attributes = child_at(root, "attributes")
     assert names(attributes) == ["attribute"] * 3
     where, kind, notice = attributes
     assert names(where) == ATTRIBUTE_FIELDS
@@ -386,7 +399,7 @@ def test_service_definition_in_xml(client, dumping):
         "true",
         "2",
     ]
-    values = kind.find("values")
+    values = child_at(kind, "values")
     assert names(values) == ["value"] * 3
     assert names(values[0]) == ["key", "name"]
     assert [(v.findtext("key"), v.findtext("name")) for v in values] == [
@@ -489,7 +502,7 @@ def test_a_request_without_a_point_or_sla_has_nulls(client, pothole):
     assert item["service_notice"] == ""
     element = as_xml(get(client, "requests.xml"))[0]
     assert names(element) == REQUEST_FIELDS
-    assert element.find("lat").text is None and element.find("expected_datetime").text is None
+    assert child_at(element, "lat").text is None and child_at(element, "expected_datetime").text is None
 
 
 def test_summer_timestamps_carry_the_summer_offset(client, dumping):
@@ -901,7 +914,7 @@ def test_pages_to_the_last_one_neither_repeat_nor_skip(client, dumping):
         ),
     )
     seen: list[str] = []
-    url = f"{BASE}/requests.json?page_size=3&service_code=SR-ST02"
+    url: str | None = f"{BASE}/requests.json?page_size=3&service_code=SR-ST02"
     pages = 0
     while url:
         response = client.get(url)
@@ -942,7 +955,7 @@ def test_the_cursor_follows_the_harvesting_order(client, dumping, staff):
         requests.add_note(
             item, "Crew on the way.", actor=staff, public=True, now=FILED_AT + dt.timedelta(hours=1, minutes=n)
         )
-    url = f"{BASE}/requests.json?page_size=2&updated_after=2026-01-12T00:00:00Z"
+    url: str | None = f"{BASE}/requests.json?page_size=2&updated_after=2026-01-12T00:00:00Z"
     seen = []
     while url:
         response = client.get(url)

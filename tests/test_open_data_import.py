@@ -25,7 +25,7 @@ from civic311.opendata import importer
 from civic311.opendata.columns import PUBLIC_CASES_COLUMNS
 from civic311.opendata.importer import SourceError
 from civic311.opendata.mapping import MAPPINGS_DIR, MappingError, load_mapping, mapping_from_data
-from civic311.opendata.services import import_requests
+from civic311.opendata.services import Progress, import_requests
 from civic311.service_requests.lifecycle import Status
 from civic311.service_requests.models import Channel, HistoryEntry, ServiceRequest
 
@@ -414,7 +414,7 @@ def test_an_error_while_reading_stops_the_import_and_is_raised(jurisdiction, str
 
 
 def test_progress_is_told_while_reading_and_after_each_batch(jurisdiction, streets):
-    seen = []
+    seen: list[Progress] = []
     with mock.patch.object(
         importer.SourceReader, "batches", lambda self, tick, tick_every=2: real_batches(self, tick, tick_every=2)
     ):
@@ -542,6 +542,12 @@ def test_a_json_mapping_works_like_toml(jurisdiction, streets, tmp_path):
         ({"channel_values": {"PHONE": "telephone"}}, "“telephone” is not one of"),
         ({"default_channel": "fax"}, "default_channel"),
         ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
+        # ZoneInfo refuses these with ValueError, not ZoneInfoNotFoundError: still a reason, never a crash.
+        ({"time_zone": "../etc/passwd"}, "not a known time zone"),
+        ({"time_zone": "/etc/localtime"}, "not a known time zone"),
+        ({"time_zone": "America/"}, "not a known time zone"),
+        ({"time_zone": "America"}, "not a known time zone"),  # a folder of zones, not one
+        ({"time_zone": "Europe/Berlin\x00"}, "not a known time zone"),
         ({"encoding": "klingon"}, "not a known text encoding"),
         ({"delimiter": ",,"}, "delimiter"),
         ({"date_formats": ["dd/mm/yyyy"]}, "neither “iso” nor a strptime pattern"),

@@ -392,6 +392,7 @@ def test_stored_photos_live_under_the_jurisdiction_and_request_with_a_random_nam
     assert len(stored) == 2
     pattern = re.compile(rf"^photos/{jurisdiction.pk}/{request.pk}/[0-9a-f]{{32}}\.jpg$")
     for photo in stored:
+        assert photo.image.name is not None
         assert pattern.match(photo.image.name), photo.image.name
         path = Path(django_settings.MEDIA_ROOT) / photo.image.name
         assert path.is_file()

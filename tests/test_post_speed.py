@@ -131,6 +131,7 @@ def test_a_batch_post_writes_its_token_without_looking_for_one(client, service, 
     token = answer(response)[0]["token"]
     assert statements(captured) == [*FILING, ("INSERT", "open311_batchtoken")]
     filed = BatchToken.objects.get(token=token).service_request
+    assert filed is not None and filed.idempotency_key is not None
     assert filed.idempotency_key.endswith(":b-1")
     assert answer(post(client, form(key, service, client_request_id="b-1")))[0]["token"] == token
 
@@ -327,16 +328,21 @@ def test_a_changed_open311_id_is_seen_at_once(client, service, key, jurisdiction
     assert post(client, form(key, service, jurisdiction_id="philadelphia.gov")).status_code == 200
 
 
+def known(jurisdiction: Jurisdiction | None) -> Jurisdiction:
+    assert jurisdiction is not None, "no jurisdiction found"
+    return jurisdiction
+
+
 def test_the_host_picks_its_jurisdiction_and_a_new_host_is_seen_at_once(jurisdiction):
     county = JurisdictionFactory(slug="county", name="County", jurisdiction_id="county.gov", is_default=False)
-    assert places.jurisdiction_for_host("311.county.gov:8443").pk == jurisdiction.pk  # the default
+    assert known(places.jurisdiction_for_host("311.county.gov:8443")).pk == jurisdiction.pk  # the default
 
     county.host = "311.County.gov"
     county.save()
 
-    assert places.jurisdiction_for_host("311.county.gov:8443").pk == county.pk
-    assert places.jurisdiction_for_host("elsewhere.example").pk == jurisdiction.pk
-    assert places.default_jurisdiction().pk == jurisdiction.pk
+    assert known(places.jurisdiction_for_host("311.county.gov:8443")).pk == county.pk
+    assert known(places.jurisdiction_for_host("elsewhere.example")).pk == jurisdiction.pk
+    assert known(places.default_jurisdiction()).pk == jurisdiction.pk
 
 
 def test_no_jurisdiction_yet_is_no_jurisdiction(db):
@@ -348,21 +354,21 @@ def test_no_jurisdiction_yet_is_no_jurisdiction(db):
 
 
 def test_each_caller_gets_its_own_copy_of_a_kept_jurisdiction(jurisdiction):
-    mine = places.jurisdiction_for_host("localhost")
+    mine = known(places.jurisdiction_for_host("localhost"))
     mine.name = "Changed by one request"
 
-    assert places.jurisdiction_for_host("localhost").name == "Philadelphia"
-    assert places.jurisdiction_by_open311_id("phila.gov").name == "Philadelphia"
+    assert known(places.jurisdiction_for_host("localhost")).name == "Philadelphia"
+    assert known(places.jurisdiction_by_open311_id("phila.gov")).name == "Philadelphia"
 
 
 def test_another_process_s_jurisdiction_change_is_seen_once_the_kept_one_is_too_old(jurisdiction, monkeypatch):
-    assert places.default_jurisdiction().name == "Philadelphia"
+    assert known(places.default_jurisdiction()).name == "Philadelphia"
     Jurisdiction.objects.filter(pk=jurisdiction.pk).update(name="City of Philadelphia")  # no signal here
-    assert places.default_jurisdiction().name == "Philadelphia"
+    assert known(places.default_jurisdiction()).name == "Philadelphia"
 
     monkeypatch.setattr(places._jurisdictions, "seconds", 0)
 
-    assert places.default_jurisdiction().name == "City of Philadelphia"
+    assert known(places.default_jurisdiction()).name == "City of Philadelphia"
 
 
 # --- API keys: one statement per call, never a stale answer --------------------------------------------

@@ -71,6 +71,13 @@ def text_of(response, element_id: str) -> str | None:
     return " ".join(" ".join(parser.parts).split()) if parser.found else None
 
 
+def text_found(response, element_id: str) -> str:
+    """The element's text, which must be on the page."""
+    text = text_of(response, element_id)
+    assert text is not None, f"no #{element_id} on the page"
+    return text
+
+
 def counts() -> dict[str, int]:
     return {
         "requests": ServiceRequest.objects.count(),
@@ -256,12 +263,12 @@ def test_choosing_a_service_searches_and_lists_by_group(client, form_service):
     assert "Usually handled in: 5 Business Days" in listing
 
     results = client.get("/report/", {"q": "dumping"})
-    assert "1 service matches “dumping”" in text_of(results, "results-heading")
+    assert "1 service matches “dumping”" in text_found(results, "results-heading")
     assert "Illegal Dumping" in results.content.decode()
     assert "Pothole Repair" not in results.content.decode()
 
     none = client.get("/report/", {"q": "zebra crossing"})
-    assert none.status_code == 200 and "0 services match" in text_of(none, "results-heading")
+    assert none.status_code == 200 and "0 services match" in text_found(none, "results-heading")
 
 
 # --- the report form ----------------------------------------------------------------------------
@@ -282,7 +289,7 @@ def test_the_report_form_renders_every_datatype(client, form_service, report_url
     # A note is shown, not asked; required questions are marked; help text is linked.
     assert text_of(response, "id_attribute_note") == "Do not touch needles or chemicals."
     assert 'name="attribute[note]"' not in html
-    assert "What was dumped? (required)" in text_of(response, "main")
+    assert "What was dumped? (required)" in text_found(response, "main")
     assert text_of(response, "id_attribute_what-help") == "For example: tires"
     assert re.search(r'id="id_attribute_what"[^>]*aria-describedby="id_attribute_what-help"', html)
     # Location without JavaScript, the neighborhood list, photos, private contact details.
@@ -290,10 +297,11 @@ def test_the_report_form_renders_every_datatype(client, form_service, report_url
         assert f'name="{name}"' in html, name
     assert '<option value="center-city">Center City</option>' in html
     assert re.search(r'<input[^>]*type="file"[^>]*name="photos"[^>]*multiple accept="image/\*"', html)
-    assert "We keep your name, e-mail address and phone number private." in text_of(response, "contact-privacy")
+    assert "We keep your name, e-mail address and phone number private." in text_found(response, "contact-privacy")
     key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', html)
     assert key, "a fresh idempotency key"
     other = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', client.get(report_url).content.decode())
+    assert other, "a fresh idempotency key"
     assert key.group(1) != other.group(1)
     assert 'id="map-config"' in html and "vendor/leaflet/leaflet.js" in html
 
@@ -313,12 +321,14 @@ def test_a_valid_report_files_one_request_and_shows_the_confirmation(client, for
         "where": "street",
         "kinds": ["tires", "furniture"],
     }
+    assert service_request.neighborhood is not None
     assert service_request.neighborhood.slug == "center-city"
+    assert service_request.requester is not None
     assert service_request.requester.email == "pat@example.org"
 
     confirmation = client.get(response["Location"])
     assert confirmation.status_code == 200
-    page = text_of(confirmation, "main")
+    page = text_found(confirmation, "main")
     assert f"Your tracking number is {service_request.tracking_number}" in page
     assert "5 Business Days" in page
     expected = timezone.localtime(service_request.expected_at, form_service.jurisdiction.zone)
@@ -401,7 +411,7 @@ def _photo(name: str, content: bytes, content_type: str = "image/jpeg") -> Simpl
             "at most 4000 characters; it has 4001",
         ),
         ("bad e-mail", {"email": "pat@"}, "id_email-error", "Enter a valid e-mail address"),
-        ("bad phone", {"phone": "12"}, "id_phone-error", "7 to 15 digits"),
+        ("bad phone", {"phone": "12"}, "id_phone-error", "Enter a phone number such as (201) 555-0123"),
         ("bad ZIP code", {"zipcode": "ABCDE"}, "id_zipcode-error", "Enter a ZIP code like 19107."),
         (
             "unknown neighborhood",
@@ -446,7 +456,7 @@ def test_an_oversize_photo_is_refused(client, form_service, report_url, settings
     big = jpeg_bytes() + b"\0" * (1024 * 1024)
     response = client.post(report_url, valid_report(photos=[_photo("big.jpg", big)]))
     assert response.status_code == 400
-    assert "The photo “big.jpg” is larger than 1 MB." in text_of(response, "id_photos-error")
+    assert "The photo “big.jpg” is larger than 1 MB." in text_found(response, "id_photos-error")
     assert counts() == before
 
 
@@ -455,8 +465,8 @@ def test_a_file_that_is_not_an_image_is_refused_whatever_its_name(client, form_s
     fake = _photo("holiday.jpg", b"%PDF-1.4 this is not a picture at all")
     response = client.post(report_url, valid_report(photos=[fake]))
     assert response.status_code == 400
-    assert "“holiday.jpg” is not a photo we can read." in text_of(response, "id_photos-error")
-    assert "choose your photos again" in text_of(response, "id_photos-again")
+    assert "“holiday.jpg” is not a photo we can read." in text_found(response, "id_photos-error")
+    assert "choose your photos again" in text_found(response, "id_photos-again")
     assert counts() == before
 
 
@@ -468,6 +478,7 @@ def test_a_photo_is_stored_as_a_jpeg_without_exif(client, form_service, report_u
     response = client.post(report_url, valid_report(photos=[upload]))
     assert response.status_code == 302
     photo = Photo.objects.get()
+    assert photo.image.name is not None
     assert photo.image.name.endswith(".jpg") and "IMG_0001" not in photo.image.name
     with photo.image.open("rb") as stored, Image.open(stored) as image:
         assert image.format == "JPEG"
@@ -502,7 +513,7 @@ def test_a_canned_answer_is_shown_and_files_no_request(client, form_service, rep
     response = client.post(report_url, valid_report(**{"attribute[gas]": "yes"}))
     assert response.status_code == 200
     assert text_of(response, "canned-answer-title") == "Important: please read this"
-    assert "Leave the area now and call 911." in text_of(response, "main")
+    assert "Leave the area now and call 911." in text_found(response, "main")
     assert ServiceRequest.objects.count() == 0
     assert Requester.objects.count() == 0
 
@@ -511,6 +522,7 @@ def test_a_report_with_only_an_address_and_a_neighborhood_is_taken(client, form_
     response = client.post(report_url, valid_report(lat="", long="", neighborhood="center-city"))
     assert response.status_code == 302
     service_request = ServiceRequest.objects.get()
+    assert service_request.neighborhood is not None
     assert service_request.lat is None and service_request.neighborhood.slug == "center-city"
 
 
@@ -529,11 +541,11 @@ def test_tracking_by_number(client, form_service):
 
     missing = client.get("/track/", {"number": "12345"})
     assert missing.status_code == 404
-    assert "We couldn't find a request with the number 12345" in text_of(missing, "error-summary")
+    assert "We couldn't find a request with the number 12345" in text_found(missing, "error-summary")
 
     empty = client.get("/track/", {"number": ""})
     assert empty.status_code == 400
-    assert "Enter the tracking number" in text_of(empty, "id_number-error")
+    assert "Enter the tracking number" in text_found(empty, "id_number-error")
 
     assert client.get(reverse("public:track_request", args=["424242"])).status_code == 404
     # Nothing a city could have: not found, never a database error.
@@ -569,12 +581,12 @@ def test_the_track_page_shows_the_public_story_only(client, form_service, staff)
 
     response = client.get(reverse("public:track_request", args=[service_request.tracking_number]))
     assert response.status_code == 200
-    page = text_of(response, "main")
+    page = text_found(response, "main")
     html = response.content.decode()
     assert "Illegal Dumping" in page
     assert "Status: In progress" in page and "Open" in page
     assert "Latest update: Crew scheduled for Tuesday." in page
-    history = text_of(response, "history-heading") and page[page.index("History") :]
+    history = text_found(response, "history-heading") and page[page.index("History") :]
     assert "Request received" in history and "By: Resident" in history
     assert "Status changed to Assigned" in history and "Status changed to In progress" in history
     assert "Crew scheduled for Tuesday." in history and "By: City staff" in history
@@ -599,7 +611,7 @@ def test_the_track_page_shows_the_public_story_only(client, form_service, staff)
 def test_a_closed_request_shows_closed_and_its_reason(client, form_service, staff):
     service_request = dumping_request(form_service)
     services.change_status(service_request, "closed", actor=staff, public_reason="Repair Completed")
-    page = text_of(client.get(reverse("public:track_request", args=[service_request.tracking_number])), "main")
+    page = text_found(client.get(reverse("public:track_request", args=[service_request.tracking_number])), "main")
     assert "Closed" in page and "Reason: Repair Completed" in page
     assert "Status changed to Closed" in page
 
@@ -624,9 +636,11 @@ def test_an_overdue_request_is_marked(client, form_service):
     service_request = dumping_request(form_service)
     ServiceRequest.objects.filter(pk=service_request.pk).update(expected_at=timezone.now() - dt.timedelta(days=2))
     response = client.get(reverse("public:track_request", args=[service_request.tracking_number]))
-    assert "Overdue" in text_of(response, "main")
+    assert "Overdue" in text_found(response, "main")
     fresh = dumping_request(form_service)
-    assert "Overdue" not in text_of(client.get(reverse("public:track_request", args=[fresh.tracking_number])), "main")
+    assert "Overdue" not in text_found(
+        client.get(reverse("public:track_request", args=[fresh.tracking_number])), "main"
+    )
 
 
 def test_the_neighborhoods_for_the_map(client, center_city):

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import threading
 import uuid
+from typing import Any
 
 import pytest
 import time_machine
@@ -32,7 +33,7 @@ DATABASE_CACHE = {
 
 
 def asking(remote: str, forwarded: str | None = None):
-    extra = {"REMOTE_ADDR": remote}
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().post("/", **extra)

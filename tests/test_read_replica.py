@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -67,7 +68,7 @@ class Capture:
         self._replica.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._replica.__exit__(*exc)
         self._primary.__exit__(*exc)
 

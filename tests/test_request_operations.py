@@ -108,7 +108,9 @@ def _active(service_request, email):
     return subscription
 
 
-def test_merge_marks_the_duplicate_and_moves_its_followers(service, center_city, staff):
+def test_merge_marks_the_duplicate_and_moves_its_followers(
+    service, center_city, staff, django_capture_on_commit_callbacks
+):
     original = filed_request(service, email="first@example.org", description="Tires in the alley")
     duplicate = filed_request(service, email="second@example.org", description="Old tires dumped")
     moving = _active(duplicate, "neighbor@example.org")
@@ -116,7 +118,8 @@ def test_merge_marks_the_duplicate_and_moves_its_followers(service, center_city,
     _active(original, "both@example.org")
     pending = notifications.subscribe(duplicate, "pending@example.org")
 
-    merged = services.merge_duplicate(duplicate, original, actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):  # the announcer moves the followers
+        merged = services.merge_duplicate(duplicate, original, actor=staff)
 
     assert merged.status == Status.DUPLICATE and merged.duplicate_of == original
     moving.refresh_from_db()
@@ -135,10 +138,11 @@ def test_merge_marks_the_duplicate_and_moves_its_followers(service, center_city,
     assert status.is_public and original.tracking_number in status.text
 
 
-def test_merge_does_not_subscribe_the_requester_twice(service, center_city, staff):
+def test_merge_does_not_subscribe_the_requester_twice(service, center_city, staff, django_capture_on_commit_callbacks):
     original = filed_request(service, email="pat@example.org")
     duplicate = filed_request(service, email="PAT@example.org")
-    services.merge_duplicate(duplicate, original, actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):  # the announcer moves the followers
+        services.merge_duplicate(duplicate, original, actor=staff)
     assert not Subscription.objects.filter(service_request=original).exists()
 
 
@@ -156,11 +160,14 @@ def test_merge_into_itself_or_a_finished_request_writes_nothing(service, center_
     assert not Subscription.objects.filter(service_request=original).exists()
 
 
-def test_merge_into_a_private_request_moves_no_followers(service, center_city, staff):
+def test_merge_into_a_private_request_moves_no_followers(
+    service, center_city, staff, django_capture_on_commit_callbacks
+):
     original = filed_request(service, is_private=True)
     duplicate = filed_request(service, email="second@example.org")
     _active(duplicate, "neighbor@example.org")
-    services.merge_duplicate(duplicate, original, actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):  # the announcer moves the followers
+        services.merge_duplicate(duplicate, original, actor=staff)
     assert not Subscription.objects.filter(service_request=original).exists()
     assert original.history.filter(kind=Kind.NOTE, is_public=False).exists()
 
@@ -226,8 +233,10 @@ def test_the_reopen_window(closed, after, allowed):
             reopened = services.resident_reopen(closed, token=token, comment="Still there")
             assert reopened.status == Status.REOPENED
             status = reopened.history.filter(kind=Kind.STATUS).last()
+            assert status is not None
             assert status.actor_label == "Resident" and status.is_public and "Still there" not in status.text
             note = reopened.history.filter(kind=Kind.NOTE).last()
+            assert note is not None
             assert not note.is_public and "Still there" in note.text and note.who == "Resident"
         else:
             with pytest.raises(ValidationError) as error:

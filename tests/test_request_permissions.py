@@ -8,7 +8,7 @@ the world they act in from roles_helpers.
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from civic311.service_requests import services
 from civic311.service_requests.lifecycle import Status
@@ -109,7 +109,7 @@ def test_a_request_is_assigned_only_to_someone_who_works_it(db):
     streets_crew = with_role(StaffFactory(username="streets-crew"), R.DEPARTMENT_STAFF, world.streets)
     agent = with_role(StaffFactory(username="phones"), R.AGENT)
     for wrong in (water_crew, agent):
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(ValidationError, match="does not work this department") as refused:
             services.change_status(world.ours, Status.ASSIGNED, actor=supervisor, assignee=wrong)
         assert "does not work this department" in str(refused.value)
     services.change_status(world.ours, Status.ASSIGNED, actor=supervisor, assignee=streets_crew)

@@ -159,9 +159,10 @@ def test_a_report_in_english_stays_in_english(client, notice_service, center_cit
 def test_a_text_message_follows_the_residents_language_too(notice_service, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         service_request = filed_request(notice_service, phone="215-555-0100", language="es")
-    [sms] = OutboundMessage.objects.filter(channel=OutboundMessage.Channel.SMS, recipient="215-555-0100")
+    [sms] = OutboundMessage.objects.filter(channel=OutboundMessage.Channel.SMS, recipient="+12155550100")
     assert service_request.tracking_number in sms.body
     english = filed_request(notice_service, phone="215-555-0199")
+    assert english.requester is not None
     assert sms.body != "" and english.requester.language == ""
 
 
@@ -233,6 +234,7 @@ def test_the_console_stores_the_callers_language_never_the_agents(notice_service
         submission = console.file_request_for_contact(
             contact, _console_form(notice_service, asked, "c@example.org").to_report(), agent=agent
         )
+    assert submission.service_request.requester is not None
     assert submission.service_request.requester.language == stored
 
 

@@ -365,7 +365,10 @@ def test_demo_staff_get_roles_matching_their_jobs(db):
     assert ("dhoward", R.LEADERSHIP, None) in held
     assert ("ohaddad", R.SUPERVISOR, None) in held
     teams = {
-        team.name: (team.supervisor.username, sorted(team.members.values_list("username", flat=True)))
+        team.name: (
+            team.supervisor and team.supervisor.username,
+            sorted(team.members.values_list("username", flat=True)),
+        )
         for team in Team.objects.select_related("supervisor")
     }
     assert teams == {

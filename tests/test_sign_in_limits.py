@@ -55,6 +55,7 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client
     assert LOCKED in refused.content.decode() and "Try again in 15 minutes" in refused.content.decode()
     assert outcomes(staff) == [Outcome.WRONG_PASSWORD] * 5 + [Outcome.LOCKED_OUT]
     event = SignInEvent.objects.filter(user=staff).first()
+    assert event is not None
     assert event.username == staff.username and event.client_address == "127.0.0.1"
 
 
@@ -136,9 +137,9 @@ def test_an_administrator_can_lift_a_lock_out(client, staff):
 def test_wrong_passwords_sent_all_at_once_are_not_all_checked(client, staff, monkeypatch):
     # Tries in flight at the same moment: each one's password is being checked when the next one arrives.
     # Checked first and counted after, all ten passed the check before any was counted: ten guesses, not five.
+    from django.contrib.auth import authenticate as real_authenticate  # what the sign-in form calls
     from django.contrib.auth import forms as auth_forms
 
-    real_authenticate = auth_forms.authenticate
     checked: list[str] = []
 
     def authenticate_while_others_arrive(request=None, **credentials):

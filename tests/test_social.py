@@ -58,6 +58,7 @@ def test_a_post_is_delivered_through_the_job_queue_by_the_file_backend(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         post = services.queue_post(jurisdiction, "x", "Snow emergency: move your car. ¡Muévalo!", dedup_key="e1:x")
+        assert post is not None
     post.refresh_from_db()
     assert post.state == State.SENT and post.attempts == 1 and post.sent_at and post.provider_id.startswith("file-")
     [line] = _lines(outbox_file)
@@ -74,6 +75,7 @@ def test_a_post_is_delivered_through_the_job_queue_by_the_file_backend(
 
 def test_the_same_event_is_queued_once(jurisdiction, outbox_file):
     first = services.queue_post(jurisdiction, "x", "One", dedup_key="emergency:1:social:x")
+    assert first is not None
     assert services.queue_post(jurisdiction, "x", "One again", dedup_key="emergency:1:social:x") is None
     assert OutboundPost.objects.get().pk == first.pk
 
@@ -90,7 +92,9 @@ def test_the_same_event_is_queued_once(jurisdiction, outbox_file):
 )
 def test_length_limits(jurisdiction, outbox_file, network, length, accepted):
     if accepted:
-        assert services.queue_post(jurisdiction, network, "a" * length, dedup_key="k").text == "a" * length
+        queued = services.queue_post(jurisdiction, network, "a" * length, dedup_key="k")
+        assert queued is not None
+        assert queued.text == "a" * length
     else:
         with pytest.raises(ValidationError) as refused:
             services.queue_post(jurisdiction, network, "a" * length, dedup_key="k")
@@ -107,10 +111,12 @@ def test_unknown_networks_and_empty_posts_are_refused(jurisdiction, outbox_file,
 
 def test_a_failure_is_retried_with_backoff(jurisdiction, flaky):
     post = services.queue_post(jurisdiction, "x", "Snow emergency", dedup_key="k")
+    assert post is not None
     now = timezone.now()
     assert services.deliver(post.pk, now=now) == "retry"
     post.refresh_from_db()
     assert post.state == State.QUEUED and post.attempts == 1 and post.last_error == "HTTP 503"
+    assert post.next_attempt_at is not None
     assert now + dt.timedelta(seconds=47) <= post.next_attempt_at <= now + dt.timedelta(seconds=73)
     assert services.deliver(post.pk, now=now + dt.timedelta(seconds=10)) == "not due"
     assert services.sweep_due(now=now + dt.timedelta(seconds=10)) == 0
@@ -126,6 +132,7 @@ def test_the_wait_doubles_and_it_gives_up_after_the_last_attempt(jurisdiction, f
     settings.CIVIC311_SOCIAL_MAX_ATTEMPTS = 3
     flaky.failures = 10
     post = services.queue_post(jurisdiction, "x", "Snow emergency", dedup_key="k")
+    assert post is not None
     now, waits = timezone.now(), []
     for expected in ["retry", "retry", "failed"]:
         assert services.deliver(post.pk, now=now) == expected
@@ -145,6 +152,7 @@ def test_the_wait_doubles_and_it_gives_up_after_the_last_attempt(jurisdiction, f
 def test_a_permanent_failure_is_not_retried(jurisdiction, flaky):
     flaky.error = providers.Permanent
     post = services.queue_post(jurisdiction, "x", "Snow emergency", dedup_key="k")
+    assert post is not None
     assert services.deliver(post.pk) == "failed"
     post.refresh_from_db()
     assert post.state == State.FAILED and post.attempts == 1
@@ -153,6 +161,7 @@ def test_a_permanent_failure_is_not_retried(jurisdiction, flaky):
 def test_two_workers_never_post_the_same_row(jurisdiction, flaky):
     flaky.failures = 0
     post = services.queue_post(jurisdiction, "x", "Snow emergency", dedup_key="k")
+    assert post is not None
     now = timezone.now()
     # Another worker holds the claim (it is posting right now): this one leaves the row alone.
     OutboundPost.objects.filter(pk=post.pk).update(claimed_until=now + dt.timedelta(minutes=5), attempts=1)
@@ -167,6 +176,7 @@ def test_two_workers_never_post_the_same_row(jurisdiction, flaky):
 
 def test_the_periodic_sweep_delivers_what_is_due(jurisdiction, outbox_file, django_capture_on_commit_callbacks):
     post = services.queue_post(jurisdiction, "facebook", "Cooling centers open", dedup_key="k")  # job lost
+    assert post is not None
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.sweep_social_outbox.call_local() == 1
     post.refresh_from_db()

@@ -87,7 +87,9 @@ def test_the_staff_api_survives_fuzzing_from_its_own_schema(in_process_wsgi, see
 
     for operation in operations:
         known = {name: value for name, value in KNOWN.items() if f"{{{name}}}" in operation.path}
-        runs = [(mode, {}) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+        runs: list[tuple[GenerationMode, dict[str, str]]] = [
+            (mode, {}) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        ]
         if known:
             runs.append((GenerationMode.POSITIVE, known))
         for mode, path_parameters in runs:

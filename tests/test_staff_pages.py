@@ -51,7 +51,7 @@ def test_the_pages_are_never_cached():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: StaffFactory(),  # staff without a role
+        StaffFactory,  # staff without a role
         lambda: with_role(StaffFactory(is_active=False), StaffRole.AGENT),
         lambda: StaffFactory(is_staff=False),
     ],

@@ -4,6 +4,7 @@ writes (the status, exactly one public history entry, the public reason, closed_
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -30,7 +31,7 @@ def service_request(service, center_city):
 
 
 def _file(service, **fields):
-    report = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}
+    report: dict[str, Any] = {"lat": "39.9526", "long": "-75.1635", "description": "Mattresses on the sidewalk."}
     report.update(fields)
     return services.submit(
         service.jurisdiction, services.Report(service_code=service.code, **report), now=FILED_AT

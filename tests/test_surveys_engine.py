@@ -90,7 +90,7 @@ def test_good_answers_of_every_kind(every_kind):
         "one": "b",
         "many": ["a", "c"],
         "words": "Fine.",
-        "reach": {"name": "Pat", "phone": "215 555 0100"},
+        "reach": {"name": "Pat", "phone": "+12155550100"},  # E.164
     }
     assert codes({"yn": True}, every_kind) == {"yn": True}  # blanks are left out
 

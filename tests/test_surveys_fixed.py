@@ -107,6 +107,7 @@ def test_the_email_is_in_the_requesters_language(service, closer, django_capture
     service_request = filed_request(service, email="ana@example.org")
     customer = Customer.objects.create(jurisdiction=service.jurisdiction, preferred_language="es")
     requester = service_request.requester
+    assert requester is not None
     requester.customer = customer
     requester.save()
     close(service_request, closer, capture=django_capture_on_commit_callbacks)

@@ -66,10 +66,10 @@ def test_the_list_and_the_call_show_no_name_address_or_email(client, jurisdictio
     user = surveyor()
     signed_in(client, user)
     pages = [client.get(reverse("surveys:home")).content.decode()]
-    assert "215-555-0142" in pages[0] and entry.agent.username in pages[0]
+    assert "(215) 555-0142" in pages[0] and entry.agent.username in pages[0]
     client.post(reverse("surveys:claim", args=[entry.pk]))
     pages.append(client.get(reverse("surveys:call", args=[entry.pk])).content.decode())
-    assert "215-555-0142" in pages[1]
+    assert "(215) 555-0142" in pages[1]
     for html in pages:
         for secret in ("Philomena", "Quackenbush", "Zebrawood", "philomena.q@example.org"):
             assert secret not in html

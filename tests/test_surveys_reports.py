@@ -59,6 +59,7 @@ def test_the_month_by_question(month):
     }
     assert (report.overall.score("explained").yes, report.overall.score("explained").answered) == (5, 6)
     assert report.calls == 8
+    assert report.completion is not None
     assert round(report.completion, 1) == 75.0
     assert {outcome: calls for outcome, _label, calls in report.outcomes} == {
         "completed": 6,
@@ -125,6 +126,7 @@ def test_an_empty_period_has_no_percentages(month):
 def test_a_team_is_the_one_at_the_time_of_the_call(month, jurisdiction):
     # Through the service: the response copies the agent's team; moving the agent later rewrites nothing.
     caller = contact(jurisdiction, agent=month.bob)
+    assert caller.ended_at is not None
     services.build_work_list(jurisdiction, caller.ended_at + dt.timedelta(minutes=5))
     entry = WorkListEntry.objects.get(contact=caller)
     taker = surveyor()
@@ -354,7 +356,7 @@ def test_periods():
         "2025-10",
     ]
     for kind, slug in ((MONTH, "2026-00"), (MONTH, "26-11"), (QUARTER, "2026-Q0"), ("year", "2026")):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"^{slug}$"):  # the message is the slug it refused
             Period.parse(kind, slug)
 
 

@@ -62,7 +62,7 @@ def test_a_transfer_mid_call_keeps_the_answers_typed_so_far(client, jurisdiction
         "explained": True,
         "informed": False,
         "feedback": "The crew never came.",
-        "contact": {"phone": "215-555-0199"},
+        "contact": {"phone": "+12155550199"},  # E.164
     }
     assert task.answers_version == services.current_version(jurisdiction)
     # The call page shows them again: the surveyor carries on where they were.
@@ -70,7 +70,7 @@ def test_a_transfer_mid_call_keeps_the_answers_typed_so_far(client, jurisdiction
     assert re.search(r'<input[^>]*name="explained" value="yes"[^>]*checked', page)
     assert re.search(r'<input[^>]*name="informed" value="no"[^>]*checked', page)
     assert not re.search(r'<input[^>]*name="satisfied"[^>]*checked', page)  # not answered yet
-    assert "The crew never came." in page and 'value="215-555-0199"' in page
+    assert "The crew never came." in page and 'value="(215) 555-0199"' in page
     # The supervisor sees them with the customer's words.
     client.force_login(boss)
     follow_ups = client.get(reverse("surveys:follow_ups")).content.decode()

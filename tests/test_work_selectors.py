@@ -8,11 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from civic311.catalogue.models import EscalationStep
 from civic311.people.models import PersonalDataAccess
 from civic311.people.selectors import requester_details_for
 from civic311.service_requests import services as requests
 from civic311.service_requests.lifecycle import Status
-from civic311.service_requests.models import Escalation, EscalationStep, ServiceRequest
+from civic311.service_requests.models import Escalation, ServiceRequest
 from civic311.work import selectors, services
 from civic311.work.selectors import QueueFilters
 
@@ -124,6 +125,7 @@ def test_sla_filters_overdue_due_soon_priority_and_escalated(world):
     soon = _due(world.file(world.pothole), dt.datetime(2025, 3, 4, 22, 0, tzinfo=dt.UTC))
     later = _due(world.file(world.pothole), dt.datetime(2025, 3, 4, 22, 1, tzinfo=dt.UTC), priority=True)
     escalated = _due(world.file(world.pothole), NOW + dt.timedelta(days=3))
+    assert escalated.expected_at is not None
     step = EscalationStep.objects.create(department=world.streets, label="Point person", notify_email="p@example.org")
     Escalation.objects.create(service_request=escalated, step=step, due_at=escalated.expected_at, escalated_at=NOW)
     # An escalation for an earlier due date does not count (the request was reopened since).
@@ -230,8 +232,11 @@ def test_counts_match_a_hand_count_in_one_query(world):
     hand = {
         "open": len(open_rows),
         "unassigned": sum(r.assignee_id is None for r in open_rows),
-        "overdue": sum(r.expected_at < NOW for r in open_rows),
-        "due_soon": sum(NOW <= r.expected_at <= selectors.due_soon_until(world.jurisdiction, NOW) for r in open_rows),
+        "overdue": sum(r.expected_at is not None and r.expected_at < NOW for r in open_rows),
+        "due_soon": sum(
+            r.expected_at is not None and NOW <= r.expected_at <= selectors.due_soon_until(world.jurisdiction, NOW)
+            for r in open_rows
+        ),
         "mine": sum(r.assignee_id == worker.pk for r in open_rows),
     }
     assert hand == {"open": 4, "unassigned": 2, "overdue": 2, "due_soon": 1, "mine": 1}

@@ -122,7 +122,7 @@ def test_a_supervisor_may_act_on_every_department_in_one_batch(world):
 
 
 @pytest.mark.parametrize(
-    "ids, message",
+    ("ids", "message"),
     [
         ([], "Tick at least one request."),
         (["abc"], "The chosen requests are not valid."),
@@ -248,7 +248,7 @@ def test_save_view_keeps_only_the_filters_and_replaces_by_name(world):
     assert SavedView.objects.count() == 2
 
 
-@pytest.mark.parametrize("name, field", [("", "name"), ("x" * 81, "name"), ("a\x00b", "name")])
+@pytest.mark.parametrize(("name", "field"), [("", "name"), ("x" * 81, "name"), ("a\x00b", "name")])
 def test_save_view_refuses_a_bad_name(world, name, field):
     with pytest.raises(ValidationError) as error:
         services.save_view(world.streets_worker, name, "", jurisdiction=world.jurisdiction)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from civic311.catalogue.models import Department, Service
+from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people.models import StaffRole, User
 from civic311.service_requests.models import ServiceRequest
 
@@ -27,13 +29,13 @@ from .factories import (
 
 @dataclass
 class World:
-    jurisdiction: object
-    streets: object
-    water: object
-    pothole: object
-    dumping: object
-    leak: object
-    center_city: object
+    jurisdiction: Jurisdiction
+    streets: Department
+    water: Department
+    pothole: Service
+    dumping: Service
+    leak: Service
+    center_city: Neighborhood
     people: dict[str, User] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> User:

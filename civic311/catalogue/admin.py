@@ -15,9 +15,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civic311.jurisdictions.admin import JurisdictionPickersMixin
-from civic311.service_requests.models import EscalationStep
 
-from .models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from .models import AttributeValue, Department, EscalationStep, RoutingRule, Service, ServiceAttribute, ServiceGroup
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin

@@ -44,7 +44,7 @@ RULE_KINDS = ("neighborhood", "hazard_alert", "canned_answer")
 ANSWER_RULE_KINDS = ("hazard_alert", "canned_answer")
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
-# What a service's and a question's code may be made of (as the models' validators say); open311_import
+# What a service's and a question's code may be made of (as the models' validators say); open311.catalogue_import
 # replaces anything else.
 SERVICE_CODE_CHARACTERS = "A-Za-z0-9._-"
 ATTRIBUTE_CODE_CHARACTERS = "A-Za-z0-9_-"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -297,3 +298,40 @@ class RoutingRule(Translatable):
         if isinstance(answer, list):
             return self.attribute_value in answer
         return answer is not None and str(answer) == self.attribute_value
+
+
+class EscalationStep(models.Model):
+    """One rung of a department's escalation ladder: whom to tell, some business days from the due date."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="escalation_steps", verbose_name=_("department")
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    label = models.CharField(_("label"), max_length=100, help_text=_("e.g. point person, supervisor, director"))
+    offset_business_days = models.IntegerField(
+        _("business days from the due date"),
+        default=0,
+        help_text=_("Negative: before the due date; 0: at the due date; positive: after it."),
+    )
+    notify_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tell (staff)"),
+    )
+    notify_email = models.EmailField(_("tell (e-mail)"), blank=True)
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation ladder")
+        ordering = ["department", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["department", "order"], name="unique_escalation_step_order")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.offset_business_days:+d})"
+
+    def clean(self) -> None:
+        if not self.notify_user_id and not self.notify_email:
+            raise ValidationError(_("Say whom to tell: a member of staff, an e-mail address, or both."))

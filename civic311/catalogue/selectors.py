@@ -21,7 +21,6 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.jurisdictions.selectors import business_calendar
 from civic311.process_cache import ProcessCache
 
-from . import signals  # noqa: F401  (forgets the kept catalogue below whenever it changes)
 from .catalogue_file import (
     CatalogueFile,
     ChoiceSpec,
@@ -32,7 +31,7 @@ from .catalogue_file import (
     RuleSpec,
     ServiceSpec,
 )
-from .models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from .models import AttributeValue, Department, EscalationStep, RoutingRule, Service, ServiceAttribute, ServiceGroup
 
 ATTRIBUTE_STRING_MAX = 500
 ATTRIBUTE_TEXT_MAX = 4000
@@ -153,7 +152,9 @@ def _clean_answer(attribute: ServiceAttribute, raw: Answer) -> Answer | None:
     return value
 
 
-def validate_answers(service: Service, raw_answers: Mapping[str, Answer]) -> tuple[dict[str, Answer], dict]:
+def validate_answers(
+    service: Service, raw_answers: Mapping[str, Answer]
+) -> tuple[dict[str, Answer], dict[str, list[str]]]:
     """Answers checked against the service definition: (clean answers, errors keyed `attribute[CODE]`)."""
     attributes = {attribute.code: attribute for attribute in service.attributes.all() if attribute.variable}
     cleaned: dict[str, Answer] = {}
@@ -204,7 +205,8 @@ def route(service: Service, neighborhood_id: int | None, answers: Mapping[str, A
     routing = Routing(department=service.department)
     for rule in service.routing_rules.all():
         if rule.kind == RoutingRule.Kind.NEIGHBORHOOD and neighborhood_id and rule.neighborhood_id == neighborhood_id:
-            routing.department = rule.department  # type: ignore[assignment]
+            # clean() requires a neighborhood rule's department; a row without one leaves the routing alone.
+            routing.department = rule.department or routing.department
         elif rule.kind == RoutingRule.Kind.HAZARD_ALERT and rule.matches_answer(dict(answers)):
             routing.hazard_alerts.append(rule.localized("message"))
     return routing
@@ -237,7 +239,6 @@ def departments(jurisdiction: Jurisdiction) -> QuerySet[Department]:
 
 def catalogue_file_of(jurisdiction: Jurisdiction) -> CatalogueFile:
     """The city's whole catalogue as a catalogue file (`services.load_catalogue` reads it back unchanged)."""
-    from civic311.service_requests.models import EscalationStep
 
     steps: dict[int, list[EscalationStepSpec]] = {}
     for step in EscalationStep.objects.filter(department__jurisdiction=jurisdiction).order_by("order", "pk"):

@@ -10,7 +10,7 @@ missing, and removed where the file no longer has them. Removing something that 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -18,7 +18,6 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.service_requests.models import EscalationStep, ServiceRequest
 
 from .catalogue_file import (
     CatalogueFile,
@@ -31,7 +30,9 @@ from .catalogue_file import (
     RuleSpec,
     ServiceSpec,
 )
-from .models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from .models import AttributeValue, Department, EscalationStep, RoutingRule, Service, ServiceAttribute, ServiceGroup
+
+_M = TypeVar("_M", bound=models.Model)
 
 # The file's key for a model field, where they differ.
 FILE_KEYS = {"is_active": "active"}
@@ -303,7 +304,7 @@ class _Loader:
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
 
-    def save(self, instance: Any, values: dict[str, Any], path: str) -> Any:
+    def save(self, instance: _M, values: dict[str, Any], path: str) -> _M | None:
         """Set the values, check the model's own rules and save; None (and a problem) if they fail."""
         creating = instance.pk is None
         changed = tuple(
@@ -343,7 +344,7 @@ class _Loader:
         users = _users(instance)
         answered = _answering_requests(instance)
         if answered:
-            users = sorted({**dict(users), ServiceRequest._meta.label: answered}.items())
+            users = sorted({**dict(users), _service_requests()._meta.label: answered}.items())
         if users:
             message = _("%(what)s is not in the file, but %(users)s still use it") % {
                 "what": what,
@@ -396,6 +397,12 @@ def _users(instance: models.Model) -> list[tuple[str, int]]:
     return sorted(found.items())
 
 
+def _service_requests() -> type[models.Model]:
+    """The service request model, reached through the relation that points here: the catalogue sits below
+    the requests in the layers (README, "How civic311 is built") and may not import them."""
+    return Service._meta.get_field("service_requests").related_model
+
+
 def _answering_requests(instance: models.Model) -> int:
     """How many requests hold an answer to the question, or chose the choice: answers are kept by code in
     the request (JSON), not by foreign key, so removing either would hide residents' answers silently."""
@@ -405,9 +412,11 @@ def _answering_requests(instance: models.Model) -> int:
         attribute, key = instance.attribute, instance.key
     else:
         return 0
-    answers = ServiceRequest.objects.filter(
-        service_id=attribute.service_id, attributes__has_key=attribute.code
-    ).values_list("attributes", flat=True)
+    answers = (
+        _service_requests()
+        ._default_manager.filter(service_id=attribute.service_id, attributes__has_key=attribute.code)
+        .values_list("attributes", flat=True)
+    )
     if key is None:
         return answers.count()
     found = 0

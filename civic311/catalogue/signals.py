@@ -18,6 +18,7 @@ from django.dispatch import Signal, receiver
 from civic311.jurisdictions.models import Jurisdiction
 
 from .models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from .selectors import forget_cached_catalogue
 
 _CHANGED: tuple[Signal, ...] = (post_save, post_delete)
 
@@ -44,8 +45,6 @@ def _forget_jurisdiction(sender: Any, instance: Jurisdiction, **kwargs: Any) -> 
 
 
 def _forget(jurisdiction_id: int | None) -> None:
-    from .selectors import forget_cached_catalogue
-
     # Now, and again once the change is committed: another thread may read the old rows in between.
     forget_cached_catalogue(jurisdiction_id)
     transaction.on_commit(lambda: forget_cached_catalogue(jurisdiction_id))

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.selectors import supported_language
-from civic311.public.forms import ReportForm
 from civic311.service_requests.models import Contact
+from civic311.service_requests.report_form import ReportForm
 from civic311.service_requests.services import Report
 
 SEARCH_MAX = 200

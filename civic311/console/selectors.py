@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import h3
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,15 +24,13 @@ from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge import search
 from civic311.knowledge.models import Article
 from civic311.people import roles
-from civic311.people.models import StaffRole, User
+from civic311.people.models import CustomerAddress, CustomerEmail, CustomerPhone, User
 from civic311.service_requests.lifecycle import FINAL_STATES
 from civic311.service_requests.models import Contact, ServiceRequest
 
-# Who uses the console: agents take contacts; supervisors and admins take them too, and look at others'.
-CONSOLE_ROLES = (StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN)
-OVERSEERS = frozenset({StaffRole.SUPERVISOR, StaffRole.ADMIN})
 # The channels a contact-centre agent takes contacts on (web, mobile and Open311 file for themselves).
 CONSOLE_CHANNELS = ("phone", "walk_in", "email", "social")
 ANSWERS_MAX = 10
@@ -43,17 +43,15 @@ DUPLICATE_RING = 1
 
 
 def may_use_console(user: User) -> bool:
-    return bool(roles.roles_of(user) & set(CONSOLE_ROLES))
+    """Agents take contacts; supervisors and admins take them too, and look at others' (`roles`' rules)."""
+    return roles.may_use_console(user)
 
 
 def may_view_contact(user: User, contact: Contact) -> bool:
     """The agent who took it; supervisors and admins of the contact's city (an admin: any city)."""
     if may_work_contact(user, contact):
         return True
-    held = roles.roles_of(user)
-    if StaffRole.ADMIN in held:
-        return True
-    return StaffRole.SUPERVISOR in held and roles.sees_jurisdiction(user, contact.jurisdiction_id)
+    return roles.may_look_at_contact(user, contact.jurisdiction_id)
 
 
 def may_work_contact(user: User, contact: Contact) -> bool:
@@ -100,7 +98,6 @@ def search_answers(
 ) -> list[AnswerItem]:
     """Answers for what the caller asks, best first: the knowledge base's search (articles and services,
     the same search residents use on /help/)."""
-    from civic311.knowledge import search
 
     items = []
     hits = search.search(jurisdiction, query, language=language, limit=limit).hits
@@ -186,8 +183,9 @@ def duplicate_suggestions(
     suggestions = []
     for service_request in found.select_related("service").order_by("-requested_at", "-pk")[:limit]:
         metres = None
-        if lat is not None and long is not None and None not in (service_request.lat, service_request.long):
-            metres = _metres(lat, long, service_request.lat, service_request.long)  # type: ignore[arg-type]
+        there_lat, there_long = service_request.lat, service_request.long
+        if lat is not None and long is not None and there_lat is not None and there_long is not None:
+            metres = _metres(lat, long, there_lat, there_long)
         suggestions.append(DuplicateSuggestion(service_request, metres))
     return suggestions
 
@@ -312,7 +310,10 @@ def request_for_console(user: User, jurisdiction: Jurisdiction, pk: int) -> Serv
     )
 
 
-def primary(items: list) -> object | None:
+_ContactDetail = TypeVar("_ContactDetail", CustomerPhone, CustomerEmail, CustomerAddress)
+
+
+def primary(items: Sequence[_ContactDetail]) -> _ContactDetail | None:
     """The primary phone, e-mail or address of a customer's prefetched list (else the first)."""
     return next((item for item in items if item.is_primary), items[0] if items else None)
 

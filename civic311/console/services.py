@@ -99,7 +99,8 @@ def attach_customer(contact: Contact, customer: Customer, *, agent: User) -> Con
         current.customer = customer
         current.save(update_fields=["customer"])
         # A request filed earlier in this contact belongs to the caller too.
-        requester = current.service_request.requester if current.service_request_id else None  # type: ignore[union-attr]
+        filed = current.service_request  # None without a query when no request was filed
+        requester = filed.requester if filed is not None else None
         if requester is not None and requester.customer_id is None:
             people.link_requester(requester, customer, actor=agent, where=WHERE)
     return current
@@ -285,7 +286,7 @@ def finish_contact(
         errors["survey_consent"] = [_("Ask the caller whether they agree to a short survey call, and record it.")]
     number = " ".join((callback_phone or "").split())
     if number:
-        people.check_phone(number, errors, "callback_phone")
+        number, _key = people.check_phone(number, errors, "callback_phone")  # stored as E.164
     elif survey_consent:
         errors["callback_phone"] = [_("Give the number the survey team may call.")]
     with transaction.atomic():

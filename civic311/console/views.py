@@ -25,10 +25,12 @@ from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge import selectors as knowledge
 from civic311.people import roles
+from civic311.people.contact_details import format_phone
 from civic311.people.models import Customer, User
-from civic311.people.selectors import customer_details_for, customer_history, find_customers, supported_language
+from civic311.people.selectors import customer_details_for, find_customers, supported_language
 from civic311.people.staff_pages import staff_page
 from civic311.service_requests.models import Channel, Contact
+from civic311.service_requests.selectors import customer_history
 from civic311.service_requests.services import CannedAnswer
 
 from . import selectors, services
@@ -42,7 +44,7 @@ from .forms import (
     WrapUpForm,
 )
 
-console_page = staff_page(any_role=selectors.CONSOLE_ROLES)
+console_page = staff_page(rule=roles.may_use_console)
 HISTORY_ITEMS = 15
 
 
@@ -75,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "channels": channels,
         "day": selectors.agent_contacts_today(user, jurisdiction),
     }
-    if selectors.OVERSEERS & roles.roles_of(user):
+    if roles.may_oversee_console(user):
         context["team"] = selectors.team_today(jurisdiction)
     return render(request, "console/home.html", context)
 
@@ -124,7 +126,7 @@ def _report_initial(caller: dict[str, Any]) -> dict[str, str]:
     if caller.get("primary_email"):
         initial["email"] = caller["primary_email"].email
     if caller.get("primary_phone"):
-        initial["phone"] = caller["primary_phone"].number
+        initial["phone"] = format_phone(caller["primary_phone"].number)  # as the agent reads it out
     address = caller.get("primary_address")
     if address is not None:
         initial.update(address=address.address, zipcode=address.zipcode)
@@ -226,7 +228,7 @@ def _render_contact(
             primary_phone = caller.get("primary_phone")
             context["wrap_up_form"] = forms.get("wrap_up_form") or WrapUpForm(
                 initial={
-                    "callback_phone": primary_phone.number if primary_phone else "",
+                    "callback_phone": format_phone(primary_phone.number) if primary_phone else "",
                 }
             )
     return render(request, "console/contact.html", context, status=status)

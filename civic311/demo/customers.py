@@ -9,6 +9,7 @@ import random
 from django.db import transaction
 
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.people.contact_details import phone_e164
 from civic311.people.models import Customer, CustomerAddress, CustomerEmail, CustomerPhone, Requester
 from civic311.people.services import normalize_email, normalize_phone
 from civic311.service_requests.models import ServiceRequest
@@ -76,7 +77,9 @@ def create_demo_customers(jurisdiction: Jurisdiction, count: int = 300, seed: in
     for customer, (requester_ids, email, phone, address, zipcode, lat, long) in zip(customers, plans, strict=True):
         if phone:
             phones.append(
-                CustomerPhone(customer=customer, number=phone, digits=normalize_phone(phone), is_primary=True)
+                CustomerPhone(
+                    customer=customer, number=phone_e164(phone) or phone, digits=normalize_phone(phone), is_primary=True
+                )
             )
         if email:
             emails.append(

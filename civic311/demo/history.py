@@ -249,7 +249,7 @@ def generate_history(
         else:
             # Each child opens its own connection: none may be inherited across fork(). The children find
             # the plan in a module global they inherit (the progress callback cannot be pickled).
-            global _forked_share
+            global _forked_share  # noqa: PLW0603 - fork() hands children module globals, not arguments
             connections.close_all()
             _forked_share = plan
             try:
@@ -1057,7 +1057,7 @@ class _Generator:
         if rng.random() < 0.6:
             local = "".join(ch for ch in f"{first}.{last}".lower() if ch.isalnum() or ch == ".")
             email = f"{local}{rng.randrange(100)}@example.org"  # reserved domain: demo mail goes nowhere
-        phone = f"215-555-{rng.randrange(100, 200):04d}" if rng.random() < 0.7 else ""
+        phone = f"+1215555{rng.randrange(100, 200):04d}" if rng.random() < 0.7 else ""  # stored as E.164
         return first, last, email, phone
 
     def _answers(self, model: _ServiceModel, area: _Area, requested_at: dt.datetime) -> dict:

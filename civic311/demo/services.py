@@ -32,6 +32,7 @@ from civic311.jurisdictions.selectors import forget_cached_geography
 from civic311.people.models import Requester, RoleAssignment, StaffRole, Team, User
 from civic311.people.services import grant_role, move_to_team, save_team
 from civic311.service_requests.models import Contact, Escalation, HistoryEntry, Photo, ServiceRequest
+from civic311.surveys.models import Answer, FollowUpTask, Response
 
 from . import catalogue_extra as extra
 from .customers import create_demo_customers, delete_customers
@@ -303,7 +304,6 @@ def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
     Requests go in chunks, so that a city of millions never loads into memory at once. Requesters who
     contacted only this city go with it. Staff accounts are kept, without their department.
     """
-    from civic311.surveys.models import Answer, FollowUpTask, Response
 
     jurisdiction_pk = jurisdiction.pk
     # Survey answers are kept from casual deletion (PROTECT); a whole demo city goes with its surveys.

@@ -97,7 +97,7 @@ def create_survey_history(
         for contact in rng.sample(chosen, min(len(chosen), per_day * 2)):
             if not (contact.survey_consent and contact.callback_phone):
                 contact.survey_consent = True
-                contact.callback_phone = f"215-555-{rng.randint(0, 9999):04d}"
+                contact.callback_phone = f"+1215555{rng.randint(0, 9999):04d}"  # stored as E.164
                 contact.save(update_fields=["survey_consent", "callback_phone"])
         services.build_work_list(jurisdiction, evening)
         entries = list(

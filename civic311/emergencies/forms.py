@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge.selectors import localized, published_articles
 
 from . import services
 from .models import BASE_LANGUAGE, Emergency
@@ -33,7 +34,6 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 class ArticleChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        from civic311.knowledge.selectors import localized
 
         return localized(obj, translation.get_language()).title
 
@@ -50,7 +50,6 @@ class DeclareForm(forms.Form):
     )
 
     def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
-        from civic311.knowledge.selectors import published_articles
 
         super().__init__(*args, **kwargs)
         # As long as the shortest configured network allows (280 characters for X).

@@ -16,6 +16,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge.models import Article
+from civic311.knowledge.selectors import localized
 from civic311.process_cache import ProcessCache
 
 from .models import BASE_LANGUAGE, Emergency
@@ -31,9 +33,7 @@ def forget_cached_emergencies(jurisdiction_id: int | None = None) -> None:
     _cache.forget(jurisdiction_id)
 
 
-def _pinned_prefetch() -> Prefetch:
-    from civic311.knowledge.models import Article
-
+def _pinned_prefetch() -> Prefetch[str, QuerySet[Article], str]:
     return Prefetch(
         "pinned_articles",
         queryset=Article.objects.filter(status=Article.Status.PUBLISHED)
@@ -103,7 +103,6 @@ def _in(emergency: Emergency, name: str, language: str) -> tuple[str, str]:
 
 def pinned_answers(emergency: Emergency, language: str) -> list[PinnedAnswer]:
     """The published pinned articles in `language` (English where not translated)."""
-    from civic311.knowledge.selectors import localized
 
     answers = []
     for article in emergency.pinned_articles.all():

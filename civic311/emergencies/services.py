@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,13 +31,20 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.jurisdictions.selectors import public_site_url
+from civic311.knowledge.selectors import published_articles
+from civic311.notifications import services as outbox
+from civic311.notifications.models import OutboundMessage, Webhook
+from civic311.notifications.services import reference_for
 from civic311.people import roles
 from civic311.people.models import User
+from civic311.social import services as social
+from civic311.social.models import text_limit
 
 from . import selectors
 from .models import BASE_LANGUAGE, Emergency
 
 if TYPE_CHECKING:
+    from civic311.knowledge.models import Article
     from civic311.people.roles import Someone
 
 logger = logging.getLogger(__name__)
@@ -55,8 +62,6 @@ def max_duration() -> dt.timedelta:
 
 def message_limit() -> int:
     """The longest coordinated message: the shortest post among the configured social networks."""
-    from civic311.social import services as social
-    from civic311.social.models import text_limit
 
     return min([text_limit(network) for network in social.accounts()] or [280])
 
@@ -110,7 +115,7 @@ def declare_emergency(
     ends_at: dt.datetime,
     message: str,
     agent_script: dict[str, str] | None = None,
-    pinned_articles: Iterable[Any] = (),
+    pinned_articles: Iterable[Article] = (),
     surge: bool = False,
     now: dt.datetime | None = None,
 ) -> Emergency:
@@ -149,7 +154,7 @@ def declare_emergency(
                 % {"days": max_duration().days}
             )
     published = set(_published_article_ids(jurisdiction))
-    if any(getattr(article, "pk", None) not in published for article in articles):
+    if any(article.pk not in published for article in articles):
         errors["pinned_articles"] = [_("Pin only published articles of this city.")]
     if errors:
         raise ValidationError(errors)
@@ -194,7 +199,6 @@ def declare_emergency(
 
 
 def _published_article_ids(jurisdiction: Jurisdiction) -> list[int]:
-    from civic311.knowledge.selectors import published_articles
 
     return list(published_articles(jurisdiction).values_list("pk", flat=True))
 
@@ -247,8 +251,22 @@ def queue_due_messages(*, now: dt.datetime | None = None) -> int:
     return sum(queue_coordinated_message(emergency, now=now) for emergency in selectors.due_for_message(now))
 
 
-def webhook_payload(emergency: Emergency) -> dict[str, Any]:
-    from civic311.notifications.services import reference_for
+class EmergencyEvent(TypedDict):
+    """An emergency webhook's body: what the city announces, with its public page."""
+
+    event: str
+    id: str
+    kind: str
+    title: str
+    banner: str
+    message: str
+    surge: bool
+    starts_at: str
+    ends_at: str
+    url: str
+
+
+def webhook_payload(emergency: Emergency) -> EmergencyEvent:
 
     return {
         "event": EVENT,
@@ -265,8 +283,6 @@ def webhook_payload(emergency: Emergency) -> dict[str, Any]:
 
 
 def _tell_webhooks(emergency: Emergency) -> int:
-    from civic311.notifications import services as outbox
-    from civic311.notifications.models import OutboundMessage, Webhook
 
     jurisdiction = emergency.jurisdiction
     audience = Q(department__jurisdiction=jurisdiction) | Q(
@@ -289,8 +305,6 @@ def _tell_webhooks(emergency: Emergency) -> int:
 
 
 def _tell_broadcast_list(emergency: Emergency) -> int:
-    from civic311.notifications import services as outbox
-    from civic311.notifications.models import OutboundMessage
 
     addresses = broadcast_emails()
     if not addresses:
@@ -329,7 +343,6 @@ def _tell_broadcast_list(emergency: Emergency) -> int:
 
 
 def _post_to_social(emergency: Emergency) -> int:
-    from civic311.social import services as social
 
     made = 0
     for network, account in social.accounts().items():

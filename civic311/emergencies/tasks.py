@@ -7,10 +7,11 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from . import services
+
 
 @db_periodic_task(crontab(minute="*"))
 def queue_emergency_messages() -> int:
     """Queue the coordinated message of every emergency that has started and not sent it yet."""
-    from . import services
 
     return services.queue_due_messages()

@@ -31,7 +31,7 @@ emergency_page = staff_page(rule=roles.may_declare_emergency)
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = cast(Jurisdiction, site_jurisdiction(request))
+    jurisdiction = site_jurisdiction(request)
     services.require_may_declare(request.user, jurisdiction)
     return jurisdiction
 

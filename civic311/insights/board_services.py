@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
+from civic311.people.models import User
 
 from .models import DisplayScreen
 
@@ -27,7 +28,7 @@ def token_hash(token: str) -> str:
 
 def may_manage_screens(user: roles.Someone) -> bool:
     """Wall screens show the board to anyone in the room: only admins set them up and revoke them."""
-    return roles.is_admin(user)
+    return roles.may_manage_wall_screens(user)
 
 
 def issue_token(screen: DisplayScreen, *, actor: roles.Someone, now: dt.datetime | None = None) -> str:
@@ -36,7 +37,7 @@ def issue_token(screen: DisplayScreen, *, actor: roles.Someone, now: dt.datetime
     token = secrets.token_urlsafe(TOKEN_BYTES)
     screen.token_hash = token_hash(token)
     screen.created_at = now or timezone.now()
-    screen.created_by = actor if getattr(actor, "pk", None) else None  # type: ignore[assignment]
+    screen.created_by = actor if isinstance(actor, User) and actor.pk is not None else None
     screen.save()
     return token
 

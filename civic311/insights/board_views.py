@@ -24,9 +24,6 @@ from civic311.people.staff_pages import staff_page
 
 from . import board, board_services
 
-# The contact centre (agents, supervisors, surveyors), department managers, admins. Department staff and
-# community staff work elsewhere and do not get the centre's figures.
-BOARD_ROLES = roles.READER_BOARD_ROLES
 REFRESH_SECONDS = 60
 
 
@@ -43,11 +40,11 @@ def _context(jurisdiction: Jurisdiction) -> dict[str, object]:
 
 
 @require_GET
-@staff_page(any_role=BOARD_ROLES)
+@staff_page(rule=roles.may_see_reader_board)
 def reader_board(request: HttpRequest) -> HttpResponse:
     jurisdiction = site_jurisdiction(request)
     roles.require(
-        roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk),
+        roles.may_see_city(request.user, jurisdiction.pk),
         _("You may not see this city's reader board."),
     )
     return render(request, "insights/board.html", _context(jurisdiction))

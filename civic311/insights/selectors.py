@@ -17,6 +17,9 @@ from django.db.models import F, FloatField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from civic311.knowledge import selectors as knowledge
+from civic311.knowledge.models import Article
+
 from .models import DailyArticleStat, DailyQueryStat, DailySearchTotal
 
 if TYPE_CHECKING:
@@ -110,8 +113,6 @@ def zero_result_queries(jurisdiction: Jurisdiction, span: Period, *, limit: int 
 
 def _article_rows(rows: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
     """Each row with `title` and `url` of its article in `language` (English fallback)."""
-    from civic311.knowledge import selectors as knowledge
-    from civic311.knowledge.models import Article
 
     articles = Article.objects.prefetch_related("translations").in_bulk([row["article"] for row in rows])
     for row in rows:

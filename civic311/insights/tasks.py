@@ -7,10 +7,11 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from . import services
+
 
 @db_periodic_task(crontab(minute="7"))
 def close_reading_sessions() -> int:
-    from . import services
 
     return services.close_reading_sessions()
 
@@ -18,6 +19,5 @@ def close_reading_sessions() -> int:
 @db_periodic_task(crontab(hour="3", minute="17"))
 def prune_search_log() -> dict[str, int]:
     """Daily: the raw log older than CIVIC311_SEARCH_LOG_RETENTION_DAYS goes; the rollups stay."""
-    from . import services
 
     return services.prune_logs()

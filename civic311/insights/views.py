@@ -24,8 +24,7 @@ analytics_page = staff_page(rule=roles.may_see_search_analytics)
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
     jurisdiction = site_jurisdiction(request)
     roles.require(
-        roles.may_see_search_analytics(request.user)
-        and (roles.is_admin(request.user) or roles.sees_jurisdiction(request.user, jurisdiction.pk)),
+        roles.may_see_search_analytics(request.user) and roles.may_see_city(request.user, jurisdiction.pk),
         _("You may not see this city's search analytics."),
     )
     return jurisdiction

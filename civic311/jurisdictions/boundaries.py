@@ -158,7 +158,7 @@ def _geometry(feature: object, label: str, problems: list[str]) -> BaseGeometry 
         return None
     try:
         geometry = shape(raw)
-    except Exception:  # shapely raises several types for malformed coordinates
+    except Exception:  # noqa: BLE001 - shapely raises several types for malformed coordinates
         problems.append(
             _(
                 "%(feature)s: its coordinates are not a polygon's (rings of [longitude, latitude] "
@@ -471,5 +471,5 @@ def _same_shape(stored: object, geometry: BaseGeometry) -> bool:
     """A boundary stored before (by the admin, or an older loader) that draws the same polygon."""
     try:
         return shape(stored).normalize().equals_exact(geometry.normalize(), SAME_SHAPE_DEGREES)
-    except Exception:  # a stored boundary that does not parse is simply replaced
+    except Exception:  # noqa: BLE001 - a stored boundary that does not parse (any error) is simply replaced
         return False

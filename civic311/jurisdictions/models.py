@@ -7,7 +7,6 @@ can serve a city and its county side by side.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -203,6 +202,3 @@ class Neighborhood(models.Model):
     @cached_property
     def boundary_shape(self) -> BaseGeometry:
         return shape(self.boundary)
-
-    def boundary_json(self) -> str:
-        return json.dumps(self.boundary)

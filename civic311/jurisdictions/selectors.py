@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http.request import split_domain_port
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from civic311.process_cache import ProcessCache
@@ -39,7 +40,7 @@ _jurisdictions: ProcessCache[str, _Jurisdictions] = ProcessCache(_JURISDICTIONS_
 class _NeighborhoodIndex:
     tree: STRtree
     neighborhood_ids: list[int]
-    shapes: list
+    shapes: list[BaseGeometry]
 
 
 @dataclass(frozen=True)
@@ -189,14 +190,15 @@ def neighborhood_id_at(jurisdiction: Jurisdiction, lat: float, long: float) -> i
     point = Point(long, lat)
     # The tree returns candidates in no useful order; in pk order, a point on an edge two neighborhoods share
     # always goes to the older one, and adding a neighborhood elsewhere cannot move it.
-    for position in sorted(index.tree.query(point)):
+    for position in sorted(int(found) for found in index.tree.query(point)):  # numpy's int64 → int
         if index.shapes[position].covers(point):
             return index.neighborhood_ids[position]
     return None
 
 
 def h3_cell(lat: float, long: float) -> str:
-    return h3.latlng_to_cell(lat, long, H3_RESOLUTION)
+    cell: str = h3.latlng_to_cell(lat, long, H3_RESOLUTION)  # h3 ships no types
+    return cell
 
 
 def business_calendar(jurisdiction: Jurisdiction) -> BusinessCalendar:

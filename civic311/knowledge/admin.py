@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from civic311.catalogue.admin import TranslationsMixin
 from civic311.jurisdictions.admin import JurisdictionPickersMixin
+from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 
 from . import selectors, services
@@ -66,7 +67,6 @@ class NeedsTranslationFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
         if self.value() != "yes":
             return queryset
-        from civic311.jurisdictions.models import Jurisdiction
 
         due = {
             item.article.pk

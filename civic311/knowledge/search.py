@@ -33,6 +33,9 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from rapidfuzz import fuzz, process
 
+from civic311.catalogue.models import Service
+
+from . import selectors
 from .models import BASE_LANGUAGE, Article, SearchDocument, SearchTerm
 from .rendering import plain_text
 
@@ -288,16 +291,15 @@ def search(
 
 
 def _hits(rows: Sequence[Row], language: str, limit: int) -> list[Hit]:
-    from . import selectors
 
     best: dict[tuple[str, int], float] = {}
     for _id, kind, article_id, service_id, row_language, score in rows:
         key = (kind, article_id if kind == SearchDocument.Kind.ARTICLE else service_id)
         if key[1] is None:
             continue
-        score = float(score) * (OWN_LANGUAGE_BONUS if row_language == language else 1.0)
-        if score > best.get(key, float("-inf")):  # type: ignore[arg-type]
-            best[key] = score  # type: ignore[index]
+        weighted = float(score) * (OWN_LANGUAGE_BONUS if row_language == language else 1.0)
+        if weighted > best.get(key, float("-inf")):  # type: ignore[arg-type]
+            best[key] = weighted  # type: ignore[index]
     ranked = sorted(best.items(), key=lambda item: -item[1])[:limit]
     article_ids = [key[1] for key, _ in ranked if key[0] == SearchDocument.Kind.ARTICLE]
     service_ids = [key[1] for key, _ in ranked if key[0] == SearchDocument.Kind.SERVICE]
@@ -307,7 +309,6 @@ def _hits(rows: Sequence[Row], language: str, limit: int) -> list[Hit]:
             "translations"
         )
     }
-    from civic311.catalogue.models import Service
 
     services = {
         service.pk: service
@@ -442,7 +443,6 @@ def index_service(service: Service) -> None:
 
 def rebuild(jurisdiction: Jurisdiction) -> int:
     """The jurisdiction's whole index written afresh; returns the number of documents."""
-    from civic311.catalogue.models import Service
 
     with transaction.atomic():
         SearchDocument.objects.filter(jurisdiction=jurisdiction).delete()

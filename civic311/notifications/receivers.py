@@ -11,9 +11,10 @@ from typing import Any
 
 from civic311.service_requests.signals import history_recorded, listener
 
+from . import services
+
 
 @listener(history_recorded, dispatch_uid="civic311.notifications.history_recorded")
 def on_history_recorded(sender: Any, history_entry: Any, **kwargs: Any) -> None:
-    from . import services
 
     services.history_recorded(history_entry)

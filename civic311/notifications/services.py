@@ -23,9 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -34,13 +33,20 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from civic311 import backoff, leases, outbox
+from civic311.catalogue.models import EscalationStep
 from civic311.jurisdictions.selectors import public_site_url
+from civic311.people.contact_details import phone_for_sms
+from civic311.people.models import User
 from civic311.people.selectors import language_for
 from civic311.service_requests.announcements import ANNOUNCED_WITH
-from civic311.service_requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Escalation, HistoryEntry, ServiceRequest
+from civic311.service_requests.services import resident_link_token
 
 from . import channels, selectors
 from .models import OutboundMessage, Subscription, Webhook
@@ -100,10 +106,15 @@ def queue(
     )
 
 
-def _enqueue(message_id: int, *, run_after: dt.datetime | None = None) -> None:
-    from . import tasks
+@task()
+def send_message(message_id: int) -> str:
+    """The job that sends one outbox message; a no-op if it is not due or another worker holds it. Defined
+    here, beside the outbox that queues it, so that nothing here imports the periodic sweeps (`tasks`)."""
+    return deliver(message_id)
 
-    outbox.enqueue_task(tasks.send_message, message_id, run_after)
+
+def _enqueue(message_id: int, *, run_after: dt.datetime | None = None) -> None:
+    outbox.enqueue_task(send_message, message_id, run_after)
 
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
@@ -176,7 +187,6 @@ def track_url(service_request: ServiceRequest) -> str:
 
 def followup_url(service_request: ServiceRequest) -> str:
     """The requester's signed link to comment on, or reopen, their request (civic311.service_requests.services)."""
-    from civic311.service_requests.services import resident_link_token
 
     path = reverse("public:resident_followup", args=[service_request.tracking_number])
     return absolute(f"{path}?{urlencode({'t': resident_link_token(service_request)})}", service_request)
@@ -242,6 +252,10 @@ def history_recorded(history_entry: HistoryEntry) -> list[OutboundMessage]:
         made += _tell_webhooks(entry)
     if entry.kind == Kind.HAZARD:
         made.append(_alert_department_of_hazard(entry))
+    if entry.kind == Kind.ESCALATED:
+        made += tell_escalation(entry)
+    if entry.kind == Kind.STATUS and entry.to_status == Status.DUPLICATE:  # after its followers were told
+        follow_the_original(entry)
     return [message for message in made if message is not None]
 
 
@@ -290,11 +304,12 @@ def _tell_residents(entry: HistoryEntry) -> list[OutboundMessage | None]:
     opted_out = _unsubscribed(service_request)
     requester = service_request.requester
     requester_email = (requester.email or "").strip().lower() if requester else ""
-    if requester_email:
+    if requester is not None and requester_email:
         if requester_email not in opted_out:
-            residents.append(_Resident(requester.email, language_for(requester), None))  # type: ignore[union-attr]
+            residents.append(_Resident(requester.email, language_for(requester), None))
     elif requester is not None and requester.phone.strip():
-        made.append(_sms_requester(entry, requester.phone.strip(), language_for(requester)))
+        # E.164 ("+12156868686"), as SMS gateways take it; an old row that does not parse, as written.
+        made.append(_sms_requester(entry, phone_for_sms(requester.phone), language_for(requester)))
     if not service_request.is_private:
         for subscription in Subscription.objects.filter(
             service_request=service_request, state=Subscription.State.ACTIVE
@@ -374,7 +389,23 @@ def _tell_assignee(entry: HistoryEntry) -> OutboundMessage | None:
     )
 
 
-def webhook_payload(entry: HistoryEntry) -> dict[str, Any]:
+class RequestEvent(TypedDict):
+    """A request webhook's body (docs/notifications.md): what changed, never who the resident is."""
+
+    event: str
+    id: str
+    tracking_number: str
+    service_code: str
+    status: str
+    open311_status: str
+    from_status: str
+    to_status: str
+    public: bool
+    text: str
+    at: str
+
+
+def webhook_payload(entry: HistoryEntry) -> RequestEvent:
     """What a webhook is told: no personal data, and the text only when the resident may see it."""
     service_request = entry.service_request
     return {
@@ -412,15 +443,20 @@ def _tell_webhooks(entry: HistoryEntry) -> list[OutboundMessage | None]:
 
 
 def notify_staff(
-    user_or_email: Any, subject: str, body: str, *, dedup_key: str, service_request: ServiceRequest | None = None
+    user_or_email: User | str | None,
+    subject: str,
+    body: str,
+    *,
+    dedup_key: str,
+    service_request: ServiceRequest | None = None,
 ) -> OutboundMessage | None:
     """E-mail a member of staff through the outbox (for escalations and the like).
 
     `user_or_email` is a User (its e-mail is used) or an address. `dedup_key` names the event, e.g.
     f"escalation:{request.pk}:{level}": calling again with the same key and recipient sends nothing more.
     Returns the queued message, or None if there is no address or it was queued before."""
-    email = getattr(user_or_email, "email", user_or_email)
-    if not isinstance(email, str) or not email.strip():
+    email = user_or_email.email if isinstance(user_or_email, User) else user_or_email
+    if not email or not email.strip():
         return None
     email = email.strip()
     return queue(
@@ -433,11 +469,107 @@ def notify_staff(
     )
 
 
+# --- escalations: the people of a ladder's step ------------------------------------------------------------
+
+
+def _escalation_recipients(step: EscalationStep) -> list[User | str]:
+    found: list[User | str] = []
+    if step.notify_user is not None and step.notify_user.is_active:
+        found.append(step.notify_user)
+    if step.notify_email and not any(getattr(r, "email", "") == step.notify_email for r in found):
+        found.append(step.notify_email)
+    return found
+
+
+def _escalation_message(service_request: ServiceRequest, step: EscalationStep, due_at: dt.datetime) -> tuple[str, str]:
+    with translation.override("en"):
+        local_due = timezone.localtime(due_at, service_request.jurisdiction.zone)
+        subject = _("Escalation (%(label)s): request %(number)s, %(service)s") % {
+            "label": step.label,
+            "number": service_request.tracking_number,
+            "service": service_request.service.name,
+        }
+        body = _(
+            "Request %(number)s (%(service)s, %(department)s) is due %(due)s and is still open "
+            "(status: %(status)s). You are told as %(label)s."
+        ) % {
+            "number": service_request.tracking_number,
+            "service": service_request.service.name,
+            "department": service_request.department.name,
+            "due": date_format(local_due, "DATETIME_FORMAT"),
+            "status": service_request.get_status_display(),
+            "label": step.label,
+        }
+        if service_request.address:
+            body += "\n" + service_request.address
+    return subject, body
+
+
+def tell_escalation(entry: HistoryEntry) -> list[OutboundMessage]:
+    """E-mail the people of the ladder's step that an ESCALATED entry announces (once: the dedup key names
+    the escalation and the person). The entry and its escalation were written in one transaction."""
+    escalation = (
+        Escalation.objects.select_related("step", "step__notify_user").filter(history_entry_id=entry.pk).first()
+    )
+    if escalation is None:  # an entry written before escalations named theirs: it was told then
+        return []
+    service_request, step = entry.service_request, escalation.step
+    subject, body = _escalation_message(service_request, step, escalation.due_at)
+    made = [
+        notify_staff(
+            recipient,
+            subject,
+            body,
+            service_request=service_request,
+            dedup_key=f"escalation:{escalation.pk}:{getattr(recipient, 'pk', recipient)}",
+        )
+        for recipient in _escalation_recipients(step)
+    ]
+    return [message for message in made if message is not None]
+
+
 # --- subscriptions -----------------------------------------------------------------------------
 
 
 class SubscriptionError(Exception):
     pass
+
+
+def follow_the_original(entry: HistoryEntry) -> int:
+    """A request marked a duplicate gives its followers to the original (its status entry announces it).
+
+    Its confirmed followers move to the original (kept confirmed: they asked to follow this problem),
+    unless that address has a subscription there already (whatever its state: someone who unsubscribed
+    from the original stays unsubscribed). Its requester, when they gave an e-mail, is asked to follow the
+    original (double opt-in). A private original takes no followers. Returns how many moved; announced
+    twice, it moves nothing more: the followers have gone and the requester's invitation is there."""
+    duplicate = entry.service_request
+    target = (
+        ServiceRequest.objects.select_related("requester").filter(pk=duplicate.duplicate_of_id).first()
+        if duplicate.duplicate_of_id
+        else None
+    )
+    if target is None or target.is_private:
+        return 0
+    taken = {
+        email.lower() for email in Subscription.objects.filter(service_request=target).values_list("email", flat=True)
+    }
+    if target.requester and target.requester.email:
+        taken.add(target.requester.email.strip().lower())
+    moved = 0
+    for subscription in Subscription.objects.filter(
+        service_request=duplicate, state=Subscription.State.ACTIVE
+    ).order_by("pk"):
+        if subscription.email.lower() in taken:
+            continue
+        Subscription.objects.filter(pk=subscription.pk).update(service_request=target)
+        taken.add(subscription.email.lower())
+        moved += 1
+    email = (duplicate.requester.email or "").strip() if duplicate.requester else ""
+    if email and email.lower() not in taken:
+        subscribe(target, email, now=entry.created_at)
+    logger.info("%d followers of request %s moved to %s", moved, duplicate.tracking_number, target.tracking_number)
+    return moved
 
 
 def subscribe(
@@ -554,7 +686,3 @@ def _opt_out(service_request: ServiceRequest, email: str, now: dt.datetime) -> N
                 )
         except IntegrityError:
             pass
-
-
-def active_subscribers(service_request: ServiceRequest) -> Iterable[Subscription]:
-    return Subscription.objects.filter(service_request=service_request, state=Subscription.State.ACTIVE)

@@ -44,7 +44,7 @@ LIST_CHILDREN = {
 }
 
 # Characters XML 1.0 cannot carry at all, even escaped; they are dropped from output.
-_XML_ILLEGAL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])
+_XML_ILLEGAL = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])
 
 
 def timestamp(value: dt.datetime | None, zone: ZoneInfo) -> str | None:

@@ -6,8 +6,8 @@ sent by the job queue; what comes back (their id, or a token to resolve later) i
 changes are pulled back into the request's history, failures are retried with backoff, and a request
 that still has no id of theirs an hour after it was sent raises an alert.
 
-Every function here is plain and synchronous; `civic311.open311.tasks` runs them from the job queue and
-the periodic sweeps, and the tests call them directly. Each step claims its row with a conditional
+Every function here is plain and synchronous; the job `forward_request` and the periodic sweeps of
+`civic311.open311.tasks` run them, and the tests call them directly. Each step claims its row with a conditional
 UPDATE first, so two workers (or two sweeps) never act on the same row at the same time, and the send
 carries our tracking number as `client_request_id`, so a retry after a lost answer does not make a
 second work order on a server that honours it.
@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from civic311 import backoff, leases
 from civic311.jurisdictions.selectors import public_site_url
@@ -382,11 +383,16 @@ def retry_now(forwarded: ForwardedRequest, *, now: dt.datetime | None = None) ->
     return bool(changed)
 
 
-def _enqueue(forwarded_id: int, *, run_after: dt.datetime | None = None) -> None:
-    from . import tasks
+@task()
+def forward_request(forwarded_id: int) -> str:
+    """The job that sends one forwarded request, or checks its token; a no-op when not due or held by another
+    worker. Defined here, beside what queues it, so that nothing here imports the periodic sweeps (`tasks`)."""
+    return process(forwarded_id)
 
-    task = tasks.forward_request.using(run_after=run_after) if run_after else tasks.forward_request
-    task.enqueue(forwarded_id)
+
+def _enqueue(forwarded_id: int, *, run_after: dt.datetime | None = None) -> None:
+    job = forward_request.using(run_after=run_after) if run_after else forward_request
+    job.enqueue(forwarded_id)
 
 
 def sweep_due(*, now: dt.datetime | None = None) -> int:

@@ -8,6 +8,7 @@ page's services and departments).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -32,14 +33,20 @@ MAX_REQUEST_IDS = 1000
 # --- API keys -----------------------------------------------------------------------------------
 
 
+PRESENTED_KEY_MAX = 200  # characters of a presented key that are looked at; a longer one is no key of ours
+
+
+def hash_key(key: str) -> str:
+    """What an API key is stored and looked up as (the key itself is shown once and never kept)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 def key_jurisdiction(presented: str) -> int | None:
     """The jurisdiction (pk) of the active API key presented, None for no key or not one of ours.
 
     Only says which city a call is for (`jurisdictions.selectors.resolve_jurisdiction`); whether the
     key may post is `services.authenticate`'s to decide.
     """
-    from .services import PRESENTED_KEY_MAX, hash_key  # services reads this module: imported on use
-
     presented = (presented or "").strip()
     if not presented or len(presented) > PRESENTED_KEY_MAX:
         return None

@@ -9,15 +9,14 @@ through `change_status` and `add_note`: the Open311 server adds the client's ide
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
@@ -33,10 +32,13 @@ from civic311.service_requests import services as requests
 from civic311.service_requests.lifecycle import Status, can_move
 from civic311.service_requests.models import Channel, HistoryEntry, ServiceRequest
 
+from . import formats
 from .models import ApiKey, ApiKeyActivity, BatchToken, ReceivedUpdate
-from .selectors import normalize_tracking_number, public_requests
+from .selectors import PRESENTED_KEY_MAX, hash_key, normalize_tracking_number, public_requests
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from django_stubs_ext import StrOrPromise
 
 # --- API keys ---------------------------------------------------------------------------------------
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
 KEY_BYTES = 32
 PREFIX_CHARS = 8
 # Anything longer than a key we issue is not one of ours; it is not even hashed.
-PRESENTED_KEY_MAX = 200
 RATE_WINDOW = dt.timedelta(minutes=1)
 
 
@@ -71,10 +72,6 @@ class RateLimited(Exception):
         super().__init__(f"rate limited for {retry_after}s")
         self.api_key = api_key
         self.retry_after = retry_after
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def new_key_secret() -> tuple[str, str, str]:
@@ -331,7 +328,7 @@ class IncomingUpdate:
     updated_datetime: dt.datetime | None = None  # checked, not used: the update is recorded when received
 
 
-def public_updates(jurisdiction: Jurisdiction):
+def public_updates(jurisdiction: Jurisdiction) -> QuerySet[HistoryEntry]:
     """Updates clients may read: status changes and public notes of requests that are not private,
     each annotated with the status the request had then (`status_then`) and what a client sent with it."""
     status_then = (
@@ -359,10 +356,20 @@ def public_updates(jurisdiction: Jurisdiction):
     )
 
 
-def update_item(entry: HistoryEntry, zone) -> dict[str, object]:
-    """One `request_update`, from an entry of `public_updates`."""
-    from . import formats
+class RequestUpdate(TypedDict):
+    """One `request_update` of the updates extension, as `service_request_updates` lists it."""
 
+    update_id: str
+    service_request_id: str
+    status: str
+    updated_datetime: str | None
+    description: str
+    media_url: str | None
+    external_status_code: str
+
+
+def update_item(entry: HistoryEntry, zone: ZoneInfo) -> RequestUpdate:
+    """One `request_update`, from an entry of `public_updates`."""
     ours = getattr(entry, "status_then", "") or entry.to_status or Status.NEW
     sent_status = getattr(entry, "sent_status", None)
     return {

@@ -6,6 +6,8 @@ from typing import Any
 
 from civic311.service_requests.signals import listener, service_request_filed
 
+from . import forwarding
+
 
 @listener(service_request_filed, dispatch_uid="open311.forward_filed_request")
 def forward_filed_request(sender: Any, service_request: Any, **kwargs: Any) -> None:
@@ -15,6 +17,4 @@ def forward_filed_request(sender: Any, service_request: Any, **kwargs: Any) -> N
     the transaction that marks it announced, in a savepoint of its own: an error undoes only what this wrote, and
     the announcement is retried later.
     """
-    from . import forwarding
-
     forwarding.forward_if_chosen(service_request)

@@ -165,8 +165,7 @@ def pg_number(value: int | float) -> str:
     if isinstance(value, int):
         return str(value)
     text = repr(value + 0.0)  # -0.0 is 0, as COPY's query makes it (PostgreSQL would print -0)
-    if text.endswith(".0"):
-        text = text[:-2]
+    text = text.removesuffix(".0")
     return text
 
 

@@ -13,7 +13,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,6 @@ FIELDS = (
     "media_url",
 )
 REQUIRED_FIELDS = ("tracking_number", "status", "requested_at")
-DATE_FIELDS = ("requested_at", "updated_at", "expected_at", "closed_at")
 TOP_LEVEL_KEYS = frozenset(
     {
         "source",
@@ -150,7 +149,7 @@ def mapping_from_data(data: object, *, path: str = "") -> ColumnMapping:
     if time_zone:
         try:
             ZoneInfo(time_zone)
-        except Exception:
+        except (ValueError, ZoneInfoNotFoundError, OSError):  # a malformed key, no such zone, an unreadable file
             problems.append(_("“%(zone)s” is not a known time zone.") % {"zone": time_zone})
     date_formats = _date_formats(data.get("date_formats", [ISO]), problems)
     default_channel = _text(data, "default_channel", Channel.IMPORT, problems)

@@ -253,7 +253,7 @@ def sql_name(column: str) -> str:
     return f"col_{column}"
 
 
-def export_rows(export: Export, *, for_copy: bool = False) -> QuerySet:
+def export_rows(export: Export, *, for_copy: bool = False) -> QuerySet[ServiceRequest, tuple[Any, ...]]:
     """The published rows as tuples, in the export's order: the dataset's columns in order (named
     `sql_name(column)`), then for COPY the raw update time (`keyset_updated`, which COPY orders by) and
     the photos' base URL (`photo_base`)."""
@@ -273,7 +273,7 @@ def chunks(
     *,
     chunk_size: int | None = None,
     using: str | None = None,
-) -> Iterator[list[tuple]]:
+) -> Iterator[list[tuple[Any, ...]]]:
     """The rows in pages of `chunk_size` (default CHUNK_SIZE), each row a tuple in `export.columns`'
     order: ints, strings, floats or None, datetimes aware in UTC. One query a page, never OFFSET: each
     page starts after the last row of the one before, so the cost of a page does not grow with depth."""
@@ -303,7 +303,7 @@ def _is_whole_dataset(export: Export) -> bool:
     return export.filter == ExportFilter()
 
 
-def copy_sql(export: Export, fmt: str, alias: str) -> tuple[str, tuple]:
+def copy_sql(export: Export, fmt: str, alias: str) -> tuple[str, tuple[Any, ...]]:
     """The COPY statement for `fmt` and its parameters (psycopg binds them on the client side).
 
     "csv": the CSV lines, no header (`export.py` writes it); empty text as NULL, which COPY writes as
@@ -356,8 +356,10 @@ def copy_sql(export: Export, fmt: str, alias: str) -> tuple[str, tuple]:
             f"|| row_to_json(properties)::text || '}}'"
         )
         return (
-            f"COPY (SELECT {feature} {rows} CROSS JOIN LATERAL (SELECT {', '.join(values)}) AS properties"
-            f"{order}) TO STDOUT",
+            (
+                f"COPY (SELECT {feature} {rows} CROSS JOIN LATERAL (SELECT {', '.join(values)}) AS properties"
+                f"{order}) TO STDOUT"
+            ),
             tuple(params),
         )
     raise ValueError(fmt)
@@ -416,7 +418,7 @@ def dataset_summary(jurisdiction: Jurisdiction) -> DatasetSummary:
     """How many public requests there are (the planner's estimate on PostgreSQL when there are many:
     a COUNT of millions of rows on every page view would not do) and when one last changed; cached."""
     key = f"opendata:summary:{jurisdiction.pk}"
-    summary = cache.get(key)
+    summary: DatasetSummary | None = cache.get(key)
     if summary is None:
         summary = _summary(jurisdiction)
         cache.set(key, summary, SUMMARY_SECONDS)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from django.db import DatabaseError, connections, router, transaction
 from django.utils import translation
@@ -47,6 +47,9 @@ from .importer import (
     SourceReader,
 )
 from .mapping import ColumnMapping, MappingError, philadelphia_mapping
+
+if TYPE_CHECKING:
+    from _csv import Writer as CsvWriter
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -270,7 +273,7 @@ def keep_tracking_numbers_above(jurisdiction: Jurisdiction, number: int) -> None
     )
 
 
-def _count_rejects(result: ImportResult, batch: Batch, rejects_writer) -> None:
+def _count_rejects(result: ImportResult, batch: Batch, rejects_writer: CsvWriter | None) -> None:
     for reject in batch.rejects:
         result.rejected += 1
         result.reasons[reject.reason] += 1
@@ -309,18 +312,15 @@ class _opened:
             self.binary.close()
 
 
-_DONE = object()
-
-
 def _read_ahead(batches: Callable[[], Iterator[Batch]]) -> Generator[Batch, None, None]:
     """`batches()` run in a thread of its own, one batch ahead: parsing and checking (Python's work, on one
     core) overlap the database's work on the batch before (on the other). An error in the thread is
     raised here; closing the generator stops the thread."""
-    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    handoff: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=1)  # None: no more batches
     stop = threading.Event()
     language = translation.get_language()
 
-    def put(item: object) -> bool:
+    def put(item: Batch | BaseException | None) -> bool:
         while not stop.is_set():
             try:
                 handoff.put(item, timeout=0.1)
@@ -335,8 +335,8 @@ def _read_ahead(batches: Callable[[], Iterator[Batch]]) -> Generator[Batch, None
                 for batch in batches():
                     if not put(batch):
                         return
-                put(_DONE)
-            except BaseException as exc:  # handed to the importing thread, which raises it
+                put(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the importing thread, which raises it
                 put(exc)
 
     thread = threading.Thread(target=work, name="civic311-import-reader", daemon=True)
@@ -344,11 +344,11 @@ def _read_ahead(batches: Callable[[], Iterator[Batch]]) -> Generator[Batch, None
     try:
         while True:
             item = handoff.get()
-            if item is _DONE:
+            if item is None:
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item  # type: ignore[misc]
+            yield item
     finally:
         stop.set()
         thread.join()

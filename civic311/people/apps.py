@@ -11,6 +11,8 @@ class PeopleConfig(AppConfig):
         # The admin's pages (the sign-in is people/sign_in.html) say civic311, never "Django administration".
         from django.contrib import admin
 
+        from . import receivers  # noqa: F401  (a user's groups follow their role assignments)
+
         admin.site.site_header = _("civic311 administration")
         admin.site.site_title = _("civic311 staff")
         admin.site.index_title = _("Administration")

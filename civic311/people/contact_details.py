@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from .models import Requester
-
 US_ZIPCODE = re.compile(r"[0-9]{5}(-[0-9]{4})?")
+
+# The validator allows 320 characters; the e-mail columns hold 254 (the longest address SMTP can deliver to).
+EMAIL_MAX_CHARS = 254
 
 
 ASCII_DIGITS = frozenset("0123456789")
 
 
-def check_address(address: str, zipcode: str, errors: dict) -> tuple[str, str]:
+def check_address(address: str, zipcode: str, errors: dict[str, list[str]]) -> tuple[str, str]:
     """An address and ZIP code as the intake takes them; errors keyed "address" and "zipcode"."""
     address = " ".join((address or "").split())
     zipcode = (zipcode or "").strip()
@@ -29,7 +32,18 @@ def check_address(address: str, zipcode: str, errors: dict) -> tuple[str, str]:
     return address, zipcode
 
 
+# Phone numbers: phonenumbers (Google's libphonenumber) knows each country's numbering plan. A number
+# written without "+" and a country code is read as one of `CIVIC311_PHONE_REGION` (default US). Numbers
+# are stored in E.164 ("+12156868686"; an extension as ";ext=12" after it), sent to SMS gateways in
+# E.164, and shown in the national format ("(215) 686-8686"), or the international one for another
+# country's number. Rows from before the change hold numbers as written; they are shown, matched and sent
+# to as well as they parse, and as written when they do not.
+
 PHONE_MAX_CHARS = 40
+
+
+def phone_region() -> str:
+    return (getattr(settings, "CIVIC311_PHONE_REGION", "") or "US").upper()
 
 
 def phone_digits(value: str) -> str:
@@ -37,20 +51,102 @@ def phone_digits(value: str) -> str:
     return "".join(ch for ch in (value or "") if ch in ASCII_DIGITS)
 
 
-def is_valid_phone(value: str) -> bool:
-    """A phone number as the intake takes it: at most 40 characters holding 7 to 15 digits."""
+def parse_phone(value: str) -> phonenumbers.PhoneNumber | None:
+    """The number `value` stands for, if it is a valid one (at most 40 characters), else None."""
     value = (value or "").strip()
-    return len(value) <= PHONE_MAX_CHARS and 7 <= len(phone_digits(value)) <= 15
+    if not value or len(value) > PHONE_MAX_CHARS:
+        return None
+    try:
+        number = phonenumbers.parse(value, phone_region())
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def is_valid_phone(value: str) -> bool:
+    """A phone number as the intake takes it: valid in the numbering plan of its country (the default
+    region's when it has no "+country code"), at most 40 characters as written."""
+    return parse_phone(value) is not None
+
+
+def phone_e164(value: str) -> str:
+    """A valid number as stored: E.164 ("+12156868686"), with ";ext=12" when an extension was given
+    (RFC 3966's way, which reads back); "" when it is not a valid number."""
+    number = parse_phone(value)
+    if number is None:
+        return ""
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164};ext={number.extension}" if number.extension else e164
+
+
+def phone_for_sms(value: str) -> str:
+    """The number to give an SMS gateway: E.164 without extension; a stored number that does not parse
+    (an old row) as it is, stripped."""
+    number = parse_phone(value)
+    if number is None:
+        return (value or "").strip()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(value: str) -> str:
+    """A stored number as people read it: the national format for the default region's numbers
+    ("(215) 686-8686"), the international one for others ("+44 20 7946 0958"); as stored if it does not
+    parse."""
+    number = parse_phone(value)
+    if number is None:
+        return value or ""
+    if phonenumbers.region_code_for_number(number) == phone_region():
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_error(*, optional: bool = False) -> str:
+    """The message for a number that is not valid, in the active language, with an example number of the
+    default region in its national format."""
+    example = phonenumbers.format_number(
+        phonenumbers.example_number(phone_region()) or phonenumbers.parse("+12015550123"),
+        phonenumbers.PhoneNumberFormat.NATIONAL,
+    )
+    if optional:
+        return _(
+            "Enter a phone number such as %(example)s, or one that starts with + and its country code, "
+            "or leave it empty."
+        ) % {"example": example}
+    return _("Enter a phone number such as %(example)s, or one that starts with + and its country code.") % {
+        "example": example
+    }
 
 
 def is_valid_email(value: str) -> bool:
     """An e-mail address as the intake takes it: Django's validator, and at most 254 characters."""
     value = (value or "").strip()
-    # The validator allows 320 characters; the column holds 254 (the longest address SMTP can deliver to).
-    if not value or len(value) > (Requester._meta.get_field("email").max_length or 254):
+    if not value or len(value) > EMAIL_MAX_CHARS:
         return False
     try:
         validate_email(value)
     except ValidationError:
         return False
     return True
+
+
+# --- the keys a customer's contact details are matched on ---------------------------------------------
+
+
+def normalize_phone(value: str) -> str:
+    """The key a phone number is matched on: E.164 without extension ("+12156868686") for a valid number,
+    whatever way it was written; for one that does not parse (an old row), `legacy_phone_digits`."""
+    return phone_for_sms(value) if is_valid_phone(value) else legacy_phone_digits(value)
+
+
+def legacy_phone_digits(value: str) -> str:
+    """The key numbers were matched on before E.164: digits only, a US number written with its country
+    code ("1 215 686 8686") losing the leading 1. Kept for searching by the last digits and for finding
+    a customer whose number was stored before."""
+    digits = phone_digits(value)
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits
+
+
+def normalize_email(value: str) -> str:
+    return (value or "").strip().lower()

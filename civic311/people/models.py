@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from .contact_details import format_phone
 
 
 class User(AbstractUser):
@@ -100,7 +100,7 @@ class Requester(models.Model):
     def __str__(self) -> str:
         # Shown to staff only; never used in logs or public output.
         name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.email or self.phone or str(_("anonymous"))
+        return name or self.email or format_phone(self.phone) or str(_("anonymous"))
 
     @property
     def is_empty(self) -> bool:
@@ -155,7 +155,8 @@ class CustomerPhone(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(_("phone"), max_length=40)
-    # Digits only, for finding a caller whatever way the number was written.
+    # The matching key, for finding a caller whatever way the number was written: E.164 without extension
+    # ("+12156868686"); digits only for a number stored before E.164 that does not parse.
     digits = models.CharField(max_length=20, editable=False, db_index=True)
     label = models.CharField(_("label"), max_length=10, choices=Label.choices, default=Label.MOBILE)
     is_primary = models.BooleanField(_("primary"), default=False)
@@ -166,7 +167,7 @@ class CustomerPhone(models.Model):
         constraints = [models.UniqueConstraint(fields=["customer", "digits"], name="unique_customer_phone")]
 
     def __str__(self) -> str:
-        return self.number
+        return format_phone(self.number)
 
 
 class CustomerEmail(models.Model):
@@ -349,18 +350,3 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         role = self.get_role_display()
         return f"{self.user}: {role} ({self.department})" if self.department_id else f"{self.user}: {role}"
-
-
-# --- a user's groups follow their role assignments, however the rows change (grant, revoke, a cascade) ------
-
-
-@receiver(post_save, sender=RoleAssignment, dispatch_uid="people.role_assignment_saved")
-@receiver(post_delete, sender=RoleAssignment, dispatch_uid="people.role_assignment_deleted")
-def _role_assignment_changed(sender, instance: RoleAssignment, origin=None, **kwargs) -> None:
-    if isinstance(origin, User):
-        return  # the user is being deleted: their group rows go with them
-    user = User.objects.filter(pk=instance.user_id).first()
-    if user is not None:
-        from .services import sync_role_groups_of
-
-        sync_role_groups_of(user)

@@ -13,6 +13,15 @@ Least privilege, enforced here and called by the service functions (not only by 
 Superusers are admins whatever rows they have. Each rule is one call for a service:
 `require(may_change_request(actor, request), _("…"))`.
 
+This module is the one place that decides who may do what. Views, selectors, services, admins and
+templates ask a named rule here (`may_use_console(user)`, `may_work_queues(user)`, `may_survey(user)`, …;
+templates through the `staff_may_*` flags of `civic311.people.staff_pages.staff_navigation`); none of them
+names a role (`StaffRole.…`, "supervisor"), tests one through `is_admin` / `roles_of`, or reads
+`is_superuser` / `is_staff` to decide. A new rule, or a role joining one, is written here, once.
+`tests/test_roles_in_one_place.py` (`test_only_the_roles_module_names_roles`) fails on any other file that
+does, naming the file and line; only the role's definition (`people.models`), the migrations, and the code
+that creates staff with roles (the `add_staff` command, the demo city) may.
+
 `ROLE_PERMISSIONS` maps each role to the Django model permissions its group carries, so that the admin
 and the staff API (which check model permissions) follow the roles; `sync_role_groups` writes the groups,
 `civic311.people.services.grant_role` / `revoke_role` keep each user's groups in step with their roles.
@@ -20,22 +29,40 @@ and the staff API (which check model permissions) follow the roles; `sync_role_g
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from .models import DEPARTMENT_ROLES, StaffRole
+from .models import DEPARTMENT_ROLES, RoleAssignment, StaffRole
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from civic311.catalogue.models import Department
-    from civic311.service_requests.models import ServiceRequest
 
     from .models import User
 
     Someone = User | AnonymousUser | None
+
+
+class ServiceRequestOnRecord(Protocol):
+    """What the rules read of a service request. A protocol, not the model: the requests app sits above
+    people in the layers (README, "How civic311 is built") and may not be imported here."""
+
+    @property
+    def jurisdiction_id(self) -> int: ...
+
+    @property
+    def department_id(self) -> int | None: ...
+
+    @property
+    def assignee_id(self) -> int | None: ...
+
+
+RequestsQuerySet = TypeVar("RequestsQuerySet", bound="QuerySet[Any]")
+
 
 # --- the roles' model permissions (data-free: the command and the tests share it) -------------------------
 
@@ -59,7 +86,7 @@ _DEPARTMENT_STAFF = _CATALOGUE_READ | {
     "requests.add_photo",
     "requests.view_photo",
 }
-_ESCALATIONS = frozenset({"requests.view_escalation", "requests.change_escalation", "requests.view_escalationstep"})
+_ESCALATIONS = frozenset({"requests.view_escalation", "requests.change_escalation", "catalogue.view_escalationstep"})
 _RESPONSE_TEMPLATES = frozenset(
     {
         "work.view_responsetemplate",
@@ -82,7 +109,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _DEPARTMENT_STAFF
         | _ESCALATIONS
         | _RESPONSE_TEMPLATES
-        | {"requests.add_escalationstep", "requests.change_escalationstep", "requests.delete_escalationstep"}
+        | {"catalogue.add_escalationstep", "catalogue.change_escalationstep", "catalogue.delete_escalationstep"}
     ),
     # Surveys and community programmes have their own rules (`may_survey`, `may_run_community_programmes`);
     # neither role sees requests or contact details through the admin.
@@ -96,9 +123,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _ESCALATIONS
         | _RESPONSE_TEMPLATES
         | {
-            "requests.add_escalationstep",
-            "requests.change_escalationstep",
-            "requests.delete_escalationstep",
+            "catalogue.add_escalationstep",
+            "catalogue.change_escalationstep",
+            "catalogue.delete_escalationstep",
             "people.view_user",
             "people.add_user",
             "people.change_user",
@@ -149,8 +176,6 @@ def _assignments(user: Someone) -> tuple[tuple[str, int | None], ...]:
         return ()
     cached = getattr(user, _CACHE, None)
     if cached is None:
-        from .models import RoleAssignment
-
         cached = tuple(
             RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "department_id")  # type: ignore[union-attr,misc]
         )
@@ -183,9 +208,138 @@ def is_admin(user: Someone) -> bool:
     return StaffRole.ADMIN in roles_of(user)
 
 
+def is_staff_member(user: Someone) -> bool:
+    """An active member of staff (a staff or a superuser account), whatever roles they hold."""
+    return _is_staff(user)
+
+
+def may_open_staff_pages(user: Someone) -> bool:
+    """The staff pages (the console, the queues, the surveys...) are for active staff holding a role; each page
+    then asks its own rule."""
+    return bool(roles_of(user))
+
+
+def holds_any_role(user: Someone, wanted: Iterable[str]) -> bool:
+    """Whether the user holds one of `wanted` (for a page gated by a list of roles: the tests' pages)."""
+    return bool(roles_of(user) & frozenset(wanted))
+
+
+def may_grant_roles(user: Someone) -> bool:
+    """Granting and revoking roles: admins."""
+    return is_admin(user)
+
+
+def may_see_role_assignments(user: Someone) -> bool:
+    """A staff member's roles, in the admin: admins, and whoever may view staff accounts (`people.view_user`)."""
+    return may_grant_roles(user) or bool(user is not None and user.has_perm("people.view_user"))
+
+
+def may_manage_teams(user: Someone) -> bool:
+    """Creating and changing contact-centre teams, and who is in them: admins."""
+    return is_admin(user)
+
+
+def may_work_every_city(user: Someone) -> bool:
+    """Admins work every city's departments; supervisors (`may_work_every_department`) their home city's."""
+    return is_admin(user)
+
+
+# --- the roles themselves (what `grant_role` accepts) ----------------------------------------------------
+
+ROLE_NAMES: tuple[str, ...] = tuple(StaffRole.values)
+
+
+def is_role(name: str) -> bool:
+    """Whether `name` is one of the roles."""
+    return name in ROLE_NAMES
+
+
+def is_department_role(name: str) -> bool:
+    """Whether `name` is held in a department (for these a department is required, for the others forbidden)."""
+    return name in DEPARTMENT_ROLES
+
+
+# --- staff accounts, whatever their roles --------------------------------------------------------------
+
+
+def _is_staff_account(user: Someone) -> bool:
+    """An active staff account (`is_staff`, as Django's admin counts one; a superuser flag alone is not)."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def may_hold_roles(user: Someone) -> bool:
+    """Only staff accounts hold a role (active or not: an inactive account's rows still grant nothing)."""
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def may_sign_in_as_staff(user: Someone) -> bool:
+    """The staff sign-in (and its second step) is for active staff accounts."""
+    return _is_staff_account(user)
+
+
+def may_use_staff_api(user: Someone) -> bool:
+    """The staff API, and a token for it, are for active staff accounts (their model permissions decide the
+    rest)."""
+    return _is_staff_account(user)
+
+
+def may_be_assigned_requests(user: Someone) -> bool:
+    """Requests are assigned to active staff accounts only (and then only what `may_change_request` allows)."""
+    return _is_staff_account(user)
+
+
+def assignable_accounts(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` narrowed to those a request may be assigned to: the filter form of `may_be_assigned_requests`."""
+    return users.filter(is_active=True, is_staff=True)
+
+
+def assignable_department_staff(users: QuerySet[User], departments: Iterable[int]) -> QuerySet[User]:
+    """`users` narrowed to the active staff accounts working the given departments' requests (department
+    staff and managers there): whom a department's queue offers for assignment."""
+    return assignable_accounts(users).filter(
+        role_assignments__role__in=[role.value for role in DEPARTMENT_ROLES],
+        role_assignments__department_id__in=list(departments),
+    )
+
+
+# --- superusers only -----------------------------------------------------------------------------------
+
+
+def _is_superuser(user: Someone) -> bool:
+    return bool(user is not None and user.is_active and user.is_superuser)
+
+
+def may_delete_records(user: Someone) -> bool:
+    """Deleting a request, a contact or a customer record (the lifecycle and the merge keep them
+    otherwise): superusers only."""
+    return _is_superuser(user)
+
+
+def may_browse_requesters(user: Someone) -> bool:
+    """Residents' requester records as stored (the requester admin, a contact's requester in the admin):
+    superusers only, whatever else a role grants."""
+    return _is_superuser(user)
+
+
+def may_read_audits(user: Someone) -> bool:
+    """The audits (of looks at personal data, of sign-ins): superusers only."""
+    return _is_superuser(user)
+
+
+def may_reset_second_factor(user: Someone) -> bool:
+    """Removing another staff member's authenticator (a lost or replaced phone): superusers only."""
+    return _is_superuser(user)
+
+
 def sees_jurisdiction(user: Someone, jurisdiction_id: int | None) -> bool:
     """Whether `jurisdiction_id` is the user's home city (always, for staff without a home department)."""
     return _sees_jurisdiction(user, jurisdiction_id)
+
+
+def may_see_city(user: Someone, jurisdiction_id: int | None) -> bool:
+    """A city's own staff pages and figures (the reader board, the search analytics): admins, any city's;
+    everyone else, their home city's (any, for staff without a home department)."""
+    return is_admin(user) or _sees_jurisdiction(user, jurisdiction_id)
 
 
 def _sees_jurisdiction(user: Someone, jurisdiction_id: int | None) -> bool:
@@ -207,7 +361,7 @@ def _all_of_jurisdiction(user: Someone) -> bool:
 # --- requests ----------------------------------------------------------------------------------------------
 
 
-def may_view_request(user: Someone, service_request: ServiceRequest) -> bool:
+def may_view_request(user: Someone, service_request: ServiceRequestOnRecord) -> bool:
     """Admins: any request. Agents and supervisors: their jurisdiction's. Department staff and managers:
     their departments'. Everyone else: none."""
     if is_admin(user):
@@ -217,7 +371,7 @@ def may_view_request(user: Someone, service_request: ServiceRequest) -> bool:
     return service_request.department_id in departments_of(user)
 
 
-def may_change_request(user: Someone, service_request: ServiceRequest) -> bool:
+def may_change_request(user: Someone, service_request: ServiceRequestOnRecord) -> bool:
     """Admins: any request. Supervisors: their jurisdiction's. Department staff and managers: their
     departments'. Agents file and read requests but do not work them; nobody else changes any."""
     if is_admin(user):
@@ -238,7 +392,7 @@ def may_file_request(user: Someone, jurisdiction_id: int | None) -> bool:
     return bool(held & filers) and _sees_jurisdiction(user, jurisdiction_id)
 
 
-def visible_requests(user: Someone, queryset: QuerySet) -> QuerySet:
+def visible_requests(user: Someone, queryset: RequestsQuerySet) -> RequestsQuerySet:
     """`queryset` (of ServiceRequest) narrowed to what `user` may see: the filter form of `may_view_request`."""
     if is_admin(user):
         return queryset
@@ -251,10 +405,49 @@ def visible_requests(user: Someone, queryset: QuerySet) -> QuerySet:
     return queryset.none()
 
 
+# --- the console and the department queues ---------------------------------------------------------------
+
+
+def may_use_console(user: Someone) -> bool:
+    """The agent console: agents take contacts there; supervisors and admins take them too."""
+    return bool(roles_of(user) & {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_oversee_console(user: Someone) -> bool:
+    """Supervisors and admins watch the team's day on the console, besides their own."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_look_at_contact(user: Someone, jurisdiction_id: int | None) -> bool:
+    """Another agent's contact: admins, any; supervisors, their city's (its agent always sees their own)."""
+    held = roles_of(user)
+    if StaffRole.ADMIN in held:
+        return True
+    return StaffRole.SUPERVISOR in held and _sees_jurisdiction(user, jurisdiction_id)
+
+
+def may_work_queues(user: Someone) -> bool:
+    """The department queues: department staff and managers, supervisors, admins."""
+    return bool(
+        roles_of(user)
+        & {StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER, StaffRole.SUPERVISOR, StaffRole.ADMIN}
+    )
+
+
+def may_work_every_department(user: Someone) -> bool:
+    """Supervisors and admins work every department's queue (of their city; an admin's: of any)."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def managed_departments(user: Someone) -> frozenset[int]:
+    """The ids of the departments the user manages (department manager there)."""
+    return departments_of(user, roles=(StaffRole.DEPARTMENT_MANAGER,))
+
+
 # --- personal data -------------------------------------------------------------------------------------
 
 
-def may_see_contact_details(user: Someone, service_request: ServiceRequest | None = None) -> bool:
+def may_see_contact_details(user: Someone, service_request: ServiceRequestOnRecord | None = None) -> bool:
     """Agents, supervisors and admins see residents' contact details; any other active member of staff
     only the requester of a request assigned to them ("unless it is their request")."""
     if is_admin(user) or _all_of_jurisdiction(user):
@@ -265,6 +458,16 @@ def may_see_contact_details(user: Someone, service_request: ServiceRequest | Non
         and service_request.assignee_id is not None
         and service_request.assignee_id == user.pk  # type: ignore[union-attr]  # _is_staff: not None
     )
+
+
+def may_see_customers(user: Someone, service_request: ServiceRequestOnRecord | None = None) -> bool:
+    """Residents' contact details and customer records: as `may_see_contact_details`, and also superusers and
+    active staff holding `people.view_customer` directly (not through a role), as before roles existed."""
+    if not _is_staff(user):
+        return False
+    if user.is_superuser or user.has_perm("people.view_customer"):  # type: ignore[union-attr]  # _is_staff
+        return True
+    return may_see_contact_details(user, service_request)
 
 
 def may_export_personal_data(user: Someone, jurisdiction_id: int | None = None) -> bool:
@@ -287,6 +490,23 @@ def may_erase_personal_data(user: Someone, jurisdiction_id: int | None = None) -
 def may_survey(user: Someone) -> bool:
     """Calls consenting customers for the satisfaction survey: surveyors, supervisors, admins."""
     return bool(roles_of(user) & {StaffRole.SURVEYOR, StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_survey_without_training(user: Someone) -> bool:
+    """Surveyors claim calls only with current training; supervisors and admins need no training record."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_take_follow_ups(user: Someone) -> bool:
+    """The survey follow-ups (a customer a surveyor transferred): supervisors and admins see them, resolve
+    their city's, and may be handed one."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def offered_follow_up_owners(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` narrowed to those a surveyor's transfer form offers: supervisors (an admin may own a follow-up
+    too, but is not offered)."""
+    return users.filter(role_assignments__role=StaffRole.SUPERVISOR)
 
 
 def may_run_community_programmes(user: Someone) -> bool:
@@ -338,6 +558,16 @@ READER_BOARD_ROLES = (
 )
 
 
+def may_see_reader_board(user: Someone) -> bool:
+    """The contact centre's reader board (`READER_BOARD_ROLES`)."""
+    return bool(roles_of(user) & set(READER_BOARD_ROLES))
+
+
+def may_manage_wall_screens(user: Someone) -> bool:
+    """Wall screens show the reader board to anyone in the room: only admins set them up and revoke them."""
+    return is_admin(user)
+
+
 def may_see_satisfaction_reports(user: Someone) -> bool:
     """The monthly and quarterly satisfaction reports (by question, channel and team): leadership,
     supervisors, admins. Per-agent results are `may_see_agent_results`'s, not theirs."""
@@ -356,6 +586,16 @@ def may_see_agent_results(user: Someone, agent: User) -> bool:
     return agent.team.supervisor_id == user.pk  # type: ignore[union-attr]
 
 
+def may_see_own_survey_results(user: Someone) -> bool:
+    """Agents have survey results of their own ("My survey results")."""
+    return StaffRole.AGENT in roles_of(user)
+
+
+def may_supervise_team(user: Someone) -> bool:
+    """A contact-centre team's supervisor holds the supervisor role."""
+    return StaffRole.SUPERVISOR in roles_of(user)
+
+
 def may_declare_emergency(user: Someone) -> bool:
     """Declaring (and ending) an emergency such as a snow emergency: supervisors and admins."""
     return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
@@ -370,26 +610,61 @@ def require(rule_result: bool, message: str) -> None:
 __all__ = [
     "GROUP_PREFIX",
     "READER_BOARD_ROLES",
+    "ROLE_NAMES",
     "ROLE_PERMISSIONS",
+    "assignable_accounts",
+    "assignable_department_staff",
     "departments_of",
     "forget_roles",
     "group_name",
+    "holds_any_role",
     "is_admin",
+    "is_department_role",
+    "is_role",
+    "is_staff_member",
+    "managed_departments",
+    "may_be_assigned_requests",
+    "may_browse_requesters",
     "may_change_request",
     "may_declare_emergency",
+    "may_delete_records",
     "may_edit_knowledge",
     "may_erase_personal_data",
     "may_export_personal_data",
     "may_file_request",
+    "may_grant_roles",
+    "may_hold_roles",
+    "may_look_at_contact",
     "may_manage_escalations",
     "may_manage_response_templates",
+    "may_manage_teams",
+    "may_manage_wall_screens",
+    "may_open_staff_pages",
+    "may_oversee_console",
+    "may_read_audits",
+    "may_reset_second_factor",
     "may_run_community_programmes",
     "may_see_agent_results",
+    "may_see_city",
     "may_see_contact_details",
+    "may_see_customers",
+    "may_see_own_survey_results",
+    "may_see_reader_board",
+    "may_see_role_assignments",
     "may_see_satisfaction_reports",
     "may_see_search_analytics",
+    "may_sign_in_as_staff",
+    "may_supervise_team",
     "may_survey",
+    "may_survey_without_training",
+    "may_take_follow_ups",
+    "may_use_console",
+    "may_use_staff_api",
     "may_view_request",
+    "may_work_every_city",
+    "may_work_every_department",
+    "may_work_queues",
+    "offered_follow_up_owners",
     "require",
     "roles_of",
     "sees_jurisdiction",

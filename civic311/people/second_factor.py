@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import totp
+from . import roles, totp
 from .models import StaffTOTPDevice, User
 
 
@@ -87,7 +87,7 @@ def remove(user: User, *, actor: User, code: str = "") -> None:
     if actor.pk == user.pk:
         if device is not None and device.confirmed_at is not None and not totp.verify_and_use(device, code):
             raise InvalidCode()
-    elif not (actor.is_active and actor.is_superuser):
+    elif not roles.may_reset_second_factor(actor):
         raise PermissionDenied
     if device is not None:
         StaffTOTPDevice.objects.filter(pk=device.pk).delete()

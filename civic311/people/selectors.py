@@ -6,9 +6,7 @@ supervisors, through their roles) see them, and every look by staff leaves a `Pe
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -19,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 
+from . import roles
+from .contact_details import legacy_phone_digits, normalize_email, normalize_phone
 from .models import Customer, PersonalDataAccess, Requester, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from civic311.service_requests.models import ServiceRequest
 
 MAX_RESULTS = 25
 MIN_PHONE_DIGITS = 7
@@ -35,7 +33,7 @@ PHONE_PUNCTUATION = frozenset("0123456789 +-().")
 
 
 def may_see_contact_details(
-    user: User | AnonymousUser | None, *, service_request: ServiceRequest | None = None
+    user: User | AnonymousUser | None, *, service_request: roles.ServiceRequestOnRecord | None = None
 ) -> bool:
     """Whether `user` may see residents' contact details.
 
@@ -43,13 +41,7 @@ def may_see_contact_details(
     active member of staff only for a request assigned to them). Active staff holding `people.view_customer`
     directly (not through a role) may too, as before roles existed.
     """
-    from . import roles
-
-    if user is None or not user.is_active or not (user.is_staff or user.is_superuser):
-        return False
-    if user.is_superuser or user.has_perm("people.view_customer"):
-        return True
-    return roles.may_see_contact_details(user, service_request)
+    return roles.may_see_customers(user, service_request)
 
 
 def customer_details_for(user: User, customer: Customer, *, where: str) -> Customer:
@@ -69,7 +61,14 @@ def customer_details_for(user: User, customer: Customer, *, where: str) -> Custo
     )
 
 
-def requester_details_for(user: User, service_request: ServiceRequest, *, where: str) -> Requester | None:
+class RequestWithRequester(roles.ServiceRequestOnRecord, Protocol):
+    """A service request as these rules read it (the model sits a layer above people)."""
+
+    @property
+    def requester(self) -> Requester | None: ...
+
+
+def requester_details_for(user: User, service_request: RequestWithRequester, *, where: str) -> Requester | None:
     """The requester of a request, for a user allowed to see them (a VIEW row in the audit), else None.
 
     None too when the resident gave no details: nothing was seen, so nothing is audited.
@@ -109,8 +108,8 @@ def audit_look(
 def survivor_of(customer: Customer) -> Customer:
     """The record a merged customer now lives in (itself when it was never merged)."""
     seen = {customer.pk}
-    while customer.merged_into_id is not None:
-        customer = customer.merged_into  # type: ignore[assignment]  # not None: merged_into_id is set
+    while (successor := customer.merged_into) is not None:  # no query when merged_into_id is None
+        customer = successor
         if customer.pk in seen:  # a loop cannot be written by merge_customers; never follow one forever
             break
         seen.add(customer.pk)
@@ -130,15 +129,14 @@ def find_customers(
     searches every jurisdiction (the admin). Writes a SEARCH row in the audit per customer found (one
     without a customer when nothing was found); raises PermissionDenied for staff who may not search.
     """
-    from .services import normalize_email, normalize_phone
-
     if not may_see_contact_details(actor):
         raise PermissionDenied(_("You may not search customers' records."))
     query = " ".join((query or "").replace("\x00", "").split())[:200]
     customers = Customer.objects.all()
     if jurisdiction is not None:
         customers = customers.filter(jurisdiction=jurisdiction)
-    digits = normalize_phone(query)
+    # The last digits as said: they end both an E.164 key ("+12156868686") and an old digits-only one.
+    digits = legacy_phone_digits(query)
     if not query:
         matches = customers.none()
     elif "@" in query:
@@ -181,16 +179,18 @@ def customer_for_contact_details(jurisdiction: Jurisdiction, *, email: str = "",
     customers (families share a phone), None: the agent decides. No audit row: the caller (the agent
     console) shows the record through `customer_details_for`, which writes one.
     """
-    from .services import normalize_email, normalize_phone
-
     normalized, digits = normalize_email(email), normalize_phone(phone)
+    # The E.164 key, or the digits-only one a number stored before E.164 may still have.
+    phone_keys = {digits, legacy_phone_digits(phone)} - {""} if digits else set()
     by_email = (
         Customer.objects.filter(jurisdiction=jurisdiction, emails__normalized=normalized)
         if normalized
         else Customer.objects.none()
     )
     by_phone = (
-        Customer.objects.filter(jurisdiction=jurisdiction, phones__digits=digits) if digits else Customer.objects.none()
+        Customer.objects.filter(jurisdiction=jurisdiction, phones__digits__in=phone_keys).distinct()
+        if phone_keys
+        else Customer.objects.none()
     )
     email_matches = {survivor_of(c).pk: survivor_of(c) for c in by_email.select_related("merged_into")[:10]}
     phone_matches = {survivor_of(c).pk: survivor_of(c) for c in by_phone.select_related("merged_into")[:10]}
@@ -201,96 +201,6 @@ def customer_for_contact_details(jurisdiction: Jurisdiction, *, email: str = "",
     if len(candidates) == 1:
         return next(iter(candidates.values()))
     return None
-
-
-# --- history ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryItem:
-    """One thing in a customer's history: a contact with the city, or a request with no contact recorded."""
-
-    at: dt.datetime
-    kind: str  # "contact" or "request"
-    channel: str
-    channel_label: str
-    outcome: str
-    outcome_label: str
-    service: str
-    tracking_number: str
-    status: str
-    status_label: str
-
-
-def customer_history(customer: Customer, *, limit: int | None = None) -> list[HistoryItem]:
-    """Every contact and request, on every channel, whose requester is this customer (or a record merged
-    into it), newest first."""
-    from civic311.service_requests.lifecycle import Status
-    from civic311.service_requests.models import Channel, Contact, ServiceRequest
-
-    customer = survivor_of(customer)
-    mine = Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
-    # A console contact names its customer itself (an answer given has no requester); one still open is not past.
-    contacts = list(
-        Contact.objects.filter(mine | Q(customer=customer) | Q(customer__merged_into=customer))
-        .exclude(ended_at__isnull=True)
-        .distinct()
-        .select_related("service", "service_request")
-        .order_by("-started_at")
-    )
-    with_contact = {contact.service_request_id for contact in contacts if contact.service_request_id}
-    requests = (
-        ServiceRequest.objects.filter(mine)
-        .exclude(pk__in=with_contact)
-        .select_related("service")
-        .order_by("-requested_at")
-    )
-    channels = dict(Channel.choices)
-    statuses = dict(Status.choices)
-    items = []
-    for contact in contacts:
-        filed = contact.service_request
-        service = filed.service if filed is not None else contact.service
-        items.append(
-            HistoryItem(
-                at=contact.started_at,
-                kind="contact",
-                channel=contact.channel,
-                channel_label=str(channels.get(contact.channel, contact.channel)),
-                outcome=contact.outcome,
-                outcome_label=str(contact.get_outcome_display()),
-                service=service.name if service else "",
-                tracking_number=filed.tracking_number if filed else "",
-                status=filed.status if filed else "",
-                status_label=str(statuses.get(filed.status, filed.status)) if filed else "",
-            )
-        )
-    for request in requests:
-        items.append(
-            HistoryItem(
-                at=request.requested_at,
-                kind="request",
-                channel=request.channel,
-                channel_label=str(channels.get(request.channel, request.channel)),
-                outcome=Contact.Outcome.SERVICE_REQUEST,
-                outcome_label=str(Contact.Outcome.SERVICE_REQUEST.label),
-                service=request.service.name,
-                tracking_number=request.tracking_number,
-                status=request.status,
-                status_label=str(statuses.get(request.status, request.status)),
-            )
-        )
-    items.sort(key=lambda item: item.at, reverse=True)
-    return items[:limit] if limit is not None else items
-
-
-def request_count(customer: Customer) -> int:
-    from civic311.service_requests.models import ServiceRequest
-
-    customer = survivor_of(customer)
-    return ServiceRequest.objects.filter(
-        Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
-    ).count()
 
 
 # --- the language to write to a resident in -------------------------------------------------------------

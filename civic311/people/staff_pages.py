@@ -28,8 +28,9 @@ View = Callable[..., HttpResponseBase]
 def staff_page(
     view: View | None = None, *, any_role: Iterable[str] = (), rule: Callable[[Any], bool] | None = None
 ) -> Any:
-    """Decorate a staff view: `@staff_page`, `@staff_page(any_role=(StaffRole.AGENT, ...))`, or
-    `@staff_page(rule=roles.may_survey)` for a page that one of the roles' rules opens."""
+    """Decorate a staff view: `@staff_page` (any role), or `@staff_page(rule=roles.may_survey)` for a page
+    that one of the roles' rules opens. The rules are `civic311.people.roles`'s: the pages of this tree never
+    list roles (`any_role`, a page for any of the roles given, is for the tests' pages)."""
     wanted = frozenset(any_role)
 
     def decorate(function: View) -> View:
@@ -40,9 +41,9 @@ def staff_page(
             if not user.is_authenticated:
                 query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
                 return redirect(f"{reverse('admin:login')}?{query}")
-            if not roles.roles_of(user):
+            if not roles.may_open_staff_pages(user):
                 raise PermissionDenied(_("This page is for staff with a role; ask an administrator for one."))
-            if (wanted and not (roles.roles_of(user) & wanted)) or (rule is not None and not rule(user)):
+            if (wanted and not roles.holds_any_role(user, wanted)) or (rule is not None and not rule(user)):
                 raise PermissionDenied(_("Your roles do not include this page."))
             return function(request, *args, **kwargs)
 
@@ -83,23 +84,18 @@ def current_menu_item(request: HttpRequest) -> str:
 def staff_navigation(request: HttpRequest) -> dict[str, Any]:
     """Context processor: the staff pages a signed-in member of staff may open (for the staff menu)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not (user.is_staff or user.is_superuser):
+    if user is None or not roles.is_staff_member(user):
         return {}
-    held = roles.roles_of(user)
-    from .models import StaffRole
-
     return {
         "staff_menu_current": current_menu_item(request),
-        "staff_roles": held,
-        "staff_may_use_console": bool(held & {StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN}),
-        "staff_may_work_queues": bool(
-            held & {StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER, StaffRole.SUPERVISOR, StaffRole.ADMIN}
-        ),
+        "staff_may_use_console": roles.may_use_console(user),
+        "staff_may_work_queues": roles.may_work_queues(user),
         "staff_may_see_overdue": roles.may_manage_escalations(user),
         "staff_may_declare_emergency": roles.may_declare_emergency(user),
         "staff_may_see_search_analytics": roles.may_see_search_analytics(user),
         "staff_may_survey": roles.may_survey(user),
         "staff_may_see_satisfaction_reports": roles.may_see_satisfaction_reports(user),
-        "staff_has_survey_results": StaffRole.AGENT in held,
-        "staff_may_see_reader_board": bool(held & set(roles.READER_BOARD_ROLES)),
+        "staff_has_survey_results": roles.may_see_own_survey_results(user),
+        "staff_may_see_reader_board": roles.may_see_reader_board(user),
+        "staff_may_reset_second_factor": roles.may_reset_second_factor(user),
     }

@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 
 from civic311 import rate_limits
 
-from . import second_factor, sign_in, totp
+from . import roles, second_factor, sign_in, totp
 from .models import StaffTOTPDevice, User
 
 PENDING_KEY = "civic311_second_factor_pending"
@@ -116,7 +116,7 @@ def _pending_user(pending: Any) -> User | None:
     if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > PENDING_SECONDS:
         return None
     user = User.objects.filter(pk=int(pending.get("user") or 0)).first()
-    if user is None or not (user.is_active and user.is_staff):
+    if user is None or not roles.may_sign_in_as_staff(user):
         return None
     # A password changed since step one ends the attempt.
     if not hmac.compare_digest(str(pending.get("hash", "")), user.get_session_auth_hash()):
@@ -243,7 +243,7 @@ def remove(request: HttpRequest) -> HttpResponse:
 def reset(request: HttpRequest) -> HttpResponse:
     """Superusers only: remove another staff member's authenticator (a lost or replaced phone)."""
     actor: User = request.user  # type: ignore[assignment]
-    if not actor.is_superuser:
+    if not roles.may_reset_second_factor(actor):
         raise PermissionDenied
     if request.method == "POST":
         target = get_object_or_404(get_user_model(), pk=request.POST.get("user"))

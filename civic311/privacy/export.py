@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from civic311.notifications.models import OutboundMessage, Subscription
 from civic311.people import roles
+from civic311.people.contact_details import phone_for_sms
 from civic311.people.models import Customer, PersonalDataAccess, Requester, User
 from civic311.people.selectors import survivor_of
 from civic311.service_requests.models import Contact, ServiceRequest
@@ -99,6 +100,7 @@ def _collect(customer: Customer, now: dt.datetime) -> dict[str, Any]:
     emails = {e.normalized for record in family for e in record.emails.all()}
     emails |= {r.email.strip().lower() for r in requesters if r.email}
     phones = {p.number for record in family for p in record.phones.all()} | {r.phone for r in requesters if r.phone}
+    phones |= {phone_for_sms(number) for number in phones}  # texts go to E.164, without an extension
     # Addresses are matched case-blind: a subscription keeps the e-mail as the resident typed it.
     subscriptions = list(
         Subscription.objects.annotate(_email=Lower("email"))

@@ -46,6 +46,7 @@ from django.utils.translation import ngettext
 
 from civic311.notifications.models import OutboundMessage, Subscription
 from civic311.people import roles
+from civic311.people.contact_details import phone_for_sms
 from civic311.people.models import (
     Customer,
     CustomerAddress,
@@ -454,6 +455,7 @@ def _contact_points(family: Iterable[int]) -> tuple[set[str], set[str]]:
             emails.add(email.strip().lower())
         if phone:
             phones.add(phone)
+    phones |= {phone_for_sms(number) for number in phones}  # texts go to E.164, without an extension
     return emails, phones
 
 

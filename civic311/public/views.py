@@ -35,8 +35,9 @@ from civic311.knowledge.models import SearchDocument
 from civic311.service_requests import selectors as requests_selectors
 from civic311.service_requests import services as requests_services
 from civic311.service_requests.models import ServiceRequest
+from civic311.service_requests.report_form import ReportForm
 
-from .forms import ReportForm, TrackForm
+from .forms import TrackForm
 
 CONFIRMATION_SALT = "civic311.public.confirmation"
 CONFIRMATION_MAX_AGE = 24 * 60 * 60  # the filer's own confirmation link, for a day

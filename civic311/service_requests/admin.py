@@ -269,7 +269,7 @@ class ServiceRequestAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return roles.may_delete_records(request.user)
 
     # --- the change form -------------------------------------------------------------------------
 
@@ -713,7 +713,7 @@ class ContactAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(InformationRequestForm.Meta.fields)
-        if request.user.is_superuser:
+        if roles.may_browse_requesters(request.user):
             return [*self.base_fields, "requester"]
         return list(self.base_fields)
 
@@ -752,7 +752,7 @@ class ContactAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return roles.may_delete_records(request.user)
 
 
 @admin.register(Announcement)

@@ -26,6 +26,7 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task
 
 from civic311 import backoff, leases
 
@@ -45,6 +46,13 @@ ANNOUNCED_WITH = (
 )
 RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_CAP = dt.timedelta(hours=1)  # never given up: a message a request needs is retried until it is made
+
+
+@task()
+def announce_history_entry(history_entry_id: int) -> bool:
+    """The job that makes what one history entry calls for (messages, webhooks, forwarding); a no-op once
+    done. Queued on commit by `services.history.record_history`; the sweep (`tasks`) guarantees it."""
+    return announce(history_entry_id)
 
 
 def announce(history_entry_id: int, *, now: dt.datetime | None = None) -> bool:
@@ -98,16 +106,3 @@ def sweep(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(announce(pk, now=now) for pk in due)
-
-
-def announce_again(service_request_id: int, *, kind: str) -> int:
-    """Write an announcement for each of the request's entries of this kind that has none (listeners are
-    idempotent, so announcing an entry twice makes nothing twice). Returns how many were written."""
-    with transaction.atomic():
-        entries = HistoryEntry.objects.filter(
-            service_request_id=service_request_id, kind=kind, announcement__isnull=True
-        ).values_list("pk", flat=True)
-        written = Announcement.objects.bulk_create(
-            [Announcement(history_entry_id=pk) for pk in entries], ignore_conflicts=True
-        )
-    return len(written)

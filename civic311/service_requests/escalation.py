@@ -8,8 +8,9 @@ Plain functions; `civic311.service_requests.tasks.sweep_escalations` runs `sweep
 - Only open requests with a due date escalate. A step fires at most once per request and due date: the
   `Escalation` row is inserted in a savepoint, and the unique constraint turns a second insert (another
   worker, or the same sweep run twice) into an IntegrityError that means "someone else did it".
-- The people of a step are e-mailed through the notifications outbox (`notify_staff`), queued in the
-  transaction that records the escalation, so both are kept or neither is.
+- The escalation's history entry is written in its transaction, with its announcement (the transactional
+  outbox): notifications makes the e-mails to the step's people from that entry
+  (`civic311.notifications.services.tell_escalation`), so both are kept or neither is.
 - Once an open request passes its due date, one public REDRESS history entry tells the resident, and the
   request becomes a priority. The claim is a conditional UPDATE of `redress_due_at`, so it happens once
   per due date, however many sweeps run.
@@ -31,17 +32,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone, translation
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
+from civic311.catalogue.models import EscalationStep
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.calendar import BusinessCalendar
-from civic311.notifications import services as notifications
 
 from . import services
 from .lifecycle import OPEN_STATES
-from .models import Escalation, EscalationStep, ServiceRequest
+from .models import Escalation, ServiceRequest
 
 logger = logging.getLogger(__name__)
 
@@ -72,57 +71,6 @@ def escalation_due_at(service_request: ServiceRequest, step: EscalationStep) -> 
         return None
     calendar = places.business_calendar(service_request.jurisdiction)
     return step_due_at(calendar, service_request.expected_at, step.offset_business_days)
-
-
-# --- telling people ----------------------------------------------------------------------------------
-
-
-def _recipients(step: EscalationStep) -> list:
-    found: list = []
-    if step.notify_user is not None and step.notify_user.is_active:
-        found.append(step.notify_user)
-    if step.notify_email and not any(getattr(r, "email", "") == step.notify_email for r in found):
-        found.append(step.notify_email)
-    return found
-
-
-def _message(service_request: ServiceRequest, step: EscalationStep, due_at: dt.datetime) -> tuple[str, str]:
-    with translation.override("en"):
-        local_due = timezone.localtime(due_at, service_request.jurisdiction.zone)
-        subject = _("Escalation (%(label)s): request %(number)s, %(service)s") % {
-            "label": step.label,
-            "number": service_request.tracking_number,
-            "service": service_request.service.name,
-        }
-        body = _(
-            "Request %(number)s (%(service)s, %(department)s) is due %(due)s and is still open "
-            "(status: %(status)s). You are told as %(label)s."
-        ) % {
-            "number": service_request.tracking_number,
-            "service": service_request.service.name,
-            "department": service_request.department.name,
-            "due": date_format(local_due, "DATETIME_FORMAT"),
-            "status": service_request.get_status_display(),
-            "label": step.label,
-        }
-        if service_request.address:
-            body += "\n" + service_request.address
-    return subject, body
-
-
-def _tell(escalation: Escalation, service_request: ServiceRequest, step: EscalationStep) -> None:
-    """Put the step's e-mails in the notifications outbox, in the escalation's own transaction: the
-    escalation and its messages are kept together or not at all, and the outbox sends them once it commits
-    (retrying while the mail server is down). The dedup key names the escalation and the person."""
-    subject, body = _message(service_request, step, escalation.due_at)
-    for recipient in _recipients(step):
-        notifications.notify_staff(
-            recipient,
-            subject,
-            body,
-            service_request=service_request,
-            dedup_key=f"escalation:{escalation.pk}:{getattr(recipient, 'pk', recipient)}",
-        )
 
 
 # --- the sweep ---------------------------------------------------------------------------------------
@@ -160,7 +108,6 @@ def escalate(service_request: ServiceRequest, steps: Iterable[EscalationStep], n
             except IntegrityError:
                 continue  # someone else did it
             services.record_escalation(service_request, escalation, now=now)
-            _tell(escalation, service_request, step)
             fired += 1
     return fired
 

@@ -18,11 +18,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civic311.form_errors import show_service_errors
-from civic311.public.forms import ReportForm
+from civic311.people import roles
 
 from . import selectors, services
 from .lifecycle import STANDARD_CLOSE_REASONS, Status, allowed_next
 from .models import Contact, ServiceRequest
+from .report_form import ReportForm
 
 
 class SuggestionsInput(forms.TextInput):
@@ -96,8 +97,7 @@ class StatusChangeForm(forms.Form):
         # The field accepts every status; the drop-down shows only the legal ones.
         self.fields["to_status"].widget.choices = [("", "---------"), *self.next_statuses]
         cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = (
-            get_user_model()
-            .objects.filter(is_active=True, is_staff=True)
+            roles.assignable_accounts(get_user_model().objects.all())
             .select_related("department")
             .order_by("first_name", "last_name", "username")
         )

@@ -6,12 +6,11 @@ Write to these only through `civic311.service_requests.services`; the rules live
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civic311.catalogue.models import Department, Service
+from civic311.catalogue.models import Department, EscalationStep, Service
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people.models import Requester
 
@@ -365,43 +364,6 @@ class Contact(models.Model):
         return max(0, int((self.ended_at - self.started_at).total_seconds()))
 
 
-class EscalationStep(models.Model):
-    """One rung of a department's escalation ladder: whom to tell, some business days from the due date."""
-
-    department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, related_name="escalation_steps", verbose_name=_("department")
-    )
-    order = models.PositiveIntegerField(_("order"), default=0)
-    label = models.CharField(_("label"), max_length=100, help_text=_("e.g. point person, supervisor, director"))
-    offset_business_days = models.IntegerField(
-        _("business days from the due date"),
-        default=0,
-        help_text=_("Negative: before the due date; 0: at the due date; positive: after it."),
-    )
-    notify_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("tell (staff)"),
-    )
-    notify_email = models.EmailField(_("tell (e-mail)"), blank=True)
-
-    class Meta:
-        verbose_name = _("escalation step")
-        verbose_name_plural = _("escalation ladder")
-        ordering = ["department", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["department", "order"], name="unique_escalation_step_order")]
-
-    def __str__(self) -> str:
-        return f"{self.label} ({self.offset_business_days:+d})"
-
-    def clean(self) -> None:
-        if not self.notify_user_id and not self.notify_email:
-            raise ValidationError(_("Say whom to tell: a member of staff, an e-mail address, or both."))
-
-
 class Escalation(models.Model):
     """A step of the ladder that fired for a request, for one due date.
 
@@ -411,6 +373,11 @@ class Escalation(models.Model):
     """
 
     service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="escalations")
+    # The history entry that announces it: notifications tells the step's people from that entry (the
+    # transactional outbox), so the escalation and its e-mails are kept together or not at all.
+    history_entry = models.OneToOneField(
+        "HistoryEntry", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalation", editable=False
+    )
     step = models.ForeignKey(
         EscalationStep, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("step")
     )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
 
 from civic311.catalogue.models import Department
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.people.models import Customer
+from civic311.people.selectors import survivor_of
 
-from .models import HistoryEntry, Photo, ServiceRequest
+from .lifecycle import Status
+from .models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
 
 
 def request_for_tracking(jurisdiction: Jurisdiction, tracking_number: str) -> ServiceRequest | None:
@@ -61,3 +67,88 @@ def transfer_departments(service_request: ServiceRequest) -> QuerySet[Department
         .exclude(pk=service_request.department_id)
         .order_by("name")
     )
+
+
+# --- a customer's history with the city (the CRM reads it; people keeps the records) ------------------
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One thing in a customer's history: a contact with the city, or a request with no contact recorded."""
+
+    at: dt.datetime
+    kind: str  # "contact" or "request"
+    channel: str
+    channel_label: str
+    outcome: str
+    outcome_label: str
+    service: str
+    tracking_number: str
+    status: str
+    status_label: str
+
+
+def customer_history(customer: Customer, *, limit: int | None = None) -> list[HistoryItem]:
+    """Every contact and request, on every channel, whose requester is this customer (or a record merged
+    into it), newest first."""
+    customer = survivor_of(customer)
+    mine = Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
+    # A console contact names its customer itself (an answer given has no requester); one still open is not past.
+    contacts = list(
+        Contact.objects.filter(mine | Q(customer=customer) | Q(customer__merged_into=customer))
+        .exclude(ended_at__isnull=True)
+        .distinct()
+        .select_related("service", "service_request")
+        .order_by("-started_at")
+    )
+    with_contact = {contact.service_request_id for contact in contacts if contact.service_request_id}
+    requests = (
+        ServiceRequest.objects.filter(mine)
+        .exclude(pk__in=with_contact)
+        .select_related("service")
+        .order_by("-requested_at")
+    )
+    channels = dict(Channel.choices)
+    statuses = dict(Status.choices)
+    items = []
+    for contact in contacts:
+        filed = contact.service_request
+        service = filed.service if filed is not None else contact.service
+        items.append(
+            HistoryItem(
+                at=contact.started_at,
+                kind="contact",
+                channel=contact.channel,
+                channel_label=str(channels.get(contact.channel, contact.channel)),
+                outcome=contact.outcome,
+                outcome_label=str(contact.get_outcome_display()),
+                service=service.name if service else "",
+                tracking_number=filed.tracking_number if filed else "",
+                status=filed.status if filed else "",
+                status_label=str(statuses.get(filed.status, filed.status)) if filed else "",
+            )
+        )
+    for request in requests:
+        items.append(
+            HistoryItem(
+                at=request.requested_at,
+                kind="request",
+                channel=request.channel,
+                channel_label=str(channels.get(request.channel, request.channel)),
+                outcome=Contact.Outcome.SERVICE_REQUEST,
+                outcome_label=str(Contact.Outcome.SERVICE_REQUEST.label),
+                service=request.service.name,
+                tracking_number=request.tracking_number,
+                status=request.status,
+                status_label=str(statuses.get(request.status, request.status)),
+            )
+        )
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit] if limit is not None else items
+
+
+def request_count(customer: Customer) -> int:
+    customer = survivor_of(customer)
+    return ServiceRequest.objects.filter(
+        Q(requester__customer=customer) | Q(requester__customer__merged_into=customer)
+    ).count()

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from civic311 import leases, outbox
 from civic311.jurisdictions.models import Jurisdiction
@@ -77,10 +78,15 @@ def queue_post(
     return OUTBOX.add(post)
 
 
-def _enqueue(post_id: int, *, run_after: dt.datetime | None = None) -> None:
-    from . import tasks
+@task()
+def send_post(post_id: int) -> str:
+    """The job that delivers one social post; a no-op if it is not due or another worker holds it. Defined
+    here, beside the outbox that queues it, so that nothing here imports the periodic sweep (`tasks`)."""
+    return deliver(post_id)
 
-    outbox.enqueue_task(tasks.send_post, post_id, run_after)
+
+def _enqueue(post_id: int, *, run_after: dt.datetime | None = None) -> None:
+    outbox.enqueue_task(send_post, post_id, run_after)
 
 
 def max_attempts() -> int:

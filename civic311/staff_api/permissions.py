@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
+from civic311.people import roles
+
 
 class StaffModelPermission(BasePermission):
     """Active staff holding one of the permissions the view names for the action.
@@ -16,7 +18,7 @@ class StaffModelPermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+        if not roles.may_use_staff_api(user):
             return False
         action = getattr(view, "action", None)
         if action is None:

@@ -5,9 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
-from civic311.knowledge.api import KnowledgeViewSet
-
 from . import views
+from .knowledge import KnowledgeViewSet
 
 app_name = "staff_api"
 

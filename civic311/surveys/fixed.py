@@ -23,6 +23,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civic311.notifications import services as notifications
+from civic311.notifications.models import Subscription
+from civic311.notifications.services import absolute
 from civic311.people.selectors import language_for
 from civic311.service_requests import services as requests_services
 from civic311.service_requests.lifecycle import Status
@@ -77,7 +80,6 @@ def make_fixed_token(service_request: ServiceRequest) -> str:
 
 
 def fixed_url(service_request: ServiceRequest) -> str:
-    from civic311.notifications.services import absolute
 
     return absolute(reverse("surveys:fixed", args=[make_fixed_token(service_request)]), service_request)
 
@@ -154,7 +156,6 @@ def _language(service_request: ServiceRequest) -> str:
 
 
 def _opted_out(service_request: ServiceRequest, email: str) -> bool:
-    from civic311.notifications.models import Subscription
 
     return Subscription.objects.filter(
         service_request=service_request, email__iexact=email, state=Subscription.State.UNSUBSCRIBED
@@ -164,7 +165,6 @@ def _opted_out(service_request: ServiceRequest, email: str) -> bool:
 def queue_fixed_survey(service_request: ServiceRequest) -> OutboundMessage | None:
     """E-mail the requester the survey for the request's current close; None when there is nothing to send
     (not closed, no e-mail, opted out of its e-mails, or sent already for this close)."""
-    from civic311.notifications import services as notifications
 
     current = (
         ServiceRequest.objects.select_related("requester__customer", "service", "jurisdiction")
@@ -275,7 +275,6 @@ def _reopen(service_request: ServiceRequest, words: str, now: dt.datetime) -> No
 
 def _tell_department(service_request: ServiceRequest, words: str, response: Response) -> None:
     """E-mail the department's alias and the request's assignee (its webhooks hear the reopening anyway)."""
-    from civic311.notifications import services as notifications
 
     service_request.refresh_from_db()
     context = {

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.people.contact_details import format_phone
 
 from . import selectors
 from .models import InstrumentVersion, Question, Response
@@ -89,6 +90,8 @@ class AnswersForm(ServiceErrors, forms.Form):
             if question.kind == Question.Kind.CONTACT_DETAILS and isinstance(value, dict):
                 for part, _label in CONTACT_PARTS:
                     initial[f"{question.code}_{part}"] = value.get(part, "")
+                # Stored as E.164; shown as the surveyor reads it out, "(215) 555-0199".
+                initial[f"{question.code}_phone"] = format_phone(str(value.get("phone") or ""))
             elif question.kind == Question.Kind.YES_NO:
                 initial[question.code] = "yes" if value is True else "no" if value is False else ""
             elif question.kind == Question.Kind.SCALE_1_5:

@@ -209,7 +209,8 @@ class WorkListEntry(models.Model):
         "requests.Contact", on_delete=models.CASCADE, related_name="survey_entry", verbose_name=_("contact")
     )
     callback_phone = models.CharField(_("callback number"), max_length=40)
-    # Digits only: the weekly rule matches numbers however they were typed.
+    # The number's matching key (people.services.normalize_phone: E.164, digits only for an old number that
+    # does not parse): the weekly rule matches numbers however they were typed.
     callback_digits = models.CharField(max_length=40, db_index=True)
     customer = models.ForeignKey("people.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import HistoryEntry
 from civic311.service_requests.signals import history_recorded, listener
+
+from . import fixed
 
 
 @listener(history_recorded, dispatch_uid="civic311.surveys.history_recorded")
 def on_history_recorded(sender: Any, history_entry: Any, **kwargs: Any) -> None:
-    from civic311.service_requests.models import HistoryEntry
-
-    from . import fixed
 
     # Only "closed": a duplicate, referral or cancellation is not something the resident can judge fixed.
     if history_entry.kind != HistoryEntry.Kind.STATUS or history_entry.to_status != Status.CLOSED:

@@ -4,8 +4,6 @@ from `civic311.people.roles`."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -20,7 +18,6 @@ from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.pdf import render_pdf
 from civic311.people import roles
-from civic311.people.models import User
 from civic311.people.staff_pages import staff_page
 from civic311.spreadsheets import csv_download
 
@@ -32,7 +29,7 @@ MONTHS_LISTED, QUARTERS_LISTED = 12, 8
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = cast(Jurisdiction, site_jurisdiction(request))
+    jurisdiction = site_jurisdiction(request)
     roles.require(roles.sees_jurisdiction(request.user, jurisdiction.pk), _("These results belong to another city."))
     return jurisdiction
 
@@ -142,7 +139,7 @@ def agent_results(request: HttpRequest, agent_id: int) -> HttpResponse:
         request,
         "surveys/reports/agent.html",
         {
-            "results": reports.agent_results(jurisdiction, cast(User, agent), period),
+            "results": reports.agent_results(jurisdiction, agent, period),
             "is_self": agent.pk == request.user.pk,
             **_around(jurisdiction, period),
         },

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
-from civic311.people.models import StaffRole
+from civic311.people.contact_details import format_phone
 from civic311.service_requests.models import Channel
 
 from .models import Answer, FollowUpTask, InstrumentVersion, Question, Response, SurveyorTraining, WorkListEntry
@@ -116,13 +116,13 @@ def may_claim_calls(user: Someone, today: dt.date) -> bool:
     """Surveyors with current training; supervisors and administrators need no training record."""
     if not roles.may_survey(user):
         return False
-    if roles.roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN}:
+    if roles.may_survey_without_training(user):
         return True
     return has_current_training(user, today)
 
 
 def may_see_follow_ups(user: Someone) -> bool:
-    return bool(roles.roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+    return roles.may_take_follow_ups(user)
 
 
 def may_resolve(user: Someone, task: FollowUpTask) -> bool:
@@ -180,12 +180,7 @@ def follow_ups(
 def supervisors(jurisdiction: Jurisdiction) -> QuerySet[User]:
     """Who a surveyor may hand a customer to: active supervisors (of this city, or of none)."""
     users = (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            is_staff=True,
-            role_assignments__role=StaffRole.SUPERVISOR,
-        )
+        roles.offered_follow_up_owners(get_user_model().objects.filter(is_active=True, is_staff=True))
         .filter(Q(department__isnull=True) | Q(department__jurisdiction=jurisdiction))
         .distinct()
     )
@@ -214,5 +209,6 @@ def answer_in_words(question: Question, value: object) -> str:
     if question.kind == Question.Kind.MULTIPLE_CHOICE and isinstance(value, list):
         return ", ".join(labels.get(str(item), str(item)) for item in value)
     if question.kind == Question.Kind.CONTACT_DETAILS and isinstance(value, dict):
-        return " · ".join(str(value[part]) for part in ("name", "phone", "email") if value.get(part))
+        shown = {**value, "phone": format_phone(str(value.get("phone") or ""))}  # "(215) 686-8686"
+        return " · ".join(str(shown[part]) for part in ("name", "phone", "email") if shown.get(part))
     return str(value)

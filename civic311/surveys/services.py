@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
-from civic311.people.models import StaffRole, User
+from civic311.people.models import User
 from civic311.people.services import check_email, check_phone, normalize_phone
 from civic311.service_requests.models import Contact
 
@@ -170,7 +170,7 @@ def add_question(
     text: str,
     order: int = 0,
     choices: list[dict[str, str]] | None = None,
-    translations: dict | None = None,
+    translations: Mapping[str, Mapping[str, object]] | None = None,  # language → field → text ("choices": key → label)
     required: bool = False,
     about_agent: bool = False,
 ) -> Question:
@@ -289,7 +289,7 @@ def _clean_value(question: Question, value: object, errors: dict[str, list[str]]
     if len(details["name"]) > 200:
         errors.setdefault(code, []).append(_("Keep the name under 200 characters."))
     if details["phone"]:
-        check_phone(details["phone"], errors, code)
+        details["phone"], _key = check_phone(details["phone"], errors, code)  # stored as E.164
     if details["email"]:
         check_email(details["email"], errors, code)
     return {key: text for key, text in details.items() if text}
@@ -551,7 +551,7 @@ def transfer_to_supervisor(
         errors["words"] = [_("Write down what the customer said.")]
     elif len(words) > FREE_TEXT_MAX:
         errors["words"] = [_("Keep the customer's words under %(max)s characters.") % {"max": FREE_TEXT_MAX}]
-    if owner is None or not (roles.roles_of(owner) & {StaffRole.SUPERVISOR, StaffRole.ADMIN}):
+    if owner is None or not roles.may_take_follow_ups(owner):
         errors["owner"] = [_("Choose a supervisor.")]
     if deadline is None or deadline <= now:
         errors["deadline"] = [_("Set a deadline in the future.")]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from . import services
+
 
 @db_periodic_task(crontab(minute="17"))
 def build_survey_work_lists() -> int:
     """Add every city's new consenting contacts to its survey work list."""
-    from . import services
 
     return services.build_all_work_lists()

@@ -39,7 +39,7 @@ def _jurisdiction(request: HttpRequest) -> Jurisdiction:
         roles.may_survey(request.user) and roles.sees_jurisdiction(request.user, jurisdiction.pk),
         _("Only surveyors, supervisors and administrators make survey calls."),
     )
-    return cast(Jurisdiction, jurisdiction)
+    return jurisdiction
 
 
 def _user(request: HttpRequest) -> User:

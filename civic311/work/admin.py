@@ -24,12 +24,12 @@ class ResponseTemplateAdmin(JurisdictionPickersMixin, admin.ModelAdmin):
         templates = super().get_queryset(request)
         if self._sees_all(request):
             return templates
-        return templates.filter(department_id__in=roles.departments_of(request.user, roles=("department_manager",)))
+        return templates.filter(department_id__in=roles.managed_departments(request.user))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and db_field.name == "department" and not self._sees_all(request):
-            managed = roles.departments_of(request.user, roles=("department_manager",))
+            managed = roles.managed_departments(request.user)
             field.queryset = Department.objects.filter(pk__in=managed)
             field.required = True  # a city-wide template is not a manager's to write
         return field

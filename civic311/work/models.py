@@ -17,13 +17,16 @@ class SavedView(models.Model):
     Written only through `civic311.work.services.save_view` / `delete_view`.
     """
 
+    NAME_MAX = 80
+    QUERY_MAX = 1000
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("owner")
     )
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("name"), max_length=NAME_MAX)
     query = models.CharField(
         _("filters"),
-        max_length=1000,
+        max_length=QUERY_MAX,
         blank=True,
         help_text=_("The queue page's query string, without the page position."),
     )
@@ -48,9 +51,8 @@ class SavedView(models.Model):
 
 
 class ResponseTemplate(models.Model):
-    """A reply staff start a note from. Placeholders: {tracking_number}, {service}, {address}."""
-
-    PLACEHOLDERS = ("tracking_number", "service", "address")
+    """A reply staff start a note from. Placeholders: {tracking_number}, {service}, {address}
+    (`civic311.work.services.fill_placeholders`)."""
 
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.CASCADE, related_name="response_templates", verbose_name=_("jurisdiction")

@@ -10,7 +10,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, DateTimeField, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
@@ -22,7 +22,7 @@ from civic311.catalogue.models import Department, Service
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people import roles
-from civic311.people.models import DEPARTMENT_ROLES, StaffRole, User
+from civic311.people.models import User
 from civic311.service_requests.lifecycle import FINAL_STATES, OPEN_STATES, Status
 from civic311.service_requests.models import Escalation, HistoryEntry, Photo, ServiceRequest
 
@@ -36,9 +36,7 @@ AUDIT_WHERE = "department work"
 # Undated requests sort after every dated one.
 _FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 
-STATUS_BUCKETS = ("open", "finished", "all")
 SLA_FILTERS = ("overdue", "due_soon", "escalated", "overdue_or_escalated")
-SORTS = ("risk", "newest", "oldest", "updated")
 # The query-string keys of a queue view; a saved view keeps exactly these (never the page position).
 FILTER_KEYS = ("department", "status", "service", "assignee", "sla", "priority", "neighborhood", "q", "sort")
 
@@ -74,9 +72,6 @@ class QueueFilters:
     def query_string(self, *, with_cursor: bool = False) -> str:
         return urlencode(self.params(with_cursor=with_cursor))
 
-    def first_page(self) -> QueueFilters:
-        return replace(self, after="")
-
 
 def clean_query(query: str | Mapping[str, Any]) -> str:
     """A queue query string reduced to the filter keys, empty values and the page position dropped."""
@@ -92,7 +87,7 @@ def clean_query(query: str | Mapping[str, Any]) -> str:
 
 def works_every_department(user: User | AnonymousUser | None) -> bool:
     """Supervisors and admins work every department's queue of their city."""
-    return bool(roles.roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+    return roles.may_work_every_department(user)
 
 
 def work_departments(user: User | AnonymousUser | None, jurisdiction: Jurisdiction | None) -> QuerySet[Department]:
@@ -102,7 +97,7 @@ def work_departments(user: User | AnonymousUser | None, jurisdiction: Jurisdicti
         departments = departments.filter(jurisdiction=jurisdiction)
     if works_every_department(user):
         home = getattr(user, "department", None)
-        if home is not None and not roles.is_admin(user):
+        if home is not None and not roles.may_work_every_city(user):
             departments = departments.filter(jurisdiction_id=home.jurisdiction_id)
         return departments.order_by("name")
     return departments.filter(pk__in=roles.departments_of(user)).order_by("name")
@@ -371,12 +366,7 @@ def assignable_staff(service_request: ServiceRequest) -> QuerySet[User]:
 def assignable_staff_of(departments: Iterable[int]) -> QuerySet[User]:
     """The people the queue's bulk assignment offers: active staff of the given departments."""
     return (
-        User.objects.filter(
-            is_active=True,
-            is_staff=True,
-            role_assignments__role__in=[role.value for role in DEPARTMENT_ROLES],
-            role_assignments__department_id__in=list(departments),
-        )
+        roles.assignable_department_staff(User.objects.all(), departments)
         .distinct()
         .order_by("first_name", "last_name", "username")
     )

@@ -12,7 +12,7 @@ the way, fixes or unticks them and tries again, instead of guessing which half w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -67,7 +67,7 @@ def _chosen(actor: User, jurisdiction: Jurisdiction | None, ids: Iterable[object
     return [found[pk] for pk in wanted]
 
 
-def _run(chosen: list[ServiceRequest], action) -> list[ServiceRequest]:
+def _run(chosen: list[ServiceRequest], action: Callable[[ServiceRequest], object]) -> list[ServiceRequest]:
     """Apply `action` to each request in one transaction; roll everything back if any is refused."""
     refusals: list[Refusal] = []
     with transaction.atomic():
@@ -147,12 +147,12 @@ def save_view(
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [_("Name the view.")]
-    elif len(name) > SavedView._meta.get_field("name").max_length:  # type: ignore[operator]
-        errors["name"] = [_("A name can be at most %(max)d characters.") % {"max": 80}]
+    elif len(name) > SavedView.NAME_MAX:
+        errors["name"] = [_("A name can be at most %(max)d characters.") % {"max": SavedView.NAME_MAX}]
     elif "\x00" in name:
         errors["name"] = [_("The name contains a character that is not allowed.")]
     cleaned = selectors.clean_query(query or "")
-    if len(cleaned) > SavedView._meta.get_field("query").max_length:  # type: ignore[operator]
+    if len(cleaned) > SavedView.QUERY_MAX:
         errors["query"] = [_("These filters are too long to save.")]
     if department is not None and not selectors.work_departments(owner, jurisdiction).filter(pk=department.pk).exists():
         errors["department"] = [_("You can share a view only with a department whose queue you work.")]

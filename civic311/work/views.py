@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from civic311.people.models import StaffRole, User
+from civic311.people import roles
+from civic311.people.models import User
 from civic311.people.selectors import requester_details_for
 from civic311.people.staff_pages import staff_page
 from civic311.service_requests import selectors as request_selectors
@@ -27,8 +28,7 @@ from civic311.service_requests.models import ServiceRequest
 
 from . import forms, selectors, services
 
-WORK_ROLES = (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER, StaffRole.SUPERVISOR, StaffRole.ADMIN)
-work_page = staff_page(any_role=WORK_ROLES)
+work_page = staff_page(rule=roles.may_work_queues)
 
 
 def _staff(request: HttpRequest) -> User:
@@ -301,8 +301,6 @@ def _live_context(service_request: ServiceRequest) -> dict[str, Any]:
 
 
 def _may_change(request: HttpRequest, service_request: ServiceRequest) -> bool:
-    from civic311.people import roles
-
     return roles.may_change_request(_staff(request), service_request)
 
 

@@ -34,6 +34,7 @@ def call_centre(transactional_db, jurisdiction, center_city, service):
     )
     # Last month Rosa reported dumping elsewhere: her history.
     earlier = filed_request(service, lat="39.9600", long="-75.1500", first_name="Rosa", email="rosa@example.org")
+    assert earlier.requester is not None
     people.link_requester(earlier.requester, caller, actor=None)
     # This morning a neighbour reported the pile at City Hall.
     reported = filed_request(service, lat="39.9526", long="-75.1635", description="A sofa and mattresses.")
@@ -96,7 +97,7 @@ def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre,
         expect(page.get_by_label("Yes, they agree")).to_be_focused()
         page.keyboard.press("Space")
         page.keyboard.press("Tab")  # a radio group is one stop: on to the callback number
-        assert page.evaluate("document.activeElement.value") == "215-555-0100"
+        assert page.evaluate("document.activeElement.value") == "(215) 555-0100"  # national format
         page.keyboard.press("Enter")
         page.locator("#handle-time").wait_for()
         assert page.get_by_text("Agreed to a survey call.").is_visible()
@@ -110,7 +111,7 @@ def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre,
         reported.pk,
         caller.pk,
     )
-    assert (contact.survey_consent, contact.callback_phone) == (True, "215-555-0100")
+    assert (contact.survey_consent, contact.callback_phone) == (True, "+12155550100")  # E.164
     assert ServiceRequest.objects.count() == 2  # nothing new filed
     assert reported.history.filter(kind=HistoryEntry.Kind.NOTE, text__contains="Another caller").exists()
     assert Subscription.objects.get(service_request=reported).email == "rosa@example.org"

@@ -77,7 +77,9 @@ def test_a_resident_reports_dumping_and_sees_it_closed(live_server, dumping, sta
     # The confirmation, with the tracking number.
     page.wait_for_url(re.compile(r"/report/done/\d+/$"))
     panel = page.locator(".confirmation-panel").inner_text()
-    number = re.search(r"Your tracking number is\s+(\d+)", panel).group(1)
+    found = re.search(r"Your tracking number is\s+(\d+)", panel)
+    assert found, panel
+    number = found.group(1)
     service_request = ServiceRequest.objects.get(tracking_number=number)
     assert service_request.attributes == {"what": "Old tires and a sofa", "size": "large"}
     assert (service_request.lat, service_request.long) == (39.9526, -75.1635)

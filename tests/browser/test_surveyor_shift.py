@@ -41,7 +41,7 @@ def test_a_surveyors_shift(live_server, transactional_db, chromium):
         assert "Philomena" not in page.content() and "Zebrawood" not in page.content()
 
         # First call: the six answers.
-        page.get_by_role("button", name="Claim 215-555-0001").click()
+        page.get_by_role("button", name="Claim (215) 555-0001").click()
         page.wait_for_url(re.compile(r"/surveys/call/\d+/$"))
         form = page.locator("#survey-answers")
         for code, answer in (("explained", "Yes"), ("informed", "Yes"), ("timely", "No"), ("satisfied", "Yes")):
@@ -63,7 +63,7 @@ def test_a_surveyors_shift(live_server, transactional_db, chromium):
         assert page.locator("#survey-work-list tbody tr").count() == 2
 
         # Second call: no answer.
-        page.get_by_role("button", name="Claim 215-555-0002").click()
+        page.get_by_role("button", name="Claim (215) 555-0002").click()
         page.wait_for_url(re.compile(r"/surveys/call/\d+/$"))
         page.get_by_label("No answer").check()
         page.get_by_role("button", name="Record the outcome").click()
@@ -72,7 +72,7 @@ def test_a_surveyors_shift(live_server, transactional_db, chromium):
 
         # Third call: a dissatisfied customer goes to a supervisor half-way through the questions; what the
         # surveyor typed so far goes with the transfer and stays on the page.
-        page.get_by_role("button", name="Claim 215-555-0003").click()
+        page.get_by_role("button", name="Claim (215) 555-0003").click()
         page.wait_for_url(re.compile(r"/surveys/call/\d+/$"))
         form = page.locator("#survey-answers")
         form.locator("input[name=explained][value=no]").check()

@@ -35,8 +35,8 @@ def check_may_view(actor: User | None, service_request: ServiceRequest) -> None:
         )
 
 
-def check_assignee(assignee: User, service_request: ServiceRequest, errors: dict) -> None:
-    if not (assignee.is_active and assignee.is_staff):
+def check_assignee(assignee: User, service_request: ServiceRequest, errors: dict[str, list[str]]) -> None:
+    if not roles.may_be_assigned_requests(assignee):
         errors["assignee"] = [_("Requests can only be assigned to active staff.")]
     elif not roles.may_change_request(assignee, service_request):
         errors["assignee"] = [_("%(name)s does not work this department's requests.") % {"name": assignee}]

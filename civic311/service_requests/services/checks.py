@@ -14,7 +14,7 @@ from ..models import Channel
 from ..photos import ProcessedPhoto, process_photo
 
 
-def check_text(value: str, name: str, errors: dict, *, required_message: str = "") -> str:
+def check_text(value: str, name: str, errors: dict[str, list[str]], *, required_message: str = "") -> str:
     value = (value or "").strip()
     if not value and required_message:
         errors[name] = [required_message]
@@ -25,7 +25,7 @@ def check_text(value: str, name: str, errors: dict, *, required_message: str = "
     return value
 
 
-def check_description(description: str, errors: dict) -> str:
+def check_description(description: str, errors: dict[str, list[str]]) -> str:
     description = (description or "").strip()
     max_chars = settings.CIVIC311_DESCRIPTION_MAX_CHARS
     if len(description) > max_chars:
@@ -36,7 +36,7 @@ def check_description(description: str, errors: dict) -> str:
     return description
 
 
-def check_photos(photos: Sequence[UploadedFile], errors: dict) -> list[ProcessedPhoto]:
+def check_photos(photos: Sequence[UploadedFile[bytes]], errors: dict[str, list[str]]) -> list[ProcessedPhoto]:
     photos = [photo for photo in photos if photo]
     limit = settings.CIVIC311_PHOTOS_PER_REQUEST
     if len(photos) > limit:
@@ -56,7 +56,7 @@ def check_photos(photos: Sequence[UploadedFile], errors: dict) -> list[Processed
 MEDIA_URL_MAX = 500
 
 
-def check_media_url(value: str, errors: dict) -> str:
+def check_media_url(value: str, errors: dict[str, list[str]]) -> str:
     """A link to a photo someone else hosts: http(s) only, so no other scheme ever reaches a page."""
     from django.core.validators import URLValidator
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department
-from civic311.people.models import Requester, User
+from civic311.people.models import User
 
 from ..lifecycle import Status, allowed_next
 from ..models import HistoryEntry, Photo, ServiceRequest
@@ -134,7 +134,7 @@ def create_follow_on(
         zipcode=parent.zipcode,
         lat=parent.lat,
         long=parent.long,
-        neighborhood=parent.neighborhood.slug if parent.neighborhood_id and parent.lat is None else "",  # type: ignore[union-attr]
+        neighborhood=parent.neighborhood.slug if parent.lat is None and parent.neighborhood is not None else "",
         answers=dict(answers or {}),
         channel=parent.channel,
         is_private=parent.is_private,
@@ -151,17 +151,12 @@ def merge_duplicate(
     public_reason: str = "",
     now: dt.datetime | None = None,
 ) -> ServiceRequest:
-    """Mark `duplicate` a duplicate of `original` and bring its followers over, in one transaction.
+    """Mark `duplicate` a duplicate of `original`, with a note on the original, in one transaction.
 
-    The duplicate's confirmed followers are moved to the original (kept confirmed: they asked to follow
-    this problem), unless that address has a subscription there already (whatever its state: someone
-    who unsubscribed from the original stays unsubscribed). The duplicate's requester, when they gave an
-    e-mail, is asked to follow the original (`notifications.subscribe`: double opt-in). A private
-    original takes no followers. Returns the duplicate.
+    Its followers come over when the status entry is announced (`civic311.notifications.services
+    .follow_the_original`: notifications owns the subscriptions), as for any request marked a duplicate.
+    Returns the duplicate.
     """
-    from civic311.notifications import services as notifications
-    from civic311.notifications.models import Subscription
-
     now = now or timezone.now()
     with transaction.atomic():
         # Both rows, in a fixed order, so two merges of the same pair cannot deadlock.
@@ -172,36 +167,14 @@ def merge_duplicate(
             duplicate, Status.DUPLICATE, actor=actor, public_reason=public_reason, duplicate_of=original, now=now
         )
         assert marked.duplicate_of_id is not None  # change_status sets it for a duplicate
-        target = ServiceRequest.objects.select_related("requester").get(pk=marked.duplicate_of_id)
-        moved = 0
-        if not target.is_private:
-            taken = {
-                email.lower()
-                for email in Subscription.objects.filter(service_request=target).values_list("email", flat=True)
-            }
-            if target.requester and target.requester.email:
-                taken.add(target.requester.email.strip().lower())
-            for subscription in Subscription.objects.filter(
-                service_request=marked, state=Subscription.State.ACTIVE
-            ).order_by("pk"):
-                if subscription.email.lower() in taken:
-                    continue
-                Subscription.objects.filter(pk=subscription.pk).update(service_request=target)
-                taken.add(subscription.email.lower())
-                moved += 1
-            requester = Requester.objects.filter(pk=marked.requester_id).first() if marked.requester_id else None
-            email = (requester.email or "").strip() if requester else ""
-            if email and email.lower() not in taken:
-                notifications.subscribe(target, email, now=now)
+        target = ServiceRequest.objects.get(pk=marked.duplicate_of_id)
         text = _("Merged request #%(number)s: %(description)s") % {
             "number": marked.tracking_number,
             "description": marked.description,
         }
         ServiceRequest.objects.filter(pk=target.pk).update(updated_at=now)
         record_history(target, HistoryEntry.Kind.NOTE, actor=actor, public=False, now=now, text=text)
-        logger.info(
-            "request %s merged into %s (%d followers moved)", marked.tracking_number, target.tracking_number, moved
-        )
+        logger.info("request %s merged into %s", marked.tracking_number, target.tracking_number)
     return marked
 
 
@@ -240,7 +213,7 @@ def assign(
 
 def add_photo(
     service_request: ServiceRequest,
-    upload: UploadedFile | None,
+    upload: UploadedFile[bytes] | None,
     *,
     actor: User | None,
     stage: str,

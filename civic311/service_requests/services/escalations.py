@@ -12,20 +12,22 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..lifecycle import OPEN_STATES
-from ..models import HistoryEntry, ServiceRequest
+from ..models import Escalation, HistoryEntry, ServiceRequest
 from .history import record_history
 
 logger = logging.getLogger(__name__)
 
 
-def record_escalation(service_request: ServiceRequest, escalation, *, now: dt.datetime) -> HistoryEntry:
+def record_escalation(service_request: ServiceRequest, escalation: Escalation, *, now: dt.datetime) -> HistoryEntry:
     """The internal history entry of an escalation the caller has just inserted (in its transaction)."""
     step = escalation.step
     text = _("Escalated to %(label)s (%(offset)s business days from the due date).") % {
         "label": step.label,
         "offset": f"{step.offset_business_days:+d}",
     }
-    return record_history(service_request, HistoryEntry.Kind.ESCALATED, actor=None, public=False, now=now, text=text)
+    entry = record_history(service_request, HistoryEntry.Kind.ESCALATED, actor=None, public=False, now=now, text=text)
+    Escalation.objects.filter(pk=escalation.pk).update(history_entry=entry)
+    return entry
 
 
 def record_redress(service_request: ServiceRequest, *, now: dt.datetime | None = None) -> HistoryEntry | None:

@@ -10,7 +10,7 @@ import logging
 from civic311 import outbox
 from civic311.people.models import User
 
-from .. import tasks
+from .. import announcements
 from ..models import Announcement, HistoryEntry, ServiceRequest
 
 logger = logging.getLogger(__name__)
@@ -50,5 +50,5 @@ def record_history(
     # The transactional outbox: what this entry calls for (messages, webhooks, forwarding, the hazard
     # alert) is made by the worker from this row, which commits or rolls back with the entry itself.
     Announcement.objects.create(history_entry=entry, created_at=now)
-    outbox.wake_on_commit(tasks.announce_history_entry.enqueue, entry.pk, what="history entry", logger=logger)
+    outbox.wake_on_commit(announcements.announce_history_entry.enqueue, entry.pk, what="history entry", logger=logger)
     return entry

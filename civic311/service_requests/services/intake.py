@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ from civic311.catalogue.models import Service
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people import roles
-from civic311.people.contact_details import check_address, is_valid_email, is_valid_phone
+from civic311.people.contact_details import check_address, is_valid_email, is_valid_phone, phone_e164, phone_error
 from civic311.people.models import Requester, User
 from civic311.people.selectors import supported_language
 
@@ -62,7 +63,7 @@ class Report:
     long: object = None
     neighborhood: str = ""  # a neighborhood slug the resident picked, when there is no point
     answers: Mapping[str, catalogue.Answer] = field(default_factory=dict)
-    photos: Sequence[UploadedFile] = ()
+    photos: Sequence[UploadedFile[bytes]] = ()
     first_name: str = ""
     last_name: str = ""
     email: str = ""
@@ -315,7 +316,7 @@ class _Location:
     neighborhood_id: int | None = None
 
 
-def _check_location(jurisdiction: Jurisdiction, report: Report, errors: dict) -> _Location:
+def _check_location(jurisdiction: Jurisdiction, report: Report, errors: dict[str, list[str]]) -> _Location:
     address, zipcode = check_address(report.address, report.zipcode, errors)
     has_lat = report.lat not in (None, "")
     has_long = report.long not in (None, "")
@@ -356,8 +357,17 @@ def _check_location(jurisdiction: Jurisdiction, report: Report, errors: dict) ->
     return _Location(address, zipcode, lat, long, located or neighborhood_id)
 
 
-def _check_requester(report: Report, errors: dict) -> dict[str, str]:
-    fields = {
+class _RequesterFields(TypedDict):
+    """Who reported, as a `Requester` row is created from it (all empty: no row)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+
+
+def _check_requester(report: Report, errors: dict[str, list[str]]) -> _RequesterFields:
+    fields: _RequesterFields = {
         "first_name": " ".join((report.first_name or "").split())[:100],
         "last_name": " ".join((report.last_name or "").split())[:100],
         "email": (report.email or "").strip(),
@@ -365,8 +375,11 @@ def _check_requester(report: Report, errors: dict) -> dict[str, str]:
     }
     if fields["email"] and not is_valid_email(fields["email"]):
         errors["email"] = [_("Enter a valid e-mail address, or leave it empty.")]
-    if fields["phone"] and not is_valid_phone(fields["phone"]):
-        errors["phone"] = [_("Enter a phone number with 7 to 15 digits, or leave it empty.")]
+    if fields["phone"]:
+        if is_valid_phone(fields["phone"]):
+            fields["phone"] = phone_e164(fields["phone"])  # stored as E.164: "+12156868686"
+        else:
+            errors["phone"] = [phone_error(optional=True)]
     return fields
 
 

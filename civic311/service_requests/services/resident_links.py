@@ -52,7 +52,7 @@ def resident_window_open(service_request: ServiceRequest, now: dt.datetime) -> b
     return now <= service_request.closed_at + dt.timedelta(days=settings.CIVIC311_RESIDENT_REOPEN_DAYS)
 
 
-def _resident_checks(service_request: ServiceRequest, token: str, comment: str, errors: dict) -> str:
+def _resident_checks(service_request: ServiceRequest, token: str, comment: str, errors: dict[str, list[str]]) -> str:
     if not resident_token_is_valid(service_request, token):
         errors["token"] = [_("This link is not valid for this request. Use the link from our e-mail.")]
     return check_text(comment, "comment", errors, required_message=_("Write your comment."))

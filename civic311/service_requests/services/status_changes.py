@@ -268,7 +268,7 @@ def update_details(
 
 
 def _check_duplicate_target(
-    current: ServiceRequest, target: ServiceRequest | None, errors: dict
+    current: ServiceRequest, target: ServiceRequest | None, errors: dict[str, list[str]]
 ) -> ServiceRequest | None:
     if target is None:
         errors["duplicate_of"] = [_("Say which request this one duplicates.")]
@@ -276,9 +276,9 @@ def _check_duplicate_target(
     # Point at the original, never at another duplicate, so chains cannot form.
     seen = {current.pk}
     original: ServiceRequest = target
-    while original.duplicate_of_id is not None and original.pk not in seen:
+    while original.pk not in seen and (following := original.duplicate_of) is not None:
         seen.add(original.pk)
-        original = original.duplicate_of  # type: ignore[assignment]  # not None: duplicate_of_id is set
+        original = following
     if original.pk == current.pk:
         errors["duplicate_of"] = [_("A request cannot duplicate itself.")]
         return None

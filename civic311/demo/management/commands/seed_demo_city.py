@@ -96,7 +96,7 @@ class Command(BaseCommand):
                 f"({stats.rows_per_second:,.0f} rows/s), {customers:,} customers."
             )
         )
-        self.stdout.write("Sign in with: python manage.py demo_login")
+        self.stdout.write("Sign in with: CIVIC311_DEMO=1 python manage.py demo_login")
 
     def _confirm_reset(self, city, interactive: bool) -> None:
         if not (interactive and sys.stdin.isatty()):

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from civic311.people import roles
+
 
 class Command(BaseCommand):
     help = (
@@ -24,7 +26,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"There is no user {options['username']!r}.")
-        if not (user.is_active and user.is_staff):
+        if not roles.may_use_staff_api(user):
             raise CommandError(f"{user.get_username()!r} is not active staff; the staff API serves staff only.")
         with transaction.atomic():
             if options["rotate"]:

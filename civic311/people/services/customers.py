@@ -1,6 +1,6 @@
 """Writes to the CRM's customer records: residents the contact centre knows.
 
-Every way in (the admin today, the agent console later, imports and the demo) calls these functions.
+Every way in (the admin's and the console's customer pages, imports and the demo) calls these functions.
 Each checks everything first and raises `ValidationError` keyed by field, writing nothing; the writes of
 one call happen in one transaction. `actor` is the member of staff acting, or None for the system (the
 demo seed, imports): staff need `people.view_customer` and the model permission for the write
@@ -14,11 +14,10 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.admin.models import ADDITION, CHANGE
-from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -26,21 +25,21 @@ from django.utils.translation import gettext as _
 
 from civic311.jurisdictions.models import Jurisdiction
 
-from . import contact_details
-from .models import (
-    DEPARTMENT_ROLES,
+from .. import contact_details
+from ..contact_details import legacy_phone_digits, normalize_email, normalize_phone
+from ..models import (
     Customer,
     CustomerAddress,
     CustomerEmail,
     CustomerPhone,
     PersonalDataAccess,
     Requester,
-    RoleAssignment,
-    StaffRole,
-    Team,
     User,
 )
-from .selectors import may_see_contact_details, survivor_of
+from ..selectors import may_see_contact_details, survivor_of
+
+if TYPE_CHECKING:
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -49,28 +48,17 @@ NAME_MAX = 100
 # --- normalisation ---------------------------------------------------------------------------------
 
 
-def normalize_phone(value: str) -> str:
-    """Digits only; a US number written with its country code ("1 215 686 8686") loses the leading 1."""
-    digits = contact_details.phone_digits(value)
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    return digits
-
-
-def normalize_email(value: str) -> str:
-    return (value or "").strip().lower()
-
-
-def check_phone(value: str, errors: dict, key: str = "phone") -> tuple[str, str]:
-    """(number as written, digits), or an error under `key` when the intake would refuse the number."""
+def check_phone(value: str, errors: dict[str, list[str]], key: str = "phone") -> tuple[str, str]:
+    """(number as stored: E.164, matching key), or an error under `key` when the intake would refuse the
+    number (then the number as written, and "")."""
     number = " ".join((value or "").split())
     if not contact_details.is_valid_phone(number):
-        errors.setdefault(key, []).append(_("Enter a phone number with 7 to 15 digits."))
+        errors.setdefault(key, []).append(contact_details.phone_error())
         return number, ""
-    return number, normalize_phone(number)
+    return contact_details.phone_e164(number), normalize_phone(number)
 
 
-def check_email(value: str, errors: dict, key: str = "email") -> tuple[str, str]:
+def check_email(value: str, errors: dict[str, list[str]], key: str = "email") -> tuple[str, str]:
     """(address as written, normalised), or an error under `key` when the intake would refuse it."""
     email = (value or "").strip()
     if not contact_details.is_valid_email(email):
@@ -141,7 +129,7 @@ def _check_open(customer: Customer) -> None:
 # --- the checks ------------------------------------------------------------------------------------------
 
 
-def _check_name(value: str | None, key: str, errors: dict) -> str:
+def _check_name(value: str | None, key: str, errors: dict[str, list[str]]) -> str:
     name = " ".join((value or "").split())
     if len(name) > NAME_MAX:
         errors[key] = [_("A name can be at most %(max)d characters.") % {"max": NAME_MAX}]
@@ -150,20 +138,20 @@ def _check_name(value: str | None, key: str, errors: dict) -> str:
     return name
 
 
-def _check_language(value: str | None, errors: dict) -> str:
+def _check_language(value: str | None, errors: dict[str, list[str]]) -> str:
     code = (value or "").strip()
     if code and code not in {language for language, _name in settings.LANGUAGES}:
         errors["preferred_language"] = [_("Choose one of the languages the city offers.")]
     return code
 
 
-def _check_label(value: str, errors: dict) -> str:
+def _check_label(value: str, errors: dict[str, list[str]]) -> str:
     if value not in CustomerPhone.Label.values:
         errors["label"] = [_("Choose mobile, home, work or other.")]
     return value
 
 
-def _check_address_in(value: AddressIn, errors: dict, key: str = "address") -> AddressIn:
+def _check_address_in(value: AddressIn, errors: dict[str, list[str]], key: str = "address") -> AddressIn:
     found: dict[str, list[str]] = {}
     address, zipcode = contact_details.check_address(value.address, value.zipcode, found)
     if not address:
@@ -367,7 +355,8 @@ def add_phone(
     errors: dict[str, list[str]] = {}
     written, digits = check_phone(number, errors, "number")
     _check_label(label, errors)
-    if digits and customer.phones.filter(digits=digits).exists():
+    # An old row may still be keyed on its digits (see legacy_phone_digits): the same number all the same.
+    if digits and customer.phones.filter(digits__in={digits, legacy_phone_digits(number)}).exists():
         errors["number"] = [_("This customer already has that phone number.")]
     if errors:
         raise ValidationError(errors)
@@ -628,189 +617,3 @@ def _address_key(address: str, zipcode: str) -> tuple[str, str]:
 
 def _later(one: dt.datetime | None, other: dt.datetime | None) -> bool:
     return one is not None and (other is None or one > other)
-
-
-# --- contact-centre teams ---------------------------------------------------------------------------------
-
-
-def check_team(team: Team) -> None:
-    """A team's supervisor holds the supervisor role and works in the team's city (ValidationError if not)."""
-    from . import roles
-
-    supervisor = team.supervisor
-    if supervisor is None:
-        return
-    if StaffRole.SUPERVISOR not in roles.roles_of(supervisor):
-        raise ValidationError({"supervisor": [_("The team's supervisor must hold the supervisor role.")]})
-    if not roles.sees_jurisdiction(supervisor, team.jurisdiction_id):
-        raise ValidationError({"supervisor": [_("The team's supervisor works for another city.")]})
-
-
-def save_team(team: Team, *, actor: User | None) -> Team:
-    """Create or change a team (admins; `actor` None is the system: the demo, imports)."""
-    from . import roles
-
-    if actor is not None and not roles.is_admin(actor):
-        raise PermissionDenied(_("Only administrators manage teams."))
-    check_team(team)
-    team.full_clean()
-    team.save()
-    return team
-
-
-def move_to_team(user: User, team: Team | None, *, actor: User | None) -> User:
-    """Put a member of staff in `team` (or in none). Past survey results keep the team they were taken in."""
-    from . import roles
-
-    if actor is not None and not roles.is_admin(actor):
-        raise PermissionDenied(_("Only administrators manage teams."))
-    if team is not None and not roles.sees_jurisdiction(user, team.jurisdiction_id):
-        raise ValidationError({"team": [_("This team belongs to another city.")]})
-    User.objects.filter(pk=user.pk).update(team=team)
-    user.team = team
-    return user
-
-
-# --- staff roles -----------------------------------------------------------------------------------------
-
-
-def _department_label(department) -> str:
-    return f" ({department})" if department is not None else ""
-
-
-def grant_role(user: User, role: str, *, department=None, actor: User | None) -> RoleAssignment:
-    """Give `user` a role (in `department`, for the department roles). Only admins grant; `actor` None is
-    the system (the demo, imports). Refuses (ValidationError, writing nothing) a non-staff account, a
-    department missing for a department role or given for another role, and a role already held. The
-    user's groups follow (see `sync_role_groups_of`); an admin grant is also written to the admin's log.
-    """
-    from . import roles
-
-    if actor is not None and not roles.is_admin(actor):
-        raise PermissionDenied(_("Only administrators may grant roles."))
-    errors: dict[str, list[str]] = {}
-    if role not in StaffRole.values:
-        errors["role"] = [_("Choose one of the roles.")]
-    if not user.is_staff:
-        errors["user"] = [_("Only staff accounts can hold a role.")]
-    if role in DEPARTMENT_ROLES and department is None:
-        errors["department"] = [_("Choose the department this role is held in.")]
-    elif role in StaffRole.values and role not in DEPARTMENT_ROLES and department is not None:
-        errors["department"] = [_("This role is not held in a department; leave the department empty.")]
-    if not errors and RoleAssignment.objects.filter(user=user, role=role, department=department).exists():
-        errors["role"] = [_("This staff member already holds this role.")]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        assignment = RoleAssignment.objects.create(
-            user=user, role=role, department=department, granted_by=actor, granted_at=timezone.now()
-        )
-        _log_role_change(actor, user, ADDITION, f"Granted {role}{_department_label(department)}")
-    roles.forget_roles(user)
-    logger.info("role %s granted to user %s", role, user.pk)
-    return assignment
-
-
-def revoke_role(user: User, role: str, *, department=None, actor: User | None) -> None:
-    """Take a role (in `department`) from `user`. Only admins revoke; ValidationError when not held."""
-    from . import roles
-
-    if actor is not None and not roles.is_admin(actor):
-        raise PermissionDenied(_("Only administrators may revoke roles."))
-    with transaction.atomic():
-        deleted, _rows = RoleAssignment.objects.filter(user=user, role=role, department=department).delete()
-        if not deleted:
-            raise ValidationError({"role": [_("This staff member does not hold this role.")]})
-        _log_role_change(actor, user, CHANGE, f"Revoked {role}{_department_label(department)}")
-    roles.forget_roles(user)
-    logger.info("role %s revoked from user %s", role, user.pk)
-
-
-def _log_role_change(actor: User | None, user: User, flag: int, message: str) -> None:
-    """The history of grants and revokes by staff, in the admin's log (the user's "History" page)."""
-    if actor is None:
-        return
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    LogEntry.objects.create(
-        user_id=actor.pk,
-        content_type=ContentType.objects.get_for_model(User),
-        object_id=str(user.pk),
-        object_repr=str(user)[:200],
-        action_flag=flag,
-        change_message=message,
-    )
-
-
-def ensure_role_groups() -> dict[str, Group]:
-    """One Django group per role carrying exactly `ROLE_PERMISSIONS[role]`; idempotent."""
-    from .roles import ROLE_PERMISSIONS, group_name
-
-    groups = {}
-    for role in StaffRole.values:
-        group, _created = Group.objects.get_or_create(name=group_name(role))
-        wanted = ROLE_PERMISSIONS[role]
-        permissions = [
-            permission
-            for permission in Permission.objects.select_related("content_type")
-            if f"{permission.content_type.app_label}.{permission.codename}" in wanted
-        ]
-        missing = wanted - {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
-        if missing:
-            raise ImproperlyConfigured(f"Unknown permissions for role {role}: {sorted(missing)}")
-        group.permissions.set(permissions)
-        groups[role] = group
-    return groups
-
-
-def sync_role_groups_of(user: User) -> None:
-    """Put `user` in the groups of the roles they hold, and out of the other roles' groups. Groups that
-    are not role groups are left alone."""
-    from .roles import GROUP_PREFIX, group_name
-
-    held = {group_name(role) for role in RoleAssignment.objects.filter(user=user).values_list("role", flat=True)}
-    current = {group.name: group for group in user.groups.filter(name__startswith=GROUP_PREFIX)}
-    stale = [group for name, group in current.items() if name not in held]
-    if stale:
-        user.groups.remove(*stale)
-    missing = held - set(current)
-    if missing:
-        groups = {group.name: group for group in Group.objects.filter(name__in=missing)}
-        if len(groups) < len(missing):
-            groups = {group_name(role): group for role, group in ensure_role_groups().items()}
-        user.groups.add(*(groups[name] for name in missing))
-    # Django caches permissions per user object.
-    for cache in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
-        user.__dict__.pop(cache, None)
-
-
-__all__ = [
-    "AddressIn",
-    "PhoneIn",
-    "add_address",
-    "add_email",
-    "add_phone",
-    "check_email",
-    "check_phone",
-    "check_team",
-    "create_customer",
-    "ensure_role_groups",
-    "grant_role",
-    "link_requester",
-    "merge_customers",
-    "move_to_team",
-    "normalize_email",
-    "normalize_phone",
-    "record_consent",
-    "remove_address",
-    "remove_email",
-    "remove_phone",
-    "revoke_role",
-    "save_team",
-    "set_primary_address",
-    "set_primary_email",
-    "set_primary_phone",
-    "sync_role_groups_of",
-    "update_customer",
-]

@@ -16,9 +16,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from django.utils.translation import gettext as _
 
-from civic311.open311.georeport_client import GeoReportClient, GeoReportError
-
-from .catalogue_file import (
+from civic311.catalogue.catalogue_file import (
     ATTRIBUTE_CODE_CHARACTERS,
     DATATYPES,
     LIST_DATATYPES,
@@ -31,6 +29,8 @@ from .catalogue_file import (
     QuestionSpec,
     ServiceSpec,
 )
+
+from .georeport_client import GeoReportClient, GeoReportError
 
 PLACEHOLDER_DEPARTMENT = "to-be-assigned"
 OTHER_GROUP = "Other"

@@ -1,5 +1,6 @@
-"""The public help pages (/help/) and the editors' "needs translation" list. Thin: reads through the
-selectors and the search, analytics through `civic311.insights.services`."""
+"""The public help pages (/help/: the knowledge base for residents) and the editors' "needs translation"
+list. Thin: reads through the knowledge selectors and search, analytics through `civic311.insights.services`.
+Here, on the public site, rather than in `knowledge`: the knowledge base sits below insights in the layers."""
 
 from __future__ import annotations
 
@@ -14,12 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from civic311.insights import services as insights
 from civic311.insights.middleware import visitor_of
 from civic311.jurisdictions.middleware import site_jurisdiction
+from civic311.knowledge import search, selectors, services
+from civic311.knowledge.forms import FeedbackForm
+from civic311.knowledge.models import Article
 from civic311.people import roles
 from civic311.people.staff_pages import staff_page
-
-from . import search, selectors, services
-from .forms import FeedbackForm
-from .models import Article
 
 RESULTS_MAX = 20
 WEB = "web"

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic311.catalogue.catalogue_file import render_catalogue
-from civic311.catalogue.open311_import import (
+from civic311.jurisdictions.management.arguments import USAGE, add_output_argument, write_output
+from civic311.open311.catalogue_import import (
     PLACEHOLDER_DEPARTMENT,
     Open311ImportError,
     endpoint_of,
     import_open311_catalogue,
 )
-from civic311.jurisdictions.management.arguments import USAGE, add_output_argument, write_output
 from civic311.open311.georeport_client import DEFAULT_TIMEOUT, GeoReportClient, GeoReportError
 
 

@@ -13,9 +13,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from civic311.staff_api.views import DENIED, NOT_FOUND, StaffAPIView
+from civic311.knowledge import search, selectors
 
-from . import search, selectors
+from .views import DENIED, NOT_FOUND, StaffAPIView
 
 RESULTS_MAX = 50
 
