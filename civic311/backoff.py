@@ -2,6 +2,9 @@
 
 Shared by everything the job queue retries (forwarding to work-order systems, the notification outbox),
 so that they all back off the same way.
+
+Written here rather than with tenacity or backoff: those retry a call in the same process, sleeping in
+between; a row's retry is a time written on the row (`next_attempt_at`), which the sweep acts on later.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ writes a time into a lease field; until then nobody else can claim the row, and 
 is free again, so a worker that dies mid-send loses its claim instead of the row being lost. The UPDATE is
 one statement, so it works the same on SQLite and PostgreSQL, and of several workers racing for one row
 exactly one wins.
+
+Written here rather than with a lock library (django-redis locks, advisory locks): the claim must live in
+the row itself, so that it survives the worker and works on both databases without another server.
 """
 
 from __future__ import annotations

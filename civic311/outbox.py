@@ -7,6 +7,10 @@ claims the row with one conditional UPDATE and a lease (civic311.leases) before 
 workers exactly one sends; a failure worth retrying waits with backoff (civic311.backoff); a sweep
 re-queues what is due (a retry whose time has come, a claim whose worker died), so nothing is lost with a
 worker. Log lines name a row only by what `describe` gives (no personal data).
+
+Written here rather than taken from a package: the outbox packages for Django relay to a message broker
+(their rows are events for Kafka or RabbitMQ); ours are the messages themselves, sent by the job queue we
+already run, and the pattern is these few functions over our own tables, which three outboxes share.
 """
 
 from __future__ import annotations

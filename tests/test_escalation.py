@@ -20,7 +20,7 @@ from civic311.notifications.models import OutboundMessage
 from civic311.service_requests import announcements, escalation
 from civic311.service_requests import services as requests
 from civic311.service_requests.lifecycle import Status
-from civic311.service_requests.models import Escalation, HistoryEntry, ServiceRequest
+from civic311.service_requests.models import Announcement, Escalation, HistoryEntry, ServiceRequest
 
 from .factories import (
     DepartmentFactory,
@@ -298,6 +298,37 @@ def test_the_people_of_a_step_are_emailed_through_the_outbox(ladder, told):
     assert len(mail.outbox) == 2
 
 
+def test_an_escalation_announced_again_tells_nobody_twice(ladder, told):
+    from civic311.notifications import services as notifications
+
+    service, _steps = ladder
+    service_request = file_request(service)
+    sweep_at(DUE + dt.timedelta(minutes=1))
+    assert len(told()) == 2
+    entries = HistoryEntry.objects.filter(service_request=service_request, kind=HistoryEntry.Kind.ESCALATED)
+    assert sorted(Escalation.objects.values_list("history_entry_id", flat=True)) == sorted(e.pk for e in entries)
+
+    for entry in entries:  # a retry after another listener failed, or two workers
+        assert notifications.history_recorded(entry) == []
+    assert len(told()) == 2
+
+
+def test_an_escalation_recorded_before_entries_named_theirs_is_not_told_again(ladder, told):
+    """Before Escalation.history_entry, the sweep queued the e-mails itself: an entry of then, announced
+    after the upgrade, makes nothing (its e-mails are in the outbox already)."""
+    from civic311.notifications import services as notifications
+
+    service, _steps = ladder
+    service_request = file_request(service)
+    sweep_at(POINT_PERSON_AT)
+    [before] = told()
+    entry = HistoryEntry.objects.get(service_request=service_request, kind=HistoryEntry.Kind.ESCALATED)
+    Escalation.objects.update(history_entry=None)
+
+    assert notifications.tell_escalation(entry) == []
+    assert told() == [before]
+
+
 def test_an_escalation_rolled_back_leaves_nothing_in_the_outbox(ladder, told, monkeypatch):
     service, _steps = ladder
     service_request = file_request(service)
@@ -562,3 +593,83 @@ def test_a_live_request_updated_by_an_import_stays_live(ladder, told):
     assert again.pk == live.pk and ServiceRequest.objects.count() == 1
     assert not again.is_imported
     assert sweep_at(DIRECTOR_AT + dt.timedelta(hours=1)) == {"escalated": 3, "redressed": 1}
+
+
+# --- the ladder's move to the catalogue (catalogue 0004) -------------------------------------------------
+
+
+@pytest.fixture
+def fresh_content_types():
+    """These tests rename and delete content types in their transaction: nobody after them may see the
+    cached rows."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()
+
+
+def _content_type_migration():
+    import importlib
+
+    return importlib.import_module("civic311.catalogue.migrations.0004_escalationstep_content_type")
+
+
+def _old_ladder_permissions():
+    """What a database of before the move holds: requests.escalationstep and its permissions, in a group."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    old = ContentType.objects.create(app_label="requests", model="escalationstep")
+    group = Group.objects.create(name="ladder keepers")
+    for action in ("add", "change", "delete", "view"):
+        group.permissions.add(
+            Permission.objects.create(content_type=old, codename=f"{action}_escalationstep", name=action)
+        )
+    return old, group
+
+
+@pytest.mark.parametrize("catalogue_type_made", [False, True])
+def test_after_the_move_the_ladders_permissions_are_still_held(db, fresh_content_types, catalogue_type_made):
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    if not catalogue_type_made:  # the usual upgrade: migrate has not made the catalogue's yet
+        ContentType.objects.filter(app_label="catalogue", model="escalationstep").delete()
+    old, group = _old_ladder_permissions()
+    keeper = StaffFactory(username="keeper")
+    keeper.groups.add(group)
+
+    _content_type_migration().forwards(apps, SimpleNamespace(connection=connection))
+
+    keeper = type(keeper).objects.get(pk=keeper.pk)
+    assert keeper.has_perm("catalogue.change_escalationstep") and keeper.has_perm("catalogue.view_escalationstep")
+    current = ContentType.objects.get_for_model(EscalationStep)
+    assert (current.pk == old.pk) is not catalogue_type_made  # the same row, renamed, when there was one only
+
+
+def test_the_ladders_content_type_goes_back_with_the_migration(db, fresh_content_types):
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    moved = ContentType.objects.get(app_label="catalogue", model="escalationstep")
+    _content_type_migration().backwards(apps, SimpleNamespace(connection=connection))
+    moved.refresh_from_db()
+    assert moved.app_label == "requests"
+
+
+def test_a_request_closed_before_its_escalation_is_announced_chases_nobody(ladder, django_capture_on_commit_callbacks):
+    service, _steps = ladder
+    service_request = file_request(service)
+    with django_capture_on_commit_callbacks(execute=False):  # the worker is late: nothing announced yet
+        escalation.sweep(DIRECTOR_AT + dt.timedelta(hours=1))
+    assert fired(service_request) == ["point person", "supervisor", "director"]
+    ServiceRequest.objects.filter(pk=service_request.pk).update(status=Status.CLOSED)
+    with django_capture_on_commit_callbacks(execute=True):
+        announcements.sweep(now=timezone.now() + dt.timedelta(hours=2))  # announced now: closed meanwhile
+    assert not OutboundMessage.objects.filter(dedup_key__startswith="staff:escalation:").exists()
+    assert not Announcement.objects.filter(history_entry__service_request=service_request).exists()

@@ -172,6 +172,103 @@ def test_merge_into_a_private_request_moves_no_followers(
     assert original.history.filter(kind=Kind.NOTE, is_public=False).exists()
 
 
+def test_a_status_change_to_duplicate_tells_the_followers_then_gives_them_to_the_original(
+    service, center_city, staff, django_capture_on_commit_callbacks
+):
+    from civic311.notifications.models import OutboundMessage
+
+    original = filed_request(service, email="first@example.org")
+    duplicate = filed_request(service, email="second@example.org")
+    moving = _active(duplicate, "neighbor@example.org")
+    gone = _active(duplicate, "gone@example.org")
+    Subscription.objects.filter(pk=gone.pk).update(state=Subscription.State.UNSUBSCRIBED)
+
+    with django_capture_on_commit_callbacks(execute=True):  # not a merge: the plain status change
+        services.change_status(duplicate, Status.DUPLICATE, actor=staff, duplicate_of=original)
+
+    entry = duplicate.history.get(kind=Kind.STATUS, to_status=Status.DUPLICATE)
+    # Told of the duplicate on the duplicate (before the move), then following the original, still confirmed.
+    assert OutboundMessage.objects.filter(
+        dedup_key__endswith=f"h{entry.pk}:email:neighbor@example.org", service_request=duplicate
+    ).exists()
+    moving.refresh_from_db()
+    assert (moving.service_request, moving.state) == (original, Subscription.State.ACTIVE)
+    # Who unsubscribed stays unsubscribed, where they were; the requester is asked (double opt-in).
+    gone.refresh_from_db()
+    assert (gone.service_request, gone.state) == (duplicate, Subscription.State.UNSUBSCRIBED)
+    assert not OutboundMessage.objects.filter(dedup_key__endswith=f"h{entry.pk}:email:gone@example.org").exists()
+    invited = Subscription.objects.get(service_request=original, email="second@example.org")
+    assert invited.state == Subscription.State.PENDING
+
+
+def test_a_requester_address_the_intake_would_refuse_today_does_not_hold_up_the_move(
+    service, center_city, staff, django_capture_on_commit_callbacks
+):
+    from civic311.people.models import Requester
+    from civic311.service_requests.models import Announcement
+
+    original = filed_request(service, email="first@example.org")
+    duplicate = filed_request(service, email="second@example.org")
+    assert duplicate.requester is not None
+    Requester.objects.filter(pk=duplicate.requester.pk).update(email="not an address")  # an old imported row
+    moving = _active(duplicate, "neighbor@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(duplicate, Status.DUPLICATE, actor=staff, duplicate_of=original)
+
+    moving.refresh_from_db()
+    assert moving.service_request == original
+    assert not Subscription.objects.filter(service_request=original, email="not an address").exists()
+    # Its status entry was announced (no announcement left to retry for ever).
+    assert not Announcement.objects.filter(history_entry__to_status=Status.DUPLICATE).exists()
+
+
+def test_announcing_a_duplicate_entry_again_moves_and_sends_nothing_more(
+    service, center_city, staff, django_capture_on_commit_callbacks
+):
+    from civic311.notifications.models import OutboundMessage
+
+    original = filed_request(service)
+    duplicate = filed_request(service, email="second@example.org")
+    _active(duplicate, "neighbor@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(duplicate, Status.DUPLICATE, actor=staff, duplicate_of=original)
+    entry = duplicate.history.get(kind=Kind.STATUS, to_status=Status.DUPLICATE)
+    before = (
+        sorted(Subscription.objects.values_list("service_request_id", "email", "state")),
+        OutboundMessage.objects.count(),
+    )
+
+    notifications.history_recorded(entry)  # a retry after another listener failed
+
+    after = (
+        sorted(Subscription.objects.values_list("service_request_id", "email", "state")),
+        OutboundMessage.objects.count(),
+    )
+    assert after == before
+    assert notifications.follow_the_original(entry) == 0
+
+
+def test_followers_announced_late_go_to_the_original_of_a_request_since_marked_a_duplicate(
+    service, center_city, staff, django_capture_on_commit_callbacks
+):
+    """A is marked a duplicate of B, then B of C, and B's entry is announced first (two workers, or A's
+    announcement retried): A's followers end up on C, not on B, which nobody hears of again."""
+    from civic311.service_requests import announcements
+
+    a, b, c = (filed_request(service) for _ in range(3))
+    follower = _active(a, "neighbor@example.org")
+    with django_capture_on_commit_callbacks(execute=False):  # their announcements wait
+        services.change_status(a, Status.DUPLICATE, actor=staff, duplicate_of=b)
+        services.change_status(b, Status.DUPLICATE, actor=staff, duplicate_of=c)
+    a_entry, b_entry = (r.history.get(kind=Kind.STATUS, to_status=Status.DUPLICATE) for r in (a, b))
+
+    assert announcements.announce(b_entry.pk) and announcements.announce(a_entry.pk)
+
+    follower.refresh_from_db()
+    assert (follower.service_request, follower.state) == (c, Subscription.State.ACTIVE)
+
+
 # --- follow-on -------------------------------------------------------------------------------------
 
 

@@ -230,6 +230,19 @@ ROLE_ENUMS = {"StaffRole", "DEPARTMENT_ROLES", "READER_BOARD_ROLES", "is_admin",
 ACCOUNT_FLAGS = {"is_superuser", "is_staff"}
 ROLE_VALUES = frozenset(R.values)
 SET_OPERATORS = (ast.BitAnd, ast.BitOr, ast.BitXor, ast.Sub)
+# The same as methods: `held.intersection({"admin"})`, `{"supervisor"}.issubset(held)`.
+SET_METHODS = frozenset(
+    {
+        "intersection",
+        "issubset",
+        "issuperset",
+        "isdisjoint",
+        "union",
+        "difference",
+        "symmetric_difference",
+        "__contains__",
+    }
+)
 TAG = re.compile(r"\{[%{].*?[%}]\}", re.DOTALL)
 TEMPLATE_ROLE = re.compile(
     r"""\b(?:is_superuser|is_staff|staff_roles)\b|\bperms\.|['"](?:""" + "|".join(sorted(ROLE_VALUES)) + r""")['"]"""
@@ -273,6 +286,17 @@ def role_decisions_in_python(source: str) -> list[tuple[int, str]]:
         elif isinstance(node, ast.Compare) or (isinstance(node, ast.BinOp) and isinstance(node.op, SET_OPERATORS)):
             # `role == "agent"`, `"supervisor" in held`, `held & {"admin"}` (not `_("%(supervisor)s") % {...}`)
             found.extend((c.lineno, repr(c.value)) for c in _role_strings_in(node))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"getattr", "hasattr"}:
+            # `getattr(request.user, "is_superuser", False)`
+            flag = node.args[1] if len(node.args) > 1 else None
+            if isinstance(flag, ast.Constant) and flag.value in ACCOUNT_FLAGS | ROLE_ENUMS:
+                found.append((node.lineno, f".{flag.value}"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SET_METHODS:
+            for part in (node.func.value, *node.args):
+                found.extend((c.lineno, repr(c.value)) for c in _role_strings_in(part))
+        elif isinstance(node, ast.match_case):
+            # `match role: case "agent": ...`
+            found.extend((c.lineno, repr(c.value)) for c in _role_strings_in(node.pattern))
         elif isinstance(node, ast.keyword) and node.arg and "role" in node.arg:
             # `departments_of(user, roles=("department_manager",))`, `filter(role_assignments__role="agent")`
             found.extend((c.lineno, repr(c.value)) for c in _role_strings_in(node.value))
@@ -333,6 +357,11 @@ def test_the_allowed_files_exist():
         "ok = roles.is_admin(user)\n",
         "ok = 'x' in roles.roles_of(user)\n",
         "from civic311.people.roles import roles_of\n",
+        "ok = getattr(request.user, 'is_superuser', False)\n",
+        "ok = held.intersection({'admin'})\n",
+        "ok = {'supervisor'}.issubset(held)\n",
+        "ok = held.__contains__('agent')\n",
+        "match role:\n    case 'agent':\n        ok = True\n",
     ],
 )
 def test_the_scan_finds_a_role_named(source):

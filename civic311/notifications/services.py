@@ -30,9 +30,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, DateTimeField, F, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -44,7 +47,7 @@ from civic311.people.contact_details import phone_for_sms
 from civic311.people.models import User
 from civic311.people.selectors import language_for
 from civic311.service_requests.announcements import ANNOUNCED_WITH
-from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.lifecycle import OPEN_STATES, Status
 from civic311.service_requests.models import Escalation, HistoryEntry, ServiceRequest
 from civic311.service_requests.services import resident_link_token
 
@@ -514,6 +517,9 @@ def tell_escalation(entry: HistoryEntry) -> list[OutboundMessage]:
     if escalation is None:  # an entry written before escalations named theirs: it was told then
         return []
     service_request, step = entry.service_request, escalation.step
+    if service_request.status not in OPEN_STATES:  # closed since (the worker was late): nothing to chase
+        logger.info("request %s closed before its escalation was announced", service_request.tracking_number)
+        return []
     subject, body = _escalation_message(service_request, step, escalation.due_at)
     made = [
         notify_staff(
@@ -549,6 +555,11 @@ def follow_the_original(entry: HistoryEntry) -> int:
         if duplicate.duplicate_of_id
         else None
     )
+    # The original may have been marked a duplicate since (its entry announced first): its original, then.
+    seen = {duplicate.pk}
+    while target is not None and target.duplicate_of_id is not None and target.pk not in seen:
+        seen.add(target.pk)
+        target = ServiceRequest.objects.select_related("requester").filter(pk=target.duplicate_of_id).first()
     if target is None or target.is_private:
         return 0
     taken = {
@@ -567,7 +578,10 @@ def follow_the_original(entry: HistoryEntry) -> int:
         moved += 1
     email = (duplicate.requester.email or "").strip() if duplicate.requester else ""
     if email and email.lower() not in taken:
-        subscribe(target, email, now=entry.created_at)
+        try:
+            subscribe(target, email, now=entry.created_at)
+        except SubscriptionError:  # an address the intake would refuse today: no invitation, the rest stands
+            logger.warning("request %s: its requester's address cannot be invited to follow", duplicate.tracking_number)
     logger.info("%d followers of request %s moved to %s", moved, duplicate.tracking_number, target.tracking_number)
     return moved
 
@@ -686,3 +700,55 @@ def _opt_out(service_request: ServiceRequest, email: str, now: dt.datetime) -> N
                 )
         except IntegrityError:
             pass
+
+
+# --- personal data over time (civic311.privacy decides what and when; the rows are this app's) -----------
+
+# Replaces a subscription's e-mail (the field may not be empty and is unique per request): `.invalid` is a
+# top-level domain reserved never to resolve (RFC 2606), so nothing can ever be sent to it.
+ANONYMISED_EMAIL_DOMAIN = "anonymised.invalid"
+ANONYMISED_DEDUP_PREFIX = "anonymised:"
+
+
+def anonymise_subscriptions(subscriptions: QuerySet[Subscription], now: dt.datetime) -> int:
+    """Make these subscriptions name nobody (retention and erasure, civic311.privacy): unsubscribed, their
+    address replaced. Returns how many changed."""
+    ids = list(subscriptions.values_list("pk", flat=True))
+    # `subscriber-<id>@anonymised.invalid`: unique per row, so the one-e-mail-per-request constraint holds.
+    return (
+        Subscription.objects.filter(pk__in=ids)
+        .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
+        .update(
+            email=Concat(Value("subscriber-"), Cast(F("pk"), CharField()), Value(f"@{ANONYMISED_EMAIL_DOMAIN}")),
+            state=Subscription.State.UNSUBSCRIBED,
+            unsubscribed_at=Coalesce("unsubscribed_at", Value(now, output_field=DateTimeField())),
+        )
+    )
+
+
+def anonymise_messages(messages: QuerySet[OutboundMessage]) -> int:
+    """Make these messages name nobody (retention and erasure, civic311.privacy): blank recipient, body and
+    headers. The dedup key names the recipient too: it becomes a keyed hash of itself, so the same event
+    still cannot be queued twice and the address cannot be read back."""
+    # Locked, and read again after any lock is released: of two runs at once only one gets (and counts) a row.
+    rows = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(pk__in=messages.values("pk"))
+        .exclude(recipient="")
+        .only("pk", "dedup_key")
+    )
+    for row in rows:
+        if not row.dedup_key.startswith(ANONYMISED_DEDUP_PREFIX):
+            # The salt keeps the module's old path: the same key must keep hashing to the same value.
+            digest = salted_hmac("civic311.people.retention.dedup", row.dedup_key, algorithm="sha256").hexdigest()
+            row.dedup_key = f"{ANONYMISED_DEDUP_PREFIX}{digest}"
+        row.recipient, row.body, row.headers = "", "", {}
+    OutboundMessage.objects.bulk_update(rows, ["dedup_key", "recipient", "body", "headers"])
+    return len(rows)
+
+
+def withhold_messages(messages: QuerySet[OutboundMessage], *, reason: str) -> int:
+    """Never send those of these messages still waiting (an address the resident asked us to forget)."""
+    return messages.filter(state=OutboundMessage.State.PENDING).update(
+        state=OutboundMessage.State.FAILED, last_error=reason, next_attempt_at=None
+    )

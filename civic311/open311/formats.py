@@ -7,6 +7,10 @@ and rendered here, so XML and JSON always carry the same facts:
   take the singular name in `LIST_CHILDREN`; booleans are `true`/`false`; None is an empty element.
 - JSON: the root list is a bare array (the root element's name is dropped); None is `null`.
 - Timestamps: W3C ISO 8601 in the jurisdiction's zone, to the second (`2024-01-01T00:13:37-05:00`).
+
+Written here rather than with a library: DRF's XML renderer writes `<root>`/`<list-item>` and Python's
+`True`, and dict-to-XML packages (xmltodict, dicttoxml) name list children and booleans their own way;
+the contract's clients parse exact element names, so the writer is the few lines that say them.
 """
 
 from __future__ import annotations

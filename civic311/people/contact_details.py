@@ -52,15 +52,29 @@ def phone_digits(value: str) -> str:
 
 
 def parse_phone(value: str) -> phonenumbers.PhoneNumber | None:
-    """The number `value` stands for, if it is a valid one (at most 40 characters), else None."""
+    """The number `value` stands for, if it is a valid one (at most 40 characters as written, and as
+    stored: "ext12" is stored as ";ext=12", which could take a long number past the columns' 40), else None."""
     value = (value or "").strip()
     if not value or len(value) > PHONE_MAX_CHARS:
         return None
     try:
-        number = phonenumbers.parse(value, phone_region())
+        number: phonenumbers.PhoneNumber | None = phonenumbers.parse(value, phone_region())
     except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        # A number with a word after it ("215-686-8686 (cell)", as the old rules and Open311's free text
+        # took it): parse reads the letters as a vanity number's digits. Take the one valid number the
+        # text holds; none, or two ("home …, cell …"), is not a number to store.
+        found = [match.number for match in phonenumbers.PhoneNumberMatcher(value, phone_region())]
+        number = found[0] if len(found) == 1 else None
+    if number is None or len(_stored_form(number)) > PHONE_MAX_CHARS:
         return None
-    return number if phonenumbers.is_valid_number(number) else None
+    return number
+
+
+def _stored_form(number: phonenumbers.PhoneNumber) -> str:
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164};ext={number.extension}" if number.extension else e164
 
 
 def is_valid_phone(value: str) -> bool:
@@ -73,10 +87,7 @@ def phone_e164(value: str) -> str:
     """A valid number as stored: E.164 ("+12156868686"), with ";ext=12" when an extension was given
     (RFC 3966's way, which reads back); "" when it is not a valid number."""
     number = parse_phone(value)
-    if number is None:
-        return ""
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return f"{e164};ext={number.extension}" if number.extension else e164
+    return "" if number is None else _stored_form(number)
 
 
 def phone_for_sms(value: str) -> str:

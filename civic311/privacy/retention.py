@@ -37,13 +37,13 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat, Greatest, Lower
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from civic311.notifications import services as notifications
 from civic311.notifications.models import OutboundMessage, Subscription
 from civic311.people import roles
 from civic311.people.contact_details import phone_for_sms
@@ -65,10 +65,6 @@ from civic311.surveys.models import Answer, FollowUpTask, Question, WorkListEntr
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# Replaces a subscription's e-mail (the field may not be empty and is unique per request): `.invalid` is a
-# top-level domain reserved never to resolve (RFC 2606), so nothing can ever be sent to it.
-ANONYMISED_EMAIL_DOMAIN = "anonymised.invalid"
-ANONYMISED_DEDUP_PREFIX = "anonymised:"
 STAGES = (
     "customers",
     "requesters",
@@ -146,7 +142,7 @@ def expired_requesters(cutoff: dt.datetime) -> QuerySet:
 
 
 def expired_subscriptions(cutoff: dt.datetime) -> QuerySet:
-    return Subscription.objects.exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}").exclude(
+    return Subscription.objects.exclude(email__endswith=f"@{notifications.ANONYMISED_EMAIL_DOMAIN}").exclude(
         Exists(_requests_needing_contact(cutoff).filter(pk=OuterRef("service_request_id")))
     )
 
@@ -306,40 +302,6 @@ def _anonymise_customers(ids: list[int], now: dt.datetime) -> int:
     return done
 
 
-def _anonymise_subscriptions(subscriptions: QuerySet, now: dt.datetime) -> int:
-    ids = list(subscriptions.values_list("pk", flat=True))
-    # `subscriber-<id>@anonymised.invalid`: unique per row, so the one-e-mail-per-request constraint holds.
-    return (
-        Subscription.objects.filter(pk__in=ids)
-        .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
-        .update(
-            email=Concat(Value("subscriber-"), Cast(F("pk"), CharField()), Value(f"@{ANONYMISED_EMAIL_DOMAIN}")),
-            state=Subscription.State.UNSUBSCRIBED,
-            unsubscribed_at=Coalesce("unsubscribed_at", Value(now, output_field=DateTimeField())),
-        )
-    )
-
-
-def _anonymise_messages(messages: QuerySet) -> int:
-    """Blank recipient, body and headers. The dedup key names the recipient too: it becomes a keyed hash of
-    itself, so the same event still cannot be queued twice and the address cannot be read back."""
-    # Locked, and read again after any lock is released: of two runs at once only one gets (and counts) a row.
-    rows = list(
-        OutboundMessage.objects.select_for_update()
-        .filter(pk__in=messages.values("pk"))
-        .exclude(recipient="")
-        .only("pk", "dedup_key")
-    )
-    for row in rows:
-        if not row.dedup_key.startswith(ANONYMISED_DEDUP_PREFIX):
-            # The salt keeps the module's old path: the same key must keep hashing to the same value.
-            digest = salted_hmac("civic311.people.retention.dedup", row.dedup_key, algorithm="sha256").hexdigest()
-            row.dedup_key = f"{ANONYMISED_DEDUP_PREFIX}{digest}"
-        row.recipient, row.body, row.headers = "", "", {}
-    OutboundMessage.objects.bulk_update(rows, ["dedup_key", "recipient", "body", "headers"])
-    return len(rows)
-
-
 def _in_batches(candidates: QuerySet, apply, batch_size: int) -> int:
     """Apply `apply(ids)` to the candidates, a batch per transaction, in the order of their ids; the total it
     returned. A batch another run emptied first counts nothing here."""
@@ -385,7 +347,7 @@ def anonymise_expired(
             ),
             "subscriptions": _in_batches(
                 candidates["subscriptions"],
-                lambda ids: _anonymise_subscriptions(Subscription.objects.filter(pk__in=ids), now),
+                lambda ids: notifications.anonymise_subscriptions(Subscription.objects.filter(pk__in=ids), now),
                 batch_size,
             ),
             "callback_numbers": _in_batches(
@@ -409,7 +371,7 @@ def anonymise_expired(
             ),
             "messages": _in_batches(
                 candidates["messages"],
-                lambda ids: _anonymise_messages(_resident_messages().filter(pk__in=ids)),
+                lambda ids: notifications.anonymise_messages(_resident_messages().filter(pk__in=ids)),
                 batch_size,
             ),
             "audit_rows": _in_batches(
@@ -507,12 +469,10 @@ def erase_customer(
             .exclude(state=OutboundMessage.State.SENDING)
         )
         # A message still waiting would go out to an address the resident asked us to forget.
-        messages.filter(state=OutboundMessage.State.PENDING).update(
-            state=OutboundMessage.State.FAILED, last_error="erased on request", next_attempt_at=None
-        )
+        notifications.withhold_messages(messages, reason="erased on request")
         counts = {
-            "subscriptions": _anonymise_subscriptions(subscriptions, now),
-            "messages": _anonymise_messages(messages),
+            "subscriptions": notifications.anonymise_subscriptions(subscriptions, now),
+            "messages": notifications.anonymise_messages(messages),
             "customers": _anonymise_customers([locked.pk], now),
         }
         PersonalDataAccess.objects.create(

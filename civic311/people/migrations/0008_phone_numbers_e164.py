@@ -38,7 +38,8 @@ def stored(value):
     number = _parse(value)
     if number is None:
         return None
-    return f"{_e164(number)};ext={number.extension}" if number.extension else _e164(number)
+    new = f"{_e164(number)};ext={number.extension}" if number.extension else _e164(number)
+    return new if len(new) <= MAX_CHARS else None  # "ext12" as ";ext=12" may not fit the 40 characters
 
 
 def key(value):
@@ -50,6 +51,14 @@ def key(value):
 def legacy_digits(value):
     digits = "".join(ch for ch in (value or "") if ch in "0123456789")
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+
+
+def legacy_key(value):
+    """The old key of a customer's number as stored now: "+12155550100;ext=7" was "(215) 555-0100 x 7",
+    whose key was "21555501007" (the extension's digits after the number's, a +1 number without its 1), as
+    the old code makes it of what a caller says."""
+    number, _sep, extension = (value or "").partition(";ext=")
+    return legacy_digits(number) + "".join(ch for ch in extension if ch in "0123456789")
 
 
 def _rewrite(queryset, fields, change):
@@ -135,7 +144,7 @@ def backwards(apps, schema_editor):
         taken.setdefault(customer_id, set()).add(digits)
 
     def phone(row):
-        old = legacy_digits(row.number)
+        old = legacy_key(row.number)
         if old == row.digits or old in taken[row.customer_id]:
             return False
         taken[row.customer_id].discard(row.digits)
@@ -146,6 +155,7 @@ def backwards(apps, schema_editor):
     _rewrite(CustomerPhone.objects.all(), ["digits"], phone)
 
     def entry(row):
+        # The key the old code makes of the number as stored (the contacts' numbers stay E.164).
         old = legacy_digits(row.callback_phone)
         if old == row.callback_digits:
             return False
