@@ -42,7 +42,8 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
                         docs/escalation.md
   CIVIC311_DEMO         1 to install the demo city's app (seed_demo_city, demo_login); bin/demo sets it (default 0)
   CIVIC311_PHONE_REGION  the country (ISO 3166 code, default US) of phone numbers written without +country
-                        code; numbers are stored as E.164 (+12156868686) and shown in this country's format
+                        code (manage.py refuses an unknown code); numbers are stored as E.164 (+12156868686)
+                        and shown in this country's format
 """
 
 from __future__ import annotations

@@ -269,3 +269,14 @@ def test_the_migration_is_in_the_plan():
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
     assert ("people", "0008_phone_numbers_e164") in loader.graph.nodes
+
+
+def test_a_mistyped_phone_region_is_a_system_check_error(settings):
+    from civic311.people.checks import phone_region_is_known
+
+    settings.CIVIC311_PHONE_REGION = "UK"
+    errors = phone_region_is_known()
+    assert [error.id for error in errors] == ["civic311.people.E001"]
+    assert "GB" in (errors[0].hint or "")
+    settings.CIVIC311_PHONE_REGION = "gb"
+    assert phone_region_is_known() == []
