@@ -35,14 +35,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from .models import DEPARTMENT_ROLES, RoleAssignment, StaffRole
+from .models import DEPARTMENT_ROLES, RoleAssignment, StaffRole, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from civic311.catalogue.models import Department
-
-    from .models import User
 
     Someone = User | AnonymousUser | None
 
@@ -167,19 +165,25 @@ _CACHE = "_civic311_role_assignments"
 
 
 def _is_staff(user: Someone) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+    return _staff(user) is not None
+
+
+def _staff(user: Someone) -> User | None:
+    """The user, when an active member of staff (or superuser) signed in; else None."""
+    if isinstance(user, User) and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser):
+        return user
+    return None
 
 
 def _assignments(user: Someone) -> tuple[tuple[str, int | None], ...]:
     """(role, department id) rows of an active member of staff, read once per user object."""
-    if not _is_staff(user):
+    staff = _staff(user)
+    if staff is None:
         return ()
-    cached = getattr(user, _CACHE, None)
+    cached: tuple[tuple[str, int | None], ...] | None = getattr(staff, _CACHE, None)
     if cached is None:
-        cached = tuple(
-            RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "department_id")  # type: ignore[union-attr,misc]
-        )
-        setattr(user, _CACHE, cached)
+        cached = tuple(RoleAssignment.objects.filter(user_id=staff.pk).values_list("role", "department_id"))
+        setattr(staff, _CACHE, cached)
     return cached
 
 
@@ -191,10 +195,11 @@ def forget_roles(user: Any) -> None:
 
 def roles_of(user: Someone) -> frozenset[str]:
     """The roles an active member of staff holds; a superuser always holds `admin`."""
-    if not _is_staff(user):
+    staff = _staff(user)
+    if staff is None:
         return frozenset()
-    roles = {role for role, _department in _assignments(user)}
-    if user.is_superuser:  # type: ignore[union-attr]  # _is_staff: not None
+    roles = {role for role, _department in _assignments(staff)}
+    if staff.is_superuser:
         roles.add(StaffRole.ADMIN)
     return frozenset(roles)
 
@@ -348,10 +353,9 @@ def _sees_jurisdiction(user: Someone, jurisdiction_id: int | None) -> bool:
 
 
 def _home_jurisdiction(user: Someone) -> int | None:
-    department_id = getattr(user, "department_id", None)
-    if department_id is None:
+    if not isinstance(user, User) or user.department is None:
         return None
-    return user.department.jurisdiction_id  # type: ignore[union-attr]
+    return user.department.jurisdiction_id
 
 
 def _all_of_jurisdiction(user: Someone) -> bool:
@@ -452,20 +456,22 @@ def may_see_contact_details(user: Someone, service_request: ServiceRequestOnReco
     only the requester of a request assigned to them ("unless it is their request")."""
     if is_admin(user) or _all_of_jurisdiction(user):
         return True
+    staff = _staff(user)
     return bool(
-        _is_staff(user)
+        staff is not None
         and service_request is not None
         and service_request.assignee_id is not None
-        and service_request.assignee_id == user.pk  # type: ignore[union-attr]  # _is_staff: not None
+        and service_request.assignee_id == staff.pk
     )
 
 
 def may_see_customers(user: Someone, service_request: ServiceRequestOnRecord | None = None) -> bool:
     """Residents' contact details and customer records: as `may_see_contact_details`, and also superusers and
     active staff holding `people.view_customer` directly (not through a role), as before roles existed."""
-    if not _is_staff(user):
+    staff = _staff(user)
+    if staff is None:
         return False
-    if user.is_superuser or user.has_perm("people.view_customer"):  # type: ignore[union-attr]  # _is_staff
+    if staff.is_superuser or staff.has_perm("people.view_customer"):
         return True
     return may_see_contact_details(user, service_request)
 
@@ -577,13 +583,14 @@ def may_see_satisfaction_reports(user: Someone) -> bool:
 def may_see_agent_results(user: Someone, agent: User) -> bool:
     """An agent's own survey results are for coaching: the agent and the supervisor of the agent's team
     only (not other supervisors, not leadership, not admins)."""
-    if not _is_staff(user):
+    staff = _staff(user)
+    if staff is None:
         return False
-    if agent.pk == user.pk:  # type: ignore[union-attr]  # _is_staff: not None
+    if agent.pk == staff.pk:
         return True
-    if StaffRole.SUPERVISOR not in roles_of(user) or agent.team is None:  # select_related("team") saves a query
+    if StaffRole.SUPERVISOR not in roles_of(staff) or agent.team is None:  # select_related("team") saves a query
         return False
-    return agent.team.supervisor_id == user.pk  # type: ignore[union-attr]
+    return agent.team.supervisor_id == staff.pk
 
 
 def may_see_own_survey_results(user: Someone) -> bool:

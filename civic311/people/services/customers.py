@@ -97,13 +97,21 @@ def _address_in(value: AddressGiven) -> AddressIn:
         return value
     if isinstance(value, str):
         return AddressIn(value)
-    lat, long = value.get("lat"), value.get("long")
     return AddressIn(
         str(value.get("address") or ""),
         str(value.get("zipcode") or ""),
-        float(lat) if lat is not None else None,  # type: ignore[arg-type]
-        float(long) if long is not None else None,  # type: ignore[arg-type]
+        _coordinate(value.get("lat")),
+        _coordinate(value.get("long")),
     )
+
+
+def _coordinate(value: object) -> float | None:
+    """A latitude or longitude as given (a number or its text); the address checks say whether it is one."""
+    if value is None:
+        return None
+    if isinstance(value, int | float | str):
+        return float(value)
+    raise ValueError(f"not a coordinate: {type(value).__name__}")
 
 
 # --- permissions and the audit ------------------------------------------------------------------------
