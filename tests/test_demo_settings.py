@@ -4,15 +4,11 @@ so: bin/demo and the test suite set it, a production site does not. Nothing else
 from __future__ import annotations
 
 import ast
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .child_processes import ROOT, printed, run_bin_demo
 
 # What a process would see with the real settings (not tests/settings.py): the app and the command.
 REPORT = (
@@ -24,25 +20,8 @@ REPORT = (
 )
 
 
-def _environment(**extra: str) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"CIVIC311_DEMO", "DJANGO_SETTINGS_MODULE"}  # the suite itself runs with the demo
-    }
-    env["PYTHONPATH"] = str(ROOT)
-    return {**env, **extra}
-
-
 def _installed(**env: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-c", REPORT],
-        env=_environment(**env),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    return printed(REPORT, dropped=("CIVIC311_DEMO",), **env)  # the suite itself runs with the demo
 
 
 @pytest.mark.parametrize("value", [None, "0"])
@@ -86,28 +65,19 @@ def test_nothing_outside_the_demo_imports_it():
 def test_bin_demo_sets_it_for_every_step(tmp_path):
     """bin/demo in a copy of the project whose setup, commands and servers are stand-ins that log what
     CIVIC311_DEMO each one was given."""
-    (tmp_path / "bin").mkdir()
-    shutil.copy(ROOT / "bin" / "demo", tmp_path / "bin" / "demo")
     log = tmp_path / "demo.log"
-    (tmp_path / "bin" / "setup").write_text(f'echo "setup ${{CIVIC311_DEMO:-unset}}" >> {log}\n')
-    (tmp_path / ".venv" / "bin").mkdir(parents=True)
-    python = tmp_path / ".venv" / "bin" / "python"
-    python.write_text(f"""#!/usr/bin/env bash
+    finished = run_bin_demo(
+        tmp_path,
+        setup=f'echo "setup ${{CIVIC311_DEMO:-unset}}" >> {log}\n',
+        python=f"""#!/usr/bin/env bash
 case "$1" in
   manage.py) echo "$2 ${{CIVIC311_DEMO:-unset}}" >> {log} ;;
   -c) exit 1 ;;  # the "is the server up yet?" probe
 esac
 exit 0
-""")
-    python.chmod(0o755)
-    finished = subprocess.run(
-        [shutil.which("bash") or "/bin/bash", str(tmp_path / "bin" / "demo")],
-        env=_environment(PORT="8124"),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,  # the assertion below shows stderr when it fails
+""",
+        dropped=("CIVIC311_DEMO",),
+        PORT="8124",
     )
     assert finished.returncode == 0, finished.stderr
     assert sorted(log.read_text().split("\n")[:-1]) == [

@@ -4,15 +4,12 @@ address, subject or message ever reaches the console or the log."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from email import message_from_bytes
 
 from django.core import mail
 from django.test import override_settings
 
-from civic311.settings import BASE_DIR
+from .child_processes import printed
 
 BACKEND = "civic311.notifications.mail_files.EmailBackend"
 
@@ -47,20 +44,8 @@ def test_each_email_is_an_eml_file_and_one_log_line_without_personal_data(tmp_pa
 
 def test_without_an_smtp_host_mail_goes_to_files_and_with_one_over_smtp():
     def backend(**env: str) -> str:
-        clean = {
-            name: value
-            for name, value in os.environ.items()
-            if name not in {"EMAIL_HOST", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE"}
-        }
         code = "import civic311.settings as s; print(s.EMAIL_BACKEND, s.EMAIL_FILE_PATH)"
-        return subprocess.run(
-            [sys.executable, "-c", code],
-            env={**clean, **env},
-            cwd=BASE_DIR,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        return printed(code, dropped=("EMAIL_HOST", "EMAIL_BACKEND"), **env)
 
     assert backend().startswith(f"{BACKEND} ") and backend().endswith("/mail")
     assert backend(EMAIL_HOST="smtp.example.org").startswith("django.core.mail.backends.smtp.EmailBackend")

@@ -23,7 +23,7 @@ from civic311.people import services as customer_services
 from civic311.people.models import Customer, CustomerAddress, CustomerEmail, CustomerPhone
 from civic311.service_requests import selectors as request_selectors
 
-ADMIN = "admin"  # where the personal-data audit says a look happened (as people.admin says it)
+ADMIN = "admin"  # where the personal-data audit says a look happened (the requester records say it too)
 
 
 def _may_see_customers(request) -> bool:

@@ -49,6 +49,7 @@ from civic311.people.selectors import language_for
 from civic311.service_requests.announcements import ANNOUNCED_WITH
 from civic311.service_requests.lifecycle import OPEN_STATES, Status
 from civic311.service_requests.models import Escalation, HistoryEntry, ServiceRequest
+from civic311.service_requests.selectors import final_original
 from civic311.service_requests.services import resident_link_token
 
 from . import channels, selectors
@@ -550,17 +551,12 @@ def follow_the_original(entry: HistoryEntry) -> int:
     original (double opt-in). A private original takes no followers. Returns how many moved; announced
     twice, it moves nothing more: the followers have gone and the requester's invitation is there."""
     duplicate = entry.service_request
-    target = (
-        ServiceRequest.objects.select_related("requester").filter(pk=duplicate.duplicate_of_id).first()
-        if duplicate.duplicate_of_id
-        else None
-    )
+    marked = ServiceRequest.objects.filter(pk=duplicate.duplicate_of_id).first() if duplicate.duplicate_of_id else None
+    if marked is None:
+        return 0
     # The original may have been marked a duplicate since (its entry announced first): its original, then.
-    seen = {duplicate.pk}
-    while target is not None and target.duplicate_of_id is not None and target.pk not in seen:
-        seen.add(target.pk)
-        target = ServiceRequest.objects.select_related("requester").filter(pk=target.duplicate_of_id).first()
-    if target is None or target.is_private:
+    target = final_original(marked, of=duplicate)
+    if target.is_private:
         return 0
     taken = {
         email.lower() for email in Subscription.objects.filter(service_request=target).values_list("email", flat=True)

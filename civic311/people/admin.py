@@ -26,6 +26,8 @@ from .models import (
     User,
 )
 
+ADMIN = "admin"  # where the personal-data audit says a look happened (the customer records say it too)
+
 
 class RoleAssignmentInline(JurisdictionPickersMixin, admin.TabularInline):
     """A staff member's roles. Only admins (superusers or the admin role) grant and revoke, and every
@@ -211,9 +213,7 @@ class RequesterAdmin(admin.ModelAdmin):
         return roles.may_delete_records(request.user)
 
 
-# --- the CRM: customer records ---------------------------------------------------------------------------
-
-ADMIN = "admin"
+# --- the audits ------------------------------------------------------------------------------------------
 
 
 class AuditAdmin(ReadOnlyAdmin):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
-from django.conf import settings
 from django.core.checks import Error
+
+from .contact_details import phone_region
 
 
 def phone_region_is_known(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """A mistyped CIVIC311_PHONE_REGION ("UK" for "GB") would refuse every number written without "+"."""
-    region = (getattr(settings, "CIVIC311_PHONE_REGION", "") or "US").upper()
+    region = phone_region()
     if region in phonenumbers.SUPPORTED_REGIONS:
         return []
     return [

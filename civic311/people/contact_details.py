@@ -72,9 +72,12 @@ def parse_phone(value: str) -> phonenumbers.PhoneNumber | None:
     return number
 
 
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def _stored_form(number: phonenumbers.PhoneNumber) -> str:
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return f"{e164};ext={number.extension}" if number.extension else e164
+    return f"{_e164(number)};ext={number.extension}" if number.extension else _e164(number)
 
 
 def is_valid_phone(value: str) -> bool:
@@ -94,9 +97,7 @@ def phone_for_sms(value: str) -> str:
     """The number to give an SMS gateway: E.164 without extension; a stored number that does not parse
     (an old row) as it is, stripped."""
     number = parse_phone(value)
-    if number is None:
-        return (value or "").strip()
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return (value or "").strip() if number is None else _e164(number)
 
 
 def format_phone(value: str) -> str:
@@ -146,7 +147,8 @@ def is_valid_email(value: str) -> bool:
 def normalize_phone(value: str) -> str:
     """The key a phone number is matched on: E.164 without extension ("+12156868686") for a valid number,
     whatever way it was written; for one that does not parse (an old row), `legacy_phone_digits`."""
-    return phone_for_sms(value) if is_valid_phone(value) else legacy_phone_digits(value)
+    number = parse_phone(value)
+    return legacy_phone_digits(value) if number is None else _e164(number)
 
 
 def legacy_phone_digits(value: str) -> str:

@@ -69,6 +69,18 @@ def transfer_departments(service_request: ServiceRequest) -> QuerySet[Department
     )
 
 
+def final_original(target: ServiceRequest, *, of: ServiceRequest) -> ServiceRequest:
+    """The request that `of`, marked a duplicate of `target`, really duplicates: `target`, or the original
+    `target` was itself marked a duplicate of, and so on. A loop stops where it comes round (at `of`, when
+    the chain leads back to it)."""
+    seen = {of.pk}
+    original = target
+    while original.pk not in seen and (following := original.duplicate_of) is not None:
+        seen.add(original.pk)
+        original = following
+    return original
+
+
 # --- a customer's history with the city (the CRM reads it; people keeps the records) ------------------
 
 

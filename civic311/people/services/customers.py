@@ -52,10 +52,11 @@ def check_phone(value: str, errors: dict[str, list[str]], key: str = "phone") ->
     """(number as stored: E.164, matching key), or an error under `key` when the intake would refuse the
     number (then the number as written, and "")."""
     number = " ".join((value or "").split())
-    if not contact_details.is_valid_phone(number):
+    stored = contact_details.phone_e164(number)  # "" for a number that is not valid
+    if not stored:
         errors.setdefault(key, []).append(contact_details.phone_error())
         return number, ""
-    return contact_details.phone_e164(number), normalize_phone(number)
+    return stored, normalize_phone(number)
 
 
 def check_email(value: str, errors: dict[str, list[str]], key: str = "email") -> tuple[str, str]:

@@ -18,6 +18,7 @@ from civic311.people.models import User
 
 from ..lifecycle import FINAL_STATES, NEEDS_PUBLIC_REASON, Status, allowed_next, can_move
 from ..models import Channel, HistoryEntry, ServiceRequest
+from ..selectors import final_original
 from .access import check_assignee, check_may_change, check_may_view
 from .checks import channel_value, check_description, has_nul, nul_message
 from .history import record_history
@@ -274,11 +275,7 @@ def _check_duplicate_target(
         errors["duplicate_of"] = [_("Say which request this one duplicates.")]
         return None
     # Point at the original, never at another duplicate, so chains cannot form.
-    seen = {current.pk}
-    original: ServiceRequest = target
-    while original.pk not in seen and (following := original.duplicate_of) is not None:
-        seen.add(original.pk)
-        original = following
+    original = final_original(target, of=current)
     if original.pk == current.pk:
         errors["duplicate_of"] = [_("A request cannot duplicate itself.")]
         return None
