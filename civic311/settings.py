@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "civic311.emergencies",
     "civic311.social",
     "civic311.surveys",
+    "civic311.community",
     "civic311.staff_api",
     "civic311.opendata",
     "civic311.privacy",  # above people, requests, notifications and surveys: it reaches into all of them

@@ -288,10 +288,15 @@ class StaffRole(models.TextChoices):
     COMMUNITY_STAFF = "community_staff", _("Community engagement staff")
     LEADERSHIP = "leadership", _("Leadership")
     ADMIN = "admin", _("Administrator")
+    # The one role a resident's account holds: a trained volunteer of the Neighborhood Liaison Program, in
+    # one neighborhood per row. Granted and taken back by the programme (`community`), never in the admin.
+    LIAISON = "liaison", _("Neighborhood liaison")
 
 
 # The roles held in one department: for these a department is required, for every other role forbidden.
 DEPARTMENT_ROLES = (StaffRole.DEPARTMENT_STAFF, StaffRole.DEPARTMENT_MANAGER)
+# The roles held in one neighborhood (the liaison's): a neighborhood is required for these, forbidden for others.
+NEIGHBORHOOD_ROLES = (StaffRole.LIAISON,)
 
 
 class RoleAssignment(models.Model):
@@ -314,6 +319,14 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
         verbose_name=_("department"),
     )
+    neighborhood = models.ForeignKey(
+        "jurisdictions.Neighborhood",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("neighborhood"),
+    )
     granted_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("granted by")
     )
@@ -332,8 +345,23 @@ class RoleAssignment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["user", "role"],
-                condition=models.Q(department__isnull=True),
+                condition=models.Q(department__isnull=True, neighborhood__isnull=True),
                 name="unique_role_without_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "neighborhood"],
+                condition=models.Q(neighborhood__isnull=False),
+                name="unique_role_in_neighborhood",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=[role.value for role in NEIGHBORHOOD_ROLES], neighborhood__isnull=False)
+                    | (
+                        ~models.Q(role__in=[role.value for role in NEIGHBORHOOD_ROLES])
+                        & models.Q(neighborhood__isnull=True)
+                    )
+                ),
+                name="neighborhood_exactly_for_neighborhood_roles",
             ),
             models.CheckConstraint(
                 condition=(
@@ -349,4 +377,30 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         role = self.get_role_display()
-        return f"{self.user}: {role} ({self.department})" if self.department_id else f"{self.user}: {role}"
+        place = self.department if self.department_id else self.neighborhood if self.neighborhood_id else None
+        return f"{self.user}: {role} ({place})" if place is not None else f"{self.user}: {role}"
+
+
+class EmailSignInLink(models.Model):
+    """A link e-mailed to sign in without a password: a liaison into their account, a resident into "my
+    requests" (the requests filed with that e-mail address). Short-lived and single use; only a hash of the
+    token is kept, so a copy of the table signs nobody in. Written by `people.email_sign_in`."""
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField(_("e-mail"))
+    # The liaison's account the link signs into; empty for a resident's "my requests".
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("account")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail sign-in link")
+        verbose_name_plural = _("e-mail sign-in links")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["expires_at"], name="sign_in_link_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}"

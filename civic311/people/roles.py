@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from .models import DEPARTMENT_ROLES, RoleAssignment, StaffRole, User
+from .models import DEPARTMENT_ROLES, NEIGHBORHOOD_ROLES, RoleAssignment, StaffRole, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -251,11 +251,13 @@ def may_work_every_city(user: Someone) -> bool:
 
 # --- the roles themselves (what `grant_role` accepts) ----------------------------------------------------
 
-ROLE_NAMES: tuple[str, ...] = tuple(StaffRole.values)
+# The roles staff are granted (the admin, `add_staff`, `grant_role`). The liaison role is not among them:
+# the Neighborhood Liaison Program grants it to a resident's account through `set_liaison_neighborhoods`.
+ROLE_NAMES: tuple[str, ...] = tuple(role for role in StaffRole.values if role not in NEIGHBORHOOD_ROLES)
 
 
 def is_role(name: str) -> bool:
-    """Whether `name` is one of the roles."""
+    """Whether `name` is one of the staff roles."""
     return name in ROLE_NAMES
 
 
@@ -520,6 +522,77 @@ def may_run_community_programmes(user: Someone) -> bool:
     return bool(roles_of(user) & {StaffRole.COMMUNITY_STAFF, StaffRole.ADMIN})
 
 
+def may_see_programme_figures(user: Someone) -> bool:
+    """The community programmes' figures (liaisons over time, their requests' outcomes): the staff who run
+    the programmes, leadership, admins."""
+    return bool(roles_of(user) & {StaffRole.COMMUNITY_STAFF, StaffRole.LEADERSHIP, StaffRole.ADMIN})
+
+
+# --- neighborhood liaisons -------------------------------------------------------------------------------
+# A liaison is a resident's account (not staff: no admin, no staff pages) holding the liaison role in one
+# row per neighborhood. The rows grant nothing to an inactive account. What a liaison may do is least
+# privilege: file requests (on behalf of a neighbour or a meeting), follow their own neighborhoods, and see
+# a requester's contact details only on the requests they filed themselves.
+
+_LIAISON_CACHE = "_civic311_liaison_neighborhoods"
+
+
+def liaison_neighborhoods(user: Someone) -> frozenset[int]:
+    """The ids of the neighborhoods an active liaison serves (empty for everyone else)."""
+    if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached: frozenset[int] | None = getattr(user, _LIAISON_CACHE, None)
+    if cached is None:
+        cached = frozenset(
+            neighborhood
+            for neighborhood in RoleAssignment.objects.filter(
+                user_id=user.pk, role__in=NEIGHBORHOOD_ROLES, neighborhood__isnull=False
+            ).values_list("neighborhood_id", flat=True)
+            if neighborhood is not None
+        )
+        setattr(user, _LIAISON_CACHE, cached)
+    return cached
+
+
+def forget_liaison_neighborhoods(user: Any) -> None:
+    """Drop the neighborhoods read for this user object (after they changed)."""
+    if user is not None and hasattr(user, _LIAISON_CACHE):
+        delattr(user, _LIAISON_CACHE)
+
+
+def may_hold_liaison_role(user: Someone) -> bool:
+    """The liaison role is held by an active resident's account: never a staff or superuser account, whose
+    other roles must not mix with a volunteer's."""
+    return isinstance(user, User) and user.is_active and not user.is_staff and not user.is_superuser
+
+
+def is_liaison(user: Someone) -> bool:
+    """An active account serving at least one neighborhood as a liaison."""
+    return bool(liaison_neighborhoods(user))
+
+
+def may_file_as_liaison(user: Someone) -> bool:
+    """Filing a request on behalf of a neighbour or a community meeting: active liaisons, any hour. Where
+    the problem is does not limit them (a neighbour's problem may be across the street's boundary)."""
+    return is_liaison(user)
+
+
+def may_follow_neighborhood(user: Someone, neighborhood_id: int | None) -> bool:
+    """A liaison's dashboard and digest of a neighborhood: the liaisons serving it."""
+    return neighborhood_id is not None and neighborhood_id in liaison_neighborhoods(user)
+
+
+def may_see_liaison_filing_contact(user: Someone, filed_by_id: int | None) -> bool:
+    """The neighbour's contact details on a request a liaison filed: that liaison only (community staff and
+    the contact centre read them through their own rules)."""
+    return isinstance(user, User) and is_liaison(user) and filed_by_id is not None and filed_by_id == user.pk
+
+
+def liaison_accounts(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` narrowed to active liaisons: the filter form of `is_liaison` (for a programme message)."""
+    return users.filter(is_active=True, role_assignments__role__in=NEIGHBORHOOD_ROLES).distinct()
+
+
 def may_manage_escalations(user: Someone, department: Department | int | None = None) -> bool:
     """Supervisors and admins: every department's escalations. Department managers: their departments'
     (with no department given: whether they manage any)."""
@@ -652,6 +725,15 @@ __all__ = [
     "may_reset_second_factor",
     "may_run_community_programmes",
     "may_see_agent_results",
+    "may_see_programme_figures",
+    "may_file_as_liaison",
+    "may_follow_neighborhood",
+    "may_see_liaison_filing_contact",
+    "liaison_accounts",
+    "liaison_neighborhoods",
+    "forget_liaison_neighborhoods",
+    "is_liaison",
+    "may_hold_liaison_role",
     "may_see_city",
     "may_see_contact_details",
     "may_see_customers",

@@ -59,6 +59,7 @@ _MENU_ITEM_OF_APP = {
     "surveys": "surveys",
     "emergencies": "emergencies",
     "insights": "analytics",
+    "community": "community",
 }
 _MENU_ITEM_OF_PAGE = {
     ("surveys", "reports"): "reports",
@@ -67,6 +68,9 @@ _MENU_ITEM_OF_PAGE = {
     ("surveys", "report_csv"): "reports",
     ("surveys", "my_results"): "results",
     ("insights", "board"): "board",
+    ("community", "figures"): "programme_figures",
+    ("community", "figures_pdf"): "programme_figures",
+    ("community", "figures_csv"): "programme_figures",
 }
 
 
@@ -98,4 +102,6 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
         "staff_has_survey_results": roles.may_see_own_survey_results(user),
         "staff_may_see_reader_board": roles.may_see_reader_board(user),
         "staff_may_reset_second_factor": roles.may_reset_second_factor(user),
+        "staff_may_run_community_programmes": roles.may_run_community_programmes(user),
+        "staff_may_see_programme_figures": roles.may_see_programme_figures(user),
     }

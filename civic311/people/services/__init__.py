@@ -33,6 +33,7 @@ from .staff import (
     move_to_team,
     revoke_role,
     save_team,
+    set_liaison_neighborhoods,
     sync_role_groups_of,
 )
 
@@ -60,6 +61,7 @@ __all__ = [
     "remove_phone",
     "revoke_role",
     "save_team",
+    "set_liaison_neighborhoods",
     "set_primary_address",
     "set_primary_email",
     "set_primary_phone",

@@ -5,6 +5,7 @@ them (`people/roles.py` says what each role may do; this module keeps the rows i
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.admin.models import ADDITION, CHANGE
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from .. import roles
 from ..models import (
+    NEIGHBORHOOD_ROLES,
     RoleAssignment,
     Team,
     User,
@@ -24,6 +26,7 @@ from ..roles import GROUP_PREFIX, ROLE_NAMES, ROLE_PERMISSIONS, group_name
 
 if TYPE_CHECKING:
     from civic311.catalogue.models import Department
+    from civic311.jurisdictions.models import Neighborhood
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +117,32 @@ def revoke_role(user: User, role: str, *, department: Department | None = None, 
     logger.info("role %s revoked from user %s", role, user.pk)
 
 
+def set_liaison_neighborhoods(user: User, neighborhoods: Iterable[Neighborhood]) -> None:
+    """Make `user` a liaison of exactly `neighborhoods` (none: no longer a liaison). Called by the
+    Neighborhood Liaison Program (`community`), which checks its own rule first: a liaison is made by being
+    trained, not by an administrator. The account must be an active resident's account, not staff: the
+    liaison role grants nothing a staff account should mix with."""
+    wanted = {neighborhood.pk: neighborhood for neighborhood in neighborhoods}
+    if wanted and not roles.may_hold_liaison_role(user):
+        raise ValidationError({"user": [_("A liaison signs in with a resident's account, not a staff account.")]})
+    role = NEIGHBORHOOD_ROLES[0]
+    with transaction.atomic():
+        held = set(
+            RoleAssignment.objects.filter(user=user, role=role).values_list("neighborhood_id", flat=True)
+        )
+        RoleAssignment.objects.filter(user=user, role=role).exclude(neighborhood_id__in=list(wanted)).delete()
+        RoleAssignment.objects.bulk_create(
+            [
+                RoleAssignment(user=user, role=role, neighborhood=neighborhood, granted_at=timezone.now())
+                for pk, neighborhood in wanted.items()
+                if pk not in held
+            ]
+        )
+    roles.forget_liaison_neighborhoods(user)
+    if held != set(wanted):
+        logger.info("liaison neighborhoods of user %s now %d", user.pk, len(wanted))
+
+
 def _log_role_change(actor: User | None, user: User, flag: int, message: str) -> None:
     """The history of grants and revokes by staff, in the admin's log (the user's "History" page)."""
     if actor is None:
@@ -153,7 +182,10 @@ def ensure_role_groups() -> dict[str, Group]:
 def sync_role_groups_of(user: User) -> None:
     """Put `user` in the groups of the roles they hold, and out of the other roles' groups. Groups that
     are not role groups are left alone."""
-    held = {group_name(role) for role in RoleAssignment.objects.filter(user=user).values_list("role", flat=True)}
+    held = {
+        group_name(role)
+        for role in RoleAssignment.objects.filter(user=user, role__in=ROLE_NAMES).values_list("role", flat=True)
+    }
     current = {group.name: group for group in user.groups.filter(name__startswith=GROUP_PREFIX)}
     stale = [group for name, group in current.items() if name not in held]
     if stale:
