@@ -1,11 +1,15 @@
-"""/liaison/: a signed-in liaison's pages (dashboard, report on behalf, a meeting's notes as requests)."""
+"""/liaison/: a signed-in liaison's pages. Two parts: following their neighborhoods (`liaison_views`) and
+filing for neighbours and meetings (`filing_views`)."""
 
 from django.urls import path
 
-from . import liaison_views
+from . import filing_views, liaison_views
 
 app_name = "liaison"
 
 urlpatterns = [
     path("", liaison_views.dashboard, name="dashboard"),
+    path("report/", filing_views.report, name="report"),
+    path("meeting/", filing_views.meeting, name="meeting"),
+    path("filed/", filing_views.filed, name="filed"),
 ]
