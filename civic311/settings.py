@@ -17,6 +17,9 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   CIVIC311_SIGN_IN_FAILURES_PER_ACCOUNT, CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS, CIVIC311_SIGN_IN_LOCKOUT_MINUTES
                         staff sign-in: wrong passwords or codes allowed per account and per address in a
                         window of that many minutes (default 5, 20, 15)
+  CIVIC311_SIGN_IN_LINK_MINUTES, CIVIC311_SIGN_IN_LINKS_PER_EMAIL, CIVIC311_SIGN_IN_LINKS_PER_ADDRESS
+                        e-mailed sign-in links (liaisons, "my requests"): minutes a link lasts, links asked for
+                        per e-mail address and per client address an hour (default 15, 5, 20)
   SECRET_KEY            required when DEBUG is off
   ALLOWED_HOSTS         comma list                           (default: localhost names)
   DEBUG                 1/0                                  (default: 1 only when no SECRET_KEY is set)
@@ -38,6 +41,7 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
                         (default 730); CIVIC311_RETAIN_SURVEY_CALLBACK_DAYS survey callback numbers (30, at
                         least 7), CIVIC311_RETAIN_MESSAGE_DAYS sent e-mail/SMS addresses and texts (90),
                         CIVIC311_RETAIN_AUDIT_DAYS the personal-data audit (1095); docs/privacy.md
+  CIVIC311_LIAISON_REFRESHER_MONTHS  months after a liaison's training that their refresher is due (default 12)
   CIVIC311_ESCALATION_STALE_DAYS  an escalation step or missed date older than this is never acted on (30);
                         docs/escalation.md
   CIVIC311_DEMO         1 to install the demo city's app (seed_demo_city, demo_login); bin/demo sets it (default 0)
@@ -273,6 +277,8 @@ CIVIC311_PHOTO_MAX_BYTES = int(os.environ.get("CIVIC311_PHOTO_MAX_BYTES", str(10
 CIVIC311_PHOTOS_PER_REQUEST = 5
 CIVIC311_DESCRIPTION_MAX_CHARS = 4000
 CIVIC311_RESIDENT_REOPEN_DAYS = int(os.environ.get("CIVIC311_RESIDENT_REOPEN_DAYS", "14"))
+# A neighborhood liaison's refresher training is due this many months after their last training (civic311.community).
+CIVIC311_LIAISON_REFRESHER_MONTHS = max(1, int(os.environ.get("CIVIC311_LIAISON_REFRESHER_MONTHS", "12")))
 # An escalation step or a missed-date redress whose moment passed longer ago than this is history, never
 # fired late (docs/escalation.md, "History is history").
 CIVIC311_ESCALATION_STALE_DAYS = int(os.environ.get("CIVIC311_ESCALATION_STALE_DAYS", "30"))
@@ -350,6 +356,11 @@ CIVIC311_COMMENTS_PER_HOUR = int(os.environ.get("CIVIC311_COMMENTS_PER_HOUR", "2
 CIVIC311_SIGN_IN_FAILURES_PER_ACCOUNT = int(os.environ.get("CIVIC311_SIGN_IN_FAILURES_PER_ACCOUNT", "5"))
 CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("CIVIC311_SIGN_IN_FAILURES_PER_ADDRESS", "20"))
 CIVIC311_SIGN_IN_LOCKOUT_MINUTES = max(1, int(os.environ.get("CIVIC311_SIGN_IN_LOCKOUT_MINUTES", "15")))
+# Passwordless sign-in by e-mail link (liaisons, residents' "my requests"): how long a link lasts, and how
+# many links one address and one client may ask for an hour.
+CIVIC311_SIGN_IN_LINK_MINUTES = max(1, int(os.environ.get("CIVIC311_SIGN_IN_LINK_MINUTES", "15")))
+CIVIC311_SIGN_IN_LINKS_PER_EMAIL = int(os.environ.get("CIVIC311_SIGN_IN_LINKS_PER_EMAIL", "5"))
+CIVIC311_SIGN_IN_LINKS_PER_ADDRESS = int(os.environ.get("CIVIC311_SIGN_IN_LINKS_PER_ADDRESS", "20"))
 
 TASKS = {
     "default": {

@@ -16,7 +16,7 @@ from mypy.options import PER_MODULE_OPTIONS, Options
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "civic311"
-EXTRA_STRICT_MODULES = {"civic311.people.roles", "civic311.people.contact_details"}
+EXTRA_STRICT_MODULES = {"civic311.people.roles", "civic311.people.contact_details", "civic311.people.email_sign_in"}
 
 
 def _options() -> Options:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,14 +34,15 @@ class NeighborhoodMonth(models.Model):
     neighborhood = models.ForeignKey(Neighborhood, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("month"))  # its first day, in the city's time zone
+    # Every figure is of the requests *filed* this month (a cohort), so that a request only ever counts in
+    # the bucket of its filing month and a sweep recounts exactly the buckets whose requests changed.
     filed = models.PositiveIntegerField(_("filed"), default=0)
     closed = models.PositiveIntegerField(_("closed"), default=0)  # of those filed this month, closed since
-    closed_in_month = models.PositiveIntegerField(_("closed this month"), default=0)
-    # Of the requests closed this month that had a due date: how many were closed by it.
+    # Of those closed that had a due date: how many were closed by it.
     closed_with_due_date = models.PositiveIntegerField(default=0)
     closed_on_time = models.PositiveIntegerField(default=0)
-    # Days to close of the requests closed this month, as counts per whole day ([n closed in 0 days, n in 1
-    # day, ...], the last bucket holding everything longer): medians merge from these, never from rows.
+    # Days to close of those closed, as counts per whole day ([n closed in 0 days, n in 1 day, ...], the last
+    # bucket holding everything longer): medians merge from these, never from rows.
     days_to_close = models.JSONField(default=list)
 
     class Meta:
@@ -60,6 +62,9 @@ class NeighborhoodMonth(models.Model):
             models.Index(fields=["neighborhood", "month"], name="neighborhood_month_idx"),
             models.Index(fields=["jurisdiction", "month"], name="city_month_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.neighborhood_id or '-'} {self.service_id} {self.month:%Y-%m}"
 
 
 class NeighborhoodBacklog(models.Model):
@@ -88,6 +93,9 @@ class NeighborhoodBacklog(models.Model):
         ]
         indexes = [models.Index(fields=["neighborhood"], name="backlog_neighborhood_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.neighborhood_id or '-'} {self.service_id}: {self.open_requests}"
+
 
 class RollupWatermark(models.Model):
     """How far the rollups of a city are counted: requests changed after `counted_through` are not yet."""
@@ -95,9 +103,13 @@ class RollupWatermark(models.Model):
     jurisdiction = models.OneToOneField(Jurisdiction, on_delete=models.CASCADE, related_name="+")
     counted_through = models.DateTimeField()
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    # When the figures were last counted (a rebuild or a sweep): the "figures as of" of the public pages.
+    swept_at = models.DateTimeField(null=True, blank=True)
 
+    # --- the Neighborhood Liaison Program --------------------------------------------------------------------
 
-# --- the Neighborhood Liaison Program --------------------------------------------------------------------
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id}: {self.counted_through:%Y-%m-%d %H:%M}"
 
 
 class HeardAbout(models.TextChoices):
@@ -147,6 +159,15 @@ class LiaisonApplication(models.Model):
         verbose_name_plural = _("liaison applications")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["jurisdiction", "status", "created_at"], name="application_status_idx")]
+        constraints = [
+            # One application waiting for review per address (services.applications says so in words first).
+            models.UniqueConstraint(
+                Lower("email"),
+                "jurisdiction",
+                condition=models.Q(status="pending"),
+                name="one_pending_application_per_email",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name[:1]}."
@@ -155,7 +176,7 @@ class LiaisonApplication(models.Model):
 class Liaison(models.Model):
     """A resident in the programme, from their accepted application on. Active once trained; lapsed when a
     refresher is overdue; withdrawn when they leave. Their account (`user`, a resident's, not staff) holds
-    the liaison role for their neighborhoods only while active (`services.programme.sync_access`)."""
+    the liaison role for their neighborhoods only while active (`services.training.sync_access`)."""
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted, not yet trained")
@@ -252,6 +273,9 @@ class TrainingRegistration(models.Model):
             models.UniqueConstraint(fields=["session", "liaison"], name="unique_training_registration"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.liaison} @ {self.session}"
+
 
 class CommunityMeeting(models.Model):
     """A community meeting: one that community staff attended, or one whose notes a liaison turned into
@@ -298,6 +322,9 @@ class LiaisonFiling(models.Model):
         verbose_name_plural = _("requests filed by liaisons")
         ordering = ["-filed_at", "-pk"]
         indexes = [models.Index(fields=["liaison", "filed_at"], name="filing_liaison_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.liaison}: {self.service_request_id}"
 
 
 class ProgrammeMessage(models.Model):

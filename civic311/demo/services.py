@@ -35,6 +35,7 @@ from civic311.service_requests.models import Contact, Escalation, HistoryEntry, 
 from civic311.surveys.models import Answer, FollowUpTask, Response
 
 from . import catalogue_extra as extra
+from .community import delete_programme
 from .customers import create_demo_customers, delete_customers
 from .history import DemoHistoryExists, HistoryStats, generate_history
 from .places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG
@@ -306,6 +307,7 @@ def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
     """
 
     jurisdiction_pk = jurisdiction.pk
+    delete_programme(jurisdiction)  # the liaison programme and its liaisons' accounts (its rows PROTECT the city)
     # Survey answers are kept from casual deletion (PROTECT); a whole demo city goes with its surveys.
     with transaction.atomic():
         FollowUpTask.objects.filter(jurisdiction=jurisdiction).delete()

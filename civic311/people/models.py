@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -96,6 +97,8 @@ class Requester(models.Model):
     class Meta:
         verbose_name = _("requester")
         verbose_name_plural = _("requesters")
+        # A resident's "my requests" (`public.sign_in_views`) finds their requests by e-mail, in any case.
+        indexes = [models.Index(Lower("email"), name="requester_email_lower_idx")]
 
     def __str__(self) -> str:
         # Shown to staff only; never used in logs or public output.

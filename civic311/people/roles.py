@@ -588,9 +588,52 @@ def may_see_liaison_filing_contact(user: Someone, filed_by_id: int | None) -> bo
     return isinstance(user, User) and is_liaison(user) and filed_by_id is not None and filed_by_id == user.pk
 
 
+def may_sign_in_by_email_link(user: Someone, *, in_programme: bool, withdrawn: bool) -> bool:
+    """Whether a link e-mailed to this account's address signs into it (`people.email_sign_in`): only an
+    account that may hold the liaison role (never staff, who sign in with a password and a second factor),
+    serving as a liaison now or in the programme (accepted, active, lapsed), and not withdrawn from it. The
+    programme's record is the community app's: its caller passes what it says."""
+    if withdrawn or not may_hold_liaison_role(user):
+        return False
+    return in_programme or is_liaison(user)
+
+
 def liaison_accounts(users: QuerySet[User]) -> QuerySet[User]:
     """`users` narrowed to active liaisons: the filter form of `is_liaison` (for a programme message)."""
     return users.filter(is_active=True, role_assignments__role__in=NEIGHBORHOOD_ROLES).distinct()
+
+
+def may_use_liaison_account(user: Someone, in_programme: bool) -> bool:
+    """A liaison's own pages that need no role rows (their trainings, their certificates): an active
+    resident's account whose Liaison record is not withdrawn (`in_programme`, read by the caller), so an
+    accepted liaison not yet trained signs up for their first training here."""
+    return bool(in_programme) and may_hold_liaison_role(user)
+
+
+def may_manage_liaison_training(user: Someone, liaison_user_id: int | None, in_programme: bool) -> bool:
+    """Registering a liaison for a training (or taking them off it), and a liaison leaving the programme:
+    community staff, and the liaison themselves while in the programme."""
+    if may_run_community_programmes(user):
+        return True
+    return (
+        isinstance(user, User)
+        and liaison_user_id is not None
+        and user.pk == liaison_user_id
+        and may_use_liaison_account(user, in_programme)
+    )
+
+
+def may_download_certificate(user: Someone, liaison_user_id: int | None) -> bool:
+    """A liaison's certificate of completion: community staff, and the liaison it was made for."""
+    if may_run_community_programmes(user):
+        return True
+    return (
+        isinstance(user, User)
+        and user.is_authenticated
+        and user.is_active
+        and liaison_user_id is not None
+        and user.pk == liaison_user_id
+    )
 
 
 def may_manage_escalations(user: Someone, department: Department | int | None = None) -> bool:
@@ -695,27 +738,36 @@ __all__ = [
     "assignable_accounts",
     "assignable_department_staff",
     "departments_of",
+    "forget_liaison_neighborhoods",
     "forget_roles",
     "group_name",
     "holds_any_role",
     "is_admin",
     "is_department_role",
+    "is_liaison",
     "is_role",
     "is_staff_member",
+    "liaison_accounts",
+    "liaison_neighborhoods",
     "managed_departments",
     "may_be_assigned_requests",
     "may_browse_requesters",
     "may_change_request",
     "may_declare_emergency",
     "may_delete_records",
+    "may_download_certificate",
     "may_edit_knowledge",
     "may_erase_personal_data",
     "may_export_personal_data",
+    "may_file_as_liaison",
     "may_file_request",
+    "may_follow_neighborhood",
     "may_grant_roles",
+    "may_hold_liaison_role",
     "may_hold_roles",
     "may_look_at_contact",
     "may_manage_escalations",
+    "may_manage_liaison_training",
     "may_manage_response_templates",
     "may_manage_teams",
     "may_manage_wall_screens",
@@ -725,29 +777,24 @@ __all__ = [
     "may_reset_second_factor",
     "may_run_community_programmes",
     "may_see_agent_results",
-    "may_see_programme_figures",
-    "may_file_as_liaison",
-    "may_follow_neighborhood",
-    "may_see_liaison_filing_contact",
-    "liaison_accounts",
-    "liaison_neighborhoods",
-    "forget_liaison_neighborhoods",
-    "is_liaison",
-    "may_hold_liaison_role",
     "may_see_city",
     "may_see_contact_details",
     "may_see_customers",
+    "may_see_liaison_filing_contact",
     "may_see_own_survey_results",
+    "may_see_programme_figures",
     "may_see_reader_board",
     "may_see_role_assignments",
     "may_see_satisfaction_reports",
     "may_see_search_analytics",
     "may_sign_in_as_staff",
+    "may_sign_in_by_email_link",
     "may_supervise_team",
     "may_survey",
     "may_survey_without_training",
     "may_take_follow_ups",
     "may_use_console",
+    "may_use_liaison_account",
     "may_use_staff_api",
     "may_view_request",
     "may_work_every_city",

@@ -45,13 +45,14 @@ from django.utils.translation import ngettext
 
 from civic311.notifications import services as notifications
 from civic311.notifications.models import OutboundMessage, Subscription
-from civic311.people import roles
+from civic311.people import email_sign_in, roles
 from civic311.people.contact_details import phone_for_sms
 from civic311.people.models import (
     Customer,
     CustomerAddress,
     CustomerEmail,
     CustomerPhone,
+    EmailSignInLink,
     PersonalDataAccess,
     Requester,
     SignInEvent,
@@ -75,6 +76,7 @@ STAGES = (
     "messages",
     "audit_rows",
     "sign_in_events",
+    "sign_in_links",
 )
 
 
@@ -332,6 +334,8 @@ def anonymise_expired(
         "messages": expired_messages(message_cutoff(now)),
         "audit_rows": expired_audit_rows(audit_cutoff(now)),
         "sign_in_events": expired_sign_in_events(audit_cutoff(now)),
+        # E-mailed sign-in links (they hold an address) are of no use once expired.
+        "sign_in_links": email_sign_in.expired_links(now),
     }
     follow_ups = expired_follow_up_answers(callbacks_until)
     if dry_run:
@@ -381,6 +385,11 @@ def anonymise_expired(
             ),
             "sign_in_events": _in_batches(
                 candidates["sign_in_events"], lambda ids: SignInEvent.objects.filter(pk__in=ids).delete()[0], batch_size
+            ),
+            "sign_in_links": _in_batches(
+                candidates["sign_in_links"],
+                lambda ids: EmailSignInLink.objects.filter(pk__in=ids).delete()[0],
+                batch_size,
             ),
         }
         # The same details, copied into a follow-up with the answers typed before a transfer.

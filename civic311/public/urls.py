@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sign_in_views, views
 
 app_name = "public"
 urlpatterns = [
@@ -13,4 +13,8 @@ urlpatterns = [
     path("track/<str:tracking_number>/", views.track_request, name="track_request"),
     path("track/<str:tracking_number>/follow-up/", views.resident_followup, name="resident_followup"),
     path("map/neighborhoods.geojson", views.neighborhoods_geojson, name="neighborhoods"),
+    path("sign-in/", sign_in_views.sign_in, name="sign_in"),
+    path("sign-in/<str:token>/", sign_in_views.sign_in_link, name="sign_in_link"),
+    path("sign-out/", sign_in_views.sign_out, name="sign_out"),
+    path("my-requests/", sign_in_views.my_requests, name="my_requests"),
 ]

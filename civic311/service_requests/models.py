@@ -148,6 +148,13 @@ class ServiceRequest(models.Model):
                 condition=models.Q(is_private=False),
                 name="request_public_service_idx",
             ),
+            # A neighborhood's public page (its requests, newest first) and the recount of its months and
+            # backlog (`civic311.community.services.rollups`): public requests only.
+            models.Index(
+                fields=["neighborhood", "-requested_at"],
+                condition=models.Q(is_private=False),
+                name="request_public_nbhd_idx",
+            ),
             models.Index(fields=["department", "status", "expected_at"], name="request_queue_idx"),
             models.Index(fields=["h3_cell"], name="request_h3_idx"),
         ]
@@ -195,7 +202,7 @@ class Photo(models.Model):
 
 
 # Who acted, when it was not a member of staff; stored in English, shown in the reader's language.
-ACTOR_LABELS = {"Resident": _("Resident"), "System": _("System")}
+ACTOR_LABELS = {"Resident": _("Resident"), "System": _("System"), "Neighborhood liaison": _("Neighborhood liaison")}
 
 
 class HistoryEntry(models.Model):

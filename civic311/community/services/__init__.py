@@ -8,4 +8,5 @@ import training`):
 - liaison_filing.py: what a liaison files: a request on behalf of a neighbour, a meeting's notes as
   several requests at once (all or nothing).
 - digests.py: the liaisons' weekly digest e-mail.
+- liaison_work.py: a liaison's own small writes (last active, the digest on or off).
 """

@@ -127,9 +127,7 @@ def set_liaison_neighborhoods(user: User, neighborhoods: Iterable[Neighborhood])
         raise ValidationError({"user": [_("A liaison signs in with a resident's account, not a staff account.")]})
     role = NEIGHBORHOOD_ROLES[0]
     with transaction.atomic():
-        held = set(
-            RoleAssignment.objects.filter(user=user, role=role).values_list("neighborhood_id", flat=True)
-        )
+        held = set(RoleAssignment.objects.filter(user=user, role=role).values_list("neighborhood_id", flat=True))
         RoleAssignment.objects.filter(user=user, role=role).exclude(neighborhood_id__in=list(wanted)).delete()
         RoleAssignment.objects.bulk_create(
             [

@@ -9,6 +9,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from civic311.community.services import rollups
+from civic311.demo import community as demo_programme
 from civic311.demo import services as demo
 from civic311.demo.console_contacts import give_agents_console_contacts
 from civic311.demo.knowledge import load_articles
@@ -70,6 +72,8 @@ class Command(BaseCommand):
             # The agents' day in the console is "today": a demo started again on another day gets its own.
             today = give_agents_console_contacts(city)
             create_survey_history(city)  # days already surveyed are left alone
+            self._programme(city, seed=311)  # a city seeded before the liaison programme gets one
+            rollups.sweep(city)  # the neighborhood figures: counted the first time, brought up to date after
             self.stdout.write(
                 f"The demo city {city.name} is already there; its catalogue and staff are up to date"
                 f"{f', and {today} console contacts were made for today' if today else ''}. "
@@ -86,9 +90,11 @@ class Command(BaseCommand):
             workers=workers if workers is not None else (os.cpu_count() or 1) if requests >= 300_000 else 1,
             progress=lambda line: self.stderr.write(line, style_func=str),
         )
+        rollups.rebuild(city)  # the neighborhood pages' figures
         customers = demo.create_demo_customers(city, seed=seed)
         give_agents_console_contacts(city, seed=seed)
         create_survey_history(city, seed=seed)
+        self._programme(city, seed=seed)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{city.name} is ready in {time.monotonic() - started:.1f} s: {stats.requests:,} service requests, "
@@ -97,6 +103,21 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("Sign in with: CIVIC311_DEMO=1 python manage.py demo_login")
+
+    def _programme(self, city, *, seed: int) -> None:
+        """The Neighborhood Liaison Program (once), and the demo liaison to sign in as."""
+        began = time.monotonic()
+        made = demo_programme.create_programme(city, seed=seed)
+        if made.liaisons:
+            self.stdout.write(
+                f"Liaison programme: {made.liaisons:,} liaisons ({made.active:,} active), {made.applications:,} "
+                f"applications, {made.sessions:,} training sessions, {made.filings:,} requests filed by liaisons "
+                f"in {time.monotonic() - began:.1f} s."
+            )
+        self.stdout.write(
+            f"Liaison: sign in at /sign-in/ with {demo_programme.DEMO_LIAISON_EMAIL} "
+            "(the link is e-mailed to var/mail/)."
+        )
 
     def _confirm_reset(self, city, interactive: bool) -> None:
         if not (interactive and sys.stdin.isatty()):
