@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from civic311.people.models import RoleAssignment, StaffRole, User
+from civic311.people.roles import ROLE_NAMES
 
 from .factories import (
     DepartmentFactory,
@@ -14,6 +15,8 @@ from .factories import (
 )
 
 R = StaffRole
+# The roles staff hold: every role but the liaison's, which a resident's account holds (see roles.ROLE_NAMES).
+STAFF_ROLES = [role for role in StaffRole if role in ROLE_NAMES]
 
 
 class World:

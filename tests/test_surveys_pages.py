@@ -13,6 +13,7 @@ from civic311.surveys import services
 from civic311.surveys.models import FollowUpTask, Response, WorkListEntry
 
 from .factories import staff_in_role
+from .roles_helpers import STAFF_ROLES
 from .survey_helpers import contact, customer, supervisor, surveyor
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def user_with(role, department):
     return staff_in_role(role, department)
 
 
-@pytest.mark.parametrize("role", list(StaffRole))
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_every_role_against_the_pages(client, jurisdiction, department, entry, role):
     signed_in(client, user_with(role, department))
     expected = 200 if role in SURVEY_ROLES else 403

@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from civic311.community.models import (
     CommunityMeeting,
@@ -30,13 +31,16 @@ REQUESTS = 2_000
 
 @pytest.fixture(scope="module")
 def city(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+    # Seeded once for the module inside a transaction that is rolled back at its end: the staff accounts
+    # and roles the demo makes must not outlive this module (other modules count them).
+    with django_db_blocker.unblock(), transaction.atomic():
         out = io.StringIO()
         call_command("seed_demo_city", requests=REQUESTS, seed=7, stdout=out, stderr=io.StringIO(), interactive=False)
         city = demo.demo_city()
         yield city, out.getvalue()
         demo.delete_demo_city(city)  # the programme goes with it
         assert not Liaison.objects.exists() and not RoleAssignment.objects.filter(role__in=NEIGHBORHOOD_ROLES).exists()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
