@@ -312,15 +312,16 @@ def test_demo_staff_cannot_sign_in_until_demo_login(bare_city, monkeypatch):
         "Department staff",
         "Surveyor",
         "Leadership",
+        "Community engagement staff",
     ]
     for line in lines[1:]:
         username, password = line.split("user: ")[1].split("  password: ")
         user = authenticate(username=username, password=password)
         assert user is not None and not user.is_superuser
     assert "127.0.0.1:8000/console/" in lines[1] and "127.0.0.1:8000/work/" in lines[4]
-    assert "127.0.0.1:8000/surveys/reports/" in lines[6]
+    assert "127.0.0.1:8000/surveys/reports/" in lines[6] and "127.0.0.1:8000/community/" in lines[7]
     # Everyone else still cannot sign in.
-    assert staff.filter(password__startswith="!").count() == staff.count() - 7
+    assert staff.filter(password__startswith="!").count() == staff.count() - 8
 
 
 def test_demo_login_names_the_port_the_demo_runs_on(bare_city, monkeypatch):

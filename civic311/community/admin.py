@@ -11,10 +11,16 @@ from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 
+from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.read_only_admin import ReadOnlyAdmin
 
 from .models import Liaison, LiaisonApplication, TrainingRegistration, TrainingSession
+
+
+def _cities_seen(request: HttpRequest) -> list[int]:
+    """The cities whose programme the user's admin pages show (`roles.sees_jurisdiction`)."""
+    return [pk for pk in Jurisdiction.objects.values_list("pk", flat=True) if roles.sees_jurisdiction(request.user, pk)]
 
 
 class _ProgrammeAdmin(ReadOnlyAdmin):
@@ -28,6 +34,13 @@ class _ProgrammeAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return roles.may_run_community_programmes(request.user)
+
+    # The path from the record to its city: community staff see their own city's programme only, as on
+    # their pages (`roles.sees_jurisdiction`); the admin must not show another city's applicants.
+    city_field = "jurisdiction"
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).filter(**{f"{self.city_field}__in": _cities_seen(request)})
 
 
 @admin.register(LiaisonApplication)
@@ -79,6 +92,9 @@ class _RegistrationInline(admin.TabularInline[TrainingRegistration, TrainingSess
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return roles.may_run_community_programmes(request.user)
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).filter(session__jurisdiction__in=_cities_seen(request))
+
 
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(_ProgrammeAdmin):
@@ -98,3 +114,4 @@ class TrainingRegistrationAdmin(_ProgrammeAdmin):
     list_filter = ["session__jurisdiction", "attended"]
     search_fields = ["certificate_number", "liaison__first_name", "liaison__last_name"]
     list_select_related = ["liaison", "session"]
+    city_field = "session__jurisdiction"

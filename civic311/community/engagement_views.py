@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -16,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civic311.db_routing import reads_from_replica
@@ -117,7 +118,16 @@ def liaison(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "community/engagement/liaison.html",
-        {"detail": detail, "liaison": detail.liaison, "recent_days": programme.RECENT_DAYS},
+        {
+            "detail": detail,
+            "liaison": detail.liaison,
+            "recent_days": programme.RECENT_DAYS,
+            # Their names, not the codes ("Spanish", not "es").
+            "languages": [figures_selectors.language_name(code) for code in detail.liaison.languages],
+            "message_language": figures_selectors.language_name(detail.liaison.language)
+            if detail.liaison.language
+            else "",
+        },
     )
 
 
@@ -227,7 +237,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            engagement.send_message(
+            sent = engagement.send_message(
                 jurisdiction,
                 request.user,  # type: ignore[arg-type]
                 subject=data["subject"],
@@ -237,6 +247,16 @@ def message_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            # Said on the list it returns to: without it, a sent message looks like nothing happened.
+            flash.success(
+                request,
+                ngettext(
+                    "The message is on its way to %(count)d liaison.",
+                    "The message is on its way to %(count)d liaisons.",
+                    sent.recipients,
+                )
+                % {"count": sent.recipients},
+            )
             return HttpResponseRedirect(reverse("community:messages"))
     return render(
         request,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.service_requests.report_form import ReportForm
+from civic311.service_requests.report_form import ATTRIBUTE_FIELD, AttributeField, ReportForm
 
 from .services import liaison_filing
 
@@ -92,6 +92,8 @@ class MeetingForm(forms.Form):
         choice.choices = [("", _("Not in one of my neighborhoods"))] + [
             (neighborhood.slug, neighborhood.name) for neighborhood in neighborhoods
         ]
+        if len(neighborhoods) == 1:  # most liaisons serve one: their meetings are in it
+            choice.initial = neighborhoods[0].slug
         for name, bound in self.fields.items():
             bound.widget.attrs.setdefault("class", "form-select" if name == "neighborhood" else "form-control")
 
@@ -117,6 +119,8 @@ class Item:
     neighborhood: str = ""
     remove: bool = False
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # The service's questions as answered on step 2: {attribute code: the values posted}.
+    answers: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -137,8 +141,39 @@ class Item:
             "description": self.description,
             "address": self.address,
             "neighborhood": self.neighborhood,
+            "answers": {code: values if len(values) != 1 else values[0] for code, values in self.answers.items()},
             "language": language,
         }
+
+    def answer_fields(self) -> list[tuple[str, str]]:
+        """The answers as (field name, value) pairs, to carry them through the review in hidden fields."""
+        return [(f"{self.prefix}attribute[{code}]", value) for code, values in self.answers.items() for value in values]
+
+
+def drop_other_answers(item: Item, service: Service | None) -> None:
+    """Keep only the item's answers to its service's own questions (the liaison may have changed it)."""
+    codes = {attribute.code for attribute in service.attributes.all() if attribute.variable} if service else set()
+    item.answers = {code: values for code, values in item.answers.items() if code in codes}
+
+
+def item_questions(item: Item, service: Service, jurisdiction: Jurisdiction) -> list[AttributeField]:
+    """The questions of the item's service, as the public report form asks them, with the item's answers
+    and errors, under the item's own field names ("items-2-attribute[CODE]"). Its answers to another
+    service's questions (the liaison changed the service) are dropped."""
+    drop_other_answers(item, service)
+    data = QueryDict(mutable=True)
+    for code, values in item.answers.items():
+        data.setlist(f"attribute[{code}]", values)
+    form = ReportForm(service, jurisdiction, data)
+    form.errors = {name: list(messages) for name, messages in item.errors.items() if name.startswith("attribute[")}
+    questions = []
+    for question in form.attribute_fields:
+        question.name = f"{item.prefix}{question.name}"
+        question.id = f"id_{item.prefix}{question.id.removeprefix('id_')}"
+        for choice in question.choices:
+            choice.id = f"id_{item.prefix}{choice.id.removeprefix('id_')}"
+        questions.append(question)
+    return questions
 
 
 def items_from_notes(jurisdiction: Jurisdiction, notes: str, neighborhood: str) -> list[Item]:
@@ -172,9 +207,21 @@ def items_from_post(data: QueryDict) -> list[Item]:
                 address=value("address").strip(),
                 neighborhood=value("neighborhood").strip(),
                 remove=value("remove") == "yes",
+                answers=_posted_answers(data, index),
             )
         )
     return items
+
+
+def _posted_answers(data: QueryDict, index: int) -> dict[str, list[str]]:
+    """The item's `items-N-attribute[CODE]` fields: {code: its values}."""
+    prefix = liaison_filing.item_key(index, "")
+    answers = {}
+    for name in data:
+        match = ATTRIBUTE_FIELD.match(name.removeprefix(prefix)) if name.startswith(prefix) else None
+        if match:
+            answers[match["code"]] = [str(value)[:ITEM_TEXT_MAX] for value in data.getlist(name)]
+    return answers
 
 
 def renumbered(items: list[Item]) -> list[Item]:

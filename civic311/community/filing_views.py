@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from civic311.catalogue import selectors as catalogue
@@ -40,6 +41,7 @@ def liaison_filing_page(view: View) -> View:
     """An active liaison's page: strangers are sent to sign in, anyone else is refused."""
 
     @wraps(view)
+    @never_cache  # a neighbour's contact details, on a liaison's phone or a library's computer
     def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
@@ -177,7 +179,10 @@ def meeting(request: HttpRequest) -> HttpResponse:
         return _render_meeting(request, "items", form, neighborhoods, items=items, key=key)
 
     items = filing_forms.renumbered(items)
-    known = {service.code for service in catalogue.offered_services(jurisdiction)}
+    offered = {service.code: service for service in catalogue.offered_services(jurisdiction)}
+    known = set(offered)
+    for item in items:
+        filing_forms.drop_other_answers(item, offered.get(item.service_code))
     if not items:
         return _render_meeting(
             request,
@@ -220,15 +225,36 @@ def _render_meeting(
 ) -> HttpResponse:
     jurisdiction = _liaison(request).jurisdiction
     items = items or []
-    names = {service.code: service.localized("name") for service in catalogue.offered_services(jurisdiction)}
-    rows = [
-        {
-            "item": item,
-            "service_name": names.get(item.service_code, ""),
-            "neighborhood_name": next((n.name for n in neighborhoods if n.slug == item.neighborhood), ""),
-        }
-        for item in items
-    ]
+    services = {service.code: service for service in catalogue.offered_services(jurisdiction)}
+    rows = []
+    for item in items:
+        service = services.get(item.service_code)
+        # The service's questions (asked on step 2, carried through the review): without them a service
+        # with a required question could never be filed from a meeting.
+        questions = filing_forms.item_questions(item, service, jurisdiction) if service else []
+        shown = {"service_code", "description", "location", "address", "neighborhood"}
+        shown.update(question.name.removeprefix(item.prefix) for question in questions)
+        rows.append(
+            {
+                "item": item,
+                "service_name": service.localized("name") if service else "",
+                "neighborhood_name": next((n.name for n in neighborhoods if n.slug == item.neighborhood), ""),
+                "questions": questions,
+                "answer_lines": [
+                    (
+                        question.label,
+                        ", ".join(choice.label for choice in question.choices if choice.checked)
+                        if question.choices
+                        else question.value,
+                    )
+                    for question in questions
+                    if question.widget != "note" and (question.value or any(c.checked for c in question.choices))
+                ],
+                "other_errors": [
+                    message for name, messages in item.errors.items() if name not in shown for message in messages
+                ],
+            }
+        )
     return render(
         request,
         f"community/liaison/meeting_{step}.html",

@@ -10,6 +10,7 @@ app_name = "liaison"
 urlpatterns = [
     path("", liaison_views.dashboard, name="dashboard"),
     path("digest/", liaison_views.digest_setting, name="digest_setting"),
+    path("public-name/", liaison_views.public_name_setting, name="public_name_setting"),
     path("report/", filing_views.report, name="report"),
     path("meeting/", filing_views.meeting, name="meeting"),
     path("filed/", filing_views.filed, name="filed"),

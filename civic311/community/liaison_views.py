@@ -80,3 +80,16 @@ def digest_setting(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("You will no longer get the weekly digest e-mail."))
     return redirect(reverse("liaison:dashboard") + "#digest")
+
+
+@require_POST
+@liaison_page
+def public_name_setting(request: HttpRequest) -> HttpResponse:
+    """The liaison gives or withdraws their consent to their name on their neighborhoods' pages."""
+    shown = request.POST.get("show_on_neighborhood_page") == "on"
+    liaison_work_services.set_shown_on_neighborhood_pages(_liaison(request), shown)
+    if shown:
+        messages.success(request, _("Your first name and last initial are shown on your neighborhoods' pages."))
+    else:
+        messages.success(request, _("Your name is no longer shown on your neighborhoods' pages."))
+    return redirect(reverse("liaison:dashboard") + "#public-name")

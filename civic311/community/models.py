@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
@@ -127,8 +128,9 @@ class LiaisonApplication(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for review")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
+        # In context: Spanish says "accepted" and "declined" of an application (feminine) in words of their own.
+        ACCEPTED = "accepted", pgettext_lazy("an application", "Accepted")
+        DECLINED = "declined", pgettext_lazy("an application", "Declined")
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
     first_name = models.CharField(_("first name"), max_length=100)
@@ -180,9 +182,9 @@ class Liaison(models.Model):
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted, not yet trained")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("a liaison", "Active")
         LAPSED = "lapsed", _("Lapsed (refresher overdue)")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("a liaison", "Withdrawn")
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="liaison")

@@ -74,7 +74,7 @@ def apply(request: HttpRequest) -> HttpResponse:
                 status=429,
             )
         try:
-            applications.apply(jurisdiction, form.data_for_service(translation.get_language() or ""))
+            applications.apply_from_form(jurisdiction, form.data_for_service(translation.get_language() or ""))
         except ValidationError as error:
             show_service_errors(form, error)
         else:

@@ -502,10 +502,11 @@ def _trainings(
         people.sort(key=lambda pair: pair[1])
         for start in range(0, len(people), SESSION_SIZE):
             chunk = people[start : start + SESSION_SIZE]
-            ends = max(moment for _liaison, moment in chunk)
+            last = max(moment for _liaison, moment in chunk)
             length = dt.timedelta(hours=2 if kind == TrainingSession.Kind.INITIAL else 1)
-            session = _session(city, kind, ends - length, rng, staff, language)
-            session.ends_at = ends
+            # An evening session (18:00, the city's time) on the day the last of them was trained.
+            starts = min(city.midnight(timezone.localdate(last, city.zone)) + dt.timedelta(hours=18), now - length)
+            session = _session(city, kind, starts, rng, staff, language)
             sessions.append(session)
             members.append(chunk)
     upcoming = [
@@ -637,7 +638,7 @@ def _filings(
         latest[filing.liaison_id] = max(filing.filed_at, latest.get(filing.liaison_id, filing.filed_at))
     for liaison in liaisons:
         moment = latest.get(liaison.pk)
-        if moment is not None and liaison.last_active_at is not None and liaison.last_active_at < moment:
+        if moment is not None and (liaison.last_active_at is None or liaison.last_active_at < moment):
             liaison.last_active_at = moment
     Liaison.objects.bulk_update(
         [liaison for liaison in liaisons if liaison.pk in latest], ["last_active_at"], batch_size=1_000

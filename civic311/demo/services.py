@@ -258,6 +258,7 @@ DEMO_SIGN_INS: tuple[tuple[str, str, str], ...] = (
     (StaffRole.DEPARTMENT_STAFF, "streets", "/work/"),
     (StaffRole.SURVEYOR, "", "/surveys/"),
     (StaffRole.LEADERSHIP, "", "/surveys/reports/"),
+    (StaffRole.COMMUNITY_STAFF, "", "/community/"),
 )
 
 

@@ -198,7 +198,9 @@ def roles_of(user: Someone) -> frozenset[str]:
     staff = _staff(user)
     if staff is None:
         return frozenset()
-    roles = {role for role, _department in _assignments(staff)}
+    # A liaison's rows (a resident's role, per neighborhood) never count as a staff role, even should the
+    # account later be made staff: they must not open the staff pages.
+    roles = {role for role, _department in _assignments(staff) if role not in NEIGHBORHOOD_ROLES}
     if staff.is_superuser:
         roles.add(StaffRole.ADMIN)
     return frozenset(roles)
@@ -538,8 +540,9 @@ _LIAISON_CACHE = "_civic311_liaison_neighborhoods"
 
 
 def liaison_neighborhoods(user: Someone) -> frozenset[int]:
-    """The ids of the neighborhoods an active liaison serves (empty for everyone else)."""
-    if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
+    """The ids of the neighborhoods an active liaison serves (empty for everyone else, and for a staff or
+    superuser account whatever rows it holds: a liaison's account is never staff)."""
+    if not isinstance(user, User) or not user.is_authenticated or not may_hold_liaison_role(user):
         return frozenset()
     cached: frozenset[int] | None = getattr(user, _LIAISON_CACHE, None)
     if cached is None:
@@ -600,7 +603,9 @@ def may_sign_in_by_email_link(user: Someone, *, in_programme: bool, withdrawn: b
 
 def liaison_accounts(users: QuerySet[User]) -> QuerySet[User]:
     """`users` narrowed to active liaisons: the filter form of `is_liaison` (for a programme message)."""
-    return users.filter(is_active=True, role_assignments__role__in=NEIGHBORHOOD_ROLES).distinct()
+    return users.filter(
+        is_active=True, is_staff=False, is_superuser=False, role_assignments__role__in=NEIGHBORHOOD_ROLES
+    ).distinct()
 
 
 def may_use_liaison_account(user: Someone, in_programme: bool) -> bool:

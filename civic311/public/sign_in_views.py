@@ -143,9 +143,11 @@ def _link_unusable(request: HttpRequest) -> HttpResponse:
 def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a page with a button (looking uses nothing up). POST: use the link up and sign in."""
     if request.method != "POST":
-        if email_sign_in.find(token) is None:
+        found = email_sign_in.find(token)
+        if found is None:
             return _link_unusable(request)
-        return render(request, "public/sign_in_confirm.html", {"token": token})
+        # Whose link it is, so nobody signs in unawares to an account another person's link opens.
+        return render(request, "public/sign_in_confirm.html", {"token": token, "email": found.email})
     link = email_sign_in.redeem(token)
     if link is None:
         return _link_unusable(request)
@@ -172,7 +174,9 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     page = Paginator(_requests_of(site_jurisdiction(request), email), REQUESTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "public/my_requests.html", {"email": email, "page": page})
+    # A liaison's filings for neighbours carry the neighbour's address, not theirs: their own pages list them.
+    context = {"email": email, "page": page, "is_liaison": roles.is_liaison(request.user)}
+    return render(request, "public/my_requests.html", context)
 
 
 @require_POST

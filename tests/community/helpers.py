@@ -34,9 +34,11 @@ def make_liaison(neighborhoods, *, email="lee@example.org", username=None, statu
 
 def application_data(neighborhoods, **changes):
     """The public form's answers of a resident applying (in English unless `language` is given)."""
+    from typing import Any
+
     from civic311.community.services.applications import ApplicationData
 
-    fields = {
+    fields: dict[str, Any] = {
         "first_name": "Ana",
         "last_name": "Applicant",
         "email": "ana@example.org",

@@ -189,7 +189,7 @@ def test_accepting_writes_nothing_when_a_later_step_fails(jurisdiction, places, 
     application = applications.apply(jurisdiction, application_data(places))
     users_before = User.objects.count()
     with (
-        mock.patch.object(applications.notifications, "queue", side_effect=RuntimeError("outbox down")),
+        mock.patch("civic311.community.services.applications.notifications.queue", side_effect=RuntimeError("down")),
         pytest.raises(RuntimeError),
     ):
         applications.accept(application, staff)

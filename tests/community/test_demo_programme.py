@@ -37,6 +37,7 @@ def city(django_db_setup, django_db_blocker):
         out = io.StringIO()
         call_command("seed_demo_city", requests=REQUESTS, seed=7, stdout=out, stderr=io.StringIO(), interactive=False)
         city = demo.demo_city()
+        assert city is not None
         yield city, out.getvalue()
         demo.delete_demo_city(city)  # the programme goes with it
         assert not Liaison.objects.exists() and not RoleAssignment.objects.filter(role__in=NEIGHBORHOOD_ROLES).exists()
@@ -113,8 +114,11 @@ def test_a_share_of_the_requests_filed_by_liaisons(seeded):
     )
     in_their_neighborhood = 0
     for filing in filings:
+        assert filing.liaison.trained_at is not None
         assert filing.liaison.trained_at < filing.service_request.requested_at
         assert filing.liaison.lapsed_at is None or filing.liaison.lapsed_at > filing.service_request.requested_at
+        # Whoever filed was active then, lapsed or withdrawn since or not (review R2).
+        assert filing.liaison.last_active_at is not None and filing.liaison.last_active_at >= filing.filed_at
         in_their_neighborhood += filing.service_request.neighborhood_id in {
             n.pk for n in filing.liaison.neighborhoods.all()
         }

@@ -4,6 +4,7 @@ meetings they attend, each liaison's activity (one query a page), and who may do
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -126,7 +127,7 @@ def test_nothing_is_half_written_when_an_email_fails(jurisdiction, casey, progra
             channel=fields["channel"], recipient=fields["recipient"], dedup_key=fields["dedup_key"], reference="x"
         )
 
-    monkeypatch.setattr(engagement.notifications, "queue", failing_queue)
+    monkeypatch.setattr("civic311.community.services.engagement.notifications.queue", failing_queue)
     with pytest.raises(RuntimeError):
         engagement.send_message(jurisdiction, casey, "Hello", "Body")
     assert not ProgrammeMessage.objects.exists() and not OutboundMessage.objects.exists()
@@ -171,7 +172,7 @@ def test_a_bad_meeting_is_refused(jurisdiction, casey, name, held_on, attendance
 
 def test_the_services_refuse_everyone_but_community_staff(jurisdiction, places, programme_people):
     for _label, user in refused_people(places[0]):
-        actor = user or AnonymousUser()
+        actor: Any = user or AnonymousUser()
         with pytest.raises(PermissionDenied):
             engagement.send_message(jurisdiction, actor, "Hello", "Body")
         with pytest.raises(PermissionDenied):
@@ -279,7 +280,9 @@ def test_each_liaisons_activity(jurisdiction, places, programme_people):
         language="en",
     )
     TrainingRegistration.objects.create(session=session, liaison=ana, attended=True, completed_at=session.ends_at)
-    found = {liaison.email: liaison for liaison in programme.liaisons_with_activity(jurisdiction, now=NOW)}
+    found: dict[str, Any] = {
+        liaison.email: liaison for liaison in programme.liaisons_with_activity(jurisdiction, now=NOW)
+    }
     assert (found["ana@example.org"].filed, found["ana@example.org"].filed_recently) == (3, 2)
     assert found["ana@example.org"].trainings_completed == 1
     assert programme.last_active(found["ana@example.org"]) == NOW - dt.timedelta(days=2)

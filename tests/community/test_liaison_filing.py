@@ -150,7 +150,8 @@ def test_the_neighbours_contact_details_are_kept_with_their_consent(liaison, cat
     )
     filing = LiaisonFiling.objects.get(service_request=submission.service_request)
     assert filing.neighbour_consented_at == filing.filed_at
-    assert submission.service_request.requester.email == "rosa@example.org"
+    requester = submission.service_request.requester
+    assert requester is not None and requester.email == "rosa@example.org"
 
 
 @pytest.mark.parametrize("contact", [{"first_name": "Rosa"}, {"email": "rosa@example.org"}, {"phone": "215 686 8686"}])
@@ -295,7 +296,8 @@ def test_every_line_of_the_notes_survives_in_some_item(lines):
     ],
 )
 def test_a_service_is_suggested_from_the_items_words(jurisdiction, catalogue, text, code):
-    assert liaison_filing.suggest_service(jurisdiction, text).code == code
+    suggested = liaison_filing.suggest_service(jurisdiction, text)
+    assert suggested is not None and suggested.code == code
 
 
 def test_nothing_is_suggested_when_no_word_matches(jurisdiction, catalogue):
@@ -343,6 +345,7 @@ def test_a_meeting_files_every_item_tagged_with_it(liaison, catalogue, center_ci
 
     meeting = CommunityMeeting.objects.get()
     assert filing.meeting == meeting
+    assert meeting.neighborhood is not None
     assert (meeting.name, meeting.held_on, meeting.neighborhood.slug, meeting.place) == (
         "Kensington civic association",
         dt.date(2026, 3, 2),
@@ -448,7 +451,7 @@ def test_no_photo_file_outlives_a_rolled_back_meeting(liaison, catalogue, settin
         report.photos = [jpeg()]
         return report
 
-    deleted = []
+    deleted: list[str] = []
     delete_files = liaison_filing._delete_files
 
     def delete_and_note(names):
@@ -586,7 +589,9 @@ def test_the_meeting_page_splits_reviews_and_files_all(client, liaison, catalogu
     split = client.post("/liaison/meeting/", meeting_post(action="split")).content.decode()
     assert 'name="items-total" value="3"' in split
     for index, code in enumerate(["SR-CL01", "SR-ST02", "SR-SL01"]):
-        select = re.search(rf'name="items-{index}-service_code">(.*?)</select>', split, re.DOTALL).group(1)
+        found = re.search(rf'name="items-{index}-service_code">(.*?)</select>', split, re.DOTALL)
+        assert found is not None
+        select = found.group(1)
         assert f'<option value="{code}" selected>' in select
     assert "Someone tagged the wall with graffiti" in split
 
@@ -684,3 +689,14 @@ def test_the_history_is_newest_first_and_paginated(client, liaison, catalogue):
     assert first.index(numbers[-1]) < first.index(numbers[-2])
     assert numbers[0] not in first and "Page 1 of 2" in first
     assert numbers[0] in client.get("/liaison/filed/", {"page": 2}).content.decode()
+
+
+def test_the_meeting_form_starts_in_the_liaisons_one_neighborhood(client, center_city, kensington):
+    one = make_liaison([kensington], email="one@example.org")
+    client.force_login(one.user)
+    page = client.get("/liaison/meeting/").content.decode()
+    assert f'<option value="{kensington.slug}" selected>' in page
+    two = make_liaison([center_city, kensington], email="two@example.org")
+    client.force_login(two.user)
+    page = client.get("/liaison/meeting/").content.decode()
+    assert '<option value="" selected>' in page.split('name="meeting-neighborhood"')[1].split("</select>")[0]

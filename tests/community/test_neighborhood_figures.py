@@ -237,6 +237,7 @@ def test_the_demo_city_is_seeded_with_its_figures_counted(db):
     out = io.StringIO()
     call_command("seed_demo_city", requests=150, seed=3, stdout=out, stderr=io.StringIO(), interactive=False)
     city = demo.demo_city()
+    assert city is not None
     public = city.service_requests.filter(is_private=False).count()
     assert sum(NeighborhoodMonth.objects.filter(jurisdiction=city).values_list("filed", flat=True)) == public > 0
     assert RollupWatermark.objects.get(jurisdiction=city).rebuilt_at is not None

@@ -57,6 +57,8 @@ def test_the_page_shows_the_figures_next_to_the_city_s(client, counted):
     assert re.search(r'data-figure="overdue">1<', html)
     assert re.search(r'data-figure="on-time">50%<', html)
     assert "Figures as of" in html
+    # The backlog's ages are days in [low, high): the labels never share a day.
+    assert all(label in html for label in ("Less than 7 days", "7 to 29 days", "30 to 89 days", "90 days or more"))
 
 
 def test_the_list_works_without_the_map_and_links_every_request_to_its_track_page(client, counted):

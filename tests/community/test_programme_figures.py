@@ -27,8 +27,8 @@ PHILLY = ZoneInfo("America/New_York")
 NOW = dt.datetime(2026, 5, 12, 16, 0, tzinfo=dt.UTC)
 
 
-def local(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=PHILLY)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=PHILLY)
 
 
 def _liaison(jurisdiction, name, neighborhoods, languages, status, **dates):

@@ -281,6 +281,7 @@ def test_add_months_keeps_to_the_months_last_day():
 def test_the_sweep_lapses_overdue_liaisons_and_removes_their_access(jurisdiction, staff, places, liaison):
     _trained(jurisdiction, staff, liaison)
     due = Liaison.objects.get(pk=liaison.pk).refresher_due_on
+    assert due is not None
     assert training.lapse_overdue(jurisdiction, due) == 0  # due today is not overdue
     assert training.lapse_overdue(jurisdiction, due + dt.timedelta(days=1)) == 1
     liaison.refresh_from_db()
@@ -451,3 +452,21 @@ def test_saving_the_register_again_keeps_a_completed_liaisons_attendance(client,
         client.post(url, {"action": "attendance", "attended": [str(other.pk)]})
     attended = dict(TrainingRegistration.objects.values_list("liaison_id", "attended"))
     assert attended == {liaison.pk: True, other.pk: True}
+
+
+def test_a_liaison_is_offered_the_first_training_until_trained_then_only_refreshers(jurisdiction, staff, liaison):
+    from civic311.community.selectors import recruitment
+
+    initial = _session(jurisdiction, staff, kind="initial", starts_at=NEXT_WEEK)
+    refresher = _session(jurisdiction, staff, kind="refresher", starts_at=NEXT_WEEK + dt.timedelta(days=1))
+    assert recruitment.my_trainings(liaison, NOW).offered == [initial]
+
+    _trained(jurisdiction, staff, liaison, starts_at=NOW + dt.timedelta(days=2))
+    liaison.refresh_from_db()
+    later = NOW + dt.timedelta(days=3)
+    assert liaison.status == Liaison.Status.ACTIVE
+    assert recruitment.my_trainings(liaison, later).offered == [refresher]
+
+    Liaison.objects.filter(pk=liaison.pk).update(status=Liaison.Status.LAPSED)  # a lapsed one comes back by one
+    liaison.refresh_from_db()
+    assert recruitment.my_trainings(liaison, later).offered == [refresher]

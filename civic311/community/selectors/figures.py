@@ -13,8 +13,8 @@ of the city's calendar (the current month's "end" is now: figures so far). For a
 - **trained**: everyone who completed the initial training before E (`trained_at < E`), whatever happened
   to them since: the programme's running total of trained residents (Philadelphia's "600 to 1,200").
 - **active**: trained before E, not withdrawn before E and not lapsed at E.
-- **lapsed**: trained before E, not withdrawn before E, and lapsed at E: `lapsed_at < E`, or (not marked
-  lapsed yet) a refresher due before D (`refresher_due_on < D`, i.e. due on or before the month's last day).
+- **lapsed**: trained before E, not withdrawn before E, and lapsed at E: `lapsed_at < E`, or a refresher due
+  before D (`refresher_due_on < D`, i.e. due on or before the month's last day), marked lapsed yet or not.
 - **withdrawn**: left the programme before E (`withdrawn_at < E`), trained or not.
 
 So trained = active + lapsed + those withdrawn after training, at every month end. The dates are the ones
@@ -52,6 +52,7 @@ from django.conf.locale import LANG_INFO
 from django.db.models import Count, F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
@@ -67,7 +68,7 @@ def status_labels() -> dict[str, str]:
     return {
         "applied": _("Applied, not yet trained"),
         "trained": _("Trained (all time)"),
-        "active": _("Active"),
+        "active": pgettext("liaisons, a count", "Active"),
         "lapsed": _("Lapsed"),
         "withdrawn": _("Withdrawn"),
     }
@@ -244,12 +245,12 @@ def _status_months(jurisdiction: Jurisdiction, starts: list[dt.date], now: dt.da
     for _joined_at, trained_at, lapsed_at, _withdrawn_at, due_on in liaisons:
         if trained_at is None:
             lapse.append(None)
-        elif lapsed_at is not None:
-            lapse.append(lapsed_at)
-        elif due_on is not None:
-            lapse.append(jurisdiction.midnight(due_on + dt.timedelta(days=1)) - tick)
         else:
-            lapse.append(None)
+            # Lapsed from the end of the refresher's due day, whether or not the sweep has marked it yet (it
+            # marks a few hours later: a refresher due on a month's last day must not move from "lapsed" to
+            # "active" in that month once marked).
+            due_end = jurisdiction.midnight(due_on + dt.timedelta(days=1)) - tick if due_on is not None else None
+            lapse.append(_earlier(lapsed_at, due_end))
     joined = _Moments([row[0] for row in liaisons])
     left_pipeline = _Moments([_earlier(row[1], row[3]) for row in liaisons])
     trained = _Moments([row[1] for row in liaisons])
@@ -350,7 +351,11 @@ def _filings(
             by_service[service_id] = Outcomes(label="")
         by_service[service_id].add(closed_at, requested_at, expected_at)
         total.add(closed_at, requested_at, expected_at)
-    names = dict(Service.objects.filter(pk__in=list(by_service)).values_list("pk", "name"))
+    # In the reader's language, as the neighborhood pages and the public form name the services.
+    names = {
+        service.pk: service.localized("name")
+        for service in Service.objects.filter(pk__in=list(by_service)).only("pk", "name", "translations")
+    }
     for service_id, outcomes in by_service.items():
         outcomes.label = str(names.get(service_id, "?"))
     services = sorted(by_service.values(), key=lambda outcomes: (-outcomes.filed, outcomes.label))
@@ -388,7 +393,7 @@ def csv_rows(figures: ProgrammeFigures) -> Iterator[list[object]]:
     for month in figures.months:
         yield [_("Liaisons at the month's end"), f"{month.month:%Y-%m}", *[month.count(s) for s in STATUSES]]
     yield []
-    yield [_("Section"), _("Row"), _("Awaiting training"), _("Active"), _("Lapsed"), _("Total")]
+    yield [_("Section"), _("Row"), _("Awaiting training"), labels["active"], _("Lapsed"), _("Total")]
     for section, rows in ((_("By neighborhood"), figures.by_neighborhood), (_("By language"), figures.by_language)):
         for row in rows:
             yield [section, row.label, row.awaiting_training, row.active, row.lapsed, row.total]

@@ -109,9 +109,8 @@ def my_trainings(liaison: Liaison, now: dt.datetime) -> MyTrainings:
     """Sessions to come in a language the liaison speaks (of the kind they need) that they are not on,
     and every registration of theirs, newest first."""
     spoken = set(liaison.languages) | ({liaison.language} if liaison.language else set())
-    kinds = [TrainingSession.Kind.INITIAL]
-    if liaison.status in (Liaison.Status.ACTIVE, Liaison.Status.LAPSED):
-        kinds.append(TrainingSession.Kind.REFRESHER)
+    # A liaison trained once needs refreshers (active, or lapsed and coming back), never the first training.
+    kinds = [TrainingSession.Kind.REFRESHER if liaison.trained_at is not None else TrainingSession.Kind.INITIAL]
     offered = list(
         upcoming_sessions(liaison.jurisdiction, now)
         .filter(language__in=sorted(spoken), kind__in=kinds)

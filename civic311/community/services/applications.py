@@ -9,6 +9,7 @@ not yet trained: the role comes with training, `training.sync_access`) and tells
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -121,12 +122,21 @@ def _check(jurisdiction: Jurisdiction, data: ApplicationData) -> tuple[dict[str,
             jurisdiction=jurisdiction, email__iexact=email, status=LiaisonApplication.Status.PENDING
         ).exists():
             add("email", _pending_message())
-        elif (
-            Liaison.objects.filter(jurisdiction=jurisdiction, email__iexact=email)
-            .exclude(status=Liaison.Status.WITHDRAWN)
-            .exists()
-        ):
-            add("email", _("This e-mail address belongs to a liaison already. Sign in to your liaison pages."))
+        else:
+            statuses = set(
+                Liaison.objects.filter(jurisdiction=jurisdiction, email__iexact=email).values_list("status", flat=True)
+            )
+            if statuses - {Liaison.Status.WITHDRAWN}:
+                add("email", _("This e-mail address belongs to a liaison already. Sign in to your liaison pages."))
+            elif statuses:
+                # Their account keeps its one Liaison record, so `accept` could never take this application.
+                add(
+                    "email",
+                    _(
+                        "This e-mail address belonged to a liaison who left the programme. To join again, apply "
+                        "with another address or write to the programme's staff."
+                    ),
+                )
     if data.phone.strip() and not phone_e164(data.phone):
         add("phone", phone_error(optional=True))
     neighborhoods = list(Neighborhood.objects.filter(jurisdiction=jurisdiction, pk__in=list(data.neighborhood_ids)))
@@ -305,3 +315,67 @@ def decline(
 def _copy_decision(application: LiaisonApplication, current: LiaisonApplication) -> None:
     for name in ("status", "decided_by_id", "decided_at", "decline_reason"):
         setattr(application, name, getattr(current, name))
+
+
+# --- the public form: no answer tells whose address is known ---------------------------------------------------
+
+# The public form must not tell a stranger whether an address has applied or is a liaison's (as the sign-in
+# page tells nobody who has requests): such an application gets the same "thank you" page, and the address's
+# owner, not the visitor, is told by e-mail (at most once a day for each kind).
+SIGN_IN_PATH = "/sign-in/"  # the public site's (`public:sign_in`), a layer above this app
+
+
+def _known_address(jurisdiction: Jurisdiction, email: str) -> str:
+    """What the programme knows of the address: "pending" (an application), "member" (a liaison's, in the
+    programme), "withdrawn" (a liaison's who left) or "" (nothing)."""
+    email = email.strip()
+    if not email:
+        return ""
+    if LiaisonApplication.objects.filter(
+        jurisdiction=jurisdiction, email__iexact=email, status=LiaisonApplication.Status.PENDING
+    ).exists():
+        return "pending"
+    statuses = set(
+        Liaison.objects.filter(jurisdiction=jurisdiction, email__iexact=email).values_list("status", flat=True)
+    )
+    if statuses - {Liaison.Status.WITHDRAWN}:
+        return "member"
+    return "withdrawn" if statuses else ""
+
+
+def apply_from_form(
+    jurisdiction: Jurisdiction, data: ApplicationData, *, now: dt.datetime | None = None
+) -> LiaisonApplication | None:
+    """`apply`, for the public form: when the only thing wrong is that the address has applied already or is
+    (or was) a liaison's, nothing is recorded, the address is e-mailed what to do, and None is returned as if
+    it were received. Any other problem raises ValidationError as `apply` does, without the address's."""
+    try:
+        return apply(jurisdiction, data, now=now)
+    except ValidationError as error:
+        known = _known_address(jurisdiction, data.email) if "email" in error.message_dict else ""
+        if not known:
+            raise
+        others = {name: messages for name, messages in error.message_dict.items() if name != "email"}
+        if others:  # the other mistakes are shown; the address's is not
+            raise ValidationError(others) from None
+    now = now or timezone.now()
+    email = data.email.strip()
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:24]  # no address in the key
+    today = timezone.localdate(now, jurisdiction.zone)
+    subject, body = emails.render(
+        "application_known",
+        {
+            "jurisdiction": jurisdiction,
+            "known": known,
+            "sign_in_url": emails.link(jurisdiction, SIGN_IN_PATH),
+        },
+        emails.site_language(data.language),
+    )
+    notifications.queue(
+        channel=notifications.Channel.EMAIL,
+        recipient=email,
+        subject=subject,
+        body=body,
+        dedup_key=f"liaison-application-known:{jurisdiction.pk}:{digest}:{known}:{today:%Y-%m-%d}",
+    )
+    return None

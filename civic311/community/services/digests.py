@@ -83,9 +83,11 @@ def liaisons_due_a_digest(jurisdiction: Jurisdiction, monday: dt.date) -> QueryS
     )
 
 
-def digest_for(liaison: Liaison, start: dt.datetime, end: dt.datetime) -> Digest:
+def digest_for(liaison: Liaison, start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None) -> Digest:
     """What happened in [start, end) in the neighborhoods the liaison serves now (public requests only),
-    and to the requests they filed. Open and overdue are as of `end`."""
+    and to the requests they filed. Open and overdue are as of `now` (when the digest is made; `end` when
+    not given), as the e-mail says ("open now"): an overdue request is one of the open ones."""
+    as_of = now or end
     ids = roles.liaison_neighborhoods(liaison.user)
     weeks = []
     for neighborhood in Neighborhood.objects.filter(pk__in=ids).order_by("name") if ids else []:
@@ -99,7 +101,7 @@ def digest_for(liaison: Liaison, start: dt.datetime, end: dt.datetime) -> Digest
                 new=requests.filter(requested_at__gte=start, requested_at__lt=end).count(),
                 closed=requests.filter(status__in=list(FINAL_STATES), closed_at__gte=start, closed_at__lt=end).count(),
                 open=open_requests.count(),
-                overdue=open_requests.filter(expected_at__lt=end).count(),
+                overdue=open_requests.filter(expected_at__lt=as_of).count(),
             )
         )
     filings = LiaisonFiling.objects.filter(liaison=liaison)
@@ -186,7 +188,7 @@ def send_digest(liaison: Liaison, week: DigestWeek, *, now: dt.datetime | None =
         if locked is None or (locked.last_digest_on is not None and locked.last_digest_on >= week.monday):
             return False
         with translation.override(language), timezone.override(jurisdiction.zone):
-            digest = digest_for(locked, week.start, week.end)
+            digest = digest_for(locked, week.start, week.end, now=now)
             if not digest.neighborhoods:
                 return False
             site = _site(jurisdiction)

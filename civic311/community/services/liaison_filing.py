@@ -298,8 +298,17 @@ def _item_report(jurisdiction: Jurisdiction, item: Mapping[str, Any], index: int
         answers=dict(item.get("answers") or {}),
         language=str(item.get("language") or ""),
         channel=Channel.LIAISON,
-        idempotency_key=f"liaison-meeting:{key}:{index}" if key else "",
+        idempotency_key=_idempotency_key(key, index),
     )
+
+
+def _idempotency_key(key: str, index: int) -> str:
+    """The idempotency key of a meeting filing's item: `key` is the filing's, already scoped to its liaison."""
+    return f"liaison-meeting:{key}:{index}" if key else ""
+
+
+class _FiledMeanwhile(Exception):
+    """An item's request was there already: the same filing, sent twice at once, committed first."""
 
 
 def _already_filed(jurisdiction: Jurisdiction, key: str) -> MeetingFiling | None:
@@ -310,7 +319,7 @@ def _already_filed(jurisdiction: Jurisdiction, key: str) -> MeetingFiling | None
         LiaisonFiling.objects.select_related("meeting")
         .filter(
             service_request__jurisdiction=jurisdiction,
-            service_request__idempotency_key=f"liaison-meeting:{key}:0",
+            service_request__idempotency_key=_idempotency_key(key, 0),
             meeting__isnull=False,
         )
         .first()
@@ -346,6 +355,8 @@ def file_meeting(
     user, liaison = _liaison_of(liaison_user)
     jurisdiction = liaison.jurisdiction
     key = "".join(str(filing_key or "").split())[:60]
+    # Scoped to the liaison: another liaison's key never finds (or blocks) this one's filing.
+    key = f"{liaison.pk}:{key}" if key else ""
     already = _already_filed(jurisdiction, key)
     if already is not None:
         return already
@@ -389,10 +400,20 @@ def file_meeting(
                     for field, messages in _messages(error).items():
                         errors[item_key(index, field)] = messages
                 else:
+                    if not submission.created:
+                        # The same filing, sent twice at once, committed its requests first: this
+                        # meeting (and anything else written here) must not outlive it.
+                        raise _FiledMeanwhile
                     filed.append(submission.service_request)
             if errors:
                 raise ValidationError(errors)
             _touch(liaison, now)
+    except _FiledMeanwhile:
+        _delete_files(stored_photos)
+        first = _already_filed(jurisdiction, key)
+        if first is None:
+            raise ValidationError({"items": [_("These requests were filed already.")]}) from None
+        return first
     except BaseException:
         # The rows are rolled back; the photo files written for them must go too.
         _delete_files(stored_photos)

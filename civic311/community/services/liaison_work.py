@@ -1,5 +1,5 @@
-"""A liaison's own small writes: when they were last active (their dashboard visits), and whether they
-want the weekly digest."""
+"""A liaison's own small writes: when they were last active (their dashboard visits), whether they want the
+weekly digest, and whether their name is shown on their neighborhoods' pages (a consent they may withdraw)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,9 @@ def mark_active(user: User, *, now: dt.datetime | None = None) -> bool:
 def set_weekly_digest(user: User, wanted: bool) -> bool:
     """Turn the liaison's weekly digest e-mail on or off; whether they have a programme record."""
     return Liaison.objects.filter(user_id=user.pk).update(weekly_digest=wanted) == 1
+
+
+def set_shown_on_neighborhood_pages(user: User, shown: bool) -> bool:
+    """Give or withdraw the liaison's consent to their public name (first name, last initial) on their
+    neighborhoods' pages, which takes effect at once; whether they have a programme record."""
+    return Liaison.objects.filter(user_id=user.pk).update(show_on_neighborhood_page=shown) == 1
