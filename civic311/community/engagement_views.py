@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -21,31 +20,21 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civic311.db_routing import reads_from_replica
-from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.pdf import render_pdf
-from civic311.people import roles
-from civic311.people.staff_pages import staff_page
 from civic311.spreadsheets import csv_download
 
-from .models import CommunityMeeting, Liaison, ProgrammeMessage
+from .models import Liaison
 from .selectors import figures as figures_selectors
 from .selectors import programme
 from .services import engagement
+from .staff_views import community_page, figures_page, programme_jurisdiction
 
-community_page = staff_page(rule=roles.may_run_community_programmes)
-figures_page = staff_page(rule=roles.may_see_programme_figures)
 PER_PAGE = 50
 
 
-def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = site_jurisdiction(request)
-    roles.require(roles.sees_jurisdiction(request.user, jurisdiction.pk), _("This programme belongs to another city."))
-    return jurisdiction
-
-
 def _neighborhoods(jurisdiction: Jurisdiction) -> Any:
-    return Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("name")
+    return programme.city_neighborhoods(jurisdiction)
 
 
 def _page(request: HttpRequest, items: Any) -> Any:
@@ -95,7 +84,7 @@ class LiaisonFilterForm(forms.Form):
 @require_GET
 @community_page
 def liaisons(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     form = LiaisonFilterForm(request.GET or None, jurisdiction=jurisdiction)
     page = _page(request, programme.liaisons_with_activity(jurisdiction, form.wanted()))
     rows = [(found, programme.last_active(found)) for found in page.object_list]
@@ -111,7 +100,7 @@ def liaisons(request: HttpRequest) -> HttpResponse:
 @require_GET
 @community_page
 def liaison(request: HttpRequest, pk: int) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     detail = programme.liaison_detail(jurisdiction, pk)
     if detail is None:
         raise Http404(_("There is no such liaison."))
@@ -153,20 +142,15 @@ class MeetingForm(forms.Form):
 @require_GET
 @community_page
 def meetings(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
-    found = (
-        CommunityMeeting.objects.filter(jurisdiction=jurisdiction)
-        .select_related("neighborhood", "recorded_by")
-        .annotate(filed=Count("filings"))
-        .order_by("-held_on", "-pk")
-    )
+    jurisdiction = programme_jurisdiction(request)
+    found = programme.meetings(jurisdiction)
     return render(request, "community/engagement/meetings.html", {"page": _page(request, found)})
 
 
 @require_http_methods(["GET", "POST"])
 @community_page
 def meeting_new(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     form = MeetingForm(request.POST or None, jurisdiction=jurisdiction)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -224,15 +208,15 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 @require_GET
 @community_page
 def messages(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
-    sent = ProgrammeMessage.objects.filter(jurisdiction=jurisdiction).select_related("neighborhood", "sent_by")
+    jurisdiction = programme_jurisdiction(request)
+    sent = programme.messages_sent(jurisdiction)
     return render(request, "community/engagement/messages.html", {"page": _page(request, sent)})
 
 
 @require_http_methods(["GET", "POST"])
 @community_page
 def message_new(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     form = MessageForm(request.POST or None, jurisdiction=jurisdiction)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -269,7 +253,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
 
 
 def _figures_context(request: HttpRequest) -> dict[str, object]:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     found = figures_selectors.programme_figures(jurisdiction)
     return {
         "figures": found,
@@ -304,5 +288,5 @@ def figures_pdf(request: HttpRequest) -> HttpResponse:
 @figures_page
 @reads_from_replica
 def figures_csv(request: HttpRequest) -> HttpResponse:
-    found = figures_selectors.programme_figures(_jurisdiction(request))
+    found = figures_selectors.programme_figures(programme_jurisdiction(request))
     return csv_download(f"liaison-programme-{timezone.localdate():%Y-%m-%d}.csv", figures_selectors.csv_rows(found))

@@ -21,29 +21,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from civic311 import rate_limits
 from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.middleware import site_jurisdiction
-from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people import roles
-from civic311.people.models import User
-from civic311.people.staff_pages import staff_page
 
 from . import certificates
 from .models import LiaisonApplication, TrainingSession
 from .recruitment_forms import ApplicationFilterForm, ApplicationForm, DeclineForm, RegisterForm, SessionForm
-from .selectors import recruitment
+from .selectors import programme, recruitment
 from .services import applications, training
+from .staff_views import acting_staff, community_page, programme_jurisdiction
 
-community_page = staff_page(rule=roles.may_run_community_programmes)
 SIGN_IN_PATH = "/sign-in/"  # the public site's e-mailed link sign-in (`public:sign_in`), a layer above
-
-
-def _staff_jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = site_jurisdiction(request)
-    roles.require(roles.sees_jurisdiction(request.user, jurisdiction.pk), _("This programme belongs to another city."))
-    return jurisdiction
-
-
-def _actor(request: HttpRequest) -> User | None:
-    return request.user if isinstance(request.user, User) else None
 
 
 # --- public: the application form ---------------------------------------------------------------------------
@@ -57,7 +44,7 @@ def _application_rate() -> rate_limits.Rate:
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     jurisdiction = site_jurisdiction(request)
-    choices = list(Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("name").values_list("pk", "name"))
+    choices = list(programme.city_neighborhoods(jurisdiction).values_list("pk", "name"))
     form = ApplicationForm(request.POST or None, neighborhoods=choices)
     if request.method == "POST" and form.is_valid():
         verdict = rate_limits.hit(_application_rate(), rate_limits.client_address(request))
@@ -97,7 +84,7 @@ def apply_done(request: HttpRequest) -> HttpResponse:
 @require_GET
 @community_page
 def staff_home(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _staff_jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     return render(
         request,
         "community/recruitment/staff_home.html",
@@ -113,7 +100,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @community_page
 def application_list(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _staff_jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     form = ApplicationFilterForm(request.GET or None)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     if not request.GET:
@@ -129,7 +116,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @community_page
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    jurisdiction = _staff_jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     found = recruitment.application(jurisdiction, pk)
     if found is None:
         raise Http404(_("There is no such application."))
@@ -138,11 +125,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "accept":
-                applications.accept(found, _actor(request))
+                applications.accept(found, acting_staff(request))
                 messages.success(request, _("Accepted. The applicant was e-mailed about training."))
                 return redirect("community:application", pk=found.pk)
             if action == "decline" and decline_form.is_valid():
-                applications.decline(found, _actor(request), decline_form.cleaned_data.get("reason") or "")
+                applications.decline(found, acting_staff(request), decline_form.cleaned_data.get("reason") or "")
                 messages.success(request, _("Declined. The applicant was e-mailed the reason."))
                 return redirect("community:application", pk=found.pk)
         except ValidationError as error:
@@ -170,7 +157,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @community_page
 def training_list(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _staff_jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     now = timezone.now()
     return render(
         request,
@@ -185,11 +172,11 @@ def training_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @community_page
 def training_new(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _staff_jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     form = SessionForm(request.POST or None, initial={"language": translation.get_language(), "capacity": 20})
     if request.method == "POST" and form.is_valid():
         try:
-            created = training.create_session(jurisdiction, form.data_for_service(), _actor(request))
+            created = training.create_session(jurisdiction, form.data_for_service(), acting_staff(request))
         except ValidationError as error:
             show_service_errors(form, error)
         else:
@@ -201,7 +188,7 @@ def training_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @community_page
 def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    jurisdiction = _staff_jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     found = recruitment.session(jurisdiction, pk)
     if found is None:
         raise Http404(_("There is no such training session."))
@@ -220,7 +207,7 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SessionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            training.change_session(found, form.data_for_service(), _actor(request))
+            training.change_session(found, form.data_for_service(), acting_staff(request))
         except ValidationError as error:
             show_service_errors(form, error)
         else:
@@ -234,7 +221,7 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @community_page
 def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    jurisdiction = _staff_jurisdiction(request)
+    jurisdiction = programme_jurisdiction(request)
     found = recruitment.session(jurisdiction, pk)
     if found is None:
         raise Http404(_("There is no such training session."))
@@ -266,7 +253,7 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _session_action(request: HttpRequest, found: TrainingSession, register_form: RegisterForm) -> HttpResponse | None:
     """Carry out one of the session page's buttons; a redirect when done, None to show the page with errors."""
     action = request.POST.get("action")
-    actor = _actor(request)
+    actor = acting_staff(request)
     back = redirect("community:training", pk=found.pk)
     try:
         if action == "register":

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 
-from ..models import Liaison, LiaisonFiling, TrainingRegistration
+from ..models import CommunityMeeting, Liaison, LiaisonFiling, ProgrammeMessage, TrainingRegistration
 
 RECENT_DAYS = 90
 RECENT_FILINGS_SHOWN = 20
@@ -123,3 +123,23 @@ def languages_spoken(jurisdiction: Jurisdiction) -> list[str]:
     for languages in Liaison.objects.filter(jurisdiction=jurisdiction).values_list("languages", flat=True):
         codes.update(code for code in languages or () if isinstance(code, str))
     return sorted(codes)
+
+
+def meetings(jurisdiction: Jurisdiction) -> QuerySet[CommunityMeeting]:
+    """The city's community meetings, newest first, each with the number of requests filed from it."""
+    return (
+        CommunityMeeting.objects.filter(jurisdiction=jurisdiction)
+        .select_related("neighborhood", "recorded_by")
+        .annotate(filed=Count("filings"))
+        .order_by("-held_on", "-pk")
+    )
+
+
+def messages_sent(jurisdiction: Jurisdiction) -> QuerySet[ProgrammeMessage]:
+    """The messages sent to the city's liaisons, newest first."""
+    return ProgrammeMessage.objects.filter(jurisdiction=jurisdiction).select_related("neighborhood", "sent_by")
+
+
+def city_neighborhoods(jurisdiction: Jurisdiction) -> QuerySet[Neighborhood]:
+    """The city's neighborhoods by name (the programme's forms offer them)."""
+    return Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("name")
