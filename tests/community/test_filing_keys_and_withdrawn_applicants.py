@@ -1,4 +1,5 @@
-"""Defects found by review R2 (rules and figures), each with the test that would have caught it."""
+"""Edge cases of filing and applying: a double submit that races, a filing key of another liaison, the address of a
+liaison who withdrew."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The digest's "overdue" is of the requests it calls "open now" (review R2): one that fell due after the
+"""The digest's "overdue" is of the requests it calls "open now": one that fell due after the
 week ended but before the e-mail was made is overdue in it."""
 
 from __future__ import annotations

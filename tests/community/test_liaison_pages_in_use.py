@@ -1,8 +1,6 @@
-"""What reviewer R3 found using issue 16's pages as a newcomer would, in a browser (each test fails on the
-code before the fix): a meeting's items could not answer their service's required questions, so a meeting
-could never be filed for most of the demo city's services; a liaison's dashboard had no way to their
-trainings; staff pages showed language codes instead of names; the programme's figures named services in
-English on a Spanish page. (demo_login printing no community staff sign-in: tests/test_demo_city.py.)"""
+"""The liaison and programme pages as a newcomer uses them: a meeting's items answer their service's own
+questions (most services have a required one); a liaison's pages lead to their trainings; staff pages name
+languages rather than show codes; the programme's figures name services in the reader's language."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Several workers at once on PostgreSQL (review R2): the same meeting filing sent twice at the same moment
+"""Several workers at once on PostgreSQL: the same meeting filing sent twice at the same moment
 files it once; two first sweeps of the neighborhood figures both finish and agree with a rebuild; two
 trainings completed at once get different certificate numbers."""
 

@@ -1,4 +1,4 @@
-"""Review R1 (security, privacy, permissions) of issue 16: each test would have caught a defect found in review."""
+"""Security, privacy and permissions of the community programmes beyond each page's own tests."""
 
 from __future__ import annotations
 
