@@ -39,7 +39,7 @@ RULES = {
     "contact details of ours, assigned": lambda u, w: roles.may_see_contact_details(u, w.assigned(w.ours, u)),
     "contact details of theirs, assigned": lambda u, w: roles.may_see_contact_details(u, w.assigned(w.theirs, u)),
     "survey": lambda u, w: roles.may_survey(u),
-    "community programmes": lambda u, w: roles.may_run_community_programmes(u),
+    "community programs": lambda u, w: roles.may_run_community_programmes(u),
     "escalations of ours": lambda u, w: roles.may_manage_escalations(u, w.ours.department),
     "escalations of theirs": lambda u, w: roles.may_manage_escalations(u, w.theirs.department_id),
     "response templates of ours": lambda u, w: roles.may_manage_response_templates(u, w.streets),
@@ -85,7 +85,7 @@ ALLOWED: dict[str, set[str]] = {
     }
     | ASSIGNED,
     "surveyor": {"survey"} | ASSIGNED,
-    "community staff": {"community programmes"} | ASSIGNED,
+    "community staff": {"community programs"} | ASSIGNED,
     "leadership": {"satisfaction reports"} | ASSIGNED,
     "admin": set(EVERYTHING),
     "superuser": set(EVERYTHING),

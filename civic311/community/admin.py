@@ -1,4 +1,4 @@
-"""The programme's records in the admin: seen and filtered, never written here. Applications are decided,
+"""The program's records in the admin: seen and filtered, never written here. Applications are decided,
 sessions run and liaisons changed on community staff's own pages (`community:staff_home`), through the
 services that check the rules and send the e-mails; the admin links to them ("View on site")."""
 
@@ -19,12 +19,12 @@ from .models import Liaison, LiaisonApplication, TrainingRegistration, TrainingS
 
 
 def _cities_seen(request: HttpRequest) -> list[int]:
-    """The cities whose programme the user's admin pages show (`roles.sees_jurisdiction`)."""
+    """The cities whose program the user's admin pages show (`roles.sees_jurisdiction`)."""
     return [pk for pk in Jurisdiction.objects.values_list("pk", flat=True) if roles.sees_jurisdiction(request.user, pk)]
 
 
 class _ProgrammeAdmin(ReadOnlyAdmin):
-    """Read-only, for the staff who run the programme (`roles.may_run_community_programmes`)."""
+    """Read-only, for the staff who run the program (`roles.may_run_community_programmes`)."""
 
     # The change page still builds (and then shows read-only) a form: its link fields as Django 6 will.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

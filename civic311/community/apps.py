@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CommunityConfig(AppConfig):
-    """Community programmes: neighborhood accounts and the Neighborhood Liaison Program."""
+    """Community programs: neighborhood accounts and the Neighborhood Liaison Program."""
 
     name = "civic311.community"
     label = "community"
-    verbose_name = _("Community programmes")
+    verbose_name = _("Community programs")

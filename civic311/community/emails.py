@@ -1,4 +1,4 @@
-"""The programme's e-mails to applicants and liaisons, rendered in their language from
+"""The program's e-mails to applicants and liaisons, rendered in their language from
 templates/community/email/<name>_subject.txt and _body.txt (the notifications app's layout)."""
 
 from __future__ import annotations

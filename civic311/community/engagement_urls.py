@@ -1,4 +1,4 @@
-"""/community/: liaisons' activity, messages to liaisons, community meetings, and the programme's figures."""
+"""/community/: liaisons' activity, messages to liaisons, community meetings, and the program's figures."""
 
 from django.urls import path
 
@@ -12,6 +12,6 @@ urlpatterns = [
     path("messages/", engagement_views.messages, name="messages"),
     path("messages/new/", engagement_views.message_new, name="message_new"),
     path("figures/", engagement_views.figures, name="figures"),
-    path("figures/programme.pdf", engagement_views.figures_pdf, name="figures_pdf"),
-    path("figures/programme.csv", engagement_views.figures_csv, name="figures_csv"),
+    path("figures/program.pdf", engagement_views.figures_pdf, name="figures_pdf"),
+    path("figures/program.csv", engagement_views.figures_csv, name="figures_csv"),
 ]

@@ -1,6 +1,6 @@
 """Community staff's engagement pages (each liaison's activity, messages to liaisons, community meetings) and
-the programme's figures for leadership (page, PDF, CSV). Thin: the rules are in `services.engagement` and
-`civic311.people.roles`, the reads in `selectors.programme` and `selectors.figures`."""
+the program's figures for leadership (page, PDF, CSV). Thin: the rules are in `services.engagement` and
+`civic311.people.roles`, the reads in `selectors.program` and `selectors.figures`."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ class MessageForm(forms.Form):
         label=gettext_lazy("To the liaisons of"),
         queryset=Neighborhood.objects.none(),
         required=False,
-        empty_label=gettext_lazy("The whole programme"),
+        empty_label=gettext_lazy("The whole program"),
     )
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=engagement.SUBJECT_MAX)
     body = forms.CharField(
@@ -280,7 +280,7 @@ def figures_pdf(request: HttpRequest) -> HttpResponse:
     context = _figures_context(request)
     html = render_to_string("community/engagement/figures_pdf.html", context, request=request)
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="liaison-programme-{timezone.localdate():%Y-%m-%d}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="liaison-program-{timezone.localdate():%Y-%m-%d}.pdf"'
     return response
 
 
@@ -289,4 +289,4 @@ def figures_pdf(request: HttpRequest) -> HttpResponse:
 @reads_from_replica
 def figures_csv(request: HttpRequest) -> HttpResponse:
     found = figures_selectors.programme_figures(programme_jurisdiction(request))
-    return csv_download(f"liaison-programme-{timezone.localdate():%Y-%m-%d}.csv", figures_selectors.csv_rows(found))
+    return csv_download(f"liaison-program-{timezone.localdate():%Y-%m-%d}.csv", figures_selectors.csv_rows(found))

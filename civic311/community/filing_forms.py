@@ -1,5 +1,5 @@
-"""The forms of a liaison's filing pages: a request for a neighbour (the public report form's fields and
-the service's own questions, plus the neighbour's consent) and a meeting's notes in three steps (notes,
+"""The forms of a liaison's filing pages: a request for a neighbor (the public report form's fields and
+the service's own questions, plus the neighbor's consent) and a meeting's notes in three steps (notes,
 items, review), whose state travels in the POST, never in the database until "File all"."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class ChooseServiceForm(forms.Form):
 
 
 class NeighbourReportForm(ReportForm):
-    """The public report form (its questions, fields and error placing), with the neighbour's consent."""
+    """The public report form (its questions, fields and error placing), with the neighbor's consent."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""A liaison's filing pages: a request on behalf of a neighbour, a community meeting's notes as requests,
+"""A liaison's filing pages: a request on behalf of a neighbor, a community meeting's notes as requests,
 and the history of what they filed. Thin: the rules are `services.liaison_filing`'s, who may is
 `roles.may_file_as_liaison`'s."""
 

@@ -1,4 +1,4 @@
-"""/liaison/trainings/: a liaison's own trainings. Open to an account in the programme whatever its status
+"""/liaison/trainings/: a liaison's own trainings. Open to an account in the program whatever its status
 (`roles.may_use_liaison_account`), since an accepted liaison not yet trained holds no role yet and signs up
 for their first training here: sessions to come in a language they speak, their registrations (to leave
 one), and their certificates."""

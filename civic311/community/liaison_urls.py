@@ -1,5 +1,5 @@
 """/liaison/: a signed-in liaison's pages. Two parts: following their neighborhoods (`liaison_views`) and
-filing for neighbours and meetings (`filing_views`)."""
+filing for neighbors and meetings (`filing_views`)."""
 
 from django.urls import path
 

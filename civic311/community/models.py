@@ -1,4 +1,4 @@
-"""Community programmes: neighborhood accounts (the public figures of each neighborhood, kept as rollups)
+"""Community programs: neighborhood accounts (the public figures of each neighborhood, kept as rollups)
 and the Neighborhood Liaison Program (applications, liaisons, training, community meetings, the requests
 liaisons file, messages to them).
 
@@ -140,7 +140,7 @@ class LiaisonApplication(models.Model):
     neighborhoods = models.ManyToManyField(Neighborhood, related_name="+", verbose_name=_("neighborhoods"))
     # Codes of the languages they speak (any, not only those the site is in): ["en", "es", "zh"].
     languages = models.JSONField(_("languages spoken"), default=list)
-    heard_about = models.CharField(_("heard about the programme"), max_length=20, choices=HeardAbout.choices)
+    heard_about = models.CharField(_("heard about the program"), max_length=20, choices=HeardAbout.choices)
     heard_about_detail = models.CharField(_("more about where"), max_length=200, blank=True)
     # The version of the programme's terms they agreed to, and when: no application without it.
     terms_version = models.CharField(_("terms agreed"), max_length=20)
@@ -176,7 +176,7 @@ class LiaisonApplication(models.Model):
 
 
 class Liaison(models.Model):
-    """A resident in the programme, from their accepted application on. Active once trained; lapsed when a
+    """A resident in the program, from their accepted application on. Active once trained; lapsed when a
     refresher is overdue; withdrawn when they leave. Their account (`user`, a resident's, not staff) holds
     the liaison role for their neighborhoods only while active (`services.training.sync_access`)."""
 
@@ -307,7 +307,7 @@ class CommunityMeeting(models.Model):
 
 
 class LiaisonFiling(models.Model):
-    """That a liaison filed a request (channel `liaison`): on behalf of a neighbour, or from a meeting's
+    """That a liaison filed a request (channel `liaison`): on behalf of a neighbor, or from a meeting's
     notes. Written in the request's own filing transaction."""
 
     service_request = models.OneToOneField(ServiceRequest, on_delete=models.CASCADE, related_name="liaison_filing")
@@ -330,7 +330,7 @@ class LiaisonFiling(models.Model):
 
 
 class ProgrammeMessage(models.Model):
-    """A message community staff sent to the liaisons of a neighborhood or of the whole programme; one
+    """A message community staff sent to the liaisons of a neighborhood or of the whole program; one
     outbox row per liaison is written with it."""
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")

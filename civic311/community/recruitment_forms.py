@@ -38,9 +38,9 @@ class ApplicationForm(forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("Languages you speak"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    heard_about = forms.ChoiceField(label=_("How did you hear about the programme?"), required=False)
+    heard_about = forms.ChoiceField(label=_("How did you hear about the program?"), required=False)
     heard_about_detail = forms.CharField(label=_("Tell us more (optional)"), required=False, max_length=200)
-    agreed_to_terms = forms.BooleanField(label=_("I agree to the programme's terms."), required=False)
+    agreed_to_terms = forms.BooleanField(label=_("I agree to the program's terms."), required=False)
     show_on_neighborhood_page = forms.BooleanField(
         label=_("Show my first name and last initial on my neighborhoods' pages."), required=False
     )

@@ -1,4 +1,4 @@
-"""What the programme's staff pages share: their gates and the city they work in."""
+"""What the program's staff pages share: their gates and the city they work in."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ figures_page = staff_page(rule=roles.may_see_programme_figures)
 def programme_jurisdiction(request: HttpRequest) -> Jurisdiction:
     """The city of the page, refused (403) to staff of another city."""
     jurisdiction = site_jurisdiction(request)
-    roles.require(roles.sees_jurisdiction(request.user, jurisdiction.pk), _("This programme belongs to another city."))
+    roles.require(roles.sees_jurisdiction(request.user, jurisdiction.pk), _("This program belongs to another city."))
     return jurisdiction
 
 

@@ -1,6 +1,6 @@
-"""The programme's pages under /community/: the public application form and the community staff's pages.
+"""The program's pages under /community/: the public application form and the community staff's pages.
 Two parts, each in its own module: recruitment and training (`recruitment_urls`), engagement and the
-programme's figures (`engagement_urls`)."""
+program's figures (`engagement_urls`)."""
 
 from . import engagement_urls, recruitment_urls
 

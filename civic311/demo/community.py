@@ -6,11 +6,11 @@ others, the demo's requests of the `liaison` channel (~1.6%) as filed by liaison
 and messages.
 
 Deterministic (one seeded `random.Random`) and fast: the rows are written in bulk, not through the
-programme's services one by one (those send an e-mail per step: thousands of them would fill the outbox).
+program's services one by one (those send an e-mail per step: thousands of them would fill the outbox).
 A liaison's access, though, is written only through `civic311.people.services.set_liaison_neighborhoods`,
-as the programme's own `training.sync_access` does: the role rows for the active liaisons, none for others.
+as the program's own `training.sync_access` does: the role rows for the active liaisons, none for others.
 
-`create_programme(city)` does nothing when the city has a programme already, so a second run adds nothing.
+`create_programme(city)` does nothing when the city has a program already, so a second run adds nothing.
 `DEMO_LIAISON_EMAIL` is a liaison to sign in as (the sign-in link is e-mailed, to var/mail/ in the demo).
 """
 
@@ -146,7 +146,7 @@ DECLINE_REASONS = (
     "The neighborhood you chose is outside the city; please apply again with your own neighborhood.",
     "We could not reach you at the e-mail address or phone number you gave.",
     "You are already a liaison under another application.",
-    "The programme is for residents; a business can work with us through the Commerce Department.",
+    "The program is for residents; a business can work with us through the Commerce Department.",
 )
 TRAINERS = ("Daniel Ramos", "Amanda Wagner", "Ivelisse Cruz", "Thanh Pham")
 PLACES = (
@@ -172,9 +172,9 @@ MESSAGES = (
         ),
     ),
     (
-        "New: report on behalf of a neighbour from your phone",
+        "New: report on behalf of a neighbor from your phone",
         (
-            "You can now file a request for a neighbour from "
+            "You can now file a request for a neighbor from "
             "your phone, with their contact details if they agree. Sign in with the link we e-mail you."
         ),
     ),
@@ -188,8 +188,8 @@ MESSAGES = (
     (
         "Thank you: 1,000 trained liaisons",
         (
-            "The programme now counts more than a thousand trained residents. "
-            "Thank you for bringing your neighbours' concerns to 311."
+            "The program now counts more than a thousand trained residents. "
+            "Thank you for bringing your neighbors' concerns to 311."
         ),
     ),
 )
@@ -235,7 +235,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def create_programme(city: Jurisdiction, *, seed: int = 311, now: dt.datetime | None = None) -> ProgrammeStats:
-    """The whole programme, once (returns empty stats when the city has one already)."""
+    """The whole program, once (returns empty stats when the city has one already)."""
     stats = ProgrammeStats()
     if has_programme(city):
         return stats
@@ -573,7 +573,7 @@ def _meetings(
                 place=rng.choice(PLACES),
                 attendance=attendance + rng.randint(-10, 15),
                 notes="Residents raised dumping behind the rec centre, two dark streetlights and potholes on the "
-                "main avenue. 311 staff explained how liaisons can report on behalf of neighbours.",
+                "main avenue. 311 staff explained how liaisons can report on behalf of neighbors.",
                 recorded_by=staff,
                 created_at=now - dt.timedelta(days=index * 19 + 5),
             )
@@ -676,8 +676,8 @@ def _messages(
 
 
 def delete_programme(city: Jurisdiction) -> None:
-    """Everything of the demo's programme, with the demo liaisons' accounts (before the city is deleted:
-    the programme's rows keep the city from being deleted under them)."""
+    """Everything of the demo's program, with the demo liaisons' accounts (before the city is deleted:
+    the program's rows keep the city from being deleted under them)."""
     with transaction.atomic():
         LiaisonFiling.objects.filter(liaison__jurisdiction=city).delete()
         TrainingRegistration.objects.filter(session__jurisdiction=city).delete()

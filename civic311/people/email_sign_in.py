@@ -4,7 +4,7 @@ A liaison's link signs into their account; a resident's opens "my requests" (the
 address). Only the SHA-256 of the token is stored, so a copy of the table signs nobody in. A link is used
 up by one conditional UPDATE (unused and not expired → used now), so of two redeems at the same moment only
 one succeeds. Who gets which kind of link, and the e-mail itself, are the public site's (it knows the
-programmes and the outbox); this module knows only links.
+programs and the outbox); this module knows only links.
 """
 
 from __future__ import annotations

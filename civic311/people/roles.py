@@ -525,8 +525,8 @@ def may_run_community_programmes(user: Someone) -> bool:
 
 
 def may_see_programme_figures(user: Someone) -> bool:
-    """The community programmes' figures (liaisons over time, their requests' outcomes): the staff who run
-    the programmes, leadership, admins."""
+    """The community programs' figures (liaisons over time, their requests' outcomes): the staff who run
+    the programs, leadership, admins."""
     return bool(roles_of(user) & {StaffRole.COMMUNITY_STAFF, StaffRole.LEADERSHIP, StaffRole.ADMIN})
 
 
@@ -575,8 +575,8 @@ def is_liaison(user: Someone) -> bool:
 
 
 def may_file_as_liaison(user: Someone) -> bool:
-    """Filing a request on behalf of a neighbour or a community meeting: active liaisons, any hour. Where
-    the problem is does not limit them (a neighbour's problem may be across the street's boundary)."""
+    """Filing a request on behalf of a neighbor or a community meeting: active liaisons, any hour. Where
+    the problem is does not limit them (a neighbor's problem may be across the street's boundary)."""
     return is_liaison(user)
 
 
@@ -586,7 +586,7 @@ def may_follow_neighborhood(user: Someone, neighborhood_id: int | None) -> bool:
 
 
 def may_see_liaison_filing_contact(user: Someone, filed_by_id: int | None) -> bool:
-    """The neighbour's contact details on a request a liaison filed: that liaison only (community staff and
+    """The neighbor's contact details on a request a liaison filed: that liaison only (community staff and
     the contact centre read them through their own rules)."""
     return isinstance(user, User) and is_liaison(user) and filed_by_id is not None and filed_by_id == user.pk
 
@@ -594,15 +594,15 @@ def may_see_liaison_filing_contact(user: Someone, filed_by_id: int | None) -> bo
 def may_sign_in_by_email_link(user: Someone, *, in_programme: bool, withdrawn: bool) -> bool:
     """Whether a link e-mailed to this account's address signs into it (`people.email_sign_in`): only an
     account that may hold the liaison role (never staff, who sign in with a password and a second factor),
-    serving as a liaison now or in the programme (accepted, active, lapsed), and not withdrawn from it. The
-    programme's record is the community app's: its caller passes what it says."""
+    serving as a liaison now or in the program (accepted, active, lapsed), and not withdrawn from it. The
+    program's record is the community app's: its caller passes what it says."""
     if withdrawn or not may_hold_liaison_role(user):
         return False
     return in_programme or is_liaison(user)
 
 
 def liaison_accounts(users: QuerySet[User]) -> QuerySet[User]:
-    """`users` narrowed to active liaisons: the filter form of `is_liaison` (for a programme message)."""
+    """`users` narrowed to active liaisons: the filter form of `is_liaison` (for a program message)."""
     return users.filter(
         is_active=True, is_staff=False, is_superuser=False, role_assignments__role__in=NEIGHBORHOOD_ROLES
     ).distinct()
@@ -616,8 +616,8 @@ def may_use_liaison_account(user: Someone, in_programme: bool) -> bool:
 
 
 def may_manage_liaison_training(user: Someone, liaison_user_id: int | None, in_programme: bool) -> bool:
-    """Registering a liaison for a training (or taking them off it), and a liaison leaving the programme:
-    community staff, and the liaison themselves while in the programme."""
+    """Registering a liaison for a training (or taking them off it), and a liaison leaving the program:
+    community staff, and the liaison themselves while in the program."""
     if may_run_community_programmes(user):
         return True
     return (

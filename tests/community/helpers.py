@@ -55,7 +55,7 @@ def application_data(neighborhoods, **changes):
 
 
 def community_staff(username="casey"):
-    """A member of the community staff (the role that runs the programme)."""
+    """A member of the community staff (the role that runs the program)."""
     from civic311.people.models import StaffRole
     from tests.factories import StaffFactory, with_role
 
@@ -95,7 +95,7 @@ def session_data(**changes):
 
 
 def engagement_staff(username="casey"):
-    """A member of community engagement staff (runs the liaison programme)."""
+    """A member of community engagement staff (runs the liaison program)."""
     from civic311.people.models import StaffRole
     from tests.factories import staff_in_role
 
@@ -103,7 +103,7 @@ def engagement_staff(username="casey"):
 
 
 def refused_people(neighborhood):
-    """Everyone the programme's staff pages and services refuse: (label, user or None for anonymous)."""
+    """Everyone the program's staff pages and services refuse: (label, user or None for anonymous)."""
     from civic311.people.models import StaffRole
     from tests.factories import staff_in_role
 

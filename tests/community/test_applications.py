@@ -86,7 +86,7 @@ def test_bad_answers_are_refused_by_field_and_nothing_is_written(jurisdiction, p
 def test_consent_to_the_terms_is_required(jurisdiction, places):
     with pytest.raises(ValidationError) as raised:
         applications.apply(jurisdiction, application_data(places, agreed_to_terms=False))
-    assert _errors(raised) == {"agreed_to_terms": ["To join the programme, agree to its terms."]}
+    assert _errors(raised) == {"agreed_to_terms": ["To join the program, agree to its terms."]}
 
 
 def test_a_neighborhood_of_another_city_is_refused(jurisdiction, places):
@@ -221,12 +221,12 @@ def test_declining_needs_a_reason_and_sends_it(jurisdiction, places, staff):
         assert list(_errors(raised)) == ["reason"]
     application.refresh_from_db()
     assert application.status == LiaisonApplication.Status.PENDING
-    applications.decline(application, staff, "  The programme is full in your area this year.  ")
+    applications.decline(application, staff, "  The program is full in your area this year.  ")
     application.refresh_from_db()
     assert application.status == LiaisonApplication.Status.DECLINED and application.decided_by == staff
-    assert application.decline_reason == "The programme is full in your area this year."
+    assert application.decline_reason == "The program is full in your area this year."
     message = OutboundMessage.objects.get(dedup_key=f"liaison-application:{application.pk}:declined")
-    assert "The programme is full in your area this year." in message.body
+    assert "The program is full in your area this year." in message.body
     assert not Liaison.objects.exists()
 
 
@@ -283,7 +283,7 @@ def test_the_public_form_shows_each_error_on_its_field(client, jurisdiction, pla
         "Enter your last name.",
         "Enter an e-mail address such as name@example.com.",
         "Choose at least one neighborhood.",
-        "To join the programme, agree to its terms.",
+        "To join the program, agree to its terms.",
     ):
         assert message in text
     assert not LiaisonApplication.objects.exists()

@@ -1,4 +1,4 @@
-"""Security, privacy and permissions of the community programmes beyond each page's own tests."""
+"""Security, privacy and permissions of the community programs beyond each page's own tests."""
 
 from __future__ import annotations
 

@@ -137,7 +137,7 @@ def test_seeding_again_adds_nothing(seeded):
 
 
 def test_deterministic(seeded):
-    """The same seed makes the same programme: the seeded city's, made again in a rolled-back savepoint."""
+    """The same seed makes the same program: the seeded city's, made again in a rolled-back savepoint."""
     from django.db import transaction
 
     def shape(city):

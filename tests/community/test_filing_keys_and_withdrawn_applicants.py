@@ -78,7 +78,7 @@ def test_a_withdrawn_liaisons_address_is_refused_at_once_not_left_pending(jurisd
     # record): the form says so instead of leaving an application nobody can accept.
     with pytest.raises(ValidationError) as refused:
         applications.apply(jurisdiction, application_data([center_city]))
-    assert "left the programme" in refused.value.message_dict["email"][0]
+    assert "left the program" in refused.value.message_dict["email"][0]
     assert LiaisonApplication.objects.filter(status=LiaisonApplication.Status.PENDING).count() == 0
     # Another address works, and is accepted as a new liaison.
     again = applications.apply(jurisdiction, application_data([center_city], email="ana.new@example.org"))

@@ -1,4 +1,4 @@
-"""What a liaison files (issue 16, "What a liaison can do"): a request on behalf of a neighbour, and a
+"""What a liaison files (issue 16, "What a liaison can do"): a request on behalf of a neighbor, and a
 community meeting's notes as several requests at once, all or nothing."""
 
 from __future__ import annotations

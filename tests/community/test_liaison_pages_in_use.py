@@ -1,6 +1,6 @@
-"""The liaison and programme pages as a newcomer uses them: a meeting's items answer their service's own
+"""The liaison and program pages as a newcomer uses them: a meeting's items answer their service's own
 questions (most services have a required one); a liaison's pages lead to their trainings; staff pages name
-languages rather than show codes; the programme's figures name services in the reader's language."""
+languages rather than show codes; the program's figures name services in the reader's language."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The programme's figures for leadership, checked against hand counts on a small hand-made programme:
+"""The program's figures for leadership, checked against hand counts on a small hand-made program:
 statuses at each month's end (in the city's calendar), the current breakdowns, and the outcomes of the
 requests liaisons filed; the page, the PDF and the CSV, and who may see them."""
 

@@ -1,4 +1,4 @@
-"""Programme figures: a lapse counts from the end of the refresher's due day whether or not the
+"""Program figures: a lapse counts from the end of the refresher's due day whether or not the
 sweep has marked it yet, so a month's figures do not change when the sweep runs after the month ended."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Training for liaisons: sessions, registration, attendance, completion, refreshers, lapses, withdrawal,
-and the one rule that access (the liaison role's rows) follows the programme (`training.sync_access`)."""
+and the one rule that access (the liaison role's rows) follows the program (`training.sync_access`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 and by language, and the requests liaisons filed with their outcomes. One `ProgrammeFigures` feeds the page,
 the PDF and the CSV.
 
-Liaisons over time: the status of every person in the programme at the end of each of the last 24 months
+Liaisons over time: the status of every person in the program at the end of each of the last 24 months
 of the city's calendar (the current month's "end" is now: figures so far). For a month ending at moment E
 (midnight starting the next month, in the city's time zone) and the day D that E begins:
 
@@ -11,11 +11,11 @@ of the city's calendar (the current month's "end" is now: figures so far). For a
   accepted liaison not yet trained and not withdrawn at E (`joined_at < E`, no `trained_at` before E, no
   `withdrawn_at` before E). Declined applications count only while they were waiting.
 - **trained**: everyone who completed the initial training before E (`trained_at < E`), whatever happened
-  to them since: the programme's running total of trained residents (Philadelphia's "600 to 1,200").
+  to them since: the program's running total of trained residents (Philadelphia's "600 to 1,200").
 - **active**: trained before E, not withdrawn before E and not lapsed at E.
 - **lapsed**: trained before E, not withdrawn before E, and lapsed at E: `lapsed_at < E`, or a refresher due
   before D (`refresher_due_on < D`, i.e. due on or before the month's last day), marked lapsed yet or not.
-- **withdrawn**: left the programme before E (`withdrawn_at < E`), trained or not.
+- **withdrawn**: left the program before E (`withdrawn_at < E`), trained or not.
 
 So trained = active + lapsed + those withdrawn after training, at every month end. The dates are the ones
 on the rows now: a liaison refreshed after lapsing (whose `lapsed_at` was cleared) counts as active in the
@@ -363,7 +363,7 @@ def _filings(
 
 
 def programme_figures(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> ProgrammeFigures:
-    """The programme's figures for the 24 months ending with the current one."""
+    """The program's figures for the 24 months ending with the current one."""
     now = now or timezone.now()
     starts = month_starts(timezone.localdate(now, jurisdiction.zone))
     by_month, by_service, total = _filings(jurisdiction, starts, now)

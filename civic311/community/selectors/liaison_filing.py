@@ -1,4 +1,4 @@
-"""Reads of what a neighborhood liaison filed: their history, and a neighbour's contact details on the
+"""Reads of what a neighborhood liaison filed: their history, and a neighbor's contact details on the
 requests they filed themselves (least privilege: nobody else's)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def filings_of(user: User) -> QuerySet[LiaisonFiling]:
 
 
 def neighbour_contact(user: User, filing: LiaisonFiling) -> Requester | None:
-    """The neighbour's contact details of a filing, for the liaison who filed it only (None otherwise, and
+    """The neighbor's contact details of a filing, for the liaison who filed it only (None otherwise, and
     when none were given)."""
     if not roles.may_see_liaison_filing_contact(user, filing.liaison.user_id):
         return None

@@ -70,7 +70,7 @@ class FilingRow:
 
 
 def liaison_of(user: User) -> Liaison | None:
-    """The programme's record of this account, if it has one."""
+    """The program's record of this account, if it has one."""
     if not user.is_authenticated:
         return None
     return Liaison.objects.filter(user_id=user.pk).first()
@@ -78,7 +78,7 @@ def liaison_of(user: User) -> Liaison | None:
 
 def may_sign_in_by_link(user: User) -> bool:
     """Whether an e-mailed link may sign into this account (`roles.may_sign_in_by_email_link`, told what the
-    programme's record says)."""
+    program's record says)."""
     record = Liaison.objects.filter(user_id=user.pk).values_list("status", flat=True).first()
     return roles.may_sign_in_by_email_link(
         user, in_programme=record in SIGNING_IN_STATUSES, withdrawn=record == Liaison.Status.WITHDRAWN

@@ -141,5 +141,5 @@ def messages_sent(jurisdiction: Jurisdiction) -> QuerySet[ProgrammeMessage]:
 
 
 def city_neighborhoods(jurisdiction: Jurisdiction) -> QuerySet[Neighborhood]:
-    """The city's neighborhoods by name (the programme's forms offer them)."""
+    """The city's neighborhoods by name (the program's forms offer them)."""
     return Neighborhood.objects.filter(jurisdiction=jurisdiction).order_by("name")

@@ -67,7 +67,7 @@ def registrations(found: TrainingSession) -> QuerySet[TrainingRegistration]:
 
 
 def registrable_liaisons(found: TrainingSession) -> QuerySet[Liaison]:
-    """The liaisons staff may put on the session: in the programme (accepted, active or lapsed; a refresher
+    """The liaisons staff may put on the session: in the program (accepted, active or lapsed; a refresher
     only for those trained), not on it already."""
     wanted = [Liaison.Status.ACTIVE, Liaison.Status.LAPSED]
     if found.kind == TrainingSession.Kind.INITIAL:
@@ -91,7 +91,7 @@ def registration(pk: int) -> TrainingRegistration | None:
 
 
 def liaison_of(user: User) -> Liaison | None:
-    """The programme's record of this account (None for an account without one)."""
+    """The program's record of this account (None for an account without one)."""
     if not user.is_authenticated:
         return None
     return Liaison.objects.filter(user_id=user.pk).select_related("jurisdiction").first()

@@ -133,8 +133,8 @@ def _check(jurisdiction: Jurisdiction, data: ApplicationData) -> tuple[dict[str,
                 add(
                     "email",
                     _(
-                        "This e-mail address belonged to a liaison who left the programme. To join again, apply "
-                        "with another address or write to the programme's staff."
+                        "This e-mail address belonged to a liaison who left the program. To join again, apply "
+                        "with another address or write to the program's staff."
                     ),
                 )
     if data.phone.strip() and not phone_e164(data.phone):
@@ -150,11 +150,11 @@ def _check(jurisdiction: Jurisdiction, data: ApplicationData) -> tuple[dict[str,
     elif any(code not in offered for code in data.languages):
         add("languages", _("Choose languages from the list."))
     if data.heard_about not in HeardAbout.values:
-        add("heard_about", _("Tell us how you heard about the programme."))
+        add("heard_about", _("Tell us how you heard about the program."))
     if len(data.heard_about_detail.strip()) > DETAIL_MAX_CHARS:
         add("heard_about_detail", _("Use at most %(count)d characters.") % {"count": DETAIL_MAX_CHARS})
     if not data.agreed_to_terms:
-        add("agreed_to_terms", _("To join the programme, agree to its terms."))
+        add("agreed_to_terms", _("To join the program, agree to its terms."))
     return errors, neighborhoods
 
 
@@ -326,8 +326,8 @@ SIGN_IN_PATH = "/sign-in/"  # the public site's (`public:sign_in`), a layer abov
 
 
 def _known_address(jurisdiction: Jurisdiction, email: str) -> str:
-    """What the programme knows of the address: "pending" (an application), "member" (a liaison's, in the
-    programme), "withdrawn" (a liaison's who left) or "" (nothing)."""
+    """What the program knows of the address: "pending" (an application), "member" (a liaison's, in the
+    program), "withdrawn" (a liaison's who left) or "" (nothing)."""
     email = email.strip()
     if not email:
         return ""

@@ -1,5 +1,5 @@
 """Community staff's engagement with the liaisons: messages to the liaisons of a neighborhood or of the whole
-programme (one outbox e-mail per liaison, written with the message), and the community meetings staff
+program (one outbox e-mail per liaison, written with the message), and the community meetings staff
 attend.
 
 Only `roles.may_run_community_programmes`, and only in the staff member's own city. Bad input is a
@@ -33,9 +33,9 @@ PLACE_MAX = 300
 
 def _require_staff(jurisdiction: Jurisdiction, actor: User) -> None:
     roles.require(
-        roles.may_run_community_programmes(actor), _("Only community engagement staff run the liaison programme.")
+        roles.may_run_community_programmes(actor), _("Only community engagement staff run the liaison program.")
     )
-    roles.require(roles.sees_jurisdiction(actor, jurisdiction.pk), _("This programme belongs to another city."))
+    roles.require(roles.sees_jurisdiction(actor, jurisdiction.pk), _("This program belongs to another city."))
 
 
 def _check_neighborhood(jurisdiction: Jurisdiction, neighborhood: Neighborhood | None) -> None:
@@ -44,7 +44,7 @@ def _check_neighborhood(jurisdiction: Jurisdiction, neighborhood: Neighborhood |
 
 
 def recipients(jurisdiction: Jurisdiction, neighborhood: Neighborhood | None = None) -> list[Liaison]:
-    """The active liaisons a message to `neighborhood` (None: the whole programme) goes to, once each."""
+    """The active liaisons a message to `neighborhood` (None: the whole program) goes to, once each."""
     liaisons = Liaison.objects.filter(jurisdiction=jurisdiction, status=Liaison.Status.ACTIVE, user__is_active=True)
     if neighborhood is not None:
         liaisons = liaisons.filter(neighborhoods=neighborhood)
@@ -62,7 +62,7 @@ def send_message(
     body: str,
     neighborhood: Neighborhood | None = None,
 ) -> ProgrammeMessage:
-    """Send `subject` and `body` to every active liaison of `neighborhood` (None: the whole programme): one
+    """Send `subject` and `body` to every active liaison of `neighborhood` (None: the whole program): one
     ProgrammeMessage and one outbox e-mail per liaison, in one transaction. Each e-mail is framed in the
     liaison's own language (what the staff member wrote goes as written)."""
     _require_staff(jurisdiction, actor)
@@ -111,7 +111,7 @@ def send_message(
                 body=mail_body,
                 dedup_key=dedup_key(message, liaison),
             )
-    logger.info("programme message %s queued for %d liaisons", message.pk, len(liaisons))
+    logger.info("program message %s queued for %d liaisons", message.pk, len(liaisons))
     return message
 
 

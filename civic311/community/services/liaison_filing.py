@@ -1,9 +1,9 @@
-"""What a neighborhood liaison files: a request on behalf of a neighbour, and a community meeting's notes
+"""What a neighborhood liaison files: a request on behalf of a neighbor, and a community meeting's notes
 turned into several requests at once (all or nothing).
 
 Every request goes through `service_requests.services.submit` (channel `liaison`, shown in its history as
 filed by a "Neighborhood liaison", never by the liaison's name); the `LiaisonFiling` row that says which
-liaison filed it, for which neighbour or meeting, is written in the request's own filing transaction.
+liaison filed it, for which neighbor or meeting, is written in the request's own filing transaction.
 Who may file is `roles.may_file_as_liaison`; liaisons file at any hour.
 """
 
@@ -77,7 +77,7 @@ class MeetingFiling:
 
 
 def _liaison_of(user: User | None) -> tuple[User, Liaison]:
-    """The programme's row of a liaison allowed to file now; PermissionDenied for anyone else."""
+    """The program's row of a liaison allowed to file now; PermissionDenied for anyone else."""
     refused = _("Only an active neighborhood liaison can file requests here.")
     if user is None or not roles.may_file_as_liaison(user):
         raise PermissionDenied(refused)
@@ -101,7 +101,7 @@ def file_on_behalf(
     neighbour_consented: bool,
     now: dt.datetime | None = None,
 ) -> requests_services.Submission:
-    """File a request for a neighbour. Their contact details are optional; when any is given they must have
+    """File a request for a neighbor. Their contact details are optional; when any is given they must have
     agreed to the city having them (`neighbour_consented`), recorded with the filing.
 
     Raises PermissionDenied (not a liaison), ValidationError keyed by field (with `neighbour_consent`),
@@ -114,7 +114,7 @@ def file_on_behalf(
         raise ValidationError(
             {
                 "neighbour_consent": _(
-                    "Your neighbour's contact details can be sent only with their agreement. Tick the box "
+                    "Your neighbor's contact details can be sent only with their agreement. Tick the box "
                     "if they agreed, or leave their details empty."
                 )
             }

@@ -28,11 +28,11 @@ def mark_active(user: User, *, now: dt.datetime | None = None) -> bool:
 
 
 def set_weekly_digest(user: User, wanted: bool) -> bool:
-    """Turn the liaison's weekly digest e-mail on or off; whether they have a programme record."""
+    """Turn the liaison's weekly digest e-mail on or off; whether they have a program record."""
     return Liaison.objects.filter(user_id=user.pk).update(weekly_digest=wanted) == 1
 
 
 def set_shown_on_neighborhood_pages(user: User, shown: bool) -> bool:
     """Give or withdraw the liaison's consent to their public name (first name, last initial) on their
-    neighborhoods' pages, which takes effect at once; whether they have a programme record."""
+    neighborhoods' pages, which takes effect at once; whether they have a program record."""
     return Liaison.objects.filter(user_id=user.pk).update(show_on_neighborhood_page=shown) == 1

@@ -44,7 +44,7 @@ TRAINER_MAX_CHARS = 200
 
 def sync_access(liaison: Liaison) -> None:
     """Make the liaison's account hold the liaison role for exactly their neighborhoods while active, and
-    none otherwise. The one place access follows the programme: call it after any change of either."""
+    none otherwise. The one place access follows the program: call it after any change of either."""
     active = liaison.status == Liaison.Status.ACTIVE
     set_liaison_neighborhoods(liaison.user, list(liaison.neighborhoods.all()) if active else [])
 
@@ -218,7 +218,7 @@ def register(
         liaison = Liaison.objects.get(pk=liaison.pk)
         errors: list[str] = []
         if liaison.status == Liaison.Status.WITHDRAWN:
-            errors.append(_("This liaison has left the programme."))
+            errors.append(_("This liaison has left the program."))
         if liaison.jurisdiction_id != current.jurisdiction_id:
             errors.append(_("This session is another city's."))
         if current.cancelled_at is not None:
@@ -326,7 +326,7 @@ def complete(
         if session.cancelled_at is not None:
             raise ValidationError({"registration": [_("This session was cancelled.")]})
         if liaison.status == Liaison.Status.WITHDRAWN:
-            raise ValidationError({"registration": [_("This liaison has left the programme.")]})
+            raise ValidationError({"registration": [_("This liaison has left the program.")]})
         jurisdiction = session.jurisdiction
         completed_on = timezone.localdate(now, timezone=jurisdiction.zone)
         current.completed_at = now
@@ -386,14 +386,14 @@ def lapse_overdue(jurisdiction: Jurisdiction, today: dt.date) -> int:
 
 
 def withdraw(liaison: Liaison, actor: User | None, *, now: dt.datetime | None = None) -> Liaison:
-    """The liaison leaves the programme (they asked, or staff record it): no more access, and their places in
+    """The liaison leaves the program (they asked, or staff record it): no more access, and their places in
     sessions not yet begun are given back."""
     _require_for_liaison(actor, liaison)
     now = now or timezone.now()
     with transaction.atomic():
         current = Liaison.objects.select_for_update().select_related("user").get(pk=liaison.pk)
         if current.status == Liaison.Status.WITHDRAWN:
-            raise ValidationError({"status": [_("This liaison has left the programme already.")]})
+            raise ValidationError({"status": [_("This liaison has left the program already.")]})
         current.status = Liaison.Status.WITHDRAWN
         current.withdrawn_at = now
         current.save(update_fields=["status", "withdrawn_at"])

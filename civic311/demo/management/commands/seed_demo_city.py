@@ -110,7 +110,7 @@ class Command(BaseCommand):
         made = demo_programme.create_programme(city, seed=seed)
         if made.liaisons:
             self.stdout.write(
-                f"Liaison programme: {made.liaisons:,} liaisons ({made.active:,} active), {made.applications:,} "
+                f"Liaison program: {made.liaisons:,} liaisons ({made.active:,} active), {made.applications:,} "
                 f"applications, {made.sessions:,} training sessions, {made.filings:,} requests filed by liaisons "
                 f"in {time.monotonic() - began:.1f} s."
             )
