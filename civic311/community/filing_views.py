@@ -123,6 +123,7 @@ def _render_report(request: HttpRequest, form: filing_forms.NeighbourReportForm,
             "service_name": form.service.localized("name"),
             "description_max": settings.CIVIC311_DESCRIPTION_MAX_CHARS,
             "photos_max": settings.CIVIC311_PHOTOS_PER_REQUEST,
+            "photo_max_mb": settings.CIVIC311_PHOTO_MAX_BYTES // (1024 * 1024),
         },
         status=status,
     )

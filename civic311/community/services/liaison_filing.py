@@ -42,26 +42,11 @@ MEETING_NAME_MAX = 200
 MEETING_PLACE_MAX = 300
 # The notes are kept with the meeting; more than this is not a meeting's notes.
 NOTES_MAX_CHARS = 20_000
-# The report's fields a caller may give (the channel is always `liaison`).
-REPORT_FIELDS = frozenset(
-    {
-        "service_code",
-        "description",
-        "address",
-        "zipcode",
-        "lat",
-        "long",
-        "neighborhood",
-        "answers",
-        "photos",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "language",
-        "idempotency_key",
-    }
-)
+# What a liaison's report always is, whatever the caller gives: on channel `liaison`, never private, never a
+# follow-on of another request, no photo hosted elsewhere (those are staff's and Open311 clients').
+_FIXED_FIELDS: dict[str, Any] = {"channel": Channel.LIAISON, "is_private": False, "parent": None, "media_url": ""}
+# The report's fields a caller may give: every other field of the intake's `Report`.
+REPORT_FIELDS = frozenset(field.name for field in dataclasses.fields(requests_services.Report)) - set(_FIXED_FIELDS)
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
 ITEM_FIELDS = ("service_code", "description", "address", "zipcode", "lat", "long", "neighborhood")
 
@@ -141,8 +126,7 @@ def _report(fields: requests_services.Report | Mapping[str, Any]) -> requests_se
         if unknown:
             raise ValueError(f"unknown report fields: {', '.join(unknown)}")
         report = requests_services.Report(**dict(fields))
-    # A liaison's request is never private and never follows on from another: those are staff's.
-    return dataclasses.replace(report, channel=Channel.LIAISON, is_private=False, parent=None, media_url="")
+    return dataclasses.replace(report, **_FIXED_FIELDS)
 
 
 def _photo_names(service_request: ServiceRequest) -> list[str]:
