@@ -585,7 +585,7 @@ def _meetings(
 def _filings(
     city: Jurisdiction, liaisons: list[Liaison], people: list[_Person], rng: random.Random, now: dt.datetime
 ) -> int:
-    """The demo history's requests of the `liaison` channel (about one in 60, `history.CHANNEL_MIX`) are the
+    """The demo history's requests of the `liaison` channel (about one in 50, `history.CHANNEL_MIX`) are the
     ones liaisons filed: each gets its LiaisonFiling, by a liaison of its neighborhood active at the time (or,
     for a problem across a boundary, any liaison active then). One query reads them, one bulk insert writes."""
 

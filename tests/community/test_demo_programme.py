@@ -107,7 +107,9 @@ def test_trainings_and_languages(seeded):
 
 def test_a_share_of_the_requests_filed_by_liaisons(seeded):
     filings = LiaisonFiling.objects.filter(liaison__jurisdiction=seeded).select_related("service_request", "liaison")
-    assert REQUESTS * 0.007 <= filings.count() <= REQUESTS * 0.02
+    # The history gives the liaison channel 2 in 100 requests (`history.CHANNEL_MIX`): 40 of 2,000 expected,
+    # and these bounds are three standard deviations either side, since which seed draws what differs by database.
+    assert REQUESTS * 0.01 <= filings.count() <= REQUESTS * 0.03
     liaison_channel = ServiceRequest.objects.filter(jurisdiction=seeded, channel=Channel.LIAISON)
     assert set(liaison_channel.values_list("pk", flat=True)) == set(
         filings.values_list("service_request_id", flat=True)
