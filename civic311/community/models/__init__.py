@@ -1,6 +1,7 @@
 """Community programs: neighborhood accounts (the public figures of each neighborhood, kept as rollups)
 and the Neighborhood Liaison Program (applications, liaisons, training, community meetings, the requests
-liaisons file, messages to them).
+liaisons file, messages to them), here; the Youth Engagement Program in `youth.py`; pilot assessments of a
+new technology in `pilots.py` (both imported below, so `community.models.X` names every model).
 
 Write to these only through `civic311.community.services`; the rules live there, and who may do what in
 `civic311.people.roles` (`may_run_community_programmes`, `may_file_as_liaison`, ...).
@@ -350,3 +351,51 @@ class ProgrammeMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# The other two programs, each in its own module (imported last: they use nothing above).
+from .pilots import FocusGroup, PilotAssessment, PilotInvitation, PilotParticipant  # noqa: E402
+from .youth import (  # noqa: E402
+    PARTICIPANT_FIELDS,
+    AgeBand,
+    Attendance,
+    Cohort,
+    CohortSession,
+    ConsentMethod,
+    Participant,
+    Partner,
+    Phase,
+    WalkReport,
+    YouthSettings,
+    YouthSurveyResponse,
+)
+
+__all__ = [
+    "PARTICIPANT_FIELDS",
+    "AgeBand",
+    "Attendance",
+    "Cohort",
+    "CohortSession",
+    "CommunityMeeting",
+    "ConsentMethod",
+    "FocusGroup",
+    "HeardAbout",
+    "Liaison",
+    "LiaisonApplication",
+    "LiaisonFiling",
+    "NeighborhoodBacklog",
+    "NeighborhoodMonth",
+    "Participant",
+    "Partner",
+    "Phase",
+    "PilotAssessment",
+    "PilotInvitation",
+    "PilotParticipant",
+    "ProgrammeMessage",
+    "RollupWatermark",
+    "TrainingRegistration",
+    "TrainingSession",
+    "WalkReport",
+    "YouthSettings",
+    "YouthSurveyResponse",
+]
