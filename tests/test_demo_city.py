@@ -17,6 +17,7 @@ from shapely.geometry import box
 
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import AttributeValue, Department, RoutingRule, Service, ServiceAttribute, ServiceGroup
+from civic311.community.models import WalkReport
 from civic311.demo import services as demo
 from civic311.demo.places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG, NEIGHBORHOODS
 from civic311.jurisdictions import selectors as places
@@ -41,6 +42,11 @@ def city(db):
     return demo.demo_city()
 
 
+def walk_requests(city) -> int:
+    """The youth program's field-walk requests the demo files on top of the history (`demo/youth.py`)."""
+    return WalkReport.objects.filter(service_request__jurisdiction=city).count()
+
+
 def requests_of(city):
     return (
         ServiceRequest.objects.filter(jurisdiction=city)
@@ -54,7 +60,7 @@ def test_every_request_is_one_intake_could_have_made(city):
     now = timezone.now()
     zipcodes = {zipcode for place in NEIGHBORHOODS for zipcode in place.zipcodes}
     requests = list(requests_of(city))
-    assert len(requests) == REQUESTS
+    assert len(requests) == REQUESTS + walk_requests(city)
     for request in requests:
         service = request.service
         assert service.accepts_requests
@@ -82,7 +88,10 @@ def test_about_sixty_percent_of_contacts_need_only_an_answer(city):
     console_day = Contact.objects.filter(
         jurisdiction=city, customer__isnull=False, started_at__gte=timezone.now() - dt.timedelta(hours=3)
     )
-    contacts = Contact.objects.filter(jurisdiction=city).exclude(pk__in=console_day)
+    # ... and the youth program's field walks (web reports from a school's street) come on top too.
+    walks = Contact.objects.filter(service_request__walk_report__isnull=False)
+    assert walks.count() == walk_requests(city) and not walks.exclude(channel="web").exists()
+    contacts = Contact.objects.filter(jurisdiction=city).exclude(pk__in=console_day).exclude(pk__in=walks)
     assert console_day.exists() and not console_day.filter(service__kind=Service.Kind.REQUEST).exists()
     information = contacts.filter(outcome__in=[Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY])
     assert 0.57 <= information.count() / contacts.count() <= 0.63
@@ -131,7 +140,7 @@ def test_statuses_and_history_tell_one_consistent_story(city):
 
 
 def test_history_is_shaped_like_philly311(city):
-    requests = ServiceRequest.objects.filter(jurisdiction=city)
+    requests = ServiceRequest.objects.filter(jurisdiction=city, walk_report__isnull=True)
     closed = requests.filter(status="closed")
     on_time = sum(
         1
@@ -149,13 +158,14 @@ def test_history_is_shaped_like_philly311(city):
 def test_tracking_numbers_are_consecutive_in_order_of_arrival(city):
     numbers = [
         int(number)
-        for number in ServiceRequest.objects.filter(jurisdiction=city)
+        for number in ServiceRequest.objects.filter(jurisdiction=city, walk_report__isnull=True)
         .order_by("requested_at", "pk")
         .values_list("tracking_number", flat=True)
     ]
     assert numbers == list(range(numbers[0], numbers[0] + REQUESTS))
     city.refresh_from_db()
-    assert city.next_tracking_number == numbers[-1] + 1
+    # The youth program's walk requests take the numbers after the history's.
+    assert city.next_tracking_number == numbers[-1] + 1 + walk_requests(city)
 
 
 def test_seeding_again_without_reset_changes_nothing(city):
@@ -187,7 +197,7 @@ def test_reset_rebuilds_the_city(city):
     rebuilt = demo.demo_city()
     assert rebuilt is not None
     assert rebuilt.pk != city.pk
-    assert ServiceRequest.objects.count() == 40
+    assert ServiceRequest.objects.count() == 40 + walk_requests(rebuilt)
     assert not old_pks & set(ServiceRequest.objects.values_list("pk", flat=True))
     assert Contact.objects.filter(jurisdiction=rebuilt).count() == Contact.objects.count()
 

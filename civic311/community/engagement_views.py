@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from civic311 import date_inputs
 from civic311.db_routing import reads_from_replica
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.pdf import render_pdf
@@ -125,7 +126,7 @@ def liaison(request: HttpRequest, pk: int) -> HttpResponse:
 
 class MeetingForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Meeting"), max_length=engagement.MEETING_NAME_MAX)
-    held_on = forms.DateField(label=gettext_lazy("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=gettext_lazy("Held on"), widget=date_inputs.DateInput())
     neighborhood = forms.ModelChoiceField(
         label=gettext_lazy("Neighborhood"), queryset=Neighborhood.objects.none(), required=False
     )

@@ -15,6 +15,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from civic311 import date_inputs
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
@@ -69,9 +70,7 @@ class MeetingForm(forms.Form):
     """Step 1: the meeting, and its notes as pasted."""
 
     name = forms.CharField(label=_("Meeting"), max_length=liaison_filing.MEETING_NAME_MAX)
-    held_on = forms.DateField(
-        label=_("Date of the meeting"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    held_on = forms.DateField(label=_("Date of the meeting"), widget=date_inputs.DateInput())
     neighborhood = forms.ChoiceField(label=_("Neighborhood"), required=False)
     place = forms.CharField(label=_("Place (optional)"), max_length=liaison_filing.MEETING_PLACE_MAX, required=False)
     notes = forms.CharField(

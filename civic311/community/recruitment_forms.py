@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civic311 import date_inputs
+
 from .models import HeardAbout, Liaison, LiaisonApplication, TrainingSession
 from .services import applications
 from .services.training import SessionData
@@ -96,12 +98,8 @@ class DeclineForm(forms.Form):
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=300)
     kind = forms.ChoiceField(label=_("Kind"), choices=TrainingSession.Kind.choices)
-    starts_at = forms.DateTimeField(
-        label=_("Starts"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    ends_at = forms.DateTimeField(
-        label=_("Ends"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = forms.DateTimeField(label=_("Starts"), required=False, widget=date_inputs.DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends"), required=False, widget=date_inputs.DateTimeInput())
     place = forms.CharField(label=_("Place"), required=False, max_length=400)
     online_url = forms.CharField(label=_("Online link"), required=False, max_length=400)
     trainer = forms.CharField(label=_("Trainer"), required=False, max_length=300)

@@ -9,7 +9,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from civic311.jurisdictions.models import Jurisdiction
 
-from .services import digests, rollups, training
+from .services import digests, rollups, training, youth
 
 # --- neighborhood figures (rollups) ---
 
@@ -55,3 +55,14 @@ def send_liaison_digests() -> int:
     """Hourly: the weekly digest to every liaison due one (from Monday 07:00 in their city's zone; a missed
     run is made up by the next, and a liaison gets one a week however often this runs)."""
     return digests.send_due_digests()
+
+
+# --- the youth program: the minors' data kept no longer than the city's settings say ---
+
+
+@db_periodic_task(crontab(minute="55", hour="2"))
+def apply_youth_retention() -> int:
+    """Nightly: in every city, erase the guardians' contacts and anonymise the participants of the cohorts
+    whose time is up (`services.youth.apply_retention`; safe to run twice)."""
+    counts = youth.apply_retention(None)
+    return counts.contacts_erased + counts.participants_anonymised

@@ -39,6 +39,7 @@ from .community import delete_programme
 from .customers import create_demo_customers, delete_customers
 from .history import DemoHistoryExists, HistoryStats, generate_history
 from .places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG
+from .youth import delete_youth_program
 
 __all__ = [
     "DemoHistoryExists",
@@ -309,6 +310,7 @@ def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
 
     jurisdiction_pk = jurisdiction.pk
     delete_programme(jurisdiction)  # the liaison programme and its liaisons' accounts (its rows PROTECT the city)
+    delete_youth_program(jurisdiction)  # the youth cohorts and the pilot (their rows PROTECT the city and surveys)
     # Survey answers are kept from casual deletion (PROTECT); a whole demo city goes with its surveys.
     with transaction.atomic():
         FollowUpTask.objects.filter(jurisdiction=jurisdiction).delete()

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from civic311 import date_inputs
 from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge.selectors import localized, published_articles
@@ -15,7 +16,6 @@ from civic311.knowledge.selectors import localized, published_articles
 from . import services
 from .models import BASE_LANGUAGE, Emergency
 
-LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 TEXTS = ("title", "banner", "script")
 # The service's error keys → the form's fields (the English text carries a text's error).
 SERVICE_FIELDS = {
@@ -23,13 +23,6 @@ SERVICE_FIELDS = {
     "banner": f"banner_{BASE_LANGUAGE}",
     "agent_script": f"script_{BASE_LANGUAGE}",
 }
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format=LOCAL_MINUTE, **kwargs)
 
 
 class ArticleChoices(forms.ModelMultipleChoiceField):
@@ -42,8 +35,8 @@ class DeclareForm(forms.Form):
     """Declaring an emergency. Times are entered in the city's zone (the active one on staff pages)."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=Emergency.Kind.choices)
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=LocalDateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=LocalDateTimeInput())
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=date_inputs.DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=date_inputs.DateTimeInput())
     surge = forms.BooleanField(label=_("Surge: show the surge flag on the reader board"), required=False)
     pinned_articles = ArticleChoices(
         label=_("Pinned answers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import DEPARTMENT_ROLES, NEIGHBORHOOD_ROLES, RoleAssignment, StaffRole, User
 
@@ -524,6 +524,14 @@ def may_run_community_programmes(user: Someone) -> bool:
     return bool(roles_of(user) & {StaffRole.COMMUNITY_STAFF, StaffRole.ADMIN})
 
 
+def pilot_participant_accounts(users: QuerySet[User], jurisdiction_id: int) -> QuerySet[User]:
+    """`users` narrowed to whom a city's pilot assessment may ask for feedback: active staff accounts whose
+    home department is in that city, or who have none (never a resident's account, a liaison's included)."""
+    return assignable_accounts(users).filter(
+        Q(department__isnull=True) | Q(department__jurisdiction_id=jurisdiction_id)
+    )
+
+
 def may_see_programme_figures(user: Someone) -> bool:
     """The community programs' figures (liaisons over time, their requests' outcomes): the staff who run
     the programs, leadership, admins."""
@@ -806,6 +814,7 @@ __all__ = [
     "may_work_every_department",
     "may_work_queues",
     "offered_follow_up_owners",
+    "pilot_participant_accounts",
     "require",
     "roles_of",
     "sees_jurisdiction",

@@ -14,7 +14,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -35,7 +34,7 @@ from civic311.knowledge.models import SearchDocument
 from civic311.service_requests import selectors as requests_selectors
 from civic311.service_requests import services as requests_services
 from civic311.service_requests.models import ServiceRequest
-from civic311.service_requests.report_form import ReportForm
+from civic311.service_requests.report_form import ReportForm, report_map_config
 
 from .forms import TrackForm
 
@@ -129,30 +128,7 @@ def _public_write_refused(request: HttpRequest, scope: str, per_hour: int) -> st
 
 def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
     jurisdiction = form.jurisdiction
-    map_config = {
-        "bounds": [[jurisdiction.min_lat, jurisdiction.min_long], [jurisdiction.max_lat, jurisdiction.max_long]],
-        "neighborhoodsUrl": reverse("public:neighborhoods"),
-        # Leaflet guesses its marker images from its script's URL, which breaks once static files are
-        # renamed with content hashes in production; give it the real URLs.
-        "markerIcons": {
-            "iconUrl": static("vendor/leaflet/images/marker-icon.png"),
-            "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
-            "shadowUrl": static("vendor/leaflet/images/marker-shadow.png"),
-        },
-        "messages": {
-            "mapLabel": _("Map of the city. Tap where the problem is to place a pin."),
-            "pinPlaced": _("Pin placed. The latitude and longitude are filled in."),
-            "locating": _("Finding your location…"),
-            "located": _("We placed the pin at your location. Check that it is right."),
-            "locationFailed": _("We could not get your location. Tap the map or type the address instead."),
-            "outsideCity": _("That point is outside the city. Tap a point inside the city."),
-            "tilesFailed": _(
-                "The map pictures could not load. You can still tap to place the pin, or type the address."
-            ),
-            "charactersLeft": _("Characters left: {count}"),
-            "charactersOver": _("Characters over the limit: {count}"),
-        },
-    }
+    map_config = report_map_config(jurisdiction)
     return render(
         request,
         "public/report_form.html",

@@ -15,8 +15,11 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from civic311.catalogue.models import Service, ServiceAttribute
 from civic311.jurisdictions import selectors as places
@@ -261,3 +264,32 @@ class ReportForm:
     def neighborhood_choices(self) -> list[tuple[str, str]]:
         # Only the names: a boundary can be large, and the map fetches those separately.
         return list(places.neighborhoods(self.jurisdiction).values_list("slug", "name"))
+
+
+def report_map_config(jurisdiction: Jurisdiction) -> dict[str, object]:
+    """What the report form's map script reads (the city's bounds, the neighborhoods' outlines, its marker
+    images and its messages in the reader's language): one builder for every page that shows the form."""
+    return {
+        "bounds": [[jurisdiction.min_lat, jurisdiction.min_long], [jurisdiction.max_lat, jurisdiction.max_long]],
+        "neighborhoodsUrl": reverse("public:neighborhoods"),
+        # Leaflet guesses its marker images from its script's URL, which breaks once static files are
+        # renamed with content hashes in production; give it the real URLs.
+        "markerIcons": {
+            "iconUrl": static("vendor/leaflet/images/marker-icon.png"),
+            "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
+            "shadowUrl": static("vendor/leaflet/images/marker-shadow.png"),
+        },
+        "messages": {
+            "mapLabel": _("Map of the city. Tap where the problem is to place a pin."),
+            "pinPlaced": _("Pin placed. The latitude and longitude are filled in."),
+            "locating": _("Finding your location…"),
+            "located": _("We placed the pin at your location. Check that it is right."),
+            "locationFailed": _("We could not get your location. Tap the map or type the address instead."),
+            "outsideCity": _("That point is outside the city. Tap a point inside the city."),
+            "tilesFailed": _(
+                "The map pictures could not load. You can still tap to place the pin, or type the address."
+            ),
+            "charactersLeft": _("Characters left: {count}"),
+            "charactersOver": _("Characters over the limit: {count}"),
+        },
+    }

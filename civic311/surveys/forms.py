@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from civic311 import date_inputs
 from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.contact_details import format_phone
@@ -145,7 +146,7 @@ class TransferForm(ServiceErrors, forms.Form):
     )
     deadline = forms.DateTimeField(
         label=_("Deadline"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"),
+        widget=date_inputs.DateTimeInput(attrs={"class": "form-control"}),
     )
     words = forms.CharField(
         label=_("The customer's words"),

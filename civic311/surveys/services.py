@@ -7,6 +7,7 @@ A concerned customer goes to a supervisor with `transfer_to_supervisor`; `resolv
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from collections.abc import Mapping
@@ -222,6 +223,71 @@ def publish_version(version: InstrumentVersion, *, now: dt.datetime | None = Non
     version.published_at = _now(now)
     version.save(update_fields=["published_at"])
     return version
+
+
+def new_draft_version(instrument: Instrument) -> InstrumentVersion:
+    """A new unpublished version (the latest number + 1) with copies of the latest version's questions,
+    their translations and choices, to edit and publish; published versions stay as they were.
+
+    Refuses while the instrument already has an unpublished draft (edit that one)."""
+    with transaction.atomic():
+        # Lock the instrument so two editors cannot both open a draft with the same number.
+        Instrument.objects.select_for_update().filter(pk=instrument.pk).first()
+        versions = InstrumentVersion.objects.filter(instrument=instrument)
+        if versions.filter(published_at__isnull=True).exists():
+            raise ValidationError(_("This survey already has a draft; edit or publish it first."))
+        latest = versions.order_by("-number").first()
+        draft = InstrumentVersion.objects.create(instrument=instrument, number=(latest.number + 1) if latest else 1)
+        if latest is not None:
+            Question.objects.bulk_create(
+                [
+                    Question(
+                        version=draft,
+                        code=question.code,
+                        order=question.order,
+                        kind=question.kind,
+                        text=question.text,
+                        translations=copy.deepcopy(question.translations),
+                        choices=copy.deepcopy(question.choices),
+                        required=question.required,
+                        about_agent=question.about_agent,
+                    )
+                    for question in latest.questions.all()
+                ]
+            )
+    return draft
+
+
+def record_response(
+    version: InstrumentVersion,
+    raw: Mapping[str, object],
+    *,
+    jurisdiction: Jurisdiction,
+    channel: str,
+    now: dt.datetime | None = None,
+) -> Response:
+    """A completed response to a published `version` with its answers (by question code, checked by
+    `validate_answers`), written in one transaction: call it inside the caller's own transaction to write
+    the row that links it (a youth or pilot answer) all or nothing. A draft version refuses."""
+    now = _now(now)
+    if not InstrumentVersion.objects.filter(pk=version.pk, published_at__isnull=False).exists():
+        raise ValidationError(_("This survey version is not published yet; publish it before collecting answers."))
+    if version.instrument.jurisdiction_id != jurisdiction.pk:
+        raise ValidationError(_("This survey belongs to another city."))
+    cleaned = validate_answers(version, raw)
+    with transaction.atomic():
+        response = Response.objects.create(
+            jurisdiction=jurisdiction,
+            version=version,
+            channel=channel,
+            outcome=Response.Outcome.COMPLETED,
+            started_at=now,
+            finished_at=now,
+        )
+        Answer.objects.bulk_create(
+            [Answer(response=response, question=question, value=value) for question, value in cleaned.items()]
+        )
+    return response
 
 
 def _yes_no(value: object) -> bool | None:

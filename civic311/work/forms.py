@@ -209,9 +209,20 @@ class StatusForm(StaffForm):
         help_text=_("Seen by staff only."),
     )
 
+    # Closing with a photo of the finished work in one step (issue 17: residents and the youth program's
+    # walks see the before and after photos side by side). Public, as the photo form's default is.
+    after_photo = forms.FileField(
+        label=_("After photo (optional, when closing)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("A photo of the finished work, shown next to the resident's photo from before."),
+    )
+
     def __init__(self, *args, service_request: ServiceRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         allowed = allowed_next(service_request.status)
+        if Status.CLOSED not in allowed:  # reopening: no after photo
+            del self.fields["after_photo"]
         # Assigning has its own form (it needs a person); duplicates are marked with the merge form.
         self.next_statuses = [
             (s.value, s.label) for s in Status if s in allowed and s not in (Status.ASSIGNED, Status.DUPLICATE)

@@ -1,4 +1,5 @@
-"""Writes for department work: bulk actions over the queue, saved views, response templates.
+"""Writes for department work: bulk actions over the queue, closing with an after photo, saved views,
+response templates.
 
 Every change to a request goes through `civic311.service_requests.services` with the acting user, so the
 lifecycle and the roles' rules apply to a bulk action exactly as to one request.
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,7 +25,8 @@ from civic311.catalogue.models import Department
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import User
 from civic311.service_requests import services as requests
-from civic311.service_requests.models import ServiceRequest
+from civic311.service_requests.lifecycle import Status
+from civic311.service_requests.models import Photo, ServiceRequest
 
 from . import selectors
 from .models import ResponseTemplate, SavedView
@@ -134,6 +137,31 @@ def bulk_public_note(
 
 
 # --- saved views ------------------------------------------------------------------------------------
+
+
+def change_status_with_after_photo(
+    service_request: ServiceRequest,
+    to_status: str,
+    *,
+    actor: User,
+    public_reason: str = "",
+    internal_note: str = "",
+    after_photo: UploadedFile[bytes] | None = None,
+) -> None:
+    """Change the status and, when closing, store the photo of the finished work as an "after" photo (public,
+    as the photo form's default is): both or neither. A refused photo keeps the request as it was, with the
+    photo's errors under "after_photo"."""
+    if after_photo and to_status != Status.CLOSED:
+        raise ValidationError({"after_photo": _("An after photo goes with closing. Use “Add a photo” for any other.")})
+    with transaction.atomic():
+        requests.change_status(
+            service_request, to_status, actor=actor, public_reason=public_reason, internal_note=internal_note
+        )
+        if after_photo:
+            try:
+                requests.add_photo(service_request, after_photo, actor=actor, stage=Photo.Stage.AFTER, public=True)
+            except ValidationError as error:  # rolls the status change back
+                raise ValidationError({"after_photo": error.messages}) from None
 
 
 def save_view(

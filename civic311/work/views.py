@@ -376,12 +376,13 @@ def change_status(request: HttpRequest, number: str) -> HttpResponse:
         number,
         "status",
         _bound(request, forms.StatusForm),
-        lambda sr, data: requests.change_status(
+        lambda sr, data: services.change_status_with_after_photo(
             sr,
             data["to_status"],
             actor=_staff(request),
             public_reason=data["public_reason"],
             internal_note=data["internal_note"],
+            after_photo=data.get("after_photo"),
         ),
         _("Status changed."),
     )

@@ -1,5 +1,5 @@
 """The Youth Engagement Program: cohorts at a school or recreation centre, their weekly sessions and partner
-organisations, the participants (minors: only what the program needs, see `Participant`), attendance, the
+organizations, the participants (minors: only what the program needs, see `Participant`), attendance, the
 requests they file on a session's field walk, their pre- and post-program surveys, their certificates.
 
 Write only through `civic311.community.services.youth` (and `field_walks`, `youth_surveys`); who may do
@@ -48,10 +48,10 @@ class YouthSettings(models.Model):
 
 
 class Partner(models.Model):
-    """A partner organisation (Education Works, the Police Explorers, Junior Block Captains...)."""
+    """A partner organization (Education Works, the Police Explorers, Junior Block Captains...)."""
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(_("organisation"), max_length=200)
+    name = models.CharField(_("organization"), max_length=200)
     website = models.URLField(_("website"), blank=True)
     contact_name = models.CharField(_("contact"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact's e-mail"), blank=True)
@@ -59,8 +59,8 @@ class Partner(models.Model):
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
-        verbose_name = _("partner organisation")
-        verbose_name_plural = _("partner organisations")
+        verbose_name = _("partner organization")
+        verbose_name_plural = _("partner organizations")
         ordering = ["name"]
         constraints = [models.UniqueConstraint("jurisdiction", Lower("name"), name="unique_partner_name")]
 

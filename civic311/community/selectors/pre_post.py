@@ -2,7 +2,8 @@
 post-program surveys and the pilot assessments' feedback forms both read their figures here.
 
 Questions are matched across the two phases by code (the phases may be asked on different versions of the
-instrument; a question in one phase only shows that side). For every question, each phase's figures over
+instrument; a question in one phase only shows that side, and so does a code the after version asks as
+another kind than the before version did). For every question, each phase's figures over
 everyone who answered it in that phase, and the paired figures over those who answered it in both:
 
 - yes or no: the share answering yes; paired, how many went no → yes (improved), yes → no (worse), stayed.
@@ -115,8 +116,10 @@ def _in_phase(answers: Answers, phase: str, code: str) -> dict[Hashable, object]
     return found
 
 
-def _compare_one(question: Question, answers: Answers) -> QuestionComparison:
-    before = _in_phase(answers, Phase.BEFORE, question.code)
+def _compare_one(question: Question, answers: Answers, *, before_kind_differs: bool = False) -> QuestionComparison:
+    # A code the before version asked as another kind (removed, then added anew) is another question: its
+    # before answers are not comparable (a choice is no rating), so only the after side is shown.
+    before = {} if before_kind_differs else _in_phase(answers, Phase.BEFORE, question.code)
     after = _in_phase(answers, Phase.AFTER, question.code)
     both = [subject for subject in before if subject in after]
     base = {
@@ -187,8 +190,12 @@ def _compare_one(question: Question, answers: Answers) -> QuestionComparison:
 
 def compare(before: Iterable[Question], after: Iterable[Question], answers: Answers) -> list[QuestionComparison]:
     """Each question of the two phases' versions compared (contact details left out), in order."""
+    before = list(before)
+    before_kinds = {question.code: question.kind for question in before}
     return [
-        _compare_one(question, answers)
+        _compare_one(
+            question, answers, before_kind_differs=before_kinds.get(question.code, question.kind) != question.kind
+        )
         for question in _questions_by_code(before, after)
         if question.kind != Question.Kind.CONTACT_DETAILS
     ]

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from civic311.community.services import rollups
 from civic311.demo import community as demo_programme
 from civic311.demo import services as demo
+from civic311.demo import youth as demo_youth
 from civic311.demo.console_contacts import give_agents_console_contacts
 from civic311.demo.knowledge import load_articles
 from civic311.demo.surveys import create_survey_history
@@ -73,6 +74,7 @@ class Command(BaseCommand):
             today = give_agents_console_contacts(city)
             create_survey_history(city)  # days already surveyed are left alone
             self._programme(city, seed=311)  # a city seeded before the liaison programme gets one
+            self._youth(city, seed=311)  # and its youth program and pilot
             rollups.sweep(city)  # the neighborhood figures: counted the first time, brought up to date after
             self.stdout.write(
                 f"The demo city {city.name} is already there; its catalogue and staff are up to date"
@@ -90,6 +92,7 @@ class Command(BaseCommand):
             workers=workers if workers is not None else (os.cpu_count() or 1) if requests >= 300_000 else 1,
             progress=lambda line: self.stderr.write(line, style_func=str),
         )
+        self._youth(city, seed=seed)  # before the figures: its field walks file requests
         rollups.rebuild(city)  # the neighborhood pages' figures
         customers = demo.create_demo_customers(city, seed=seed)
         give_agents_console_contacts(city, seed=seed)
@@ -118,6 +121,18 @@ class Command(BaseCommand):
             f"Liaison: sign in at /sign-in/ with {demo_programme.DEMO_LIAISON_EMAIL} "
             "(the link is e-mailed to var/mail/)."
         )
+
+    def _youth(self, city, *, seed: int) -> None:
+        """The Youth Engagement Program's cohorts and a pilot assessment (once)."""
+        began = time.monotonic()
+        made = demo_youth.create_youth_program(city, seed=seed)
+        if made.cohorts:
+            self.stdout.write(
+                f"Youth program: {made.cohorts} cohorts, {made.participants} participants, {made.walk_requests} "
+                f"requests filed on field walks, {made.certificates} certificates; a pilot with "
+                f"{made.pilot_participants} staff and {made.focus_groups} focus groups in "
+                f"{time.monotonic() - began:.1f} s."
+            )
 
     def _confirm_reset(self, city, interactive: bool) -> None:
         if not (interactive and sys.stdin.isatty()):
