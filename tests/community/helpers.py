@@ -261,7 +261,7 @@ def youth_impact_cohort(jurisdiction, *, slug="penn-treaty", signatory="Cherelle
     for person in people[:4]:
         person.completed_at = at(2026, 3, 31, 18)
         person.save(update_fields=["completed_at"])
-    before = {
+    before: dict[int, dict[str, object]] = {
         0: {"knows_jbc": True, "comfort": 1, "interest": "jbc", "why": '=HYPERLINK("http://evil.example")'},
         1: {"knows_jbc": True, "comfort": 2, "interest": "explorers", "why": "How to fix my block"},
         2: {"knows_jbc": False, "comfort": 2},
@@ -270,7 +270,7 @@ def youth_impact_cohort(jurisdiction, *, slug="penn-treaty", signatory="Cherelle
         5: {"knows_jbc": False, "comfort": 4},
         6: {"knows_jbc": False, "comfort": 5},
     }
-    after = {
+    after: dict[int, dict[str, object]] = {
         0: {"knows_jbc": True, "comfort": 3, "interest": "jbc"},
         1: {"knows_jbc": False, "comfort": 4, "interest": "jbc"},
         2: {"knows_jbc": True, "comfort": 2, "why": "About the 311 app"},
@@ -315,21 +315,21 @@ def youth_cohort(jurisdiction, staff, *, slug="harding-2026", starts_on=None, en
 
 def participant_data(**changes):
     """A participant's answers: Maria R., 11 to 13, her mother consented on paper on June 20, 2026."""
+    import dataclasses
     import datetime as dt
 
     from civic311.community.services import youth
 
-    fields = {
-        "first_name": "Maria",
-        "last_initial": "r",
-        "age_band": "11-13",
-        "guardian_name": "Rosa R.",
-        "guardian_contact": "(215) 686-8686",
-        "consent_method": "paper",
-        "consented_on": dt.date(2026, 6, 20),
-    }
-    fields.update(changes)
-    return youth.ParticipantData(**fields)
+    maria = youth.ParticipantData(
+        first_name="Maria",
+        last_initial="r",
+        age_band="11-13",
+        guardian_name="Rosa R.",
+        guardian_contact="(215) 686-8686",
+        consent_method="paper",
+        consented_on=dt.date(2026, 6, 20),
+    )
+    return dataclasses.replace(maria, **changes)
 
 
 def youth_session(cohort, staff, number, starts_at, **changes):
@@ -478,21 +478,21 @@ YOUTH_ANSWERS = {
 
 def pilot_data(**changes):
     """A pilot assessment's answers: "Field tablets", May 2026, the default form unless `form_id`."""
+    import dataclasses
     import datetime as dt
 
     from civic311.community.services.pilots import AssessmentData
 
-    fields = {
-        "name": "Field tablets pilot",
-        "slug": "tablets",
-        "technology": "Field tablets",
-        "goals": "Inspectors file from the street.",
-        "starts_on": dt.date(2026, 5, 1),
-        "ends_on": dt.date(2026, 5, 31),
-        "form_id": None,
-    }
-    fields.update(changes)
-    return AssessmentData(**fields)
+    tablets = AssessmentData(
+        name="Field tablets pilot",
+        slug="tablets",
+        technology="Field tablets",
+        goals="Inspectors file from the street.",
+        starts_on=dt.date(2026, 5, 1),
+        ends_on=dt.date(2026, 5, 31),
+        form_id=None,
+    )
+    return dataclasses.replace(tablets, **changes)
 
 
 def pilot_with_people(jurisdiction, staff, count, *, slug="tablets", first="p"):
@@ -514,3 +514,12 @@ def rate_all(rating):
     from civic311.community.services.pilots import DIMENSIONS
 
     return {code: rating for code, *_texts in DIMENSIONS}
+
+
+# --- typing: the values `.annotate()` adds to a queryset's rows ---
+
+
+def annotated(row, *names: str) -> tuple[object, ...]:
+    """The values `.annotate()` added to `row` under `names`, in order (read with getattr: they are not fields
+    of the model, so mypy does not know them)."""
+    return tuple(getattr(row, name) for name in names)

@@ -182,6 +182,7 @@ def test_deterministic(seeded):
 
     def pilot_shape():
         pilot = PilotAssessment.objects.get(jurisdiction=seeded)
+        assert pilot.form is not None
         return pilot.form.slug, sorted(pilot.participants.values_list("user__username", flat=True))
 
     first, first_pilot = shape(), pilot_shape()

@@ -4,6 +4,7 @@ against values worked out by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from unittest import mock
@@ -19,7 +20,7 @@ from civic311.people.models import StaffRole
 from civic311.surveys.models import InstrumentVersion, Question, Response
 from tests.factories import DepartmentFactory, JurisdictionFactory, StaffFactory, staff_in_role
 
-from .helpers import community_staff, make_liaison, pilot_data, pilot_with_people, rate_all
+from .helpers import annotated, community_staff, make_liaison, pilot_data, pilot_with_people, rate_all
 
 B, A = Phase.BEFORE, Phase.AFTER
 DAY = dt.datetime(2026, 5, 4, 14, 0, tzinfo=dt.UTC)
@@ -305,6 +306,7 @@ def test_answering_records_the_response_and_the_invitation_together(jurisdiction
     answered = pilots.answer(token, {**rate_all(2), "ease_comment": "Slow"}, now=DAY + dt.timedelta(hours=2))
     assert answered.answered_at == DAY + dt.timedelta(hours=2)
     response = answered.response
+    assert response is not None
     assert (response.channel, response.outcome, response.version_id) == ("web", "completed", pilot.before_version_id)
     assert response.jurisdiction_id == jurisdiction.pk
     values = dict(response.answers.values_list("question__code", "value"))
@@ -353,9 +355,10 @@ def test_a_before_link_closes_when_the_after_phase_is_sent(jurisdiction):
 
 
 def focus(**changes):
-    fields = {"held_on": dt.date(2026, 6, 1), "phase": A, "facilitator": "Fran", "notes": "Fewer trips to the office."}
-    fields.update(changes)
-    return pilots.FocusGroupData(**fields)
+    fields = pilots.FocusGroupData(
+        held_on=dt.date(2026, 6, 1), phase=A, facilitator="Fran", notes="Fewer trips to the office."
+    )
+    return dataclasses.replace(fields, **changes)
 
 
 def test_focus_groups_are_recorded_and_changed_with_attendees_among_participants(jurisdiction):
@@ -434,6 +437,7 @@ def test_the_dimension_figures(answered_pilot):
 
 def test_all_dimensions_pool_every_rating(answered_pilot):
     pooled = selected.report(answered_pilot).pooled
+    assert pooled is not None
     # Before: 30 ratings (5 people, 6 each), 15 + 25 * 3 = 90; after: 24 ratings, 14 + 20 * 3 = 74.
     assert (pooled.before_answers, pooled.after_answers) == (30, 24)
     assert pooled.mean_before == pytest.approx(90 / 30)
@@ -483,7 +487,7 @@ def test_an_empty_report(jurisdiction):
 
 def test_the_list_counts_answers_per_phase(answered_pilot):
     [row] = selected.assessments(answered_pilot.jurisdiction)
-    assert (row.participant_count, row.before_answers, row.after_answers) == (5, 5, 4)
+    assert annotated(row, "participant_count", "before_answers", "after_answers") == (5, 5, 4)
 
 
 def invitation(participant, phase):

@@ -33,7 +33,7 @@ def version(jurisdiction):
 
 
 def test_yes_no_shares_and_pairs(version):
-    answers = {
+    answers: pre_post.Answers = {
         1: {B: {"knows_311": False}, A: {"knows_311": True}},
         2: {B: {"knows_311": False}, A: {"knows_311": True}},
         3: {B: {"knows_311": True}, A: {"knows_311": False}},
@@ -45,6 +45,7 @@ def test_yes_no_shares_and_pairs(version):
         r for r in pre_post.compare(version.questions.all(), version.questions.all(), answers) if r.code == "knows_311"
     ]
     # Before: 2 yes of 5 = 40 %; after: 4 yes of 5 = 80 %; +40 points. Pairs: 1-4: two no→yes, one yes→no, one stayed.
+    assert row.yes_before is not None and row.yes_after is not None
     assert (row.yes_before.count, row.yes_before.total, row.yes_before.percent) == (2, 5, 40.0)
     assert (row.yes_after.count, row.yes_after.total, row.yes_after.percent) == (4, 5, 80.0)
     assert row.change_in_points == pytest.approx(40.0)
@@ -53,7 +54,7 @@ def test_yes_no_shares_and_pairs(version):
 
 
 def test_scale_means_difference_and_spread(version):
-    answers = {
+    answers: pre_post.Answers = {
         1: {B: {"comfort": 1}, A: {"comfort": 4}},  # +3
         2: {B: {"comfort": 2}, A: {"comfort": 3}},  # +1
         3: {B: {"comfort": 4}, A: {"comfort": 4}},  # 0
@@ -79,7 +80,7 @@ def test_one_pair_has_no_spread(version):
 
 
 def test_choices_shares_comments_and_no_contact_details(version):
-    answers = {
+    answers: pre_post.Answers = {
         1: {B: {"learn": ["app"], "why": "curious"}, A: {"learn": ["app", "jobs"], "why": "  "}},
         2: {B: {"learn": ["jobs"]}, A: {"learn": ["jobs"], "why": "fun", "reach": {"name": "x"}}},
     }
@@ -99,6 +100,7 @@ def test_questions_in_one_phase_only_and_the_newer_wording(jurisdiction, version
     rows = pre_post.compare(version.questions.all(), newer.questions.all(), {1: {A: {"jbc": True}}})
     assert [r.code for r in rows] == ["knows_311", "jbc", "comfort", "learn", "why"]
     assert rows[0].text == "Have you heard of Philly311?"
+    assert rows[1].yes_before is not None
     assert rows[1].yes_before.total == 0 and rows[1].yes_before.percent is None and rows[1].change_in_points is None
 
 

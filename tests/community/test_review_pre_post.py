@@ -23,7 +23,7 @@ def test_a_code_asked_as_another_kind_in_the_after_version_counts_only_the_after
         )
     ]
     after = [Question(code="interest", kind=Question.Kind.SCALE_1_5, text="How interested are you?")]
-    answers = {1: {B: {"interest": "jbc"}, A: {"interest": 4}}, 2: {A: {"interest": 2}}}
+    answers: pre_post.Answers = {1: {B: {"interest": "jbc"}, A: {"interest": 4}}, 2: {A: {"interest": 2}}}
     [row] = pre_post.compare(before, after, answers)
     assert row.kind == Question.Kind.SCALE_1_5 and row.text == "How interested are you?"
     assert (row.before_answers, row.after_answers) == (0, 2)

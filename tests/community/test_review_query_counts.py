@@ -17,6 +17,7 @@ from civic311.community.models import (
     CohortSession,
     Participant,
     Phase,
+    PilotInvitation,
     WalkReport,
     YouthSurveyResponse,
 )
@@ -122,7 +123,7 @@ def _answered_pilot(jurisdiction, staff, size: int):
     pilot, _people = pilot_with_people(jurisdiction, staff, size, slug=f"pilot-{size}", first=f"u{size}x")
     for phase, rating in ((Phase.BEFORE, 2), (Phase.AFTER, 4)):
         pilots.send_phase(pilot, phase, staff)
-        for invitation in pilots.PilotInvitation.objects.filter(participant__assessment=pilot, phase=phase):
+        for invitation in PilotInvitation.objects.filter(participant__assessment=pilot, phase=phase):
             pilots.answer(invitation.token, {**rate_all(rating), "productivity_comment": "Faster."})
     pilot.refresh_from_db()
     return pilot

@@ -5,6 +5,7 @@ rating and its comment, together), the satisfaction survey is not the community'
 from __future__ import annotations
 
 import datetime as dt
+from typing import NotRequired, TypedDict
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,15 @@ from tests.factories import StaffFactory, staff_in_role
 from .helpers import community_staff
 
 NOW = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
+
+
+class _QuestionFields(TypedDict):
+    """What `survey_forms.add_question` is given besides the instrument and the actor."""
+
+    code: str
+    kind: str
+    text: str
+    choices: NotRequired[list[survey_forms.Choice]]
 
 
 @pytest.fixture
@@ -119,14 +129,16 @@ def test_each_of_the_six_kinds_except_contact_details_for_a_youth_survey(youth, 
         else:
             survey_forms.add_question(youth, actor=casey, code=f"k_{kind}", kind=kind, text="Q?", choices=choices)
         survey_forms.add_question(pilot_form, actor=casey, code=f"k_{kind}", kind=kind, text="Q?", choices=choices)
-    assert selectors.draft_of(pilot_form).questions.filter(kind=Question.Kind.CONTACT_DETAILS).count() == 1
+    draft = selectors.draft_of(pilot_form)
+    assert draft is not None
+    assert draft.questions.filter(kind=Question.Kind.CONTACT_DETAILS).count() == 1
 
 
 @pytest.mark.django_db
 def test_bad_questions_are_errors_keyed_by_field(youth, casey):
     draft = survey_forms.open_draft(youth, actor=casey)
     before = draft.questions.count()
-    cases = [
+    cases: list[tuple[_QuestionFields, set[str]]] = [
         ({"code": "Bad Code!", "kind": "yes_no", "text": "Q?"}, {"code"}),
         ({"code": "knows_311", "kind": "yes_no", "text": "Q?"}, {"code"}),
         ({"code": "q", "kind": "essay", "text": "Q?"}, {"kind"}),

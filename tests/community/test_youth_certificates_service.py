@@ -31,7 +31,7 @@ def test_issue_to_the_completed_participants(world):
     assert [p.pk for p in issued] == [p.pk for p in people[:4]]  # P1..P4 completed
     rows = {p.pk: p for p in Participant.objects.filter(cohort=cohort)}
     codes = [rows[p.pk].certificate_code for p in people[:4]]
-    assert all(len(code) == 10 and set(code) <= set(service.ALPHABET) for code in codes)
+    assert all(code is not None and len(code) == 10 and set(code) <= set(service.ALPHABET) for code in codes)
     assert len(set(codes)) == 4
     assert all(rows[p.pk].certificate_issued_at == WHEN for p in people[:4])
     assert all(rows[p.pk].certificate_code is None for p in people[4:])
@@ -112,6 +112,7 @@ def test_a_code_drawn_twice_is_drawn_again(world, monkeypatch):
 def test_codes_are_found_as_typed(world):
     _cohort, people, staff = world
     code = service.issue_certificate(people[0], staff, now=WHEN).certificate_code
+    assert code is not None
     printed = service.format_code(code)
     assert printed == f"{code[:5]}-{code[5:]}"
     for typed in (

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from civic311.community.models import Participant, Phase, YouthSurveyResponse
 from civic311.community.selectors import youth_surveys as selectors
-from civic311.community.services import survey_forms, youth_surveys
+from civic311.community.services import survey_forms, youth, youth_surveys
 from civic311.people.models import StaffRole
 from civic311.surveys.models import Answer, Question, Response
 from tests.factories import JurisdictionFactory, StaffFactory, staff_in_role
@@ -79,6 +79,7 @@ def test_another_city_is_asked_about_311_not_philly311(db):
 def test_opening_pins_the_newest_published_version_and_a_random_link(cohort, casey):
     cohort, _people = cohort
     opened = youth_surveys.open_phase(cohort, Phase.BEFORE, actor=casey)
+    assert opened.survey is not None and opened.before_version is not None
     assert opened.survey.slug == "youth-survey"  # the default, chosen on first use
     assert opened.before_version.number == 1 and opened.after_version is None
     assert len(opened.before_survey_token) >= 32 and not opened.after_survey_token
@@ -99,6 +100,7 @@ def test_a_phase_stays_on_its_version_after_a_new_one_is_published(cohort, casey
     cohort, people = cohort
     opened = youth_surveys.open_phase(cohort, Phase.BEFORE, actor=casey)
     v1 = opened.before_version
+    assert opened.survey is not None
     survey_forms.open_draft(opened.survey, actor=casey)
     survey_forms.add_question(opened.survey, actor=casey, code="favorite_park", kind="free_text", text="Favorite park?")
     v2 = survey_forms.publish(opened.survey, actor=casey)
@@ -122,6 +124,7 @@ def test_a_phase_stays_on_its_version_after_a_new_one_is_published(cohort, casey
 def test_reopening_a_phase_nobody_answered_moves_to_the_newest_version(cohort, casey):
     cohort, _people = cohort
     opened = youth_surveys.open_phase(cohort, Phase.BEFORE, actor=casey)
+    assert opened.survey is not None
     survey_forms.open_draft(opened.survey, actor=casey)
     v2 = survey_forms.publish(opened.survey, actor=casey)
     youth_surveys.close_phase(opened, Phase.BEFORE, actor=casey)
@@ -243,7 +246,7 @@ def test_nothing_half_written_when_completion_fails(cohort, casey):
     cohort, people = cohort
     opened = youth_surveys.open_phase(cohort, Phase.AFTER, actor=casey)
     with (
-        mock.patch.object(youth_surveys.youth, "update_completion", side_effect=RuntimeError("boom")),
+        mock.patch.object(youth, "update_completion", side_effect=RuntimeError("boom")),
         pytest.raises(RuntimeError),
     ):
         youth_surveys.record_on_link(opened.after_survey_token, people[0], YOUTH_ANSWERS)
@@ -273,6 +276,7 @@ def test_contact_details_are_never_asked_of_a_cohort(cohort, casey):
 def test_choosing_the_cohorts_survey(cohort, casey):
     cohort, people = cohort
     chosen = youth_surveys.attach_survey(cohort, None, actor=casey)
+    assert chosen.survey is not None
     assert chosen.survey.slug == "youth-survey"
     other = _another_survey(chosen.survey)
     switched = youth_surveys.attach_survey(chosen, other, actor=casey)

@@ -4,7 +4,9 @@ a cohort's walk requests against values worked out by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +18,7 @@ from civic311.community.models import CohortSession, WalkReport
 from civic311.community.selectors import field_walks as walks
 from civic311.community.services import field_walks
 from civic311.community.services.field_walks import WalkReportData, WalkUnavailable
-from civic311.people.models import Requester, StaffRole
+from civic311.people.models import Requester, StaffRole, User
 from civic311.service_requests.models import Channel, Contact, Photo, ServiceRequest
 from civic311.service_requests.services import CannedAnswer
 
@@ -54,9 +56,13 @@ def open_session(world, casey):
 
 
 def report(service="SR-CL01", **fields):
-    values = {"description": "Tags on the corner store's shutter.", **AT_CITY_HALL}
-    values.update(fields)
-    return WalkReportData(service_code=service, **values)
+    tags = WalkReportData(
+        service_code=service,
+        description="Tags on the corner store's shutter.",
+        lat=AT_CITY_HALL["lat"],
+        long=AT_CITY_HALL["long"],
+    )
+    return dataclasses.replace(tags, **fields)
 
 
 def counts():
@@ -127,7 +133,8 @@ def test_an_anonymised_cohorts_walk_never_opens(world, casey):
 @pytest.mark.parametrize("kind", ["anonymous", "agent", "department staff", "leadership", "liaison", "other city"])
 def test_only_the_citys_community_staff_open_or_close_a_walk(world, center_city, kind):
     if kind == "anonymous":
-        actor = AnonymousUser()
+        # What a view passes for a signed-out visitor (request.user), though the service's type says User | None.
+        actor = cast("User", AnonymousUser())
     elif kind == "liaison":
         actor = make_liaison([center_city]).user
     elif kind == "other city":
@@ -172,6 +179,7 @@ def test_a_walk_report_is_a_public_web_request_with_no_contact_tagged_to_the_wal
     assert submission.created
     assert filed.channel == Channel.WEB and not filed.is_private
     assert filed.requester is None and Requester.objects.count() == 0
+    assert filed.neighborhood is not None
     assert filed.service.code == "SR-CL01" and filed.neighborhood.slug == "center-city"
     assert filed.requested_at == DURING_WALK
     tag = WalkReport.objects.get(service_request=filed)
