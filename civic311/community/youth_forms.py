@@ -41,6 +41,8 @@ class CohortForm(forms.Form):
     )
     signatory_name = forms.CharField(label=_("Certificates signed by"), required=False, max_length=300)
     signatory_title = forms.CharField(label=_("Signatory's title"), required=False, max_length=300)
+    second_signatory_name = forms.CharField(label=_("Also signed by (optional)"), required=False, max_length=300)
+    second_signatory_title = forms.CharField(label=_("Second signatory's title"), required=False, max_length=300)
 
     def __init__(
         self,
@@ -75,6 +77,8 @@ class CohortForm(forms.Form):
             after_survey_to_complete=bool(data.get("after_survey_to_complete")),
             signatory_name=data.get("signatory_name") or "",
             signatory_title=data.get("signatory_title") or "",
+            second_signatory_name=data.get("second_signatory_name") or "",
+            second_signatory_title=data.get("second_signatory_title") or "",
         )
 
 

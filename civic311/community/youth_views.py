@@ -106,6 +106,8 @@ def cohort_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "after_survey_to_complete": found.after_survey_to_complete,
         "signatory_name": found.signatory_name,
         "signatory_title": found.signatory_title,
+        "second_signatory_name": found.second_signatory_name,
+        "second_signatory_title": found.second_signatory_title,
     }
     form = _cohort_form(request, jurisdiction, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():

@@ -65,6 +65,7 @@ from .places import NEIGHBORHOODS
 T = TypeVar("T")
 
 SIGNATORY = ("Alicia Grant", "Chief Customer Officer, Philly311")
+SECOND_SIGNATORY = ("Jordan Ellis", "Mayor of Philadelphia")  # invented, like every demo name
 
 # (name, website, contact, e-mail, phone, notes): the seed's partners, with invented contacts.
 PARTNERS = (
@@ -519,6 +520,8 @@ def _cohort(
         after_version=version if ended else None,
         signatory_name=SIGNATORY[0],
         signatory_title=SIGNATORY[1],
+        second_signatory_name=SECOND_SIGNATORY[0],
+        second_signatory_title=SECOND_SIGNATORY[1],
         created_by=staff,
         created_at=city.midnight(days[0] - dt.timedelta(days=30)) + dt.timedelta(hours=14),
         # The guardians' contacts go YouthSettings' 30 days after the last day (the nightly job's mark).

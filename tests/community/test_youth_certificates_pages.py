@@ -230,3 +230,60 @@ def test_the_cohort_s_anonymisation_hides_the_name_too(client, world):
     Cohort.objects.filter(pk=cohort.pk).update(anonymised_at=timezone.now())
     html = _check(client, people[0].certificate_code).content.decode()
     assert "Maria" not in html and "Spring 2026 at Penn Treaty" in html
+
+
+def test_a_second_signatory_signs_beside_the_first(client, world):
+    """Philly311's certificates were signed by the Mayor and the Chief Customer Officer: a cohort may name a
+    second signatory, printed beside the first; without one, one signature line only."""
+    cohort, people, staff = world
+    from civic311.community.services import youth
+
+    data = youth.CohortData(
+        name=cohort.name,
+        slug=cohort.slug,
+        site_name=cohort.site_name,
+        site_kind=cohort.site_kind,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        sessions_to_complete=cohort.sessions_to_complete,
+        signatory_name=cohort.signatory_name,
+        signatory_title=cohort.signatory_title,
+        second_signatory_name="Rosetta Carrington Lue",
+        second_signatory_title="Chief Customer Service Officer",
+    )
+    assert youth_certificates.certificates_html(cohort, [people[0]]).count('class="signature"') == 1
+    youth.change_cohort(cohort, data, staff)
+    cohort.refresh_from_db()
+    html = youth_certificates.certificates_html(cohort, [people[0]])
+    assert html.count('class="signature"') == 2
+    assert (
+        "Cherelle L. Parker" in html and "Rosetta Carrington Lue" in html and "Chief Customer Service Officer" in html
+    )
+    client.force_login(staff)
+    page = client.get(reverse("community:youth_certificates", args=[cohort.slug])).content.decode()
+    assert "and Rosetta Carrington Lue, Chief Customer Service Officer." in page
+    drawn = "\n".join(
+        _drawn_text(client.get(reverse("community:youth_certificate_pdf", args=[cohort.slug, people[0].pk])).content)
+    )
+    assert "Rosetta Carrington Lue" in drawn and "Cherelle L. Parker" in drawn
+
+
+def test_a_second_signatory_needs_a_first(world):
+    cohort, _people, staff = world
+    from django.core.exceptions import ValidationError
+
+    from civic311.community.services import youth
+
+    data = youth.CohortData(
+        name=cohort.name,
+        slug=cohort.slug,
+        site_name=cohort.site_name,
+        site_kind=cohort.site_kind,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        sessions_to_complete=cohort.sessions_to_complete,
+        second_signatory_name="Rosetta Carrington Lue",
+    )
+    with pytest.raises(ValidationError) as refused:
+        youth.change_cohort(cohort, data, staff)
+    assert "signatory_name" in refused.value.message_dict

@@ -116,6 +116,9 @@ class Cohort(models.Model):
     after_survey_token = models.CharField(max_length=64, blank=True)
     signatory_name = models.CharField(_("certificates signed by"), max_length=200, blank=True)
     signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
+    # Philly311's certificates were signed by the Mayor and the Chief Customer Officer: a second, optional.
+    second_signatory_name = models.CharField(_("also signed by"), max_length=200, blank=True)
+    second_signatory_title = models.CharField(_("second signatory's title"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

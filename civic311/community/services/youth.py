@@ -243,6 +243,8 @@ class CohortData:
     after_survey_to_complete: bool = False
     signatory_name: str = ""
     signatory_title: str = ""
+    second_signatory_name: str = ""
+    second_signatory_title: str = ""
 
 
 def _check_cohort(jurisdiction: Jurisdiction, data: CohortData, cohort: Cohort | None) -> None:
@@ -302,6 +304,10 @@ def _check_cohort(jurisdiction: Jurisdiction, data: CohortData, cohort: Cohort |
         errors.add("partners", _("Choose partners of this city from the list."))
     errors.too_long("signatory_name", data.signatory_name.strip(), NAME_MAX_CHARS)
     errors.too_long("signatory_title", data.signatory_title.strip(), NAME_MAX_CHARS)
+    errors.too_long("second_signatory_name", data.second_signatory_name.strip(), NAME_MAX_CHARS)
+    errors.too_long("second_signatory_title", data.second_signatory_title.strip(), NAME_MAX_CHARS)
+    if data.second_signatory_name.strip() and not data.signatory_name.strip():
+        errors.add("signatory_name", _("Name the first signatory before a second one."))
     errors.raise_any()
 
 
@@ -318,6 +324,8 @@ def _apply_cohort(cohort: Cohort, data: CohortData) -> None:
     cohort.after_survey_to_complete = data.after_survey_to_complete
     cohort.signatory_name = data.signatory_name.strip()
     cohort.signatory_title = data.signatory_title.strip()
+    cohort.second_signatory_name = data.second_signatory_name.strip()
+    cohort.second_signatory_title = data.second_signatory_title.strip()
 
 
 def create_cohort(
