@@ -68,7 +68,7 @@ def test_a_cohort_from_creation_to_certificates(live_server, transactional_db, j
         page.get_by_label("Education Works").check()
         page.get_by_label("Sessions to attend to complete").fill("1")
         page.get_by_label("Certificates signed by").fill("Alicia Grant")
-        page.get_by_label("Signatory's title").fill("Chief Customer Officer")
+        page.get_by_label("Signatory's title", exact=True).fill("Chief Customer Officer")
         page.get_by_role("button", name="Create the cohort").click()
         page.wait_for_url(re.compile(r"/community/youth/harding-summer/$"))
         cohort = Cohort.objects.get(slug="harding-summer")
