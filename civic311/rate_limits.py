@@ -26,8 +26,10 @@ import ipaddress
 import math
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
@@ -85,6 +87,23 @@ def peek(rate: Rate, key: str, *, now: float | None = None) -> Verdict:
     if locked_until is not None and locked_until > now:
         return Verdict(False, count, max(1, math.ceil(locked_until - now)))
     return Verdict(count < rate.limit, count, retry_after)
+
+
+Found = TypeVar("Found")
+
+
+def look_up_secret(rate: Rate, key: str, look_up: Callable[[], Found | None]) -> tuple[Found | None, Verdict]:
+    """Look up what a secret link names without letting `key` (a client address) guess at links: a key
+    already over `rate` is refused before the lookup, a right guess too (or the limit would only slow the
+    wrong guesses), and every miss counts. Returns what was found (None when refused or missed) and the
+    key's verdict: not allowed means answer "too many", whether before the lookup or with this miss."""
+    verdict = peek(rate, key)
+    if not verdict.allowed:
+        return None, verdict
+    found = look_up()
+    if found is None:
+        return None, hit(rate, key)
+    return found, verdict
 
 
 def lock(rate: Rate, key: str, *, now: float | None = None) -> None:

@@ -247,3 +247,25 @@ def test_a_lock_refuses_for_a_whole_period_from_when_it_was_set(database_cache):
     verdict = rate_limits.peek(rate, "dana", now=now + 60)
     assert not verdict.allowed and verdict.retry_after == 840
     assert rate_limits.peek(rate, "dana", now=now + 901).allowed
+
+
+def test_a_secret_link_is_not_looked_up_for_a_client_over_the_limit():
+    """`look_up_secret`: misses count, finds do not, and once over the limit even a right link is refused
+    without being looked up (otherwise the limit would only slow the wrong guesses)."""
+    rate = rate_limits.Rate(f"secret-{uuid.uuid4()}", 2, 3600)
+    looked: list[str] = []
+
+    def look_up(token: str) -> str | None:
+        looked.append(token)
+        return "found" if token == "right" else None
+
+    assert rate_limits.look_up_secret(rate, "1.2.3.4", lambda: look_up("right"))[0] == "found"
+    assert rate_limits.look_up_secret(rate, "1.2.3.4", lambda: look_up("right"))[0] == "found"  # finds never count
+    missed, verdict = rate_limits.look_up_secret(rate, "1.2.3.4", lambda: look_up("wrong"))
+    assert missed is None and verdict.allowed and verdict.count == 1
+    missed, verdict = rate_limits.look_up_secret(rate, "1.2.3.4", lambda: look_up("wrong"))
+    assert missed is None and verdict.allowed and verdict.count == 2
+    looked.clear()
+    found, verdict = rate_limits.look_up_secret(rate, "1.2.3.4", lambda: look_up("right"))
+    assert found is None and not verdict.allowed and looked == []
+    assert rate_limits.look_up_secret(rate, "5.6.7.8", lambda: look_up("right"))[0] == "found"  # another client

@@ -28,7 +28,7 @@ from civic311.spreadsheets import csv_download
 from civic311.surveys.forms import AnswersForm
 
 from .link_pages import link_page
-from .models import Phase, PilotAssessment, PilotParticipant
+from .models import Phase, PilotAssessment, PilotInvitation, PilotParticipant
 from .pilot_forms import AddParticipantsForm, AssessmentForm, FocusGroupForm
 from .selectors import pilots as selected
 from .services import pilots
@@ -372,14 +372,16 @@ def _too_many(request: HttpRequest, verdict: rate_limits.Verdict) -> HttpRespons
 @link_page
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    address = rate_limits.client_address(request)
-    verdict = rate_limits.peek(_link_rate(), address)
+    jurisdiction = site_jurisdiction(request)
+
+    def in_this_city() -> PilotInvitation | None:
+        found = selected.invitation_for_token(token)
+        return found if found is not None and found.participant.assessment.jurisdiction_id == jurisdiction.pk else None
+
+    invitation, verdict = rate_limits.look_up_secret(_link_rate(), rate_limits.client_address(request), in_this_city)
     if not verdict.allowed:
         return _too_many(request, verdict)
-    invitation = selected.invitation_for_token(token)
-    jurisdiction = site_jurisdiction(request)
-    if invitation is None or invitation.participant.assessment.jurisdiction_id != jurisdiction.pk:
-        rate_limits.hit(_link_rate(), address)
+    if invitation is None:
         return render(request, "community/pilots/answer.html", {"state": "unknown"}, status=404)
     found = invitation.participant.assessment
     context: dict[str, object] = {

@@ -186,14 +186,17 @@ def _open(request: HttpRequest, token: str) -> tuple[Cohort, str] | HttpResponse
     """The cohort and phase of an open link, or the page that says it does not open (counted). A client over
     the limit is refused before the link is looked up, a right one too: otherwise the limit would only make
     the wrong guesses answer 429 and a right guess would still show the participants' names."""
-    address = rate_limits.client_address(request)
-    if not rate_limits.peek(_token_rate(), address).allowed:
-        return render(request, "community/youth/survey_closed.html", {"too_many": True}, status=429)
-    found = youth_surveys.cohort_for_token(token)
     jurisdiction = getattr(request, "jurisdiction", None)
-    if found is not None and (jurisdiction is None or found[0].jurisdiction_id == jurisdiction.pk):
+
+    def in_this_city() -> tuple[Cohort, Phase] | None:
+        found = youth_surveys.cohort_for_token(token)
+        if found is not None and (jurisdiction is None or found[0].jurisdiction_id == jurisdiction.pk):
+            return found
+        return None
+
+    found, verdict = rate_limits.look_up_secret(_token_rate(), rate_limits.client_address(request), in_this_city)
+    if found is not None:
         return found[0], found[1].value
-    verdict = rate_limits.hit(_token_rate(), address)
     return render(
         request,
         "community/youth/survey_closed.html",
