@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
+
 
 def _weasyprint_html() -> Any:
     from PIL import ImageFile
@@ -26,3 +28,10 @@ def render_pdf(html: str) -> bytes:
     """The PDF of a self-contained HTML document. No base URL: nothing is fetched from files or the network."""
     document = _weasyprint_html()(string=html)
     return bytes(document.write_pdf())
+
+
+def pdf_download(filename: str, pdf: bytes) -> HttpResponse:
+    """An attachment `filename` holding `pdf` (the twin of `spreadsheets.csv_download`)."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

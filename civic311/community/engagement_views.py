@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from civic311 import date_inputs
 from civic311.db_routing import reads_from_replica
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.pdf import render_pdf
+from civic311.pdf import pdf_download, render_pdf
 from civic311.spreadsheets import csv_download
 
 from .models import Liaison
@@ -280,9 +280,7 @@ def figures(request: HttpRequest) -> HttpResponse:
 def figures_pdf(request: HttpRequest) -> HttpResponse:
     context = _figures_context(request)
     html = render_to_string("community/engagement/figures_pdf.html", context, request=request)
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="liaison-program-{timezone.localdate():%Y-%m-%d}.pdf"'
-    return response
+    return pdf_download(f"liaison-program-{timezone.localdate():%Y-%m-%d}.pdf", render_pdf(html))
 
 
 @require_GET

@@ -23,7 +23,7 @@ from civic311 import rate_limits
 from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.pdf import render_pdf
+from civic311.pdf import pdf_download, render_pdf
 from civic311.spreadsheets import csv_download
 from civic311.surveys.forms import AnswersForm
 
@@ -287,9 +287,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
 def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     context = _report_context(request, slug)
     html = render_to_string("community/pilots/report_pdf.html", context, request=request)
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="pilot-{slug}.pdf"'
-    return response
+    return pdf_download(f"pilot-{slug}.pdf", render_pdf(html))
 
 
 def _cell(value: float | None) -> object:

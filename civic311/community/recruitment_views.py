@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from civic311 import rate_limits
 from civic311.form_errors import show_service_errors
 from civic311.jurisdictions.middleware import site_jurisdiction
+from civic311.pdf import pdf_download
 from civic311.people import roles
 
 from . import certificates
@@ -310,6 +311,4 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponseBase:
             roles.sees_jurisdiction(request.user, found.session.jurisdiction_id),
             _("This certificate is another city's."),
         )
-    response = HttpResponse(certificates.certificate_pdf(found), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{certificates.certificate_filename(found)}"'
-    return response
+    return pdf_download(certificates.certificate_filename(found), certificates.certificate_pdf(found))

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from civic311 import rate_limits
 from civic311.jurisdictions.middleware import site_jurisdiction
-from civic311.pdf import render_pdf
+from civic311.pdf import pdf_download, render_pdf
 from civic311.people import roles
 from civic311.spreadsheets import csv_download
 
@@ -69,9 +69,7 @@ def impact_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort(request, slug)
     with timezone.override(cohort.jurisdiction.zone):
         html = render_to_string("community/youth/impact_pdf.html", _report_context(request, cohort), request=request)
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="impact-{cohort.slug}.pdf"'
-    return response
+    return pdf_download(f"impact-{cohort.slug}.pdf", render_pdf(html))
 
 
 @require_GET
@@ -125,9 +123,9 @@ def certificate_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         Participant, cohort=cohort, pk=pk, certificate_code__isnull=False, completed_at__isnull=False
     )
     participant.cohort = cohort
-    response = HttpResponse(youth_certificates.certificate_pdf(participant), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{youth_certificates.certificate_filename(participant)}"'
-    return response
+    return pdf_download(
+        youth_certificates.certificate_filename(participant), youth_certificates.certificate_pdf(participant)
+    )
 
 
 @require_GET
@@ -139,9 +137,7 @@ def certificates_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("No certificate has been issued in this cohort yet."))
         return redirect("community:youth_certificates", slug=cohort.slug)
     pdf = youth_certificates.cohort_certificates_pdf(cohort, holders)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{youth_certificates.cohort_filename(cohort)}"'
-    return response
+    return pdf_download(youth_certificates.cohort_filename(cohort), pdf)
 
 
 # --- the public verification ---------------------------------------------------------------------------------

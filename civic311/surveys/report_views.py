@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from civic311.db_routing import reads_from_replica
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.pdf import render_pdf
+from civic311.pdf import pdf_download, render_pdf
 from civic311.people import roles
 from civic311.people.staff_pages import staff_page
 from civic311.spreadsheets import csv_download
@@ -97,9 +97,7 @@ def report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
 def report_pdf(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     found = _report(request, kind, slug)
     html = render_to_string("surveys/reports/report_pdf.html", _context(request, found), request=request)
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="satisfaction-{found.period.slug}.pdf"'
-    return response
+    return pdf_download(f"satisfaction-{found.period.slug}.pdf", render_pdf(html))
 
 
 @require_GET
