@@ -524,6 +524,11 @@ def may_run_community_programmes(user: Someone) -> bool:
     return bool(roles_of(user) & {StaffRole.COMMUNITY_STAFF, StaffRole.ADMIN})
 
 
+def may_run_community_programmes_in(user: Someone, jurisdiction_id: int) -> bool:
+    """The community programs of one city: its community staff (and admins who see that city)."""
+    return may_run_community_programmes(user) and sees_jurisdiction(user, jurisdiction_id)
+
+
 def pilot_participant_accounts(users: QuerySet[User], jurisdiction_id: int) -> QuerySet[User]:
     """`users` narrowed to whom a city's pilot assessment may ask for feedback: active staff accounts whose
     home department is in that city, or who have none (never a resident's account, a liaison's included)."""
@@ -789,6 +794,7 @@ __all__ = [
     "may_read_audits",
     "may_reset_second_factor",
     "may_run_community_programmes",
+    "may_run_community_programmes_in",
     "may_see_agent_results",
     "may_see_city",
     "may_see_contact_details",

@@ -210,7 +210,7 @@ def _tell(application: LiaisonApplication, template: str, context: dict[str, obj
 def _decidable(application: LiaisonApplication, actor: User | None) -> LiaisonApplication:
     """The application read again under a lock, once the actor may decide it and it is still pending."""
     roles.require(
-        roles.may_run_community_programmes(actor) and roles.sees_jurisdiction(actor, application.jurisdiction_id),
+        roles.may_run_community_programmes_in(actor, application.jurisdiction_id),
         _("Only community staff decide on liaison applications."),
     )
     current = LiaisonApplication.objects.select_for_update().select_related("jurisdiction").get(pk=application.pk)

@@ -82,9 +82,7 @@ class WalkReportData:
 
 def _require_staff(actor: User | None, session: CohortSession) -> None:
     roles.require(
-        actor is not None
-        and roles.may_run_community_programmes(actor)
-        and roles.sees_jurisdiction(actor, session.cohort.jurisdiction_id),
+        roles.may_run_community_programmes_in(actor, session.cohort.jurisdiction_id),
         _("Only the city's community staff can open or close a field walk."),
     )
 

@@ -14,7 +14,7 @@ phases.
   with the invitation in one transaction; one answer per phase.
 - `record_focus_group` / `change_focus_group`: date, phase, facilitator, attendees, notes.
 
-Who may do what: `roles.may_run_community_programmes` (and the city: `roles.sees_jurisdiction`); the
+Who may do what: `roles.may_run_community_programmes_in` (community staff of the city); the
 participants: `roles.pilot_participant_accounts`.
 """
 
@@ -116,7 +116,7 @@ COMMENT_ES = "Comentarios sobre {dimension} (opcional): ¿qué ayuda y qué esto
 
 def _require_staff(actor: User | None, jurisdiction_id: int) -> None:
     roles.require(
-        roles.may_run_community_programmes(actor) and roles.sees_jurisdiction(actor, jurisdiction_id),
+        roles.may_run_community_programmes_in(actor, jurisdiction_id),
         _("Only community staff run pilot assessments."),
     )
 

@@ -95,7 +95,7 @@ def _youth_questions(jurisdiction: Jurisdiction) -> list[tuple[str, str, bool, s
 
 def _require_staff(actor: User | None, jurisdiction_id: int) -> None:
     roles.require(
-        roles.may_run_community_programmes(actor) and roles.sees_jurisdiction(actor, jurisdiction_id),
+        roles.may_run_community_programmes_in(actor, jurisdiction_id),
         _("Only community staff edit the community programs' surveys."),
     )
 

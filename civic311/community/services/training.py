@@ -51,7 +51,7 @@ def sync_access(liaison: Liaison) -> None:
 
 def _require_staff(actor: User | None, jurisdiction_id: int) -> None:
     roles.require(
-        roles.may_run_community_programmes(actor) and roles.sees_jurisdiction(actor, jurisdiction_id),
+        roles.may_run_community_programmes_in(actor, jurisdiction_id),
         _("Only community staff run the liaisons' trainings."),
     )
 

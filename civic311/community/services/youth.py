@@ -75,7 +75,7 @@ SEED_SESSIONS = 5  # the seed's cohort: five weekly sessions
 
 def _require_staff(actor: User | None, jurisdiction_id: int) -> None:
     roles.require(
-        roles.may_run_community_programmes(actor) and roles.sees_jurisdiction(actor, jurisdiction_id),
+        roles.may_run_community_programmes_in(actor, jurisdiction_id),
         _("Only community staff run the youth program."),
     )
 

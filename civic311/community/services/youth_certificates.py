@@ -46,7 +46,7 @@ def new_code() -> str:
 
 def _require_staff(actor: User | None, cohort: Cohort) -> None:
     roles.require(
-        roles.may_run_community_programmes(actor) and roles.sees_jurisdiction(actor, cohort.jurisdiction_id),
+        roles.may_run_community_programmes_in(actor, cohort.jurisdiction_id),
         _("Only community staff issue the program's certificates."),
     )
 

@@ -37,7 +37,7 @@ TOKEN_BYTES = 24
 
 def _require_staff(actor: User | None, cohort: Cohort) -> None:
     roles.require(
-        roles.may_run_community_programmes(actor) and roles.sees_jurisdiction(actor, cohort.jurisdiction_id),
+        roles.may_run_community_programmes_in(actor, cohort.jurisdiction_id),
         _("Only community staff run the cohorts' surveys."),
     )
 
