@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "civic311.insights",
     "civic311.emergencies",
     "civic311.social",
+    "civic311.inbox",
     "civic311.surveys",
     "civic311.community",
     "civic311.staff_api",

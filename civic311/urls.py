@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open311/", include("civic311.open311.urls")),
     path("api/", include("civic311.staff_api.urls")),
     path("console/", include("civic311.console.urls")),
+    path("inbox/", include("civic311.inbox.urls")),
     path("work/", include("civic311.work.urls")),
     path("help/", include("civic311.public.help_urls")),
     path("insights/", include("civic311.insights.urls")),

@@ -80,9 +80,7 @@ def start_contact(jurisdiction: Jurisdiction, agent: User, channel: str, *, now:
         raise PermissionDenied(_("Only agents, supervisors and administrators take contacts."))
     if channel not in CONSOLE_CHANNELS:
         raise ValidationError({"channel": _("Choose phone, walk-in, e-mail or social media.")})
-    contact = Contact.objects.create(
-        jurisdiction=jurisdiction, channel=channel, outcome=Contact.Outcome.PENDING, agent=agent, started_at=_now(now)
-    )
+    contact = requests.open_contact(jurisdiction, channel=channel, agent=agent, started_at=_now(now))
     logger.info("contact %s started (%s)", contact.pk, channel)
     return contact
 

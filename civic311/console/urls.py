@@ -1,10 +1,10 @@
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import inbox_urls, post_import_urls, views
 
 app_name = "console"
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("start/", views.start, name="start"),
     path("contact/<int:pk>/", views.contact_page, name="contact"),
@@ -18,4 +18,6 @@ urlpatterns: list[URLPattern] = [
     path("contact/<int:pk>/answer/", views.answer, name="answer"),
     path("contact/<int:pk>/finish/", views.finish, name="finish"),
     path("contact/<int:pk>/hung-up/", views.hung_up, name="hung_up"),
+    *inbox_urls.urlpatterns,
+    *post_import_urls.urlpatterns,
 ]

@@ -202,3 +202,21 @@ class Neighborhood(models.Model):
     @cached_property
     def boundary_shape(self) -> BaseGeometry:
         return shape(self.boundary)
+
+
+class ServiceDesk(models.Model):
+    """A counter where residents walk in (Philly311's is in City Hall, room 167); walk-in contacts record it."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="service_desks")
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("open"), default=True)
+
+    class Meta:
+        verbose_name = _("service desk")
+        verbose_name_plural = _("service desks")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "name"], name="unique_service_desk_name")]
+
+    def __str__(self) -> str:
+        return self.name

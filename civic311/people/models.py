@@ -79,6 +79,9 @@ class Requester(models.Model):
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # A social media author ("mastodon:@ana@mastodon.social"): the only detail kept of a post turned into a
+    # request (civic311.inbox).
+    handle = models.CharField(_("social media handle"), max_length=200, blank=True)
     # The language the resident used when filing (a code of settings.LANGUAGES; empty when unknown): their
     # e-mails and text messages about the request are written in it (`people.selectors.language_for`).
     language = models.CharField(_("language"), max_length=10, blank=True)
@@ -103,11 +106,11 @@ class Requester(models.Model):
     def __str__(self) -> str:
         # Shown to staff only; never used in logs or public output.
         name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.email or format_phone(self.phone) or str(_("anonymous"))
+        return name or self.email or format_phone(self.phone) or self.handle or str(_("anonymous"))
 
     @property
     def is_empty(self) -> bool:
-        return not (self.first_name or self.last_name or self.email or self.phone)
+        return not (self.first_name or self.last_name or self.email or self.phone or self.handle)
 
 
 class Customer(models.Model):

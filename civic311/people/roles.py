@@ -434,6 +434,28 @@ def may_look_at_contact(user: Someone, jurisdiction_id: int | None) -> bool:
     return StaffRole.SUPERVISOR in held and _sees_jurisdiction(user, jurisdiction_id)
 
 
+def may_work_inbox(user: Someone, jurisdiction_id: int | None) -> bool:
+    """The inbox of e-mails, texts and posts: whoever takes contacts on the console, in their own city."""
+    return may_use_console(user) and _sees_jurisdiction(user, jurisdiction_id)
+
+
+def may_manage_inbox(user: Someone, jurisdiction_id: int | None) -> bool:
+    """Hand an item to another agent or a team, and set the inbox's doors and targets: supervisors and
+    admins of the city (an agent takes items for themselves)."""
+    return may_oversee_console(user) and _sees_jurisdiction(user, jurisdiction_id)
+
+
+def inbox_assignees(users: QuerySet[User], jurisdiction_id: int) -> QuerySet[User]:
+    """The accounts an inbox item can be handed to: active staff of the city who take contacts."""
+    held = RoleAssignment.objects.filter(role__in=(StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN))
+    return (
+        assignable_accounts(users)
+        .filter(pk__in=held.values("user_id"))
+        .filter(Q(department__isnull=True) | Q(department__jurisdiction_id=jurisdiction_id))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def may_work_queues(user: Someone) -> bool:
     """The department queues: department staff and managers, supervisors, admins."""
     return bool(
@@ -760,6 +782,7 @@ __all__ = [
     "forget_roles",
     "group_name",
     "holds_any_role",
+    "inbox_assignees",
     "is_admin",
     "is_department_role",
     "is_liaison",
@@ -785,6 +808,7 @@ __all__ = [
     "may_hold_roles",
     "may_look_at_contact",
     "may_manage_escalations",
+    "may_manage_inbox",
     "may_manage_liaison_training",
     "may_manage_response_templates",
     "may_manage_teams",
@@ -818,6 +842,7 @@ __all__ = [
     "may_view_request",
     "may_work_every_city",
     "may_work_every_department",
+    "may_work_inbox",
     "may_work_queues",
     "offered_follow_up_owners",
     "pilot_participant_accounts",

@@ -21,6 +21,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     WALK_IN = "walk_in", _("Walk-in")
     EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message (SMS)")
     WEB = "web", _("Web")
     MOBILE = "mobile", _("Mobile app")
     SOCIAL = "social", _("Social media")
@@ -336,6 +337,15 @@ class Contact(models.Model):
         verbose_name=_("customer"),
     )
     summary = models.TextField(_("answer given"), blank=True)
+    # A walk-in's service desk (the console asks which desk the agent sits at); empty on other channels.
+    desk = models.ForeignKey(
+        "jurisdictions.ServiceDesk",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("service desk"),
+    )
     # Recorded at the end of a call: the number the survey team may call back, and whether they may.
     callback_phone = models.CharField(_("callback number"), max_length=40, blank=True)
     survey_consent = models.BooleanField(_("agreed to a survey call"), null=True, blank=True)

@@ -48,6 +48,8 @@ class OutboundPost(OutboxRow):
     network = models.CharField(_("network"), max_length=20, choices=Network.choices)
     account = models.CharField(_("account"), max_length=200, blank=True)
     text = models.TextField(_("text"))
+    # The network's id (URI) of the post this one answers; empty for a post of its own.
+    in_reply_to = models.CharField(_("in reply to"), max_length=500, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
 
     class Meta:

@@ -21,6 +21,7 @@ from .intake import (
     allocate_tracking_numbers,
     check_information_request,
     log_information_request,
+    open_contact,
     submit,
 )
 from .resident_links import (
@@ -65,6 +66,7 @@ __all__ = [
     "is_valid_phone",
     "log_information_request",
     "merge_duplicate",
+    "open_contact",
     "phone_digits",
     "record_another_report",
     "record_escalation",

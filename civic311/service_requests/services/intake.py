@@ -68,6 +68,7 @@ class Report:
     last_name: str = ""
     email: str = ""
     phone: str = ""
+    handle: str = ""  # a social media author ("mastodon:@ana@example.social"), for a post turned into a request
     language: str = ""  # the language the resident used ("es", "es-MX"); their e-mails are written in it
     channel: str = Channel.WEB
     idempotency_key: str = ""
@@ -307,6 +308,26 @@ def log_information_request(
     )
 
 
+def open_contact(
+    jurisdiction: Jurisdiction,
+    *,
+    channel: str,
+    agent: User | None,
+    started_at: dt.datetime | None = None,
+    desk_id: int | None = None,
+) -> Contact:
+    """A contact an agent has just taken (a call, a walk-in at `desk_id`, an inbox item), nothing decided yet:
+    the console and the inbox record what comes of it."""
+    return Contact.objects.create(
+        jurisdiction=jurisdiction,
+        channel=channel_value(channel),
+        outcome=Contact.Outcome.PENDING,
+        agent=agent,
+        desk_id=desk_id,
+        started_at=started_at or timezone.now(),
+    )
+
+
 @dataclass(frozen=True)
 class _Location:
     address: str = ""
@@ -364,6 +385,7 @@ class _RequesterFields(TypedDict):
     last_name: str
     email: str
     phone: str
+    handle: str
 
 
 def _check_requester(report: Report, errors: dict[str, list[str]]) -> _RequesterFields:
@@ -372,6 +394,7 @@ def _check_requester(report: Report, errors: dict[str, list[str]]) -> _Requester
         "last_name": " ".join((report.last_name or "").split())[:100],
         "email": (report.email or "").strip(),
         "phone": (report.phone or "").strip(),
+        "handle": " ".join((report.handle or "").split())[:200],
     }
     if fields["email"] and not is_valid_email(fields["email"]):
         errors["email"] = [_("Enter a valid e-mail address, or leave it empty.")]
@@ -395,6 +418,7 @@ _REPORT_TEXT_FIELDS = (
     "last_name",
     "email",
     "phone",
+    "handle",
     "channel",
     "idempotency_key",
     "media_url",

@@ -1,0 +1,11 @@
+"""The SMS gateway webhook (being built)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+
+@csrf_exempt
+@require_POST
+def inbound_sms(request: HttpRequest, **kwargs: str) -> HttpResponse:
+    return HttpResponse(status=501)
