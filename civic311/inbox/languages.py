@@ -1,0 +1,40 @@
+"""Which of the shipped languages a resident wrote in, so that answers are in it.
+
+py3langid (a maintained fork of langid.py) ships its model inside the package: nothing is downloaded. It is
+asked to choose among the site's languages only, and a text too short or too uncertain to tell (a tracking
+number, "ok") is given no language, so the caller falls back to what it knows (the customer's preference,
+the city's default)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+# Below this many letters a guess is a coin toss; below this probability it is not trusted.
+MIN_LETTERS = 12
+MIN_PROBABILITY = 0.8
+
+
+@cache
+def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+def site_languages() -> tuple[str, ...]:
+    return tuple(code for code, _name in settings.LANGUAGES)
+
+
+def guess_language(text: str) -> str:
+    """A code of settings.LANGUAGES, or "" when the text does not say clearly enough."""
+    text = (text or "").strip()
+    if sum(character.isalpha() for character in text) < MIN_LETTERS:
+        return ""
+    languages = site_languages()
+    if len(languages) == 1:
+        return languages[0]
+    language, probability = _identifier(languages).classify(text)
+    return str(language) if probability >= MIN_PROBABILITY else ""
