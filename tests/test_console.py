@@ -697,3 +697,59 @@ def test_answers_shown_while_typing_are_not_logged_but_an_asked_search_is(client
     assert not SearchLog.objects.exists()
     assert client.get(reverse("console:contact", args=[contact.pk]) + "?s=dumping").status_code == 200
     assert list(SearchLog.objects.values_list("query", "channel")) == [("dumping", "console")]
+
+
+# --- walk-in desks ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def desks(jurisdiction):
+    from civic311.jurisdictions.models import ServiceDesk
+
+    return (
+        ServiceDesk.objects.create(jurisdiction=jurisdiction, name="City Hall, room 167"),
+        ServiceDesk.objects.create(jurisdiction=jurisdiction, name="Municipal Services Building"),
+        ServiceDesk.objects.create(jurisdiction=jurisdiction, name="Closed annex", is_active=False),
+    )
+
+
+def test_a_walk_in_records_its_desk(jurisdiction, agent, desks):
+    contact = services.start_contact(jurisdiction, agent, "walk_in", desk=desks[1])
+    assert contact.desk == desks[1]
+    # Other channels have no desk.
+    assert services.start_contact(jurisdiction, agent, "phone", desk=desks[1]).desk is None
+
+
+def test_a_walk_in_without_a_desk_is_refused_when_the_city_has_desks(jurisdiction, agent, desks):
+    with pytest.raises(ValidationError) as refused:
+        services.start_contact(jurisdiction, agent, "walk_in")
+    assert refused.value.message_dict["desk"] == ["Choose the service desk the resident walked in to."]
+    with pytest.raises(ValidationError):
+        services.start_contact(jurisdiction, agent, "walk_in", desk=desks[2])  # closed
+    camden = JurisdictionFactory(slug="camden", name="Camden", jurisdiction_id="camden", is_default=False)
+    from civic311.jurisdictions.models import ServiceDesk
+
+    theirs = ServiceDesk.objects.create(jurisdiction=camden, name="Camden desk")
+    with pytest.raises(ValidationError):
+        services.start_contact(jurisdiction, agent, "walk_in", desk=theirs)
+    assert not Contact.objects.exists()
+
+
+def test_a_city_without_desks_takes_walk_ins_without_one(jurisdiction, agent):
+    assert services.start_contact(jurisdiction, agent, "walk_in").desk is None
+
+
+def test_the_console_asks_for_the_desk_and_remembers_it(client, jurisdiction, agent, desks):
+    client.force_login(agent)
+    home = client.get(reverse("console:home")).content.decode()
+    assert "City Hall, room 167" in home and "Closed annex" not in home
+    refused = client.post(reverse("console:start"), {"channel": "walk_in"}, follow=True).content.decode()
+    assert "Choose the service desk the resident walked in to." in refused
+    assert not Contact.objects.exists()
+    client.post(reverse("console:start"), {"channel": "walk_in", "desk": str(desks[0].pk)})
+    assert Contact.objects.get().desk == desks[0]
+    home = client.get(reverse("console:home")).content.decode()
+    assert f'<option value="{desks[0].pk}" selected>' in home  # remembered for the next walk-in
+    # Junk is not a desk.
+    client.post(reverse("console:start"), {"channel": "walk_in", "desk": "1; drop"})
+    assert Contact.objects.count() == 1

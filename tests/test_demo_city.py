@@ -20,8 +20,9 @@ from civic311.catalogue.models import AttributeValue, Department, RoutingRule, S
 from civic311.community.models import WalkReport
 from civic311.demo import services as demo
 from civic311.demo.places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG, NEIGHBORHOODS
+from civic311.inbox.models import InboxChannel, InboxItem, InboxMessage, Mailbox, PostSource, TextConversation
 from civic311.jurisdictions import selectors as places
-from civic311.jurisdictions.models import Neighborhood
+from civic311.jurisdictions.models import Neighborhood, ServiceDesk
 from civic311.people.models import User
 from civic311.service_requests.lifecycle import FINAL_STATES, can_move
 from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
@@ -47,9 +48,15 @@ def walk_requests(city) -> int:
     return WalkReport.objects.filter(service_request__jurisdiction=city).count()
 
 
+def inbox_requests(city):
+    """The requests agents and the text-message machine filed from the demo's inbox (`demo/inbox.py`)."""
+    return ServiceRequest.objects.filter(jurisdiction=city, contacts__inbox_items__isnull=False).distinct()
+
+
 def requests_of(city):
     return (
         ServiceRequest.objects.filter(jurisdiction=city)
+        .exclude(pk__in=inbox_requests(city))
         .select_related("service__jurisdiction", "service__department")
         .prefetch_related("service__attributes__values", "service__routing_rules", "history")
         .order_by("requested_at", "pk")
@@ -61,6 +68,7 @@ def test_every_request_is_one_intake_could_have_made(city):
     zipcodes = {zipcode for place in NEIGHBORHOODS for zipcode in place.zipcodes}
     requests = list(requests_of(city))
     assert len(requests) == REQUESTS + walk_requests(city)
+    assert inbox_requests(city).count() == 3  # an e-mail, a post and a text conversation
     for request in requests:
         service = request.service
         assert service.accepts_requests
@@ -91,7 +99,15 @@ def test_about_sixty_percent_of_contacts_need_only_an_answer(city):
     # ... and the youth program's field walks (web reports from a school's street) come on top too.
     walks = Contact.objects.filter(service_request__walk_report__isnull=False)
     assert walks.count() == walk_requests(city) and not walks.exclude(channel="web").exists()
-    contacts = Contact.objects.filter(jurisdiction=city).exclude(pk__in=console_day).exclude(pk__in=walks)
+    # ... and so do the inbox's conversations (each worked as a contact of its channel).
+    inbox_contacts = Contact.objects.filter(inbox_items__isnull=False)
+    assert not inbox_contacts.exclude(channel__in=["email", "sms", "social"]).exists()
+    contacts = (
+        Contact.objects.filter(jurisdiction=city)
+        .exclude(pk__in=console_day)
+        .exclude(pk__in=walks)
+        .exclude(pk__in=inbox_contacts)
+    )
     assert console_day.exists() and not console_day.filter(service__kind=Service.Kind.REQUEST).exists()
     information = contacts.filter(outcome__in=[Contact.Outcome.INFORMATION, Contact.Outcome.DIRECTORY])
     assert 0.57 <= information.count() / contacts.count() <= 0.63
@@ -140,7 +156,9 @@ def test_statuses_and_history_tell_one_consistent_story(city):
 
 
 def test_history_is_shaped_like_philly311(city):
-    requests = ServiceRequest.objects.filter(jurisdiction=city, walk_report__isnull=True)
+    requests = ServiceRequest.objects.filter(jurisdiction=city, walk_report__isnull=True).exclude(
+        pk__in=inbox_requests(city)
+    )
     closed = requests.filter(status="closed")
     on_time = sum(
         1
@@ -159,18 +177,22 @@ def test_tracking_numbers_are_consecutive_in_order_of_arrival(city):
     numbers = [
         int(number)
         for number in ServiceRequest.objects.filter(jurisdiction=city, walk_report__isnull=True)
+        .exclude(pk__in=inbox_requests(city))
         .order_by("requested_at", "pk")
         .values_list("tracking_number", flat=True)
     ]
     assert numbers == list(range(numbers[0], numbers[0] + REQUESTS))
     city.refresh_from_db()
-    # The youth program's walk requests take the numbers after the history's.
-    assert city.next_tracking_number == numbers[-1] + 1 + walk_requests(city)
+    # The youth program's walk requests take the numbers after the history's, then the inbox's.
+    assert city.next_tracking_number == numbers[-1] + 1 + walk_requests(city) + inbox_requests(city).count()
 
 
 def test_seeding_again_without_reset_changes_nothing(city):
     counts = (
         ServiceRequest.objects.count(),
+        InboxItem.objects.count(),
+        InboxMessage.objects.count(),
+        ServiceDesk.objects.count(),
         Contact.objects.count(),
         HistoryEntry.objects.count(),
         Service.objects.count(),
@@ -181,6 +203,9 @@ def test_seeding_again_without_reset_changes_nothing(city):
     assert "already there" in output
     assert counts == (
         ServiceRequest.objects.count(),
+        InboxItem.objects.count(),
+        InboxMessage.objects.count(),
+        ServiceDesk.objects.count(),
         Contact.objects.count(),
         HistoryEntry.objects.count(),
         Service.objects.count(),
@@ -197,9 +222,63 @@ def test_reset_rebuilds_the_city(city):
     rebuilt = demo.demo_city()
     assert rebuilt is not None
     assert rebuilt.pk != city.pk
-    assert ServiceRequest.objects.count() == 40 + walk_requests(rebuilt)
+    assert ServiceRequest.objects.count() == 40 + walk_requests(rebuilt) + inbox_requests(rebuilt).count()
+    assert InboxItem.objects.filter(jurisdiction=rebuilt).count() == InboxItem.objects.count()
     assert not old_pks & set(ServiceRequest.objects.values_list("pk", flat=True))
     assert Contact.objects.filter(jurisdiction=rebuilt).count() == Contact.objects.count()
+
+
+def test_the_demo_inbox_has_every_channel_some_overdue_and_a_post_turned_into_a_request(city):
+    now = timezone.now()
+    items = InboxItem.objects.filter(jurisdiction=city)
+    assert 35 <= items.count() <= 45
+    for channel in InboxChannel.values:
+        assert items.filter(channel=channel).count() >= 5, channel
+        assert items.filter(channel=channel, status=InboxItem.Status.DONE).exists(), channel
+        assert items.filter(channel=channel).exclude(status=InboxItem.Status.DONE).exists(), channel
+    overdue = items.exclude(status=InboxItem.Status.DONE).filter(response_due_at__lt=now)
+    assert {item.channel for item in overdue} >= {"email", "social"}
+    assert items.filter(response_due_at__gte=now).exists()  # and some still in time
+    assert items.exclude(assigned_to=None).exists() and items.exclude(team=None).exists()
+    assert set(items.values_list("status", flat=True)) == set(InboxItem.Status.values)
+    assert not items.filter(received_at__gt=now).exists()
+    assert not InboxMessage.objects.filter(item__jurisdiction=city, sent_at__gt=now).exists()
+
+    # A post turned into a request: linked both ways, its author's handle the only thing about them.
+    post = items.get(channel="social", service_request__isnull=False)
+    request = post.service_request
+    assert request is not None and request.requester is not None and post.contact is not None
+    assert request.channel == "social" and post.contact.service_request == request
+    assert request.requester.handle == f"{post.network}:{post.sender}"
+    assert not (request.requester.email or request.requester.phone or request.requester.first_name)
+    assert post.status == InboxItem.Status.DONE
+    assert post.messages.filter(direction="out", body__contains=request.tracking_number).exists()
+    dismissed = items.filter(channel="social").exclude(dismissed_reason="")
+    assert dismissed.exists() and not dismissed.exclude(status=InboxItem.Status.DONE).exists()
+    assert items.filter(channel="social", messages__lat__isnull=False).exists()
+
+    # E-mail: in Spanish too, one with a photo, an auto-reply kept but never answered, and one linked to
+    # the request it asks about.
+    emails = items.filter(channel="email")
+    assert emails.filter(language="es").count() >= 2
+    assert InboxMessage.objects.filter(item__in=emails, attachments__isnull=False).exists()
+    automatic = InboxMessage.objects.get(item__in=emails, direction="in", automatic=True)
+    assert automatic.item.messages.filter(direction="in", automatic=False).exists()
+    assert emails.filter(service_request__isnull=False).count() >= 2
+
+    # Text messages: one the machine finished with a request, one handed to an agent, a STATUS query.
+    texts = TextConversation.objects.filter(item__jurisdiction=city)
+    filed = texts.get(step=TextConversation.Step.FILED)
+    assert filed.item.service_request is not None
+    assert filed.item.service_request.channel == "sms" and filed.item.status == InboxItem.Status.DONE
+    assert texts.filter(step=TextConversation.Step.HANDED_OVER, item__status="new").exists()
+    assert items.filter(channel="sms", messages__body__startswith="STATUS ").exists()
+
+    # The doors are there, and nothing in the demo reaches the network.
+    assert not Mailbox.objects.filter(jurisdiction=city).exclude(imap_host="").exists()
+    polled = PostSource.objects.filter(jurisdiction=city, is_active=True).exclude(kind=PostSource.Kind.WEBHOOK)
+    assert not polled.exists()
+    assert ServiceDesk.objects.filter(jurisdiction=city, name="City Hall, Room 167").exists()
 
 
 @pytest.fixture

@@ -586,7 +586,7 @@ def test_erase_anonymises_everything_at_once_with_an_audit_row(client, filed, pe
 
     counts = retention.erase_customer(person, actor=supervisor, where="test", now=now)
 
-    assert counts == {"subscriptions": 1, "messages": 2, "customers": 1}
+    assert counts == {"subscriptions": 1, "messages": 2, "inbox_items": 0, "customers": 1}
     person.refresh_from_db()
     assert person.anonymised_at == now and person.first_name == ""
     assert not CustomerPhone.objects.exists() and not CustomerEmail.objects.exists()

@@ -195,3 +195,22 @@ def test_the_accounts_setting(settings):
 def test_the_console_backend_prints(capsys):
     assert providers.ConsoleSocialBackend().post("x", "@philly311", "Hello", "ref1") == "console-ref1"
     assert "Hello" in capsys.readouterr().out
+    assert providers.ConsoleSocialBackend().post("x", "@philly311", "Hi", "ref2", in_reply_to="x:123") == "console-ref2"
+    assert "in reply to x:123" in capsys.readouterr().out
+
+
+def test_a_reply_is_delivered_with_the_post_it_answers(jurisdiction, outbox_file, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post = services.queue_post(jurisdiction, "x", "Thanks, fixed.", dedup_key="r1", in_reply_to="x:12345")
+    assert post is not None
+    post.refresh_from_db()
+    assert post.in_reply_to == "x:12345" and post.state == State.SENT
+    [line] = _lines(outbox_file)
+    assert line["in_reply_to"] == "x:12345" and line["text"] == "Thanks, fixed."
+
+
+def test_a_backend_that_never_answers_posts_still_sends_posts_of_our_own(jurisdiction, flaky):
+    flaky.failures = 0
+    post = services.queue_post(jurisdiction, "x", "Snow emergency", dedup_key="k")
+    assert post is not None
+    assert services.deliver(post.pk) == "sent" and flaky.posted == [post.reference]

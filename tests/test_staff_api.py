@@ -740,9 +740,27 @@ def test_the_schema_is_served_at_a_stable_url_and_describes_every_endpoint(db):
         "/api/v1/requests/{tracking_number}/notes/",
         "/api/v1/knowledge/search/",
         "/api/v1/knowledge/articles/{slug}/",
+        "/api/v1/requests/{tracking_number}/subscriptions/",
+        "/api/v1/requests/{tracking_number}/subscriptions/{id}/",
+        "/api/v1/contacts/",
+        "/api/v1/contacts/{id}/",
+        "/api/v1/customers/",
+        "/api/v1/customers/{id}/",
+        "/api/v1/inbox/",
+        "/api/v1/inbox/{id}/",
+        "/api/v1/inbox/{id}/take/",
+        "/api/v1/inbox/{id}/assign/",
+        "/api/v1/inbox/{id}/status/",
+        "/api/v1/inbox/{id}/reply/",
+        "/api/v1/inbox/{id}/dismiss/",
     }
     assert set(schema["paths"]["/api/v1/requests/"]) == {"get", "post"}
     assert set(schema["paths"]["/api/v1/requests/{tracking_number}/"]) == {"get", "patch"}
+    assert set(schema["paths"]["/api/v1/customers/{id}/"]) == {"get", "patch"}
+    assert set(schema["paths"]["/api/v1/requests/{tracking_number}/subscriptions/{id}/"]) == {"delete"}
+    # Every new operation shows an example of what it answers.
+    for path in ("/api/v1/contacts/", "/api/v1/customers/{id}/", "/api/v1/inbox/{id}/"):
+        assert schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["examples"]
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
     assert APIClient().get("/api/schema.json").json()["paths"] == schema["paths"]
 

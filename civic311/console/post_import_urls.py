@@ -1,5 +1,9 @@
-"""Importing social media posts from a CSV file (being built)."""
+"""Importing social media posts from a CSV file, for a supervisor (`console:post_import`)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import post_imports
+
+urlpatterns: list[URLPattern] = [
+    path("inbox/import-posts/", post_imports.import_posts, name="post_import"),
+]

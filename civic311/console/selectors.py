@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
 from civic311.jurisdictions import selectors as places
-from civic311.jurisdictions.models import Jurisdiction
+from civic311.jurisdictions.models import Jurisdiction, ServiceDesk
 from civic311.knowledge import search
 from civic311.knowledge.models import Article
 from civic311.people import roles
@@ -277,6 +277,19 @@ def team_today(jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) ->
 
 
 # --- small look-ups for the console's forms ----------------------------------------------------------------
+
+
+def desks_of(jurisdiction: Jurisdiction) -> QuerySet[ServiceDesk]:
+    """The city's open service desks, where residents walk in."""
+    return ServiceDesk.objects.filter(jurisdiction=jurisdiction, is_active=True).order_by("name")
+
+
+def desk_by_id(jurisdiction: Jurisdiction, value: object) -> ServiceDesk | None:
+    """One of the city's open desks, by the id a form posted (None when it is not one)."""
+    text = str(value or "").strip()
+    if not text.isdigit() or len(text) > 12:
+        return None
+    return desks_of(jurisdiction).filter(pk=int(text)).first()
 
 
 def service_by_code(jurisdiction: Jurisdiction, code: str) -> Service | None:

@@ -16,13 +16,17 @@ import datetime as dt
 import logging
 from dataclasses import replace
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic311.catalogue.models import Service
-from civic311.jurisdictions.models import Jurisdiction
+from civic311.inbox import services as inbox
+from civic311.inbox.models import InboxAttachment, InboxChannel, InboxItem, InboxMessage
+from civic311.jurisdictions.models import Jurisdiction, ServiceDesk
 from civic311.notifications import services as notifications
 from civic311.people import services as people
 from civic311.people.models import Customer, User
@@ -30,7 +34,7 @@ from civic311.people.selectors import may_see_contact_details, survivor_of
 from civic311.service_requests import services as requests
 from civic311.service_requests.models import Channel, Contact, ServiceRequest
 
-from .selectors import CONSOLE_CHANNELS, may_use_console, may_work_contact
+from .selectors import CONSOLE_CHANNELS, desks_of, may_use_console, may_work_contact
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +78,29 @@ def _check_no_outcome(contact: Contact) -> None:
 # --- opening and the caller --------------------------------------------------------------------------------
 
 
-def start_contact(jurisdiction: Jurisdiction, agent: User, channel: str, *, now: dt.datetime | None = None) -> Contact:
-    """Open a contact on a channel; its handle time runs from now."""
+def start_contact(
+    jurisdiction: Jurisdiction,
+    agent: User,
+    channel: str,
+    *,
+    desk: ServiceDesk | None = None,
+    now: dt.datetime | None = None,
+) -> Contact:
+    """Open a contact on a channel; its handle time runs from now. A walk-in records the desk the resident
+    came to: one of the city's open desks, required when the city has any."""
     if not may_use_console(agent):
         raise PermissionDenied(_("Only agents, supervisors and administrators take contacts."))
     if channel not in CONSOLE_CHANNELS:
         raise ValidationError({"channel": _("Choose phone, walk-in, e-mail or social media.")})
-    contact = requests.open_contact(jurisdiction, channel=channel, agent=agent, started_at=_now(now))
+    if channel != Channel.WALK_IN:
+        desk = None
+    elif desk is not None and (desk.jurisdiction_id != jurisdiction.pk or not desk.is_active):
+        raise ValidationError({"desk": _("Choose one of this city's open service desks.")})
+    elif desk is None and desks_of(jurisdiction).exists():
+        raise ValidationError({"desk": _("Choose the service desk the resident walked in to.")})
+    contact = requests.open_contact(
+        jurisdiction, channel=channel, agent=agent, started_at=_now(now), desk_id=desk.pk if desk else None
+    )
     logger.info("contact %s started (%s)", contact.pk, channel)
     return contact
 
@@ -164,6 +184,7 @@ def file_request_for_contact(
         current.save(update_fields=["outcome", "service", "service_request", "requester"])
         if service_request.requester is not None and current.customer is not None:
             people.link_requester(service_request.requester, current.customer, actor=agent, where=WHERE, now=now)
+        _link_items(current, service_request, agent, now)
 
     try:
         submission = requests.submit(
@@ -262,7 +283,52 @@ def attach_to_existing(
         current.service_request = target
         current.save(update_fields=["outcome", "service", "service_request"])
         requests.record_another_report(target, actor=agent, channel=current.channel, now=now)
+        _link_items(current, target, agent, now)
     return current
+
+
+# --- inbox items ---------------------------------------------------------------------------------------------------
+
+
+def _link_items(contact: Contact, service_request: ServiceRequest, agent: User, now: dt.datetime) -> None:
+    """An inbox item worked through this contact is about the request too (linked both ways)."""
+    for item in InboxItem.objects.filter(contact=contact):
+        inbox.link_request(item, service_request, agent=agent, now=now)
+
+
+def report_for_item(item: InboxItem, report: requests.Report) -> requests.Report:
+    """The report filed from an inbox item: with the photos the resident sent (the item's latest ones, as many
+    as a request takes) and a post's first media link. A post's request names its author's handle
+    (`social.requester_handle`) and nothing else about them, whatever the form said."""
+    photos: list[UploadedFile[bytes]] = []
+    attachments = InboxAttachment.objects.filter(
+        message__item=item, message__direction=InboxMessage.Direction.IN
+    ).order_by("-message__sent_at", "-pk")[: settings.CIVIC311_PHOTOS_PER_REQUEST]
+    for attachment in reversed(list(attachments)):
+        with attachment.image.open("rb") as stored:
+            photos.append(SimpleUploadedFile(f"photo-{attachment.pk}.jpg", stored.read(), "image/jpeg"))
+    report = replace(report, photos=[*report.photos, *photos][: settings.CIVIC311_PHOTOS_PER_REQUEST])
+    if item.channel == InboxChannel.SOCIAL:
+        from civic311.inbox.services import social  # the social door's helper
+
+        media = next(
+            (
+                url
+                for message in item.messages.filter(direction="in").order_by("-sent_at")
+                for url in message.media_urls
+            ),
+            "",
+        )
+        report = replace(
+            report,
+            first_name="",
+            last_name="",
+            email="",
+            phone="",
+            handle=social.requester_handle(item),
+            media_url=report.media_url or ("" if photos else media),
+        )
+    return report
 
 
 # --- the wrap-up -------------------------------------------------------------------------------------------------
@@ -304,6 +370,8 @@ def finish_contact(
         current.save(update_fields=["survey_consent", "callback_phone", "ended_at"])
         if current.customer is not None and current.customer.merged_into_id is None:
             people.record_consent(current.customer, survey=survey_consent, actor=agent, where=WHERE, now=now)
+        for item in InboxItem.objects.filter(contact=current).exclude(status=InboxItem.Status.DONE):
+            inbox.finish(item, agent=agent, now=now)  # the wrap-up of an inbox item's contact finishes the item
     logger.info("contact %s finished in %ss", current.pk, current.handle_seconds)
     return current
 

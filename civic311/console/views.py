@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civic311.catalogue import selectors as catalogue
 from civic311.form_errors import show_service_errors
+from civic311.inbox import selectors as inbox_selectors
+from civic311.inbox.models import InboxItem
 from civic311.insights import services as insights
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
@@ -43,6 +45,7 @@ from .forms import (
     NewCustomerForm,
     WrapUpForm,
 )
+from .inbox_forms import AssignForm, DismissForm, ReplyForm, StatusForm
 
 console_page = staff_page(rule=roles.may_use_console)
 HISTORY_ITEMS = 15
@@ -67,6 +70,9 @@ def _query(request: HttpRequest, name: str) -> str:
 # --- home ------------------------------------------------------------------------------------------------
 
 
+DESK_SESSION_KEY = "console_desk"
+
+
 @console_page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -75,7 +81,10 @@ def home(request: HttpRequest) -> HttpResponse:
     channels = [(value, label) for value, label in Channel.choices if value in selectors.CONSOLE_CHANNELS]
     context: dict[str, Any] = {
         "channels": channels,
+        "desks": list(selectors.desks_of(jurisdiction)),
+        "chosen_desk": request.session.get(DESK_SESSION_KEY),
         "day": selectors.agent_contacts_today(user, jurisdiction),
+        "inbox_counts": inbox_selectors.inbox_counts(user, jurisdiction),
     }
     if roles.may_oversee_console(user):
         context["team"] = selectors.team_today(jurisdiction)
@@ -85,12 +94,55 @@ def home(request: HttpRequest) -> HttpResponse:
 @console_page
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    channel = request.POST.get("channel", "")
+    desk = selectors.desk_by_id(jurisdiction, request.POST.get("desk")) if channel == Channel.WALK_IN else None
     try:
-        contact = services.start_contact(_jurisdiction(request), _user(request), request.POST.get("channel", ""))
+        contact = services.start_contact(jurisdiction, _user(request), channel, desk=desk)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("console:home")
+    if desk is not None:
+        request.session[DESK_SESSION_KEY] = desk.pk  # the desk the agent sits at, for their next walk-in
     return redirect("console:contact", pk=contact.pk)
+
+
+# --- an inbox item's page (the inbox's views are in inbox_views) ----------------------------------------------
+
+
+def render_item(request: HttpRequest, pk: int, *, status: int = 200, **forms: Any) -> HttpResponse:
+    """The item's page; `forms` are bound forms sent back with their errors (the reply, the dismissal, and
+    the contact flows' own: `report_form`, `wrap_up_form`...)."""
+    user = _user(request)
+    item = inbox_selectors.item_for(user, pk)
+    now = timezone.now()
+    item.overdue = item.is_overdue(now)  # type: ignore[attr-defined]
+    contact = item.contact
+    mine = item.assigned_to_id == user.pk
+    contact_is_mine = contact is not None and contact.ended_at is None and selectors.may_work_contact(user, contact)
+    manages = inbox_selectors.may_manage(user, item)
+    context: dict[str, Any] = {
+        "item": item,
+        "conversation": item.conversation,  # type: ignore[attr-defined]  # item_for's prefetch
+        "show_sender": roles.may_see_contact_details(user),
+        "manages": manages,
+        "mine": mine,
+        "may_take": item.assigned_to_id in (None, user.pk) and not contact_is_mine,
+        "reply_limit": inbox_selectors.reply_limit(item),
+        "reply_form": forms.pop("reply_form", None) or ReplyForm(limit=inbox_selectors.reply_limit(item)),
+        "dismiss_form": forms.pop("dismiss_form", None) or DismissForm(),
+        "status_form": StatusForm(initial={"status": item.status}),
+        "assign_form": AssignForm(
+            initial={"agent": item.assigned_to_id, "team": item.team_id},
+            agents=inbox_selectors.assignees(item),
+            teams=inbox_selectors.teams(item.jurisdiction),
+        ),
+        "now": now,
+    }
+    if contact is not None and selectors.may_view_contact(user, contact):
+        context["contact_flows"] = True
+        context.update(contact_context(request, contact, item=item, **forms))
+    return render(request, "console/inbox_item.html", context, status=status)
 
 
 # --- the one screen --------------------------------------------------------------------------------------
@@ -174,11 +226,64 @@ def _render_contact(
     show_duplicates: bool = False,
     **forms: Any,
 ) -> HttpResponse:
+    """The contact's page; for an inbox item's contact, the item's page (where its agent works it)."""
+    item = inbox_selectors.item_of_contact(contact)
+    if item is not None:
+        return render_item(
+            request, item.pk, status=status, report_form=report_form, show_duplicates=show_duplicates, **forms
+        )
+    context = contact_context(request, contact, report_form=report_form, show_duplicates=show_duplicates, **forms)
+    return render(request, "console/contact.html", context, status=status)
+
+
+def _report_initial_for_item(item: InboxItem | None) -> dict[str, str]:
+    """A request filed from an inbox item starts from the resident's message: its text, its place, the
+    address they wrote from (not for a post: its author is only a handle)."""
+    if item is None:
+        return {}
+    initial: dict[str, str] = {}
+    message = inbox_selectors.latest_incoming(item)
+    if message is not None:
+        initial["description"] = message.body[:4000]
+        if message.lat is not None and message.long is not None:
+            initial.update(lat=str(message.lat), long=str(message.long))
+    if item.channel == "email":
+        initial["email"] = item.sender
+    elif item.channel == "sms":
+        initial["phone"] = format_phone(item.sender)
+    if item.sender_name and item.channel != "social":
+        first, _space, last = item.sender_name.partition(" ")
+        initial.update(first_name=first, last_name=last)
+    return initial
+
+
+def contact_context(
+    request: HttpRequest,
+    contact: Contact,
+    *,
+    item: InboxItem | None = None,
+    report_form: ConsoleReportForm | None = None,
+    show_duplicates: bool = False,
+    **forms: Any,
+) -> dict[str, Any]:
+    """What the contact's flows show (the caller, answers, the report form, the wrap-up): on the contact's
+    page, and on an inbox item's page once its agent took it (`item`; its GET searches come back there)."""
     user = _user(request)
     jurisdiction = contact.jurisdiction
     may_work = selectors.may_work_contact(user, contact) and contact.ended_at is None
     caller = _customer_view(user, contact)
-    context: dict[str, Any] = {"contact": contact, "may_work": may_work, **caller}
+    work_url = (
+        reverse("console:inbox_item", args=[item.pk])
+        if item is not None
+        else reverse("console:contact", args=[contact.pk])
+    )
+    context: dict[str, Any] = {
+        "contact": contact,
+        "may_work": may_work,
+        "work_url": work_url,
+        "inbox_item": item,
+        **caller,
+    }
     if may_work:
         caller_query = _query(request, "q")
         answer_query = _query(request, "s")
@@ -198,7 +303,8 @@ def _render_contact(
             if report_form is None:
                 service = selectors.reportable_service(jurisdiction, request.GET.get("service", ""))
                 if service is not None:
-                    report_form = ConsoleReportForm(service, jurisdiction, initial=_report_initial(caller))
+                    initial = {**_report_initial_for_item(item), **_report_initial(caller)}
+                    report_form = ConsoleReportForm(service, jurisdiction, initial=initial)
             info_service = selectors.service_by_code(jurisdiction, request.GET.get("info", ""))
             info_article = _used_article(request, jurisdiction, request.GET)
             summary = info_service.localized("description") if info_service else ""
@@ -231,13 +337,17 @@ def _render_contact(
                     "callback_phone": format_phone(primary_phone.number) if primary_phone else "",
                 }
             )
-    return render(request, "console/contact.html", context, status=status)
+    return context
 
 
 @console_page
 @require_GET
 def contact_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_contact(request, selectors.contact_for(_user(request), pk))
+    contact = selectors.contact_for(_user(request), pk)
+    item = inbox_selectors.item_of_contact(contact)
+    if item is not None and selectors.may_work_contact(_user(request), contact) and contact.ended_at is None:
+        return redirect("console:inbox_item", pk=item.pk)  # an inbox item's contact is worked on its page
+    return _render_contact(request, contact)
 
 
 def _working(request: HttpRequest, pk: int) -> Contact:
@@ -248,8 +358,14 @@ def _working(request: HttpRequest, pk: int) -> Contact:
     return contact
 
 
+def _work_url(contact: Contact) -> str:
+    """Where the contact is worked: its page, or its inbox item's."""
+    item = inbox_selectors.item_of_contact(contact)
+    return reverse("console:inbox_item", args=[item.pk]) if item else reverse("console:contact", args=[contact.pk])
+
+
 def _back(contact: Contact, anchor: str = "") -> HttpResponse:
-    return redirect(reverse("console:contact", args=[contact.pk]) + (f"#{anchor}" if anchor else ""))
+    return redirect(_work_url(contact) + (f"#{anchor}" if anchor else ""))
 
 
 def _finished(request: HttpRequest, contact: Contact) -> HttpResponse | None:
@@ -267,7 +383,7 @@ def _finished(request: HttpRequest, contact: Contact) -> HttpResponse | None:
 def callers(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _working(request, pk)
     if not _is_htmx(request):
-        return redirect(reverse("console:contact", args=[pk]) + "?" + request.GET.urlencode() + "#caller")
+        return redirect(_work_url(contact) + "?" + request.GET.urlencode() + "#caller")
     query = _query(request, "q")
     found = (
         find_customers(contact.jurisdiction, query, actor=_user(request), where=services.WHERE)
@@ -275,7 +391,9 @@ def callers(request: HttpRequest, pk: int) -> HttpResponse:
         else None
     )
     return render(
-        request, "console/_caller_results.html", {"contact": contact, "callers": found, "caller_query": query}
+        request,
+        "console/_caller_results.html",
+        {"contact": contact, "callers": found, "caller_query": query, "work_url": _work_url(contact)},
     )
 
 
@@ -284,13 +402,20 @@ def callers(request: HttpRequest, pk: int) -> HttpResponse:
 def answers(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _working(request, pk)
     if not _is_htmx(request):
-        return redirect(reverse("console:contact", args=[pk]) + "?" + request.GET.urlencode() + "#answers")
+        return redirect(_work_url(contact) + "?" + request.GET.urlencode() + "#answers")
     query = _query(request, "s")
     found, search_id = _found_answers(request, contact.jurisdiction, query, log=False)
     return render(
         request,
         "console/_answers.html",
-        {"contact": contact, "answers": found, "answer_query": query, "answer_search_id": search_id},
+        {
+            "contact": contact,
+            "answers": found,
+            "answer_query": query,
+            "answer_search_id": search_id,
+            "inbox_item": inbox_selectors.item_of_contact(contact),
+            "work_url": _work_url(contact),
+        },
     )
 
 
@@ -374,8 +499,12 @@ def file_request(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("action") == "check":
         # "Check for duplicates" without JavaScript: show the suggestions, file nothing.
         return _render_contact(request, contact, report_form=form, show_duplicates=True)
+    report = form.to_report()
+    item = inbox_selectors.item_of_contact(contact)
+    if item is not None:
+        report = services.report_for_item(item, report)  # its photos; a post's author as a handle only
     try:
-        submission = services.file_request_for_contact(contact, form.to_report(), agent=_user(request))
+        submission = services.file_request_for_contact(contact, report, agent=_user(request))
     except CannedAnswer as answer:
         messages.warning(request, answer.message)
         return _back(contact, "wrap-up")
@@ -518,5 +647,6 @@ __all__ = [
     "home",
     "hung_up",
     "new_customer",
+    "render_item",
     "start",
 ]

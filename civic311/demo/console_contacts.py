@@ -17,7 +17,7 @@ from civic311.catalogue.selectors import offered_services
 from civic311.console import selectors, services
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import Customer, StaffRole, User
-from civic311.service_requests.models import Contact
+from civic311.service_requests.models import Channel, Contact
 
 ANSWERS = (
     "Trash and recycling are collected on the same day; put them out by 7 a.m.",
@@ -40,6 +40,7 @@ def give_agents_console_contacts(
     # An information contact is about an information service (set-out times, permits), as in the history.
     topics = list(offered_services(jurisdiction).filter(kind=Service.Kind.INFORMATION)[:10])
     day = selectors.agent_contacts_today
+    desks = list(selectors.desks_of(jurisdiction))  # a walk-in records the desk the resident came to
     made = 0
     for agent in agents:
         if day(agent, jurisdiction, now=now).contacts:
@@ -49,7 +50,9 @@ def give_agents_console_contacts(
             started += dt.timedelta(minutes=rng.randint(5, 20))
             if started >= now:
                 break
-            contact = services.start_contact(jurisdiction, agent, rng.choice(selectors.CONSOLE_CHANNELS), now=started)
+            channel = rng.choice(selectors.CONSOLE_CHANNELS)
+            desk = rng.choice(desks) if channel == Channel.WALK_IN and desks else None
+            contact = services.start_contact(jurisdiction, agent, channel, desk=desk, now=started)
             customer = rng.choice(customers) if customers and rng.random() < 0.7 else None
             if customer is not None:
                 services.attach_customer(contact, customer, agent=agent)

@@ -38,6 +38,7 @@ from . import catalogue_extra as extra
 from .community import delete_programme
 from .customers import create_demo_customers, delete_customers
 from .history import DemoHistoryExists, HistoryStats, generate_history
+from .inbox import delete_inbox
 from .places import MAX_LAT, MAX_LONG, MIN_LAT, MIN_LONG
 from .youth import delete_youth_program
 
@@ -311,6 +312,7 @@ def delete_demo_city(jurisdiction: Jurisdiction, chunk: int = 10_000) -> None:
     jurisdiction_pk = jurisdiction.pk
     delete_programme(jurisdiction)  # the liaison programme and its liaisons' accounts (its rows PROTECT the city)
     delete_youth_program(jurisdiction)  # the youth cohorts and the pilot (their rows PROTECT the city and surveys)
+    delete_inbox(jurisdiction)  # the inbox's conversations and doors (its items PROTECT the city)
     # Survey answers are kept from casual deletion (PROTECT); a whole demo city goes with its surveys.
     with transaction.atomic():
         FollowUpTask.objects.filter(jurisdiction=jurisdiction).delete()

@@ -1,1 +1,238 @@
-"""Reads of the inbox (being built)."""
+"""Reads of the inbox: the list agents work (filtered, overdue first), its counts and live version, one item
+with its conversation, and who an item can be handed to.
+
+Every read is of one city's items and asks `people.roles.may_work_inbox` first: whoever may not work the
+city's inbox sees nothing (the list is refused, an item is "not found").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.people import roles
+from civic311.people.models import Team, User
+from civic311.service_requests.models import Contact
+
+from .models import InboxChannel, InboxItem, InboxMessage
+
+Status = InboxItem.Status
+
+# The status filter: "open" (anything not done, the default), one status, or "all".
+STATUS_OPEN = "open"
+STATUS_ALL = "all"
+STATUS_FILTERS = (STATUS_OPEN, *Status.values, STATUS_ALL)
+# The assignment filter: anyone (""), the agent themselves, nobody; a team is `InboxFilters.team_id`.
+ASSIGNED_ME = "me"
+ASSIGNED_NOBODY = "unassigned"
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    channel: str = ""  # an InboxChannel value, or "" for every channel
+    status: str = STATUS_OPEN
+    assigned: str = ""  # "", ASSIGNED_ME, ASSIGNED_NOBODY
+    team_id: int | None = None
+    overdue_only: bool = False
+
+
+def check_may_work(user: User, jurisdiction: Jurisdiction) -> None:
+    roles.require(roles.may_work_inbox(user, jurisdiction.pk), _("You may not work this city's inbox."))
+
+
+def _filtered(user: User, jurisdiction: Jurisdiction, filters: InboxFilters, now: dt.datetime) -> QuerySet[InboxItem]:
+    items = InboxItem.objects.filter(jurisdiction=jurisdiction)
+    if filters.channel in InboxChannel.values:
+        items = items.filter(channel=filters.channel)
+    if filters.status == STATUS_OPEN or filters.status not in STATUS_FILTERS:
+        items = items.exclude(status=Status.DONE)
+    elif filters.status != STATUS_ALL:
+        items = items.filter(status=filters.status)
+    if filters.assigned == ASSIGNED_ME:
+        items = items.filter(assigned_to=user)
+    elif filters.assigned == ASSIGNED_NOBODY:
+        items = items.filter(assigned_to__isnull=True, team__isnull=True)
+    if filters.team_id is not None:
+        items = items.filter(team_id=filters.team_id)
+    if filters.overdue_only:
+        items = items.filter(response_due_at__lt=now)
+    return items
+
+
+def inbox(
+    user: User, jurisdiction: Jurisdiction, filters: InboxFilters | None = None, *, now: dt.datetime | None = None
+) -> list[InboxItem]:
+    """The items `user` works, in the order they are owed an answer: overdue first (the most overdue first),
+    then the soonest due, then those with nothing due (newest first). Each carries `first_words` (the
+    subject, or the start of its first message) and `overdue`. PermissionDenied for whoever may not work
+    the city's inbox."""
+    check_may_work(user, jurisdiction)
+    now = now or timezone.now()
+    filters = filters or InboxFilters()
+    first_in = InboxMessage.objects.filter(direction=InboxMessage.Direction.IN).order_by("sent_at", "pk")
+    items: list[InboxItem] = list(
+        _filtered(user, jurisdiction, filters, now)
+        .select_related("assigned_to", "team", "customer")
+        .prefetch_related(Prefetch("messages", queryset=first_in, to_attr="incoming"))
+        .order_by(F("response_due_at").asc(nulls_last=True), "-last_message_at", "-pk")[:PAGE_SIZE]
+    )
+    for item in items:
+        incoming: list[InboxMessage] = item.incoming  # type: ignore[attr-defined]
+        text = item.subject or (incoming[0].body if incoming else "")
+        item.first_words = " ".join(text.split())[:120]  # type: ignore[attr-defined]
+        item.overdue = item.is_overdue(now)  # type: ignore[attr-defined]
+    return items
+
+
+def inbox_version(
+    user: User, jurisdiction: Jurisdiction, filters: InboxFilters | None = None, *, now: dt.datetime | None = None
+) -> str:
+    """A token of the list's state for its live updates: the latest change of an item in it, how many it holds
+    and how many are overdue (an item falls overdue without a change of its own)."""
+    check_may_work(user, jurisdiction)
+    now = now or timezone.now()
+    found = _filtered(user, jurisdiction, filters or InboxFilters(), now).aggregate(
+        latest=Max("updated_at"), count=Count("pk"), overdue=Count("pk", filter=Q(response_due_at__lt=now))
+    )
+    latest = found["latest"].isoformat() if found["latest"] is not None else "-"
+    return f"{latest}~{found['count']}~{found['overdue']}"
+
+
+@dataclass
+class ChannelCounts:
+    channel: str
+    label: str
+    by_status: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+
+    @property
+    def open(self) -> int:
+        return sum(count for status, count in self.by_status.items() if status != Status.DONE)
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    channels: list[ChannelCounts]
+    mine: int
+    unassigned: int
+
+    @property
+    def open(self) -> int:
+        return sum(channel.open for channel in self.channels)
+
+    @property
+    def overdue(self) -> int:
+        return sum(channel.overdue for channel in self.channels)
+
+
+def inbox_counts(user: User, jurisdiction: Jurisdiction, *, now: dt.datetime | None = None) -> InboxCounts | None:
+    """Open items per channel and status, overdue ones, the user's and nobody's: the console home's summary.
+    None for whoever may not work the city's inbox."""
+    if not roles.may_work_inbox(user, jurisdiction.pk):
+        return None
+    now = now or timezone.now()
+    channels = {value: ChannelCounts(value, str(label)) for value, label in InboxChannel.choices}
+    open_items = InboxItem.objects.filter(jurisdiction=jurisdiction).exclude(status=Status.DONE)
+    rows = open_items.values("channel", "status").annotate(
+        count=Count("pk"), overdue=Count("pk", filter=Q(response_due_at__lt=now))
+    )
+    for row in rows:
+        counts = channels.get(row["channel"])
+        if counts is not None:
+            counts.by_status[row["status"]] = row["count"]
+            counts.overdue += row["overdue"]
+    return InboxCounts(
+        channels=list(channels.values()),
+        mine=open_items.filter(assigned_to=user).count(),
+        unassigned=open_items.filter(assigned_to__isnull=True, team__isnull=True).count(),
+    )
+
+
+def item_for(user: User, pk: int) -> InboxItem:
+    """One item with its conversation (messages with their photos, oldest first); 404 when there is none or
+    `user` may not work its city's inbox (an item of another city is not theirs to know of)."""
+    item = (
+        InboxItem.objects.select_related(
+            "jurisdiction", "assigned_to", "team", "customer", "service_request", "contact", "source"
+        )
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=InboxMessage.objects.select_related("author").prefetch_related("attachments"),
+                to_attr="conversation",
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None or not roles.may_work_inbox(user, item.jurisdiction_id):
+        raise Http404(_("There is no such inbox item."))
+    return item
+
+
+def item_of_contact(contact: Contact) -> InboxItem | None:
+    """The inbox item an agent is working through this contact, if the contact is one."""
+    return InboxItem.objects.filter(contact=contact).select_related("jurisdiction").order_by("-pk").first()
+
+
+def incoming_messages(item: InboxItem) -> QuerySet[InboxMessage]:
+    return item.messages.filter(direction=InboxMessage.Direction.IN, automatic=False).order_by("sent_at", "pk")
+
+
+def latest_incoming(item: InboxItem) -> InboxMessage | None:
+    """The resident's latest message (not an auto-reply): what a request filed from the item is made of."""
+    return incoming_messages(item).prefetch_related("attachments").last()
+
+
+def assignees(item: InboxItem) -> QuerySet[User]:
+    """The agents the item can be handed to (`roles.inbox_assignees`)."""
+    return roles.inbox_assignees(User.objects.all(), item.jurisdiction_id)
+
+
+def teams(jurisdiction: Jurisdiction) -> QuerySet[Team]:
+    return Team.objects.filter(jurisdiction=jurisdiction).order_by("name")
+
+
+def may_manage(user: User, item: InboxItem) -> bool:
+    return roles.may_manage_inbox(user, item.jurisdiction_id)
+
+
+__all__ = [
+    "ASSIGNED_ME",
+    "ASSIGNED_NOBODY",
+    "STATUS_ALL",
+    "STATUS_FILTERS",
+    "STATUS_OPEN",
+    "InboxCounts",
+    "InboxFilters",
+    "assignees",
+    "check_may_work",
+    "inbox",
+    "inbox_counts",
+    "inbox_version",
+    "item_for",
+    "item_of_contact",
+    "latest_incoming",
+    "may_manage",
+    "reply_limit",
+    "teams",
+]
+
+
+def reply_limit(item: InboxItem) -> int:
+    """The longest reply the item's channel takes: a social network's post limit, else the inbox's."""
+    from civic311.social.models import text_limit
+
+    from .services.working import REPLY_MAX_CHARS
+
+    if item.channel == InboxChannel.SOCIAL:
+        network = item.network or (item.source.network if item.source else "")
+        return text_limit(network)
+    return REPLY_MAX_CHARS

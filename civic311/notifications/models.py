@@ -145,3 +145,20 @@ class OutboundMessage(OutboxRow):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.reference} ({self.state})"
+
+
+class SmsOptOut(models.Model):
+    """A phone number that texted STOP to one of the city's numbers: no text goes to it (no notification about
+    a request, no reply from the inbox) until it texts START, as carriers require. Kept per number, for
+    every city of the installation: a resident who said stop is not texted by any of them."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, help_text=_("In E.164 form: +12155551234."))
+    created_at = models.DateTimeField(_("opted out"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SMS opt-out")
+        verbose_name_plural = _("SMS opt-outs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number

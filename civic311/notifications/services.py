@@ -53,7 +53,7 @@ from civic311.service_requests.selectors import final_original
 from civic311.service_requests.services import resident_link_token
 
 from . import channels, selectors
-from .models import OutboundMessage, Subscription, Webhook
+from .models import OutboundMessage, SmsOptOut, Subscription, Webhook
 
 logger = logging.getLogger(__name__)
 
@@ -348,6 +348,8 @@ def _tell_residents(entry: HistoryEntry) -> list[OutboundMessage | None]:
 
 
 def _sms_requester(entry: HistoryEntry, phone: str, language: str) -> OutboundMessage | None:
+    if SmsOptOut.objects.filter(number=phone).exists():  # they texted STOP: not a word until START
+        return None
     service_request = entry.service_request
     with translation.override(language):
         text = " ".join(

@@ -5,9 +5,10 @@ customer record (and the records merged into it), the contact details they gave 
 request filed under those details with its answers, photos and its whole history — public *and* internal
 notes, marked as such (staff review internal notes before handing the file over: they may name others) —
 their contacts with the contact centre, survey answers and follow-ups, subscriptions to requests under
-their e-mail addresses, the messages sent to their addresses, and when staff looked at their record and why
-(not who). Times are in the city's zone, with their offset. Each export writes an EXPORT row in the
-personal-data audit; nothing is logged but ids.
+their e-mail addresses, the messages sent to their addresses, their conversations in the inbox (e-mails,
+texts and posts, matched by the customer link and by their addresses, numbers and handles), and when staff
+looked at their record and why (not who). Times are in the city's zone, with their offset. Each export
+writes an EXPORT row in the personal-data audit; nothing is logged but ids.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civic311.jurisdictions.models import Jurisdiction
 from civic311.notifications.models import OutboundMessage, Subscription
 from civic311.people import roles
 from civic311.people.contact_details import phone_for_sms
@@ -30,6 +32,8 @@ from civic311.people.models import Customer, PersonalDataAccess, Requester, User
 from civic311.people.selectors import survivor_of
 from civic311.service_requests.models import Contact, ServiceRequest
 from civic311.surveys.models import FollowUpTask, Response
+
+from . import inbox_data
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,41 @@ def export_customer(
     )
     logger.info("customer %s exported", customer.pk)
     return data
+
+
+def export_sender(
+    jurisdiction: Jurisdiction,
+    channel: str,
+    sender: str,
+    *,
+    network: str = "",
+    actor: User,
+    where: str = "",
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """What the city holds about a resident known only by what they wrote from (a social handle, an
+    address, a number: not a customer): their conversations in the inbox. Same rule and audit as
+    `export_customer` (the audit row names no customer)."""
+    roles.require(
+        roles.may_export_personal_data(actor, jurisdiction.pk), _("You may not export customers' personal data.")
+    )
+    now = now or timezone.now()
+    zone = jurisdiction.zone
+
+    def at(value: dt.datetime | None) -> str | None:
+        return timezone.localtime(value, zone).isoformat() if value is not None else None
+
+    conversations = inbox_data.export_items(inbox_data.items_from_sender(jurisdiction, channel, sender, network), at)
+    PersonalDataAccess.objects.create(user=actor, purpose=PersonalDataAccess.Purpose.EXPORT, where=where[:40], at=now)
+    logger.info("an inbox sender's conversations exported (%d)", len(conversations))
+    return {
+        "format": FORMAT,
+        "about": _("Everything %(city)s's 311 service holds about this person, exported on %(date)s.")
+        % {"city": jurisdiction.name, "date": timezone.localtime(now, zone).date().isoformat()},
+        "exported_at": at(now),
+        "jurisdiction": jurisdiction.name,
+        "inbox_conversations": conversations,
+    }
 
 
 def _collect(customer: Customer, now: dt.datetime) -> dict[str, Any]:
@@ -259,6 +298,10 @@ def _collect(customer: Customer, now: dt.datetime) -> dict[str, Any]:
             {"at": at(row.at), "purpose": row.purpose, "where": row.where}
             for row in PersonalDataAccess.objects.filter(customer_id__in=family_ids).order_by("at", "pk")
         ],
+        # E-mails, texts and posts they sent the city through the inbox, with the city's answers.
+        "inbox_conversations": inbox_data.export_items(
+            inbox_data.items_of(customer.jurisdiction_id, family_ids, emails, phones), at
+        ),
         "messages_sent": [
             {
                 "channel": m.channel,

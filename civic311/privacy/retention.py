@@ -14,6 +14,9 @@
   `CIVIC311_RETAIN_SURVEY_CALLBACK_DAYS` after the contact, unless a follow-up is still open;
 * an **e-mail or SMS** already sent (or given up) more than `CIVIC311_RETAIN_MESSAGE_DAYS` ago loses its
   recipient, body and headers (its dedup key becomes a keyed hash, so it still deduplicates);
+* an **inbox conversation** (an e-mail thread, a text exchange, a post and its replies) done more than
+  `CIVIC311_RETAIN_INBOX_DAYS` ago loses who wrote and what they wrote (`inbox_data`); its channel, status
+  and times stay for the reports;
 * the **personal-data audit** older than `CIVIC311_RETAIN_AUDIT_DAYS` is deleted.
 
 Requests themselves, their description (the resident's own words: the request's content, not contact
@@ -24,6 +27,8 @@ finds nothing left to count, and a run twice changes nothing. Log lines carry co
 
 `erase_customer(customer, actor=...)` anonymises one customer at once, on request, whatever the dates,
 except while one of their requests is open (it needs the contact details); it writes an ERASE audit row.
+`erase_sender(jurisdiction, channel, sender, actor=...)` does the same for a resident known only by what
+they wrote to the inbox from (a social handle, an address, a number).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from civic311.jurisdictions.models import Jurisdiction
 from civic311.notifications import services as notifications
 from civic311.notifications.models import OutboundMessage, Subscription
 from civic311.people import email_sign_in, roles
@@ -63,6 +69,8 @@ from civic311.service_requests.lifecycle import FINAL_STATES
 from civic311.service_requests.models import Contact, ServiceRequest
 from civic311.surveys.models import Answer, FollowUpTask, Question, WorkListEntry
 
+from . import inbox_data
+
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
@@ -74,6 +82,7 @@ STAGES = (
     "survey_work_list",
     "survey_contact_answers",
     "messages",
+    "inbox_items",
     "audit_rows",
     "sign_in_events",
     "sign_in_links",
@@ -332,6 +341,7 @@ def anonymise_expired(
         "survey_work_list": expired_work_list_entries(callbacks_until),
         "survey_contact_answers": expired_survey_contact_answers(callbacks_until),
         "messages": expired_messages(message_cutoff(now)),
+        "inbox_items": inbox_data.expired_items(inbox_data.inbox_cutoff(now)),
         "audit_rows": expired_audit_rows(audit_cutoff(now)),
         "sign_in_events": expired_sign_in_events(audit_cutoff(now)),
         # E-mailed sign-in links (they hold an address) are of no use once expired.
@@ -378,6 +388,7 @@ def anonymise_expired(
                 lambda ids: notifications.anonymise_messages(_resident_messages().filter(pk__in=ids)),
                 batch_size,
             ),
+            "inbox_items": _in_batches(candidates["inbox_items"], inbox_data.anonymise_expired_items, batch_size),
             "audit_rows": _in_batches(
                 candidates["audit_rows"],
                 lambda ids: PersonalDataAccess.objects.filter(pk__in=ids).delete()[0],
@@ -479,18 +490,54 @@ def erase_customer(
         )
         # A message still waiting would go out to an address the resident asked us to forget.
         notifications.withhold_messages(messages, reason="erased on request")
+        # Their conversations in the inbox (e-mails, texts, posts), with the replies' outbox rows.
+        conversations = inbox_data.items_of(locked.jurisdiction_id, family, emails, phones)
         counts = {
             "subscriptions": notifications.anonymise_subscriptions(subscriptions, now),
             "messages": notifications.anonymise_messages(messages),
+            "inbox_items": inbox_data.anonymise_items(conversations, withhold=True),
             "customers": _anonymise_customers([locked.pk], now),
         }
         PersonalDataAccess.objects.create(
             user=actor, customer=locked, purpose=PersonalDataAccess.Purpose.ERASE, where=where[:40], at=now
         )
     logger.info(
-        "customer %s erased: subscriptions=%d messages=%d", locked.pk, counts["subscriptions"], counts["messages"]
+        "customer %s erased: subscriptions=%d messages=%d inbox_items=%d",
+        locked.pk,
+        counts["subscriptions"],
+        counts["messages"],
+        counts["inbox_items"],
     )
     return counts
 
 
-__all__ = ["anonymise_expired", "erase_customer", "open_requests_of"]
+def erase_sender(
+    jurisdiction: Jurisdiction,
+    channel: str,
+    sender: str,
+    *,
+    network: str = "",
+    actor: User,
+    where: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Erase a resident who is not a customer, known only by what they wrote from (a social author asking
+    to be forgotten): their inbox conversations are anonymised at once, replies still waiting are never
+    sent, and an ERASE row goes in the audit. Returns how many conversations were anonymised. Same rule as
+    `erase_customer` (PermissionDenied); one transaction."""
+    roles.require(
+        roles.may_erase_personal_data(actor, jurisdiction.pk), _("You may not erase customers' personal data.")
+    )
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = inbox_data.anonymise_items(
+            inbox_data.items_from_sender(jurisdiction, channel, sender, network), withhold=True
+        )
+        PersonalDataAccess.objects.create(
+            user=actor, purpose=PersonalDataAccess.Purpose.ERASE, where=where[:40], at=now
+        )
+    logger.info("an inbox sender erased: inbox_items=%d", count)
+    return count
+
+
+__all__ = ["anonymise_expired", "erase_customer", "erase_sender", "open_requests_of"]

@@ -6,6 +6,7 @@ turn what those answer into pages. Every page works without JavaScript.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -33,7 +34,7 @@ from civic311.knowledge import selectors as knowledge
 from civic311.knowledge.models import SearchDocument
 from civic311.service_requests import selectors as requests_selectors
 from civic311.service_requests import services as requests_services
-from civic311.service_requests.models import ServiceRequest
+from civic311.service_requests.models import Channel, ServiceRequest
 from civic311.service_requests.report_form import ReportForm, report_map_config
 
 from .forms import TrackForm
@@ -97,7 +98,7 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
         form.add_errors(ValidationError(refused))
         return _render_report_form(request, form, status=429)
     try:
-        submission = requests_services.submit(jurisdiction, form.to_report())
+        submission = requests_services.submit(jurisdiction, replace(form.to_report(), channel=_report_channel(request)))
     except requests_services.CannedAnswer as answer:
         return render(request, "public/canned_answer.html", {"service": service, "message": answer.message})
     except ValidationError as error:
@@ -110,6 +111,15 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
         # Only the browser that filed it sees what a private request is about (a signed, short-lived link).
         url += "?" + urlencode({"t": signing.dumps(filed.tracking_number, salt=CONFIRMATION_SALT)})
     return redirect(url)
+
+
+def _report_channel(request: HttpRequest) -> str:
+    """`mobile` when the form was sent from the installed app (the form's script saw display-mode
+    standalone) or from a phone that says so (the Sec-CH-UA-Mobile client hint), else `web`. Only these
+    two signals count: a channel posted by the form itself is never read."""
+    installed = request.POST.get("display_mode", "") == "standalone"
+    phone = request.headers.get("Sec-CH-UA-Mobile", "").strip() == "?1"
+    return Channel.MOBILE if installed or phone else Channel.WEB
 
 
 def _public_write_refused(request: HttpRequest, scope: str, per_hour: int) -> str:

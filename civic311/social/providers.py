@@ -23,9 +23,11 @@ class SocialBackend(Protocol):
     """Post one text to one network's account; return the network's id for the post.
 
     `reference` is stable for the outbox row: an adapter whose network deduplicates on a client
-    reference passes it on, so a resend after a worker died is dropped there."""
+    reference passes it on, so a resend after a worker died is dropped there. `in_reply_to` is the network's
+    id (URI) of the post this one answers (an agent's reply from the inbox); it is passed only when set, so
+    an adapter that never answers posts may leave it out."""
 
-    def post(self, network: str, account: str, text: str, reference: str) -> str: ...
+    def post(self, network: str, account: str, text: str, reference: str, in_reply_to: str = "") -> str: ...
 
 
 def outbox_file() -> Path:
@@ -38,13 +40,13 @@ class FileSocialBackend:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path else outbox_file()
 
-    def post(self, network: str, account: str, text: str, reference: str) -> str:
+    def post(self, network: str, account: str, text: str, reference: str, in_reply_to: str = "") -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         provider_id = f"file-{uuid.uuid4().hex[:12]}"
-        line = json.dumps(
-            {"id": provider_id, "network": network, "account": account, "text": text, "reference": reference},
-            ensure_ascii=False,
-        )
+        written = {"id": provider_id, "network": network, "account": account, "text": text, "reference": reference}
+        if in_reply_to:
+            written["in_reply_to"] = in_reply_to
+        line = json.dumps(written, ensure_ascii=False)
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
         return provider_id
@@ -53,8 +55,9 @@ class FileSocialBackend:
 class ConsoleSocialBackend:
     """Prints each post to standard output."""
 
-    def post(self, network: str, account: str, text: str, reference: str) -> str:
-        print(f"Post to {network} {account} (ref {reference}):\n{text}\n", flush=True)
+    def post(self, network: str, account: str, text: str, reference: str, in_reply_to: str = "") -> str:
+        answering = f", in reply to {in_reply_to}" if in_reply_to else ""
+        print(f"Post to {network} {account} (ref {reference}{answering}):\n{text}\n", flush=True)
         return f"console-{reference}"
 
 

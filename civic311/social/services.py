@@ -56,9 +56,16 @@ def reference_for(dedup_key: str) -> str:
 
 
 def queue_post(
-    jurisdiction: Jurisdiction, network: str, text: str, *, dedup_key: str, account: str | None = None
+    jurisdiction: Jurisdiction,
+    network: str,
+    text: str,
+    *,
+    dedup_key: str,
+    account: str | None = None,
+    in_reply_to: str = "",
 ) -> OutboundPost | None:
-    """Put one post in the outbox and queue its delivery once this transaction commits.
+    """Put one post in the outbox and queue its delivery once this transaction commits. `in_reply_to`: the
+    network's id (URI) of the post this one answers (an agent's reply from the inbox).
 
     Refuses (ValidationError, nothing written) a network civic311 does not know or a text too long for it.
     Returns None when a post with this dedup key exists already (the event was processed before)."""
@@ -70,6 +77,7 @@ def queue_post(
         network=network,
         account=account if account is not None else accounts().get(network, ""),
         text=text,
+        in_reply_to=(in_reply_to or "")[:500],
         dedup_key=dedup_key,
         reference=reference_for(dedup_key),
         next_attempt_at=timezone.now(),
@@ -94,7 +102,10 @@ def max_attempts() -> int:
 
 
 def _post(post: OutboundPost) -> str:
-    return providers.backend().post(post.network, post.account, post.text, post.reference)
+    backend = providers.backend()
+    if post.in_reply_to:
+        return backend.post(post.network, post.account, post.text, post.reference, in_reply_to=post.in_reply_to)
+    return backend.post(post.network, post.account, post.text, post.reference)
 
 
 def _describe(post: OutboundPost) -> str:

@@ -28,3 +28,34 @@ class StaffModelPermission(BasePermission):
         if needed is None:
             return False  # an action nobody declared is nobody's
         return any(user.has_perm(permission) for permission in needed)
+
+
+class InTheirCity(BasePermission):
+    """The contacts, customers and inbox of a city are for its own staff (admins: any city's); another
+    city's staff are refused with 403, whatever their model permissions."""
+
+    def has_permission(self, request, view) -> bool:
+        if getattr(view, "action", None) is None:
+            return True
+        return roles.may_see_city(request.user, view.jurisdiction.pk)
+
+
+class SeesCustomers(BasePermission):
+    """Customer records are personal data: only those the roles let see residents' contact details."""
+
+    def has_permission(self, request, view) -> bool:
+        if getattr(view, "action", None) is None:
+            return True
+        return roles.may_see_customers(request.user)
+
+
+class WorksTheInbox(BasePermission):
+    """The inbox of e-mails, texts and posts: active staff who may work this city's inbox
+    (`roles.may_work_inbox`); what they may do with an item is then the inbox services' rule."""
+
+    def has_permission(self, request, view) -> bool:
+        if not roles.may_use_staff_api(request.user):
+            return False
+        if getattr(view, "action", None) is None:
+            return True
+        return roles.may_work_inbox(request.user, view.jurisdiction.pk)

@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from civic311.catalogue.models import Department, Service, ServiceAttribute
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.people.models import User
+from civic311.notifications.models import Subscription
+from civic311.people.models import Customer, User
+from civic311.people.selectors import survivor_of
 from civic311.service_requests.lifecycle import OPEN_STATES
-from civic311.service_requests.models import HistoryEntry, ServiceRequest
+from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
 KEY_MAX = 100
 
@@ -108,3 +110,66 @@ def staff_member(username: str) -> User | None:
     if not _usable_key(username):
         return None
     return User.objects.filter(username=username).first()
+
+
+# --- contacts, customers and subscriptions (issue 18) -------------------------------------------------
+
+
+def object_id(value: str) -> int | None:
+    """An id from a URL, or None when it cannot name a row (not digits, or past what a column holds)."""
+    text = value or ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 and int(text) > 0 else None
+
+
+def contacts(
+    jurisdiction: Jurisdiction,
+    *,
+    channels: Collection[str] = (),
+    outcomes: Collection[str] = (),
+    agent_username: str = "",
+    started_after: dt.datetime | None = None,
+    started_before: dt.datetime | None = None,
+    tracking_number: str = "",
+    only_agent: User | None = None,
+) -> QuerySet[Contact]:
+    """A jurisdiction's contacts, filtered, newest first; `only_agent`: that agent's own only."""
+    queryset = Contact.objects.filter(jurisdiction=jurisdiction)
+    if channels:
+        queryset = queryset.filter(channel__in=list(channels))
+    if outcomes:
+        queryset = queryset.filter(outcome__in=list(outcomes))
+    if agent_username:
+        queryset = queryset.filter(agent__username=agent_username) if _usable_key(agent_username) else queryset.none()
+    if started_after is not None:
+        queryset = queryset.filter(started_at__gte=started_after)
+    if started_before is not None:
+        queryset = queryset.filter(started_at__lt=started_before)
+    if tracking_number:
+        number = "".join(tracking_number.split()).lstrip("#")
+        usable = _usable_key(number)
+        queryset = queryset.filter(service_request__tracking_number=number) if usable else queryset.none()
+    if only_agent is not None:
+        queryset = queryset.filter(agent=only_agent)
+    return queryset.select_related("service", "service_request", "agent", "desk").order_by("-started_at", "-pk")
+
+
+def contact(jurisdiction: Jurisdiction, pk: int, *, only_agent: User | None = None) -> Contact | None:
+    return contacts(jurisdiction, only_agent=only_agent).filter(pk=pk).first()
+
+
+def customer(jurisdiction: Jurisdiction, pk: int) -> Customer | None:
+    """A customer of this jurisdiction; a merged record resolves to the one it was merged into."""
+    found = Customer.objects.filter(jurisdiction=jurisdiction, pk=pk).select_related("merged_into").first()
+    if found is None:
+        return None
+    survivor = survivor_of(found)
+    return survivor if survivor.jurisdiction_id == jurisdiction.pk else None
+
+
+def subscriptions(service_request: ServiceRequest) -> QuerySet[Subscription]:
+    """Who follows a request by e-mail (pending, active and unsubscribed), oldest first."""
+    return Subscription.objects.filter(service_request=service_request).order_by("created_at", "pk")
+
+
+def subscription(service_request: ServiceRequest, pk: int) -> Subscription | None:
+    return subscriptions(service_request).filter(pk=pk).first()

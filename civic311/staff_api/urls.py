@@ -6,7 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .contacts import ContactViewSet
+from .customers import CustomerViewSet
+from .inbox import InboxItemViewSet
 from .knowledge import KnowledgeViewSet
+from .subscriptions import SubscriptionViewSet
 
 app_name = "staff_api"
 
@@ -15,6 +19,10 @@ router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("services", views.ServiceViewSet, basename="service")
 router.register("requests", views.ServiceRequestViewSet, basename="request")
 router.register("knowledge", KnowledgeViewSet, basename="knowledge")
+router.register(r"requests/(?P<tracking_number>[^/]+)/subscriptions", SubscriptionViewSet, basename="subscription")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("inbox", InboxItemViewSet, basename="inbox-item")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

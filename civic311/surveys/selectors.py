@@ -26,7 +26,8 @@ SATISFACTION_SLUG = "customer-satisfaction"
 SATISFIED_CODE = "satisfied"  # baseline question 4: "Were you satisfied with the service you received…?"
 LIST_WINDOW = dt.timedelta(hours=24)
 # Channels where a person of the city took the contact. A web, mobile-app or Open311 report (or an imported
-# one, whose agent we do not know) had no agent to ask about.
+# one, whose agent we do not know) had no agent to ask about, nor has a text message: the conversation is the
+# machine's, and an agent only finishes what it hands over.
 AGENT_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.EMAIL, Channel.SOCIAL, Channel.LIAISON})
 
 

@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.knowledge import search
-from civic311.knowledge.models import SearchDocument
+from civic311.knowledge import suggestions
 from civic311.people import roles
 from civic311.people.models import User
 from civic311.service_requests import services as requests_services
@@ -167,37 +166,16 @@ def split_notes(text: str) -> list[str]:
     return [item for item in found if item][:MAX_ITEMS]
 
 
-# Meeting notes are sentences, not search queries: the search finds a service by any of a query's words,
-# so the little words every note has ("the", "de") would suggest whichever service's text holds them.
-_LITTLE_WORDS_TEXT = (
-    "a an and are at be by for from has have in is it its of on or our the there this to was were we with "
-    "they them their someone somebody people near next again still very lot lots thanks thank "
-    "el la los las un una de del en y o que por con para hay es su sus nos"
-)
-_LITTLE_WORDS = frozenset(_LITTLE_WORDS_TEXT.split())
-
-
-def _content_words(text: str) -> str:
-    return " ".join(word for word in search.words(text) if len(word) >= 3 and word not in _LITTLE_WORDS)
-
-
 def suggest_services(
     jurisdiction: Jurisdiction, texts: Iterable[str], *, language: str | None = None
 ) -> list[Service | None]:
-    """The service each text most likely is about, from its words: the site's one search (typos forgiven,
-    Spanish with English fallback), asked for services only."""
-    suggestions: list[Service | None] = []
-    for text in texts:
-        found = search.search(
-            jurisdiction, _content_words(text), language=language, limit=1, kinds=(SearchDocument.Kind.SERVICE,)
-        )
-        suggestions.append(next((hit.service for hit in found.hits if hit.service is not None), None))
-    return suggestions
+    """The service each text most likely is about (`knowledge.suggestions`, shared with the inbox)."""
+    return suggestions.suggest_services(jurisdiction, texts, language=language)
 
 
 def suggest_service(jurisdiction: Jurisdiction, text: str) -> Service | None:
     """The service an item of meeting notes most likely is about, or None when no word matches any."""
-    return suggest_services(jurisdiction, [text])[0]
+    return suggestions.suggest_service(jurisdiction, text)
 
 
 def item_key(index: int, field: str) -> str:

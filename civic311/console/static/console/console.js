@@ -40,6 +40,50 @@
     if (summary) { summary.focus(); }
   }
 
+  // The inbox: "Insert into reply" puts a knowledge-base answer into the reply box (the buttons are hidden
+  // until this script runs, since they do nothing without it), and the reply box counts what is left.
+  function revealInsertButtons() {
+    if (!document.getElementById("reply-text")) { return; }
+    document.querySelectorAll("[data-insert-reply][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  function countReply() {
+    var box = document.getElementById("reply-text"), counter = document.getElementById("reply-counter");
+    if (!box || !counter) { return; }
+    var limit = parseInt(box.getAttribute("data-reply-limit"), 10);
+    if (isNaN(limit)) { return; }
+    var template = counter.getAttribute("data-left-template");
+    if (!template) {
+      template = counter.getAttribute("data-left") || "";
+      counter.setAttribute("data-left-template", template);
+    }
+    if (template) { counter.textContent = template.replace("__LEFT__", String(limit - box.value.length)); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-insert-reply]") : null;
+    var box = document.getElementById("reply-text");
+    if (!button || !box) { return; }
+    var text = button.getAttribute("data-insert-reply") || "";
+    var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+    if (box.value && start === 0 && end === 0) { start = end = box.value.length; }
+    var before = box.value.slice(0, start), after = box.value.slice(end);
+    var glue = before && !/\s$/.test(before) ? "\n\n" : "";
+    box.value = before + glue + text + after;
+    box.focus();
+    var caret = (before + glue + text).length;
+    box.setSelectionRange(caret, caret);
+    countReply();
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "reply-text") { countReply(); }
+  });
+  document.addEventListener("htmx:afterSettle", revealInsertButtons);
+  document.addEventListener("DOMContentLoaded", revealInsertButtons);
+  document.addEventListener("DOMContentLoaded", countReply);
+
   document.addEventListener("DOMContentLoaded", startTimers);
   // After "load": the browser has scrolled to the fragment by then, and would not move focus again.
   window.addEventListener("load", function () {

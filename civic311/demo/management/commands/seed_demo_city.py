@@ -14,6 +14,7 @@ from civic311.demo import community as demo_programme
 from civic311.demo import services as demo
 from civic311.demo import youth as demo_youth
 from civic311.demo.console_contacts import give_agents_console_contacts
+from civic311.demo.inbox import create_inbox
 from civic311.demo.knowledge import load_articles
 from civic311.demo.surveys import create_survey_history
 
@@ -75,6 +76,7 @@ class Command(BaseCommand):
             create_survey_history(city)  # days already surveyed are left alone
             self._programme(city, seed=311)  # a city seeded before the liaison programme gets one
             self._youth(city, seed=311)  # and its youth program and pilot
+            create_inbox(city, seed=311)  # and its inbox: the doors, a week of e-mails, texts and posts
             rollups.sweep(city)  # the neighborhood figures: counted the first time, brought up to date after
             self.stdout.write(
                 f"The demo city {city.name} is already there; its catalogue and staff are up to date"
@@ -93,6 +95,7 @@ class Command(BaseCommand):
             progress=lambda line: self.stderr.write(line, style_func=str),
         )
         self._youth(city, seed=seed)  # before the figures: its field walks file requests
+        create_inbox(city, seed=seed)  # the inbox (a week of e-mails, texts and posts): it files requests too
         rollups.rebuild(city)  # the neighborhood pages' figures
         customers = demo.create_demo_customers(city, seed=seed)
         give_agents_console_contacts(city, seed=seed)

@@ -9,6 +9,12 @@
   var messages = config.messages || {};
   var language = document.documentElement.lang || undefined;
 
+  // Sent from the installed app? The server then records the report's channel as "mobile".
+  var displayMode = document.querySelector("[data-display-mode]");
+  if (displayMode && window.matchMedia && window.matchMedia("(display-mode: standalone)").matches) {
+    displayMode.value = "standalone";
+  }
+
   function format(template, count) {
     return (template || "{count}").replace("{count}", count.toLocaleString(language));
   }
