@@ -205,7 +205,7 @@ def test_an_item_or_customer_of_another_city_is_not_found(api, camden, item, cus
     assert admin.post(f"{API}/inbox/{item.pk}/take/", {}, format="json").status_code == 404
     assert admin.get(f"{API}/customers/{theirs.pk}/").status_code == 404
     assert admin.patch(f"{API}/customers/{theirs.pk}/", {"first_name": "X"}, format="json").status_code == 404
-    assert admin.get(f"{API}/inbox/").json() == []
+    assert admin.get(f"{API}/inbox/").json()["results"] == []
     assert admin.get(f"{API}/customers/?q=Cam").json() == []
 
 
@@ -452,18 +452,49 @@ def test_the_inbox_lists_items_with_filters_and_audits_each_sender_shown(api, su
         jurisdiction,
         receiving.Incoming(channel="sms", external_id="SM1", sender="+12155550177", body="Pothole on Elm St"),
     ).item
-    body = api.get(f"{API}/inbox/").json()
+    body = api.get(f"{API}/inbox/").json()["results"]
     assert {row["id"] for row in body} == {item.pk, other.pk}
     row = next(row for row in body if row["id"] == item.pk)
     assert row["sender"] == "pat@example.org" and row["sender_name"] == "Pat Resident"
     assert row["status"] == "new" and row["channel"] == "email" and row["customer"] == item.customer_id
     assert row["first_words"] == "Trash not picked up"
     assert PersonalDataAccess.objects.filter(user=supervisor, purpose="view", where="staff API").count() == 2
-    assert [row["id"] for row in api.get(f"{API}/inbox/?channel=sms").json()] == [other.pk]
-    assert api.get(f"{API}/inbox/?status=done").json() == []
-    assert api.get(f"{API}/inbox/?assigned=me").json() == []
-    assert {row["id"] for row in api.get(f"{API}/inbox/?assigned=unassigned").json()} == {item.pk, other.pk}
-    assert api.get(f"{API}/inbox/?overdue=true").json() == []
+    assert [row["id"] for row in api.get(f"{API}/inbox/?channel=sms").json()["results"]] == [other.pk]
+    assert api.get(f"{API}/inbox/?status=done").json()["results"] == []
+    assert api.get(f"{API}/inbox/?assigned=me").json()["results"] == []
+    assert {row["id"] for row in api.get(f"{API}/inbox/?assigned=unassigned").json()["results"]} == {item.pk, other.pk}
+    assert api.get(f"{API}/inbox/?overdue=true").json()["results"] == []
+
+
+def test_the_inbox_is_paged_in_its_order_overdue_first(api, supervisor, jurisdiction):
+    """Pages follow the list's order (due time with nothing-due last, on SQLite and PostgreSQL alike); each
+    item is on one page only, and only the items shown are audited."""
+    now = timezone.now()
+    made = []
+    for index in range(5):
+        made.append(
+            receiving.receive(
+                jurisdiction,
+                receiving.Incoming(
+                    channel="sms", external_id=f"SMpage{index}", sender=f"+1215555020{index}", body="Pothole"
+                ),
+                now=now - dt.timedelta(minutes=index),
+            ).item
+        )
+    InboxItem.objects.filter(pk=made[0].pk).update(response_due_at=now - dt.timedelta(hours=2))  # most overdue
+    InboxItem.objects.filter(pk=made[1].pk).update(response_due_at=None)  # nothing due: last
+    expected = [made[0].pk, made[4].pk, made[3].pk, made[2].pk, made[1].pk]
+    first = api.get(f"{API}/inbox/?page_size=2").json()
+    assert first["count"] == 5 and [row["id"] for row in first["results"]] == expected[:2]
+    assert first["results"][0]["overdue"] is True
+    assert PersonalDataAccess.objects.filter(user=supervisor, purpose="view").count() == 2
+    ids = [row["id"] for row in first["results"]]
+    page = first
+    while page["next"]:
+        page = api.get(page["next"]).json()
+        ids += [row["id"] for row in page["results"]]
+    assert ids == expected
+    assert api.get(f"{API}/inbox/?page=9").status_code == 404
 
 
 @pytest.mark.parametrize("query", ["channel=fax", "status=maybe", "assigned=someone", "overdue=perhaps", "team=x"])
@@ -485,7 +516,7 @@ def test_an_item_is_read_with_its_conversation_and_the_look_is_audited(api, supe
 
 def test_callers_who_may_not_see_contact_details_get_no_sender_and_leave_no_audit(api, item, monkeypatch):
     monkeypatch.setattr("civic311.staff_api.inbox.may_see_contact_details", lambda user: False)
-    listed = api.get(f"{API}/inbox/").json()
+    listed = api.get(f"{API}/inbox/").json()["results"]
     read = api.get(f"{API}/inbox/{item.pk}/").json()
     assert listed[0]["sender"] is None and listed[0]["sender_name"] is None
     assert read["sender"] is None and read["sender_name"] is None

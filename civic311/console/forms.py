@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -110,3 +111,16 @@ class WrapUpForm(forms.Form):
         error_messages={"required": _("Ask the caller whether they agree to a short survey call, and record it.")},
     )
     callback_phone = forms.CharField(label=_("Callback number"), max_length=60, required=False)
+
+    def __init__(self, *args: Any, written: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if written:
+            # An e-mail, a text or a post cannot be asked on the spot: "not asked" leaves the customer's consent
+            # as it was (`services.finish_contact`).
+            field = self.fields["survey_consent"]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.required = False
+            field.choices = [("", _("Not asked")), ("yes", _("Yes, they agree")), ("no", _("No"))]
+            field.coerce = lambda value: None if value in ("", None) else value == "yes"
+            field.empty_value = None
+            self.initial.setdefault("survey_consent", "")

@@ -8,8 +8,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from civic311.inbox import selectors
-from civic311.inbox.models import InboxChannel, InboxItem
-from civic311.inbox.services.working import DISMISS_REASON_MAX, REPLY_MAX_CHARS
+from civic311.inbox.models import REPLY_MAX_CHARS, InboxChannel, InboxItem
+from civic311.inbox.services.working import DISMISS_REASON_MAX
 from civic311.people.models import Team, User
 
 TEAM_PREFIX = "team-"

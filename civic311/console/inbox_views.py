@@ -58,6 +58,7 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
         "query": urlencode(query),
         "query_params": query,
         "show_sender": roles.may_see_contact_details(user),
+        "may_import_posts": roles.may_manage_inbox(user, jurisdiction.pk),
         "now": now,
     }
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from civic311.catalogue.models import Service
 from civic311.inbox import services as inbox
 from civic311.inbox.models import InboxAttachment, InboxChannel, InboxItem, InboxMessage
+from civic311.inbox.services import social
 from civic311.jurisdictions.models import Jurisdiction, ServiceDesk
 from civic311.notifications import services as notifications
 from civic311.people import services as people
@@ -39,6 +40,8 @@ from .selectors import CONSOLE_CHANNELS, desks_of, may_use_console, may_work_con
 logger = logging.getLogger(__name__)
 
 WHERE = "console"
+# Channels whose resident is not on the line at the wrap-up: the survey question may go unasked.
+WRITTEN_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS, Channel.SOCIAL})
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -309,8 +312,6 @@ def report_for_item(item: InboxItem, report: requests.Report) -> requests.Report
             photos.append(SimpleUploadedFile(f"photo-{attachment.pk}.jpg", stored.read(), "image/jpeg"))
     report = replace(report, photos=[*report.photos, *photos][: settings.CIVIC311_PHOTOS_PER_REQUEST])
     if item.channel == InboxChannel.SOCIAL:
-        from civic311.inbox.services import social  # the social door's helper
-
         media = next(
             (
                 url
@@ -343,10 +344,13 @@ def finish_contact(
     now: dt.datetime | None = None,
 ) -> Contact:
     """End the contact: whether the caller agreed to a survey call, the number to call back, and the
-    handle time (from opening to now). The consent is recorded on the caller's customer record too."""
+    handle time (from opening to now). The consent is recorded on the caller's customer record too.
+
+    A written contact (an e-mail, a text, a post) cannot be asked on the spot: its consent may stay None
+    ("not asked"), which leaves the customer's earlier decision as it was (never a "no" they did not say)."""
     now = _now(now)
     errors: dict[str, list[str]] = {}
-    if survey_consent is None:
+    if survey_consent is None and contact.channel not in WRITTEN_CHANNELS:
         errors["survey_consent"] = [_("Ask the caller whether they agree to a short survey call, and record it.")]
     number = " ".join((callback_phone or "").split())
     if number:
@@ -368,7 +372,7 @@ def finish_contact(
         current.callback_phone = number
         current.ended_at = max(now, current.started_at)
         current.save(update_fields=["survey_consent", "callback_phone", "ended_at"])
-        if current.customer is not None and current.customer.merged_into_id is None:
+        if survey_consent is not None and current.customer is not None and current.customer.merged_into_id is None:
             people.record_consent(current.customer, survey=survey_consent, actor=agent, where=WHERE, now=now)
         for item in InboxItem.objects.filter(contact=current).exclude(status=InboxItem.Status.DONE):
             inbox.finish(item, agent=agent, now=now)  # the wrap-up of an inbox item's contact finishes the item

@@ -333,9 +333,10 @@ def contact_context(
         else:
             primary_phone = caller.get("primary_phone")
             context["wrap_up_form"] = forms.get("wrap_up_form") or WrapUpForm(
+                written=contact.channel in services.WRITTEN_CHANNELS,
                 initial={
                     "callback_phone": format_phone(primary_phone.number) if primary_phone else "",
-                }
+                },
             )
     return context
 
@@ -592,7 +593,7 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _working(request, pk)
     if (response := _finished(request, contact)) is not None:
         return response
-    form = WrapUpForm(request.POST)
+    form = WrapUpForm(request.POST, written=contact.channel in services.WRITTEN_CHANNELS)
     if form.is_valid():
         try:
             finished = services.finish_contact(

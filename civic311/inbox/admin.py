@@ -46,8 +46,13 @@ KEEP_SECRET_HELP = _(
 
 
 def _cities(request: HttpRequest, rule: Callable[[Any, int | None], bool]) -> list[int]:
-    """The cities where the user's roles allow `rule` (`may_manage_inbox`, `may_work_inbox`)."""
-    return [pk for pk in Jurisdiction.objects.values_list("pk", flat=True) if rule(request.user, pk)]
+    """The cities where the user's roles allow `rule` (`may_manage_inbox`, `may_work_inbox`). Kept on the request:
+    every admin page asks each model admin (the sidebar's app list), and one query a page is enough."""
+    known: dict[str, list[int]] = request.__dict__.setdefault("_inbox_admin_cities", {})
+    if rule.__name__ not in known:
+        cities = Jurisdiction.objects.values_list("pk", flat=True)
+        known[rule.__name__] = [pk for pk in cities if rule(request.user, pk)]
+    return known[rule.__name__]
 
 
 def _absolute(jurisdiction: Jurisdiction, path: str) -> str:
@@ -301,10 +306,10 @@ class InboxItemAdmin(admin.ModelAdmin):
     """The record of a conversation, for whoever works the city's inbox. The list names nobody (who wrote
     is on the item's page, as in the console); nothing is changed here."""
 
+    # The item's name says its channel already (a "channel" column made the list wider than the page).
     list_display = [
         "__str__",
         "jurisdiction",
-        "channel",
         "status",
         "received_at",
         "response_due_at",

@@ -76,7 +76,16 @@ def read_form(request: HttpRequest) -> Form:
     if not content_type.startswith("multipart/form-data"):
         raise ValidationError("Post the message as multipart/form-data.")
     head = f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n".encode("latin-1", errors="replace")
-    message = BytesParser(policy=policy.default).parsebytes(head + data)
+    # This parse runs before the signature is checked (the signature is a field of the form): the same bounds
+    # as a message's (`mail_parsing.read_message`), with room for the form's own boundaries, keep a form of
+    # thousands of (nested) parts from holding the worker or exhausting the recursion.
+    delimiters = mail_parsing.MAX_DELIMITER_LINES * 2 + 100
+    if mail_parsing.count_at_most(mail_parsing.DELIMITER_LINE, data, delimiters) > delimiters:
+        raise ValidationError("The form has too many parts.")
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(head + data)
+    except RecursionError:
+        raise ValidationError("The form has too many parts.") from None
     parts = message.get_payload()
     if not isinstance(parts, list) or not parts:
         raise ValidationError("The form has no fields.")

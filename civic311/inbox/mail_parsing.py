@@ -421,12 +421,39 @@ def is_automatic(message: Message, sender: str, *, report: bool = False) -> bool
 # --- the message -------------------------------------------------------------------------------------------
 
 
+# The email package's parser takes about two milliseconds a MIME part and a few microseconds a header line,
+# whatever MAX_PARTS lets `_walk` read afterwards: a 25 MB message of 500,000 empty parts, or of two million
+# header lines, would hold a worker for many minutes, and a few thousand nested multiparts exhaust Python's
+# recursion. A real e-mail has a few dozen of each; one with more than these is refused before it is parsed.
+MAX_DELIMITER_LINES = 1000  # lines beginning "--" (MIME boundaries; also "-- " signature lines)
+MAX_HEADER_LINES = 5000  # lines that look like "Name: value" (headers of the message and of its parts)
+DELIMITER_LINE = re.compile(rb"^--", re.MULTILINE)
+HEADER_LINE = re.compile(rb"^[!-9;-~]{1,100}:", re.MULTILINE)
+
+
+def count_at_most(pattern: re.Pattern[bytes], raw: bytes, limit: int) -> int:
+    count = 0
+    for _match in pattern.finditer(raw):
+        count += 1
+        if count > limit:
+            break
+    return count
+
+
 def read_message(raw: bytes) -> EmailMessage:
     if len(raw) > max_message_bytes():
         raise too_large()
     if not raw.strip():
         raise ValidationError(_("The e-mail is empty."))
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    if (
+        count_at_most(DELIMITER_LINE, raw, MAX_DELIMITER_LINES) > MAX_DELIMITER_LINES
+        or count_at_most(HEADER_LINE, raw, MAX_HEADER_LINES) > MAX_HEADER_LINES
+    ):
+        raise ValidationError(_("The e-mail has too many parts or headers to be read."))
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except RecursionError:
+        raise ValidationError(_("The e-mail has too many parts or headers to be read.")) from None
     assert isinstance(message, EmailMessage)
     return message
 
@@ -438,6 +465,13 @@ def _clean(text: str) -> str:
 def parse(raw: bytes) -> ParsedMail:
     """Read one e-mail (see the module's docstring): TooLarge, or a ValidationError when it has no sender."""
     message = read_message(raw)
+    try:
+        return _parse(raw, message)
+    except RecursionError:  # policy.default's header objects recurse over deeply nested structures
+        raise ValidationError(_("The e-mail has too many parts or headers to be read.")) from None
+
+
+def _parse(raw: bytes, message: EmailMessage) -> ParsedMail:
     address, name = _sender(message)
     address = _clean(address).strip()
     if not is_valid_email(address):

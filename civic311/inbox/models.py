@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civic311.jurisdictions.models import Jurisdiction
 
@@ -36,6 +37,12 @@ DEFAULT_FIRST_RESPONSE_HOURS: dict[str, int] = {
     InboxChannel.SMS: 4,
     InboxChannel.SOCIAL: 2,
 }
+
+
+# The longest reply an agent writes; a text message's gateway joins at most 1600 characters into one message
+# (Twilio), and a social network has its own limit (`social.models.text_limit`).
+REPLY_MAX_CHARS = 10_000
+SMS_REPLY_MAX_CHARS = 1600
 
 
 def new_token() -> str:
@@ -175,10 +182,11 @@ class InboxItem(models.Model):
     """One conversation with one resident (or one social media author) on one channel."""
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
-        IN_PROGRESS = "in_progress", _("In progress")
-        WAITING = "waiting", _("Waiting for the resident")
-        DONE = "done", _("Done")
+        # In context: an item is "un elemento" in Spanish, where "New" has a gender.
+        NEW = "new", pgettext_lazy("inbox item", "New")
+        IN_PROGRESS = "in_progress", pgettext_lazy("inbox item", "In progress")
+        WAITING = "waiting", pgettext_lazy("inbox item", "Waiting for the resident")
+        DONE = "done", pgettext_lazy("inbox item", "Done")
 
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.PROTECT, related_name="inbox_items", verbose_name=_("jurisdiction")

@@ -65,9 +65,6 @@ def inbound_posts(request: HttpRequest, token: str) -> HttpResponse:
     )
     if source is None:
         return _refuse(404, _("No such source."))
-    verdict = rate_limits.hit(REQUEST_RATE, str(source.pk))
-    if not verdict.allowed:
-        return _refuse(429, _("Too many requests; try again later."), retry_after=verdict.retry_after)
     body = _read_body(request)
     if body is None:
         return _refuse(413, _("The request is too large."))
@@ -79,6 +76,10 @@ def inbound_posts(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     if not signatures.is_fresh(timestamp, now=now):
         return _refuse(403, _("The request is too old (or the sender's clock is wrong)."))
+    # Counted only once signed: whoever holds the URL but not the secret cannot use up the sender's allowance.
+    verdict = rate_limits.hit(REQUEST_RATE, str(source.pk))
+    if not verdict.allowed:
+        return _refuse(429, _("Too many requests; try again later."), retry_after=verdict.retry_after)
     try:
         posts = webhook.parse(body)
     except webhook.TooMany as error:

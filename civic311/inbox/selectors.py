@@ -8,6 +8,7 @@ city's inbox sees nothing (the list is refused, an item is "not found").
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
@@ -19,8 +20,9 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.people import roles
 from civic311.people.models import Team, User
 from civic311.service_requests.models import Contact
+from civic311.social.models import text_limit
 
-from .models import InboxChannel, InboxItem, InboxMessage
+from .models import REPLY_MAX_CHARS, SMS_REPLY_MAX_CHARS, InboxChannel, InboxItem, InboxMessage
 
 Status = InboxItem.Status
 
@@ -66,29 +68,43 @@ def _filtered(user: User, jurisdiction: Jurisdiction, filters: InboxFilters, now
     return items
 
 
-def inbox(
+def inbox_items(
     user: User, jurisdiction: Jurisdiction, filters: InboxFilters | None = None, *, now: dt.datetime | None = None
-) -> list[InboxItem]:
+) -> QuerySet[InboxItem]:
     """The items `user` works, in the order they are owed an answer: overdue first (the most overdue first),
-    then the soonest due, then those with nothing due (newest first). Each carries `first_words` (the
-    subject, or the start of its first message) and `overdue`. PermissionDenied for whoever may not work
-    the city's inbox."""
+    then the soonest due, then those with nothing due (newest first; NULLs last on every database). Not cut:
+    the console shows the first `PAGE_SIZE`, the staff API pages it; `describe` the rows shown.
+    PermissionDenied for whoever may not work the city's inbox."""
     check_may_work(user, jurisdiction)
     now = now or timezone.now()
-    filters = filters or InboxFilters()
     first_in = InboxMessage.objects.filter(direction=InboxMessage.Direction.IN).order_by("sent_at", "pk")
-    items: list[InboxItem] = list(
-        _filtered(user, jurisdiction, filters, now)
+    return (
+        _filtered(user, jurisdiction, filters or InboxFilters(), now)
         .select_related("assigned_to", "team", "customer")
         .prefetch_related(Prefetch("messages", queryset=first_in, to_attr="incoming"))
-        .order_by(F("response_due_at").asc(nulls_last=True), "-last_message_at", "-pk")[:PAGE_SIZE]
+        .order_by(F("response_due_at").asc(nulls_last=True), "-last_message_at", "-pk")
     )
-    for item in items:
+
+
+def describe(items: Iterable[InboxItem], *, now: dt.datetime | None = None) -> list[InboxItem]:
+    """Rows of `inbox_items` with `first_words` (the subject, or the start of the first message) and
+    `overdue`."""
+    now = now or timezone.now()
+    described = list(items)
+    for item in described:
         incoming: list[InboxMessage] = item.incoming  # type: ignore[attr-defined]
         text = item.subject or (incoming[0].body if incoming else "")
         item.first_words = " ".join(text.split())[:120]  # type: ignore[attr-defined]
         item.overdue = item.is_overdue(now)  # type: ignore[attr-defined]
-    return items
+    return described
+
+
+def inbox(
+    user: User, jurisdiction: Jurisdiction, filters: InboxFilters | None = None, *, now: dt.datetime | None = None
+) -> list[InboxItem]:
+    """The console's list: the first `PAGE_SIZE` of `inbox_items`, described."""
+    now = now or timezone.now()
+    return describe(inbox_items(user, jurisdiction, filters, now=now)[:PAGE_SIZE], now=now)
 
 
 def inbox_version(
@@ -214,8 +230,10 @@ __all__ = [
     "InboxFilters",
     "assignees",
     "check_may_work",
+    "describe",
     "inbox",
     "inbox_counts",
+    "inbox_items",
     "inbox_version",
     "item_for",
     "item_of_contact",
@@ -227,12 +245,10 @@ __all__ = [
 
 
 def reply_limit(item: InboxItem) -> int:
-    """The longest reply the item's channel takes: a social network's post limit, else the inbox's."""
-    from civic311.social.models import text_limit
-
-    from .services.working import REPLY_MAX_CHARS
-
+    """The longest reply the item's channel takes: a social network's post limit, a text's, else the inbox's."""
     if item.channel == InboxChannel.SOCIAL:
         network = item.network or (item.source.network if item.source else "")
         return text_limit(network)
+    if item.channel == InboxChannel.SMS:
+        return SMS_REPLY_MAX_CHARS
     return REPLY_MAX_CHARS

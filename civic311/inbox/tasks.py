@@ -3,7 +3,8 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import imap_polling, post_sources, signatures
+from . import imap_polling, signatures
+from .post_sources import polling
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -15,7 +16,7 @@ def poll_mailboxes() -> int:
 @db_periodic_task(crontab(minute="*/5"))
 def poll_post_sources() -> int:
     """Every five minutes: read what is new from the polled social media sources (feeds, Mastodon, Bluesky)."""
-    return post_sources.poll_all()
+    return polling.poll_all()
 
 
 @db_periodic_task(crontab(hour="4", minute="12"))

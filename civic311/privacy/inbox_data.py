@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.crypto import salted_hmac
 
@@ -140,9 +141,16 @@ def anonymise_items(items: QuerySet[InboxItem], *, withhold: bool = False) -> in
         ],
         batch_size=500,
     )
-    for attachment in InboxAttachment.objects.filter(message__item_id__in=ids):
-        attachment.image.delete(save=False)
-        attachment.delete()
+    photos = InboxAttachment.objects.filter(message__item_id__in=ids)
+    files = [(attachment.image.storage, str(attachment.image.name)) for attachment in photos if attachment.image]
+    photos.delete()
+
+    # The files go once the rows are gone for good: a rolled-back erasure must not leave rows without photos.
+    def delete_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
     TextConversation.objects.filter(item_id__in=ids).update(description="", address="", lat=None, long=None)
     sent = OutboundMessage.objects.filter(pk__in=messages.exclude(outbound_message=None).values("outbound_message"))
     posts = OutboundPost.objects.filter(pk__in=messages.exclude(outbound_post=None).values("outbound_post"))

@@ -303,6 +303,8 @@ class Contact(models.Model):
         CANNED_ANSWER = "canned_answer", _("Answered by a safety rule")
         EXISTING_REQUEST = "existing_request", _("Added to an existing request")
         HUNG_UP = "hung_up", _("Caller hung up")  # the call dropped before anything was decided
+        # An inbox item handed to another agent before its first agent had decided anything.
+        HANDED_ON = "handed_on", _("Handed to another agent")
 
     # Indexed by contact_started_idx, which starts with it.
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="contacts", db_index=False)

@@ -10,11 +10,13 @@ personal-data audit (where "staff API").
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -229,10 +231,19 @@ ITEM_RESPONSES = {200: InboxItemDetailSerializer, **INVALID, **DENIED, **NOT_FOU
 ITEM_EXAMPLES = [OpenApiExample("an item", value={**ITEM_EXAMPLE, "messages": [MESSAGE_EXAMPLE]}, response_only=True)]
 
 
+class InboxPagination(PageNumberPagination):
+    """Pages by number, not a cursor: the list's order (due time, NULLs last, then the latest message) has no
+    single unique column a cursor could follow."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
 class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffAPIView):
     serializer_class = InboxItemSerializer
     queryset = InboxItem.objects.none()
-    pagination_class = None
+    pagination_class = InboxPagination
     permission_classes = [WorksTheInbox]
     lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "head", "options"]
@@ -270,10 +281,11 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffAP
         summary=_("List inbox items"),
         description=_(
             "The inbox as agents work it: overdue items first (the most overdue first), then the soonest "
-            "due, then those with nothing due, newest first; at most 100. Open items unless `status` says."
+            "due, then those with nothing due, newest first; 50 to a page (page_size up to 200), follow `next` "
+            "for more. Open items unless `status` says."
         ),
         parameters=[InboxFilterSerializer],
-        responses={200: InboxItemSerializer(many=True), **INVALID, **DENIED},
+        responses={200: InboxItemSerializer(many=True), **INVALID, **DENIED, **NOT_FOUND},
         examples=[OpenApiExample("items", value=[ITEM_EXAMPLE], response_only=True)],
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
@@ -282,7 +294,8 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffAP
         filters = InboxFilterSerializer(data={name: params.get(name) for name in names if name in params})
         filters.is_valid(raise_exception=True)
         given = filters.validated_data
-        items = inbox.inbox(
+        now = timezone.now()
+        found = inbox.inbox_items(
             self.user,
             self.jurisdiction,
             inbox.InboxFilters(
@@ -292,9 +305,13 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffAP
                 team_id=given.get("team"),
                 overdue_only=bool(given.get("overdue")),
             ),
+            now=now,
         )
+        items = inbox.describe(self.paginate_queryset(found) or [], now=now)
         self._audit(items)
-        return Response(InboxItemSerializer(items, many=True, context=self.get_serializer_context()).data)
+        return self.get_paginated_response(
+            InboxItemSerializer(items, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
         summary=_("Get an inbox item"),

@@ -13,9 +13,8 @@ import requests
 import responses
 from responses import matchers
 
-from civic311.inbox import post_sources
 from civic311.inbox.models import InboxItem, InboxMessage, PostSource
-from civic311.inbox.post_sources import polling
+from civic311.inbox.post_sources import fetching, polling
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +27,12 @@ BLUESKY_SEARCH = "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts"
 
 def data(name: str) -> bytes:
     return (DATA / name).read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def public_hosts(monkeypatch):
+    """The recorded hosts resolve to a public address (nothing is looked up: the fetch's address check runs)."""
+    monkeypatch.setattr(fetching, "resolve", lambda host, port: ["93.184.215.14"])
 
 
 @pytest.fixture
@@ -150,7 +155,7 @@ def test_a_feed_that_cannot_be_read_is_recorded_and_keeps_its_cursor(feed, mocke
     feed.cursor = {"etag": '"v1"'}
     feed.save()
     mocked.get(FEED_URL, **response)
-    assert post_sources.poll_all(now=NOW) == 0  # never raises
+    assert polling.poll_all(now=NOW) == 0  # never raises
     feed.refresh_from_db()
     assert feed.last_error == error and feed.last_polled_at == NOW
     assert feed.cursor == {"etag": '"v1"'}
@@ -239,7 +244,7 @@ def test_a_bluesky_search_is_read_threaded_and_then_read_from_its_cursor(bluesky
 def test_a_bluesky_error_is_recorded_and_the_other_sources_are_still_polled(bluesky, mastodon, mocked):
     mocked.get(BLUESKY_SEARCH, status=403)
     mocked.get(MASTODON_TIMELINE, json=_json("mastodon_tag_second.json"))
-    assert post_sources.poll_all(now=NOW) == 1
+    assert polling.poll_all(now=NOW) == 1
     bluesky.refresh_from_db()
     mastodon.refresh_from_db()
     assert bluesky.last_error == "HTTP 403" and mastodon.last_error == ""
@@ -254,11 +259,11 @@ def test_a_source_is_polled_once_its_interval_has_passed(mastodon, feed, jurisdi
     source(jurisdiction, PostSource.Kind.CSV)  # pushed, not polled
     mocked.get(MASTODON_TIMELINE, json=[])
     mocked.get(FEED_URL, body=data("feed_first.xml"))
-    post_sources.poll_all(now=NOW)
+    polling.poll_all(now=NOW)
     assert len(mocked.calls) == 2
-    post_sources.poll_all(now=NOW + dt.timedelta(minutes=2))
+    polling.poll_all(now=NOW + dt.timedelta(minutes=2))
     assert len(mocked.calls) == 2  # too soon
-    post_sources.poll_all(now=NOW + dt.timedelta(minutes=5))
+    polling.poll_all(now=NOW + dt.timedelta(minutes=5))
     assert len(mocked.calls) == 4
 
 
@@ -275,7 +280,7 @@ def test_a_source_that_breaks_unexpectedly_is_recorded_and_never_raises(mastodon
 
     monkeypatch.setitem(polling.STREAMS, PostSource.Kind.MASTODON, Broken)
     mocked.get(FEED_URL, body=data("feed_first.xml"))
-    assert post_sources.poll_all(now=NOW) == 2  # the feed was still read
+    assert polling.poll_all(now=NOW) == 2  # the feed was still read
     mastodon.refresh_from_db()
     assert mastodon.last_error == "unexpected error (RuntimeError)" and mastodon.last_polled_at == NOW
 

@@ -181,3 +181,10 @@ def test_unknown_inactive_or_other_kind_tokens_are_404(client, webhook_source, j
 
 def test_only_post_is_accepted(client, webhook_source):
     assert client.get(reverse("inbox:post_hook", args=[webhook_source.webhook_token])).status_code == 405
+
+
+def test_unsigned_requests_do_not_use_up_the_senders_allowance(client, webhook_source, monkeypatch):
+    monkeypatch.setattr(post_hooks, "REQUEST_RATE", rate_limits.Rate("inbox-post-hook", 2, 60))
+    for number in range(5):  # whoever has the URL but not the secret
+        assert send(client, webhook_source, body_of(post(uri=f"f{number}")), secret="guess").status_code == 403
+    assert send(client, webhook_source, body_of(post())).status_code == 200

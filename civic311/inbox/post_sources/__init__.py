@@ -4,7 +4,7 @@ Every source kind turns what it reads into `Post`s, which `inbox.services.social
 inbox. The polled kinds (an RSS/Atom feed, a Mastodon hashtag, a Bluesky search) implement `PostStream`:
 `read(source, now=...)` returns the posts that are new since `source.cursor` and the cursor to keep. The
 pushed kinds are the signed JSON webhook (`webhook.py`, behind `inbox.post_hooks`) and the CSV import
-(`csv_import.py`, a management command and a console page).
+(`csv_import.py`, a management command and a console page). `polling.poll_all` reads every polled source.
 """
 
 from __future__ import annotations
@@ -37,10 +37,3 @@ class PostStream(Protocol):
     """A polled source: what is new since the source's cursor, and the cursor to keep."""
 
     def read(self, source: PostSource, *, now: dt.datetime) -> tuple[list[Post], dict[str, Any]]: ...
-
-
-def poll_all(*, now: dt.datetime | None = None) -> int:
-    """Read what is new from every active polled source; returns how many posts were received."""
-    from .polling import poll_all as _poll_all
-
-    return _poll_all(now=now)

@@ -174,8 +174,8 @@ def _find_item(jurisdiction: Jurisdiction, incoming: Incoming, key: str, now: dt
         )
         if latest is not None:
             return latest
-    service_request = incoming.service_request or _request_we_wrote_about(replied)
-    if service_request is not None and service_request.jurisdiction_id == jurisdiction.pk:
+    service_request = _about_request(jurisdiction, incoming)
+    if service_request is not None:
         return (
             items.filter(channel=incoming.channel, service_request=service_request, sender_key=key)
             .order_by("-last_message_at")
@@ -184,13 +184,21 @@ def _find_item(jurisdiction: Jurisdiction, incoming: Incoming, key: str, now: dt
     return None
 
 
-def _request_we_wrote_about(message_ids: Sequence[str]) -> ServiceRequest | None:
+def _about_request(jurisdiction: Jurisdiction, incoming: Incoming) -> ServiceRequest | None:
+    """The request the message is about: the one the door knows, or the one our notification e-mail it
+    answers was about; only ever one of this city's."""
+    if incoming.service_request is not None:
+        return incoming.service_request if incoming.service_request.jurisdiction_id == jurisdiction.pk else None
+    return _request_we_wrote_about(jurisdiction, [value for value in incoming.in_reply_to if value])
+
+
+def _request_we_wrote_about(jurisdiction: Jurisdiction, message_ids: Sequence[str]) -> ServiceRequest | None:
     """A reply to one of our notification e-mails: the request that e-mail was about."""
     references = [reference for reference in map(message_id_reference, message_ids) if reference]
     if not references:
         return None
     sent = (
-        OutboundMessage.objects.filter(reference__in=references, service_request__isnull=False)
+        OutboundMessage.objects.filter(reference__in=references, service_request__jurisdiction=jurisdiction)
         .select_related("service_request")
         .first()
     )
@@ -275,7 +283,7 @@ def _record(
             mailbox=incoming.mailbox,
             sms_number=incoming.sms_number,
             source=incoming.source,
-            service_request=incoming.service_request or _request_we_wrote_about(incoming.in_reply_to),
+            service_request=_about_request(jurisdiction, incoming),
             received_at=received_at,
             last_message_at=received_at,
             updated_at=now,

@@ -59,7 +59,15 @@ from civic311.service_requests.selectors import request_for_tracking
 
 from .. import shared_locations, sms_gateways
 from ..languages import guess_language
-from ..models import InboxAttachment, InboxChannel, InboxItem, InboxMessage, SmsNumber, TextConversation
+from ..models import (
+    SMS_REPLY_MAX_CHARS,
+    InboxAttachment,
+    InboxChannel,
+    InboxItem,
+    InboxMessage,
+    SmsNumber,
+    TextConversation,
+)
 from .receiving import Incoming, IncomingFile, Receipt, receive, response_due
 from .working import record_automatic_reply
 
@@ -69,7 +77,7 @@ Step = TextConversation.Step
 Status = InboxItem.Status
 
 # A gateway joins a long text's parts into one message of at most this many characters (Twilio: 1600).
-BODY_MAX_CHARS = 1600
+BODY_MAX_CHARS = SMS_REPLY_MAX_CHARS
 # Answers not understood in a row before the conversation goes to an agent.
 MISUNDERSTOOD_MAX = 3
 # Descriptions tried (each refused with NO) before the conversation goes to an agent.

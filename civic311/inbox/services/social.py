@@ -67,6 +67,15 @@ def _subject(text: str) -> str:
     return first_line if len(first_line) <= SUBJECT_CHARS else first_line[: SUBJECT_CHARS - 1] + "…"
 
 
+def _http_url(value: object) -> str:
+    """`value` if it is an http(s) URL, else "" (`post_sources.fetching.http_url`'s rule, not imported from
+    there: the sources' package calls this module)."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    return value if value.lower().startswith(("https://", "http://")) and len(value) <= 500 else ""
+
+
 def incoming_of(source: PostSource, post: Post) -> Incoming:
     return Incoming(
         channel=InboxChannel.SOCIAL,
@@ -79,10 +88,12 @@ def incoming_of(source: PostSource, post: Post) -> Incoming:
         in_reply_to=[post.in_reply_to] if post.in_reply_to else [],
         language=guess_language(post.text),
         network=source.network,
-        link=post.link,
+        # Only http(s) URLs, whatever the source checked: the console renders these as links, where a
+        # "javascript:" or "data:" URL would run in the agent's session.
+        link=_http_url(post.link),
         lat=post.lat,
         long=post.long,
-        media_urls=list(post.media_urls),
+        media_urls=[url for url in map(_http_url, post.media_urls) if url],
         source=source,
     )
 

@@ -24,12 +24,11 @@ from civic311.people.models import Team, User
 from civic311.service_requests import services as requests
 from civic311.service_requests.models import Contact, ServiceRequest
 
-from ..models import InboxChannel, InboxItem, InboxMessage
+from ..models import REPLY_MAX_CHARS, InboxChannel, InboxItem, InboxMessage
 
 logger = logging.getLogger(__name__)
 
 Status = InboxItem.Status
-REPLY_MAX_CHARS = 10_000
 DISMISS_REASON_MAX = 300
 
 # Each channel's door writes the outbox row that carries a reply: `send(item, message) -> None`, called inside
@@ -51,6 +50,10 @@ def check_may_work(agent: User, item: InboxItem) -> None:
 
 def _lock(item: InboxItem) -> InboxItem:
     return InboxItem.objects.select_for_update(of=("self",)).select_related("jurisdiction").get(pk=item.pk)
+
+
+def _lock_contact(contact: Contact) -> Contact:
+    return Contact.objects.select_for_update().get(pk=contact.pk)
 
 
 def _touch(item: InboxItem, now: dt.datetime, *fields: str) -> None:
@@ -107,6 +110,10 @@ def assign(
         current = _lock(item)
         if not manages and current.assigned_to_id not in (None, actor.pk):
             raise PermissionDenied(_("Only a supervisor takes an item from the agent working it."))
+        if current.contact is not None and current.contact.agent_id not in (None, getattr(agent, "pk", None)):
+            # The agent who had it stops working it: their contact ends (as handed on, unless they had recorded
+            # what came of it); whoever takes it next opens their own.
+            requests.end_contact(_lock_contact(current.contact), ended_at=now, outcome=Contact.Outcome.HANDED_ON)
         current.assigned_to = agent
         current.team = team
         _touch(current, now, "assigned_to", "team")
@@ -141,21 +148,10 @@ def reply(item: InboxItem, text: str, *, agent: User, now: dt.datetime | None = 
         raise ValidationError({"text": _("A reply has at most %(max)d characters.") % {"max": REPLY_MAX_CHARS}})
     if "\x00" in text:
         raise ValidationError({"text": _("The reply contains a NUL character, which cannot be stored.")})
-    sender: Callable[[InboxItem, InboxMessage], None] = import_string(REPLY_SENDERS[item.channel])
     with transaction.atomic():
         current = _lock(item)
-        message = InboxMessage.objects.create(
-            item=current,
-            jurisdiction_id=current.jurisdiction_id,
-            channel=current.channel,
-            direction=InboxMessage.Direction.OUT,
-            subject=current.subject,
-            body=text,
-            author=agent,
-            sent_at=now,
-        )
-        sender(current, message)  # ValidationError (too long for the network, no account) rolls it all back
-        message.save()
+        # ValidationError from the door (too long for the network, no account) rolls it all back
+        message = _send(current, text, author=agent, automatic=False, now=now)
         current.first_response_at = current.first_response_at or now
         current.response_due_at = None
         if current.status != Status.DONE:
@@ -170,7 +166,13 @@ def record_automatic_reply(item: InboxItem, text: str, *, now: dt.datetime | Non
     """A message the machine sends (an acknowledgement, a step of a text conversation): part of the
     conversation, sent through the channel's outbox; it is not the agent's first response. Call inside the
     transaction that received the message it answers."""
-    now = _now(now)
+    with transaction.atomic():  # a savepoint: a door's refusal leaves the receiving transaction whole
+        return _send(item, text, author=None, automatic=True, now=_now(now))
+
+
+def _send(item: InboxItem, text: str, *, author: User | None, automatic: bool, now: dt.datetime) -> InboxMessage:
+    """One outgoing message of the conversation with its outbox row (the channel door's `send_reply`), in
+    the caller's transaction."""
     sender: Callable[[InboxItem, InboxMessage], None] = import_string(REPLY_SENDERS[item.channel])
     message = InboxMessage.objects.create(
         item=item,
@@ -179,7 +181,8 @@ def record_automatic_reply(item: InboxItem, text: str, *, now: dt.datetime | Non
         direction=InboxMessage.Direction.OUT,
         subject=item.subject,
         body=text,
-        automatic=True,
+        author=author,
+        automatic=automatic,
         sent_at=now,
     )
     sender(item, message)
@@ -209,7 +212,8 @@ def finish(item: InboxItem, *, agent: User, now: dt.datetime | None = None) -> I
 
 def dismiss(item: InboxItem, reason: str, *, agent: User, now: dt.datetime | None = None) -> InboxItem:
     """A post (or a message) that needs nothing from the city: done, with the reason why, and no answer. Its
-    open contact, if one was taken, ends as information given ("dismissed: reason")."""
+    open contact, if one was taken, ends: as information given ("dismissed: reason") unless its agent had recorded
+    an outcome, which stays."""
     now = _now(now)
     check_may_work(agent, item)
     reason = " ".join((reason or "").split())
@@ -223,11 +227,10 @@ def dismiss(item: InboxItem, reason: str, *, agent: User, now: dt.datetime | Non
         current.done_at = now
         current.response_due_at = None
         current.dismissed_reason = reason
-        contact: Contact | None = current.contact
-        if contact is not None and contact.ended_at is None and not contact.has_outcome:
-            contact.outcome = Contact.Outcome.INFORMATION
-            contact.summary = _("Dismissed: %(reason)s") % {"reason": reason}
-            contact.ended_at = max(now, contact.started_at)
-            contact.save(update_fields=["outcome", "summary", "ended_at"])
+        if current.contact is not None:
+            summary = _("Dismissed: %(reason)s") % {"reason": reason}
+            requests.end_contact(
+                _lock_contact(current.contact), ended_at=now, outcome=Contact.Outcome.INFORMATION, summary=summary
+            )
         _touch(current, now, "status", "done_at", "response_due_at", "dismissed_reason")
     return current

@@ -328,6 +328,20 @@ def open_contact(
     )
 
 
+def end_contact(contact: Contact, *, ended_at: dt.datetime, outcome: str = "", summary: str = "") -> Contact:
+    """End an open contact that nobody wraps up (an inbox item dismissed, or handed to another agent): an
+    outcome already recorded stays; otherwise `outcome` (and `summary`) is what came of it. It never ends
+    before it started. Call inside the caller's transaction, with the contact's row locked."""
+    if contact.ended_at is not None:
+        return contact
+    if not contact.has_outcome and outcome:
+        contact.outcome = outcome
+        contact.summary = summary[: settings.CIVIC311_DESCRIPTION_MAX_CHARS]
+    contact.ended_at = max(ended_at, contact.started_at)
+    contact.save(update_fields=["outcome", "summary", "ended_at"])
+    return contact
+
+
 @dataclass(frozen=True)
 class _Location:
     address: str = ""

@@ -36,8 +36,11 @@
 
   // A report sent back with errors: take the agent to the list of what to correct.
   function focusErrors() {
-    var summary = document.getElementById("report-errors");
-    if (summary) { summary.focus(); }
+    var summary = document.getElementById("report-errors") || document.getElementById("import-errors");
+    if (summary) { summary.focus(); return; }
+    // An inbox reply or dismissal sent back with an error: its field, not the caller search's autofocus.
+    var invalid = document.querySelector("#reply [aria-invalid=true], #dismiss [aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
   }
 
   // The inbox: "Insert into reply" puts a knowledge-base answer into the reply box (the buttons are hidden
