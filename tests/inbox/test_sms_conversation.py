@@ -15,7 +15,7 @@ from civic311.inbox.services.sms import receive_text
 from civic311.notifications import services as notifications
 from civic311.notifications.models import OutboundMessage, SmsOptOut
 from civic311.people.models import Customer, CustomerPhone
-from civic311.service_requests.models import HistoryEntry, Photo, ServiceRequest
+from civic311.service_requests.models import Contact, HistoryEntry, Photo, ServiceRequest
 
 from ..factories import JurisdictionFactory, ServiceAttributeFactory, ServiceFactory, filed_request, jpeg
 
@@ -337,6 +337,9 @@ def test_status_answers_what_the_tracking_page_shows(number, pothole):
     assert "Pothole Repair" in answer and "New" in answer
     assert "Mattresses" not in answer  # the description is not the tracking page's
     assert InboxItem.objects.get(pk=receipt.item.pk).status == Status.DONE  # nothing for an agent
+    # The answer given is a contact of the channel, the machine's: the reports count it.
+    contact = Contact.objects.get(channel="sms", outcome=Contact.Outcome.INFORMATION)
+    assert contact.agent is None and contact.ended_at is not None and service_request.tracking_number in contact.summary
     text(number, f"estado #{service_request.tracking_number}")
     assert service_request.tracking_number in last_reply()
 

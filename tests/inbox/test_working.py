@@ -285,6 +285,17 @@ def test_dismissing_ends_the_open_contact_and_the_clock(item: InboxItem, agent: 
     assert contact.ended_at == NOW + HOUR and "Not about the city" in contact.summary
 
 
+def test_dismissing_an_item_nobody_took_is_a_contact_of_its_channel(item: InboxItem, agent: User) -> None:
+    dismissed = dismiss(item, "Spam", agent=agent, now=NOW + HOUR)
+    contact = dismissed.contact
+    assert contact is not None and (contact.channel, contact.outcome, contact.agent_id) == (
+        item.channel,
+        Contact.Outcome.INFORMATION,
+        agent.pk,
+    )
+    assert contact.ended_at == NOW + HOUR and "Spam" in contact.summary
+
+
 def test_dismissing_keeps_an_outcome_already_recorded(item: InboxItem, agent: User) -> None:
     contact = take(item, agent=agent, now=NOW).contact
     assert contact is not None

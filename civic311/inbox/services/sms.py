@@ -387,7 +387,16 @@ def status_text(jurisdiction: Jurisdiction, tracking_number: str) -> str:
 
 
 def _status(turn: _Turn, tracking_number: str) -> None:
-    turn.say(status_text(turn.item.jurisdiction, tracking_number))
+    answer = status_text(turn.item.jurisdiction, tracking_number)
+    turn.say(answer)
+    # An answer given is a contact of the channel (the reports count it), the machine's, with no agent.
+    requests.log_information_request(
+        turn.item.jurisdiction,
+        channel=Channel.SMS,
+        summary=answer,
+        started_at=turn.now,
+        ended_at=turn.now,
+    )
     _keyword_answered(turn)
 
 

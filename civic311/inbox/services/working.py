@@ -227,10 +227,20 @@ def dismiss(item: InboxItem, reason: str, *, agent: User, now: dt.datetime | Non
         current.done_at = now
         current.response_due_at = None
         current.dismissed_reason = reason
+        summary = _("Dismissed: %(reason)s") % {"reason": reason}
         if current.contact is not None:
-            summary = _("Dismissed: %(reason)s") % {"reason": reason}
             requests.end_contact(
                 _lock_contact(current.contact), ended_at=now, outcome=Contact.Outcome.INFORMATION, summary=summary
             )
-        _touch(current, now, "status", "done_at", "response_due_at", "dismissed_reason")
+        else:
+            # Nobody took it, but an agent looked and decided: that is a contact of its channel, the reports count it.
+            current.contact = requests.log_information_request(
+                current.jurisdiction,
+                channel=current.channel,
+                summary=summary,
+                agent=agent,
+                started_at=now,
+                ended_at=now,
+            )
+        _touch(current, now, "status", "done_at", "response_due_at", "dismissed_reason", "contact")
     return current
