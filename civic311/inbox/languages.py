@@ -12,6 +12,8 @@ from functools import cache
 from django.conf import settings
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
+from civic311.people.selectors import supported_language
+
 # Below this many letters a guess is a coin toss; below this probability it is not trusted.
 MIN_LETTERS = 12
 MIN_PROBABILITY = 0.8
@@ -38,3 +40,9 @@ def guess_language(text: str) -> str:
         return languages[0]
     language, probability = _identifier(languages).classify(text)
     return str(language) if probability >= MIN_PROBABILITY else ""
+
+
+def answer_language(preferred: str, text: str) -> str:
+    """The language to answer a resident in: theirs on record (a customer's preferred language), else the one
+    their message is written in, else "" (the caller falls back to the site's)."""
+    return supported_language(preferred) or guess_language(text)

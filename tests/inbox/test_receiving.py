@@ -75,14 +75,14 @@ def test_the_same_message_at_once_keeps_one_and_leaves_the_doors_transaction_usa
     Its half-written item is rolled back to a savepoint, and the door's own transaction goes on (on PostgreSQL
     an IntegrityError without a savepoint aborts the whole transaction)."""
     first = receive(jurisdiction, mail(external_id="<race@example.org>"), now=NOW)
-    real_known = receiving._known
+    real_known = receiving.known_message
     calls = {"n": 0}
 
     def missed_once(*args: Any) -> InboxMessage | None:
         calls["n"] += 1
         return None if calls["n"] == 1 else real_known(*args)
 
-    monkeypatch.setattr(receiving, "_known", missed_once)
+    monkeypatch.setattr(receiving, "known_message", missed_once)
     with transaction.atomic():  # the door's transaction
         again = receive(jurisdiction, mail(external_id="<race@example.org>"), now=NOW)
         assert not again.created and again.message.pk == first.message.pk

@@ -37,7 +37,7 @@ from civic311.people.selectors import customer_for_contact_details, supported_la
 
 from .. import languages, mail_parsing
 from ..models import InboxChannel, InboxItem, InboxMessage, Mailbox
-from .receiving import Incoming, IncomingFile, Receipt, first_response_hours, receive
+from .receiving import Incoming, IncomingFile, Receipt, first_response_hours, latest_answerable, receive
 from .working import record_automatic_reply
 
 logger = logging.getLogger(__name__)
@@ -93,8 +93,8 @@ def receive_incoming(mailbox: Mailbox, incoming: Incoming, *, now: dt.datetime |
         return None
     jurisdiction = mailbox.jurisdiction
     customer = customer_for_contact_details(jurisdiction, email=sender)
-    language = (supported_language(customer.preferred_language) if customer is not None else "") or (
-        languages.guess_language(f"{incoming.subject}\n{incoming.body}")
+    language = languages.answer_language(
+        customer.preferred_language if customer is not None else "", f"{incoming.subject}\n{incoming.body}"
     )
     incoming = dataclasses.replace(incoming, language=language, mailbox=mailbox)
     with transaction.atomic():
@@ -162,15 +162,6 @@ def acknowledge(item: InboxItem, *, now: dt.datetime | None = None) -> InboxMess
 # --- out -------------------------------------------------------------------------------------------------
 
 
-def _latest_incoming(item: InboxItem) -> InboxMessage | None:
-    return (
-        item.messages.filter(direction=InboxMessage.Direction.IN)
-        .exclude(external_id="")
-        .order_by("automatic", "-sent_at", "-pk")  # the newest of a person's, before any auto-reply
-        .first()
-    )
-
-
 def threading_headers(answered: InboxMessage | None) -> dict[str, str]:
     """In-Reply-To and References of an e-mail answering `answered` (RFC 5322 § 3.6.4)."""
     if answered is None or not answered.external_id:
@@ -200,7 +191,7 @@ def send_reply(item: InboxItem, message: InboxMessage) -> None:
     `message.outbound_message` and `message.external_id` (the Message-ID it will carry); the caller saves."""
     if not is_valid_email(item.sender):
         raise ValidationError({"text": _("This conversation has no e-mail address to answer.")})
-    answered = _latest_incoming(item)
+    answered = latest_answerable(item)
     headers = threading_headers(answered)
     mailbox = item.mailbox
     if mailbox is not None:

@@ -233,7 +233,7 @@ def receive(jurisdiction: Jurisdiction, incoming: Incoming, *, now: dt.datetime 
     key = sender_key(incoming.channel, incoming.sender, incoming.network)
     external_id = (incoming.external_id or "").strip()
     if external_id:
-        known = _known(jurisdiction, incoming.channel, external_id)
+        known = known_message(jurisdiction, incoming.channel, external_id)
         if known is not None:
             return Receipt(item=known.item, message=known, created=False)
     verdict = rate_limits.hit(SENDER_RATE, f"{jurisdiction.pk}:{incoming.channel}:{key}")
@@ -245,16 +245,27 @@ def receive(jurisdiction: Jurisdiction, incoming: Incoming, *, now: dt.datetime 
             return _record(jurisdiction, incoming, key, external_id, received_at, now)
     except IntegrityError:
         # The same message arrived twice at once (two workers, a webhook retried mid-flight): keep one.
-        known = _known(jurisdiction, incoming.channel, external_id) if external_id else None
+        known = known_message(jurisdiction, incoming.channel, external_id) if external_id else None
         if known is None:
             raise
         return Receipt(item=known.item, message=known, created=False)
 
 
-def _known(jurisdiction: Jurisdiction, channel: str, external_id: str) -> InboxMessage | None:
+def known_message(jurisdiction: Jurisdiction, channel: str, external_id: str) -> InboxMessage | None:
+    """The message with this channel id received before (a door checks first to skip work for a retry)."""
     return (
         InboxMessage.objects.select_related("item")
         .filter(jurisdiction=jurisdiction, channel=channel, external_id=external_id)
+        .first()
+    )
+
+
+def latest_answerable(item: InboxItem) -> InboxMessage | None:
+    """The message a reply answers: the resident's newest that has an id, a person's before any auto-reply."""
+    return (
+        item.messages.filter(direction=InboxMessage.Direction.IN)
+        .exclude(external_id="")
+        .order_by("automatic", "-sent_at", "-pk")
         .first()
     )
 

@@ -58,7 +58,7 @@ from civic311.service_requests.models import Channel, Contact
 from civic311.service_requests.selectors import request_for_tracking
 
 from .. import shared_locations, sms_gateways
-from ..languages import guess_language
+from ..languages import answer_language
 from ..models import (
     SMS_REPLY_MAX_CHARS,
     InboxAttachment,
@@ -68,7 +68,7 @@ from ..models import (
     SmsNumber,
     TextConversation,
 )
-from .receiving import Incoming, IncomingFile, Receipt, receive, response_due
+from .receiving import Incoming, IncomingFile, Receipt, known_message, receive, response_due
 from .working import record_automatic_reply
 
 logger = logging.getLogger(__name__)
@@ -240,16 +240,12 @@ def receive_text(
     external_id = (external_id or "").strip()
     if not external_id:
         raise ValidationError({"external_id": _("The gateway's id of the message is missing.")})
-    known = (
-        InboxMessage.objects.select_related("item")
-        .filter(jurisdiction=jurisdiction, channel=InboxChannel.SMS, external_id=external_id)
-        .first()
-    )
+    known = known_message(jurisdiction, InboxChannel.SMS, external_id)
     if known is not None:  # the gateway retried: nothing fetched, nothing answered again
         return Receipt(item=known.item, message=known, created=False)
     fetched = _fetch_media(number, media)
     customer = customer_for_contact_details(jurisdiction, phone=sender)
-    language = supported_language(customer.preferred_language if customer else "") or guess_language(body)
+    language = answer_language(customer.preferred_language if customer else "", body)
     point = fetched.point or shared_locations.point_in_text(body)
     incoming = Incoming(
         channel=InboxChannel.SMS,

@@ -23,7 +23,7 @@ from civic311.social.models import Network, OutboundPost
 
 from ..languages import guess_language
 from ..models import InboxChannel, InboxItem, InboxMessage, PostSource
-from .receiving import Incoming, Receipt, receive
+from .receiving import Incoming, Receipt, latest_answerable, receive
 
 SUBJECT_CHARS = 80
 
@@ -115,15 +115,6 @@ def receive_posts(source: PostSource, posts: Sequence[Post], *, now: dt.datetime
     return Received(received=created, duplicates=len(posts) - created)
 
 
-def _latest_post(item: InboxItem) -> InboxMessage | None:
-    return (
-        item.messages.filter(direction=InboxMessage.Direction.IN)
-        .exclude(external_id="")
-        .order_by("-sent_at", "-pk")
-        .first()
-    )
-
-
 def send_reply(item: InboxItem, message: InboxMessage) -> None:
     """Write the reply's row in the social outbox (inside the caller's transaction): on the item's network,
     from its source's account, in reply to the item's latest post. ValidationError (nothing is sent) for an
@@ -134,7 +125,7 @@ def send_reply(item: InboxItem, message: InboxMessage) -> None:
         raise ValidationError(
             {"text": _("Replies cannot be posted from here: this post's source names no social network.")}
         )
-    latest = _latest_post(item)
+    latest = latest_answerable(item)
     dedup_key = f"inbox-reply:{message.pk}"
     queued = social_outbox.queue_post(
         item.jurisdiction,
