@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "civic311.insights",
     "civic311.emergencies",
     "civic311.social",
+    "civic311.text_intelligence",
     "civic311.inbox",
     "civic311.surveys",
     "civic311.community",

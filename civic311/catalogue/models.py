@@ -155,6 +155,20 @@ class Service(Translatable):
         blank=True,
         help_text=_("What residents are told to expect, e.g. “5 Business Days”."),
     )
+    # Where and when an open request of this kind is likely the same problem a new report describes
+    # (text_intelligence.duplicates): a pothole 40 m away is; a missed collection is a whole block.
+    duplicate_radius_m = models.PositiveIntegerField(
+        _("duplicate radius (metres)"),
+        default=150,
+        validators=[MinValueValidator(10)],
+        help_text=_("Open requests of this service within this distance are suggested as possible duplicates."),
+    )
+    duplicate_window_days = models.PositiveIntegerField(
+        _("duplicate window (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Only requests made within this many days are suggested as possible duplicates."),
+    )
     is_active = models.BooleanField(_("offered"), default=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     # How many requests of this kind the city sees; shapes generated demo data and sorts suggestions.

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.text_intelligence.models import Sentiment, TextKind
 
 
 class InboxChannel(models.TextChoices):
@@ -261,6 +262,31 @@ class InboxItem(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     dismissed_reason = models.CharField(_("reason for dismissing"), max_length=300, blank=True)
+    # How text intelligence read the resident's first message (text_intelligence.reading): for the
+    # inbox's filters and the social trends. A suggestion only: the agent decides.
+    text_kind = models.CharField(_("kind of text"), max_length=10, choices=TextKind.choices, blank=True)
+    sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices, blank=True)
+    sentiment_score = models.FloatField(_("sentiment score"), null=True, blank=True)  # -1 … 1
+    suggested_service = models.ForeignKey(
+        "catalogue.Service",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested service"),
+    )
+    suggestion_confidence = models.FloatField(_("confidence"), null=True, blank=True)  # 0 … 1
+    # Where the message places the problem (its shared location, else a place named in its words).
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    long = models.FloatField(_("longitude"), null=True, blank=True)
+    neighborhood = models.ForeignKey(
+        "jurisdictions.Neighborhood",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("neighborhood"),
+    )
     # Bumped by every change, so the inbox's live view knows what changed since it last looked.
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
 

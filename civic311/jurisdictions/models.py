@@ -204,6 +204,31 @@ class Neighborhood(models.Model):
         return shape(self.boundary)
 
 
+class StreetSegment(models.Model):
+    """A stretch of a named street (a centreline from the city's street file, `manage.py import_streets`),
+    so that an address or an intersection written in a message can be placed on the map
+    (text_intelligence.places)."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="street_segments")
+    name = models.CharField(_("name"), max_length=120)  # as the city writes it: "N 5th St", "Lehigh Ave"
+    # The name folded for matching (lower case, no accents, no direction or suffix): "5th", "lehigh".
+    key = models.CharField(max_length=120, db_index=True, editable=False)
+    # GeoJSON LineString coordinates, [long, lat] pairs, in the order house numbers run.
+    line = models.JSONField(_("line (GeoJSON coordinates)"))
+    # The house numbers at the line's first and last point, when the street file has them.
+    from_number = models.PositiveIntegerField(_("first house number"), null=True, blank=True)
+    to_number = models.PositiveIntegerField(_("last house number"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("street segment")
+        verbose_name_plural = _("street segments")
+        ordering = ["key", "from_number", "pk"]
+        indexes = [models.Index(fields=["jurisdiction", "key"], name="street_segment_key")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ServiceDesk(models.Model):
     """A counter where residents walk in (Philly311's is in City Hall, room 167); walk-in contacts record it."""
 

@@ -851,3 +851,22 @@ __all__ = [
     "sees_jurisdiction",
     "visible_requests",
 ]
+
+
+# --- text intelligence (issue 19) -------------------------------------------------------------------------
+
+
+def may_see_social_trends(user: Someone) -> bool:
+    """The mood of the city's posts and its top wants: supervisors, leadership, admins."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.LEADERSHIP, StaffRole.ADMIN})
+
+
+def may_read_texts(user: Someone) -> bool:
+    """Asking the text reader (services, kind, sentiment, places of a text) through the staff API: anyone
+    who may use the staff API; what it answers is the city's catalogue and no one's data."""
+    return may_use_staff_api(user)
+
+
+def may_retrain_text_models(user: Someone) -> bool:
+    """Training a new version of the service suggester and choosing the one in use: admins."""
+    return is_admin(user)
