@@ -16,7 +16,10 @@ from civic311.demo import youth as demo_youth
 from civic311.demo.console_contacts import give_agents_console_contacts
 from civic311.demo.inbox import create_inbox
 from civic311.demo.knowledge import load_articles
+from civic311.demo.social_posts import create_post_history
+from civic311.demo.streets import add_streets
 from civic311.demo.surveys import create_survey_history
+from civic311.text_intelligence import training
 
 
 class Command(BaseCommand):
@@ -68,6 +71,7 @@ class Command(BaseCommand):
         city = demo.create_jurisdiction()
         demo.load_neighborhoods(city)
         demo.load_catalogue(city)
+        add_streets(city)  # before the inbox: its posts and texts name streets
         demo.create_staff(city)
         load_articles(city)  # the knowledge base follows its data file on every run, like the catalogue
         if city.service_requests.exists():
@@ -76,7 +80,10 @@ class Command(BaseCommand):
             create_survey_history(city)  # days already surveyed are left alone
             self._programme(city, seed=311)  # a city seeded before the liaison programme gets one
             self._youth(city, seed=311)  # and its youth program and pilot
+            if not city.service_models.filter(active=True).exists():
+                training.train(city)  # a city seeded before text intelligence gets its service model
             create_inbox(city, seed=311)  # and its inbox: the doors, a week of e-mails, texts and posts
+            create_post_history(city, seed=311)  # and a season of posts for the social trends
             rollups.sweep(city)  # the neighborhood figures: counted the first time, brought up to date after
             self.stdout.write(
                 f"The demo city {city.name} is already there; its catalogue and staff are up to date"
@@ -94,8 +101,10 @@ class Command(BaseCommand):
             workers=workers if workers is not None else (os.cpu_count() or 1) if requests >= 300_000 else 1,
             progress=lambda line: self.stderr.write(line, style_func=str),
         )
+        training.train(city)  # the service suggester learns from the history just made
         self._youth(city, seed=seed)  # before the figures: its field walks file requests
         create_inbox(city, seed=seed)  # the inbox (a week of e-mails, texts and posts): it files requests too
+        create_post_history(city, seed=seed)  # a season of posts for the social trends
         rollups.rebuild(city)  # the neighborhood pages' figures
         customers = demo.create_demo_customers(city, seed=seed)
         give_agents_console_contacts(city, seed=seed)
