@@ -294,6 +294,10 @@ CIVIC311_PHONE_REGION = os.environ.get("CIVIC311_PHONE_REGION", "US").strip().up
 # ("x=@phl311,facebook=Philly311"; unset: the demo's accounts, written to var/social-outbox.jsonl; empty: none).
 # The raw search log (queries as typed may hold an address) is pruned after this many days; rollups stay.
 CIVIC311_SEARCH_LOG_RETENTION_DAYS = int(os.environ.get("CIVIC311_SEARCH_LOG_RETENTION_DAYS", "90"))
+# The service suggester (civic311.text_intelligence): below this confidence it says "unsure" and pre-selects
+# nothing; this many newest trained versions of a city's model are kept (the one in use never deleted).
+CIVIC311_SUGGESTION_FLOOR = float(os.environ.get("CIVIC311_SUGGESTION_FLOOR", "0.4"))
+CIVIC311_TEXT_MODELS_KEPT = max(1, int(os.environ.get("CIVIC311_TEXT_MODELS_KEPT", "5")))
 # Privacy over time (civic311.privacy.retention, docs/privacy.md): how long personal data is kept.
 CIVIC311_RETAIN_CONTACT_DAYS = int(os.environ.get("CIVIC311_RETAIN_CONTACT_DAYS", "730"))
 # At least the surveys' weekly "not called twice" rule, which matches callback numbers of the last 7 days.

@@ -1,15 +1,40 @@
 """The likely services for a resident's words (and a place, when known), with a calibrated confidence.
 
-CONTRACT (foundation; the helper owning this file replaces the bodies, keeps the names and types).
+The city's active `ServiceModel` answers (method "model"); a city with no trained model yet gets the
+keyword baseline (`knowledge.suggestions`, method "keywords"); a text with no words that say anything
+(empty, only emoji, only "the of and") gets nothing (method "none"). A person always decides: below the
+city's floor (`CIVIC311_SUGGESTION_FLOOR`) the answer is "unsure" and nothing is pre-selected.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext, ngettext
+from scipy import sparse
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge.suggestions import LITTLE_WORDS, suggest_services
+
+from . import training
+from .models import ServiceModel
+from .words import fold
+
+log = logging.getLogger(__name__)
+
+# The keyword baseline knows no probabilities: its one answer is shown with this confidence (over the
+# default floor: it is the best guess there is, but not calibrated).
+KEYWORD_CONFIDENCE = 0.5
+# At most this many words are named in an explanation.
+WORDS_SHOWN = 3
+# How many of the model's ranked services are looked at to find `limit` reportable ones.
+RANKED_LOOKED_AT = 12
 
 
 @dataclass(frozen=True)
@@ -39,6 +64,160 @@ class Suggestions:
         return self.services[0].service
 
 
+NOTHING = Suggestions(services=(), unsure=True, method="none")
+
+
+# A "word" longer than this is a run of keys or a link's remains, never a reason to show.
+WORD_MAX_CHARS = 30
+
+
+def content_words(folded: str) -> list[str]:
+    """The folded words that may say what a text is about: 2 to 30 letters, not a little word, not a number."""
+    return [
+        word
+        for word in folded.split()
+        if 2 <= len(word) <= WORD_MAX_CHARS
+        and word not in LITTLE_WORDS
+        and not word.isdigit()
+        and any(c.isalpha() for c in word)
+    ]
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    version: int
+    word: Any
+    char: Any
+    coef: np.ndarray
+    centred: np.ndarray  # each class's coefficients minus the mean of all: what sets it apart
+    intercept: np.ndarray
+    classes: tuple[str, ...]
+    temperature: float
+    place: dict[str, Any]
+
+    def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return sparse.hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        scores = np.asarray(self.features(texts) @ self.coef.T) + self.intercept
+        return training.softmax(scores, self.temperature)
+
+
+def _load(model_id: int, version: int) -> _Loaded:
+    data = ServiceModel.objects.values_list("artefact", flat=True).get(pk=model_id)
+    state = training.loads(bytes(data))
+    coef = np.asarray(state["coef"], dtype=np.float32)
+    word, char = training.vectorizers_from(state)
+    return _Loaded(
+        version=version,
+        word=word,
+        char=char,
+        coef=coef,
+        centred=coef - coef.mean(axis=0, keepdims=True),
+        intercept=np.asarray(state["intercept"], dtype=np.float32),
+        classes=tuple(state["classes"]),
+        temperature=float(state["temperature"]),
+        place=state.get("place") or {},
+    )
+
+
+def active_model(jurisdiction: Jurisdiction) -> _Loaded | None:
+    """The city's model in use, loaded once per process per version; None without one (or an unreadable one)."""
+    active = training.active_versions.get(
+        jurisdiction.pk,
+        lambda: (
+            ServiceModel.objects.filter(jurisdiction_id=jurisdiction.pk, active=True)
+            .values_list("pk", "version")
+            .first()
+        ),
+    )
+    if active is None:
+        return None
+    model_id, version = active
+    try:
+        state = training.loaded_models.get(model_id, lambda: {"model": _load(model_id, version)})
+    except (ValueError, OSError, KeyError, ServiceModel.DoesNotExist):
+        log.exception("text model unreadable: jurisdiction=%s version=%s", jurisdiction.pk, version)
+        return None
+    loaded: _Loaded = state["model"]
+    return loaded
+
+
+def _services_by_code(jurisdiction: Jurisdiction, codes: Sequence[str]) -> dict[str, Service]:
+    return {
+        service.code: service
+        for service in Service.objects.filter(jurisdiction=jurisdiction, code__in=list(codes), is_active=True)
+    }
+
+
+def _why(loaded: _Loaded, words: Sequence[str], features: sparse.csr_matrix | None, position: int) -> tuple[str, ...]:
+    """The text's words that pushed class `position` most (each word read alone, times what sets it apart)."""
+    if features is None or not words:
+        return ()
+    contributions = np.asarray(features @ loaded.centred[position]).ravel()
+    ranked = sorted(range(len(words)), key=lambda i: -contributions[i])
+    return tuple(words[i] for i in ranked[:WORDS_SHOWN] if contributions[i] > 0)
+
+
+def _by_model(
+    jurisdiction: Jurisdiction,
+    loaded: _Loaded,
+    folded: Sequence[str],
+    *,
+    lat: float | None,
+    long: float | None,
+    limit: int,
+    only_reportable: bool,
+) -> list[Suggestions]:
+    probabilities = loaded.probabilities(folded)
+    if lat is not None and long is not None and loaded.place:
+        probabilities = training.apply_place(probabilities, loaded.place, lat, long)
+    order = np.argsort(-probabilities, axis=1)[:, :RANKED_LOOKED_AT]
+    codes = {loaded.classes[i] for row in order for i in row}
+    services = _services_by_code(jurisdiction, sorted(codes))
+    floor = float(settings.CIVIC311_SUGGESTION_FLOOR)
+    answers = []
+    for row, text in enumerate(folded):
+        chosen = []
+        for position in order[row]:
+            service = services.get(loaded.classes[position])
+            if service is None or (only_reportable and not service.accepts_requests):
+                continue
+            chosen.append((int(position), service))
+            if len(chosen) >= limit:
+                break
+        if not chosen:
+            answers.append(Suggestions((), True, "model", loaded.version))
+            continue
+        words = sorted(set(content_words(text)), key=text.split().index)
+        word_features = loaded.features(words) if words else None
+        found = tuple(
+            ServiceSuggestion(
+                service=service,
+                confidence=round(float(probabilities[row, position]), 4),
+                words=_why(loaded, words, word_features, position),
+            )
+            for position, service in chosen
+        )
+        answers.append(Suggestions(found, found[0].confidence < floor, "model", loaded.version))
+    return answers
+
+
+def _by_keywords(
+    jurisdiction: Jurisdiction, folded: Sequence[str], *, language: str | None, only_reportable: bool
+) -> list[Suggestions]:
+    answers = []
+    for text, service in zip(folded, suggest_services(jurisdiction, folded, language=language), strict=True):
+        if service is None or (only_reportable and not service.accepts_requests):
+            answers.append(Suggestions((), True, "keywords"))
+            continue
+        described = set(fold(" ".join([service.name, service.keywords, str(service.translations or "")])).split())
+        words = tuple(word for word in dict.fromkeys(content_words(text)) if word in described)[:WORDS_SHOWN]
+        unsure = float(settings.CIVIC311_SUGGESTION_FLOOR) > KEYWORD_CONFIDENCE
+        answers.append(Suggestions((ServiceSuggestion(service, KEYWORD_CONFIDENCE, words),), unsure, "keywords"))
+    return answers
+
+
 def suggest(
     jurisdiction: Jurisdiction,
     text: str,
@@ -66,10 +245,41 @@ def suggest_many(
     limit: int = 3,
     only_reportable: bool = True,
 ) -> list[Suggestions]:
-    raise NotImplementedError
+    """`suggest` for several texts at once (one place for all, when given): faster than one at a time."""
+    limit = max(1, int(limit))
+    folded = [fold(text if isinstance(text, str) else "") for text in texts]
+    answers: list[Suggestions | None] = [None if content_words(text) else NOTHING for text in folded]
+    asked = [i for i, answer in enumerate(answers) if answer is None]
+    if asked:
+        loaded = active_model(jurisdiction)
+        if loaded is not None:
+            found = _by_model(
+                jurisdiction,
+                loaded,
+                [folded[i] for i in asked],
+                lat=lat,
+                long=long,
+                limit=limit,
+                only_reportable=only_reportable,
+            )
+        else:
+            found = _by_keywords(
+                jurisdiction, [folded[i] for i in asked], language=language, only_reportable=only_reportable
+            )
+        for i, answer in zip(asked, found, strict=True):
+            answers[i] = answer
+    return [answer or NOTHING for answer in answers]
 
 
 def explain(suggestion: ServiceSuggestion) -> str:
     """One translatable sentence for the person who sees it: "Suggested because of the words “pothole”,
     “lane” (84 % sure)."""
-    raise NotImplementedError
+    percent = round(suggestion.confidence * 100)
+    if not suggestion.words:
+        return gettext("Suggested from reports like this one (%(percent)s %% sure).") % {"percent": percent}
+    quoted = ", ".join(f"“{word}”" for word in suggestion.words)
+    return ngettext(
+        "Suggested because of the word %(words)s (%(percent)s %% sure).",
+        "Suggested because of the words %(words)s (%(percent)s %% sure).",
+        len(suggestion.words),
+    ) % {"words": quoted, "percent": percent}
