@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -37,6 +37,7 @@ from civic311.service_requests import services as requests_services
 from civic311.service_requests.models import Channel, ServiceRequest
 from civic311.service_requests.report_form import ReportForm, report_map_config
 
+from . import service_suggestions
 from .forms import TrackForm
 
 CONFIRMATION_SALT = "civic311.public.confirmation"
@@ -68,7 +69,16 @@ def home(request: HttpRequest) -> HttpResponse:
 def choose_service(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_CHARS]
-    context: dict = {"query": query}
+    # "Describe what's wrong": the services the resident's words point to, to pick from (nothing is chosen
+    # for them). As they type, htmx asks for the suggestions alone; without JavaScript the form reloads the page.
+    description = service_suggestions.described(request.GET.get("description"))
+    suggested = service_suggestions.suggested_services(jurisdiction, description, language=get_language())
+    context: dict = {"query": query, "description": description, "suggested": suggested}
+    context["description_max"] = service_suggestions.DESCRIBE_MAX_CHARS
+    if request.headers.get("HX-Request") == "true":
+        response = render(request, "public/_service_suggestions.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     if query:
         # The one search (`/help/`'s, the console's): typos and accents forgiven, in the visitor's language.
         found = knowledge_search.search(
@@ -78,7 +88,9 @@ def choose_service(request: HttpRequest) -> HttpResponse:
         context["corrected"] = found.corrected
     else:
         context["groups"] = catalogue.services_in_groups(jurisdiction)
-    return render(request, "public/choose_service.html", context)
+    response = render(request, "public/choose_service.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,7 +102,10 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
         raise Http404(_("There is no service with that code.")) from None
 
     if request.method != "POST":
-        return _render_report_form(request, ReportForm(service, jurisdiction))
+        form = ReportForm(service, jurisdiction)
+        # The words the resident gave on the choose-service page ("Describe what's wrong"), carried on to edit.
+        form.values["description"] = service_suggestions.described(request.GET.get("description"))
+        return _render_report_form(request, form)
 
     form = ReportForm(service, jurisdiction, data=request.POST, files=request.FILES)
     refused = _public_write_refused(request, "report", settings.CIVIC311_REPORTS_PER_HOUR)
