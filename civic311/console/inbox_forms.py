@@ -6,11 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civic311.inbox import selectors
 from civic311.inbox.models import REPLY_MAX_CHARS, InboxChannel, InboxItem
 from civic311.inbox.services.working import DISMISS_REASON_MAX
 from civic311.people.models import Team, User
+from civic311.text_intelligence.models import Sentiment, TextKind
 
 TEAM_PREFIX = "team-"
 # The assignment form's agent list (only a supervisor's form has it).
@@ -34,6 +36,14 @@ class InboxFilterForm(forms.Form):
     )
     assigned = forms.ChoiceField(label=_("Assigned to"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("kind of text", "Kind"),
+        required=False,
+        choices=[("", pgettext_lazy("kind of text", "Any kind")), *TextKind.choices],
+    )
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"), required=False, choices=[("", _("Any sentiment")), *Sentiment.choices]
+    )
 
     def __init__(self, data=None, *, teams: list[Team]) -> None:
         super().__init__(data)
@@ -58,6 +68,8 @@ class InboxFilterForm(forms.Form):
             assigned="" if team_id is not None else assigned,
             team_id=team_id,
             overdue_only=bool(data.get("overdue")),
+            text_kind=data.get("kind") or "",
+            sentiment=data.get("sentiment") or "",
         )
 
 

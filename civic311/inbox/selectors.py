@@ -8,6 +8,7 @@ city's inbox sees nothing (the list is refused, an item is "not found").
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,8 +22,16 @@ from civic311.people import roles
 from civic311.people.models import Team, User
 from civic311.service_requests.models import Contact
 from civic311.social.models import text_limit
+from civic311.text_intelligence import mood, suggesting
+from civic311.text_intelligence.duplicates import PossibleDuplicate, possible_duplicates
+from civic311.text_intelligence.models import Sentiment, TextKind
+from civic311.text_intelligence.reading import Reading
+from civic311.text_intelligence.suggesting import ServiceSuggestion
 
 from .models import REPLY_MAX_CHARS, SMS_REPLY_MAX_CHARS, InboxChannel, InboxItem, InboxMessage
+from .services.receiving import read_message, reading_text
+
+logger = logging.getLogger(__name__)
 
 Status = InboxItem.Status
 
@@ -34,6 +43,8 @@ STATUS_FILTERS = (STATUS_OPEN, *Status.values, STATUS_ALL)
 ASSIGNED_ME = "me"
 ASSIGNED_NOBODY = "unassigned"
 PAGE_SIZE = 100
+# Open requests an item may repeat, shown on its page.
+DUPLICATES_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,8 @@ class InboxFilters:
     assigned: str = ""  # "", ASSIGNED_ME, ASSIGNED_NOBODY
     team_id: int | None = None
     overdue_only: bool = False
+    text_kind: str = ""  # a TextKind value, or "" for every kind (what the first message was read as)
+    sentiment: str = ""  # a Sentiment value, or "" for every sentiment
 
 
 def check_may_work(user: User, jurisdiction: Jurisdiction) -> None:
@@ -65,6 +78,10 @@ def _filtered(user: User, jurisdiction: Jurisdiction, filters: InboxFilters, now
         items = items.filter(team_id=filters.team_id)
     if filters.overdue_only:
         items = items.filter(response_due_at__lt=now)
+    if filters.text_kind in TextKind.values:
+        items = items.filter(text_kind=filters.text_kind)
+    if filters.sentiment in Sentiment.values:
+        items = items.filter(sentiment=filters.sentiment)
     return items
 
 
@@ -228,6 +245,7 @@ __all__ = [
     "STATUS_OPEN",
     "InboxCounts",
     "InboxFilters",
+    "ItemReading",
     "assignees",
     "check_may_work",
     "describe",
@@ -237,6 +255,7 @@ __all__ = [
     "inbox_version",
     "item_for",
     "item_of_contact",
+    "item_reading",
     "latest_incoming",
     "may_manage",
     "reply_limit",
@@ -252,3 +271,87 @@ def reply_limit(item: InboxItem) -> int:
     if item.channel == InboxChannel.SMS:
         return SMS_REPLY_MAX_CHARS
     return REPLY_MAX_CHARS
+
+
+# --- what the text intelligence reads in an item ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownSuggestion:
+    suggestion: ServiceSuggestion
+    name: str  # the service's name in the agent's language
+    percent: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class ItemReading:
+    """What the item's page shows of its first message, read now (a model retrained since it arrived may read
+    it differently from the badges stored then): the likely services and why, the kind and sentiment and
+    why, the places named, and open requests it may repeat. Suggestions only: the agent decides."""
+
+    text: str
+    reading: Reading | None  # None: the reader failed (logged); the page says the reading is unavailable
+    suggestions: list[ShownSuggestion] = field(default_factory=list)
+    mood_explanation: str = ""
+    duplicates: list[PossibleDuplicate] = field(default_factory=list)
+
+    @property
+    def unsure(self) -> bool:
+        return self.reading is None or self.reading.suggestions.unsure
+
+    @property
+    def kind_label(self) -> str:
+        return str(TextKind(self.reading.mood.kind).label) if self.reading is not None else ""
+
+    @property
+    def sentiment_label(self) -> str:
+        return str(Sentiment(self.reading.mood.sentiment).label) if self.reading is not None else ""
+
+
+def first_text(item: InboxItem) -> str:
+    """What the resident first wrote (the item's subject and first message, as `receive` read it), or ""."""
+    messages: list[InboxMessage] | None = getattr(item, "conversation", None)
+    if messages is None:
+        messages = list(item.messages.all())
+    first = next(
+        (message for message in messages if message.direction == InboxMessage.Direction.IN and not message.automatic),
+        None,
+    )
+    return reading_text(first.subject or item.subject, first.body) if first is not None else ""
+
+
+def item_reading(user: User, item: InboxItem, *, language: str | None = None) -> ItemReading:
+    """The reading of `item` (from `item_for`) for `user`: the possible duplicates are only requests they may
+    see (`text_intelligence.duplicates`: `roles.visible_requests`)."""
+    text = first_text(item)
+    reading = read_message(item.jurisdiction, text, lat=item.lat, long=item.long, language=item.language)
+    if reading is None:
+        return ItemReading(text=text, reading=None)
+    shown = [
+        ShownSuggestion(
+            suggestion=found,
+            name=found.service.localized("name", language),
+            percent=round(found.confidence * 100),
+            explanation=suggesting.explain(found),
+        )
+        for found in reading.suggestions.services
+    ]
+    lat, long = item.lat, item.long
+    if (lat is None or long is None) and reading.place is not None:
+        lat, long = reading.place.lat, reading.place.long
+    service = item.suggested_service or reading.suggestions.best
+    try:
+        duplicates = possible_duplicates(
+            item.jurisdiction, service=service, text=text, lat=lat, long=long, user=user, limit=DUPLICATES_SHOWN
+        )
+    except Exception:  # a reader's bug must not hide the item from the agent
+        logger.exception("inbox: looking for duplicates of an item failed")
+        duplicates = []
+    return ItemReading(
+        text=text,
+        reading=reading,
+        suggestions=shown,
+        mood_explanation=mood.explain(reading.mood),
+        duplicates=duplicates,
+    )

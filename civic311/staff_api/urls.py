@@ -11,6 +11,7 @@ from .customers import CustomerViewSet
 from .inbox import InboxItemViewSet
 from .knowledge import KnowledgeViewSet
 from .subscriptions import SubscriptionViewSet
+from .texts import TextsViewSet
 
 app_name = "staff_api"
 
@@ -23,6 +24,7 @@ router.register(r"requests/(?P<tracking_number>[^/]+)/subscriptions", Subscripti
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("inbox", InboxItemViewSet, basename="inbox-item")
+router.register("texts", TextsViewSet, basename="texts")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -10,7 +10,11 @@ own format into an `Incoming` and call `receive`, which
   answering one we have joins that one; anything else starts a new item;
 - keeps the photos that pass the requests' photo checks and says which attachments were not kept;
 - reopens a finished conversation and starts the response clock (the channel's first-response target),
-  except for an auto-reply or bounce, which is kept and changes nothing.
+  except for an auto-reply or bounce, which is kept and changes nothing;
+- reads a new conversation's first message once (`text_intelligence.reading.read_text`): its kind, its
+  sentiment, the service it most likely asks for (only when the suggester is sure), and its place (the point
+  the resident shared, else one named in the words) with the neighborhood there. The reading only helps a
+  person decide: a reader that fails never stops a message from being kept.
 
 It writes in one transaction; the door adds its own side effects (an acknowledgement) inside the same one.
 """
@@ -31,11 +35,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic311 import rate_limits
+from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.notifications.models import OutboundMessage
 from civic311.people.contact_details import normalize_email, phone_e164
 from civic311.service_requests.models import ServiceRequest
 from civic311.service_requests.photos import process_photo
+from civic311.text_intelligence.reading import Reading, read_text
 
 from ..models import (
     DEFAULT_FIRST_RESPONSE_HOURS,
@@ -270,6 +276,64 @@ def latest_answerable(item: InboxItem) -> InboxMessage | None:
     )
 
 
+def reading_text(subject: str, body: str) -> str:
+    """What is read of a message: its subject and its words (an e-mail's subject often says it all)."""
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if subject and body and not body.startswith(subject):
+        return f"{subject}. {body}"
+    return body or subject
+
+
+def read_message(
+    jurisdiction: Jurisdiction,
+    text: str,
+    *,
+    lat: float | None = None,
+    long: float | None = None,
+    language: str = "",
+) -> Reading | None:
+    """`read_text` of a message, or None when a reader fails: the message is kept unread then (the error
+    is logged without the text, which is personal data)."""
+    try:
+        return read_text(jurisdiction, text, lat=lat, long=long, language=language or None)
+    except Exception:  # a reader's bug must not lose a resident's message
+        logger.exception("inbox: reading a message failed; it was kept unread")
+        return None
+
+
+def store_reading(
+    item: InboxItem,
+    reading: Reading | None,
+    *,
+    lat: float | None = None,
+    long: float | None = None,
+) -> None:
+    """Put `reading` on `item` (not saved): kind, sentiment, the sure suggestion, and the place: the point
+    the message shared, else the one its words name, with the neighborhood there (or the one named)."""
+    if reading is not None:
+        item.text_kind = str(reading.mood.kind)
+        item.sentiment = str(reading.mood.sentiment)
+        item.sentiment_score = round(float(reading.mood.score), 4)
+        best = reading.suggestions.best
+        item.suggested_service = best
+        item.suggestion_confidence = (
+            round(float(reading.suggestions.services[0].confidence), 4) if best is not None else None
+        )
+    neighborhood_id: int | None = None
+    if lat is None or long is None:
+        found = reading.place if reading is not None else None
+        if found is not None:
+            lat, long = found.lat, found.long
+            neighborhood_id = found.neighborhood.pk if found.neighborhood is not None else None
+        elif reading is not None:
+            named = next((place for place in reading.places if place.neighborhood is not None), None)
+            neighborhood_id = named.neighborhood.pk if named is not None and named.neighborhood else None
+    item.lat, item.long = lat, long
+    if neighborhood_id is None and lat is not None and long is not None:
+        neighborhood_id = places.neighborhood_id_at(item.jurisdiction, lat, long)
+    item.neighborhood_id = neighborhood_id
+
+
 def _record(
     jurisdiction: Jurisdiction,
     incoming: Incoming,
@@ -299,6 +363,15 @@ def _record(
             last_message_at=received_at,
             updated_at=now,
         )
+        if not incoming.automatic:
+            reading = read_message(
+                jurisdiction,
+                reading_text(incoming.subject, incoming.body),
+                lat=incoming.lat,
+                long=incoming.long,
+                language=incoming.language,
+            )
+            store_reading(item, reading, lat=incoming.lat, long=incoming.long)
     message = InboxMessage.objects.create(
         item=item,
         jurisdiction=jurisdiction,

@@ -56,6 +56,7 @@ from civic311.people.selectors import customer_for_contact_details, supported_la
 from civic311.service_requests import services as requests
 from civic311.service_requests.models import Channel, Contact
 from civic311.service_requests.selectors import request_for_tracking
+from civic311.text_intelligence.places import places_in_text
 
 from .. import shared_locations, sms_gateways
 from ..languages import answer_language
@@ -511,6 +512,8 @@ def _what(turn: _Turn, text: str) -> None:
     conversation.description = "\n".join(lines)[: settings.CIVIC311_DESCRIPTION_MAX_CHARS]
     if turn.point is not None and shared_locations.inside(turn.item.jurisdiction, turn.point):
         conversation.lat, conversation.long = turn.point.lat, turn.point.long
+    elif conversation.lat is None and not conversation.address:
+        _place_from_words(turn, text)
     service = suggest_service(turn.item.jurisdiction, text, language=turn.language)
     if service is None:
         _hand_over(turn)
@@ -519,6 +522,30 @@ def _what(turn: _Turn, text: str) -> None:
     conversation.step = Step.CONFIRM
     turn.say(_ask_confirm(service))
     turn.waiting()
+
+
+# The places in words a crew can go to (a neighborhood's name alone is not one).
+STREET_PLACES = frozenset({"address", "intersection"})
+
+
+def _place_from_words(turn: _Turn, text: str, *, address: str = "") -> bool:
+    """A text without a shared location that names an address or an intersection of the city ("pothole at
+    5th and Lehigh"): its point is the request's, and its address `address` (what the resident wrote) or else
+    the place as the city writes it, so WHERE is not asked. A neighborhood alone is not a place a crew can go
+    to. True when one was found."""
+    conversation = turn.conversation
+    assert conversation is not None
+    try:
+        named = places_in_text(turn.item.jurisdiction, text)
+    except Exception:  # a reader's bug must not stop the conversation: WHERE is asked as before
+        logger.exception("inbox sms: reading a place from a text failed")
+        return False
+    found = next((place for place in named if place.kind in STREET_PLACES and place.lat is not None), None)
+    if found is None or found.lat is None or found.long is None:
+        return False
+    conversation.lat, conversation.long = found.lat, found.long
+    conversation.address = (address or found.label)[:300]
+    return True
 
 
 def _confirm(turn: _Turn) -> None:
@@ -582,7 +609,9 @@ def _where(turn: _Turn) -> None:
         _misunderstood(turn, _("We cannot see where you are. Please send the address, or share your location."))
     elif _looks_like_address(turn.body):
         _understood(turn)
-        conversation.address = " ".join(turn.body.split())[:300]
+        written = " ".join(turn.body.split())[:300]
+        if not _place_from_words(turn, turn.body, address=written):
+            conversation.address = written
         _after_where(turn)
     else:
         _misunderstood(turn, _ask_where())
