@@ -35,7 +35,7 @@ from civic311.service_requests.models import Channel, Contact
 from civic311.service_requests.selectors import customer_history
 from civic311.service_requests.services import CannedAnswer
 
-from . import selectors, services
+from . import selectors, service_suggestions, services
 from .forms import (
     AttachForm,
     CallerSearchForm,
@@ -298,12 +298,15 @@ def contact_context(
             answer_query=answer_query,
             answers=answers,
             answer_search_id=answer_search_id,
+            suggestions=service_suggestions.caller_suggestions(jurisdiction, answer_query, language=get_language()),
         )
         if not contact.has_outcome:
             if report_form is None:
                 service = selectors.reportable_service(jurisdiction, request.GET.get("service", ""))
                 if service is not None:
                     initial = {**_report_initial_for_item(item), **_report_initial(caller)}
+                    # The caller's words the agent picked a suggested service from: the description's start.
+                    initial.setdefault("description", _query(request, "words"))
                     report_form = ConsoleReportForm(service, jurisdiction, initial=initial)
             info_service = selectors.service_by_code(jurisdiction, request.GET.get("info", ""))
             info_article = _used_article(request, jurisdiction, request.GET)
@@ -414,6 +417,7 @@ def answers(request: HttpRequest, pk: int) -> HttpResponse:
             "answers": found,
             "answer_query": query,
             "answer_search_id": search_id,
+            "suggestions": service_suggestions.caller_suggestions(contact.jurisdiction, query, language=get_language()),
             "inbox_item": inbox_selectors.item_of_contact(contact),
             "work_url": _work_url(contact),
         },
