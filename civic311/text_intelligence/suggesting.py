@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext, ngettext
-from scipy import sparse
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge.suggestions import LITTLE_WORDS, suggest_services
+from civic311.process_cache import ProcessCache
 
 from . import training
 from .models import ServiceModel
@@ -83,39 +83,75 @@ def content_words(folded: str) -> list[str]:
     ]
 
 
+class _Block:
+    """One TF-IDF feature block (word n-grams or character n-grams) read without scikit-learn's per-call
+    checks: the same numbers as its `transform` (sublinear tf, idf, l2 norm), a few microseconds a text."""
+
+    def __init__(self, vectorizer: Any, offset: int) -> None:
+        self.analyze = vectorizer.build_analyzer()
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self.offset = offset
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for gram in self.analyze(text):
+            position = vocabulary.get(gram)
+            if position is not None:
+                counts[position] = counts.get(position, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        positions = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[positions]
+        return positions + self.offset, values / np.linalg.norm(values)
+
+
 @dataclass(frozen=True)
 class _Loaded:
     version: int
-    word: Any
-    char: Any
-    coef: np.ndarray
-    centred: np.ndarray  # each class's coefficients minus the mean of all: what sets it apart
+    blocks: tuple[_Block, ...]
+    weights: np.ndarray  # features x classes
+    distinct: np.ndarray  # each class's weights minus the mean of all: what sets it apart
     intercept: np.ndarray
     classes: tuple[str, ...]
     temperature: float
     place: dict[str, Any]
 
-    def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return sparse.hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        parts = [block.features(text) for block in self.blocks]
+        return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
+
+    def scores(self, text: str) -> np.ndarray:
+        positions, values = self.features(text)
+        return values @ self.weights[positions] + self.intercept
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        scores = np.asarray(self.features(texts) @ self.coef.T) + self.intercept
+        scores = np.vstack([self.scores(text) for text in texts])
         return training.softmax(scores, self.temperature)
+
+    def why(self, words: Sequence[str], position: int) -> tuple[str, ...]:
+        """The words that pushed class `position` most (each word read alone, times what sets it apart)."""
+        pushes = []
+        for word in words:
+            positions, values = self.features(word)
+            pushes.append(float(values @ self.distinct[positions, position]) if len(positions) else 0.0)
+        ranked = sorted(range(len(words)), key=lambda i: -pushes[i])
+        return tuple(words[i] for i in ranked[:WORDS_SHOWN] if pushes[i] > 0)
 
 
 def _load(model_id: int, version: int) -> _Loaded:
     data = ServiceModel.objects.values_list("artefact", flat=True).get(pk=model_id)
     state = training.loads(bytes(data))
-    coef = np.asarray(state["coef"], dtype=np.float32)
+    weights = np.ascontiguousarray(np.asarray(state["coef"], dtype=np.float64).T)
     word, char = training.vectorizers_from(state)
     return _Loaded(
         version=version,
-        word=word,
-        char=char,
-        coef=coef,
-        centred=coef - coef.mean(axis=0, keepdims=True),
-        intercept=np.asarray(state["intercept"], dtype=np.float32),
-        classes=tuple(state["classes"]),
+        blocks=(_Block(word, 0), _Block(char, len(word.vocabulary_))),
+        weights=weights,
+        distinct=np.ascontiguousarray(weights - weights.mean(axis=1, keepdims=True)),
+        intercept=np.asarray(state["intercept"], dtype=np.float64),
+        classes=tuple(str(code) for code in state["classes"]),
         temperature=float(state["temperature"]),
         place=state.get("place") or {},
     )
@@ -143,20 +179,21 @@ def active_model(jurisdiction: Jurisdiction) -> _Loaded | None:
     return loaded
 
 
-def _services_by_code(jurisdiction: Jurisdiction, codes: Sequence[str]) -> dict[str, Service]:
-    return {
-        service.code: service
-        for service in Service.objects.filter(jurisdiction=jurisdiction, code__in=list(codes), is_active=True)
-    }
+# The city's offered services by code, kept a minute per process (a suggestion must not cost a query).
+_services: ProcessCache[int, dict[str, Service]] = ProcessCache(60)
 
 
-def _why(loaded: _Loaded, words: Sequence[str], features: sparse.csr_matrix | None, position: int) -> tuple[str, ...]:
-    """The text's words that pushed class `position` most (each word read alone, times what sets it apart)."""
-    if features is None or not words:
-        return ()
-    contributions = np.asarray(features @ loaded.centred[position]).ravel()
-    ranked = sorted(range(len(words)), key=lambda i: -contributions[i])
-    return tuple(words[i] for i in ranked[:WORDS_SHOWN] if contributions[i] > 0)
+def _services_by_code(jurisdiction: Jurisdiction) -> dict[str, Service]:
+    return _services.get(
+        jurisdiction.pk,
+        lambda: {
+            service.code: service for service in Service.objects.filter(jurisdiction=jurisdiction, is_active=True)
+        },
+    )
+
+
+def forget_cached_services(jurisdiction_id: int | None = None) -> None:
+    _services.forget(jurisdiction_id)
 
 
 def _by_model(
@@ -173,8 +210,7 @@ def _by_model(
     if lat is not None and long is not None and loaded.place:
         probabilities = training.apply_place(probabilities, loaded.place, lat, long)
     order = np.argsort(-probabilities, axis=1)[:, :RANKED_LOOKED_AT]
-    codes = {loaded.classes[i] for row in order for i in row}
-    services = _services_by_code(jurisdiction, sorted(codes))
+    services = _services_by_code(jurisdiction)
     floor = float(settings.CIVIC311_SUGGESTION_FLOOR)
     answers = []
     for row, text in enumerate(folded):
@@ -189,13 +225,12 @@ def _by_model(
         if not chosen:
             answers.append(Suggestions((), True, "model", loaded.version))
             continue
-        words = sorted(set(content_words(text)), key=text.split().index)
-        word_features = loaded.features(words) if words else None
+        words = list(dict.fromkeys(content_words(text)))
         found = tuple(
             ServiceSuggestion(
                 service=service,
                 confidence=round(float(probabilities[row, position]), 4),
-                words=_why(loaded, words, word_features, position),
+                words=loaded.why(words, position),
             )
             for position, service in chosen
         )

@@ -68,7 +68,7 @@ PLACE_MAX_FACTOR = 2.0
 PLACE_MIN_REQUESTS = 30
 # The softmax temperatures tried when calibrating (a narrower range keeps a small held-out set from making
 # it absurdly sure or unsure).
-TEMPERATURE_RANGE = (0.25, 10.0)
+TEMPERATURE_RANGE = (0.5, 10.0)
 # Reliability table bins for the evaluation.
 CALIBRATION_BINS = 10
 
@@ -262,7 +262,7 @@ def _fit(examples: Sequence[_Example], *, seed: int = 311) -> _Fitted:
         coef = np.zeros((1, features.shape[1]), dtype=np.float32)
         return _Fitted(word, char, coef, np.zeros(1, dtype=np.float32), classes)
     model = SGDClassifier(
-        loss="log_loss", alpha=2e-6, max_iter=15, tol=None, random_state=seed, average=False, n_jobs=None
+        loss="log_loss", alpha=5e-5, max_iter=8, tol=None, random_state=seed, average=False, n_jobs=None
     )
     model.fit(features, labels, sample_weight=weights)
     coef = np.asarray(model.coef_, dtype=np.float32)
@@ -415,12 +415,14 @@ def forget_cached_model(jurisdiction_id: int | None = None) -> None:
 
 def _vectorizer_state(vectorizer: TfidfVectorizer) -> dict[str, Any]:
     vocabulary = vectorizer.vocabulary_
-    return {"terms": sorted(vocabulary, key=vocabulary.__getitem__), "idf": np.asarray(vectorizer.idf_)}
+    # One array of strings (a list would be saved element by element).
+    terms = np.array(sorted(vocabulary, key=vocabulary.__getitem__), dtype=str)
+    return {"terms": terms, "idf": np.asarray(vectorizer.idf_)}
 
 
 def vectorizer_from(state: dict[str, Any], vectorizer: TfidfVectorizer) -> TfidfVectorizer:
     """`vectorizer` (unfitted, from `_vectorizers()`) given a saved vocabulary and weights."""
-    vectorizer.vocabulary_ = {term: position for position, term in enumerate(state["terms"])}
+    vectorizer.vocabulary_ = {str(term): position for position, term in enumerate(state["terms"])}
     vectorizer.idf_ = np.asarray(state["idf"], dtype=np.float32)
     return vectorizer
 
