@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
-from civic311.knowledge import suggestions
 from civic311.people import roles
 from civic311.people.models import User
 from civic311.service_requests import services as requests_services
 from civic311.service_requests.models import Channel, Photo, ServiceRequest
+from civic311.text_intelligence import suggesting
 
 from ..models import CommunityMeeting, Liaison, LiaisonFiling
 
@@ -169,13 +169,14 @@ def split_notes(text: str) -> list[str]:
 def suggest_services(
     jurisdiction: Jurisdiction, texts: Iterable[str], *, language: str | None = None
 ) -> list[Service | None]:
-    """The service each text most likely is about (`knowledge.suggestions`, shared with the inbox)."""
-    return suggestions.suggest_services(jurisdiction, texts, language=language)
+    """The service each text most likely is about (the city's service suggester, shared with the inbox), or
+    None where it is unsure: the liaison picks then."""
+    return [found.best for found in suggesting.suggest_many(jurisdiction, list(texts), language=language)]
 
 
 def suggest_service(jurisdiction: Jurisdiction, text: str) -> Service | None:
-    """The service an item of meeting notes most likely is about, or None when no word matches any."""
-    return suggestions.suggest_service(jurisdiction, text)
+    """The service an item of meeting notes most likely is about, or None when unsure."""
+    return suggesting.suggest(jurisdiction, text).best
 
 
 def item_key(index: int, field: str) -> str:

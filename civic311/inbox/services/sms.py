@@ -48,7 +48,6 @@ from django.utils.translation import gettext as _
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.knowledge.suggestions import suggest_service
 from civic311.notifications import services as notifications
 from civic311.notifications.models import OutboundMessage, SmsOptOut
 from civic311.people.contact_details import phone_e164
@@ -56,6 +55,7 @@ from civic311.people.selectors import customer_for_contact_details, supported_la
 from civic311.service_requests import services as requests
 from civic311.service_requests.models import Channel, Contact
 from civic311.service_requests.selectors import request_for_tracking
+from civic311.text_intelligence import suggesting
 from civic311.text_intelligence.places import places_in_text
 
 from .. import shared_locations, sms_gateways
@@ -514,7 +514,7 @@ def _what(turn: _Turn, text: str) -> None:
         conversation.lat, conversation.long = turn.point.lat, turn.point.long
     elif conversation.lat is None and not conversation.address:
         _place_from_words(turn, text)
-    service = suggest_service(turn.item.jurisdiction, text, language=turn.language)
+    service = suggesting.suggest(turn.item.jurisdiction, text, language=turn.language).best
     if service is None:
         _hand_over(turn)
         return
