@@ -29,9 +29,11 @@ import h3
 import numpy as np
 import skops.io as sio
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
@@ -39,6 +41,7 @@ from sklearn.linear_model import SGDClassifier
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge.models import Article
+from civic311.people import roles
 from civic311.process_cache import ProcessCache
 from civic311.service_requests.models import ServiceRequest
 
@@ -581,6 +584,19 @@ def activate_version(model: ServiceModel) -> None:
         model.active = True
     transaction.on_commit(lambda: forget_cached_model(model.jurisdiction_id))
     forget_cached_model(model.jurisdiction_id)
+
+
+def use_version(model: ServiceModel, user: Any) -> None:
+    """An administrator's choice of the version a city uses (`roles.may_retrain_text_models`)."""
+    if not roles.may_retrain_text_models(user):
+        raise PermissionDenied(_("Only an administrator may choose the service model in use."))
+    activate_version(model)
+    log.info(
+        "text model version chosen: jurisdiction=%s version=%s by user=%s",
+        model.jurisdiction_id,
+        model.version,
+        getattr(user, "pk", None),
+    )
 
 
 def forget_old_versions(jurisdiction: Jurisdiction) -> int:
