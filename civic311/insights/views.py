@@ -16,6 +16,7 @@ from civic311.people.staff_pages import staff_page
 from civic311.spreadsheets import csv_download
 
 from . import selectors
+from . import social_trends as trends
 from .forms import PeriodForm
 
 analytics_page = staff_page(rule=roles.may_see_search_analytics)
@@ -74,4 +75,51 @@ def zero_results_csv(request: HttpRequest) -> HttpResponse:
             ["query", "language", "searches_with_no_result", "last_seen"],
             *([row["query"], row["language"], row["zero"], row["last_seen"].isoformat()] for row in rows),
         ],
+    )
+
+
+# -- Social trends: how the city's posts feel, week by week (supervisors, leadership, admins).
+
+social_trends_page = staff_page(rule=roles.may_see_social_trends)
+
+
+def _trends_jurisdiction(request: HttpRequest) -> Jurisdiction:
+    jurisdiction = site_jurisdiction(request)
+    roles.require(
+        roles.may_see_social_trends(request.user) and roles.may_see_city(request.user, jurisdiction.pk),
+        _("You may not see this city's social trends."),
+    )
+    return jurisdiction
+
+
+@require_GET
+@social_trends_page
+def social_trends(request: HttpRequest) -> HttpResponse:
+    """The share of negative posts per week, the chosen week's wants, sentiment by service and neighborhood."""
+    jurisdiction = _trends_jurisdiction(request)
+    weeks, valid = trends.weeks_asked(request.GET.get("weeks"))
+    language = (get_language() or "en").split("-")[0]
+    figures = trends.social_trends(
+        jurisdiction, weeks=weeks, week=trends.week_asked(request.GET.get("week")), language=language
+    )
+    return render(
+        request,
+        "insights/social_trends.html",
+        {"trends": figures, "weeks": weeks, "weeks_choices": trends.WEEKS_CHOICES, "weeks_invalid": not valid},
+        status=200 if valid else 400,
+    )
+
+
+@require_GET
+@social_trends_page
+def social_trends_csv(request: HttpRequest) -> HttpResponse:
+    """The weekly table as CSV: posts and how they felt, per week."""
+    jurisdiction = _trends_jurisdiction(request)
+    weeks, valid = trends.weeks_asked(request.GET.get("weeks"))
+    if not valid:
+        return HttpResponse(_("Choose 4, 12 or 26 weeks.") + "\n", status=400, content_type="text/plain; charset=utf-8")
+    figures = trends.social_trends(jurisdiction, weeks=weeks)
+    return csv_download(
+        f"social-trends-{figures.weeks[0].first.isoformat()}-{figures.weeks[-1].last.isoformat()}.csv",
+        trends.weekly_rows(figures),
     )
