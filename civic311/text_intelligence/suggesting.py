@@ -8,6 +8,7 @@ city's floor (`CIVIC311_SUGGESTION_FLOOR`) the answer is "unsure" and nothing is
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,12 +16,13 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
 
 from civic311.catalogue.models import Service
+from civic311.catalogue.selectors import service_for_report
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge.suggestions import LITTLE_WORDS, suggest_services
-from civic311.process_cache import ProcessCache
 
 from . import training
 from .models import ServiceModel
@@ -140,9 +142,11 @@ class _Loaded:
         return tuple(words[i] for i in ranked[:WORDS_SHOWN] if pushes[i] > 0)
 
 
-def _load(model_id: int, version: int) -> _Loaded:
-    data = ServiceModel.objects.values_list("artefact", flat=True).get(pk=model_id)
-    state = training.loads(bytes(data))
+def _load(model_id: int, version: int, sha256: str) -> _Loaded:
+    data = bytes(ServiceModel.objects.values_list("artefact", flat=True).get(pk=model_id))
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError("model file does not match its hash")
+    state = training.loads(data)
     weights = np.ascontiguousarray(np.asarray(state["coef"], dtype=np.float64).T)
     word, char = training.vectorizers_from(state)
     return _Loaded(
@@ -163,15 +167,16 @@ def active_model(jurisdiction: Jurisdiction) -> _Loaded | None:
         jurisdiction.pk,
         lambda: (
             ServiceModel.objects.filter(jurisdiction_id=jurisdiction.pk, active=True)
-            .values_list("pk", "version")
+            .values_list("pk", "version", "artefact_sha256")
             .first()
         ),
     )
     if active is None:
         return None
-    model_id, version = active
+    model_id, version, sha256 = active
     try:
-        state = training.loaded_models.get(model_id, lambda: {"model": _load(model_id, version)})
+        # Kept by the file's hash: the same file is the same model, whichever row (or test database) holds it.
+        state = training.loaded_models.get(sha256, lambda: {"model": _load(model_id, version, sha256)})
     except (ValueError, OSError, KeyError, ServiceModel.DoesNotExist):
         log.exception("text model unreadable: jurisdiction=%s version=%s", jurisdiction.pk, version)
         return None
@@ -179,21 +184,21 @@ def active_model(jurisdiction: Jurisdiction) -> _Loaded | None:
     return loaded
 
 
-# The city's offered services by code, kept a minute per process (a suggestion must not cost a query).
-_services: ProcessCache[int, dict[str, Service]] = ProcessCache(60)
-
-
-def _services_by_code(jurisdiction: Jurisdiction) -> dict[str, Service]:
-    return _services.get(
-        jurisdiction.pk,
-        lambda: {
-            service.code: service for service in Service.objects.filter(jurisdiction=jurisdiction, is_active=True)
-        },
-    )
-
-
-def forget_cached_services(jurisdiction_id: int | None = None) -> None:
-    _services.forget(jurisdiction_id)
+def _services_by_code(jurisdiction: Jurisdiction, codes: Sequence[str], *, only_reportable: bool) -> dict[str, Service]:
+    """The services of `codes` that may be suggested: from the catalogue every process keeps for reports
+    (forgotten whenever the catalogue changes) when only reportable ones are asked for, else from the database."""
+    if not only_reportable:
+        return {
+            service.code: service
+            for service in Service.objects.filter(jurisdiction=jurisdiction, code__in=list(codes), is_active=True)
+        }
+    found = {}
+    for code in codes:
+        try:
+            found[code] = service_for_report(jurisdiction, code)
+        except ValidationError:
+            continue  # no longer offered, or information only
+    return found
 
 
 def _by_model(
@@ -210,14 +215,15 @@ def _by_model(
     if lat is not None and long is not None and loaded.place:
         probabilities = training.apply_place(probabilities, loaded.place, lat, long)
     order = np.argsort(-probabilities, axis=1)[:, :RANKED_LOOKED_AT]
-    services = _services_by_code(jurisdiction)
+    codes = sorted({loaded.classes[position] for row in order for position in row})
+    services = _services_by_code(jurisdiction, codes, only_reportable=only_reportable)
     floor = float(settings.CIVIC311_SUGGESTION_FLOOR)
     answers = []
     for row, text in enumerate(folded):
         chosen = []
         for position in order[row]:
             service = services.get(loaded.classes[position])
-            if service is None or (only_reportable and not service.accepts_requests):
+            if service is None:
                 continue
             chosen.append((int(position), service))
             if len(chosen) >= limit:

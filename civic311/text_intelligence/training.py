@@ -405,8 +405,8 @@ def evaluate(probabilities: np.ndarray, truth: np.ndarray, floor: float) -> dict
 # the database once (loading takes a fraction of a second); another process sees a newly activated one
 # within ACTIVE_SECONDS, this process at once (activate_version forgets).
 ACTIVE_SECONDS = 60
-active_versions: ProcessCache[int, tuple[int, int] | None] = ProcessCache(ACTIVE_SECONDS)
-loaded_models: ProcessCache[int, dict[str, Any]] = ProcessCache(24 * 3600, maxsize=16)
+active_versions: ProcessCache[int, tuple[int, int, str] | None] = ProcessCache(ACTIVE_SECONDS)
+loaded_models: ProcessCache[str, dict[str, Any]] = ProcessCache(24 * 3600, maxsize=16)
 
 
 def forget_cached_model(jurisdiction_id: int | None = None) -> None:
