@@ -463,9 +463,10 @@ def test_duplicate_suggestions_are_open_requests_of_the_service_nearby(jurisdict
     closed = filed_request(service, **CITY_HALL)
     requests.change_status(closed, Status.CLOSED, actor=supervisor, public_reason="Repair completed")
     found = selectors.duplicate_suggestions(service, 39.9526, -75.1635)
-    assert [s.service_request for s in found] == [newer, older]
-    assert found[0].metres is not None
-    assert found[1].metres == 0 and 0 < found[0].metres < 30
+    # Ranked (text_intelligence.duplicates): filed the same minute, the closer one first; each with why.
+    assert [s.service_request for s in found] == [older, newer]
+    assert found[0].metres == 0 and 0 < found[1].metres < 30
+    assert found[0].why == "same service, 0 m, today" and found[0].score > found[1].score
 
 
 def test_without_a_point_the_same_address_is_suggested(service):

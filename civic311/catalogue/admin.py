@@ -161,6 +161,7 @@ class ServiceAdmin(JurisdictionPickersMixin, TranslationsMixin, nested_admin.Nes
         (None, {"fields": ("jurisdiction", "code", "name", "group", "department", "kind", "is_active", "order")}),
         (_("What residents see"), {"fields": ("description", "keywords", "service_notice")}),
         (_("Service level"), {"fields": ("sla_unit", "sla_value")}),
+        (_("Possible duplicates"), {"fields": ("duplicate_radius_m", "duplicate_window_days")}),
         (_("Open311"), {"fields": ("open311_type",)}),
         (_("Translations"), {"fields": ("translations",)}),
         (_("Demo data"), {"fields": ("typical_volume",), "classes": ("collapse",)}),

@@ -8,12 +8,10 @@ suggestions, and an agent's day.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-import h3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
@@ -22,21 +20,18 @@ from django.utils.translation import gettext as _
 
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
-from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, ServiceDesk
 from civic311.knowledge import search
 from civic311.knowledge.models import Article
 from civic311.people import roles
 from civic311.people.models import CustomerAddress, CustomerEmail, CustomerPhone, User
-from civic311.service_requests.lifecycle import FINAL_STATES
 from civic311.service_requests.models import Contact, ServiceRequest
+from civic311.text_intelligence import duplicates
 
 # The channels a contact-centre agent takes contacts on (web, mobile and Open311 file for themselves).
 CONSOLE_CHANNELS = ("phone", "walk_in", "email", "social")
 ANSWERS_MAX = 10
 DUPLICATES_MAX = 10
-# Ring 1 around a resolution-9 H3 cell reaches roughly 200-350 m: "the same block or the next".
-DUPLICATE_RING = 1
 
 
 # --- who may -------------------------------------------------------------------------------------------
@@ -136,22 +131,12 @@ def search_answers(
 class DuplicateSuggestion:
     service_request: ServiceRequest
     metres: int | None  # from the point given; None when matched by address
+    why: str = ""  # "same service, 40 m, 2 days, similar words"
+    score: float = 0.0  # 0 … 1, the ranking (text_intelligence.duplicates)
 
     @property
     def tracking_number(self) -> str:
         return self.service_request.tracking_number
-
-
-def _metres(lat1: float, long1: float, lat2: float, long2: float) -> int:
-    earth = 6_371_000
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(long2 - long1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * earth * math.asin(math.sqrt(a)))
-
-
-def open_requests_of(service: Service) -> QuerySet[ServiceRequest]:
-    return ServiceRequest.objects.filter(service=service).exclude(status__in=[status.value for status in FINAL_STATES])
 
 
 def duplicate_suggestions(
@@ -160,34 +145,27 @@ def duplicate_suggestions(
     long: float | None,
     *,
     address: str = "",
+    text: str = "",
     user: User | None = None,
-    ring: int = DUPLICATE_RING,
     limit: int = DUPLICATES_MAX,
 ) -> list[DuplicateSuggestion]:
-    """Open requests of the same service near where the caller's problem is, newest first.
-
-    Near: in the H3 cell of the point or one of its neighbours (`ring` rings out). Without a point, the
-    same address (ignoring case and spacing). Only requests `user` may see.
-    """
-    candidates = open_requests_of(service)
-    if user is not None:
-        candidates = roles.visible_requests(user, candidates)
-    if lat is not None and long is not None:
-        cells = list(h3.grid_disk(places.h3_cell(lat, long), ring))
-        found = candidates.filter(h3_cell__in=cells)
-    else:
-        address = " ".join((address or "").split())
-        if not address:
-            return []
-        found = candidates.filter(address__iexact=address)
-    suggestions = []
-    for service_request in found.select_related("service").order_by("-requested_at", "-pk")[:limit]:
-        metres = None
-        there_lat, there_long = service_request.lat, service_request.long
-        if lat is not None and long is not None and there_lat is not None and there_long is not None:
-            metres = _metres(lat, long, there_lat, there_long)
-        suggestions.append(DuplicateSuggestion(service_request, metres))
-    return suggestions
+    """Open requests the caller's problem may repeat, best first: text intelligence's possible duplicates
+    (the same or a related service, within the service's radius and window of the point, or at the same
+    address; ranked by place, time and the caller's words), each with why. Only requests `user` may see."""
+    found = duplicates.possible_duplicates(
+        service.jurisdiction,
+        service=service,
+        text=text,
+        lat=lat,
+        long=long,
+        address=address,
+        user=user,
+        limit=limit,
+    )
+    return [
+        DuplicateSuggestion(one.service_request, one.metres, why=duplicates.explain(one), score=one.score)
+        for one in found
+    ]
 
 
 def parse_point(jurisdiction: Jurisdiction, lat: object, long: object) -> tuple[float | None, float | None]:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civic311.catalogue import selectors as catalogue
 from civic311.form_errors import show_service_errors
@@ -49,6 +49,8 @@ from .inbox_forms import AssignForm, DismissForm, ReplyForm, StatusForm
 
 console_page = staff_page(rule=roles.may_use_console)
 HISTORY_ITEMS = 15
+# The caller's words compared with open requests' (text_intelligence.duplicates): their start says enough.
+DUPLICATE_TEXT_MAX_CHARS = 1000
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction:
@@ -214,7 +216,14 @@ def _duplicates(request: HttpRequest, contact: Contact, service, values: dict[st
     if service is None:
         return []
     lat, long = selectors.parse_point(contact.jurisdiction, values.get("lat"), values.get("long"))
-    return selectors.duplicate_suggestions(service, lat, long, address=values.get("address", ""), user=_user(request))
+    return selectors.duplicate_suggestions(
+        service,
+        lat,
+        long,
+        address=values.get("address", ""),
+        text=values.get("description", "")[:DUPLICATE_TEXT_MAX_CHARS],
+        user=_user(request),
+    )
 
 
 def _render_contact(
@@ -425,16 +434,19 @@ def answers(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @console_page
-@require_GET
+@require_http_methods(["GET", "POST"])
 def duplicates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The possible duplicates of the request being filed; the page POSTs the caller's words with the place
+    (kept out of addresses and logs), a GET gives the place alone."""
     contact = _working(request, pk)
-    service = selectors.service_by_code(contact.jurisdiction, request.GET.get("service", ""))
-    values = {name: request.GET.get(name, "") for name in ("lat", "long", "address")}
+    given = request.POST if request.method == "POST" else request.GET
+    service = selectors.service_by_code(contact.jurisdiction, given.get("service", ""))
+    values = {name: given.get(name, "") for name in ("lat", "long", "address", "description")}
     context = {
         "contact": contact,
         "duplicates": _duplicates(request, contact, service, values),
         "service": service,
-        "show_duplicates": any(values.values()),
+        "show_duplicates": any(values[name] for name in ("lat", "long", "address")),
     }
     if contact.customer is not None:
         customer = customer_details_for(_user(request), contact.customer, where=services.WHERE)

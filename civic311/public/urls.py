@@ -9,6 +9,7 @@ urlpatterns = [
     # Before the service form, so that "done" is never taken for a service code.
     path("report/done/<str:tracking_number>/", views.confirmation, name="confirmation"),
     path("report/<str:service_code>/", views.report, name="report"),
+    path("report/<str:service_code>/possible-duplicates/", views.possible_duplicates, name="possible_duplicates"),
     path("track/", views.track, name="track"),
     path("track/<str:tracking_number>/", views.track_request, name="track_request"),
     path("track/<str:tracking_number>/follow-up/", views.resident_followup, name="resident_followup"),

@@ -37,7 +37,7 @@ from civic311.service_requests import services as requests_services
 from civic311.service_requests.models import Channel, ServiceRequest
 from civic311.service_requests.report_form import ReportForm, report_map_config
 
-from . import service_suggestions
+from . import duplicate_panel, service_suggestions
 from .forms import TrackForm
 
 CONFIRMATION_SALT = "civic311.public.confirmation"
@@ -108,6 +108,9 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
         return _render_report_form(request, form)
 
     form = ReportForm(service, jurisdiction, data=request.POST, files=request.FILES)
+    if request.POST.get("action") == duplicate_panel.CHECK_DUPLICATES:
+        # "Check for existing reports" without JavaScript: the form again, with what is open nearby; nothing filed.
+        return _render_report_form(request, form, **duplicate_panel.panel(request, jurisdiction, service, form.values))
     refused = _public_write_refused(request, "report", settings.CIVIC311_REPORTS_PER_HOUR)
     if refused:
         form.add_errors(ValidationError(refused))
@@ -151,7 +154,7 @@ def _public_write_refused(request: HttpRequest, scope: str, per_hour: int) -> st
     ) % {"minutes": verdict.retry_after_minutes}
 
 
-def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
+def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 200, **extra: object) -> HttpResponse:
     jurisdiction = form.jurisdiction
     map_config = report_map_config(jurisdiction)
     return render(
@@ -167,6 +170,7 @@ def _render_report_form(request: HttpRequest, form: ReportForm, status: int = 20
             "description_max": settings.CIVIC311_DESCRIPTION_MAX_CHARS,
             "photos_max": settings.CIVIC311_PHOTOS_PER_REQUEST,
             "photo_max_mb": settings.CIVIC311_PHOTO_MAX_BYTES // (1024 * 1024),
+            **extra,
         },
         status=status,
     )
@@ -297,3 +301,19 @@ def neighborhoods_geojson(request: HttpRequest) -> HttpResponse:
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     patch_cache_control(response, public=True, max_age=300)
     return response
+
+
+# --- possible duplicates on the report form (civic311.public.duplicate_panel) ------------------------------------
+
+
+@require_http_methods(["POST"])
+def possible_duplicates(request: HttpRequest, service_code: str) -> HttpResponse:
+    """The report form's "Already reported?" panel alone: htmx posts the place and the words as the resident
+    gives them (a POST, so what they wrote stays out of addresses and logs). Nothing is filed."""
+    jurisdiction = _jurisdiction(request)
+    try:
+        service = catalogue.service_for_report(jurisdiction, _path_value(service_code))
+    except ValidationError:
+        raise Http404(_("There is no service with that code.")) from None
+    context = {"service": service, **duplicate_panel.panel(request, jurisdiction, service, request.POST)}
+    return render(request, "public/_possible_duplicates.html", {**context, "live": True})
