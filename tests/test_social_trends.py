@@ -318,3 +318,11 @@ def test_the_demo_season_reads_about_half_negative():
     spanish = sum(any(mark in text for mark in "áéíóúñ¿¡") or " la " in text for text in texts) / len(texts)
     assert 0.35 <= negative <= 0.65
     assert spanish >= 0.15
+
+
+def test_top_phrases_leave_out_places():
+    texts = ["huge pothole on Lancaster Ave, Point Breeze", "huge pothole Lancaster Ave Point Breeze again"]
+    top = {want.name for want in trends.top_phrases(texts, place_words=frozenset({"point", "breeze"}))}
+    assert "huge pothole" in top or "huge pothole lancaster" in top
+    assert not any("ave" in phrase.split() for phrase in top)
+    assert "point breeze" not in top

@@ -27,6 +27,10 @@ DEFAULT_WEEKS = 12
 TOP_WANTS = 10
 _PUNCTUATION = re.compile(r"[.,;:!?¿¡()\[\]\n\"“”]+")
 TOP_PHRASES = 12
+# Words that make a phrase a street's name ("market st", "calle cambria").
+STREET_WORDS = frozenset(
+    {"st", "ave", "av", "avenue", "blvd", "boulevard", "rd", "dr", "ln", "pike", "calle", "avenida", "esquina"}
+)  # ("street" and "road" stay: "street light", "road work" are wants)
 # A phrase that only one post used is that post, not a trend.
 MIN_PHRASE_POSTS = 2
 # The posts whose words are read for the week's phrases, newest first (a busy week reads its latest).
@@ -198,7 +202,10 @@ def social_trends(
         chosen=Week(chosen_start, weekly[chosen_start]),
         total=total,
         wanted_services=tuple(Want(names[pk], posts) for pk, posts in _top(wanted, TOP_WANTS, names)),
-        wanted_phrases=top_phrases(_first_messages([pk for _at, pk in wanting_items[:MAX_PHRASE_POSTS]])),
+        wanted_phrases=top_phrases(
+            _first_messages([pk for _at, pk in wanting_items[:MAX_PHRASE_POSTS]]),
+            place_words=_place_words(jurisdiction),
+        ),
         by_service=_rows(services, names),
         by_neighborhood=_rows(places, neighborhoods),
         unread=unread,
@@ -217,6 +224,12 @@ def _rows(tallies: dict[int, Tally], names: dict[int, str]) -> tuple[Row, ...]:
 
 def _service_names(pks: set[int], language: str | None) -> dict[int, str]:
     return {service.pk: service.localized("name", language) for service in Service.objects.filter(pk__in=pks)}
+
+
+def _place_words(jurisdiction: Jurisdiction) -> frozenset[str]:
+    """The words of the city's neighborhood names, folded ("northeast", "bustleton", "point", "breeze")."""
+    names = Neighborhood.objects.filter(jurisdiction=jurisdiction).values_list("name", flat=True)
+    return frozenset(word for name in names for word in words(name))
 
 
 def _first_messages(item_ids: list[int]) -> list[str]:
@@ -245,12 +258,20 @@ def phrases_of(text: str) -> set[str]:
     return found
 
 
-def top_phrases(texts: Iterable[str], *, limit: int = TOP_PHRASES) -> tuple[Want, ...]:
+def top_phrases(
+    texts: Iterable[str], *, limit: int = TOP_PHRASES, place_words: frozenset[str] = frozenset()
+) -> tuple[Want, ...]:
     """The phrases most posts use (each post counts once), a 2-word phrase left out when a 3-word one that
-    contains it is used by as many posts."""
+    contains it is used by as many posts. A phrase that names a place ("market st", a neighborhood's name:
+    `place_words`) says where, not what is wanted: left out."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(phrases_of(text))
+        counts.update(
+            phrase
+            for phrase in phrases_of(text)
+            if not any(word in STREET_WORDS for word in phrase.split())
+            and not all(word in place_words for word in phrase.split())
+        )
     kept = {phrase: posts for phrase, posts in counts.items() if posts >= MIN_PHRASE_POSTS}
     longer = [phrase for phrase in kept if phrase.count(" ") == 2]
     for phrase in list(kept):
