@@ -4,7 +4,9 @@ items, review), whose state travels in the POST, never in the database until "Fi
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +21,16 @@ from civic311 import date_inputs
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
+from civic311.knowledge import suggestions as keyword_baseline
 from civic311.service_requests.report_form import ATTRIBUTE_FIELD, AttributeField, ReportForm
+from civic311.text_intelligence import suggesting
 
 from .services import liaison_filing
 
+logger = logging.getLogger(__name__)
+
 ITEM_TEXT_MAX = 4000
+SUGGESTION_TEXT_MAX = 300
 
 
 def service_choices(jurisdiction: Jurisdiction) -> list[tuple[str, Any]]:
@@ -107,6 +114,42 @@ class MeetingForm(forms.Form):
         }
 
 
+@dataclass(frozen=True)
+class ItemSuggestion:
+    """What an item's words suggested when the notes were split: shown beside its service on every step
+    (carried in hidden fields, display only: the service the liaison picks is what is filed).
+
+    When `unsure`, nothing was chosen for the liaison; `service_code` is then the best guess, if any."""
+
+    service_code: str
+    service_name: str
+    percent: int
+    explanation: str
+    unsure: bool
+
+    @classmethod
+    def posted(cls, value: Callable[[str], str]) -> ItemSuggestion | None:
+        """The suggestion as carried in an item's hidden `suggested-*` fields, or None if it had none."""
+        code, name = value("suggested-code").strip()[:60], value("suggested-name")[:SUGGESTION_TEXT_MAX]
+        unsure = value("suggested-unsure") == "yes"
+        if not code and not unsure:
+            return None
+        try:
+            percent = max(0, min(100, int(value("suggested-percent"))))
+        except ValueError:
+            percent = 0
+        return cls(code, name, percent, value("suggested-why")[:SUGGESTION_TEXT_MAX], unsure)
+
+    def hidden_fields(self, prefix: str) -> list[tuple[str, str]]:
+        return [
+            (f"{prefix}suggested-code", self.service_code),
+            (f"{prefix}suggested-name", self.service_name),
+            (f"{prefix}suggested-percent", str(self.percent)),
+            (f"{prefix}suggested-why", self.explanation),
+            (f"{prefix}suggested-unsure", "yes" if self.unsure else ""),
+        ]
+
+
 @dataclass
 class Item:
     """One item of the notes as the liaison is shaping it into a request."""
@@ -120,6 +163,7 @@ class Item:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # The service's questions as answered on step 2: {attribute code: the values posted}.
     answers: dict[str, list[str]] = field(default_factory=dict)
+    suggestion: ItemSuggestion | None = None
 
     @property
     def prefix(self) -> str:
@@ -147,6 +191,19 @@ class Item:
     def answer_fields(self) -> list[tuple[str, str]]:
         """The answers as (field name, value) pairs, to carry them through the review in hidden fields."""
         return [(f"{self.prefix}attribute[{code}]", value) for code, values in self.answers.items() for value in values]
+
+    def suggestion_fields(self) -> list[tuple[str, str]]:
+        """The suggestion as (field name, value) pairs, to carry it through the steps in hidden fields."""
+        return self.suggestion.hidden_fields(self.prefix) if self.suggestion is not None else []
+
+    @property
+    def suggestion_followed(self) -> bool:
+        """Whether the service picked is the one suggested (sure or not)."""
+        return (
+            self.suggestion is not None
+            and bool(self.service_code)
+            and self.service_code == self.suggestion.service_code
+        )
 
 
 def drop_other_answers(item: Item, service: Service | None) -> None:
@@ -176,13 +233,73 @@ def item_questions(item: Item, service: Service, jurisdiction: Jurisdiction) -> 
 
 
 def items_from_notes(jurisdiction: Jurisdiction, notes: str, neighborhood: str) -> list[Item]:
-    """Step 2's items from the notes: each with the service its words suggest and the meeting's
+    """Step 2's items from the notes: each with the service its words suggest (chosen for the liaison only
+    when the suggester is sure; shown with how sure, or "not sure" with nothing chosen) and the meeting's
     neighborhood as its place until the liaison gives an address."""
     texts = liaison_filing.split_notes(notes)
-    suggestions = liaison_filing.suggest_services(jurisdiction, texts, language=get_language())
+    suggestions = _suggestions(jurisdiction, texts)
     return [
-        Item(index, text, service_code=service.code if service else "", neighborhood=neighborhood)
-        for index, (text, service) in enumerate(zip(texts, suggestions, strict=True))
+        Item(
+            index,
+            text,
+            service_code=suggestion.service_code if suggestion is not None and not suggestion.unsure else "",
+            neighborhood=neighborhood,
+            suggestion=suggestion,
+        )
+        for index, (text, suggestion) in enumerate(zip(texts, suggestions, strict=True))
+    ]
+
+
+def _suggestions(jurisdiction: Jurisdiction, texts: list[str]) -> list[ItemSuggestion | None]:
+    """The suggester's word on each text; when it fails, the keyword baseline's service (as not sure: it has
+    no confidence), else none at all: the liaison picks every service."""
+    if not texts:
+        return []
+    offered = {service.code for service in catalogue.offered_services(jurisdiction)}
+    try:
+        found = suggesting.suggest_many(jurisdiction, texts, language=get_language(), limit=1)
+    except Exception:
+        logger.exception("the service suggester failed on meeting notes; the keyword baseline answers")
+        return _baseline_suggestions(jurisdiction, texts, offered)
+    shown: list[ItemSuggestion | None] = []
+    for suggestions in found:
+        best = next((s for s in suggestions.services if s.service.code in offered), None)
+        if best is None:
+            shown.append(ItemSuggestion("", "", 0, "", unsure=True))
+            continue
+        shown.append(
+            ItemSuggestion(
+                service_code=best.service.code,
+                service_name=best.service.localized("name")[:SUGGESTION_TEXT_MAX],
+                percent=round(best.confidence * 100),
+                explanation=_explained(best)[:SUGGESTION_TEXT_MAX],
+                unsure=suggestions.unsure,
+            )
+        )
+    return shown
+
+
+def _explained(suggestion: suggesting.ServiceSuggestion) -> str:
+    try:
+        return suggesting.explain(suggestion)
+    except Exception:  # the sentence is a courtesy; the service and how sure still show
+        logger.exception("could not explain a service suggestion")
+        return ""
+
+
+def _baseline_suggestions(
+    jurisdiction: Jurisdiction, texts: list[str], offered: set[str]
+) -> list[ItemSuggestion | None]:
+    try:
+        services = keyword_baseline.suggest_services(jurisdiction, texts, language=get_language())
+    except Exception:
+        logger.exception("the keyword baseline failed too on meeting notes")
+        return [None] * len(texts)
+    return [
+        ItemSuggestion(service.code, service.localized("name"), 0, "", unsure=True)
+        if service is not None and service.code in offered
+        else ItemSuggestion("", "", 0, "", unsure=True)
+        for service in services
     ]
 
 
@@ -207,6 +324,7 @@ def items_from_post(data: QueryDict) -> list[Item]:
                 neighborhood=value("neighborhood").strip(),
                 remove=value("remove") == "yes",
                 answers=_posted_answers(data, index),
+                suggestion=ItemSuggestion.posted(value),
             )
         )
     return items
