@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import Holiday, Jurisdiction, Neighborhood
+from .models import Holiday, Jurisdiction, Neighborhood, StreetSegment
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin
@@ -215,3 +215,25 @@ class HolidayAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     date_hierarchy = "date"
     fields = ("jurisdiction", "date", "name")
+
+
+@admin.register(StreetSegment)
+class StreetSegmentAdmin(admin.ModelAdmin):
+    """Read-only: a city's streets come from its street file (`manage.py import_streets`), which replaces
+    them all at once."""
+
+    list_display = ("name", "from_number", "to_number", "jurisdiction")
+    list_filter = ("jurisdiction",)
+    list_select_related = ("jurisdiction",)
+    search_fields = ("name", "key")
+    fields = ("jurisdiction", "name", "key", "from_number", "to_number", "line")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
