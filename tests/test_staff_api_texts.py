@@ -115,14 +115,14 @@ def test_a_text_is_read(api, fake, jurisdiction):
     ]
 
 
-def test_only_the_text_is_needed_and_names_follow_the_callers_language(api, fake):
+def test_only_the_text_is_needed_and_names_are_in_the_callers_language(api, fake):
     response = api.post(URL, {"text": "bache"}, format="json", HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 200
     assert response.json()["services"][0]["name"] == "Defecto de la calle"
     assert fake.calls[0]["lat"] is None and fake.calls[0]["language"] is None
-    # The language given wins over the caller's.
-    response = api.post(URL, {"text": "pothole", "language": "es"}, format="json")
-    assert response.json()["services"][0]["name"] == "Defecto de la calle"
+    # The language given is the text's; names stay in the caller's.
+    response = api.post(URL, {"text": "bache", "language": "es"}, format="json")
+    assert response.json()["services"][0]["name"] == "Street Defect"
     assert fake.calls[1]["language"] == "es"
 
 
@@ -138,6 +138,7 @@ def test_exactly_ten_thousand_characters_are_read(api, fake):
         ({"text": "   \n "}, "text"),
         ({"text": None}, "text"),
         ({"text": "a" * 10_001}, "text"),
+        ({"text": " " + "a" * 9_999 + " "}, "text"),
         ({"text": "bad\x00byte"}, "text"),
         ({"text": "pothole", "lat": 39.95}, "lat"),
         ({"text": "pothole", "long": -75.16}, "lat"),
@@ -146,8 +147,13 @@ def test_exactly_ten_thousand_characters_are_read(api, fake):
         ({"text": "pothole", "lat": "north", "long": -75.16}, "lat"),
         ({"text": "pothole", "lat": "NaN", "long": -75.16}, "lat"),
         ({"text": "pothole", "lat": 39.9, "long": "Infinity"}, "long"),
+        ({"text": "pothole", "lat": "39.9", "long": -75.1}, "lat"),
+        ({"text": "pothole", "lat": False, "long": 0}, "lat"),
         ({"text": "pothole", "language": "fr"}, "language"),
         ({"text": ["pothole"]}, "text"),
+        ({"text": 0}, "text"),
+        ({"text": 1.5}, "text"),
+        ({"text": True}, "text"),
     ],
     ids=[
         "missing",
@@ -155,6 +161,7 @@ def test_exactly_ten_thousand_characters_are_read(api, fake):
         "blank",
         "null",
         "too-long",
+        "too-long-with-spaces",
         "nul",
         "lat-only",
         "long-only",
@@ -163,8 +170,13 @@ def test_exactly_ten_thousand_characters_are_read(api, fake):
         "lat-word",
         "lat-nan",
         "long-inf",
+        "lat-string",
+        "lat-false",
         "language",
         "list",
+        "int",
+        "float",
+        "bool",
     ],
 )
 def test_bad_input_is_refused_in_drfs_format(api, fake, body: dict[str, Any], field: str):

@@ -84,20 +84,46 @@ class ReadsTexts(BasePermission):
         return roles.may_read_texts(request.user)
 
 
+class TextField(serializers.CharField):
+    """A string and nothing else (DRF's CharField would take 0 or 1.5 as the text "0" or "1.5", which the
+    schema, a string, does not allow), at most `max_length` characters as sent, spaces included, as the schema
+    says (DRF would count them after trimming)."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class CoordinateField(serializers.FloatField):
+    """A JSON number and nothing else (DRF's FloatField would take false as 0 and "39.9" as 39.9, which the
+    schema, a number, does not allow), finite and within the field's range."""
+
+    def to_internal_value(self, data: object) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ReadTextSerializer(serializers.Serializer):
-    text = serializers.CharField(
+    text = TextField(
         max_length=TEXT_MAX_CHARS,
         trim_whitespace=True,
         help_text=_("What the resident wrote, as they wrote it: at most 10,000 characters."),
     )
-    lat = serializers.FloatField(
+    lat = CoordinateField(
         required=False,
         allow_null=True,
         min_value=-90,
         max_value=90,
-        help_text=_("Where the problem is, when you know it (with long): it nudges the suggestions."),
+        help_text=_(
+            "Where the problem is, when you know it: give lat and long together (one without the other is "
+            "refused). It nudges the suggestions."
+        ),
     )
-    long = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    long = CoordinateField(required=False, allow_null=True, min_value=-180, max_value=180)
     language = serializers.ChoiceField(
         choices=[code for code, _name in settings.LANGUAGES],
         required=False,
@@ -105,24 +131,12 @@ class ReadTextSerializer(serializers.Serializer):
         help_text=_("The text's language when you know it; guessed from the words otherwise."),
     )
 
-    def validate_lat(self, value: float | None) -> float | None:
-        return _finite(value)
-
-    def validate_long(self, value: float | None) -> float | None:
-        return _finite(value)
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (attrs.get("lat") is None) != (attrs.get("long") is None):
             raise serializers.ValidationError(
                 {"lat": [_("Give both lat and long, or neither.")]}, code="incomplete_point"
             )
         return attrs
-
-
-def _finite(value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise serializers.ValidationError(_("A coordinate must be a number."))
-    return value
 
 
 class SuggestedServiceSerializer(serializers.Serializer):
@@ -242,4 +256,5 @@ class TextsViewSet(StaffAPIView):
         reading = read_text(
             self.jurisdiction, data["text"], lat=data.get("lat"), long=data.get("long"), language=language
         )
-        return Response(ReadingSerializer(reading_data(reading, language or get_language())).data)
+        # Names and explanations are for the caller, in their language; `language` is the text's.
+        return Response(ReadingSerializer(reading_data(reading, get_language())).data)
