@@ -401,16 +401,14 @@ def evaluate(probabilities: np.ndarray, truth: np.ndarray, floor: float) -> dict
 
 # --- the models in use -----------------------------------------------------------------------------------
 
-# Which version each city uses, and that version's loaded model, kept per process: a version is read from
-# the database once (loading takes a fraction of a second); another process sees a newly activated one
-# within ACTIVE_SECONDS, this process at once (activate_version forgets).
-ACTIVE_SECONDS = 60
-active_versions: ProcessCache[int, tuple[int, int, str] | None] = ProcessCache(ACTIVE_SECONDS)
+# The loaded models, kept per process by their file's hash (loading takes a fraction of a second): which
+# version a city uses is read on every suggestion, so a newly chosen one is used at once everywhere.
 loaded_models: ProcessCache[str, dict[str, Any]] = ProcessCache(24 * 3600, maxsize=16)
 
 
 def forget_cached_model(jurisdiction_id: int | None = None) -> None:
-    active_versions.forget(jurisdiction_id)
+    """Forget the models this process loaded (every city's: they are kept by their file's hash)."""
+    loaded_models.forget()
 
 
 # --- saving ----------------------------------------------------------------------------------------------
@@ -455,9 +453,23 @@ def loads(data: bytes) -> dict[str, Any]:
     if untrusted:
         raise ValueError(f"model file holds types it may not: {', '.join(untrusted)}")
     state = sio.loads(data, trusted=TRUSTED_TYPES)
+    # skops trusts scikit-learn's own types without being told; a model file here holds none of them.
+    strange = _strange_types(state)
+    if strange:
+        raise ValueError(f"model file holds types it may not: {', '.join(sorted(strange))}")
     if not isinstance(state, dict) or state.get("format") != ARTEFACT_FORMAT:
         raise ValueError("model file of another format")
     return state
+
+
+def _strange_types(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(_strange_types(key) | _strange_types(item) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return set().union(*(_strange_types(item) for item in value))
+    if isinstance(value, str | int | float | np.ndarray | np.generic) or value is None:
+        return set()
+    return {f"{type(value).__module__}.{type(value).__qualname__}"}
 
 
 def _services(jurisdiction: Jurisdiction) -> list[Service]:
@@ -582,8 +594,6 @@ def activate_version(model: ServiceModel) -> None:
         )
         ServiceModel.objects.filter(pk=model.pk).update(active=True)
         model.active = True
-    transaction.on_commit(lambda: forget_cached_model(model.jurisdiction_id))
-    forget_cached_model(model.jurisdiction_id)
 
 
 def use_version(model: ServiceModel, user: Any) -> None:
