@@ -144,8 +144,8 @@ def _write(tmp_path: Path, document: object) -> str:
 def test_the_command_loads_a_file_and_says_what_it_loaded(jurisdiction: Jurisdiction, tmp_path: Path) -> None:
     out = io.StringIO()
     call_command("import_streets", _write(tmp_path, _collection(MARKET, FIFTH)), jurisdiction="phila.gov", stdout=out)
-    assert "2 street segments of 2 streets loaded" in out.getvalue()
-    assert "2 of them have house numbers" in out.getvalue()
+    assert "street segments loaded: 2 (streets: 2)" in out.getvalue()
+    assert "With house numbers (addresses on them can be placed): 2." in out.getvalue()
     assert StreetSegment.objects.count() == 2
 
 

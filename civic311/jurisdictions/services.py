@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from . import boundaries
 from .models import Jurisdiction, StreetSegment
@@ -167,7 +168,7 @@ def _street_lines(geometry: Any, label: str, problems: list[str]) -> list[list[l
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         problems.append(
             _("%(feature)s: a street is a LineString or MultiLineString, not %(kind)s.")
-            % {"feature": label, "kind": kind or _("nothing")}
+            % {"feature": label, "kind": kind or pgettext("a geometry's type", "nothing")}
         )
         return []
     coordinates = geometry.get("coordinates")
@@ -302,7 +303,10 @@ def street_segments_from(
     if problems:
         shown = problems[:_PROBLEMS_SHOWN]
         if len(problems) > _PROBLEMS_SHOWN:
-            shown.append(_("… and %(count)d more problems.") % {"count": len(problems) - _PROBLEMS_SHOWN})
+            more = len(problems) - _PROBLEMS_SHOWN
+            shown.append(
+                ngettext("… and %(count)d more problem.", "… and %(count)d more problems.", more) % {"count": more}
+            )
         raise StreetFileError(shown)
     if not segments:
         raise StreetFileError([_("No street of the file lies within the city's bounds.")])

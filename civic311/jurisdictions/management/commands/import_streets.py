@@ -78,16 +78,14 @@ class Command(BaseCommand):
         streets = len({segment.key for segment in segments})
         message = (
             _(
-                "%(city)s: %(segments)d street segments of %(streets)d streets would be loaded (dry run; nothing changed)."  # noqa: E501
+                "%(city)s: street segments that would be loaded: %(segments)d (streets: %(streets)d); dry run, nothing changed."  # noqa: E501
             )
             if dry_run
-            else _("%(city)s: %(segments)d street segments of %(streets)d streets loaded.")
+            else _("%(city)s: street segments loaded: %(segments)d (streets: %(streets)d).")
         )
         self.stdout.write(message % {"city": city.name, "segments": len(segments), "streets": streets})
         self.stdout.write(
-            _("%(numbered)d of them have house numbers (addresses can be placed on those).") % {"numbered": numbered}
+            _("With house numbers (addresses on them can be placed): %(numbered)d.") % {"numbered": numbered}
         )
         if outside:
-            self.stdout.write(
-                _("%(count)d features lie wholly outside the city's bounds and were left out.") % {"count": outside}
-            )
+            self.stdout.write(_("Features wholly outside the city's bounds, left out: %(count)d.") % {"count": outside})
