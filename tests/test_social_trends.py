@@ -326,3 +326,20 @@ def test_top_phrases_leave_out_places():
     assert "huge pothole" in top or "huge pothole lancaster" in top
     assert not any("ave" in phrase.split() for phrase in top)
     assert "point breeze" not in top
+
+
+def test_create_post_history_through_the_social_door_once(jurisdiction, department):
+    """A small city gets a post or two a week for twelve weeks up to yesterday, each received by the social
+    door and dismissed by an agent; a second run makes none."""
+    agent = staff_in_role(StaffRole.AGENT, department)
+    made = social_posts.create_post_history(jurisdiction, seed=5, now=NOW)
+    assert made >= social_posts.WEEKS
+    posts = InboxItem.objects.filter(jurisdiction=jurisdiction, channel=InboxChannel.SOCIAL)
+    assert posts.count() == made
+    assert not posts.exclude(status=InboxItem.Status.DONE).exists()
+    assert set(posts.values_list("contact__agent", flat=True)) == {agent.pk}
+    assert not posts.filter(received_at__gte=NOW - dt.timedelta(hours=12)).exists()
+    assert not posts.filter(received_at__lt=NOW - dt.timedelta(weeks=social_posts.WEEKS, days=2)).exists()
+    assert social_posts.has_post_history(jurisdiction)
+    assert social_posts.create_post_history(jurisdiction, seed=5, now=NOW) == 0
+    assert posts.count() == made

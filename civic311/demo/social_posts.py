@@ -32,6 +32,7 @@ from .places import NEIGHBORHOODS, Place
 
 WEEKS = 12
 POSTS_PER_WEEK = (24, 36)
+FULL_SIZE_REQUESTS = 15_000
 # The posts' URIs start with this: how a second run knows the season is there.
 HISTORY_SERVER = "history.mastodon.example"
 # The season ends yesterday: today's posts are the demo inbox's (`demo.inbox`), waiting for an agent.
@@ -206,19 +207,22 @@ def create_post_history(city: Jurisdiction, *, seed: int, now: dt.datetime | Non
     rng = random.Random(seed * 7 + 19)
     doors = create_doors(city)
     sources: tuple[PostSource, PostSource] = (doors.mastodon, doors.bluesky)
-    agents = list(
-        roles.inbox_assignees(User.objects.filter(is_active=True), city.pk).filter(department__jurisdiction=city)
-    )
+    agents = list(roles.inbox_assignees(User.objects.filter(is_active=True), city.pk))
     people = _handles(rng)
     weights = [place.density for place in NEIGHBORHOODS]
     zone = city.zone
     last_day = timezone.localtime(now, zone).date() - dt.timedelta(days=ENDS_DAYS_AGO)
     first_day = last_day - dt.timedelta(weeks=WEEKS) + dt.timedelta(days=1)
+    # A city's posts follow its size: the full demo (15,000 requests) gets about 30 a week, a small test city
+    # one or two.
+    scale = min(1.0, city.service_requests.count() / FULL_SIZE_REQUESTS)
+    days = [first_day + dt.timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
     made = 0
-    for day_offset in range((last_day - first_day).days + 1):
-        day = first_day + dt.timedelta(days=day_offset)
-        mix = _week_mix(day - dt.timedelta(days=day.weekday()))
-        for _ in range(round(rng.uniform(*POSTS_PER_WEEK) / 7)):
+    for week_start in range(0, len(days), 7):
+        week = days[week_start : week_start + 7]
+        mix = _week_mix(week[0] - dt.timedelta(days=week[0].weekday()))
+        for _ in range(max(1, round(rng.uniform(*POSTS_PER_WEEK) * scale))):
+            day = rng.choice(week)
             kind = rng.choices(range(len(mix)), weights=mix)[0]
             spanish = rng.random() < SPANISH_SHARE
             winter = day.month in (12, 1, 2)
