@@ -76,7 +76,7 @@ def test_the_callers_words_get_their_services_with_why_and_how_sure(client, cata
     assert "Suggested from the caller&#x27;s words" in page or "Suggested from the caller's words" in page
     assert picked(page)[0] == "SR-ST01"
     assert "“pothole”" in panel(page)
-    assert re.search(r"\d+% sure", panel(page))
+    assert re.search(r"\d+ ?% sure", panel(page))
     # Clicking files nothing: it opens the report form of that service, on this contact's page.
     assert f'href="/console/contact/{contact.pk}/?service=SR-ST01&amp;words=there%20is%20a%20big%20pothole' in page
 

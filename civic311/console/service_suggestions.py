@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
@@ -20,6 +22,8 @@ logger = logging.getLogger(__name__)
 SHOWN_MAX = 3
 # Fewer words than this are a search, not a caller's description: the search answers them alone.
 MIN_WORDS = 2
+# A runner-up is shown from this share of the floor up.
+SHOWN_SHARE_OF_FLOOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -47,14 +51,16 @@ def caller_suggestions(
     try:
         found = suggesting.suggest(jurisdiction, words, language=language, limit=SHOWN_MAX)
         offered = {service.code: service for service in catalogue.offered_services(jurisdiction)}
+        # The best one always; the others only when not far under the floor (a few percent is no help).
+        least = float(settings.CIVIC311_SUGGESTION_FLOOR) * SHOWN_SHARE_OF_FLOOR
         shown = tuple(
             CallerSuggestion(
                 service=offered[suggestion.service.code],
                 percent=round(suggestion.confidence * 100),
                 explanation=suggesting.explain(suggestion),
             )
-            for suggestion in found.services
-            if suggestion.service.code in offered
+            for rank, suggestion in enumerate(found.services)
+            if suggestion.service.code in offered and (rank == 0 or suggestion.confidence >= least)
         )
     except Exception:  # the panel is a help: without it, the agent searches as before
         logger.exception("the service suggester failed in the console")

@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 # holds it; the report form's own limit is larger, so the resident can go on writing there).
 DESCRIBE_MAX_CHARS = 1000
 SHOWN_MAX = 3
-# Under the floor, a candidate is still offered ("might fit") from this share of the floor up.
-UNSURE_SHOWN_SHARE_OF_FLOOR = 0.5
+# A candidate is offered from this share of the floor up (under the floor, as "might fit").
+SHOWN_SHARE_OF_FLOOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,8 @@ def _explained(suggestion: suggesting.ServiceSuggestion) -> str:
         percent = round(suggestion.confidence * 100)
         if suggestion.words:
             words = ", ".join(f"“{word}”" for word in suggestion.words[:3])
-            return _("Suggested because of the words %(words)s (%(percent)s%% sure).") % {
-                "words": words,
-                "percent": percent,
-            }
-        return _("%(percent)s%% sure.") % {"percent": percent}
+            return _("%(percent)s %% sure, from the words %(words)s.") % {"words": words, "percent": percent}
+        return _("%(percent)s %% sure.") % {"percent": percent}
 
 
 def suggested_services(jurisdiction: Jurisdiction, text: str, *, language: str | None = None) -> ShownSuggestions:
@@ -81,9 +78,9 @@ def suggested_services(jurisdiction: Jurisdiction, text: str, *, language: str |
     except Exception:  # the suggester broken or not there: the keyword baseline answers alone
         logger.exception("the service suggester failed; the keyword baseline answers")
         return _baseline(jurisdiction, text, language, offered)
-    # When unsure, only the candidates not far under the floor are offered as "might fit": a guess at
-    # a few percent helps no one choose.
-    least = float(settings.CIVIC311_SUGGESTION_FLOOR) * UNSURE_SHOWN_SHARE_OF_FLOOR if found.unsure else 0.0
+    # Only candidates not far under the floor are offered (as "might fit" when unsure): a guess at a few
+    # percent helps no one choose.
+    least = float(settings.CIVIC311_SUGGESTION_FLOOR) * SHOWN_SHARE_OF_FLOOR
     shown = tuple(
         ShownSuggestion(
             service=offered[suggestion.service.code],
