@@ -45,6 +45,8 @@ ASSIGNED_NOBODY = "unassigned"
 PAGE_SIZE = 100
 # Open requests an item may repeat, shown on its page.
 DUPLICATES_SHOWN = 5
+# The next likely services are shown from this confidence (a 0 % alternative is noise to an agent).
+ALTERNATIVE_SHOWN_FROM = 0.05
 
 
 @dataclass(frozen=True)
@@ -285,16 +287,23 @@ class ShownSuggestion:
 
 
 @dataclass(frozen=True)
+class ShownDuplicate:
+    found: PossibleDuplicate
+    service_name: str  # the request's service in the agent's language
+
+
+@dataclass(frozen=True)
 class ItemReading:
     """What the item's page shows of its first message, read now (a model retrained since it arrived may read
-    it differently from the badges stored then): the likely services and why, the kind and sentiment and
-    why, the places named, and open requests it may repeat. Suggestions only: the agent decides."""
+    it differently from the badges stored then): the likely services and why (after the first, only those from
+    `ALTERNATIVE_SHOWN_FROM`), the kind and sentiment and why, the places named, and open requests it may
+    repeat. Suggestions only: the agent decides."""
 
     text: str
     reading: Reading | None  # None: the reader failed (logged); the page says the reading is unavailable
     suggestions: list[ShownSuggestion] = field(default_factory=list)
     mood_explanation: str = ""
-    duplicates: list[PossibleDuplicate] = field(default_factory=list)
+    duplicates: list[ShownDuplicate] = field(default_factory=list)
 
     @property
     def unsure(self) -> bool:
@@ -335,7 +344,8 @@ def item_reading(user: User, item: InboxItem, *, language: str | None = None) ->
             percent=round(found.confidence * 100),
             explanation=suggesting.explain(found),
         )
-        for found in reading.suggestions.services
+        for position, found in enumerate(reading.suggestions.services)
+        if position == 0 or found.confidence >= ALTERNATIVE_SHOWN_FROM
     ]
     lat, long = item.lat, item.long
     if (lat is None or long is None) and reading.place is not None:
@@ -353,5 +363,8 @@ def item_reading(user: User, item: InboxItem, *, language: str | None = None) ->
         reading=reading,
         suggestions=shown,
         mood_explanation=mood.explain(reading.mood),
-        duplicates=duplicates,
+        duplicates=[
+            ShownDuplicate(found=found, service_name=found.service_request.service.localized("name", language))
+            for found in duplicates
+        ],
     )

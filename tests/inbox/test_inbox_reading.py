@@ -232,12 +232,14 @@ def test_the_item_page_shows_the_reading_and_why(monkeypatch, client, jurisdicti
 
 
 def test_the_item_page_says_when_it_is_not_sure(monkeypatch, client, jurisdiction, streets, agent):
-    use_reader(monkeypatch, Reader(reading((streets, 0.2, ("hole",)), unsure=True)))
+    unlikely = ServiceFactory(jurisdiction=jurisdiction, code="SR-ST18", name="Salting")
+    use_reader(monkeypatch, Reader(reading((streets, 0.2, ("hole",)), (unlikely, 0.01, ("street",)), unsure=True)))
     monkeypatch.setattr("civic311.inbox.selectors.possible_duplicates", lambda *args, **kwargs: [])
     item = receive(jurisdiction, mail(), now=NOW).item
     client.force_login(agent)
     page = client.get(reverse("console:inbox_item", args=[item.pk])).content.decode()
     assert "Not sure which service this is: pick it yourself." in page
+    assert "Street Defect" in page and "Salting" not in page  # a 1 % alternative is noise
     assert "No open request nearby looks like this one." in page and "None found in the words." in page
 
 
@@ -254,11 +256,20 @@ def test_the_item_page_in_spanish(monkeypatch, client, jurisdiction, streets, ag
     streets.translations = {"es": {"name": "Defecto de la calle"}}
     streets.save()
     use_reader(monkeypatch, Reader(reading((streets, 0.86, ("bache",)))))
-    monkeypatch.setattr("civic311.inbox.selectors.possible_duplicates", lambda *args, **kwargs: [])
+    found = PossibleDuplicate(
+        service_request=filed_request(streets, description="Bache"),
+        metres=None,
+        age=dt.timedelta(hours=3),
+        same_service=True,
+        text_similarity=0.9,
+        score=0.9,
+    )
+    monkeypatch.setattr("civic311.inbox.selectors.possible_duplicates", lambda *args, **kwargs: [found])
     item = receive(jurisdiction, mail(body="Hay un bache otra vez"), now=NOW).item
     client.force_login(agent)
     page = client.get(reverse("console:inbox_item", args=[item.pk]), HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert "Defecto de la calle" in page
+    assert page.count("Defecto de la calle") == 2  # the suggestion and the possible duplicate
+    assert "Street Defect" not in page
 
 
 def test_whoever_may_not_work_the_inbox_sees_no_reading(client, jurisdiction, department, mailbox, monkeypatch):
