@@ -49,6 +49,8 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   CIVIC311_PHONE_REGION  the country (ISO 3166 code, default US) of phone numbers written without +country
                         code (manage.py refuses an unknown code); numbers are stored as E.164 (+12156868686)
                         and shown in this country's format
+  CIVIC311_SUGGESTION_FLOOR  the service suggester's confidence under which it says "unsure" (default 0.4);
+                        CIVIC311_TEXT_MODELS_KEPT how many trained versions of a city's model are kept (5)
 """
 
 from __future__ import annotations
