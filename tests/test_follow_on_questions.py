@@ -6,28 +6,40 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from civic311.catalogue.models import RoutingRule, Service, ServiceAttribute
 from civic311.demo import services as demo
+from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import StaffRole, User
 from civic311.service_requests.models import ServiceRequest
 from civic311.work import selectors as work_selectors
 
 from .factories import filed_request, with_role
 
-pytestmark = pytest.mark.django_db
+# The demo catalogue is made once: all of this module's tests run on one xdist worker (--dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("follow_on_questions")]
 
 DATATYPE = ServiceAttribute.Datatype
 
 
+@pytest.fixture(scope="module")
+def demo_city_once(django_db_setup, django_db_blocker):
+    """The demo's catalogue and staff, made once for the module inside a transaction rolled back at its
+    end; each test runs in a savepoint inside it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        city = demo.create_jurisdiction()
+        demo.load_neighborhoods(city)
+        demo.load_catalogue(city)
+        demo.create_staff(city)
+        yield city.pk
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo_city(db):
-    city = demo.create_jurisdiction()
-    demo.load_neighborhoods(city)
-    demo.load_catalogue(city)
-    demo.create_staff(city)
-    return city
+def demo_city(demo_city_once, db):
+    return Jurisdiction.objects.get(pk=demo_city_once)
 
 
 @pytest.fixture

@@ -26,6 +26,10 @@ from civic311.open311.selectors import MAX_REQUEST_IDS, TRACKING_NUMBER_MAX
 
 from .servers import answers, free_port, wait_until
 
+# The module-scoped gunicorn is started once: all of this module's tests run on one xdist worker
+# (bin/test and CI run pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("open311_long_queries")
+
 ROOT = Path(__file__).resolve().parent.parent
 # 1,000 ids of the longest length; three of them name real requests (the first, a middle one, the last).
 NUMBERS = [f"{n:0{TRACKING_NUMBER_MAX}d}" for n in range(1, MAX_REQUEST_IDS + 1)]

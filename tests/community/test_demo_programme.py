@@ -26,6 +26,10 @@ from civic311.demo import services as demo
 from civic311.people.models import NEIGHBORHOOD_ROLES, RoleAssignment
 from civic311.service_requests.models import Channel, ServiceRequest
 
+# The module-scoped fixtures are made once: all of this module's tests run on one xdist worker
+# (bin/test and CI run pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_programme")
+
 REQUESTS = 2_000
 
 

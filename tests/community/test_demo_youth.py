@@ -33,6 +33,10 @@ from civic311.service_requests.lifecycle import FINAL_STATES
 from civic311.service_requests.models import ServiceRequest
 from civic311.surveys.models import Question, Response
 
+# The module-scoped fixtures are made once: all of this module's tests run on one xdist worker
+# (bin/test and CI run pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_youth")
+
 REQUESTS = 300
 # The seed's shares, in percent: (before, after).
 SEED_SHARES = {"knows_311": (7, 96), "knows_jbc": (29, 96), "wants_jbc": (29, 35)}

@@ -20,6 +20,10 @@ from civic311.inbox.models import InboxItem, InboxMessage, Mailbox
 from ..servers import free_port, wait_until
 from .test_email_parsing import mail
 
+# The module-scoped fixtures are made once: all of this module's tests run on one xdist worker
+# (bin/test and CI run pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("email_imap")
+
 USER, PASSWORD = "city311", "imap-secret"
 
 
