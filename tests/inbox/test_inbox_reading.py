@@ -20,6 +20,7 @@ from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import StaffRole
 from civic311.text_intelligence.duplicates import PossibleDuplicate
 from civic311.text_intelligence.models import Sentiment, TextKind
+from civic311.text_intelligence.suggesting import ServiceSuggestion, Suggestions
 
 from ..factories import NeighborhoodFactory, ServiceFactory, StaffFactory, box, filed_request, with_role
 from ..text_intelligence.fake_readings import corner, named, reading
@@ -290,6 +291,12 @@ def quiet_reader(monkeypatch):
     return use_reader(monkeypatch, Reader(reading(unsure=True, kind=TextKind.REQUEST, sentiment=Sentiment.NEUTRAL)))
 
 
+def suggests(monkeypatch, service) -> None:
+    """The SMS door's suggester is sure of `service` (the suggester is tested in its own module)."""
+    sure = Suggestions(services=(ServiceSuggestion(service, 0.9, ()),), unsure=False, method="model")
+    monkeypatch.setattr(sms.suggesting, "suggest", lambda *args, **kwargs: sure)
+
+
 def _text(number, body: str):
     return sms.receive_text(number, sender="+12155550100", body=body, external_id=f"SM{next(_ids)}", now=NOW)
 
@@ -302,7 +309,7 @@ def test_a_text_naming_a_corner_is_not_asked_where(monkeypatch, jurisdiction, sm
         return [corner(None, lat=39.99, long=-75.14)]
 
     monkeypatch.setattr(sms, "places_in_text", places)
-    monkeypatch.setattr(sms, "suggest_service", lambda *args, **kwargs: streets)
+    suggests(monkeypatch, streets)
     receipt = _text(sms_number, "Big pothole at 5th and Lehigh")
     _text(sms_number, "YES")
     conversation = TextConversation.objects.get(item=receipt.item)
@@ -315,7 +322,7 @@ def test_a_text_naming_a_corner_is_not_asked_where(monkeypatch, jurisdiction, sm
 def test_a_neighborhood_alone_is_not_a_place_for_a_crew(monkeypatch, jurisdiction, sms_number, streets, kensington):
     use_reader(monkeypatch, Reader(reading(unsure=True)))
     monkeypatch.setattr(sms, "places_in_text", lambda city, text: [named(kensington)])
-    monkeypatch.setattr(sms, "suggest_service", lambda *args, **kwargs: streets)
+    suggests(monkeypatch, streets)
     receipt = _text(sms_number, "Pothole in kensington")
     _text(sms_number, "YES")
     conversation = TextConversation.objects.get(item=receipt.item)
@@ -324,7 +331,7 @@ def test_a_neighborhood_alone_is_not_a_place_for_a_crew(monkeypatch, jurisdictio
 
 
 def test_an_address_answered_in_words_gets_its_point(monkeypatch, jurisdiction, sms_number, streets, quiet_reader):
-    monkeypatch.setattr(sms, "suggest_service", lambda *args, **kwargs: streets)
+    suggests(monkeypatch, streets)
     monkeypatch.setattr(sms, "places_in_text", lambda city, text: [corner(None)] if "broad" in text.lower() else [])
     receipt = _text(sms_number, "Big pothole")
     _text(sms_number, "YES")
@@ -335,7 +342,7 @@ def test_an_address_answered_in_words_gets_its_point(monkeypatch, jurisdiction, 
 
 
 def test_a_place_reader_that_fails_asks_where_as_before(monkeypatch, jurisdiction, sms_number, streets, quiet_reader):
-    monkeypatch.setattr(sms, "suggest_service", lambda *args, **kwargs: streets)
+    suggests(monkeypatch, streets)
 
     def broken(city, text):
         raise RuntimeError("street index unreadable")
