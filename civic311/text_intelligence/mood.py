@@ -279,7 +279,7 @@ _CUES_EN: tuple[tuple[str, str, float, bool], ...] = (
     ),
     (
         "no response",
-        r"\b(?:no|zero|without (?:a|any)) (?:response|reply|answer|update|callback|call back)\b",
+        r"\b(?:no|zero|without (?:a|any)) (?:response|reply|answer|update|callback|call back|call|email|word|news)\b",
         -0.4,
         True,
     ),
@@ -304,7 +304,16 @@ _CUES_EN: tuple[tuple[str, str, float, bool], ...] = (
         -0.35,
         True,
     ),
-    ("weeks", r"\b(?:weeks?|months?|years?|wks?|forever|ages)\b", -0.2, True),
+    (
+        "weeks",
+        (
+            r"\b(?:weeks|months|years|wks|forever|ages|(?:for|over|almost|nearly|about|in) a (?:week|month|year)"
+            r"|a (?:week|month|year) ago|since last (?:week|month|year)"
+            r"|been (?:a|one|two|three|four|\d+) (?:week|month|year|days))\b"
+        ),
+        -0.2,
+        True,
+    ),
     (
         "almost hit",
         (
@@ -316,6 +325,11 @@ _CUES_EN: tuple[tuple[str, str, float, bool], ...] = (
     ),
     ("for days", r"\b(?:for|in|over) (?:days|\d+ days|a few days|several days)\b", -0.2, True),
     ("how long", r"\bhow long\b", -0.25, True),
+    ("waiting", r"\b(?:(?:still|been|keep|kept|keeps) waiting|waiting (?:for|on|since))\b", -0.2, True),
+    ("every week", r"\bevery (?:single )?(?:week|time|day|month)\b", -0.25, True),
+    ("a joke", r"\b(?:is|are|s) (?:a )?(?:joke|clown show|circus)\b", -0.6, True),
+    ("on hold", r"\b(?:on hold|hold for|held for)\b", -0.25, True),
+    ("reported before", r"\b(?:already|i|we|i ve|we ve|i have|we have) (?:reported|called|complained)\b", -0.2, True),
     ("ignored", r"\b(?:ignored|ignoring|ignore us|ignores)\b", -0.4, True),
     (
         "closed",
@@ -366,7 +380,15 @@ _CUES_ES: tuple[tuple[str, str, float, bool], ...] = (
         -0.35,
         True,
     ),
-    ("semanas", r"\b(?:semanas?|meses|mes|anos|una eternidad|desde siempre)\b", -0.2, True),
+    (
+        "semanas",
+        (
+            r"\b(?:semanas|meses|anos|una eternidad|desde siempre|hace (?:una|1) semana|hace (?:un|1) (?:mes|ano)"
+            r"|desde (?:la semana|el mes|el ano) pasad[oa])\b"
+        ),
+        -0.2,
+        True,
+    ),
     (
         "casi me mato",
         (
@@ -377,6 +399,7 @@ _CUES_ES: tuple[tuple[str, str, float, bool], ...] = (
         False,
     ),
     ("días", r"\b(?:hace|desde hace|por|lleva|llevan|llevamos) (?:dias|\d+ dias|varios dias|unos dias)\b", -0.2, True),
+    ("ya lo reporté", r"\b(?:ya|que|lo|la|los|las) (?:reporte|reportamos|llame|llamamos|denuncie)\b", -0.2, True),
     ("hasta cuándo", r"\b(?:hasta cuando|cuanto tiempo mas|cuanto mas)\b", -0.3, True),
     ("nadie", r"\bnadie\b", -0.2, True),
     ("ignoran", r"\b(?:ignoran|ignorado|ignorada|ignorados|nos ignoran|caso omiso|ni caso)\b", -0.4, True),
@@ -433,7 +456,7 @@ _ASK_ACTION = re.compile(
 )
 _PROBLEM = re.compile(
     r"\b(?:pot ?holes?|trash|garbage|rubbish|recycl\w*|dump(?:ing|ed)?|litter\w*|graffiti|grafitti|tag(?:ged|s)"
-    r"|street ?lights?|lights? (?:is |are )?(?:out|off|broken|flickering|down)|light out|lamp|alley|signal"
+    r"|street ?lights?|lights? (?:is |are )?(?:out|off|broken|flickering|down)|light out|flicker\w*|lamp|alley|signal"
     r"|traffic lights?|stop ?lights?|abandoned|junk car|car|cars|vehicle|truck|tree|trees|branch|branches"
     r"|limbs?|stump|mess|hydrant|leak\w*|water main|sewer|drain|storm drain|inlet|flood\w*|icy|ice|snow|unsalted"
     r"|salt\w*|plow\w*|sidewalk|curb|cracks?|sinkhole|hole|vacant|vacant lot|empty lot|house|building|property"
@@ -719,6 +742,10 @@ def _kind(raw: str, folded: str, score: float, cues: list[tuple[str, float, bool
         return TextKind.QUESTION, [why]
     if yes_no and not (ask or problem) and len(folded.split()) <= 12:
         return TextKind.QUESTION, [yes_no]
+    if _SEASON.search(folded):
+        return TextKind.OTHER, [_first(_SEASON, folded)]
+    if score >= 0.5 and not ask and not complaint:
+        return TextKind.PRAISE, []  # "Impressed! Reported graffiti Monday, gone by Wednesday."
     if ask or problem:
         return TextKind.REQUEST, [cue for cue in (ask, problem) if cue]
     if score <= NEGATIVE_AT and (city or complaint):
