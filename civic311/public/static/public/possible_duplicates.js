@@ -52,13 +52,21 @@
     }
   }
   panel.addEventListener("click", function (event) {
-    if (!event.target.closest("[data-report-anyway]")) {
+    var anyway = event.target.closest("[data-report-anyway]");
+    if (!anyway) {
       return;
     }
     Array.prototype.forEach.call(panel.querySelectorAll("[data-tracking-number]"), function (card) {
       dismissed[card.getAttribute("data-tracking-number")] = true;
     });
     putAway();
+    // On to the next part of the form (the link's target), without leaving a #fragment on the address.
+    var next = document.querySelector(anyway.getAttribute("href"));
+    var field = next && next.querySelector("input, select, textarea, button");
+    if (field) {
+      event.preventDefault();
+      field.focus();
+    }
   });
   panel.addEventListener("htmx:afterSwap", putAway);
 })();
