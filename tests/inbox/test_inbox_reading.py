@@ -18,6 +18,7 @@ from civic311.inbox.models import InboxItem, TextConversation
 from civic311.inbox.services import Incoming, receive, receiving, sms
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import StaffRole
+from civic311.text_intelligence import suggesting
 from civic311.text_intelligence.duplicates import PossibleDuplicate
 from civic311.text_intelligence.models import Sentiment, TextKind
 from civic311.text_intelligence.suggesting import ServiceSuggestion, Suggestions
@@ -294,7 +295,7 @@ def quiet_reader(monkeypatch):
 def suggests(monkeypatch, service) -> None:
     """The SMS door's suggester is sure of `service` (the suggester is tested in its own module)."""
     sure = Suggestions(services=(ServiceSuggestion(service, 0.9, ()),), unsure=False, method="model")
-    monkeypatch.setattr(sms.suggesting, "suggest", lambda *args, **kwargs: sure)
+    monkeypatch.setattr(suggesting, "suggest", lambda *args, **kwargs: sure)
 
 
 def _text(number, body: str):
