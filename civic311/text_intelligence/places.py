@@ -10,7 +10,8 @@ suffix (St, Ave, Blvd…). An address is a house number and a street ("1234 N. 5
 Market"), or in Spanish a street and its number ("calle Market 1234"); it is placed by interpolating the
 house number along the segment whose numbers hold it, and is left out when none does. An intersection is
 two streets joined by and, &, /, y, con or at ("corner of 52nd and Market", "esquina de la 5 y Lehigh");
-its point is where the two streets' lines cross (shapely), and it is left out when they don't. A
+its point is where the two streets' lines cross (shapely), and it is left out when they don't; "Snyder
+between 15th and 16th" (entre … y …) is the middle of that block. A
 neighborhood is a city neighborhood's name, case and accents folded, matched whole words, with one typo
 forgiven in a long name ("Kensingon") but never a part of a name ("center" alone is not Center City) and never
 a word already read as a street ("Germantown Ave" is a street, "in Germantown" a neighborhood).
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 
 import shapely
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
@@ -70,6 +72,8 @@ _indexes: ProcessCache[int, _Index] = ProcessCache(_CACHE_SECONDS)
 _JOINS = frozenset({"and", "y", "con", "at"})
 # Words before a street's name that make a bare number a street ("calle 5", "la 5": 5th Street).
 _STREET_WORDS = frozenset({"calle", "avenida", "av", "la", "el"})
+# "on Snyder between 15th and 16th": the middle of that block.
+_BETWEEN = frozenset({"between", "btwn", "btw", "entre"})
 _BLOCK_WORDS = (("block", "of"), ("blk", "of"), ("cuadra", "de"), ("bloque", "de"))
 # After "Market 2 …": a count of something, not a house number.
 _UNITS = frozenset(
@@ -241,6 +245,7 @@ def _read(jurisdiction: Jurisdiction, index: _Index, text: str) -> list[FoundPla
     used: set[int] = set()
     addresses: list[tuple[int, _Street, int]] = []  # (number's position, street, number)
     crossings: list[tuple[_Street, _Street]] = []
+    blocks: list[tuple[_Street, _Street, _Street]] = []  # "Snyder between 15th and 16th"
     if index.segments:
         for position, word in enumerate(words):
             if _NUMBER.match(word):
@@ -251,10 +256,16 @@ def _read(jurisdiction: Jurisdiction, index: _Index, text: str) -> list[FoundPla
                 pair = _intersection_at(index, words, position)
                 if pair is not None:
                     crossings.append(pair)
+            elif word in _BETWEEN:
+                block = _block_at(index, words, position)
+                if block is not None:
+                    blocks.append(block)
     for number_at, street, _number in addresses:
         used.update(range(min(number_at, street.start), max(number_at + 1, street.end)))
     for left, right in crossings:
         used.update(range(left.start, right.end))
+    for street, _one, other in blocks:
+        used.update(range(street.start, other.end))
     named = list(_neighborhoods_named(index, words, used))
     hints = [index.neighborhoods[pk] for _start, _end, pk in named]
 
@@ -268,6 +279,11 @@ def _read(jurisdiction: Jurisdiction, index: _Index, text: str) -> list[FoundPla
         place = _intersection_place(jurisdiction, index, left, right, hints, _said(text, tokens, left.start, right.end))
         if place is not None:
             places.append((_ORDER[INTERSECTION], tokens[left.start].start, place))
+    for street, one, other in blocks:
+        said = _said(text, tokens, street.start, other.end)
+        place = _block_place(jurisdiction, index, street, one, other, hints, said)
+        if place is not None:
+            places.append((_ORDER[INTERSECTION], tokens[street.start].start, place))
     for start, end, pk in named:
         neighborhood = index.neighborhoods[pk]
         places.append(
@@ -426,6 +442,19 @@ def _intersection_at(index: _Index, words: list[str], join: int) -> tuple[_Stree
     return left, right
 
 
+def _block_at(index: _Index, words: list[str], between: int) -> tuple[_Street, _Street, _Street] | None:
+    """ "Snyder between 15th and 16th", "la Christian entre la 9 y la 10": a street and the two cross streets
+    that end its block."""
+    street = _street_ending(index, words, between)
+    one = _street_at(index, words, between + 1)
+    if street is None or one is None or one.end >= len(words) or words[one.end] not in {"and", "y"}:
+        return None
+    other = _street_at(index, words, one.end + 1)
+    if other is None or len({street.key, one.key, other.key}) < 3 or street.how == "bare":
+        return None
+    return street, one, other
+
+
 def _neighborhoods_named(index: _Index, words: list[str], used: set[int]) -> Iterator[tuple[int, int, int]]:
     """(start, end, pk) of each neighborhood named in the words not read as streets."""
     taken = set(used)
@@ -523,6 +552,37 @@ def _nearest_segment(index: _Index, key: str, point: Point, direction: str) -> _
             0 if not direction or segment.direction in ("", direction) else 1,
         ),
     )
+
+
+def _crossing(
+    jurisdiction: Jurisdiction, index: _Index, one: str, other: str, hints: list[Neighborhood]
+) -> Point | None:
+    points = [point for point in _crossing_points(index, one, other) if _inside(jurisdiction, point)]
+    if not points:
+        return None
+    return next((point for point in points if _in_hints(jurisdiction, hints, point)), points[0])
+
+
+def _block_place(
+    jurisdiction: Jurisdiction,
+    index: _Index,
+    street: _Street,
+    one: _Street,
+    other: _Street,
+    hints: list[Neighborhood],
+    said: str,
+) -> FoundPlace | None:
+    start = _crossing(jurisdiction, index, street.key, one.key, hints)
+    end = _crossing(jurisdiction, index, street.key, other.key, hints)
+    if start is None or end is None:
+        return None
+    point = Point((start.x + end.x) / 2, (start.y + end.y) / 2)
+    label = _("%(street)s between %(one)s and %(other)s") % {
+        "street": _nearest_segment(index, street.key, point, street.direction).name,
+        "one": _nearest_segment(index, one.key, start, one.direction).name,
+        "other": _nearest_segment(index, other.key, end, other.direction).name,
+    }
+    return FoundPlace(INTERSECTION, said, label, point.y, point.x, _neighborhood_at(jurisdiction, index, point))
 
 
 def _intersection_place(

@@ -199,6 +199,22 @@ def test_broad_and_girard_and_a_diagonal(city: Jurisdiction) -> None:
 
 @pytest.mark.parametrize(
     "text",
+    ["on Lehigh between 5th and Broad", "W Lehigh Ave btwn N 5th St & N Broad St", "en la Lehigh entre la 5 y Broad"],
+)
+def test_a_block_between_two_cross_streets_is_placed_at_its_middle(city: Jurisdiction, text: str) -> None:
+    place = _one(city, text, "intersection")
+    assert place.lat == pytest.approx(39.99)
+    assert place.long == pytest.approx((-75.15 - 75.163) / 2)
+    assert place.label == "W Lehigh Ave between N 5th St and N Broad St"
+
+
+def test_a_block_needs_three_streets_that_cross(city: Jurisdiction) -> None:
+    assert places_in_text(city, "Market between Chestnut and Lehigh") == []  # neither meets Market
+    assert places_in_text(city, "between 5th and Broad") == []
+
+
+@pytest.mark.parametrize(
+    "text",
     [
         "Market and Chestnut",  # parallel: they never cross
         "between 2 and 3 weeks",
