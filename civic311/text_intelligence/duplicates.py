@@ -152,7 +152,7 @@ def possible_duplicates(
     if address_key:
         # Only requests without a point of their own: one with a point is measured, not read.
         near.append(Q(lat__isnull=True, address__icontains=address_key.split()[0]))
-    candidates = found.filter(functools.reduce(operator.or_, near)).select_related("service")
+    candidates = found.filter(functools.reduce(operator.or_, near)).select_related("service", "jurisdiction")
     candidates = candidates.order_by("-requested_at", "-pk")[:CANDIDATES_MAX]
     content = content_words(text)
     ranked = []
@@ -302,9 +302,18 @@ def distance_phrase(duplicate: PossibleDuplicate) -> str:
     return _("%(metres)s m away") % {"metres": 5 * round(duplicate.metres / 5)}
 
 
+def days_ago(duplicate: PossibleDuplicate) -> int:
+    """Calendar days since it was requested, in the city's time zone (0: today, 1: yesterday)."""
+    requested = duplicate.service_request.requested_at
+    zone = duplicate.service_request.jurisdiction.zone
+    return (
+        timezone.localtime(requested + duplicate.age, zone).date() - timezone.localtime(requested, zone).date()
+    ).days
+
+
 def age_phrase(duplicate: PossibleDuplicate) -> str:
-    """ "today", "yesterday" or "3 days ago"."""
-    days = duplicate.age.days
+    """ "today", "yesterday" or "3 days ago" (the city's calendar days)."""
+    days = days_ago(duplicate)
     if days == 0:
         return _("today")
     if days == 1:
@@ -331,7 +340,7 @@ def reasons(duplicate: PossibleDuplicate) -> list[str]:
         found.append(_("same address"))
     else:
         found.append(_("%(metres)s m") % {"metres": duplicate.metres})
-    days = duplicate.age.days
+    days = days_ago(duplicate)
     found.append(_("today") if days == 0 else ngettext("%(count)d day", "%(count)d days", days) % {"count": days})
     if duplicate.similar_words:
         found.append(_("similar words"))

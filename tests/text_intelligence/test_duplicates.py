@@ -297,9 +297,21 @@ def test_why_for_staff_and_the_sentence_for_the_public(service, sibling):
 
 
 def test_the_phrases_in_every_case(service):
-    request = filed_request(service)
+    noon = dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.UTC)  # noon in Philadelphia
+    request = filed_request(service, now=noon)
     one = duplicates.PossibleDuplicate(request, None, dt.timedelta(days=1, hours=3), True, 0.2, 0.5)
     assert duplicates.public_sentence(one) == "Someone reported this at the same address, yesterday."
     assert duplicates.reasons(one) == ["same service", "same address", "1 day"]
     with translation.override("es"):
         assert duplicates.public_sentence(one)  # translated once the Spanish catalogue is compiled
+
+
+def test_days_are_the_citys_calendar_days(service):
+    late = dt.datetime(2026, 3, 11, 3, 30, tzinfo=dt.UTC)  # 11:30 p.m. in Philadelphia
+    request = filed_request(service, now=late, **north(15))
+    [found] = find(service, now=late + dt.timedelta(hours=1))  # 00:30 the next day there
+    assert duplicates.age_phrase(found) == "yesterday"
+    assert duplicates.explain(found) == "same service, 15 m, 1 day"
+    [same_evening] = find(service, now=late + dt.timedelta(minutes=20))  # 11:50 p.m.
+    assert duplicates.age_phrase(same_evening) == "today"
+    assert same_evening.service_request == request
