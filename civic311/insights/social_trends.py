@@ -114,7 +114,7 @@ class SocialTrends:
     wanted_phrases: tuple[Want, ...]  # … and the phrases they use most
     by_service: tuple[Row, ...]
     by_neighborhood: tuple[Row, ...]
-    unread: int = 0  # posts in the span without a stored reading (received before the reader ran)
+    unread: int = 0  # posts in the span without a stored reading (before the reader ran, or it failed)
     week_starts: tuple[dt.date, ...] = field(default=())
 
     @property
