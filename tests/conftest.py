@@ -6,6 +6,8 @@ from civic311.catalogue.selectors import forget_cached_catalogue
 from civic311.emergencies.selectors import forget_cached_emergencies
 from civic311.jurisdictions.selectors import forget_cached_geography
 from civic311.people.models import StaffRole
+from civic311.text_intelligence.places import forget_streets
+from civic311.text_intelligence.training import forget_cached_model
 
 from .factories import (
     DepartmentFactory,
@@ -25,10 +27,14 @@ def _fresh_geography_cache():
     forget_cached_geography()
     forget_cached_emergencies()
     forget_cached_catalogue()  # SQLite reuses ids after a rolled-back test: a kept catalogue would be another's
+    forget_streets()  # and so would a kept street index or service model
+    forget_cached_model()
     yield
     forget_cached_geography()
     forget_cached_emergencies()
     forget_cached_catalogue()
+    forget_streets()
+    forget_cached_model()
 
 
 @pytest.fixture(autouse=True)
