@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.urls import reverse
 
-from civic311.demo import services as demo
 from civic311.people import selectors, services
 from civic311.people.models import Customer, CustomerAddress, CustomerEmail, CustomerPhone, PersonalDataAccess
 from civic311.service_requests import selectors as request_selectors
@@ -438,27 +435,6 @@ def test_admin_merge_action(client, superuser, jurisdiction):
     )
     assert Customer.objects.get(pk=dup.pk).merged_into_id == pat.pk
     assert pat.phones.count() == 2
-
-
-# --- the demo city -----------------------------------------------------------------------------------------
-
-
-def test_the_demo_city_gets_customers_and_delete_demo_city_removes_them(db):
-    call_command("seed_demo_city", requests=300, seed=7, stdout=io.StringIO(), stderr=io.StringIO(), interactive=False)
-    city = demo.demo_city()
-    assert city is not None
-    customers = Customer.objects.filter(jurisdiction=city)
-    assert customers.count() >= 50
-    assert all(c.phones.exists() or c.emails.exists() for c in customers[:30])
-    linked = customers.filter(requesters__isnull=False).distinct().count()
-    assert linked == customers.count()
-    some = customers.filter(emails__isnull=False).first()
-    assert some is not None
-    assert selectors.customer_for_contact_details(city, email=some.emails.get().email.upper()) == some
-    assert request_selectors.customer_history(some)
-    demo.delete_demo_city(city)
-    assert not (Customer.objects.exists() or CustomerPhone.objects.exists() or CustomerEmail.objects.exists())
-    assert demo.demo_city() is None
 
 
 # --- following merges --------------------------------------------------------------------------------

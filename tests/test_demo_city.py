@@ -11,16 +11,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from civic311.catalogue import selectors as catalogue
-from civic311.catalogue.models import Service
-from civic311.community.models import WalkReport
+from civic311.catalogue.models import Department, EscalationStep, Service, ServiceAttribute
+from civic311.community.models import NeighborhoodMonth, RollupWatermark, WalkReport
 from civic311.demo import services as demo
 from civic311.demo.places import NEIGHBORHOODS
 from civic311.inbox.models import InboxChannel, InboxItem, InboxMessage, Mailbox, PostSource, TextConversation
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Neighborhood, ServiceDesk
-from civic311.people.models import User
+from civic311.people import selectors as people_selectors
+from civic311.people.models import Customer, CustomerEmail, CustomerPhone, User
+from civic311.service_requests import escalation
+from civic311.service_requests import selectors as request_selectors
 from civic311.service_requests.lifecycle import FINAL_STATES, can_move
-from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
+from civic311.service_requests.models import Contact, Escalation, HistoryEntry, ServiceRequest
+
+from .factories import filed_request
+from .test_escalation import fired, told  # noqa: F401  (told: a fixture)
+
+# The module-scoped fixtures are made once: all of this module's tests run on one xdist worker
+# (bin/test and CI run pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_city")
 
 REQUESTS = 300
 FINAL = {str(status) for status in FINAL_STATES}
@@ -284,3 +294,60 @@ def test_the_demo_inbox_has_every_channel_some_overdue_and_a_post_turned_into_a_
     polled = PostSource.objects.filter(jurisdiction=city, is_active=True).exclude(kind=PostSource.Kind.WEBHOOK)
     assert not polled.exists()
     assert ServiceDesk.objects.filter(jurisdiction=city, name="City Hall, Room 167").exists()
+
+
+# --- the demo city as other parts see it (moved here from their modules to share this module's seeded city) ---
+
+
+def test_the_demo_city_gets_customers_and_delete_demo_city_removes_them(city):
+    """From tests/test_customers.py."""
+    customers = Customer.objects.filter(jurisdiction=city)
+    assert customers.count() >= 50
+    assert all(c.phones.exists() or c.emails.exists() for c in customers[:30])
+    linked = customers.filter(requesters__isnull=False).distinct().count()
+    assert linked == customers.count()
+    some = customers.filter(emails__isnull=False).first()
+    assert some is not None
+    assert people_selectors.customer_for_contact_details(city, email=some.emails.get().email.upper()) == some
+    assert request_selectors.customer_history(some)
+    demo.delete_demo_city(city)
+    assert not (Customer.objects.exists() or CustomerPhone.objects.exists() or CustomerEmail.objects.exists())
+    assert demo.demo_city() is None
+
+
+@pytest.mark.usefixtures("told")  # the escalations' e-mails are committed, as in tests/test_escalation.py
+def test_every_demo_department_has_a_three_step_ladder_and_goes_with_the_city(city):
+    """From tests/test_escalation.py."""
+    departments = Department.objects.filter(jurisdiction=city)
+    assert departments.exists()
+    for department in departments:
+        assert list(department.escalation_steps.values_list("label", "offset_business_days")) == [
+            ("point person", -1),
+            ("supervisor", 0),
+            ("director", 2),
+        ]
+        assert all(step.notify_email for step in department.escalation_steps.all())
+    asks = ServiceAttribute.objects.filter(required=True).values("service")
+    simple = (
+        Service.objects.filter(jurisdiction=city, sla_unit="business_days")
+        .exclude(pk__in=asks)
+        .order_by("code")
+        .first()
+    )
+    filed = filed_request(simple)
+    assert filed.expected_at is not None
+    escalation.sweep(filed.expected_at + dt.timedelta(days=7))
+    assert fired(filed) == ["point person", "supervisor", "director"]
+    demo.delete_demo_city(city)
+    assert not Escalation.objects.exists() and not EscalationStep.objects.exists()
+
+
+def test_the_demo_city_is_seeded_with_its_figures_counted(city):
+    """From tests/community/test_neighborhood_figures.py."""
+    public = city.service_requests.filter(is_private=False).count()
+    assert sum(NeighborhoodMonth.objects.filter(jurisdiction=city).values_list("filed", flat=True)) == public > 0
+    assert RollupWatermark.objects.get(jurisdiction=city).rebuilt_at is not None
+    # Seeding again ("already there") brings the figures up to date with a sweep.
+    RollupWatermark.objects.filter(jurisdiction=city).delete()
+    seed()
+    assert RollupWatermark.objects.filter(jurisdiction=city).exists()

@@ -450,46 +450,6 @@ def test_the_escalated_filter_and_the_inlines_render(ladder, told, superuser, cl
     assert response.status_code == 200 and "director@example.org" in response.content.decode()
 
 
-# --- the demo city ------------------------------------------------------------------------------------
-
-
-def test_every_demo_department_has_a_three_step_ladder_and_goes_with_the_city(db, told):
-    import io
-
-    from django.core.management import call_command
-
-    from civic311.catalogue.models import Department
-    from civic311.demo import services as demo
-
-    call_command("seed_demo_city", stdout=io.StringIO(), stderr=io.StringIO(), interactive=False, requests=60, seed=7)
-    city = demo.demo_city()
-    assert city is not None
-    departments = Department.objects.filter(jurisdiction=city)
-    assert departments.exists()
-    for department in departments:
-        assert list(department.escalation_steps.values_list("label", "offset_business_days")) == [
-            ("point person", -1),
-            ("supervisor", 0),
-            ("director", 2),
-        ]
-        assert all(step.notify_email for step in department.escalation_steps.all())
-    from civic311.catalogue.models import Service, ServiceAttribute
-
-    asks = ServiceAttribute.objects.filter(required=True).values("service")
-    simple = (
-        Service.objects.filter(jurisdiction=city, sla_unit="business_days")
-        .exclude(pk__in=asks)
-        .order_by("code")
-        .first()
-    )
-    filed = filed_request(simple)
-    assert filed.expected_at is not None
-    escalation.sweep(filed.expected_at + dt.timedelta(days=7))
-    assert fired(filed) == ["point person", "supervisor", "director"]
-    demo.delete_demo_city(city)
-    assert not Escalation.objects.exists() and not EscalationStep.objects.exists()
-
-
 # --- history is history: imports and windows long closed (issue 14) ------------------------------------------
 
 

@@ -227,21 +227,3 @@ def test_liaisons_shown_only_when_active_and_agreed(jurisdiction, city):
     make_liaison([city["fishtown"]], email="di@example.org", show_on_neighborhood_page=True)
     # make_liaison names everyone "Lee"; the consenting one in Center City is "Lee L."
     assert selectors.liaisons(city["center"]) == ["Lee L."]
-
-
-def test_the_demo_city_is_seeded_with_its_figures_counted(db):
-    import io
-
-    from civic311.demo import services as demo
-
-    out = io.StringIO()
-    call_command("seed_demo_city", requests=150, seed=3, stdout=out, stderr=io.StringIO(), interactive=False)
-    city = demo.demo_city()
-    assert city is not None
-    public = city.service_requests.filter(is_private=False).count()
-    assert sum(NeighborhoodMonth.objects.filter(jurisdiction=city).values_list("filed", flat=True)) == public > 0
-    assert RollupWatermark.objects.get(jurisdiction=city).rebuilt_at is not None
-    # Seeding again ("already there") brings the figures up to date with a sweep.
-    RollupWatermark.objects.filter(jurisdiction=city).delete()
-    call_command("seed_demo_city", stdout=io.StringIO(), stderr=io.StringIO(), interactive=False)
-    assert RollupWatermark.objects.filter(jurisdiction=city).exists()
