@@ -58,8 +58,8 @@ SIMILAR_WORDS = 0.6
 MIN_SCORE = 0.3
 # The most requests read from the database for one report; the newest first.
 CANDIDATES_MAX = 500
-# Past this ring (≈ 4 km at resolution 9) the cells are too many for one query: a box of latitude and
-# longitude finds the candidates instead.
+# Past this ring (a radius of about 3 km at resolution 9) the cells are too many for one query: a box of
+# latitude and longitude finds the candidates instead.
 RING_MAX = 15
 EARTH_RADIUS_M = 6_371_000
 # The shortest edge of a resolution-9 cell in the cities we serve is well above 0.8 of the average (H3's
