@@ -121,8 +121,9 @@ def test_the_staff_api_survives_fuzzing_from_its_own_schema(in_process_wsgi, see
     schema = schemathesis.openapi.from_wsgi("/api/schema/", in_process_wsgi)
     headers = {"Authorization": f"Token {fuzz_token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    # with the knowledge search and article, and the contacts, customers, inbox and subscriptions (issue 18)
-    assert len(operations) == 30
+    # with the knowledge search and article, the contacts, customers, inbox and subscriptions (issue 18), and
+    # texts/read (issue 19)
+    assert len(operations) == 31
 
     for operation in operations:
         known = known_parameters(operation.path)

@@ -256,6 +256,9 @@ def _report_initial_for_item(item: InboxItem | None) -> dict[str, str]:
         initial["description"] = message.body[:4000]
         if message.lat is not None and message.long is not None:
             initial.update(lat=str(message.lat), long=str(message.long))
+    if "lat" not in initial and item.lat is not None and item.long is not None:
+        # No point shared: the address or corner the words name (the item's reading), for the agent to check.
+        initial.update(lat=str(item.lat), long=str(item.long))
     if item.channel == "email":
         initial["email"] = item.sender
     elif item.channel == "sms":

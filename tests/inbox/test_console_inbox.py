@@ -447,3 +447,24 @@ def test_automatic_messages_are_marked(client, jurisdiction, mailbox, agent):
     client.force_login(agent)
     page = client.get(reverse("console:inbox_item", args=[item.pk])).content.decode()
     assert "inbox-message--automatic" in page and "automatic</span>" in page
+
+
+def test_a_request_from_a_message_without_a_shared_point_starts_at_the_place_its_words_name(
+    client, jurisdiction, mailbox, agent, service
+):
+    item = email_item(jurisdiction, mailbox, body="A sofa dumped on the corner.")
+    # What the reading found in the words (text_intelligence.places) when the message shared no point.
+    InboxItem.objects.filter(pk=item.pk).update(lat=39.9612, long=-75.1444)
+    client.force_login(agent)
+    client.post(reverse("console:inbox_take", args=[item.pk]))
+    page = client.get(reverse("console:inbox_item", args=[item.pk]), {"service": service.code}).content.decode()
+    assert 'value="39.9612"' in page and 'value="-75.1444"' in page
+
+
+def test_a_shared_point_wins_over_the_place_the_words_name(client, jurisdiction, webhook_source, agent, service):
+    item = post_item(jurisdiction, webhook_source)
+    InboxItem.objects.filter(pk=item.pk).update(lat=39.9612, long=-75.1444)
+    client.force_login(agent)
+    client.post(reverse("console:inbox_take", args=[item.pk]))
+    page = client.get(reverse("console:inbox_item", args=[item.pk]), {"service": service.code}).content.decode()
+    assert 'value="39.9526"' in page and "39.9612" not in page
