@@ -9,7 +9,8 @@ A test is kept when any of these holds:
 - it carries a skip/skipif marker (such a test may run on one database only);
 - its module's source names the database or its connection (DATABASE, connection, vendor, postgres,
   psycopg): it may read settings or start processes that do.
-Everything else is deselected here, and counted in the summary line.
+Everything else is deselected here, and counted in the summary line; so is a test marked own_database
+(it serves a database of its own, whatever DATABASE_URL says: it would run exactly as in the first pass).
 
 Loaded by .ci/run: pytest -p database_pass (pyproject puts .ci on the path).
 """
@@ -62,6 +63,8 @@ def _unblocks_the_database(item: pytest.Item) -> bool:
 
 
 def needs_the_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("own_database"):
+        return False
     if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())) or _unblocks_the_database(item):
         return True
     if any(item.get_closest_marker(name) for name in KEEP_MARKERS):

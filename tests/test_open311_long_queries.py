@@ -27,8 +27,9 @@ from civic311.open311.selectors import MAX_REQUEST_IDS, TRACKING_NUMBER_MAX
 from .servers import answers, free_port, wait_until
 
 # The module-scoped gunicorn is started once: all of this module's tests run on one xdist worker
-# (bin/test and CI run pytest with --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("open311_long_queries")
+# (bin/test and CI run pytest with --dist loadgroup). Its database is its own SQLite file whatever
+# DATABASE_URL says, so .ci/run runs it once, in the SQLite pass (own_database).
+pytestmark = [pytest.mark.xdist_group("open311_long_queries"), pytest.mark.own_database]
 
 ROOT = Path(__file__).resolve().parent.parent
 # 1,000 ids of the longest length; three of them name real requests (the first, a middle one, the last).
