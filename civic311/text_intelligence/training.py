@@ -75,6 +75,92 @@ TEMPERATURE_RANGE = (0.5, 10.0)
 # Reliability table bins for the evaluation.
 CALIBRATION_BINS = 10
 
+# Texts about no service at all (greetings, thanks, questions, spam), learnt as one more "class" that is
+# never suggested: a text like them leaves every service's confidence low (unsure) instead of giving the
+# whole probability to whichever service shares a few letters with it.
+NO_SERVICE = "~no-service"
+NO_SERVICE_WEIGHT = 2.0
+NO_SERVICE_TEXTS = (
+    "hi",
+    "hello",
+    "hey there",
+    "good morning",
+    "good afternoon",
+    "ok",
+    "okay",
+    "thanks",
+    "thank you",
+    "thank you so much",
+    "thanks for your help",
+    "thank you for fixing it so fast",
+    "great job",
+    "great job guys",
+    "you guys are awesome",
+    "love this city",
+    "i love philly",
+    "have a nice day",
+    "lol",
+    "lmao",
+    "haha",
+    "omg",
+    "yes",
+    "no",
+    "test",
+    "testing",
+    "asdf",
+    "???",
+    "wrong number sorry",
+    "never mind",
+    "nevermind, already fixed",
+    "it's fixed now, thanks",
+    "the crew came and fixed it, thank you",
+    "what are your hours",
+    "what time do you open",
+    "when does city hall open",
+    "how do i pay my water bill",
+    "how do i pay a parking ticket",
+    "where do i get a permit",
+    "who do i call about my taxes",
+    "can i speak to a person",
+    "is anyone there",
+    "what is the phone number for the police",
+    "how do i apply for a job with the city",
+    "where can i vote",
+    "how do i get a copy of my birth certificate",
+    "follow us for more",
+    "click here to win",
+    "buy cheap followers",
+    "free crypto giveaway",
+    "check out my page",
+    "happy holidays everyone",
+    "go birds",
+    "go eagles",
+    "nice weather today",
+    "congrats to the team",
+    "hola",
+    "buenos dias",
+    "buenas tardes",
+    "gracias",
+    "muchas gracias",
+    "gracias por su ayuda",
+    "muy buen trabajo",
+    "excelente servicio",
+    "ya lo arreglaron, gracias",
+    "que tengan buen dia",
+    "si",
+    "vale",
+    "cual es el horario",
+    "a que hora abren",
+    "como pago mi factura de agua",
+    "donde pago una multa",
+    "con quien hablo sobre mis impuestos",
+    "hay alguien ahi",
+    "numero equivocado, perdon",
+    "como solicito un trabajo con la ciudad",
+    "donde puedo votar",
+    "feliz navidad a todos",
+)
+
 # Every type a saved model holds: skops loads nothing else (a tampered file fails instead of running code).
 # The vectorizers are saved as their vocabularies and weights and rebuilt from `_vectorizers()` on load.
 TRUSTED_TYPES = [
@@ -283,6 +369,11 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+def _shown(classes: Sequence[str]) -> np.ndarray:
+    """1 for each service, 0 for the no-service class."""
+    return np.array([0.0 if code == NO_SERVICE else 1.0 for code in classes])
+
+
 def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
     """The softmax temperature that makes the held-out answers most likely (negative log-likelihood)."""
     best, best_loss = 1.0, math.inf
@@ -325,7 +416,9 @@ def place_prior(past: Sequence[_Past], classes: Sequence[str]) -> dict[str, Any]
         if counts.sum() < PLACE_MIN_REQUESTS:
             continue
         local = (counts + smoothing * share) / (counts.sum() + smoothing)
-        rows.append(np.clip(np.log(local / share), -limit, limit) * PLACE_WEIGHT)
+        nudge = np.clip(np.log(local / share), -limit, limit) * PLACE_WEIGHT
+        nudge[[position for code, position in index.items() if code == NO_SERVICE]] = 0.0  # never in history
+        rows.append(nudge)
         cells.append(cell)
     table = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, len(classes)), dtype=np.float32)
     return {"resolution": PLACE_RESOLUTION, "cells": cells, "table": table}
@@ -503,9 +596,9 @@ def train(
             for item in items
         ]
 
-    base = catalogue + articles
-    if not base and not past:
+    if not catalogue and not articles and not past:
         raise ValueError("nothing to learn from: the city has no active services")
+    base = catalogue + articles + [_Example(fold(text), NO_SERVICE, NO_SERVICE_WEIGHT) for text in NO_SERVICE_TEXTS]
     held_count = int(len(past) * HELD_OUT_SHARE)
     evaluation: dict[str, Any] = {}
     temperature = 1.0
@@ -524,7 +617,9 @@ def train(
         fresh_rows = np.flatnonzero(unseen)
         if len(fresh_rows) >= HELD_OUT_MIN:
             temperature = _fit_temperature(scores[fresh_rows[0::2]], truth[fresh_rows[0::2]])
-        probabilities = softmax(scores, temperature)
+        # As suggestions are made: the no-service share is never shown, it only lowers the others.
+        raw = softmax(scores, temperature)
+        probabilities = raw * _shown(fitted.classes)
         evaluation = evaluate(probabilities[1::2], truth[1::2], floor)
         evaluation["held_out"] = len(held)
         whole = evaluate(probabilities, truth, floor)
@@ -536,8 +631,8 @@ def train(
         placed = np.array([_cell(item.lat, item.long) is not None for item in held])
         if placed.any():
             nudged = np.vstack(
-                [apply_place(probabilities[i : i + 1], prior, item.lat, item.long) for i, item in enumerate(held)]
-            )
+                [apply_place(raw[i : i + 1], prior, item.lat, item.long) for i, item in enumerate(held)]
+            ) * _shown(fitted.classes)
             with_place = evaluate(nudged, truth, floor)
             evaluation["with_place"] = {key: with_place[key] for key in ("top1", "top3", "sure_accuracy")}
         evaluation["temperature"] = round(temperature, 3)
@@ -552,7 +647,7 @@ def train(
         "catalogue": len(catalogue),
         "articles": len(articles),
         "history": len(past),
-        "services": len(fitted.classes),
+        "services": len([code for code in fitted.classes if code != NO_SERVICE]),
         "seconds": round(seconds, 2),
         "features": int(fitted.coef.shape[1]),
     }

@@ -20,13 +20,13 @@ CATALOGUE = {
     "SR-ST01": (
         "Street Defect",
         "A pothole, cave-in or broken utility cover in a city street.",
-        "pothole, hole in street, cave-in, sinkhole, manhole cover",
+        "pothole, hole in street, cave-in, sinkhole, manhole cover, bache, hoyo",
         {"es": {"name": "Desperfecto en la calle", "description": "Un bache, un hundimiento o una tapa rota."}},
     ),
     "SR-ST04": (
         "Street Light Outage",
         "A street light that is out, flickering or on during the day.",
-        "street light, streetlight, lamp post, light out, dark street",
+        "street light, streetlight, lamp post, light out, dark street, poste de luz, farola",
         {"es": {"name": "Luz de la calle apagada", "description": "Un poste de luz apagado o que parpadea."}},
     ),
     "SR-CL01": (

@@ -39,7 +39,7 @@ def test_a_new_city_gets_a_model_from_its_catalogue_alone(city):
     assert model.trained_on["services"] == 5  # the information service too: told apart, never suggested to report
     assert model.evaluation == {}  # nothing to hold out
     found = training.loads(bytes(model.artefact))
-    assert found["classes"] == sorted(["SR-ST01", "SR-ST04", "SR-CL01", "SR-PD01", "SR-IR01"])
+    assert found["classes"] == sorted(["SR-ST01", "SR-ST04", "SR-CL01", "SR-PD01", "SR-IR01", training.NO_SERVICE])
     answer = suggesting.suggest(jurisdiction, "There is a pothole on my street")
     assert answer.method == "model" and answer.model_version == 1
     assert answer.services[0].service.code == "SR-ST01"
@@ -245,7 +245,7 @@ def test_the_place_prior_nudges_but_never_swamps_the_words(city):
         places={"SR-CL01": west, "SR-PD01": east, "SR-ST01": east},
     )
     trained(jurisdiction)
-    vague = "something on the block that needs looking at"
+    vague = "car with tags by the fence"  # graffiti or an abandoned car: the words alone hesitate
     at_west = suggesting.suggest(jurisdiction, vague, lat=west[0], long=west[1], limit=5)
     at_east = suggesting.suggest(jurisdiction, vague, lat=east[0], long=east[1], limit=5)
 
