@@ -7,8 +7,8 @@ A test is kept when any of these holds:
   fixtures, or a fixture of its own asks for django_db_blocker (module-scoped data), or it is marked django_db;
 - it is marked replica or crash (those start PostgreSQL servers of their own);
 - it carries a skip/skipif marker (such a test may run on one database only);
-- its module's source names the database or its connection (DATABASE, connection, vendor, postgres,
-  psycopg): it may read settings or start processes that do.
+- its module's source names the database or its connection (DATABASE, django.db imports, connection(s),
+  .vendor, postgres, psycopg): it may read settings or start processes that do.
 Everything else is deselected here, and counted in the summary line; so is a test marked own_database
 (it serves a database of its own, whatever DATABASE_URL says: it would run exactly as in the first pass).
 
@@ -38,7 +38,9 @@ DATABASE_FIXTURES = frozenset(
     }
 )
 KEEP_MARKERS = ("django_db", "replica", "crash", "skip", "skipif")
-NAMES_THE_DATABASE = re.compile(r"DATABASE|connection|vendor|postgres|psycopg", re.IGNORECASE)
+NAMES_THE_DATABASE = re.compile(
+    r"DATABASE|django\.db import|\bconnections?\b|\.vendor\b|postgres|psycopg", re.IGNORECASE
+)
 
 
 @cache
