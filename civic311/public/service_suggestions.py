@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.utils.translation import gettext as _
 
 from civic311.catalogue import selectors as catalogue
@@ -21,9 +22,12 @@ from civic311.text_intelligence import suggesting
 
 logger = logging.getLogger(__name__)
 
-# What the "Describe what's wrong" box takes, and what a link to a report form carries on of it (a URL
-# holds it; the report form's own limit is larger, so the resident can go on writing there).
+# What the "Describe what's wrong" box takes, and what picking a service carries on of it to the report form
+# (the report form's own limit is larger, so the resident can go on writing there).
 DESCRIBE_MAX_CHARS = 1000
+# Where a picked service's words wait in the resident's session for its report form (never in an address:
+# the words may hold personal data, and addresses end up in logs).
+CARRIED_WORDS_KEY = "civic311.public.described"
 SHOWN_MAX = 3
 # A candidate is offered from this share of the floor up (under the floor, as "might fit").
 SHOWN_SHARE_OF_FLOOR = 0.5
@@ -54,6 +58,25 @@ class ShownSuggestions:
 def described(raw: str | None) -> str:
     """The resident's words as the page keeps them: spaces single, NULs dropped, at most DESCRIBE_MAX_CHARS."""
     return " ".join((raw or "").replace("\x00", " ").split())[:DESCRIBE_MAX_CHARS]
+
+
+def keep_words(session: SessionBase, service_code: str, raw: str | None) -> None:
+    """Keep the resident's words (`described`) for the report form of the service they picked; no words,
+    nothing kept (and any words kept before are dropped)."""
+    text = described(raw)
+    if text:
+        session[CARRIED_WORDS_KEY] = {"service": service_code, "text": text}
+    else:
+        session.pop(CARRIED_WORDS_KEY, None)
+
+
+def carried_words(session: SessionBase, service_code: str) -> str:
+    """The words kept for this service's report form, taken once: they leave the session whatever service
+    asks, so they start one form only. Anything else in their place reads as no words."""
+    kept = session.pop(CARRIED_WORDS_KEY, None)
+    if not isinstance(kept, dict) or kept.get("service") != service_code or not isinstance(kept.get("text"), str):
+        return ""
+    return described(kept["text"])
 
 
 def _explained(suggestion: suggesting.ServiceSuggestion) -> str:

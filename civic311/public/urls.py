@@ -18,4 +18,5 @@ urlpatterns = [
     path("sign-in/<str:token>/", sign_in_views.sign_in_link, name="sign_in_link"),
     path("sign-out/", sign_in_views.sign_out, name="sign_out"),
     path("my-requests/", sign_in_views.my_requests, name="my_requests"),
+    path("report/<str:service_code>/start/", views.start_report, name="start_report"),
 ]

@@ -65,13 +65,15 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "public/home.html", {"groups": groups, "track_form": TrackForm()})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def choose_service(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_CHARS]
     # "Describe what's wrong": the services the resident's words point to, to pick from (nothing is chosen
-    # for them). As they type, htmx asks for the suggestions alone; without JavaScript the form reloads the page.
-    description = service_suggestions.described(request.GET.get("description"))
+    # for them). The words are only ever posted (they may hold personal data; addresses end up in logs): as
+    # they type, htmx posts them for the suggestions alone; without JavaScript the form posts the page.
+    described = request.POST.get("description") if request.method == "POST" else None
+    description = service_suggestions.described(described)
     suggested = service_suggestions.suggested_services(jurisdiction, description, language=get_language())
     context: dict = {"query": query, "description": description, "suggested": suggested}
     context["description_max"] = service_suggestions.DESCRIBE_MAX_CHARS
@@ -103,8 +105,9 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
 
     if request.method != "POST":
         form = ReportForm(service, jurisdiction)
-        # The words the resident gave on the choose-service page ("Describe what's wrong"), carried on to edit.
-        form.values["description"] = service_suggestions.described(request.GET.get("description"))
+        # The words the resident gave on the choose-service page ("Describe what's wrong"), kept in their
+        # session by `start_report` (never in an address) and carried on to edit, once.
+        form.values["description"] = service_suggestions.carried_words(request.session, service.code)
         return _render_report_form(request, form)
 
     form = ReportForm(service, jurisdiction, data=request.POST, files=request.FILES)
@@ -317,3 +320,19 @@ def possible_duplicates(request: HttpRequest, service_code: str) -> HttpResponse
         raise Http404(_("There is no service with that code.")) from None
     context = {"service": service, **duplicate_panel.panel(request, jurisdiction, service, request.POST)}
     return render(request, "public/_possible_duplicates.html", {**context, "live": True})
+
+
+# --- "Describe what's wrong": a suggested service picked (civic311.public.service_suggestions) --------------------
+
+
+@require_http_methods(["POST"])
+def start_report(request: HttpRequest, service_code: str) -> HttpResponse:
+    """A suggested service picked on the choose-service page: the resident's words go into their session (a
+    POST, so they stay out of addresses and logs) and the service's report form starts from them, once."""
+    jurisdiction = _jurisdiction(request)
+    try:
+        service = catalogue.service_for_report(jurisdiction, _path_value(service_code))
+    except ValidationError:
+        raise Http404(_("There is no service with that code.")) from None
+    service_suggestions.keep_words(request.session, service.code, request.POST.get("description"))
+    return redirect(reverse("public:report", args=[service.code]))

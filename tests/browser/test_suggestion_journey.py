@@ -1,13 +1,14 @@
 """A resident on a phone describes what's wrong in their own words: as they type, the likely services
 appear with why and how sure; they pick one and its report form starts from their words. In English and
-Spanish, with the content security policy holding, and the same journey without JavaScript."""
+Spanish, with the content security policy holding, and the same journey without JavaScript. The words are
+only ever posted: no address the browser asks for (so no access log) carries them."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, unquote_plus
 
 import pytest
 from django.conf import settings as django_settings
@@ -24,6 +25,20 @@ HEADER = (
     'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
     '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
 )
+
+
+def record_addresses(page) -> list[str]:
+    """Every address the page asks for (as an access log would have them), decoded."""
+    addresses: list[str] = []
+    page.on("request", lambda request: addresses.append(unquote_plus(unquote(request.url))))
+    return addresses
+
+
+def assert_no_address_holds(addresses: list[str], words: str) -> None:
+    assert addresses
+    for fragment in {words, words[:12], words.split(",")[0]}:
+        assert not [address for address in addresses if fragment in address]
+    assert not [address for address in addresses if "description=" in address]
 
 
 @pytest.fixture
@@ -83,6 +98,7 @@ def test_a_resident_describes_the_problem_and_picks_a_suggested_service(
     live_server, city, spanish_catalogue, chromium, locale, words, texts
 ):
     with recording_page(chromium, locale=locale, viewport=PHONE, is_mobile=True, has_touch=True) as page:
+        addresses = record_addresses(page)
         page.goto(f"{live_server.url}/report/")
         assert page.locator("html").get_attribute("lang") == texts["lang"]
         box = page.get_by_label(texts["label"])
@@ -93,31 +109,41 @@ def test_a_resident_describes_the_problem_and_picks_a_suggested_service(
         assert first.inner_text() == texts["service"]
         assert "%" in page.locator(".service-suggestion__why").first.inner_text()
         assert "“" in page.locator(".service-suggestion__why").first.inner_text()  # the words why
-        # The address now says what was described: back from the form, the page shows the same.
-        page.wait_for_url(re.compile(r"/report/\?description="))
+        # The words were posted: the address is still the plain page's.
+        assert page.url == f"{live_server.url}/report/"
         assert page.locator("#service-suggestions").get_attribute("aria-live") == "polite"
         # Nothing is chosen for them: the whole list is still there.
         assert page.locator(".service-list .service-item__link").count() >= 4
 
-        first.click()
-        page.wait_for_url(re.compile(r"/report/SR-ST01/\?description="))
+        first.click()  # a small posted form: the words wait in the session for the form
+        page.wait_for_url(f"{live_server.url}/report/SR-ST01/")
         assert page.locator("#id_description").input_value() == words
+        assert_no_address_holds(addresses, words)
+        # Taken once: the form afresh starts empty (the resident's words are not kept about).
+        page.reload()
+        assert page.locator("#id_description").input_value() == ""
         assert page.csp_violations == []
 
 
 def test_without_javascript_the_form_reloads_the_page_with_the_suggestions(live_server, city, chromium):
     context = chromium.new_context(java_script_enabled=False, viewport=PHONE, locale="en-US")
     page = context.new_page()
+    addresses = record_addresses(page)
+    words = "someone sprayed graffiti on my garage door"
     try:
         page.goto(f"{live_server.url}/report/")
-        page.get_by_label("Describe what's wrong").fill("someone sprayed graffiti on my garage door")
-        page.get_by_role("button", name="Suggest services").click()
-        page.wait_for_url(re.compile(r"/report/\?description=someone"))
+        page.get_by_label("Describe what's wrong").fill(words)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Suggest services").click()  # posts the page
+        assert page.url == f"{live_server.url}/report/"
+        assert page.get_by_label("Describe what's wrong").input_value() == words
         first = page.locator(".service-suggestion .service-item__link").first
         assert first.inner_text() == "Graffiti Removal"
+        assert page.locator(".service-list .service-item__link").count() >= 4  # the list is still there
         first.click()
-        page.wait_for_url(re.compile(r"/report/SR-CL01/"))
-        assert page.locator("#id_description").input_value() == "someone sprayed graffiti on my garage door"
+        page.wait_for_url(f"{live_server.url}/report/SR-CL01/")
+        assert page.locator("#id_description").input_value() == words
+        assert_no_address_holds(addresses, words)
     finally:
         context.close()
 
