@@ -271,7 +271,7 @@ def _suggestions(jurisdiction: Jurisdiction, texts: list[str]) -> list[ItemSugge
             ItemSuggestion(
                 service_code=best.service.code,
                 service_name=best.service.localized("name")[:SUGGESTION_TEXT_MAX],
-                percent=round(best.confidence * 100),
+                percent=suggesting.percent_sure(best.confidence),
                 explanation=_explained(best)[:SUGGESTION_TEXT_MAX],
                 unsure=suggestions.unsure,
             )

@@ -56,7 +56,7 @@ def caller_suggestions(
         shown = tuple(
             CallerSuggestion(
                 service=offered[suggestion.service.code],
-                percent=round(suggestion.confidence * 100),
+                percent=suggesting.percent_sure(suggestion.confidence),
                 explanation=suggesting.explain(suggestion),
             )
             for rank, suggestion in enumerate(found.services)

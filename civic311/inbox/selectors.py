@@ -341,7 +341,7 @@ def item_reading(user: User, item: InboxItem, *, language: str | None = None) ->
         ShownSuggestion(
             suggestion=found,
             name=found.service.localized("name", language),
-            percent=round(found.confidence * 100),
+            percent=suggesting.percent_sure(found.confidence),
             explanation=suggesting.explain(found),
         )
         for position, found in enumerate(reading.suggestions.services)

@@ -84,7 +84,7 @@ def _explained(suggestion: suggesting.ServiceSuggestion) -> str:
         return suggesting.explain(suggestion)
     except Exception:  # the sentence is a courtesy: a suggestion is still worth showing without it
         logger.exception("could not explain a service suggestion")
-        percent = round(suggestion.confidence * 100)
+        percent = suggesting.percent_sure(suggestion.confidence)
         if suggestion.words:
             words = ", ".join(f"“{word}”" for word in suggestion.words[:3])
             return _("%(percent)s %% sure, from the words %(words)s.") % {"words": words, "percent": percent}
@@ -107,7 +107,7 @@ def suggested_services(jurisdiction: Jurisdiction, text: str, *, language: str |
     shown = tuple(
         ShownSuggestion(
             service=offered[suggestion.service.code],
-            percent=round(suggestion.confidence * 100),
+            percent=suggesting.percent_sure(suggestion.confidence),
             explanation=_explained(suggestion),
         )
         for suggestion in found.services

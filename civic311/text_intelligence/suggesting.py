@@ -310,10 +310,16 @@ def suggest_many(
     return [answer or NOTHING for answer in answers]
 
 
+def percent_sure(confidence: float) -> int:
+    """A confidence as people read it: a whole percent, never 0 (it was suggested) nor 100 (a suggestion is
+    never certain, and a person decides)."""
+    return min(99, max(1, round(confidence * 100)))
+
+
 def explain(suggestion: ServiceSuggestion) -> str:
     """One translatable sentence for the person who sees it: "Suggested because of the words “pothole”,
     “lane” (84 % sure)."""
-    percent = round(suggestion.confidence * 100)
+    percent = percent_sure(suggestion.confidence)
     if not suggestion.words:
         return gettext("Suggested from reports like this one (%(percent)s %% sure).") % {"percent": percent}
     quoted = ", ".join(f"“{word}”" for word in suggestion.words)

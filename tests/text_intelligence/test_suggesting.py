@@ -307,3 +307,10 @@ def test_on_texts_it_never_saw_the_demo_model_is_right_often_and_honest_about_it
     assert sum(in_three) / len(DEV_TEXTS) >= 0.95
     sure = [ok for ok, answer in zip(right, answers, strict=True) if not answer.unsure]
     assert sure and sum(sure) / len(sure) >= 0.88  # sure answers are right more often than all answers
+
+
+@pytest.mark.parametrize(
+    ("confidence", "shown"), [(0.0, 1), (0.004, 1), (0.4, 40), (0.844, 84), (0.996, 99), (1.0, 99)]
+)
+def test_a_confidence_is_shown_as_a_whole_percent_never_0_nor_100(confidence, shown):
+    assert suggesting.percent_sure(confidence) == shown
