@@ -15,39 +15,18 @@ from civic311.people.models import StaffRole
 from civic311.service_requests.models import Contact
 from civic311.text_intelligence import suggesting, training
 
-from .factories import ServiceFactory, staff_in_role
+from .factories import staff_in_role
 from .roles_helpers import STAFF_ROLES
+from .text_intelligence.suggester_helpers import page_services
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture(autouse=True)
-def _no_kept_model():
-    # SQLite reuses ids after a rolled-back test: a model this process kept would be another test's city's.
-    training.forget_cached_model()
-    yield
-    training.forget_cached_model()
-
-
 @pytest.fixture
 def catalogue(jurisdiction, department):
-    return {
-        code: ServiceFactory(
-            jurisdiction=jurisdiction,
-            department=department,
-            code=code,
-            name=name,
-            keywords=keywords,
-            translations={"es": {"name": spanish, "keywords": spanish_keywords}},
-        )
-        for code, name, keywords, spanish, spanish_keywords in [
-            ("SR-ST01", "Street Defect", "pothole, hole in the road", "Defecto de la calle", "bache, hoyo"),
-            ("SR-CL01", "Graffiti Removal", "graffiti, tagging, spray paint", "Eliminación de grafiti", "grafiti"),
-            ("SR-ST02", "Illegal Dumping", "dumping, dumped, tires, mattress", "Vertido ilegal", "basura tirada"),
-        ]
-    }
+    return page_services(jurisdiction, department)
 
 
 @pytest.fixture

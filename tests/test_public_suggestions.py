@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db
 URL = reverse("public:choose_service")
 
 
-@pytest.fixture(autouse=True)
-def _no_kept_model():
-    # SQLite reuses ids after a rolled-back test: a model this process kept would be another test's city's.
-    training.forget_cached_model()
-    yield
-    training.forget_cached_model()
-
-
 @pytest.fixture
 def catalogue(jurisdiction, department):
     made = {}

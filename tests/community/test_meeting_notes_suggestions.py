@@ -15,7 +15,7 @@ from civic311.community.filing_forms import Item, ItemSuggestion
 from civic311.service_requests.models import ServiceRequest
 from civic311.text_intelligence import suggesting, training
 
-from ..factories import ServiceFactory
+from ..text_intelligence.suggester_helpers import page_services
 from .helpers import make_liaison
 
 pytestmark = pytest.mark.django_db
@@ -23,31 +23,17 @@ pytestmark = pytest.mark.django_db
 NOTES = "1. Graffiti on the wall of the rec centre\n2. Tires dumped in the lot\n3. Thanks to everyone who came"
 
 
-@pytest.fixture(autouse=True)
-def _no_kept_model():
-    # SQLite reuses ids after a rolled-back test: a model this process kept would be another test's city's.
-    training.forget_cached_model()
-    yield
-    training.forget_cached_model()
-
-
 @pytest.fixture
 def catalogue(jurisdiction, department):
-    return {
-        code: ServiceFactory(
-            jurisdiction=jurisdiction,
-            department=department,
-            code=code,
-            name=name,
-            keywords=keywords,
-            translations={"es": {"name": spanish, "keywords": spanish_keywords}},
-        )
-        for code, name, keywords, spanish, spanish_keywords in [
+    return page_services(
+        jurisdiction,
+        department,
+        [
             ("SR-CL01", "Graffiti Removal", "graffiti, tagging, spray paint", "Eliminación de grafiti", "grafiti"),
             ("SR-ST02", "Illegal Dumping", "dumping, dumped, tires, mattress", "Vertido ilegal", "basura, llantas"),
             ("SR-ST01", "Street Defect", "pothole, hole in the road", "Defecto de la calle", "bache"),
-        ]
-    }
+        ],
+    )
 
 
 @pytest.fixture

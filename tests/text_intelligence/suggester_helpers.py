@@ -146,3 +146,30 @@ def add_history(
 
 def trained(jurisdiction: Jurisdiction, **options) -> ServiceModel:
     return training.train(jurisdiction, **options)
+
+
+# (code, name, keywords, Spanish name, Spanish keywords): the few services the pages' tests pick from.
+PAGE_SERVICES = (
+    ("SR-ST01", "Street Defect", "pothole, hole in the road", "Defecto de la calle", "bache, hoyo"),
+    ("SR-CL01", "Graffiti Removal", "graffiti, tagging, spray paint", "Eliminación de grafiti", "grafiti"),
+    ("SR-ST02", "Illegal Dumping", "dumping, dumped, tires, mattress", "Vertido ilegal", "basura tirada"),
+)
+
+
+def page_services(
+    jurisdiction: Jurisdiction,
+    department: object,
+    rows: Iterable[tuple[str, str, str, str, str]] = PAGE_SERVICES,
+) -> dict[str, Service]:
+    """The services of `rows` in `jurisdiction`, with their Spanish name and keywords, by code."""
+    return {
+        code: ServiceFactory(
+            jurisdiction=jurisdiction,
+            department=department,
+            code=code,
+            name=name,
+            keywords=keywords,
+            translations={"es": {"name": spanish, "keywords": spanish_keywords}},
+        )
+        for code, name, keywords, spanish, spanish_keywords in rows
+    }
