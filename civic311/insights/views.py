@@ -3,6 +3,9 @@ GET form, every figure from `selectors` (the daily rollups)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -22,13 +25,15 @@ from .forms import PeriodForm
 analytics_page = staff_page(rule=roles.may_see_search_analytics)
 
 
-def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+def _city_if(request: HttpRequest, rule: Callable[[Any], bool], refusal: str) -> Jurisdiction:
+    """The site's city, when the user passes `rule` and may see that city; else 403 with `refusal`."""
     jurisdiction = site_jurisdiction(request)
-    roles.require(
-        roles.may_see_search_analytics(request.user) and roles.may_see_city(request.user, jurisdiction.pk),
-        _("You may not see this city's search analytics."),
-    )
+    roles.require(rule(request.user) and roles.may_see_city(request.user, jurisdiction.pk), refusal)
     return jurisdiction
+
+
+def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+    return _city_if(request, roles.may_see_search_analytics, _("You may not see this city's search analytics."))
 
 
 @require_GET
@@ -84,12 +89,7 @@ social_trends_page = staff_page(rule=roles.may_see_social_trends)
 
 
 def _trends_jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = site_jurisdiction(request)
-    roles.require(
-        roles.may_see_social_trends(request.user) and roles.may_see_city(request.user, jurisdiction.pk),
-        _("You may not see this city's social trends."),
-    )
-    return jurisdiction
+    return _city_if(request, roles.may_see_social_trends, _("You may not see this city's social trends."))
 
 
 @require_GET
