@@ -23,20 +23,16 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h3
 import numpy as np
-import skops.io as sio
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
@@ -47,6 +43,12 @@ from civic311.service_requests.models import ServiceRequest
 
 from .models import ServiceModel
 from .words import fold
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# scikit-learn, SciPy and skops are imported where a model is fitted, saved or loaded, not at the top: every
+# process imports this module (through the pages that suggest), and those libraries cost seconds to import.
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +297,8 @@ def history(jurisdiction: Jurisdiction, codes: Iterable[str]) -> list[_Past]:
 
 
 def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     word = TfidfVectorizer(
         analyzer="word",
         ngram_range=(1, 2),
@@ -326,6 +330,8 @@ class _Fitted:
     classes: list[str]
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
+        from scipy import sparse
+
         features = sparse.hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
         return np.asarray(features @ self.coef.T) + self.intercept
 
@@ -340,6 +346,9 @@ def _merged(examples: Sequence[_Example]) -> list[_Example]:
 
 
 def _fit(examples: Sequence[_Example], *, seed: int = 311) -> _Fitted:
+    from scipy import sparse
+    from sklearn.linear_model import SGDClassifier
+
     examples = _merged(examples)
     word, char = _vectorizers()
     texts = [example.text for example in examples]
@@ -527,6 +536,8 @@ def vectorizers_from(state: dict[str, Any]) -> tuple[TfidfVectorizer, TfidfVecto
 
 
 def dumps(fitted: _Fitted, *, temperature: float, prior: dict[str, Any]) -> bytes:
+    import skops.io as sio
+
     state = {
         "format": ARTEFACT_FORMAT,
         "classes": list(fitted.classes),
@@ -542,6 +553,8 @@ def dumps(fitted: _Fitted, *, temperature: float, prior: dict[str, Any]) -> byte
 
 def loads(data: bytes) -> dict[str, Any]:
     """A saved model's state; refuses any type not in TRUSTED_TYPES."""
+    import skops.io as sio
+
     untrusted = [name for name in sio.get_untrusted_types(data=data) if name not in TRUSTED_TYPES]
     if untrusted:
         raise ValueError(f"model file holds types it may not: {', '.join(untrusted)}")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -265,3 +268,16 @@ def test_the_place_prior_nudges_but_never_swamps_the_words(city):
 
 HISTORY_GRAFFITI = ["graffiti on the wall", "tags on the fence", "spray paint on the store"]
 HISTORY_CARS = ["abandoned car no plates", "junk car on blocks", "van never moves"]
+
+
+def test_the_site_starts_without_importing_the_model_libraries():
+    # Every process loads the URLs (and through them the suggester); scikit-learn, SciPy and skops cost
+    # seconds to import and are only needed where a model is fitted, saved or loaded.
+    code = (
+        "import django, sys; django.setup(); import civic311.urls, civic311.text_intelligence.tasks; "
+        "import civic311.text_intelligence.admin; "
+        "print(sorted(name for name in ('sklearn', 'scipy', 'skops') if name in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civic311.settings"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
