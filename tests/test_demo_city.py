@@ -14,6 +14,7 @@ from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department, EscalationStep, Service, ServiceAttribute
 from civic311.community.models import NeighborhoodMonth, RollupWatermark, WalkReport
 from civic311.demo import services as demo
+from civic311.demo import social_posts
 from civic311.demo.places import NEIGHBORHOODS
 from civic311.inbox.models import InboxChannel, InboxItem, InboxMessage, Mailbox, PostSource, TextConversation
 from civic311.jurisdictions import selectors as places
@@ -245,7 +246,10 @@ def test_reset_rebuilds_the_city(city):
 
 def test_the_demo_inbox_has_every_channel_some_overdue_and_a_post_turned_into_a_request(city):
     now = timezone.now()
-    items = InboxItem.objects.filter(jurisdiction=city)
+    # The week's inbox (the season of posts for the social trends is the next test's).
+    items = InboxItem.objects.filter(jurisdiction=city).exclude(
+        messages__external_id__contains=social_posts.HISTORY_SERVER
+    )
     assert 35 <= items.count() <= 45
     for channel in InboxChannel.values:
         assert items.filter(channel=channel).count() >= 5, channel
@@ -351,3 +355,14 @@ def test_the_demo_city_is_seeded_with_its_figures_counted(city):
     RollupWatermark.objects.filter(jurisdiction=city).delete()
     seed()
     assert RollupWatermark.objects.filter(jurisdiction=city).exists()
+
+
+def test_the_demo_has_a_season_of_posts_each_read_for_the_social_trends(city):
+    posts = InboxItem.objects.filter(
+        jurisdiction=city, channel="social", messages__external_id__contains=social_posts.HISTORY_SERVER
+    ).distinct()
+    assert posts.count() >= 10
+    assert not posts.filter(sentiment="").exists() and not posts.filter(text_kind="").exists()
+    assert posts.filter(sentiment="negative").exists() and posts.filter(sentiment="positive").exists()
+    assert not posts.exclude(status=InboxItem.Status.DONE).exists()  # history: worked long ago
+    assert len({item.received_at.date() for item in posts}) > 5  # spread over weeks, not one day
