@@ -11,6 +11,15 @@ How it reads a text, in order:
 - 311 cues that say the writer has waited or asked before ("again", "still", "third time", "nobody came",
   "weeks", "otra vez", "todavía", "nadie vino"), shouting (CAPITALS, "!!!") and emoji: they pull the
   score down (or up for 👏 🙏);
+- danger, harm, health, fear and urgency written without feeling words ("live wire sparking", "my neighbor
+  tripped", "about to fall on the house", "making people sick", "huele a gas", "asaltan") and what the problem
+  does to the writer ("can't sleep", "can't get out", "every night", "no podemos dormir", "sin agua"): the
+  writer is worried or worn down, so they read negative; they make a request, not a complaint, on their own;
+- courtesy ("thanks", "thank you in advance", "have a good day", "appreciate it", "gracias", "que tengan buen
+  día") is left out of the score of a report or a question; only thanks FOR something done ("thanks for
+  fixing…", "gracias por arreglar…", "great job", "so fast") is a feeling, and only praise reads positive;
+- sarcasm ("great, another pothole", "love waiting 3 weeks", "thanks a lot… still", "qué bonito, otra
+  semana sin…", "gracias por nada") turns the praise words into a complaint;
 - the kind, from the cues: a complaint is unhappy with the city's service (waited, asked before, rude crew);
   praise thanks; a question asks (?, ¿, "how do I", "dónde"); a request describes a problem to fix or
   asks for action; anything else (greetings, spam, emoji alone, unrelated) is other.
@@ -122,6 +131,12 @@ _PROBLEM_WORDS_EN = {
     "dangerous": -1.6,
     "danger": -1.4,
     "crime": -1.2,
+    "huge": 0.0,  # "huge pothole"
+    "strong": 0.0,  # "gas smell very strong"
+    "hope": 0.0,  # Hope St
+    "dear": 0.0,  # "Dear 311,"
+    "worn": 0.0,  # "paint is worn off"
+    "regards": 0.0,
 }
 
 # -- Spanish: negation flips (times -0.74 as VADER does), intensifiers lift (+0.293 as VADER's boosters).
@@ -307,10 +322,11 @@ _CUES_EN: tuple[tuple[str, str, float, bool], ...] = (
         -0.35,
         True,
     ),
+    ("weeks", r"\b(?:weeks|months|years|wks|forever|ages)\b", -0.3, True),
     (
-        "weeks",
+        "a week",
         (
-            r"\b(?:weeks|months|years|wks|forever|ages|(?:for|over|almost|nearly|about|in) a (?:week|month|year)"
+            r"\b(?:(?:for|over|almost|nearly|about|in) a (?:week|month|year)"
             r"|a (?:week|month|year) ago|since last (?:week|month|year)"
             r"|been (?:a|one|two|three|four|\d+) (?:week|month|year|days))\b"
         ),
@@ -329,7 +345,7 @@ _CUES_EN: tuple[tuple[str, str, float, bool], ...] = (
     ("for days", r"\b(?:for|in|over) (?:days|\d+ days|a few days|several days)\b", -0.2, True),
     ("how long", r"\bhow long\b", -0.25, True),
     ("waiting", r"\b(?:(?:still|been|keep|kept|keeps) waiting|waiting (?:for|on|since))\b", -0.2, True),
-    ("every week", r"\bevery (?:single )?(?:week|time|day|month)\b", -0.25, True),
+    ("every week", r"\bevery (?:single )?(?:week|time|day|month)\b(?! it (?:rains|snows|storms))", -0.25, True),
     ("a joke", r"\b(?:is|are|s) (?:a )?(?:joke|clown show|circus)\b", -0.6, True),
     ("on hold", r"\b(?:on hold|hold for|held for)\b", -0.25, True),
     ("reported before", r"\b(?:already|i|we|i ve|we ve|i have|we have) (?:reported|called|complained)\b", -0.2, True),
@@ -386,10 +402,12 @@ _CUES_ES: tuple[tuple[str, str, float, bool], ...] = (
     (
         "semanas",
         (
-            r"\b(?:semanas|meses|anos|una eternidad|desde siempre|hace (?:una|1) semana|hace (?:un|1) (?:mes|ano)"
-            r"|desde (?:la semana|el mes|el ano) pasad[oa])\b"
+            r"\b(?:(?<!todas las )semanas|meses|(?<!\d )anos|una eternidad|desde siempre|hace (?:una|1) semana"
+            r"|hace (?:un|1) (?:mes|ano)|desde (?:la semana|el mes|el ano) pasad[oa]|cumple (?:un|una|\d+) (?:mes"
+            r"|semana|ano)"
+            r"|(?:sigo|seguimos|llevo|llevamos|semanas|meses|dias) esperando)\b"
         ),
-        -0.2,
+        -0.3,
         True,
     ),
     (
@@ -432,6 +450,253 @@ _CUES_ES: tuple[tuple[str, str, float, bool], ...] = (
     ),
     ("harto", r"\b(?:harto|harta|hartos|hartas|cansad[oa]s? de|ya basta|basta ya)\b", -0.45, True),
 )
+# Danger, harm, health, fear and urgency written without feeling words ("live wire sparking where kids walk",
+# "my neighbor tripped", "about to fall on the house"), and what the problem does to the writer's life ("can't
+# sleep", "can't get out", "every night"): the writer is worried or worn down, so these read negative. They
+# say nothing of the city's service, so they never make a complaint on their own. Sarcasm ("great, another
+# pothole", "love waiting", "gracias por nada") is a complaint dressed as praise.
+_HARM_EN: tuple[tuple[str, str, float, bool], ...] = (
+    (
+        "sparking",
+        (
+            r"\b(?:sparking|sparks|live wires?|(?:power|electric|electrical) lines? (?:is |are )?down"
+            r"|downed (?:power )?lines?"
+            r"|wires? (?:is |are )?(?:down|hanging|dangling|sparking))\b"
+        ),
+        -0.5,
+        False,
+    ),
+    ("gas", r"\b(?:gas smell|smells? (?:like |of )?gas|gas leak|carbon monoxide)\b", -0.5, False),
+    (
+        "hurt",
+        (
+            r"\b(?:tripped|slipped|hurt (?:her|his|him|my|their|themselves|herself|himself)|got hurt|injured"
+            r"|broke (?:her|his|my)"
+            r" (?:arm|leg|wrist|hip|ankle)|got bit|bitten|was bit|got hit|was hit)\b"
+        ),
+        -0.5,
+        False,
+    ),
+    ("mugged", r"\b(?:mugged|muggings?|robbed|assaulted|attacked|break ?ins?|broken into)\b", -0.5, False),
+    (
+        "sick",
+        (
+            r"\b(?:making (?:people|us|me|everyone|the kids|kids) sick|getting sick|got sick|keeps? getting sick|asthma"
+            r"|can[' ]?t breathe|cannot breathe|health hazard|rashes?)\b"
+        ),
+        -0.5,
+        False,
+    ),
+    (
+        "about to fall",
+        r"\b(?:about to|going to|gonna|could|might|will) (?:fall|collapse|come down|cave in)\b",
+        -0.45,
+        False,
+    ),
+    (
+        "caving in",
+        r"\b(?:caved? ?in|caving in|collapsing|bulging|leaning (?:on|into) (?:the|my|our) (?:house|home|car))\b",
+        -0.35,
+        False,
+    ),
+    (
+        "flooding the house",
+        (
+            r"\b(?:flooding (?:my|our|the) (?:basement|house|home|cellar|kitchen)|(?:water|sewage) (?:is )?(?:comes?"
+            r"|coming|backing up|backs up)"
+            r" (?:up )?into (?:my|our|the) (?:house|home|basement)|sewage backing up|basement (?:is )?flood\w*)\b"
+        ),
+        -0.45,
+        False,
+    ),
+    ("rats everywhere", r"\b(?:rats|mice|roaches|rodents) (?:everywhere|all over)|infest\w*\b", -0.45, False),
+    (
+        "accident",
+        (
+            r"\b(?:going to be an accident|gonna be an accident|accident waiting|someone (?:will|is going to"
+            r"|could) get (?:hurt|killed)"
+            r"|swerving|blowing through|kids (?:were )?picking (?:them|it) up|not moving|fell in)\b"
+        ),
+        -0.4,
+        False,
+    ),
+    (
+        "urgent",
+        r"\b(?:urgent|asap|right away|immediately|need (?:someone|help|somebody) (?:now|asap|right now))\b",
+        -0.35,
+        False,
+    ),
+    (
+        "kids",
+        (
+            r"\b(?:kids|children|school ?kids|elderly|seniors?|wheelchair)\b(?=.{0,80}\b(?:needles|syringes|wires?"
+            r"|traffic|cars|rats"
+            r"|sparking|playground)\b)|\b(?:needles|syringes|wires?|sparking|cars|traffic)\b(?=.{0,80}\b(?:kids|children"
+            r"|school|elderly|playground)\b)"
+        ),
+        -0.3,
+        False,
+    ),
+    (
+        "can't sleep",
+        (
+            r"\b(?:can[' ]?t|cannot|can not|couldn[' ]?t|unable to|not able to) (?:sleep|get out|leave|get in|get home"
+            r"|park|walk|get down"
+            r"|get through|get to|open (?:the|my|our) windows?|take (?:the|our|my) (?:trash|kids)|use (?:the|my|our)"
+            r"|go outside)\b"
+        ),
+        -0.45,
+        False,
+    ),
+    ("nobody can walk", r"\b(?:nobody|no one|noone|people) can[' ]?t? (?:walk|get through|pass|use)\b", -0.45, False),
+    ("every night", r"\b(?:every|all) (?:night|morning|weekend)\b|\buntil [1-5] ?am\b", -0.3, False),
+    ("smells", r"\b(?:whole|entire) (?:block|street|house|neighborhood) (?:smells|stinks|reeks)\b", -0.35, False),
+    (
+        "no heat",
+        r"\b(?:no (?:heat|hot water|running water|water|power|electricity)|without (?:heat|water|power))\b",
+        -0.4,
+        False,
+    ),
+    ("sleeping in coats", r"\bsleeping in (?:coats|jackets|the car)\b", -0.4, False),
+    # sarcasm
+    (
+        "great, another",
+        (
+            r"^(?:oh |wow |well )?(?:great|wonderful|fantastic|perfect|awesome|lovely|nice|brilliant|just great"
+            r"|amazing)\b"
+            r".{0,70}\b(?:another|again|still|only|skipped|since|weeks|months)\b"
+        ),
+        -0.9,
+        True,
+    ),
+    (
+        "love waiting",
+        (
+            r"\b(?:love|loving|enjoy|enjoying|gotta love|just love) (?:waiting|paying|dodging|stepping|smelling|calling"
+            r"|being"
+            r" (?:ignored|on hold))\b|\banother\b.{0,50}\blove (?:it|this)\b"
+        ),
+        -0.9,
+        True,
+    ),
+    ("thanks a lot", r"\bthanks? a lot\b(?=.{0,80}\b(?:still|again|nothing|never|weeks|months|a month)\b)", -0.9, True),
+    ("tax dollars", r"\b(?:my|our) tax (?:dollars|money)\b", -0.6, True),
+)
+_HARM_ES: tuple[tuple[str, str, float, bool], ...] = (
+    (
+        "chispas",
+        r"\b(?:chispas|chispea\w*|cables? (?:colgando|caid[oa]s?|suelt[oa]s?|pelad[oa]s?)|electrocut\w*)\b",
+        -0.5,
+        False,
+    ),
+    ("gas", r"\b(?:huele a gas|olor a gas|fuga de gas|monoxido)\b", -0.5, False),
+    (
+        "se cayó",
+        (
+            r"\b(?:se cayo|se cayeron|me cai|tropezo|se tropezo|me tropece|resbalo|se resbalo|me resbale|se lastimo"
+            r"|lastimad[oa]"
+            r"|herid[oa]s?|mordio)\b"
+        ),
+        -0.5,
+        False,
+    ),
+    ("asaltan", r"\b(?:asaltan|asaltaron|asaltos?|roban|robaron|robos?|atracan|atracaron)\b", -0.5, False),
+    ("enferma", r"\b(?:enferm\w*|asma|no se puede respirar|no podemos respirar)\b", -0.5, False),
+    (
+        "se va a caer",
+        r"\b(?:se va a caer|se van a caer|a punto de caer(?:se)?|se puede caer|puede caerse|se esta cayendo|se cae)\b",
+        -0.45,
+        False,
+    ),
+    (
+        "inundando",
+        r"\b(?:inundando|se inunda|se inundo|inundad[oa] (?:el|mi|nuestro|la) (?:sotano|casa))\b|\bsotano\b",
+        -0.4,
+        False,
+    ),
+    ("ratas por todas partes", r"\b(?:ratas|ratones|cucarachas) por todas partes\b|\bplaga\b", -0.45, False),
+    ("urgente", r"\b(?:urgente|urgencia|de inmediato|inmediatamente|cuanto antes|lo antes posible)\b", -0.35, False),
+    ("preocupada", r"\b(?:preocupad[oa]s?|me preocupa|nos preocupa|miedo|susto|peligro)\b", -0.45, False),
+    (
+        "niños",
+        (
+            r"\b(?:ninos|ninas|escuela|ancian[oa]s?|silla de ruedas)\b(?=.{0,80}\b(?:jeringas|agujas|cables?|carros"
+            r"|trafico|ratas"
+            r"|chispas)\b)|\b(?:jeringas|agujas|cables?|chispas|carros|trafico)\b(?=.{0,80}\b(?:ninos|ninas|escuela"
+            r"|juegan)\b)"
+        ),
+        -0.35,
+        False,
+    ),
+    (
+        "no puedo salir",
+        (
+            r"\bno (?:puedo|podemos|pueden|puede|se puede) (?:dormir|salir|caminar|pasar|entrar|abrir|estacionar|sacar"
+            r"|usar|descansar)\b"
+        ),
+        -0.45,
+        False,
+    ),
+    (
+        "todas las noches",
+        r"\b(?:todas las noches|cada noche|toda la noche|todas las mananas|todos los fines)\b",
+        -0.3,
+        False,
+    ),
+    (
+        "sin agua",
+        r"\b(?:sin (?:agua|calefaccion|gas|electricidad)|no hay (?:agua|calefaccion|electricidad))\b",
+        -0.4,
+        False,
+    ),
+    # sarcasm
+    (
+        "qué bonito",
+        (
+            r"^(?:que |muy |pero que )?(?:bonito|lindo|bien|genial|perfecto|excelente|maravilloso|fantastico|hermoso"
+            r"|excelente servicio)"
+            r"\b.{0,90}\b(?:otra|sin|todavia|sigue|semanas|meses|esperando|cumple)\b"
+        ),
+        -0.9,
+        True,
+    ),
+    (
+        "muchas gracias por nada",
+        r"\b(?:mil|muchas) gracias\b(?=.{0,80}\b(?:sigue|todavia|nada|nunca|semanas|meses)\b)",
+        -0.9,
+        True,
+    ),
+)
+_CUES_EN = (*_CUES_EN, *_HARM_EN)
+_CUES_ES = (*_CUES_ES, *_HARM_ES)
+_HARM_CUE_NAMES = frozenset(name for name, _p, weight, says in (*_HARM_EN, *_HARM_ES) if not says)
+
+# Courtesy that says nothing of how the writer feels about the city ("thanks", "thank you in advance", "have a
+# good day", "appreciate it", "gracias", "que tengan buen día"): left out of the score unless the thanks is FOR
+# something done ("thanks for fixing…", "gracias por arreglar…", "great job", "so fast").
+_COURTESY = re.compile(
+    r"\b(?:(?:thank you|thanks|thank u|thx|ty|many thanks)(?: (?:so|very) much| a bunch| again)?(?: in advance"
+    r"| for your (?:help|time|attention|assistance))?|(?:i |we )?(?:really )?appreciate (?:it|your help|your time"
+    r"|the help)"
+    r"|have an? (?:good|nice|great|blessed|wonderful|lovely) (?:day|one|weekend|evening|night|afternoon)|god bless"
+    r"|(?:kind|best|warm) regards|sincerely|dear|hello|hi|good (?:morning|afternoon|evening)|you guys are (?:great"
+    r"|awesome"
+    r"|the best)|(?:muchas |mil )?gracias(?: de antemano| por adelantado| por su (?:ayuda|atencion|tiempo))?"
+    r"|(?:que )?tengan? (?:un )?(?:buen|lindo|bonito|excelente) dia|bendiciones|saludos|buenos dias|buenas tardes"
+    r"|buenas noches|hola|estimad[oa]s?)\b"
+)
+# Thanks or praise FOR something done: then the thanks is the writer's feeling, and may be praise.
+_DONE = re.compile(
+    r"\b(?:(?:thank you|thanks|thx|kudos|shout ?out|props|grateful|appreciate)\b.{0,50}\bfor (?!your (?:help|time"
+    r"|attention"
+    r"|assistance))\w+|great job|good job|nice job|great work|good work|well done|awesome job|amazing job|hats off"
+    r"|fixed|repaired|cleaned|removed|patched|salted|plowed|trimmed|paved|picked up|came out|showed up|came by"
+    r"|got fixed|is gone|gone by|so fast"
+    r"|so quick\w*|quickly|same day|finally|look(?:s)? (?:so )?(?:amazing|great|beautiful|good|nice|clean)"
+    r"|gracias\b.{0,50}\bpor (?!su (?:ayuda|atencion|tiempo))\w+|buen trabajo|excelente trabajo|gran trabajo|bien hecho"
+    r"|felicidades|felicitaciones|arreglaron|limpiaron|quitaron|repararon|recogieron|vinieron|quedo|se ve|tan rapido"
+    r"|que rapido|mismo dia)\b"
+)
 _COMPLAINT_CUE_NAMES = frozenset(name for name, _p, _w, says in (*_CUES_EN, *_CUES_ES) if says)
 
 _ANGRY_EMOJI = frozenset("😡🤬😤👎💩🙄😠😒😩😫😖🤦🖕😞😢😭")
@@ -467,7 +732,7 @@ _PROBLEM = re.compile(
     r"|construction|noise|loud|rats?|rodents?|mice|roaches|bugs|weeds|overgrown|grass|dumpster|smoke detector"
     r"|detector|broken|missing|damaged|blocked|illegal\w*|debris|mattress\w*|tires?|couch|furniture|bulk"
     r"|needles?|syringes?|dead animal|dead (?:cat|dog|rat|deer|bird)|stop sign|sign|road|street|pavement"
-    r"|manhole|catch basin|bin|bins|trash cans?|pickup|pick up|collection|collected|picked up|zoning|permit"
+    r"|cracked|manhole|catch basin|bin|bins|trash cans?|pickup|pick up|collection|collected|picked up|zoning|permit"
     r"|unsafe|dangerous|hazard\w*|fire|smell\w*|stinks?|odor|mold|sewage|electric\w*|wires?|pole|fence"
     r"|bache|baches|hoyo|hoyos|hueco|huecos|basura|reciclaje|tiraron|tirad[oa]s?|escombros|grafitis?"
     r"|pintadas?|luz|luces|poste|postes|farol|farola|alumbrado|semaforos?|abandonad[oa]s?|carro|carros|coche"
@@ -661,7 +926,7 @@ def read_mood(text: str, *, language: str | None = None) -> Mood:
             cues.append((name, weight, says_complaint))
     other_cues = _cues(not spanish)  # a Spanish post can say "again"; an English one "gracias por nada"
     for name, pattern, weight, says_complaint in other_cues:
-        if name in ("still", "again", "todavía", "otra vez", "nadie", "weeks", "semanas"):
+        if name in ("still", "again", "todavía", "otra vez", "nadie", "weeks", "a week", "semanas", "urgente"):
             continue  # short words that mean something else in the other language
         if pattern.search(folded) and all(name != cue for cue, _w, _c in cues):
             cues.append((name, weight, says_complaint))
@@ -676,8 +941,21 @@ def read_mood(text: str, *, language: str | None = None) -> Mood:
 
     pull = sum(weight for _name, weight, _c in cues if weight < 0)
     sarcastic = any(weight <= -0.9 for _name, weight, _c in cues)
-    if base > 0 and not sarcastic and _THANKS.search(folded) and not _IN_ADVANCE.search(folded):
-        pull /= 2  # "thank you for finally fixing it after 3 weeks": thanks first, the wait second
+    done = bool(_DONE.search(folded))
+    reports = bool(_PROBLEM.search(folded) or _ASK_ACTION.search(folded) or "?" in raw or "¿" in raw or len(tokens) > 6)
+    polite = reports and not done and not sarcastic and bool(_COURTESY.search(folded))
+    if polite and base > 0:
+        # "Pothole on Tasker St. Thank you in advance, have a good day!": courtesy is not a feeling.
+        plain = _COURTESY.sub(" ", _folded_keeping_marks(raw))
+        plain_tokens = fold(plain).split()
+        if plain_tokens:
+            base, found = _spanish_score(plain_tokens, plain) if spanish else _english_score(plain, plain_tokens)
+        else:
+            base, found = 0.0, []
+    if sarcastic and base > 0:
+        base = -base / 2  # "great, another pothole. love it": the praise words are the complaint
+    if base > 0 and not sarcastic and done and _THANKS.search(folded) and not _IN_ADVANCE.search(folded):
+        pull /= 3  # "thank you for finally fixing it after 3 weeks": thanks first, the wait second
     push = sum(weight for _name, weight, _c in cues if weight > 0)
     score = max(-1.0, min(1.0, base + max(pull, -0.8) + push))
     if score <= NEGATIVE_AT:
@@ -687,9 +965,9 @@ def read_mood(text: str, *, language: str | None = None) -> Mood:
     else:
         sentiment = Sentiment.NEUTRAL
 
-    kind, kind_cues = _kind(raw, folded, score, cues)
-    if kind == TextKind.REQUEST and sentiment == Sentiment.POSITIVE and _THANKS.search(folded):
-        # "Please pick up the bulk trash, thx": politeness, not praise.
+    kind, kind_cues = _kind(raw, folded, score, cues, done=done)
+    if kind in (TextKind.REQUEST, TextKind.QUESTION, TextKind.COMPLAINT) and sentiment == Sentiment.POSITIVE:
+        # "Please pick up the bulk trash, thx": politeness, not praise; only praise reads positive.
         score, sentiment = min(score, POSITIVE_AT / 2), Sentiment.NEUTRAL
     elif kind == TextKind.OTHER and kind_cues and _SPAM.search(folded):
         score, sentiment = 0.0, Sentiment.NEUTRAL  # an advertisement says nothing of how the city is doing
@@ -721,7 +999,15 @@ def _first(pattern: re.Pattern[str], folded: str) -> str:
     return match.group(0) if match else ""
 
 
-def _kind(raw: str, folded: str, score: float, cues: list[tuple[str, float, bool]]) -> tuple[TextKind, list[str]]:
+def _folded_keeping_marks(raw: str) -> str:
+    """Lower case without accents, punctuation kept (VADER reads "!" and the courtesy pattern needs no accents)."""
+    decomposed = unicodedata.normalize("NFKD", raw.lower().replace("\u2019", "'"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _kind(
+    raw: str, folded: str, score: float, cues: list[tuple[str, float, bool]], *, done: bool = True
+) -> tuple[TextKind, list[str]]:
     """The kind and the cues that decided it (see the module's docstring for the order)."""
     complaint = [name for name, _w, says in cues if says and name in _COMPLAINT_CUE_NAMES]
     if _SPAM.search(folded) and not _PROBLEM.search(folded):
@@ -734,7 +1020,7 @@ def _kind(raw: str, folded: str, score: float, cues: list[tuple[str, float, bool
     strong = any(weight <= -0.4 for name, weight, says in cues if says)
     if complaint and (score <= NEGATIVE_AT or strong or (len(complaint) >= 2 and score < 0.25)):
         return TextKind.COMPLAINT, complaint
-    if thanks and not in_advance and score >= POSITIVE_AT and not (ask and problem):
+    if thanks and done and not in_advance and score >= POSITIVE_AT and not (ask and problem):
         return TextKind.PRAISE, [thanks.group(0)]
     question_mark = "?" in raw or "¿" in raw
     wh = _first(_WH_OPENING, folded)
@@ -747,10 +1033,11 @@ def _kind(raw: str, folded: str, score: float, cues: list[tuple[str, float, bool
         return TextKind.QUESTION, [yes_no]
     if _SEASON.search(folded):
         return TextKind.OTHER, [_first(_SEASON, folded)]
-    if score >= 0.5 and not ask and not complaint:
+    if score >= 0.5 and not ask and not complaint and (done or not problem):
         return TextKind.PRAISE, []  # "Impressed! Reported graffiti Monday, gone by Wednesday."
-    if ask or problem:
-        return TextKind.REQUEST, [cue for cue in (ask, problem) if cue]
+    harm = [name for name, _w, says in cues if not says and name in _HARM_CUE_NAMES]
+    if ask or problem or harm:
+        return TextKind.REQUEST, [cue for cue in (ask, problem, *harm[:1]) if cue]
     if score <= NEGATIVE_AT and (city or complaint):
         return TextKind.COMPLAINT, [city, *complaint]
     if _GREETING.search(folded) or _SEASON.search(folded):

@@ -218,7 +218,234 @@ THIRD = [
 ]
 
 
-@pytest.mark.parametrize("texts", [DEV_TEXTS, FRESH, THIRD], ids=["dev", "second-look", "third-look"])
+# A fourth look (issue 19's benchmark, in aggregate): danger and harm written without feeling words, impact,
+# politeness in a plain report, sarcasm; and plain reports that must stay neutral. Written by H2, measured
+# once before any change.
+HARM = [
+    # danger / safety / health / urgency, no feeling words: the writer is worried -> negative
+    (
+        "Live wire down and sparking on the sidewalk at 22nd and Tioga, kids walk here to school",
+        None,
+        "request",
+        "negative",
+    ),
+    ("There's a downed power line across Wyalusing Ave, it's sparking", None, "request", "negative"),
+    (
+        "My elderly neighbor tripped on the broken sidewalk in front of 1510 S 6th St and hurt her wrist",
+        None,
+        "request",
+        "negative",
+    ),
+    ("rats everywhere on our block, they run across the steps at night", None, "request", "negative"),
+    ("The big oak in front of my house is about to fall on the house, the trunk is split", None, "request", "negative"),
+    ("smell from the sewer is making people sick on Jasper St", None, "request", "negative"),
+    ("Water main break flooding my basement at 3300 N Front St, need someone now", None, "request", "negative"),
+    (
+        "No streetlight on Lehigh between 4th and 5th and people get mugged there every week",
+        None,
+        "request",
+        "negative",
+    ),
+    ("Open manhole in the middle of Castor Ave, no cover, cars swerving around it", None, "request", "negative"),
+    ("hydrant open full blast and kids playing in the street with cars going by", None, "request", "negative"),
+    ("Gas smell very strong outside 4500 Frankford Ave", None, "request", "negative"),
+    ("a man is sleeping in the doorway and he's not moving, it's 15 degrees out", None, "request", "negative"),
+    (
+        "stop sign knocked down at Rhawn and Bustleton, cars blowing through the intersection",
+        None,
+        "request",
+        "negative",
+    ),
+    (
+        (
+            "Dear 311,\nThe vacant house at 2611 N Hope St has a caved-in roof and the front wall is bulging out"
+            " over the sidewalk where the kids wait for the bus. Please send an inspector.\nRegards, T. Nguyen"
+        ),
+        None,
+        "request",
+        "negative",
+    ),
+    ("syringes all over the playground at McPherson Square, kids were picking them up", None, "request", "negative"),
+    ("Huge sinkhole opening up on Rising Sun Ave, a car wheel already fell in", None, "request", "negative"),
+    ("the ice on the steps of the rec center, my dad slipped and fell yesterday", None, "request", "negative"),
+    ("carbon monoxide alarm going off in the apartment next door and nobody answers", None, "request", "negative"),
+    ("Mold all over the walls in my rental, my son has asthma and keeps getting sick", None, "request", "negative"),
+    (
+        (
+            "Hello, the traffic light at Cottman & Roosevelt Blvd is out and it's rush hour, there's going to be"
+            " an accident"
+        ),
+        None,
+        "request",
+        "negative",
+    ),
+    ("sewage backing up into our basement for the 2nd time", None, "complaint", "negative"),
+    ("stray dogs chasing kids on the way to school near 5th and Cambria, one got bit", None, "request", "negative"),
+    ("Cable colgando y echando chispas en la acera de la calle Indiana, pasan niños", None, "request", "negative"),
+    ("Mi vecina de 80 años se cayó en la acera rota frente a su casa", None, "request", "negative"),
+    ("Hay ratas por todas partes en el callejón, entran a las casas", None, "request", "negative"),
+    ("El árbol se va a caer encima de la casa, tiene el tronco partido", None, "request", "negative"),
+    ("El olor de la alcantarilla está enfermando a los niños", None, "request", "negative"),
+    ("Se está inundando el sótano por la tubería rota de la calle", None, "request", "negative"),
+    ("No hay luz en la calle y asaltan a la gente de noche", None, "request", "negative"),
+    ("huele a gas en la esquina de la 5 y Allegheny, urgente", None, "request", "negative"),
+    ("Estoy preocupada, el techo de la casa abandonada de al lado se puede caer", None, "request", "negative"),
+    ("hay jeringas en el parque donde juegan los niños", None, "request", "negative"),
+]
+IMPACT = [
+    # the problem's weight on the writer's life -> negative
+    ("Car blocking my driveway since 7am, I can't get out to go to work", None, "request", "negative"),
+    ("The bar on the corner blasts music every night until 3am, we can't sleep", None, "complaint", "negative"),
+    ("trash piled up for weeks behind the store, the whole block smells", None, "complaint", "negative"),
+    (
+        "Sidewalk is covered in ice and nobody can walk on it, people are walking in the street",
+        None,
+        "request",
+        "negative",
+    ),
+    ("construction trucks idling outside my window at 5am every day", None, "complaint", "negative"),
+    (
+        "No heat in my apartment and the landlord won't do anything, my kids are sleeping in coats",
+        None,
+        "request",
+        "negative",
+    ),
+    (
+        "my mom is in a wheelchair and can't get down the block because of the cars parked on the sidewalk",
+        None,
+        "request",
+        "negative",
+    ),
+    ("the alley has been flooded for days, we can't take the trash out", None, "complaint", "negative"),
+    (
+        "Hi, leaves clog the inlet every time it rains and water comes into our house. Can you clean it?",
+        None,
+        "request",
+        "negative",
+    ),
+    (
+        "No podemos dormir, la fiesta de al lado con música a todo volumen todas las noches",
+        None,
+        "complaint",
+        "negative",
+    ),
+    ("Un carro bloquea la entrada de mi garaje y no puedo salir", None, "request", "negative"),
+    ("Hace semanas que la basura se acumula en la esquina y huele horrible", None, "complaint", "negative"),
+    ("Mi mamá no puede caminar por la acera porque está llena de hielo", None, "request", "negative"),
+    ("llevamos 3 dias sin agua en toda la cuadra", None, "complaint", "negative"),
+]
+SARCASM = [
+    ("great, another pothole on Aramingo. love it", None, "complaint", "negative"),
+    ("Love waiting 3 weeks for a streetlight. Great job 311", None, "complaint", "negative"),
+    ("Wow, amazing service, my trash has only been sitting there since Tuesday", None, "complaint", "negative"),
+    ("Oh perfect, the trash truck skipped us again. Fantastic.", None, "complaint", "negative"),
+    ("thanks a lot 311, the abandoned car is still here after a month", None, "complaint", "negative"),
+    ("Nice to know my tax dollars pay for potholes this big", None, "complaint", "negative"),
+    ("gracias por nada, el bache sigue igual", None, "complaint", "negative"),
+    ("Qué bonito, otra semana sin recoger la basura", None, "complaint", "negative"),
+    ("Excelente servicio, tres semanas esperando que arreglen la luz", None, "complaint", "negative"),
+    ("Muy bien 311, el carro abandonado cumple un mes frente a mi casa. Felicidades", None, "complaint", "negative"),
+]
+POLITE = [
+    # politeness around a plain report: neutral
+    ("Pothole on Tasker St near 20th. Thank you in advance!", None, "request", "neutral"),
+    ("Hi, please pick up the mattress left at 1800 Wolf St. Have a good day!", None, "request", "neutral"),
+    ("Can you pick up a couch I left at the curb? Thanks", None, "request", "neutral"),
+    ("Good morning, the street sign at Morris and 18th is bent over. Appreciate it!", None, "request", "neutral"),
+    (
+        (
+            "Dear Sir or Madam,\nI would like to request a new recycling bin for 712 Kimball St. Thank you very much"
+            " for your help.\nKind regards,\nA. Brown"
+        ),
+        None,
+        "request",
+        "neutral",
+    ),
+    (
+        "Please trim the tree branches over the sidewalk at 4521 Osage Ave, thank you so much",
+        None,
+        "request",
+        "neutral",
+    ),
+    ("hi pls send someone to fix the streetlight on Dickinson st, thx have a blessed day", None, "request", "neutral"),
+    ("Hello! Graffiti on the mailbox at 10th and Reed. Thanks so much, you guys are great", None, "request", "neutral"),
+    ("When is bulk pickup in Mayfair? Thanks!", None, "question", "neutral"),
+    (
+        "Could you tell me how to request a tree planting? Appreciate it, have a nice weekend",
+        None,
+        "question",
+        "neutral",
+    ),
+    ("Hola, por favor recojan el sofá frente al 2300 de la calle Palethorp. Gracias", None, "request", "neutral"),
+    (
+        "Buenos días, hay un bache en la calle Rising Sun y Tabor. Muchas gracias de antemano",
+        None,
+        "request",
+        "neutral",
+    ),
+    (
+        "Por favor, la luz del callejón detrás de la calle Hope está fundida. Que tengan buen día",
+        None,
+        "request",
+        "neutral",
+    ),
+    ("¿Cuándo pasan a recoger el reciclaje en Kensington? Gracias", None, "question", "neutral"),
+    ("Quisiera pedir un contenedor de reciclaje nuevo, gracias por su ayuda", None, "request", "neutral"),
+]
+PLAIN = [
+    ("Pothole in front of 1234 Market St.", None, "request", "neutral"),
+    ("Streetlight out on my block, pole 12345", None, "request", "neutral"),
+    ("Abandoned vehicle, blue Toyota Camry, PA plate, parked on Elbridge St", None, "request", "neutral"),
+    ("tree stump left on the sidewalk after they cut the tree at 6100 Webster", None, "request", "neutral"),
+    ("Missed trash pickup at 3040 Richmond St", None, "request", "neutral"),
+    ("graffitti on garage door 2nd and Girard", None, "request", "neutral"),
+    ("Storm drain clogged with leaves at Welsh Rd and Verree", None, "request", "neutral"),
+    ("The crosswalk paint at 9th and Christian is worn off", None, "request", "neutral"),
+    ("Request for a street sweeping schedule sign on Mifflin St", None, "request", "neutral"),
+    ("broken bench at the bus stop on Roosevelt Blvd", None, "request", "neutral"),
+    ("Overgrown weeds on the vacant lot at 2500 Ruth St", None, "request", "neutral"),
+    ("Dead raccoon in the gutter on Oxford Ave", None, "request", "neutral"),
+    ("Bache en la calle 5 frente al número 3200", None, "request", "neutral"),
+    ("La luz del poste 4567 está apagada", None, "request", "neutral"),
+    ("Dejaron un colchón en la acera de la calle Howard", None, "request", "neutral"),
+    ("Grafiti en la pared del supermercado de la calle Allegheny", None, "request", "neutral"),
+    ("El contenedor de reciclaje se rompió, necesito uno nuevo", None, "request", "neutral"),
+    ("Carro abandonado sin placas en la calle Reese desde hace unos días", None, "request", "neutral"),
+]
+PRAISE = [
+    ("Thank you to the crew that fixed the sinkhole on Rising Sun so quickly!", None, "praise", "positive"),
+    ("The water dept came out the same day and fixed the leak. Really appreciate it", None, "praise", "positive"),
+    ("Gracias a los trabajadores que limpiaron el lote, quedó muy bonito", None, "praise", "positive"),
+    ("Muchas gracias por reparar el semáforo, ahora cruzamos seguros", None, "praise", "positive"),
+]
+# Written after the fourth look's tuning, measured once (the old rules: kind 66.7 %, sentiment 58.3 %; the new ones
+# before these texts: 75 %, 66.7 %), then tuned on: plain reports with courtesy or habits in them that must not
+# turn negative or positive.
+GUARD = [
+    ("Can we get a basketball hoop for the kids at the rec center on our street?", None, "question", "neutral"),
+    ("Street sweeping sign missing near the school on Tasker", None, "request", "neutral"),
+    ("Traffic light timing at 5th and Olney is off, the green is very short", None, "request", "neutral"),
+    ("The recycling truck comes every day at 6am, can it come later?", None, "question", "neutral"),
+    ("Tree needs trimming, branches touching the wires at 1400 S 20th", None, "request", "neutral"),
+    ("Please fix the water fountain at the playground in Fairmount Park, thanks!", None, "request", "neutral"),
+    ("Hola, el parque de los niños necesita más basureros, gracias", None, "request", "neutral"),
+    ("Hay un carro estacionado en la esquina hace dos días", None, "request", "neutral"),
+    ("Thanks for your help, I need a bulk pickup at 2210 Ellsworth", None, "request", "neutral"),
+    ("Great park, but the bathroom door is broken", None, "request", "neutral"),
+    (
+        "Hi there! Just letting you know the bus shelter glass is cracked at Broad and Snyder. Have a great day :)",
+        None,
+        "request",
+        "neutral",
+    ),
+    ("El camión de reciclaje pasa todas las semanas los martes?", None, "question", "neutral"),
+]
+FOURTH = HARM + IMPACT + SARCASM + POLITE + PLAIN + PRAISE + GUARD
+
+
+@pytest.mark.parametrize(
+    "texts", [DEV_TEXTS, FRESH, THIRD, FOURTH], ids=["dev", "second-look", "third-look", "fourth-look"]
+)
 def test_the_dev_texts_read_right(texts):
     kinds = sum(read_mood(text, language=language).kind == kind for text, language, kind, _s in texts)
     sentiments = sum(
@@ -379,3 +606,89 @@ def test_the_lexicon_has_hundreds_of_words():
     words, phrases, stems = mood._spanish()
     assert len(words) + len(phrases) + len(stems) >= 400
     assert all(-4.0 <= valence <= 4.0 for valence in words.values())
+
+
+@pytest.mark.parametrize(
+    ("group", "name"),
+    [
+        (HARM, "harm"),
+        (IMPACT, "impact"),
+        (SARCASM, "sarcasm"),
+        (POLITE, "politeness"),
+        (PLAIN, "plain"),
+        (GUARD, "guard"),
+    ],
+)
+def test_each_category_of_the_fourth_look_reads_right(group, name):
+    right = sum(read_mood(text, language=language).sentiment == sentiment for text, language, _k, sentiment in group)
+    assert right / len(group) >= 0.85, name
+
+
+def test_danger_without_feeling_words_is_negative_and_names_its_cue():
+    for text, cue in (
+        ("Live wire down and sparking on the sidewalk, kids walk here to school", "sparking"),
+        ("My elderly neighbor tripped on the broken sidewalk", "hurt"),
+        ("rats everywhere on our block", "rats everywhere"),
+        ("The big oak is about to fall on the house", "about to fall"),
+        ("smell from the sewer is making people sick", "sick"),
+        ("Water main break flooding my basement", "flooding the house"),
+        ("Cable colgando y echando chispas en la acera", "chispas"),
+        ("El árbol se va a caer encima de la casa", "se va a caer"),
+        ("No hay luz en la calle y asaltan a la gente de noche", "asaltan"),
+        ("No streetlight and people get mugged there", "mugged"),
+    ):
+        reading = read_mood(text)
+        assert reading.sentiment == Sentiment.NEGATIVE, text
+        assert cue in reading.cues, (text, reading.cues)
+        assert reading.kind == TextKind.REQUEST, text  # danger is not a complaint about the city's service
+
+
+def test_impact_on_the_writer_is_negative():
+    for text in (
+        "Car blocking my driveway, I can't get out",
+        "Car blocking my driveway, I can\u2019t get out",  # a curly apostrophe
+        "the music next door every night, we cant sleep",
+        "Sidewalk is covered in ice and nobody can walk on it",
+        "No podemos dormir por la música",
+        "llevamos 3 dias sin agua",
+    ):
+        assert read_mood(text).sentiment == Sentiment.NEGATIVE, text
+
+
+def test_politeness_never_makes_a_report_or_a_question_positive():
+    for text in (
+        "Pothole on Tasker St near 20th. Thank you in advance!",
+        "Good morning, the street sign at Morris and 18th is bent over. Appreciate it!",
+        "When is bulk pickup in Mayfair? Thanks!",
+        "Hola, por favor recojan el sofá frente al 2300 de la calle Palethorp. Gracias, que tengan buen día",
+    ):
+        reading = read_mood(text)
+        assert reading.sentiment == Sentiment.NEUTRAL, text
+        assert reading.kind != TextKind.PRAISE, text
+    # Thanks FOR something done is still praise.
+    done = read_mood("Thank you for fixing the pothole on Tasker St so fast!")
+    assert (done.kind, done.sentiment) == (TextKind.PRAISE, Sentiment.POSITIVE)
+
+
+def test_a_thanks_at_the_end_of_an_unhappy_report_stays_negative():
+    reading = read_mood("Third time reporting the pothole and nobody came. Thanks")
+    assert (reading.kind, reading.sentiment) == (TextKind.COMPLAINT, Sentiment.NEGATIVE)
+
+
+def test_sarcasm_is_a_negative_complaint():
+    for text in (
+        "great, another pothole on Aramingo. love it",
+        "Love waiting 3 weeks for a streetlight. Great job 311",
+        "thanks a lot 311, the abandoned car is still here after a month",
+        "Qué bonito, otra semana sin recoger la basura",
+        "gracias por nada",
+    ):
+        reading = read_mood(text)
+        assert (reading.kind, reading.sentiment) == (TextKind.COMPLAINT, Sentiment.NEGATIVE), text
+    # Real praise with the same words stays praise.
+    assert read_mood("Love how clean Rittenhouse looks today").sentiment == Sentiment.POSITIVE
+
+
+def test_habits_and_ages_are_not_waits():
+    assert read_mood("El camión de reciclaje pasa todas las semanas los martes?").sentiment == Sentiment.NEUTRAL
+    assert "semanas" not in read_mood("Mi vecina de 80 años vive sola").cues
