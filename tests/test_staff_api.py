@@ -753,7 +753,9 @@ def test_the_schema_is_served_at_a_stable_url_and_describes_every_endpoint(db):
         "/api/v1/inbox/{id}/status/",
         "/api/v1/inbox/{id}/reply/",
         "/api/v1/inbox/{id}/dismiss/",
+        "/api/v1/texts/read/",
     }
+    assert set(schema["paths"]["/api/v1/texts/read/"]) == {"post"}
     assert set(schema["paths"]["/api/v1/requests/"]) == {"get", "post"}
     assert set(schema["paths"]["/api/v1/requests/{tracking_number}/"]) == {"get", "patch"}
     assert set(schema["paths"]["/api/v1/customers/{id}/"]) == {"get", "patch"}
