@@ -302,6 +302,8 @@ def test_an_answer_given_is_logged_as_an_information_contact(api, supervisor, se
         ({"summary": "An answer.", "outcome": "service_request"}, "outcome"),
         ({"summary": "An answer.", "service_code": "NOPE"}, "service_code"),
         ({"summary": "An answer.", "started_at": "2999-01-01T00:00:00Z"}, "started_at"),
+        ({"summary": "An answer.", "started_at": "0216-10-18T02:45:12.588-07:25"}, "started_at"),  # fuzz
+        ({"summary": "An answer.", "started_at": "2020-01-01T00:00:00Z"}, "started_at"),
         ({"summary": "A NUL \x00 here."}, "summary"),
         ({}, "summary"),
     ],

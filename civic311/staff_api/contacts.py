@@ -56,6 +56,10 @@ CONTACT_EXAMPLE = {
 }
 
 
+# How far back an answer given may be logged.
+CONTACT_LOGGED_WITHIN = dt.timedelta(days=366)
+
+
 class ContactSerializer(serializers.ModelSerializer):
     # Plain text, not an enum in the schema: the same names with other choice sets would collide there.
     channel = serializers.CharField(
@@ -127,8 +131,13 @@ class InformationContactSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(required=False, help_text=_("When the contact began; now by default."))
 
     def validate_started_at(self, value: dt.datetime) -> dt.datetime:
-        if value > timezone.now():
+        now = timezone.now()
+        if value > now:
             raise serializers.ValidationError(_("A contact cannot start in the future."))
+        # An answer is logged soon after it is given; a date years back is a mistake (and one before 1900
+        # has no offset RFC 3339 can write in the city's zone).
+        if value < now - CONTACT_LOGGED_WITHIN:
+            raise serializers.ValidationError(_("A contact cannot have started more than a year ago."))
         return value
 
 
