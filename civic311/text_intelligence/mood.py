@@ -41,7 +41,7 @@ from django.utils.translation import pgettext
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from .models import Sentiment, TextKind
-from .words import READ_MAX_CHARS, fold
+from .words import READ_MAX_CHARS, fold, without_accents
 
 
 @dataclass(frozen=True)
@@ -1001,8 +1001,7 @@ def _first(pattern: re.Pattern[str], folded: str) -> str:
 
 def _folded_keeping_marks(raw: str) -> str:
     """Lower case without accents, punctuation kept (VADER reads "!" and the courtesy pattern needs no accents)."""
-    decomposed = unicodedata.normalize("NFKD", raw.lower().replace("\u2019", "'"))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return without_accents(raw.lower().replace("\u2019", "'"))
 
 
 def _kind(

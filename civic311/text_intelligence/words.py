@@ -16,9 +16,13 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 def fold(text: str) -> str:
     """Lower case, accents dropped ("Calle Ñandú" → "calle nandu"), links and symbols gone, spaces single."""
     text = _LINK.sub(" ", (text or "")[:READ_MAX_CHARS])
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    kept = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(_WORD.findall(kept))
+    return " ".join(_WORD.findall(without_accents(text.lower())))
+
+
+def without_accents(text: str) -> str:
+    """`text` with its accents dropped ("Ñandú" → "Nandu"), everything else kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def words(text: str) -> list[str]:
