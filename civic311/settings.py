@@ -41,7 +41,8 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
                         (default 730); CIVIC311_RETAIN_SURVEY_CALLBACK_DAYS survey callback numbers (30, at
                         least 7), CIVIC311_RETAIN_MESSAGE_DAYS sent e-mail/SMS addresses and texts (90),
                         CIVIC311_RETAIN_AUDIT_DAYS the personal-data audit (1095), CIVIC311_RETAIN_INBOX_DAYS
-                        inbox conversations after they are done (365); docs/privacy.md
+                        inbox conversations after they are done (365), CIVIC311_RETAIN_DECLINED_APPLICATIONS_DAYS
+                        declined liaison applications after the decision (365); docs/privacy.md
   CIVIC311_LIAISON_REFRESHER_MONTHS  months after a liaison's training that their refresher is due (default 12)
   CIVIC311_ESCALATION_STALE_DAYS  an escalation step or missed date older than this is never acted on (30);
                         docs/escalation.md
@@ -308,6 +309,7 @@ CIVIC311_RETAIN_MESSAGE_DAYS = int(os.environ.get("CIVIC311_RETAIN_MESSAGE_DAYS"
 CIVIC311_RETAIN_AUDIT_DAYS = int(os.environ.get("CIVIC311_RETAIN_AUDIT_DAYS", "1095"))
 # An inbox conversation's personal data (who wrote, what, their photos), this long after it was done.
 CIVIC311_RETAIN_INBOX_DAYS = int(os.environ.get("CIVIC311_RETAIN_INBOX_DAYS", "365"))
+CIVIC311_RETAIN_DECLINED_APPLICATIONS_DAYS = int(os.environ.get("CIVIC311_RETAIN_DECLINED_APPLICATIONS_DAYS", "365"))
 CIVIC311_EMERGENCY_BROADCAST_EMAILS = os.environ.get("CIVIC311_EMERGENCY_BROADCAST_EMAILS", "")
 if "CIVIC311_SOCIAL_ACCOUNTS" in os.environ:
     CIVIC311_SOCIAL_ACCOUNTS = os.environ["CIVIC311_SOCIAL_ACCOUNTS"]

@@ -6,9 +6,11 @@ request filed under those details with its answers, photos and its whole history
 notes, marked as such (staff review internal notes before handing the file over: they may name others) —
 their contacts with the contact centre, survey answers and follow-ups, subscriptions to requests under
 their e-mail addresses, the messages sent to their addresses, their conversations in the inbox (e-mails,
-texts and posts, matched by the customer link and by their addresses, numbers and handles), and when staff
-looked at their record and why (not who). Times are in the city's zone, with their offset. Each export
-writes an EXPORT row in the personal-data audit; nothing is logged but ids.
+texts and posts, matched by the customer link and by their addresses, numbers and handles), their records in
+the Neighborhood Liaison Program (applications under their addresses; the liaison record, its trainings,
+meetings, the requests they filed for neighbours by tracking number, the programme's messages to them), and
+when staff looked at their record and why (not who). Times are in the city's zone, with their offset. Each
+export writes an EXPORT row in the personal-data audit; nothing is logged but ids.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from civic311.people.selectors import survivor_of
 from civic311.service_requests.models import Contact, ServiceRequest
 from civic311.surveys.models import FollowUpTask, Response
 
-from . import inbox_data
+from . import inbox_data, liaison_data
 
 logger = logging.getLogger(__name__)
 
@@ -298,6 +300,8 @@ def _collect(customer: Customer, now: dt.datetime) -> dict[str, Any]:
             {"at": at(row.at), "purpose": row.purpose, "where": row.where}
             for row in PersonalDataAccess.objects.filter(customer_id__in=family_ids).order_by("at", "pk")
         ],
+        # The Neighborhood Liaison Program: their applications, and their liaison record with what it recorded.
+        "liaison_programme": liaison_data.export_programme(customer.jurisdiction_id, emails, at),
         # E-mails, texts and posts they sent the city through the inbox, with the city's answers.
         "inbox_conversations": inbox_data.export_items(
             inbox_data.items_of(customer.jurisdiction_id, family_ids, emails, phones), at

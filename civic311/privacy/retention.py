@@ -17,6 +17,11 @@
 * an **inbox conversation** (an e-mail thread, a text exchange, a post and its replies) done more than
   `CIVIC311_RETAIN_INBOX_DAYS` ago loses who wrote and what they wrote (`inbox_data`); its channel, status
   and times stay for the reports;
+* a **liaison application** (the Neighborhood Liaison Program's) loses the applicant's names, address, phone
+  and the reasons written on it `CIVIC311_RETAIN_DECLINED_APPLICATIONS_DAYS` after it was declined, or
+  `CIVIC311_RETAIN_CONTACT_DAYS` after it was made when it was never reviewed; a **liaison** who left the
+  programme loses theirs (and their account, if only a liaison's, is closed) `CIVIC311_RETAIN_CONTACT_DAYS`
+  after leaving (`liaison_data`); status, dates, neighborhoods and languages stay for the programme's figures;
 * the **personal-data audit** older than `CIVIC311_RETAIN_AUDIT_DAYS` is deleted.
 
 Requests themselves, their description (the resident's own words: the request's content, not contact
@@ -27,6 +32,8 @@ finds nothing left to count, and a run twice changes nothing. Log lines carry co
 
 `erase_customer(customer, actor=...)` anonymises one customer at once, on request, whatever the dates,
 except while one of their requests is open (it needs the contact details); it writes an ERASE audit row.
+Their liaison applications and liaison record go with it (a liaison still in the programme is withdrawn
+first).
 `erase_sender(jurisdiction, channel, sender, actor=...)` does the same for a resident known only by what
 they wrote to the inbox from (a social handle, an address, a number).
 """
@@ -38,12 +45,10 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Concat, Greatest, Lower
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -69,7 +74,7 @@ from civic311.service_requests.lifecycle import FINAL_STATES
 from civic311.service_requests.models import Contact, ServiceRequest
 from civic311.surveys.models import Answer, FollowUpTask, Question, WorkListEntry
 
-from . import inbox_data
+from . import admin_log, inbox_data, liaison_data
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +88,8 @@ STAGES = (
     "survey_contact_answers",
     "messages",
     "inbox_items",
+    "liaison_applications",
+    "liaisons",
     "audit_rows",
     "sign_in_events",
     "sign_in_links",
@@ -263,15 +270,8 @@ def _blank_requesters(requesters: QuerySet) -> int:
     ids = list(requesters.filter(_with_details()).values_list("pk", flat=True))
     if not ids:
         return 0
-    _forget_names_in_admin_log(Requester, ids)
+    admin_log.forget_names(Requester, ids)
     return Requester.objects.filter(_with_details(), pk__in=ids).update(first_name="", last_name="", email="", phone="")
-
-
-def _forget_names_in_admin_log(model: type[Customer] | type[Requester], ids: Iterable[int]) -> None:
-    """The admin's history of a record keeps its name as it was then (`object_repr`): it becomes the number."""
-    LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), object_id__in=[str(pk) for pk in ids]
-    ).update(object_repr=Concat(Value(f"{model.__name__} "), F("object_id")))
 
 
 def _blank_contact_answers(answers: QuerySet) -> int:
@@ -297,7 +297,7 @@ def _anonymise_customers(ids: list[int], now: dt.datetime) -> int:
     family = set(ids) | set(Customer.objects.filter(merged_into_id__in=ids).values_list("pk", flat=True))
     for model in (CustomerPhone, CustomerEmail, CustomerAddress):
         model.objects.filter(customer_id__in=family).delete()
-    _forget_names_in_admin_log(Customer, family)
+    admin_log.forget_names(Customer, family)
     _blank_requesters(Requester.objects.filter(customer_id__in=family))
     contacts = Contact.objects.filter(Q(customer_id__in=family) | Q(requester__customer_id__in=family))
     Contact.objects.filter(pk__in=contacts.exclude(callback_phone="").values("pk")).update(callback_phone="")
@@ -342,6 +342,8 @@ def anonymise_expired(
         "survey_contact_answers": expired_survey_contact_answers(callbacks_until),
         "messages": expired_messages(message_cutoff(now)),
         "inbox_items": inbox_data.expired_items(inbox_data.inbox_cutoff(now)),
+        "liaison_applications": liaison_data.expired_applications(liaison_data.declined_cutoff(now), contacts_until),
+        "liaisons": liaison_data.expired_liaisons(contacts_until),
         "audit_rows": expired_audit_rows(audit_cutoff(now)),
         "sign_in_events": expired_sign_in_events(audit_cutoff(now)),
         # E-mailed sign-in links (they hold an address) are of no use once expired.
@@ -389,6 +391,10 @@ def anonymise_expired(
                 batch_size,
             ),
             "inbox_items": _in_batches(candidates["inbox_items"], inbox_data.anonymise_expired_items, batch_size),
+            "liaison_applications": _in_batches(
+                candidates["liaison_applications"], liaison_data.anonymise_expired_applications, batch_size
+            ),
+            "liaisons": _in_batches(candidates["liaisons"], liaison_data.anonymise_expired_liaisons, batch_size),
             "audit_rows": _in_batches(
                 candidates["audit_rows"],
                 lambda ids: PersonalDataAccess.objects.filter(pk__in=ids).delete()[0],
@@ -441,12 +447,24 @@ def _contact_points(family: Iterable[int]) -> tuple[set[str], set[str]]:
     return emails, phones
 
 
+def programme_records_of(customer: Customer) -> liaison_data.ProgrammeRecords:
+    """The customer's records in the Neighborhood Liaison Program, which erasing them anonymises too."""
+    family = {customer.pk, *Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)}
+    emails, _phones = _contact_points(family)
+    return liaison_data.records_of(customer.jurisdiction_id, emails)
+
+
 def erase_customer(
     customer: Customer, *, actor: User, where: str = "", now: dt.datetime | None = None
 ) -> dict[str, int]:
     """Erase a customer on their request: everything that names them is anonymised at once (the record and
     the records merged into it, their requesters, callback numbers, survey contact answers, subscriptions
-    and messages to their addresses), and an ERASE row goes in the audit.
+    and messages to their addresses, their liaison applications and liaison record), and an ERASE row goes
+    in the audit. A liaison still in the programme is withdrawn first (`liaison_data.erase`): the resident
+    asked to be forgotten, and a liaison nobody can write to, named nowhere, cannot serve.
+
+    Returns the counts of what was anonymised; for a resident the liaison programme knew, also
+    `liaison_applications`, `liaisons` and `liaisons_withdrawn`.
 
     Refused (PermissionDenied) for staff who may not; refused (ValidationError, nothing written) while one
     of their requests is open, and for a record already anonymised.
@@ -481,11 +499,13 @@ def erase_customer(
             )
         family = {locked.pk, *Customer.objects.filter(merged_into=locked).values_list("pk", flat=True)}
         emails, phones = _contact_points(family)
+        # Read before anything changes: erasing replaces the addresses that find them.
+        programme = liaison_data.records_of(locked.jurisdiction_id, emails)
         subscriptions = Subscription.objects.annotate(_email=Lower("email")).filter(_email__in=emails)
         messages = (
             _resident_messages()
             .annotate(_to=Lower("recipient"))
-            .filter(Q(_to__in=emails) | Q(recipient__in=phones))
+            .filter(Q(_to__in=emails | programme.addresses) | Q(recipient__in=phones))
             .exclude(state=OutboundMessage.State.SENDING)
         )
         # A message still waiting would go out to an address the resident asked us to forget.
@@ -498,15 +518,21 @@ def erase_customer(
             "inbox_items": inbox_data.anonymise_items(conversations, withhold=True),
             "customers": _anonymise_customers([locked.pk], now),
         }
+        if programme:
+            counts.update(liaison_data.erase(programme, now))
         PersonalDataAccess.objects.create(
             user=actor, customer=locked, purpose=PersonalDataAccess.Purpose.ERASE, where=where[:40], at=now
         )
     logger.info(
-        "customer %s erased: subscriptions=%d messages=%d inbox_items=%d",
+        "customer %s erased: subscriptions=%d messages=%d inbox_items=%d liaison_applications=%d liaisons=%d "
+        "liaisons_withdrawn=%d",
         locked.pk,
         counts["subscriptions"],
         counts["messages"],
         counts["inbox_items"],
+        counts.get("liaison_applications", 0),
+        counts.get("liaisons", 0),
+        counts.get("liaisons_withdrawn", 0),
     )
     return counts
 
@@ -540,4 +566,4 @@ def erase_sender(
     return count
 
 
-__all__ = ["anonymise_expired", "erase_customer", "erase_sender", "open_requests_of"]
+__all__ = ["anonymise_expired", "erase_customer", "erase_sender", "open_requests_of", "programme_records_of"]

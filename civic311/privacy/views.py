@@ -22,7 +22,7 @@ from civic311.people import roles, selectors
 from civic311.people.models import Customer, User
 
 from .export import export_customer, export_filename, export_json
-from .retention import erase_customer, open_requests_of
+from .retention import erase_customer, open_requests_of, programme_records_of
 
 # The `where` of the audit rows these pages write: the customer's page in the admin, where staff start.
 WHERE = "admin"
@@ -69,7 +69,7 @@ def erase_customer_view(request: HttpRequest, customer_id: int) -> HttpResponse:
     change_url = _change_page(customer)
     if request.method == "POST":
         try:
-            erase_customer(customer, actor=actor, where=WHERE)
+            counts = erase_customer(customer, actor=actor, where=WHERE)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -77,6 +77,14 @@ def erase_customer_view(request: HttpRequest, customer_id: int) -> HttpResponse:
                 request,
                 _("The customer's personal data was erased. Their requests, and the public history of those, stay."),
             )
+            if counts.get("liaisons_withdrawn"):
+                messages.info(
+                    request,
+                    _(
+                        "They were a neighborhood liaison: they were withdrawn from the program first, and "
+                        "their access ended."
+                    ),
+                )
         return HttpResponseRedirect(change_url)
     return TemplateResponse(
         request,
@@ -88,6 +96,7 @@ def erase_customer_view(request: HttpRequest, customer_id: int) -> HttpResponse:
             "original": customer,
             "open_requests": open_requests_of(customer),
             "already_anonymised": customer.anonymised_at is not None,
+            "liaison_programme": programme_records_of(customer),
             "change_url": change_url,
         },
     )

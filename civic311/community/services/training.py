@@ -394,14 +394,21 @@ def withdraw(liaison: Liaison, actor: User | None, *, now: dt.datetime | None = 
         current = Liaison.objects.select_for_update().select_related("user").get(pk=liaison.pk)
         if current.status == Liaison.Status.WITHDRAWN:
             raise ValidationError({"status": [_("This liaison has left the program already.")]})
-        current.status = Liaison.Status.WITHDRAWN
-        current.withdrawn_at = now
-        current.save(update_fields=["status", "withdrawn_at"])
-        current.trainings.filter(session__starts_at__gt=now, completed_at__isnull=True).delete()
-        sync_access(current)
+        leave_programme(current, now)
     liaison.status, liaison.withdrawn_at = current.status, current.withdrawn_at
     logger.info("liaison %s withdrew", current.pk)
     return liaison
+
+
+def leave_programme(liaison: Liaison, now: dt.datetime) -> None:
+    """What leaving does, for a liaison the caller has locked and may withdraw (`withdraw`, or privacy's
+    erasure on the resident's request): status and moment, places in sessions not begun given back, access
+    removed. In the caller's transaction."""
+    liaison.status = Liaison.Status.WITHDRAWN
+    liaison.withdrawn_at = now
+    liaison.save(update_fields=["status", "withdrawn_at"])
+    liaison.trainings.filter(session__starts_at__gt=now, completed_at__isnull=True).delete()
+    sync_access(liaison)
 
 
 def _tell(liaison: Liaison, template: str, context: dict[str, object], dedup: str) -> None:

@@ -34,3 +34,8 @@ class Command(BaseCommand):
             f"Customer {customer.pk} erased ({counts['subscriptions']} subscriptions, "
             f"{counts['messages']} messages anonymised)."
         )
+        if "liaisons" in counts:
+            self.stdout.write(
+                f"Neighborhood Liaison Program: {counts['liaison_applications']} applications and "
+                f"{counts['liaisons']} liaison records anonymised ({counts['liaisons_withdrawn']} withdrawn first)."
+            )
