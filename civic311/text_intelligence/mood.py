@@ -993,7 +993,7 @@ _KINDS = tuple(TextKind)
 _SENTIMENTS = tuple(Sentiment)
 
 
-def _featurise(text: str, language: str | None) -> tuple[str, str, tuple[float, ...]]:
+def featurise(text: str, language: str | None) -> tuple[str, str, tuple[float, ...]]:
     """What the sentiment model reads of a text: its folded words, its lower-case characters with marks and
     emoji, and the rule reader's findings (score, sentiment, kind, and which groups of cues fired)."""
     raw = unicodedata.normalize("NFC", (text if isinstance(text, str) else "")[:READ_MAX_CHARS])[:MOOD_MAX_CHARS]
@@ -1032,7 +1032,7 @@ def read_mood(text: str, *, language: str | None = None) -> Mood:
     if not fold(raw) and not any(char in _ANGRY_EMOJI or char in _HAPPY_EMOJI for char in raw):
         return by_rules
     featured = (fold(raw), _folded_keeping_marks(raw), _findings(raw, by_rules))
-    decision = mood_model.trained(_featurise).decide(featured)
+    decision = mood_model.trained(featurise).decide(featured)
     kind, sentiment = TextKind(decision.kind), Sentiment(decision.sentiment)
     score = round(decision.sentiments.get("positive", 0.0) - decision.sentiments.get("negative", 0.0), 3)
     if (kind, sentiment) == (by_rules.kind, by_rules.sentiment):

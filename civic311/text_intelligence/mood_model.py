@@ -7,11 +7,15 @@ against a worried one (negative), a report that waits (a complaint) against a fi
 weights from labelled texts, and the rules' findings (their score, sentiment and kind, and which groups of
 cues fired) are among their features, so they start from everything the rules know.
 
-What they learn from: the corpus in `corpus/` (about 1,550 texts in English and Spanish, labelled by the guide
-in `benchmarks/data/LABELLING.md`; none of them is in a blind evaluation set, which a test checks). They are
-the same for every city: how residents write their feelings does not depend on the catalogue. They are fitted
-the first time a process reads a mood (a few seconds, once) and kept for the life of the process; nothing is
-saved or downloaded.
+What they learn from: the corpus in `corpus/` (1,545 texts in English and Spanish, labelled by the guide in
+`benchmarks/data/LABELLING.md`; none of them is in a blind evaluation set, which a test checks). They are the
+same for every city: how residents write their feelings does not depend on the catalogue.
+
+Fitted with scikit-learn by `manage.py fit_mood_models`, which writes the file `mood_models.npz` beside this
+module (plain arrays: the vocabularies, their IDF weights, the coefficients; loaded without pickle), and read
+with numpy alone: a web process never imports scikit-learn for a mood, and the first reading costs a file
+load, not a fit. A test fits again and holds the file equal to the result, so it never goes stale; should it
+be missing or older than the corpus anyway, the models are fitted in memory once per process (slow: seconds).
 
 The two are decided together, as the guide labels them: a complaint is always negative and praise always
 positive, so the pair (kind, sentiment) chosen is the likeliest of the pairs the guide allows.
@@ -21,22 +25,22 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-# scikit-learn and SciPy are imported where a model is fitted or used, not at the top: every process imports
-# this module, and those libraries cost seconds to import.
+log = logging.getLogger(__name__)
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+MODELS_FILE = Path(__file__).resolve().parent / "mood_models.npz"
+FILE_FORMAT = 1
 SENTIMENTS = ("negative", "neutral", "positive")
 KINDS = ("request", "complaint", "question", "praise", "other")
 # The only sentiment a kind may have, where the guide fixes it.
@@ -49,6 +53,10 @@ SENTIMENT_C = 3.0
 KIND_C = 10.0
 # The rule reader's findings weigh this much against the TF-IDF features (1 did better than 3 in the same runs).
 RULE_WEIGHT = 1.0
+# Words in 1-2-grams; characters in 2-5-grams inside words (typos and Spanish endings share their pieces).
+WORD_NGRAMS = (1, 2)
+CHARACTER_NGRAMS = (2, 5)
+CHARACTER_FEATURES_MAX = 60_000
 # A word that moved the decision this much (its TF-IDF weight times its coefficient) may be named as a cue.
 CUE_MIN_WEIGHT = 0.15
 
@@ -73,7 +81,7 @@ def corpus(directory: Path = CORPUS_DIR) -> list[LabelledText]:
 
 
 def corpus_digest(directory: Path = CORPUS_DIR) -> str:
-    """A short fingerprint of the corpus the models were fitted on (the benchmark prints it)."""
+    """A short fingerprint of the corpus (kept in the models file, to know it is the corpus's)."""
     digest = hashlib.sha256()
     for path in sorted(directory.glob("*.csv")):
         digest.update(path.read_bytes())
@@ -85,132 +93,42 @@ def corpus_digest(directory: Path = CORPUS_DIR) -> str:
 Featured = tuple[str, str, Sequence[float]]
 Featurise = Callable[[str, str | None], Featured]
 
-
-class Features:
-    """What the models see of a text: TF-IDF of its words (1-2-grams) and of its characters (2-5-grams inside
-    words), and the rules' findings. Fitted once on the corpus and shared by both models, so a text is turned
-    into numbers once for both."""
-
-    def __init__(self, *, rule_weight: float = RULE_WEIGHT) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.rule_weight = rule_weight
-        # The words are folded already (`words.fold`): split on spaces, one-letter words like "q" and "y" kept.
-        self.words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, tokenizer=str.split, token_pattern=None)
-        # Typos and Spanish endings still share most of their pieces; "!!", "?" and emoji are in this text.
-        self.characters = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=60_000
-        )
-        self.word_names: np.ndarray = np.array([])
-        self.word_analyzer: Callable[[str], list[str]] = str.split
-        self.character_analyzer: Callable[[str], list[str]] = str.split
-
-    def fit_matrix(self, featured: Sequence[Featured]) -> csr_matrix:
-        from scipy.sparse import hstack
-
-        matrix = hstack(
-            [
-                self.words.fit_transform([one[0] for one in featured]),
-                self.characters.fit_transform([one[1] for one in featured]),
-                self._rules(featured),
-            ]
-        ).tocsr()
-        self.word_names = self.words.get_feature_names_out()
-        self.word_analyzer = self.words.build_analyzer()
-        self.character_analyzer = self.characters.build_analyzer()
-        return matrix
-
-    def matrix(self, featured: Sequence[Featured]) -> csr_matrix:
-        """The same numbers as the vectorizers' `transform` (a test holds them equal), worked out directly: for
-        one short text, scikit-learn's input checks cost several times the work itself."""
-        from scipy.sparse import csr_matrix
-
-        width = len(self.words.vocabulary_) + len(self.characters.vocabulary_) + len(featured[0][2])
-        indices: list[int] = []
-        values: list[float] = []
-        starts = [0]
-        for words, marked, findings in featured:
-            for offset, vectorizer, analyzer, text in (
-                (0, self.words, self.word_analyzer, words),
-                (len(self.words.vocabulary_), self.characters, self.character_analyzer, marked),
-            ):
-                found, weights = _tfidf(vectorizer, analyzer, text)
-                indices.extend(offset + index for index in found)
-                values.extend(weights)
-            rules_at = len(self.words.vocabulary_) + len(self.characters.vocabulary_)
-            for position, value in enumerate(findings):
-                if value:
-                    indices.append(rules_at + position)
-                    values.append(float(value) * self.rule_weight)
-            starts.append(len(indices))
-        return csr_matrix((values, indices, starts), shape=(len(featured), width))
-
-    def _rules(self, featured: Sequence[Featured]) -> csr_matrix:
-        from scipy.sparse import csr_matrix
-
-        return csr_matrix(np.array([list(one[2]) for one in featured], dtype=float) * self.rule_weight)
+# The terms scikit-learn's TfidfVectorizer makes of a text with our settings, written out here so that reading
+# needs no scikit-learn (seconds to import in every process); `test_mood_model` holds them equal to its own.
+_SPACES = re.compile(r"\s\s+")
 
 
-def _tfidf(
-    vectorizer: TfidfVectorizer, analyzer: Callable[[str], list[str]], text: str
-) -> tuple[list[int], list[float]]:
-    """One text's TF-IDF row as the fitted `vectorizer` computes it (sublinear term frequency, l2 norm)."""
-    counts: dict[int, int] = {}
-    vocabulary = vectorizer.vocabulary_
-    for term in analyzer(text):
-        index = vocabulary.get(term)
-        if index is not None:
-            counts[index] = counts.get(index, 0) + 1
-    if not counts:
-        return [], []
-    found = sorted(counts)
-    weights = np.array([(1.0 + np.log(counts[index])) * vectorizer.idf_[index] for index in found])
-    weights /= np.sqrt((weights**2).sum())
-    return found, weights.tolist()
+def word_terms(folded: str) -> list[str]:
+    """Unigrams and bigrams of the (already folded, lower-case) words."""
+    words = folded.lower().split()
+    low, high = WORD_NGRAMS
+    terms = list(words) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(words)) + 1):
+        terms.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    return terms
 
 
-class TextClassifier:
-    """A logistic regression with balanced classes over the shared features."""
+def character_terms(marked: str) -> list[str]:
+    """Character n-grams inside each word, padded with a space at its edges ("char_wb")."""
+    low, high = CHARACTER_NGRAMS
+    terms = []
+    for word in _SPACES.sub(" ", marked.lower()).split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                terms.append(padded)  # a short word counts once, whole
+                break
+            terms.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return terms
 
-    def __init__(self, features: Features, *, c: float) -> None:
-        from sklearn.linear_model import LogisticRegression
 
-        self.features = features
-        self.classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-        self.classes: list[str] = []
+@dataclass(frozen=True)
+class Reading:
+    """One fitted logistic regression: its labels, and a row of coefficients and an intercept for each."""
 
-    def fit(self, matrix: csr_matrix, labels: Sequence[str]) -> TextClassifier:
-        self.classifier.fit(matrix, list(labels))
-        self.classes = [str(label) for label in self.classifier.classes_]
-        return self
-
-    def probabilities(self, matrix: csr_matrix) -> list[dict[str, float]]:
-        """Per row, each label's probability: the softmax of the linear scores, which is what scikit-learn's
-        `predict_proba` computes for a multinomial model, without its input checks (half the time of a text)."""
-        scores = np.asarray(matrix @ self.classifier.coef_.T) + self.classifier.intercept_
-        if len(self.classes) == 2:  # a binary model keeps one row of coefficients: the second class's
-            scores = np.hstack([np.zeros_like(scores), scores])
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        rows = exp / exp.sum(axis=1, keepdims=True)
-        return [dict(zip(self.classes, (float(p) for p in row), strict=True)) for row in rows]
-
-    def words_for(self, matrix_row: csr_matrix, label: str, limit: int = 3) -> list[str]:
-        """The words of the text (one row of the matrix) that pushed most towards `label` (not the character
-        pieces, which say nothing to a reader), strongest first."""
-        if label not in self.classes or len(self.classes) < 3:
-            return []
-        coefficients = self.classifier.coef_[self.classes.index(label)]
-        names = self.features.word_names
-        pushed = sorted(
-            (
-                (float(value * coefficients[index]), str(names[index]))
-                for index, value in zip(matrix_row.indices, matrix_row.data, strict=True)
-                if index < len(names)
-            ),
-            reverse=True,
-        )
-        return [name for weight, name in pushed[:limit] if weight >= CUE_MIN_WEIGHT]
+    classes: tuple[str, ...]
+    coefficients: np.ndarray  # a row per class, a column per feature
+    intercepts: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -218,28 +136,140 @@ class Decision:
     kind: str
     sentiment: str
     sentiments: dict[str, float]  # each sentiment's probability
-    kind_words: tuple[str, ...]  # the words that pushed towards the kind, and the sentiment, chosen
+    kind_words: tuple[str, ...]  # the words that pushed most towards the kind, and the sentiment, chosen
     sentiment_words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class MoodModels:
-    features: Features
-    kind: TextClassifier
-    sentiment: TextClassifier
+    """The two fitted models as plain arrays, and how to read a text with them (numpy only)."""
+
+    word_index: dict[str, int]
+    word_idf: np.ndarray
+    character_index: dict[str, int]
+    character_idf: np.ndarray
+    rule_weight: float
+    kind: Reading
+    sentiment: Reading
+    digest: str
+
+    @cached_property
+    def word_names(self) -> list[str]:
+        names = [""] * len(self.word_index)
+        for term, index in self.word_index.items():
+            names[index] = term
+        return names
+
+    def row(self, featured: Featured) -> tuple[np.ndarray, np.ndarray]:
+        """The text's features, sparse: (indices, values), as scikit-learn's vectorizers would make them
+        (sublinear term frequency times IDF, each part normalised to length 1), then the rules' findings."""
+        words, marked, findings = featured
+        indices: list[int] = []
+        values: list[float] = []
+        offset = 0
+        for index, idf, terms in (
+            (self.word_index, self.word_idf, word_terms(words)),
+            (self.character_index, self.character_idf, character_terms(marked)),
+        ):
+            counts: dict[int, int] = {}
+            for term in terms:
+                found = index.get(term)
+                if found is not None:
+                    counts[found] = counts.get(found, 0) + 1
+            if counts:
+                at = sorted(counts)
+                weights = np.array([(1.0 + math.log(counts[i])) * idf[i] for i in at])
+                weights /= math.sqrt(float((weights**2).sum()))
+                indices.extend(offset + i for i in at)
+                values.extend(weights.tolist())
+            offset += len(index)
+        for position, value in enumerate(findings):
+            if value:
+                indices.append(offset + position)
+                values.append(float(value) * self.rule_weight)
+        return np.array(indices, dtype=np.int64), np.array(values, dtype=float)
+
+    @staticmethod
+    def probabilities(reading: Reading, row: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
+        """Each label's probability: the softmax of the linear scores (scikit-learn's `predict_proba`)."""
+        indices, values = row
+        scores = reading.coefficients[:, indices] @ values + reading.intercepts
+        scores -= scores.max()
+        exp = np.exp(scores)
+        return dict(zip(reading.classes, (float(p) for p in exp / exp.sum()), strict=True))
+
+    def words_for(self, reading: Reading, row: tuple[np.ndarray, np.ndarray], label: str, limit: int = 3) -> list[str]:
+        """The words of the text that pushed most towards `label` (not the character pieces, which say nothing
+        to a reader), strongest first."""
+        if label not in reading.classes:
+            return []
+        coefficients = reading.coefficients[reading.classes.index(label)]
+        names = self.word_names
+        indices, values = row
+        pushed = sorted(
+            (
+                (float(value * coefficients[index]), names[index])
+                for index, value in zip(indices, values, strict=True)
+                if index < len(names)
+            ),
+            reverse=True,
+        )
+        return [name for weight, name in pushed[:limit] if weight >= CUE_MIN_WEIGHT]
 
     def decide(self, featured: Featured) -> Decision:
         """The likeliest (kind, sentiment) pair the guide allows, with the words behind each."""
-        row = self.features.matrix([featured])
-        kinds = self.kind.probabilities(row)[0]
-        sentiments = self.sentiment.probabilities(row)[0]
+        row = self.row(featured)
+        kinds = self.probabilities(self.kind, row)
+        sentiments = self.probabilities(self.sentiment, row)
         kind, sentiment = joint(kinds, sentiments)
         return Decision(
             kind,
             sentiment,
             sentiments,
-            tuple(self.kind.words_for(row, kind, limit=2)),
-            tuple(self.sentiment.words_for(row, sentiment)),
+            tuple(self.words_for(self.kind, row, kind, limit=2)),
+            tuple(self.words_for(self.sentiment, row, sentiment)),
+        )
+
+    def save(self, path: Path = MODELS_FILE) -> None:
+        arrays: dict[str, Any] = {
+            "format": np.array(FILE_FORMAT),
+            "digest": np.array(self.digest),
+            "rule_weight": np.array(self.rule_weight),
+            "word_terms": np.array(sorted(self.word_index, key=self.word_index.__getitem__)),
+            "word_idf": self.word_idf,
+            "character_terms": np.array(sorted(self.character_index, key=self.character_index.__getitem__)),
+            "character_idf": self.character_idf,
+        }
+        for name, reading in (("kind", self.kind), ("sentiment", self.sentiment)):
+            arrays[f"{name}_classes"] = np.array(reading.classes)
+            arrays[f"{name}_coefficients"] = reading.coefficients
+            arrays[f"{name}_intercepts"] = reading.intercepts
+        temporary = path.with_suffix(".tmp.npz")
+        np.savez_compressed(temporary, **arrays)
+        temporary.replace(path)  # whole or not at all: a reader never sees half a file
+
+
+def load(path: Path = MODELS_FILE) -> MoodModels:
+    with np.load(path, allow_pickle=False) as arrays:
+        if int(arrays["format"]) != FILE_FORMAT:
+            raise ValueError(f"{path.name}: format {int(arrays['format'])}, expected {FILE_FORMAT}")
+
+        def reading(name: str) -> Reading:
+            return Reading(
+                tuple(str(label) for label in arrays[f"{name}_classes"]),
+                np.array(arrays[f"{name}_coefficients"], dtype=float),
+                np.array(arrays[f"{name}_intercepts"], dtype=float),
+            )
+
+        return MoodModels(
+            word_index={str(term): i for i, term in enumerate(arrays["word_terms"])},
+            word_idf=np.array(arrays["word_idf"], dtype=float),
+            character_index={str(term): i for i, term in enumerate(arrays["character_terms"])},
+            character_idf=np.array(arrays["character_idf"], dtype=float),
+            rule_weight=float(arrays["rule_weight"]),
+            kind=reading("kind"),
+            sentiment=reading("sentiment"),
+            digest=str(arrays["digest"]),
         )
 
 
@@ -254,20 +284,77 @@ def joint(kinds: dict[str, float], sentiments: dict[str, float]) -> tuple[str, s
     return kind, sentiment
 
 
-def fit(featurise: Featurise, texts: Sequence[LabelledText]) -> MoodModels:
-    features = Features()
-    matrix = features.fit_matrix([featurise(one.text, one.language) for one in texts])
-    return MoodModels(
-        features,
-        kind=TextClassifier(features, c=KIND_C).fit(matrix, [one.kind for one in texts]),
-        sentiment=TextClassifier(features, c=SENTIMENT_C).fit(matrix, [one.sentiment for one in texts]),
+def fit(
+    featurise: Featurise,
+    texts: Sequence[LabelledText],
+    *,
+    rule_weight: float = RULE_WEIGHT,
+    kind_c: float = KIND_C,
+    sentiment_c: float = SENTIMENT_C,
+    digest: str = "",
+) -> MoodModels:
+    """Fit both models on `texts` with scikit-learn and keep them as plain arrays."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    featured = [featurise(one.text, one.language) for one in texts]
+    words = TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True, tokenizer=str.split, token_pattern=None)
+    characters = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=CHARACTER_NGRAMS,
+        min_df=2,
+        sublinear_tf=True,
+        max_features=CHARACTER_FEATURES_MAX,
     )
+    rules = csr_matrix(np.array([list(one[2]) for one in featured], dtype=float) * rule_weight)
+    matrix = hstack(
+        [
+            words.fit_transform([one[0] for one in featured]),
+            characters.fit_transform([one[1] for one in featured]),
+            rules,
+        ]
+    ).tocsr()
+
+    def reading(labels: list[str], c: float) -> Reading:
+        model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(matrix, labels)
+        coefficients, intercepts = np.array(model.coef_), np.array(model.intercept_)
+        if len(model.classes_) == 2:  # a binary model keeps one row, for its second class: the first scores 0
+            coefficients = np.vstack([np.zeros_like(coefficients), coefficients])
+            intercepts = np.concatenate([[0.0], intercepts])
+        return Reading(tuple(str(label) for label in model.classes_), coefficients, intercepts)
+
+    return MoodModels(
+        word_index={str(term): int(i) for term, i in words.vocabulary_.items()},
+        word_idf=np.array(words.idf_),
+        character_index={str(term): int(i) for term, i in characters.vocabulary_.items()},
+        character_idf=np.array(characters.idf_),
+        rule_weight=rule_weight,
+        kind=reading([one.kind for one in texts], kind_c),
+        sentiment=reading([one.sentiment for one in texts], sentiment_c),
+        digest=digest,
+    )
+
+
+def fit_corpus(featurise: Featurise) -> MoodModels:
+    return fit(featurise, corpus(), digest=corpus_digest())
 
 
 @cache
 def trained(featurise: Featurise) -> MoodModels:
-    """The models fitted on the corpus, once per process."""
-    return fit(featurise, corpus())
+    """The models of the current corpus, once per process: from the file, else fitted here."""
+    if MODELS_FILE.exists():
+        try:
+            models = load(MODELS_FILE)
+        except (OSError, ValueError, KeyError) as error:
+            log.warning("the mood models file could not be read (%s); fitting in memory", error)
+        else:
+            if models.digest == corpus_digest():
+                return models
+            log.warning("the mood models file is older than the corpus; fitting in memory (manage.py fit_mood_models)")
+    else:
+        log.warning("no mood models file; fitting in memory (manage.py fit_mood_models writes it)")
+    return fit_corpus(featurise)
 
 
 def cross_validate(featurise: Featurise, texts: Sequence[LabelledText], *, folds: int = 5) -> tuple[float, float]:
@@ -278,14 +365,11 @@ def cross_validate(featurise: Featurise, texts: Sequence[LabelledText], *, folds
     pairs = np.array([f"{one.kind}/{one.sentiment}" for one in texts])
     kinds = sentiments = 0
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(featured, pairs):
-        models = fit(lambda text, language: featured[int(text)], [_by_position(str(i), texts[i]) for i in train])
+        # Each text stands by its position, so a fold is fitted on features worked out once for all folds.
+        by_position = [LabelledText(str(i), texts[i].language, texts[i].kind, texts[i].sentiment) for i in train]
+        models = fit(lambda position, _language: featured[int(position)], by_position)
         for index in test:
             decision = models.decide(featured[index])
             kinds += decision.kind == texts[index].kind
             sentiments += decision.sentiment == texts[index].sentiment
     return kinds / len(texts), sentiments / len(texts)
-
-
-def _by_position(position: str, text: LabelledText) -> LabelledText:
-    """`text` standing by its position, so a fold is fitted on features worked out once for all folds."""
-    return LabelledText(position, text.language, text.kind, text.sentiment)

@@ -271,11 +271,13 @@ HISTORY_CARS = ["abandoned car no plates", "junk car on blocks", "van never move
 
 
 def test_the_site_starts_without_importing_the_model_libraries():
-    # Every process loads the URLs (and through them the suggester); scikit-learn, SciPy and skops cost
-    # seconds to import and are only needed where a model is fitted, saved or loaded.
+    # Every process loads the URLs (and through them the suggester) and reads moods; scikit-learn, SciPy and
+    # skops cost seconds to import and are only needed where a model is fitted, saved or loaded (the mood
+    # models are read with numpy alone).
     code = (
         "import django, sys; django.setup(); import civic311.urls, civic311.text_intelligence.tasks; "
         "import civic311.text_intelligence.admin; "
+        "from civic311.text_intelligence import mood; mood.read_mood('third time: the pothole on Pine St!!'); "
         "print(sorted(name for name in ('sklearn', 'scipy', 'skops') if name in sys.modules))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civic311.settings"}
