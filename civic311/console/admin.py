@@ -232,6 +232,7 @@ class CustomerAdmin(admin.ModelAdmin):
             # The buttons to the privacy app's pages (civic311/privacy, docs/privacy.md), for those it lets in.
             extra_context = {
                 **(extra_context or {}),
+                "may_see_customer_journey": roles.may_see_customer_journey(request.user),
                 "may_export_personal_data": roles.may_export_personal_data(request.user, customer.jurisdiction_id),
                 "may_erase_personal_data": (
                     customer.anonymised_at is None

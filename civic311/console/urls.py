@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import inbox_urls, post_import_urls, views
+from . import inbox_urls, journey_views, post_import_urls, views
 
 app_name = "console"
 
@@ -18,6 +18,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("contact/<int:pk>/answer/", views.answer, name="answer"),
     path("contact/<int:pk>/finish/", views.finish, name="finish"),
     path("contact/<int:pk>/hung-up/", views.hung_up, name="hung_up"),
+    path("customers/<int:pk>/journey/", journey_views.customer_journey, name="customer_journey"),
+    path("journeys/", journey_views.centre_journeys, name="journeys"),
+    path("journeys.csv", journey_views.centre_journeys_csv, name="journeys_csv"),
     *inbox_urls.urlpatterns,
     *post_import_urls.urlpatterns,
 ]

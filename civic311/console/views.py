@@ -35,7 +35,7 @@ from civic311.service_requests.models import Channel, Contact
 from civic311.service_requests.selectors import customer_history
 from civic311.service_requests.services import CannedAnswer
 
-from . import selectors, service_suggestions, services
+from . import journeys, selectors, service_suggestions, services
 from .forms import (
     AttachForm,
     CallerSearchForm,
@@ -90,6 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if roles.may_oversee_console(user):
         context["team"] = selectors.team_today(jurisdiction)
+    context["may_see_journeys"] = roles.may_see_centre_journeys(user)
     return render(request, "console/home.html", context)
 
 
@@ -165,6 +166,8 @@ def _customer_view(user: User, contact: Contact) -> dict[str, Any]:
         "primary_email": selectors.primary(emails),
         "primary_address": selectors.primary(addresses),
         "history": customer_history(customer, limit=HISTORY_ITEMS),
+        "journey": journeys.customer_timeline(customer) if roles.may_see_customer_journey(user) else None,
+        "journey_zone": contact.jurisdiction.zone,
     }
 
 

@@ -110,7 +110,7 @@ def customer_history(customer: Customer, *, limit: int | None = None) -> list[Hi
         Contact.objects.filter(mine | Q(customer=customer) | Q(customer__merged_into=customer))
         .exclude(ended_at__isnull=True)
         .distinct()
-        .select_related("service", "service_request")
+        .select_related("service", "service_request__service")
         .order_by("-started_at")
     )
     with_contact = {contact.service_request_id for contact in contacts if contact.service_request_id}
