@@ -13,10 +13,12 @@ from django.utils import timezone
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department, EscalationStep, Service, ServiceAttribute
 from civic311.community.models import NeighborhoodMonth, RollupWatermark, WalkReport
+from civic311.console.models import JourneySnapshot
 from civic311.demo import services as demo
 from civic311.demo import social_posts
 from civic311.demo.places import NEIGHBORHOODS
 from civic311.inbox.models import InboxChannel, InboxItem, InboxMessage, Mailbox, PostSource, TextConversation
+from civic311.insights.models import ForecastRun, VolumeForecast
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Neighborhood, ServiceDesk
 from civic311.people import selectors as people_selectors
@@ -366,3 +368,14 @@ def test_the_demo_has_a_season_of_posts_each_read_for_the_social_trends(city):
     assert posts.filter(sentiment="negative").exists() and posts.filter(sentiment="positive").exists()
     assert not posts.exclude(status=InboxItem.Status.DONE).exists()  # history: worked long ago
     assert len({item.received_at.date() for item in posts}) > 5  # spread over weeks, not one day
+
+
+def test_the_demo_city_has_a_forecast_and_journey_figures_to_show(city):
+    # The supervisors' forecast and journeys pages read what the nightly tasks store: the seed stores it once.
+    run = ForecastRun.objects.get(jurisdiction=city)
+    assert VolumeForecast.objects.filter(run=run).exists()
+    assert JourneySnapshot.objects.filter(jurisdiction=city).count() == 2  # last month and this one
+    assert JourneySnapshot.objects.filter(jurisdiction=city, contacts__gt=0).exists()
+    seed()  # seeding again keeps the forecast (the nightly task makes the next) and refreshes the figures
+    assert ForecastRun.objects.filter(jurisdiction=city).count() == 1
+    assert JourneySnapshot.objects.filter(jurisdiction=city).count() == 2

@@ -31,3 +31,34 @@ class PeriodForm(forms.Form):
         if self.is_valid():
             return int(self.cleaned_data["days"] or DEFAULT_PERIOD)
         return DEFAULT_PERIOD
+
+
+class AdjustmentForm(forms.Form):
+    """A supervisor's emergency adjustment: days, a multiplier, a reason (the service checks the rest)."""
+
+    first_day = forms.DateField(label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    multiplier = forms.DecimalField(
+        label=gettext_lazy("Multiply the forecast by"),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.05", "min": "0.1", "max": "20"}),
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+
+
+class StaffingTargetForm(forms.Form):
+    """The city's service level target and shrinkage, in percent and seconds."""
+
+    answered_percent = forms.DecimalField(
+        label=gettext_lazy("Calls answered in time (%)"), max_digits=4, decimal_places=1, min_value=1, max_value=99
+    )
+    answer_seconds = forms.IntegerField(label=gettext_lazy("Within (seconds)"), min_value=1, max_value=3600)
+    shrinkage_percent = forms.DecimalField(
+        label=gettext_lazy("Shrinkage (%)"),
+        help_text=gettext_lazy("The share of paid time agents are off the phones: breaks, training, meetings."),
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=90,
+    )

@@ -261,3 +261,127 @@ class DisplayScreen(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+# --- forecasts and staffing (issue 20) ---------------------------------------------------------------------
+
+
+class ForecastKind(models.TextChoices):
+    CONTACTS = "contacts", _("Contacts")
+    REQUESTS = "requests", _("Service requests")
+
+
+class ForecastRun(models.Model):
+    """One night's forecast for a city: when it was made, the history it was fitted on, what it measured
+    (handle time, the half-hour shape of each channel's day) and its backtest error. Its days are
+    `VolumeForecast` rows; the page reads the newest run and never fits anything itself."""
+
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
+    made_at = models.DateTimeField(_("made at"))
+    history_first = models.DateField(_("history from"))
+    history_last = models.DateField(_("history to"))
+    first_day = models.DateField(_("first day forecast"))
+    last_day = models.DateField(_("last day forecast"))
+    # Phone contacts of the last weeks: mean and median handle time in seconds (None without calls).
+    handle_mean_seconds = models.FloatField(_("mean handle time (s)"), null=True)
+    handle_median_seconds = models.FloatField(_("median handle time (s)"), null=True)
+    # {"contacts:phone": [[share of each of the 48 half hours] for Monday … Sunday], ...}
+    profiles = models.JSONField(_("half-hour profiles"), default=dict)
+    # {"contacts": {"model": wape, "baseline": wape, "days": n}, "requests": {...}}
+    backtest = models.JSONField(_("backtest error"), default=dict)
+
+    class Meta:
+        verbose_name = _("forecast run")
+        verbose_name_plural = _("forecast runs")
+        indexes = [models.Index(fields=["jurisdiction", "-made_at"], name="insights_forecast_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.made_at:%Y-%m-%d %H:%M}"
+
+
+class VolumeForecast(models.Model):
+    """The expected count of one series on one local day: all contacts or requests (channel "" and no
+    service), one channel's, or one service's."""
+
+    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="days", verbose_name=_("run"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ForecastKind.choices)
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    service = models.ForeignKey(
+        "catalogue.Service",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service"),
+    )
+    day = models.DateField(_("day"))
+    expected = models.FloatField(_("expected"))
+    low = models.FloatField(_("low (80 %)"))
+    high = models.FloatField(_("high (80 %)"))
+
+    class Meta:
+        verbose_name = _("volume forecast")
+        verbose_name_plural = _("volume forecasts")
+        indexes = [models.Index(fields=["run", "kind", "channel", "day"], name="insights_forecast_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.channel or '*'} {self.day} {self.expected:.0f}"
+
+
+class ForecastAdjustment(models.Model):
+    """A supervisor's emergency adjustment: every forecast of the days from `first_day` to `last_day`
+    multiplied by `multiplier` when shown (a storm emergency: 4 times). Kept when withdrawn, with who and when."""
+
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=200)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("made by")
+    )
+    made_at = models.DateTimeField(_("made at"))
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("forecast adjustment")
+        verbose_name_plural = _("forecast adjustments")
+        indexes = [models.Index(fields=["jurisdiction", "last_day"], name="insights_adjustment_idx")]
+
+    def __str__(self) -> str:
+        return f"x{self.multiplier} {self.first_day} to {self.last_day}"
+
+
+class StaffingTarget(models.Model):
+    """A city's service level target (a share of calls answered within so many seconds) and shrinkage
+    (the share of paid time agents are off the phones: breaks, training, meetings)."""
+
+    jurisdiction = models.OneToOneField(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+", verbose_name=_("jurisdiction")
+    )
+    answered_share = models.DecimalField(_("share of calls answered in time"), max_digits=4, decimal_places=3)
+    answer_seconds = models.PositiveIntegerField(_("answered within (seconds)"))
+    shrinkage = models.DecimalField(_("shrinkage"), max_digits=4, decimal_places=3)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("updated by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), null=True)
+
+    class Meta:
+        verbose_name = _("staffing target")
+        verbose_name_plural = _("staffing targets")
+
+    def __str__(self) -> str:
+        return f"{self.answered_share:.0%} in {self.answer_seconds}s"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import services
+from . import forecast_services, services
 
 
 @db_periodic_task(crontab(minute="7"))
@@ -21,3 +21,10 @@ def prune_search_log() -> dict[str, int]:
     """Daily: the raw log older than CIVIC311_SEARCH_LOG_RETENTION_DAYS goes; the rollups stay."""
 
     return services.prune_logs()
+
+
+@db_periodic_task(crontab(hour="2", minute="41"))
+def make_forecasts() -> dict[str, int]:
+    """Nightly: a new volume forecast for every city (the forecast page reads the newest)."""
+
+    return forecast_services.make_all_forecasts()

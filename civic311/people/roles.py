@@ -870,3 +870,31 @@ def may_read_texts(user: Someone) -> bool:
 def may_retrain_text_models(user: Someone) -> bool:
     """Training a new version of the service suggester and choosing the one in use: admins."""
     return is_admin(user)
+
+
+# --- customer journeys (issue 20) -------------------------------------------------------------------------
+
+
+def may_see_customer_journey(user: Someone) -> bool:
+    """One customer's timeline across channels: whoever may view the customer's record (it is personal data,
+    and each look is audited like a look at the record)."""
+    return may_see_contact_details(user)
+
+
+def may_see_centre_journeys(user: Someone) -> bool:
+    """The centre-wide journey figures (repeat contacts, first-contact resolution, paths, where satisfaction
+    drops): supervisors, leadership, admins; not agents."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.LEADERSHIP, StaffRole.ADMIN})
+
+
+# --- forecasts and staffing (issue 20) ---------------------------------------------------------------------
+
+
+def may_see_forecasts(user: Someone) -> bool:
+    """The volume forecast and the agents needed per half hour: supervisors, leadership, admins; not agents."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.LEADERSHIP, StaffRole.ADMIN})
+
+
+def may_adjust_forecasts(user: Someone) -> bool:
+    """An emergency adjustment of the forecast, and the city's staffing target: supervisors and admins."""
+    return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})

@@ -276,9 +276,9 @@ def test_the_site_starts_without_importing_the_model_libraries():
     # models are read with numpy alone).
     code = (
         "import django, sys; django.setup(); import civic311.urls, civic311.text_intelligence.tasks; "
-        "import civic311.text_intelligence.admin; "
+        "import civic311.text_intelligence.admin, civic311.insights.tasks, civic311.insights.forecast_views; "
         "from civic311.text_intelligence import mood; mood.read_mood('third time: the pothole on Pine St!!'); "
-        "print(sorted(name for name in ('sklearn', 'scipy', 'skops') if name in sys.modules))"
+        "print(sorted(name for name in ('sklearn', 'scipy', 'skops', 'statsmodels', 'pandas') if name in sys.modules))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civic311.settings"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

@@ -10,6 +10,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civic311.community.services import rollups
+from civic311.console import journey_snapshots
 from civic311.demo import community as demo_programme
 from civic311.demo import services as demo
 from civic311.demo import youth as demo_youth
@@ -19,6 +20,8 @@ from civic311.demo.knowledge import load_articles
 from civic311.demo.social_posts import create_post_history
 from civic311.demo.streets import add_streets
 from civic311.demo.surveys import create_survey_history
+from civic311.insights import forecast_services
+from civic311.insights.models import ForecastRun
 from civic311.text_intelligence import training
 
 
@@ -85,6 +88,7 @@ class Command(BaseCommand):
             create_inbox(city, seed=311)  # and its inbox: the doors, a week of e-mails, texts and posts
             create_post_history(city, seed=311)  # and a season of posts for the social trends
             rollups.sweep(city)  # the neighborhood figures: counted the first time, brought up to date after
+            self._insight(city)  # the forecast and the journeys' figures, as the nightly tasks would make them
             self.stdout.write(
                 f"The demo city {city.name} is already there; its catalogue and staff are up to date"
                 f"{f', and {today} console contacts were made for today' if today else ''}. "
@@ -110,6 +114,7 @@ class Command(BaseCommand):
         give_agents_console_contacts(city, seed=seed)
         create_survey_history(city, seed=seed)
         self._programme(city, seed=seed)
+        self._insight(city)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{city.name} is ready in {time.monotonic() - started:.1f} s: {stats.requests:,} service requests, "
@@ -118,6 +123,15 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("Sign in with: CIVIC311_DEMO=1 python manage.py demo_login")
+
+    def _insight(self, city) -> None:
+        """What the nightly tasks make (the volume forecast, this and last month's journey figures), so the
+        supervisors' pages have something to show on the first day. Only what is missing is made."""
+        if not city.service_requests.exists():
+            return
+        if not ForecastRun.objects.filter(jurisdiction=city).exists():
+            forecast_services.make_forecast(city)
+        journey_snapshots.store_all_snapshots(jurisdiction=city)
 
     def _programme(self, city, *, seed: int) -> None:
         """The Neighborhood Liaison Program (once), and the demo liaison to sign in as."""
