@@ -27,9 +27,7 @@ import datetime as dt
 import logging
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seed_demo import cpu_model
+from seed_demo import cpu_model, in_own_folder
 
 TARGET = 0.12
 
@@ -52,19 +50,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="Keep the throw-away folder (its path is printed).")
     options = parser.parse_args()
 
-    var_dir = options.var_dir or Path(tempfile.mkdtemp(prefix="civic311-forecast-bench-"))
-    var_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["CIVIC311_VAR_DIR"] = str(var_dir)
-    os.environ.pop("DATABASE_URL", None)  # its own SQLite database, never the app's
-    os.environ["CIVIC311_DEMO"] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
-    try:
-        return run(options, var_dir)
-    finally:
-        if options.var_dir is None and not options.keep:
-            shutil.rmtree(var_dir, ignore_errors=True)
-        else:
-            print(f"kept:      {var_dir}", file=sys.stderr)
+    return in_own_folder(options, "civic311-forecast-bench-", run)
 
 
 def _wape(actual: Sequence[float], forecast: Sequence[float]) -> float | None:

@@ -74,6 +74,27 @@ def main() -> int:
     return 0
 
 
+def in_own_folder(options, prefix: str, run) -> int:
+    """`run(options, var_dir)` with the app in its own SQLite database in `options.var_dir`, or in a throw-away
+    folder (removed after, unless `options.keep`): a benchmark that builds a demo city never touches the app's."""
+    import shutil
+    import tempfile
+
+    var_dir = options.var_dir or Path(tempfile.mkdtemp(prefix=prefix))
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["CIVIC311_VAR_DIR"] = str(var_dir)
+    os.environ.pop("DATABASE_URL", None)  # its own SQLite database, never the app's
+    os.environ["CIVIC311_DEMO"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
+    try:
+        return run(options, var_dir)
+    finally:
+        if options.var_dir is None and not options.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
+        else:
+            print(f"kept:      {var_dir}", file=sys.stderr)
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -49,9 +49,7 @@ import datetime as dt
 import logging
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -61,7 +59,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seed_demo import bench_city, cpu_model, p50_p95
+from seed_demo import bench_city, cpu_model, in_own_folder, p50_p95
 
 DATA = Path(__file__).resolve().parent / "data"
 TEXTS = DATA / "texts_eval.csv"
@@ -113,19 +111,7 @@ def main() -> int:
     parser.add_argument("--passes", type=int, default=2, help="Timed passes over the texts (default 2).")
     options = parser.parse_args()
 
-    var_dir = options.var_dir or Path(tempfile.mkdtemp(prefix="civic311-text-bench-"))
-    var_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["CIVIC311_VAR_DIR"] = str(var_dir)
-    os.environ.pop("DATABASE_URL", None)  # its own SQLite database, never the app's
-    os.environ["CIVIC311_DEMO"] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
-    try:
-        return run(options, var_dir)
-    finally:
-        if options.var_dir is None and not options.keep:
-            shutil.rmtree(var_dir, ignore_errors=True)
-        else:
-            print(f"kept:      {var_dir}", file=sys.stderr)
+    return in_own_folder(options, "civic311-text-bench-", run)
 
 
 def run(options: argparse.Namespace, var_dir: Path) -> int:

@@ -50,9 +50,18 @@ LONGEST_ADJUSTMENT_DAYS = 31
 _TIME_FIELD = {ForecastKind.REQUESTS: "requested_at", ForecastKind.CONTACTS: "started_at"}
 
 
-def _rows(kind: str, jurisdiction: Jurisdiction) -> QuerySet[Any]:
+def _rows(kind: str, jurisdiction: Jurisdiction, first: dt.date, last: dt.date) -> QuerySet[Any]:
+    """The kind's rows of the city's local days `first`..`last`."""
     model = ServiceRequest if kind == ForecastKind.REQUESTS else Contact
-    return model.objects.filter(jurisdiction=jurisdiction)
+    field = _TIME_FIELD[ForecastKind(kind)]
+    zone = jurisdiction.zone
+    return model.objects.filter(
+        jurisdiction=jurisdiction,
+        **{
+            f"{field}__gte": _local_midnight(first, zone),
+            f"{field}__lt": _local_midnight(last + dt.timedelta(days=1), zone),
+        },
+    )
 
 
 def _local_midnight(day: dt.date, zone: Any) -> dt.datetime:
@@ -73,13 +82,7 @@ def read_history(jurisdiction: Jurisdiction, kind: str, first: dt.date, last: dt
     zone = jurisdiction.zone
     field = _TIME_FIELD[ForecastKind(kind)]
     grouped = (
-        _rows(kind, jurisdiction)
-        .filter(
-            **{
-                f"{field}__gte": _local_midnight(first, zone),
-                f"{field}__lt": _local_midnight(last + dt.timedelta(days=1), zone),
-            }
-        )
+        _rows(kind, jurisdiction, first, last)
         .annotate(local_day=TruncDate(field, tzinfo=zone))
         .values_list("local_day", "channel", "service_id")
         .annotate(n=Count("pk"))
@@ -99,13 +102,7 @@ def read_profiles(jurisdiction: Jurisdiction, kind: str, first: dt.date, last: d
     zone = jurisdiction.zone
     field = _TIME_FIELD[ForecastKind(kind)]
     grouped = (
-        _rows(kind, jurisdiction)
-        .filter(
-            **{
-                f"{field}__gte": _local_midnight(first, zone),
-                f"{field}__lt": _local_midnight(last + dt.timedelta(days=1), zone),
-            }
-        )
+        _rows(kind, jurisdiction, first, last)
         .annotate(
             weekday=ExtractIsoWeekDay(field, tzinfo=zone),
             hour=ExtractHour(field, tzinfo=zone),
