@@ -277,7 +277,7 @@ def adjust_forecast(
 ) -> ForecastAdjustment:
     """Multiply the forecast of the days `first_day`..`last_day` by `multiplier` when it is shown."""
     roles.require(
-        roles.may_adjust_forecasts(actor) and roles.may_see_city(actor, jurisdiction.pk),
+        roles.may_adjust_forecasts_in(actor, jurisdiction.pk),
         _("You may not adjust this city's forecast."),
     )
     now = now or timezone.now()
@@ -317,7 +317,7 @@ def adjust_forecast(
 def withdraw_adjustment(adjustment: ForecastAdjustment, *, actor: User, now: dt.datetime | None = None) -> None:
     """The adjustment no longer applies; it stays on record with who withdrew it and when."""
     roles.require(
-        roles.may_adjust_forecasts(actor) and roles.may_see_city(actor, adjustment.jurisdiction_id),
+        roles.may_adjust_forecasts_in(actor, adjustment.jurisdiction_id),
         _("You may not adjust this city's forecast."),
     )
     if adjustment.withdrawn_at is not None:
@@ -341,7 +341,7 @@ def set_staffing_target(
 ) -> StaffingTarget:
     """The city's service level target (e.g. 80 % within 30 seconds) and shrinkage (e.g. 30 %)."""
     roles.require(
-        roles.may_adjust_forecasts(actor) and roles.may_see_city(actor, jurisdiction.pk),
+        roles.may_adjust_forecasts_in(actor, jurisdiction.pk),
         _("You may not change this city's staffing target."),
     )
     errors: dict[str, list[str]] = {}

@@ -87,7 +87,7 @@ def _render(
         staffing = selectors.day_staffing(
             figures.run, day, figures.target, figures.in_force, row.figures["phone"] / row.multiplier if row else 0.0
         )
-    may_adjust = roles.may_adjust_forecasts(request.user)
+    may_adjust = roles.may_adjust_forecasts_in(request.user, jurisdiction.pk)
     target = figures.target if figures else selectors.staffing_target(jurisdiction)
     context = {
         "figures": figures,
@@ -143,7 +143,9 @@ def forecast(request: HttpRequest) -> HttpResponse:
 def adjust(request: HttpRequest) -> HttpResponse:
     """A supervisor's emergency adjustment (a multiplier over days, with a reason)."""
     jurisdiction = _jurisdiction(request)
-    roles.require(roles.may_adjust_forecasts(request.user), _("You may not adjust this city's forecast."))
+    roles.require(
+        roles.may_adjust_forecasts_in(request.user, jurisdiction.pk), _("You may not adjust this city's forecast.")
+    )
     form = AdjustmentForm(request.POST)
     if form.is_valid():
         try:

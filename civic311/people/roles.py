@@ -898,3 +898,8 @@ def may_see_forecasts(user: Someone) -> bool:
 def may_adjust_forecasts(user: Someone) -> bool:
     """An emergency adjustment of the forecast, and the city's staffing target: supervisors and admins."""
     return bool(roles_of(user) & {StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+def may_adjust_forecasts_in(user: Someone, jurisdiction_id: int | None) -> bool:
+    """`may_adjust_forecasts`, for a city whose staff pages they see."""
+    return may_adjust_forecasts(user) and may_see_city(user, jurisdiction_id)
