@@ -33,7 +33,7 @@ from civic311.people.models import Customer
 from civic311.people.selectors import survivor_of
 from civic311.service_requests.lifecycle import FINAL_STATES, Status
 from civic311.service_requests.models import Channel, Contact, HistoryEntry, ServiceRequest
-from civic311.service_requests.selectors import customer_history
+from civic311.service_requests.selectors import HistoryItem, customer_history
 from civic311.surveys.models import Answer, FollowUpTask, Response
 from civic311.surveys.selectors import SATISFIED_CODE
 
@@ -118,6 +118,8 @@ class TimelineItem:
 class Timeline:
     customer: Customer
     items: list[TimelineItem]  # oldest first
+    # `customer_history` as read for it (newest first): the caller panel shows its head instead of reading it again.
+    history: list[HistoryItem] = field(default_factory=list)
 
     @property
     def moments(self) -> list[TimelineItem]:
@@ -161,7 +163,8 @@ def customer_timeline(customer: Customer, *, now: dt.datetime | None = None) -> 
     items: list[TimelineItem] = []
 
     # Contacts and requests: the CRM's history across channels (newest first there).
-    history = list(reversed(customer_history(customer)))
+    newest_first = customer_history(customer)
+    history = list(reversed(newest_first))
     earlier_by_service: dict[str, list[dt.datetime]] = defaultdict(list)
     for entry in history:
         moments = []
@@ -308,7 +311,7 @@ def customer_timeline(customer: Customer, *, now: dt.datetime | None = None) -> 
 
     kind_order = {"contact": 0, "request": 0, "history": 1, "message": 2, "sla": 3, "inbox": 0, "survey": 4}
     items.sort(key=lambda item: (item.at, kind_order.get(item.kind, 5)))
-    return Timeline(customer=customer, items=items)
+    return Timeline(customer=customer, items=items, history=newest_first)
 
 
 def _addresses(customer: Customer) -> set[str]:

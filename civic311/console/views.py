@@ -157,6 +157,7 @@ def _customer_view(user: User, contact: Contact) -> dict[str, Any]:
         return {}
     customer = customer_details_for(user, contact.customer, where=services.WHERE)
     phones, emails, addresses = list(customer.phones.all()), list(customer.emails.all()), list(customer.addresses.all())
+    journey = journeys.customer_timeline(customer) if roles.may_see_customer_journey(user) else None
     return {
         "customer": customer,
         "phones": phones,
@@ -165,8 +166,8 @@ def _customer_view(user: User, contact: Contact) -> dict[str, Any]:
         "primary_phone": selectors.primary(phones),
         "primary_email": selectors.primary(emails),
         "primary_address": selectors.primary(addresses),
-        "history": customer_history(customer, limit=HISTORY_ITEMS),
-        "journey": journeys.customer_timeline(customer) if roles.may_see_customer_journey(user) else None,
+        "history": journey.history[:HISTORY_ITEMS] if journey else customer_history(customer, limit=HISTORY_ITEMS),
+        "journey": journey,
         "journey_zone": contact.jurisdiction.zone,
     }
 
