@@ -13,7 +13,7 @@ from django.utils import timezone
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department, EscalationStep, Service, ServiceAttribute
 from civic311.community.models import NeighborhoodMonth, RollupWatermark, WalkReport
-from civic311.console.models import JourneySnapshot
+from civic311.insights.models import JourneySnapshot
 from civic311.demo import services as demo
 from civic311.demo import social_posts
 from civic311.demo.places import NEIGHBORHOODS

@@ -11,7 +11,7 @@ from django.utils import timezone
 from civic311.jurisdictions.models import Jurisdiction
 
 from . import journeys
-from .models import JourneySnapshot
+from civic311.insights.models import JourneySnapshot
 
 
 def previous_month(month: dt.date) -> dt.date:

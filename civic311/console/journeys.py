@@ -37,7 +37,7 @@ from civic311.service_requests.selectors import HistoryItem, customer_history
 from civic311.surveys.models import Answer, FollowUpTask, Response
 from civic311.surveys.selectors import SATISFIED_CODE
 
-from .models import JourneySnapshot
+from civic311.insights.models import JourneySnapshot
 
 REPEAT_WINDOW = dt.timedelta(days=7)
 COMPACT_ITEMS = 8  # the caller panel's journey

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 QUERY_LENGTH = 200
@@ -385,3 +386,185 @@ class StaffingTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answered_share:.0%} in {self.answer_seconds}s"
+
+
+# --- customer journeys: the centre-wide figures (computed by `console.journey_snapshots`) -----------------
+
+
+class JourneySnapshot(models.Model):
+    """A city's customer-journey figures for one month (`month` is its first day, in the city's zone)."""
+
+    jurisdiction = models.ForeignKey(
+        "jurisdictions.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="journey_snapshots",
+        verbose_name=_("jurisdiction"),
+    )
+    month = models.DateField(_("month"))
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+    # Contacts of known customers in the month, and those that repeated an earlier one about the same
+    # problem within 7 days.
+    contacts = models.PositiveIntegerField(_("contacts of known customers"), default=0)
+    repeat_contacts = models.PositiveIntegerField(_("repeat contacts"), default=0)
+    # First contacts (not repeats) that ended with an answer or a request, and those resolved at once: no
+    # repeat contact within 7 days after and no reopening of the request they filed.
+    first_contacts = models.PositiveIntegerField(_("first contacts"), default=0)
+    resolved_first_time = models.PositiveIntegerField(_("resolved at the first contact"), default=0)
+    # {"paths": [...], "branches": [...], "satisfaction": [...], "requests": n, "open": n}: codes, not words,
+    # so the page shows them in the reader's language.
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("customer-journey snapshot")
+        verbose_name_plural = _("customer-journey snapshots")
+        ordering = ["-month"]
+        # Made by the console's journeys in their first release, so the table keeps the console's name.
+        db_table = "console_journeysnapshot"
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "month"], name="one_journey_snapshot_per_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.month:%Y-%m}"
+
+    @property
+    def repeat_rate(self) -> float | None:
+        return self.repeat_contacts / self.contacts * 100 if self.contacts else None
+
+    @property
+    def first_contact_resolution(self) -> float | None:
+        return self.resolved_first_time / self.first_contacts * 100 if self.first_contacts else None
+
+
+# --- operations figures: the rollups behind the operations dashboard and the leadership report ------------
+# Counted from the requests (private ones too: these are staff pages) by `operations_rollups`: a rebuild and a
+# sweep that recounts only the buckets whose requests changed, so no page ever counts the requests table.
+
+# Hours within which a request was closed, as cumulative columns `closed_within_<label>`: a median or a 90th
+# percentile over any set of rows is a SUM per column and an interpolation, never a read of the requests.
+CLOSE_THRESHOLDS: tuple[tuple[str, int], ...] = (
+    ("1h", 1),
+    ("4h", 4),
+    ("1d", 24),
+    ("2d", 48),
+    ("3d", 72),
+    ("5d", 120),
+    ("7d", 168),
+    ("10d", 240),
+    ("14d", 336),
+    ("21d", 504),
+    ("30d", 720),
+    ("60d", 1440),
+    ("90d", 2160),
+)
+
+
+class RequestCohort(models.Model):
+    """The figures of a set of requests *filed* in one period (a cohort): a request counts in the bucket of
+    its filing day for ever, whatever happens to it later, so a sweep recounts exactly the buckets it
+    touched."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("catalogue.Department", on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey("catalogue.Service", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20)
+    filed = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    closed_with_due_date = models.PositiveIntegerField(default=0)
+    closed_on_time = models.PositiveIntegerField(default=0)
+    # Requests closed and opened again at least once (a status change from a final state to an open one).
+    reopened = models.PositiveIntegerField(default=0)
+    closed_within_1h = models.PositiveIntegerField(default=0)
+    closed_within_4h = models.PositiveIntegerField(default=0)
+    closed_within_1d = models.PositiveIntegerField(default=0)
+    closed_within_2d = models.PositiveIntegerField(default=0)
+    closed_within_3d = models.PositiveIntegerField(default=0)
+    closed_within_5d = models.PositiveIntegerField(default=0)
+    closed_within_7d = models.PositiveIntegerField(default=0)
+    closed_within_10d = models.PositiveIntegerField(default=0)
+    closed_within_14d = models.PositiveIntegerField(default=0)
+    closed_within_21d = models.PositiveIntegerField(default=0)
+    closed_within_30d = models.PositiveIntegerField(default=0)
+    closed_within_60d = models.PositiveIntegerField(default=0)
+    closed_within_90d = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class RequestDay(RequestCohort):
+    """The requests of one service, department and channel filed on one day of the city's calendar."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("requests of a day")
+        verbose_name_plural = _("requests by day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "day", "service", "department", "channel"], name="unique_request_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["jurisdiction", "day"], name="request_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service_id} {self.channel}: {self.filed}"
+
+
+class RequestMonth(RequestCohort):
+    """The requests of one service, department, channel and neighborhood filed in one month (the
+    neighborhood's figures: a day-by-neighborhood table would hold nearly a row per request)."""
+
+    month = models.DateField(_("month"))  # its first day, in the city's time zone
+    # Empty: the requests that fall in no neighborhood.
+    neighborhood = models.ForeignKey(
+        "jurisdictions.Neighborhood", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("requests of a month")
+        verbose_name_plural = _("requests by month")
+        indexes = [models.Index(fields=["jurisdiction", "month"], name="request_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.neighborhood_id or '-'} {self.service_id}: {self.filed}"
+
+
+class OpenRequests(models.Model):
+    """The requests open now of one service, department, channel and neighborhood, by age."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("catalogue.Department", on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey("catalogue.Service", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20)
+    neighborhood = models.ForeignKey(
+        "jurisdictions.Neighborhood", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    open_requests = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    # By age in days: [0, 7), [7, 30), [30, 90), 90 or more (the neighborhood pages' buckets).
+    aged_under_7d = models.PositiveIntegerField(default=0)
+    aged_7_to_30d = models.PositiveIntegerField(default=0)
+    aged_30_to_90d = models.PositiveIntegerField(default=0)
+    aged_over_90d = models.PositiveIntegerField(default=0)
+    counted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("open requests")
+        verbose_name_plural = _("open requests")
+        indexes = [models.Index(fields=["jurisdiction", "department"], name="open_requests_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.service_id} {self.channel}: {self.open_requests}"
+
+
+class OperationsWatermark(models.Model):
+    """How far a city's operations figures are counted: requests changed after `counted_through` are not yet."""
+
+    jurisdiction = models.OneToOneField("jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="+")
+    counted_through = models.DateTimeField()
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    swept_at = models.DateTimeField(null=True, blank=True)  # the pages' "figures as of"
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id}: {self.counted_through:%Y-%m-%d %H:%M}"

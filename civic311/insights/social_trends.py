@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from civic311.catalogue.models import Service
@@ -140,6 +141,23 @@ def _start(jurisdiction: Jurisdiction, day: dt.date) -> dt.datetime:
 
 def social_posts(jurisdiction: Jurisdiction) -> Iterable[InboxItem]:
     return InboxItem.objects.filter(jurisdiction=jurisdiction, channel=InboxChannel.SOCIAL)
+
+
+def mood_between(jurisdiction: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Tally:
+    """The sentiment of the city's social posts received in [start, end) (those read so far)."""
+    counted = (
+        InboxItem.objects.filter(
+            jurisdiction=jurisdiction, channel=InboxChannel.SOCIAL, received_at__gte=start, received_at__lt=end
+        )
+        .exclude(sentiment="")
+        .aggregate(
+            posts=Count("pk"),
+            negative=Count("pk", filter=Q(sentiment=Sentiment.NEGATIVE)),
+            positive=Count("pk", filter=Q(sentiment=Sentiment.POSITIVE)),
+        )
+    )
+    posts, negative, positive = counted["posts"], counted["negative"], counted["positive"]
+    return Tally(posts=posts, negative=negative, neutral=posts - negative - positive, positive=positive)
 
 
 def social_trends(

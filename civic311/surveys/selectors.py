@@ -59,7 +59,12 @@ def on_answers(scope: dict[str, object]) -> dict[str, object]:
 def satisfaction(jurisdiction: Jurisdiction, day: dt.date) -> Satisfaction:
     """Completed phone surveys finished on `day` (the city's local day) that answered baseline question 4;
     `percent` is the share answering yes, or None with no such response."""
-    scope = completed_surveys(jurisdiction, *jurisdiction.day_bounds(day))
+    return satisfaction_between(jurisdiction, *jurisdiction.day_bounds(day))
+
+
+def satisfaction_between(jurisdiction: Jurisdiction, start: dt.datetime, end: dt.datetime) -> Satisfaction:
+    """`satisfaction` of the surveys finished in [start, end)."""
+    scope = completed_surveys(jurisdiction, start, end)
     counted = Answer.objects.filter(**on_answers(scope), question__code=SATISFIED_CODE).aggregate(
         responses=Count("pk"), satisfied=Count("pk", filter=Q(value=True))
     )

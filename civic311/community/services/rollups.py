@@ -97,7 +97,7 @@ def month_bounds(jurisdiction: Jurisdiction, month: dt.date) -> tuple[dt.datetim
     return jurisdiction.midnight(month), jurisdiction.midnight(next_month(month))
 
 
-def _month_of(jurisdiction: Jurisdiction, value: dt.datetime | dt.date) -> dt.date:
+def month_of(jurisdiction: Jurisdiction, value: dt.datetime | dt.date) -> dt.date:
     """The first day of a month as the database's truncation gives it (an aware or naive datetime, a date)."""
     if isinstance(value, dt.datetime):
         return (value.astimezone(jurisdiction.zone) if value.tzinfo else value).date().replace(day=1)
@@ -114,7 +114,7 @@ def _count_months(jurisdiction: Jurisdiction, requests: QuerySet[ServiceRequest]
     rows: dict[tuple[int | None, int, dt.date], NeighborhoodMonth] = {}
 
     def key(value: dt.datetime | dt.date) -> dt.date:
-        return _month_of(jurisdiction, value)
+        return month_of(jurisdiction, value)
 
     counts = (
         requests.annotate(m=month)
@@ -205,12 +205,13 @@ def _lock_watermark(jurisdiction: Jurisdiction) -> RollupWatermark | None:
     return RollupWatermark.objects.select_for_update().filter(jurisdiction=jurisdiction).first()
 
 
-def _in_neighborhoods(neighborhoods: Iterable[int | None]) -> Q:
-    given = set(neighborhoods)
-    ids = {n for n in given if n is not None}
-    query = Q(neighborhood_id__in=ids) if ids else Q(pk__in=[])
+def where_in(field: str, values: Iterable[int | None]) -> Q:
+    """`field` is one of `values`, where None stands for an empty field (a request in no neighborhood)."""
+    given = set(values)
+    ids = {value for value in given if value is not None}
+    query = Q(**{f"{field}__in": ids}) if ids else Q(pk__in=[])
     if None in given:
-        query |= Q(neighborhood__isnull=True)
+        query |= Q(**{f"{field}__isnull": True})
     return query
 
 
@@ -256,11 +257,11 @@ def sweep(jurisdiction: Jurisdiction, now: dt.datetime | None = None) -> Counted
         )
         touched: dict[dt.date, set[int | None]] = defaultdict(set)
         for neighborhood_id, first_day in changed:
-            touched[_month_of(jurisdiction, first_day)].add(neighborhood_id)
+            touched[month_of(jurisdiction, first_day)].add(neighborhood_id)
         written = 0
         for month, neighborhoods in sorted(touched.items()):
             start, end = month_bounds(jurisdiction, month)
-            where = _in_neighborhoods(neighborhoods)
+            where = where_in("neighborhood_id", neighborhoods)
             rows = _count_months(
                 jurisdiction, _public(jurisdiction).filter(where, requested_at__gte=start, requested_at__lt=end)
             )
@@ -275,7 +276,7 @@ def sweep(jurisdiction: Jurisdiction, now: dt.datetime | None = None) -> Counted
         recount = stale.union(*touched.values())
         backlogs: list[NeighborhoodBacklog] = []
         if recount:
-            where = _in_neighborhoods(recount)
+            where = where_in("neighborhood_id", recount)
             backlogs = _count_backlogs(jurisdiction, _public(jurisdiction).filter(where), now)
             NeighborhoodBacklog.objects.filter(where, jurisdiction=jurisdiction).delete()
             NeighborhoodBacklog.objects.bulk_create(backlogs, batch_size=2000)

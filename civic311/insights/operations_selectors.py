@@ -1,0 +1,409 @@
+"""Reads for the operations dashboard and the leadership report: every figure from the rollups of
+`operations_rollups` (a few small GROUP BY queries over at most a row per day, service and channel), never
+from the requests table, so a page costs the same on a city of five thousand requests or five million.
+
+A request's figures belong to the day it was filed (a cohort): "closed" is how many of the requests filed in
+the period are closed now, and time to close is theirs. With a neighborhood chosen, the figures come from
+the monthly table and cover whole months (`Dashboard.whole_months`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from civic311.catalogue.models import Department, Service
+from civic311.jurisdictions.models import Jurisdiction, Neighborhood
+from civic311.service_requests.models import Channel
+from civic311.surveys.selectors import Satisfaction, satisfaction_between
+
+from . import selectors as search_selectors
+from .models import CLOSE_THRESHOLDS, JourneySnapshot, OpenRequests, OperationsWatermark, RequestDay, RequestMonth
+from .operations_rollups import AGE_COLUMNS
+from .social_trends import Tally, mood_between
+
+GRAINS = ("day", "week", "month")
+BREAKDOWNS = ("department", "service", "channel", "neighborhood")
+COUNTS = ("filed", "closed", "closed_with_due_date", "closed_on_time", "reopened")
+WITHIN = tuple(f"closed_within_{label}" for label, _hours in CLOSE_THRESHOLDS)
+# The longest period a page may ask for (two years of days: the chart stays readable, the read small).
+MAX_DAYS = 731
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader asked for; `departments` is what they may see (None: every department)."""
+
+    start: dt.date
+    end: dt.date  # included
+    grain: str = "week"
+    department: int | None = None
+    service: int | None = None
+    neighborhood: int | None = None
+    channel: str | None = None
+    departments: frozenset[int] | None = None
+
+    @property
+    def by_month(self) -> bool:
+        """The neighborhood figures are monthly: with a neighborhood chosen, whole months are read."""
+        return self.neighborhood is not None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous_period(self) -> Filters:
+        """The same number of days just before (or, for whole months, the same number of months)."""
+        return replace(self, start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1))
+
+    def a_year_earlier(self) -> Filters:
+        return replace(self, start=_year_before(self.start), end=_year_before(self.end))
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The figures of the requests filed in a period (or a part of it)."""
+
+    filed: int = 0
+    closed: int = 0
+    closed_with_due_date: int = 0
+    closed_on_time: int = 0
+    reopened: int = 0
+    within: tuple[int, ...] = field(default=(0,) * len(CLOSE_THRESHOLDS))  # closed within each threshold
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Cohort:
+        filed, closed, with_due, on_time, reopened = (int(row.get(name) or 0) for name in COUNTS)
+        within = tuple(int(row.get(name) or 0) for name in WITHIN)
+        return cls(filed, closed, with_due, on_time, reopened, within)
+
+    def plus(self, other: Cohort) -> Cohort:
+        return Cohort(
+            self.filed + other.filed,
+            self.closed + other.closed,
+            self.closed_with_due_date + other.closed_with_due_date,
+            self.closed_on_time + other.closed_on_time,
+            self.reopened + other.reopened,
+            tuple(a + b for a, b in zip(self.within, other.within, strict=True)),
+        )
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Of the requests filed, the share closed (per cent)."""
+        return _percent(self.closed, self.filed)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Of those closed with a due date, the share closed by it (per cent)."""
+        return _percent(self.closed_on_time, self.closed_with_due_date)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        """Of those closed, the share opened again (per cent)."""
+        return _percent(self.reopened, self.closed)
+
+    @property
+    def median_hours(self) -> float | None:
+        return hours_to_close(self.within, self.closed, 0.5)
+
+    @property
+    def p90_hours(self) -> float | None:
+        return hours_to_close(self.within, self.closed, 0.9)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return part / whole * 100 if whole else None
+
+
+def hours_to_close(within: tuple[int, ...], closed: int, share: float) -> float | None:
+    """The time within which `share` of the `closed` requests were closed, in hours, interpolated linearly
+    between the thresholds of `within` (cumulative counts); math.inf when it is beyond the last one; None
+    when nothing is closed."""
+    if closed <= 0:
+        return None
+    wanted = share * closed
+    lower_hours, lower_count = 0.0, 0
+    for (_label, hours), count in zip(CLOSE_THRESHOLDS, within, strict=True):
+        if count >= wanted:
+            if count == lower_count:
+                return float(hours)
+            return lower_hours + (hours - lower_hours) * (wanted - lower_count) / (count - lower_count)
+        lower_hours, lower_count = float(hours), count
+    return math.inf
+
+
+def describe_hours(hours: float | None) -> str:
+    """A time to close in words a reader takes in at a glance."""
+    if hours is None:
+        return "—"
+    if math.isinf(hours):
+        return _("over %(days)d days") % {"days": CLOSE_THRESHOLDS[-1][1] // 24}
+    if hours < 24:
+        return _("%(hours)s h") % {"hours": f"{hours:.1f}" if hours < 10 else f"{hours:.0f}"}
+    days = hours / 24
+    return _("%(days)s days") % {"days": f"{days:.1f}" if days < 10 else f"{days:.0f}"}
+
+
+@dataclass(frozen=True)
+class Point:
+    start: dt.date  # the first day of the day, week (Monday) or month
+    cohort: Cohort
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    name: str
+    cohort: Cohort
+    open_now: int = 0
+    overdue: int = 0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    open_requests: int = 0
+    overdue: int = 0
+    by_age: tuple[int, ...] = (0,) * len(AGE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class CentreFigures:
+    """The contact centre's own figures, for the whole city (not split by department or service)."""
+
+    first_contacts: int
+    resolved_first_time: int
+    contacts: int
+    repeat_contacts: int
+    satisfaction: Satisfaction
+    deflection: search_selectors.Deflection
+    social: Tally
+    journey_months: tuple[dt.date, ...]  # the months the contact figures come from
+
+    @property
+    def first_contact_resolution(self) -> float | None:
+        return _percent(self.resolved_first_time, self.first_contacts)
+
+    @property
+    def repeat_rate(self) -> float | None:
+        return _percent(self.repeat_contacts, self.contacts)
+
+    @property
+    def deflection_rate(self) -> float | None:
+        rate = self.deflection.rate
+        return None if rate is None else rate * 100
+
+    @property
+    def social_negative(self) -> float | None:
+        return _percent(self.social.negative, self.social.posts)
+
+
+# --- the reads -----------------------------------------------------------------------------------------
+
+
+def _scoped(rows: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
+    if filters.departments is not None:
+        rows = rows.filter(department_id__in=filters.departments)
+    if filters.department is not None:
+        rows = rows.filter(department_id=filters.department)
+    if filters.service is not None:
+        rows = rows.filter(service_id=filters.service)
+    if filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    return rows
+
+
+def _cohorts(jurisdiction: Jurisdiction, filters: Filters, *, by_neighborhood: bool = False) -> QuerySet[Any]:
+    """The rollup rows the filters select: days, or months with a neighborhood chosen or asked for."""
+    if filters.by_month or by_neighborhood:
+        rows: QuerySet[Any] = RequestMonth.objects.filter(
+            jurisdiction=jurisdiction, month__gte=filters.start.replace(day=1), month__lte=filters.end
+        )
+        if filters.neighborhood is not None:
+            rows = rows.filter(neighborhood_id=filters.neighborhood)
+    else:
+        rows = RequestDay.objects.filter(jurisdiction=jurisdiction, day__gte=filters.start, day__lte=filters.end)
+    return _scoped(rows, filters)
+
+
+def _sums() -> dict[str, Sum]:
+    return {name: Sum(name) for name in (*COUNTS, *WITHIN)}
+
+
+def totals(jurisdiction: Jurisdiction, filters: Filters) -> Cohort:
+    return Cohort.of(_cohorts(jurisdiction, filters).aggregate(**_sums()))
+
+
+def _grain_start(day: dt.date, grain: str) -> dt.date:
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day
+
+
+def series(jurisdiction: Jurisdiction, filters: Filters) -> list[Point]:
+    """The figures per day, week or month of the period, oldest first, every step there (an empty one too)."""
+    grain = "month" if filters.by_month else filters.grain
+    column = "month" if filters.by_month else "day"
+    rows = _cohorts(jurisdiction, filters).values(column).annotate(**_sums()).order_by()
+    steps: dict[dt.date, Cohort] = {}
+    step = _grain_start(filters.start, grain)
+    while step <= filters.end:
+        steps[step] = Cohort()
+        step = _next_step(step, grain)
+    for row in rows:
+        start = _grain_start(row[column], grain)
+        if start in steps:
+            steps[start] = steps[start].plus(Cohort.of(row))
+    return [Point(start, cohort) for start, cohort in steps.items()]
+
+
+def _next_step(day: dt.date, grain: str) -> dt.date:
+    if grain == "month":
+        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return day + dt.timedelta(days=7 if grain == "week" else 1)
+
+
+def _open_rows(jurisdiction: Jurisdiction, filters: Filters) -> QuerySet[OpenRequests]:
+    rows = _scoped(OpenRequests.objects.filter(jurisdiction=jurisdiction), filters)
+    if filters.neighborhood is not None:
+        rows = rows.filter(neighborhood_id=filters.neighborhood)
+    return rows
+
+
+def backlog(jurisdiction: Jurisdiction, filters: Filters) -> Backlog:
+    """The requests open now that the filters select (the period does not apply: it is today's backlog)."""
+    sums = _open_rows(jurisdiction, filters).aggregate(
+        open_requests=Sum("open_requests"), overdue=Sum("overdue"), **{name: Sum(name) for name in AGE_COLUMNS}
+    )
+    return Backlog(
+        open_requests=sums["open_requests"] or 0,
+        overdue=sums["overdue"] or 0,
+        by_age=tuple(sums[name] or 0 for name in AGE_COLUMNS),
+    )
+
+
+def _names(by: str, keys: Iterable[Any], language: str | None) -> dict[Any, str]:
+    if by == "channel":
+        labels = dict(Channel.choices)
+        return {key: str(labels.get(key, key)) for key in keys}
+    if by == "neighborhood":
+        names = dict(Neighborhood.objects.filter(pk__in=[k for k in keys if k is not None]).values_list("pk", "name"))
+        return {key: names.get(key, "") if key is not None else _("Outside any neighborhood") for key in keys}
+    model: type[Department] | type[Service] = Department if by == "department" else Service
+    return {found.pk: found.localized("name", language) for found in model.objects.filter(pk__in=list(keys))}
+
+
+def breakdown(
+    jurisdiction: Jurisdiction, filters: Filters, by: str, *, language: str | None = None
+) -> list[BreakdownRow]:
+    """The period's figures per department, service, channel or neighborhood, with what each has open now;
+    most filed first."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown must be one of {BREAKDOWNS}")
+    column = f"{by}_id" if by != "channel" else "channel"
+    cohorts = {
+        row[column]: Cohort.of(row)
+        for row in _cohorts(jurisdiction, filters, by_neighborhood=by == "neighborhood")
+        .values(column)
+        .annotate(**_sums())
+        .order_by()
+    }
+    open_now: dict[Any, tuple[int, int]] = {
+        row[column]: (row["o"] or 0, row["late"] or 0)
+        for row in _open_rows(jurisdiction, filters)
+        .values(column)
+        .annotate(o=Sum("open_requests"), late=Sum("overdue"))
+        .order_by()
+    }
+    keys = set(cohorts) | set(open_now)
+    names = _names(by, keys, language)
+    rows = [
+        BreakdownRow(
+            key="" if key is None else str(key),
+            name=names.get(key, str(key)),
+            cohort=cohorts.get(key, Cohort()),
+            open_now=open_now.get(key, (0, 0))[0],
+            overdue=open_now.get(key, (0, 0))[1],
+        )
+        for key in keys
+    ]
+    return sorted(rows, key=lambda row: (-row.cohort.filed, -row.open_now, row.name))
+
+
+def centre_figures(jurisdiction: Jurisdiction, filters: Filters) -> CentreFigures:
+    """First-contact resolution and repeat contacts (the nightly journey snapshots of the months the period
+    touches), satisfaction, knowledge-base deflection and the mood of social posts in the period."""
+    start, end = jurisdiction.midnight(filters.start), jurisdiction.midnight(filters.end + dt.timedelta(days=1))
+    snapshots = list(
+        JourneySnapshot.objects.filter(
+            jurisdiction=jurisdiction, month__gte=filters.start.replace(day=1), month__lte=filters.end
+        ).order_by("month")
+    )
+    span = search_selectors.Period(days=filters.days, first=filters.start, last=filters.end)
+    return CentreFigures(
+        first_contacts=sum(s.first_contacts for s in snapshots),
+        resolved_first_time=sum(s.resolved_first_time for s in snapshots),
+        contacts=sum(s.contacts for s in snapshots),
+        repeat_contacts=sum(s.repeat_contacts for s in snapshots),
+        satisfaction=satisfaction_between(jurisdiction, start, end),
+        deflection=search_selectors.deflection(jurisdiction, span),
+        social=mood_between(jurisdiction, start, end),
+        journey_months=tuple(s.month for s in snapshots),
+    )
+
+
+def as_of(jurisdiction: Jurisdiction) -> dt.datetime | None:
+    """When the figures were last counted (None: never yet)."""
+    return OperationsWatermark.objects.filter(jurisdiction=jurisdiction).values_list("swept_at", flat=True).first()
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    as_of: dt.datetime | None
+    totals: Cohort
+    previous: Cohort
+    series: list[Point]
+    backlog: Backlog
+    by_department: list[BreakdownRow]
+    by_service: list[BreakdownRow]
+    by_channel: list[BreakdownRow]
+    by_neighborhood: list[BreakdownRow]
+    centre: CentreFigures | None
+
+    @property
+    def whole_months(self) -> bool:
+        return self.filters.by_month
+
+
+def dashboard(
+    jurisdiction: Jurisdiction, filters: Filters, *, language: str | None = None, with_centre: bool = True
+) -> Dashboard:
+    """Everything the operations dashboard shows; `with_centre`: the centre's own figures too."""
+    return Dashboard(
+        filters=filters,
+        as_of=as_of(jurisdiction),
+        totals=totals(jurisdiction, filters),
+        previous=totals(jurisdiction, filters.previous_period()),
+        series=series(jurisdiction, filters),
+        backlog=backlog(jurisdiction, filters),
+        by_department=breakdown(jurisdiction, filters, "department", language=language),
+        by_service=breakdown(jurisdiction, filters, "service", language=language),
+        by_channel=breakdown(jurisdiction, filters, "channel", language=language),
+        by_neighborhood=breakdown(jurisdiction, filters, "neighborhood", language=language),
+        centre=centre_figures(jurisdiction, filters) if with_centre else None,
+    )
