@@ -31,6 +31,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/", include("civic311.notifications.urls")),
     path("open-data/", include("civic311.opendata.urls")),
     path("privacy/", include("civic311.privacy.urls")),
+    path("transparency/", include("civic311.insights.transparency_urls")),
     path("", include("civic311.public.urls")),
 ]
 

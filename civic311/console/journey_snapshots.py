@@ -8,10 +8,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from civic311.insights.models import JourneySnapshot
 from civic311.jurisdictions.models import Jurisdiction
 
 from . import journeys
-from civic311.insights.models import JourneySnapshot
 
 
 def previous_month(month: dt.date) -> dt.date:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from civic311.inbox.models import InboxItem
+from civic311.insights.models import JourneySnapshot
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.notifications.models import OutboundMessage
 from civic311.people.models import Customer
@@ -36,8 +37,6 @@ from civic311.service_requests.models import Channel, Contact, HistoryEntry, Ser
 from civic311.service_requests.selectors import HistoryItem, customer_history
 from civic311.surveys.models import Answer, FollowUpTask, Response
 from civic311.surveys.selectors import SATISFIED_CODE
-
-from civic311.insights.models import JourneySnapshot
 
 REPEAT_WINDOW = dt.timedelta(days=7)
 COMPACT_ITEMS = 8  # the caller panel's journey

@@ -153,6 +153,17 @@ def _backlog(rows: list[dict[str, Any]]) -> Backlog:
     )
 
 
+def on_time_rate(on_time: int | None, with_due: int | None) -> float | None:
+    """Closed by the due date over closed with one (None when none had one); for other public pages."""
+    return _rate(on_time, with_due)
+
+
+def sum_backlogs(rows: list[dict[str, Any]]) -> Backlog:
+    """The sum of `NeighborhoodBacklog` rows given as dicts (open_requests, overdue, by_age,
+    oldest_requested_at); for other public pages."""
+    return _backlog(rows)
+
+
 @dataclass(frozen=True)
 class _City:
     this_month: int
