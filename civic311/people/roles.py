@@ -903,3 +903,29 @@ def may_adjust_forecasts(user: Someone) -> bool:
 def may_adjust_forecasts_in(user: Someone, jurisdiction_id: int | None) -> bool:
     """`may_adjust_forecasts`, for a city whose staff pages they see."""
     return may_adjust_forecasts(user) and may_see_city(user, jurisdiction_id)
+
+
+# --- operations dashboards and the leadership report (issue 20) ---------------------------------------------
+
+
+_OPERATIONS_CITYWIDE = frozenset({StaffRole.SUPERVISOR, StaffRole.LEADERSHIP, StaffRole.ADMIN})
+
+
+def may_see_operations(user: Someone) -> bool:
+    """The operations dashboard and the leadership report: supervisors, leadership and admins (the whole
+    city), and department managers (their departments only, `operations_departments`)."""
+    return bool(roles_of(user) & (_OPERATIONS_CITYWIDE | {StaffRole.DEPARTMENT_MANAGER}))
+
+
+def operations_departments(user: Someone) -> frozenset[int] | None:
+    """The departments whose figures the user may see on the operations pages: None for every department
+    (supervisors, leadership, admins), else those they manage (empty for someone who may not see them)."""
+    if roles_of(user) & _OPERATIONS_CITYWIDE:
+        return None
+    return managed_departments(user)
+
+
+def may_see_centre_figures(user: Someone) -> bool:
+    """The contact centre's own figures beside the operations (first-contact resolution, repeat contacts,
+    satisfaction, deflection, social mood): who sees the centre's journeys; not a department manager."""
+    return may_see_centre_journeys(user)
