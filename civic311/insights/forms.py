@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civic311.date_inputs import DateInput
+
+from .operations_selectors import MAX_DAYS
 from .selectors import DEFAULT_PERIOD, PERIODS
 
 
@@ -62,3 +66,65 @@ class StaffingTargetForm(forms.Form):
         min_value=0,
         max_value=90,
     )
+
+
+class OperationsFilterForm(forms.Form):
+    """The operations dashboard's GET parameters: a period (the last N days, or from and to), the step of the
+    charts, and a department, service, neighborhood or channel. Every field may be left out."""
+
+    LAST_DAYS = (7, 30, 90, 365)
+    DEFAULT_DAYS = 30
+
+    days = forms.TypedChoiceField(label=gettext_lazy("Period"), coerce=int, required=False, empty_value=None)
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
+    grain = forms.ChoiceField(
+        label=gettext_lazy("Step"),
+        required=False,
+        choices=[("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))],
+    )
+    department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int, required=False, empty_value=None)
+    service = forms.TypedChoiceField(label=gettext_lazy("Service"), coerce=int, required=False, empty_value=None)
+    neighborhood = forms.TypedChoiceField(
+        label=gettext_lazy("Neighborhood"), coerce=int, required=False, empty_value=None
+    )
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        departments: list[tuple[int, str]],
+        services: list[tuple[int, str]],
+        neighborhoods: list[tuple[int, str]],
+        channels: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        every = [("", _("All"))]
+        self.fields["days"].choices = [("", _("Last %(days)d days") % {"days": self.DEFAULT_DAYS})] + [  # type: ignore[attr-defined]
+            (days, _("Last %(days)d days") % {"days": days}) for days in self.LAST_DAYS if days != self.DEFAULT_DAYS
+        ]
+        self.fields["department"].choices = every + departments  # type: ignore[attr-defined]
+        self.fields["service"].choices = every + services  # type: ignore[attr-defined]
+        self.fields["neighborhood"].choices = every + neighborhoods  # type: ignore[attr-defined]
+        self.fields["channel"].choices = every + channels  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if (start is None) != (end is None):
+            raise forms.ValidationError(_("Give both the first and the last day, or neither."))
+        if start is not None and end is not None:
+            if end < start:
+                raise forms.ValidationError(_("The last day is before the first."))
+            if (end - start).days + 1 > MAX_DAYS:
+                raise forms.ValidationError(_("Choose at most %(days)d days.") % {"days": MAX_DAYS})
+        return cleaned
+
+    def period(self, today: dt.date) -> tuple[dt.date, dt.date]:
+        """[first, last] day asked for (valid form), else the last DEFAULT_DAYS days to today."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("start") and data.get("end"):
+            return data["start"], data["end"]
+        days = data.get("days") or self.DEFAULT_DAYS
+        return today - dt.timedelta(days=days - 1), today

@@ -307,37 +307,74 @@ def _names(by: str, keys: Iterable[Any], language: str | None) -> dict[Any, str]
     return {found.pk: found.localized("name", language) for found in model.objects.filter(pk__in=list(keys))}
 
 
-def breakdown(
-    jurisdiction: Jurisdiction, filters: Filters, by: str, *, language: str | None = None
-) -> list[BreakdownRow]:
-    """The period's figures per department, service, channel or neighborhood, with what each has open now;
-    most filed first."""
-    if by not in BREAKDOWNS:
-        raise ValueError(f"breakdown must be one of {BREAKDOWNS}")
-    column = f"{by}_id" if by != "channel" else "channel"
-    cohorts = {
-        row[column]: Cohort.of(row)
-        for row in _cohorts(jurisdiction, filters, by_neighborhood=by == "neighborhood")
-        .values(column)
-        .annotate(**_sums())
-        .order_by()
-    }
-    open_now: dict[Any, tuple[int, int]] = {
-        row[column]: (row["o"] or 0, row["late"] or 0)
-        for row in _open_rows(jurisdiction, filters)
-        .values(column)
+CellKey = tuple[int, int, str]  # (department, service, channel)
+OpenKey = tuple[int, int, str, int | None]  # and neighborhood
+_DIMENSION = {"department": 0, "service": 1, "channel": 2, "neighborhood": 3}
+
+
+def cells(jurisdiction: Jurisdiction, filters: Filters) -> dict[CellKey, Cohort]:
+    """The period's figures per (department, service, channel): one read that the totals and the
+    department, service and channel breakdowns all fold, instead of a read each."""
+    rows = _cohorts(jurisdiction, filters).values("department_id", "service_id", "channel").annotate(**_sums())
+    return {(row["department_id"], row["service_id"], row["channel"]): Cohort.of(row) for row in rows.order_by()}
+
+
+def open_cells(jurisdiction: Jurisdiction, filters: Filters) -> dict[OpenKey, tuple[int, int]]:
+    """The requests open now and overdue per (department, service, channel, neighborhood)."""
+    rows = (
+        _open_rows(jurisdiction, filters)
+        .values("department_id", "service_id", "channel", "neighborhood_id")
         .annotate(o=Sum("open_requests"), late=Sum("overdue"))
         .order_by()
+    )
+    return {
+        (row["department_id"], row["service_id"], row["channel"], row["neighborhood_id"]): (
+            row["o"] or 0,
+            row["late"] or 0,
+        )
+        for row in rows
     }
-    keys = set(cohorts) | set(open_now)
+
+
+def breakdown(
+    jurisdiction: Jurisdiction,
+    filters: Filters,
+    by: str,
+    *,
+    language: str | None = None,
+    read: dict[CellKey, Cohort] | None = None,
+    open_now: dict[OpenKey, tuple[int, int]] | None = None,
+) -> list[BreakdownRow]:
+    """The period's figures per department, service, channel or neighborhood, with what each has open now;
+    most filed first. `read` and `open_now`: what `cells` and `open_cells` already read for these filters."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown must be one of {BREAKDOWNS}")
+    index = _DIMENSION[by]
+    cohorts: dict[Any, Cohort] = {}
+    if by == "neighborhood":  # only the monthly table knows the neighborhood
+        for row in (
+            _cohorts(jurisdiction, filters, by_neighborhood=True)
+            .values("neighborhood_id")
+            .annotate(**_sums())
+            .order_by()
+        ):
+            cohorts[row["neighborhood_id"]] = Cohort.of(row)
+    else:
+        for key, cohort in (read if read is not None else cells(jurisdiction, filters)).items():
+            cohorts[key[index]] = cohorts.get(key[index], Cohort()).plus(cohort)
+    opened: dict[Any, tuple[int, int]] = {}
+    for open_key, (count, late) in (open_now if open_now is not None else open_cells(jurisdiction, filters)).items():
+        before = opened.get(open_key[index], (0, 0))
+        opened[open_key[index]] = (before[0] + count, before[1] + late)
+    keys = set(cohorts) | set(opened)
     names = _names(by, keys, language)
     rows = [
         BreakdownRow(
             key="" if key is None else str(key),
             name=names.get(key, str(key)),
             cohort=cohorts.get(key, Cohort()),
-            open_now=open_now.get(key, (0, 0))[0],
-            overdue=open_now.get(key, (0, 0))[1],
+            open_now=opened.get(key, (0, 0))[0],
+            overdue=opened.get(key, (0, 0))[1],
         )
         for key in keys
     ]
@@ -394,16 +431,24 @@ def dashboard(
     jurisdiction: Jurisdiction, filters: Filters, *, language: str | None = None, with_centre: bool = True
 ) -> Dashboard:
     """Everything the operations dashboard shows; `with_centre`: the centre's own figures too."""
+    read, open_now = cells(jurisdiction, filters), open_cells(jurisdiction, filters)
+    total = Cohort()
+    for cohort in read.values():
+        total = total.plus(cohort)
+
+    def by(dimension: str) -> list[BreakdownRow]:
+        return breakdown(jurisdiction, filters, dimension, language=language, read=read, open_now=open_now)
+
     return Dashboard(
         filters=filters,
         as_of=as_of(jurisdiction),
-        totals=totals(jurisdiction, filters),
+        totals=total,
         previous=totals(jurisdiction, filters.previous_period()),
         series=series(jurisdiction, filters),
         backlog=backlog(jurisdiction, filters),
-        by_department=breakdown(jurisdiction, filters, "department", language=language),
-        by_service=breakdown(jurisdiction, filters, "service", language=language),
-        by_channel=breakdown(jurisdiction, filters, "channel", language=language),
-        by_neighborhood=breakdown(jurisdiction, filters, "neighborhood", language=language),
+        by_department=by("department"),
+        by_service=by("service"),
+        by_channel=by("channel"),
+        by_neighborhood=by("neighborhood"),
         centre=centre_figures(jurisdiction, filters) if with_centre else None,
     )

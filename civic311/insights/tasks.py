@@ -7,7 +7,9 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import forecast_services, services
+from civic311.jurisdictions.models import Jurisdiction
+
+from . import forecast_services, operations_rollups, services
 
 
 @db_periodic_task(crontab(minute="7"))
@@ -28,3 +30,17 @@ def make_forecasts() -> dict[str, int]:
     """Nightly: a new volume forecast for every city (the forecast page reads the newest)."""
 
     return forecast_services.make_all_forecasts()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def sweep_operations_figures() -> int:
+    """Every five minutes: recount the operations figures of the requests changed since the last sweep
+    (each city's watermark row is locked while it counts, so two workers never count at once)."""
+    return sum(operations_rollups.sweep(city).days for city in Jurisdiction.objects.all())
+
+
+@db_periodic_task(crontab(minute="50", hour="3"))
+def rebuild_operations_figures() -> int:
+    """Nightly: recount every city's operations figures from scratch (catches a request moved to another
+    neighborhood, whose old month the sweep cannot know)."""
+    return sum(operations_rollups.rebuild(city).days for city in Jurisdiction.objects.all())

@@ -20,7 +20,7 @@ from civic311.demo.knowledge import load_articles
 from civic311.demo.social_posts import create_post_history
 from civic311.demo.streets import add_streets
 from civic311.demo.surveys import create_survey_history
-from civic311.insights import forecast_services
+from civic311.insights import forecast_services, operations_rollups
 from civic311.insights.models import ForecastRun
 from civic311.text_intelligence import training
 
@@ -125,10 +125,12 @@ class Command(BaseCommand):
         self.stdout.write("Sign in with: CIVIC311_DEMO=1 python manage.py demo_login")
 
     def _insight(self, city) -> None:
-        """What the nightly tasks make (the volume forecast, this and last month's journey figures), so the
-        supervisors' pages have something to show on the first day. Only what is missing is made."""
+        """What the periodic tasks make (the operations figures, the volume forecast, this and last month's
+        journey figures), so the supervisors' pages have something to show on the first day. Only what is
+        missing is made."""
         if not city.service_requests.exists():
             return
+        operations_rollups.sweep(city)  # the operations figures: counted the first time, brought up to date after
         if not ForecastRun.objects.filter(jurisdiction=city).exists():
             forecast_services.make_forecast(city)
         journey_snapshots.store_all_snapshots(jurisdiction=city)

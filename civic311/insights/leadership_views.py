@@ -1,0 +1,111 @@
+"""The operational leadership report's pages (`/insights/leadership/`): the list of months and quarters, and
+one period's report as a page, a PDF and a CSV. Thin: the figures come from `leadership` (the operations
+rollups), the periods from the satisfaction reports, the rules from `civic311.people.roles`."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from civic311.db_routing import reads_from_replica
+from civic311.jurisdictions.middleware import site_jurisdiction
+from civic311.jurisdictions.models import Jurisdiction
+from civic311.pdf import pdf_download, render_pdf
+from civic311.people import roles
+from civic311.people.staff_pages import staff_page
+from civic311.spreadsheets import csv_download
+from civic311.surveys.reports import MONTH, QUARTER, Period, recent_periods
+
+from . import leadership
+
+leadership_page = staff_page(rule=roles.may_see_operations)
+MONTHS_LISTED, QUARTERS_LISTED = 12, 4
+
+
+def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+    jurisdiction = site_jurisdiction(request)
+    roles.require(
+        roles.may_see_operations(request.user) and roles.may_see_city(request.user, jurisdiction.pk),
+        _("You may not see this city's operations figures."),
+    )
+    return jurisdiction
+
+
+def _period(jurisdiction: Jurisdiction, kind: str, slug: str) -> Period:
+    """The period in the address, or 404: unknown, malformed or not begun yet."""
+    try:
+        period = Period.parse(kind, slug)
+    except ValueError:
+        raise Http404(_("There is no such report period.")) from None
+    if period.start > timezone.localdate(timezone=jurisdiction.zone):
+        raise Http404(_("This period has not begun."))
+    return period
+
+
+def _report(request: HttpRequest, kind: str, slug: str) -> leadership.LeadershipReport:
+    jurisdiction = _jurisdiction(request)
+    return leadership.leadership_report(
+        jurisdiction,
+        _period(jurisdiction, kind, slug),
+        departments=roles.operations_departments(request.user),
+        language=get_language(),
+    )
+
+
+def _context(report: leadership.LeadershipReport) -> dict[str, object]:
+    """The report, the periods to link to (the next once begun) and whether this one is still running."""
+    today = timezone.localdate(timezone=report.city.zone)
+    following = report.period.following()
+    return {
+        "report": report,
+        "following": following if following.start <= today else None,
+        "is_partial": report.period.end > today,
+        "generated": timezone.now(),
+    }
+
+
+@require_GET
+@leadership_page
+def index(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    today = timezone.localdate(timezone=jurisdiction.zone)
+    return render(
+        request,
+        "insights/leadership/index.html",
+        {
+            "lists": [
+                ("months", Period.containing(MONTH, today), recent_periods(MONTH, today, MONTHS_LISTED)),
+                ("quarters", Period.containing(QUARTER, today), recent_periods(QUARTER, today, QUARTERS_LISTED)),
+            ]
+        },
+    )
+
+
+@require_GET
+@leadership_page
+@reads_from_replica
+def report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    found = _report(request, kind, slug)
+    return render(request, "insights/leadership/report.html", _context(found))
+
+
+@require_GET
+@leadership_page
+@reads_from_replica
+def report_pdf(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    found = _report(request, kind, slug)
+    html = render_to_string("insights/leadership/report_pdf.html", _context(found), request=request)
+    return pdf_download(f"leadership-{found.period.slug}.pdf", render_pdf(html))
+
+
+@require_GET
+@leadership_page
+@reads_from_replica
+def report_csv(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    found = _report(request, kind, slug)
+    return csv_download(f"leadership-{found.period.slug}.csv", leadership.csv_rows(found))

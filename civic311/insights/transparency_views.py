@@ -1,0 +1,35 @@
+"""The public transparency dashboard: the city's volume, what gets fixed and how fast, by month, service
+and neighborhood. Public, no personal data, no JavaScript needed; the figures come from the rollups
+(`civic311.insights.transparency`), kept in the shared cache, and the page may be kept for five minutes."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from civic311.community.selectors import neighborhoods as places
+from civic311.jurisdictions.middleware import site_jurisdiction
+
+from . import transparency as selectors
+
+PUBLIC_MAX_AGE = 300  # seconds a browser or a proxy may keep the page
+
+
+@require_GET
+def transparency(request: HttpRequest) -> HttpResponse:
+    jurisdiction = site_jurisdiction(request)
+    language = (get_language() or "en").split("-")[0]
+    service_id = selectors.service_filter(jurisdiction, request.GET.get("service", ""))
+    slug = request.GET.get("neighborhood", "").strip()
+    neighborhood = places.neighborhood(jurisdiction, slug) if slug else None
+    figures = selectors.dashboard(
+        jurisdiction, timezone.now(), language, service_id=service_id, neighborhood=neighborhood
+    )
+    response = render(request, "insights/transparency.html", {"figures": figures})
+    patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
+    return response
