@@ -137,7 +137,7 @@ def test_links_notes_and_headers(client, world):
     html = response.content.decode()
     assert reverse("opendata:dataset") in html and reverse("neighborhoods:index") in html
     assert "About these figures" in html and "Only public requests are counted" in html
-    assert response["Cache-Control"] in ("public, max-age=300", "max-age=300, public")
+    assert response["Cache-Control"] in ("private, max-age=300", "max-age=300, private")
     vary = {value.strip().lower() for value in response["Vary"].split(",")}
     assert {"accept-language", "cookie"} <= vary
     assert client.post(URL).status_code == 405

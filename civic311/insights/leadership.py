@@ -49,13 +49,9 @@ def show_count(value: float | None) -> str:
     return "—" if value is None else str(formats.number_format(int(value)))
 
 
-def show_percent(value: float | None) -> str:
-    return "—" if value is None else _("%(percent)s %%") % {"percent": formats.number_format(round(value, 1), 1)}
-
-
 def show(value: float | None, unit: str) -> str:
     if unit == RATE:
-        return show_percent(value)
+        return figures.describe_percent(value)
     if unit == HOURS:
         return figures.describe_hours(value)
     return show_count(value)
@@ -104,7 +100,7 @@ class SummaryRow:
         shown = [show(value, self.unit) for value in self.values]
         if self.rates is not None:
             shown = [
-                f"{count} ({show_percent(rate)})" if rate is not None else count
+                f"{count} ({figures.describe_percent(rate)})" if rate is not None else count
                 for count, rate in zip(shown, self.rates, strict=True)
             ]
         return shown[0], shown[1], shown[2]
@@ -144,15 +140,15 @@ class Line:
 
     @property
     def shown_share(self) -> str:
-        return show_percent(self.share)
+        return figures.describe_percent(self.share)
 
     @property
     def shown_completion(self) -> str:
-        return show_percent(self.cohort.completion_rate)
+        return figures.describe_percent(self.cohort.completion_rate)
 
     @property
     def shown_on_time(self) -> str:
-        return show_percent(self.cohort.on_time_rate)
+        return figures.describe_percent(self.cohort.on_time_rate)
 
     @property
     def shown_median(self) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from civic311.catalogue.models import Department, Service
@@ -152,9 +153,21 @@ def describe_hours(hours: float | None) -> str:
     if math.isinf(hours):
         return _("over %(days)d days") % {"days": CLOSE_THRESHOLDS[-1][1] // 24}
     if hours < 24:
-        return _("%(hours)s h") % {"hours": f"{hours:.1f}" if hours < 10 else f"{hours:.0f}"}
-    days = hours / 24
-    return _("%(days)s days") % {"days": f"{days:.1f}" if days < 10 else f"{days:.0f}"}
+        return _("%(hours)s h") % {"hours": _number(hours)}
+    return _("%(days)s days") % {"days": _number(hours / 24)}
+
+
+def describe_percent(value: float | None) -> str:
+    """ "87.5 %" (one decimal, the reader's decimal mark), or a dash when there was nothing to divide by."""
+    if value is None:
+        return "—"
+    return _("%(percent)s %%") % {"percent": number_format(round(value, 1), 1, use_l10n=True)}
+
+
+def _number(value: float) -> str:
+    """One decimal under ten, none above, with the reader's decimal mark."""
+    places = 1 if value < 10 else 0
+    return number_format(round(value, places), places, use_l10n=True)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The public transparency dashboard: the city's volume, what gets fixed and how fast, by month, service
 and neighborhood. Public, no personal data, no JavaScript needed; the figures come from the rollups
-(`civic311.insights.transparency`), kept in the shared cache, and the page may be kept for five minutes."""
+(`civic311.insights.transparency`), kept in the shared cache, and a browser may keep the page for five minutes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from civic311.jurisdictions.middleware import site_jurisdiction
 
 from . import transparency as selectors
 
-PUBLIC_MAX_AGE = 300  # seconds a browser or a proxy may keep the page
+# Seconds a browser may keep the page. Private: the page carries the language switcher's CSRF token, which a
+# shared cache must never hand to another visitor; the figures themselves are kept in the server's cache.
+BROWSER_MAX_AGE = 300
 
 
 @require_GET
@@ -30,6 +32,6 @@ def transparency(request: HttpRequest) -> HttpResponse:
         jurisdiction, timezone.now(), language, service_id=service_id, neighborhood=neighborhood
     )
     response = render(request, "insights/transparency.html", {"figures": figures})
-    patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    patch_cache_control(response, private=True, max_age=BROWSER_MAX_AGE)
     patch_vary_headers(response, ["Accept-Language", "Cookie"])
     return response

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.formats import number_format
 
-from civic311.insights.operations_selectors import describe_hours
+from civic311.insights.operations_selectors import describe_hours, describe_percent
 
 register = template.Library()
 
@@ -18,10 +18,7 @@ def time_to_close(hours: float | None) -> str:
 
 @register.filter
 def percent(value: float | None) -> str:
-    """ "87.5 %", or a dash when there is nothing to divide by."""
-    if value is None:
-        return "—"
-    return f"{number_format(round(value, 1), 1, use_l10n=True)} %"
+    return describe_percent(value)
 
 
 @register.filter
