@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from civic311.console import journey_snapshots, journeys
 from civic311.console.journeys import Moment
-from civic311.insights.models import JourneySnapshot
 from civic311.console.tasks import store_journey_snapshots
 from civic311.inbox.models import InboxItem
+from civic311.insights.models import JourneySnapshot
 from civic311.notifications.models import OutboundMessage
 from civic311.people import services as people
 from civic311.people.models import Customer, PersonalDataAccess, StaffRole

@@ -13,12 +13,11 @@ from django.utils import timezone
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department, EscalationStep, Service, ServiceAttribute
 from civic311.community.models import NeighborhoodMonth, RollupWatermark, WalkReport
-from civic311.insights.models import JourneySnapshot
 from civic311.demo import services as demo
 from civic311.demo import social_posts
 from civic311.demo.places import NEIGHBORHOODS
 from civic311.inbox.models import InboxChannel, InboxItem, InboxMessage, Mailbox, PostSource, TextConversation
-from civic311.insights.models import ForecastRun, VolumeForecast
+from civic311.insights.models import ForecastRun, JourneySnapshot, VolumeForecast
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Neighborhood, ServiceDesk
 from civic311.people import selectors as people_selectors

@@ -108,6 +108,13 @@ class OperationsFilterForm(forms.Form):
         self.fields["service"].choices = every + services  # type: ignore[attr-defined]
         self.fields["neighborhood"].choices = every + neighborhoods  # type: ignore[attr-defined]
         self.fields["channel"].choices = every + channels  # type: ignore[attr-defined]
+        for field in self.fields.values():  # Bootstrap's controls: full width of their column, never wider
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

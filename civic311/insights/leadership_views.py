@@ -4,6 +4,9 @@ rollups), the periods from the satisfaction reports, the rules from `civic311.pe
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -22,6 +25,8 @@ from civic311.spreadsheets import csv_download
 from civic311.surveys.reports import MONTH, QUARTER, Period, recent_periods
 
 from . import leadership
+
+PDF_KEPT_SECONDS = 600
 
 leadership_page = staff_page(rule=roles.may_see_operations)
 MONTHS_LISTED, QUARTERS_LISTED = 12, 4
@@ -100,7 +105,14 @@ def report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
 def report_pdf(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     found = _report(request, kind, slug)
     html = render_to_string("insights/leadership/report_pdf.html", _context(found), request=request)
-    return pdf_download(f"leadership-{found.period.slug}.pdf", render_pdf(html))
+    # Laying out a PDF costs more than reading its figures: the same document (the same figures, language
+    # and reader's departments) is laid out once and kept until the figures change.
+    key = "leadership-pdf:" + hashlib.sha256(html.encode()).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_pdf(html)
+        cache.set(key, pdf, PDF_KEPT_SECONDS)
+    return pdf_download(f"leadership-{found.period.slug}.pdf", pdf)
 
 
 @require_GET

@@ -118,6 +118,7 @@ def operations(request: HttpRequest) -> HttpResponse:
     )
     scope = filters.departments
     context = {
+        "city": jurisdiction,
         "form": form,
         "board": board,
         "chart": _chart_data(board),
