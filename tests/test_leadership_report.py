@@ -309,3 +309,26 @@ def test_the_page_in_spanish(client, city, supervisor):
     page = response.content.decode()
     assert "Resumen" in page and "Por canal" in page and "Descargar PDF" in page
     assert "marzo de 2026" in page
+
+
+def test_the_same_pdf_is_laid_out_once_until_its_figures_change(client, city, supervisor, monkeypatch):
+    from django.core.cache import cache
+
+    from civic311.insights import leadership_views
+    from civic311.pdf import render_pdf
+
+    cache.clear()
+    laid_out = []
+
+    def counting(html: str) -> bytes:
+        laid_out.append(html)
+        return render_pdf(html)
+
+    monkeypatch.setattr(leadership_views, "render_pdf", counting)
+    client.force_login(supervisor)
+    first = get(client, MARCH + "report.pdf").content
+    assert get(client, MARCH + "report.pdf").content == first and len(laid_out) == 1
+    filed_request(city["pothole"], now=at(2026, 3, 20, 9, 0), **CENTER)
+    rollups.rebuild(city["pothole"].jurisdiction, now=NOW)
+    get(client, MARCH + "report.pdf")
+    assert len(laid_out) == 2  # new figures, a new document
