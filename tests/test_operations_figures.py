@@ -299,3 +299,21 @@ def test_a_sweep_after_any_changes_equals_a_rebuild(jurisdiction, city, ops, gap
             raise _Undo
     except _Undo:
         pass
+
+
+def test_the_command_and_the_periodic_tasks(jurisdiction, city, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from civic311.insights import tasks
+    from civic311.insights.models import OperationsWatermark
+
+    call_command("rebuild_operations_figures", "--jurisdiction", jurisdiction.slug)
+    assert "Philadelphia:" in capsys.readouterr().out and RequestDay.objects.exists()
+    with pytest.raises(CommandError, match="There is no jurisdiction"):
+        call_command("rebuild_operations_figures", "--jurisdiction", "atlantis")
+    OperationsWatermark.objects.all().delete()
+    RequestDay.objects.all().delete()
+    assert tasks.sweep_operations_figures.call_local() > 0  # no watermark yet: the first sweep counts all
+    days = RequestDay.objects.count()
+    assert tasks.rebuild_operations_figures.call_local() == days

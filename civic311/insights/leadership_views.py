@@ -7,24 +7,22 @@ from __future__ import annotations
 import hashlib
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civic311.db_routing import reads_from_replica
-from civic311.jurisdictions.middleware import site_jurisdiction
-from civic311.jurisdictions.models import Jurisdiction
 from civic311.pdf import pdf_download, render_pdf
 from civic311.people import roles
 from civic311.people.staff_pages import staff_page
 from civic311.spreadsheets import csv_download
-from civic311.surveys.reports import MONTH, QUARTER, Period, recent_periods
+from civic311.surveys.reports import MONTH, QUARTER, Period, period_in_address, recent_periods
 
 from . import leadership
+from .operations_views import operations_city
 
 PDF_KEPT_SECONDS = 600
 
@@ -32,31 +30,11 @@ leadership_page = staff_page(rule=roles.may_see_operations)
 MONTHS_LISTED, QUARTERS_LISTED = 12, 4
 
 
-def _jurisdiction(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = site_jurisdiction(request)
-    roles.require(
-        roles.may_see_operations(request.user) and roles.may_see_city(request.user, jurisdiction.pk),
-        _("You may not see this city's operations figures."),
-    )
-    return jurisdiction
-
-
-def _period(jurisdiction: Jurisdiction, kind: str, slug: str) -> Period:
-    """The period in the address, or 404: unknown, malformed or not begun yet."""
-    try:
-        period = Period.parse(kind, slug)
-    except ValueError:
-        raise Http404(_("There is no such report period.")) from None
-    if period.start > timezone.localdate(timezone=jurisdiction.zone):
-        raise Http404(_("This period has not begun."))
-    return period
-
-
 def _report(request: HttpRequest, kind: str, slug: str) -> leadership.LeadershipReport:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = operations_city(request)
     return leadership.leadership_report(
         jurisdiction,
-        _period(jurisdiction, kind, slug),
+        period_in_address(jurisdiction, kind, slug),
         departments=roles.operations_departments(request.user),
         language=get_language(),
     )
@@ -77,7 +55,7 @@ def _context(report: leadership.LeadershipReport) -> dict[str, object]:
 @require_GET
 @leadership_page
 def index(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = operations_city(request)
     today = timezone.localdate(timezone=jurisdiction.zone)
     return render(
         request,

@@ -29,7 +29,9 @@ from .forms import OperationsFilterForm
 operations_page = staff_page(rule=roles.may_see_operations)
 
 
-def _jurisdiction(request: HttpRequest) -> Jurisdiction:
+def operations_city(request: HttpRequest) -> Jurisdiction:
+    """The city of the site, when the reader may see its operations figures (the dashboard, the leadership
+    report); else PermissionDenied."""
     jurisdiction = site_jurisdiction(request)
     roles.require(
         roles.may_see_operations(request.user) and roles.may_see_city(request.user, jurisdiction.pk),
@@ -111,7 +113,7 @@ def _rounded(value: float | None) -> float | None:
 @require_GET
 @operations_page
 def operations(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = operations_city(request)
     form, filters = _filters(request, jurisdiction)
     board = selectors.dashboard(
         jurisdiction, filters, language=get_language(), with_centre=roles.may_see_centre_figures(request.user)
@@ -195,7 +197,7 @@ def _hours(hours: float | None) -> object:
 @require_GET
 @operations_page
 def operations_csv(request: HttpRequest) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
+    jurisdiction = operations_city(request)
     form, filters = _filters(request, jurisdiction)
     if form.is_bound and not form.is_valid():
         message = " ".join(str(error) for errors in form.errors.values() for error in errors)

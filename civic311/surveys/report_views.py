@@ -5,7 +5,7 @@ from `civic311.people.roles`."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,17 +34,6 @@ def _jurisdiction(request: HttpRequest) -> Jurisdiction:
     return jurisdiction
 
 
-def _period(jurisdiction: Jurisdiction, kind: str, slug: str) -> Period:
-    """The period in the address, or 404: unknown, malformed or not begun yet."""
-    try:
-        period = Period.parse(kind, slug)
-    except ValueError:
-        raise Http404(_("There is no such report period.")) from None
-    if period.start > timezone.localdate(timezone=jurisdiction.zone):
-        raise Http404(_("This period has not begun."))
-    return period
-
-
 @require_GET
 @report_page
 def index(request: HttpRequest) -> HttpResponse:
@@ -65,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _report(request: HttpRequest, kind: str, slug: str) -> reports.Report:
     jurisdiction = _jurisdiction(request)
-    return reports.leadership_report(jurisdiction, _period(jurisdiction, kind, slug), request.user)
+    return reports.leadership_report(jurisdiction, reports.period_in_address(jurisdiction, kind, slug), request.user)
 
 
 def _around(jurisdiction: Jurisdiction, period: Period) -> dict[str, object]:
@@ -129,7 +118,7 @@ def agent_results(request: HttpRequest, agent_id: int) -> HttpResponse:
     )
     slug = request.GET.get("month")
     period = (
-        _period(jurisdiction, MONTH, slug)
+        reports.period_in_address(jurisdiction, MONTH, slug)
         if slug
         else Period.containing(MONTH, timezone.localdate(timezone=jurisdiction.zone))
     )

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
-from django.utils import formats
+from django.http import Http404
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from civic311.people import roles
@@ -107,6 +108,18 @@ class Period:
 
     def bounds(self, jurisdiction: Jurisdiction) -> tuple[dt.datetime, dt.datetime]:
         return jurisdiction.midnight(self.start), jurisdiction.midnight(self.end)
+
+
+def period_in_address(jurisdiction: Jurisdiction, kind: str, slug: str) -> Period:
+    """The period a report's address names, or 404: unknown, malformed or not begun yet (the satisfaction
+    and the leadership reports)."""
+    try:
+        period = Period.parse(kind, slug)
+    except ValueError:
+        raise Http404(_("There is no such report period.")) from None
+    if period.start > timezone.localdate(timezone=jurisdiction.zone):
+        raise Http404(_("This period has not begun."))
+    return period
 
 
 def recent_periods(kind: str, today: dt.date, count: int) -> list[Period]:

@@ -58,6 +58,21 @@ def jurisdiction_named(value: str | None) -> Jurisdiction:
     return city
 
 
+def add_cities_argument(parser: CommandParser) -> None:
+    """`--jurisdiction` for a command that works on every city unless told one, read by `cities_named`."""
+    parser.add_argument(
+        "--jurisdiction",
+        help="One city's Open311 jurisdiction_id (e.g. springfield.gov) or slug; default: every city.",
+    )
+
+
+def cities_named(value: str | None) -> list[Jurisdiction]:
+    """Every city (by slug) with None, else the one named (`jurisdiction_named`, which refuses an unknown one)."""
+    if value is None:
+        return list(Jurisdiction.objects.order_by("slug"))
+    return [jurisdiction_named(value)]
+
+
 def file_not_loaded(file: str, problems: Iterable[str]) -> CommandError:
     """The error of a file that was refused whole: every problem on a line of its own (exit USAGE)."""
     return CommandError(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from civic311.community.services import rollups
-from civic311.jurisdictions.models import Jurisdiction
+from civic311.jurisdictions.management.arguments import add_cities_argument, cities_named
 
 
 class Command(BaseCommand):
@@ -17,15 +17,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--jurisdiction", help="The slug of one city (default: every city).")
+        add_cities_argument(parser)
 
     def handle(self, *args: Any, jurisdiction: str | None = None, **options: Any) -> None:
-        cities = Jurisdiction.objects.order_by("slug")
-        if jurisdiction:
-            cities = cities.filter(slug=jurisdiction)
-            if not cities.exists():
-                raise CommandError(f"There is no city with the slug {jurisdiction!r}.")
-        for city in cities:
+        for city in cities_named(jurisdiction):
             counted = rollups.rebuild(city)
             self.stdout.write(
                 f"{city.name}: {counted.months:,} month rows and {counted.backlogs:,} backlog rows "

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandParser
 
-from civic311.jurisdictions.models import Jurisdiction
+from civic311.jurisdictions.management.arguments import add_cities_argument, cities_named
 from civic311.knowledge import search
 
 
 class Command(BaseCommand):
     help = "Rebuild the knowledge-base search index (articles and services) of one or every jurisdiction."
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--jurisdiction", help="The jurisdiction's slug (default: every jurisdiction).")
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_cities_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        jurisdictions = Jurisdiction.objects.all()
-        if options.get("jurisdiction"):
-            jurisdictions = jurisdictions.filter(slug=options["jurisdiction"])
-            if not jurisdictions.exists():
-                raise CommandError(f"There is no jurisdiction {options['jurisdiction']!r}.")
-        for jurisdiction in jurisdictions:
+        for jurisdiction in cities_named(options.get("jurisdiction")):
             count = search.rebuild(jurisdiction)
             self.stdout.write(f"{jurisdiction.slug}: {count} documents indexed.")
