@@ -38,6 +38,7 @@ class Entry:
         self.msgid_plural: str | None = None
         self.msgstr: dict[int, str] = {}
         self.obsolete = False
+        self.references: list[str] = []  # the source files ("#:" lines), without line numbers
 
     @property
     def key(self) -> Key:
@@ -82,6 +83,8 @@ def read_po(path: Path) -> list[Entry]:
             current = start() if entry is None or target is not None else entry
             if line.startswith("#,"):
                 current.flags.update(flag.strip() for flag in line[2:].split(","))
+            elif line.startswith("#:"):
+                current.references += [place.rsplit(":", 1)[0] for place in line[2:].split()]
             continue
         current = entry or start()
         match = _KEYWORD.match(line)
