@@ -47,6 +47,9 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   CIVIC311_ESCALATION_STALE_DAYS  an escalation step or missed date older than this is never acted on (30);
                         docs/escalation.md
   CIVIC311_DEMO         1 to install the demo city's app (seed_demo_city, demo_login); bin/demo sets it (default 0)
+  CIVIC311_GEOCODER     where typed addresses find their point: address_points (the city's own, loaded with
+                        manage.py load_address_points; default), nominatim or pelias, with CIVIC311_GEOCODER_URL
+                        the city's own server; docs/geocoding.md
   CIVIC311_PHONE_REGION  the country (ISO 3166 code, default US) of phone numbers written without +country
                         code (manage.py refuses an unknown code); numbers are stored as E.164 (+12156868686)
                         and shown in this country's format
@@ -283,6 +286,10 @@ CIVIC311_PHOTO_MAX_BYTES = int(os.environ.get("CIVIC311_PHOTO_MAX_BYTES", str(10
 CIVIC311_PHOTOS_PER_REQUEST = 5
 CIVIC311_DESCRIPTION_MAX_CHARS = 4000
 CIVIC311_RESIDENT_REOPEN_DAYS = int(os.environ.get("CIVIC311_RESIDENT_REOPEN_DAYS", "14"))
+# Where a typed address finds its point (civic311.jurisdictions.geocoding): nothing leaves the server unless a
+# city runs its own Nominatim or Pelias and names it here.
+CIVIC311_GEOCODER = os.environ.get("CIVIC311_GEOCODER", "address_points")
+CIVIC311_GEOCODER_URL = os.environ.get("CIVIC311_GEOCODER_URL", "")
 # A neighborhood liaison's refresher training is due this many months after their last training (civic311.community).
 CIVIC311_LIAISON_REFRESHER_MONTHS = max(1, int(os.environ.get("CIVIC311_LIAISON_REFRESHER_MONTHS", "12")))
 # An escalation step or a missed-date redress whose moment passed longer ago than this is history, never

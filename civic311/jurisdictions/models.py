@@ -245,3 +245,42 @@ class ServiceDesk(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AddressPoint(models.Model):
+    """One address of the city and where it is (the city's address file, `manage.py load_address_points`):
+    what the default geocoder (`jurisdictions.geocoding`) places a typed address with, and what a dropped
+    pin is named by."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="address_points")
+    address = models.CharField(_("address"), max_length=200)  # as the city writes it: "1400 John F Kennedy Blvd"
+    # The address folded for matching (geocoding.normalize_address): "1400 john f kennedy blvd".
+    key = models.CharField(max_length=200, editable=False)
+    house_number = models.PositiveIntegerField(_("house number"), null=True, blank=True)
+    # The street's name folded as StreetSegment.key is: "john f kennedy".
+    street_key = models.CharField(max_length=120, editable=False)
+    lat = models.FloatField(_("latitude"))
+    long = models.FloatField(_("longitude"))
+    # Resolution 9, as `selectors.h3_cell` (the nearest address to a point is looked for in its cell and around).
+    h3_cell = models.CharField(max_length=16, db_index=True, editable=False)
+    zipcode = models.CharField(_("ZIP code"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("address point")
+        verbose_name_plural = _("address points")
+        ordering = ["street_key", "house_number", "pk"]
+        indexes = [
+            # The operator classes (PostgreSQL only; other databases leave them out) let LIKE 'prefix%' use the
+            # index: autocomplete looks addresses up by how they begin (geocoding.suggest).
+            models.Index(
+                fields=["jurisdiction", "key"], name="address_point_key", opclasses=["int8_ops", "varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["jurisdiction", "street_key", "house_number"],
+                name="address_point_street",
+                opclasses=["int8_ops", "varchar_pattern_ops", "int4_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.address

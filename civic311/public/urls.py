@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sign_in_views, views
+from . import app_views, geocoding_views, sign_in_views, views
 
 app_name = "public"
 urlpatterns = [
@@ -19,4 +19,9 @@ urlpatterns = [
     path("sign-out/", sign_in_views.sign_out, name="sign_out"),
     path("my-requests/", sign_in_views.my_requests, name="my_requests"),
     path("report/<str:service_code>/start/", views.start_report, name="start_report"),
+    path("manifest.webmanifest", app_views.manifest, name="manifest"),
+    path("service-worker.js", app_views.service_worker, name="service_worker"),
+    path("offline/", app_views.offline, name="offline"),
+    path("address-suggestions/", geocoding_views.address_suggestions, name="address_suggestions"),
+    path("address-at/", geocoding_views.address_at, name="address_at"),
 ]

@@ -136,9 +136,10 @@ def report(request: HttpRequest, service_code: str) -> HttpResponse:
 
 def _report_channel(request: HttpRequest) -> str:
     """`mobile` when the form was sent from the installed app (the form's script saw display-mode
-    standalone) or from a phone that says so (the Sec-CH-UA-Mobile client hint), else `web`. Only these
-    two signals count: a channel posted by the form itself is never read."""
-    installed = request.POST.get("display_mode", "") == "standalone"
+    standalone, or the visit started from the app's start URL: `source=app`, exactly) or from a phone that
+    says so (the Sec-CH-UA-Mobile client hint), else `web`. Only these signals count: a channel posted by
+    the form itself is never read."""
+    installed = request.POST.get("display_mode", "") == "standalone" or request.POST.get("source", "") == "app"
     phone = request.headers.get("Sec-CH-UA-Mobile", "").strip() == "?1"
     return Channel.MOBILE if installed or phone else Channel.WEB
 

@@ -91,3 +91,27 @@ def sign_in(page, live_server, path: str, user) -> None:
     page.wait_for_url(re.compile(r"/admin/login/"))
     fill_sign_in(page, user.username)
     page.wait_for_url(re.compile(re.escape(path) + "$"))
+
+
+# --- accessibility: axe-core (vendored by scripts/vendor-static from npm; a test tool, never served) ---
+
+AXE_SOURCE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+# WCAG 2.0 and 2.1, levels A and AA, and axe's best practices (landmarks, regions, headings).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def axe_violations(page) -> list[dict]:
+    """The page's accessibility violations by axe-core, at every impact: [{id, impact, help, targets}].
+    Evaluated through the browser's debugging protocol, so the site's content-security policy stays as it
+    is for the page's own scripts."""
+    page.evaluate(AXE_SOURCE)
+    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "targets": [node["target"] for node in violation["nodes"]][:5],
+        }
+        for violation in found["violations"]
+    ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
+from civic311.jurisdictions import geocoding
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people import roles
@@ -372,7 +373,16 @@ def _check_location(jurisdiction: Jurisdiction, report: Report, errors: dict[str
     if not has_lat:
         if not address:
             errors["location"] = [_("Tell us where the problem is: an address, or a point on the map.")]
-        return _Location(address, zipcode, neighborhood_id=neighborhood_id)
+            return _Location(address, zipcode, neighborhood_id=neighborhood_id)
+        if errors.get("address"):
+            return _Location(address, zipcode, neighborhood_id=neighborhood_id)
+        # An address alone: placed when the city's geocoder knows it, never refused when it does not.
+        place = geocoding.geocode(jurisdiction, address)
+        if place is None:  # the request keeps an address and no point: its pages say the city will find it
+            return _Location(address, zipcode, neighborhood_id=neighborhood_id)
+        # The address as the city writes it (its own address points); a remote geocoder's long label is not.
+        written = place.address if place.source == geocoding.ADDRESS_POINTS and place.address else address
+        return _Location(written, zipcode, place.lat, place.long, place.neighborhood_id or neighborhood_id)
 
     lat = catalogue.parse_coordinate(report.lat, -90, 90)
     long = catalogue.parse_coordinate(report.long, -180, 180)

@@ -14,6 +14,7 @@ from civic311.console import journey_snapshots
 from civic311.demo import community as demo_programme
 from civic311.demo import services as demo
 from civic311.demo import youth as demo_youth
+from civic311.demo.address_points import add_address_points
 from civic311.demo.console_contacts import give_agents_console_contacts
 from civic311.demo.inbox import create_inbox
 from civic311.demo.knowledge import load_articles
@@ -75,6 +76,7 @@ class Command(BaseCommand):
         demo.load_neighborhoods(city)
         demo.load_catalogue(city)
         add_streets(city)  # before the inbox: its posts and texts name streets
+        add_address_points(city)  # the addresses along them, for the report form's geocoder
         demo.create_staff(city)
         load_articles(city)  # the knowledge base follows its data file on every run, like the catalogue
         if city.service_requests.exists():
