@@ -29,14 +29,13 @@ import requests
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
 from civic311.process_cache import ProcessCache
 
 from .models import AddressPoint, Jurisdiction
 from .selectors import h3_cell, neighborhood_id_at
-from .services import split_street_name
+from .services import problems_shown, split_street_name
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,6 @@ NEAREST_NUMBER = 50
 STREET_SCORE_CUTOFF = 82.0
 STREET_SUGGEST_CUTOFF = 70.0
 _BATCH = 2000
-_PROBLEMS_SHOWN = 20
 _METRES_PER_DEGREE = 111_195.0
 
 # Nothing here is `_`-translated at import: these are matching tables, not text anyone reads.
@@ -591,13 +589,7 @@ def address_points_from(jurisdiction: Jurisdiction, text: str) -> list[AddressPo
         if not found and lat is not None and long is not None:
             points.append(address_point(jurisdiction, address, lat, long, zipcode))
     if problems:
-        shown = problems[:_PROBLEMS_SHOWN]
-        if len(problems) > _PROBLEMS_SHOWN:
-            more = len(problems) - _PROBLEMS_SHOWN
-            shown.append(
-                ngettext("… and %(count)d more problem.", "… and %(count)d more problems.", more) % {"count": more}
-            )
-        raise AddressFileError(shown)
+        raise AddressFileError(problems_shown(problems))
     if not points:
         raise AddressFileError([_("The file has no addresses.")])
     return points

@@ -301,13 +301,7 @@ def street_segments_from(
                 )
             )
     if problems:
-        shown = problems[:_PROBLEMS_SHOWN]
-        if len(problems) > _PROBLEMS_SHOWN:
-            more = len(problems) - _PROBLEMS_SHOWN
-            shown.append(
-                ngettext("… and %(count)d more problem.", "… and %(count)d more problems.", more) % {"count": more}
-            )
-        raise StreetFileError(shown)
+        raise StreetFileError(problems_shown(problems))
     if not segments:
         raise StreetFileError([_("No street of the file lies within the city's bounds.")])
     return segments, outside
@@ -338,3 +332,15 @@ def replace_street_segments(jurisdiction: Jurisdiction, segments: list[StreetSeg
         transaction.on_commit(lambda: streets_replaced.send(sender=Jurisdiction, jurisdiction_id=jurisdiction.pk))
     streets_replaced.send(sender=Jurisdiction, jurisdiction_id=jurisdiction.pk)
     return len(segments)
+
+
+def problems_shown(problems: list[str]) -> list[str]:
+    """The first problems of a file refused whole, and how many more there are (a file of a million bad
+    lines must not make a million-line answer)."""
+    shown = problems[:_PROBLEMS_SHOWN]
+    if len(problems) > _PROBLEMS_SHOWN:
+        more = len(problems) - _PROBLEMS_SHOWN
+        shown.append(
+            ngettext("… and %(count)d more problem.", "… and %(count)d more problems.", more) % {"count": more}
+        )
+    return shown

@@ -21,6 +21,18 @@ def city(transactional_db, jurisdiction, service, center_city, settings, live_se
     return {"request": made, "service": service, "neighborhood": center_city}
 
 
+def violations_on(page, live_server, paths: list[str]) -> dict[str, list[dict]]:
+    """axe's violations on each of `paths` that has any (every page must open)."""
+    found = {}
+    for path in paths:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status < 400, path
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+    return found
+
+
 def public_pages(city) -> list[str]:
     return [
         "/",
@@ -37,16 +49,9 @@ def public_pages(city) -> list[str]:
 
 
 def test_the_public_pages_have_no_accessibility_violations(live_server, city, chromium):
-    found = {}
     with recording_page(chromium, viewport={"width": 1280, "height": 900}) as page:
-        for path in public_pages(city):
-            response = page.goto(f"{live_server.url}{path}")
-            assert response is not None and response.status < 400, path
-            violations = axe_violations(page)
-            if violations:
-                found[path] = violations
+        assert violations_on(page, live_server, public_pages(city)) == {}
         assert page.csp_violations == []
-    assert found == {}
 
 
 STAFF_PAGES = [
@@ -69,14 +74,7 @@ STAFF_PAGES = [
 
 def test_the_staff_pages_have_no_accessibility_violations(live_server, city, chromium):
     admin = StaffFactory(username="ada", is_superuser=True)
-    found = {}
     with recording_page(chromium, viewport={"width": 1280, "height": 900}) as page:
         sign_in(page, live_server, STAFF_PAGES[0], admin)
-        for path in STAFF_PAGES:
-            response = page.goto(f"{live_server.url}{path}")
-            assert response is not None and response.status < 400, path
-            violations = axe_violations(page)
-            if violations:
-                found[path] = violations
+        assert violations_on(page, live_server, STAFF_PAGES) == {}
         assert page.csp_violations == []
-    assert found == {}
