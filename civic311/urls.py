@@ -32,6 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open-data/", include("civic311.opendata.urls")),
     path("privacy/", include("civic311.privacy.urls")),
     path("transparency/", include("civic311.insights.transparency_urls")),
+    path("translations/", include("civic311.public.translation_urls")),
     path("", include("civic311.public.urls")),
 ]
 

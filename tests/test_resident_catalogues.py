@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from civic311.public.catalogues import messages, read_po
 from civic311.public.management.commands.resident_catalogue import resident_files
 from civic311.public.resident_languages import (
     RESIDENT_LANGUAGES,
@@ -20,7 +21,7 @@ from civic311.public.resident_languages import (
     resident_language,
 )
 
-from .test_translations import PO_PATH, ROOT, _tool, messages, read_po
+from .test_translations import PO_PATH, ROOT, _tool
 
 LOCALE = ROOT / "civic311" / "locale"
 
@@ -66,17 +67,30 @@ def test_every_resident_source_names_files_that_exist():
     assert "civic311/public/views.py" in files and "civic311/insights/forecast_views.py" not in files
 
 
-def test_the_command_writes_a_language_s_resident_messages(tmp_path: Path):
+def test_the_command_writes_a_new_language_s_resident_messages(tmp_path: Path, monkeypatch):
+    from civic311.public.management.commands import resident_catalogue
+
+    monkeypatch.setattr(resident_catalogue, "LOCALE", tmp_path / "no-catalogues-yet")
     output = tmp_path / "ar.po"
     call_command("resident_catalogue", "ar", "-o", str(output), stderr=io.StringIO())
     text = output.read_text(encoding="utf-8")
     assert '"Language: ar\\n"' in text and "nplurals=6" in text
     written = messages(read_po(output))
     assert set(written) == set(resident_messages())
-    assert not any(entry.translated for entry in written.values())  # Arabic has no catalogue yet
+    assert not any(entry.translated for entry in written.values())
     plural = next(entry for entry in written.values() if entry.msgid_plural)
     assert sorted(plural.msgstr) == [0, 1, 2, 3, 4, 5]
     subprocess.run([_tool("msgfmt"), "--check", "-o", "/dev/null", str(output)], check=True)
+
+
+def test_the_command_keeps_a_language_s_translations_so_far(tmp_path: Path):
+    output = tmp_path / "ar.po"
+    call_command("resident_catalogue", "ar", "-o", str(output), stderr=io.StringIO())
+    written = messages(read_po(output))
+    drafted = messages(read_po(LOCALE / "ar" / "LC_MESSAGES" / "django.po"))
+    assert set(written) == set(resident_messages())
+    assert all(written[key].msgstr == drafted[key].msgstr for key in written if key in drafted)
+    assert all(entry.translated for entry in written.values())  # the Arabic draft is complete
 
 
 def test_the_spanish_resident_catalogue_is_the_spanish_translations(tmp_path: Path):
@@ -91,3 +105,20 @@ def test_an_unknown_language_is_refused(code):
     with pytest.raises(CommandError, match="not one of the languages residents read") as error:
         call_command("resident_catalogue", code, stdout=io.StringIO())
     assert error.value.returncode == 2
+
+
+def test_every_catalogue_is_well_formed_and_a_draft_says_so():
+    shipped = {resident_language(code).locale_name for code, _name in settings.LANGUAGES if resident_language(code)}
+    folders = sorted(path.parent.parent for path in LOCALE.glob("*/LC_MESSAGES/django.po"))
+    assert len(folders) == len(RESIDENT_LANGUAGES) - 1  # every language residents read but English, the source
+    for folder in folders:
+        catalogue = folder / "LC_MESSAGES" / "django.po"
+        subprocess.run([_tool("msgfmt"), "--check", "-o", "/dev/null", str(catalogue)], check=True)
+        head = catalogue.read_text(encoding="utf-8")[:400]
+        assert folder.name in shipped or "# DRAFT:" in head, f"{folder.name}: not shipped, yet not marked a draft"
+
+
+def test_staff_pages_in_a_resident_folder_are_not_resident_sources():
+    assert not is_resident_source("civic311/public/translation_views.py")
+    assert not is_resident_source("civic311/public/templates/translations/overview.html")
+    assert is_resident_source("civic311/public/templates/public/report_form.html")

@@ -929,3 +929,13 @@ def may_see_centre_figures(user: Someone) -> bool:
     """The contact centre's own figures beside the operations (first-contact resolution, repeat contacts,
     satisfaction, deflection, social mood): who sees the centre's journeys; not a department manager."""
     return may_see_centre_journeys(user)
+
+
+# --- reviews of the resident translations (issue 21) --------------------------------------------------------
+
+
+def may_review_translations(user: Someone) -> bool:
+    """Mark messages of a resident catalogue as reviewed by a speaker, withdraw a review, and see the review
+    pages (`/translations/review/`): admins. Often an admin records the review a speaker did; a reviewer's own
+    role (a new `StaffRole` and its group) would open it to more staff, here, once."""
+    return is_admin(user)

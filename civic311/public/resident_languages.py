@@ -53,6 +53,16 @@ RESIDENT_SOURCES: tuple[str, ...] = (
     "civic311/surveys/templates/surveys/email/",
 )
 
+# Staff's pages and tools that live in a resident folder: the translation review pages and their records.
+STAFF_SOURCES: tuple[str, ...] = (
+    "civic311/public/translation_",
+    "civic311/public/templates/translations/",
+    "civic311/public/models.py",
+    "civic311/public/admin.py",
+    "civic311/public/management/",
+    "civic311/public/migrations/",
+)
+
 
 @dataclass(frozen=True)
 class ResidentLanguage:
@@ -107,4 +117,6 @@ def resident_language(code: str) -> ResidentLanguage | None:
 
 def is_resident_source(path: str) -> bool:
     """Whether a source file (a catalogue reference, without its line number) is one a resident reads."""
+    if any(path.startswith(source) for source in STAFF_SOURCES):
+        return False
     return any(path == source or path.startswith(source) for source in RESIDENT_SOURCES)

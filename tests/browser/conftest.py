@@ -65,10 +65,17 @@ def phone_page(chromium):
 
 
 @pytest.fixture
-def screenshot(phone_page, tmp_path):
-    """Save a full-page screenshot; to CIVIC311_SCREENSHOTS when set, so that a person can look at it."""
+def screenshot_folder(tmp_path) -> Path:
+    """Where screenshots go: CIVIC311_SCREENSHOTS when set, so that a person can look at them."""
     folder = Path(os.environ.get("CIVIC311_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def screenshot(phone_page, screenshot_folder):
+    """Save a full-page screenshot of the phone page (see `screenshot_folder`)."""
+    folder = screenshot_folder
 
     def take(name: str) -> Path:
         path = folder / f"{name}.png"

@@ -69,6 +69,8 @@ STAFF_PAGES = [
     "/surveys/reports/",
     "/emergencies/",
     "/community/",
+    "/translations/review/",
+    "/translations/review/fr/",
 ]
 
 
