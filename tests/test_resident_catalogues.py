@@ -108,7 +108,7 @@ def test_an_unknown_language_is_refused(code):
 
 
 def test_every_catalogue_is_well_formed_and_a_draft_says_so():
-    shipped = {resident_language(code).locale_name for code, _name in settings.LANGUAGES if resident_language(code)}
+    shipped = {language.locale_name for code, _name in settings.LANGUAGES if (language := resident_language(code))}
     folders = sorted(path.parent.parent for path in LOCALE.glob("*/LC_MESSAGES/django.po"))
     assert len(folders) == len(RESIDENT_LANGUAGES) - 1  # every language residents read but English, the source
     for folder in folders:
