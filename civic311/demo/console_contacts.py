@@ -45,7 +45,11 @@ def give_agents_console_contacts(
     for agent in agents:
         if day(agent, jurisdiction, now=now).contacts:
             continue
-        started = now - dt.timedelta(hours=2)
+        # Earlier *today* in the city: just after midnight, two hours back would be yesterday, and a demo
+        # seeded again would find no contacts today and make more.
+        started = max(
+            now - dt.timedelta(hours=2), jurisdiction.midnight(timezone.localtime(now, jurisdiction.zone).date())
+        )
         for _ in range(per_agent):
             started += dt.timedelta(minutes=rng.randint(5, 20))
             if started >= now:

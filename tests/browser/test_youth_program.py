@@ -53,6 +53,9 @@ def test_a_cohort_from_creation_to_certificates(live_server, transactional_db, j
     zone = jurisdiction.zone
     now = dt.datetime.now(dt.UTC)
     today = now.astimezone(zone).date()
+    # The first session began half an hour ago: the cohort starts that day (yesterday, just after midnight).
+    first = now - dt.timedelta(minutes=30)
+    first_day = first.astimezone(zone).date()
 
     with recording_page(chromium, viewport=WIDE) as page:
         sign_in(page, live_server, "/community/", staff)
@@ -63,8 +66,8 @@ def test_a_cohort_from_creation_to_certificates(live_server, transactional_db, j
         page.get_by_label("Site (school or center)").fill("Harding Middle School")
         page.get_by_label("Kind of site").select_option("school")
         page.get_by_label("Address", exact=True).fill("2000 Wakeling St")
-        page.get_by_label("First day").fill(today.isoformat())
-        page.get_by_label("Last day").fill((today + dt.timedelta(days=28)).isoformat())
+        page.get_by_label("First day").fill(first_day.isoformat())
+        page.get_by_label("Last day").fill((first_day + dt.timedelta(days=28)).isoformat())
         page.get_by_label("Education Works").check()
         page.get_by_label("Sessions to attend to complete").fill("1")
         page.get_by_label("Certificates signed by").fill("Alicia Grant")
@@ -74,9 +77,9 @@ def test_a_cohort_from_creation_to_certificates(live_server, transactional_db, j
         cohort = Cohort.objects.get(slug="harding-summer")
 
         # Five weekly sessions, the first begun half an hour ago (with its field walk).
-        first = now - dt.timedelta(minutes=30)
         page.get_by_label("The first session starts").fill(_local(first, zone))
-        page.get_by_role("button", name="Schedule five weekly sessions").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Schedule five weekly sessions").click()
         assert cohort.sessions.count() == 5 and cohort.sessions.get(number=1).has_field_walk
 
         for first_name, initial in (("Maria", "R"), ("Jayden", "T")):
