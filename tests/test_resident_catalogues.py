@@ -17,6 +17,8 @@ from civic311.public.management.commands.resident_catalogue import resident_file
 from civic311.public.resident_languages import (
     RESIDENT_LANGUAGES,
     RESIDENT_SOURCES,
+    catalogue_path,
+    is_resident_message,
     is_resident_source,
     resident_language,
 )
@@ -29,11 +31,7 @@ LOCALE = ROOT / "civic311" / "locale"
 def resident_messages() -> dict:
     """The messages the code uses in a resident's sources (from the Spanish catalogue, kept current with the
     code by tests/test_translations.py)."""
-    return {
-        key: entry
-        for key, entry in messages(read_po(PO_PATH)).items()
-        if any(is_resident_source(place) for place in entry.references)
-    }
+    return {key: entry for key, entry in messages(read_po(PO_PATH)).items() if is_resident_message(entry)}
 
 
 def test_there_are_resident_messages_and_staff_ones_are_not_among_them():
@@ -47,7 +45,7 @@ def test_there_are_resident_messages_and_staff_ones_are_not_among_them():
 def test_every_shipped_language_translates_everything_a_resident_reads(code):
     language = resident_language(code)
     assert language is not None, f"{code} is not one of the languages residents read"
-    catalogue = LOCALE / language.locale_name / "LC_MESSAGES" / "django.po"
+    catalogue = catalogue_path(language)
     assert catalogue.exists(), f"{code} ships without a catalogue"
     translated = messages(read_po(catalogue))
     missing = [key for key in resident_messages() if key not in translated or not translated[key].translated]

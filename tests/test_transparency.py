@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from civic311.community.services import rollups
-from civic311.insights import transparency
 from tests.community.helpers import FISHTOWN, NOW, at, neighborhood_city  # noqa: F401  (a fixture)
 from tests.factories import NeighborhoodFactory, ServiceFactory, filed_request
 
@@ -220,10 +219,10 @@ def test_a_second_view_reads_the_cache_and_a_sweep_makes_a_new_key(client, world
     assert client.get(URL).context["figures"].recent.filed == 9
 
 
-def test_add_months():
-    assert transparency.add_months(dt.date(2026, 4, 1), -11) == dt.date(2025, 5, 1)
-    assert transparency.add_months(dt.date(2026, 4, 1), -23) == dt.date(2024, 5, 1)
-    assert transparency.add_months(dt.date(2025, 12, 1), 1) == dt.date(2026, 1, 1)
+def test_shift_month():
+    assert rollups.shift_month(dt.date(2026, 4, 1), -11) == dt.date(2025, 5, 1)
+    assert rollups.shift_month(dt.date(2026, 4, 1), -23) == dt.date(2024, 5, 1)
+    assert rollups.shift_month(dt.date(2025, 12, 1), 1) == dt.date(2026, 1, 1)
 
 
 def test_the_home_page_links_to_it(client, jurisdiction):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -218,19 +217,6 @@ def sla_due_at(service: Service, received_at: dt.datetime) -> dt.datetime | None
     if service.sla_unit == Service.SlaUnit.HOURS:
         return business_calendar(service.jurisdiction).due_after_hours(received_at, service.sla_value)
     return business_calendar(service.jurisdiction).due_after_business_days(received_at, service.sla_value)
-
-
-def parse_coordinate(value: object, low: float, high: float) -> float | None:
-    """A latitude or longitude from user input, or None if it is not a finite number in range."""
-    if value is None or value == "":
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    if not math.isfinite(number) or not low <= number <= high:
-        return None
-    return number
 
 
 def departments(jurisdiction: Jurisdiction) -> QuerySet[Department]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
+from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, ServiceDesk
 from civic311.knowledge import search
 from civic311.knowledge.models import Article
@@ -170,8 +171,8 @@ def duplicate_suggestions(
 
 def parse_point(jurisdiction: Jurisdiction, lat: object, long: object) -> tuple[float | None, float | None]:
     """A point typed into the console, or (None, None) when it is missing, not a number or out of the city."""
-    parsed_lat = catalogue.parse_coordinate(lat, -90, 90) if lat not in (None, "") else None
-    parsed_long = catalogue.parse_coordinate(long, -180, 180) if long not in (None, "") else None
+    parsed_lat = places.parse_coordinate(lat, -90, 90) if lat not in (None, "") else None
+    parsed_long = places.parse_coordinate(long, -180, 180) if long not in (None, "") else None
     if parsed_lat is None or parsed_long is None or not jurisdiction.contains(parsed_lat, parsed_long):
         return None, None
     return parsed_lat, parsed_long

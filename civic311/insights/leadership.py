@@ -229,8 +229,14 @@ def leadership_report(
     """The period's report for the whole city (`departments` None) or for those departments only."""
     previous_period, year_earlier = period.previous(), a_year_before(period)
     now, before, year = (filters_of(each, departments) for each in (period, previous_period, year_earlier))
-    this, previous, last_year = (figures.totals(city, each) for each in (now, before, year))
-    channels = figures.breakdown(city, now, "channel", language=language)
+    # The period's cells and open requests are read once, and every table of the period folds them.
+    read, open_now, read_before = figures.cells(city, now), figures.open_cells(city, now), figures.cells(city, before)
+    this, previous, last_year = figures.total_of(read), figures.total_of(read_before), figures.totals(city, year)
+
+    def by(dimension: str, filters: Filters = now, cells: dict[figures.CellKey, Cohort] = read) -> list[BreakdownRow]:
+        return figures.breakdown(city, filters, dimension, language=language, read=cells, open_now=open_now)
+
+    channels = by("channel")
     as_of = figures.as_of(city)
     return LeadershipReport(
         city=city,
@@ -249,15 +255,9 @@ def leadership_report(
             for row in channels
             if row.cohort.filed > 0
         ),
-        by_department=tuple(Line(row) for row in figures.breakdown(city, now, "department", language=language)),
-        top_services=_top(
-            figures.breakdown(city, now, "service", language=language),
-            figures.breakdown(city, before, "service", language=language),
-        ),
-        top_neighborhoods=_top(
-            figures.breakdown(city, now, "neighborhood", language=language),
-            figures.breakdown(city, before, "neighborhood", language=language),
-        ),
+        by_department=tuple(Line(row) for row in by("department")),
+        top_services=_top(by("service"), by("service", before, read_before)),
+        top_neighborhoods=_top(by("neighborhood"), by("neighborhood", before, read_before)),
         backlog=figures.backlog(city, now),
     )
 

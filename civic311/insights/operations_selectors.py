@@ -20,6 +20,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from civic311.catalogue.models import Department, Service
+from civic311.community.services.rollups import next_month
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.service_requests.models import Channel
 from civic311.surveys.selectors import Satisfaction, satisfaction_between
@@ -259,6 +260,14 @@ def totals(jurisdiction: Jurisdiction, filters: Filters) -> Cohort:
     return Cohort.of(_cohorts(jurisdiction, filters).aggregate(**_sums()))
 
 
+def total_of(read: dict[CellKey, Cohort]) -> Cohort:
+    """The totals of what `cells` read (so a page that reads the cells need not sum the rollups again)."""
+    total = Cohort()
+    for cohort in read.values():
+        total = total.plus(cohort)
+    return total
+
+
 def _grain_start(day: dt.date, grain: str) -> dt.date:
     if grain == "month":
         return day.replace(day=1)
@@ -286,7 +295,7 @@ def series(jurisdiction: Jurisdiction, filters: Filters) -> list[Point]:
 
 def _next_step(day: dt.date, grain: str) -> dt.date:
     if grain == "month":
-        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return next_month(day)
     return day + dt.timedelta(days=7 if grain == "week" else 1)
 
 
@@ -445,9 +454,6 @@ def dashboard(
 ) -> Dashboard:
     """Everything the operations dashboard shows; `with_centre`: the centre's own figures too."""
     read, open_now = cells(jurisdiction, filters), open_cells(jurisdiction, filters)
-    total = Cohort()
-    for cohort in read.values():
-        total = total.plus(cohort)
 
     def by(dimension: str) -> list[BreakdownRow]:
         return breakdown(jurisdiction, filters, dimension, language=language, read=read, open_now=open_now)
@@ -455,7 +461,7 @@ def dashboard(
     return Dashboard(
         filters=filters,
         as_of=as_of(jurisdiction),
-        totals=total,
+        totals=total_of(read),
         previous=totals(jurisdiction, filters.previous_period()),
         series=series(jurisdiction, filters),
         backlog=backlog(jurisdiction, filters),

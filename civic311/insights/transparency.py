@@ -26,7 +26,7 @@ from django.db.models import Q
 from civic311.catalogue.models import Service
 from civic311.community.models import NeighborhoodBacklog, NeighborhoodMonth, RollupWatermark
 from civic311.community.selectors.neighborhoods import Backlog, median, merge, on_time_rate, sum_backlogs
-from civic311.community.services.rollups import AGE_BUCKETS, DAYS_TO_CLOSE_CAP, month_start
+from civic311.community.services.rollups import AGE_BUCKETS, DAYS_TO_CLOSE_CAP, month_start, next_month, shift_month
 from civic311.db_routing import primary_reads
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 
@@ -35,12 +35,6 @@ MONTHS_RECENT = 12
 CACHE_SECONDS = 300
 CACHE_VERSION = 1  # bump when the dataclasses change shape
 _CHUNK = 2000  # month rows merged at a time (the histograms of a chunk, then dropped)
-
-
-def add_months(month: dt.date, count: int) -> dt.date:
-    """The first day of the month `count` months after (before, when negative) `month`'s."""
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -226,8 +220,8 @@ def _build(
     service_id: int | None,
     neighborhood: Neighborhood | None,
 ) -> Dashboard:
-    first = add_months(month, -(MONTHS_OVER_TIME - 1))
-    since = add_months(month, -(MONTHS_RECENT - 1))
+    first = shift_month(month, -(MONTHS_OVER_TIME - 1))
+    since = shift_month(month, -(MONTHS_RECENT - 1))
     where = Q(jurisdiction=jurisdiction)
     if service_id is not None:
         where &= Q(service_id=service_id)
@@ -288,7 +282,7 @@ def _build(
         current = min(months)
         while current <= month:
             over_time.append(MonthFigures(current, months[current].cohort() if current in months else Cohort()))
-            current = add_months(current, 1)
+            current = next_month(current)
 
     service_rows = [
         ServiceFigures(

@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 from civic311.process_cache import ProcessCache
 
 from .models import AddressPoint, Jurisdiction
-from .selectors import h3_cell, neighborhood_id_at
+from .selectors import h3_cell, neighborhood_id_at, parse_coordinate
 from .services import problems_shown, split_street_name
 
 logger = logging.getLogger(__name__)
@@ -524,14 +524,6 @@ def address_point(jurisdiction: Jurisdiction, address: str, lat: float, long: fl
     )
 
 
-def _coordinate(value: str, low: float, high: float) -> float | None:
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) and low <= number <= high else None
-
-
 def _row_problems(
     jurisdiction: Jurisdiction, line: int, address: str, lat: float | None, long: float | None, zipcode: str
 ) -> list[str]:
@@ -581,8 +573,8 @@ def address_points_from(jurisdiction: Jurisdiction, text: str) -> list[AddressPo
             return str(row.get(columns[name]) or "") if name in columns else ""
 
         address = " ".join(value("address").split())
-        lat = _coordinate(value("lat"), -90, 90)
-        long = _coordinate(value("long"), -180, 180)
+        lat = parse_coordinate(value("lat"), -90, 90)
+        long = parse_coordinate(value("long"), -180, 180)
         zipcode = value("zipcode").strip()
         found = _row_problems(jurisdiction, line, address, lat, long, zipcode)
         problems.extend(found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import math
 from dataclasses import dataclass
 
 import h3
@@ -194,6 +195,19 @@ def neighborhood_id_at(jurisdiction: Jurisdiction, lat: float, long: float) -> i
         if index.shapes[position].covers(point):
             return index.neighborhood_ids[position]
     return None
+
+
+def parse_coordinate(value: object, low: float, high: float) -> float | None:
+    """A latitude or longitude from user input, or None if it is not a finite number in range."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    if not math.isfinite(number) or not low <= number <= high:
+        return None
+    return number
 
 
 def h3_cell(lat: float, long: float) -> str:

@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civic311.catalogue.selectors import parse_coordinate
 from civic311.db_routing import reads_from_replica
 from civic311.jurisdictions.models import Jurisdiction
-from civic311.jurisdictions.selectors import default_jurisdiction
+from civic311.jurisdictions.selectors import default_jurisdiction, parse_coordinate
 
 from . import selectors, serializers
 from .endpoints import MAX_ID_LIST_CHARS, Call, Open311Error, endpoint, resolve_jurisdiction

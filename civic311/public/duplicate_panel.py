@@ -16,8 +16,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from civic311 import rate_limits
-from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
+from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.text_intelligence import duplicates
 
@@ -52,8 +52,8 @@ def panel(
 ) -> dict[str, Any]:
     """The panel's context from the form's values (`lat`, `long`, `address`, `description`): checked, the
     duplicates shown, and whether the place was missing or the client checked too often."""
-    lat = catalogue.parse_coordinate(values.get("lat"), -90, 90)
-    long = catalogue.parse_coordinate(values.get("long"), -180, 180)
+    lat = places.parse_coordinate(values.get("lat"), -90, 90)
+    long = places.parse_coordinate(values.get("long"), -180, 180)
     if lat is None or long is None or not jurisdiction.contains(lat, long):
         lat = long = None
     address = " ".join(str(values.get("address") or "").split())[:ADDRESS_MAX_CHARS]

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civic311 import rate_limits
-from civic311.catalogue import selectors as catalogue
 from civic311.jurisdictions import geocoding
+from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.middleware import site_jurisdiction
 
 # A resident typing an address asks once a keystroke pause: a few dozen per report.
@@ -50,8 +50,10 @@ def address_suggestions(request: HttpRequest) -> HttpResponse:
     refused = _refused(request)
     if refused is not None:
         return _private(refused)
-    places = geocoding.suggest(site_jurisdiction(request), query, limit=SUGGESTIONS) if query else []
-    found = [{"address": place.address, "lat": round(place.lat, 6), "long": round(place.long, 6)} for place in places]
+    suggested = geocoding.suggest(site_jurisdiction(request), query, limit=SUGGESTIONS) if query else []
+    found = [
+        {"address": place.address, "lat": round(place.lat, 6), "long": round(place.long, 6)} for place in suggested
+    ]
     return _private(JsonResponse(found, safe=False))
 
 
@@ -59,8 +61,8 @@ def address_suggestions(request: HttpRequest) -> HttpResponse:
 def address_at(request: HttpRequest) -> HttpResponse:
     """POST `lat=39.9526&long=-75.1635` → `{"address": "1400 John F Kennedy Blvd"}`, or 404 when no address of
     the city is near; 400 when the point is not a latitude and longitude. A POST too: a pin may be a home."""
-    lat = catalogue.parse_coordinate(request.POST.get("lat"), -90, 90)
-    long = catalogue.parse_coordinate(request.POST.get("long"), -180, 180)
+    lat = places.parse_coordinate(request.POST.get("lat"), -90, 90)
+    long = places.parse_coordinate(request.POST.get("long"), -180, 180)
     if lat is None or long is None:
         return _private(JsonResponse({"error": _("Give a latitude and a longitude.")}, status=400))
     refused = _refused(request)

@@ -15,6 +15,11 @@ is counted too: translating a few more never hurts a resident.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from .catalogues import Entry
 
 # Where a resident reads the code's words (paths from the project's root; a trailing "/" is a folder).
 RESIDENT_SOURCES: tuple[str, ...] = (
@@ -120,3 +125,14 @@ def is_resident_source(path: str) -> bool:
     if any(path.startswith(source) for source in STAFF_SOURCES):
         return False
     return any(path == source or path.startswith(source) for source in RESIDENT_SOURCES)
+
+
+def is_resident_message(entry: Entry) -> bool:
+    """Whether the code uses a catalogue's message where a resident reads it (one of its `#:` references)."""
+    return any(is_resident_source(place) for place in entry.references)
+
+
+def catalogue_path(language: ResidentLanguage, locale_dir: Path | None = None) -> Path:
+    """The language's catalogue: `<locale_dir>/<locale_name>/LC_MESSAGES/django.po` (the project's locale
+    folder unless told another)."""
+    return (locale_dir or Path(settings.LOCALE_PATHS[0])) / language.locale_name / "LC_MESSAGES" / "django.po"

@@ -21,12 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.utils.translation import get_language_info
 
 from .catalogues import Entry, Key, messages, read_po
 from .models import TranslationReview
-from .resident_languages import RESIDENT_LANGUAGES, ResidentLanguage, is_resident_source
+from .resident_languages import RESIDENT_LANGUAGES, ResidentLanguage, catalogue_path, is_resident_message
 
 UNTRANSLATED, DRAFT, CHANGED, REVIEWED = "untranslated", "draft", "changed", "reviewed"
 STATUSES: tuple[str, ...] = (DRAFT, CHANGED, REVIEWED, UNTRANSLATED)
@@ -34,14 +33,6 @@ DRAFT_MARK = "# DRAFT:"  # the comment the machine-assisted catalogues begin wit
 
 # Languages whose own name Django does not know (or knows only in English).
 _OWN_NAMES = {"ht": "Kreyòl ayisyen", "km": "ភាសាខ្មែរ"}
-
-
-def default_locale_dir() -> Path:
-    return Path(settings.LOCALE_PATHS[0])
-
-
-def catalogue_path(language: ResidentLanguage, locale_dir: Path | None = None) -> Path:
-    return (locale_dir or default_locale_dir()) / language.locale_name / "LC_MESSAGES" / "django.po"
 
 
 def own_name(language: ResidentLanguage) -> str:
@@ -82,10 +73,6 @@ def translation_text(entry: Entry) -> str:
     if entry.msgid_plural is None:
         return entry.msgstr.get(0, "")
     return "\n".join(f"[{index}] {text}" for index, text in sorted(entry.msgstr.items()))
-
-
-def is_resident_message(entry: Entry) -> bool:
-    return any(is_resident_source(place) for place in entry.references)
 
 
 def resident_entries(language: ResidentLanguage, locale_dir: Path | None = None) -> dict[Key, Entry]:

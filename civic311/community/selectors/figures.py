@@ -55,6 +55,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from civic311.catalogue.models import Service
+from civic311.community.services.rollups import next_month
 from civic311.jurisdictions.models import Jurisdiction
 
 from ..models import Liaison, LiaisonApplication, LiaisonFiling
@@ -190,10 +191,6 @@ def month_starts(today: dt.date, count: int = MONTHS) -> list[dt.date]:
     return starts[::-1]
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
 # --- liaisons over time ------------------------------------------------------------------------------------
 
 
@@ -261,7 +258,7 @@ def _status_months(jurisdiction: Jurisdiction, starts: list[dt.date], now: dt.da
 
     months = []
     for start in starts:
-        end = jurisdiction.midnight(_next_month(start))
+        end = jurisdiction.midnight(next_month(start))
         partial = end > now
         end = min(end, now)
         applied = received.before(end) - decided.before(end) + joined.before(end) - left_pipeline.before(end)

@@ -88,8 +88,14 @@ def month_start(jurisdiction: Jurisdiction, moment: dt.datetime) -> dt.date:
     return moment.astimezone(jurisdiction.zone).date().replace(day=1)
 
 
+def shift_month(month: dt.date, count: int) -> dt.date:
+    """The first day of the month `count` months after (before, when negative) `month`'s."""
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return shift_month(month, 1)
 
 
 def month_bounds(jurisdiction: Jurisdiction, month: dt.date) -> tuple[dt.datetime, dt.datetime]:

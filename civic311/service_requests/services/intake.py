@@ -384,8 +384,8 @@ def _check_location(jurisdiction: Jurisdiction, report: Report, errors: dict[str
         written = place.address if place.source == geocoding.ADDRESS_POINTS and place.address else address
         return _Location(written, zipcode, place.lat, place.long, place.neighborhood_id or neighborhood_id)
 
-    lat = catalogue.parse_coordinate(report.lat, -90, 90)
-    long = catalogue.parse_coordinate(report.long, -180, 180)
+    lat = places.parse_coordinate(report.lat, -90, 90)
+    long = places.parse_coordinate(report.long, -180, 180)
     if lat is None:
         errors["lat"] = [_("The latitude must be a number between -90 and 90.")]
     if long is None:

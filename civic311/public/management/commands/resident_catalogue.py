@@ -25,13 +25,14 @@ from civic311.jurisdictions.management.arguments import USAGE
 from civic311.public.resident_languages import (
     RESIDENT_LANGUAGES,
     ResidentLanguage,
+    catalogue_path,
     is_resident_source,
     resident_language,
 )
 
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "civic311" / "locale"
-SOURCE_CATALOGUE = LOCALE / "es" / "LC_MESSAGES" / "django.po"
+SOURCE_CATALOGUE = LOCALE / "es" / "LC_MESSAGES" / "django.po"  # every message, with its references
 
 
 def resident_files() -> list[str]:
@@ -76,7 +77,7 @@ class Command(BaseCommand):
                 returncode=USAGE,
             )
         msggrep, msgfilter = _gettext_tool("msggrep"), _gettext_tool("msgfilter")
-        existing = LOCALE / wanted.locale_name / "LC_MESSAGES" / "django.po"
+        existing = catalogue_path(wanted, LOCALE)
         locations = [argument for file in resident_files() for argument in ("-N", file)]
         with tempfile.TemporaryDirectory() as folder:
             picked, template, made = Path(folder, "picked.po"), Path(folder, "resident.pot"), Path(folder, "made.po")
