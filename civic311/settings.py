@@ -66,6 +66,7 @@ from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -170,6 +171,7 @@ TEMPLATES = [
                 "civic311.jurisdictions.context_processors.jurisdiction",
                 "civic311.people.staff_pages.staff_navigation",
                 "civic311.emergencies.context_processors.emergency",
+                "civic311.public.context_processors.draft_language",
             ],
         },
     },
@@ -240,12 +242,34 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "admin:login"
 
-# Internationalisation: English is the source language; every shipped language is complete.
+# Internationalisation: English is the source language. Residents read the seventeen languages of Philly311's
+# app, in its menu's order (public/resident_languages.py; tests/test_resident_catalogues.py fails when one is
+# incomplete); staff pages are complete in English and Spanish. All but English and Spanish are drafts until
+# a speaker reviews them (docs/languages.md).
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", _("English")),
     ("es", _("Spanish")),
+    ("zh-hans", _("Simplified Chinese")),
+    ("zh-hant", _("Traditional Chinese")),
+    ("vi", _("Vietnamese")),
+    ("ru", _("Russian")),
+    ("ko", _("Korean")),
+    ("ar", _("Arabic")),
+    ("ht", _("Haitian Creole")),
+    ("fr", _("French")),
+    ("pt", _("Portuguese")),
+    ("sw", _("Swahili")),
+    ("km", _("Khmer")),
+    ("it", _("Italian")),
+    ("pl", _("Polish")),
+    ("uk", _("Ukrainian")),
+    ("bn", _("Bengali")),
 ]
+# The language menu lists each language in its own name: Django does not know Haitian Creole, and names Khmer
+# in English.
+LANG_INFO.setdefault("ht", {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"})
+LANG_INFO["km"] = {**LANG_INFO["km"], "name_local": "ភាសាខ្មែរ"}
 LOCALE_PATHS = [BASE_DIR / "civic311" / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -26,6 +26,7 @@ from civic311.catalogue.catalogue_file import (
     parse_catalogue,
     render_catalogue,
 )
+from civic311.catalogue.catalogue_translations import apply_translations, read_translation_files
 from civic311.catalogue.models import (
     AttributeValue,
     Department,
@@ -387,12 +388,15 @@ def test_the_demo_catalogue_is_a_catalogue_file_that_round_trips(db, tmp_path):
     demo.load_neighborhoods(city)
     demo.load_catalogue(city)
     committed = parse_catalogue(demo.CATALOGUE_FILE.read_text(encoding="utf-8"))
-    assert catalogue_file_of(city) == committed
+    translation_files = sorted(demo.CATALOGUE_TRANSLATIONS.glob("*.toml"))
+    assert catalogue_file_of(city) == apply_translations(committed, read_translation_files(translation_files))
     assert len(committed.services) == Service.objects.filter(jurisdiction=city).count() == 24
     # The committed file is as dump_catalogue writes it (apart from its opening comment).
     body = demo.CATALOGUE_FILE.read_text(encoding="utf-8").split("\nversion = 1\n", 1)[1]
     assert render_catalogue(committed).split("version = 1\n", 1)[1] == body
-    assert "0 created, 0 changed" in load(demo.CATALOGUE_FILE, "phila.gov")
+    out = load(demo.CATALOGUE_FILE, "phila.gov", "--translations", *map(str, translation_files))
+    assert "0 created, 0 changed" in out
+    assert "vi.toml: 252 texts in vi, a draft" in out
 
 
 # --- any catalogue survives the trip: file → database → file ---------------------------------------

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
 
 from civic311.demo.knowledge import ARTICLES_FILE, load_articles
 from civic311.knowledge import search, selectors, services
@@ -175,6 +176,7 @@ def test_localized_falls_back_to_english(jurisdiction, dana):
 # --- the needs-translation list ---------------------------------------------------------------------------------
 
 
+@override_settings(LANGUAGES=[("en", "English"), ("es", "Spanish")])  # the rule in two languages
 def test_needs_translation_lists_missing_and_outdated(jurisdiction, dana):
     with time_machine.travel(dt.datetime(2025, 3, 1, tzinfo=dt.UTC), tick=False):
         done = write_article(
@@ -202,6 +204,7 @@ def test_needs_translation_lists_missing_and_outdated(jurisdiction, dana):
     assert done.slug not in due
 
 
+@override_settings(LANGUAGES=[("en", "English"), ("es", "Spanish")])  # the rule in two languages
 def test_the_admin_filter_lists_the_same(jurisdiction, dana, client):
     write_article(jurisdiction, "missing", actor=dana, title="Missing", summary="x")
     write_article(

@@ -4,6 +4,7 @@ and the staff API's knowledge endpoints."""
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from civic311.insights.models import ArticleFeedback, ArticleView, SearchClick, SearchLog
@@ -140,6 +141,7 @@ def test_the_report_form_shows_the_services_articles(client, articles):
 ALLOWED = {StaffRole.SUPERVISOR, StaffRole.ADMIN}
 
 
+@override_settings(LANGUAGES=[("en", "English"), ("es", "Spanish")])  # the rule in two languages
 @pytest.mark.parametrize("role", sorted(STAFF_ROLES))
 def test_the_translations_page_is_for_editors(client, articles, department, role):
     client.force_login(staff_in_role(role, department))

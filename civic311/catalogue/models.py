@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
+from civic311.languages import translated
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", re.IGNORECASE)
 
@@ -62,10 +62,7 @@ class Translatable(models.Model):
                 raise ValidationError({"translations": error.messages}) from error
 
     def localized(self, field: str, language: str | None = None) -> str:
-        language = (language or get_language() or "en").split("-")[0]
-        texts = self.translations.get(language) if isinstance(self.translations, dict) else None
-        translated = texts.get(field) if isinstance(texts, dict) else None
-        return translated if isinstance(translated, str) and translated else getattr(self, field)
+        return translated(self.translations, field, language) or getattr(self, field)
 
 
 class Department(Translatable):

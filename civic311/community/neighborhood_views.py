@@ -18,13 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civic311.community.selectors import neighborhoods as selectors
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
+from civic311.languages import translated
 from civic311.service_requests.lifecycle import FINAL_STATES
 from civic311.service_requests.models import ServiceRequest
 
@@ -40,10 +40,7 @@ def _place(request: HttpRequest, slug: str) -> tuple[Jurisdiction, Neighborhood]
 
 
 def _localized_name(translations: Any, name: str) -> str:
-    language = (get_language() or "en").split("-")[0]
-    texts = translations.get(language) if isinstance(translations, dict) else None
-    translated = texts.get("name") if isinstance(texts, dict) else None
-    return translated if isinstance(translated, str) and translated else name
+    return translated(translations, "name") or name
 
 
 @require_GET

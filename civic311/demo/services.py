@@ -26,6 +26,7 @@ from django.db import transaction
 
 from civic311.catalogue import services as catalogue_services
 from civic311.catalogue.catalogue_file import parse_catalogue
+from civic311.catalogue.catalogue_translations import apply_translations, read_translation_files
 from civic311.catalogue.models import Department, RoutingRule, Service
 from civic311.jurisdictions.models import Holiday, Jurisdiction, Neighborhood
 from civic311.jurisdictions.selectors import forget_cached_geography
@@ -150,6 +151,8 @@ def load_neighborhoods(jurisdiction: Jurisdiction) -> int:
 
 
 CATALOGUE_FILE = DATA / "philadelphia-catalogue.toml"
+# One file per language besides Spanish (which the catalogue file keeps itself): drafts, see docs/languages.md.
+CATALOGUE_TRANSLATIONS = DATA / "catalogue-translations"
 
 
 def load_catalogue(jurisdiction: Jurisdiction) -> int:
@@ -157,7 +160,10 @@ def load_catalogue(jurisdiction: Jurisdiction) -> int:
     `data/philadelphia-catalogue.toml`, through the same loader as `manage.py load_catalogue`."""
     if not Neighborhood.objects.filter(jurisdiction=jurisdiction).exists():
         load_neighborhoods(jurisdiction)  # a routing rule names a neighborhood
-    catalogue = parse_catalogue(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    catalogue = apply_translations(
+        parse_catalogue(CATALOGUE_FILE.read_text(encoding="utf-8")),
+        read_translation_files(sorted(CATALOGUE_TRANSLATIONS.glob("*.toml"))),
+    )
     catalogue_services.load_catalogue(jurisdiction, catalogue)
     return len(catalogue.services)
 

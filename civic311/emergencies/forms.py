@@ -17,6 +17,8 @@ from . import services
 from .models import BASE_LANGUAGE, Emergency
 
 TEXTS = ("title", "banner", "script")
+# Shown open on the form; the other languages are a click away (STAFF_LANGUAGES of public.resident_languages).
+OPEN_LANGUAGES = ("en", "es")
 # The service's error keys → the form's fields (the English text carries a text's error).
 SERVICE_FIELDS = {
     "title": f"title_{BASE_LANGUAGE}",
@@ -56,20 +58,24 @@ class DeclareForm(forms.Form):
         articles.queryset = published_articles(jurisdiction).order_by("slug")  # type: ignore[attr-defined]
         for code, name in settings.LANGUAGES:
             english = code == BASE_LANGUAGE
+            written_in = {"lang": code, "dir": "auto"}
             self.fields[f"title_{code}"] = forms.CharField(
-                label=_("Title (%(language)s)") % {"language": name}, required=english, max_length=services.TITLE_MAX
+                label=_("Title (%(language)s)") % {"language": name},
+                required=english,
+                max_length=services.TITLE_MAX,
+                widget=forms.TextInput(attrs=written_in),
             )
             self.fields[f"banner_{code}"] = forms.CharField(
                 label=_("Banner text (%(language)s)") % {"language": name},
                 required=english,
                 max_length=services.BANNER_MAX,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                widget=forms.Textarea(attrs={"rows": 2, **written_in}),
             )
             self.fields[f"script_{code}"] = forms.CharField(
                 label=_("Agent script (%(language)s)") % {"language": name},
                 required=False,
                 max_length=services.SCRIPT_MAX,
-                widget=forms.Textarea(attrs={"rows": 4}),
+                widget=forms.Textarea(attrs={"rows": 4, **written_in}),
             )
         for field in self.fields.values():
             if not isinstance(field.widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple)):
@@ -77,9 +83,15 @@ class DeclareForm(forms.Form):
                     "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 )
 
-    def language_fields(self) -> list[tuple[str, list[forms.BoundField]]]:
-        """(language name, its fields) for the template."""
-        return [(str(name), [self[f"{text}_{code}"] for text in TEXTS]) for code, name in settings.LANGUAGES]
+    def language_fields(self) -> list[tuple[str, str, list[forms.BoundField], bool]]:
+        """(code, language name, its fields, shown open) for the template: English and Spanish open, another
+        language open once it has a text or an error (seventeen open fieldsets would bury the form)."""
+        found = []
+        for code, name in settings.LANGUAGES:
+            fields = [self[f"{text}_{code}"] for text in TEXTS]
+            shown = code in OPEN_LANGUAGES or any(field.value() or field.errors for field in fields)
+            found.append((code, str(name), fields, shown))
+        return found
 
     def texts(self, text: str) -> dict[str, str]:
         return {code: self.cleaned_data.get(f"{text}_{code}") or "" for code, _name in settings.LANGUAGES}

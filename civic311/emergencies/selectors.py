@@ -18,6 +18,7 @@ from django.utils import timezone
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.knowledge.models import Article
 from civic311.knowledge.selectors import localized
+from civic311.languages import language_key
 from civic311.process_cache import ProcessCache
 
 from .models import BASE_LANGUAGE, Emergency
@@ -114,7 +115,7 @@ def pinned_answers(emergency: Emergency, language: str) -> list[PinnedAnswer]:
 
 
 def notice(emergency: Emergency, language: str) -> EmergencyNotice:
-    language = (language or BASE_LANGUAGE).split("-")[0].lower()
+    language = language_key(language or BASE_LANGUAGE)
     # Kept on the (briefly cached) emergency, so a page view does not render the pinned articles again.
     memo: dict[str, EmergencyNotice] = emergency.__dict__.setdefault("_notices", {})
     if language not in memo:

@@ -19,11 +19,29 @@ MIN_LETTERS = 12
 MIN_PROBABILITY = 0.8
 
 
+# Characters common in Traditional Chinese whose Simplified forms differ: langid tells "zh" only, and a few of
+# these in a message say which script the resident writes (a full converter such as OpenCC is not worth a
+# dependency for choosing between two answers).
+_TRADITIONAL = frozenset("們個這來時會說對國與為無過還後開關問題區電話車點請謝應該經讓從當種樣發現爛線號碼")
+
+
 @cache
 def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
     identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(languages))
+    identifier.set_languages(sorted({_model_code(code) for code in languages}))
     return identifier
+
+
+def _model_code(code: str) -> str:
+    """langid's code for a site language: "zh" for both Chinese scripts."""
+    return code.split("-")[0]
+
+
+def _site_code(found: str, text: str, languages: tuple[str, ...]) -> str:
+    if found != "zh":
+        return next((code for code in languages if _model_code(code) == found), "")
+    traditional = "zh-hant" if any(character in _TRADITIONAL for character in text) else "zh-hans"
+    return traditional if traditional in languages else next((c for c in languages if c.startswith("zh")), "")
 
 
 def site_languages() -> tuple[str, ...]:
@@ -39,7 +57,7 @@ def guess_language(text: str) -> str:
     if len(languages) == 1:
         return languages[0]
     language, probability = _identifier(languages).classify(text)
-    return str(language) if probability >= MIN_PROBABILITY else ""
+    return _site_code(str(language), text, languages) if probability >= MIN_PROBABILITY else ""
 
 
 def answer_language(preferred: str, text: str) -> str:

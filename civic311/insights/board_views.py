@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 from civic311.emergencies.selectors import active_notice
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.languages import language_key
 from civic311.people import roles
 from civic311.people.staff_pages import staff_page
 
@@ -29,7 +29,7 @@ REFRESH_SECONDS = 60
 
 def _context(jurisdiction: Jurisdiction) -> dict[str, object]:
     now = timezone.now()
-    language = (get_language() or "en").split("-")[0]
+    language = language_key()
     return {
         "board_jurisdiction": jurisdiction,
         "figures": board.board_figures(jurisdiction, now),

@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from civic311.community.selectors import neighborhoods as places
 from civic311.jurisdictions.middleware import site_jurisdiction
+from civic311.languages import language_key
 
 from . import transparency as selectors
 
@@ -24,7 +24,7 @@ BROWSER_MAX_AGE = 300
 @require_GET
 def transparency(request: HttpRequest) -> HttpResponse:
     jurisdiction = site_jurisdiction(request)
-    language = (get_language() or "en").split("-")[0]
+    language = language_key()
     service_id = selectors.service_filter(jurisdiction, request.GET.get("service", ""))
     slug = request.GET.get("neighborhood", "").strip()
     neighborhood = places.neighborhood(jurisdiction, slug) if slug else None

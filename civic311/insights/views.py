@@ -8,12 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.languages import language_key
 from civic311.people import roles
 from civic311.people.staff_pages import staff_page
 from civic311.spreadsheets import csv_download
@@ -43,7 +43,7 @@ def search_analytics(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     form = PeriodForm(request.GET)
     days = form.days_or_default()
-    language = (get_language() or "en").split("-")[0]
+    language = language_key()
     analytics = selectors.search_analytics(jurisdiction, days, language=language)
     return render(
         request,
@@ -98,7 +98,7 @@ def social_trends(request: HttpRequest) -> HttpResponse:
     """The share of negative posts per week, the chosen week's wants, sentiment by service and neighborhood."""
     jurisdiction = _trends_jurisdiction(request)
     weeks, valid = trends.weeks_asked(request.GET.get("weeks"))
-    language = (get_language() or "en").split("-")[0]
+    language = language_key()
     figures = trends.social_trends(
         jurisdiction, weeks=weeks, week=trends.week_asked(request.GET.get("week")), language=language
     )

@@ -52,7 +52,7 @@ class CategoryAdmin(EditorsOnly, TranslationsMixin, admin.ModelAdmin):
 class TranslationInline(EditorsOnly, admin.StackedInline):
     model = ArticleTranslation
     extra = 1
-    fields = ("language", "title", "summary", "body")
+    fields = ("language", "title", "summary", "body", "draft")
 
 
 class NeedsTranslationFilter(admin.SimpleListFilter):

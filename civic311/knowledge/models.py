@@ -109,6 +109,12 @@ class ArticleTranslation(models.Model):
         _("summary"), max_length=500, blank=True, help_text=_("One or two sentences: the answer in short.")
     )
     body = models.TextField(_("body (Markdown)"), blank=True)
+    # Machine-assisted or otherwise not yet read by a speaker of the language; residents are told so.
+    draft = models.BooleanField(
+        _("draft translation"),
+        default=False,
+        help_text=_("Not yet reviewed by a speaker of the language. Untick once a speaker has checked it."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

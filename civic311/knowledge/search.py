@@ -34,6 +34,7 @@ from django.urls import reverse
 from rapidfuzz import fuzz, process
 
 from civic311.catalogue.models import Service
+from civic311.languages import language_key
 
 from . import selectors
 from .models import BASE_LANGUAGE, Article, SearchDocument, SearchTerm
@@ -91,9 +92,25 @@ class SearchResults:
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: "Básura Ñandú" -> "basura nandu"."""
+    """Lower case without accents: "Básura Ñandú" -> "basura nandu"; a run of a script written without spaces
+    between words (Chinese, Japanese, Khmer, Thai, Lao, Burmese) becomes its overlapping pairs of characters,
+    "垃圾收集" -> "垃圾 圾收 收集", so that a word of two characters or more is found inside a sentence."""
     decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    # Every mark goes, spacing ones too: a Bengali or Khmer vowel sign would otherwise cut a word in pieces.
+    folded = "".join(char for char in decomposed if not unicodedata.category(char).startswith("M")).casefold()
+    return _UNSPACED.sub(_pairs, folded)
+
+
+# Scripts without spaces between words. Character pairs (the usual bigram indexing of CJK search engines)
+# rather than a dictionary segmenter: no word list to ship per language, and the same rule on both sides.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}"
+)
+
+
+def _pairs(run: re.Match[str]) -> str:
+    text = run.group(0)
+    return " " + " ".join(text[index : index + 2] for index in range(len(text) - 1)) + " "
 
 
 def words(text: str) -> list[str]:
@@ -106,7 +123,7 @@ def _query_words(query: str) -> list[str]:
 
 
 def _base(language: str | None) -> str:
-    return (language or BASE_LANGUAGE).split("-")[0].lower()
+    return language_key(language or BASE_LANGUAGE)
 
 
 # --- the vocabulary (for corrections) -------------------------------------------------------------------------

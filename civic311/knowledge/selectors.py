@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from civic311.catalogue.models import Service
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.languages import language_key, lookup_codes
 
 from .models import BASE_LANGUAGE, Article, ArticleTranslation, Category
 from .rendering import render_markdown
@@ -27,6 +28,7 @@ class LocalizedArticle:
     language: str  # the language the text is in
     is_fallback: bool  # asked for another language, shown in English
     url: str
+    is_draft: bool = False  # a translation no speaker has reviewed yet
 
     @cached_property
     def body_html(self) -> str:
@@ -59,8 +61,10 @@ def _translation(article: Article, language: str) -> ArticleTranslation | None:
 
 def localized(article: Article, language: str | None) -> LocalizedArticle:
     """The article in `language`, or in English (is_fallback) when it has no such translation."""
-    wanted = (language or BASE_LANGUAGE).split("-")[0].lower()
-    translation = _translation(article, wanted) or _translation(article, BASE_LANGUAGE)
+    wanted = language_key(language or BASE_LANGUAGE)
+    translation = next(
+        (found for code in lookup_codes(wanted) if (found := _translation(article, code)) is not None), None
+    ) or _translation(article, BASE_LANGUAGE)
     if translation is None:  # an article without its base text: show the first there is
         translation = next(iter(article.translations.all()), None)
     url = reverse("knowledge:article", args=[article.slug])
@@ -71,8 +75,9 @@ def localized(article: Article, language: str | None) -> LocalizedArticle:
         summary=translation.summary,
         body=translation.body,
         language=translation.language,
-        is_fallback=translation.language != wanted,
+        is_fallback=translation.language not in lookup_codes(wanted),
         url=url,
+        is_draft=translation.draft,
     )
 
 
@@ -117,15 +122,31 @@ class TranslationDue:
     outdated: list[str]  # languages translated before the English text last changed
 
 
+# Every shipped language has the most-read articles (issue 21); the rest may show in English with the notice.
+MOST_READ_IN_EVERY_LANGUAGE = 20
+# Languages every published article is written in (the staff's languages, complete everywhere).
+EVERY_ARTICLE_LANGUAGES = ("es",)
+
+
 def needs_translation(jurisdiction: Jurisdiction) -> list[TranslationDue]:
-    """Published articles lacking a language of settings.LANGUAGES, or translated before the English
-    text was last changed."""
+    """Published articles with a translation to write: missing in Spanish, or, for the most-read articles,
+    in any language of settings.LANGUAGES; or translated before the English text was last changed."""
     languages = [code for code, _name in settings.LANGUAGES if code != BASE_LANGUAGE]
+    articles = list(published_articles(jurisdiction).order_by("slug"))
+    most_read = {
+        article.pk
+        for article in sorted(articles, key=lambda article: (-article.view_count, article.slug))[
+            :MOST_READ_IN_EVERY_LANGUAGE
+        ]
+    }
     due = []
-    for article in published_articles(jurisdiction).order_by("slug"):
+    for article in articles:
         texts = {translation.language: translation for translation in article.translations.all()}
         base = texts.get(BASE_LANGUAGE)
-        missing = [code for code in languages if code not in texts]
+        wanted = (
+            languages if article.pk in most_read else [code for code in languages if code in EVERY_ARTICLE_LANGUAGES]
+        )
+        missing = [code for code in wanted if code not in texts]
         outdated = [
             code
             for code in languages

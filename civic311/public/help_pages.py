@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +17,7 @@ from civic311.jurisdictions.middleware import site_jurisdiction
 from civic311.knowledge import search, selectors, services
 from civic311.knowledge.forms import FeedbackForm
 from civic311.knowledge.models import Article
+from civic311.languages import language_key
 from civic311.people import roles
 from civic311.people.staff_pages import staff_page
 
@@ -34,7 +34,7 @@ def _article(request: HttpRequest, slug: str) -> Article:
 
 
 def _language() -> str:
-    return (get_language() or "en").split("-")[0]
+    return language_key()
 
 
 @require_GET

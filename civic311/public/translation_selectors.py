@@ -31,14 +31,10 @@ UNTRANSLATED, DRAFT, CHANGED, REVIEWED = "untranslated", "draft", "changed", "re
 STATUSES: tuple[str, ...] = (DRAFT, CHANGED, REVIEWED, UNTRANSLATED)
 DRAFT_MARK = "# DRAFT:"  # the comment the machine-assisted catalogues begin with
 
-# Languages whose own name Django does not know (or knows only in English).
-_OWN_NAMES = {"ht": "Kreyòl ayisyen", "km": "ភាសាខ្មែរ"}
-
 
 def own_name(language: ResidentLanguage) -> str:
-    """The language's name in the language itself (its English name when neither Django nor we know it)."""
-    if language.code in _OWN_NAMES:
-        return _OWN_NAMES[language.code]
+    """The language's name in the language itself (settings add the two Django lacks; its English name when
+    neither knows it)."""
     try:
         return str(get_language_info(language.code)["name_local"])
     except KeyError:

@@ -12,6 +12,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Who acted, when it was not a member of staff (stored in English, shown in the reader's language), and the
+# stages of a photo: the track page shows both, so their words live here with the statuses.
+ACTOR_LABELS = {"Resident": _("Resident"), "System": _("System"), "Neighborhood liaison": _("Neighborhood liaison")}
+PHOTO_STAGE_LABELS = {"before": _("Before"), "after": _("After")}
+
 
 class Status(models.TextChoices):
     NEW = "new", _("New")

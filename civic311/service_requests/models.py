@@ -14,7 +14,7 @@ from civic311.catalogue.models import Department, EscalationStep, Service
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people.models import Requester
 
-from .lifecycle import FINAL_STATES, Status, open311_status
+from .lifecycle import ACTOR_LABELS, FINAL_STATES, PHOTO_STAGE_LABELS, Status, open311_status
 
 
 class Channel(models.TextChoices):
@@ -182,8 +182,8 @@ def photo_path(instance: Photo, filename: str) -> str:
 
 class Photo(models.Model):
     class Stage(models.TextChoices):
-        BEFORE = "before", _("Before")
-        AFTER = "after", _("After")
+        BEFORE = "before", PHOTO_STAGE_LABELS["before"]
+        AFTER = "after", PHOTO_STAGE_LABELS["after"]
 
     service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("image"), upload_to=photo_path, width_field="width", height_field="height")
@@ -200,10 +200,6 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.image.name or ""
-
-
-# Who acted, when it was not a member of staff; stored in English, shown in the reader's language.
-ACTOR_LABELS = {"Resident": _("Resident"), "System": _("System"), "Neighborhood liaison": _("Neighborhood liaison")}
 
 
 class HistoryEntry(models.Model):

@@ -6,13 +6,15 @@ Writes go through `civic311.surveys.services`; reads through `civic311.surveys.s
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.languages import lookup_codes, translated
 from civic311.service_requests.models import Channel
 
 
@@ -92,14 +94,12 @@ class Question(models.Model):
         return self.code
 
     def localized(self, field: str = "text", language: str | None = None) -> str:
-        language = (language or get_language() or "en").split("-")[0]
-        texts = self.translations.get(language) if isinstance(self.translations, dict) else None
-        translated = texts.get(field) if isinstance(texts, dict) else None
-        return translated if isinstance(translated, str) and translated else str(getattr(self, field))
+        return translated(self.translations, field, language) or str(getattr(self, field))
 
     def localized_choices(self, language: str | None = None) -> list[tuple[str, str]]:
-        language = (language or get_language() or "en").split("-")[0]
-        texts = self.translations.get(language) if isinstance(self.translations, dict) else None
+        texts: Any = {}
+        if isinstance(self.translations, dict):
+            texts = next((self.translations[code] for code in lookup_codes(language) if code in self.translations), {})
         labels = texts.get("choices") if isinstance(texts, dict) else None
         labels = labels if isinstance(labels, dict) else {}
         return [

@@ -118,7 +118,7 @@ def test_an_unusable_point_or_language_is_left_out(tmp_path, fake):
         tmp_path / "texts.csv",
         [
             ["text", "lat", "long", "language"],
-            ["a", "39.95", "", "fr"],
+            ["a", "39.95", "", "de"],
             ["b", "north", "-75.1", ""],
             ["c", "95", "-75.1", "en"],
             ["d", "nan", "inf", "en"],
