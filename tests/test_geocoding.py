@@ -21,6 +21,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
+from civic311 import rate_limits
 from civic311.catalogue.models import Service
 from civic311.jurisdictions import geocoding
 from civic311.jurisdictions.models import AddressPoint, Jurisdiction, Neighborhood
@@ -359,7 +360,7 @@ def test_the_address_at_a_bad_point_is_400(city: Jurisdiction, client: Client, q
 
 
 def test_the_lookups_are_rate_limited(city: Jurisdiction, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(geocoding_views, "LOOKUPS_PER_HOUR", 2)
+    monkeypatch.setattr(geocoding_views, "LOOKUPS", rate_limits.Rate("address_lookup", 2, 3600))
     assert client.post(reverse("public:address_suggestions"), {"q": "1500 mark"}).status_code == 200
     assert client.post(reverse("public:address_at"), {"lat": "39.95292", "long": "-75.16555"}).status_code == 200
     refused = client.post(reverse("public:address_suggestions"), {"q": "1500 mark"})

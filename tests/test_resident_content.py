@@ -24,6 +24,7 @@ from civic311.catalogue.catalogue_translations import (
     source_texts,
 )
 from civic311.catalogue.models import Service
+from civic311.community.services import survey_forms
 from civic311.demo import knowledge as demo_knowledge
 from civic311.demo import services as demo
 from civic311.emergencies.forms import DeclareForm
@@ -33,6 +34,7 @@ from civic311.knowledge.models import Article, ArticleTranslation
 from civic311.knowledge.selectors import needs_translation
 from civic311.languages import language_key, lookup_codes, translated
 from civic311.people.models import StaffRole
+from civic311.people.selectors import supported_language
 
 from .emergency_helpers import declare
 from .factories import staff_in_role
@@ -374,3 +376,36 @@ def test_editors_are_asked_for_every_language_of_the_most_read_articles_only(jur
     due = {item.article.slug: item.missing for item in needs_translation(jurisdiction)}
     assert set(due) == {f"article-{rank:02}" for rank in range(MOST_READ)}  # not the 21st
     assert due["article-00"] == [code for code in SHIPPED if code != "es"]
+
+
+# --- the youth survey in every language -----------------------------------------------------------------------
+
+
+def test_the_default_youth_survey_asks_in_every_language_and_the_editor_keeps_them(jurisdiction):
+    instrument = survey_forms.ensure_youth_survey(jurisdiction)
+    questions = {question.code: question for question in instrument.versions.get(number=1).questions.all()}
+    knows = questions["knows_311"]
+    assert knows.localized("text", "es") == "¿Sabes qué es Philly311?"
+    for code in SHIPPED:
+        assert knows.localized("text", code) != knows.text, code
+        assert "Philly311" in knows.localized("text", code), code
+    assert dict(questions["city_does"].localized_choices("zh-hant"))["trash"] != "Trash collection"
+    staff = staff_in_role(StaffRole.COMMUNITY_STAFF, username="casey")
+    draft = survey_forms.open_draft(instrument, actor=staff)
+    question = draft.questions.get(code="want_to_learn")
+    vietnamese = question.localized("text", "vi")
+    changed = survey_forms.change_question(
+        question, actor=staff, text=question.text, text_es="¿Qué te gustaría aprender ahora?"
+    )
+    assert changed.localized("text", "es") == "¿Qué te gustaría aprender ahora?"
+    assert changed.localized("text", "vi") == vietnamese  # the editor writes two languages and keeps the rest
+    rewritten = survey_forms.change_question(changed, actor=staff, text="What would you like to learn next?")
+    assert rewritten.localized("text", "vi") == "What would you like to learn next?"  # not the old question
+
+
+@pytest.mark.parametrize(
+    ("named", "served"),
+    [("zh-CN", "zh-hans"), ("zh_TW", "zh-hant"), ("zh-HK", "zh-hant"), ("ht", "ht"), ("pt-BR", "pt"), ("ar-EG", "ar")],
+)
+def test_a_language_a_client_names_finds_the_seventeen(named, served):
+    assert supported_language(named) == served

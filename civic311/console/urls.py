@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import inbox_urls, journey_views, post_import_urls, views
+from . import address_views, inbox_urls, journey_views, post_import_urls, views
 
 app_name = "console"
 
@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("contact/<int:pk>/customer/", views.choose_customer, name="choose_customer"),
     path("contact/<int:pk>/customer/new/", views.new_customer, name="new_customer"),
     path("contact/<int:pk>/report/", views.file_request, name="file_request"),
+    path("contact/<int:pk>/address-suggestions/", address_views.address_suggestions, name="address_suggestions"),
+    path("contact/<int:pk>/address-at/", address_views.address_at, name="address_at"),
     path("contact/<int:pk>/attach/", views.attach, name="attach"),
     path("contact/<int:pk>/answer/", views.answer, name="answer"),
     path("contact/<int:pk>/finish/", views.finish, name="finish"),

@@ -32,6 +32,7 @@ from civic311.people.models import Customer, User
 from civic311.people.selectors import customer_details_for, find_customers, supported_language
 from civic311.people.staff_pages import staff_page
 from civic311.service_requests.models import Channel, Contact
+from civic311.service_requests.report_form import report_map_config
 from civic311.service_requests.selectors import customer_history
 from civic311.service_requests.services import CannedAnswer
 
@@ -273,6 +274,23 @@ def _report_initial_for_item(item: InboxItem | None) -> dict[str, str]:
     return initial
 
 
+def console_map_config(jurisdiction: Jurisdiction) -> dict[str, Any]:
+    """The report form's map (the public form's script, static/civic311/js/report.js), told for an agent:
+    they click where the caller says the problem is."""
+    config = report_map_config(jurisdiction)
+    texts = config["messages"]
+    return {
+        **config,
+        "messages": {
+            **(texts if isinstance(texts, dict) else {}),
+            "mapLabel": _("Map of the city. Click where the caller says the problem is to place a pin."),
+            "tilesFailed": _(
+                "The map pictures could not load. You can still click to place the pin, or type the address."
+            ),
+        },
+    }
+
+
 def contact_context(
     request: HttpRequest,
     contact: Contact,
@@ -345,6 +363,7 @@ def contact_context(
                 attach_form=forms.get("attach_form"),
             )
             if report_form is not None:
+                context["map_config"] = console_map_config(jurisdiction)
                 context["duplicates"] = _duplicates(request, contact, report_form.service, report_form.values)
                 context["show_duplicates"] = show_duplicates or any(
                     report_form.values.get(name) for name in ("lat", "long", "address")

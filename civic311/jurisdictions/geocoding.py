@@ -203,6 +203,43 @@ def reverse(jurisdiction: Jurisdiction, lat: float, long: float) -> Place | None
     return _reverse_points(jurisdiction, lat, long)
 
 
+# --- the lookups' answers, as JSON for a page's script (the report form's, the agent console's) -------------
+
+# Someone typing an address asks once a keystroke pause; what they typed is cut to this before it is asked.
+LOOKUP_QUERY_MAX_CHARS = 120
+LOOKUP_SUGGESTIONS = 8
+# The lookups' refusals, the same on every page (translated when answered): in lookup_texts.py, which residents read.
+
+
+def lookup_query(text: str | None) -> str:
+    """What was typed, as the lookups ask it: spaces folded, cut short; nothing when it holds a NUL."""
+    query = " ".join((text or "").split())[:LOOKUP_QUERY_MAX_CHARS]
+    return "" if "\x00" in query else query
+
+
+def suggestion_rows(
+    jurisdiction: Jurisdiction, text: str | None, limit: int = LOOKUP_SUGGESTIONS
+) -> list[dict[str, Any]]:
+    """`suggest` as JSON-ready rows, best first: `[{"address", "lat", "long"}]` (6 decimals), only the city's
+    addresses and their points, never anything of a request or a person."""
+    query = lookup_query(text)
+    found = suggest(jurisdiction, query, limit=limit) if query else []
+    return [{"address": place.address, "lat": round(place.lat, 6), "long": round(place.long, 6)} for place in found]
+
+
+def lookup_point(lat_text: str | None, long_text: str | None) -> tuple[float, float] | None:
+    """A dropped pin's latitude and longitude as sent, or None when they are not a point."""
+    lat = parse_coordinate(lat_text, -90, 90)
+    long = parse_coordinate(long_text, -180, 180)
+    return (lat, long) if lat is not None and long is not None else None
+
+
+def address_row(jurisdiction: Jurisdiction, lat: float, long: float) -> dict[str, Any] | None:
+    """`reverse` as a JSON-ready row, `{"address"}`, or None when no address of the city is near."""
+    place = reverse(jurisdiction, lat, long)
+    return {"address": place.address} if place is not None else None
+
+
 # --- the city's address points -----------------------------------------------------------------------------
 
 # Each city's street names, for matching a misspelt one; forgotten when its points are replaced.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic311.catalogue.models import Service, Translatable
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.knowledge.kinds import KIND_LABELS
 
 BASE_LANGUAGE = "en"
 # Paths under /help/ that an article's slug would hide.
@@ -44,9 +45,9 @@ class Category(Translatable):
 
 class Article(models.Model):
     class Kind(models.TextChoices):
-        ANSWER = "answer", _("Question and answer")
-        HOW_TO = "how_to", _("How-to guide")
-        VIDEO = "video", _("Video")
+        ANSWER = "answer", KIND_LABELS["answer"]
+        HOW_TO = "how_to", KIND_LABELS["how_to"]
+        VIDEO = "video", KIND_LABELS["video"]
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

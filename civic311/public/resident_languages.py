@@ -33,8 +33,14 @@ RESIDENT_SOURCES: tuple[str, ...] = (
     "civic311/templates/_report_neighborhood.html",
     "civic311/templates/_report_photos.html",
     "civic311/service_requests/lifecycle.py",  # the status names on the track page
+    "civic311/knowledge/kinds.py",  # the kind of each help article
     "civic311/service_requests/report_form.py",
     "civic311/service_requests/services/intake.py",  # the report form's errors
+    "civic311/service_requests/services/checks.py",  # ... its description, photos and media checks
+    "civic311/catalogue/selectors.py",  # ... and the answers to a service's questions
+    "civic311/service_requests/services/resident_links.py",  # commenting and reopening from an e-mail's link
+    "civic311/outage.py",  # the page a resident gets while the database is away
+    "civic311/jurisdictions/lookup_texts.py",  # the address lookups' refusals
     "civic311/service_requests/photos.py",
     "civic311/people/contact_details.py",  # e-mail and phone errors
     "civic311/notifications/",  # every message sent to a resident
@@ -56,6 +62,8 @@ RESIDENT_SOURCES: tuple[str, ...] = (
     "civic311/community/templates/community/youth/survey_enter.html",
     "civic311/community/templates/community/youth/survey_closed.html",
     "civic311/surveys/templates/surveys/email/",
+    "civic311/surveys/fixed.py",  # "was it fixed?", from the survey's e-mail
+    "civic311/surveys/templates/surveys/fixed.html",
 )
 
 # Staff's pages and tools that live in a resident folder: the translation review pages and their records.

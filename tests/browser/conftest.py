@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ..factories import PASSWORD
+from civic311.catalogue.models import ServiceAttribute
+
+from ..factories import PASSWORD, ServiceAttributeFactory, select_attribute
 
 # Playwright's sync API runs an event loop in the test's thread; Django would otherwise refuse the
 # database calls the test makes between page actions.
@@ -122,3 +124,20 @@ def axe_violations(page) -> list[dict]:
         }
         for violation in found["violations"]
     ]
+
+
+def ask_about_dumping(service):
+    """The questions the report journeys answer: what was dumped (text, required) and how big the pile is
+    (a choice of small or large, required)."""
+    ServiceAttributeFactory(
+        service=service,
+        code="what",
+        required=True,
+        order=1,
+        description="What was dumped?",
+        datatype=ServiceAttribute.Datatype.STRING,
+    )
+    size = select_attribute(service, "size", ["small", "large"], required=True)
+    size.order, size.description = 2, "How big is the pile?"
+    size.save()
+    return service

@@ -7,12 +7,10 @@ import re
 import pytest
 from PIL import Image
 
-from civic311.catalogue.models import ServiceAttribute
 from civic311.service_requests import services
 from civic311.service_requests.models import ServiceRequest
-from tests.factories import ServiceAttributeFactory, select_attribute
 
-from .conftest import PHONE
+from .conftest import PHONE, ask_about_dumping
 
 pytestmark = pytest.mark.browser
 
@@ -24,18 +22,7 @@ def dumping(transactional_db, service, center_city, settings, live_server):
     service.keywords = "dumping, trash, debris"
     service.description = "Trash or debris dumped on a street, sidewalk or lot."
     service.save()
-    ServiceAttributeFactory(
-        service=service,
-        code="what",
-        required=True,
-        order=1,
-        description="What was dumped?",
-        datatype=ServiceAttribute.Datatype.STRING,
-    )
-    size = select_attribute(service, "size", ["small", "large"], required=True)
-    size.order, size.description = 2, "How big is the pile?"
-    size.save()
-    return service
+    return ask_about_dumping(service)
 
 
 def test_a_resident_reports_dumping_and_sees_it_closed(live_server, dumping, staff, phone_page, screenshot, tmp_path):

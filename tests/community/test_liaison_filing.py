@@ -276,7 +276,8 @@ def test_every_line_of_the_notes_survives_in_some_item(lines):
     notes = "\n".join(marker + text for marker, text in lines)
     items = liaison_filing.split_notes(notes)
     for _marker, text in lines:
-        wanted = " ".join(text.split())
+        # A text that itself begins like a list item ("b. :") loses that marker too, as a person's would.
+        wanted = " ".join(liaison_filing._MARKER.sub("", text, count=1).split()) or " ".join(text.split())
         if wanted:
             assert any(wanted in item for item in items), (wanted, items)
     assert all(item and item == item.strip() for item in items)

@@ -63,10 +63,13 @@ DETAIL_MAX_CHARS = 200
 
 
 def spoken_languages() -> list[tuple[str, str]]:
-    """(code, name) of every language the form offers: the common ones, then any other the site is in."""
+    """(code, name) of every language the form offers: the common ones, then any other the site is in (a
+    spoken language once: the site's two Chinese scripts are the one "Chinese" a person speaks)."""
     offered = [(code, str(name)) for code, name in COMMON_LANGUAGES]
     known = {code for code, _name in offered}
-    offered += [(code, str(name)) for code, name in settings.LANGUAGES if code not in known]
+    offered += [
+        (code, str(name)) for code, name in settings.LANGUAGES if code.split("-")[0] not in known and code not in known
+    ]
     return offered
 
 

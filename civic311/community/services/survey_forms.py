@@ -11,8 +11,10 @@ removed together. Who may: `roles.may_run_community_programmes`, for their own c
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,9 +40,13 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 Choice = tuple[str, str, str]
 
 
-def _youth_questions(jurisdiction: Jurisdiction) -> list[tuple[str, str, bool, str, str, list[Choice]]]:
+def _line_name(jurisdiction: Jurisdiction) -> str:
     # The city's own name for its line only where it is its name (Philly311); elsewhere the neutral "311".
-    line = "Philly311" if jurisdiction.name.strip().lower() == "philadelphia" else "311"
+    return "Philly311" if jurisdiction.name.strip().lower() == "philadelphia" else "311"
+
+
+def _youth_questions(jurisdiction: Jurisdiction) -> list[tuple[str, str, bool, str, str, list[Choice]]]:
+    line = _line_name(jurisdiction)
     return [
         ("knows_311", Question.Kind.YES_NO, True, f"Do you know what {line} is?", f"¿Sabes qué es {line}?", []),
         (
@@ -113,6 +119,26 @@ def _draft(instrument: Instrument) -> InstrumentVersion:
     if draft is None:
         raise ValidationError(_("Open a draft first: published versions never change."))
     return draft
+
+
+# The default youth survey in the residents' other languages (drafts, like the catalogues: docs/languages.md).
+YOUTH_SURVEY_TRANSLATIONS = Path(__file__).resolve().parent.parent / "data" / "youth_survey_translations.json"
+
+
+def _youth_translations(code: str, line: str) -> dict[str, dict[str, object]]:
+    """A default youth question's texts in the languages beyond Spanish, with the city's line named."""
+    try:
+        languages = json.loads(YOUTH_SURVEY_TRANSLATIONS.read_text(encoding="utf-8"))["languages"]
+    except FileNotFoundError:
+        return {}
+    found: dict[str, dict[str, object]] = {}
+    for language, questions in languages.items():
+        texts = questions.get(code) or {}
+        if texts.get("text"):
+            found[language] = {"text": texts["text"].replace("{line}", line)}
+            if texts.get("choices"):
+                found[language]["choices"] = dict(texts["choices"])
+    return found
 
 
 def _translations(text_es: str, choices: Sequence[Choice]) -> dict[str, dict[str, object]]:
@@ -209,6 +235,7 @@ def ensure_youth_survey(jurisdiction: Jurisdiction, *, now: dt.datetime | None =
         )
         if created:
             version = InstrumentVersion.objects.create(instrument=instrument, number=1)
+            line = _line_name(jurisdiction)
             for order, (code, kind, required, english, spanish, choices) in enumerate(
                 _youth_questions(jurisdiction), start=1
             ):
@@ -219,7 +246,7 @@ def ensure_youth_survey(jurisdiction: Jurisdiction, *, now: dt.datetime | None =
                     text=english,
                     order=order,
                     choices=[{"key": key, "label": en} for key, en, _es in choices],
-                    translations=_translations(spanish, choices),
+                    translations={**_youth_translations(code, line), **_translations(spanish, choices)},
                     required=required,
                 )
             engine.publish_version(version, now=now)
@@ -296,10 +323,21 @@ def change_question(
     cleaned = _check_choices(question.kind, choices, errors)
     if errors:
         raise ValidationError(errors)
+    # The editor writes English and Spanish. The other languages' texts stay while the English they translate
+    # stays; a new English text drops them (they would ask the old question), and the English shows instead.
+    others = (
+        {
+            language: texts
+            for language, texts in (question.translations or {}).items()
+            if language not in ("en", "es") and isinstance(texts, dict)
+        }
+        if text == question.text
+        else {}
+    )
     return engine.change_question(
         question,
         text=text,
-        translations=_translations(text_es, cleaned),
+        translations={**others, **_translations(text_es, cleaned)},
         choices=[{"key": key, "label": en} for key, en, _es in cleaned],
         required=required,
     )

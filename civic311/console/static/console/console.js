@@ -87,7 +87,25 @@
   document.addEventListener("DOMContentLoaded", revealInsertButtons);
   document.addEventListener("DOMContentLoaded", countReply);
 
+  // The report form's map fills in the latitude and longitude by script, with no event: seen here, so that
+  // the duplicate suggestions (which ask on "change") look at the pin's place too.
+  function watchPinnedPoint() {
+    var form = document.getElementById("report-form");
+    var lat = form && form.querySelector("#id_lat"), long = form && form.querySelector("#id_long");
+    if (!lat || !long) { return; }
+    var seen = lat.value + "," + long.value;
+    lat.addEventListener("change", function () { seen = lat.value + "," + long.value; });
+    long.addEventListener("change", function () { seen = lat.value + "," + long.value; });
+    window.setInterval(function () {
+      var now = lat.value + "," + long.value;
+      if (now === seen || document.activeElement === lat || document.activeElement === long) { return; }
+      seen = now;
+      lat.dispatchEvent(new Event("change", { bubbles: true }));
+    }, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", startTimers);
+  document.addEventListener("DOMContentLoaded", watchPinnedPoint);
   // After "load": the browser has scrolled to the fragment by then, and would not move focus again.
   window.addEventListener("load", function () {
     focusErrors();

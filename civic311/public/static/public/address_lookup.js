@@ -2,15 +2,20 @@
    so are offered below it (the ARIA 1.2 combobox pattern: arrow keys move, Enter picks, Escape closes), and
    picking one fills in the address and its latitude and longitude (the map's pin follows). When the map's
    pin is dropped and the address is still empty, the nearest address fills it. The URLs and the texts come
-   translated from the page ([data-address-lookup]). Without this file the plain field works as before. */
+   translated from the page ([data-address-lookup]). Without this file the plain field works as before.
+   Any form may use it (the agent console's report form does): the fields are id_address, id_lat and id_long
+   unless the page names others (data-address-input, data-lat-input, data-long-input: their ids). */
 (function () {
   "use strict";
 
   var config = document.querySelector("[data-address-lookup]");
-  var input = document.getElementById("id_address");
-  var lat = document.getElementById("id_lat");
-  var long = document.getElementById("id_long");
-  if (!config || !input || !lat || !long || !window.fetch) {
+  if (!config || !window.fetch) {
+    return;
+  }
+  var input = document.getElementById(config.getAttribute("data-address-input") || "id_address");
+  var lat = document.getElementById(config.getAttribute("data-lat-input") || "id_lat");
+  var long = document.getElementById(config.getAttribute("data-long-input") || "id_long");
+  if (!input || !lat || !long) {
     return;
   }
   var suggestUrl = config.getAttribute("data-suggest-url");
@@ -19,7 +24,7 @@
   var PAUSE_MS = 250;
 
   // --- the combobox -------------------------------------------------------------------------------------
-  var listId = "id_address-suggestions";
+  var listId = input.id + "-suggestions";
   // What is typed or pinned goes in a POST body (with the form's CSRF token), never in a URL: an address or a
   // pin may be the resident's home, and URLs end up in access logs.
   function posted(fields) {
