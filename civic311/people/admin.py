@@ -58,7 +58,9 @@ class StaffAdmin(JurisdictionPickersMixin, UserAdmin):
     pickers_limited_to_city = False
     # The team is changed on the team's page (one path: `services.move_to_team`).
     fieldsets = (*(UserAdmin.fieldsets or ()), (_("Department"), {"fields": ("department", "team")}))
-    readonly_fields = ("team",)
+    # When someone last signed in and joined are the system's record, never typed (and read-only, they are plain
+    # text rather than the split date-time boxes whose inputs have no label of their own).
+    readonly_fields = ("team", "last_login", "date_joined")
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("Department"), {"fields": ("department",)}))
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "department")
     list_filter = (*UserAdmin.list_filter, "department", "role_assignments__role")
