@@ -50,8 +50,8 @@ def _apply_in_english(page, live_server):
     page.goto(f"{live_server.url}/community/apply/")
     assert page.get_by_role("heading", name="Become a neighborhood liaison").is_visible()
     page.get_by_role("button", name="Send my application").click()  # nothing filled in
-    assert page.get_by_text("To join the program, agree to its terms.").is_visible()
-    assert page.get_by_text("Choose at least one neighborhood.").is_visible()
+    page.get_by_text("To join the program, agree to its terms.").wait_for()  # once the answer has loaded
+    page.get_by_text("Choose at least one neighborhood.").wait_for()  # once the answer has loaded
     page.get_by_label("First name", exact=True).fill("Ana")
     page.get_by_label("Last name", exact=True).fill("Applicant")
     page.get_by_label("E-mail", exact=True).fill("ana@example.org")
@@ -63,7 +63,7 @@ def _apply_in_english(page, live_server):
     page.get_by_label("I agree to the program's terms.").check()
     page.get_by_role("button", name="Send my application").click()
     page.wait_for_url(re.compile(r"/community/apply/thank-you/$"))
-    assert page.get_by_role("heading", name="Thank you for applying").is_visible()
+    page.get_by_role("heading", name="Thank you for applying").wait_for()  # once the answer has loaded
     # The form fits a phone: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -73,8 +73,8 @@ def _apply_in_spanish(page, live_server):
     assert page.get_by_role("heading", name="Hágase enlace vecinal").is_visible()
     assert page.get_by_role("heading", name="Sobre el programa").is_visible()
     page.get_by_role("button", name="Enviar mi solicitud").click()
-    assert page.get_by_text("Para unirse al programa, acepte sus condiciones.").is_visible()
-    assert page.get_by_text("Escriba su apellido.").is_visible()
+    page.get_by_text("Para unirse al programa, acepte sus condiciones.").wait_for()  # once the answer has loaded
+    page.get_by_text("Escriba su apellido.").wait_for()  # once the answer has loaded
     page.locator("#id_first_name").fill("Beatriz")
     page.locator("#id_last_name").fill("Solicitante")
     page.locator("#id_email").fill("bea@example.org")
@@ -85,7 +85,7 @@ def _apply_in_spanish(page, live_server):
     page.get_by_label("Acepto las condiciones del programa.").check()
     page.get_by_role("button", name="Enviar mi solicitud").click()
     page.wait_for_url(re.compile(r"/community/apply/thank-you/$"))
-    assert page.get_by_role("heading", name="Gracias por su solicitud").is_visible()
+    page.get_by_role("heading", name="Gracias por su solicitud").wait_for()  # once the answer has loaded
 
 
 def test_residents_apply_and_staff_train_and_certify(live_server, transactional_db, jurisdiction, chromium, spanish):
