@@ -38,7 +38,7 @@ like the catalogue file's own problems.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -88,55 +88,41 @@ def rule_key(rule: RuleSpec) -> str:
     return f"{rule.kind}:{rule.attribute_code}={rule.attribute_value}"
 
 
-def source_texts(catalogue: CatalogueFile) -> dict[tuple[str, ...], str]:
-    """Every English text of the catalogue a resident reads, by key path, in the catalogue's order."""
-    texts: dict[tuple[str, ...], str] = {}
+def _translatable(catalogue: CatalogueFile) -> Iterator[tuple[tuple[str, ...], Any, str]]:
+    """(key path, spec, field) of every English text of the catalogue a resident reads, in the catalogue's
+    order: the one walk that `source_texts` and `existing_translations` both read."""
     for department in catalogue.departments:
-        texts[("departments", department.slug, "name")] = department.name
+        yield ("departments", department.slug, "name"), department, "name"
     for group in catalogue.groups:
-        texts[("groups", group.name, "name")] = group.name
+        yield ("groups", group.name, "name"), group, "name"
     for service in catalogue.services:
         base = ("services", service.code)
         for name in SERVICE_FIELDS:
             if getattr(service, name):
-                texts[(*base, name)] = getattr(service, name)
+                yield (*base, name), service, name
         for question in service.questions:
             at = (*base, "questions", question.code)
             for name in QUESTION_FIELDS:
                 if getattr(question, name):
-                    texts[(*at, name)] = getattr(question, name)
+                    yield (*at, name), question, name
             for choice in question.choices:
-                texts[(*at, "choices", choice.key)] = choice.name
+                yield (*at, "choices", choice.key), choice, "name"
         for rule in service.rules:
             if rule.message:
-                texts[(*base, "rules", rule_key(rule), "message")] = rule.message
-    return texts
+                yield (*base, "rules", rule_key(rule), "message"), rule, "message"
+
+
+def source_texts(catalogue: CatalogueFile) -> dict[tuple[str, ...], str]:
+    """Every English text of the catalogue a resident reads, by key path, in the catalogue's order."""
+    return {key: getattr(spec, name) for key, spec, name in _translatable(catalogue)}
 
 
 def existing_translations(catalogue: CatalogueFile, language: str) -> dict[tuple[str, ...], str]:
-    """The catalogue's own translations into `language`, by the same key paths as `source_texts`."""
-
-    def text(spec: Any, name: str) -> str:
-        return str(spec.translations.get(language, {}).get(name, ""))
-
-    found: dict[tuple[str, ...], str] = {}
-    for department in catalogue.departments:
-        found[("departments", department.slug, "name")] = text(department, "name")
-    for group in catalogue.groups:
-        found[("groups", group.name, "name")] = text(group, "name")
-    for service in catalogue.services:
-        base = ("services", service.code)
-        for name in SERVICE_FIELDS:
-            found[(*base, name)] = text(service, name)
-        for question in service.questions:
-            at = (*base, "questions", question.code)
-            for name in QUESTION_FIELDS:
-                found[(*at, name)] = text(question, name)
-            for choice in question.choices:
-                found[(*at, "choices", choice.key)] = text(choice, "name")
-        for rule in service.rules:
-            found[(*base, "rules", rule_key(rule), "message")] = text(rule, "message")
-    return {key: value for key, value in found.items() if value}
+    """The catalogue's own translations into `language` of those texts, by the same key paths."""
+    found = {
+        key: str(spec.translations.get(language, {}).get(name, "")) for key, spec, name in _translatable(catalogue)
+    }
+    return {key: text for key, text in found.items() if text}
 
 
 # --- reading -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -125,12 +126,16 @@ def _draft(instrument: Instrument) -> InstrumentVersion:
 YOUTH_SURVEY_TRANSLATIONS = Path(__file__).resolve().parent.parent / "data" / "youth_survey_translations.json"
 
 
-def _youth_translations(code: str, line: str) -> dict[str, dict[str, object]]:
-    """A default youth question's texts in the languages beyond Spanish, with the city's line named."""
+def _youth_survey_languages() -> dict[str, dict[str, Any]]:
+    """{language: {question code: {"text", "choices"}}} from the data file (none when it is missing)."""
     try:
-        languages = json.loads(YOUTH_SURVEY_TRANSLATIONS.read_text(encoding="utf-8"))["languages"]
+        return json.loads(YOUTH_SURVEY_TRANSLATIONS.read_text(encoding="utf-8"))["languages"]
     except FileNotFoundError:
         return {}
+
+
+def _youth_translations(languages: dict[str, dict[str, Any]], code: str, line: str) -> dict[str, dict[str, object]]:
+    """A default youth question's texts in the languages beyond Spanish, with the city's line named."""
     found: dict[str, dict[str, object]] = {}
     for language, questions in languages.items():
         texts = questions.get(code) or {}
@@ -236,6 +241,7 @@ def ensure_youth_survey(jurisdiction: Jurisdiction, *, now: dt.datetime | None =
         if created:
             version = InstrumentVersion.objects.create(instrument=instrument, number=1)
             line = _line_name(jurisdiction)
+            languages = _youth_survey_languages()  # read once for the six questions
             for order, (code, kind, required, english, spanish, choices) in enumerate(
                 _youth_questions(jurisdiction), start=1
             ):
@@ -246,7 +252,7 @@ def ensure_youth_survey(jurisdiction: Jurisdiction, *, now: dt.datetime | None =
                     text=english,
                     order=order,
                     choices=[{"key": key, "label": en} for key, en, _es in choices],
-                    translations={**_youth_translations(code, line), **_translations(spanish, choices)},
+                    translations={**_youth_translations(languages, code, line), **_translations(spanish, choices)},
                     required=required,
                 )
             engine.publish_version(version, now=now)
