@@ -129,7 +129,10 @@ YOUTH_SURVEY_TRANSLATIONS = Path(__file__).resolve().parent.parent / "data" / "y
 def _youth_survey_languages() -> dict[str, dict[str, Any]]:
     """{language: {question code: {"text", "choices"}}} from the data file (none when it is missing)."""
     try:
-        return json.loads(YOUTH_SURVEY_TRANSLATIONS.read_text(encoding="utf-8"))["languages"]
+        languages: dict[str, dict[str, Any]] = json.loads(YOUTH_SURVEY_TRANSLATIONS.read_text(encoding="utf-8"))[
+            "languages"
+        ]
+        return languages
     except FileNotFoundError:
         return {}
 
