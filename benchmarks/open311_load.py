@@ -54,6 +54,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import cpu_meter  # noqa: E402 - this folder's own modules, after the path is set
+import post_rows_ceiling  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
 
 STATIC_FILE = "/static/vendor/leaflet/images/marker-icon.png"
@@ -233,6 +238,8 @@ class Server:
             "PORT": str(self.port),
             "GUNICORN_LOG_LEVEL": "warning",
             "REDIS_URL": redis_url,
+            # No worker recycled during a run: a new worker's cold start would be measured as the server's.
+            "GUNICORN_MAX_REQUESTS": "0",
         }
         self.env.pop("GUNICORN_BIND", None)
         if workers:
@@ -315,6 +322,8 @@ class Result:
     p95: float = math.nan
     p99: float = math.nan
     note: str = ""
+    web_ms: float = math.nan  # CPU of gunicorn's processes per request
+    db_ms: float | None = None  # CPU of PostgreSQL's processes per request
 
     @property
     def rate(self) -> float:
@@ -605,9 +614,16 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="Comma list of scenarios to run: ceiling,django,list,deep,one,track,queue,post (default: all).",
+        help="Comma list of scenarios to run: ceiling,django,list,deep,one,track,queue,post,rows (default: all; "
+        "rows, the POST's rows inserted by psycopg directly, runs after post).",
     )
     parser.add_argument("--python-client", action="store_true", help="Use the Python client even if wrk is there.")
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="A folder: record each measured run's gunicorn workers with py-spy (raw collapsed stacks) there and "
+        "print the functions taking the most of their time.",
+    )
     options = parser.parse_args()
     load_before = os.getloadavg()
     if options.database_url:
@@ -645,6 +661,7 @@ def main() -> int:
         base_url = server.url
 
     post_form: dict[str, str] = {}
+    posted_number = ""
     if api_key:
         refusals = []
         for code in fixture.post_candidates:
@@ -662,6 +679,7 @@ def main() -> int:
             )
             if status in (200, 201):
                 post_form = form
+                posted_number = str(json.loads(body)[0]["service_request_id"])
                 break
             refusals.append(f"{code}: {status} {body[:200]!r}")
         if not post_form:
@@ -701,8 +719,20 @@ def main() -> int:
         if options.warmup:
             # Not counted: fills every worker's connections, caches and PostgreSQL's buffers for this call.
             run_load(post, paths, options.warmup, headers)
+        vacuum_hot_tables(options.database_url)
+        before = cpu_meter.read(server.process.pid if server and server.process else None)
         figures = run_load(post, paths, options.duration, headers)
-        results.append(from_wrk(result, figures, errors_expected=errors_expected))
+        after = cpu_meter.read(server.process.pid if server and server.process else None)
+        profiler = start_profile(options, server, result.name)
+        if profiler is not None:  # a run of its own: sampling slows the server, so it is never the one measured
+            run_load(post, paths, options.duration, headers)
+            profiler.wait(timeout=options.duration + 30)
+            notes.append(profile_summary(Path(options.profile) / f"{result.name.replace(' ', '_')}.txt", result.name))
+        measured = from_wrk(result, figures, errors_expected=errors_expected)
+        measured.web_ms, measured.db_ms = cpu_meter.per_request_ms(before, after, measured.requests)
+        if not server:
+            measured.web_ms = math.nan  # another server's processes are not ours to read
+        results.append(measured)
 
     def run_load(
         post: dict | None, paths: list[str] | None, duration: int, headers: dict[str, str] | None = None
@@ -824,6 +854,8 @@ def main() -> int:
                 ),
                 post=post_form,
             )
+            if not wanted or "rows" in wanted:
+                rows_ceiling(results, options, fixture, posted_number)
     except (Exception, SystemExit) as error:  # noqa: BLE001 - report what was measured before the failure
         failed = str(error)
     finally:
@@ -848,25 +880,131 @@ def main() -> int:
     return 0
 
 
+def start_profile(options, server: Server | None, name: str) -> subprocess.Popen | None:
+    """py-spy sampling every gunicorn worker through a run like the measured one (needs ptrace: run as root)."""
+    if not options.profile or server is None or server.process is None:
+        return None
+    folder = Path(options.profile)
+    folder.mkdir(parents=True, exist_ok=True)
+    py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    return subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(server.process.pid),
+            "--subprocesses",
+            "--duration",
+            str(options.duration),
+            "--rate",
+            "200",
+            "--gil",  # only the thread holding the GIL: Python's CPU, not its waits on PostgreSQL
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--output",
+            str(folder / f"{name.replace(' ', '_')}.txt"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def profile_summary(path: Path, name: str, top: int = 25) -> str:
+    """The functions in the most samples (inclusive), from py-spy's collapsed stacks, as a note."""
+    if not path.exists():
+        return f"profile {name}: py-spy wrote nothing (is it allowed to ptrace?)"
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [
+            frame.split(" (")[0] + " " + frame.rsplit("/", 1)[-1].rstrip(")")
+            for frame in stack.split(";")
+            if not frame.startswith("process ")
+        ]
+        # Idle threads wait in gunicorn's selector or a lock: only samples inside a request count.
+        if not any("handle_request" in frame for frame in frames):
+            continue
+        total += count
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+    lines = [f"profile {name}: {total:,} samples in requests ({path})", "  inclusive %  own %  function"]
+    for frame, count in sorted(inclusive.items(), key=lambda item: -item[1])[:top]:
+        lines.append(f"  {100 * count / total:10.1f} {100 * own.get(frame, 0) / total:6.1f}  {frame}")
+    return "\n".join(lines) if total else f"profile {name}: no samples inside a request"
+
+
+HOT_TABLES = ("jurisdictions_jurisdiction", "open311_apikey", "requests_announcement")
+
+
+def vacuum_hot_tables(database_url: str) -> None:
+    """Vacuum the small tables every POST touches, as autovacuum would (this machine's PostgreSQL runs with it
+    off): without it their dead row versions pile up through a run and every later scenario pays for them."""
+    if not database_url.startswith("postgres"):
+        return
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        for table in HOT_TABLES:
+            connection.execute(f'VACUUM (ANALYZE) "{table}"')
+
+
+def rows_ceiling(results: list[Result], options, fixture: Fixture, posted_number: str) -> None:
+    """The second ceiling: the POST's own rows, inserted by psycopg directly, one durable transaction each."""
+    if not options.database_url.startswith("postgres") or not posted_number:
+        return
+    from civic311.service_requests.models import ServiceRequest
+
+    template = ServiceRequest.objects.get(jurisdiction_id=fixture.jurisdiction_pk, tracking_number=posted_number)
+    result = Result("rows", "the POST's six rows inserted by psycopg directly, one durable transaction each")
+    print(f"  {result.name}: {result.what}", file=sys.stderr, flush=True)
+    post_rows_ceiling.measure(
+        options.database_url, template.pk, duration=options.warmup, connections=options.connections
+    )
+    vacuum_hot_tables(options.database_url)
+    before = cpu_meter.read(None)
+    figures = post_rows_ceiling.measure(
+        options.database_url, template.pk, duration=options.duration, connections=options.connections
+    )
+    after = cpu_meter.read(None)
+    result.requests, result.seconds, result.errors = figures.transactions, figures.seconds, figures.errors
+    result.p50, result.p95, result.p99 = figures.p50, figures.p95, figures.p99
+    result.web_ms, result.db_ms = cpu_meter.per_request_ms(before, after, result.requests)
+    result.web_ms = math.nan
+    results.append(result)
+
+
 def report(
     results: list[Result], fixture: Fixture, options, use_wrk: bool, threads: int, workers: str, notes: list[str]
 ) -> None:
     print()
     print(
-        f"{'scenario':<10} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'errors':>7} {'requests':>9}  what"
+        f"{'scenario':<10} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'errors':>7} {'requests':>9} "
+        f"{'web CPU':>8} {'PG CPU':>7}  what"
     )
     for r in results:
+        db = f"{r.db_ms:>7.2f}" if r.db_ms is not None else f"{'-':>7}"
         print(
             f"{r.name:<10} {r.rate:>9,.1f} {r.p50:>9.1f} {r.p95:>9.1f} {r.p99:>9.1f} {r.errors:>7} "
-            f"{r.requests:>9,}  {r.what}"
+            f"{r.requests:>9,} {r.web_ms:>8.2f} {db}  {r.what}"
         )
+    print("(web CPU, PG CPU: milliseconds of CPU per request of gunicorn's processes and of PostgreSQL's)")
     by_name = {r.name: r for r in results}
     ceiling = by_name.get("ceiling")
     if ceiling and ceiling.rate:
         print()
-        for name in ("django", "list p1", "list p2+", "deep", "one", "track", "queue", "post"):
+        for name in ("django", "list p1", "list p2+", "deep", "one", "track", "queue", "post", "rows"):
             if name in by_name:
                 print(f"{name}/ceiling = {by_name[name].rate / ceiling.rate:.3f}")
+    rows = by_name.get("rows")
+    if rows and rows.rate and "post" in by_name:
+        print(f"post/rows = {by_name['post'].rate / rows.rate:.3f}  (the POST against its own rows written directly)")
     print()
     for note in notes:
         print(note)

@@ -8,6 +8,8 @@ demo city on an embedded SQLite database and a SQLite-backed Huey queue, no serv
   DATABASE_CONN_MAX_AGE, DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_PGBOUNCER,
                         PostgreSQL connections (docs/running-in-production.md, "PostgreSQL")
   DATABASE_JIT          1 to keep PostgreSQL's JIT on (default off: it slows civic311's short reads)
+  DATABASE_PREPARED_STATEMENTS  0 for client-side binding and no prepared statements (default 1, or 0 under
+                        DATABASE_PGBOUNCER); DATABASE_PREPARE_THRESHOLD runs of a statement before it is prepared (2)
   REDIS_URL             redis://127.0.0.1:6379/0             (default: Huey on SQLite in ./var/, and the shared
                         cache (rate limits) in the database table civic311_cache)
   CIVIC311_TRUSTED_PROXIES  comma list of reverse-proxy addresses or CIDRs whose X-Forwarded-For names the client
@@ -214,9 +216,17 @@ def database(url: str) -> dict[str, Any]:
         # off. Behind PgBouncer the `options` start-up parameter is not passed on: set it on the role there.
         if timeout_ms > 0 and os.environ.get("CIVIC311_WEB_SERVER") == "1" and not PGBOUNCER:
             options["options"] = f"{options.get('options', '')} -c statement_timeout={timeout_ms}".strip()
+        # Server-side binding, and each statement prepared once a connection has run it a few times: the
+        # planner's work for intake's inserts and the hot reads is done once per connection, not per call
+        # (PostgreSQL's CPU per Open311 POST fell by about two thirds, docs/benchmarks.md). Behind PgBouncer
+        # only with its prepared-statement support (1.21+, max_prepared_statements > 0):
+        # DATABASE_PREPARED_STATEMENTS=1.
+        if env_bool("DATABASE_PREPARED_STATEMENTS", default=not PGBOUNCER):
+            options["server_side_binding"] = True
+            options["prepare_threshold"] = int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "2"))
         if PGBOUNCER:
             # Transaction pooling hands each transaction any server connection; a cursor declared in one
-            # would be gone in the next. Prepared statements are off already (Django's default).
+            # would be gone in the next.
             config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
 
@@ -377,7 +387,7 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "civic311.redis_cache.RedisCache",  # Django's, with one client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "civic311",
             "TIMEOUT": 7200,

@@ -9,6 +9,7 @@ Each value can be changed through the environment, so one file serves every host
   WEB_CONCURRENCY      worker processes (default: 2 x CPU cores + 1)
   GUNICORN_THREADS     threads per worker process (default 4)
   GUNICORN_TIMEOUT     seconds before a stuck request's worker is restarted (default 30)
+  GUNICORN_MAX_REQUESTS  requests a worker serves before it is replaced (default 2000; 0 never: benchmarks)
   FORWARDED_ALLOW_IPS  proxies trusted to set X-Forwarded-* (default: this host only); give civic311's
                        CIVIC311_TRUSTED_PROXIES the same list (rate limits read X-Forwarded-For from them)
 
@@ -39,8 +40,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, so a slow leak never takes a server down.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
 # The heartbeat file lives in memory, not on a possibly slow disk.
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
 

@@ -150,7 +150,7 @@ def test_a_lost_wake_up_only_delays_the_announcement_to_the_sweep(
         def enqueue(self, *args, **kwargs):
             raise ConnectionRefusedError("the job queue is down")
 
-    monkeypatch.setattr(announcements, "announce_history_entry", QueueDown())
+    monkeypatch.setattr(announcements, "announce_pending", QueueDown())
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
         request = filed_request(service, email="pat@example.org")  # filed all the same: no error page
     assert "the sweep will" in caplog.text
@@ -158,6 +158,30 @@ def test_a_lost_wake_up_only_delays_the_announcement_to_the_sweep(
     monkeypatch.undo()
     assert tasks.sweep_announcements.call_local() == 1
     assert len(messages_for(request)) == 1
+
+
+def test_many_commits_queue_one_run_of_the_announcer_until_it_begins(
+    service, center_city, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+
+    class Queue:
+        def enqueue(self, *args, **kwargs):
+            queued.append(args)
+
+    monkeypatch.setattr(announcements, "announce_pending", Queue())
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = [filed_request(service, email=f"r{n}@example.org") for n in range(3)]
+    assert len(queued) == 1  # one run will announce all three
+    assert Announcement.objects.count() == 3
+
+    monkeypatch.undo()
+    assert announcements.announce_pending.call() == 3  # the run clears the flag before it reads
+    assert not Announcement.objects.exists()
+    assert all(messages_for(request) for request in filed)
+    with django_capture_on_commit_callbacks(execute=True):
+        filed_request(service, email="late@example.org")  # after the run began: a run of its own
+    assert not Announcement.objects.exists()
 
 
 def test_the_sweep_takes_the_oldest_first_and_stops_at_its_limit(

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from civic311.catalogue.models import Department, RoutingRule, Service
 from civic311.demo import services as demo
+from civic311.jurisdictions import tracking_numbers
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.opendata import export
 from civic311.people import roles
@@ -278,7 +279,7 @@ def test_a_city_without_requests_shows_its_first_service_at_its_middle(db):
     )
     assert (examples["lat"], examples["lon"]) == ("39.8000", "-89.6500")
     assert examples["requested_datetime"] == "2026-11-23T09:00:00-06:00"
-    assert examples["address"] == "" and examples["service_request_id"] == str(city.next_tracking_number)
+    assert examples["address"] == "" and examples["service_request_id"] == str(tracking_numbers.next_number(city))
 
 
 def test_the_examples_never_come_from_a_private_request(service, center_city):

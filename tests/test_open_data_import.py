@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 
 from civic311.catalogue.models import Service
+from civic311.jurisdictions import tracking_numbers
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.jurisdictions.selectors import h3_cell, neighborhood_id_at
 from civic311.opendata import importer
@@ -581,8 +582,7 @@ def test_a_file_without_a_required_column_is_refused_before_anything_is_written(
 
 
 def test_new_requests_never_take_an_imported_number(jurisdiction, streets):
-    jurisdiction.next_tracking_number = 10_000_001
-    jurisdiction.save()
+    assert tracking_numbers.next_number(jurisdiction) == 10_000_001
     result, _rejects = run(
         jurisdiction,
         philly_csv(
@@ -594,8 +594,7 @@ def test_new_requests_never_take_an_imported_number(jurisdiction, streets):
     filed = filed_request(streets)
     assert filed.tracking_number == "12000001"
     run(jurisdiction, philly_csv({"service_request_id": "42"}))  # a lower number never moves it back
-    jurisdiction.refresh_from_db()
-    assert jurisdiction.next_tracking_number == 12_000_002
+    assert tracking_numbers.next_number(jurisdiction) == 12_000_002
 
 
 # --- dry runs ----------------------------------------------------------------------------------------------
@@ -603,15 +602,14 @@ def test_new_requests_never_take_an_imported_number(jurisdiction, streets):
 
 def test_a_dry_run_writes_nothing_but_reports_and_writes_the_rejects(jurisdiction, streets):
     run(jurisdiction, philly_csv({}))
-    before = jurisdiction.next_tracking_number
+    before = tracking_numbers.next_number(jurisdiction)
     data = philly_csv({}, {"service_request_id": "99999999"}, {"status": "Nope"})
     result, rejects = run(jurisdiction, data, dry_run=True)
     assert (result.dry_run, result.accepted, result.existing, result.rejected) == (True, 2, 1, 1)
     assert (result.inserted, result.updated) == (0, 0)
     assert [row[:2] for row in rejects[1:]] == [["4", "unknown_status"]]
     assert ServiceRequest.objects.count() == 1 and HistoryEntry.objects.count() == 1
-    jurisdiction.refresh_from_db()
-    assert jurisdiction.next_tracking_number == before
+    assert tracking_numbers.next_number(jurisdiction) == before
 
 
 # --- the command -------------------------------------------------------------------------------------------

@@ -269,3 +269,66 @@ def test_a_secret_link_is_not_looked_up_for_a_client_over_the_limit():
     found, verdict = rate_limits.look_up_secret(rate, "1.2.3.4", lambda: look_up("right"))
     assert found is None and not verdict.allowed and looked == []
     assert rate_limits.look_up_secret(rate, "5.6.7.8", lambda: look_up("right"))[0] == "found"  # another client
+
+
+# --- on Redis, as in production: one round trip per count -------------------------------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def redis_cache():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379 (CI has one)")
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    redis_settings = {
+        "default": {
+            "BACKEND": "civic311.redis_cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    with override_settings(CACHES=redis_settings):
+        yield cache
+        cache.clear()
+
+
+def test_on_redis_a_window_counts_in_one_round_trip_and_ends(redis_cache):
+    import redis
+
+    rate = rate_limits.Rate("test", 2, 60)
+    now = 1_750_000_000.0
+    verdicts = [rate_limits.hit(rate, "198.51.100.1", now=now) for _ in range(3)]
+    assert [(v.allowed, v.count) for v in verdicts] == [(True, 1), (True, 2), (False, 3)]
+    # The cache's own reads see the count, and the window's key expires with the window (set once).
+    assert not rate_limits.peek(rate, "198.51.100.1", now=now).allowed
+    key = rate_limits._window(rate, "198.51.100.1", now)[0]
+    client = redis.Redis.from_url(REDIS_URL)
+    ttl = client.ttl(redis_cache.make_key(key))
+    assert 60 < ttl <= 120
+    assert rate_limits.hit(rate, "198.51.100.2", now=now).allowed
+    rate_limits.give_back(rate, "198.51.100.1", now=now)
+    assert rate_limits.peek(rate, "198.51.100.1", now=now).count == 2
+    # civic311.redis_cache: one client per pool for every call, not a new one each time.
+    backend = redis_cache._cache
+    assert backend.get_client(write=True) is backend.get_client(write=True) is backend.get_client()
+
+
+def test_on_redis_clients_counting_at_once_lose_no_count(redis_cache):
+    rate = rate_limits.Rate("test", 10_000, 3600)
+    now = 1_750_000_000.0
+
+    def count_many() -> None:
+        for _ in range(50):
+            rate_limits.hit(rate, "198.51.100.9", now=now)
+
+    threads = [threading.Thread(target=count_many) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert rate_limits.peek(rate, "198.51.100.9", now=now).count == 400

@@ -153,8 +153,9 @@ def test_a_replica_url_adds_the_replica_with_the_primarys_options(monkeypatch):
         "replica.internal",
         5433,
     )
-    assert primary["OPTIONS"] == {"sslmode": "require", "connect_timeout": 5, "options": "-c jit=off"}
-    assert replica["OPTIONS"] == {"sslmode": "verify-full", "connect_timeout": 5, "options": "-c jit=off"}
+    prepared = {"server_side_binding": True, "prepare_threshold": 2}
+    assert primary["OPTIONS"] == {"sslmode": "require", "connect_timeout": 5, "options": "-c jit=off", **prepared}
+    assert replica["OPTIONS"] == {"sslmode": "verify-full", "connect_timeout": 5, "options": "-c jit=off", **prepared}
     for config in (primary, replica):
         assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"], config["DISABLE_SERVER_SIDE_CURSORS"]) == (
             60,
@@ -235,6 +236,16 @@ def test_pgbouncer_turns_server_side_cursors_off_and_sends_no_startup_options(mo
         config = loaded["DATABASES"][alias]
         assert config["DISABLE_SERVER_SIDE_CURSORS"] is True
         assert "options" not in config["OPTIONS"]
+        assert "server_side_binding" not in config["OPTIONS"]  # PgBouncer before 1.21 knows no prepared statements
+
+
+def test_prepared_statements_are_on_by_default_and_can_be_turned_off_or_on_behind_pgbouncer(monkeypatch):
+    options = load_settings(monkeypatch, DATABASE_URL=PRIMARY_URL)["DATABASES"]["default"]["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 2)
+    off = load_settings(monkeypatch, DATABASE_URL=PRIMARY_URL, DATABASE_PREPARED_STATEMENTS="0")
+    assert "server_side_binding" not in off["DATABASES"]["default"]["OPTIONS"]
+    on = load_settings(monkeypatch, DATABASE_URL=PRIMARY_URL, DATABASE_PGBOUNCER="1", DATABASE_PREPARED_STATEMENTS="1")
+    assert on["DATABASES"]["default"]["OPTIONS"]["server_side_binding"] is True
 
 
 def test_media_storage(monkeypatch):

@@ -324,9 +324,9 @@ class _Share:
             if index % shares != share:
                 continue
             # Numbers are taken outside the batch's transaction, so workers never wait on each other's batch.
-            first = allocate_tracking_numbers(jurisdiction, len(arrivals)) if arrivals else 0
+            numbers = allocate_tracking_numbers(jurisdiction, len(arrivals))
             with transaction.atomic():
-                writer.write_batch(arrivals, information_times, stats, first)
+                writer.write_batch(arrivals, information_times, stats, numbers)
             stats.seconds = time.monotonic() - self.started
             if self.progress:
                 self.progress(
@@ -648,14 +648,12 @@ class _Generator:
         arrivals: list[tuple[dt.datetime, _ServiceModel]],
         information_times: list[dt.datetime],
         stats: HistoryStats,
-        first_number: int,
+        numbers: list[int],
     ) -> None:
         planned: list[_Planned] = []
         contacts: list[tuple] = []
-        if arrivals:
-            first = first_number
-            for offset, (requested_at, model) in enumerate(arrivals):
-                planned.append(self._plan(model, requested_at, str(first + offset), contacts))
+        for number, (requested_at, model) in zip(numbers, arrivals, strict=True):
+            planned.append(self._plan(model, requested_at, str(number), contacts))
 
         # Every row is a plain tuple with its primary key reserved first, so a request can point at its
         # requester and a duplicate at its original before either is written; then COPY (PostgreSQL).

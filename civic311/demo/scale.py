@@ -26,6 +26,7 @@ from collections.abc import Callable
 from django.db import connection, transaction
 from django.db.models import DateTimeField, ForeignKey, Model
 
+from civic311.jurisdictions import tracking_numbers
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
@@ -122,11 +123,7 @@ def _copy(
     with connection.cursor() as cursor:
         top_id = max_id + copy * id_step
         cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [ServiceRequest._meta.db_table, top_id])
-        cursor.execute(
-            f"UPDATE {quote(Jurisdiction._meta.db_table)} SET next_tracking_number = "  # noqa: S608
-            "GREATEST(next_tracking_number, %s) WHERE id = %s",
-            [max_number + copy * number_step + 1, jurisdiction.pk],
-        )
+    tracking_numbers.keep_above(jurisdiction, max_number + copy * number_step)
     return made[0], made[1], made[2]
 
 

@@ -726,7 +726,7 @@ def _walk_requests(
         workers.setdefault(department_id, []).append(user_id)
     slugs = dict(Neighborhood.objects.filter(jurisdiction=city).values_list("pk", "slug"))
     zipcodes = {place.slug: place.zipcodes for place in NEIGHBORHOODS}
-    first = allocate_tracking_numbers(city, len(chosen))
+    numbers = allocate_tracking_numbers(city, len(chosen))
     number, street = plan.address.split(" ", 1)
     requests: list[ServiceRequest] = []
     histories: list[list[HistoryEntry]] = []
@@ -801,7 +801,7 @@ def _walk_requests(
         requests.append(
             ServiceRequest(
                 jurisdiction=city,
-                tracking_number=str(first + offset),
+                tracking_number=str(numbers[offset]),
                 service=service,
                 department=department,
                 channel=Channel.WEB,  # the walk's page in the participants' phones (field_walks.WALK_CHANNEL)

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from . import tracking_numbers
 from .models import Holiday, Jurisdiction, Neighborhood, StreetSegment
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ class HolidayInline(admin.TabularInline):
 class JurisdictionAdmin(BoundaryWidgetMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "jurisdiction_id", "host", "time_zone", "is_default")
     search_fields = ("name", "slug", "jurisdiction_id", "host")
-    readonly_fields = ("next_tracking_number",)
+    readonly_fields = ("next_number",)
     fieldsets = (
         (
             _("Identity"),
@@ -168,7 +169,7 @@ class JurisdictionAdmin(BoundaryWidgetMixin, admin.ModelAdmin):
                     "is_default",
                     "contact_email",
                     "contact_phone",
-                    "next_tracking_number",
+                    "next_number",
                 )
             },
         ),
@@ -195,6 +196,10 @@ class JurisdictionAdmin(BoundaryWidgetMixin, admin.ModelAdmin):
     )
     prepopulated_fields = {"slug": ("name",)}
     inlines = [HolidayInline]
+
+    @admin.display(description=_("next tracking number"))
+    def next_number(self, jurisdiction: Jurisdiction) -> str:
+        return str(tracking_numbers.next_number(jurisdiction)) if jurisdiction.pk else "—"
 
 
 @admin.register(Neighborhood)

@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce, Concat
 
 from civic311.catalogue.models import Service
 from civic311.db_routing import heavy_read_alias
+from civic311.jurisdictions import tracking_numbers
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.service_requests.lifecycle import FINAL_STATES
 from civic311.service_requests.models import Photo, ServiceRequest
@@ -171,7 +172,7 @@ def example_row(jurisdiction: Jurisdiction) -> ExampleRow:
     lon = middle.x if middle is not None else (jurisdiction.min_long + jurisdiction.max_long) / 2
     return ExampleRow(
         "1",
-        str(jurisdiction.next_tracking_number),
+        str(tracking_numbers.next_number(jurisdiction)),
         service,
         service.department.name if service is not None else "",
         "",

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from django.db import DatabaseError, connections, router, transaction
 from django.utils import translation
 
+from civic311.jurisdictions import tracking_numbers
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.service_requests.models import ServiceRequest
 
@@ -233,8 +234,7 @@ def import_requests(
             batches.close()  # stops the reading thread when the import stops early
 
     result.seconds = time.monotonic() - started
-    jurisdiction.refresh_from_db(fields=["next_tracking_number"])
-    result.next_tracking_number = jurisdiction.next_tracking_number
+    result.next_tracking_number = tracking_numbers.next_number(jurisdiction)
     logger.info(
         "import into %s%s: %d read, %d new, %d updated, %d rejected in %.1f s",
         jurisdiction.slug,
@@ -268,9 +268,7 @@ def keep_tracking_numbers_above(jurisdiction: Jurisdiction, number: int) -> None
     the batch's, and the jurisdiction's row is not kept locked while the batch loads. A batch that then
     fails leaves a gap in the numbers, never a shared number.
     """
-    Jurisdiction.objects.filter(pk=jurisdiction.pk, next_tracking_number__lte=number).update(
-        next_tracking_number=number + 1
-    )
+    tracking_numbers.keep_above(jurisdiction, number)
 
 
 def _count_rejects(result: ImportResult, batch: Batch, rejects_writer: CsvWriter | None) -> None:

@@ -9,6 +9,9 @@ all in one transaction. So:
 - a crash before the commit of the request loses the request and its announcement together;
 - a crash after it leaves the announcement, which a worker picks up (at once, woken on commit, or by the
   sweep every minute);
+- the wake-up is one queued run of `announce_pending` for any number of commits: a commit queues it only
+  when none is queued and not yet begun (a flag in the shared cache, cleared by the run before it reads).
+  At hundreds of requests a second, that is one job for many requests, not one each (docs/benchmarks.md);
 - a crash while announcing rolls the listeners' rows back with the row's deletion, and it is done again;
 - a listener that fails rolls back only its own savepoint (`signals.listener`): the other listeners' rows
   stay, and the row stays, with its attempt counted, to be announced again with backoff. Listeners are
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -48,11 +52,47 @@ RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_CAP = dt.timedelta(hours=1)  # never given up: a message a request needs is retried until it is made
 
 
+# Set while a run of `announce_pending` is queued and has not begun; it lapses on its own if the run is lost.
+WAKE_PENDING = "announcements:wake-pending"
+WAKE_PENDING_SECONDS = 60
+PENDING_ROUNDS = 20  # at most this many rounds of SWEEP_LIMIT in one run; the next wake or sweep goes on
+
+
 @task()
 def announce_history_entry(history_entry_id: int) -> bool:
     """The job that makes what one history entry calls for (messages, webhooks, forwarding); a no-op once
-    done. Queued on commit by `services.history.record_history`; the sweep (`tasks`) guarantees it."""
+    done. Kept for jobs queued before `announce_pending` took its place; the sweep (`tasks`) guarantees it."""
     return announce(history_entry_id)
+
+
+@task()
+def announce_pending() -> int:
+    """The job a commit wakes: every announcement due now, the oldest first. Clears the wake flag before it
+    reads, so an entry committed after that read queues a run of its own."""
+    cache.delete(WAKE_PENDING)
+    done = 0
+    for _round in range(PENDING_ROUNDS):
+        now = timezone.now()
+        due = _due(now, SWEEP_LIMIT)
+        done += sum(announce(pk, now=now) for pk in due)
+        if len(due) < SWEEP_LIMIT:
+            break
+    return done
+
+
+def wake() -> None:
+    """After a commit that wrote announcements: queue a run of `announce_pending`, unless one is queued and has
+    not begun (it will see this commit's rows). A queue that is down costs a delay to the sweep, never an error
+    page for the change already committed."""
+    try:
+        if cache.add(WAKE_PENDING, 1, timeout=WAKE_PENDING_SECONDS):
+            try:
+                announce_pending.enqueue()
+            except Exception:
+                cache.delete(WAKE_PENDING)  # nobody is coming: let the next commit try
+                raise
+    except Exception:
+        logger.warning("announcements: could not queue the announcer; the sweep will", exc_info=True)
 
 
 def announce(history_entry_id: int, *, now: dt.datetime | None = None) -> bool:
@@ -100,9 +140,12 @@ def announce(history_entry_id: int, *, now: dt.datetime | None = None) -> bool:
 def sweep(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
     """Every minute: announce every entry whose time has come (woken or not). Returns how many were done."""
     now = now or timezone.now()
-    due = list(
+    return sum(announce(pk, now=now) for pk in _due(now, limit))
+
+
+def _due(now: dt.datetime, limit: int) -> list[int]:
+    return list(
         Announcement.objects.filter(leases.due("next_attempt_at", now))
         .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(announce(pk, now=now) for pk in due)

@@ -41,6 +41,15 @@ def chromium():
         browser.close()
 
 
+# Each blocked thing with where it came from: a script the test evaluated has no source file (axe's own style
+# elements, made when it reads the admin's @import stylesheets, are such), the page's markup and scripts have one.
+CSP_LISTENER = """
+window.__civic311_csp = [];
+document.addEventListener("securitypolicyviolation", (event) => window.__civic311_csp.push(
+    {source: event.sourceFile, directive: event.effectiveDirective, line: event.lineNumber}));
+"""
+
+
 @contextmanager
 def recording_page(chromium, **options):
     """A page in a fresh context (closed afterwards) that records what the content security policy
@@ -49,6 +58,8 @@ def recording_page(chromium, **options):
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.csp_violations = []
+    page.site_csp_violations = []  # filled by axe_violations: what the page's own markup and scripts had blocked
+    page.add_init_script(CSP_LISTENER)
     page.on(
         "console",
         lambda message: page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
@@ -115,6 +126,9 @@ def axe_violations(page) -> list[dict]:
     is for the page's own scripts."""
     page.evaluate(AXE_SOURCE)
     found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    if hasattr(page, "site_csp_violations"):
+        blocked = page.evaluate("() => window.__civic311_csp || []")
+        page.site_csp_violations.extend({**v, "page": page.url} for v in blocked if v["source"])
     return [
         {
             "id": violation["id"],

@@ -367,5 +367,126 @@ def test_the_admin_pages_have_no_accessibility_violations(live_server, city, chr
         page.wait_for_load_state("networkidle")  # the index's own requests done before it is opened again
         found = violations_on(page, live_server, pages, excused)
         assert found == {}, pformat(found)
-        # Not checked here: the request's change form has a script apply an inline style the policy blocks
-        # (one style, each time the page opens), found by this test and reported, still to be tracked down.
+        # The console also shows two <style> elements blocked on the request's change form: axe's own, made as
+        # it reads the admin stylesheets' @import rules. What the site itself had blocked is asserted.
+        assert page.site_csp_violations == []
+
+
+def emailed_pages(city) -> tuple[list[str], str]:
+    """The pages a resident opens from our e-mails: the sign-in link's page, a follow's confirm and unsubscribe,
+    the follow-up on their request, and "was it fixed?" on a closed one. Returns them and the e-mail address."""
+    from civic311.notifications import services as notifications
+    from civic311.people import email_sign_in
+    from civic311.service_requests import services as requests_services
+    from civic311.service_requests.lifecycle import Status
+    from civic311.surveys.fixed import make_fixed_token
+    from tests.factories import with_role
+
+    email = "pat@example.org"
+    filed = filed_request(city["service"], email=email)
+    closed = filed_request(city["service"], email=email)
+    worker = with_role(StaffFactory(username="worker"), "department_staff", city["service"].department)
+    closed = requests_services.change_status(closed, Status.CLOSED, actor=worker, public_reason="Issue Resolved")
+    # Two followers: in the second language the first one's confirm must still find them following.
+    confirming = notifications.subscribe(filed, "sam@example.org")
+    leaving = notifications.subscribe(filed, "lee@example.org")
+    return [
+        f"/sign-in/{email_sign_in.issue_link(email)}/",
+        f"/notifications/confirm/{notifications.make_token('confirm', s=confirming.pk)}/",
+        f"/notifications/unsubscribe/{notifications.make_token('unsub', s=leaving.pk)}/",
+        f"/track/{filed.tracking_number}/follow-up/?t={requests_services.resident_link_token(filed)}",
+        f"/track/{closed.tracking_number}/follow-up/?t={requests_services.resident_link_token(closed)}",
+        f"/surveys/fixed/{make_fixed_token(closed)}/",
+    ], email
+
+
+def test_the_pages_an_email_opens_have_no_accessibility_violations(live_server, city, chromium):
+    from django.test import Client
+
+    from civic311.public.sign_in_views import SESSION_EMAIL
+
+    pages, email = emailed_pages(city)
+    # "My requests", as the sign-in link leaves it: a session that has proved the address.
+    client = Client()
+    session = client.session
+    session[SESSION_EMAIL] = email
+    session.save()
+    with recording_page(chromium, viewport=DESKTOP) as page:
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
+        )
+        found = violations_on(page, live_server, [*pages, "/my-requests/"])
+        assert found == {}, pformat(found)
+        # Her two requests were there to be checked, and nobody else's.
+        from civic311.service_requests.models import ServiceRequest
+
+        hers_all = list(ServiceRequest.objects.filter(requester__email=email))
+        assert len(hers_all) == 2
+        for hers in hers_all:
+            assert page.get_by_text(hers.tracking_number).count() >= 1
+        assert page.get_by_text(city["request"].tracking_number).count() == 0
+        assert page.csp_violations == []
+
+
+def test_a_field_walks_pages_have_no_accessibility_violations(live_server, city, chromium):
+    """Open only while the walk is: the clock is moved into it (the live server shares it)."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from django.core import signing
+
+    from civic311.community import walk_views
+    from civic311.community.services import field_walks
+    from tests.community.helpers import community_staff, walk_cohort
+
+    jurisdiction = city["service"].jurisdiction
+    new_york = ZoneInfo("America/New_York")
+    _cohort, sessions, _people = walk_cohort(jurisdiction)
+    opened = field_walks.open_walk(sessions[2], community_staff(), now=dt.datetime(2026, 7, 8, 14, tzinfo=new_york))
+    token = opened.walk_token
+    done = signing.dumps(city["request"].tracking_number, salt=walk_views.DONE_SALT)
+    pages = [
+        f"/community/youth/walk/{token}/",
+        f"/community/youth/walk/{token}/?service={city['service'].code}",
+        f"/community/youth/walk/{token}/done/?t={done}",
+    ]
+    with (
+        time_machine.travel(dt.datetime(2026, 7, 8, 15, 45, tzinfo=new_york), tick=True),
+        recording_page(chromium, viewport=DESKTOP) as page,
+    ):
+        found = violations_on(page, live_server, pages)
+        assert found == {}, pformat(found)
+        assert page.csp_violations == []
+
+
+def test_the_second_factor_step_has_no_accessibility_violations(live_server, city, chromium):
+    from civic311.people import second_factor, totp
+
+    from .conftest import fill_sign_in
+
+    staff = StaffFactory(username="sam")
+    _device, secret = second_factor.start_enrolment(staff)
+    second_factor.confirm_enrolment(staff, totp.code_at(secret))
+    with recording_page(chromium, viewport=DESKTOP) as page:
+        page.goto(f"{live_server.url}/admin/login/")
+        fill_sign_in(page, staff.username)
+        page.wait_for_url(f"{live_server.url}/admin/login/code/")
+        found = violations_on(page, live_server, ["/admin/login/code/"])
+        assert found == {}, pformat(found)
+        assert page.csp_violations == []
+
+
+def test_what_a_page_itself_has_blocked_is_told_apart_from_axes_own(live_server, chromium):
+    """The admin test asserts `site_csp_violations`: it must hold an inline style of the page's own markup."""
+    url = f"{live_server.url}/a-page-with-an-inline-style/"
+    html = '<!doctype html><html lang="en"><title>t</title><main><p style="color: red">Hi</p></main></html>'
+    with recording_page(chromium, viewport=DESKTOP) as page:
+        page.route(
+            url,
+            lambda route: route.fulfill(
+                body=html, content_type="text/html", headers={"Content-Security-Policy": "style-src 'self'"}
+            ),
+        )
+        page.goto(url)
+        axe_violations(page)
+        assert [(v["directive"], v["page"]) for v in page.site_csp_violations] == [("style-src-attr", url)]

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from civic311 import outbox
+from django.db import transaction
+
 from civic311.people.models import User
 
 from .. import announcements
@@ -34,9 +35,41 @@ def record_history(
     to_status: str = "",
     actor_label: str = "",
 ) -> HistoryEntry:
+    entry = new_history_entry(
+        service_request,
+        kind,
+        actor=actor,
+        public=public,
+        now=now,
+        text=text,
+        from_status=from_status,
+        to_status=to_status,
+        actor_label=actor_label,
+    )
+    entry.save(force_insert=True)
+    # The transactional outbox: what this entry calls for (messages, webhooks, forwarding, the hazard
+    # alert) is made by the worker from this row, which commits or rolls back with the entry itself.
+    Announcement.objects.create(history_entry=entry, created_at=now)
+    announce_on_commit(entry)
+    return entry
+
+
+def new_history_entry(
+    service_request: ServiceRequest,
+    kind: str,
+    *,
+    actor: User | None,
+    public: bool,
+    now: dt.datetime,
+    text: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    actor_label: str = "",
+) -> HistoryEntry:
+    """An entry built, not saved: intake writes it with the request in one statement (filed_rows.py)."""
     if not actor and not actor_label:
         actor_label = RESIDENT if kind == HistoryEntry.Kind.OPENED else SYSTEM
-    entry = HistoryEntry.objects.create(
+    return HistoryEntry(
         service_request=service_request,
         kind=kind,
         is_public=public,
@@ -47,8 +80,9 @@ def record_history(
         text=text,
         created_at=now,
     )
-    # The transactional outbox: what this entry calls for (messages, webhooks, forwarding, the hazard
-    # alert) is made by the worker from this row, which commits or rolls back with the entry itself.
-    Announcement.objects.create(history_entry=entry, created_at=now)
-    outbox.wake_on_commit(announcements.announce_history_entry.enqueue, entry.pk, what="history entry", logger=logger)
-    return entry
+
+
+def announce_on_commit(entry: HistoryEntry) -> None:
+    """Wake the worker for the entry's announcement (written with it) once the transaction commits: one run
+    for every entry committed meanwhile (announcements.wake)."""
+    transaction.on_commit(announcements.wake)

@@ -5,6 +5,7 @@ information requests an agent answers without filing anything.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -16,13 +17,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Service
-from civic311.jurisdictions import geocoding
+from civic311.jurisdictions import geocoding, tracking_numbers
 from civic311.jurisdictions import selectors as places
 from civic311.jurisdictions.models import Jurisdiction, Neighborhood
 from civic311.people import roles
@@ -33,8 +34,9 @@ from civic311.people.selectors import supported_language
 from ..lifecycle import Status
 from ..models import Channel, Contact, HistoryEntry, Photo, ServiceRequest
 from ..photos import ProcessedPhoto
+from . import filed_rows
 from .checks import channel_value, check_description, check_media_url, check_photos, has_nul, nul_message
-from .history import record_history
+from .history import announce_on_commit, new_history_entry, record_history
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ def submit(
     actor: User | None = None,
     actor_label: str = "",
     also: Callable[[ServiceRequest], object] | None = None,
+    with_rows: Sequence[models.Model] = (),
     record_contact: bool = True,
     now: dt.datetime | None = None,
 ) -> Submission:
@@ -98,9 +101,10 @@ def submit(
 
     Raises ValidationError (a dict keyed by field) for bad input and CannedAnswer when a safety rule
     answers the report instead. `actor_label` names a filer who is not staff (an Open311 client).
-    `also(service_request)` runs inside the filing transaction, for a caller's own rows (an audit) that
-    must stand or fall with the request; call `submit` outside any transaction of your own, or the
-    tracking number's row lock is held until yours ends. `record_contact=False`: the caller records the
+    `with_rows`: a caller's own rows that point at the request through a `service_request` field (an audit),
+    written with it (in the same statement on PostgreSQL). `also(service_request)` runs inside the filing
+    transaction, for a caller's work that must stand or fall with the request and needs the request to be
+    written first (a batch token). `record_contact=False`: the caller records the
     contact itself (the agent console's open contact), so no contact row is written here, for a filed
     request or a safety rule's answer.
     """
@@ -121,15 +125,134 @@ def submit(
                 % {"max": IDEMPOTENCY_KEY_MAX}
             }
         )
-    if key:
-        existing = _by_idempotency_key(jurisdiction, key)
+    # A key seen before is not looked up first: the request's insert settles it (filed_rows.py), so a new
+    # report (nearly every one) asks the database nothing more. A replay is checked like a new report and
+    # given the request its key filed; one the checks would now refuse (the service withdrawn meanwhile, a
+    # rule added) is looked up on that refusal, so a client's retry still gets its request.
+    try:
+        checked = _check_report(jurisdiction, report, actor=actor, key=key, record_contact=record_contact, now=now)
+    except (ValidationError, CannedAnswer):
+        existing = _by_idempotency_key(jurisdiction, key) if key else None
         if existing is not None:
             return Submission(existing, created=False)
+        raise
+    service, answers, description, location, processed, requester_fields, media_url, channel = checked
 
+    neighborhood_id = location.neighborhood_id
+    routing = catalogue.route(service, neighborhood_id, answers)
+    stored_photos: list[Photo] = []
+    # The number is taken before the transaction (a sequence on PostgreSQL: no lock, nothing to wait for). A
+    # request that then fails leaves a gap in the numbers, never a shared number.
+    [number] = allocate_tracking_numbers(jurisdiction, 1)
+    tracking_number = str(number)
+    requester = (
+        Requester(**requester_fields, language=supported_language(report.language))
+        if any(requester_fields.values())
+        else None
+    )
+    service_request = ServiceRequest(
+        jurisdiction=jurisdiction,
+        tracking_number=tracking_number,
+        service=service,
+        department=routing.department,
+        channel=channel,
+        status=Status.NEW,
+        description=description,
+        address=location.address,
+        zipcode=location.zipcode,
+        lat=location.lat,
+        long=location.long,
+        neighborhood_id=neighborhood_id,
+        h3_cell=(
+            places.h3_cell(location.lat, location.long)
+            if location.lat is not None and location.long is not None
+            else ""
+        ),
+        attributes=answers,
+        requester=requester,
+        parent=report.parent,
+        is_private=report.is_private,
+        hazard=bool(routing.hazard_alerts),
+        idempotency_key=key,
+        media_url=media_url,
+        requested_at=now,
+        updated_at=now,
+        expected_at=catalogue.sla_due_at(service, now),
+    )
+    opened = new_history_entry(
+        service_request,
+        HistoryEntry.Kind.OPENED,
+        actor=actor,
+        actor_label=actor_label[:100],
+        public=True,
+        now=now,
+        to_status=Status.NEW,
+    )
+    contact = (
+        Contact(
+            jurisdiction=jurisdiction,
+            channel=channel,
+            outcome=Contact.Outcome.SERVICE_REQUEST,
+            service=service,
+            agent=actor,
+            started_at=now,
+            ended_at=now,
+        )
+        if record_contact and report.parent is None  # a follow-on is staff's own work, not a contact
+        else None
+    )
+    rows = filed_rows.FiledRows(service_request, requester, opened, contact, extra=with_rows)
+    # One statement alone (PostgreSQL, nothing else to write) is atomic by itself: no BEGIN and COMMIT for it.
+    alone = filed_rows.writes_in_one_statement() and not (routing.hazard_alerts or processed or also)
+    try:
+        with contextlib.nullcontext() if alone else transaction.atomic():
+            filed_rows.write(rows)
+            announce_on_commit(opened)
+            for message in routing.hazard_alerts:
+                record_history(
+                    service_request, HistoryEntry.Kind.HAZARD, actor=None, public=False, now=now, text=message
+                )
+            for photo in processed:
+                stored_photos.append(store_photo(service_request, photo))
+            if also is not None:
+                also(service_request)
+    except BaseException as failure:
+        # The rows are rolled back; the files written for them must go too.
+        for stored in stored_photos:
+            stored.image.delete(save=False)
+        if not isinstance(failure, filed_rows.AlreadyFiled | IntegrityError):
+            raise
+        # The key was filed before, or two retries of the same submission raced: the first request answers.
+        if key:
+            existing = _by_idempotency_key(jurisdiction, key)
+            if existing is not None:
+                return Submission(existing, created=False)
+        raise
+    logger.info("service request %s filed (%s, %s)", service_request.tracking_number, service.code, channel)
+    return Submission(service_request, created=True)
+
+
+_Checked = tuple[
+    Service, dict[str, catalogue.Answer], str, "_Location", list[ProcessedPhoto], "_RequesterFields", str, str
+]
+
+
+def _check_report(
+    jurisdiction: Jurisdiction,
+    report: Report,
+    *,
+    actor: User | None,
+    key: str | None,
+    record_contact: bool,
+    now: dt.datetime,
+) -> _Checked:
+    """Everything `submit` checks before it writes: the service, its safety rules, the answers, the text, the
+    place, the photos and who reported. Raises ValidationError or CannedAnswer."""
     service = catalogue.service_for_report(jurisdiction, report.service_code)
     rule = catalogue.canned_answer(service, report.answers)
     if rule is not None:
-        if record_contact:
+        # A replay of a report filed before the rule was added is answered with its request, not the rule.
+        if record_contact and not (key and _by_idempotency_key(jurisdiction, key)):
             Contact.objects.create(
                 jurisdiction=jurisdiction,
                 channel=channel_value(report.channel),
@@ -154,114 +277,13 @@ def submit(
     channel = channel_value(report.channel)
     if errors:
         raise ValidationError(errors)
-
-    neighborhood_id = location.neighborhood_id
-    routing = catalogue.route(service, neighborhood_id, answers)
-    stored_photos: list[Photo] = []
-    # The number is taken in its own short transaction: holding the jurisdiction's row lock until the
-    # whole request is written would make every intake of a city wait for the one before it. A request
-    # that then fails leaves a gap in the numbers, never a shared number.
-    tracking_number = str(allocate_tracking_numbers(jurisdiction, 1))
-    try:
-        with transaction.atomic():
-            requester = (
-                Requester.objects.create(**requester_fields, language=supported_language(report.language))
-                if any(requester_fields.values())
-                else None
-            )
-            service_request = ServiceRequest.objects.create(
-                jurisdiction=jurisdiction,
-                tracking_number=tracking_number,
-                service=service,
-                department=routing.department,
-                channel=channel,
-                status=Status.NEW,
-                description=description,
-                address=location.address,
-                zipcode=location.zipcode,
-                lat=location.lat,
-                long=location.long,
-                neighborhood_id=neighborhood_id,
-                h3_cell=(
-                    places.h3_cell(location.lat, location.long)
-                    if location.lat is not None and location.long is not None
-                    else ""
-                ),
-                attributes=answers,
-                requester=requester,
-                parent=report.parent,
-                is_private=report.is_private,
-                hazard=bool(routing.hazard_alerts),
-                idempotency_key=key,
-                media_url=media_url,
-                requested_at=now,
-                updated_at=now,
-                expected_at=catalogue.sla_due_at(service, now),
-            )
-            record_history(
-                service_request,
-                HistoryEntry.Kind.OPENED,
-                actor=actor,
-                actor_label=actor_label[:100],
-                public=True,
-                now=now,
-                to_status=Status.NEW,
-            )
-            for message in routing.hazard_alerts:
-                record_history(
-                    service_request, HistoryEntry.Kind.HAZARD, actor=None, public=False, now=now, text=message
-                )
-            for photo in processed:
-                stored_photos.append(store_photo(service_request, photo))
-            if record_contact and report.parent is None:  # a follow-on is staff's own work, not a contact
-                Contact.objects.create(
-                    jurisdiction=jurisdiction,
-                    channel=channel,
-                    outcome=Contact.Outcome.SERVICE_REQUEST,
-                    service=service,
-                    service_request=service_request,
-                    requester=requester,
-                    agent=actor,
-                    started_at=now,
-                    ended_at=now,
-                )
-            if also is not None:
-                also(service_request)
-    except BaseException as failure:
-        # The rows are rolled back; the files written for them must go too.
-        for stored in stored_photos:
-            stored.image.delete(save=False)
-        if not isinstance(failure, IntegrityError):
-            raise
-        # Two retries of the same submission raced; the loser returns the winner's request.
-        if key:
-            existing = _by_idempotency_key(jurisdiction, key)
-            if existing is not None:
-                return Submission(existing, created=False)
-        raise
-    logger.info("service request %s filed (%s, %s)", service_request.tracking_number, service.code, channel)
-    return Submission(service_request, created=True)
+    return service, answers, description, location, processed, requester_fields, media_url, channel
 
 
-def allocate_tracking_numbers(jurisdiction: Jurisdiction, count: int) -> int:
-    """Reserve `count` consecutive tracking numbers and return the first.
-
-    One `UPDATE … RETURNING` (SQLite 3.35+, PostgreSQL): it takes the jurisdiction's row lock, so concurrent
-    submissions never share a number; outside a transaction it is one round trip and holds the lock for
-    that statement only.
-    """
-    connection = connections[router.db_for_write(Jurisdiction)]
-    table = connection.ops.quote_name(Jurisdiction._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET next_tracking_number = next_tracking_number + %s "  # noqa: S608
-            "WHERE id = %s RETURNING next_tracking_number",
-            [count, jurisdiction.pk],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise Jurisdiction.DoesNotExist(f"no jurisdiction {jurisdiction.pk}")
-    return int(row[0]) - count
+def allocate_tracking_numbers(jurisdiction: Jurisdiction, count: int) -> list[int]:
+    """`count` new tracking numbers of the city, increasing (civic311/jurisdictions/tracking_numbers.py):
+    unique, never shared, not gap-free. One round trip that locks no row."""
+    return tracking_numbers.allocate(jurisdiction, count)
 
 
 def check_information_request(
