@@ -25,6 +25,9 @@ def _subscribe_rate() -> rate_limits.Rate:
     return rate_limits.Rate("subscribe", settings.NOTIFICATIONS_SUBSCRIBE_PER_HOUR, 3600)
 
 
+# No CSRF check: following acts for nobody's account (the address is confirmed by the link e-mailed to it, and
+# asking is rate-limited per client), and the track page the form is on is the same for every visitor.
+@csrf_exempt
 @require_POST
 def subscribe(request: HttpRequest, tracking_number: str) -> HttpResponse:
     jurisdiction = site_jurisdiction(request)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("track/<str:tracking_number>/", views.track_request, name="track_request"),
     path("track/<str:tracking_number>/follow-up/", views.resident_followup, name="resident_followup"),
     path("map/neighborhoods.geojson", views.neighborhoods_geojson, name="neighborhoods"),
+    path("language/", views.choose_language, name="choose_language"),
     path("sign-in/", sign_in_views.sign_in, name="sign_in"),
     path("sign-in/<str:token>/", sign_in_views.sign_in_link, name="sign_in_link"),
     path("sign-out/", sign_in_views.sign_out, name="sign_out"),

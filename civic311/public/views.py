@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.i18n import set_language
 
 from civic311 import rate_limits
 from civic311.catalogue import selectors as catalogue
@@ -37,7 +39,7 @@ from civic311.service_requests import services as requests_services
 from civic311.service_requests.models import Channel, ServiceRequest
 from civic311.service_requests.report_form import ReportForm, report_map_config
 
-from . import duplicate_panel, service_suggestions
+from . import duplicate_panel, service_suggestions, track_page
 from .forms import TrackForm
 
 CONFIRMATION_SALT = "civic311.public.confirmation"
@@ -223,9 +225,17 @@ def track_request(request: HttpRequest, tracking_number: str) -> HttpResponse:
         if token and requests_services.resident_token_is_valid(service_request, token):
             private_context["followup_url"] = _followup_url(service_request, token)
         return render(request, "public/track_private.html", private_context)
+    now = timezone.now()
+    # A plain visit (no link token, no message waiting) gets the page every visitor gets: kept rendered.
+    key = None
+    if not request.GET and not len(messages.get_messages(request)):
+        key = track_page.page_key(service_request, request.path, get_language() or "", now)
+        kept = track_page.kept_page(key)
+        if kept is not None:
+            return HttpResponse(kept)
     context = {
         "service_request": service_request,
-        "is_overdue": service_request.is_overdue(timezone.now()),
+        "is_overdue": service_request.is_overdue(now),
         "history": requests_selectors.public_history(service_request),
         "photos": requests_selectors.public_photos(service_request),
         "answers": requests_selectors.public_answers(service_request),
@@ -233,7 +243,16 @@ def track_request(request: HttpRequest, tracking_number: str) -> HttpResponse:
     token = request.GET.get("t", "")
     if token and requests_services.resident_token_is_valid(service_request, token):
         context["followup_url"] = _followup_url(service_request, token)
-    return render(request, "public/track_request.html", context)
+    response = render(request, "public/track_request.html", context)
+    if key is not None:
+        track_page.keep_page(key, response.content)
+    return response
+
+
+# Django's language switch without its CSRF check: the form is on every page, and with a token in it no page
+# could be the same for two visitors (the track page is kept rendered, track_page.py). Choosing a language
+# changes nothing but the chooser's own language cookie; `next` is still checked to be one of our pages.
+choose_language = csrf_exempt(set_language)
 
 
 def _followup_url(service_request: ServiceRequest, token: str) -> str:
