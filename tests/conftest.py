@@ -20,6 +20,33 @@ from .factories import (
 from .knowledge_helpers import editor
 from .work_helpers import world  # noqa: F401  (the department work tests' small city, a fixture)
 
+# Tests that take minutes but use no test database (they start PostgreSQL clusters and processes of their own).
+# pytest-django puts every test without the database last, so pytest-xdist ran these alone at the end of the
+# PostgreSQL pass (the crash test: 158 s); first, they run beside everything else.
+LONGEST_WITHOUT_THE_DATABASE = (
+    "tests/test_crash_recovery.py::",
+    "tests/test_read_replica.py::test_a_real_streaming_replica",
+)
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def first(item: pytest.Item) -> bool:
+        return (
+            item.nodeid.startswith(LONGEST_WITHOUT_THE_DATABASE)
+            and item.get_closest_marker("django_db") is None
+            and not DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        )
+
+    items.sort(key=lambda item: not first(item))  # stable: everything else keeps pytest-django's order
+
 
 @pytest.fixture(autouse=True)
 def _fresh_geography_cache():
