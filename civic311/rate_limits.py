@@ -65,18 +65,16 @@ def hit(rate: Rate, key: str, *, now: float | None = None) -> Verdict:
         return Verdict(False, 0, rate.seconds)
     cache_key, retry_after = _window(rate, key, now)
     backend = caches[DEFAULT_CACHE_ALIAS]
+    timeout = rate.seconds + 60
     if isinstance(backend, RedisCache):
-        return Verdict(
-            (count := _count_on_redis(backend, cache_key, rate.seconds + 60)) <= rate.limit, count, retry_after
-        )
-    # add() starts the window (it only writes when the key is absent); incr() is atomic on Redis.
-    if cache.add(cache_key, 1, timeout=rate.seconds + 60):
+        count = _count_on_redis(backend, cache_key, timeout)
+    elif cache.add(cache_key, 1, timeout=timeout):  # add() starts the window: it only writes an absent key
         count = 1
     else:
         try:
             count = _add_to(cache_key, 1)
         except ValueError:  # the window's entry expired between add() and incr()
-            cache.set(cache_key, 1, timeout=rate.seconds + 60)
+            cache.set(cache_key, 1, timeout=timeout)
             count = 1
     return Verdict(count <= rate.limit, count, retry_after)
 

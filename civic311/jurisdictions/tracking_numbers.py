@@ -16,6 +16,7 @@ one `UPDATE … RETURNING`. On PostgreSQL that column is only where a new jurisd
 from __future__ import annotations
 
 from django.db import ProgrammingError, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from .models import Jurisdiction
 
@@ -24,11 +25,15 @@ def sequence_name(jurisdiction_id: int) -> str:
     return f"civic311_tracking_{int(jurisdiction_id)}"
 
 
-def _connection():
-    return connections[router.db_for_write(Jurisdiction)]
+def _connection(using: str | None = None) -> BaseDatabaseWrapper:
+    return connections[using or router.db_for_write(Jurisdiction)]
 
 
-def _uses_sequences(connection) -> bool:
+def _pk(jurisdiction: Jurisdiction | int) -> int:
+    return jurisdiction if isinstance(jurisdiction, int) else jurisdiction.pk
+
+
+def _uses_sequences(connection: BaseDatabaseWrapper) -> bool:
     return connection.vendor == "postgresql"
 
 
@@ -37,7 +42,7 @@ def allocate(jurisdiction: Jurisdiction | int, count: int = 1) -> list[int]:
     interleaved with those concurrent intakes take). One round trip."""
     if count < 1:
         return []
-    pk = jurisdiction if isinstance(jurisdiction, int) else jurisdiction.pk
+    pk = _pk(jurisdiction)
     connection = _connection()
     with connection.cursor() as cursor:
         if _uses_sequences(connection):
@@ -64,7 +69,7 @@ def allocate(jurisdiction: Jurisdiction | int, count: int = 1) -> list[int]:
 
 def next_number(jurisdiction: Jurisdiction | int) -> int:
     """The number the next intake would take (a look, which takes nothing)."""
-    pk = jurisdiction if isinstance(jurisdiction, int) else jurisdiction.pk
+    pk = _pk(jurisdiction)
     connection = _connection()
     if not _uses_sequences(connection):
         return int(Jurisdiction.objects.filter(pk=pk).values_list("next_tracking_number", flat=True).get())
@@ -83,7 +88,7 @@ def keep_above(jurisdiction: Jurisdiction | int, number: int) -> None:
     take a number from just before the move. Run imports and the seeder while intake is quiet, or accept
     that one such intake may fail on the unique number (its retry takes a new one).
     """
-    pk = jurisdiction if isinstance(jurisdiction, int) else jurisdiction.pk
+    pk = _pk(jurisdiction)
     connection = _connection()
     if not _uses_sequences(connection):
         Jurisdiction.objects.filter(pk=pk, next_tracking_number__lte=number).update(next_tracking_number=number + 1)
@@ -101,7 +106,7 @@ def keep_above(jurisdiction: Jurisdiction | int, number: int) -> None:
 def create_sequence(jurisdiction: Jurisdiction, *, using: str | None = None) -> None:
     """(Re)make the jurisdiction's sequence, starting at its `next_tracking_number` (PostgreSQL; nothing on
     SQLite). A sequence left by an earlier jurisdiction of the same id (a test database's) is replaced."""
-    connection = connections[using or router.db_for_write(Jurisdiction)]
+    connection = _connection(using)
     if not _uses_sequences(connection):
         return
     name = connection.ops.quote_name(sequence_name(jurisdiction.pk))
@@ -111,7 +116,7 @@ def create_sequence(jurisdiction: Jurisdiction, *, using: str | None = None) -> 
 
 
 def drop_sequence(jurisdiction_id: int, *, using: str | None = None) -> None:
-    connection = connections[using or router.db_for_write(Jurisdiction)]
+    connection = _connection(using)
     if _uses_sequences(connection):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP SEQUENCE IF EXISTS {connection.ops.quote_name(sequence_name(jurisdiction_id))}")

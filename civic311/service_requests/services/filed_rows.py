@@ -39,9 +39,13 @@ class FiledRows:
     extra: Sequence[models.Model] = ()
 
 
+def _connection() -> BaseDatabaseWrapper:
+    return connections[router.db_for_write(ServiceRequest)]
+
+
 def writes_in_one_statement() -> bool:
     """True where `write` is a single statement, which needs no transaction of its own around it."""
-    return connections[router.db_for_write(ServiceRequest)].vendor == "postgresql"
+    return _connection().vendor == "postgresql"
 
 
 class AlreadyFiled(Exception):
@@ -51,16 +55,15 @@ class AlreadyFiled(Exception):
 def write(rows: FiledRows) -> None:
     """Write the rows, inside the caller's transaction. Raises AlreadyFiled when the request's idempotency
     key is taken; nothing is then written, and the transaction is still usable."""
-    alias = router.db_for_write(ServiceRequest)
-    connection = connections[alias]
-    if connection.vendor == "postgresql":
+    connection = _connection()
+    if writes_in_one_statement():
         _write_in_one_statement(rows, connection)
     else:
         _write_with_the_orm(rows)
     for instance in (rows.service_request, rows.requester, rows.opened, rows.contact, *rows.extra):
         if instance is not None:
             instance._state.adding = False
-            instance._state.db = alias
+            instance._state.db = connection.alias
 
 
 def _write_with_the_orm(rows: FiledRows) -> None:
@@ -127,11 +130,9 @@ def _columns_and_marks(model: type[models.Model], connection: BaseDatabaseWrappe
 
 
 @functools.cache
-def _statement(
-    vendor_key: str, with_requester: bool, with_contact: bool, extra: tuple[type[models.Model], ...] = ()
-) -> str:
-    """The chain of INSERTs (built once per process and shape; `vendor_key` only keys the cache)."""
-    connection = connections[router.db_for_write(ServiceRequest)]
+def _statement(alias: str, with_requester: bool, with_contact: bool, extra: tuple[type[models.Model], ...] = ()) -> str:
+    """The chain of INSERTs for the database `alias` (built once per process and shape)."""
+    connection = connections[alias]
     quote = connection.ops.quote_name
 
     def table(model: type[models.Model]) -> str:

@@ -50,7 +50,7 @@ def record_history(
     # The transactional outbox: what this entry calls for (messages, webhooks, forwarding, the hazard
     # alert) is made by the worker from this row, which commits or rolls back with the entry itself.
     Announcement.objects.create(history_entry=entry, created_at=now)
-    announce_on_commit(entry)
+    announce_on_commit()
     return entry
 
 
@@ -82,7 +82,7 @@ def new_history_entry(
     )
 
 
-def announce_on_commit(entry: HistoryEntry) -> None:
-    """Wake the worker for the entry's announcement (written with it) once the transaction commits: one run
-    for every entry committed meanwhile (announcements.wake)."""
+def announce_on_commit() -> None:
+    """Wake the worker for the announcements this transaction wrote once it commits: one run for every entry
+    committed meanwhile (announcements.wake)."""
     transaction.on_commit(announcements.wake)

@@ -130,13 +130,26 @@ def submit(
     # given the request its key filed; one the checks would now refuse (the service withdrawn meanwhile, a
     # rule added) is looked up on that refusal, so a client's retry still gets its request.
     try:
-        checked = _check_report(jurisdiction, report, actor=actor, key=key, record_contact=record_contact, now=now)
-    except (ValidationError, CannedAnswer):
+        checked = _check_report(jurisdiction, report)
+    except (ValidationError, CannedAnswer) as refused:
         existing = _by_idempotency_key(jurisdiction, key) if key else None
         if existing is not None:
             return Submission(existing, created=False)
+        if isinstance(refused, CannedAnswer) and record_contact:
+            Contact.objects.create(
+                jurisdiction=jurisdiction,
+                channel=channel_value(report.channel),
+                outcome=Contact.Outcome.CANNED_ANSWER,
+                service=refused.service,
+                agent=actor,
+                summary=refused.summary,
+                started_at=now,
+                ended_at=now,
+            )
         raise
-    service, answers, description, location, processed, requester_fields, media_url, channel = checked
+    service, answers, location, processed = checked.service, checked.answers, checked.location, checked.photos
+    description, media_url, channel = checked.description, checked.media_url, checked.channel
+    requester_fields = checked.requester_fields
 
     neighborhood_id = location.neighborhood_id
     routing = catalogue.route(service, neighborhood_id, answers)
@@ -207,7 +220,7 @@ def submit(
     try:
         with contextlib.nullcontext() if alone else transaction.atomic():
             filed_rows.write(rows)
-            announce_on_commit(opened)
+            announce_on_commit()
             for message in routing.hazard_alerts:
                 record_history(
                     service_request, HistoryEntry.Kind.HAZARD, actor=None, public=False, now=now, text=message
@@ -232,37 +245,27 @@ def submit(
     return Submission(service_request, created=True)
 
 
-_Checked = tuple[
-    Service, dict[str, catalogue.Answer], str, "_Location", list[ProcessedPhoto], "_RequesterFields", str, str
-]
+@dataclass(frozen=True)
+class _CheckedReport:
+    """A report that passed every check, its values cleaned."""
+
+    service: Service
+    answers: dict[str, catalogue.Answer]
+    description: str
+    location: _Location
+    photos: list[ProcessedPhoto]
+    requester_fields: _RequesterFields
+    media_url: str
+    channel: str
 
 
-def _check_report(
-    jurisdiction: Jurisdiction,
-    report: Report,
-    *,
-    actor: User | None,
-    key: str | None,
-    record_contact: bool,
-    now: dt.datetime,
-) -> _Checked:
+def _check_report(jurisdiction: Jurisdiction, report: Report) -> _CheckedReport:
     """Everything `submit` checks before it writes: the service, its safety rules, the answers, the text, the
-    place, the photos and who reported. Raises ValidationError or CannedAnswer."""
+    place, the photos and who reported. Raises ValidationError, or CannedAnswer (`submit` records the contact
+    unless the report is a retry of one already filed)."""
     service = catalogue.service_for_report(jurisdiction, report.service_code)
     rule = catalogue.canned_answer(service, report.answers)
     if rule is not None:
-        # A replay of a report filed before the rule was added is answered with its request, not the rule.
-        if record_contact and not (key and _by_idempotency_key(jurisdiction, key)):
-            Contact.objects.create(
-                jurisdiction=jurisdiction,
-                channel=channel_value(report.channel),
-                outcome=Contact.Outcome.CANNED_ANSWER,
-                service=service,
-                agent=actor,
-                summary=rule.message,
-                started_at=now,
-                ended_at=now,
-            )
         raise CannedAnswer(rule.localized("message"), service=service, summary=rule.message)
 
     errors: dict[str, list[str]] = {}
@@ -277,7 +280,7 @@ def _check_report(
     channel = channel_value(report.channel)
     if errors:
         raise ValidationError(errors)
-    return service, answers, description, location, processed, requester_fields, media_url, channel
+    return _CheckedReport(service, answers, description, location, processed, requester_fields, media_url, channel)
 
 
 def allocate_tracking_numbers(jurisdiction: Jurisdiction, count: int) -> list[int]:
