@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.settings")
 os.environ.setdefault("CIVIC311_DEMO", "1")  # the demo app (installed only when asked) seeds the city
 
+from cpu_meter import postgres_cpu
 from seed_demo import bench_city, cpu_model, data_size, database_description
 
 PHILADELPHIA = ZoneInfo("America/New_York")
@@ -43,6 +44,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--batch-size", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=311)
+    parser.add_argument(
+        "--writers", type=int, default=None, help="Batches written at once (default: the importer's own choice)."
+    )
     parser.add_argument("--changed", action="store_true", help="A third run with a tenth of the statuses changed.")
     options = parser.parse_args()
 
@@ -79,12 +83,12 @@ def main() -> int:
         print(f"machine:   {cpu_model()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         print(f"database:  {database_description(connection)}", flush=True)
 
-        first = run(city, path, options.batch_size, "first run (inserts)")
-        again = run(city, path, options.batch_size, "second run, same file (nothing changes)")
+        first = run(city, path, options, "first run (inserts)")
+        again = run(city, path, options, "second run, same file (nothing changes)")
         if options.changed:
             changed = Path(folder) / "changed.csv"
             change_statuses(path, changed, random.Random(options.seed + 1))
-            run(city, changed, options.batch_size, "third run, a tenth of the statuses changed (updates)")
+            run(city, changed, options, "third run, a tenth of the statuses changed (updates)")
         print(f"data size: {data_size(connection, [ServiceRequest, HistoryEntry])}")
         print(f"memory:    peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB (this process)")
         if first.failure or again.failure:
@@ -186,7 +190,7 @@ def local(moment: dt.datetime) -> str:
     return moment.astimezone(PHILADELPHIA).isoformat()
 
 
-def run(city, path: Path, batch_size: int, title: str):
+def run(city, path: Path, options, title: str):
     from civic311.opendata.services import import_requests
 
     def progress(step) -> None:
@@ -200,7 +204,9 @@ def run(city, path: Path, batch_size: int, title: str):
 
     backend_before, own_before = backend_cpu(), time.process_time()
     with open(os.devnull, "w", newline="") as rejects:
-        result = import_requests(city, path, batch_size=batch_size, rejects=rejects, progress=progress)
+        result = import_requests(
+            city, path, batch_size=options.batch_size, rejects=rejects, progress=progress, writers=options.writers
+        )
     own, backend = time.process_time() - own_before, backend_cpu()
     print(f"{title}:")
     print(
@@ -210,7 +216,7 @@ def run(city, path: Path, batch_size: int, title: str):
     )
     print(f"  time:    {result.seconds:,.1f} s, {result.rows_per_second:,.0f} rows/s", flush=True)
     # On a shared machine the wall time depends on its load; the CPU each side used does much less.
-    database = f", database backend {backend - backend_before:,.1f} s" if backend is not None else ""
+    database = f", PostgreSQL {backend - backend_before:,.1f} s" if backend is not None else ""
     print(f"  CPU:     importer {own:,.1f} s (reading and checking overlap the database's work){database}")
     if result.failure:
         print(f"  FAILED:  batch {result.failure.number}: {result.failure.error}")
@@ -218,19 +224,13 @@ def run(city, path: Path, batch_size: int, title: str):
 
 
 def backend_cpu() -> float | None:
-    """CPU seconds the PostgreSQL backend of this connection has used (when the server is on this machine)."""
+    """CPU seconds of every PostgreSQL process on this machine (the import's writers have connections of
+    their own, which end with their batch); None on SQLite or when the server is elsewhere."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return postgres_cpu()
 
 
 if __name__ == "__main__":

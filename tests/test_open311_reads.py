@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -942,6 +943,7 @@ def test_next_links_carry_a_cursor_so_a_request_filed_meanwhile_repeats_nothing(
     assert parse_qs(urlsplit(next_url).query)["cursor"] and parse_qs(urlsplit(next_url).query)["page"] == ["2"]
     # Filed between the two calls but dated earlier: page 2 by number would now repeat made[2].
     file(dumping, at=FILED_AT - dt.timedelta(minutes=5))
+    cache.clear()  # dated days back (as only an import files): the cached count of the past shows it when it expires
     second = client.get(next_url)
     assert ids(second) == made[3:]
     assert second["X-Total-Count"] == "7" and second["X-Page"] == "2"

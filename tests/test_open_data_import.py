@@ -755,3 +755,82 @@ def test_a_citys_export_imports_into_another_city_as_it_was(jurisdiction, street
             original.zipcode,
         )
         assert (copy.lat, copy.long, copy.h3_cell) == (original.lat, original.long, original.h3_cell)
+
+
+# --- batches written in parallel (PostgreSQL) ----------------------------------------------------------------
+
+
+def test_one_writer_on_sqlite_in_a_dry_run_and_inside_the_callers_transaction(jurisdiction, streets):
+    from django.db import connection
+
+    from civic311.opendata.services import _writers_for
+
+    # Inside the test's transaction other connections could not see the city: one writer, whatever is asked.
+    assert _writers_for(connection, 4, dry_run=False) == 1
+    assert _writers_for(connection, 4, dry_run=True) == 1
+    result, _rejects = run(jurisdiction, philly_csv(*({} for _ in range(5))), batch_size=2, writers=4)
+    assert (result.inserted, [batch.number for batch in result.batches]) == (5, [1, 2, 3])
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("civic311-import-writer")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_writers_load_what_one_writer_loads_and_a_rerun_changes_nothing(jurisdiction, streets):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    rows = [{"requested_datetime": f"2016-08-{day:02d}T12:00:00-04:00"} for day in range(1, 12)]
+    result, _rejects = run(jurisdiction, philly_csv(*rows, {"lat": "x"}), batch_size=2, writers=3)
+    assert (result.read, result.inserted, result.rejected, result.failure) == (12, 11, 1, None)
+    # Reported in the order read, each batch once, whichever thread finished first.
+    assert [batch.number for batch in result.batches] == [1, 2, 3, 4, 5, 6]
+    assert ServiceRequest.objects.filter(jurisdiction=jurisdiction).count() == 11
+    assert HistoryEntry.objects.filter(service_request__jurisdiction=jurisdiction).count() == 11
+    assert tracking_numbers.next_number(jurisdiction) > 9000011
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("civic311-import-writer")]
+
+    again, _rejects = run(jurisdiction, philly_csv(*rows), batch_size=2, writers=3)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 11)
+    assert HistoryEntry.objects.filter(service_request__jurisdiction=jurisdiction).count() == 11
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_batch_among_parallel_writers_stops_the_import_and_a_rerun_resumes(jurisdiction, streets):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    real_write = importer.BatchWriter.write
+
+    def third_batch_breaks(self, rows):
+        if rows[0][0] == "9000005":
+            rows[0][importer.REQUESTED_AT] = None  # the database refuses it (NOT NULL)
+        return real_write(self, rows)
+
+    data = philly_csv(*({} for _ in range(12)))
+    with mock.patch.object(importer.BatchWriter, "write", third_batch_breaks):
+        result, _rejects = run(jurisdiction, data, batch_size=2, writers=2)
+    assert result.failure is not None and result.failure.number == 3
+    written = [batch.number for batch in result.batches]
+    # The batches before it committed; those already being written beside it (at most one per writer) may
+    # have too, and are then reported; the rest are not begun; nothing of the failed batch stays.
+    assert written[:2] == [1, 2] and 3 not in written and len(written) <= 2 + 2
+    numbers = set(ServiceRequest.objects.filter(jurisdiction=jurisdiction).values_list("tracking_number", flat=True))
+    assert not numbers & {"9000005", "9000006"}
+    assert len(numbers) == 2 * len(written)
+
+    again, _rejects = run(jurisdiction, data, batch_size=2, writers=2)
+    assert (again.inserted + again.unchanged, again.failure) == (12, None)
+    assert ServiceRequest.objects.filter(jurisdiction=jurisdiction).count() == 12
+    assert HistoryEntry.objects.filter(service_request__jurisdiction=jurisdiction).count() == 12
+
+
+def test_an_import_makes_open311_count_the_past_again(client, jurisdiction, streets, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    path = (
+        "/open311/v2/requests.json?service_code=SR-ST02&start_date=2016-07-01T00:00:00Z&end_date=2016-09-01T00:00:00Z"
+    )
+    run(jurisdiction, philly_csv({}))
+    assert client.get(path)["X-Total-Count"] == "1"  # now kept in the cache
+    run(jurisdiction, philly_csv({}, {}))  # a second request of August 2016
+    assert client.get(path)["X-Total-Count"] == "2"

@@ -123,13 +123,12 @@ def list_requests(call: Call) -> HttpResponse:
                 "or page with page and page_size."
             ),
         ) from None
-    response = call.render(
-        "service_requests",
-        [
-            serializers.service_request(item, absolute=call.request.build_absolute_uri, extensions=extensions)
-            for item in page.requests
-        ],
-    )
+    absolute = call.request.build_absolute_uri
+    if page.plain is not None:  # no extensions: the page was read as tuples
+        items = serializers.plain_requests(page.plain, absolute=absolute, zone=call.jurisdiction.zone)
+    else:
+        items = [serializers.service_request(item, absolute=absolute, extensions=True) for item in page.requests]
+    response = call.render("service_requests", items)
     _pagination_headers(call, response, page)
     return response
 

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
 
-from civic311.catalogue.models import Service, ServiceAttribute
-from civic311.service_requests.lifecycle import FINAL_STATES, Status
-from civic311.service_requests.models import HistoryEntry, ServiceRequest
+from civic311.catalogue.models import Department, Service, ServiceAttribute
+from civic311.service_requests.lifecycle import FINAL_STATES, Status, open311_status
+from civic311.service_requests.models import HistoryEntry, Photo, ServiceRequest
 
 from . import formats
+from .selectors import PlainRequests
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 # Makes a site-relative URL (a stored photo's) absolute: `request.build_absolute_uri`.
 AbsoluteUrl = Callable[[str], str]
+# Where the photos are stored: `photo.image.url` is this storage's url() of the stored name.
+PHOTO_STORAGE = Photo._meta.get_field("image").storage
 
 
 def discovery(
@@ -84,25 +87,82 @@ def photo_urls(item: ServiceRequest, absolute: AbsoluteUrl) -> list[str]:
     stored = getattr(item, "public_photos", None)
     if stored is None:
         stored = list(item.photos.filter(is_public=True).order_by("created_at", "pk"))
-    urls = [absolute(photo.image.url) for photo in stored if photo.image]
-    return [item.media_url, *urls] if item.media_url else urls
+    return public_photo_urls(item.media_url, [photo.image.name for photo in stored], absolute)
 
 
-def service_request(item: ServiceRequest, *, absolute: AbsoluteUrl, extensions: bool = False) -> dict:
-    """One request for the public, as fetched by `selectors.fetch_for_output` (photos, history, children)."""
-    if item.is_private:  # belt and braces: the selectors never return one
-        raise ValueError("a private request cannot be published")
-    zone = item.jurisdiction.zone
-    photos = photo_urls(item, absolute)
-    data: dict[str, Any] = {
+def public_photo_urls(media_url: str, stored: Iterable[str], absolute: AbsoluteUrl) -> list[str]:
+    """`media_url` (the client's own link) first, then the stored public photos (their names in the storage,
+    oldest first) as absolute URLs: what `photo.image.url` gives, without a model object."""
+    urls = [absolute(PHOTO_STORAGE.url(name)) for name in stored if name]
+    return [media_url, *urls] if media_url else urls
+
+
+def about_service(service: Service, department: Department) -> tuple[str, str, str, str]:
+    """service_name, service_code, agency_responsible and service_notice: the same for every request of a
+    service and department, so a page works them out once per pair."""
+    return (
+        service.localized("name"),
+        service.code,
+        department.localized("name"),
+        service.localized("service_notice"),
+    )
+
+
+class PlainFields(Protocol):
+    """What the plain output reads of a request: a model object or a page's tuple (`selectors.PlainRow`)."""
+
+    @property
+    def tracking_number(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def status_notes(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def requested_at(self) -> dt.datetime: ...
+
+    @property
+    def updated_at(self) -> dt.datetime: ...
+
+    @property
+    def expected_at(self) -> dt.datetime | None: ...
+
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def zipcode(self) -> str: ...
+
+    @property
+    def lat(self) -> float | None: ...
+
+    @property
+    def long(self) -> float | None: ...
+
+
+def plain_request(
+    item: PlainFields, *, about: tuple[str, str, str, str], photos: list[str], zone: Any
+) -> dict[str, Any]:
+    """The contract's fields of one request, in its order: the one definition of the plain output, shared
+    by `service_request` (model objects) and `plain_requests` (a page's tuples).
+
+    Open311 shows the request's own status as open or closed; `about` is `about_service`'s, `photos`
+    `public_photo_urls`'."""
+    service_name, service_code, agency_responsible, service_notice = about
+    return {
         "service_request_id": item.tracking_number,
-        "status": item.open311_status,
+        "status": open311_status(item.status),
         "status_notes": item.status_notes,
-        "service_name": item.service.localized("name"),
-        "service_code": item.service.code,
+        "service_name": service_name,
+        "service_code": service_code,
         "description": item.description,
-        "agency_responsible": item.department.localized("name"),
-        "service_notice": item.service.localized("service_notice"),
+        "agency_responsible": agency_responsible,
+        "service_notice": service_notice,
         "requested_datetime": formats.timestamp(item.requested_at, zone),
         "updated_datetime": formats.timestamp(item.updated_at, zone),
         "expected_datetime": formats.timestamp(item.expected_at, zone),
@@ -114,6 +174,33 @@ def service_request(item: ServiceRequest, *, absolute: AbsoluteUrl, extensions: 
         # A URI or null (the published JSON Schema's type), like lat and long; an empty element in XML.
         "media_url": photos[0] if photos else None,
     }
+
+
+def plain_requests(page: PlainRequests, *, absolute: AbsoluteUrl, zone: Any) -> list[dict[str, Any]]:
+    """A page read as tuples (`selectors.fetch_plain`) in the plain output: the same dicts
+    `service_request(..., extensions=False)` makes from model objects, byte for byte once rendered."""
+    abouts: dict[tuple[int, int], tuple[str, str, str, str]] = {}
+    no_photos: list[str] = []
+    items = []
+    for row in page.rows:
+        if row.is_private:  # belt and braces: the selectors never return one
+            raise ValueError("a private request cannot be published")
+        pair = (row.service_id, row.department_id)
+        about = abouts.get(pair)
+        if about is None:
+            about = abouts[pair] = about_service(page.services[row.service_id], page.departments[row.department_id])
+        photos = public_photo_urls(row.media_url, page.photos.get(row.pk, no_photos), absolute)
+        items.append(plain_request(row, about=about, photos=photos, zone=zone))
+    return items
+
+
+def service_request(item: ServiceRequest, *, absolute: AbsoluteUrl, extensions: bool = False) -> dict:
+    """One request for the public, as fetched by `selectors.fetch_for_output` (photos, history, children)."""
+    if item.is_private:  # belt and braces: the selectors never return one
+        raise ValueError("a private request cannot be published")
+    zone = item.jurisdiction.zone
+    photos = photo_urls(item, absolute)
+    data = plain_request(item, about=about_service(item.service, item.department), photos=photos, zone=zone)
     if extensions:
         data["extended_attributes"] = {
             "channel": item.channel,

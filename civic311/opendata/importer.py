@@ -779,7 +779,7 @@ class BatchWriter:
             WITH upserted AS (
                 INSERT INTO {table} ({", ".join(quote(c) for c in self.insert_columns)})
                 SELECT {staged}, {", ".join(f"CAST(%s AS {db_type})" for _c, db_type, _v in self.extra)}
-                FROM {staging}
+                FROM {staging} ORDER BY {requested}
                 ON CONFLICT ({jurisdiction}, {tracking}) DO UPDATE SET {sets} WHERE {changed}
                 RETURNING {table}.{pk}, {table}.{requested}, ({table}.xmax = 0) AS inserted
             ), opened AS (

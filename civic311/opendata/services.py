@@ -22,18 +22,22 @@ import logging
 import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from django.db import DatabaseError, connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import translation
 
 from civic311.jurisdictions import tracking_numbers
 from civic311.jurisdictions.models import Jurisdiction
+from civic311.open311 import selectors as open311_reads
 from civic311.service_requests.models import ServiceRequest
 
 from .importer import (
@@ -150,6 +154,7 @@ def import_requests(
     rejects: TextIO | None = None,
     dry_run: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    writers: int | None = None,
 ) -> ImportResult:
     """Load `source` (a path or a binary file) into `jurisdiction`'s requests; see the module's rules.
 
@@ -160,7 +165,9 @@ def import_requests(
     Call it outside any transaction of your own, or batches cannot commit one by one.
 
     The file is read and checked in a thread of its own (no database work) while this one writes the
-    batch before, so `progress` may be called from either thread.
+    batch before, so `progress` may be called from either thread. `writers`: how many batches are written
+    at once, each on its own connection (default: `PARALLEL_WRITERS` on PostgreSQL, one on SQLite, in a
+    dry run or inside the caller's transaction).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -168,6 +175,7 @@ def import_requests(
     started = time.monotonic()
     result = ImportResult(dry_run=dry_run)
     connection = connections[router.db_for_write(ServiceRequest)]
+    writers = _writers_for(connection, writers, dry_run)
     services = ServiceFinder(jurisdiction, mapping)
     geography = Geography(jurisdiction)
     rejects_writer = csv.writer(rejects) if rejects is not None else None
@@ -186,53 +194,77 @@ def import_requests(
         result.notes.extend(reader.checker.notes)
         if rejects_writer is not None:
             rejects_writer.writerow([*REJECTS_HEADER, *reader.checker.header])
-        writer = BatchWriter(connection, jurisdiction, updates=reader.checker.present, actor_label=mapping.source)
-        batches = _read_ahead(lambda: reader.batches(tick))
-        try:
-            for batch in batches:
-                batch_started = time.monotonic()
-                _count_rejects(result, batch, rejects_writer)
-                result.read += batch.read
-                try:
-                    inserted, updated = _write(batch, writer, jurisdiction, dry_run, result)
-                except DatabaseError as exc:
-                    # The batch rolled back whole; what came before stays, and a re-run resumes by upsert.
+
+        def writer_here() -> BatchWriter:
+            return BatchWriter(
+                connections[connection.alias], jurisdiction, updates=reader.checker.present, actor_label=mapping.source
+            )
+
+        writer = writer_here()
+
+        def settle(batch: Batch, batch_started: float, written: Callable[[], tuple[int, int]]) -> None:
+            try:
+                inserted, updated = written()
+            except DatabaseError as exc:
+                # The batch rolled back whole; what came before stays, and a re-run resumes by upsert.
+                if result.failure is None:
                     result.failure = BatchFailure(
                         batch.number,
                         batch.first_line,
                         batch.last_line,
                         str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc),
                     )
-                    logger.warning(
-                        "import into %s: batch %d (lines %d-%d) failed",
-                        jurisdiction.slug,
-                        batch.number,
-                        batch.first_line,
-                        batch.last_line,
-                    )
-                    break
-                result.accepted += len(batch.rows)
-                result.inserted += inserted
-                result.updated += updated
-                report = BatchReport(
+                logger.warning(
+                    "import into %s: batch %d (lines %d-%d) failed",
+                    jurisdiction.slug,
                     batch.number,
                     batch.first_line,
                     batch.last_line,
-                    batch.read,
-                    len(batch.rows),
-                    len(batch.rejects),
-                    inserted,
-                    updated,
-                    time.monotonic() - batch_started,
                 )
-                result.batches.append(report)
-                if progress is not None:
-                    progress(
-                        Progress(result.read, result.accepted, result.rejected, time.monotonic() - started, report)
-                    )
-        finally:
-            batches.close()  # stops the reading thread when the import stops early
+                return
+            result.accepted += len(batch.rows)
+            result.inserted += inserted
+            result.updated += updated
+            report = BatchReport(
+                batch.number,
+                batch.first_line,
+                batch.last_line,
+                batch.read,
+                len(batch.rows),
+                len(batch.rejects),
+                inserted,
+                updated,
+                time.monotonic() - batch_started,
+            )
+            result.batches.append(report)
+            if progress is not None:
+                progress(Progress(result.read, result.accepted, result.rejected, time.monotonic() - started, report))
 
+        batches = _read_ahead(lambda: reader.batches(tick))
+        with _ParallelBatches(writers, writer_here) as parallel:
+            try:
+                for batch in batches:
+                    _count_rejects(result, batch, rejects_writer)
+                    result.read += batch.read
+                    if not dry_run and batch.top_number is not None:
+                        # Here, one batch at a time: two moves at once could take the number back.
+                        tracking_numbers.keep_above(jurisdiction, batch.top_number)
+                    if parallel is None:
+                        settle(batch, time.monotonic(), partial(_write, batch, writer, dry_run, result))
+                    else:
+                        for done in parallel.submit(batch):
+                            settle(*done)
+                    if result.failure is not None:
+                        break
+                if parallel is not None:
+                    for done in parallel.drain(cancel=result.failure is not None):
+                        settle(*done)
+            finally:
+                batches.close()  # stops the reading thread when the import stops early
+
+    if result.inserted or result.updated:
+        # Requests of the past changed: Open311's kept totals of past windows must be counted again.
+        open311_reads.forget_settled_counts(jurisdiction.pk)
     result.seconds = time.monotonic() - started
     result.next_tracking_number = tracking_numbers.next_number(jurisdiction)
     logger.info(
@@ -248,27 +280,82 @@ def import_requests(
     return result
 
 
-def _write(
-    batch: Batch, writer: BatchWriter, jurisdiction: Jurisdiction, dry_run: bool, result: ImportResult
-) -> tuple[int, int]:
+def _write(batch: Batch, writer: BatchWriter, dry_run: bool, result: ImportResult | None) -> tuple[int, int]:
+    """One batch in one transaction. The tracking numbers were moved above the batch's before, in their own
+    short statement: a request filed meanwhile takes a number above the batch's, and a batch that then
+    fails leaves a gap in the numbers, never a shared number."""
     if dry_run:
-        result.existing += len(writer.existing([row[0] for row in batch.rows]))
+        if result is not None:
+            result.existing += len(writer.existing([row[0] for row in batch.rows]))
         return 0, 0
-    top = batch.top_number
-    if top is not None:
-        keep_tracking_numbers_above(jurisdiction, top)
     with transaction.atomic(using=writer.connection.alias):
         return writer.write(batch.rows)
 
 
-def keep_tracking_numbers_above(jurisdiction: Jurisdiction, number: int) -> None:
-    """Move the jurisdiction's next tracking number past `number` (never back).
+PARALLEL_WRITERS = 2  # PostgreSQL's work is most of an import's (4:1 against reading and checking)
 
-    Its own short statement, before the batch is written: a request filed meanwhile takes a number above
-    the batch's, and the jurisdiction's row is not kept locked while the batch loads. A batch that then
-    fails leaves a gap in the numbers, never a shared number.
+
+def _writers_for(connection: BaseDatabaseWrapper, asked: int | None, dry_run: bool) -> int:
+    """Batches written at once. One on SQLite (one writer at a time), in a dry run, and inside the
+    caller's transaction: other connections could not see what it has not committed."""
+    if dry_run or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, asked if asked is not None else PARALLEL_WRITERS)
+
+
+Written = tuple[Batch, float, Callable[[], tuple[int, int]]]
+
+
+class _ParallelBatches:
+    """Batches written by `count` threads, each batch in its own transaction on the thread's own
+    connection (closed after the batch), handed back in the order they were read.
+
+    Why parallel: on two cores PostgreSQL's inserts into a big table's indexes take one core per
+    connection, and reading the file takes little of the other. A failed batch stops the import; batches
+    already being written finish (committed or rolled back whole), so a re-run resumes by upsert as always.
     """
-    tracking_numbers.keep_above(jurisdiction, number)
+
+    def __init__(self, count: int, writer_here: Callable[[], BatchWriter]) -> None:
+        self.count = count
+        self.writer_here = writer_here
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: deque[tuple[Batch, float, Future[tuple[int, int]]]] = deque()
+
+    def __enter__(self) -> _ParallelBatches | None:
+        if self.count <= 1:
+            return None
+        self.pool = ThreadPoolExecutor(self.count, thread_name_prefix="civic311-import-writer")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)  # nothing is left half-written behind the caller's back
+
+    def _write_in_thread(self, batch: Batch) -> tuple[int, int]:
+        writer = self.writer_here()
+        try:
+            return _write(batch, writer, False, None)
+        finally:
+            writer.connection.close()
+
+    def submit(self, batch: Batch) -> Iterator[Written]:
+        """Start writing `batch`; yields the oldest batches that had to finish to make room for it."""
+        assert self.pool is not None
+        self.pending.append((batch, time.monotonic(), self.pool.submit(self._write_in_thread, batch)))
+        while len(self.pending) > self.count:
+            yield self._oldest()
+
+    def drain(self, *, cancel: bool) -> Iterator[Written]:
+        """The batches still pending; with `cancel` (after a failure), those not yet begun are not written."""
+        while self.pending:
+            if cancel and self.pending[0][2].cancel():
+                self.pending.popleft()
+                continue
+            yield self._oldest()
+
+    def _oldest(self) -> Written:
+        batch, started, future = self.pending.popleft()
+        return batch, started, future.result
 
 
 def _count_rejects(result: ImportResult, batch: Batch, rejects_writer: CsvWriter | None) -> None:

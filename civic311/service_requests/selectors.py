@@ -49,6 +49,8 @@ def answers_of(service_request: ServiceRequest) -> list[tuple[str, str]]:
     """The answers to the service's questions as (question, answer) in the reader's language, in the
     questions' order, choices by their names (not their keys). For staff; the public see `public_answers`."""
     answers = service_request.attributes or {}
+    if not answers:  # most requests: no question was answered, so the questions need not be read
+        return []
     rows = []
     for attribute in service_request.service.attributes.prefetch_related("values"):
         if attribute.code not in answers:
