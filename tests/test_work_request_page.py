@@ -127,3 +127,28 @@ def test_the_labels_and_answers_are_in_spanish_too(client, world, questions):
     client.force_login(world.streets_worker)
     html = client.get(reverse("work:request", args=[filed.tracking_number]), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Ladrillo o adoquines" in html
+
+
+def test_the_answers_are_read_with_the_questions_this_process_keeps(world, questions):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civic311.service_requests import selectors as requests_selectors
+
+    filed = world.file(questions, answers={"surface": "brick_pavers", "depth": "3"})  # filing keeps the catalogue
+    with CaptureQueriesContext(connection) as read:
+        answers = requests_selectors.answers_of(filed)
+    assert answers == [
+        (questions.attributes.get(code="surface").description, "Brick or pavers"),
+        ("How deep, in inches?", "3"),
+    ]
+    assert read.captured_queries == []
+    # A service made after the catalogue was kept has its questions too (saving it forgets the kept copy).
+    from civic311.catalogue.selectors import questions_of
+    from tests.factories import ServiceFactory
+
+    newer = ServiceFactory(jurisdiction=questions.jurisdiction, department=questions.department, code="NEW-1")
+    ServiceAttributeFactory(
+        service=newer, code="size", datatype=ServiceAttribute.Datatype.STRING, description="How big?"
+    )
+    assert [question.code for question in questions_of(questions.jurisdiction, newer)] == ["size"]

@@ -99,6 +99,15 @@ def service_for_report(jurisdiction: Jurisdiction, code: str) -> Service:
     return service
 
 
+def questions_of(jurisdiction: Jurisdiction, service: Service) -> list[ServiceAttribute]:
+    """The service's questions in their order, each with its choices: from the catalogue this process keeps
+    (shared: read them, never change them), or read when the service is not in it."""
+    kept = _catalogues.get(jurisdiction.pk, lambda: _reportable_catalogue(jurisdiction)).get(service.code)
+    if kept is not None and kept.pk == service.pk:
+        return list(kept.attributes.all())  # prefetched with their choices
+    return list(service.attributes.prefetch_related("values"))
+
+
 def _clean_answer(attribute: ServiceAttribute, raw: Answer) -> Answer | None:
     """One answer, checked against its datatype; None when left empty. Raises ValidationError."""
     datatype = attribute.datatype

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from civic311.catalogue import selectors as catalogue
 from civic311.catalogue.models import Department
 from civic311.jurisdictions.models import Jurisdiction
 from civic311.people.models import Customer
@@ -52,7 +53,7 @@ def answers_of(service_request: ServiceRequest) -> list[tuple[str, str]]:
     if not answers:  # most requests: no question was answered, so the questions need not be read
         return []
     rows = []
-    for attribute in service_request.service.attributes.prefetch_related("values"):
+    for attribute in catalogue.questions_of(service_request.jurisdiction, service_request.service):
         if attribute.code not in answers:
             continue
         names = {value.key: value.localized("name") for value in attribute.values.all()}
