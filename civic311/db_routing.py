@@ -31,7 +31,9 @@ PRIMARY = "default"
 REPLICA = "replica"
 # App labels, or app_label.model, always read from the primary: identity, roles, sessions, API keys and
 # the people's records (small tables whose staleness would be a security or privacy bug, not a delay).
-PRIMARY_ONLY = frozenset({"auth", "authtoken", "sessions", "people", "open311.apikey"})
+# The database cache ("django_cache", Django's stand-in model for its table) too: a count or a rate kept there
+# must be read where it was written.
+PRIMARY_ONLY = frozenset({"auth", "authtoken", "sessions", "people", "open311.apikey", "django_cache"})
 
 _heavy = contextvars.ContextVar("civic311_heavy_reads", default=False)
 P = ParamSpec("P")
@@ -81,7 +83,8 @@ def reads_from_replica(function: Callable[P, R]) -> Callable[P, R]:
 
 def _primary_only(model: Any) -> bool:
     meta = model._meta
-    return meta.app_label in PRIMARY_ONLY or meta.label_lower in PRIMARY_ONLY
+    # The database cache's stand-in model has an app_label but no label_lower.
+    return meta.app_label in PRIMARY_ONLY or f"{meta.app_label}.{meta.model_name}" in PRIMARY_ONLY
 
 
 class ReplicaRouter:
