@@ -51,6 +51,20 @@ def test_the_page_has_no_per_visitor_token_and_its_forms_work_without_one(filed)
     assert Subscription.objects.filter(service_request=filed, email="sam@example.org").exists()
 
 
+def test_a_first_visit_gets_the_csrf_cookie_from_any_page_and_a_form_then_posts_with_it(filed, jurisdiction):
+    """A page without a form sets the cookie too: a form opened next, and anything fetched beside it, use that
+    one secret (a cookie first made by the form's page raced a second one made by a request beside it)."""
+    visitor = Client(enforce_csrf_checks=True)
+    first = visitor.get(f"/track/{filed.tracking_number}/")
+    assert "csrftoken" in first.cookies and "csrfmiddlewaretoken" not in first.content.decode()
+    secret = visitor.cookies["csrftoken"].value
+    again = visitor.get(f"/track/{filed.tracking_number}/")  # kept: the same page, the same secret
+    assert visitor.cookies["csrftoken"].value == secret and again.content == first.content
+    assert visitor.get("/sign-in/").status_code == 200 and visitor.cookies["csrftoken"].value == secret
+    # Not for what is not a page: an Open311 answer sets no cookie.
+    assert "csrftoken" not in Client().get("/open311/v2/services.json").cookies
+
+
 def test_a_change_to_the_request_shows_at_once(client, filed, department):
     page(client, filed)
     worker = with_role(StaffFactory(username="worker"), StaffRole.DEPARTMENT_STAFF, department)
