@@ -334,7 +334,7 @@ HOUR = dt.timedelta(hours=1)
 def settled_before(now: dt.datetime) -> dt.datetime:
     """B: the start of the current UTC hour, less an hour. Nothing is filed with an earlier requested_at any
     more (except by an import of old requests)."""
-    return now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0) - HOUR
+    return _hour_of(now) - HOUR
 
 
 def count_requests(
@@ -399,8 +399,13 @@ def _settled_generation_key(jurisdiction_id: int) -> str:
     return f"open311:settled-generation:{jurisdiction_id}"
 
 
+def _hour_of(moment: dt.datetime) -> dt.datetime:
+    """The start of the UTC hour `moment` falls in."""
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def _hour_at_or_after(moment: dt.datetime) -> dt.datetime:
-    hour = moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    hour = _hour_of(moment)
     return hour if hour == moment else hour + HOUR
 
 

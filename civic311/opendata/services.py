@@ -250,7 +250,12 @@ def import_requests(
                         # Here, one batch at a time: two moves at once could take the number back.
                         tracking_numbers.keep_above(jurisdiction, batch.top_number)
                     if parallel is None:
-                        settle(batch, time.monotonic(), partial(_write, batch, writer, dry_run, result))
+                        written = (
+                            partial(_count_existing, batch, writer, result)
+                            if dry_run
+                            else partial(_write, batch, writer)
+                        )
+                        settle(batch, time.monotonic(), written)
                     else:
                         for done in parallel.submit(batch):
                             settle(*done)
@@ -280,14 +285,16 @@ def import_requests(
     return result
 
 
-def _write(batch: Batch, writer: BatchWriter, dry_run: bool, result: ImportResult | None) -> tuple[int, int]:
+def _count_existing(batch: Batch, writer: BatchWriter, result: ImportResult) -> tuple[int, int]:
+    """A dry run's batch: nothing written, only how many of its ids the jurisdiction already has."""
+    result.existing += len(writer.existing([row[0] for row in batch.rows]))
+    return 0, 0
+
+
+def _write(batch: Batch, writer: BatchWriter) -> tuple[int, int]:
     """One batch in one transaction. The tracking numbers were moved above the batch's before, in their own
     short statement: a request filed meanwhile takes a number above the batch's, and a batch that then
     fails leaves a gap in the numbers, never a shared number."""
-    if dry_run:
-        if result is not None:
-            result.existing += len(writer.existing([row[0] for row in batch.rows]))
-        return 0, 0
     with transaction.atomic(using=writer.connection.alias):
         return writer.write(batch.rows)
 
@@ -334,7 +341,7 @@ class _ParallelBatches:
     def _write_in_thread(self, batch: Batch) -> tuple[int, int]:
         writer = self.writer_here()
         try:
-            return _write(batch, writer, False, None)
+            return _write(batch, writer)
         finally:
             writer.connection.close()
 
