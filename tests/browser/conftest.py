@@ -110,7 +110,15 @@ def sign_in(page, live_server, path: str, user) -> None:
     page.goto(f"{live_server.url}{path}")
     page.wait_for_url(re.compile(r"/admin/login/"))
     fill_sign_in(page, user.username)
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    arrive_at(page, live_server, path)
+
+
+def arrive_at(page, live_server, path: str) -> None:
+    """Wait until the page has loaded exactly `path`. Not a pattern ending in `path`: the sign-in page's own
+    address (…/admin/login/?next=<path>) ends in it too, so such a wait returned before the sign-in was sent,
+    and the next navigation raced it (the admin's accessibility test saw net::ERR_ABORTED)."""
+    address = f"{live_server.url}{path}"
+    page.wait_for_url(lambda url: url == address)
 
 
 # --- accessibility: axe-core (vendored by scripts/vendor-static from npm; a test tool, never served) ---

@@ -364,7 +364,6 @@ def test_the_admin_pages_have_no_accessibility_violations(live_server, city, chr
     }
     with recording_page(chromium, viewport=DESKTOP) as page:
         sign_in(page, live_server, pages[0], admin)
-        page.wait_for_load_state("networkidle")  # the index's own requests done before it is opened again
         found = violations_on(page, live_server, pages, excused)
         assert found == {}, pformat(found)
         # The console also shows two <style> elements blocked on the request's change form: axe's own, made as

@@ -15,7 +15,7 @@ from civic311.people.models import PersonalDataAccess, StaffRole
 from civic311.service_requests.models import Contact, HistoryEntry, ServiceRequest
 
 from ..factories import StaffFactory, filed_request, with_role
-from .conftest import fill_sign_in, recording_page
+from .conftest import arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_an_agent_takes_a_phone_call_with_the_keyboard(live_server, call_centre,
     with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
         fill_sign_in(page, agent.username)
-        page.wait_for_url(re.compile(r"/console/$"), wait_until="load")
+        arrive_at(page, live_server, "/console/")
 
         # The phone button has the focus: Enter starts the call.
         expect(page.get_by_role("button", name=re.compile("^Phone"))).to_be_focused()
@@ -125,7 +125,7 @@ def test_a_call_that_drops_is_ended_as_hung_up(live_server, call_centre, chromiu
     with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
         fill_sign_in(page, agent.username)
-        page.wait_for_url(re.compile(r"/console/$"), wait_until="domcontentloaded")
+        arrive_at(page, live_server, "/console/")
         page.get_by_role("button", name=re.compile("^Phone")).click()
         page.wait_for_url(re.compile(r"/console/contact/\d+/"), wait_until="domcontentloaded")
         # The line goes dead before anything was decided: one click ends the contact, no fake outcome.

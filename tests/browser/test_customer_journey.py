@@ -15,7 +15,7 @@ from civic311.people.models import PersonalDataAccess, StaffRole
 from civic311.service_requests.models import Channel, Contact
 
 from ..factories import StaffFactory, with_role
-from .conftest import fill_sign_in, recording_page
+from .conftest import arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_an_agent_sees_the_moments_and_opens_the_timeline(live_server, repeat_ca
     with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
         fill_sign_in(page, agent.username)
-        page.wait_for_url(re.compile(r"/console/$"), wait_until="load")
+        arrive_at(page, live_server, "/console/")
         page.get_by_role("button", name=re.compile("^Phone")).click()
         page.wait_for_url(re.compile(r"/console/contact/\d+/"), wait_until="load")
         page.locator("#caller-search").fill("215 555 0100")

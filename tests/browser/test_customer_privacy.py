@@ -13,7 +13,7 @@ from civic311.people.models import Customer, PersonalDataAccess, StaffRole
 
 from ..factories import staff_in_role
 from ..test_privacy import customer_for, file_and_close
-from .conftest import fill_sign_in, recording_page
+from .conftest import arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_a_supervisor_exports_then_erases_a_customer(
     with recording_page(chromium, viewport={"width": 1280, "height": 900}, accept_downloads=True) as page:
         page.goto(f"{live_server.url}/admin/login/?next={path}")
         fill_sign_in(page, supervisor.username)
-        page.wait_for_url(re.compile(re.escape(path) + "$"))
+        arrive_at(page, live_server, path)
         page.screenshot(path=str(folder / "customer-page-privacy.png"), full_page=True)
 
         with page.expect_download() as downloading:

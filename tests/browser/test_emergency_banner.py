@@ -13,7 +13,7 @@ from civic311.social.models import OutboundPost
 
 from ..factories import StaffFactory, with_role
 from ..knowledge_helpers import make_article
-from .conftest import PHONE, fill_sign_in, recording_page
+from .conftest import PHONE, arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def test_a_supervisor_declares_a_snow_emergency_and_residents_see_it(live_server
     with recording_page(chromium, viewport={"width": 1280, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/emergencies/")
         fill_sign_in(page, city.username)
-        page.wait_for_url(re.compile(r"^http://[^/]+/emergencies/$"), wait_until="load")
+        arrive_at(page, live_server, "/emergencies/")
         assert page.get_by_text("No emergency is running or coming.").is_visible()
 
         page.get_by_label("Kind").select_option("snow")
@@ -49,7 +49,7 @@ def test_a_supervisor_declares_a_snow_emergency_and_residents_see_it(live_server
         page.get_by_label("Where to park in a snow emergency").check()
         page.get_by_label(re.compile("^Surge")).check()
         page.get_by_role("button", name="Declare the emergency").click()
-        page.wait_for_url(re.compile(r"^http://[^/]+/emergencies/$"), wait_until="load")
+        arrive_at(page, live_server, "/emergencies/")
         page.get_by_text("Emergency “Snow emergency” declared.").wait_for()
         assert page.locator("#current-emergencies").get_by_text("Running").is_visible()
         staff_violations = list(page.csp_violations)

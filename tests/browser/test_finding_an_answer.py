@@ -14,7 +14,7 @@ from civic311.service_requests.models import Contact
 
 from ..factories import StaffFactory, with_role
 from ..knowledge_helpers import editor, write_article
-from .conftest import fill_sign_in, recording_page
+from .conftest import arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def test_an_agent_uses_the_same_answer_in_a_call(live_server, answer, chromium):
     with recording_page(chromium, viewport={"width": 1400, "height": 1000}) as page:
         page.goto(f"{live_server.url}/admin/login/?next=/console/")
         fill_sign_in(page, agent.username)
-        page.wait_for_url(re.compile(r"/console/$"), wait_until="load")
+        arrive_at(page, live_server, "/console/")
         page.get_by_role("button", name=re.compile("^Phone")).click()
         page.wait_for_url(re.compile(r"/console/contact/\d+/"), wait_until="load")
 

@@ -17,7 +17,7 @@ from civic311.service_requests.models import ServiceRequest
 
 from ..factories import StaffFactory, with_role
 from ..knowledge_helpers import editor, write_article
-from .conftest import fill_sign_in, recording_page
+from .conftest import arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1400, "height": 1000}
@@ -31,7 +31,7 @@ def agent(transactional_db):
 def _sign_in_to_inbox(page, live_server, agent) -> None:
     page.goto(f"{live_server.url}/admin/login/?next=/console/inbox/")
     fill_sign_in(page, agent.username)
-    page.wait_for_url(re.compile(r"/console/inbox/$"), wait_until="load")
+    arrive_at(page, live_server, "/console/inbox/")
 
 
 def _file_and_wrap_up(page) -> None:

@@ -4,8 +4,6 @@ security policy."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -14,7 +12,7 @@ from civic311.inbox.services import Incoming
 from civic311.people.models import StaffRole
 
 from ..factories import StaffFactory, with_role
-from .conftest import fill_sign_in, recording_page
+from .conftest import arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1400, "height": 1000}
@@ -23,7 +21,7 @@ WIDE = {"width": 1400, "height": 1000}
 def _sign_in(page, live_server, user, path: str) -> None:
     page.goto(f"{live_server.url}/admin/login/?next={path}")
     fill_sign_in(page, user.username)
-    page.wait_for_url(re.compile(re.escape(path) + "$"), wait_until="load")
+    arrive_at(page, live_server, path)
 
 
 def test_a_supervisor_hands_an_item_to_an_agent_and_the_agents_list_updates(

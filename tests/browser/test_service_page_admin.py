@@ -12,7 +12,7 @@ import pytest
 from civic311.people.models import StaffRole
 
 from ..factories import StaffFactory, select_attribute, with_role
-from .conftest import fill_sign_in, recording_page
+from .conftest import arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def test_an_administrator_adds_a_choice_on_the_services_page(
     with recording_page(chromium, viewport={"width": 1280, "height": 900}) as page:
         page.goto(f"{live_server.url}/admin/login/?next={path}")
         fill_sign_in(page, admin.username)
-        page.wait_for_url(re.compile(r"^[^?]*" + re.escape(path) + "$"))
+        arrive_at(page, live_server, path)
         assert page.get_by_role("heading", name="Questions").is_visible()
         assert page.locator('input[name="attributes-0-values-0-key"]').input_value() in {"small", "large"}
         page.get_by_text("Add another Choice").first.click()

@@ -3,12 +3,10 @@ content security policy (everything served from our own origin: no CDN, no inlin
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.contrib.auth.models import Permission
 
-from .conftest import fill_sign_in, recording_page
+from .conftest import arrive_at, fill_sign_in, recording_page
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +25,7 @@ def test_a_developer_tries_the_staff_api_on_its_interactive_page(
         )
         page.goto(f"{live_server.url}/admin/login/?next=/api/docs/")
         fill_sign_in(page, staff.username)
-        page.wait_for_url(re.compile(r"/api/docs/$"))
+        arrive_at(page, live_server, "/api/docs/")
 
         page.locator(".swagger-ui .info .title").wait_for()
         assert "civic311 staff API" in page.locator(".swagger-ui .info .title").inner_text()
