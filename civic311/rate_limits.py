@@ -34,9 +34,10 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.db import DatabaseCache
-from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router, transaction
 from django.http import HttpRequest
+
+from civic311.redis_cache import RedisCache
 
 
 @dataclass(frozen=True)
@@ -64,19 +65,52 @@ def hit(rate: Rate, key: str, *, now: float | None = None) -> Verdict:
     if rate.limit <= 0:
         return Verdict(False, 0, rate.seconds)
     cache_key, retry_after = _window(rate, key, now)
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    timeout = rate.seconds + 60
-    if isinstance(backend, RedisCache):
-        count = _count_on_redis(backend, cache_key, timeout)
-    elif cache.add(cache_key, 1, timeout=timeout):  # add() starts the window: it only writes an absent key
-        count = 1
-    else:
-        try:
-            count = _add_to(cache_key, 1)
-        except ValueError:  # the window's entry expired between add() and incr()
-            cache.set(cache_key, 1, timeout=timeout)
-            count = 1
+    count = _count(cache_key, timeout=rate.seconds + 60)
     return Verdict(count <= rate.limit, count, retry_after)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One event counted in its window, before a limit is put to it (`within`)."""
+
+    count: int
+    retry_after: int
+    seconds: int
+
+    def within(self, limit: int) -> Verdict:
+        if limit <= 0:
+            return Verdict(False, 0, self.seconds)
+        return Verdict(self.count <= limit, self.count, self.retry_after)
+
+
+def count_reading(
+    scope: str, seconds: int, key: str, *, read: str | None = None, now: float | None = None
+) -> tuple[Counted, object]:
+    """Count one event of `key` in its window of `seconds`, and read the cache's entry `read`: in one round trip
+    on Redis. For a limit known only from what is read: an Open311 POST's API key carries its own rate."""
+    cache_key, retry_after = _window(Rate(scope, 0, seconds), key, now)
+    timeout = seconds + 60
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        count, found = backend.count(cache_key, timeout, read=read)
+    else:
+        count, found = _count(cache_key, timeout=timeout), None if read is None else cache.get(read)
+    return Counted(count, retry_after, seconds), found
+
+
+def _count(cache_key: str, *, timeout: int) -> int:
+    """Add one to a window's count; the count, this event included."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        # INCR and EXPIRE NX in one round trip (Django's add() then incr() took three: SET NX, EXISTS, INCRBY).
+        return backend.count(cache_key, timeout)[0]
+    if cache.add(cache_key, 1, timeout=timeout):  # add() starts the window: it only writes an absent key
+        return 1
+    try:
+        return _add_to(cache_key, 1)
+    except ValueError:  # the window's entry expired between add() and incr()
+        cache.set(cache_key, 1, timeout=timeout)
+        return 1
 
 
 def peek(rate: Rate, key: str, *, now: float | None = None) -> Verdict:
@@ -126,19 +160,6 @@ def give_back(rate: Rate, key: str, *, now: float | None = None) -> None:
     """Take back one event hit() counted that turned out not to count (a right password)."""
     with contextlib.suppress(ValueError):  # its window ended, or was forgotten, meanwhile
         _add_to(_window(rate, key, now)[0], -1)
-
-
-def _count_on_redis(backend: RedisCache, cache_key: str, timeout: int) -> int:
-    """INCR and EXPIRE NX in one round trip (an Open311 POST's count; Django's add() then incr() took three:
-    SET NX, EXISTS, INCRBY). INCR starts a missing key at 1; NX gives the window its lifetime only once. The
-    value is a plain integer, which the cache's own get() reads back as one."""
-    full_key = backend.make_and_validate_key(cache_key)
-    client = backend._cache.get_client(full_key, write=True)  # Django's RedisCacheClient: the pooled connection
-    pipeline = client.pipeline(transaction=False)
-    pipeline.incr(full_key)
-    pipeline.expire(full_key, timeout, nx=True)
-    count, _expiry_set = pipeline.execute()
-    return int(count)
 
 
 def _add_to(cache_key: str, delta: int) -> int:

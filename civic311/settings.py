@@ -206,6 +206,9 @@ def database(url: str) -> dict[str, Any]:
         )
         config["CONN_MAX_AGE"] = 0
     elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that asks the server nothing while its socket is quiet
+        # (civic311/postgresql/base.py).
+        config["ENGINE"] = "civic311.postgresql"
         # A database host that does not answer fails the request in seconds, not after the TCP timeout.
         options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")))
         # PostgreSQL's JIT compiles any query its planner thinks costly, which for civic311's short index

@@ -82,7 +82,11 @@ def stored(rows: filed_rows.FiledRows) -> dict[str, dict]:
 
 
 @postgresql_only
-def test_the_one_statement_writes_exactly_what_the_orm_writes(service):
+@pytest.mark.parametrize("server_side_binding", [True, False], ids=["numbered-marks", "behind-pgbouncer"])
+def test_the_one_statement_writes_exactly_what_the_orm_writes(service, server_side_binding, monkeypatch):
+    # With server-side binding (the default) the statement has $n marks and goes through psycopg's raw cursor;
+    # behind a PgBouncer without prepared statements it has %s marks and goes through Django's cursor.
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", server_side_binding)
     api_key = issue_api_key(service.jurisdiction, "Client").api_key
     one = built_rows(service, "1", key="open311:1:a")
     orm = built_rows(service, "2", key="open311:1:b")
@@ -101,6 +105,25 @@ def test_the_one_statement_writes_exactly_what_the_orm_writes(service):
     assert one.requester is not None and one.service_request.requester_id == one.requester.pk
     assert one.opened.service_request_id == one.service_request.pk
     assert one.contact is not None and one.contact.service_request_id == one.service_request.pk
+
+
+@postgresql_only
+def test_the_numbered_statement_is_one_query_seen_like_any_other(service):
+    """The raw cursor is wrapped as Django wraps its own: the query is recorded (query counts stay true) and a
+    database error arrives as Django's."""
+    from django.db import IntegrityError
+    from django.test.utils import CaptureQueriesContext
+
+    assert connection.settings_dict["OPTIONS"].get("server_side_binding") is True
+    rows = built_rows(service, "1", key="open311:1:a")
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        filed_rows.write(rows)
+    written = [query["sql"] for query in queries if "INSERT" in query["sql"]]
+    assert len(written) == 1 and "$1::" in written[0]
+
+    clash = built_rows(service, "1", key="open311:1:b")  # the same tracking number: a unique violation
+    with pytest.raises(IntegrityError), transaction.atomic():
+        filed_rows.write(clash)
 
 
 @pytest.mark.parametrize("email", ["pat@example.org", ""])

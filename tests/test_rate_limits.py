@@ -335,3 +335,55 @@ def test_on_redis_clients_counting_at_once_lose_no_count(redis_cache):
     for thread in threads:
         thread.join()
     assert rate_limits.peek(rate, "198.51.100.9", now=now).count == 400
+
+
+def test_on_redis_a_count_and_a_read_are_one_round_trip(redis_cache, monkeypatch):
+    import redis
+
+    now = 1_750_000_000.0
+    redis_cache.set("thing", {"a": 1})
+    trips = []
+    execute = redis.client.Pipeline.execute
+    command = redis.Redis.execute_command
+
+    def pipeline(self, *args, **kwargs):
+        trips.append("pipeline")
+        return execute(self, *args, **kwargs)
+
+    def one_command(self, *args, **kwargs):
+        trips.append(args[0])
+        return command(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", pipeline)
+    monkeypatch.setattr(redis.Redis, "execute_command", one_command)
+
+    counted, found = rate_limits.count_reading("test", 60, "198.51.100.3", read="thing", now=now)
+    assert trips == ["pipeline"]
+    assert found == {"a": 1} and counted.count == 1
+    counted, found = rate_limits.count_reading("test", 60, "198.51.100.3", read="absent", now=now)
+    assert found is None and counted.count == 2
+    # The limit is put to the count afterwards: 0 refuses, as hit() does with a limit of 0.
+    assert counted.within(2).allowed and not counted.within(1).allowed
+    assert not counted.within(0).allowed and counted.within(0).retry_after == 60
+    # The same window as hit()'s for the same scope and key.
+    assert rate_limits.peek(rate_limits.Rate("test", 5, 60), "198.51.100.3", now=now).count == 2
+
+
+def test_on_redis_an_open311_key_is_read_and_counted_together_and_a_guess_leaves_nothing(redis_cache, jurisdiction):
+    import redis
+
+    from civic311.open311 import services as open311
+
+    issued = open311.issue_api_key(jurisdiction, "Client", requests_per_minute=2)
+    assert open311.authenticate(jurisdiction, issued.key).pk == issued.api_key.pk  # from the database, then kept
+    assert open311.authenticate(jurisdiction, issued.key).pk == issued.api_key.pk  # from the cache
+    with pytest.raises(open311.RateLimited):
+        open311.authenticate(jurisdiction, issued.key)
+
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = redis_cache.make_key("rate:open311-post:")
+    counters = set(client.scan_iter(match=f"{prefix}*"))
+    assert len(counters) == 1  # the key's one window
+    with pytest.raises(open311.KeyRefused):
+        open311.authenticate(jurisdiction, "c311_not-a-key-anyone-was-given")
+    assert set(client.scan_iter(match=f"{prefix}*")) == counters

@@ -581,7 +581,7 @@ def local_replica(action: str, **options) -> subprocess.CompletedProcess:
 @pytest.fixture
 def streaming_replica():
     """A throw-away primary and hot standby from deploy/local-replica.sh; stopped and deleted afterwards."""
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if connections["default"].vendor != "postgresql":
         pytest.skip("the real replica is checked once per CI run, in its PostgreSQL pass (DATABASE_URL)")
     found = local_replica("bindir")
     if found.returncode != 0:
