@@ -59,6 +59,11 @@ def heavy_reads() -> Iterator[None]:
         _heavy.reset(token)
 
 
+def in_heavy_reads() -> bool:
+    """Whether this thread or task is inside `heavy_reads()` (and not inside `primary_reads()` within it)."""
+    return _heavy.get()
+
+
 @contextmanager
 def primary_reads() -> Iterator[None]:
     """Reads made inside the block go to the primary, even inside `heavy_reads()`."""

@@ -221,7 +221,8 @@ def database(url: str) -> dict[str, Any]:
         if timeout_ms > 0 and os.environ.get("CIVIC311_WEB_SERVER") == "1" and not PGBOUNCER:
             options["options"] = f"{options.get('options', '')} -c statement_timeout={timeout_ms}".strip()
         # Server-side binding, and each statement prepared once a connection has run it a few times: the
-        # planner's work for intake's inserts and the hot reads is done once per connection, not per call
+        # planner's work for intake's inserts and the hot reads is done once per connection, not per call;
+        # heavy reads are never prepared (civic311/postgresql/base.py)
         # (PostgreSQL's CPU per Open311 POST fell by about two thirds, docs/benchmarks.md). Behind PgBouncer
         # only with its prepared-statement support (1.21+, max_prepared_statements > 0):
         # DATABASE_PREPARED_STATEMENTS=1.

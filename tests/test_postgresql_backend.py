@@ -81,3 +81,24 @@ def test_in_a_transaction_django_checks_as_before(kept, monkeypatch):
     a_request_begins(kept)
     kept.close_if_health_check_failed()
     assert asked == [kept]
+
+
+def prepared_on(statement: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{statement}%"])
+        return cursor.fetchone()[0] > 0
+
+
+def test_heavy_reads_are_never_prepared_and_the_rest_is():
+    """A heavy read is planned with its own values each time (a generic plan of Open311's keyset page sorted a
+    whole 90 days to return 1,000 rows); other statements are prepared after their second run."""
+    from civic311.db_routing import heavy_reads
+
+    with heavy_reads(), connection.cursor() as cursor:
+        for _ in range(5):
+            cursor.execute("SELECT 'heavy' || %s", ["read"])
+    assert not prepared_on("'heavy' ||")
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute("SELECT 'light' || %s", ["read"])
+    assert prepared_on("'light' ||")

@@ -10,17 +10,41 @@ end of file): Django's own check runs, and closes the connection if it fails, as
 What the `SELECT 1` would find and this does not: a peer that vanished without a word (a host powered off, a
 firewall that dropped the connection silently); the request's query then fails, once, as it would have
 without health checks. Django's check after a request's database error is unchanged.
+
+Heavy reads (`db_routing.heavy_reads()`: Open311's lists, the exports, the reports) are never prepared: each is
+planned with its own values. Prepared, PostgreSQL may settle on a generic plan, and for Open311's keyset page
+it guessed that a service's 90 days held 375 rows and read and sorted all 165,000 (300 ms against 27 ms).
+Everything else is prepared once a connection has run it twice (settings.py): an Open311 POST's statement is
+planned once per connection, not once per call.
 """
 
 from __future__ import annotations
 
 import select
+from typing import Any
 
 from django.db.backends.postgresql import base
 from psycopg import pq
 
+from civic311.db_routing import in_heavy_reads
+
+
+class _Cursor(base.ServerBindingCursor):
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
+        if prepare is None and in_heavy_reads():
+            prepare = False
+        return super().execute(query, params, prepare=prepare, binary=binary)  # type: ignore[misc]  # psycopg.Cursor.execute
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        if params.get("cursor_factory") is base.ServerBindingCursor:  # server-side binding: statements prepared
+            params["cursor_factory"] = _Cursor
+        return params
+
     def close_if_health_check_failed(self) -> None:
         # health_check_enabled and health_check_done are Django's (BaseDatabaseWrapper), untyped in django-stubs.
         due = getattr(self, "health_check_enabled", False) and not getattr(self, "health_check_done", True)
