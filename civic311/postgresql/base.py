@@ -16,6 +16,9 @@ planned with its own values. Prepared, PostgreSQL may settle on a generic plan, 
 it guessed that a service's 90 days held 375 rows and read and sorted all 165,000 (300 ms against 27 ms).
 Everything else is prepared once a connection has run it twice (settings.py): an Open311 POST's statement is
 planned once per connection, not once per call.
+
+`raw_cursor()` gives psycopg's raw cursor, which takes `$1` marks and sends the statement as written (intake's
+one statement, service_requests/services/filed_rows.py), opened and wrapped as Django's own cursors are.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from __future__ import annotations
 import select
 from typing import Any
 
+import psycopg
 from django.db.backends.postgresql import base
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg import pq
 
 from civic311.db_routing import in_heavy_reads
@@ -38,7 +43,29 @@ class _Cursor(base.ServerBindingCursor):
         return super().execute(query, params, prepare=prepare, binary=binary)  # type: ignore[misc]  # psycopg.Cursor.execute
 
 
+class _RecordedRawCursor(base.CursorDebugWrapper):
+    """Django's debug cursor records a query with its parameters filled in, which it can do for `%s` marks
+    only: this one records a raw cursor's statement as sent."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def raw_cursor(self) -> CursorWrapper:
+        """psycopg's raw cursor (`$n` marks, the statement sent as written), opened as `cursor()` opens Django's:
+        the health check, database errors as Django's, the query recorded when queries are (tests count them)."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(psycopg.RawCursor(self.connection))  # type: ignore[attr-defined]  # Django's own wrapping
+
+    def make_debug_cursor(self, cursor: Any) -> CursorDebugWrapper:
+        if isinstance(cursor, psycopg.RawCursor):
+            return _RecordedRawCursor(cursor, self)
+        return super().make_debug_cursor(cursor)
+
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
         if params.get("cursor_factory") is base.ServerBindingCursor:  # server-side binding: statements prepared

@@ -19,12 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 from civic311.people.models import Requester
+from civic311.postgresql.base import DatabaseWrapper as PostgreSQL
 
 from ..models import Announcement, Contact, HistoryEntry, ServiceRequest
 
@@ -147,10 +146,12 @@ def _columns_and_marks(model: type[models.Model], connection: BaseDatabaseWrappe
     return columns, marks
 
 
-def _numbered(connection: BaseDatabaseWrapper) -> bool:
-    """Whether the connection binds parameters on the server (settings.py: on unless behind a PgBouncer without
-    prepared-statement support), where psycopg's raw cursor can take the statement as it is."""
-    return connection.settings_dict["OPTIONS"].get("server_side_binding") is True
+def _numbered(connection: BaseDatabaseWrapper) -> PostgreSQL | None:
+    """The connection when it binds parameters on the server (settings.py: on unless behind a PgBouncer without
+    prepared-statement support): its raw cursor then takes the statement with `$n` marks, as it is."""
+    if isinstance(connection, PostgreSQL) and connection.settings_dict["OPTIONS"].get("server_side_binding") is True:
+        return connection
+    return None
 
 
 @functools.cache
@@ -232,27 +233,6 @@ def _statement(
     return f"WITH {chain} SELECT sr.id, sr.requester_id, h.id, {contact_id} FROM sr, h"
 
 
-def _raw_cursor(connection: BaseDatabaseWrapper) -> Any:
-    """psycopg's raw cursor (`$n` marks, sent as written) on Django's connection, opened and wrapped as Django
-    opens its own: the connection's health check, database errors as Django's, and the query recorded when
-    queries are (tests count them)."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = psycopg.RawCursor(connection.connection)
-    if connection.queries_logged:
-        return _RecordedRawCursor(raw, connection)
-    return connection.make_cursor(raw)  # type: ignore[arg-type]  # django-stubs types the DB-API cursor as Django's
-
-
-class _RecordedRawCursor(CursorDebugWrapper):
-    """Django's debug cursor records a query with its parameters filled in, which it can do for `%s` marks
-    only: this one records the statement as sent."""
-
-    def execute(self, sql: Any, params: Any = None) -> Any:
-        with self.debug_sql(sql, params):
-            return CursorWrapper.execute(self, sql, params)
-
-
 def _write_in_one_statement(rows: FiledRows, connection: BaseDatabaseWrapper) -> None:
     notice = Announcement(history_entry=rows.opened, created_at=rows.opened.created_at)
     # The order of the parameters is the order of the CTEs above.
@@ -266,8 +246,10 @@ def _write_in_one_statement(rows: FiledRows, connection: BaseDatabaseWrapper) ->
         params += _values(row, connection)
     extra = tuple(type(row) for row in rows.extra)
     numbered = _numbered(connection)
-    sql = _statement(connection.alias, numbered, rows.requester is not None, rows.contact is not None, extra)
-    with _raw_cursor(connection) if numbered else connection.cursor() as cursor:
+    sql = _statement(
+        connection.alias, numbered is not None, rows.requester is not None, rows.contact is not None, extra
+    )
+    with numbered.raw_cursor() if numbered is not None else connection.cursor() as cursor:
         cursor.execute(sql, params)
         written = cursor.fetchone()
     if written is None:
