@@ -130,10 +130,13 @@ def authenticate(jurisdiction: Jurisdiction, presented: str, *, now: dt.datetime
     key_hash = hash_key(presented)
     # The key and this call's count in one round trip of the shared cache (two were a tenth of a POST's web CPU):
     # the count is the key's (by its hash), put to the key's own limit once the key is known.
-    counted, cached = rate_limits.count_reading(*_RATE, key_hash, read=_key_cache_key(key_hash), now=now.timestamp())
+    counted, cached = rate_limits.count_reading(
+        RATE_SCOPE, RATE_SECONDS, key_hash, read=_key_cache_key(key_hash), now=now.timestamp()
+    )
     api_key = cached if isinstance(cached, ApiKey) else _key_from_database(key_hash)
     if api_key is None:
-        rate_limits.forget(_rate(0), key_hash, now=now.timestamp())  # a guessed key leaves no count behind
+        # A guessed key leaves no count behind (forget() reads the rate's scope and window, never its limit).
+        rate_limits.forget(rate_limits.Rate(RATE_SCOPE, 0, RATE_SECONDS), key_hash, now=now.timestamp())
         raise KeyRefused(_("The api_key is not valid."))
     if not api_key.is_active:
         raise KeyRefused(_("The api_key has been revoked."))
@@ -148,11 +151,8 @@ def authenticate(jurisdiction: Jurisdiction, presented: str, *, now: dt.datetime
 # lapses after KEY_CACHE_SECONDS, the longest a key could outlive a change made behind the code's back.
 KEY_CACHE_SECONDS = 60
 # Each key's calls are counted in one-minute windows of the shared cache (civic311/rate_limits.py).
-_RATE = ("open311-post", int(RATE_WINDOW.total_seconds()))
-
-
-def _rate(limit: int) -> rate_limits.Rate:
-    return rate_limits.Rate(_RATE[0], limit, _RATE[1])
+RATE_SCOPE = "open311-post"
+RATE_SECONDS = int(RATE_WINDOW.total_seconds())
 
 
 def _key_cache_key(key_hash: str) -> str:
@@ -179,7 +179,9 @@ def take_turn(api_key: ApiKey, *, now: dt.datetime | None = None, counted: rate_
     limit: RateLimited when over it. A limit of 0 pauses the key."""
     now = now or timezone.now()
     if counted is None:
-        counted, _nothing_read = rate_limits.count_reading(*_RATE, api_key.key_hash, now=now.timestamp())
+        counted, _nothing_read = rate_limits.count_reading(
+            RATE_SCOPE, RATE_SECONDS, api_key.key_hash, now=now.timestamp()
+        )
     verdict = counted.within(api_key.requests_per_minute)
     if not verdict.allowed:
         ApiKeyActivity.objects.create(api_key=api_key, action=ApiKeyActivity.Action.REFUSED)
