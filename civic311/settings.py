@@ -142,6 +142,7 @@ if CIVIC311_DEMO:
     INSTALLED_APPS.append("civic311.demo")
 
 MIDDLEWARE = [
+    "civic311.machine_api.MachineApiMiddleware",  # Open311 leaves here for MACHINE_API_MIDDLEWARE below
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,6 +156,17 @@ MIDDLEWARE = [
     "civic311.jurisdictions.middleware.JurisdictionMiddleware",
     "csp.middleware.CSPMiddleware",
     "civic311.insights.middleware.VisitorMiddleware",
+]
+# Programs calling these paths hold an API key and read JSON or XML: no session, CSRF token, sign-in, messages,
+# or visitor cookie apply to them (civic311/machine_api.py).
+MACHINE_API_PREFIXES = ["/open311/"]
+MACHINE_API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # errors in the caller's language (Accept-Language)
+    "django.middleware.common.CommonMiddleware",  # Content-Length (else gunicorn would answer chunked)
+    # The same headers as a page: an answer opened in a browser is framed by nothing and runs nothing.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "civic311.urls"
