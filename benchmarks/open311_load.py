@@ -8,8 +8,8 @@ DEBUG=0, 2 x cores + 1 gthread workers unless WEB_CONCURRENCY says otherwise) on
 then measures, one after the other, for --duration seconds each at --connections concurrent clients:
 
   ceiling   GET a static file served by WhiteNoise (gunicorn + WSGI, no Django view, no database)
-  django    GET /open311/v2/no-such-method.json: the whole middleware stack and the Open311 404 view
-            (the jurisdiction middleware's small queries, no Open311 query)
+  django    GET /open311/v2/no-such-method.json: Django's request handling, the machine-API middleware chain
+            (civic311/machine_api.py) and the Open311 404 view (the jurisdiction's small queries)
   list p1   GET requests.json?service_code=<busiest service>&start_date=<90 days ago>&end_date=<now>
             &page_size=1000 (page 1)
   list p2+  the same, pages 2..n in turn
@@ -780,7 +780,10 @@ def main() -> int:
         # Warm every worker's connections and caches a little before each kind of call.
         measure(Result("ceiling", f"GET {STATIC_FILE} (static file via WhiteNoise)"), paths=[STATIC_FILE])
         measure(
-            Result("django", "GET /open311/v2/no-such-method.json (middleware + the Open311 404 view; 404 by design)"),
+            Result(
+                "django",
+                "GET /open311/v2/no-such-method.json (Django + Open311's middleware + its 404 view; 404 by design)",
+            ),
             paths=["/open311/v2/no-such-method.json"],
             errors_expected=True,
         )
