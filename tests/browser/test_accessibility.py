@@ -489,3 +489,22 @@ def test_what_a_page_itself_has_blocked_is_told_apart_from_axes_own(live_server,
         page.goto(url)
         axe_violations(page)
         assert [(v["directive"], v["page"]) for v in page.site_csp_violations] == [("style-src-attr", url)]
+
+
+def test_the_checker_finds_and_describes_what_is_wrong(live_server, chromium):
+    """The other tests pass on an empty list: it must be empty because the pages are right, not because only
+    violations are asked of axe (`resultTypes`) and something was lost on the way."""
+    url = f"{live_server.url}/a-page-with-faults/"
+    html = (
+        '<!doctype html><html lang="en"><title>t</title><main>'
+        '<img src="/static/no-such.png"><label>Name</label><input id="name">'
+        '<p style="color: #777; background: #888">low contrast</p></main></html>'
+    )
+    with recording_page(chromium, viewport=DESKTOP) as page:
+        page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        page.goto(url)
+        found = {violation["id"]: violation for violation in axe_violations(page)}
+    assert {"image-alt", "label", "color-contrast"} <= set(found), sorted(found)
+    assert found["image-alt"]["impact"] == "critical"
+    assert found["image-alt"]["targets"] == [["img"]]
+    assert found["label"]["targets"] == [["#name"]]
