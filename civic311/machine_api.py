@@ -1,13 +1,14 @@
 """Calls from programs (Open311) go through a short middleware chain of their own.
 
-The site's middleware is for people in browsers: a session, a CSRF token, the signed-in user, flash messages,
-the visitor cookie, a content security policy, frame options. A GeoReport client is a program holding an API
-key, answered in JSON or XML: none of it applies, and running it all was a large share of an Open311 POST's
-CPU (docs/benchmarks.md, issue 22). `MachineApiMiddleware`, first in `settings.MIDDLEWARE`, hands a call whose
+The site's middleware is mostly for people in browsers: a session, a CSRF token, the signed-in user, flash
+messages, the visitor cookie, the jurisdiction's time zone. A GeoReport client is a program holding an API key,
+answered in JSON or XML: none of that applies, and running it all was a large share of an Open311 POST's CPU
+(docs/benchmarks.md, issue 22). `MachineApiMiddleware`, first in `settings.MIDDLEWARE`, hands a call whose
 path starts with one of `settings.MACHINE_API_PREFIXES` to a handler of its own, built from
-`settings.MACHINE_API_MIDDLEWARE` (security headers and the caller's language); every other request goes on
-down the site's chain. It is ordinary middleware, so Django's test client goes through it exactly as gunicorn
-does.
+`settings.MACHINE_API_MIDDLEWARE`: the security headers, language, Content-Length, frame options and content
+security policy a page gets, so an answer is byte for byte what the whole chain gave (tests/test_machine_api.py).
+Every other request goes on down the site's chain. It is ordinary middleware, so Django's test client goes
+through it exactly as gunicorn does.
 """
 
 from __future__ import annotations
